@@ -1,0 +1,62 @@
+/**
+ * Shared pieces of the vu command line: where the package and libvu.so
+ * are, how a config is found, and the config check (the C checker inside
+ * libvu.so itself, called through ffi-rs, so `vu check` and the preloaded
+ * library can never disagree).
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DataType, load, open } from 'ffi-rs';
+
+/** The package root (holds package.json). */
+export const packageRoot: string = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('vu: cannot find the package root');
+    dir = up;
+  }
+  return dir;
+})();
+
+/** Absolute path of build/Release/libvu.so. */
+export function libPath(): string {
+  return join(packageRoot, 'build', 'Release', 'libvu.so');
+}
+
+/** The config a process started in cwd would use: VU_CONFIG, else the
+ * nearest vu.json upward, else null. */
+export function findConfig(cwd: string, env: NodeJS.ProcessEnv = process.env): string | null {
+  const v = env.VU_CONFIG;
+  if (v !== undefined) return v === '' ? null : resolve(cwd, v);
+  let dir = resolve(cwd);
+  for (;;) {
+    const cand = join(dir, 'vu.json');
+    if (existsSync(cand)) return cand;
+    const up = dirname(dir);
+    if (up === dir) return null;
+    dir = up;
+  }
+}
+
+let opened = false;
+
+/** Check a config with libvu's own checker; returns the error lines
+ * ("FILE:LINE:COL: message"), empty when the config is good. */
+export function checkConfig(path: string): string[] {
+  const lib = libPath();
+  if (!existsSync(lib)) throw new Error(`${lib} is missing: run npm install`);
+  if (!opened) {
+    open({ library: 'libvu', path: lib });
+    opened = true;
+  }
+  const text = load({
+    library: 'libvu',
+    funcName: 'vu_config_errors',
+    retType: DataType.String,
+    paramsType: [DataType.String],
+    paramsValue: [path],
+  }) as string;
+  return text.split('\n').filter((l) => l.length > 0);
+}

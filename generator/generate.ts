@@ -1,0 +1,70 @@
+/*
+ * generate.ts -- load -> validate -> model -> emit, and the two things to
+ * do with the result: write it, or compare it with what is on disk.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { EmitContext, Emitter } from './emit/context.js';
+import { configTs } from './emit/config_ts.js';
+import { syscallsTs } from './emit/syscalls_ts.js';
+import { vuLayerTypesC } from './emit/vu_layer_types_c.js';
+import { vuLibcC } from './emit/vu_libc_c.js';
+import { vuLibcH } from './emit/vu_libc_h.js';
+import { vuMap } from './emit/vu_map.js';
+import { vuSchemaJson } from './emit/vu_schema_json.js';
+import { vuSyscallTableC } from './emit/vu_syscall_table_c.js';
+import { vuSyscallsH } from './emit/vu_syscalls_h.js';
+import { readJson, readLayerFiles } from './load.js';
+import { syscallModels } from './model.js';
+import type { GenPaths } from './paths.js';
+import { Templates } from './render.js';
+import type { Inputs } from './types.js';
+import { validate } from './validate.js';
+
+/** One emitter per output file. */
+export const EMITTERS: readonly Emitter[] = [
+  vuSyscallsH,
+  vuSyscallTableC,
+  vuLibcH,
+  vuLibcC,
+  vuLayerTypesC,
+  vuMap,
+  syscallsTs,
+  configTs,
+  vuSchemaJson,
+];
+
+/** loadInputs -- read and validate; throws GenError with every problem. */
+export function loadInputs(paths: Pick<GenPaths, 'table' | 'layers'>): Inputs {
+  return validate(readJson(paths.table), readLayerFiles(paths.layers));
+}
+
+/** generate -- the text of every output, keyed by path under the output root. */
+export function generate(paths: GenPaths, inputs = loadInputs(paths)): Map<string, string> {
+  const ctx: EmitContext = { inputs, syscalls: syscallModels(inputs), templates: new Templates(paths.templates) };
+  return new Map(EMITTERS.map((e) => [e.path, e.emit(ctx)]));
+}
+
+/** writeOutputs -- write the files that differ; returns their paths. */
+export function writeOutputs(out: string, files: Map<string, string>): string[] {
+  const changed: string[] = [];
+  for (const [rel, text] of files) {
+    const file = path.join(out, rel);
+    if (existsSync(file) && readFileSync(file, 'utf8') === text) continue;
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, text);
+    changed.push(rel);
+  }
+  return changed;
+}
+
+/** staleOutputs -- "path: missing" / "path: stale" for each file that is not as generated. */
+export function staleOutputs(out: string, files: Map<string, string>): string[] {
+  const stale: string[] = [];
+  for (const [rel, text] of files) {
+    const file = path.join(out, rel);
+    if (!existsSync(file)) stale.push(`${rel}: missing`);
+    else if (readFileSync(file, 'utf8') !== text) stale.push(`${rel}: stale`);
+  }
+  return stale;
+}

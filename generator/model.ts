@@ -1,0 +1,436 @@
+/*
+ * model.ts -- turn the validated inputs into what the templates print.
+ * Every decision about the generated C (names, casts, guards, the code of
+ * each wrapper path) is made here; templates only lay it out.
+ */
+import { isPointer, lfsType, libcRetType, normCtype } from './ctypes.js';
+import {
+  ARG_TYPES, FAMILIES, OPT_KINDS, RET_KINDS,
+  type ArgSpec, type Family, type Inputs, type LayerFile, type LibcSpec,
+  type OptionSpec, type SyscallSpec,
+} from './types.js';
+
+/* ---- enum names ---- */
+
+const upper = (s: string) => s.toUpperCase();
+export const argKindEnum = (t: string) => `VU_ARG_${upper(t)}`;
+export const retKindEnum = (t: string) => `VU_RET_${upper(t)}`;
+export const familyEnum = (t: string) => `VU_FAMILY_${upper(t)}`;
+export const optKindEnum = (t: string) => `VU_OPT_${upper(t)}`;
+
+/**
+ * System calls that change the file system whatever their arguments
+ * (VU_SC_WRITES). open/openat/openat2 are not here: whether they write
+ * depends on their flags, which a layer has to look at.
+ */
+export const WRITES = new Set([
+  'creat', 'mknod', 'mknodat', 'mkdir', 'mkdirat', 'rmdir',
+  'unlink', 'unlinkat', 'rename', 'renameat', 'renameat2',
+  'link', 'linkat', 'symlink', 'symlinkat',
+  'chmod', 'fchmod', 'fchmodat', 'fchmodat2',
+  'chown', 'fchown', 'lchown', 'fchownat',
+  'truncate', 'ftruncate', 'fallocate',
+  'utime', 'utimes', 'utimensat', 'futimesat',
+  'setxattr', 'lsetxattr', 'fsetxattr', 'setxattrat',
+  'removexattr', 'lremovexattr', 'fremovexattr', 'removexattrat',
+  'mount', 'umount2', 'move_mount', 'mount_setattr', 'pivot_root',
+]);
+
+/* ---- the syscall table ---- */
+
+export interface ArgModel {
+  name: string;
+  type: string;
+  kind: string;
+  ctype: string;
+  /** index of the length argument, or -1 */
+  len: number;
+  /** struct name, or null */
+  strct: string | null;
+}
+
+export interface SyscallModel {
+  name: string;
+  nr: { x86_64: number; aarch64: number | null };
+  family: Family;
+  familyEnum: string;
+  ret: string;
+  retEnum: string;
+  nargs: number;
+  args: ArgModel[];
+  /** C expression of the VU_SC_* bits, "0" when none */
+  flags: string;
+  /** guard with #ifdef VU_NR_<name>: the call is missing on some arch */
+  partial: boolean;
+  spec: SyscallSpec;
+}
+
+function argModel(a: ArgSpec, all: ArgSpec[]): ArgModel {
+  return {
+    name: a.name,
+    type: a.type,
+    kind: argKindEnum(a.type),
+    ctype: normCtype(a.ctype),
+    len: a.len === undefined ? -1 : all.findIndex((b) => b.name === a.len),
+    strct: a.struct ?? null,
+  };
+}
+
+function flagsOf(s: SyscallSpec): string {
+  const f: string[] = [];
+  if (s.args.some((a) => a.type === 'path')) f.push('VU_SC_PATH');
+  if (s.args.some((a) => a.type === 'fd' || a.type === 'dirfd')) f.push('VU_SC_FD');
+  if (WRITES.has(s.name)) f.push('VU_SC_WRITES');
+  return f.length === 0 ? '0' : f.join(' | ');
+}
+
+export function syscallModel(s: SyscallSpec): SyscallModel {
+  return {
+    name: s.name,
+    nr: { x86_64: s.nr.x86_64, aarch64: s.nr.aarch64 ?? null },
+    family: s.family,
+    familyEnum: familyEnum(s.family),
+    ret: s.ret,
+    retEnum: retKindEnum(s.ret),
+    nargs: s.args.length,
+    args: s.args.map((a) => argModel(a, s.args)),
+    flags: flagsOf(s),
+    partial: s.nr.aarch64 === undefined,
+    spec: s,
+  };
+}
+
+/** The syscalls sorted by x86_64 number (validation already demands it). */
+export function syscallModels(inputs: Inputs): SyscallModel[] {
+  return inputs.table.syscalls.map(syscallModel).sort((a, b) => a.nr.x86_64 - b.nr.x86_64);
+}
+
+export interface ArchBlock {
+  directive: '#if' | '#elif';
+  cond: string;
+  arch: string;
+  defines: { name: string; nr: number }[];
+  /** highest number + 1 (0 with an empty table) */
+  count: number;
+  entries: number;
+}
+
+/** archBlocks -- the VU_NR_* of each architecture, sorted by its numbers. */
+export function archBlocks(sys: SyscallModel[]): ArchBlock[] {
+  const block = (arch: 'x86_64' | 'aarch64', directive: '#if' | '#elif', cond: string): ArchBlock => {
+    const defines = sys
+      .filter((s) => s.nr[arch] !== null)
+      .map((s) => ({ name: s.name, nr: s.nr[arch] as number }))
+      .sort((a, b) => a.nr - b.nr);
+    const count = defines.length === 0 ? 0 : defines[defines.length - 1].nr + 1;
+    return { directive, cond, arch, defines, count, entries: defines.length };
+  };
+  return [
+    block('x86_64', '#if', 'defined(__x86_64__)'),
+    block('aarch64', '#elif', 'defined(__aarch64__)'),
+  ];
+}
+
+export const enumLists = {
+  argKinds: ARG_TYPES.map(argKindEnum),
+  retKinds: RET_KINDS.map(retKindEnum),
+  families: FAMILIES.map(familyEnum),
+};
+
+/* ---- libc wrappers ---- */
+
+export interface ParamModel {
+  name: string;
+  ctype: string;
+  /** "const char *path" */
+  decl: string;
+}
+
+export interface LibcModel {
+  name: string;
+  syscall: string;
+  guard: string;
+  custom: boolean;
+  typedef: string;
+  /** "typedef int vu_open_fn(const char *, int, ...);" */
+  typedefLine: string;
+  real: string;
+  bottom: string;
+  ret: string;
+  /** "VU_EXPORT int open(const char *filename, int flags, ...)" */
+  signature: string;
+  /** what the wrapper is, for the comment above it */
+  about: string;
+  /** statements reading the variadic arguments (may be empty) */
+  prologue: string[];
+  /** the fast path: the real function with the selector at ALLOW */
+  fast: string[];
+  /** the condition under which the bottom must use the gate, or null */
+  gateIf: string | null;
+  /** the bottom's real call and conversion to -errno */
+  bottomBody: string[];
+  /** "struct vu_call vu_c = VU_CALL(...);" */
+  callInit: string;
+  /** the slow path's last statements */
+  slow: string[];
+}
+
+const declOf = (ctype: string, name: string) => `${ctype}${ctype.endsWith('*') ? '' : ' '}${name}`;
+
+function paramType(sys: SyscallSpec, l: LibcSpec, a: ArgSpec): string {
+  const over = l.ctypes?.[a.name];
+  return over !== undefined ? normCtype(over) : lfsType(a.ctype, l.name);
+}
+
+/** The expression a variadic argument is read with, like glibc reads it. */
+function readVariadic(p: ParamModel, openMode: boolean): string {
+  const promoted = openMode ? 'int' : 'unsigned long';
+  const read = `va_arg(vu_ap, ${promoted})`;
+  return p.ctype === promoted ? read : `(${p.ctype})${read}`;
+}
+
+function variadicPrologue(sys: SyscallSpec, l: LibcSpec, named: ParamModel[], rest: ParamModel[]): string[] {
+  if (rest.length === 0) return [];
+  const last = named[named.length - 1].name;
+  const openFlags = sys.args.find((a) => a.type === 'open_flags');
+  const modeArg = sys.args.find((a) => a.name === rest[0].name);
+  if (rest.length === 1 && modeArg?.type === 'mode' && openFlags !== undefined) {
+    /* glibc reads the mode only when the flags ask for one */
+    const p = rest[0];
+    const flagsExpr = named.some((n) => n.name === openFlags.name)
+      ? openFlags.name
+      : `(${l.fixed?.[openFlags.name] ?? '0'})`;
+    return [
+      `${declOf(p.ctype, p.name)} = 0;`,
+      `if (__OPEN_NEEDS_MODE(${flagsExpr})) {`,
+      '\tva_list vu_ap;',
+      `\tva_start(vu_ap, ${last});`,
+      `\t${p.name} = ${readVariadic(p, true)};`,
+      '\tva_end(vu_ap);',
+      '}',
+    ];
+  }
+  /* otherwise always, as unsigned long (a register or stack slot either way) */
+  return [
+    'va_list vu_ap;',
+    `va_start(vu_ap, ${last});`,
+    ...rest.map((p) => `${declOf(p.ctype, p.name)} = ${readVariadic(p, false)};`),
+    'va_end(vu_ap);',
+  ];
+}
+
+/** The statements that end a path, by how the entry returns. */
+function returns(ret: string, l: LibcSpec, noreturn: boolean) {
+  const ptr = isPointer(ret);
+  const errReturn = l.errors === 'return';
+  return {
+    /** after the real call in the fast path */
+    fast: noreturn ? ['__builtin_unreachable();'] : ret === 'void' ? ['return;'] : ['return vu_r;'],
+    /** after the real call in the bottom: to the result or -errno */
+    bottom: noreturn
+      ? ['__builtin_unreachable();']
+      : ret === 'void'
+        ? ['return 0;']
+        : errReturn
+          ? ['return -(long)vu_r;']
+          : ptr
+            ? ['return vu_take_errno_ptr(vu_r);']
+            : ['return vu_take_errno((long)vu_r);'],
+    /** the slow path, given the dispatch expression */
+    slow: (call: string): string[] => {
+      if (noreturn) return [`(void)${call};`, '/* a layer answered: end the process all the same */', '(void)vu_gate_call(&vu_c);', '__builtin_unreachable();'];
+      if (ret === 'void') return [`(void)${call};`];
+      if (errReturn) return [`long vu_r = ${call};`, `return vu_r < 0 ? (${ret})-vu_r : (${ret})vu_r;`];
+      if (ptr) return [`return vu_set_errno_ptr(${call});`];
+      return [`return (${ret})vu_set_errno(${call});`];
+    },
+  };
+}
+
+function callStatements(ret: string, noreturn: boolean, call: string): string[] {
+  if (noreturn) return ['(void)vu_allow();', `${call};`];
+  const assign = ret === 'void' ? `${call};` : `${declOf(ret, 'vu_r')} = ${call};`;
+  return ['unsigned char vu_s = vu_allow();', assign, 'vu_restore(vu_s);'];
+}
+
+export function libcModel(sys: SyscallSpec, l: LibcSpec): LibcModel {
+  const byName = new Map(sys.args.map((a, i) => [a.name, { a, i }]));
+  const listed = (l.args ?? sys.args.map((a) => a.name)).map((n) => byName.get(n)!);
+  const params: ParamModel[] = listed.map(({ a }) => {
+    const ctype = paramType(sys, l, a);
+    return { name: a.name, ctype, decl: declOf(ctype, a.name) };
+  });
+  const vIndex = l.variadic === undefined ? params.length : params.findIndex((p) => p.name === l.variadic);
+  const named = params.slice(0, vIndex);
+  const rest = params.slice(vIndex);
+  const variadic = rest.length > 0;
+  const ret = libcRetType(sys, l);
+  const noreturn = sys.ret === 'noreturn';
+  const typedef = `vu_${l.name}_fn`;
+  const real = `vu_real_${l.name}`;
+  const bottom = `vu_bottom_${l.name}`;
+  const nrMacro = `VU_NR_${sys.name}`;
+
+  const protoTypes = [...named.map((p) => p.ctype), ...(variadic ? ['...'] : [])];
+  /* A hand-written wrapper's real function may have any shape (posix_spawn
+   * under execve): take glibc's own declaration. A generated one spells its
+   * type out, and the compiler checks it against glibc's. */
+  const typedefLine = l.custom === true
+    ? `typedef __typeof__(${l.name}) ${typedef};`
+    : `typedef ${declOf(ret, `${typedef}(${protoTypes.length === 0 ? 'void' : protoTypes.join(', ')})`)};`;
+  const paramList = [...named.map((p) => p.decl), ...(variadic ? ['...'] : [])];
+  const signature = `VU_EXPORT ${declOf(ret, `${l.name}(${paramList.length === 0 ? 'void' : paramList.join(', ')})`)}`;
+
+  /* The bottom: the real function can only make the call if nothing that
+   * it cannot express was changed: fixed arguments and unlisted ones. */
+  const listedIdx = new Set(listed.map((x) => x.i));
+  const gate: string[] = [];
+  const slots: string[] = [];
+  sys.args.forEach((a, i) => {
+    const fixed = l.fixed?.[a.name];
+    if (listedIdx.has(i)) slots.push(`(long)${a.name}`);
+    else if (fixed !== undefined) {
+      slots.push(`(long)(${fixed})`);
+      gate.push(`vu_c->args[${i}] != (long)(${fixed})`);
+    } else {
+      slots.push('0');
+      gate.push(`vu_c->args[${i}] != 0`);
+    }
+  });
+  const shape = sys.args.map((a) => (listedIdx.has(byName.get(a.name)!.i) ? a.name : l.fixed?.[a.name] ?? '0'));
+  const about = `${l.name} -- ${sys.name}(${shape.join(', ')})${l.errors === 'return' ? '; returns the error number' : ''}`;
+  const bottomArgs = listed.map(({ i }, k) => `(${params[k].ctype})vu_c->args[${i}]`);
+  const r = returns(ret, l, noreturn);
+  const dispatch = `vu_libc_call(&vu_c, ${real} ? ${bottom} : NULL)`;
+  return {
+    name: l.name,
+    syscall: sys.name,
+    guard: nrMacro,
+    custom: l.custom === true,
+    typedef,
+    typedefLine,
+    real,
+    bottom,
+    ret,
+    signature,
+    about,
+    prologue: variadicPrologue(sys, l, named, rest),
+    fast: [...callStatements(ret, noreturn, `${real}(${params.map((p) => p.name).join(', ')})`), ...r.fast],
+    gateIf: gate.length === 0 ? null : gate.join(' ||\n\t    '),
+    bottomBody: [...(sys.args.length === 0 ? ['(void)vu_c;'] : []), ...callStatements(ret, noreturn, `${real}(${bottomArgs.join(', ')})`), ...r.bottom],
+    callInit: `struct vu_call vu_c = VU_CALL(${[nrMacro, ...(slots.length === 0 ? ['0'] : slots)].join(', ')});`,
+    slow: r.slow(dispatch),
+  };
+}
+
+/** A group of libc entry points that share one syscall's #ifdef. */
+export interface LibcGroup {
+  syscall: string;
+  guard: string;
+  entries: LibcModel[];
+  wrapped: LibcModel[];
+  custom: LibcModel[];
+  hasCustom: boolean;
+}
+
+export function libcGroups(sys: SyscallModel[]): LibcGroup[] {
+  return sys
+    .filter((s) => s.spec.libc?.length)
+    .map((s) => {
+      const entries = (s.spec.libc ?? []).map((l) => libcModel(s.spec, l));
+      return {
+        syscall: s.name,
+        guard: `VU_NR_${s.name}`,
+        entries,
+        wrapped: entries.filter((e) => !e.custom),
+        custom: entries.filter((e) => e.custom),
+        hasCustom: entries.some((e) => e.custom),
+      };
+    });
+}
+
+/** Every libc symbol vu exports, sorted (for the version script). */
+export function libcSymbols(sys: SyscallModel[]): string[] {
+  return sys.flatMap((s) => (s.spec.libc ?? []).map((l) => l.name)).sort();
+}
+
+/**
+ * System headers of vu_libc.c and vu_libc.h. Broader than strictly needed
+ * on purpose: every glibc declaration of an interposed function must be in
+ * sight, so that a wrong ctype in syscalls.json is a compile error.
+ */
+export const LIBC_INCLUDES = [
+  'stddef.h', 'stdarg.h', 'errno.h', 'dlfcn.h', 'fcntl.h', 'unistd.h',
+  'stdio.h', 'stdlib.h', 'dirent.h', 'poll.h', 'sched.h', 'signal.h',
+  'time.h', 'utime.h', 'sys/types.h', 'sys/stat.h', 'sys/statfs.h',
+  'sys/statvfs.h', 'sys/xattr.h', 'sys/socket.h', 'sys/uio.h',
+  'sys/time.h', 'sys/mman.h', 'sys/ioctl.h', 'sys/prctl.h',
+  'sys/utsname.h', 'sys/resource.h', 'sys/wait.h', 'sys/epoll.h',
+  'sys/file.h', 'sys/sendfile.h', 'sys/select.h', 'sys/mount.h',
+  'sys/random.h', 'sys/times.h', 'sys/sysinfo.h', 'sys/timerfd.h',
+  'sys/eventfd.h', 'sys/signalfd.h', 'sys/inotify.h', 'sys/fsuid.h',
+  'sys/personality.h', 'sys/ptrace.h', 'sys/ipc.h', 'sys/shm.h',
+  'sys/msg.h', 'sys/sem.h', 'grp.h', 'spawn.h', 'mqueue.h', 'sys/timex.h',
+  'sys/swap.h', 'sys/reboot.h', 'sys/klog.h', 'sys/acct.h', 'sys/quota.h',
+  'sys/fanotify.h',
+];
+
+/** Headers not every glibc or architecture has (included when present). */
+export const LIBC_OPTIONAL_INCLUDES = ['sys/io.h', 'sys/pidfd.h'];
+
+/* ---- layer types ---- */
+
+export interface OptModel {
+  name: string;
+  kind: string;
+  required: number;
+  choicesName: string | null;
+  choices: string[];
+  /** the default as JSON text, or null */
+  def: string | null;
+  help: string;
+}
+
+export interface LayerModel {
+  name: string;
+  summary: string;
+  ops: string;
+  optsName: string | null;
+  nopts: number;
+  options: OptModel[];
+  hasChoices: boolean;
+}
+
+function optModel(layer: string, o: OptionSpec): OptModel {
+  return {
+    name: o.name,
+    kind: optKindEnum(o.kind),
+    required: o.required === true ? 1 : 0,
+    choicesName: o.kind === 'enum' ? `vu_choices_${layer}_${o.name}` : null,
+    choices: o.kind === 'enum' ? (o.choices ?? []) : [],
+    def: o.default === undefined ? null : JSON.stringify(o.default),
+    help: o.help,
+  };
+}
+
+export function layerModels(layers: LayerFile[]): LayerModel[] {
+  return layers.map(({ spec }) => {
+    const options = spec.options.map((o) => optModel(spec.name, o));
+    return {
+      name: spec.name,
+      summary: spec.summary,
+      ops: `vu_layer_${spec.name}_ops`,
+      optsName: options.length === 0 ? null : `vu_opts_${spec.name}`,
+      nopts: options.length,
+      options,
+      hasChoices: options.some((o) => o.choicesName !== null),
+    };
+  });
+}
+
+export const optKinds = OPT_KINDS.map(optKindEnum);
+
+/** Layer type name -> TS interface name: "faketime" -> "FaketimeLayer". */
+export function layerInterface(name: string): string {
+  return `${name.split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('')}Layer`;
+}

@@ -1,0 +1,105 @@
+/*
+ * types.ts -- the input shapes of vu-gen (syscalls.json, layers/*.json) and
+ * the closed vocabularies they use. docs/DESIGN.md is the prose version.
+ */
+
+/** Semantic argument kinds, in the order of enum vu_arg_kind (after NONE). */
+export const ARG_TYPES = [
+  'int', 'uint', 'long', 'ulong', 'size', 'ssize', 'off',
+  'fd', 'dirfd', 'path', 'open_flags', 'at_flags', 'mode',
+  'buf_in', 'buf_out', 'str', 'struct_in', 'struct_out', 'ptr',
+  'argv', 'envp', 'pid', 'uid', 'gid', 'signum', 'sigset', 'clockid',
+] as const;
+export type ArgType = (typeof ARG_TYPES)[number];
+
+/** Argument kinds that may name a length argument with "len". */
+export const LEN_TYPES: readonly ArgType[] = ['buf_in', 'buf_out', 'struct_in', 'struct_out'];
+/** Argument kinds that must name their struct with "struct". */
+export const STRUCT_TYPES: readonly ArgType[] = ['struct_in', 'struct_out'];
+
+/** Return kinds, in the order of enum vu_ret_kind (after NONE). */
+export const RET_KINDS = ['int', 'long', 'fd', 'size', 'off', 'ptr', 'noreturn'] as const;
+export type RetKind = (typeof RET_KINDS)[number];
+
+/** Families, in the order of enum vu_family (after NONE). */
+export const FAMILIES = [
+  'file', 'desc', 'fs', 'process', 'signal', 'memory', 'net', 'time',
+  'ipc', 'id', 'system', 'sched', 'misc',
+] as const;
+export type Family = (typeof FAMILIES)[number];
+
+export const ARCHES = ['x86_64', 'aarch64'] as const;
+export type Arch = (typeof ARCHES)[number];
+
+export interface ArgSpec {
+  name: string;
+  type: ArgType;
+  ctype: string;
+  len?: string;
+  struct?: string;
+  note?: string;
+}
+
+export interface LibcSpec {
+  name: string;
+  args?: string[];
+  fixed?: Record<string, string>;
+  variadic?: string;
+  ret?: string;
+  errors?: 'errno' | 'return';
+  custom?: boolean;
+  /** vu-gen extension: C parameter types of this entry point where glibc's
+   * declaration differs from the syscall argument's ctype. */
+  ctypes?: Record<string, string>;
+  note?: string;
+}
+
+export interface SyscallSpec {
+  name: string;
+  nr: { x86_64: number; aarch64?: number };
+  family: Family;
+  args: ArgSpec[];
+  ret: RetKind;
+  libc: LibcSpec[];
+  note?: string;
+}
+
+export interface TableSpec {
+  $comment?: string;
+  syscalls: SyscallSpec[];
+}
+
+/** Option kinds of layer manifests, in the order of enum vu_opt_kind. */
+export const OPT_KINDS = [
+  'string', 'path', 'newpath', 'path_list', 'path_map', 'string_list',
+  'bool', 'int', 'enum', 'object',
+] as const;
+export type OptKind = (typeof OPT_KINDS)[number];
+
+export interface OptionSpec {
+  name: string;
+  kind: OptKind;
+  required?: boolean;
+  choices?: string[];
+  default?: unknown;
+  help: string;
+  example?: unknown;
+}
+
+export interface LayerSpec {
+  name: string;
+  summary: string;
+  options: OptionSpec[];
+}
+
+/** A manifest with the file it came from (relative, for messages). */
+export interface LayerFile {
+  file: string;
+  spec: LayerSpec;
+}
+
+/** Everything the emitters read. */
+export interface Inputs {
+  table: TableSpec;
+  layers: LayerFile[];
+}

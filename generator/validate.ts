@@ -1,0 +1,335 @@
+/*
+ * validate.ts -- check the meaning of syscalls.json and of the layer
+ * manifests. Every problem is reported, not just the first, as
+ * `FILE: JSON.PATH: what is wrong`.
+ */
+import path from 'node:path';
+import { CTYPE_RE, C_RESERVED, IDENT_RE, isPointer, libcRetType } from './ctypes.js';
+import { GenError, JsonPath } from './errors.js';
+import type { JsonFile } from './load.js';
+import {
+  ARCHES, ARG_TYPES, FAMILIES, LEN_TYPES, OPT_KINDS, RET_KINDS, STRUCT_TYPES,
+  type Inputs, type LayerFile, type LayerSpec, type OptionSpec, type SyscallSpec,
+  type TableSpec,
+} from './types.js';
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function show(v: unknown): string {
+  return JSON.stringify(v) ?? String(v);
+}
+
+/** Collects messages for one file. */
+class Report {
+  readonly errors: string[] = [];
+
+  constructor(private readonly file: string) {}
+
+  err(at: JsonPath, msg: string): void {
+    this.errors.push(`${this.file}: ${at}: ${msg}`);
+  }
+
+  /** Unknown keys are errors: a typo ("lenght") must not pass silently. */
+  keys(o: Obj, at: JsonPath, allowed: readonly string[]): void {
+    for (const k of Object.keys(o)) {
+      if (!allowed.includes(k)) this.err(at.key(k), `unknown key (expected one of ${allowed.join(', ')})`);
+    }
+  }
+
+  str(o: Obj, key: string, at: JsonPath, required: boolean): string | undefined {
+    const v = o[key];
+    if (v === undefined) {
+      if (required) this.err(at.key(key), 'missing');
+      return undefined;
+    }
+    if (typeof v !== 'string' || v === '') {
+      this.err(at.key(key), `expected a non-empty string, got ${show(v)}`);
+      return undefined;
+    }
+    return v;
+  }
+
+  oneOf(o: Obj, key: string, at: JsonPath, what: string, allowed: readonly string[]): void {
+    const v = o[key];
+    if (v === undefined) this.err(at.key(key), 'missing');
+    else if (typeof v !== 'string' || !allowed.includes(v)) {
+      this.err(at.key(key), `unknown ${what} ${show(v)} (expected one of ${allowed.join(' ')})`);
+    }
+  }
+
+  ident(o: Obj, key: string, at: JsonPath, re: RegExp = IDENT_RE): string | undefined {
+    const v = this.str(o, key, at, true);
+    if (v === undefined) return undefined;
+    if (!re.test(v)) {
+      this.err(at.key(key), `${show(v)} is not a valid name`);
+      return undefined;
+    }
+    return v;
+  }
+
+  ctype(o: Obj, key: string, at: JsonPath, required: boolean): void {
+    const v = this.str(o, key, at, required);
+    if (v !== undefined && !CTYPE_RE.test(v)) {
+      this.err(at.key(key), `${show(v)} is not a plain C type (words and '*'; write arrays as pointers)`);
+    }
+  }
+}
+
+/* ---- syscalls.json ---- */
+
+const ENTRY_KEYS = ['name', 'nr', 'family', 'args', 'ret', 'libc', 'note', '$comment'];
+const ARG_KEYS = ['name', 'type', 'ctype', 'len', 'struct', 'note'];
+const LIBC_KEYS = ['name', 'args', 'fixed', 'variadic', 'ret', 'errors', 'custom', 'ctypes', 'note'];
+
+function checkArgs(r: Report, e: Obj, at: JsonPath): string[] {
+  const args = e.args;
+  if (!Array.isArray(args)) {
+    r.err(at.key('args'), args === undefined ? 'missing' : 'expected an array');
+    return [];
+  }
+  if (args.length > 6) r.err(at.key('args'), `${args.length} arguments; a system call has at most 6`);
+  const names = args.map((a) => (isObj(a) && typeof a.name === 'string' ? a.name : ''));
+  args.forEach((a, i) => {
+    const ap = at.key('args').index(i);
+    if (!isObj(a)) return r.err(ap, 'expected an object');
+    r.keys(a, ap, ARG_KEYS);
+    const name = r.ident(a, 'name', ap);
+    if (name !== undefined) {
+      if (C_RESERVED.has(name) || name.startsWith('vu_')) r.err(ap.key('name'), `${show(name)} cannot be a C parameter name`);
+      if (names.indexOf(name) !== i) r.err(ap.key('name'), `duplicate argument ${show(name)}`);
+    }
+    r.oneOf(a, 'type', ap, 'type', ARG_TYPES);
+    r.ctype(a, 'ctype', ap, true);
+    const type = a.type as (typeof ARG_TYPES)[number];
+    if (a.len !== undefined) {
+      if (!LEN_TYPES.includes(type)) r.err(ap.key('len'), `only ${LEN_TYPES.join('/')} arguments have a length`);
+      else if (typeof a.len !== 'string' || !names.includes(a.len) || a.len === name) {
+        r.err(ap.key('len'), `${show(a.len)} is not another argument of ${show(e.name)}`);
+      }
+    }
+    if (STRUCT_TYPES.includes(type)) r.ident(a, 'struct', ap);
+    else if (a.struct !== undefined) r.err(ap.key('struct'), `only ${STRUCT_TYPES.join('/')} arguments name a struct`);
+  });
+  return names;
+}
+
+function checkLibc(r: Report, sys: Obj, argNames: string[], at: JsonPath, seen: Map<string, string>): void {
+  const libc = sys.libc;
+  if (libc === undefined) return;
+  if (!Array.isArray(libc)) return r.err(at.key('libc'), 'expected an array');
+  libc.forEach((l, j) => {
+    const lp = at.key('libc').index(j);
+    if (!isObj(l)) return r.err(lp, 'expected an object');
+    r.keys(l, lp, LIBC_KEYS);
+    const name = r.ident(l, 'name', lp);
+    if (name !== undefined) {
+      const other = seen.get(name);
+      if (other !== undefined) r.err(lp.key('name'), `libc entry point ${show(name)} is already listed at ${other}`);
+      else seen.set(name, lp.toString());
+    }
+    let listed = argNames;
+    if (l.args !== undefined) {
+      if (!Array.isArray(l.args) || l.args.some((a) => typeof a !== 'string')) {
+        r.err(lp.key('args'), 'expected an array of argument names');
+      } else {
+        listed = l.args as string[];
+        listed.forEach((a, k) => {
+          if (!argNames.includes(a)) r.err(lp.key('args').index(k), `${show(a)} is not an argument of ${show(sys.name)}`);
+          else if (listed.indexOf(a) !== k) r.err(lp.key('args').index(k), `duplicate argument ${show(a)}`);
+        });
+      }
+    }
+    if (l.fixed !== undefined) {
+      if (!isObj(l.fixed)) r.err(lp.key('fixed'), 'expected an object of argument -> C expression');
+      else for (const [k, v] of Object.entries(l.fixed)) {
+        if (!argNames.includes(k)) r.err(lp.key('fixed').key(k), `${show(k)} is not an argument of ${show(sys.name)}`);
+        else if (listed.includes(k)) r.err(lp.key('fixed').key(k), `${show(k)} is also in args`);
+        if (typeof v !== 'string' || v.trim() === '') r.err(lp.key('fixed').key(k), 'expected a C expression string');
+      }
+    }
+    if (l.variadic !== undefined && !listed.includes(l.variadic as string)) {
+      r.err(lp.key('variadic'), `${show(l.variadic)} is not one of the entry's arguments`);
+    } else if (l.variadic !== undefined && listed.indexOf(l.variadic as string) === 0) {
+      r.err(lp.key('variadic'), 'a variadic function needs a named argument before "..."');
+    }
+    r.ctype(l, 'ret', lp, false);
+    if (l.errors !== undefined) r.oneOf(l, 'errors', lp, 'error convention', ['errno', 'return']);
+    if (l.custom !== undefined && typeof l.custom !== 'boolean') r.err(lp.key('custom'), 'expected true or false');
+    if (l.ctypes !== undefined) {
+      if (!isObj(l.ctypes)) r.err(lp.key('ctypes'), 'expected an object of argument -> C type');
+      else for (const [k, v] of Object.entries(l.ctypes)) {
+        if (!listed.includes(k)) r.err(lp.key('ctypes').key(k), `${show(k)} is not one of the entry's arguments`);
+        if (typeof v !== 'string' || !CTYPE_RE.test(v)) r.err(lp.key('ctypes').key(k), `${show(v)} is not a plain C type`);
+      }
+    }
+    if (l.custom !== true && typeof sys.ret === 'string' && sys.ret !== 'ptr' && (l.ret === undefined || typeof l.ret === 'string')) {
+      const ret = libcRetType(sys as unknown as SyscallSpec, l as never);
+      if (isPointer(ret)) {
+        r.err(lp.key('ret'), `returns ${show(ret)} for a ${show(sys.ret)} system call: the result needs converting, so mark it "custom": true`);
+      }
+    }
+  });
+}
+
+function checkNr(r: Report, e: Obj, at: JsonPath, seen: Record<string, Map<number, string>>): void {
+  const nr = e.nr;
+  if (!isObj(nr)) return r.err(at.key('nr'), nr === undefined ? 'missing' : 'expected an object { "x86_64": N, "aarch64": M }');
+  r.keys(nr, at.key('nr'), ARCHES);
+  for (const arch of ARCHES) {
+    const v = nr[arch];
+    if (v === undefined) {
+      if (arch === 'x86_64') r.err(at.key('nr').key(arch), 'missing');
+      continue;
+    }
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 4095) {
+      r.err(at.key('nr').key(arch), `expected a system call number, got ${show(v)}`);
+      continue;
+    }
+    const other = seen[arch].get(v);
+    if (other !== undefined) r.err(at.key('nr').key(arch), `number ${v} is also used by ${other}`);
+    else seen[arch].set(v, at.toString());
+  }
+}
+
+/** validateTable -- check syscalls.json; returns it typed, or throws. */
+export function validateTable(f: JsonFile): TableSpec {
+  const r = new Report(f.file);
+  const top = JsonPath.root();
+  const d = f.data;
+  if (!isObj(d)) throw new GenError(`${f.file}: ${top}: expected an object { "syscalls": [...] }`);
+  r.keys(d, top, ['$comment', 'syscalls']);
+  if (!Array.isArray(d.syscalls)) throw new GenError([...r.errors, `${f.file}: syscalls: expected an array`]);
+  const names = new Map<string, string>();
+  const nrs = { x86_64: new Map<number, string>(), aarch64: new Map<number, string>() };
+  const libcSeen = new Map<string, string>();
+  let prev: { nr: number; at: string } | undefined;
+  d.syscalls.forEach((e, i) => {
+    const at = top.key('syscalls').index(i, isObj(e) ? e.name : undefined);
+    if (!isObj(e)) return r.err(at, 'expected an object');
+    r.keys(e, at, ENTRY_KEYS);
+    const name = r.ident(e, 'name', at, /^[a-z_][a-z0-9_]*$/);
+    if (name !== undefined) {
+      const other = names.get(name);
+      if (other !== undefined) r.err(at.key('name'), `duplicate system call (also ${other})`);
+      else names.set(name, at.toString());
+    }
+    checkNr(r, e, at, nrs);
+    r.oneOf(e, 'family', at, 'family', FAMILIES);
+    const argNames = checkArgs(r, e, at);
+    r.oneOf(e, 'ret', at, 'return kind', RET_KINDS);
+    checkLibc(r, e, argNames, at, libcSeen);
+    if (e.note !== undefined && typeof e.note !== 'string') r.err(at.key('note'), 'expected a string');
+    const x = isObj(e.nr) ? e.nr.x86_64 : undefined;
+    if (typeof x === 'number') {
+      if (prev !== undefined && x < prev.nr) {
+        r.err(at.key('nr').key('x86_64'), `entries must be sorted by x86_64 number: ${x} comes after ${prev.nr} (${prev.at})`);
+      }
+      prev = { nr: x, at: at.toString() };
+    }
+  });
+  if (r.errors.length > 0) throw new GenError(r.errors);
+  return d as unknown as TableSpec;
+}
+
+/* ---- layers/*.json ---- */
+
+const LAYER_KEYS = ['$comment', 'name', 'summary', 'options'];
+const OPTION_KEYS = ['name', 'kind', 'required', 'choices', 'default', 'help', 'example'];
+
+/** valueProblem -- why v is not a value of an option of kind (or undefined). */
+export function valueProblem(o: OptionSpec, v: unknown): string | undefined {
+  const strings = (x: unknown) => Array.isArray(x) && x.every((s) => typeof s === 'string');
+  switch (o.kind) {
+    case 'string': case 'path': case 'newpath':
+      return typeof v === 'string' ? undefined : 'expected a string';
+    case 'path_list': case 'string_list':
+      return strings(v) ? undefined : 'expected an array of strings';
+    case 'path_map':
+      return isObj(v) && Object.values(v).every((s) => typeof s === 'string') ? undefined : 'expected an object of strings';
+    case 'bool':
+      return typeof v === 'boolean' ? undefined : 'expected true or false';
+    case 'int':
+      return typeof v === 'number' && Number.isInteger(v) ? undefined : 'expected an integer';
+    case 'enum':
+      return typeof v === 'string' && (o.choices ?? []).includes(v) ? undefined : `expected one of ${(o.choices ?? []).join(' ')}`;
+    case 'object':
+      return isObj(v) ? undefined : 'expected an object';
+  }
+}
+
+function checkOption(r: Report, o: Obj, at: JsonPath, names: string[], i: number): void {
+  r.keys(o, at, OPTION_KEYS);
+  const name = r.ident(o, 'name', at);
+  if (name === 'type') r.err(at.key('name'), '"type" names the layer itself and cannot be an option');
+  else if (name !== undefined && names.indexOf(name) !== i) r.err(at.key('name'), `duplicate option ${show(name)}`);
+  r.oneOf(o, 'kind', at, 'kind', OPT_KINDS);
+  if (o.required !== undefined && typeof o.required !== 'boolean') r.err(at.key('required'), 'expected true or false');
+  if (o.kind === 'enum') {
+    const c = o.choices;
+    if (!Array.isArray(c) || c.length === 0 || c.some((s) => typeof s !== 'string') || new Set(c).size !== c.length) {
+      r.err(at.key('choices'), 'an enum option needs a non-empty array of distinct strings');
+    }
+  } else if (o.choices !== undefined) r.err(at.key('choices'), 'only enum options have choices');
+  r.str(o, 'help', at, true);
+  if (!OPT_KINDS.includes(o.kind as never)) return;
+  const spec = o as unknown as OptionSpec;
+  if (o.default !== undefined) {
+    if (o.required === true) r.err(at.key('default'), 'a required option has no default');
+    const p = valueProblem(spec, o.default);
+    if (p !== undefined) r.err(at.key('default'), `${p}, got ${show(o.default)}`);
+  }
+  if (o.example !== undefined) {
+    const p = valueProblem(spec, o.example);
+    if (p !== undefined) r.err(at.key('example'), `${p}, got ${show(o.example)}`);
+  }
+}
+
+function validateLayer(f: JsonFile): { spec?: LayerSpec; errors: string[] } {
+  const r = new Report(f.file);
+  const top = JsonPath.root();
+  const d = f.data;
+  if (!isObj(d)) return { errors: [`${f.file}: ${top}: expected an object`] };
+  r.keys(d, top, LAYER_KEYS);
+  const name = r.ident(d, 'name', top, /^[a-z][a-z0-9_]*$/);
+  const stem = path.basename(f.file, '.json');
+  if (name !== undefined && name !== stem) r.err(top.key('name'), `${show(name)} does not match the file name (${show(stem)})`);
+  r.str(d, 'summary', top, true);
+  if (!Array.isArray(d.options)) r.err(top.key('options'), d.options === undefined ? 'missing' : 'expected an array');
+  else {
+    const names = d.options.map((o) => (isObj(o) && typeof o.name === 'string' ? o.name : ''));
+    d.options.forEach((o, i) => {
+      const at = top.key('options').index(i);
+      if (!isObj(o)) r.err(at, 'expected an object');
+      else checkOption(r, o, at, names, i);
+    });
+  }
+  return r.errors.length > 0 ? { errors: r.errors } : { spec: d as unknown as LayerSpec, errors: [] };
+}
+
+/** validateLayers -- check every manifest; returns them typed, or throws. */
+export function validateLayers(files: JsonFile[]): LayerFile[] {
+  const errors: string[] = [];
+  const out: LayerFile[] = [];
+  for (const f of files) {
+    const v = validateLayer(f);
+    errors.push(...v.errors);
+    if (v.spec) out.push({ file: f.file, spec: v.spec });
+  }
+  if (errors.length > 0) throw new GenError(errors);
+  return out.sort((a, b) => (a.spec.name < b.spec.name ? -1 : a.spec.name > b.spec.name ? 1 : 0));
+}
+
+/** validate -- both kinds of input; all messages of both in one error. */
+export function validate(table: JsonFile, layers: JsonFile[]): Inputs {
+  const errors: string[] = [];
+  let t: TableSpec | undefined;
+  let l: LayerFile[] = [];
+  try { t = validateTable(table); } catch (e) { if (e instanceof GenError) errors.push(...e.messages); else throw e; }
+  try { l = validateLayers(layers); } catch (e) { if (e instanceof GenError) errors.push(...e.messages); else throw e; }
+  if (errors.length > 0 || t === undefined) throw new GenError(errors);
+  return { table: t, layers: l };
+}

@@ -1,0 +1,499 @@
+/*
+ * config.c -- find vu.json, read it, check it against the layer manifests
+ * (generated-c/vu_layer_types.c) and build the layer stack. Runs at start-up,
+ * before SUD is armed, so it may use libc freely.
+ *
+ * Every problem becomes "FILE:LINE:COL: message"; the preloaded library
+ * prints them and exits 125 before the program's main, `vu check` gets them
+ * through vu_config_check().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "vu_core.h"
+#include "json.h"
+
+#define VU_CONFIG_MAX (1 << 20)
+#define VU_MAX_ERRORS 50
+
+struct vu_errors {
+	const char *file;
+	int count;
+	char *text;	/* "FILE:LINE:COL: msg\n"... */
+	size_t len;
+};
+
+static void err_add(struct vu_errors *e, const struct vu_json *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void err_add(struct vu_errors *e, const struct vu_json *at, const char *fmt, ...)
+{
+	char msg[1024];
+	int n;
+	va_list ap;
+
+	if (e->count++ >= VU_MAX_ERRORS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	n = snprintf(NULL, 0, "%s:%d:%d: %s\n", e->file, at ? at->line : 1, at ? at->col : 1, msg);
+	e->text = realloc(e->text, e->len + n + 1);
+	if (!e->text)
+		vu_fatal(125, "out of memory");
+	snprintf(e->text + e->len, n + 1, "%s:%d:%d: %s\n", e->file, at ? at->line : 1,
+		 at ? at->col : 1, msg);
+	e->len += n;
+}
+
+/* Make a config path absolute: relative to the config's folder, ~ is $HOME. */
+static char *abs_path(const char *dir, const char *p, int tilde)
+{
+	char buf[PATH_MAX * 2];
+	char *out;
+	const char *home = getenv("HOME");
+
+	if (tilde && p[0] == '~' && (p[1] == '/' || !p[1]) && home)
+		snprintf(buf, sizeof(buf), "%s/%s", home, p + 1);
+	else if (p[0] == '/')
+		snprintf(buf, sizeof(buf), "%s", p);
+	else
+		snprintf(buf, sizeof(buf), "%s/%s", dir, p);
+	out = malloc(PATH_MAX);
+	if (!out || vu_path_normalize(buf, out, PATH_MAX) < 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static int expect_type(struct vu_errors *e, const struct vu_json *v, int type,
+		       const char *what)
+{
+	if (v->type == type)
+		return 0;
+	err_add(e, v, "%s must be %s, not %s", what, vu_json_type_name(type),
+		vu_json_type_name(v->type));
+	return -1;
+}
+
+static const char *path_or_err(struct vu_errors *e, const struct vu_json *v,
+			       const char *dir, int must_exist, int tilde, const char *what)
+{
+	char *p;
+	struct stat st;
+
+	if (expect_type(e, v, VU_J_STR, what))
+		return NULL;
+	if (!v->slen) {
+		err_add(e, v, "%s must not be empty", what);
+		return NULL;
+	}
+	p = abs_path(dir, v->str, tilde);
+	if (!p) {
+		err_add(e, v, "%s is too long", what);
+		return NULL;
+	}
+	if (must_exist && stat(p, &st)) {
+		err_add(e, v, "%s: %s: %s", what, p, strerror(errno));
+		return NULL;
+	}
+	return p;
+}
+
+static const char **str_array(int n)
+{
+	const char **a = calloc(n + 1, sizeof(*a));
+
+	if (!a)
+		vu_fatal(125, "out of memory");
+	return a;
+}
+
+/* One option value, checked and converted by its kind. */
+static void parse_opt(struct vu_errors *e, const struct vu_opt_desc *d,
+		      const struct vu_json *v, const char *dir, struct vu_opt_value *out,
+		      const char *layer)
+{
+	char what[160];
+
+	snprintf(what, sizeof(what), "%s.%s", layer, d->name);
+	out->set = 1;
+	switch (d->kind) {
+	case VU_OPT_STRING:
+		if (!expect_type(e, v, VU_J_STR, what))
+			out->str = v->str;
+		break;
+	case VU_OPT_PATH:
+	case VU_OPT_NEWPATH:
+		out->str = path_or_err(e, v, dir, d->kind == VU_OPT_PATH, 1, what);
+		break;
+	case VU_OPT_ENUM:
+		if (expect_type(e, v, VU_J_STR, what))
+			break;
+		for (int i = 0; d->choices && d->choices[i]; i++)
+			if (!strcmp(d->choices[i], v->str))
+				out->str = d->choices[i];
+		if (!out->str) {
+			char list[256] = "";
+
+			for (int i = 0; d->choices && d->choices[i]; i++)
+				snprintf(list + strlen(list), sizeof(list) - strlen(list),
+					 "%s\"%s\"", i ? ", " : "", d->choices[i]);
+			err_add(e, v, "%s: \"%s\" is not one of %s", what, v->str, list);
+		}
+		break;
+	case VU_OPT_BOOL:
+		if (!expect_type(e, v, VU_J_BOOL, what))
+			out->num = v->boolean;
+		break;
+	case VU_OPT_INT:
+		if (v->type != VU_J_NUM || !v->is_int)
+			err_add(e, v, "%s must be an integer", what);
+		else
+			out->num = (long)v->num;
+		break;
+	case VU_OPT_OBJECT:
+		if (!expect_type(e, v, VU_J_OBJ, what))
+			out->str = strndup(v->src, v->srclen);
+		break;
+	case VU_OPT_STRING_LIST:
+	case VU_OPT_PATH_LIST:
+		if (expect_type(e, v, VU_J_ARR, what))
+			break;
+		out->count = v->count;
+		out->items = str_array(v->count);
+		for (int i = 0; i < v->count; i++) {
+			if (d->kind == VU_OPT_STRING_LIST)
+				out->items[i] = expect_type(e, v->items[i], VU_J_STR, what) ?
+					NULL : v->items[i]->str;
+			else
+				out->items[i] = path_or_err(e, v->items[i], dir, 0, 1, what);
+		}
+		break;
+	case VU_OPT_PATH_MAP:
+		if (expect_type(e, v, VU_J_OBJ, what))
+			break;
+		out->count = v->count;
+		out->keys = str_array(v->count);
+		out->items = str_array(v->count);
+		for (int i = 0; i < v->count; i++) {
+			out->keys[i] = path_or_err(e, v->keys[i], dir, 0, 1, what);
+			out->items[i] = path_or_err(e, v->items[i], dir, 1, 1, what);
+		}
+		break;
+	default:
+		err_add(e, v, "%s: option kind %d unknown to this libvu", what, d->kind);
+	}
+}
+
+static const struct vu_layer_type *find_type(const char *name)
+{
+	for (int i = 0; i < vu_layer_type_count; i++)
+		if (!strcmp(vu_layer_types[i].name, name))
+			return &vu_layer_types[i];
+	return NULL;
+}
+
+static void type_list(char *buf, size_t len)
+{
+	buf[0] = 0;
+	for (int i = 0; i < vu_layer_type_count; i++)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? ", " : "",
+			 vu_layer_types[i].name);
+}
+
+static void opt_list(const struct vu_layer_type *t, char *buf, size_t len)
+{
+	buf[0] = 0;
+	for (int i = 0; i < t->nopts; i++)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? ", " : "",
+			 t->opts[i].name);
+}
+
+static void build_layer(struct vu_errors *e, const struct vu_json *lj, const char *dir,
+			struct vu_layer *layer, int index, int check_only)
+{
+	const struct vu_json *tj = vu_json_get(lj, "type");
+	const struct vu_layer_type *t;
+	struct vu_opt_value *vals;
+	char list[512], what[32];
+	int before = e->count;
+
+	snprintf(what, sizeof(what), "layers[%d]", index);
+	if (expect_type(e, lj, VU_J_OBJ, what))
+		return;
+	if (!tj) {
+		err_add(e, lj, "%s: missing \"type\"", what);
+		return;
+	}
+	if (expect_type(e, tj, VU_J_STR, "\"type\""))
+		return;
+	t = find_type(tj->str);
+	if (!t) {
+		type_list(list, sizeof(list));
+		err_add(e, tj, "unknown layer type \"%s\" (known: %s)", tj->str, list);
+		return;
+	}
+	vals = calloc(t->nopts + 1, sizeof(*vals));
+	if (!vals)
+		vu_fatal(125, "out of memory");
+	for (int k = 0; k < lj->count; k++) {
+		const char *key = lj->keys[k]->str;
+		int found = 0;
+
+		if (!strcmp(key, "type"))
+			continue;
+		for (int o = 0; o < t->nopts; o++) {
+			if (strcmp(t->opts[o].name, key))
+				continue;
+			parse_opt(e, &t->opts[o], lj->items[k], dir, &vals[o], t->name);
+			found = 1;
+		}
+		if (!found) {
+			opt_list(t, list, sizeof(list));
+			err_add(e, lj->keys[k], "unknown option \"%s\" for layer %s (options: %s)",
+				key, t->name, list[0] ? list : "none");
+		}
+	}
+	for (int o = 0; o < t->nopts; o++) {
+		if (vals[o].set)
+			continue;
+		if (t->opts[o].required) {
+			err_add(e, lj, "layer %s needs option \"%s\"", t->name, t->opts[o].name);
+		} else if (t->opts[o].def) {
+			struct vu_json_error je;
+			struct vu_json *dj = vu_json_parse(t->opts[o].def, strlen(t->opts[o].def), &je);
+
+			if (dj)
+				parse_opt(e, &t->opts[o], dj, dir, &vals[o], t->name);
+		}
+	}
+	layer->type = t;
+	layer->opt = vals;
+	layer->config_dir = dir;
+	layer->index = index;
+	layer->check_only = check_only;
+	if (e->count == before && t->ops->init) {
+		char msg[512] = "";
+		int r = t->ops->init(layer, msg, sizeof(msg));
+
+		if (r < 0)
+			err_add(e, lj, "layer %s: %s", t->name, msg[0] ? msg : strerror(-r));
+	}
+}
+
+static char *read_file(const char *path, size_t *len, char *why, size_t whylen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *buf;
+	size_t got = 0;
+
+	if (fd < 0 || fstat(fd, &st)) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "not a regular file");
+		close(fd);
+		return NULL;
+	}
+	if (st.st_size > VU_CONFIG_MAX) {
+		snprintf(why, whylen, "file too large (%ld bytes, at most %d)", (long)st.st_size,
+			 VU_CONFIG_MAX);
+		close(fd);
+		return NULL;
+	}
+	buf = malloc(st.st_size + 1);
+	while (buf && got < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + got, st.st_size - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += r;
+	}
+	close(fd);
+	if (!buf || got != (size_t)st.st_size) {
+		snprintf(why, whylen, "cannot read it");
+		free(buf);
+		return NULL;
+	}
+	buf[got] = 0;
+	*len = got;
+	return buf;
+}
+
+/* vu_config_build -- read and check the config at path (absolute) into st.
+ * Returns the number of errors, described in e. */
+static int vu_config_build(const char *path, struct vu_state *st, struct vu_errors *e,
+			   int check_only)
+{
+	struct vu_json_error je;
+	struct vu_json *root, *layers, *mode;
+	char why[256];
+	size_t len;
+	char *text, *dir, *slash;
+	static const struct vu_json file_pos = { .line = 1, .col = 1 };
+
+	e->file = path;
+	text = read_file(path, &len, why, sizeof(why));
+	if (!text) {
+		err_add(e, &file_pos, "cannot read config: %s", why);
+		return e->count;
+	}
+	root = vu_json_parse(text, len, &je);
+	if (!root) {
+		struct vu_json at = { .line = je.line, .col = je.col };
+
+		err_add(e, &at, "%s", je.msg);
+		return e->count;
+	}
+	if (expect_type(e, root, VU_J_OBJ, "the config"))
+		return e->count;
+	dir = strdup(path);
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = 0;
+	else if (slash)
+		*slash = 0;
+	st->config_path = path;
+	st->config_dir = dir;
+	st->mode = VU_MODE_ALL;
+	for (int k = 0; k < root->count; k++) {
+		const char *key = root->keys[k]->str;
+
+		if (strcmp(key, "$schema") && strcmp(key, "intercept") && strcmp(key, "layers") &&
+		    strcmp(key, "$comment"))
+			err_add(e, root->keys[k],
+				"unknown key \"%s\" (expected $schema, intercept, layers)", key);
+	}
+	mode = vu_json_get(root, "intercept");
+	if (mode && !expect_type(e, mode, VU_J_STR, "\"intercept\"")) {
+		if (!strcmp(mode->str, "libc"))
+			st->mode = VU_MODE_LIBC;
+		else if (strcmp(mode->str, "all"))
+			err_add(e, mode, "\"intercept\" must be \"all\" or \"libc\", not \"%s\"",
+				mode->str);
+	}
+	layers = vu_json_get(root, "layers");
+	if (layers && !expect_type(e, layers, VU_J_ARR, "\"layers\"")) {
+		if (layers->count > VU_MAX_LAYERS) {
+			err_add(e, layers, "at most %d layers", VU_MAX_LAYERS);
+			return e->count;
+		}
+		st->nlayers = layers->count;
+		st->layers = calloc(layers->count + 1, sizeof(*st->layers));
+		for (int i = 0; i < layers->count; i++)
+			build_layer(e, layers->items[i], dir, &st->layers[i], i, check_only);
+	}
+	return e->count;
+}
+
+/* Nearest vu.json in the cwd or its parents. */
+static char *find_upward(void)
+{
+	char dir[PATH_MAX], cand[PATH_MAX + 16];
+
+	if (!getcwd(dir, sizeof(dir)))
+		return NULL;
+	for (;;) {
+		snprintf(cand, sizeof(cand), "%s%svu.json", dir, strcmp(dir, "/") ? "/" : "");
+		if (!access(cand, F_OK))
+			return strdup(cand);
+		char *slash = strrchr(dir, '/');
+
+		if (!slash || slash == dir) {
+			if (!strcmp(dir, "/"))
+				return NULL;
+			strcpy(dir, "/");
+			continue;
+		}
+		*slash = 0;
+	}
+}
+
+static char *make_abs(const char *p)
+{
+	char cwd[PATH_MAX], buf[PATH_MAX * 2], *out = malloc(PATH_MAX);
+
+	if (p[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+		snprintf(buf, sizeof(buf), "%s", p);
+	else
+		snprintf(buf, sizeof(buf), "%s/%s", cwd, p);
+	if (!out || vu_path_normalize(buf, out, PATH_MAX) < 0)
+		vu_fatal(125, "config path too long: %s", p);
+	return out;
+}
+
+/* vu_config_load -- resolve the config of this process into `vu`, or exit
+ * 125 with every error. */
+void vu_config_load(void)
+{
+	const char *env = getenv("VU_CONFIG");
+	struct vu_errors e = { 0 };
+	char *path;
+
+	/* no config: no layers, and no SUD tax for nothing */
+	vu.mode = VU_MODE_LIBC;
+	if (env && !*env)
+		return;		/* explicitly none */
+	path = env ? make_abs(env) : find_upward();
+	if (!path)
+		return;
+	if (vu_config_build(path, &vu, &e, 0)) {
+		char *line = e.text, *nl;
+
+		while (line && (nl = strchr(line, '\n'))) {
+			*nl = 0;
+			vu_fatal_line(line);
+			line = nl + 1;
+		}
+		if (e.count > VU_MAX_ERRORS)
+			vu_fatal_line("(more errors not shown)");
+		vu_fatal(125, "not running the program: its configuration has %d error%s", e.count,
+			 e.count == 1 ? "" : "s");
+	}
+	if (!env || strcmp(env, path))
+		setenv("VU_CONFIG", path, 1);
+}
+
+/* vu_config_check -- for `vu check` (through ffi): check the config at path
+ * without side effects. Writes the errors ("FILE:LINE:COL: msg" lines) into
+ * out and returns their number; 0 when the config is good. */
+VU_EXPORT int vu_config_check(const char *path, char *out, int outlen)
+{
+	struct vu_state st = { 0 };
+	struct vu_errors e = { 0 };
+	char *abs = make_abs(path);
+	int n = vu_config_build(abs, &st, &e, 1);
+
+	if (outlen > 0) {
+		snprintf(out, outlen, "%s", e.text ? e.text : "");
+	}
+	free(e.text);
+	return n;
+}
+
+/* vu_config_errors -- the same check, returning the error lines as one
+ * string ("" when the config is good); for callers that cannot pass a
+ * buffer. The string is never freed (a CLI calls this once). */
+VU_EXPORT const char *vu_config_errors(const char *path)
+{
+	struct vu_state st = { 0 };
+	struct vu_errors e = { 0 };
+	char *abs = make_abs(path);
+
+	vu_config_build(abs, &st, &e, 1);
+	return e.text ? e.text : "";
+}

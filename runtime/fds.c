@@ -1,0 +1,136 @@
+/*
+ * fds.c -- vu's own file descriptors (the debug log now; trace files later)
+ * survive the program: they live high and close-on-exec, close() of one
+ * answers EBADF as if it were not open, dup2()/dup3() onto one moves vu's
+ * out of the way first, and close_range() skips them.
+ */
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <linux/close_range.h>
+#include "vu_core.h"
+
+#define VU_MAX_FDS 16
+
+static int fds[VU_MAX_FDS];
+static int nfds;
+int vu_log_fd = -1;
+
+int vu_fd_count(void)
+{
+	return nfds;
+}
+
+int vu_fd_is_ours(int fd)
+{
+	for (int i = 0; i < nfds; i++)
+		if (fds[i] == fd)
+			return 1;
+	return 0;
+}
+
+static long floor_fd(void)
+{
+	struct rlimit rl;
+
+	if (vu_sys2(SYS_getrlimit, RLIMIT_NOFILE, &rl) || rl.rlim_cur > 4096)
+		return 4000;
+	return rl.rlim_cur > 128 ? (long)rl.rlim_cur - 64 : 64;
+}
+
+/* move fd to a high free number, close-on-exec; returns the new fd */
+static long rehome(int fd)
+{
+	long nfd = vu_sys3(SYS_fcntl, fd, F_DUPFD_CLOEXEC, floor_fd());
+
+	if (nfd < 0)
+		nfd = vu_sys3(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 10);
+	if (nfd >= 0)
+		vu_sys1(SYS_close, fd);
+	return nfd;
+}
+
+/* vu_fd_keep -- take fd as vu's own. Returns the fd to use, or -errno. */
+int vu_fd_keep(int fd)
+{
+	long nfd;
+
+	if (nfds >= VU_MAX_FDS)
+		return -EMFILE;
+	nfd = rehome(fd);
+	if (nfd < 0)
+		return (int)nfd;
+	fds[nfds++] = (int)nfd;
+	return (int)nfd;
+}
+
+static void moved(int from, int to)
+{
+	for (int i = 0; i < nfds; i++)
+		if (fds[i] == from)
+			fds[i] = to;
+	if (vu_log_fd == from)
+		vu_log_fd = to;
+}
+
+static long close_range_around(unsigned int lo, unsigned int hi, unsigned int flags)
+{
+	/* close [lo, hi] in pieces that skip vu's descriptors */
+	unsigned int start = lo;
+	long r = 0;
+
+	while (start <= hi) {
+		unsigned int next = hi, found = 0;
+
+		for (int i = 0; i < nfds; i++) {
+			unsigned int f = fds[i];
+
+			if (f >= start && f <= next) {
+				next = f;
+				found = 1;
+			}
+		}
+		if (!found)
+			return vu_sys3(SYS_close_range, start, hi, flags);
+		if (next > start)
+			r = vu_sys3(SYS_close_range, start, next - 1, flags);
+		if (r < 0 || next == ~0U)
+			return r;
+		start = next + 1;
+	}
+	return r;
+}
+
+/* vu_fd_bottom -- close, dup2, dup3, close_range with vu's fds in mind. */
+long vu_fd_bottom(struct vu_call *c, int *handled)
+{
+	int fd;
+
+	*handled = 0;
+	switch (c->nr) {
+	case SYS_close:
+		if (vu_fd_is_ours((int)c->args[0])) {
+			*handled = 1;
+			return -EBADF;
+		}
+		break;
+	case SYS_dup2:
+	case SYS_dup3:
+		fd = (int)c->args[1];
+		if (vu_fd_is_ours(fd) && c->args[0] != c->args[1]) {
+			long nfd = rehome(fd);
+
+			if (nfd < 0) {
+				*handled = 1;
+				return nfd;
+			}
+			moved(fd, (int)nfd);
+		}
+		break;
+	case SYS_close_range:
+		*handled = 1;
+		return close_range_around((unsigned int)c->args[0], (unsigned int)c->args[1],
+					  (unsigned int)c->args[2]);
+	}
+	return 0;
+}

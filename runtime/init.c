@@ -1,0 +1,101 @@
+/*
+ * init.c -- start-up of libvu in a process: am I preloaded? which config?
+ * which layers? then arm the interception. Runs before the program's main
+ * (and before SUD is armed), so it may use libc.
+ */
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include "vu_core.h"
+
+struct vu_state vu;
+
+void vu_exec_setup(const char *explicit_none) VU_HIDDEN;
+void vu_exec_resolve(void) VU_HIDDEN;
+
+/* Is this library in LD_PRELOAD (and not merely dlopen'ed, e.g. by `vu
+ * check` through ffi)? */
+static int preloaded(const char *self)
+{
+	const char *pl = getenv("LD_PRELOAD");
+	char *list, *tok, *save, real[PATH_MAX];
+	int found = 0;
+
+	if (!pl)
+		return 0;
+	list = strdup(pl);
+	for (tok = strtok_r(list, ": ", &save); tok && !found; tok = strtok_r(NULL, ": ", &save)) {
+		if (!strchr(tok, '/')) {
+			const char *base = strrchr(self, '/');
+
+			found = base && !strcmp(base + 1, tok);
+		} else if (realpath(tok, real)) {
+			found = !strcmp(real, self);
+		}
+	}
+	free(list);
+	return found;
+}
+
+static void open_log(void)
+{
+	const char *d = getenv("VU_DEBUG");
+	long fd;
+
+	if (!d || !*d || !strcmp(d, "0"))
+		return;
+	vu.debug = 1;
+	fd = vu_sys3(SYS_fcntl, 2, F_DUPFD_CLOEXEC, 3);
+	if (fd >= 0) {
+		int kept = vu_fd_keep((int)fd);
+
+		if (kept >= 0)
+			vu_log_fd = kept;
+	}
+}
+
+static void log_start(void)
+{
+	if (!vu.debug)
+		return;
+	vu_log("libvu %s, mode %s, config %s, %d layer%s", vu.lib_path,
+	       vu.mode == VU_MODE_ALL ? "all" : "libc",
+	       vu.config_path ? vu.config_path : "(none)", vu.nlayers,
+	       vu.nlayers == 1 ? "" : "s");
+	for (int i = 0; i < vu.nlayers; i++)
+		vu_log("layer %d: %s", i, vu.layers[i].type->name);
+}
+
+__attribute__((constructor(101))) static void vu_init(void)
+{
+	Dl_info info;
+	static char self[PATH_MAX];
+	const char *env = getenv("VU_CONFIG");
+	long r;
+
+	if (!dladdr((void *)vu_init, &info) || !info.dli_fname ||
+	    !realpath(info.dli_fname, self))
+		return;
+	if (!preloaded(self))
+		return;
+	vu.lib_path = self;
+	vu_libc_resolve();
+	vu_exec_resolve();
+	open_log();
+	vu_config_load();
+	vu_exec_setup(env && !*env ? "" : NULL);
+	vu_interest_compute();
+	log_start();
+	if (vu.mode != VU_MODE_ALL)
+		return;
+	r = vu_sud_install();
+	if (r)
+		vu_fatal(125, "cannot arm Syscall User Dispatch (%s); this kernel needs "
+			 "Linux 5.11+ with CONFIG_GENERIC_ENTRY, or use \"intercept\": \"libc\" in %s",
+			 r == -EINVAL ? "EINVAL" : r == -EPERM ? "EPERM" : "error",
+			 vu.config_path ? vu.config_path : "vu.json");
+}

@@ -1,0 +1,420 @@
+/*
+ * json.c -- strict JSON reader with positions (see json.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include "json.h"
+
+#define VU_JSON_MAX_DEPTH 64
+
+struct parser {
+	const char *s, *end;
+	const char *p;
+	int line;
+	const char *line_start;
+	int depth;
+	struct vu_json_error *err;
+	int failed;
+};
+
+static int col_of(struct parser *ps, const char *at)
+{
+	/* columns count characters, not bytes: skip UTF-8 continuation bytes */
+	int col = 1;
+
+	for (const char *q = ps->line_start; q < at; q++)
+		if (((unsigned char)*q & 0xC0) != 0x80)
+			col++;
+	return col;
+}
+
+static void *fail_at(struct parser *ps, const char *at, const char *msg)
+{
+	if (!ps->failed) {
+		ps->failed = 1;
+		ps->err->line = ps->line;
+		ps->err->col = col_of(ps, at);
+		snprintf(ps->err->msg, sizeof(ps->err->msg), "%s", msg);
+	}
+	return NULL;
+}
+
+static void skip_ws(struct parser *ps)
+{
+	while (ps->p < ps->end) {
+		char c = *ps->p;
+
+		if (c == '\n') {
+			ps->line++;
+			ps->line_start = ps->p + 1;
+		} else if (c != ' ' && c != '\t' && c != '\r') {
+			return;
+		}
+		ps->p++;
+	}
+}
+
+static struct vu_json *node(struct parser *ps, int type)
+{
+	struct vu_json *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return fail_at(ps, ps->p, "out of memory");
+	n->type = type;
+	n->line = ps->line;
+	n->col = col_of(ps, ps->p);
+	n->src = ps->p;
+	return n;
+}
+
+static int utf8_len(const unsigned char *p, const unsigned char *end)
+{
+	/* length of a valid UTF-8 sequence at p, or 0 */
+	unsigned c = p[0];
+	int n, i;
+	unsigned cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2, cp = c & 0x1F;
+	else if (c >= 0xE0 && c <= 0xEF)
+		n = 3, cp = c & 0x0F;
+	else if (c >= 0xF0 && c <= 0xF4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (end - p < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3F);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+		return 0;
+	return n;
+}
+
+static char *put_utf8(char *o, unsigned cp)
+{
+	if (cp < 0x80) {
+		*o++ = cp;
+	} else if (cp < 0x800) {
+		*o++ = 0xC0 | cp >> 6;
+		*o++ = 0x80 | (cp & 0x3F);
+	} else if (cp < 0x10000) {
+		*o++ = 0xE0 | cp >> 12;
+		*o++ = 0x80 | ((cp >> 6) & 0x3F);
+		*o++ = 0x80 | (cp & 0x3F);
+	} else {
+		*o++ = 0xF0 | cp >> 18;
+		*o++ = 0x80 | ((cp >> 12) & 0x3F);
+		*o++ = 0x80 | ((cp >> 6) & 0x3F);
+		*o++ = 0x80 | (cp & 0x3F);
+	}
+	return o;
+}
+
+static int hex4(const char *p, unsigned *v)
+{
+	*v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+
+		*v <<= 4;
+		if (c >= '0' && c <= '9')
+			*v |= c - '0';
+		else if (c >= 'a' && c <= 'f')
+			*v |= c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			*v |= c - 'A' + 10;
+		else
+			return -1;
+	}
+	return 0;
+}
+
+static struct vu_json *parse_string(struct parser *ps)
+{
+	struct vu_json *n = node(ps, VU_J_STR);
+	const char *q;
+	char *out, *o;
+
+	if (!n)
+		return NULL;
+	ps->p++;	/* opening quote */
+	for (q = ps->p; q < ps->end && *q != '"'; q++)
+		if (*q == '\\' && q + 1 < ps->end)
+			q++;
+	if (q >= ps->end)
+		return fail_at(ps, n->src, "unterminated string");
+	out = o = malloc(q - ps->p + 1);
+	if (!out)
+		return fail_at(ps, ps->p, "out of memory");
+	while (*ps->p != '"') {
+		unsigned char c = *ps->p;
+
+		if (c < 0x20)
+			return fail_at(ps, ps->p, "control character in string (escape it)");
+		if (c == '\\') {
+			char e = ps->p[1];
+			unsigned cp, lo;
+
+			switch (e) {
+			case '"': *o++ = '"'; break;
+			case '\\': *o++ = '\\'; break;
+			case '/': *o++ = '/'; break;
+			case 'b': *o++ = '\b'; break;
+			case 'f': *o++ = '\f'; break;
+			case 'n': *o++ = '\n'; break;
+			case 'r': *o++ = '\r'; break;
+			case 't': *o++ = '\t'; break;
+			case 'u':
+				if (ps->end - ps->p < 6 || hex4(ps->p + 2, &cp))
+					return fail_at(ps, ps->p, "bad \\u escape");
+				if (cp >= 0xD800 && cp <= 0xDBFF) {
+					if (ps->end - ps->p < 12 || ps->p[6] != '\\' ||
+					    ps->p[7] != 'u' || hex4(ps->p + 8, &lo) ||
+					    lo < 0xDC00 || lo > 0xDFFF)
+						return fail_at(ps, ps->p, "unpaired surrogate in \\u escape");
+					cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+					ps->p += 6;
+				} else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+					return fail_at(ps, ps->p, "unpaired surrogate in \\u escape");
+				}
+				if (cp == 0)
+					return fail_at(ps, ps->p, "\\u0000 is not allowed in vu.json strings");
+				o = put_utf8(o, cp);
+				ps->p += 4;
+				break;
+			default:
+				return fail_at(ps, ps->p, "bad escape in string");
+			}
+			ps->p += 2;
+			continue;
+		}
+		int l = utf8_len((const unsigned char *)ps->p, (const unsigned char *)ps->end);
+
+		if (!l)
+			return fail_at(ps, ps->p, "string is not valid UTF-8");
+		memcpy(o, ps->p, l);
+		o += l;
+		ps->p += l;
+	}
+	*o = 0;
+	ps->p++;
+	n->str = out;
+	n->slen = o - out;
+	return n;
+}
+
+static struct vu_json *parse_value(struct parser *ps);
+
+static int push(struct parser *ps, struct vu_json *n, struct vu_json *k, struct vu_json *v)
+{
+	struct vu_json **items = realloc(n->items, (n->count + 1) * sizeof(*items));
+
+	if (!items)
+		return -1;
+	n->items = items;
+	if (k) {
+		struct vu_json **keys = realloc(n->keys, (n->count + 1) * sizeof(*keys));
+
+		if (!keys)
+			return -1;
+		n->keys = keys;
+		keys[n->count] = k;
+	}
+	items[n->count++] = v;
+	(void)ps;
+	return 0;
+}
+
+static struct vu_json *parse_container(struct parser *ps, int type)
+{
+	struct vu_json *n = node(ps, type);
+	char close = type == VU_J_OBJ ? '}' : ']';
+
+	if (!n)
+		return NULL;
+	if (++ps->depth > VU_JSON_MAX_DEPTH)
+		return fail_at(ps, ps->p, "nested too deeply");
+	ps->p++;
+	skip_ws(ps);
+	if (ps->p < ps->end && *ps->p == close) {
+		ps->p++;
+		ps->depth--;
+		return n;
+	}
+	for (;;) {
+		struct vu_json *k = NULL, *v;
+
+		skip_ws(ps);
+		if (type == VU_J_OBJ) {
+			if (ps->p >= ps->end || *ps->p != '"')
+				return fail_at(ps, ps->p, "expected a \"key\" in object");
+			k = parse_string(ps);
+			if (!k)
+				return NULL;
+			for (int i = 0; i < n->count; i++)
+				if (!strcmp(n->keys[i]->str, k->str))
+					return fail_at(ps, k->src, "duplicate key in object");
+			skip_ws(ps);
+			if (ps->p >= ps->end || *ps->p != ':')
+				return fail_at(ps, ps->p, "expected ':' after key");
+			ps->p++;
+		}
+		v = parse_value(ps);
+		if (!v)
+			return NULL;
+		if (push(ps, n, k, v))
+			return fail_at(ps, ps->p, "out of memory");
+		skip_ws(ps);
+		if (ps->p < ps->end && *ps->p == ',') {
+			const char *comma = ps->p;
+			int line = ps->line;
+			const char *ls = ps->line_start;
+
+			ps->p++;
+			skip_ws(ps);
+			if (ps->p < ps->end && *ps->p == close) {
+				ps->line = line;
+				ps->line_start = ls;
+				return fail_at(ps, comma, "trailing comma");
+			}
+			continue;
+		}
+		if (ps->p < ps->end && *ps->p == close) {
+			ps->p++;
+			break;
+		}
+		return fail_at(ps, ps->p, type == VU_J_OBJ ?
+			       "expected ',' or '}' in object" :
+			       "expected ',' or ']' in array");
+	}
+	ps->depth--;
+	return n;
+}
+
+static struct vu_json *parse_number(struct parser *ps)
+{
+	struct vu_json *n = node(ps, VU_J_NUM);
+	const char *q = ps->p;
+	char buf[64];
+
+	if (!n)
+		return NULL;
+	n->is_int = 1;
+	if (*q == '-')
+		q++;
+	if (q >= ps->end || *q < '0' || *q > '9')
+		return fail_at(ps, ps->p, "bad number");
+	if (*q == '0' && q + 1 < ps->end && q[1] >= '0' && q[1] <= '9')
+		return fail_at(ps, ps->p, "numbers may not start with 0");
+	while (q < ps->end && *q >= '0' && *q <= '9')
+		q++;
+	if (q < ps->end && *q == '.') {
+		n->is_int = 0;
+		q++;
+		if (q >= ps->end || *q < '0' || *q > '9')
+			return fail_at(ps, q, "bad number");
+		while (q < ps->end && *q >= '0' && *q <= '9')
+			q++;
+	}
+	if (q < ps->end && (*q == 'e' || *q == 'E')) {
+		n->is_int = 0;
+		q++;
+		if (q < ps->end && (*q == '+' || *q == '-'))
+			q++;
+		if (q >= ps->end || *q < '0' || *q > '9')
+			return fail_at(ps, q, "bad number");
+		while (q < ps->end && *q >= '0' && *q <= '9')
+			q++;
+	}
+	if (q - ps->p >= (long)sizeof(buf))
+		return fail_at(ps, ps->p, "number too long");
+	memcpy(buf, ps->p, q - ps->p);
+	buf[q - ps->p] = 0;
+	n->num = strtod(buf, NULL);
+	ps->p = q;
+	return n;
+}
+
+static struct vu_json *parse_word(struct parser *ps, const char *w, int type, int b)
+{
+	size_t l = strlen(w);
+	struct vu_json *n;
+
+	if ((size_t)(ps->end - ps->p) < l || memcmp(ps->p, w, l))
+		return fail_at(ps, ps->p, "unexpected character (not JSON)");
+	n = node(ps, type);
+	if (!n)
+		return NULL;
+	n->boolean = b;
+	ps->p += l;
+	return n;
+}
+
+static struct vu_json *parse_value(struct parser *ps)
+{
+	struct vu_json *n;
+
+	skip_ws(ps);
+	if (ps->p >= ps->end)
+		return fail_at(ps, ps->p, "unexpected end of file");
+	switch (*ps->p) {
+	case '{': n = parse_container(ps, VU_J_OBJ); break;
+	case '[': n = parse_container(ps, VU_J_ARR); break;
+	case '"': n = parse_string(ps); break;
+	case 't': n = parse_word(ps, "true", VU_J_BOOL, 1); break;
+	case 'f': n = parse_word(ps, "false", VU_J_BOOL, 0); break;
+	case 'n': n = parse_word(ps, "null", VU_J_NULL, 0); break;
+	default:
+		if (*ps->p == '-' || (*ps->p >= '0' && *ps->p <= '9'))
+			n = parse_number(ps);
+		else
+			n = fail_at(ps, ps->p, "unexpected character (not JSON)");
+	}
+	if (n)
+		n->srclen = ps->p - n->src;
+	return n;
+}
+
+struct vu_json *vu_json_parse(const char *text, size_t len, struct vu_json_error *err)
+{
+	struct parser ps = { text, text + len, text, 1, text, 0, err, 0 };
+	struct vu_json *root;
+
+	if (memchr(text, 0, len))
+		return fail_at(&ps, (const char *)memchr(text, 0, len), "NUL byte in file");
+	if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3))
+		ps.p += 3;	/* UTF-8 byte order mark */
+	root = parse_value(&ps);
+	if (!root)
+		return NULL;
+	skip_ws(&ps);
+	if (ps.p < ps.end)
+		return fail_at(&ps, ps.p, "unexpected text after the JSON value");
+	return root;
+}
+
+struct vu_json *vu_json_get(const struct vu_json *obj, const char *key)
+{
+	if (!obj || obj->type != VU_J_OBJ)
+		return NULL;
+	for (int i = 0; i < obj->count; i++)
+		if (!strcmp(obj->keys[i]->str, key))
+			return obj->items[i];
+	return NULL;
+}
+
+const char *vu_json_type_name(int type)
+{
+	static const char *const names[] = { "null", "a boolean", "a number",
+					     "a string", "an array", "an object" };
+
+	return names[type];
+}

@@ -1,0 +1,254 @@
+/*
+ * procmodel.c -- the bottom of the stack: calls that vu itself must handle
+ * rather than pass to the kernel as they are. In "all" mode that is the
+ * process model (threads, fork, signal masks and handlers, SUD itself); in
+ * both modes exec (LD_PRELOAD and VU_CONFIG go to the child) and vu's own
+ * file descriptors.
+ */
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include "vu_core.h"
+
+#ifndef PR_SET_SYSCALL_USER_DISPATCH
+#define PR_SET_SYSCALL_USER_DISPATCH 59
+#endif
+
+long vu_exec_bottom(struct vu_call *c, vu_bottom_fn *bottom) VU_HIDDEN;
+
+int vu_core_wants(long nr)
+{
+	switch (nr) {
+	case SYS_execve:
+	case SYS_execveat:
+		return vu.mode != VU_MODE_OFF;
+	case SYS_close:
+	case SYS_dup2:
+	case SYS_dup3:
+	case SYS_close_range:
+		return vu_fd_count() > 0;
+	case SYS_clone:
+	case SYS_clone3:
+	case SYS_fork:
+	case SYS_vfork:
+	case SYS_exit:
+	case SYS_rt_sigaction:
+	case SYS_rt_sigprocmask:
+	case SYS_rt_sigsuspend:
+	case SYS_ppoll:
+	case SYS_pselect6:
+	case SYS_epoll_pwait:
+	case SYS_epoll_pwait2:
+	case SYS_sigaltstack:
+	case SYS_prctl:
+		return vu.mode == VU_MODE_ALL;
+	}
+	return 0;
+}
+
+static long real(struct vu_call *c, vu_bottom_fn *bottom)
+{
+	return bottom ? bottom(c) : vu_gate_call(c);
+}
+
+static void after_fork_child(void)
+{
+	if (vu_self)
+		vu_self->tid = vu_sys0(SYS_gettid);
+	vu_signals_owner();
+	if (vu_sud_arm())
+		vu_sys1(SYS_exit_group, 125);	/* never run unvirtualized */
+}
+
+static long do_fork(unsigned long flags, long ptid, long ctid, long tls)
+{
+	long r = vu_sys5(SYS_clone, flags & ~(CLONE_VM | CLONE_VFORK), 0, ptid, ctid, tls);
+
+	if (r == 0)
+		after_fork_child();
+	return r;
+}
+
+/* clone with a new stack: re-issued by vu_clone_tramp after sigreturn, so
+ * the child starts on its own stack and not inside this signal frame. */
+static long clone_via_tramp(struct vu_call *c, ucontext_t *uc)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+	unsigned long sp = (unsigned long)c->args[1];
+
+	*(unsigned long *)(sp - 8) = g[REG_RIP];
+	g[REG_RSI] = sp - 8;
+	vu_clone_ret = g[REG_RIP];
+	g[REG_RIP] = (greg_t)vu_clone_tramp;
+	return c->nr;	/* rax must hold the syscall number again */
+}
+
+static long sigprocmask_uc(struct vu_call *c, ucontext_t *uc)
+{
+	unsigned long *cur = (unsigned long *)&uc->uc_sigmask;
+	const unsigned long *set = (const unsigned long *)c->args[1];
+	unsigned long *oset = (unsigned long *)c->args[2];
+	unsigned long old = *cur, nw = old;
+
+	if (c->args[3] != 8)
+		return -EINVAL;
+	if (set) {
+		switch (c->args[0]) {
+		case SIG_BLOCK: nw = old | *set; break;
+		case SIG_UNBLOCK: nw = old & ~*set; break;
+		case SIG_SETMASK: nw = *set; break;
+		default: return -EINVAL;
+		}
+	}
+	if (oset)
+		*oset = old;
+	*cur = nw & ~(VU_SIGBIT(SIGSYS) | VU_SIGBIT(SIGKILL) | VU_SIGBIT(SIGSTOP));
+	return 0;
+}
+
+/* replace the sigset argument i by a copy without SIGSYS */
+static void strip_sigsys_arg(struct vu_call *c, int i)
+{
+	const unsigned long *set = (const unsigned long *)c->args[i];
+
+	if (!set)
+		return;
+	c->core_tmp[0] = *set & ~VU_SIGBIT(SIGSYS);
+	c->args[i] = (long)&c->core_tmp[0];
+}
+
+static long pselect_strip(struct vu_call *c, vu_bottom_fn *bottom)
+{
+	/* the 6th argument points to { const sigset_t *ss; size_t ss_len; } */
+	const long *data = (const long *)c->args[5];
+	long copy[2];
+
+	if (data && data[0]) {
+		c->core_tmp[0] = *(const unsigned long *)data[0] & ~VU_SIGBIT(SIGSYS);
+		copy[0] = (long)&c->core_tmp[0];
+		copy[1] = data[1];
+		c->args[5] = (long)copy;
+	}
+	return real(c, bottom);
+}
+
+static long altstack_emul(struct vu_call *c)
+{
+	struct vu_thread *t = vu_self;
+	const stack_t *ss = (const stack_t *)c->args[0];
+	stack_t *old = (stack_t *)c->args[1];
+	stack_t prev;
+
+	if (!t || !t->own_altstack)
+		return vu_gate_call(c);
+	prev = t->app_altstack;
+	if (!prev.ss_sp && !prev.ss_size)
+		prev.ss_flags = SS_DISABLE;
+	if (ss) {
+		int fl = ss->ss_flags & ~(1U << 31); /* SS_AUTODISARM */
+
+		if (fl != 0 && fl != SS_DISABLE)
+			return -EINVAL;
+		if (fl == 0 && ss->ss_size < (size_t)MINSIGSTKSZ)
+			return -ENOMEM;
+		t->app_altstack = *ss;
+		if (fl == SS_DISABLE) {
+			t->app_altstack.ss_sp = 0;
+			t->app_altstack.ss_size = 0;
+		}
+	}
+	if (old)
+		*old = prev;
+	return 0;
+}
+
+static long thread_exit(struct vu_call *c)
+{
+	struct vu_thread *t = vu_self;
+	unsigned long all = ~0UL;
+
+	if (!t || !t->own_altstack || t->tid != vu_sys0(SYS_gettid))
+		return vu_gate_call(c);
+	/* no signal may land on the stack about to be unmapped */
+	vu_sys4(SYS_rt_sigprocmask, SIG_BLOCK, &all, 0, 8);
+	vu_exit_unmap(t, sizeof(*t), (int)c->args[0]);
+}
+
+static long all_mode(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc, int *handled)
+{
+	*handled = 1;
+	switch (c->nr) {
+	case SYS_clone3:
+		return -ENOSYS;		/* glibc falls back to clone */
+	case SYS_clone:
+		if (!uc)
+			break;
+		if (c->args[1])
+			return clone_via_tramp(c, uc);
+		return do_fork(c->args[0], c->args[2], c->args[3], c->args[4]);
+	case SYS_fork:
+	case SYS_vfork:
+		return do_fork(SIGCHLD, 0, 0, 0);
+	case SYS_rt_sigprocmask:
+		if (uc)
+			return sigprocmask_uc(c, uc);
+		strip_sigsys_arg(c, 1);
+		return real(c, bottom);
+	case SYS_rt_sigaction:
+		return vu_sigaction_emul((int)c->args[0], (const void *)c->args[1],
+					 (void *)c->args[2], c->args[3]);
+	case SYS_rt_sigsuspend:
+		strip_sigsys_arg(c, 0);
+		return real(c, bottom);
+	case SYS_ppoll:
+		strip_sigsys_arg(c, 3);
+		return real(c, bottom);
+	case SYS_epoll_pwait:
+	case SYS_epoll_pwait2:
+		strip_sigsys_arg(c, 4);
+		return real(c, bottom);
+	case SYS_pselect6:
+		return pselect_strip(c, bottom);
+	case SYS_sigaltstack:
+		return altstack_emul(c);
+	case SYS_prctl:
+		if (c->args[0] == PR_SET_SYSCALL_USER_DISPATCH) {
+			vu_debug("refused the program's prctl(PR_SET_SYSCALL_USER_DISPATCH)");
+			return -EPERM;
+		}
+		break;
+	case SYS_exit:
+		if (uc)
+			return thread_exit(c);
+		break;
+	}
+	*handled = 0;
+	return 0;
+}
+
+/* vu_core_bottom -- below the last layer. */
+long vu_core_bottom(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
+{
+	int handled = 0;
+	long r;
+
+	switch (c->nr) {
+	case SYS_execve:
+	case SYS_execveat:
+		return vu_exec_bottom(c, bottom);
+	case SYS_close:
+	case SYS_dup2:
+	case SYS_dup3:
+	case SYS_close_range:
+		r = vu_fd_bottom(c, &handled);
+		if (handled)
+			return r;
+		break;
+	}
+	if (vu.mode == VU_MODE_ALL) {
+		r = all_mode(c, bottom, uc, &handled);
+		if (handled)
+			return r;
+	}
+	return real(c, bottom);
+}

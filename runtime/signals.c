@@ -1,0 +1,158 @@
+/*
+ * signals.c -- the program's signal handlers under SUD ("all" mode).
+ *
+ * - Every handler vu installs returns through vu_restorer, inside the gate
+ *   region: glibc's __restore_rt would trap on rt_sigreturn.
+ * - Program handlers run behind vu_sig_tramp, which sets the selector to
+ *   BLOCK while they run: a signal may land while a libc wrapper has it at
+ *   ALLOW, and the handler's own calls must still be seen.
+ * - SIGSYS belongs to vu: the program's SIGSYS disposition is kept virtual
+ *   and signals that are not syscall-dispatch traps (seccomp RET_TRAP,
+ *   kill -SYS) are forwarded to it. No handler mask may block SIGSYS.
+ */
+#include <sys/syscall.h>
+#include "vu_core.h"
+
+#define VU_NSIG 65
+
+static struct vu_ksigaction app_act[VU_NSIG];	/* what the program asked for */
+static unsigned char app_known[VU_NSIG];
+/* the process whose dispositions app_act holds: a vfork-style child shares
+ * this memory but not its parent's dispositions, and must not write here */
+static long owner_pid;
+
+/* vu_signals_owner -- this process owns the table (start-up, after fork) */
+void vu_signals_owner(void)
+{
+	owner_pid = vu_sys0(SYS_getpid);
+}
+
+/* a child sharing our memory (posix_spawn, vfork): dispositions go straight
+ * to the kernel, with vu's restorer */
+static long direct(int sig, const struct vu_ksigaction *act, struct vu_ksigaction *oact)
+{
+	struct vu_ksigaction k;
+
+	if (!act)
+		return vu_sys4(SYS_rt_sigaction, sig, 0, oact, 8);
+	k = *act;
+	k.mask &= ~VU_SIGBIT(SIGSYS);
+	k.flags |= VU_SA_RESTORER;
+	k.restorer = (void *)vu_restorer;
+	return vu_sys4(SYS_rt_sigaction, sig, &k, oact, 8);
+}
+
+static void vu_sig_tramp(int sig, siginfo_t *si, void *uc)
+{
+	unsigned char s = vu_selector;
+	struct vu_ksigaction a;
+
+	vu_selector = 1;
+	a = app_act[sig];
+	if (a.flags & SA_RESETHAND)
+		app_act[sig].handler = SIG_DFL;
+	if (a.handler != SIG_DFL && a.handler != SIG_IGN) {
+		if (a.flags & SA_SIGINFO)
+			((void (*)(int, siginfo_t *, void *))a.handler)(sig, si, uc);
+		else
+			((void (*)(int))a.handler)(sig);
+	}
+	vu_selector = s;
+}
+
+static long query(int sig)
+{
+	long r = 0;
+
+	if (!app_known[sig]) {
+		r = vu_sys4(SYS_rt_sigaction, sig, 0, &app_act[sig], 8);
+		if (!r)
+			app_known[sig] = 1;
+	}
+	return r;
+}
+
+/* vu_sigaction_emul -- rt_sigaction as the program sees it. */
+long vu_sigaction_emul(int sig, const struct vu_ksigaction *act,
+		       struct vu_ksigaction *oact, size_t size)
+{
+	struct vu_ksigaction old, k;
+	long r;
+
+	if (size != 8)
+		return -EINVAL;
+	if (sig < 1 || sig >= VU_NSIG)
+		return -EINVAL;
+	if (sig == SIGSYS) {
+		if (!app_known[sig]) {
+			app_act[sig].handler = SIG_DFL;
+			app_known[sig] = 1;
+		}
+		old = app_act[sig];
+		if (act)
+			app_act[sig] = *act;
+		if (oact)
+			*oact = old;
+		return 0;
+	}
+	if (sig == SIGKILL || sig == SIGSTOP)
+		return vu_sys4(SYS_rt_sigaction, sig, act, oact, size);
+	if (vu_sys0(SYS_getpid) != owner_pid)
+		return direct(sig, act, oact);
+	r = query(sig);
+	if (r)
+		return r;
+	old = app_act[sig];
+	if (act) {
+		k = *act;
+		k.mask &= ~VU_SIGBIT(SIGSYS);
+		k.flags |= VU_SA_RESTORER;
+		k.restorer = (void *)vu_restorer;
+		if (k.handler != SIG_DFL && k.handler != SIG_IGN) {
+			k.handler = (void *)vu_sig_tramp;
+			k.flags |= SA_SIGINFO;
+		}
+		app_act[sig] = *act;	/* before: a signal may come at once */
+		r = vu_sys4(SYS_rt_sigaction, sig, &k, 0, 8);
+		if (r) {
+			app_act[sig] = old;
+			return r;
+		}
+	}
+	if (oact)
+		*oact = old;
+	return 0;
+}
+
+/* vu_sigsys_forward -- a SIGSYS that is not vu's: give it to the program's
+ * disposition. */
+void vu_sigsys_forward(int sig, siginfo_t *si, ucontext_t *uc)
+{
+	struct vu_ksigaction a = app_act[SIGSYS];
+
+	if (!app_known[SIGSYS] || a.handler == SIG_DFL) {
+		/* the default action: die of SIGSYS, with a core like the kernel */
+		struct vu_ksigaction dfl = { .handler = SIG_DFL, .flags = VU_SA_RESTORER,
+					     .restorer = (void *)vu_restorer };
+		unsigned long m = VU_SIGBIT(SIGSYS);
+
+		vu_sys4(SYS_rt_sigaction, SIGSYS, &dfl, 0, 8);
+		vu_sys4(SYS_rt_sigprocmask, SIG_UNBLOCK, &m, 0, 8);
+		vu_sys3(SYS_tgkill, vu_sys0(SYS_getpid), vu_sys0(SYS_gettid), SIGSYS);
+		vu_sys1(SYS_exit_group, 128 + SIGSYS);
+	}
+	if (a.handler == SIG_IGN)
+		return;
+	if (a.flags & SA_RESETHAND)
+		app_act[SIGSYS].handler = SIG_DFL;
+	{
+		unsigned char s = vu_selector;
+
+		vu_selector = 1;
+		if (a.flags & SA_SIGINFO)
+			((void (*)(int, siginfo_t *, void *))a.handler)(sig, si, uc);
+		else
+			((void (*)(int))a.handler)(sig);
+		vu_selector = s;
+	}
+}

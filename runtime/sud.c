@@ -1,0 +1,148 @@
+/*
+ * sud.c -- Syscall User Dispatch: per-thread arming, vu's per-thread block
+ * (signal stack and scratch), and the SIGSYS handler that turns a trapped
+ * syscall instruction into a struct vu_call.
+ *
+ * The selector byte is per thread and BLOCK by default; only code inside the
+ * gate region (gate.S) may issue system calls while it is BLOCK.
+ */
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include "vu_core.h"
+
+#ifndef PR_SET_SYSCALL_USER_DISPATCH
+#define PR_SET_SYSCALL_USER_DISPATCH 59
+#define PR_SYS_DISPATCH_OFF 0
+#define PR_SYS_DISPATCH_ON 1
+#endif
+#ifndef SYS_USER_DISPATCH
+#define SYS_USER_DISPATCH 2
+#endif
+#define VU_SEL_BLOCK 1
+
+__thread unsigned char vu_selector __attribute__((tls_model("initial-exec"))) = VU_SEL_BLOCK;
+__thread struct vu_thread *vu_self __attribute__((tls_model("initial-exec")));
+__thread unsigned long vu_clone_ret __attribute__((tls_model("initial-exec")));
+
+/* vu_thread_new -- map a fresh vu block (not yet installed anywhere). */
+struct vu_thread *vu_thread_new(void)
+{
+	long p = vu_sys6(SYS_mmap, 0, sizeof(struct vu_thread), PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p < 0 && p > -4096)
+		return NULL;
+	vu_sys3(SYS_mprotect, p, VU_GUARD_SIZE, PROT_NONE);
+	return (struct vu_thread *)p;
+}
+
+/* vu_thread_self -- this thread's block, mapped on first use. */
+struct vu_thread *vu_thread_self(void)
+{
+	if (!vu_self) {
+		vu_self = vu_thread_new();
+		if (vu_self)
+			vu_self->tid = vu_sys0(SYS_gettid);
+	}
+	return vu_self;
+}
+
+static int install_altstack(struct vu_thread *t)
+{
+	stack_t ss = { .ss_sp = t->altstack, .ss_flags = 0, .ss_size = VU_ALTSTACK_SIZE };
+	long r = vu_sys2(SYS_sigaltstack, &ss, 0);
+
+	if (!r)
+		t->own_altstack = 1;
+	return (int)r;
+}
+
+/* vu_sud_arm -- turn dispatch on for the calling thread. */
+int vu_sud_arm(void)
+{
+	vu_selector = VU_SEL_BLOCK;
+	return (int)vu_sys5(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON,
+			    (unsigned long)vu_gate_start,
+			    (unsigned long)(vu_gate_end - vu_gate_start), &vu_selector);
+}
+
+/* vu_thread_child -- first thing a clone child runs (from vu_clone_tramp):
+ * threads get their own vu block and signal stack, then SUD is armed. */
+void vu_thread_child(unsigned long flags)
+{
+	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK)) {
+		struct vu_thread *t = vu_thread_new();
+
+		if (t) {
+			t->tid = vu_sys0(SYS_gettid);
+			install_altstack(t);
+			/* a thread without its own TLS shares the parent's
+			 * vu_self: leave that alone */
+			if (flags & CLONE_SETTLS)
+				vu_self = t;
+		}
+	}
+	if (!(flags & CLONE_VM))
+		vu_signals_owner();	/* a copy of memory: a process of its own */
+	if (vu_sud_arm())
+		vu_sys1(SYS_exit_group, 125);	/* never run unvirtualized */
+}
+
+static void vu_sigsys(int sig, siginfo_t *si, void *ucv);
+
+/* vu_sud_install -- SIGSYS handler, signal stack, dispatch for the main
+ * thread. Returns 0 or -errno. */
+int vu_sud_install(void)
+{
+	struct vu_ksigaction ka = {
+		.handler = (void *)vu_sigsys,
+		.flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER | SA_RESTART | VU_SA_RESTORER,
+		.restorer = (void *)vu_restorer,
+		.mask = 0,
+	};
+	unsigned long unblock = VU_SIGBIT(SIGSYS);
+	struct vu_thread *t = vu_thread_self();
+	long r;
+
+	if (!t)
+		return -ENOMEM;
+	vu_signals_owner();
+	r = vu_sys4(SYS_rt_sigaction, SIGSYS, &ka, 0, 8);
+	if (r)
+		return (int)r;
+	/* exec keeps the blocked mask: SIGSYS must be deliverable */
+	vu_sys4(SYS_rt_sigprocmask, SIG_UNBLOCK, &unblock, 0, 8);
+	install_altstack(t);
+	return vu_sud_arm();
+}
+
+void vu_sigsys_forward(int sig, siginfo_t *si, ucontext_t *uc) VU_HIDDEN;
+
+static void vu_sigsys(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	greg_t *g = uc->uc_mcontext.gregs;
+	int saved_errno = errno;
+	struct vu_call c;
+
+	if (si->si_code != SYS_USER_DISPATCH) {
+		vu_sigsys_forward(sig, si, uc);
+		return;
+	}
+	c.nr = g[REG_RAX];
+	c.args[0] = g[REG_RDI];
+	c.args[1] = g[REG_RSI];
+	c.args[2] = g[REG_RDX];
+	c.args[3] = g[REG_R10];
+	c.args[4] = g[REG_R8];
+	c.args[5] = g[REG_R9];
+	c.ret = 0;
+	c.source = VU_SRC_SUD;
+	c.depth = 0;
+	c.scratch = 0;
+	c.core_tmp[0] = c.core_tmp[1] = 0;
+	g[REG_RAX] = vu_dispatch(&c, NULL, uc);
+	errno = saved_errno;
+}

@@ -1,0 +1,87 @@
+/*
+ * vu_wrap.h -- what the generated libc wrappers (generated-c/vu_libc.c) use
+ * from the runtime. Kept small: a wrapper checks whether anything in vu
+ * wants its system call, and either calls the real libc function with the
+ * SUD selector at ALLOW (fast path) or builds a struct vu_call and hands it
+ * to the dispatcher with a "bottom" that makes the real call.
+ */
+#ifndef VU_WRAP_H
+#define VU_WRAP_H
+
+#include <errno.h>
+#include <sys/mman.h>
+#include "vu_layer.h"
+
+#define VU_EXPORT __attribute__((visibility("default")))
+#define VU_HIDDEN __attribute__((visibility("hidden")))
+
+/* Nonzero when a layer or the core wants system call nr (set at start-up). */
+extern unsigned char vu_interest[VU_NR_COUNT] VU_HIDDEN;
+
+/* Per-thread SUD selector: SYSCALL_DISPATCH_FILTER_ALLOW (0) or BLOCK (1). */
+extern __thread unsigned char vu_selector
+	__attribute__((tls_model("initial-exec"))) VU_HIDDEN;
+
+typedef long vu_bottom_fn(struct vu_call *c);
+
+/* vu_libc_call -- run c through the stack; bottom makes the real call
+ * (NULL: issue it through the gate). Returns the result or -errno. */
+long vu_libc_call(struct vu_call *c, vu_bottom_fn *bottom) VU_HIDDEN;
+
+/* vu_gate_call -- issue c as a raw system call through the gate. */
+long vu_gate_call(struct vu_call *c) VU_HIDDEN;
+
+static inline int vu_wants(long nr)
+{
+	return vu_interest[nr];
+}
+
+/* Open the selector for a real libc call; returns the previous state. */
+static inline unsigned char vu_allow(void)
+{
+	unsigned char s = vu_selector;
+	vu_selector = 0;
+	__asm__ __volatile__("" ::: "memory");
+	return s;
+}
+
+static inline void vu_restore(unsigned char s)
+{
+	__asm__ __volatile__("" ::: "memory");
+	vu_selector = s;
+}
+
+/* libc result (-1 and errno) -> -errno or the value */
+static inline long vu_take_errno(long r)
+{
+	return r == -1 ? -(long)errno : r;
+}
+
+static inline long vu_take_errno_ptr(void *p)
+{
+	return p == MAP_FAILED ? -(long)errno : (long)p;
+}
+
+/* -errno or the value -> libc result; errno set once, here */
+static inline long vu_set_errno(long r)
+{
+	if ((unsigned long)r > -4096UL) {
+		errno = (int)-r;
+		return -1;
+	}
+	return r;
+}
+
+static inline void *vu_set_errno_ptr(long r)
+{
+	if ((unsigned long)r > -4096UL) {
+		errno = (int)-r;
+		return MAP_FAILED;
+	}
+	return (void *)r;
+}
+
+#define VU_CALL(NR, ...) { .nr = (NR), .args = { __VA_ARGS__ }, .ret = 0, \
+	.source = VU_SRC_LIBC, .depth = 0, .scratch = 0, .core_tmp = { 0, 0 } }
+
+#endif
