@@ -177,7 +177,7 @@ export interface LibcModel {
 
 const declOf = (ctype: string, name: string) => `${ctype}${ctype.endsWith('*') ? '' : ' '}${name}`;
 
-function paramType(sys: SyscallSpec, l: LibcSpec, a: ArgSpec): string {
+function paramType(l: LibcSpec, a: ArgSpec): string {
   const over = l.ctypes?.[a.name];
   return over !== undefined ? normCtype(over) : lfsType(a.ctype, l.name);
 }
@@ -257,7 +257,7 @@ export function libcModel(sys: SyscallSpec, l: LibcSpec): LibcModel {
   const byName = new Map(sys.args.map((a, i) => [a.name, { a, i }]));
   const listed = (l.args ?? sys.args.map((a) => a.name)).map((n) => byName.get(n)!);
   const params: ParamModel[] = listed.map(({ a }) => {
-    const ctype = paramType(sys, l, a);
+    const ctype = paramType(l, a);
     return { name: a.name, ctype, decl: declOf(ctype, a.name) };
   });
   const vIndex = l.variadic === undefined ? params.length : params.findIndex((p) => p.name === l.variadic);

@@ -325,6 +325,21 @@ test('generated C: the table of the other architecture compiles too', (t) => {
   rmSync(dir, { recursive: true });
 });
 
+test('generated C: the wrappers compile for aarch64 (cross gcc, when installed)', (t) => {
+  const cc = 'aarch64-linux-gnu-gcc';
+  if (spawnSync(cc, ['--version']).status !== 0) return t.pass(`no ${cc} here`);
+  const dir = workdir();
+  t.is(gen(dir).status, 0);
+  for (const f of ['vu_libc.c', 'vu_syscall_table.c', 'vu_layer_types.c']) {
+    const r = spawnSync(cc, [
+      '-std=gnu11', '-Wall', '-Wextra', '-Werror', '-fPIC', '-fsyntax-only',
+      `-I${join(ROOT, 'runtime')}`, `-I${join(dir, 'generated-c')}`, join(dir, 'generated-c', f),
+    ], { encoding: 'utf8' });
+    t.is(r.status, 0, `${f}: ${r.stderr}`);
+  }
+  rmSync(dir, { recursive: true });
+});
+
 test('vu_libc.c: wrapper shapes (variadic mode, fixed arguments, errors: return, custom)', (t) => {
   const dir = workdir();
   t.is(gen(dir).status, 0);
