@@ -6,22 +6,7 @@
       "product_prefix": "lib",
       "product_dir": "<(PRODUCT_DIR)",
       "sources": [
-        "runtime/gate.S",
-        "runtime/util.c",
-        "runtime/json.c",
-        "runtime/path.c",
-        "runtime/config.c",
-        "runtime/dispatch.c",
-        "runtime/procmodel.c",
-        "runtime/signals.c",
-        "runtime/sud.c",
-        "runtime/fds.c",
-        "runtime/exec.c",
-        "runtime/init.c",
-        "layers/remap.c",
-        "generated-c/vu_syscall_table.c",
-        "generated-c/vu_libc.c",
-        "generated-c/vu_layer_types.c"
+        "<!@(ls -1 runtime/*.c runtime/*.S layers/*.c generated-c/*.c)"
       ],
       "include_dirs": ["runtime", "generated-c"],
       "cflags!": ["-fno-exceptions"],

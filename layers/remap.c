@@ -92,18 +92,15 @@ static enum vu_action remap_enter(struct vu_layer *self, struct vu_call *c)
 
 	for (int i = 0; i < si->nargs; i++) {
 		const char *p = (const char *)c->args[i];
-		int dirfd = AT_FDCWD;
 		long n;
 
 		if (si->args[i].kind != VU_ARG_PATH || !p || !*p || !maybe(r, p))
 			continue;
-		if (i > 0 && si->args[i - 1].kind == VU_ARG_DIRFD)
-			dirfd = (int)c->args[i - 1];
 		if (!c->scratch) {
 			c->ret = -ENOMEM;
 			return VU_DONE;
 		}
-		n = vu_path_abs(dirfd, p, c->scratch, VU_SCRATCH_SIZE);
+		n = vu_call_path(c, i, c->scratch, VU_SCRATCH_SIZE);
 		if (n < 0)
 			continue;	/* let the kernel give its own error */
 		for (int k = 0; k < r->n; k++) {

@@ -84,3 +84,39 @@ long vu_path_abs(int dirfd, const char *path, char *out, size_t len)
 	vu_stpcpy(tmp + n + 1, path);
 	return vu_path_normalize(tmp, out, len / 2);
 }
+
+/* vu_call_dirfd -- the dirfd that goes with path argument i of c (the
+ * argument just before it when its kind is dirfd), else AT_FDCWD. */
+int vu_call_dirfd(const struct vu_call *c, int i)
+{
+	const struct vu_syscall_info *si = &vu_syscalls[c->nr];
+
+	if (i > 0 && si->args[i - 1].kind == VU_ARG_DIRFD)
+		return (int)c->args[i - 1];
+	return AT_FDCWD;
+}
+
+/* vu_call_path -- path argument i of c, absolute and normalized, into out.
+ * Returns the length, or -errno (-ENOENT for NULL or "" paths). */
+long vu_call_path(const struct vu_call *c, int i, char *out, size_t len)
+{
+	const char *p = (const char *)c->args[i];
+
+	if (!p || !*p)
+		return -ENOENT;
+	return vu_path_abs(vu_call_dirfd(c, i), p, out, len);
+}
+
+/* vu_path_under -- is path equal to prefix or below it (at a component
+ * boundary)? Both absolute and normalized. Returns the length of prefix
+ * that matched (so path + n is the rest, "" or "/..."), or -1. */
+long vu_path_under(const char *path, const char *prefix)
+{
+	size_t n = vu_strlen(prefix);
+
+	if (n == 1 && prefix[0] == '/')
+		return 0;
+	if (vu_strncmp(path, prefix, n))
+		return -1;
+	return path[n] == 0 || path[n] == '/' ? (long)n : -1;
+}

@@ -138,6 +138,9 @@ void vu_config_load(void) VU_HIDDEN;
  * "." "..", "//" lexically, into out (size len). Returns length or -errno. */
 long vu_path_abs(int dirfd, const char *path, char *out, size_t len) VU_HIDDEN;
 long vu_path_normalize(const char *in, char *out, size_t len) VU_HIDDEN;
+int vu_call_dirfd(const struct vu_call *c, int i) VU_HIDDEN;
+long vu_call_path(const struct vu_call *c, int i, char *out, size_t len) VU_HIDDEN;
+long vu_path_under(const char *path, const char *prefix) VU_HIDDEN;
 
 /* ---- generated ---- */
 void vu_libc_resolve(void) VU_HIDDEN;
