@@ -8,6 +8,7 @@
  * cost a few comparisons.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include "../runtime/vu_core.h"
@@ -92,19 +93,23 @@ static enum vu_action remap_enter(struct vu_layer *self, struct vu_call *c)
 
 	for (int i = 0; i < si->nargs; i++) {
 		const char *p = (const char *)c->args[i];
+		unsigned long mark = c->scratch_used;
+		char *abs;
 		long n;
 
 		if (si->args[i].kind != VU_ARG_PATH || !p || !*p || !maybe(r, p))
 			continue;
-		if (!c->scratch) {
+		abs = vu_call_alloc(c, 2 * PATH_MAX);
+		if (!abs) {
 			c->ret = -ENOMEM;
 			return VU_DONE;
 		}
-		n = vu_call_path(c, i, c->scratch, VU_SCRATCH_SIZE);
+		n = vu_call_path(c, i, abs, 2 * PATH_MAX);
+		vu_call_release(c, mark);
 		if (n < 0)
 			continue;	/* let the kernel give its own error */
 		for (int k = 0; k < r->n; k++) {
-			if (!vu_strcmp(c->scratch, r->from[k])) {
+			if (!vu_strcmp(abs, r->from[k])) {
 				vu_debug("remap %s: %s -> %s", si->name, p, r->to[k]);
 				c->args[i] = (long)r->to[k];
 				break;

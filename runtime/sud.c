@@ -142,6 +142,7 @@ static void vu_sigsys(int sig, siginfo_t *si, void *ucv)
 	c.source = VU_SRC_SUD;
 	c.depth = 0;
 	c.scratch = 0;
+	c.scratch_used = 0;
 	c.core_tmp[0] = c.core_tmp[1] = 0;
 	g[REG_RAX] = vu_dispatch(&c, NULL, uc);
 	errno = saved_errno;

@@ -38,11 +38,33 @@ struct vu_call {
 	long ret;		/* result, or -errno */
 	int source;		/* enum vu_source */
 	int depth;		/* index of the layer being walked */
-	void *scratch;		/* per-call scratch, VU_SCRATCH_SIZE bytes, or NULL */
+	char *scratch;		/* per-call scratch, VU_SCRATCH_SIZE bytes, or NULL */
+	unsigned long scratch_used;	/* bytes handed out by vu_call_alloc */
 	long core_tmp[2];	/* reserved for vu's core */
 };
 
-#define VU_SCRATCH_SIZE 8192
+#define VU_SCRATCH_SIZE 32768
+
+/* vu_call_alloc -- n bytes of this call's scratch (gone when the call
+ * returns), or NULL. Layers never keep pointers into it across calls. */
+static inline void *vu_call_alloc(struct vu_call *c, unsigned long n)
+{
+	void *p;
+
+	n = (n + 15) & ~15UL;
+	if (!c->scratch || c->scratch_used + n > VU_SCRATCH_SIZE)
+		return 0;
+	p = c->scratch + c->scratch_used;
+	c->scratch_used += n;
+	return p;
+}
+
+/* vu_call_release -- give back everything allocated since mark (a value of
+ * c->scratch_used taken before). */
+static inline void vu_call_release(struct vu_call *c, unsigned long mark)
+{
+	c->scratch_used = mark;
+}
 
 /* Option value kinds, shared by the manifest, the parser and the layer. */
 enum vu_opt_kind {

@@ -82,6 +82,6 @@ static inline void *vu_set_errno_ptr(long r)
 }
 
 #define VU_CALL(NR, ...) { .nr = (NR), .args = { __VA_ARGS__ }, .ret = 0, \
-	.source = VU_SRC_LIBC, .depth = 0, .scratch = 0, .core_tmp = { 0, 0 } }
+	.source = VU_SRC_LIBC, .depth = 0, .scratch = 0, .scratch_used = 0, .core_tmp = { 0, 0 } }
 
 #endif
