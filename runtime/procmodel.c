@@ -27,6 +27,8 @@ int vu_core_wants(long nr)
 	case SYS_dup3:
 	case SYS_close_range:
 		return vu_fd_count() > 0;
+	case SYS_io_uring_setup:
+		return vu.nlayers > 0;
 	case SYS_clone:
 	case SYS_clone3:
 	case SYS_fork:
@@ -236,6 +238,14 @@ long vu_core_bottom(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
 	case SYS_execve:
 	case SYS_execveat:
 		return vu_exec_bottom(c, bottom);
+	case SYS_io_uring_setup:
+		if (!vu.nlayers)
+			break;
+		/* io_uring submits opens, stats and reads that no wrapper and
+		 * no trap would see: refuse it while layers are active, so that
+		 * libuv, liburing users and others fall back to system calls */
+		vu_debug("refused io_uring_setup: layers are active");
+		return -ENOSYS;
 	case SYS_close:
 	case SYS_dup2:
 	case SYS_dup3:

@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import { probe, run, seedConfig } from '../helpers.js';
+import { probe, run, seedConfig, writeConfig } from '../helpers.js';
 
 const host = readFileSync('/etc/hostname', 'utf8').split('\n')[0];
 const pass = readFileSync('/etc/passwd', 'utf8').split('\n')[0];
@@ -103,4 +103,16 @@ test('pitfall 23: unknown system calls answer ENOSYS, and threads start without 
   const r = run(probe('enosys'), [], { config: seedConfig() });
   t.is(native.stdout, 'nr 1000: Function not implemented\nnr 511: Function not implemented\nthread: 42\n');
   t.deepEqual(r, native);
+});
+
+test('pitfall 10: io_uring is refused with ENOSYS while layers are active, allowed with none', (t) => {
+  const native = run(probe('uring'), [], { vu: false });
+  t.is(native.stdout, 'io_uring_setup: ok\n');
+  t.is(run(probe('uring'), [], { config: seedConfig() }).stdout, 'io_uring_setup: Function not implemented\n');
+  t.is(run(probe('uring'), [], { config: writeConfig({ layers: [] }) }).stdout, 'io_uring_setup: ok\n');
+  // node's libuv falls back to plain system calls: the remap still applies
+  const r = run('node', ['-e', "require('fs').readFile('/etc/passwd','utf8',(e,d)=>process.stdout.write(d))"], {
+    config: seedConfig(), env: { UV_USE_IO_URING: '1' },
+  });
+  t.is(r.stdout, readFileSync('/etc/hostname', 'utf8'));
 });
