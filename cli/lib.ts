@@ -4,7 +4,7 @@
  * libvu.so itself, called through ffi-rs, so `vu check` and the preloaded
  * library can never disagree).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataType, load, open } from 'ffi-rs';
@@ -45,18 +45,65 @@ let opened = false;
 /** Check a config with libvu's own checker; returns the error lines
  * ("FILE:LINE:COL: message"), empty when the config is good. */
 export function checkConfig(path: string): string[] {
+  return call('vu_config_errors', path)
+    .split('\n')
+    .filter((l) => l.length > 0);
+}
+
+function call(fn: string, path: string): string {
   const lib = libPath();
   if (!existsSync(lib)) throw new Error(`${lib} is missing: run npm install`);
   if (!opened) {
     open({ library: 'libvu', path: lib });
     opened = true;
   }
-  const text = load({
+  return load({
     library: 'libvu',
-    funcName: 'vu_config_errors',
+    funcName: fn,
     retType: DataType.String,
     paramsType: [DataType.String],
     paramsValue: [path],
   }) as string;
-  return text.split('\n').filter((l) => l.length > 0);
+}
+
+/** The stack as libvu will run it (defaults in, paths absolute), or null
+ * when the config has errors. */
+export function resolvedConfig(path: string): ResolvedConfig | null {
+  const text = call('vu_config_resolved', path);
+  return text ? (JSON.parse(text) as ResolvedConfig) : null;
+}
+
+export interface ResolvedConfig {
+  config: string;
+  intercept: 'all' | 'libc';
+  layers: Array<{ type: string; [option: string]: unknown }>;
+}
+
+/** One layer's manifest (layers/NAME.json). */
+export interface Manifest {
+  name: string;
+  summary: string;
+  options: Array<{
+    name: string;
+    kind: string;
+    required?: boolean;
+    default?: unknown;
+    choices?: string[];
+    help?: string;
+    example?: unknown;
+  }>;
+}
+
+/** Every layer manifest shipped with the package, sorted by name. */
+export function manifests(): Manifest[] {
+  const dir = join(packageRoot, 'layers');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Manifest);
+}
+
+/** The package version. */
+export function version(): string {
+  return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
 }

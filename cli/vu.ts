@@ -1,76 +1,207 @@
 /**
- * vu -- run a program under libvu.so, check a config, print the library path.
- *
- *   vu run [-c FILE] -- CMD [ARGS...]
- *   vu check [FILE]
- *   vu lib
- *
- * Exit status: that of CMD for `run`; 125 when vu itself fails (bad config,
- * missing library); 127 when CMD is not found; 1 for `check` on errors.
+ * vu -- run a program under libvu.so and manage its vu.json.
+ * Exit status: 0 ok; the program's own for `run`; 1 errors found by
+ * `check`; 2 bad usage; 125 vu itself failed; 126/127 as a shell.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { checkConfig, findConfig, libPath } from './lib.js';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { canEnter, which } from './elf.js';
+import { checkConfig, findConfig, libPath, manifests, packageRoot, resolvedConfig, version } from './lib.js';
+import { bold, dim, fail, table } from './term.js';
+import { formatSummary, summarize } from './trace-summary.js';
 
-const USAGE = `usage: vu run [-c FILE] -- CMD [ARGS...]
-       vu check [FILE]
-       vu lib`;
+const HELP: Record<string, string> = {
+  '': `vu ${'VERSION'} -- a process's own view of the system, from inside the process
 
-function fail(msg: string, status = 125): never {
-  process.stderr.write(`vu: ${msg}\n`);
-  process.exit(status);
+usage: vu <command> [options]
+
+commands:
+  run [-c FILE] [--layer JSON]... [--trace FILE] -- CMD [ARGS...]
+                      run CMD under the layer stack of vu.json
+  check [FILE]        check a vu.json and print the stack it resolves to
+  init [--force]      write a starter vu.json in the current folder
+  layers [NAME] [--json]
+                      the layer types, their options and examples
+  trace summary FILE [--json]
+                      per-syscall counts, errors and time of a vu trace
+  lib                 print the absolute path of libvu.so
+
+options: -h, --help (also after a command), -V, --version
+
+Config lookup: VU_CONFIG, else the nearest vu.json upward, else none.
+Exit status: CMD's for run; 1: check found errors; 2: usage; 125: vu failed;
+126/127: CMD not executable / not found. Colour only on a terminal; NO_COLOR
+turns it off.`,
+  run: `usage: vu run [-c FILE] [--layer JSON]... [--trace FILE] -- CMD [ARGS...]
+
+Checks the config, then runs CMD with LD_PRELOAD=libvu.so and VU_CONFIG set.
+  -c, --config FILE   the config (default: VU_CONFIG, else vu.json upward)
+  --layer JSON        add a layer at the bottom of the stack, e.g.
+                      --layer '{"type":"remap","map":{"/etc/passwd":"/etc/hostname"}}'
+                      (relative paths in it are relative to the current folder)
+  --trace FILE        add a trace layer at the top, writing to FILE
+Refuses, with the reason and status 125, a program vu cannot enter: a static
+binary or a set-user-ID program. CMD's exit status is passed through.`,
+  check: `usage: vu check [FILE]
+
+Checks FILE (default: the config vu run would use) and prints the stack as
+libvu will run it, with defaults filled in and paths made absolute. Errors
+are printed as FILE:LINE:COL: message; exit status 1 when there are any.`,
+  init: `usage: vu init [--force]
+
+Writes a starter vu.json (with its $schema, so editors complete it) in the
+current folder. --force overwrites an existing one.`,
+  layers: `usage: vu layers [NAME] [--json]
+
+Lists the layer types with their options (kind, required or default) and an
+example; with NAME, only that layer.`,
+  trace: `usage: vu trace summary FILE [--json]
+
+Summarizes a trace written by the trace layer: per-syscall calls, errors and
+time (like strace -c), how many calls trapped through SUD, the most touched
+paths. --json prints the same as JSON.`,
+  lib: `usage: vu lib
+
+Prints the absolute path of libvu.so (for LD_PRELOAD).`,
+};
+
+function help(cmd: string): never {
+  process.stdout.write(HELP[cmd].replace('VERSION', version()) + '\n');
+  process.exit(0);
+}
+
+function usage(msg: string, cmd = ''): never {
+  process.stderr.write(`vu: ${msg}\n${HELP[cmd].split('\n\n')[cmd ? 0 : 1]}\nTry 'vu ${cmd ? cmd + ' ' : ''}--help'.\n`);
+  process.exit(2);
+}
+
+function wantsHelp(args: string[]): boolean {
+  const stop = args.indexOf('--');
+  return (stop < 0 ? args : args.slice(0, stop)).some((a) => a === '-h' || a === '--help');
 }
 
 function cmdLib(): void {
   const lib = libPath();
-  if (!existsSync(lib)) fail(`${lib} is missing: run npm install`);
+  if (!existsSync(lib)) fail(`${lib} is missing: run npm install in ${packageRoot}`);
   process.stdout.write(lib + '\n');
 }
 
-function cmdCheck(args: string[]): void {
-  const file = args[0] ? resolve(args[0]) : findConfig(process.cwd());
-  if (!file) fail('no vu.json here or in any parent folder, and VU_CONFIG is not set', 1);
-  const errors = checkConfig(file);
+function printErrors(errors: string[]): void {
   for (const e of errors) process.stderr.write(`vu: ${e}\n`);
-  if (errors.length) process.exit(1);
-  process.stdout.write(`vu: ${file}: ok\n`);
+}
+
+function cmdCheck(args: string[]): void {
+  if (args.length > 1) usage('check takes at most one FILE', 'check');
+  const file = args[0] ? resolve(args[0]) : findConfig(process.cwd());
+  if (!file) fail("no vu.json here or in any parent folder, and VU_CONFIG is not set; create one with 'vu init'", 1);
+  const errors = checkConfig(file);
+  if (errors.length) {
+    printErrors(errors);
+    process.stderr.write(`vu: ${errors.length} error${errors.length === 1 ? '' : 's'}; 'vu layers' lists the layer types and their options\n`);
+    process.exit(1);
+  }
+  const r = resolvedConfig(file)!;
+  process.stdout.write(`${bold(file)}: ok, intercept ${r.intercept}, ${r.layers.length} layer${r.layers.length === 1 ? '' : 's'}\n`);
+  r.layers.forEach((l, i) => {
+    const { type, ...opts } = l;
+    process.stdout.write(`  ${i + 1}. ${bold(type)}\n`);
+    for (const [k, v] of Object.entries(opts)) process.stdout.write(`       ${k}: ${JSON.stringify(v)}\n`);
+  });
+}
+
+/** Absolute paths for path-kind options of a layer given on the command line. */
+function absolutize(layer: Record<string, unknown>): Record<string, unknown> {
+  const m = manifests().find((x) => x.name === layer.type);
+  if (!m) return layer;
+  const out = { ...layer };
+  const abs = (p: unknown) => (typeof p === 'string' && !p.startsWith('~') ? resolve(p) : p);
+  for (const o of m.options) {
+    const v = out[o.name];
+    if (v === undefined) continue;
+    if (o.kind === 'path' || o.kind === 'newpath') out[o.name] = abs(v);
+    else if (o.kind === 'path_list' && Array.isArray(v)) out[o.name] = v.map(abs);
+    else if (o.kind === 'path_map' && v && typeof v === 'object')
+      out[o.name] = Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [abs(k), abs(x)]));
+  }
+  return out;
+}
+
+/** A config made of the base stack plus command-line layers, kept under
+ * the temp folder by content (children exec'ed later still find it). */
+function composeConfig(base: string | null, extra: Record<string, unknown>[], trace: string | null): string {
+  let layers: unknown[] = [];
+  let intercept = 'all';
+  if (base) {
+    const r = resolvedConfig(base);
+    if (!r) fail('internal error: the config checked but did not resolve');
+    layers = r.layers;
+    intercept = r.intercept;
+  }
+  if (trace) layers = [{ type: 'trace', output: resolve(trace) }, ...layers];
+  layers = [...layers, ...extra.map(absolutize)];
+  const text = JSON.stringify({ $comment: `made by vu run from ${base ?? 'the command line'}`, intercept, layers }, null, 2) + '\n';
+  const dir = join(tmpdir(), `vu-${process.getuid?.() ?? 'u'}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = join(dir, `run-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.json`);
+  writeFileSync(file, text, { mode: 0o600 });
+  return file;
 }
 
 function cmdRun(args: string[]): void {
   let config: string | null = null;
+  let trace: string | null = null;
+  const extra: Record<string, unknown>[] = [];
   let i = 0;
   for (; i < args.length; i++) {
     const a = args[i];
+    const value = () => (i + 1 < args.length ? args[++i] : usage(`${a} needs a value`, 'run'));
     if (a === '--') {
       i++;
       break;
-    }
-    if (a === '-c' || a === '--config') {
-      if (i + 1 >= args.length) fail(`${a} needs a FILE\n${USAGE}`, 2);
-      config = resolve(args[++i]);
-    } else if (a.startsWith('-')) {
-      fail(`unknown option ${a}\n${USAGE}`, 2);
-    } else {
-      break;
-    }
+    } else if (a === '-c' || a === '--config') config = resolve(value());
+    else if (a === '--trace') trace = value();
+    else if (a === '--layer') {
+      const text = value();
+      let layer: unknown;
+      try {
+        layer = JSON.parse(text);
+      } catch (e) {
+        usage(`--layer ${text}: not JSON (${(e as Error).message})`, 'run');
+      }
+      if (!layer || typeof layer !== 'object' || Array.isArray(layer)) usage(`--layer ${text}: must be a JSON object with a "type"`, 'run');
+      extra.push(layer as Record<string, unknown>);
+    } else if (a.startsWith('-')) usage(`unknown option ${a}`, 'run');
+    else break;
   }
   const cmd = args.slice(i);
-  if (!cmd.length) fail(`no command to run\n${USAGE}`, 2);
-  const file = config ?? findConfig(process.cwd());
+  if (!cmd.length) usage('no command to run', 'run');
+  let file = config ?? findConfig(process.cwd());
   if (file) {
     const errors = checkConfig(file);
-    for (const e of errors) process.stderr.write(`vu: ${e}\n`);
-    if (errors.length) fail('not running the program: fix the configuration first');
+    if (errors.length) {
+      printErrors(errors);
+      fail(`not running ${cmd[0]}: fix the configuration first ('vu check' shows the errors)`);
+    }
   }
+  if (extra.length || trace) {
+    file = composeConfig(file, extra, trace);
+    const errors = checkConfig(file);
+    if (errors.length) {
+      printErrors(errors);
+      fail(`not running ${cmd[0]}: a --layer is wrong ('vu layers' lists the layer types and options)`);
+    }
+  }
+  const exe = which(cmd[0]);
+  if (!exe) fail(`${cmd[0]}: command not found`, 127);
+  const enter = canEnter(exe);
+  if (!enter.ok) fail(`not running ${cmd[0]}: ${enter.reason}`);
   const lib = libPath();
-  if (!existsSync(lib)) fail(`${lib} is missing: run npm install`);
+  if (!existsSync(lib)) fail(`${lib} is missing: run npm install in ${packageRoot}`);
   const pre = process.env.LD_PRELOAD;
-  const env = {
-    ...process.env,
-    LD_PRELOAD: pre ? `${lib}:${pre}` : lib,
-    VU_CONFIG: file ?? '',
-  };
+  const env = { ...process.env, LD_PRELOAD: pre ? `${lib}:${pre}` : lib, VU_CONFIG: file ?? '' };
   const child = spawn(cmd[0], cmd.slice(1), { stdio: 'inherit', env });
   const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) process.on(s, forward(s));
@@ -89,7 +220,80 @@ function cmdRun(args: string[]): void {
   });
 }
 
+function cmdInit(args: string[]): void {
+  const force = args.includes('--force');
+  const rest = args.filter((a) => a !== '--force');
+  if (rest.length) usage(`unexpected ${rest[0]}`, 'init');
+  const file = resolve('vu.json');
+  if (existsSync(file) && !force) fail(`${file} exists; use --force to overwrite it`, 1);
+  const schema = join(packageRoot, 'generated-ts', 'vu.schema.json');
+  let rel = relative(dirname(file), schema);
+  if (!rel.startsWith('.')) rel = './' + rel;
+  const names = manifests().map((m) => m.name).join(', ');
+  const text = `{
+  "$schema": ${JSON.stringify(rel)},
+  "$comment": "The layers a call meets, first to last. Layer types: ${names}. 'npx vu layers' shows their options; 'npx vu check' checks this file.",
+  "intercept": "all",
+  "layers": [
+    {
+      "$comment": "an example: programs that read /etc/passwd get /etc/hostname",
+      "type": "remap",
+      "map": { "/etc/passwd": "/etc/hostname" }
+    }
+  ]
+}
+`;
+  writeFileSync(file, text);
+  process.stdout.write(`wrote ${file}\nnext: 'npx vu check' to see the stack, 'npx vu run -- cat /etc/passwd' to try it\n`);
+}
+
+function cmdLayers(args: string[]): void {
+  const json = args.includes('--json');
+  const names = args.filter((a) => a !== '--json');
+  let ms = manifests();
+  if (names.length) {
+    ms = ms.filter((m) => names.includes(m.name));
+    const unknown = names.filter((n) => !ms.some((m) => m.name === n));
+    if (unknown.length) fail(`unknown layer type ${unknown.join(', ')} (known: ${manifests().map((m) => m.name).join(', ')})`, 1);
+  }
+  if (json) {
+    process.stdout.write(JSON.stringify(ms, null, 2) + '\n');
+    return;
+  }
+  for (const m of ms) {
+    process.stdout.write(`${bold(m.name)} -- ${m.summary}\n`);
+    const rows = m.options.map((o) => [
+      `  ${o.name}`,
+      o.kind + (o.choices ? ` (${o.choices.join('|')})` : ''),
+      o.required ? 'required' : o.default !== undefined ? `default ${JSON.stringify(o.default)}` : 'optional',
+      o.help ?? '',
+    ]);
+    if (rows.length) process.stdout.write(table(rows) + '\n');
+    const example: Record<string, unknown> = { type: m.name };
+    for (const o of m.options) if (o.example !== undefined) example[o.name] = o.example;
+    process.stdout.write(dim(`  example: ${JSON.stringify(example)}`) + '\n\n');
+  }
+}
+
+async function cmdTrace(args: string[]): Promise<void> {
+  if (args[0] !== 'summary') usage(args[0] ? `unknown trace command ${args[0]}` : 'trace needs a command', 'trace');
+  const json = args.includes('--json');
+  const files = args.slice(1).filter((a) => a !== '--json');
+  if (files.length !== 1) usage('trace summary takes one FILE', 'trace');
+  if (!existsSync(files[0])) fail(`${files[0]}: no such file`, 1);
+  const s = await summarize(files[0]);
+  process.stdout.write(json ? JSON.stringify(s, null, 2) + '\n' : formatSummary(s));
+}
+
 const [verb, ...rest] = process.argv.slice(2);
+if (verb === '-V' || verb === '--version') {
+  process.stdout.write(`vu ${version()}\n`);
+  process.exit(0);
+}
+if (verb === undefined) usage('no command');
+if (verb === '-h' || verb === '--help' || verb === 'help') help(rest[0] && HELP[rest[0]] ? rest[0] : '');
+if (!(verb in HELP)) usage(`unknown command ${verb}`);
+if (wantsHelp(rest)) help(verb);
 switch (verb) {
   case 'run':
     cmdRun(rest);
@@ -97,15 +301,17 @@ switch (verb) {
   case 'check':
     cmdCheck(rest);
     break;
+  case 'init':
+    cmdInit(rest);
+    break;
+  case 'layers':
+    cmdLayers(rest);
+    break;
+  case 'trace':
+    await cmdTrace(rest);
+    break;
   case 'lib':
+    if (rest.length) usage(`unexpected ${rest[0]}`, 'lib');
     cmdLib();
     break;
-  case '-h':
-  case '--help':
-  case undefined:
-    process.stdout.write(USAGE + '\n');
-    if (!verb) process.exit(2);
-    break;
-  default:
-    fail(`unknown command ${verb}\n${USAGE}`, 2);
 }

@@ -248,7 +248,7 @@ static void build_layer(struct vu_errors *e, const struct vu_json *lj, const cha
 		const char *key = lj->keys[k]->str;
 		int found = 0;
 
-		if (!strcmp(key, "type"))
+		if (!strcmp(key, "type") || !strcmp(key, "$comment"))
 			continue;
 		for (int o = 0; o < t->nopts; o++) {
 			if (strcmp(t->opts[o].name, key))
@@ -387,6 +387,8 @@ static int vu_config_build(const char *path, struct vu_state *st, struct vu_erro
 				mode->str);
 	}
 	layers = vu_json_get(root, "layers");
+	if (!layers)
+		err_add(e, root, "missing \"layers\" (use \"layers\": [] for none)");
 	if (layers && !expect_type(e, layers, VU_J_ARR, "\"layers\"")) {
 		if (layers->count > VU_MAX_LAYERS) {
 			err_add(e, layers, "at most %d layers", VU_MAX_LAYERS);
@@ -496,4 +498,127 @@ VU_EXPORT const char *vu_config_errors(const char *path)
 
 	vu_config_build(abs, &st, &e, 1);
 	return e.text ? e.text : "";
+}
+
+/* ---- the resolved stack, as JSON, for `vu check` ---- */
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+};
+
+static void sb_put(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->p = realloc(b->p, b->cap);
+		if (!b->p)
+			vu_fatal(125, "out of memory");
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = 0;
+}
+
+static void sb_str(struct sbuf *b, const char *s)
+{
+	sb_put(b, s, strlen(s));
+}
+
+static void sb_json_str(struct sbuf *b, const char *s)
+{
+	char esc[8];
+
+	sb_str(b, "\"");
+	for (; s && *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = c;
+			sb_put(b, esc, 2);
+		} else if (c < 0x20) {
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+			sb_str(b, esc);
+		} else {
+			sb_put(b, (const char *)&c, 1);
+		}
+	}
+	sb_str(b, "\"");
+}
+
+static void sb_opt(struct sbuf *b, const struct vu_opt_desc *d, const struct vu_opt_value *v)
+{
+	char num[32];
+
+	switch (d->kind) {
+	case VU_OPT_BOOL:
+		sb_str(b, v->num ? "true" : "false");
+		break;
+	case VU_OPT_INT:
+		snprintf(num, sizeof(num), "%ld", v->num);
+		sb_str(b, num);
+		break;
+	case VU_OPT_OBJECT:
+		sb_str(b, v->str ? v->str : "{}");
+		break;
+	case VU_OPT_STRING_LIST:
+	case VU_OPT_PATH_LIST:
+		sb_str(b, "[");
+		for (int i = 0; i < v->count; i++) {
+			if (i)
+				sb_str(b, ", ");
+			sb_json_str(b, v->items[i]);
+		}
+		sb_str(b, "]");
+		break;
+	case VU_OPT_PATH_MAP:
+		sb_str(b, "{");
+		for (int i = 0; i < v->count; i++) {
+			if (i)
+				sb_str(b, ", ");
+			sb_json_str(b, v->keys[i]);
+			sb_str(b, ": ");
+			sb_json_str(b, v->items[i]);
+		}
+		sb_str(b, "}");
+		break;
+	default:
+		sb_json_str(b, v->str);
+	}
+}
+
+/* vu_config_resolved -- for `vu check`: the stack as libvu will run it,
+ * as JSON: {"config", "intercept", "layers": [{"type", options...}]}, with
+ * defaults filled in and paths absolute; or "" when the config has errors. */
+VU_EXPORT const char *vu_config_resolved(const char *path)
+{
+	struct vu_state st = { 0 };
+	struct vu_errors e = { 0 };
+	struct sbuf b = { 0 };
+	char *abs = make_abs(path);
+
+	if (vu_config_build(abs, &st, &e, 1))
+		return "";
+	sb_str(&b, "{\"config\": ");
+	sb_json_str(&b, abs);
+	sb_str(&b, st.mode == VU_MODE_LIBC ? ", \"intercept\": \"libc\"" : ", \"intercept\": \"all\"");
+	sb_str(&b, ", \"layers\": [");
+	for (int i = 0; i < st.nlayers; i++) {
+		const struct vu_layer *l = &st.layers[i];
+
+		sb_str(&b, i ? ", {\"type\": " : "{\"type\": ");
+		sb_json_str(&b, l->type->name);
+		for (int o = 0; o < l->type->nopts; o++) {
+			if (!l->opt[o].set)
+				continue;
+			sb_str(&b, ", ");
+			sb_json_str(&b, l->type->opts[o].name);
+			sb_str(&b, ": ");
+			sb_opt(&b, &l->type->opts[o], &l->opt[o]);
+		}
+		sb_str(&b, "}");
+	}
+	sb_str(&b, "]}");
+	return b.p;
 }

@@ -1,0 +1,91 @@
+/**
+ * What vu can enter: self-virtualization needs the dynamic loader (it is
+ * ld.so that honours LD_PRELOAD), and ld.so ignores LD_PRELOAD of a
+ * non-system path in secure-execution mode (setuid/setgid programs run by
+ * another user). These checks let `vu run` refuse such a program with the
+ * reason, instead of running it unvirtualized.
+ */
+import { accessSync, closeSync, constants, openSync, readSync, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+
+/** Resolve a command like execvp does; null when not found. */
+export function which(cmd: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string | null {
+  if (cmd.includes('/')) return resolve(cwd, cmd);
+  for (const dir of (env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter)) {
+    const p = join(isAbsolute(dir) ? dir : resolve(cwd, dir || '.'), cmd);
+    try {
+      const st = statSync(p);
+      if (!st.isFile()) continue;
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      /* next */
+    }
+  }
+  return null;
+}
+
+export interface Enterable {
+  ok: boolean;
+  /** why not, for the user */
+  reason?: string;
+}
+
+function readHead(path: string, n: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const b = Buffer.alloc(n);
+    const got = readSync(fd, b, 0, n, 0);
+    return b.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Does the ELF file at path have a PT_INTERP (dynamic loader)? */
+function elfHasInterp(path: string): boolean | null {
+  const head = readHead(path, 64);
+  if (head.length < 64 || head.readUInt32BE(0) !== 0x7f454c46) return null;
+  const is64 = head[4] === 2;
+  const le = head[5] === 1;
+  const u16 = (b: Buffer, o: number) => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
+  const u32 = (b: Buffer, o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
+  const phoff = is64 ? Number(le ? head.readBigUInt64LE(32) : head.readBigUInt64BE(32)) : u32(head, 28);
+  const phentsize = u16(head, is64 ? 54 : 42);
+  const phnum = u16(head, is64 ? 56 : 44);
+  const ph = readHead(path, phoff + phentsize * phnum).subarray(phoff);
+  for (let i = 0; i < phnum; i++) if (u32(ph, i * phentsize) === 3) return true; // PT_INTERP
+  return false;
+}
+
+/** Can vu enter the program at path (following #! interpreters)? */
+export function canEnter(path: string, depth = 0): Enterable {
+  let st;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    return { ok: false, reason: `${path}: ${(e as Error).message}` };
+  }
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  if ((st.mode & 0o4000 && st.uid !== uid) || (st.mode & 0o2000 && st.gid !== gid))
+    return {
+      ok: false,
+      reason: `${path} is set-user-ID or set-group-ID: the loader runs it in secure-execution mode and ignores LD_PRELOAD, so vu cannot virtualize it`,
+    };
+  const head = readHead(path, 256);
+  if (head[0] === 0x23 && head[1] === 0x21) {
+    if (depth > 4) return { ok: false, reason: `${path}: too many levels of #! interpreters` };
+    const line = head.toString('latin1').split('\n')[0].slice(2).trim();
+    const interp = line.split(/[ \t]+/)[0];
+    if (!interp) return { ok: true };
+    return canEnter(interp, depth + 1);
+  }
+  const dyn = elfHasInterp(path);
+  if (dyn === false)
+    return {
+      ok: false,
+      reason: `${path} is statically linked: vu enters a program through the dynamic loader (LD_PRELOAD), which a static binary does not use, so it cannot virtualize it`,
+    };
+  return { ok: true };
+}

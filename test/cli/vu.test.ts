@@ -1,0 +1,206 @@
+/**
+ * The vu command: run, check, lib, driven as a user would.
+ */
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { LIB, ROOT, VU, seedConfig, tmpdir, writeConfig } from '../helpers.js';
+
+const host = readFileSync('/etc/hostname', 'utf8');
+
+function vu(args: string[], cwd = tmpdir()) {
+  const env = { ...process.env };
+  delete env.VU_CONFIG;
+  delete env.LD_PRELOAD;
+  return spawnSync('node', [VU, ...args], { cwd, env, encoding: 'utf8' });
+}
+
+test('vu lib prints the absolute path of libvu.so', (t) => {
+  const r = vu(['lib']);
+  t.is(r.status, 0);
+  t.is(r.stdout, LIB + '\n');
+  t.true(existsSync(r.stdout.trim()));
+});
+
+test('vu run -c runs the program under the stack and passes its status', (t) => {
+  const config = seedConfig();
+  const r = vu(['run', '-c', config, '--', 'cat', '/etc/passwd']);
+  t.is(r.status, 0);
+  t.is(r.stdout, host);
+  t.is(vu(['run', '-c', config, '--', 'sh', '-c', 'exit 7']).status, 7);
+});
+
+test('vu run finds vu.json upward', (t) => {
+  const config = seedConfig();
+  const r = vu(['run', '--', 'cat', '/etc/passwd'], join(config, '..'));
+  t.is(r.stdout, host);
+});
+
+test('vu run refuses a bad config with 125 and runs nothing', (t) => {
+  const dir = tmpdir();
+  const config = writeConfig('{"layers": [{"type": "nope"}]}', dir);
+  const r = vu(['run', '-c', config, '--', 'touch', join(dir, 'ran')]);
+  t.is(r.status, 125);
+  t.regex(r.stderr, /vu: .*vu\.json:1:22: unknown layer type "nope"/);
+  t.false(existsSync(join(dir, 'ran')));
+});
+
+test('vu run: command not found is 127', (t) => {
+  const r = vu(['run', '-c', seedConfig(), '--', 'no-such-command-vu']);
+  t.is(r.status, 127);
+  t.regex(r.stderr, /no-such-command-vu: command not found/);
+});
+
+test('vu check: good config exits 0, bad config prints FILE:LINE:COL and exits 1', (t) => {
+  const good = seedConfig();
+  const ok = vu(['check', good]);
+  t.is(ok.status, 0, ok.stderr);
+  const bad = writeConfig('{\n "layers": [{"type": "remap", "map": {"/a": "/nonexistent/x"}}]\n}');
+  const r = vu(['check', bad]);
+  t.is(r.status, 1);
+  t.is(r.stderr, `vu: ${bad}:2:45: remap.map: /nonexistent/x: No such file or directory\nvu: 1 error; 'vu layers' lists the layer types and their options\n`);
+});
+
+test('vu --version and --help', (t) => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  t.is(vu(['--version']).stdout, `vu ${pkg.version}\n`);
+  const h = vu(['--help']);
+  t.is(h.status, 0);
+  for (const c of ['run', 'check', 'init', 'layers', 'trace summary', 'lib']) t.true(h.stdout.includes(c), c);
+  for (const c of ['run', 'check', 'init', 'layers', 'trace', 'lib']) {
+    const r = vu([c, '--help']);
+    t.is(r.status, 0, c);
+    t.regex(r.stdout, new RegExp(`^usage: vu ${c}`), c);
+  }
+});
+
+test('vu: usage errors exit 2 with a hint', (t) => {
+  for (const args of [[], ['frobnicate'], ['run'], ['run', '--bogus', '--', 'true'], ['run', '--layer', '{nope', '--', 'true'], ['trace'], ['lib', 'x']]) {
+    const r = vu(args);
+    t.is(r.status, 2, args.join(' '));
+    t.regex(r.stderr, /^vu: /, args.join(' '));
+    t.regex(r.stderr, /--help/, args.join(' '));
+  }
+});
+
+test('vu: no colour when not on a terminal, and with NO_COLOR', (t) => {
+  const r = vu(['check', writeConfig('{"layers": [{"type": "x"}]}')]);
+  t.false(r.stderr.includes('\x1b['));
+  const env = { ...process.env, FORCE_COLOR: '1', NO_COLOR: '1' };
+  const r2 = spawnSync('node', [VU, 'layers'], { env, encoding: 'utf8' });
+  t.false(r2.stdout.includes('\x1b['));
+  const r3 = spawnSync('node', [VU, 'layers'], { env: { ...process.env, FORCE_COLOR: '1' }, encoding: 'utf8' });
+  t.true(r3.stdout.includes('\x1b['));
+});
+
+test('vu check prints the resolved stack with absolute paths', (t) => {
+  const dir = tmpdir();
+  writeFileSync(join(dir, 'data.txt'), 'x');
+  const file = writeConfig({ intercept: 'libc', layers: [{ type: 'remap', map: { '/etc/passwd': 'data.txt' } }] }, dir);
+  const r = vu(['check'], dir);
+  t.is(r.status, 0, r.stderr);
+  t.is(r.stdout, `${file}: ok, intercept libc, 1 layer\n  1. remap\n       map: {"/etc/passwd":"${join(dir, 'data.txt')}"}\n`);
+});
+
+test('vu check with no config anywhere says how to make one', (t) => {
+  const r = vu(['check'], '/');
+  t.is(r.status, 1);
+  t.regex(r.stderr, /vu init/);
+});
+
+test('vu init writes a starter vu.json that checks and runs', (t) => {
+  const dir = tmpdir();
+  const r = vu(['init'], dir);
+  t.is(r.status, 0, r.stderr);
+  const cfg = JSON.parse(readFileSync(join(dir, 'vu.json'), 'utf8')) as { $schema: string };
+  t.true(existsSync(resolve(dir, cfg.$schema)), 'the $schema path resolves');
+  t.is(vu(['check'], dir).status, 0);
+  t.is(vu(['run', '--', 'cat', '/etc/passwd'], dir).stdout, host);
+  const again = vu(['init'], dir);
+  t.is(again.status, 1);
+  t.regex(again.stderr, /exists; use --force/);
+  t.is(vu(['init', '--force'], dir).status, 0);
+});
+
+test('vu layers lists every layer with options, and --json', (t) => {
+  const r = vu(['layers']);
+  t.is(r.status, 0);
+  t.regex(r.stdout, /^remap -- /m);
+  t.regex(r.stdout, /map\s+path_map\s+required/);
+  t.regex(r.stdout, /example: \{"type":"remap","map":\{"\/etc\/passwd":"\/etc\/hostname"\}\}/);
+  const j = JSON.parse(vu(['layers', '--json', 'remap']).stdout) as Array<{ name: string }>;
+  t.deepEqual(j.map((m) => m.name), ['remap']);
+  const bad = vu(['layers', 'nope']);
+  t.is(bad.status, 1);
+  t.regex(bad.stderr, /unknown layer type nope \(known: /);
+});
+
+test('vu run --layer adds a layer; relative paths are from the current folder', (t) => {
+  const dir = tmpdir();
+  writeFileSync(join(dir, 'data.txt'), 'from the command line\n');
+  const r = vu(['run', '--layer', '{"type":"remap","map":{"/etc/passwd":"data.txt"}}', '--', 'cat', '/etc/passwd'], dir);
+  t.is(r.status, 0, r.stderr);
+  t.is(r.stdout, 'from the command line\n');
+  const bad = vu(['run', '--layer', '{"type":"remap","map":{"/etc/passwd":"missing.txt"}}', '--', 'true'], dir);
+  t.is(bad.status, 125);
+  t.regex(bad.stderr, /missing\.txt: No such file or directory/);
+});
+
+test('vu run refuses a static binary with the reason', (t) => {
+  const dir = tmpdir();
+  const src = join(dir, 's.c');
+  writeFileSync(src, 'int main(void){return 0;}\n');
+  const exe = join(dir, 'static-prog');
+  const cc = spawnSync('gcc', ['-static', '-o', exe, src], { encoding: 'utf8' });
+  t.is(cc.status, 0, cc.stderr);
+  const r = vu(['run', '-c', seedConfig(), '--', exe]);
+  t.is(r.status, 125);
+  t.regex(r.stderr, /is statically linked: vu enters a program through the dynamic loader/);
+});
+
+test('vu run refuses a set-user-ID program of another user', (t) => {
+  const dir = tmpdir();
+  const exe = join(dir, 'suid-true');
+  copyFileSync('/bin/true', exe);
+  chownSync(exe, 65534, 65534);
+  chmodSync(exe, 0o4755);
+  const r = vu(['run', '-c', seedConfig(), '--', exe]);
+  t.is(r.status, 125);
+  t.regex(r.stderr, /set-user-ID or set-group-ID: the loader runs it in secure-execution mode/);
+});
+
+test('vu run follows #! to the interpreter', (t) => {
+  const dir = tmpdir();
+  const script = join(dir, 'script');
+  writeFileSync(script, '#!/bin/sh\ncat /etc/passwd\n', { mode: 0o755 });
+  const r = vu(['run', '-c', seedConfig(), '--', script]);
+  t.is(r.status, 0, r.stderr);
+  t.is(r.stdout, host);
+});
+
+test('vu trace summary: errors for a missing file', (t) => {
+  const r = vu(['trace', 'summary', '/nonexistent.jsonl']);
+  t.is(r.status, 1);
+  t.regex(r.stderr, /no such file/);
+});
+
+test('vu trace summary counts calls, errors, SUD traps and paths', (t) => {
+  const dir = tmpdir();
+  const f = join(dir, 't.jsonl');
+  const lines = [
+    { pid: 1, tid: 1, name: 'openat', src: 'libc', dur_us: 4, args: { dfd: 'AT_FDCWD', filename: '/etc/passwd' }, ret: 3 },
+    { pid: 1, tid: 1, name: 'openat', src: 'sud', dur_us: 6, args: { dfd: 'AT_FDCWD', filename: '/nope' }, ret: -1, errno: 'ENOENT' },
+    { pid: 2, tid: 2, name: 'read', src: 'libc', dur_us: 1, args: { fd: 3 }, ret: 10 },
+  ];
+  writeFileSync(f, lines.map((l) => JSON.stringify(l)).join('\n') + '\nnot json\n');
+  const r = vu(['trace', 'summary', f]);
+  t.is(r.status, 0, r.stderr);
+  t.regex(r.stdout, /\s2\s+1\s+1\s+openat/);
+  t.regex(r.stdout, /2 processes, 3 calls, 1 through SUD traps, 1 unreadable line/);
+  t.regex(r.stdout, /1\s+\/etc\/passwd/);
+  const j = JSON.parse(vu(['trace', 'summary', f, '--json']).stdout) as { calls: number; sud: number; syscalls: Array<{ name: string; errors: number }> };
+  t.is(j.calls, 3);
+  t.is(j.sud, 1);
+  t.is(j.syscalls.find((s) => s.name === 'openat')?.errors, 1);
+});
