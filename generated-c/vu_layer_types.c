@@ -10,7 +10,16 @@
 #define VU_GEN_HIDDEN __attribute__((visibility("hidden")))
 
 /* Each layer's code: layers/<name>.c defines vu_layer_<name>_ops. */
+extern const struct vu_layer_ops vu_layer_bind_ops VU_GEN_HIDDEN;
 extern const struct vu_layer_ops vu_layer_remap_ops VU_GEN_HIDDEN;
+
+/* bind -- A directory seen at another place, like proot -b or a bind mount: paths under target reach source, and paths under source flow back out as target paths (getcwd, /proc/self/cwd, /proc/self/fd/N). */
+static const struct vu_opt_desc vu_opts_bind[] = {
+	{ "source", VU_OPT_PATH, 1, NULL, NULL,
+	  "an existing directory, relative to the config's folder" },
+	{ "target", VU_OPT_STRING, 1, NULL, NULL,
+	  "absolute path where the program sees source; need not exist" },
+};
 
 /* remap -- Exact paths seen elsewhere: every path-taking call that names a key gets its value instead. */
 static const struct vu_opt_desc vu_opts_remap[] = {
@@ -20,7 +29,8 @@ static const struct vu_opt_desc vu_opts_remap[] = {
 
 /* The registry, sorted by name. */
 VU_GEN_HIDDEN const struct vu_layer_type vu_layer_types[] = {
+	{ "bind", vu_opts_bind, 2, &vu_layer_bind_ops },
 	{ "remap", vu_opts_remap, 1, &vu_layer_remap_ops },
 };
 
-VU_GEN_HIDDEN const int vu_layer_type_count = 1;
+VU_GEN_HIDDEN const int vu_layer_type_count = 2;

@@ -18,6 +18,15 @@ export interface VuConfig {
   layers: VuLayer[];
 }
 
+/** A directory seen at another place, like proot -b or a bind mount: paths under target reach source, and paths under source flow back out as target paths (getcwd, /proc/self/cwd, /proc/self/fd/N). */
+export interface BindLayer {
+  type: 'bind';
+  /** an existing directory, relative to the config's folder */
+  source: string;
+  /** absolute path where the program sees source; need not exist */
+  target: string;
+}
+
 /** Exact paths seen elsewhere: every path-taking call that names a key gets its value instead. */
 export interface RemapLayer {
   type: 'remap';
@@ -25,5 +34,5 @@ export interface RemapLayer {
   map: Record<string, string>;
 }
 
-export type VuLayer = RemapLayer;
+export type VuLayer = BindLayer | RemapLayer;
 export type LayerType = VuLayer['type'];
