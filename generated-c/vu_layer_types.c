@@ -11,7 +11,11 @@
 
 /* Each layer's code: layers/<name>.c defines vu_layer_<name>_ops. */
 extern const struct vu_layer_ops vu_layer_bind_ops VU_GEN_HIDDEN;
+extern const struct vu_layer_ops vu_layer_deny_ops VU_GEN_HIDDEN;
+extern const struct vu_layer_ops vu_layer_faketime_ops VU_GEN_HIDDEN;
+extern const struct vu_layer_ops vu_layer_plugin_ops VU_GEN_HIDDEN;
 extern const struct vu_layer_ops vu_layer_remap_ops VU_GEN_HIDDEN;
+extern const struct vu_layer_ops vu_layer_uname_ops VU_GEN_HIDDEN;
 
 /* bind -- A directory seen at another place, like proot -b or a bind mount: paths under target reach source, and paths under source flow back out as target paths (getcwd, /proc/self/cwd, /proc/self/fd/N). */
 static const struct vu_opt_desc vu_opts_bind[] = {
@@ -21,16 +25,60 @@ static const struct vu_opt_desc vu_opts_bind[] = {
 	  "absolute path where the program sees source; need not exist" },
 };
 
+/* deny -- The named system calls fail with an errno without reaching the kernel, through libc and raw. */
+static const struct vu_opt_desc vu_opts_deny[] = {
+	{ "syscalls", VU_OPT_STRING_LIST, 1, NULL, NULL,
+	  "kernel names of the system calls to refuse (as in syscall_64.tbl and syscalls.json); exit, exit_group and rt_sigreturn cannot be denied" },
+	{ "errno", VU_OPT_STRING, 0, NULL, "\"EPERM\"",
+	  "the error they fail with, by its symbolic name" },
+};
+
+/* faketime -- The realtime clocks show another time, through libc (vDSO included) and raw system calls; monotonic clocks and file times stay real. */
+static const struct vu_opt_desc vu_opts_faketime[] = {
+	{ "at", VU_OPT_STRING, 0, NULL, NULL,
+	  "ISO 8601 time the process tree starts at, then runs on: \"2020-01-01T00:00:00Z\", \"2020-01-01T12:30:00.5+02:00\" or a date \"2020-01-01\" (UTC midnight); a date-time needs Z or an offset; exactly one of at and offset" },
+	{ "offset", VU_OPT_STRING_OR_NUMBER, 0, NULL, NULL,
+	  "seconds added to the real time (a number, may be negative or fractional) or a string of signed amounts with units s m h d w y (y = 365 days): \"-1d\", \"+3h\", \"1d12h\"; exactly one of at and offset" },
+};
+
+/* plugin -- A layer of your own: a shared object built against runtime/vu_plugin.h, loaded at start-up, given its options. */
+static const struct vu_opt_desc vu_opts_plugin[] = {
+	{ "path", VU_OPT_PATH, 1, NULL, NULL,
+	  "the shared object (relative to the config's folder); it exports `const struct vu_plugin vu_plugin` (VU_PLUGIN(name, &ops))" },
+	{ "options", VU_OPT_OBJECT, 0, NULL, "{}",
+	  "any JSON object, handed to the plugin as text (vu_layer_options, vu_option_string, vu_option_long)" },
+};
+
 /* remap -- Exact paths seen elsewhere: every path-taking call that names a key gets its value instead. */
 static const struct vu_opt_desc vu_opts_remap[] = {
 	{ "map", VU_OPT_PATH_MAP, 1, NULL, NULL,
 	  "object of \"from\": \"to\" paths; from is matched after making it absolute and removing . and ..; to must exist" },
 };
 
+/* uname -- uname(2), gethostname and getdomainname answer the configured fields; the others stay as the kernel says. */
+static const struct vu_opt_desc vu_opts_uname[] = {
+	{ "sysname", VU_OPT_STRING, 0, NULL, NULL,
+	  "the kernel's name (uname -s), at most 64 bytes" },
+	{ "nodename", VU_OPT_STRING, 0, NULL, NULL,
+	  "the host name (uname -n, hostname, gethostname), at most 64 bytes" },
+	{ "release", VU_OPT_STRING, 0, NULL, NULL,
+	  "the kernel release (uname -r), at most 64 bytes" },
+	{ "version", VU_OPT_STRING, 0, NULL, NULL,
+	  "the kernel version (uname -v), at most 64 bytes" },
+	{ "machine", VU_OPT_STRING, 0, NULL, NULL,
+	  "the hardware name (uname -m), at most 64 bytes" },
+	{ "domainname", VU_OPT_STRING, 0, NULL, NULL,
+	  "the NIS domain name (getdomainname, domainname), at most 64 bytes" },
+};
+
 /* The registry, sorted by name. */
 VU_GEN_HIDDEN const struct vu_layer_type vu_layer_types[] = {
 	{ "bind", vu_opts_bind, 2, &vu_layer_bind_ops },
+	{ "deny", vu_opts_deny, 2, &vu_layer_deny_ops },
+	{ "faketime", vu_opts_faketime, 2, &vu_layer_faketime_ops },
+	{ "plugin", vu_opts_plugin, 2, &vu_layer_plugin_ops },
 	{ "remap", vu_opts_remap, 1, &vu_layer_remap_ops },
+	{ "uname", vu_opts_uname, 6, &vu_layer_uname_ops },
 };
 
-VU_GEN_HIDDEN const int vu_layer_type_count = 2;
+VU_GEN_HIDDEN const int vu_layer_type_count = 6;

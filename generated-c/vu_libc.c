@@ -1521,6 +1521,10 @@ VU_EXPORT int kill(pid_t pid, int sig)
 #endif
 
 #ifdef VU_NR_uname
+/* gethostname: hand-written in runtime/ */
+vu_gethostname_fn *vu_real_gethostname;
+/* getdomainname: hand-written in runtime/ */
+vu_getdomainname_fn *vu_real_getdomainname;
 typedef int vu_uname_fn(struct utsname *);
 static vu_uname_fn *vu_real_uname;
 
@@ -4330,6 +4334,8 @@ VU_EXPORT int clock_settime(clockid_t which_clock, const struct timespec *tp)
 #endif
 
 #ifdef VU_NR_clock_gettime
+/* timespec_get: hand-written in runtime/ */
+vu_timespec_get_fn *vu_real_timespec_get;
 typedef int vu_clock_gettime_fn(clockid_t, struct timespec *);
 static vu_clock_gettime_fn *vu_real_clock_gettime;
 
@@ -7137,6 +7143,8 @@ VU_HIDDEN void vu_libc_resolve(void)
 #endif
 #ifdef VU_NR_uname
 	vu_real_uname = (vu_uname_fn *)dlsym(RTLD_NEXT, "uname");
+	vu_real_gethostname = (vu_gethostname_fn *)dlsym(RTLD_NEXT, "gethostname");
+	vu_real_getdomainname = (vu_getdomainname_fn *)dlsym(RTLD_NEXT, "getdomainname");
 #endif
 #ifdef VU_NR_fcntl
 	vu_real_fcntl = (vu_fcntl_fn *)dlsym(RTLD_NEXT, "fcntl");
@@ -7439,6 +7447,7 @@ VU_HIDDEN void vu_libc_resolve(void)
 #endif
 #ifdef VU_NR_clock_gettime
 	vu_real_clock_gettime = (vu_clock_gettime_fn *)dlsym(RTLD_NEXT, "clock_gettime");
+	vu_real_timespec_get = (vu_timespec_get_fn *)dlsym(RTLD_NEXT, "timespec_get");
 #endif
 #ifdef VU_NR_clock_getres
 	vu_real_clock_getres = (vu_clock_getres_fn *)dlsym(RTLD_NEXT, "clock_getres");
@@ -7847,6 +7856,8 @@ VU_HIDDEN const char *const vu_libc_names[] = {
 #endif
 #ifdef VU_NR_uname
 	"uname",
+	"gethostname",
+	"getdomainname",
 #endif
 #ifdef VU_NR_fcntl
 	"fcntl",
@@ -8149,6 +8160,7 @@ VU_HIDDEN const char *const vu_libc_names[] = {
 #endif
 #ifdef VU_NR_clock_gettime
 	"clock_gettime",
+	"timespec_get",
 #endif
 #ifdef VU_NR_clock_getres
 	"clock_getres",

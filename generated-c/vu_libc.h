@@ -107,9 +107,19 @@ extern vu_posix_spawn_fn *vu_real_posix_spawn VU_HIDDEN;
 typedef __typeof__(posix_spawnp) vu_posix_spawnp_fn;
 extern vu_posix_spawnp_fn *vu_real_posix_spawnp VU_HIDDEN;
 #endif
+#ifdef VU_NR_uname
+typedef __typeof__(gethostname) vu_gethostname_fn;
+extern vu_gethostname_fn *vu_real_gethostname VU_HIDDEN;
+typedef __typeof__(getdomainname) vu_getdomainname_fn;
+extern vu_getdomainname_fn *vu_real_getdomainname VU_HIDDEN;
+#endif
 #ifdef VU_NR_getcwd
 typedef __typeof__(getcwd) vu_getcwd_fn;
 extern vu_getcwd_fn *vu_real_getcwd VU_HIDDEN;
+#endif
+#ifdef VU_NR_clock_gettime
+typedef __typeof__(timespec_get) vu_timespec_get_fn;
+extern vu_timespec_get_fn *vu_real_timespec_get VU_HIDDEN;
 #endif
 #ifdef VU_NR_fchmodat
 typedef __typeof__(fchmodat) vu_fchmodat_fn;

@@ -27,6 +27,39 @@ export interface BindLayer {
   target: string;
 }
 
+/** The named system calls fail with an errno without reaching the kernel, through libc and raw. */
+export interface DenyLayer {
+  type: 'deny';
+  /** kernel names of the system calls to refuse (as in syscall_64.tbl and syscalls.json); exit, exit_group and rt_sigreturn cannot be denied */
+  syscalls: string[];
+  /**
+   * the error they fail with, by its symbolic name
+   * @default "EPERM"
+   */
+  errno?: string;
+}
+
+/** The realtime clocks show another time, through libc (vDSO included) and raw system calls; monotonic clocks and file times stay real. */
+export interface FaketimeLayer {
+  type: 'faketime';
+  /** ISO 8601 time the process tree starts at, then runs on: "2020-01-01T00:00:00Z", "2020-01-01T12:30:00.5+02:00" or a date "2020-01-01" (UTC midnight); a date-time needs Z or an offset; exactly one of at and offset */
+  at?: string;
+  /** seconds added to the real time (a number, may be negative or fractional) or a string of signed amounts with units s m h d w y (y = 365 days): "-1d", "+3h", "1d12h"; exactly one of at and offset */
+  offset?: string | number;
+}
+
+/** A layer of your own: a shared object built against runtime/vu_plugin.h, loaded at start-up, given its options. */
+export interface PluginLayer {
+  type: 'plugin';
+  /** the shared object (relative to the config's folder); it exports `const struct vu_plugin vu_plugin` (VU_PLUGIN(name, &ops)) */
+  path: string;
+  /**
+   * any JSON object, handed to the plugin as text (vu_layer_options, vu_option_string, vu_option_long)
+   * @default {}
+   */
+  options?: Record<string, unknown>;
+}
+
 /** Exact paths seen elsewhere: every path-taking call that names a key gets its value instead. */
 export interface RemapLayer {
   type: 'remap';
@@ -34,5 +67,22 @@ export interface RemapLayer {
   map: Record<string, string>;
 }
 
-export type VuLayer = BindLayer | RemapLayer;
+/** uname(2), gethostname and getdomainname answer the configured fields; the others stay as the kernel says. */
+export interface UnameLayer {
+  type: 'uname';
+  /** the kernel's name (uname -s), at most 64 bytes */
+  sysname?: string;
+  /** the host name (uname -n, hostname, gethostname), at most 64 bytes */
+  nodename?: string;
+  /** the kernel release (uname -r), at most 64 bytes */
+  release?: string;
+  /** the kernel version (uname -v), at most 64 bytes */
+  version?: string;
+  /** the hardware name (uname -m), at most 64 bytes */
+  machine?: string;
+  /** the NIS domain name (getdomainname, domainname), at most 64 bytes */
+  domainname?: string;
+}
+
+export type VuLayer = BindLayer | DenyLayer | FaketimeLayer | PluginLayer | RemapLayer | UnameLayer;
 export type LayerType = VuLayer['type'];

@@ -72,7 +72,7 @@ export interface TableSpec {
 /** Option kinds of layer manifests, in the order of enum vu_opt_kind. */
 export const OPT_KINDS = [
   'string', 'path', 'newpath', 'path_list', 'path_map', 'string_list',
-  'bool', 'int', 'enum', 'object',
+  'bool', 'int', 'enum', 'object', 'string_or_number',
 ] as const;
 export type OptKind = (typeof OPT_KINDS)[number];
 

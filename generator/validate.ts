@@ -258,6 +258,8 @@ export function valueProblem(o: OptionSpec, v: unknown): string | undefined {
       return typeof v === 'string' && (o.choices ?? []).includes(v) ? undefined : `expected one of ${(o.choices ?? []).join(' ')}`;
     case 'object':
       return isObj(v) ? undefined : 'expected an object';
+    case 'string_or_number':
+      return typeof v === 'string' || typeof v === 'number' ? undefined : 'expected a string or a number';
   }
 }
 

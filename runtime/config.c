@@ -163,6 +163,15 @@ static void parse_opt(struct vu_errors *e, const struct vu_opt_desc *d,
 		if (!expect_type(e, v, VU_J_OBJ, what))
 			out->str = strndup(v->src, v->srclen);
 		break;
+	case VU_OPT_STRING_OR_NUMBER:
+		if (v->type == VU_J_STR)
+			out->str = v->str;
+		else if (v->type == VU_J_NUM)
+			out->str = strndup(v->src, v->srclen);
+		else
+			err_add(e, v, "%s must be a string or a number, not %s", what,
+				vu_json_type_name(v->type));
+		break;
 	case VU_OPT_STRING_LIST:
 	case VU_OPT_PATH_LIST:
 		if (expect_type(e, v, VU_J_ARR, what))
@@ -215,6 +224,24 @@ static void opt_list(const struct vu_layer_type *t, char *buf, size_t len)
 	for (int i = 0; i < t->nopts; i++)
 		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? ", " : "",
 			 t->opts[i].name);
+}
+
+/* where_init_failed -- the JSON node a layer's init pointed its error at
+ * (self->err_opt, self->err_item), else the layer's object. */
+static const struct vu_json *where_init_failed(const struct vu_json *lj,
+					       const struct vu_layer *self)
+{
+	const struct vu_json *v;
+
+	if (self->err_opt < 0 || self->err_opt >= self->type->nopts)
+		return lj;
+	v = vu_json_get(lj, self->type->opts[self->err_opt].name);
+	if (!v)
+		return lj;
+	if (self->err_item >= 0 && (v->type == VU_J_ARR || v->type == VU_J_OBJ) &&
+	    self->err_item < v->count)
+		return v->items[self->err_item];
+	return v;
 }
 
 static void build_layer(struct vu_errors *e, const struct vu_json *lj, const char *dir,
@@ -280,12 +307,14 @@ static void build_layer(struct vu_errors *e, const struct vu_json *lj, const cha
 	layer->config_dir = dir;
 	layer->index = index;
 	layer->check_only = check_only;
+	layer->err_opt = layer->err_item = -1;
 	if (e->count == before && t->ops->init) {
 		char msg[512] = "";
 		int r = t->ops->init(layer, msg, sizeof(msg));
 
 		if (r < 0)
-			err_add(e, lj, "layer %s: %s", t->name, msg[0] ? msg : strerror(-r));
+			err_add(e, where_init_failed(lj, layer), "layer %s: %s", t->name,
+				msg[0] ? msg : strerror(-r));
 	}
 }
 

@@ -22,6 +22,47 @@ extern char **environ;
 
 static char env_preload[4200];	/* "LD_PRELOAD=/abs/libvu.so" */
 static char env_config[4200];	/* "VU_CONFIG=/abs/vu.json", or "" */
+#define VU_EXEC_ENV_MAX 8
+static char env_extra[VU_EXEC_ENV_MAX][512];	/* layers' "NAME=value" lines */
+static int n_extra;
+
+/* vu_exec_env_add -- at start-up: a "NAME=value" line that every child gets
+ * too, as VU_CONFIG (its own NAME is replaced), so a layer's per-tree state
+ * survives env -i. Returns 0 or -errno. */
+int vu_exec_env_add(const char *line)
+{
+	const char *eq = line;
+	size_t len = vu_strlen(line);
+
+	while (*eq && *eq != '=')
+		eq++;
+	if (!*eq || eq == line || len >= sizeof(env_extra[0]))
+		return -EINVAL;
+	for (int i = 0; i < n_extra; i++) {
+		if (!vu_strncmp(env_extra[i], line, eq - line + 1)) {
+			vu_stpcpy(env_extra[i], line);
+			return 0;
+		}
+	}
+	if (n_extra == VU_EXEC_ENV_MAX)
+		return -ENOSPC;
+	vu_stpcpy(env_extra[n_extra++], line);
+	return 0;
+}
+
+/* is envp line e one that a layer's line replaces? */
+static int replaced(const char *e)
+{
+	for (int i = 0; i < n_extra; i++) {
+		size_t n = 0;
+
+		while (env_extra[i][n] != '=')
+			n++;
+		if (!vu_strncmp(e, env_extra[i], n + 1))
+			return 1;
+	}
+	return 0;
+}
 
 /* vu_exec_setup -- at start-up: the two lines every child must get. */
 void vu_exec_setup(const char *explicit_none) VU_HIDDEN;
@@ -72,10 +113,12 @@ static char **inject(char *const *envp, struct envbuf *eb)
 	for (; envp && envp[n]; n++)
 		if (!vu_strncmp(envp[n], "LD_PRELOAD=", 11))
 			old_preload = envp[n] + 11;
-	if (old_preload && has_lib(old_preload) && !env_config[0])
+	if (old_preload && has_lib(old_preload) && !env_config[0] && !n_extra)
 		return (char **)envp;
-	need = (n + 3) * sizeof(char *) + vu_strlen(env_preload) + vu_strlen(env_config) + 4 +
-	       (old_preload ? vu_strlen(old_preload) : 0);
+	need = (n + 3 + n_extra) * sizeof(char *) + vu_strlen(env_preload) +
+	       vu_strlen(env_config) + 4 + (old_preload ? vu_strlen(old_preload) : 0);
+	for (i = 0; i < (size_t)n_extra; i++)
+		need += vu_strlen(env_extra[i]) + 1;
 	need = (need + 4095) & ~4095UL;
 	long m = vu_sys6(SYS_mmap, 0, need, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -84,7 +127,7 @@ static char **inject(char *const *envp, struct envbuf *eb)
 	eb->map = (void *)m;
 	eb->len = need;
 	out = eb->map;
-	s = (char *)(out + n + 3);
+	s = (char *)(out + n + 3 + n_extra);
 	/* LD_PRELOAD: libvu first, then whatever the program had */
 	out[o++] = s;
 	if (old_preload && has_lib(old_preload)) {
@@ -102,10 +145,16 @@ static char **inject(char *const *envp, struct envbuf *eb)
 		out[o++] = s;
 		s = vu_stpcpy(s, env_config) + 1;
 	}
+	for (i = 0; i < (size_t)n_extra; i++) {
+		out[o++] = s;
+		s = vu_stpcpy(s, env_extra[i]) + 1;
+	}
 	for (i = 0; i < n; i++) {
 		if (!vu_strncmp(envp[i], "LD_PRELOAD=", 11))
 			continue;
 		if (env_config[0] && !vu_strncmp(envp[i], "VU_CONFIG=", 10))
+			continue;
+		if (replaced(envp[i]))
 			continue;
 		out[o++] = envp[i];
 	}

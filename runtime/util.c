@@ -77,7 +77,7 @@ static void out_num(struct vu_out *o, unsigned long v, int base, int neg)
 		out_c(o, tmp[--n]);
 }
 
-static int vu_vfmt(char *buf, size_t len, const char *fmt, va_list ap)
+int vu_vfmt(char *buf, size_t len, const char *fmt, va_list ap)
 {
 	struct vu_out o = { buf, len, 0 };
 

@@ -7,6 +7,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <signal.h>
@@ -99,6 +100,7 @@ char *vu_stpcpy(char *d, const char *s) VU_HIDDEN;
 /* vu_fmt -- snprintf subset (%s %d %ld %lu %x %lx %c %%), signal-safe */
 int vu_fmt(char *buf, size_t len, const char *fmt, ...)
 	VU_HIDDEN __attribute__((format(printf, 3, 4)));
+int vu_vfmt(char *buf, size_t len, const char *fmt, va_list ap) VU_HIDDEN;
 void vu_fatal_line(const char *s) VU_HIDDEN;
 void vu_log(const char *fmt, ...) VU_HIDDEN __attribute__((format(printf, 1, 2)));
 void vu_fatal(int status, const char *fmt, ...)
@@ -129,6 +131,7 @@ int vu_sud_install(void) VU_HIDDEN;
 
 /* ---- exec.c ---- */
 long vu_execve_injected(long nr, struct vu_call *c) VU_HIDDEN;
+int vu_exec_env_add(const char *line) VU_HIDDEN;
 
 /* ---- config.c ---- */
 void vu_config_load(void) VU_HIDDEN;

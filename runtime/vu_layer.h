@@ -78,6 +78,7 @@ enum vu_opt_kind {
 	VU_OPT_INT,		/* integer */
 	VU_OPT_ENUM,		/* string, one of desc->choices */
 	VU_OPT_OBJECT,		/* any JSON object, passed as its source text */
+	VU_OPT_STRING_OR_NUMBER,	/* string (decoded) or number (its source text) */
 };
 
 /* One option of a layer type (generated from layers/<name>.json). */
@@ -130,7 +131,25 @@ struct vu_layer {
 	int index;			/* position in the stack, from 0 */
 	int check_only;			/* `vu check`: validate, no side effects */
 	void *state;			/* the layer's own */
+	/* where init's error is: an index into type->opts and the item of a
+	 * list or map option (-1: the option's whole value); -1, -1 (the
+	 * default): the layer as a whole */
+	int err_opt, err_item;
 };
+
+/*
+ * A plugin: a shared object built against this header (and vu_plugin.h)
+ * that exports `const struct vu_plugin vu_plugin`, loaded by the plugin
+ * layer. abi comes first so that a plugin built against another ABI is
+ * recognised before anything else is read.
+ */
+struct vu_plugin {
+	int abi;				/* VU_ABI_VERSION it was built with */
+	const char *name;			/* for logs and errors */
+	const struct vu_layer_ops *ops;		/* ops->abi must match too */
+};
+
+#define VU_PLUGIN_SYMBOL "vu_plugin"
 
 /* Argument helpers for layers. */
 static inline const char *vu_arg_str(const struct vu_call *c, int i)

@@ -14,6 +14,7 @@ export function optionTsType(o: OptionSpec): string {
     case 'int': return 'number';
     case 'enum': return tsUnion(o.choices ?? []);
     case 'object': return 'Record<string, unknown>';
+    case 'string_or_number': return 'string | number';
   }
 }
 

@@ -15,6 +15,7 @@ export function optionSchema(o: OptionSpec): Record<string, unknown> {
       case 'int': return { type: 'integer' };
       case 'enum': return { enum: o.choices ?? [] };
       case 'object': return { type: 'object' };
+      case 'string_or_number': return { type: ['string', 'number'] };
     }
   })();
   return {

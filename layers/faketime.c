@@ -1,0 +1,629 @@
+/*
+ * faketime.c -- the faketime layer: the realtime clocks show another time.
+ *
+ * fake = real + offset. With "offset" the offset is given; with "at" it is
+ * at - base, where base is the real time the process tree started: the
+ * first process records it in VU_FAKETIME_BASE, which every child inherits
+ * (also across env -i, through vu_exec_env_add), so all processes of a tree
+ * agree and the fake clock runs on from "at".
+ *
+ * Readings are shifted forward in leave hooks (clock_gettime and
+ * gettimeofday: the libc wrappers call the vDSO, raw calls trap; time is
+ * recomputed at full precision so that it agrees with clock_gettime).
+ * Times the program hands to the kernel are shifted back in enter hooks:
+ * absolute deadlines on realtime clocks (clock_nanosleep, timerfd and POSIX
+ * timers with TIMER_ABSTIME, futex waits with FUTEX_CLOCK_REALTIME and PI
+ * locks) and "now" in utimensat and friends (NULL or UTIME_NOW become the
+ * fake now, written out). Monotonic and boot clocks, file times and stat are
+ * left alone.
+ */
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/timerfd.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <utime.h>
+#include "../runtime/vu_core.h"
+
+#ifndef FUTEX_LOCK_PI2
+#define FUTEX_LOCK_PI2 13
+#endif
+#ifndef CLOCK_TAI
+#define CLOCK_TAI 11
+#endif
+
+#define NS 1000000000L
+#define TIMER_IDS 4096			/* POSIX timer ids we remember the clock of */
+#define LBITS (8 * sizeof(unsigned long))
+#define BASE_ENV "VU_FAKETIME_BASE"
+
+struct faketime {
+	long off_s, off_ns;		/* fake = real + off; 0 <= off_ns < NS */
+	int (*real_gettime)(clockid_t, struct timespec *);	/* glibc's (vDSO) */
+	unsigned long rt_timer[TIMER_IDS / LBITS];	/* timer id on a realtime clock? */
+};
+
+/* ---- time arithmetic ---- */
+
+static void ts_add(struct timespec *t, long s, long ns)
+{
+	t->tv_sec += s;
+	t->tv_nsec += ns;
+	if (t->tv_nsec >= NS) {
+		t->tv_nsec -= NS;
+		t->tv_sec++;
+	}
+}
+
+/* an absolute fake deadline -> the real one (saturating; never before 0) */
+static void ts_back(const struct faketime *f, struct timespec *t)
+{
+	long s;
+
+	if (t->tv_nsec < 0 || t->tv_nsec >= NS)
+		return;		/* invalid: let the kernel say EINVAL */
+	if (__builtin_sub_overflow((long)t->tv_sec, f->off_s, &s))
+		s = f->off_s < 0 ? LONG_MAX - 1 : 0;
+	t->tv_sec = s;
+	t->tv_nsec -= f->off_ns;
+	if (t->tv_nsec < 0) {
+		t->tv_nsec += NS;
+		t->tv_sec--;
+	}
+	if (t->tv_sec < 0)
+		t->tv_sec = t->tv_nsec = 0;
+}
+
+/* the clocks that show the fake time */
+static int realtime(long clk)
+{
+	return clk == CLOCK_REALTIME || clk == CLOCK_REALTIME_COARSE ||
+	       clk == CLOCK_REALTIME_ALARM || clk == CLOCK_TAI;
+}
+
+static void real_now(const struct faketime *f, struct timespec *ts)
+{
+	if (f->real_gettime) {
+		unsigned char s = vu_allow();
+
+		f->real_gettime(CLOCK_REALTIME, ts);
+		vu_restore(s);
+	} else {
+		vu_sys2(SYS_clock_gettime, CLOCK_REALTIME, ts);
+	}
+}
+
+static void fake_now(const struct faketime *f, struct timespec *ts)
+{
+	real_now(f, ts);
+	ts_add(ts, f->off_s, f->off_ns);
+}
+
+/* copy n bytes of the program's memory without faulting in vu's handler:
+ * 0, or -EFAULT where the kernel would have said so */
+static int safe_read(void *dst, const void *src, size_t n)
+{
+	struct iovec l = { dst, n }, r = { (void *)src, n };
+	long got = vu_sys6(SYS_process_vm_readv, vu_sys0(SYS_getpid), &l, 1, &r, 1, 0);
+
+	if (got == (long)n)
+		return 0;
+	if (got == -ENOSYS || got == -EPERM) {	/* a filter forbids it: trust */
+		vu_memcpy(dst, src, n);
+		return 0;
+	}
+	return -EFAULT;
+}
+
+/* ---- options ---- */
+
+static int digits(const char **p, int n, long *out)
+{
+	long v = 0;
+
+	for (int i = 0; i < n; i++, (*p)++) {
+		if (**p < '0' || **p > '9')
+			return -1;
+		v = v * 10 + (**p - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+static long days_from_civil(long y, long m, long d)
+{
+	long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int leap(long y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* parse_iso -- ISO 8601 (see the manifest) into seconds and nanoseconds
+ * since the epoch; 0, -1 (malformed) or -2 (no time zone) */
+static int parse_iso(const char *p, long *sec, long *nsec)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	long y, mo, d, h = 0, mi = 0, s = 0, ns = 0, zone = 0;
+
+	if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' ||
+	    digits(&p, 2, &d))
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && leap(y)))
+		return -1;
+	if (*p) {
+		if (*p != 'T' && *p != 't' && *p != ' ')
+			return -1;
+		p++;
+		if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi))
+			return -1;
+		if (*p == ':') {
+			p++;
+			if (digits(&p, 2, &s))
+				return -1;
+			if (*p == '.' || *p == ',') {
+				long scale = NS / 10;
+
+				if (p[1] < '0' || p[1] > '9')
+					return -1;
+				for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+					ns += (*p - '0') * scale;
+			}
+		}
+		if (h > 23 || mi > 59 || s > 60)
+			return -1;
+		if (*p == 'Z' || *p == 'z') {
+			p++;
+		} else if (*p == '+' || *p == '-') {
+			int neg = *p++ == '-';
+			long zh, zm = 0;
+
+			if (digits(&p, 2, &zh))
+				return -1;
+			if (*p == ':')
+				p++;
+			if (*p && digits(&p, 2, &zm))
+				return -1;
+			if (zh > 23 || zm > 59)
+				return -1;
+			zone = (neg ? -1 : 1) * (zh * 3600 + zm * 60);
+		} else if (!*p) {
+			return -2;
+		} else {
+			return -1;
+		}
+		if (*p)
+			return -1;
+	}
+	*sec = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - zone;
+	*nsec = ns;
+	return 0;
+}
+
+/* parse_offset -- "-3600", "1.5", "-1d", "+3h", "1d12h" into seconds and
+ * nanoseconds (0 <= ns < NS); 0 or -1 */
+static int parse_offset(const char *text, long *sec, long *nsec)
+{
+	const char *p = text;
+	long double total = 0, x;
+	char *end;
+	int neg = 0;
+
+	if (*p == '+' || *p == '-')
+		neg = *p++ == '-';
+	if (!*p || *p == '+' || *p == '-' || *p == ' ')
+		return -1;
+	x = strtold(p, &end);
+	if (end != p && !*end) {
+		total = x;		/* plain seconds (a JSON number or its text) */
+	} else {
+		while (*p) {
+			long double unit;
+
+			if (*p < '0' || *p > '9')
+				return -1;
+			x = strtold(p, &end);
+			if (end == p)
+				return -1;
+			switch (*end) {
+			case 's': unit = 1; break;
+			case 'm': unit = 60; break;
+			case 'h': unit = 3600; break;
+			case 'd': unit = 86400; break;
+			case 'w': unit = 7 * 86400; break;
+			case 'y': unit = 365 * 86400; break;
+			default: return -1;
+			}
+			total += x * unit;
+			p = end + 1;
+		}
+	}
+	if (neg)
+		total = -total;
+	if (!(total > -3e11L && total < 3e11L))	/* about 10,000 years, and not NaN */
+		return -1;
+	*sec = (long)total;
+	if (total < *sec)
+		(*sec)--;		/* floor */
+	*nsec = (long)((total - *sec) * NS + 0.5L);
+	if (*nsec >= NS) {
+		*nsec -= NS;
+		(*sec)++;
+	}
+	return 0;
+}
+
+/* base -- the real start of the process tree: VU_FAKETIME_BASE, else now
+ * (recorded for the children) */
+static int tree_base(struct vu_layer *self, long *sec, long *nsec)
+{
+	const char *env = getenv(BASE_ENV);
+	char line[96];
+	struct timespec now;
+
+	if (env) {
+		char *end;
+		long s = strtol(env, &end, 10), ns = 0;
+
+		if (end != env && *end == '.' && strlen(end + 1) == 9) {
+			const char *q = end + 1;
+
+			if (!digits(&q, 9, &ns) && !*q) {
+				*sec = s;
+				*nsec = ns;
+				goto keep;
+			}
+		}
+	}
+	vu_sys2(SYS_clock_gettime, CLOCK_REALTIME, &now);
+	*sec = now.tv_sec;
+	*nsec = now.tv_nsec;
+keep:
+	if (self->check_only)
+		return 0;
+	snprintf(line, sizeof(line), BASE_ENV "=%ld.%09ld", *sec, *nsec);
+	if (setenv(BASE_ENV, line + sizeof(BASE_ENV), 1))
+		return -errno;
+	return vu_exec_env_add(line);
+}
+
+static int faketime_init(struct vu_layer *self, char *err, size_t errlen)
+{
+	const struct vu_opt_value *at = &self->opt[0], *off = &self->opt[1];
+	struct faketime *f;
+	long s, ns;
+	int r;
+
+	if (at->set == off->set) {
+		vu_fmt(err, errlen, "needs exactly one of \"at\" and \"offset\"");
+		if (off->set)
+			self->err_opt = 1;
+		return -EINVAL;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	if (at->set) {
+		long bs, bns;
+
+		r = parse_iso(at->str, &s, &ns);
+		if (r) {
+			self->err_opt = 0;
+			vu_fmt(err, errlen, r == -2 ?
+			       "at: \"%s\" needs a time zone: \"Z\" or an offset like \"+02:00\"" :
+			       "at: \"%s\" is not an ISO 8601 time like \"2020-01-01T00:00:00Z\"",
+			       at->str);
+			return -EINVAL;
+		}
+		r = tree_base(self, &bs, &bns);
+		if (r) {
+			vu_fmt(err, errlen, "cannot record the start time for child processes");
+			return r;
+		}
+		f->off_s = s - bs;
+		f->off_ns = ns - bns;
+		if (f->off_ns < 0) {
+			f->off_ns += NS;
+			f->off_s--;
+		}
+	} else if (parse_offset(off->str, &f->off_s, &f->off_ns)) {
+		self->err_opt = 1;
+		vu_fmt(err, errlen, "offset: \"%s\" is not seconds (-3600, 1.5) or amounts with units "
+		       "s m h d w y (\"-1d\", \"+3h\", \"1d12h\")", off->str);
+		return -EINVAL;
+	}
+	f->real_gettime = (int (*)(clockid_t, struct timespec *))dlsym(RTLD_NEXT, "clock_gettime");
+	vu_debug("faketime: real + %ld s + %ld ns", f->off_s, f->off_ns);
+	self->state = f;
+	return 0;
+}
+
+static int faketime_wants(struct vu_layer *self, long nr)
+{
+	(void)self;
+	switch (nr) {
+	case VU_NR_clock_gettime:
+	case VU_NR_gettimeofday:
+	case VU_NR_utimensat:
+	case VU_NR_clock_nanosleep:
+	case VU_NR_timerfd_settime:
+	case VU_NR_timer_create:
+	case VU_NR_timer_settime:
+	case VU_NR_futex:
+#ifdef VU_NR_time
+	case VU_NR_time:
+#endif
+#ifdef VU_NR_utime
+	case VU_NR_utime:
+#endif
+#ifdef VU_NR_utimes
+	case VU_NR_utimes:
+#endif
+#ifdef VU_NR_futimesat
+	case VU_NR_futimesat:
+#endif
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- hooks ---- */
+
+/* replace the absolute deadline c->args[i] (a timespec) by its real value */
+static enum vu_action deadline_back(const struct faketime *f, struct vu_call *c, int i)
+{
+	const struct timespec *in = (const struct timespec *)c->args[i];
+	struct timespec *t;
+
+	if (!in)
+		return VU_CONTINUE;
+	t = vu_call_alloc(c, sizeof(*t));
+	if (!t)
+		return VU_CONTINUE;
+	if (safe_read(t, in, sizeof(*t))) {
+		c->ret = -EFAULT;
+		return VU_DONE;
+	}
+	ts_back(f, t);
+	c->args[i] = (long)t;
+	return VU_CONTINUE;
+}
+
+/* the same for the it_value of an itimerspec (a zero it_value disarms) */
+static enum vu_action timer_back(const struct faketime *f, struct vu_call *c, int i)
+{
+	const struct itimerspec *in = (const struct itimerspec *)c->args[i];
+	struct itimerspec *t;
+
+	if (!in)
+		return VU_CONTINUE;
+	t = vu_call_alloc(c, sizeof(*t));
+	if (!t)
+		return VU_CONTINUE;
+	if (safe_read(t, in, sizeof(*t))) {
+		c->ret = -EFAULT;
+		return VU_DONE;
+	}
+	if (t->it_value.tv_sec || t->it_value.tv_nsec)
+		ts_back(f, &t->it_value);
+	c->args[i] = (long)t;
+	return VU_CONTINUE;
+}
+
+/* the clock of a timerfd, from /proc/self/fdinfo ("clockid: 0") */
+static int timerfd_realtime(int fd)
+{
+	char path[48], buf[640];
+	const char *k;
+	long f, n, clk = 0;
+
+	vu_fmt(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = vu_sys4(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+	if (f < 0)
+		return 0;
+	n = vu_sys3(SYS_read, f, buf, sizeof(buf) - 1);
+	vu_sys1(SYS_close, f);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	for (k = buf; *k; k++)
+		if (!vu_strncmp(k, "\nclockid:", 9))
+			break;
+	if (!*k)
+		return 0;
+	for (k += 9; *k == ' ' || *k == '\t'; k++)
+		;
+	for (; *k >= '0' && *k <= '9'; k++)
+		clk = clk * 10 + (*k - '0');
+	return realtime(clk);
+}
+
+static int futex_abs_realtime(long op)
+{
+	int cmd = op & FUTEX_CMD_MASK, rt = (op & FUTEX_CLOCK_REALTIME) != 0;
+
+	switch (cmd) {
+	case FUTEX_WAIT_BITSET:
+	case FUTEX_WAIT_REQUEUE_PI:
+	case FUTEX_LOCK_PI2:
+		return rt;
+	case FUTEX_LOCK_PI:
+		return 1;	/* always absolute CLOCK_REALTIME */
+	}
+	return 0;	/* FUTEX_WAIT's timeout is relative */
+}
+
+/* NULL or UTIME_NOW in utimensat's times -> the fake now, explicitly */
+static enum vu_action utimens_now(const struct faketime *f, struct vu_call *c)
+{
+	const struct timespec *in = (const struct timespec *)c->args[2];
+	struct timespec *t = vu_call_alloc(c, 2 * sizeof(*t)), now;
+
+	if (!t)
+		return VU_CONTINUE;
+	if (!in) {
+		t[0].tv_nsec = t[1].tv_nsec = UTIME_NOW;
+	} else if (safe_read(t, in, 2 * sizeof(*t))) {
+		c->ret = -EFAULT;
+		return VU_DONE;
+	}
+	if (t[0].tv_nsec != UTIME_NOW && t[1].tv_nsec != UTIME_NOW)
+		return VU_CONTINUE;
+	fake_now(f, &now);
+	for (int i = 0; i < 2; i++)
+		if (t[i].tv_nsec == UTIME_NOW)
+			t[i] = now;
+	c->args[2] = (long)t;
+	return VU_CONTINUE;
+}
+
+/* NULL times of the legacy utime/utimes/futimesat -> the fake now */
+static enum vu_action legacy_now(const struct faketime *f, struct vu_call *c, int i)
+{
+	struct timespec now;
+
+	if (c->args[i])
+		return VU_CONTINUE;
+	fake_now(f, &now);
+#ifdef VU_NR_utime
+	if (c->nr == VU_NR_utime) {
+		struct utimbuf *u = vu_call_alloc(c, sizeof(*u));
+
+		if (!u)
+			return VU_CONTINUE;
+		u->actime = u->modtime = now.tv_sec;
+		c->args[i] = (long)u;
+		return VU_CONTINUE;
+	}
+#endif
+	struct timeval *tv = vu_call_alloc(c, 2 * sizeof(*tv));
+
+	if (!tv)
+		return VU_CONTINUE;
+	tv[0].tv_sec = tv[1].tv_sec = now.tv_sec;
+	tv[0].tv_usec = tv[1].tv_usec = now.tv_nsec / 1000;
+	c->args[i] = (long)tv;
+	return VU_CONTINUE;
+}
+
+static enum vu_action faketime_enter(struct vu_layer *self, struct vu_call *c)
+{
+	const struct faketime *f = self->state;
+
+	switch (c->nr) {
+	case VU_NR_clock_nanosleep:
+		if ((c->args[1] & TIMER_ABSTIME) && realtime(c->args[0]))
+			return deadline_back(f, c, 2);
+		break;
+	case VU_NR_futex:
+		if (futex_abs_realtime(c->args[1]))
+			return deadline_back(f, c, 3);
+		break;
+	case VU_NR_timerfd_settime:
+		if ((c->args[1] & TFD_TIMER_ABSTIME) && timerfd_realtime((int)c->args[0]))
+			return timer_back(f, c, 2);
+		break;
+	case VU_NR_timer_settime: {
+		unsigned long id = (unsigned long)(int)c->args[0];
+
+		if ((c->args[1] & TIMER_ABSTIME) && id < TIMER_IDS &&
+		    (__atomic_load_n(&f->rt_timer[id / LBITS], __ATOMIC_RELAXED) >> (id % LBITS) & 1))
+			return timer_back(f, c, 2);
+		break;
+	}
+	case VU_NR_utimensat:
+		return utimens_now(f, c);
+#ifdef VU_NR_utime
+	case VU_NR_utime:
+		return legacy_now(f, c, 1);
+#endif
+#ifdef VU_NR_utimes
+	case VU_NR_utimes:
+		return legacy_now(f, c, 1);
+#endif
+#ifdef VU_NR_futimesat
+	case VU_NR_futimesat:
+		return legacy_now(f, c, 2);
+#endif
+	}
+	return VU_CONTINUE;
+}
+
+static void faketime_leave(struct vu_layer *self, struct vu_call *c)
+{
+	struct faketime *f = self->state;
+
+	switch (c->nr) {
+	case VU_NR_clock_gettime: {
+		struct timespec *t = (struct timespec *)c->args[1];
+
+		if (c->ret == 0 && t && realtime(c->args[0]))
+			ts_add(t, f->off_s, f->off_ns);
+		break;
+	}
+	case VU_NR_gettimeofday: {
+		struct timeval *tv = (struct timeval *)c->args[0];
+		struct timespec t;
+
+		if (c->ret != 0 || !tv)
+			break;
+		t.tv_sec = tv->tv_sec;
+		t.tv_nsec = tv->tv_usec * 1000L;
+		ts_add(&t, f->off_s, f->off_ns);
+		tv->tv_sec = t.tv_sec;
+		tv->tv_usec = t.tv_nsec / 1000;
+		break;
+	}
+#ifdef VU_NR_time
+	case VU_NR_time: {
+		struct timespec now;
+
+		if ((unsigned long)c->ret > -4096UL)
+			break;		/* EFAULT */
+		fake_now(f, &now);
+		c->ret = now.tv_sec;
+		if (c->args[0])
+			*(time_t *)c->args[0] = now.tv_sec;
+		break;
+	}
+#endif
+	case VU_NR_timer_create: {
+		unsigned long id, bit;
+
+		if (c->ret != 0 || !c->args[2])
+			break;
+		id = (unsigned long)*(const int *)c->args[2];
+		if (id >= TIMER_IDS)
+			break;
+		bit = 1UL << (id % LBITS);
+		if (realtime(c->args[0]))
+			__atomic_fetch_or(&f->rt_timer[id / LBITS], bit, __ATOMIC_RELAXED);
+		else
+			__atomic_fetch_and(&f->rt_timer[id / LBITS], ~bit, __ATOMIC_RELAXED);
+		break;
+	}
+	}
+}
+
+const struct vu_layer_ops vu_layer_faketime_ops = {
+	.abi = VU_ABI_VERSION,
+	.init = faketime_init,
+	.wants = faketime_wants,
+	.enter = faketime_enter,
+	.leave = faketime_leave,
+};
