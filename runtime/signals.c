@@ -156,3 +156,42 @@ void vu_sigsys_forward(int sig, siginfo_t *si, ucontext_t *uc)
 		vu_selector = s;
 	}
 }
+
+/*
+ * sigaction -- glibc's, on the fast path. glibc's struct sigaction is not
+ * the kernel's (a 128-byte mask, another field order), so this converts,
+ * and sends the call through the dispatcher as the rt_sigaction it is: in
+ * "all" mode the core emulates it (vu_sigaction_emul) without a trap.
+ */
+VU_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *oact)
+{
+	struct vu_ksigaction k, ko;
+	struct vu_call c = VU_CALL(SYS_rt_sigaction, sig, 0, 0, 8);
+	long r;
+
+	if (act) {
+		k.handler = (void *)act->sa_handler;
+		k.flags = (unsigned long)act->sa_flags | VU_SA_RESTORER;
+		k.restorer = (void *)act->sa_restorer;
+		if (!(act->sa_flags & VU_SA_RESTORER) || !k.restorer)
+			k.restorer = (void *)vu_restorer;
+		vu_memcpy(&k.mask, &act->sa_mask, sizeof(k.mask));
+		c.args[1] = (long)&k;
+	}
+	if (oact)
+		c.args[2] = (long)&ko;
+	r = vu_libc_call(&c, NULL);
+	if (r < 0)
+		return (int)vu_set_errno(r);
+	if (oact) {
+		char *m = (char *)&oact->sa_mask;
+
+		for (size_t i = 0; i < sizeof(oact->sa_mask); i++)
+			m[i] = 0;
+		oact->sa_handler = (void (*)(int))ko.handler;
+		oact->sa_flags = (int)ko.flags;
+		oact->sa_restorer = (void (*)(void))ko.restorer;
+		vu_memcpy(&oact->sa_mask, &ko.mask, sizeof(ko.mask));
+	}
+	return 0;
+}
