@@ -11,6 +11,7 @@
 
 /* Each layer's code: layers/<name>.c defines vu_layer_<name>_ops. */
 extern const struct vu_layer_ops vu_layer_remap_ops VU_GEN_HIDDEN;
+extern const struct vu_layer_ops vu_layer_trace_ops VU_GEN_HIDDEN;
 
 /* remap -- Exact paths seen elsewhere: every path-taking call that names a key gets its value instead. */
 static const struct vu_opt_desc vu_opts_remap[] = {
@@ -18,9 +19,21 @@ static const struct vu_opt_desc vu_opts_remap[] = {
 	  "object of \"from\": \"to\" paths; from is matched after making it absolute and removing . and ..; to must exist" },
 };
 
+/* trace -- Records every system call of the process tree: one line each (a JSON object, or strace's syntax) with pid, tid, time, duration, where it came from (libc or sud), the arguments decoded and the result. */
+static const char *const vu_choices_trace_format[] = { "jsonl", "strace", NULL };
+static const struct vu_opt_desc vu_opts_trace[] = {
+	{ "output", VU_OPT_NEWPATH, 0, NULL, "\"vu-trace.jsonl\"",
+	  "the file lines are appended to (created when missing; relative to the config's folder, which must exist); every process of the tree writes to it" },
+	{ "format", VU_OPT_ENUM, 0, vu_choices_trace_format, "\"jsonl\"",
+	  "\"jsonl\": one JSON object a line; \"strace\": lines like `strace -f -o`, e.g. 1234 openat(AT_FDCWD, \"/etc/passwd\", O_RDONLY|O_CLOEXEC) = 3" },
+	{ "syscalls", VU_OPT_STRING_LIST, 0, NULL, NULL,
+	  "only these: system call names and families (file desc fs process signal memory net time ipc id system sched misc, also written %file); a leading ! leaves a name or family out (default: every call)" },
+};
+
 /* The registry, sorted by name. */
 VU_GEN_HIDDEN const struct vu_layer_type vu_layer_types[] = {
 	{ "remap", vu_opts_remap, 1, &vu_layer_remap_ops },
+	{ "trace", vu_opts_trace, 3, &vu_layer_trace_ops },
 };
 
-VU_GEN_HIDDEN const int vu_layer_type_count = 1;
+VU_GEN_HIDDEN const int vu_layer_type_count = 2;
