@@ -15,6 +15,7 @@ extern const struct vu_layer_ops vu_layer_deny_ops VU_GEN_HIDDEN;
 extern const struct vu_layer_ops vu_layer_faketime_ops VU_GEN_HIDDEN;
 extern const struct vu_layer_ops vu_layer_plugin_ops VU_GEN_HIDDEN;
 extern const struct vu_layer_ops vu_layer_remap_ops VU_GEN_HIDDEN;
+extern const struct vu_layer_ops vu_layer_trace_ops VU_GEN_HIDDEN;
 extern const struct vu_layer_ops vu_layer_uname_ops VU_GEN_HIDDEN;
 
 /* bind -- A directory seen at another place, like proot -b or a bind mount: paths under target reach source, and paths under source flow back out as target paths (getcwd, /proc/self/cwd, /proc/self/fd/N). */
@@ -55,6 +56,17 @@ static const struct vu_opt_desc vu_opts_remap[] = {
 	  "object of \"from\": \"to\" paths; from is matched after making it absolute and removing . and ..; to must exist" },
 };
 
+/* trace -- Records every system call of the process tree: one line each (a JSON object, or strace's syntax) with pid, tid, time, duration, where it came from (libc or sud), the arguments decoded and the result. */
+static const char *const vu_choices_trace_format[] = { "jsonl", "strace", NULL };
+static const struct vu_opt_desc vu_opts_trace[] = {
+	{ "output", VU_OPT_NEWPATH, 0, NULL, "\"vu-trace.jsonl\"",
+	  "the file lines are appended to (created when missing; relative to the config's folder, which must exist); every process of the tree writes to it" },
+	{ "format", VU_OPT_ENUM, 0, vu_choices_trace_format, "\"jsonl\"",
+	  "\"jsonl\": one JSON object a line; \"strace\": lines like `strace -f -o`, e.g. 1234 openat(AT_FDCWD, \"/etc/passwd\", O_RDONLY|O_CLOEXEC) = 3" },
+	{ "syscalls", VU_OPT_STRING_LIST, 0, NULL, NULL,
+	  "only these: system call names and families (file desc fs process signal memory net time ipc id system sched misc, also written %file); a leading ! leaves a name or family out (default: every call)" },
+};
+
 /* uname -- uname(2), gethostname and getdomainname answer the configured fields; the others stay as the kernel says. */
 static const struct vu_opt_desc vu_opts_uname[] = {
 	{ "sysname", VU_OPT_STRING, 0, NULL, NULL,
@@ -78,7 +90,8 @@ VU_GEN_HIDDEN const struct vu_layer_type vu_layer_types[] = {
 	{ "faketime", vu_opts_faketime, 2, &vu_layer_faketime_ops },
 	{ "plugin", vu_opts_plugin, 2, &vu_layer_plugin_ops },
 	{ "remap", vu_opts_remap, 1, &vu_layer_remap_ops },
+	{ "trace", vu_opts_trace, 3, &vu_layer_trace_ops },
 	{ "uname", vu_opts_uname, 6, &vu_layer_uname_ops },
 };
 
-VU_GEN_HIDDEN const int vu_layer_type_count = 6;
+VU_GEN_HIDDEN const int vu_layer_type_count = 7;

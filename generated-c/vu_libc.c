@@ -6869,6 +6869,33 @@ VU_EXPORT int close_range(unsigned int fd, unsigned int max_fd, int flags)
 	struct vu_call vu_c = VU_CALL(VU_NR_close_range, (long)fd, (long)max_fd, (long)flags);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_close_range ? vu_bottom_close_range : NULL));
 }
+
+typedef void vu_closefrom_fn(int);
+static vu_closefrom_fn *vu_real_closefrom;
+
+static long vu_bottom_closefrom(struct vu_call *vu_c)
+{
+	if (vu_c->args[1] != (long)(~0U) ||
+	    vu_c->args[2] != (long)(0))
+		return vu_gate_call(vu_c);
+	unsigned char vu_s = vu_allow();
+	vu_real_closefrom((int)vu_c->args[0]);
+	vu_restore(vu_s);
+	return 0;
+}
+
+/* closefrom -- close_range(fd, ~0U, 0) */
+VU_EXPORT void closefrom(int fd)
+{
+	if (!vu_wants(VU_NR_close_range) && vu_real_closefrom) {
+		unsigned char vu_s = vu_allow();
+		vu_real_closefrom(fd);
+		vu_restore(vu_s);
+		return;
+	}
+	struct vu_call vu_c = VU_CALL(VU_NR_close_range, (long)fd, (long)(~0U), (long)(0));
+	(void)vu_libc_call(&vu_c, vu_real_closefrom ? vu_bottom_closefrom : NULL);
+}
 #endif
 
 #ifdef VU_NR_pidfd_getfd
@@ -7677,6 +7704,7 @@ VU_HIDDEN void vu_libc_resolve(void)
 #endif
 #ifdef VU_NR_close_range
 	vu_real_close_range = (vu_close_range_fn *)dlsym(RTLD_NEXT, "close_range");
+	vu_real_closefrom = (vu_closefrom_fn *)dlsym(RTLD_NEXT, "closefrom");
 #endif
 #ifdef VU_NR_pidfd_getfd
 	vu_real_pidfd_getfd = (vu_pidfd_getfd_fn *)dlsym(RTLD_NEXT, "pidfd_getfd");
@@ -8390,6 +8418,7 @@ VU_HIDDEN const char *const vu_libc_names[] = {
 #endif
 #ifdef VU_NR_close_range
 	"close_range",
+	"closefrom",
 #endif
 #ifdef VU_NR_pidfd_getfd
 	"pidfd_getfd",

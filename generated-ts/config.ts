@@ -67,6 +67,23 @@ export interface RemapLayer {
   map: Record<string, string>;
 }
 
+/** Records every system call of the process tree: one line each (a JSON object, or strace's syntax) with pid, tid, time, duration, where it came from (libc or sud), the arguments decoded and the result. */
+export interface TraceLayer {
+  type: 'trace';
+  /**
+   * the file lines are appended to (created when missing; relative to the config's folder, which must exist); every process of the tree writes to it
+   * @default "vu-trace.jsonl"
+   */
+  output?: string;
+  /**
+   * "jsonl": one JSON object a line; "strace": lines like `strace -f -o`, e.g. 1234 openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC) = 3
+   * @default "jsonl"
+   */
+  format?: 'jsonl' | 'strace';
+  /** only these: system call names and families (file desc fs process signal memory net time ipc id system sched misc, also written %file); a leading ! leaves a name or family out (default: every call) */
+  syscalls?: string[];
+}
+
 /** uname(2), gethostname and getdomainname answer the configured fields; the others stay as the kernel says. */
 export interface UnameLayer {
   type: 'uname';
@@ -84,5 +101,5 @@ export interface UnameLayer {
   domainname?: string;
 }
 
-export type VuLayer = BindLayer | DenyLayer | FaketimeLayer | PluginLayer | RemapLayer | UnameLayer;
+export type VuLayer = BindLayer | DenyLayer | FaketimeLayer | PluginLayer | RemapLayer | TraceLayer | UnameLayer;
 export type LayerType = VuLayer['type'];

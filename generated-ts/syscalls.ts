@@ -284,7 +284,7 @@ export const SYSCALLS = [
   { name: 'fspick', nr: { x86_64: 433, aarch64: 433 }, family: 'fs', args: [{ name: 'dfd', type: 'dirfd' }, { name: 'path', type: 'path' }, { name: 'flags', type: 'uint' }], libc: ['fspick'] },
   { name: 'pidfd_open', nr: { x86_64: 434, aarch64: 434 }, family: 'process', args: [{ name: 'pid', type: 'pid' }, { name: 'flags', type: 'uint' }], libc: ['pidfd_open'] },
   { name: 'clone3', nr: { x86_64: 435, aarch64: 435 }, family: 'process', args: [{ name: 'uargs', type: 'struct_in' }, { name: 'size', type: 'size' }], libc: [] },
-  { name: 'close_range', nr: { x86_64: 436, aarch64: 436 }, family: 'desc', args: [{ name: 'fd', type: 'fd' }, { name: 'max_fd', type: 'uint' }, { name: 'flags', type: 'int' }], libc: ['close_range'] },
+  { name: 'close_range', nr: { x86_64: 436, aarch64: 436 }, family: 'desc', args: [{ name: 'fd', type: 'fd' }, { name: 'max_fd', type: 'uint' }, { name: 'flags', type: 'int' }], libc: ['close_range', 'closefrom'] },
   { name: 'openat2', nr: { x86_64: 437, aarch64: 437 }, family: 'file', args: [{ name: 'dfd', type: 'dirfd' }, { name: 'filename', type: 'path' }, { name: 'how', type: 'struct_in' }, { name: 'usize', type: 'size' }], libc: [] },
   { name: 'pidfd_getfd', nr: { x86_64: 438, aarch64: 438 }, family: 'process', args: [{ name: 'pidfd', type: 'fd' }, { name: 'fd', type: 'int' }, { name: 'flags', type: 'uint' }], libc: ['pidfd_getfd'] },
   { name: 'faccessat2', nr: { x86_64: 439, aarch64: 439 }, family: 'file', args: [{ name: 'dfd', type: 'dirfd' }, { name: 'filename', type: 'path' }, { name: 'mode', type: 'int' }, { name: 'flags', type: 'at_flags' }], libc: ['faccessat'] },

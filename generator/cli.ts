@@ -7,7 +7,7 @@
  *   vu-gen add NAME... [--signature 'long name(int fd, ...)'] [--nr N]
  *
  * Where it reads and writes: --table FILE, --layers DIR, --out DIR,
- * --catalog FILE, --templates DIR (defaults: the vu package).
+ * --catalog FILE, --templates DIR, --decode FILE (defaults: the vu package).
  */
 import path from 'node:path';
 import { addSyscalls } from './add.js';
@@ -18,7 +18,7 @@ import { readJson } from './load.js';
 import { defaultPaths, type GenPaths } from './paths.js';
 import { validateTable } from './validate.js';
 
-const USAGE = `usage: vu-gen [--check] [--table FILE] [--layers DIR] [--out DIR]
+const USAGE = `usage: vu-gen [--check] [--table FILE] [--layers DIR] [--decode FILE] [--out DIR]
        vu-gen list [--family F] [--table FILE]
        vu-gen add NAME... [--signature 'long name(int fd, const char *path)'] [--nr N]
                   [--nr-aarch64 N] [--family F] [--libc NAMES|--no-libc] [--table FILE]`;
@@ -34,7 +34,7 @@ interface Cli {
   libc?: string[];
 }
 
-const VALUE_OPTIONS = new Set(['--table', '--layers', '--out', '--catalog', '--templates', '--family', '--signature', '--nr', '--nr-aarch64', '--libc']);
+const VALUE_OPTIONS = new Set(['--table', '--layers', '--out', '--catalog', '--templates', '--decode', '--family', '--signature', '--nr', '--nr-aarch64', '--libc']);
 
 function parseNumber(opt: string, v: string): number {
   if (!/^\d+$/.test(v)) throw new GenError(`vu-gen: ${opt} wants a number, got "${v}"`);
@@ -66,6 +66,7 @@ export function parseArgs(argv: string[]): Cli {
       case '--out': cli.paths.out = abs(); break;
       case '--catalog': cli.paths.catalog = abs(); break;
       case '--templates': cli.paths.templates = abs(); break;
+      case '--decode': cli.paths.decode = abs(); break;
       case '--family': cli.family = value; break;
       case '--signature': cli.signature = value; break;
       case '--nr': cli.nr = parseNumber(a, value as string); break;

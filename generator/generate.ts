@@ -14,6 +14,8 @@ import { vuMap } from './emit/vu_map.js';
 import { vuSchemaJson } from './emit/vu_schema_json.js';
 import { vuSyscallTableC } from './emit/vu_syscall_table_c.js';
 import { vuSyscallsH } from './emit/vu_syscalls_h.js';
+import { vuDecodeC } from './emit/vu_decode_c.js';
+import { vuDecodeH } from './emit/vu_decode_h.js';
 import { readJson, readLayerFiles } from './load.js';
 import { syscallModels } from './model.js';
 import type { GenPaths } from './paths.js';
@@ -25,6 +27,8 @@ import { validate } from './validate.js';
 export const EMITTERS: readonly Emitter[] = [
   vuSyscallsH,
   vuSyscallTableC,
+  vuDecodeH,
+  vuDecodeC,
   vuLibcH,
   vuLibcC,
   vuLayerTypesC,
@@ -35,8 +39,8 @@ export const EMITTERS: readonly Emitter[] = [
 ];
 
 /** loadInputs -- read and validate; throws GenError with every problem. */
-export function loadInputs(paths: Pick<GenPaths, 'table' | 'layers'>): Inputs {
-  return validate(readJson(paths.table), readLayerFiles(paths.layers));
+export function loadInputs(paths: Pick<GenPaths, 'table' | 'layers' | 'decode'>): Inputs {
+  return validate(readJson(paths.table), readLayerFiles(paths.layers), readJson(paths.decode));
 }
 
 /** generate -- the text of every output, keyed by path under the output root. */

@@ -7,7 +7,7 @@ import { isPointer, lfsType, libcRetType, normCtype } from './ctypes.js';
 import {
   ARG_TYPES, FAMILIES, OPT_KINDS, RET_KINDS,
   type ArgSpec, type Family, type Inputs, type LayerFile, type LibcSpec,
-  type OptionSpec, type SyscallSpec,
+  type OptionSpec, type SyscallSpec, type XlatEntrySpec, type XlatTableSpec,
 } from './types.js';
 
 /* ---- enum names ---- */
@@ -433,4 +433,98 @@ export const optKinds = OPT_KINDS.map(optKindEnum);
 /** Layer type name -> TS interface name: "faketime" -> "FaketimeLayer". */
 export function layerInterface(name: string): string {
   return `${name.split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('')}Layer`;
+}
+
+/* ---- decode tables (generator/decode.json), for the trace layer ---- */
+
+export interface XlatEntryModel {
+  name: string;
+  /** the C lines of the entry, with its #ifdef or per-architecture guards */
+  lines: string[];
+}
+
+export interface XlatTableModel {
+  name: string;
+  /** VU_DECODE_<NAME> */
+  id: string;
+  /** VU_XLAT_ENUM or VU_XLAT_FLAGS */
+  kind: string;
+  items: XlatEntryModel[];
+  itemsName: string;
+  field: XlatEntryModel[];
+  /** the field's array, or null without a field */
+  fieldName: string | null;
+  /** C expression of the field's mask, "0" without one */
+  fieldMask: string;
+  zero: string | null;
+  /** the types it decodes by default, for the comment */
+  types: string[];
+}
+
+export interface DecodeArgsModel {
+  name: string;
+  partial: boolean;
+  /** one VU_DECODE_* (or 0) per argument */
+  ids: string[];
+}
+
+export interface DecodeInModel {
+  name: string;
+  partial: boolean;
+  /** C expression: bit i set when argument i points to memory the call only reads */
+  mask: string;
+}
+
+/** A pointer the kernel only reads: its C type is a pointer to const. */
+const readOnlyPointer = (ctype: string) => isPointer(ctype) && /^const\b/.test(normCtype(ctype));
+
+export const decodeIdEnum = (t: string) => `VU_DECODE_${upper(t)}`;
+
+function xlatEntry(e: XlatEntrySpec): XlatEntryModel {
+  const line = (expr: string, name: string) => `\t{ (unsigned long)(${expr}), ${JSON.stringify(name)} },`;
+  if (typeof e === 'string') return { name: e, lines: [`#ifdef ${e}`, line(e, e), '#endif'] };
+  if (typeof e.value === 'string') return { name: e.name, lines: [line(e.value, e.name)] };
+  return {
+    name: e.name,
+    lines: [
+      '#if defined(__x86_64__)', line(e.value.x86_64, e.name),
+      '#elif defined(__aarch64__)', line(e.value.aarch64, e.name),
+      '#endif',
+    ],
+  };
+}
+
+function xlatTable(x: XlatTableSpec): XlatTableModel {
+  return {
+    name: x.name,
+    id: decodeIdEnum(x.name),
+    kind: x.kind === 'enum' ? 'VU_XLAT_ENUM' : 'VU_XLAT_FLAGS',
+    items: x.values.map(xlatEntry),
+    itemsName: `vu_xlat_${x.name}`,
+    field: (x.field?.values ?? []).map(xlatEntry),
+    fieldName: x.field === undefined ? null : `vu_xlat_${x.name}_field`,
+    fieldMask: x.field?.mask ?? '0',
+    zero: x.zero ?? null,
+    types: x.types ?? [],
+  };
+}
+
+/** decodeModel -- the tables, and which table decodes each argument. */
+export function decodeModel(inputs: Inputs, sys: SyscallModel[]) {
+  const tables = inputs.decode.tables.map(xlatTable);
+  const byType = new Map<string, string>();
+  for (const t of tables) for (const ty of t.types) byType.set(ty, t.id);
+  const args: DecodeArgsModel[] = sys
+    .map((s) => ({
+      name: s.name,
+      partial: s.partial,
+      ids: s.spec.args.map((a) => (a.decode !== undefined ? decodeIdEnum(a.decode) : byType.get(a.type) ?? '0')),
+    }))
+    .filter((a) => a.ids.some((id) => id !== '0'));
+  const inputsOf: DecodeInModel[] = sys
+    .map((s) => ({ s, bits: s.spec.args.flatMap((a, i) => (readOnlyPointer(a.ctype) ? [i] : [])) }))
+    .filter(({ bits }) => bits.length > 0)
+    .map(({ s, bits }) => ({ name: s.name, partial: s.partial, mask: bits.map((i) => `1 << ${i}`).join(' | ') }));
+  const headers = [...new Set(inputs.decode.tables.flatMap((x) => x.headers))].sort();
+  return { tables, args, inputs: inputsOf, headers, families: FAMILIES.map((f) => f as string) };
 }

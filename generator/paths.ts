@@ -25,6 +25,8 @@ export interface GenPaths {
   out: string;
   templates: string;
   catalog: string;
+  /** names for numbers, for trace decoding */
+  decode: string;
 }
 
 export function defaultPaths(root = packageRoot()): GenPaths {
@@ -34,6 +36,7 @@ export function defaultPaths(root = packageRoot()): GenPaths {
     out: root,
     templates: path.join(root, 'generator', 'templates'),
     catalog: path.join(root, 'generator', 'catalog.json'),
+    decode: path.join(root, 'generator', 'decode.json'),
   };
 }
 

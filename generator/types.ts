@@ -37,6 +37,9 @@ export interface ArgSpec {
   ctype: string;
   len?: string;
   struct?: string;
+  /** name of a table of generator/decode.json the trace decodes it with
+   * (default: the table for its type, if any) */
+  decode?: string;
   note?: string;
 }
 
@@ -98,8 +101,46 @@ export interface LayerFile {
   spec: LayerSpec;
 }
 
+/* ---- generator/decode.json: names for numbers, for trace decoding ---- */
+
+export const XLAT_KINDS = ['enum', 'flags'] as const;
+export type XlatKind = (typeof XLAT_KINDS)[number];
+
+/** Argument types a decode table may be used for. */
+export const DECODABLE_TYPES: readonly ArgType[] = [
+  'int', 'uint', 'long', 'ulong', 'open_flags', 'at_flags', 'mode', 'signum', 'sigset', 'clockid',
+];
+
+/**
+ * One name of a table: a C macro (its value comes from the headers, and it
+ * is left out where they do not define it), or a name with its value as a
+ * C expression, for all architectures or per architecture.
+ */
+export type XlatEntrySpec = string | { name: string; value: string | { x86_64: string; aarch64: string } };
+
+export interface XlatTableSpec {
+  name: string;
+  kind: XlatKind;
+  /** C headers that define the names */
+  headers: string[];
+  /** argument types this table decodes unless an argument says "decode" */
+  types?: ArgType[];
+  /** flags: a leading enumerated field, printed first (O_RDONLY in open flags) */
+  field?: { mask: string; values: XlatEntrySpec[] };
+  /** flags: the name printed for 0 when nothing else matches (PROT_NONE) */
+  zero?: string;
+  values: XlatEntrySpec[];
+  note?: string;
+}
+
+export interface DecodeSpec {
+  $comment?: string;
+  tables: XlatTableSpec[];
+}
+
 /** Everything the emitters read. */
 export interface Inputs {
   table: TableSpec;
   layers: LayerFile[];
+  decode: DecodeSpec;
 }

@@ -8,9 +8,9 @@ import { CTYPE_RE, C_RESERVED, IDENT_RE, isPointer, libcRetType } from './ctypes
 import { GenError, JsonPath } from './errors.js';
 import type { JsonFile } from './load.js';
 import {
-  ARCHES, ARG_TYPES, FAMILIES, LEN_TYPES, OPT_KINDS, RET_KINDS, STRUCT_TYPES,
-  type Inputs, type LayerFile, type LayerSpec, type OptionSpec, type SyscallSpec,
-  type TableSpec,
+  ARCHES, ARG_TYPES, DECODABLE_TYPES, FAMILIES, LEN_TYPES, OPT_KINDS, RET_KINDS, STRUCT_TYPES,
+  XLAT_KINDS, type DecodeSpec, type Inputs, type LayerFile, type LayerSpec, type OptionSpec,
+  type SyscallSpec, type TableSpec,
 } from './types.js';
 
 type Obj = Record<string, unknown>;
@@ -82,7 +82,7 @@ class Report {
 /* ---- syscalls.json ---- */
 
 const ENTRY_KEYS = ['name', 'nr', 'family', 'args', 'ret', 'libc', 'note', '$comment'];
-const ARG_KEYS = ['name', 'type', 'ctype', 'len', 'struct', 'note'];
+const ARG_KEYS = ['name', 'type', 'ctype', 'len', 'struct', 'decode', 'note'];
 const LIBC_KEYS = ['name', 'args', 'fixed', 'variadic', 'ret', 'errors', 'custom', 'ctypes', 'note'];
 
 function checkArgs(r: Report, e: Obj, at: JsonPath): string[] {
@@ -113,6 +113,10 @@ function checkArgs(r: Report, e: Obj, at: JsonPath): string[] {
     }
     if (STRUCT_TYPES.includes(type)) r.ident(a, 'struct', ap);
     else if (a.struct !== undefined) r.err(ap.key('struct'), `only ${STRUCT_TYPES.join('/')} arguments name a struct`);
+    if (a.decode !== undefined) {
+      if (!DECODABLE_TYPES.includes(type)) r.err(ap.key('decode'), `only ${DECODABLE_TYPES.join('/')} arguments are decoded with a table`);
+      else r.ident(a, 'decode', ap);
+    }
   });
   return names;
 }
@@ -325,13 +329,121 @@ export function validateLayers(files: JsonFile[]): LayerFile[] {
   return out.sort((a, b) => (a.spec.name < b.spec.name ? -1 : a.spec.name > b.spec.name ? 1 : 0));
 }
 
-/** validate -- both kinds of input; all messages of both in one error. */
-export function validate(table: JsonFile, layers: JsonFile[]): Inputs {
+/* ---- generator/decode.json ---- */
+
+const DECODE_KEYS = ['$comment', 'tables'];
+const XLAT_KEYS = ['name', 'kind', 'headers', 'types', 'field', 'zero', 'values', 'note'];
+const MACRO_RE = /^[A-Z_][A-Z0-9_]*$/;
+const HEADER_RE = /^[a-z0-9_]+(\/[a-z0-9_]+)*\.h$/;
+
+/** One list of names: macros, or { name, value } with a C expression. */
+function checkEntries(r: Report, list: unknown, at: JsonPath, seen: Set<string>): void {
+  if (!Array.isArray(list) || list.length === 0) return r.err(at, 'expected a non-empty array of names');
+  list.forEach((v, i) => {
+    const ep = at.index(i, typeof v === 'string' ? v : isObj(v) ? v.name : undefined);
+    let name: unknown = v;
+    if (isObj(v)) {
+      r.keys(v, ep, ['name', 'value']);
+      name = v.name;
+      const val = v.value;
+      const expr = (x: unknown) => typeof x === 'string' && x.trim() !== '';
+      if (isObj(val)) {
+        r.keys(val, ep.key('value'), ARCHES);
+        for (const arch of ARCHES) if (!expr(val[arch])) r.err(ep.key('value').key(arch), 'expected a C expression');
+      } else if (!expr(val)) r.err(ep.key('value'), 'expected a C expression, or one per architecture');
+    }
+    if (typeof name !== 'string' || !MACRO_RE.test(name)) return r.err(ep, `${show(name)} is not a macro name`);
+    if (seen.has(name)) r.err(ep, `${show(name)} is listed twice`);
+    seen.add(name);
+  });
+}
+
+function checkXlat(r: Report, x: Obj, at: JsonPath, typeOwner: Map<string, string>): void {
+  r.keys(x, at, XLAT_KEYS);
+  r.ident(x, 'name', at, /^[a-z][a-z0-9_]*$/);
+  r.oneOf(x, 'kind', at, 'kind', XLAT_KINDS);
+  if (!Array.isArray(x.headers) || x.headers.some((h) => typeof h !== 'string' || !HEADER_RE.test(h))) {
+    r.err(at.key('headers'), 'expected an array of header names like "sys/stat.h"');
+  }
+  if (x.types !== undefined) {
+    if (!Array.isArray(x.types)) r.err(at.key('types'), 'expected an array of argument types');
+    else x.types.forEach((t, i) => {
+      if (typeof t !== 'string' || !DECODABLE_TYPES.includes(t as never)) {
+        return r.err(at.key('types').index(i), `${show(t)} is not an argument type a table decodes (${DECODABLE_TYPES.join(' ')})`);
+      }
+      const other = typeOwner.get(t);
+      if (other !== undefined) r.err(at.key('types').index(i), `type ${show(t)} is already decoded by ${other}`);
+      else typeOwner.set(t, at.toString());
+    });
+  }
+  const seen = new Set<string>();
+  if (x.field !== undefined) {
+    if (x.kind !== 'flags') r.err(at.key('field'), 'only flags tables have a field');
+    else if (!isObj(x.field)) r.err(at.key('field'), 'expected { "mask": "C expression", "values": [...] }');
+    else {
+      r.keys(x.field, at.key('field'), ['mask', 'values']);
+      r.str(x.field, 'mask', at.key('field'), true);
+      checkEntries(r, x.field.values, at.key('field').key('values'), seen);
+    }
+  }
+  if (x.zero !== undefined) {
+    if (x.kind !== 'flags') r.err(at.key('zero'), 'only flags tables name zero');
+    else if (typeof x.zero !== 'string' || !MACRO_RE.test(x.zero)) r.err(at.key('zero'), `${show(x.zero)} is not a macro name`);
+  }
+  checkEntries(r, x.values, at.key('values'), seen);
+  if (x.note !== undefined && typeof x.note !== 'string') r.err(at.key('note'), 'expected a string');
+}
+
+/** validateDecode -- check generator/decode.json; returns it typed, or throws. */
+export function validateDecode(f: JsonFile): DecodeSpec {
+  const r = new Report(f.file);
+  const top = JsonPath.root();
+  const d = f.data;
+  if (!isObj(d)) throw new GenError(`${f.file}: ${top}: expected an object { "tables": [...] }`);
+  r.keys(d, top, DECODE_KEYS);
+  if (!Array.isArray(d.tables)) throw new GenError([...r.errors, `${f.file}: tables: expected an array`]);
+  const names = new Map<string, string>();
+  const typeOwner = new Map<string, string>();
+  d.tables.forEach((x, i) => {
+    const at = top.key('tables').index(i, isObj(x) ? x.name : undefined);
+    if (!isObj(x)) return r.err(at, 'expected an object');
+    checkXlat(r, x, at, typeOwner);
+    if (typeof x.name === 'string') {
+      const other = names.get(x.name);
+      if (other !== undefined) r.err(at.key('name'), `duplicate table (also ${other})`);
+      else names.set(x.name, at.toString());
+    }
+  });
+  if (r.errors.length > 0) throw new GenError(r.errors);
+  return d as unknown as DecodeSpec;
+}
+
+/** The "decode" of every argument names a table of decode.json. */
+function checkDecodeRefs(tableFile: string, t: TableSpec, d: DecodeSpec): string[] {
+  const r = new Report(tableFile);
+  const known = d.tables.map((x) => x.name);
+  t.syscalls.forEach((s, i) => s.args.forEach((a, j) => {
+    if (a.decode !== undefined && !known.includes(a.decode)) {
+      r.err(JsonPath.root().key('syscalls').index(i, s.name).key('args').index(j).key('decode'),
+        `unknown decode table ${show(a.decode)} (tables: ${known.join(' ')})`);
+    }
+  }));
+  return r.errors;
+}
+
+/** validate -- every input; all messages of all of them in one error. */
+export function validate(table: JsonFile, layers: JsonFile[], decode: JsonFile): Inputs {
   const errors: string[] = [];
   let t: TableSpec | undefined;
   let l: LayerFile[] = [];
-  try { t = validateTable(table); } catch (e) { if (e instanceof GenError) errors.push(...e.messages); else throw e; }
-  try { l = validateLayers(layers); } catch (e) { if (e instanceof GenError) errors.push(...e.messages); else throw e; }
-  if (errors.length > 0 || t === undefined) throw new GenError(errors);
-  return { table: t, layers: l };
+  let d: DecodeSpec | undefined;
+  const collect = (fn: () => void) => {
+    try { fn(); } catch (e) { if (e instanceof GenError) errors.push(...e.messages); else throw e; }
+  };
+  collect(() => { t = validateTable(table); });
+  collect(() => { l = validateLayers(layers); });
+  collect(() => { d = validateDecode(decode); });
+  if (t !== undefined && d !== undefined) errors.push(...checkDecodeRefs(table.file, t, d));
+  if (errors.length > 0 || t === undefined || d === undefined) throw new GenError(errors);
+  return { table: t, layers: l, decode: d };
 }

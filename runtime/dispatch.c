@@ -3,6 +3,7 @@
  * layer stack down, make the real call (or vu's emulation of it) at the
  * bottom, walk back up.
  */
+#include <sys/syscall.h>
 #include "vu_core.h"
 
 unsigned char vu_interest[VU_NR_COUNT];
@@ -33,18 +34,37 @@ long vu_gate_call(struct vu_call *c)
 				c->args[4], c->args[5]);
 }
 
+/* A vfork-style child (posix_spawn's clone with CLONE_VM and no TLS of its
+ * own) runs on its suspended parent's vu block. Its exec, when it works,
+ * and its exit never come back to give a scratch level back, so they use
+ * the level without taking it: otherwise the parent loses one level per
+ * posix_spawn and, after four, its layers get no scratch at all. */
+static int takes_level(const struct vu_thread *t, long nr)
+{
+	switch (nr) {
+	case SYS_execve:
+	case SYS_execveat:
+	case SYS_exit:
+	case SYS_exit_group:
+		return t->tid == vu_sys0(SYS_gettid);
+	}
+	return 1;
+}
+
 /* vu_dispatch -- run c through the stack. bottom: the real libc function
  * (libc path) or NULL (gate); uc: the SIGSYS context, or NULL. */
 long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
 {
 	struct vu_thread *t = vu_thread_self();
 	unsigned long long m = 0;
-	int i, last = -1;
+	int i, last = -1, level = 0;
 
 	if (t && t->depth < VU_SCRATCH_DEPTH)
 		c->scratch = t->scratch[t->depth];
-	if (t)
+	if (t && takes_level(t, c->nr)) {
 		t->depth++;
+		level = 1;
+	}
 	if (c->nr >= 0 && c->nr < VU_NR_COUNT && vu.layer_mask)
 		m = vu.layer_mask[c->nr];
 	for (i = 0; m && i < vu.nlayers; i++) {
@@ -66,7 +86,7 @@ long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
 			ops->leave(&vu.layers[i], c);
 		}
 	}
-	if (t)
+	if (level)
 		t->depth--;
 	return c->ret;
 }

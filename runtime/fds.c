@@ -1,8 +1,9 @@
 /*
- * fds.c -- vu's own file descriptors (the debug log now; trace files later)
- * survive the program: they live high and close-on-exec, close() of one
- * answers EBADF as if it were not open, dup2()/dup3() onto one moves vu's
- * out of the way first, and close_range() skips them.
+ * fds.c -- vu's own file descriptors (the debug log, trace files) survive
+ * the program: they live high and close-on-exec, close() of one answers
+ * EBADF as if it were not open, dup2()/dup3() onto one moves vu's out of the
+ * way first (and tells the owner, see vu_fd_keep_at), and close_range()
+ * skips them.
  */
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -13,6 +14,7 @@
 #define VU_MAX_FDS 16
 
 static int fds[VU_MAX_FDS];
+static int *refs[VU_MAX_FDS];	/* where the owner keeps the number, or NULL */
 static int nfds;
 int vu_log_fd = -1;
 
@@ -38,15 +40,13 @@ static long floor_fd(void)
 	return rl.rlim_cur > 128 ? (long)rl.rlim_cur - 64 : 64;
 }
 
-/* move fd to a high free number, close-on-exec; returns the new fd */
-static long rehome(int fd)
+/* a copy of fd at a high free number, close-on-exec; returns it or -errno */
+static long dup_high(int fd)
 {
 	long nfd = vu_sys3(SYS_fcntl, fd, F_DUPFD_CLOEXEC, floor_fd());
 
 	if (nfd < 0)
 		nfd = vu_sys3(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 10);
-	if (nfd >= 0)
-		vu_sys1(SYS_close, fd);
 	return nfd;
 }
 
@@ -57,18 +57,38 @@ int vu_fd_keep(int fd)
 
 	if (nfds >= VU_MAX_FDS)
 		return -EMFILE;
-	nfd = rehome(fd);
+	nfd = dup_high(fd);
 	if (nfd < 0)
 		return (int)nfd;
+	vu_sys1(SYS_close, fd);
+	refs[nfds] = NULL;
 	fds[nfds++] = (int)nfd;
 	return (int)nfd;
 }
 
+/* vu_fd_keep_at -- vu_fd_keep(*slot), and *slot follows the descriptor
+ * whenever it has to move (the program dup2()s over it). Readers of *slot
+ * in other threads load it atomically. Returns the fd, or -errno. */
+int vu_fd_keep_at(int *slot)
+{
+	int fd = vu_fd_keep(*slot);
+
+	if (fd < 0)
+		return fd;
+	refs[nfds - 1] = slot;
+	__atomic_store_n(slot, fd, __ATOMIC_RELEASE);
+	return fd;
+}
+
 static void moved(int from, int to)
 {
-	for (int i = 0; i < nfds; i++)
-		if (fds[i] == from)
-			fds[i] = to;
+	for (int i = 0; i < nfds; i++) {
+		if (fds[i] != from)
+			continue;
+		fds[i] = to;
+		if (refs[i])
+			__atomic_store_n(refs[i], to, __ATOMIC_RELEASE);
+	}
 	if (vu_log_fd == from)
 		vu_log_fd = to;
 }
@@ -118,13 +138,15 @@ long vu_fd_bottom(struct vu_call *c, int *handled)
 	case SYS_dup3:
 		fd = (int)c->args[1];
 		if (vu_fd_is_ours(fd) && c->args[0] != c->args[1]) {
-			long nfd = rehome(fd);
+			long nfd = dup_high(fd);
 
 			if (nfd < 0) {
 				*handled = 1;
 				return nfd;
 			}
+			/* owners switch to the copy before the old number goes */
 			moved(fd, (int)nfd);
+			vu_sys1(SYS_close, fd);
 		}
 		break;
 	case SYS_close_range:

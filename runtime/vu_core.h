@@ -109,6 +109,7 @@ void vu_fatal(int status, const char *fmt, ...)
 
 /* ---- fds.c: vu's own descriptors ---- */
 int vu_fd_keep(int fd) VU_HIDDEN;	/* move high, cloexec, register */
+int vu_fd_keep_at(int *slot) VU_HIDDEN;	/* the same, and *slot follows moves */
 int vu_fd_is_ours(int fd) VU_HIDDEN;
 int vu_fd_count(void) VU_HIDDEN;
 extern int vu_log_fd VU_HIDDEN;

@@ -18,13 +18,14 @@ export interface Emitter {
   emit(ctx: EmitContext): string;
 }
 
-export type Sources = 'table' | 'layers' | 'both';
+export type Sources = 'table' | 'layers' | 'both' | 'decode';
 
 /* "layers/<name>.json", not "layers/*.json": the header is a C comment. */
 const SOURCE_TEXT: Record<Sources, string> = {
   table: 'syscalls.json',
   layers: 'layers/<name>.json',
   both: 'syscalls.json and layers/<name>.json',
+  decode: 'syscalls.json and generator/decode.json',
 };
 
 /** The lines of the "generated, do not edit" header, without comment marks. */

@@ -23,6 +23,8 @@ const FIXTURES = join(ROOT, 'test', 'fixtures');
 const OUTPUTS = [
   'generated-c/vu_syscalls.h',
   'generated-c/vu_syscall_table.c',
+  'generated-c/vu_decode.h',
+  'generated-c/vu_decode.c',
   'generated-c/vu_libc.h',
   'generated-c/vu_libc.c',
   'generated-c/vu_layer_types.c',
@@ -299,7 +301,7 @@ for (const flags of compileFlags) {
     if (!hasGcc()) return t.pass('no gcc here');
     const dir = workdir();
     t.is(gen(dir).status, 0);
-    for (const f of ['vu_libc.c', 'vu_syscall_table.c', 'vu_layer_types.c']) {
+    for (const f of ['vu_libc.c', 'vu_syscall_table.c', 'vu_layer_types.c', 'vu_decode.c']) {
       const r = spawnSync('gcc', [
         '-std=gnu11', '-Wall', '-Wextra', '-Werror', '-fPIC', ...flags, '-fsyntax-only',
         `-I${join(ROOT, 'runtime')}`, `-I${join(dir, 'generated-c')}`, join(dir, 'generated-c', f),
@@ -330,7 +332,7 @@ test('generated C: the wrappers compile for aarch64 (cross gcc, when installed)'
   if (spawnSync(cc, ['--version']).status !== 0) return t.pass(`no ${cc} here`);
   const dir = workdir();
   t.is(gen(dir).status, 0);
-  for (const f of ['vu_libc.c', 'vu_syscall_table.c', 'vu_layer_types.c']) {
+  for (const f of ['vu_libc.c', 'vu_syscall_table.c', 'vu_layer_types.c', 'vu_decode.c']) {
     const r = spawnSync(cc, [
       '-std=gnu11', '-Wall', '-Wextra', '-Werror', '-fPIC', '-fsyntax-only',
       `-I${join(ROOT, 'runtime')}`, `-I${join(dir, 'generated-c')}`, join(dir, 'generated-c', f),
@@ -358,6 +360,99 @@ test('vu_libc.c: wrapper shapes (variadic mode, fixed arguments, errors: return,
   const map = read(dir, 'generated-c/vu.map');
   t.regex(map, /\{\n\tglobal:\n\t\t__open_2;\n/);
   t.regex(map, /\t\tvu_\*;\n\tlocal:\n\t\t\*;\n\};/);
+  rmSync(dir, { recursive: true });
+});
+
+/** dir's copy of generator/decode.json, to edit */
+function decodeCopy(dir: string): string {
+  const file = join(dir, 'decode.json');
+  cpSync(join(ROOT, 'generator', 'decode.json'), file);
+  return file;
+}
+
+test('vu_decode.c: a table per type, "decode" overrides it, macros guarded, values per architecture', (t) => {
+  const dir = workdir();
+  const data = JSON.parse(read(dir, 'syscalls.json'));
+  const lseek = data.syscalls.find((s: { name: string }) => s.name === 'lseek');
+  lseek.args[2].decode = 'seek_whence';
+  writeFileSync(join(dir, 'syscalls.json'), JSON.stringify(data, null, 2));
+  t.is(gen(dir).status, 0);
+  const c = read(dir, 'generated-c/vu_decode.c');
+  t.regex(c, /\t\[VU_NR_openat\] = \{ 0, 0, VU_DECODE_OPEN_FLAGS, VU_DECODE_MODE \},/);
+  t.regex(c, /\t\[VU_NR_lseek\] = \{ 0, 0, VU_DECODE_SEEK_WHENCE \},/);
+  t.regex(c, /#ifdef VU_NR_open\n\t\[VU_NR_open\] = \{ 0, VU_DECODE_OPEN_FLAGS, VU_DECODE_MODE \},\n#endif/);
+  t.notRegex(c, /\[VU_NR_getpid\] = \{/, 'nothing to decode: no row');
+  t.regex(c, /#ifdef O_CLOEXEC\n\t\{ \(unsigned long\)\(O_CLOEXEC\), "O_CLOEXEC" \},\n#endif/);
+  t.regex(c, /#if defined\(__x86_64__\)\n\t\{ \(unsigned long\)\(0100000\), "O_LARGEFILE" \},\n#elif defined\(__aarch64__\)\n\t\{ \(unsigned long\)\(0400000\), "O_LARGEFILE" \},\n#endif/);
+  t.regex(c, /\[VU_DECODE_OPEN_FLAGS\] = \{ "open_flags", VU_XLAT_FLAGS, \(unsigned long\)\(O_ACCMODE\), vu_xlat_open_flags_field, NULL, vu_xlat_open_flags \},/);
+  t.regex(c, /\t\[VU_NR_write\] = 1 << 1,/, 'write only reads its buffer');
+  t.regex(c, /const char \*const vu_family_names\[\] = \{\n\tNULL,\n\t"file",/);
+  rmSync(dir, { recursive: true });
+});
+
+test('vu_decode.c: names get their values from the C headers', (t) => {
+  if (!hasGcc()) return t.pass('no gcc here');
+  const dir = workdir();
+  t.is(gen(dir).status, 0);
+  const main = join(dir, 'main.c');
+  writeFileSync(main, [
+    '#define _GNU_SOURCE',
+    '#include <fcntl.h>',
+    '#include <signal.h>',
+    '#include <stdio.h>',
+    '#include <string.h>',
+    '#include "vu_decode.h"',
+    'static unsigned long val(int id, const char *name) {',
+    '  for (const struct vu_xlat *x = vu_decode_tables[id].items; x->name; x++)',
+    '    if (!strcmp(x->name, name)) return x->val;',
+    '  return 12345;',
+    '}',
+    'int main(void) {',
+    '  printf("%d %d %d %d\\n", val(VU_DECODE_OPEN_FLAGS, "O_CLOEXEC") == O_CLOEXEC,',
+    '    val(VU_DECODE_SIGNALS, "SIGTERM") == SIGTERM, val(VU_DECODE_OPEN_FLAGS, "O_LARGEFILE") == 0100000,',
+    '    vu_decode_args[VU_NR_openat][2] == VU_DECODE_OPEN_FLAGS);',
+    '  return 0;',
+    '}',
+  ].join('\n'));
+  const exe = join(dir, 'main');
+  const cc = spawnSync('gcc', ['-std=gnu11', '-Wall', '-Werror', `-I${join(dir, 'generated-c')}`, '-o', exe, main,
+    join(dir, 'generated-c', 'vu_decode.c'), join(dir, 'generated-c', 'vu_syscall_table.c')], { encoding: 'utf8' });
+  t.is(cc.status, 0, cc.stderr);
+  t.is(spawnSync(exe, { encoding: 'utf8' }).stdout, '1 1 1 1\n');
+  rmSync(dir, { recursive: true });
+});
+
+test('validation: decode.json and the "decode" of arguments, with their JSON paths', (t) => {
+  const dir = workdir();
+  const file = decodeCopy(dir);
+  const d = JSON.parse(read(dir, 'decode.json'));
+  d.tables[0].kind = 'bits';
+  d.tables[1].types = ['open_flags'];
+  d.tables[2].values.push('lower_case');
+  d.tables.push({ name: 'mode', kind: 'enum', headers: ['x.h'], values: ['A'], field: { mask: '1', values: ['B'] } });
+  writeFileSync(file, JSON.stringify(d, null, 2));
+  const data = JSON.parse(read(dir, 'syscalls.json'));
+  const i = data.syscalls.findIndex((s: { name: string }) => s.name === 'openat');
+  data.syscalls[i].args[2].decode = 'no_such_table';
+  data.syscalls[i].args[1].decode = 'open_flags';
+  writeFileSync(join(dir, 'syscalls.json'), JSON.stringify(data, null, 2));
+  const r = gen(dir, '--decode', file);
+  t.is(r.status, 1);
+  t.regex(r.stderr, /decode\.json: tables\[0\] \(open_flags\)\.kind: unknown kind "bits"/);
+  t.regex(r.stderr, /decode\.json: tables\[1\] \(at_flags\)\.types\[0\]: type "open_flags" is already decoded by tables\[0\] \(open_flags\)/);
+  t.regex(r.stderr, /decode\.json: tables\[2\] \(faccessat_flags\)\.values\[3\] \(lower_case\): "lower_case" is not a macro name/);
+  t.regex(r.stderr, /decode\.json: tables\[\d+\] \(mode\)\.name: duplicate table/);
+  t.regex(r.stderr, /decode\.json: tables\[\d+\] \(mode\)\.field: only flags tables have a field/);
+  t.regex(r.stderr, new RegExp(`syscalls\\.json: syscalls\\[${i}\\] \\(openat\\)\\.args\\[1\\]\\.decode: only .* arguments are decoded with a table`));
+  t.false(existsSync(join(dir, 'generated-c')), 'nothing is written from bad inputs');
+  /* only the reference left: named with its path */
+  const good = JSON.parse(readFileSync(join(ROOT, 'generator', 'decode.json'), 'utf8'));
+  writeFileSync(file, JSON.stringify(good));
+  data.syscalls[i].args[1].decode = undefined;
+  writeFileSync(join(dir, 'syscalls.json'), JSON.stringify(data, null, 2));
+  const r2 = gen(dir, '--decode', file);
+  t.is(r2.status, 1);
+  t.regex(r2.stderr, new RegExp(`syscalls\\.json: syscalls\\[${i}\\] \\(openat\\)\\.args\\[2\\]\\.decode: unknown decode table "no_such_table"`));
   rmSync(dir, { recursive: true });
 });
 

@@ -31,7 +31,11 @@ const STRUCT_TYPES = new Set(['struct_in', 'struct_out']);
 const RET_KINDS = new Set(['int', 'long', 'fd', 'size', 'off', 'ptr', 'noreturn']);
 const FAMILIES = new Set(['file', 'desc', 'fs', 'process', 'signal', 'memory', 'net', 'time', 'ipc', 'id', 'system', 'sched', 'misc']);
 const ENTRY_KEYS = new Set(['name', 'nr', 'family', 'args', 'ret', 'libc', 'note']);
-const ARG_KEYS = new Set(['name', 'type', 'ctype', 'len', 'struct', 'note']);
+const ARG_KEYS = new Set(['name', 'type', 'ctype', 'len', 'struct', 'decode', 'note']);
+/* "decode" (generator/README.md) names a table of generator/decode.json */
+const DECODE_TABLES = new Set(
+  (JSON.parse(readFileSync(join(ROOT, 'generator', 'decode.json'), 'utf8')) as { tables: { name: string }[] }).tables.map((x) => x.name),
+);
 const LIBC_KEYS = new Set(['name', 'args', 'fixed', 'variadic', 'ret', 'errors', 'custom', 'ctypes', 'note']);
 
 /** Calls the brief asks for by name; fchmodat2 only when the headers know it. */
@@ -155,7 +159,7 @@ const GENERIC = GENERIC_HEADER ? genericNumbers(readFileSync(GENERIC_HEADER, 'ut
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-interface Arg { name: string; type: string; ctype: string; len?: string; struct?: string }
+interface Arg { name: string; type: string; ctype: string; len?: string; struct?: string; decode?: string }
 interface Libc { name: string; args?: string[]; fixed?: Record<string, string>; variadic?: string; ret?: string; errors?: string; custom?: boolean }
 interface Entry { name: string; nr: { x86_64: number; aarch64?: number }; family: string; args: Arg[]; ret: string; libc?: Libc[]; note?: string }
 
@@ -253,6 +257,7 @@ for (const [label, file, { entries }] of [['syscalls.json', TABLE, table], ['cat
         if (a.len !== undefined && (!LEN_TYPES.has(a.type) || !names.includes(a.len) || a.len === a.name)) p(`${a.name}: len ${a.len}`);
         if (STRUCT_TYPES.has(a.type) !== (a.struct !== undefined)) p(`${a.name}: struct ${String(a.struct)} on ${a.type}`);
         if (a.struct !== undefined && !/^[A-Za-z_]\w*$/.test(a.struct)) p(`${a.name}: struct ${a.struct}`);
+        if (a.decode !== undefined && !DECODE_TABLES.has(a.decode)) p(`${a.name}: decode ${a.decode}`);
       });
     }
     t.deepEqual(problems, [], file);
