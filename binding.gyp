@@ -13,7 +13,7 @@
       "cflags": [
         "-std=gnu11", "-D_GNU_SOURCE", "-O2", "-g", "-fPIC", "-fvisibility=hidden",
         "-fno-stack-protector", "-fno-builtin",
-        "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter", "-Wno-array-parameter"
+        "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter", "-Wno-array-parameter", "-Wno-deprecated-declarations"
       ],
       "ldflags": [
         "-Wl,--version-script=<(module_root_dir)/generated-c/vu.map",

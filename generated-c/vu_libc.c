@@ -4230,6 +4230,30 @@ VU_EXPORT int epoll_create(int size)
 #endif
 
 #ifdef VU_NR_getdents64
+/* readdir: hand-written in runtime/ */
+vu_readdir_fn *vu_real_readdir;
+/* readdir64: hand-written in runtime/ */
+vu_readdir64_fn *vu_real_readdir64;
+/* readdir_r: hand-written in runtime/ */
+vu_readdir_r_fn *vu_real_readdir_r;
+/* readdir64_r: hand-written in runtime/ */
+vu_readdir64_r_fn *vu_real_readdir64_r;
+/* fdopendir: hand-written in runtime/ */
+vu_fdopendir_fn *vu_real_fdopendir;
+/* closedir: hand-written in runtime/ */
+vu_closedir_fn *vu_real_closedir;
+/* dirfd: hand-written in runtime/ */
+vu_dirfd_fn *vu_real_dirfd;
+/* rewinddir: hand-written in runtime/ */
+vu_rewinddir_fn *vu_real_rewinddir;
+/* seekdir: hand-written in runtime/ */
+vu_seekdir_fn *vu_real_seekdir;
+/* telldir: hand-written in runtime/ */
+vu_telldir_fn *vu_real_telldir;
+/* scandir: hand-written in runtime/ */
+vu_scandir_fn *vu_real_scandir;
+/* scandir64: hand-written in runtime/ */
+vu_scandir64_fn *vu_real_scandir64;
 typedef ssize_t vu_getdents64_fn(int, void *, size_t);
 static vu_getdents64_fn *vu_real_getdents64;
 
@@ -4627,6 +4651,12 @@ VU_EXPORT int inotify_rm_watch(int fd, int wd)
 #endif
 
 #ifdef VU_NR_openat
+/* opendir: hand-written in runtime/ */
+vu_opendir_fn *vu_real_opendir;
+/* fopen: hand-written in runtime/ */
+vu_fopen_fn *vu_real_fopen;
+/* fopen64: hand-written in runtime/ */
+vu_fopen64_fn *vu_real_fopen64;
 typedef int vu_open_fn(const char *, int, ...);
 static vu_open_fn *vu_real_open;
 
@@ -7464,6 +7494,18 @@ VU_HIDDEN void vu_libc_resolve(void)
 #endif
 #ifdef VU_NR_getdents64
 	vu_real_getdents64 = (vu_getdents64_fn *)dlsym(RTLD_NEXT, "getdents64");
+	vu_real_readdir = (vu_readdir_fn *)dlsym(RTLD_NEXT, "readdir");
+	vu_real_readdir64 = (vu_readdir64_fn *)dlsym(RTLD_NEXT, "readdir64");
+	vu_real_readdir_r = (vu_readdir_r_fn *)dlsym(RTLD_NEXT, "readdir_r");
+	vu_real_readdir64_r = (vu_readdir64_r_fn *)dlsym(RTLD_NEXT, "readdir64_r");
+	vu_real_fdopendir = (vu_fdopendir_fn *)dlsym(RTLD_NEXT, "fdopendir");
+	vu_real_closedir = (vu_closedir_fn *)dlsym(RTLD_NEXT, "closedir");
+	vu_real_dirfd = (vu_dirfd_fn *)dlsym(RTLD_NEXT, "dirfd");
+	vu_real_rewinddir = (vu_rewinddir_fn *)dlsym(RTLD_NEXT, "rewinddir");
+	vu_real_seekdir = (vu_seekdir_fn *)dlsym(RTLD_NEXT, "seekdir");
+	vu_real_telldir = (vu_telldir_fn *)dlsym(RTLD_NEXT, "telldir");
+	vu_real_scandir = (vu_scandir_fn *)dlsym(RTLD_NEXT, "scandir");
+	vu_real_scandir64 = (vu_scandir64_fn *)dlsym(RTLD_NEXT, "scandir64");
 #endif
 #ifdef VU_NR_fadvise64
 	vu_real_posix_fadvise = (vu_posix_fadvise_fn *)dlsym(RTLD_NEXT, "posix_fadvise");
@@ -7513,6 +7555,9 @@ VU_HIDDEN void vu_libc_resolve(void)
 	vu_real_openat64 = (vu_openat64_fn *)dlsym(RTLD_NEXT, "openat64");
 	vu_real___openat_2 = (vu___openat_2_fn *)dlsym(RTLD_NEXT, "__openat_2");
 	vu_real___openat64_2 = (vu___openat64_2_fn *)dlsym(RTLD_NEXT, "__openat64_2");
+	vu_real_opendir = (vu_opendir_fn *)dlsym(RTLD_NEXT, "opendir");
+	vu_real_fopen = (vu_fopen_fn *)dlsym(RTLD_NEXT, "fopen");
+	vu_real_fopen64 = (vu_fopen64_fn *)dlsym(RTLD_NEXT, "fopen64");
 #endif
 #ifdef VU_NR_mkdirat
 	vu_real_mkdirat = (vu_mkdirat_fn *)dlsym(RTLD_NEXT, "mkdirat");
@@ -8178,6 +8223,18 @@ VU_HIDDEN const char *const vu_libc_names[] = {
 #endif
 #ifdef VU_NR_getdents64
 	"getdents64",
+	"readdir",
+	"readdir64",
+	"readdir_r",
+	"readdir64_r",
+	"fdopendir",
+	"closedir",
+	"dirfd",
+	"rewinddir",
+	"seekdir",
+	"telldir",
+	"scandir",
+	"scandir64",
 #endif
 #ifdef VU_NR_fadvise64
 	"posix_fadvise",
@@ -8227,6 +8284,9 @@ VU_HIDDEN const char *const vu_libc_names[] = {
 	"openat64",
 	"__openat_2",
 	"__openat64_2",
+	"opendir",
+	"fopen",
+	"fopen64",
 #endif
 #ifdef VU_NR_mkdirat
 	"mkdirat",

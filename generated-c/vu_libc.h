@@ -117,9 +117,43 @@ extern vu_getdomainname_fn *vu_real_getdomainname VU_HIDDEN;
 typedef __typeof__(getcwd) vu_getcwd_fn;
 extern vu_getcwd_fn *vu_real_getcwd VU_HIDDEN;
 #endif
+#ifdef VU_NR_getdents64
+typedef __typeof__(readdir) vu_readdir_fn;
+extern vu_readdir_fn *vu_real_readdir VU_HIDDEN;
+typedef __typeof__(readdir64) vu_readdir64_fn;
+extern vu_readdir64_fn *vu_real_readdir64 VU_HIDDEN;
+typedef __typeof__(readdir_r) vu_readdir_r_fn;
+extern vu_readdir_r_fn *vu_real_readdir_r VU_HIDDEN;
+typedef __typeof__(readdir64_r) vu_readdir64_r_fn;
+extern vu_readdir64_r_fn *vu_real_readdir64_r VU_HIDDEN;
+typedef __typeof__(fdopendir) vu_fdopendir_fn;
+extern vu_fdopendir_fn *vu_real_fdopendir VU_HIDDEN;
+typedef __typeof__(closedir) vu_closedir_fn;
+extern vu_closedir_fn *vu_real_closedir VU_HIDDEN;
+typedef __typeof__(dirfd) vu_dirfd_fn;
+extern vu_dirfd_fn *vu_real_dirfd VU_HIDDEN;
+typedef __typeof__(rewinddir) vu_rewinddir_fn;
+extern vu_rewinddir_fn *vu_real_rewinddir VU_HIDDEN;
+typedef __typeof__(seekdir) vu_seekdir_fn;
+extern vu_seekdir_fn *vu_real_seekdir VU_HIDDEN;
+typedef __typeof__(telldir) vu_telldir_fn;
+extern vu_telldir_fn *vu_real_telldir VU_HIDDEN;
+typedef __typeof__(scandir) vu_scandir_fn;
+extern vu_scandir_fn *vu_real_scandir VU_HIDDEN;
+typedef __typeof__(scandir64) vu_scandir64_fn;
+extern vu_scandir64_fn *vu_real_scandir64 VU_HIDDEN;
+#endif
 #ifdef VU_NR_clock_gettime
 typedef __typeof__(timespec_get) vu_timespec_get_fn;
 extern vu_timespec_get_fn *vu_real_timespec_get VU_HIDDEN;
+#endif
+#ifdef VU_NR_openat
+typedef __typeof__(opendir) vu_opendir_fn;
+extern vu_opendir_fn *vu_real_opendir VU_HIDDEN;
+typedef __typeof__(fopen) vu_fopen_fn;
+extern vu_fopen_fn *vu_real_fopen VU_HIDDEN;
+typedef __typeof__(fopen64) vu_fopen64_fn;
+extern vu_fopen64_fn *vu_real_fopen64 VU_HIDDEN;
 #endif
 #ifdef VU_NR_fchmodat
 typedef __typeof__(fchmodat) vu_fchmodat_fn;
