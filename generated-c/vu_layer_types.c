@@ -10,7 +10,14 @@
 #define VU_GEN_HIDDEN __attribute__((visibility("hidden")))
 
 /* Each layer's code: layers/<name>.c defines vu_layer_<name>_ops. */
+extern const struct vu_layer_ops vu_layer_fakeroot_ops VU_GEN_HIDDEN;
 extern const struct vu_layer_ops vu_layer_remap_ops VU_GEN_HIDDEN;
+
+/* fakeroot -- The program is root: uid/gid 0, and the owners, modes and device nodes it sets are recorded in a state file shared by the process tree and kept between runs, and shown back by stat. */
+static const struct vu_opt_desc vu_opts_fakeroot[] = {
+	{ "state", VU_OPT_NEWPATH, 0, NULL, "\".vu/fakeroot.db\"",
+	  "the state file (created with its folder when missing); relative to the config's folder" },
+};
 
 /* remap -- Exact paths seen elsewhere: every path-taking call that names a key gets its value instead. */
 static const struct vu_opt_desc vu_opts_remap[] = {
@@ -20,7 +27,8 @@ static const struct vu_opt_desc vu_opts_remap[] = {
 
 /* The registry, sorted by name. */
 VU_GEN_HIDDEN const struct vu_layer_type vu_layer_types[] = {
+	{ "fakeroot", vu_opts_fakeroot, 1, &vu_layer_fakeroot_ops },
 	{ "remap", vu_opts_remap, 1, &vu_layer_remap_ops },
 };
 
-VU_GEN_HIDDEN const int vu_layer_type_count = 1;
+VU_GEN_HIDDEN const int vu_layer_type_count = 2;

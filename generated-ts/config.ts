@@ -18,6 +18,16 @@ export interface VuConfig {
   layers: VuLayer[];
 }
 
+/** The program is root: uid/gid 0, and the owners, modes and device nodes it sets are recorded in a state file shared by the process tree and kept between runs, and shown back by stat. */
+export interface FakerootLayer {
+  type: 'fakeroot';
+  /**
+   * the state file (created with its folder when missing); relative to the config's folder
+   * @default ".vu/fakeroot.db"
+   */
+  state?: string;
+}
+
 /** Exact paths seen elsewhere: every path-taking call that names a key gets its value instead. */
 export interface RemapLayer {
   type: 'remap';
@@ -25,5 +35,5 @@ export interface RemapLayer {
   map: Record<string, string>;
 }
 
-export type VuLayer = RemapLayer;
+export type VuLayer = FakerootLayer | RemapLayer;
 export type LayerType = VuLayer['type'];
