@@ -5,10 +5,13 @@
  * (owner, device) or beside (mode) the real file, and every stat-family
  * call shows the records back.
  *
- * - chown family: the target is stat'ed first (its (dev, ino) is the key),
- *   the call goes down as chown(path, -1, -1), so that layers below and
- *   the kernel still check the path, and the new owner is recorded when it
- *   succeeds (EPERM counts as success: the real owner never changes).
+ * - chown family: the target is stat'ed first (its (dev, ino) is the key)
+ *   and the new owner recorded; the real owner never changes. When a layer
+ *   below wants the call it goes down as chown(path, -1, -1) (EPERM from it
+ *   counts as success) and the record is made if it succeeds; else the
+ *   layer answers itself (EROFS on a read-only file system).
+ * - setxattr of system.posix_acl_access (cp -a copies modes so) changes a
+ *   recorded mode's permission bits.
  * - chmod family: the real file gets the permission bits without set-id
  *   and sticky bits and always readable and writable by its real owner;
  *   the requested mode is recorded when the two differ.
@@ -20,7 +23,12 @@
  *   outside vu.
  * - stat, lstat, fstat, newfstatat, statx and getdents64's d_type show the
  *   records; a file with no record shows the real owner, with the real
- *   user's own uid and gid shown as 0.
+ *   user's own uid and gid shown as 0. Once anything is recorded, a stat
+ *   that no layer below wants is made as one statx here (the birth time
+ *   comes with it); else the record's birth time costs a second call.
+ *
+ * Order in a stack: below the layers that rewrite paths (remap, bind), so
+ * that it stats what the kernel will see.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -401,13 +409,20 @@ static enum vu_action enter_chown(struct fakeroot *fr, struct vu_call *c)
 	p->ch.rec.gid = gid;
 	p->ch.rec.gen = f.gen;
 	if (!below(fr, c)) {
-		/* nothing below looks at chown: the kernel's only say would be
-		 * a read-only file system */
+		/* nothing below looks at chown: answered here. What the kernel
+		 * would still refuse: a read-only file system, an O_PATH fd */
+		pop(c);
 		r = vu_sys4(SYS_faccessat2, dirfd, path, W_OK,
 			    AT_EACCESS | (flags & (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)));
 		if (r == -EROFS)
 			return done(c, r);
-		pop(c);
+		if (c->nr == VU_NR_fchown) {
+			r = vu_sys2(SYS_fcntl, dirfd, F_GETFL);
+			if (r >= 0 && (r & O_PATH))
+				r = -EBADF;
+			if (r < 0)
+				return done(c, r);
+		}
 		return done(c, fr_db_change(&fr->db, p->dev, p->ino, &p->ch));
 	}
 	/* the call still goes down, as a chown that changes nothing */

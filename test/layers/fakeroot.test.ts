@@ -16,7 +16,7 @@ import {
   writeFileSync, writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { LIB, probe, run, Result, tmpdir, writeConfig } from '../helpers.js';
+import { LIB, probe, run, Result, tmpdir, VU, writeConfig } from '../helpers.js';
 
 
 const NOBODY = 65534;
@@ -464,16 +464,30 @@ test('fakeroot: a bad "state" option is a config error', (t) => {
   t.regex(q.stderr, /layer fakeroot: \/proc\/self\/nope\/x\.db: cannot create its folder/);
 });
 
+test('fakeroot: vu check reports a damaged state file and creates nothing', (t) => {
+  const s = setup();
+  const good = run('node', [VU, 'check', s.config], { vu: false, cwd: s.dir });
+  t.is(good.status, 0, good.stderr);
+  t.false(existsSync(join(s.dir, '.vu')), 'vu check creates no state');
+  mkdirSync(join(s.dir, '.vu'));
+  writeFileSync(s.db, 'not a state');
+  const bad = run('node', [VU, 'check', s.config], { vu: false, cwd: s.dir });
+  t.is(bad.status, 1);
+  t.regex(bad.stderr, /layer fakeroot: .*fakeroot\.db: damaged state file \(11 bytes, shorter than its header\)/);
+});
+
 // ---- as native where nothing was done ----
 
 test('fakeroot: files never touched look as they do natively (stat, ls -ln, tar -tv)', (t) => {
   const s = setup();
   ok(t, sh(s, 'touch f; chown 1:2 f; mknod d c 1 3'));   // a state with records
+  ok(t, sh(s, 'echo hi > plain; mkdir sub; ln -s ../plain sub/link', false));
   for (const cmd of [
     "stat -c '%n %u %g %a %F %t %T %h %s %i' /etc/passwd /usr/bin/* /dev/null /dev/tty 2>&1",
     'ls -ln /usr/lib /usr/share/doc | head -300',
     'tar --numeric-owner -cf - /usr/share/doc/bash /usr/bin/su 2>/dev/null | tar --numeric-owner -tvf -',
     'find /usr/share/doc -maxdepth 2 -type d | head -200',
+    `for f in plain sub sub/link /usr/bin/su /usr/lib /usr/bin/sh /nonexistent; do ${P} statall $f; done`,
   ]) {
     const native = sh(s, cmd, false);
     const vu = sh(s, cmd);

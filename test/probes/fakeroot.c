@@ -3,6 +3,7 @@
  *
  *   fakeroot ids                       ids by libc and raw, one line each
  *   fakeroot stat PATH                 owner, mode, rdev by every stat call
+ *   fakeroot statall PATH              every field of struct stat, by each call
  *   fakeroot {libc|raw}-chown  PATH UID GID   (also -lchown -fchown -fchownat)
  *   fakeroot {libc|raw}-chmod  PATH OCTAL     (also -fchmod -fchmodat)
  *   fakeroot {libc|raw}-mknod  PATH c|b MAJOR MINOR   (also -mknodat)
@@ -85,6 +86,35 @@ static int do_stat(const char *path)
 	return 0;
 }
 
+static void show_all(const char *how, long r, const struct stat *st)
+{
+	if (r < 0) {
+		printf("%s error %s\n", how, strerror((int)-r));
+		return;
+	}
+	printf("%s dev=%lu ino=%lu nlink=%lu mode=%o uid=%u gid=%u rdev=%lu size=%ld "
+	       "blksize=%ld blocks=%ld atime=%ld.%09ld mtime=%ld.%09ld ctime=%ld.%09ld\n",
+	       how, (unsigned long)st->st_dev, (unsigned long)st->st_ino,
+	       (unsigned long)st->st_nlink, st->st_mode, st->st_uid, st->st_gid,
+	       (unsigned long)st->st_rdev, (long)st->st_size, (long)st->st_blksize,
+	       (long)st->st_blocks, st->st_atim.tv_sec, st->st_atim.tv_nsec,
+	       st->st_mtim.tv_sec, st->st_mtim.tv_nsec, st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
+}
+
+static int do_statall(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_PATH | O_NOFOLLOW);
+
+	show_all("libc-stat", stat(path, &st) ? -errno : 0, &st);
+	show_all("libc-lstat", lstat(path, &st) ? -errno : 0, &st);
+	show_all("libc-fstat", fstat(fd, &st) ? -errno : 0, &st);
+	show_all("raw-stat", raw3(SYS_stat, path, &st, 0), &st);
+	show_all("raw-fstat", raw3(SYS_fstat, fd, &st, 0), &st);
+	show_all("raw-newfstatat", raw4(SYS_newfstatat, AT_FDCWD, path, &st, 0), &st);
+	return 0;
+}
+
 static int do_ids(void)
 {
 	unsigned r = 0, e = 0, s = 0, gr = 0, ge = 0, gs = 0, g[64];
@@ -162,6 +192,8 @@ int main(int argc, char **argv)
 	CHECK(argc > 2);
 	if (!strcmp(op, "stat"))
 		return do_stat(argv[2]);
+	if (!strcmp(op, "statall"))
+		return do_statall(argv[2]);
 	if (strstr(op, "chown")) {
 		CHECK(argc == 5);
 		return ret(chown_by(op, argv[2], atoi(argv[3]), atoi(argv[4])));
