@@ -385,9 +385,11 @@ static enum vu_action enter_chown(struct fakeroot *fr, struct vu_call *c)
 		flags = AT_EMPTY_PATH;
 		break;
 	case VU_NR_fchownat:
+		if (c->args[4] & ~(long)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+			return done(c, -EINVAL);
 		dirfd = (int)c->args[0];
 		path = (const char *)c->args[1];
-		flags = (int)c->args[4] & (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH);
+		flags = (int)c->args[4];
 		ui = 2;
 		gi = 3;
 		break;

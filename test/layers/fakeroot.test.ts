@@ -572,7 +572,9 @@ test('fakeroot: time per recorded chown and bytes per file (with fakeroot and ps
     t.log(`pseudo: ${perChown(['pseudo', P, 'bench', 'f', String(n)], s.dir, env)} ns per chown`);
     run('pseudo', ['-S'], { vu: false, cwd: s.dir, env });
   }
-  t.true(vu < 50_000, `${vu} ns per chown`);
+  // loose: this is a measurement; the bound only catches a pathology
+  // (a lock wait, a rehash) on a machine that may be busy with other tests
+  t.true(vu < 10 * native + 20_000, `${vu} ns per chown, native ${native}`);
   t.true(size / n < 400, `${size / n} bytes per file`);
   t.is(ok(t, sh(s, `stat -c '%u:%g' f0 f${n - 1}`)), `1:2\n${n}:${n + 1}\n`);
 });
