@@ -12,6 +12,7 @@
 /* Each layer's code: layers/<name>.c defines vu_layer_<name>_ops. */
 extern const struct vu_layer_ops vu_layer_bind_ops VU_GEN_HIDDEN;
 extern const struct vu_layer_ops vu_layer_deny_ops VU_GEN_HIDDEN;
+extern const struct vu_layer_ops vu_layer_fakeroot_ops VU_GEN_HIDDEN;
 extern const struct vu_layer_ops vu_layer_faketime_ops VU_GEN_HIDDEN;
 extern const struct vu_layer_ops vu_layer_plugin_ops VU_GEN_HIDDEN;
 extern const struct vu_layer_ops vu_layer_remap_ops VU_GEN_HIDDEN;
@@ -32,6 +33,12 @@ static const struct vu_opt_desc vu_opts_deny[] = {
 	  "kernel names of the system calls to refuse (as in syscall_64.tbl and syscalls.json); exit, exit_group and rt_sigreturn cannot be denied" },
 	{ "errno", VU_OPT_STRING, 0, NULL, "\"EPERM\"",
 	  "the error they fail with, by its symbolic name" },
+};
+
+/* fakeroot -- The program is root: uid/gid 0, and the owners, modes and device nodes it sets are recorded in a state file shared by the process tree and kept between runs, and shown back by stat. */
+static const struct vu_opt_desc vu_opts_fakeroot[] = {
+	{ "state", VU_OPT_NEWPATH, 0, NULL, "\".vu/fakeroot.db\"",
+	  "the state file (created with its folder when missing); relative to the config's folder" },
 };
 
 /* faketime -- The realtime clocks show another time, through libc (vDSO included) and raw system calls; monotonic clocks and file times stay real. */
@@ -87,6 +94,7 @@ static const struct vu_opt_desc vu_opts_uname[] = {
 VU_GEN_HIDDEN const struct vu_layer_type vu_layer_types[] = {
 	{ "bind", vu_opts_bind, 2, &vu_layer_bind_ops },
 	{ "deny", vu_opts_deny, 2, &vu_layer_deny_ops },
+	{ "fakeroot", vu_opts_fakeroot, 1, &vu_layer_fakeroot_ops },
 	{ "faketime", vu_opts_faketime, 2, &vu_layer_faketime_ops },
 	{ "plugin", vu_opts_plugin, 2, &vu_layer_plugin_ops },
 	{ "remap", vu_opts_remap, 1, &vu_layer_remap_ops },
@@ -94,4 +102,4 @@ VU_GEN_HIDDEN const struct vu_layer_type vu_layer_types[] = {
 	{ "uname", vu_opts_uname, 6, &vu_layer_uname_ops },
 };
 
-VU_GEN_HIDDEN const int vu_layer_type_count = 7;
+VU_GEN_HIDDEN const int vu_layer_type_count = 8;

@@ -39,6 +39,16 @@ export interface DenyLayer {
   errno?: string;
 }
 
+/** The program is root: uid/gid 0, and the owners, modes and device nodes it sets are recorded in a state file shared by the process tree and kept between runs, and shown back by stat. */
+export interface FakerootLayer {
+  type: 'fakeroot';
+  /**
+   * the state file (created with its folder when missing); relative to the config's folder
+   * @default ".vu/fakeroot.db"
+   */
+  state?: string;
+}
+
 /** The realtime clocks show another time, through libc (vDSO included) and raw system calls; monotonic clocks and file times stay real. */
 export interface FaketimeLayer {
   type: 'faketime';
@@ -101,5 +111,5 @@ export interface UnameLayer {
   domainname?: string;
 }
 
-export type VuLayer = BindLayer | DenyLayer | FaketimeLayer | PluginLayer | RemapLayer | TraceLayer | UnameLayer;
+export type VuLayer = BindLayer | DenyLayer | FakerootLayer | FaketimeLayer | PluginLayer | RemapLayer | TraceLayer | UnameLayer;
 export type LayerType = VuLayer['type'];
