@@ -10,7 +10,21 @@
 #define VU_GEN_HIDDEN __attribute__((visibility("hidden")))
 
 /* Each layer's code: layers/<name>.c defines vu_layer_<name>_ops. */
+extern const struct vu_layer_ops vu_layer_hide_ops VU_GEN_HIDDEN;
+extern const struct vu_layer_ops vu_layer_readonly_ops VU_GEN_HIDDEN;
 extern const struct vu_layer_ops vu_layer_remap_ops VU_GEN_HIDDEN;
+
+/* hide -- The paths do not exist: every call that names them fails with ENOENT, and directory listings leave them out. */
+static const struct vu_opt_desc vu_opts_hide[] = {
+	{ "paths", VU_OPT_PATH_LIST, 1, NULL, NULL,
+	  "files or folders to hide (with everything below them); ~ is $HOME, relative paths are relative to the config's folder" },
+};
+
+/* readonly -- Under the paths every call that would change something fails as on a read-only mount (EROFS); reads work. */
+static const struct vu_opt_desc vu_opts_readonly[] = {
+	{ "paths", VU_OPT_PATH_LIST, 1, NULL, NULL,
+	  "trees to protect; ~ is $HOME, relative paths are relative to the config's folder; symlinks in them are resolved at start-up" },
+};
 
 /* remap -- Exact paths seen elsewhere: every path-taking call that names a key gets its value instead. */
 static const struct vu_opt_desc vu_opts_remap[] = {
@@ -20,7 +34,9 @@ static const struct vu_opt_desc vu_opts_remap[] = {
 
 /* The registry, sorted by name. */
 VU_GEN_HIDDEN const struct vu_layer_type vu_layer_types[] = {
+	{ "hide", vu_opts_hide, 1, &vu_layer_hide_ops },
+	{ "readonly", vu_opts_readonly, 1, &vu_layer_readonly_ops },
 	{ "remap", vu_opts_remap, 1, &vu_layer_remap_ops },
 };
 
-VU_GEN_HIDDEN const int vu_layer_type_count = 1;
+VU_GEN_HIDDEN const int vu_layer_type_count = 3;

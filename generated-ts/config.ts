@@ -18,6 +18,20 @@ export interface VuConfig {
   layers: VuLayer[];
 }
 
+/** The paths do not exist: every call that names them fails with ENOENT, and directory listings leave them out. */
+export interface HideLayer {
+  type: 'hide';
+  /** files or folders to hide (with everything below them); ~ is $HOME, relative paths are relative to the config's folder */
+  paths: string[];
+}
+
+/** Under the paths every call that would change something fails as on a read-only mount (EROFS); reads work. */
+export interface ReadonlyLayer {
+  type: 'readonly';
+  /** trees to protect; ~ is $HOME, relative paths are relative to the config's folder; symlinks in them are resolved at start-up */
+  paths: string[];
+}
+
 /** Exact paths seen elsewhere: every path-taking call that names a key gets its value instead. */
 export interface RemapLayer {
   type: 'remap';
@@ -25,5 +39,5 @@ export interface RemapLayer {
   map: Record<string, string>;
 }
 
-export type VuLayer = RemapLayer;
+export type VuLayer = HideLayer | ReadonlyLayer | RemapLayer;
 export type LayerType = VuLayer['type'];
