@@ -22,12 +22,15 @@ extern char **environ;
 
 static char env_preload[4200];	/* "LD_PRELOAD=/abs/libvu.so" */
 static char env_config[4200];	/* "VU_CONFIG=/abs/vu.json", or "" */
+static char env_home[4200];	/* "VU_HOME=/home/me", or "" */
 
 /* vu_exec_setup -- at start-up: the two lines every child must get. */
 void vu_exec_setup(const char *explicit_none) VU_HIDDEN;
 void vu_exec_setup(const char *explicit_none)
 {
 	vu_fmt(env_preload, sizeof(env_preload), "LD_PRELOAD=%s", vu.lib_path);
+	if (vu.config_path && vu_config_home())
+		vu_fmt(env_home, sizeof(env_home), "VU_HOME=%s", vu_config_home());
 	if (vu.config_path)
 		vu_fmt(env_config, sizeof(env_config), "VU_CONFIG=%s", vu.config_path);
 	else if (explicit_none)
@@ -74,7 +77,8 @@ static char **inject(char *const *envp, struct envbuf *eb)
 			old_preload = envp[n] + 11;
 	if (old_preload && has_lib(old_preload) && !env_config[0])
 		return (char **)envp;
-	need = (n + 3) * sizeof(char *) + vu_strlen(env_preload) + vu_strlen(env_config) + 4 +
+	need = (n + 4) * sizeof(char *) + vu_strlen(env_preload) + vu_strlen(env_config) +
+	       vu_strlen(env_home) + 5 +
 	       (old_preload ? vu_strlen(old_preload) : 0);
 	need = (need + 4095) & ~4095UL;
 	long m = vu_sys6(SYS_mmap, 0, need, PROT_READ | PROT_WRITE,
@@ -84,7 +88,7 @@ static char **inject(char *const *envp, struct envbuf *eb)
 	eb->map = (void *)m;
 	eb->len = need;
 	out = eb->map;
-	s = (char *)(out + n + 3);
+	s = (char *)(out + n + 4);
 	/* LD_PRELOAD: libvu first, then whatever the program had */
 	out[o++] = s;
 	if (old_preload && has_lib(old_preload)) {
@@ -102,10 +106,16 @@ static char **inject(char *const *envp, struct envbuf *eb)
 		out[o++] = s;
 		s = vu_stpcpy(s, env_config) + 1;
 	}
+	if (env_home[0]) {
+		out[o++] = s;
+		s = vu_stpcpy(s, env_home) + 1;
+	}
 	for (i = 0; i < n; i++) {
 		if (!vu_strncmp(envp[i], "LD_PRELOAD=", 11))
 			continue;
 		if (env_config[0] && !vu_strncmp(envp[i], "VU_CONFIG=", 10))
+			continue;
+		if (env_home[0] && !vu_strncmp(envp[i], "VU_HOME=", 8))
 			continue;
 		out[o++] = envp[i];
 	}

@@ -132,6 +132,7 @@ long vu_execve_injected(long nr, struct vu_call *c) VU_HIDDEN;
 
 /* ---- config.c ---- */
 void vu_config_load(void) VU_HIDDEN;
+const char *vu_config_home(void) VU_HIDDEN;
 
 /* ---- path.c ---- */
 /* vu_path_abs -- make path absolute (against dirfd or the cwd) and remove
