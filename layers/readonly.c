@@ -205,10 +205,11 @@ static int entry_tree(const struct ro *r, const struct entry *e)
 /* ---- the kinds of change ---- */
 
 /* a lookup that failed: the call goes down and the kernel gives its own
- * error, unless vu ran out of scratch (then the call must not pass) */
+ * error, unless vu could not ask (out of scratch or of descriptors): then
+ * the call must not pass */
 static long lookup_failed(long e)
 {
-	return e == -ENOMEM ? -ENOMEM : PASS;
+	return e == -ENOMEM || e == -EMFILE || e == -ENFILE ? e : PASS;
 }
 
 /* mkdir, mknod, symlink, open O_CREAT|O_EXCL: a new name */
@@ -449,7 +450,7 @@ static long by_handle(const struct ro *r, struct vu_call *c)
 		return PASS;
 	fd = vu_sys3(SYS_open_by_handle_at, c->args[0], c->args[1], O_PATH | O_CLOEXEC);
 	if (fd < 0)
-		return PASS;
+		return lookup_failed(fd);
 	if (vu_fd_realpath((int)fd, path, PATH_MAX) >= 0 && vu_roots_match(&r->roots, path) >= 0)
 		ret = -EROFS;
 	sys_close(fd);

@@ -288,6 +288,24 @@ test('readonly: a process tree (fork, exec, env -i) is covered', (t) => {
   t.is(manifest(tr.T), before);
 });
 
+test('readonly: with no descriptor left to look the file up, a change is refused (EMFILE), not let through', (t) => {
+  const tr = makeTree();
+  const before = manifest(tr.T);
+  const code = `import os, resource
+resource.setrlimit(resource.RLIMIT_NOFILE, (64, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+fds = []
+try:
+    while True: fds.append(os.open('/dev/null', os.O_RDONLY))
+except OSError: pass
+for f in (lambda: os.chmod(${JSON.stringify(tr.T)} + '/file', 0o600), lambda: os.unlink(${JSON.stringify(tr.T)} + '/file')):
+    try: f(); print('changed')
+    except OSError as e: print(os.strerror(e.errno))`;
+  const r = run('python3', ['-c', code], { config: tr.config });
+  t.is(r.stderr, '');
+  t.is(r.stdout, 'Too many open files\nToo many open files\n');
+  t.is(manifest(tr.T), before);
+});
+
 /* ---- config ---- */
 
 test('readonly: relative paths are relative to the config\'s folder, ~ is $HOME', (t) => {
