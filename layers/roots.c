@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/syscall.h>
 #include "roots.h"
 
@@ -61,9 +62,25 @@ static int add(struct vu_roots *r, const char *p)
 	return 0;
 }
 
+/* can the path of a descriptor be read back? (needs /proc) */
+static int proc_works(void)
+{
+	char buf[PATH_MAX];
+	int fd = open("/", O_PATH | O_CLOEXEC);
+	long n = fd < 0 ? -1 : vu_fd_realpath(fd, buf, sizeof(buf));
+
+	if (fd >= 0)
+		close(fd);
+	return n == 1 && buf[0] == '/';
+}
+
 int vu_roots_init(struct vu_roots *r, const char *const *items, int n, int want_both,
 		  char *err, size_t errlen)
 {
+	if (!proc_works()) {
+		snprintf(err, errlen, "/proc/self/fd does not give paths back (is /proc mounted?)");
+		return -ENOSYS;
+	}
 	r->n = 0;
 	r->path = calloc(2 * n + 1, sizeof(char *));
 	r->len = calloc(2 * n + 1, sizeof(size_t));

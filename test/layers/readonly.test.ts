@@ -306,6 +306,15 @@ for f in (lambda: os.chmod(${JSON.stringify(tr.T)} + '/file', 0o600), lambda: os
   t.is(manifest(tr.T), before);
 });
 
+native('readonly: without /proc the layer cannot look files up: exit 125, the program does not run', (t) => {
+  const tr = makeTree();
+  const marker = join(tr.O, 'ran');
+  const r = run('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs none /proc && exec "$@"', 'sh', 'touch', marker], { config: tr.config });
+  t.is(r.status, 125);
+  t.regex(r.stderr, /layer readonly: \/proc\/self\/fd does not give paths back/);
+  t.false(existsSync(marker));
+});
+
 /* ---- config ---- */
 
 test('readonly: relative paths are relative to the config\'s folder, ~ is $HOME', (t) => {
