@@ -14,7 +14,9 @@ extern const struct vu_layer_ops vu_layer_bind_ops VU_GEN_HIDDEN;
 extern const struct vu_layer_ops vu_layer_deny_ops VU_GEN_HIDDEN;
 extern const struct vu_layer_ops vu_layer_fakeroot_ops VU_GEN_HIDDEN;
 extern const struct vu_layer_ops vu_layer_faketime_ops VU_GEN_HIDDEN;
+extern const struct vu_layer_ops vu_layer_hide_ops VU_GEN_HIDDEN;
 extern const struct vu_layer_ops vu_layer_plugin_ops VU_GEN_HIDDEN;
+extern const struct vu_layer_ops vu_layer_readonly_ops VU_GEN_HIDDEN;
 extern const struct vu_layer_ops vu_layer_remap_ops VU_GEN_HIDDEN;
 extern const struct vu_layer_ops vu_layer_trace_ops VU_GEN_HIDDEN;
 extern const struct vu_layer_ops vu_layer_uname_ops VU_GEN_HIDDEN;
@@ -49,12 +51,24 @@ static const struct vu_opt_desc vu_opts_faketime[] = {
 	  "seconds added to the real time (a number, may be negative or fractional) or a string of signed amounts with units s m h d w y (y = 365 days): \"-1d\", \"+3h\", \"1d12h\"; exactly one of at and offset" },
 };
 
+/* hide -- The paths do not exist: every call that names them fails with ENOENT, and directory listings leave them out. */
+static const struct vu_opt_desc vu_opts_hide[] = {
+	{ "paths", VU_OPT_PATH_LIST, 1, NULL, NULL,
+	  "files or folders to hide (with everything below them); ~ is $HOME, relative paths are relative to the config's folder" },
+};
+
 /* plugin -- A layer of your own: a shared object built against runtime/vu_plugin.h, loaded at start-up, given its options. */
 static const struct vu_opt_desc vu_opts_plugin[] = {
 	{ "path", VU_OPT_PATH, 1, NULL, NULL,
 	  "the shared object (relative to the config's folder); it exports `const struct vu_plugin vu_plugin` (VU_PLUGIN(name, &ops))" },
 	{ "options", VU_OPT_OBJECT, 0, NULL, "{}",
 	  "any JSON object, handed to the plugin as text (vu_layer_options, vu_option_string, vu_option_long)" },
+};
+
+/* readonly -- Under the paths every call that would change something fails as on a read-only mount (EROFS); reads work. */
+static const struct vu_opt_desc vu_opts_readonly[] = {
+	{ "paths", VU_OPT_PATH_LIST, 1, NULL, NULL,
+	  "trees to protect; ~ is $HOME, relative paths are relative to the config's folder; symlinks in them are resolved at start-up" },
 };
 
 /* remap -- Exact paths seen elsewhere: every path-taking call that names a key gets its value instead. */
@@ -96,10 +110,12 @@ VU_GEN_HIDDEN const struct vu_layer_type vu_layer_types[] = {
 	{ "deny", vu_opts_deny, 2, &vu_layer_deny_ops },
 	{ "fakeroot", vu_opts_fakeroot, 1, &vu_layer_fakeroot_ops },
 	{ "faketime", vu_opts_faketime, 2, &vu_layer_faketime_ops },
+	{ "hide", vu_opts_hide, 1, &vu_layer_hide_ops },
 	{ "plugin", vu_opts_plugin, 2, &vu_layer_plugin_ops },
+	{ "readonly", vu_opts_readonly, 1, &vu_layer_readonly_ops },
 	{ "remap", vu_opts_remap, 1, &vu_layer_remap_ops },
 	{ "trace", vu_opts_trace, 3, &vu_layer_trace_ops },
 	{ "uname", vu_opts_uname, 6, &vu_layer_uname_ops },
 };
 
-VU_GEN_HIDDEN const int vu_layer_type_count = 8;
+VU_GEN_HIDDEN const int vu_layer_type_count = 10;

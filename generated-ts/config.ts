@@ -58,6 +58,13 @@ export interface FaketimeLayer {
   offset?: string | number;
 }
 
+/** The paths do not exist: every call that names them fails with ENOENT, and directory listings leave them out. */
+export interface HideLayer {
+  type: 'hide';
+  /** files or folders to hide (with everything below them); ~ is $HOME, relative paths are relative to the config's folder */
+  paths: string[];
+}
+
 /** A layer of your own: a shared object built against runtime/vu_plugin.h, loaded at start-up, given its options. */
 export interface PluginLayer {
   type: 'plugin';
@@ -68,6 +75,13 @@ export interface PluginLayer {
    * @default {}
    */
   options?: Record<string, unknown>;
+}
+
+/** Under the paths every call that would change something fails as on a read-only mount (EROFS); reads work. */
+export interface ReadonlyLayer {
+  type: 'readonly';
+  /** trees to protect; ~ is $HOME, relative paths are relative to the config's folder; symlinks in them are resolved at start-up */
+  paths: string[];
 }
 
 /** Exact paths seen elsewhere: every path-taking call that names a key gets its value instead. */
@@ -111,5 +125,5 @@ export interface UnameLayer {
   domainname?: string;
 }
 
-export type VuLayer = BindLayer | DenyLayer | FakerootLayer | FaketimeLayer | PluginLayer | RemapLayer | TraceLayer | UnameLayer;
+export type VuLayer = BindLayer | DenyLayer | FakerootLayer | FaketimeLayer | HideLayer | PluginLayer | ReadonlyLayer | RemapLayer | TraceLayer | UnameLayer;
 export type LayerType = VuLayer['type'];

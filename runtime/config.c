@@ -52,12 +52,32 @@ static void err_add(struct vu_errors *e, const struct vu_json *at, const char *f
 	e->len += n;
 }
 
-/* Make a config path absolute: relative to the config's folder, ~ is $HOME. */
+/* vu_config_home -- what "~" in a config means: the home the first vu
+ * process of the tree saw (VU_HOME, handed to every child like VU_CONFIG,
+ * so that env -i or a changed $HOME does not change what a config names),
+ * else $HOME; NULL when neither is an absolute path. */
+const char *vu_config_home(void)
+{
+	static char home[PATH_MAX];
+	const char *h;
+
+	if (!home[0]) {
+		h = getenv("VU_HOME");
+		if (!h || h[0] != '/')
+			h = getenv("HOME");
+		if (h && h[0] == '/')
+			snprintf(home, sizeof(home), "%s", h);
+	}
+	return home[0] ? home : NULL;
+}
+
+/* Make a config path absolute: relative to the config's folder, ~ is the
+ * home (vu_config_home). */
 static char *abs_path(const char *dir, const char *p, int tilde)
 {
 	char buf[PATH_MAX * 2];
 	char *out;
-	const char *home = getenv("HOME");
+	const char *home = vu_config_home();
 
 	if (tilde && p[0] == '~' && (p[1] == '/' || !p[1]) && home)
 		snprintf(buf, sizeof(buf), "%s/%s", home, p + 1);
@@ -497,6 +517,8 @@ void vu_config_load(void)
 	}
 	if (!env || strcmp(env, path))
 		setenv("VU_CONFIG", path, 1);
+	if (vu_config_home())
+		setenv("VU_HOME", vu_config_home(), 1);
 }
 
 /* vu_config_check -- for `vu check` (through ffi): check the config at path

@@ -69,6 +69,13 @@ void vu_exec_setup(const char *explicit_none) VU_HIDDEN;
 void vu_exec_setup(const char *explicit_none)
 {
 	vu_fmt(env_preload, sizeof(env_preload), "LD_PRELOAD=%s", vu.lib_path);
+	if (vu.config_path && vu_config_home()) {
+		char home[520];
+
+		/* "~" in the config means the first process's home, in every child */
+		vu_fmt(home, sizeof(home), "VU_HOME=%s", vu_config_home());
+		vu_exec_env_add(home);
+	}
 	if (vu.config_path)
 		vu_fmt(env_config, sizeof(env_config), "VU_CONFIG=%s", vu.config_path);
 	else if (explicit_none)

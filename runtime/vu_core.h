@@ -136,6 +136,7 @@ int vu_exec_env_add(const char *line) VU_HIDDEN;
 
 /* ---- config.c ---- */
 void vu_config_load(void) VU_HIDDEN;
+const char *vu_config_home(void) VU_HIDDEN;
 
 /* ---- path.c ---- */
 /* vu_path_abs -- make path absolute (against dirfd or the cwd) and remove
