@@ -60,7 +60,7 @@ test('stack: trace + bind + readonly + hide run git init/add/commit in a bound w
     'git ls-files',
     'git status --porcelain',
     `cat ${ro}/data`,
-    `echo x > ${ro}/data 2>/dev/null || echo readonly-refused`,
+    `{ echo x > ${ro}/data; } 2>/dev/null || echo readonly-refused`,
     `ls ${secret} 2>/dev/null || echo secret-hidden`,
     `ls ${base} | grep -c secret || true`,
   ].join(' && ');
