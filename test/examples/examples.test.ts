@@ -3,7 +3,7 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, VU } from '../helpers.js';
 
@@ -21,4 +21,41 @@ test('examples/nopasswd: every way of reading /etc/passwd reads /etc/hostname', 
   t.is(r.stderr, '');
   t.is(r.status, 0);
   t.is(r.stdout, host.repeat(7));
+});
+
+test('examples/hermetic: builds from the bound sources, which stay read-only; ~/.ssh is not there', (t) => {
+  const src = join(ROOT, 'examples', 'hermetic', 'src', 'hello.c');
+  const before = readFileSync(src, 'utf8');
+  const r = vuRun('hermetic', ['./build.sh']);
+  t.is(r.status, 0, r.stderr);
+  t.is(r.stdout, 'hello from a hermetic build\nsources: read-only\n~/.ssh: not there\n');
+  t.is(readFileSync(src, 'utf8'), before);
+  rmSync(join(ROOT, 'examples', 'hermetic', 'out'), { recursive: true, force: true });
+});
+
+test('examples/package: the tarball carries the faked owners and modes; the disk does not', (t) => {
+  const dir = join(ROOT, 'examples', 'package');
+  rmSync(join(dir, '.vu'), { recursive: true, force: true });
+  const r = vuRun('package', ['./build.sh']);
+  t.is(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  t.is(lines[0], '0');
+  t.true(lines.includes('-rwsr-xr-x 0/0 ./usr/bin/app'), r.stdout);
+  t.true(lines.includes('drwxr-xr-x 1/1 ./var/lib/app/'), r.stdout);
+  // outside vu, the staged directory still belongs to whoever ran it
+  t.is(statSync(join(dir, 'stage', 'var', 'lib', 'app')).uid, process.getuid!());
+  for (const p of ['stage', 'pkg.tar', '.vu']) rmSync(join(dir, p), { recursive: true, force: true });
+});
+
+test('examples/timetravel: date, python3 and node all say 2038', (t) => {
+  const r = vuRun('timetravel', ['./check.sh']);
+  t.is(r.status, 0, r.stderr);
+  t.is(r.stdout, '2038-01-19\n2038\n2038\n');
+});
+
+test('examples/plugin: the template builds and runs', (t) => {
+  const dir = join(ROOT, 'examples', 'plugin');
+  const mk = spawnSync('make', ['-s', '-C', dir], { encoding: 'utf8' });
+  t.is(mk.status, 0, mk.stderr);
+  t.true(existsSync(join(dir, 'hello.so')) || readdirSync(dir).some((f) => f.endsWith('.so')));
 });
