@@ -7039,729 +7039,729 @@ VU_EXPORT int mount_setattr(int dfd, const char *path, unsigned int flags, struc
 VU_HIDDEN void vu_libc_resolve(void)
 {
 #ifdef VU_NR_read
-	vu_real_read = (vu_read_fn *)dlsym(RTLD_NEXT, "read");
+	vu_real_read = (vu_read_fn *)vu_libc_sym("read");
 #endif
 #ifdef VU_NR_write
-	vu_real_write = (vu_write_fn *)dlsym(RTLD_NEXT, "write");
+	vu_real_write = (vu_write_fn *)vu_libc_sym("write");
 #endif
 #ifdef VU_NR_close
-	vu_real_close = (vu_close_fn *)dlsym(RTLD_NEXT, "close");
+	vu_real_close = (vu_close_fn *)vu_libc_sym("close");
 #endif
 #ifdef VU_NR_poll
-	vu_real_poll = (vu_poll_fn *)dlsym(RTLD_NEXT, "poll");
+	vu_real_poll = (vu_poll_fn *)vu_libc_sym("poll");
 #endif
 #ifdef VU_NR_lseek
-	vu_real_lseek = (vu_lseek_fn *)dlsym(RTLD_NEXT, "lseek");
-	vu_real_lseek64 = (vu_lseek64_fn *)dlsym(RTLD_NEXT, "lseek64");
+	vu_real_lseek = (vu_lseek_fn *)vu_libc_sym("lseek");
+	vu_real_lseek64 = (vu_lseek64_fn *)vu_libc_sym("lseek64");
 #endif
 #ifdef VU_NR_mmap
-	vu_real_mmap = (vu_mmap_fn *)dlsym(RTLD_NEXT, "mmap");
-	vu_real_mmap64 = (vu_mmap64_fn *)dlsym(RTLD_NEXT, "mmap64");
+	vu_real_mmap = (vu_mmap_fn *)vu_libc_sym("mmap");
+	vu_real_mmap64 = (vu_mmap64_fn *)vu_libc_sym("mmap64");
 #endif
 #ifdef VU_NR_mprotect
-	vu_real_mprotect = (vu_mprotect_fn *)dlsym(RTLD_NEXT, "mprotect");
+	vu_real_mprotect = (vu_mprotect_fn *)vu_libc_sym("mprotect");
 #endif
 #ifdef VU_NR_munmap
-	vu_real_munmap = (vu_munmap_fn *)dlsym(RTLD_NEXT, "munmap");
+	vu_real_munmap = (vu_munmap_fn *)vu_libc_sym("munmap");
 #endif
 #ifdef VU_NR_rt_sigaction
-	vu_real_sigaction = (vu_sigaction_fn *)dlsym(RTLD_NEXT, "sigaction");
+	vu_real_sigaction = (vu_sigaction_fn *)vu_libc_sym("sigaction");
 #endif
 #ifdef VU_NR_rt_sigprocmask
-	vu_real_sigprocmask = (vu_sigprocmask_fn *)dlsym(RTLD_NEXT, "sigprocmask");
-	vu_real_pthread_sigmask = (vu_pthread_sigmask_fn *)dlsym(RTLD_NEXT, "pthread_sigmask");
+	vu_real_sigprocmask = (vu_sigprocmask_fn *)vu_libc_sym("sigprocmask");
+	vu_real_pthread_sigmask = (vu_pthread_sigmask_fn *)vu_libc_sym("pthread_sigmask");
 #endif
 #ifdef VU_NR_ioctl
-	vu_real_ioctl = (vu_ioctl_fn *)dlsym(RTLD_NEXT, "ioctl");
+	vu_real_ioctl = (vu_ioctl_fn *)vu_libc_sym("ioctl");
 #endif
 #ifdef VU_NR_pread64
-	vu_real_pread = (vu_pread_fn *)dlsym(RTLD_NEXT, "pread");
-	vu_real_pread64 = (vu_pread64_fn *)dlsym(RTLD_NEXT, "pread64");
+	vu_real_pread = (vu_pread_fn *)vu_libc_sym("pread");
+	vu_real_pread64 = (vu_pread64_fn *)vu_libc_sym("pread64");
 #endif
 #ifdef VU_NR_pwrite64
-	vu_real_pwrite = (vu_pwrite_fn *)dlsym(RTLD_NEXT, "pwrite");
-	vu_real_pwrite64 = (vu_pwrite64_fn *)dlsym(RTLD_NEXT, "pwrite64");
+	vu_real_pwrite = (vu_pwrite_fn *)vu_libc_sym("pwrite");
+	vu_real_pwrite64 = (vu_pwrite64_fn *)vu_libc_sym("pwrite64");
 #endif
 #ifdef VU_NR_readv
-	vu_real_readv = (vu_readv_fn *)dlsym(RTLD_NEXT, "readv");
+	vu_real_readv = (vu_readv_fn *)vu_libc_sym("readv");
 #endif
 #ifdef VU_NR_writev
-	vu_real_writev = (vu_writev_fn *)dlsym(RTLD_NEXT, "writev");
+	vu_real_writev = (vu_writev_fn *)vu_libc_sym("writev");
 #endif
 #ifdef VU_NR_access
-	vu_real_access = (vu_access_fn *)dlsym(RTLD_NEXT, "access");
+	vu_real_access = (vu_access_fn *)vu_libc_sym("access");
 #endif
 #ifdef VU_NR_sched_yield
-	vu_real_sched_yield = (vu_sched_yield_fn *)dlsym(RTLD_NEXT, "sched_yield");
+	vu_real_sched_yield = (vu_sched_yield_fn *)vu_libc_sym("sched_yield");
 #endif
 #ifdef VU_NR_mremap
-	vu_real_mremap = (vu_mremap_fn *)dlsym(RTLD_NEXT, "mremap");
+	vu_real_mremap = (vu_mremap_fn *)vu_libc_sym("mremap");
 #endif
 #ifdef VU_NR_msync
-	vu_real_msync = (vu_msync_fn *)dlsym(RTLD_NEXT, "msync");
+	vu_real_msync = (vu_msync_fn *)vu_libc_sym("msync");
 #endif
 #ifdef VU_NR_mincore
-	vu_real_mincore = (vu_mincore_fn *)dlsym(RTLD_NEXT, "mincore");
+	vu_real_mincore = (vu_mincore_fn *)vu_libc_sym("mincore");
 #endif
 #ifdef VU_NR_madvise
-	vu_real_madvise = (vu_madvise_fn *)dlsym(RTLD_NEXT, "madvise");
+	vu_real_madvise = (vu_madvise_fn *)vu_libc_sym("madvise");
 #endif
 #ifdef VU_NR_dup
-	vu_real_dup = (vu_dup_fn *)dlsym(RTLD_NEXT, "dup");
+	vu_real_dup = (vu_dup_fn *)vu_libc_sym("dup");
 #endif
 #ifdef VU_NR_dup2
-	vu_real_dup2 = (vu_dup2_fn *)dlsym(RTLD_NEXT, "dup2");
+	vu_real_dup2 = (vu_dup2_fn *)vu_libc_sym("dup2");
 #endif
 #ifdef VU_NR_pause
-	vu_real_pause = (vu_pause_fn *)dlsym(RTLD_NEXT, "pause");
+	vu_real_pause = (vu_pause_fn *)vu_libc_sym("pause");
 #endif
 #ifdef VU_NR_getitimer
-	vu_real_getitimer = (vu_getitimer_fn *)dlsym(RTLD_NEXT, "getitimer");
+	vu_real_getitimer = (vu_getitimer_fn *)vu_libc_sym("getitimer");
 #endif
 #ifdef VU_NR_alarm
-	vu_real_alarm = (vu_alarm_fn *)dlsym(RTLD_NEXT, "alarm");
+	vu_real_alarm = (vu_alarm_fn *)vu_libc_sym("alarm");
 #endif
 #ifdef VU_NR_setitimer
-	vu_real_setitimer = (vu_setitimer_fn *)dlsym(RTLD_NEXT, "setitimer");
+	vu_real_setitimer = (vu_setitimer_fn *)vu_libc_sym("setitimer");
 #endif
 #ifdef VU_NR_getpid
-	vu_real_getpid = (vu_getpid_fn *)dlsym(RTLD_NEXT, "getpid");
+	vu_real_getpid = (vu_getpid_fn *)vu_libc_sym("getpid");
 #endif
 #ifdef VU_NR_sendfile
-	vu_real_sendfile = (vu_sendfile_fn *)dlsym(RTLD_NEXT, "sendfile");
-	vu_real_sendfile64 = (vu_sendfile64_fn *)dlsym(RTLD_NEXT, "sendfile64");
+	vu_real_sendfile = (vu_sendfile_fn *)vu_libc_sym("sendfile");
+	vu_real_sendfile64 = (vu_sendfile64_fn *)vu_libc_sym("sendfile64");
 #endif
 #ifdef VU_NR_socket
-	vu_real_socket = (vu_socket_fn *)dlsym(RTLD_NEXT, "socket");
+	vu_real_socket = (vu_socket_fn *)vu_libc_sym("socket");
 #endif
 #ifdef VU_NR_connect
-	vu_real_connect = (vu_connect_fn *)dlsym(RTLD_NEXT, "connect");
+	vu_real_connect = (vu_connect_fn *)vu_libc_sym("connect");
 #endif
 #ifdef VU_NR_accept
-	vu_real_accept = (vu_accept_fn *)dlsym(RTLD_NEXT, "accept");
+	vu_real_accept = (vu_accept_fn *)vu_libc_sym("accept");
 #endif
 #ifdef VU_NR_sendto
-	vu_real_sendto = (vu_sendto_fn *)dlsym(RTLD_NEXT, "sendto");
-	vu_real_send = (vu_send_fn *)dlsym(RTLD_NEXT, "send");
+	vu_real_sendto = (vu_sendto_fn *)vu_libc_sym("sendto");
+	vu_real_send = (vu_send_fn *)vu_libc_sym("send");
 #endif
 #ifdef VU_NR_recvfrom
-	vu_real_recvfrom = (vu_recvfrom_fn *)dlsym(RTLD_NEXT, "recvfrom");
-	vu_real_recv = (vu_recv_fn *)dlsym(RTLD_NEXT, "recv");
+	vu_real_recvfrom = (vu_recvfrom_fn *)vu_libc_sym("recvfrom");
+	vu_real_recv = (vu_recv_fn *)vu_libc_sym("recv");
 #endif
 #ifdef VU_NR_sendmsg
-	vu_real_sendmsg = (vu_sendmsg_fn *)dlsym(RTLD_NEXT, "sendmsg");
+	vu_real_sendmsg = (vu_sendmsg_fn *)vu_libc_sym("sendmsg");
 #endif
 #ifdef VU_NR_recvmsg
-	vu_real_recvmsg = (vu_recvmsg_fn *)dlsym(RTLD_NEXT, "recvmsg");
+	vu_real_recvmsg = (vu_recvmsg_fn *)vu_libc_sym("recvmsg");
 #endif
 #ifdef VU_NR_shutdown
-	vu_real_shutdown = (vu_shutdown_fn *)dlsym(RTLD_NEXT, "shutdown");
+	vu_real_shutdown = (vu_shutdown_fn *)vu_libc_sym("shutdown");
 #endif
 #ifdef VU_NR_bind
-	vu_real_bind = (vu_bind_fn *)dlsym(RTLD_NEXT, "bind");
+	vu_real_bind = (vu_bind_fn *)vu_libc_sym("bind");
 #endif
 #ifdef VU_NR_listen
-	vu_real_listen = (vu_listen_fn *)dlsym(RTLD_NEXT, "listen");
+	vu_real_listen = (vu_listen_fn *)vu_libc_sym("listen");
 #endif
 #ifdef VU_NR_getsockname
-	vu_real_getsockname = (vu_getsockname_fn *)dlsym(RTLD_NEXT, "getsockname");
+	vu_real_getsockname = (vu_getsockname_fn *)vu_libc_sym("getsockname");
 #endif
 #ifdef VU_NR_getpeername
-	vu_real_getpeername = (vu_getpeername_fn *)dlsym(RTLD_NEXT, "getpeername");
+	vu_real_getpeername = (vu_getpeername_fn *)vu_libc_sym("getpeername");
 #endif
 #ifdef VU_NR_socketpair
-	vu_real_socketpair = (vu_socketpair_fn *)dlsym(RTLD_NEXT, "socketpair");
+	vu_real_socketpair = (vu_socketpair_fn *)vu_libc_sym("socketpair");
 #endif
 #ifdef VU_NR_setsockopt
-	vu_real_setsockopt = (vu_setsockopt_fn *)dlsym(RTLD_NEXT, "setsockopt");
+	vu_real_setsockopt = (vu_setsockopt_fn *)vu_libc_sym("setsockopt");
 #endif
 #ifdef VU_NR_getsockopt
-	vu_real_getsockopt = (vu_getsockopt_fn *)dlsym(RTLD_NEXT, "getsockopt");
+	vu_real_getsockopt = (vu_getsockopt_fn *)vu_libc_sym("getsockopt");
 #endif
 #ifdef VU_NR_execve
-	vu_real_execve = (vu_execve_fn *)dlsym(RTLD_NEXT, "execve");
-	vu_real_execv = (vu_execv_fn *)dlsym(RTLD_NEXT, "execv");
-	vu_real_execvp = (vu_execvp_fn *)dlsym(RTLD_NEXT, "execvp");
-	vu_real_execvpe = (vu_execvpe_fn *)dlsym(RTLD_NEXT, "execvpe");
-	vu_real_execl = (vu_execl_fn *)dlsym(RTLD_NEXT, "execl");
-	vu_real_execle = (vu_execle_fn *)dlsym(RTLD_NEXT, "execle");
-	vu_real_execlp = (vu_execlp_fn *)dlsym(RTLD_NEXT, "execlp");
-	vu_real_posix_spawn = (vu_posix_spawn_fn *)dlsym(RTLD_NEXT, "posix_spawn");
-	vu_real_posix_spawnp = (vu_posix_spawnp_fn *)dlsym(RTLD_NEXT, "posix_spawnp");
+	vu_real_execve = (vu_execve_fn *)vu_libc_sym("execve");
+	vu_real_execv = (vu_execv_fn *)vu_libc_sym("execv");
+	vu_real_execvp = (vu_execvp_fn *)vu_libc_sym("execvp");
+	vu_real_execvpe = (vu_execvpe_fn *)vu_libc_sym("execvpe");
+	vu_real_execl = (vu_execl_fn *)vu_libc_sym("execl");
+	vu_real_execle = (vu_execle_fn *)vu_libc_sym("execle");
+	vu_real_execlp = (vu_execlp_fn *)vu_libc_sym("execlp");
+	vu_real_posix_spawn = (vu_posix_spawn_fn *)vu_libc_sym("posix_spawn");
+	vu_real_posix_spawnp = (vu_posix_spawnp_fn *)vu_libc_sym("posix_spawnp");
 #endif
 #ifdef VU_NR_wait4
-	vu_real_wait4 = (vu_wait4_fn *)dlsym(RTLD_NEXT, "wait4");
-	vu_real_waitpid = (vu_waitpid_fn *)dlsym(RTLD_NEXT, "waitpid");
-	vu_real_wait3 = (vu_wait3_fn *)dlsym(RTLD_NEXT, "wait3");
-	vu_real_wait = (vu_wait_fn *)dlsym(RTLD_NEXT, "wait");
+	vu_real_wait4 = (vu_wait4_fn *)vu_libc_sym("wait4");
+	vu_real_waitpid = (vu_waitpid_fn *)vu_libc_sym("waitpid");
+	vu_real_wait3 = (vu_wait3_fn *)vu_libc_sym("wait3");
+	vu_real_wait = (vu_wait_fn *)vu_libc_sym("wait");
 #endif
 #ifdef VU_NR_kill
-	vu_real_kill = (vu_kill_fn *)dlsym(RTLD_NEXT, "kill");
+	vu_real_kill = (vu_kill_fn *)vu_libc_sym("kill");
 #endif
 #ifdef VU_NR_uname
-	vu_real_uname = (vu_uname_fn *)dlsym(RTLD_NEXT, "uname");
-	vu_real_gethostname = (vu_gethostname_fn *)dlsym(RTLD_NEXT, "gethostname");
-	vu_real_getdomainname = (vu_getdomainname_fn *)dlsym(RTLD_NEXT, "getdomainname");
+	vu_real_uname = (vu_uname_fn *)vu_libc_sym("uname");
+	vu_real_gethostname = (vu_gethostname_fn *)vu_libc_sym("gethostname");
+	vu_real_getdomainname = (vu_getdomainname_fn *)vu_libc_sym("getdomainname");
 #endif
 #ifdef VU_NR_fcntl
-	vu_real_fcntl = (vu_fcntl_fn *)dlsym(RTLD_NEXT, "fcntl");
-	vu_real_fcntl64 = (vu_fcntl64_fn *)dlsym(RTLD_NEXT, "fcntl64");
+	vu_real_fcntl = (vu_fcntl_fn *)vu_libc_sym("fcntl");
+	vu_real_fcntl64 = (vu_fcntl64_fn *)vu_libc_sym("fcntl64");
 #endif
 #ifdef VU_NR_flock
-	vu_real_flock = (vu_flock_fn *)dlsym(RTLD_NEXT, "flock");
+	vu_real_flock = (vu_flock_fn *)vu_libc_sym("flock");
 #endif
 #ifdef VU_NR_fsync
-	vu_real_fsync = (vu_fsync_fn *)dlsym(RTLD_NEXT, "fsync");
+	vu_real_fsync = (vu_fsync_fn *)vu_libc_sym("fsync");
 #endif
 #ifdef VU_NR_fdatasync
-	vu_real_fdatasync = (vu_fdatasync_fn *)dlsym(RTLD_NEXT, "fdatasync");
+	vu_real_fdatasync = (vu_fdatasync_fn *)vu_libc_sym("fdatasync");
 #endif
 #ifdef VU_NR_truncate
-	vu_real_truncate = (vu_truncate_fn *)dlsym(RTLD_NEXT, "truncate");
-	vu_real_truncate64 = (vu_truncate64_fn *)dlsym(RTLD_NEXT, "truncate64");
+	vu_real_truncate = (vu_truncate_fn *)vu_libc_sym("truncate");
+	vu_real_truncate64 = (vu_truncate64_fn *)vu_libc_sym("truncate64");
 #endif
 #ifdef VU_NR_ftruncate
-	vu_real_ftruncate = (vu_ftruncate_fn *)dlsym(RTLD_NEXT, "ftruncate");
-	vu_real_ftruncate64 = (vu_ftruncate64_fn *)dlsym(RTLD_NEXT, "ftruncate64");
+	vu_real_ftruncate = (vu_ftruncate_fn *)vu_libc_sym("ftruncate");
+	vu_real_ftruncate64 = (vu_ftruncate64_fn *)vu_libc_sym("ftruncate64");
 #endif
 #ifdef VU_NR_getcwd
-	vu_real_getcwd = (vu_getcwd_fn *)dlsym(RTLD_NEXT, "getcwd");
+	vu_real_getcwd = (vu_getcwd_fn *)vu_libc_sym("getcwd");
 #endif
 #ifdef VU_NR_chdir
-	vu_real_chdir = (vu_chdir_fn *)dlsym(RTLD_NEXT, "chdir");
+	vu_real_chdir = (vu_chdir_fn *)vu_libc_sym("chdir");
 #endif
 #ifdef VU_NR_fchdir
-	vu_real_fchdir = (vu_fchdir_fn *)dlsym(RTLD_NEXT, "fchdir");
+	vu_real_fchdir = (vu_fchdir_fn *)vu_libc_sym("fchdir");
 #endif
 #ifdef VU_NR_rename
-	vu_real_rename = (vu_rename_fn *)dlsym(RTLD_NEXT, "rename");
+	vu_real_rename = (vu_rename_fn *)vu_libc_sym("rename");
 #endif
 #ifdef VU_NR_mkdir
-	vu_real_mkdir = (vu_mkdir_fn *)dlsym(RTLD_NEXT, "mkdir");
+	vu_real_mkdir = (vu_mkdir_fn *)vu_libc_sym("mkdir");
 #endif
 #ifdef VU_NR_rmdir
-	vu_real_rmdir = (vu_rmdir_fn *)dlsym(RTLD_NEXT, "rmdir");
+	vu_real_rmdir = (vu_rmdir_fn *)vu_libc_sym("rmdir");
 #endif
 #ifdef VU_NR_creat
-	vu_real_creat = (vu_creat_fn *)dlsym(RTLD_NEXT, "creat");
-	vu_real_creat64 = (vu_creat64_fn *)dlsym(RTLD_NEXT, "creat64");
+	vu_real_creat = (vu_creat_fn *)vu_libc_sym("creat");
+	vu_real_creat64 = (vu_creat64_fn *)vu_libc_sym("creat64");
 #endif
 #ifdef VU_NR_link
-	vu_real_link = (vu_link_fn *)dlsym(RTLD_NEXT, "link");
+	vu_real_link = (vu_link_fn *)vu_libc_sym("link");
 #endif
 #ifdef VU_NR_unlink
-	vu_real_unlink = (vu_unlink_fn *)dlsym(RTLD_NEXT, "unlink");
+	vu_real_unlink = (vu_unlink_fn *)vu_libc_sym("unlink");
 #endif
 #ifdef VU_NR_symlink
-	vu_real_symlink = (vu_symlink_fn *)dlsym(RTLD_NEXT, "symlink");
+	vu_real_symlink = (vu_symlink_fn *)vu_libc_sym("symlink");
 #endif
 #ifdef VU_NR_readlink
-	vu_real_readlink = (vu_readlink_fn *)dlsym(RTLD_NEXT, "readlink");
+	vu_real_readlink = (vu_readlink_fn *)vu_libc_sym("readlink");
 #endif
 #ifdef VU_NR_chmod
-	vu_real_chmod = (vu_chmod_fn *)dlsym(RTLD_NEXT, "chmod");
+	vu_real_chmod = (vu_chmod_fn *)vu_libc_sym("chmod");
 #endif
 #ifdef VU_NR_fchmod
-	vu_real_fchmod = (vu_fchmod_fn *)dlsym(RTLD_NEXT, "fchmod");
+	vu_real_fchmod = (vu_fchmod_fn *)vu_libc_sym("fchmod");
 #endif
 #ifdef VU_NR_chown
-	vu_real_chown = (vu_chown_fn *)dlsym(RTLD_NEXT, "chown");
+	vu_real_chown = (vu_chown_fn *)vu_libc_sym("chown");
 #endif
 #ifdef VU_NR_fchown
-	vu_real_fchown = (vu_fchown_fn *)dlsym(RTLD_NEXT, "fchown");
+	vu_real_fchown = (vu_fchown_fn *)vu_libc_sym("fchown");
 #endif
 #ifdef VU_NR_lchown
-	vu_real_lchown = (vu_lchown_fn *)dlsym(RTLD_NEXT, "lchown");
+	vu_real_lchown = (vu_lchown_fn *)vu_libc_sym("lchown");
 #endif
 #ifdef VU_NR_umask
-	vu_real_umask = (vu_umask_fn *)dlsym(RTLD_NEXT, "umask");
+	vu_real_umask = (vu_umask_fn *)vu_libc_sym("umask");
 #endif
 #ifdef VU_NR_gettimeofday
-	vu_real_gettimeofday = (vu_gettimeofday_fn *)dlsym(RTLD_NEXT, "gettimeofday");
+	vu_real_gettimeofday = (vu_gettimeofday_fn *)vu_libc_sym("gettimeofday");
 #endif
 #ifdef VU_NR_getrusage
-	vu_real_getrusage = (vu_getrusage_fn *)dlsym(RTLD_NEXT, "getrusage");
+	vu_real_getrusage = (vu_getrusage_fn *)vu_libc_sym("getrusage");
 #endif
 #ifdef VU_NR_sysinfo
-	vu_real_sysinfo = (vu_sysinfo_fn *)dlsym(RTLD_NEXT, "sysinfo");
+	vu_real_sysinfo = (vu_sysinfo_fn *)vu_libc_sym("sysinfo");
 #endif
 #ifdef VU_NR_times
-	vu_real_times = (vu_times_fn *)dlsym(RTLD_NEXT, "times");
+	vu_real_times = (vu_times_fn *)vu_libc_sym("times");
 #endif
 #ifdef VU_NR_getuid
-	vu_real_getuid = (vu_getuid_fn *)dlsym(RTLD_NEXT, "getuid");
+	vu_real_getuid = (vu_getuid_fn *)vu_libc_sym("getuid");
 #endif
 #ifdef VU_NR_getgid
-	vu_real_getgid = (vu_getgid_fn *)dlsym(RTLD_NEXT, "getgid");
+	vu_real_getgid = (vu_getgid_fn *)vu_libc_sym("getgid");
 #endif
 #ifdef VU_NR_setuid
-	vu_real_setuid = (vu_setuid_fn *)dlsym(RTLD_NEXT, "setuid");
+	vu_real_setuid = (vu_setuid_fn *)vu_libc_sym("setuid");
 #endif
 #ifdef VU_NR_setgid
-	vu_real_setgid = (vu_setgid_fn *)dlsym(RTLD_NEXT, "setgid");
+	vu_real_setgid = (vu_setgid_fn *)vu_libc_sym("setgid");
 #endif
 #ifdef VU_NR_geteuid
-	vu_real_geteuid = (vu_geteuid_fn *)dlsym(RTLD_NEXT, "geteuid");
+	vu_real_geteuid = (vu_geteuid_fn *)vu_libc_sym("geteuid");
 #endif
 #ifdef VU_NR_getegid
-	vu_real_getegid = (vu_getegid_fn *)dlsym(RTLD_NEXT, "getegid");
+	vu_real_getegid = (vu_getegid_fn *)vu_libc_sym("getegid");
 #endif
 #ifdef VU_NR_setpgid
-	vu_real_setpgid = (vu_setpgid_fn *)dlsym(RTLD_NEXT, "setpgid");
+	vu_real_setpgid = (vu_setpgid_fn *)vu_libc_sym("setpgid");
 #endif
 #ifdef VU_NR_getppid
-	vu_real_getppid = (vu_getppid_fn *)dlsym(RTLD_NEXT, "getppid");
+	vu_real_getppid = (vu_getppid_fn *)vu_libc_sym("getppid");
 #endif
 #ifdef VU_NR_getpgrp
-	vu_real_getpgrp = (vu_getpgrp_fn *)dlsym(RTLD_NEXT, "getpgrp");
+	vu_real_getpgrp = (vu_getpgrp_fn *)vu_libc_sym("getpgrp");
 #endif
 #ifdef VU_NR_setsid
-	vu_real_setsid = (vu_setsid_fn *)dlsym(RTLD_NEXT, "setsid");
+	vu_real_setsid = (vu_setsid_fn *)vu_libc_sym("setsid");
 #endif
 #ifdef VU_NR_setreuid
-	vu_real_setreuid = (vu_setreuid_fn *)dlsym(RTLD_NEXT, "setreuid");
+	vu_real_setreuid = (vu_setreuid_fn *)vu_libc_sym("setreuid");
 #endif
 #ifdef VU_NR_setregid
-	vu_real_setregid = (vu_setregid_fn *)dlsym(RTLD_NEXT, "setregid");
+	vu_real_setregid = (vu_setregid_fn *)vu_libc_sym("setregid");
 #endif
 #ifdef VU_NR_getgroups
-	vu_real_getgroups = (vu_getgroups_fn *)dlsym(RTLD_NEXT, "getgroups");
+	vu_real_getgroups = (vu_getgroups_fn *)vu_libc_sym("getgroups");
 #endif
 #ifdef VU_NR_setgroups
-	vu_real_setgroups = (vu_setgroups_fn *)dlsym(RTLD_NEXT, "setgroups");
+	vu_real_setgroups = (vu_setgroups_fn *)vu_libc_sym("setgroups");
 #endif
 #ifdef VU_NR_setresuid
-	vu_real_setresuid = (vu_setresuid_fn *)dlsym(RTLD_NEXT, "setresuid");
-	vu_real_seteuid = (vu_seteuid_fn *)dlsym(RTLD_NEXT, "seteuid");
+	vu_real_setresuid = (vu_setresuid_fn *)vu_libc_sym("setresuid");
+	vu_real_seteuid = (vu_seteuid_fn *)vu_libc_sym("seteuid");
 #endif
 #ifdef VU_NR_getresuid
-	vu_real_getresuid = (vu_getresuid_fn *)dlsym(RTLD_NEXT, "getresuid");
+	vu_real_getresuid = (vu_getresuid_fn *)vu_libc_sym("getresuid");
 #endif
 #ifdef VU_NR_setresgid
-	vu_real_setresgid = (vu_setresgid_fn *)dlsym(RTLD_NEXT, "setresgid");
-	vu_real_setegid = (vu_setegid_fn *)dlsym(RTLD_NEXT, "setegid");
+	vu_real_setresgid = (vu_setresgid_fn *)vu_libc_sym("setresgid");
+	vu_real_setegid = (vu_setegid_fn *)vu_libc_sym("setegid");
 #endif
 #ifdef VU_NR_getresgid
-	vu_real_getresgid = (vu_getresgid_fn *)dlsym(RTLD_NEXT, "getresgid");
+	vu_real_getresgid = (vu_getresgid_fn *)vu_libc_sym("getresgid");
 #endif
 #ifdef VU_NR_getpgid
-	vu_real_getpgid = (vu_getpgid_fn *)dlsym(RTLD_NEXT, "getpgid");
+	vu_real_getpgid = (vu_getpgid_fn *)vu_libc_sym("getpgid");
 #endif
 #ifdef VU_NR_setfsuid
-	vu_real_setfsuid = (vu_setfsuid_fn *)dlsym(RTLD_NEXT, "setfsuid");
+	vu_real_setfsuid = (vu_setfsuid_fn *)vu_libc_sym("setfsuid");
 #endif
 #ifdef VU_NR_setfsgid
-	vu_real_setfsgid = (vu_setfsgid_fn *)dlsym(RTLD_NEXT, "setfsgid");
+	vu_real_setfsgid = (vu_setfsgid_fn *)vu_libc_sym("setfsgid");
 #endif
 #ifdef VU_NR_getsid
-	vu_real_getsid = (vu_getsid_fn *)dlsym(RTLD_NEXT, "getsid");
+	vu_real_getsid = (vu_getsid_fn *)vu_libc_sym("getsid");
 #endif
 #ifdef VU_NR_capget
-	vu_real_capget = (vu_capget_fn *)dlsym(RTLD_NEXT, "capget");
+	vu_real_capget = (vu_capget_fn *)vu_libc_sym("capget");
 #endif
 #ifdef VU_NR_capset
-	vu_real_capset = (vu_capset_fn *)dlsym(RTLD_NEXT, "capset");
+	vu_real_capset = (vu_capset_fn *)vu_libc_sym("capset");
 #endif
 #ifdef VU_NR_rt_sigpending
-	vu_real_sigpending = (vu_sigpending_fn *)dlsym(RTLD_NEXT, "sigpending");
+	vu_real_sigpending = (vu_sigpending_fn *)vu_libc_sym("sigpending");
 #endif
 #ifdef VU_NR_rt_sigtimedwait
-	vu_real_sigtimedwait = (vu_sigtimedwait_fn *)dlsym(RTLD_NEXT, "sigtimedwait");
-	vu_real_sigwaitinfo = (vu_sigwaitinfo_fn *)dlsym(RTLD_NEXT, "sigwaitinfo");
+	vu_real_sigtimedwait = (vu_sigtimedwait_fn *)vu_libc_sym("sigtimedwait");
+	vu_real_sigwaitinfo = (vu_sigwaitinfo_fn *)vu_libc_sym("sigwaitinfo");
 #endif
 #ifdef VU_NR_rt_sigsuspend
-	vu_real_sigsuspend = (vu_sigsuspend_fn *)dlsym(RTLD_NEXT, "sigsuspend");
+	vu_real_sigsuspend = (vu_sigsuspend_fn *)vu_libc_sym("sigsuspend");
 #endif
 #ifdef VU_NR_sigaltstack
-	vu_real_sigaltstack = (vu_sigaltstack_fn *)dlsym(RTLD_NEXT, "sigaltstack");
+	vu_real_sigaltstack = (vu_sigaltstack_fn *)vu_libc_sym("sigaltstack");
 #endif
 #ifdef VU_NR_personality
-	vu_real_personality = (vu_personality_fn *)dlsym(RTLD_NEXT, "personality");
+	vu_real_personality = (vu_personality_fn *)vu_libc_sym("personality");
 #endif
 #ifdef VU_NR_statfs
-	vu_real_statfs = (vu_statfs_fn *)dlsym(RTLD_NEXT, "statfs");
-	vu_real_statfs64 = (vu_statfs64_fn *)dlsym(RTLD_NEXT, "statfs64");
+	vu_real_statfs = (vu_statfs_fn *)vu_libc_sym("statfs");
+	vu_real_statfs64 = (vu_statfs64_fn *)vu_libc_sym("statfs64");
 #endif
 #ifdef VU_NR_fstatfs
-	vu_real_fstatfs = (vu_fstatfs_fn *)dlsym(RTLD_NEXT, "fstatfs");
-	vu_real_fstatfs64 = (vu_fstatfs64_fn *)dlsym(RTLD_NEXT, "fstatfs64");
+	vu_real_fstatfs = (vu_fstatfs_fn *)vu_libc_sym("fstatfs");
+	vu_real_fstatfs64 = (vu_fstatfs64_fn *)vu_libc_sym("fstatfs64");
 #endif
 #ifdef VU_NR_setpriority
-	vu_real_setpriority = (vu_setpriority_fn *)dlsym(RTLD_NEXT, "setpriority");
+	vu_real_setpriority = (vu_setpriority_fn *)vu_libc_sym("setpriority");
 #endif
 #ifdef VU_NR_mlock
-	vu_real_mlock = (vu_mlock_fn *)dlsym(RTLD_NEXT, "mlock");
+	vu_real_mlock = (vu_mlock_fn *)vu_libc_sym("mlock");
 #endif
 #ifdef VU_NR_munlock
-	vu_real_munlock = (vu_munlock_fn *)dlsym(RTLD_NEXT, "munlock");
+	vu_real_munlock = (vu_munlock_fn *)vu_libc_sym("munlock");
 #endif
 #ifdef VU_NR_mlockall
-	vu_real_mlockall = (vu_mlockall_fn *)dlsym(RTLD_NEXT, "mlockall");
+	vu_real_mlockall = (vu_mlockall_fn *)vu_libc_sym("mlockall");
 #endif
 #ifdef VU_NR_munlockall
-	vu_real_munlockall = (vu_munlockall_fn *)dlsym(RTLD_NEXT, "munlockall");
+	vu_real_munlockall = (vu_munlockall_fn *)vu_libc_sym("munlockall");
 #endif
 #ifdef VU_NR_pivot_root
-	vu_real_pivot_root = (vu_pivot_root_fn *)dlsym(RTLD_NEXT, "pivot_root");
+	vu_real_pivot_root = (vu_pivot_root_fn *)vu_libc_sym("pivot_root");
 #endif
 #ifdef VU_NR_prctl
-	vu_real_prctl = (vu_prctl_fn *)dlsym(RTLD_NEXT, "prctl");
+	vu_real_prctl = (vu_prctl_fn *)vu_libc_sym("prctl");
 #endif
 #ifdef VU_NR_arch_prctl
-	vu_real_arch_prctl = (vu_arch_prctl_fn *)dlsym(RTLD_NEXT, "arch_prctl");
+	vu_real_arch_prctl = (vu_arch_prctl_fn *)vu_libc_sym("arch_prctl");
 #endif
 #ifdef VU_NR_chroot
-	vu_real_chroot = (vu_chroot_fn *)dlsym(RTLD_NEXT, "chroot");
+	vu_real_chroot = (vu_chroot_fn *)vu_libc_sym("chroot");
 #endif
 #ifdef VU_NR_sync
-	vu_real_sync = (vu_sync_fn *)dlsym(RTLD_NEXT, "sync");
+	vu_real_sync = (vu_sync_fn *)vu_libc_sym("sync");
 #endif
 #ifdef VU_NR_acct
-	vu_real_acct = (vu_acct_fn *)dlsym(RTLD_NEXT, "acct");
+	vu_real_acct = (vu_acct_fn *)vu_libc_sym("acct");
 #endif
 #ifdef VU_NR_mount
-	vu_real_mount = (vu_mount_fn *)dlsym(RTLD_NEXT, "mount");
+	vu_real_mount = (vu_mount_fn *)vu_libc_sym("mount");
 #endif
 #ifdef VU_NR_umount2
-	vu_real_umount2 = (vu_umount2_fn *)dlsym(RTLD_NEXT, "umount2");
-	vu_real_umount = (vu_umount_fn *)dlsym(RTLD_NEXT, "umount");
+	vu_real_umount2 = (vu_umount2_fn *)vu_libc_sym("umount2");
+	vu_real_umount = (vu_umount_fn *)vu_libc_sym("umount");
 #endif
 #ifdef VU_NR_swapon
-	vu_real_swapon = (vu_swapon_fn *)dlsym(RTLD_NEXT, "swapon");
+	vu_real_swapon = (vu_swapon_fn *)vu_libc_sym("swapon");
 #endif
 #ifdef VU_NR_swapoff
-	vu_real_swapoff = (vu_swapoff_fn *)dlsym(RTLD_NEXT, "swapoff");
+	vu_real_swapoff = (vu_swapoff_fn *)vu_libc_sym("swapoff");
 #endif
 #ifdef VU_NR_sethostname
-	vu_real_sethostname = (vu_sethostname_fn *)dlsym(RTLD_NEXT, "sethostname");
+	vu_real_sethostname = (vu_sethostname_fn *)vu_libc_sym("sethostname");
 #endif
 #ifdef VU_NR_setdomainname
-	vu_real_setdomainname = (vu_setdomainname_fn *)dlsym(RTLD_NEXT, "setdomainname");
+	vu_real_setdomainname = (vu_setdomainname_fn *)vu_libc_sym("setdomainname");
 #endif
 #ifdef VU_NR_quotactl
-	vu_real_quotactl = (vu_quotactl_fn *)dlsym(RTLD_NEXT, "quotactl");
+	vu_real_quotactl = (vu_quotactl_fn *)vu_libc_sym("quotactl");
 #endif
 #ifdef VU_NR_gettid
-	vu_real_gettid = (vu_gettid_fn *)dlsym(RTLD_NEXT, "gettid");
+	vu_real_gettid = (vu_gettid_fn *)vu_libc_sym("gettid");
 #endif
 #ifdef VU_NR_readahead
-	vu_real_readahead = (vu_readahead_fn *)dlsym(RTLD_NEXT, "readahead");
+	vu_real_readahead = (vu_readahead_fn *)vu_libc_sym("readahead");
 #endif
 #ifdef VU_NR_setxattr
-	vu_real_setxattr = (vu_setxattr_fn *)dlsym(RTLD_NEXT, "setxattr");
+	vu_real_setxattr = (vu_setxattr_fn *)vu_libc_sym("setxattr");
 #endif
 #ifdef VU_NR_lsetxattr
-	vu_real_lsetxattr = (vu_lsetxattr_fn *)dlsym(RTLD_NEXT, "lsetxattr");
+	vu_real_lsetxattr = (vu_lsetxattr_fn *)vu_libc_sym("lsetxattr");
 #endif
 #ifdef VU_NR_fsetxattr
-	vu_real_fsetxattr = (vu_fsetxattr_fn *)dlsym(RTLD_NEXT, "fsetxattr");
+	vu_real_fsetxattr = (vu_fsetxattr_fn *)vu_libc_sym("fsetxattr");
 #endif
 #ifdef VU_NR_getxattr
-	vu_real_getxattr = (vu_getxattr_fn *)dlsym(RTLD_NEXT, "getxattr");
+	vu_real_getxattr = (vu_getxattr_fn *)vu_libc_sym("getxattr");
 #endif
 #ifdef VU_NR_lgetxattr
-	vu_real_lgetxattr = (vu_lgetxattr_fn *)dlsym(RTLD_NEXT, "lgetxattr");
+	vu_real_lgetxattr = (vu_lgetxattr_fn *)vu_libc_sym("lgetxattr");
 #endif
 #ifdef VU_NR_fgetxattr
-	vu_real_fgetxattr = (vu_fgetxattr_fn *)dlsym(RTLD_NEXT, "fgetxattr");
+	vu_real_fgetxattr = (vu_fgetxattr_fn *)vu_libc_sym("fgetxattr");
 #endif
 #ifdef VU_NR_listxattr
-	vu_real_listxattr = (vu_listxattr_fn *)dlsym(RTLD_NEXT, "listxattr");
+	vu_real_listxattr = (vu_listxattr_fn *)vu_libc_sym("listxattr");
 #endif
 #ifdef VU_NR_llistxattr
-	vu_real_llistxattr = (vu_llistxattr_fn *)dlsym(RTLD_NEXT, "llistxattr");
+	vu_real_llistxattr = (vu_llistxattr_fn *)vu_libc_sym("llistxattr");
 #endif
 #ifdef VU_NR_flistxattr
-	vu_real_flistxattr = (vu_flistxattr_fn *)dlsym(RTLD_NEXT, "flistxattr");
+	vu_real_flistxattr = (vu_flistxattr_fn *)vu_libc_sym("flistxattr");
 #endif
 #ifdef VU_NR_removexattr
-	vu_real_removexattr = (vu_removexattr_fn *)dlsym(RTLD_NEXT, "removexattr");
+	vu_real_removexattr = (vu_removexattr_fn *)vu_libc_sym("removexattr");
 #endif
 #ifdef VU_NR_lremovexattr
-	vu_real_lremovexattr = (vu_lremovexattr_fn *)dlsym(RTLD_NEXT, "lremovexattr");
+	vu_real_lremovexattr = (vu_lremovexattr_fn *)vu_libc_sym("lremovexattr");
 #endif
 #ifdef VU_NR_fremovexattr
-	vu_real_fremovexattr = (vu_fremovexattr_fn *)dlsym(RTLD_NEXT, "fremovexattr");
+	vu_real_fremovexattr = (vu_fremovexattr_fn *)vu_libc_sym("fremovexattr");
 #endif
 #ifdef VU_NR_time
-	vu_real_time = (vu_time_fn *)dlsym(RTLD_NEXT, "time");
+	vu_real_time = (vu_time_fn *)vu_libc_sym("time");
 #endif
 #ifdef VU_NR_sched_setaffinity
-	vu_real_sched_setaffinity = (vu_sched_setaffinity_fn *)dlsym(RTLD_NEXT, "sched_setaffinity");
+	vu_real_sched_setaffinity = (vu_sched_setaffinity_fn *)vu_libc_sym("sched_setaffinity");
 #endif
 #ifdef VU_NR_epoll_create
-	vu_real_epoll_create = (vu_epoll_create_fn *)dlsym(RTLD_NEXT, "epoll_create");
+	vu_real_epoll_create = (vu_epoll_create_fn *)vu_libc_sym("epoll_create");
 #endif
 #ifdef VU_NR_getdents64
-	vu_real_getdents64 = (vu_getdents64_fn *)dlsym(RTLD_NEXT, "getdents64");
-	vu_real_readdir = (vu_readdir_fn *)dlsym(RTLD_NEXT, "readdir");
-	vu_real_readdir64 = (vu_readdir64_fn *)dlsym(RTLD_NEXT, "readdir64");
-	vu_real_readdir_r = (vu_readdir_r_fn *)dlsym(RTLD_NEXT, "readdir_r");
-	vu_real_readdir64_r = (vu_readdir64_r_fn *)dlsym(RTLD_NEXT, "readdir64_r");
-	vu_real_fdopendir = (vu_fdopendir_fn *)dlsym(RTLD_NEXT, "fdopendir");
-	vu_real_closedir = (vu_closedir_fn *)dlsym(RTLD_NEXT, "closedir");
-	vu_real_dirfd = (vu_dirfd_fn *)dlsym(RTLD_NEXT, "dirfd");
-	vu_real_rewinddir = (vu_rewinddir_fn *)dlsym(RTLD_NEXT, "rewinddir");
-	vu_real_seekdir = (vu_seekdir_fn *)dlsym(RTLD_NEXT, "seekdir");
-	vu_real_telldir = (vu_telldir_fn *)dlsym(RTLD_NEXT, "telldir");
-	vu_real_scandir = (vu_scandir_fn *)dlsym(RTLD_NEXT, "scandir");
-	vu_real_scandir64 = (vu_scandir64_fn *)dlsym(RTLD_NEXT, "scandir64");
+	vu_real_getdents64 = (vu_getdents64_fn *)vu_libc_sym("getdents64");
+	vu_real_readdir = (vu_readdir_fn *)vu_libc_sym("readdir");
+	vu_real_readdir64 = (vu_readdir64_fn *)vu_libc_sym("readdir64");
+	vu_real_readdir_r = (vu_readdir_r_fn *)vu_libc_sym("readdir_r");
+	vu_real_readdir64_r = (vu_readdir64_r_fn *)vu_libc_sym("readdir64_r");
+	vu_real_fdopendir = (vu_fdopendir_fn *)vu_libc_sym("fdopendir");
+	vu_real_closedir = (vu_closedir_fn *)vu_libc_sym("closedir");
+	vu_real_dirfd = (vu_dirfd_fn *)vu_libc_sym("dirfd");
+	vu_real_rewinddir = (vu_rewinddir_fn *)vu_libc_sym("rewinddir");
+	vu_real_seekdir = (vu_seekdir_fn *)vu_libc_sym("seekdir");
+	vu_real_telldir = (vu_telldir_fn *)vu_libc_sym("telldir");
+	vu_real_scandir = (vu_scandir_fn *)vu_libc_sym("scandir");
+	vu_real_scandir64 = (vu_scandir64_fn *)vu_libc_sym("scandir64");
 #endif
 #ifdef VU_NR_fadvise64
-	vu_real_posix_fadvise = (vu_posix_fadvise_fn *)dlsym(RTLD_NEXT, "posix_fadvise");
-	vu_real_posix_fadvise64 = (vu_posix_fadvise64_fn *)dlsym(RTLD_NEXT, "posix_fadvise64");
+	vu_real_posix_fadvise = (vu_posix_fadvise_fn *)vu_libc_sym("posix_fadvise");
+	vu_real_posix_fadvise64 = (vu_posix_fadvise64_fn *)vu_libc_sym("posix_fadvise64");
 #endif
 #ifdef VU_NR_clock_settime
-	vu_real_clock_settime = (vu_clock_settime_fn *)dlsym(RTLD_NEXT, "clock_settime");
+	vu_real_clock_settime = (vu_clock_settime_fn *)vu_libc_sym("clock_settime");
 #endif
 #ifdef VU_NR_clock_gettime
-	vu_real_clock_gettime = (vu_clock_gettime_fn *)dlsym(RTLD_NEXT, "clock_gettime");
-	vu_real_timespec_get = (vu_timespec_get_fn *)dlsym(RTLD_NEXT, "timespec_get");
+	vu_real_clock_gettime = (vu_clock_gettime_fn *)vu_libc_sym("clock_gettime");
+	vu_real_timespec_get = (vu_timespec_get_fn *)vu_libc_sym("timespec_get");
 #endif
 #ifdef VU_NR_clock_getres
-	vu_real_clock_getres = (vu_clock_getres_fn *)dlsym(RTLD_NEXT, "clock_getres");
+	vu_real_clock_getres = (vu_clock_getres_fn *)vu_libc_sym("clock_getres");
 #endif
 #ifdef VU_NR_clock_nanosleep
-	vu_real_clock_nanosleep = (vu_clock_nanosleep_fn *)dlsym(RTLD_NEXT, "clock_nanosleep");
-	vu_real_nanosleep = (vu_nanosleep_fn *)dlsym(RTLD_NEXT, "nanosleep");
+	vu_real_clock_nanosleep = (vu_clock_nanosleep_fn *)vu_libc_sym("clock_nanosleep");
+	vu_real_nanosleep = (vu_nanosleep_fn *)vu_libc_sym("nanosleep");
 #endif
 #ifdef VU_NR_epoll_wait
-	vu_real_epoll_wait = (vu_epoll_wait_fn *)dlsym(RTLD_NEXT, "epoll_wait");
+	vu_real_epoll_wait = (vu_epoll_wait_fn *)vu_libc_sym("epoll_wait");
 #endif
 #ifdef VU_NR_epoll_ctl
-	vu_real_epoll_ctl = (vu_epoll_ctl_fn *)dlsym(RTLD_NEXT, "epoll_ctl");
+	vu_real_epoll_ctl = (vu_epoll_ctl_fn *)vu_libc_sym("epoll_ctl");
 #endif
 #ifdef VU_NR_tgkill
-	vu_real_tgkill = (vu_tgkill_fn *)dlsym(RTLD_NEXT, "tgkill");
+	vu_real_tgkill = (vu_tgkill_fn *)vu_libc_sym("tgkill");
 #endif
 #ifdef VU_NR_waitid
-	vu_real_waitid = (vu_waitid_fn *)dlsym(RTLD_NEXT, "waitid");
+	vu_real_waitid = (vu_waitid_fn *)vu_libc_sym("waitid");
 #endif
 #ifdef VU_NR_inotify_init
-	vu_real_inotify_init = (vu_inotify_init_fn *)dlsym(RTLD_NEXT, "inotify_init");
+	vu_real_inotify_init = (vu_inotify_init_fn *)vu_libc_sym("inotify_init");
 #endif
 #ifdef VU_NR_inotify_add_watch
-	vu_real_inotify_add_watch = (vu_inotify_add_watch_fn *)dlsym(RTLD_NEXT, "inotify_add_watch");
+	vu_real_inotify_add_watch = (vu_inotify_add_watch_fn *)vu_libc_sym("inotify_add_watch");
 #endif
 #ifdef VU_NR_inotify_rm_watch
-	vu_real_inotify_rm_watch = (vu_inotify_rm_watch_fn *)dlsym(RTLD_NEXT, "inotify_rm_watch");
+	vu_real_inotify_rm_watch = (vu_inotify_rm_watch_fn *)vu_libc_sym("inotify_rm_watch");
 #endif
 #ifdef VU_NR_openat
-	vu_real_open = (vu_open_fn *)dlsym(RTLD_NEXT, "open");
-	vu_real_open64 = (vu_open64_fn *)dlsym(RTLD_NEXT, "open64");
-	vu_real___open_2 = (vu___open_2_fn *)dlsym(RTLD_NEXT, "__open_2");
-	vu_real___open64_2 = (vu___open64_2_fn *)dlsym(RTLD_NEXT, "__open64_2");
-	vu_real_openat = (vu_openat_fn *)dlsym(RTLD_NEXT, "openat");
-	vu_real_openat64 = (vu_openat64_fn *)dlsym(RTLD_NEXT, "openat64");
-	vu_real___openat_2 = (vu___openat_2_fn *)dlsym(RTLD_NEXT, "__openat_2");
-	vu_real___openat64_2 = (vu___openat64_2_fn *)dlsym(RTLD_NEXT, "__openat64_2");
-	vu_real_opendir = (vu_opendir_fn *)dlsym(RTLD_NEXT, "opendir");
-	vu_real_fopen = (vu_fopen_fn *)dlsym(RTLD_NEXT, "fopen");
-	vu_real_fopen64 = (vu_fopen64_fn *)dlsym(RTLD_NEXT, "fopen64");
+	vu_real_open = (vu_open_fn *)vu_libc_sym("open");
+	vu_real_open64 = (vu_open64_fn *)vu_libc_sym("open64");
+	vu_real___open_2 = (vu___open_2_fn *)vu_libc_sym("__open_2");
+	vu_real___open64_2 = (vu___open64_2_fn *)vu_libc_sym("__open64_2");
+	vu_real_openat = (vu_openat_fn *)vu_libc_sym("openat");
+	vu_real_openat64 = (vu_openat64_fn *)vu_libc_sym("openat64");
+	vu_real___openat_2 = (vu___openat_2_fn *)vu_libc_sym("__openat_2");
+	vu_real___openat64_2 = (vu___openat64_2_fn *)vu_libc_sym("__openat64_2");
+	vu_real_opendir = (vu_opendir_fn *)vu_libc_sym("opendir");
+	vu_real_fopen = (vu_fopen_fn *)vu_libc_sym("fopen");
+	vu_real_fopen64 = (vu_fopen64_fn *)vu_libc_sym("fopen64");
 #endif
 #ifdef VU_NR_mkdirat
-	vu_real_mkdirat = (vu_mkdirat_fn *)dlsym(RTLD_NEXT, "mkdirat");
+	vu_real_mkdirat = (vu_mkdirat_fn *)vu_libc_sym("mkdirat");
 #endif
 #ifdef VU_NR_mknodat
-	vu_real_mknodat = (vu_mknodat_fn *)dlsym(RTLD_NEXT, "mknodat");
-	vu_real_mknod = (vu_mknod_fn *)dlsym(RTLD_NEXT, "mknod");
+	vu_real_mknodat = (vu_mknodat_fn *)vu_libc_sym("mknodat");
+	vu_real_mknod = (vu_mknod_fn *)vu_libc_sym("mknod");
 #endif
 #ifdef VU_NR_fchownat
-	vu_real_fchownat = (vu_fchownat_fn *)dlsym(RTLD_NEXT, "fchownat");
+	vu_real_fchownat = (vu_fchownat_fn *)vu_libc_sym("fchownat");
 #endif
 #ifdef VU_NR_newfstatat
-	vu_real_stat = (vu_stat_fn *)dlsym(RTLD_NEXT, "stat");
-	vu_real_stat64 = (vu_stat64_fn *)dlsym(RTLD_NEXT, "stat64");
-	vu_real_lstat = (vu_lstat_fn *)dlsym(RTLD_NEXT, "lstat");
-	vu_real_lstat64 = (vu_lstat64_fn *)dlsym(RTLD_NEXT, "lstat64");
-	vu_real_fstat = (vu_fstat_fn *)dlsym(RTLD_NEXT, "fstat");
-	vu_real_fstat64 = (vu_fstat64_fn *)dlsym(RTLD_NEXT, "fstat64");
-	vu_real_fstatat = (vu_fstatat_fn *)dlsym(RTLD_NEXT, "fstatat");
-	vu_real_fstatat64 = (vu_fstatat64_fn *)dlsym(RTLD_NEXT, "fstatat64");
+	vu_real_stat = (vu_stat_fn *)vu_libc_sym("stat");
+	vu_real_stat64 = (vu_stat64_fn *)vu_libc_sym("stat64");
+	vu_real_lstat = (vu_lstat_fn *)vu_libc_sym("lstat");
+	vu_real_lstat64 = (vu_lstat64_fn *)vu_libc_sym("lstat64");
+	vu_real_fstat = (vu_fstat_fn *)vu_libc_sym("fstat");
+	vu_real_fstat64 = (vu_fstat64_fn *)vu_libc_sym("fstat64");
+	vu_real_fstatat = (vu_fstatat_fn *)vu_libc_sym("fstatat");
+	vu_real_fstatat64 = (vu_fstatat64_fn *)vu_libc_sym("fstatat64");
 #endif
 #ifdef VU_NR_unlinkat
-	vu_real_unlinkat = (vu_unlinkat_fn *)dlsym(RTLD_NEXT, "unlinkat");
+	vu_real_unlinkat = (vu_unlinkat_fn *)vu_libc_sym("unlinkat");
 #endif
 #ifdef VU_NR_renameat
-	vu_real_renameat = (vu_renameat_fn *)dlsym(RTLD_NEXT, "renameat");
+	vu_real_renameat = (vu_renameat_fn *)vu_libc_sym("renameat");
 #endif
 #ifdef VU_NR_linkat
-	vu_real_linkat = (vu_linkat_fn *)dlsym(RTLD_NEXT, "linkat");
+	vu_real_linkat = (vu_linkat_fn *)vu_libc_sym("linkat");
 #endif
 #ifdef VU_NR_symlinkat
-	vu_real_symlinkat = (vu_symlinkat_fn *)dlsym(RTLD_NEXT, "symlinkat");
+	vu_real_symlinkat = (vu_symlinkat_fn *)vu_libc_sym("symlinkat");
 #endif
 #ifdef VU_NR_readlinkat
-	vu_real_readlinkat = (vu_readlinkat_fn *)dlsym(RTLD_NEXT, "readlinkat");
+	vu_real_readlinkat = (vu_readlinkat_fn *)vu_libc_sym("readlinkat");
 #endif
 #ifdef VU_NR_fchmodat
-	vu_real_fchmodat = (vu_fchmodat_fn *)dlsym(RTLD_NEXT, "fchmodat");
+	vu_real_fchmodat = (vu_fchmodat_fn *)vu_libc_sym("fchmodat");
 #endif
 #ifdef VU_NR_ppoll
-	vu_real_ppoll = (vu_ppoll_fn *)dlsym(RTLD_NEXT, "ppoll");
+	vu_real_ppoll = (vu_ppoll_fn *)vu_libc_sym("ppoll");
 #endif
 #ifdef VU_NR_unshare
-	vu_real_unshare = (vu_unshare_fn *)dlsym(RTLD_NEXT, "unshare");
+	vu_real_unshare = (vu_unshare_fn *)vu_libc_sym("unshare");
 #endif
 #ifdef VU_NR_splice
-	vu_real_splice = (vu_splice_fn *)dlsym(RTLD_NEXT, "splice");
+	vu_real_splice = (vu_splice_fn *)vu_libc_sym("splice");
 #endif
 #ifdef VU_NR_tee
-	vu_real_tee = (vu_tee_fn *)dlsym(RTLD_NEXT, "tee");
+	vu_real_tee = (vu_tee_fn *)vu_libc_sym("tee");
 #endif
 #ifdef VU_NR_sync_file_range
-	vu_real_sync_file_range = (vu_sync_file_range_fn *)dlsym(RTLD_NEXT, "sync_file_range");
+	vu_real_sync_file_range = (vu_sync_file_range_fn *)vu_libc_sym("sync_file_range");
 #endif
 #ifdef VU_NR_utimensat
-	vu_real_utimensat = (vu_utimensat_fn *)dlsym(RTLD_NEXT, "utimensat");
-	vu_real_futimens = (vu_futimens_fn *)dlsym(RTLD_NEXT, "futimens");
+	vu_real_utimensat = (vu_utimensat_fn *)vu_libc_sym("utimensat");
+	vu_real_futimens = (vu_futimens_fn *)vu_libc_sym("futimens");
 #endif
 #ifdef VU_NR_epoll_pwait
-	vu_real_epoll_pwait = (vu_epoll_pwait_fn *)dlsym(RTLD_NEXT, "epoll_pwait");
+	vu_real_epoll_pwait = (vu_epoll_pwait_fn *)vu_libc_sym("epoll_pwait");
 #endif
 #ifdef VU_NR_timerfd_create
-	vu_real_timerfd_create = (vu_timerfd_create_fn *)dlsym(RTLD_NEXT, "timerfd_create");
+	vu_real_timerfd_create = (vu_timerfd_create_fn *)vu_libc_sym("timerfd_create");
 #endif
 #ifdef VU_NR_fallocate
-	vu_real_fallocate = (vu_fallocate_fn *)dlsym(RTLD_NEXT, "fallocate");
-	vu_real_fallocate64 = (vu_fallocate64_fn *)dlsym(RTLD_NEXT, "fallocate64");
+	vu_real_fallocate = (vu_fallocate_fn *)vu_libc_sym("fallocate");
+	vu_real_fallocate64 = (vu_fallocate64_fn *)vu_libc_sym("fallocate64");
 #endif
 #ifdef VU_NR_timerfd_settime
-	vu_real_timerfd_settime = (vu_timerfd_settime_fn *)dlsym(RTLD_NEXT, "timerfd_settime");
+	vu_real_timerfd_settime = (vu_timerfd_settime_fn *)vu_libc_sym("timerfd_settime");
 #endif
 #ifdef VU_NR_timerfd_gettime
-	vu_real_timerfd_gettime = (vu_timerfd_gettime_fn *)dlsym(RTLD_NEXT, "timerfd_gettime");
+	vu_real_timerfd_gettime = (vu_timerfd_gettime_fn *)vu_libc_sym("timerfd_gettime");
 #endif
 #ifdef VU_NR_accept4
-	vu_real_accept4 = (vu_accept4_fn *)dlsym(RTLD_NEXT, "accept4");
+	vu_real_accept4 = (vu_accept4_fn *)vu_libc_sym("accept4");
 #endif
 #ifdef VU_NR_signalfd4
-	vu_real_signalfd = (vu_signalfd_fn *)dlsym(RTLD_NEXT, "signalfd");
+	vu_real_signalfd = (vu_signalfd_fn *)vu_libc_sym("signalfd");
 #endif
 #ifdef VU_NR_eventfd2
-	vu_real_eventfd = (vu_eventfd_fn *)dlsym(RTLD_NEXT, "eventfd");
+	vu_real_eventfd = (vu_eventfd_fn *)vu_libc_sym("eventfd");
 #endif
 #ifdef VU_NR_epoll_create1
-	vu_real_epoll_create1 = (vu_epoll_create1_fn *)dlsym(RTLD_NEXT, "epoll_create1");
+	vu_real_epoll_create1 = (vu_epoll_create1_fn *)vu_libc_sym("epoll_create1");
 #endif
 #ifdef VU_NR_dup3
-	vu_real_dup3 = (vu_dup3_fn *)dlsym(RTLD_NEXT, "dup3");
+	vu_real_dup3 = (vu_dup3_fn *)vu_libc_sym("dup3");
 #endif
 #ifdef VU_NR_pipe2
-	vu_real_pipe2 = (vu_pipe2_fn *)dlsym(RTLD_NEXT, "pipe2");
-	vu_real_pipe = (vu_pipe_fn *)dlsym(RTLD_NEXT, "pipe");
+	vu_real_pipe2 = (vu_pipe2_fn *)vu_libc_sym("pipe2");
+	vu_real_pipe = (vu_pipe_fn *)vu_libc_sym("pipe");
 #endif
 #ifdef VU_NR_inotify_init1
-	vu_real_inotify_init1 = (vu_inotify_init1_fn *)dlsym(RTLD_NEXT, "inotify_init1");
+	vu_real_inotify_init1 = (vu_inotify_init1_fn *)vu_libc_sym("inotify_init1");
 #endif
 #ifdef VU_NR_preadv
-	vu_real_preadv = (vu_preadv_fn *)dlsym(RTLD_NEXT, "preadv");
-	vu_real_preadv64 = (vu_preadv64_fn *)dlsym(RTLD_NEXT, "preadv64");
+	vu_real_preadv = (vu_preadv_fn *)vu_libc_sym("preadv");
+	vu_real_preadv64 = (vu_preadv64_fn *)vu_libc_sym("preadv64");
 #endif
 #ifdef VU_NR_pwritev
-	vu_real_pwritev = (vu_pwritev_fn *)dlsym(RTLD_NEXT, "pwritev");
-	vu_real_pwritev64 = (vu_pwritev64_fn *)dlsym(RTLD_NEXT, "pwritev64");
+	vu_real_pwritev = (vu_pwritev_fn *)vu_libc_sym("pwritev");
+	vu_real_pwritev64 = (vu_pwritev64_fn *)vu_libc_sym("pwritev64");
 #endif
 #ifdef VU_NR_recvmmsg
-	vu_real_recvmmsg = (vu_recvmmsg_fn *)dlsym(RTLD_NEXT, "recvmmsg");
+	vu_real_recvmmsg = (vu_recvmmsg_fn *)vu_libc_sym("recvmmsg");
 #endif
 #ifdef VU_NR_fanotify_init
-	vu_real_fanotify_init = (vu_fanotify_init_fn *)dlsym(RTLD_NEXT, "fanotify_init");
+	vu_real_fanotify_init = (vu_fanotify_init_fn *)vu_libc_sym("fanotify_init");
 #endif
 #ifdef VU_NR_fanotify_mark
-	vu_real_fanotify_mark = (vu_fanotify_mark_fn *)dlsym(RTLD_NEXT, "fanotify_mark");
+	vu_real_fanotify_mark = (vu_fanotify_mark_fn *)vu_libc_sym("fanotify_mark");
 #endif
 #ifdef VU_NR_prlimit64
-	vu_real_prlimit = (vu_prlimit_fn *)dlsym(RTLD_NEXT, "prlimit");
-	vu_real_prlimit64 = (vu_prlimit64_fn *)dlsym(RTLD_NEXT, "prlimit64");
-	vu_real_getrlimit = (vu_getrlimit_fn *)dlsym(RTLD_NEXT, "getrlimit");
-	vu_real_getrlimit64 = (vu_getrlimit64_fn *)dlsym(RTLD_NEXT, "getrlimit64");
-	vu_real_setrlimit = (vu_setrlimit_fn *)dlsym(RTLD_NEXT, "setrlimit");
-	vu_real_setrlimit64 = (vu_setrlimit64_fn *)dlsym(RTLD_NEXT, "setrlimit64");
+	vu_real_prlimit = (vu_prlimit_fn *)vu_libc_sym("prlimit");
+	vu_real_prlimit64 = (vu_prlimit64_fn *)vu_libc_sym("prlimit64");
+	vu_real_getrlimit = (vu_getrlimit_fn *)vu_libc_sym("getrlimit");
+	vu_real_getrlimit64 = (vu_getrlimit64_fn *)vu_libc_sym("getrlimit64");
+	vu_real_setrlimit = (vu_setrlimit_fn *)vu_libc_sym("setrlimit");
+	vu_real_setrlimit64 = (vu_setrlimit64_fn *)vu_libc_sym("setrlimit64");
 #endif
 #ifdef VU_NR_name_to_handle_at
-	vu_real_name_to_handle_at = (vu_name_to_handle_at_fn *)dlsym(RTLD_NEXT, "name_to_handle_at");
+	vu_real_name_to_handle_at = (vu_name_to_handle_at_fn *)vu_libc_sym("name_to_handle_at");
 #endif
 #ifdef VU_NR_open_by_handle_at
-	vu_real_open_by_handle_at = (vu_open_by_handle_at_fn *)dlsym(RTLD_NEXT, "open_by_handle_at");
+	vu_real_open_by_handle_at = (vu_open_by_handle_at_fn *)vu_libc_sym("open_by_handle_at");
 #endif
 #ifdef VU_NR_clock_adjtime
-	vu_real_clock_adjtime = (vu_clock_adjtime_fn *)dlsym(RTLD_NEXT, "clock_adjtime");
-	vu_real_adjtimex = (vu_adjtimex_fn *)dlsym(RTLD_NEXT, "adjtimex");
-	vu_real_ntp_adjtime = (vu_ntp_adjtime_fn *)dlsym(RTLD_NEXT, "ntp_adjtime");
+	vu_real_clock_adjtime = (vu_clock_adjtime_fn *)vu_libc_sym("clock_adjtime");
+	vu_real_adjtimex = (vu_adjtimex_fn *)vu_libc_sym("adjtimex");
+	vu_real_ntp_adjtime = (vu_ntp_adjtime_fn *)vu_libc_sym("ntp_adjtime");
 #endif
 #ifdef VU_NR_syncfs
-	vu_real_syncfs = (vu_syncfs_fn *)dlsym(RTLD_NEXT, "syncfs");
+	vu_real_syncfs = (vu_syncfs_fn *)vu_libc_sym("syncfs");
 #endif
 #ifdef VU_NR_sendmmsg
-	vu_real_sendmmsg = (vu_sendmmsg_fn *)dlsym(RTLD_NEXT, "sendmmsg");
+	vu_real_sendmmsg = (vu_sendmmsg_fn *)vu_libc_sym("sendmmsg");
 #endif
 #ifdef VU_NR_setns
-	vu_real_setns = (vu_setns_fn *)dlsym(RTLD_NEXT, "setns");
+	vu_real_setns = (vu_setns_fn *)vu_libc_sym("setns");
 #endif
 #ifdef VU_NR_getcpu
-	vu_real_getcpu = (vu_getcpu_fn *)dlsym(RTLD_NEXT, "getcpu");
+	vu_real_getcpu = (vu_getcpu_fn *)vu_libc_sym("getcpu");
 #endif
 #ifdef VU_NR_renameat2
-	vu_real_renameat2 = (vu_renameat2_fn *)dlsym(RTLD_NEXT, "renameat2");
+	vu_real_renameat2 = (vu_renameat2_fn *)vu_libc_sym("renameat2");
 #endif
 #ifdef VU_NR_getrandom
-	vu_real_getrandom = (vu_getrandom_fn *)dlsym(RTLD_NEXT, "getrandom");
+	vu_real_getrandom = (vu_getrandom_fn *)vu_libc_sym("getrandom");
 #endif
 #ifdef VU_NR_memfd_create
-	vu_real_memfd_create = (vu_memfd_create_fn *)dlsym(RTLD_NEXT, "memfd_create");
+	vu_real_memfd_create = (vu_memfd_create_fn *)vu_libc_sym("memfd_create");
 #endif
 #ifdef VU_NR_execveat
-	vu_real_execveat = (vu_execveat_fn *)dlsym(RTLD_NEXT, "execveat");
-	vu_real_fexecve = (vu_fexecve_fn *)dlsym(RTLD_NEXT, "fexecve");
+	vu_real_execveat = (vu_execveat_fn *)vu_libc_sym("execveat");
+	vu_real_fexecve = (vu_fexecve_fn *)vu_libc_sym("fexecve");
 #endif
 #ifdef VU_NR_copy_file_range
-	vu_real_copy_file_range = (vu_copy_file_range_fn *)dlsym(RTLD_NEXT, "copy_file_range");
+	vu_real_copy_file_range = (vu_copy_file_range_fn *)vu_libc_sym("copy_file_range");
 #endif
 #ifdef VU_NR_preadv2
-	vu_real_preadv2 = (vu_preadv2_fn *)dlsym(RTLD_NEXT, "preadv2");
-	vu_real_preadv64v2 = (vu_preadv64v2_fn *)dlsym(RTLD_NEXT, "preadv64v2");
+	vu_real_preadv2 = (vu_preadv2_fn *)vu_libc_sym("preadv2");
+	vu_real_preadv64v2 = (vu_preadv64v2_fn *)vu_libc_sym("preadv64v2");
 #endif
 #ifdef VU_NR_pwritev2
-	vu_real_pwritev2 = (vu_pwritev2_fn *)dlsym(RTLD_NEXT, "pwritev2");
-	vu_real_pwritev64v2 = (vu_pwritev64v2_fn *)dlsym(RTLD_NEXT, "pwritev64v2");
+	vu_real_pwritev2 = (vu_pwritev2_fn *)vu_libc_sym("pwritev2");
+	vu_real_pwritev64v2 = (vu_pwritev64v2_fn *)vu_libc_sym("pwritev64v2");
 #endif
 #ifdef VU_NR_pkey_alloc
-	vu_real_pkey_alloc = (vu_pkey_alloc_fn *)dlsym(RTLD_NEXT, "pkey_alloc");
+	vu_real_pkey_alloc = (vu_pkey_alloc_fn *)vu_libc_sym("pkey_alloc");
 #endif
 #ifdef VU_NR_statx
-	vu_real_statx = (vu_statx_fn *)dlsym(RTLD_NEXT, "statx");
+	vu_real_statx = (vu_statx_fn *)vu_libc_sym("statx");
 #endif
 #ifdef VU_NR_pidfd_send_signal
-	vu_real_pidfd_send_signal = (vu_pidfd_send_signal_fn *)dlsym(RTLD_NEXT, "pidfd_send_signal");
+	vu_real_pidfd_send_signal = (vu_pidfd_send_signal_fn *)vu_libc_sym("pidfd_send_signal");
 #endif
 #ifdef VU_NR_open_tree
-	vu_real_open_tree = (vu_open_tree_fn *)dlsym(RTLD_NEXT, "open_tree");
+	vu_real_open_tree = (vu_open_tree_fn *)vu_libc_sym("open_tree");
 #endif
 #ifdef VU_NR_move_mount
-	vu_real_move_mount = (vu_move_mount_fn *)dlsym(RTLD_NEXT, "move_mount");
+	vu_real_move_mount = (vu_move_mount_fn *)vu_libc_sym("move_mount");
 #endif
 #ifdef VU_NR_fspick
-	vu_real_fspick = (vu_fspick_fn *)dlsym(RTLD_NEXT, "fspick");
+	vu_real_fspick = (vu_fspick_fn *)vu_libc_sym("fspick");
 #endif
 #ifdef VU_NR_pidfd_open
-	vu_real_pidfd_open = (vu_pidfd_open_fn *)dlsym(RTLD_NEXT, "pidfd_open");
+	vu_real_pidfd_open = (vu_pidfd_open_fn *)vu_libc_sym("pidfd_open");
 #endif
 #ifdef VU_NR_close_range
-	vu_real_close_range = (vu_close_range_fn *)dlsym(RTLD_NEXT, "close_range");
-	vu_real_closefrom = (vu_closefrom_fn *)dlsym(RTLD_NEXT, "closefrom");
+	vu_real_close_range = (vu_close_range_fn *)vu_libc_sym("close_range");
+	vu_real_closefrom = (vu_closefrom_fn *)vu_libc_sym("closefrom");
 #endif
 #ifdef VU_NR_pidfd_getfd
-	vu_real_pidfd_getfd = (vu_pidfd_getfd_fn *)dlsym(RTLD_NEXT, "pidfd_getfd");
+	vu_real_pidfd_getfd = (vu_pidfd_getfd_fn *)vu_libc_sym("pidfd_getfd");
 #endif
 #ifdef VU_NR_faccessat2
-	vu_real_faccessat = (vu_faccessat_fn *)dlsym(RTLD_NEXT, "faccessat");
+	vu_real_faccessat = (vu_faccessat_fn *)vu_libc_sym("faccessat");
 #endif
 #ifdef VU_NR_epoll_pwait2
-	vu_real_epoll_pwait2 = (vu_epoll_pwait2_fn *)dlsym(RTLD_NEXT, "epoll_pwait2");
+	vu_real_epoll_pwait2 = (vu_epoll_pwait2_fn *)vu_libc_sym("epoll_pwait2");
 #endif
 #ifdef VU_NR_mount_setattr
-	vu_real_mount_setattr = (vu_mount_setattr_fn *)dlsym(RTLD_NEXT, "mount_setattr");
+	vu_real_mount_setattr = (vu_mount_setattr_fn *)vu_libc_sym("mount_setattr");
 #endif
 }
 

@@ -76,7 +76,7 @@
 #endif
 #include "vu_wrap.h"
 
-/* vu_libc_resolve -- dlsym(RTLD_NEXT) every real libc function (start-up). */
+/* vu_libc_resolve -- find every real libc function (start-up). */
 void vu_libc_resolve(void) VU_HIDDEN;
 
 /* The names of all interposed libc symbols, NULL-terminated. */

@@ -362,8 +362,8 @@ static spawn_fn *real_spawn[2];
 void vu_exec_resolve(void) VU_HIDDEN;
 void vu_exec_resolve(void)
 {
-	real_spawn[0] = (spawn_fn *)dlsym(RTLD_NEXT, "posix_spawn");
-	real_spawn[1] = (spawn_fn *)dlsym(RTLD_NEXT, "posix_spawnp");
+	real_spawn[0] = (spawn_fn *)vu_libc_sym("posix_spawn");
+	real_spawn[1] = (spawn_fn *)vu_libc_sym("posix_spawnp");
 }
 
 /* posix_spawn: the environment fixed here; in "all" mode glibc's own clone

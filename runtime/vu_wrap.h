@@ -28,6 +28,9 @@ typedef long vu_bottom_fn(struct vu_call *c);
  * (NULL: issue it through the gate). Returns the result or -errno. */
 long vu_libc_call(struct vu_call *c, vu_bottom_fn *bottom) VU_HIDDEN;
 
+/* vu_libc_sym -- glibc's own definition of name (start-up only). */
+void *vu_libc_sym(const char *name) VU_HIDDEN;
+
 /* vu_gate_call -- issue c as a raw system call through the gate. */
 long vu_gate_call(struct vu_call *c) VU_HIDDEN;
 
