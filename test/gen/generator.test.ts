@@ -355,7 +355,7 @@ test('vu_libc.c: wrapper shapes (variadic mode, fixed arguments, errors: return,
   t.regex(c, /return -\(long\)vu_r;/);
   t.regex(c, /return vu_set_errno_ptr\(vu_libc_call\(&vu_c, vu_real_mmap \? vu_bottom_mmap : NULL\)\);/);
   t.notRegex(c, /VU_EXPORT char \*getcwd/, 'custom wrappers are hand-written');
-  t.regex(c, /vu_real_getcwd = \(vu_getcwd_fn \*\)dlsym\(RTLD_NEXT, "getcwd"\);/);
+  t.regex(c, /vu_real_getcwd = \(vu_getcwd_fn \*\)vu_libc_sym\("getcwd"\);/);
   t.regex(read(dir, 'generated-c/vu_libc.h'), /typedef __typeof__\(getcwd\) vu_getcwd_fn;\nextern vu_getcwd_fn \*vu_real_getcwd VU_HIDDEN;/);
   const map = read(dir, 'generated-c/vu.map');
   t.regex(map, /\{\n\tglobal:\n\t\t__open_2;\n/);
