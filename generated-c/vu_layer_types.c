@@ -10,7 +10,16 @@
 #define VU_GEN_HIDDEN __attribute__((visibility("hidden")))
 
 /* Each layer's code: layers/<name>.c defines vu_layer_<name>_ops. */
+extern const struct vu_layer_ops vu_layer_overlay_ops VU_GEN_HIDDEN;
 extern const struct vu_layer_ops vu_layer_remap_ops VU_GEN_HIDDEN;
+
+/* overlay -- Copy-on-write over a directory: the program writes into lower, the writes land in upper, deletions are remembered, listings merge; lower is never changed. */
+static const struct vu_opt_desc vu_opts_overlay[] = {
+	{ "lower", VU_OPT_PATH, 1, NULL, NULL,
+	  "the directory the program sees and may change; never written" },
+	{ "upper", VU_OPT_NEWPATH, 1, NULL, NULL,
+	  "where the changes go (created if missing); kept between runs; must not be inside lower nor contain it" },
+};
 
 /* remap -- Exact paths seen elsewhere: every path-taking call that names a key gets its value instead. */
 static const struct vu_opt_desc vu_opts_remap[] = {
@@ -20,7 +29,8 @@ static const struct vu_opt_desc vu_opts_remap[] = {
 
 /* The registry, sorted by name. */
 VU_GEN_HIDDEN const struct vu_layer_type vu_layer_types[] = {
+	{ "overlay", vu_opts_overlay, 2, &vu_layer_overlay_ops },
 	{ "remap", vu_opts_remap, 1, &vu_layer_remap_ops },
 };
 
-VU_GEN_HIDDEN const int vu_layer_type_count = 1;
+VU_GEN_HIDDEN const int vu_layer_type_count = 2;

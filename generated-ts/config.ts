@@ -18,6 +18,15 @@ export interface VuConfig {
   layers: VuLayer[];
 }
 
+/** Copy-on-write over a directory: the program writes into lower, the writes land in upper, deletions are remembered, listings merge; lower is never changed. */
+export interface OverlayLayer {
+  type: 'overlay';
+  /** the directory the program sees and may change; never written */
+  lower: string;
+  /** where the changes go (created if missing); kept between runs; must not be inside lower nor contain it */
+  upper: string;
+}
+
 /** Exact paths seen elsewhere: every path-taking call that names a key gets its value instead. */
 export interface RemapLayer {
   type: 'remap';
@@ -25,5 +34,5 @@ export interface RemapLayer {
   map: Record<string, string>;
 }
 
-export type VuLayer = RemapLayer;
+export type VuLayer = OverlayLayer | RemapLayer;
 export type LayerType = VuLayer['type'];

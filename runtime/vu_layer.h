@@ -130,6 +130,7 @@ struct vu_layer {
 	int index;			/* position in the stack, from 0 */
 	int check_only;			/* `vu check`: validate, no side effects */
 	void *state;			/* the layer's own */
+	int intercept_all;		/* "intercept": "all": SUD sees what libc wrappers miss */
 };
 
 /* Argument helpers for layers. */
