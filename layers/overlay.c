@@ -93,16 +93,115 @@ static enum vu_action pass(struct req *q)
 	return VU_CONTINUE;
 }
 
+static int digits(const char *s, size_t n)
+{
+	if (!n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* the length of the next component of p (after any '/') */
+static size_t comp(const char **p)
+{
+	size_t n = 0;
+
+	while (**p == '/')
+		(*p)++;
+	while ((*p)[n] && (*p)[n] != '/')
+		n++;
+	return n;
+}
+
+/* demagic -- /proc/PID/{fd/N,cwd,root,exe} (PID also self or thread-self,
+ * maybe PID/task/TID) and /dev/fd/N are links the kernel follows to the
+ * object itself, whatever its path: through them a program could write a
+ * lower file. Replace the link by the path it stands for, in abs (cap
+ * bytes, normalized; tmp: PATH_MAX bytes). The last component is left as
+ * it is when the call does not follow it (readlink of /proc/self/fd/3). */
+static void demagic(char *abs, size_t cap, char *tmp, int follow_last)
+{
+	const char *p = abs, *c;
+	size_t n;
+	long k;
+
+	if (!vu_strncmp(abs, "/dev/fd/", 8)) {
+		p = abs + 8;
+		n = comp(&p);
+		if (!digits(p, n))
+			return;
+		p += n;
+	} else if (!vu_strncmp(abs, "/proc/", 6)) {
+		p = abs + 5;
+		c = p;
+		n = comp(&c);
+		if (!(digits(c, n) || (n == 4 && !vu_strncmp(c, "self", 4)) ||
+		      (n == 11 && !vu_strncmp(c, "thread-self", 11))))
+			return;
+		p = c + n;
+		c = p;
+		n = comp(&c);
+		if (n == 4 && !vu_strncmp(c, "task", 4)) {
+			p = c + n;
+			c = p;
+			n = comp(&c);
+			if (!digits(c, n))
+				return;
+			p = c + n;
+			c = p;
+			n = comp(&c);
+		}
+		if (n == 2 && !vu_strncmp(c, "fd", 2)) {
+			p = c + n;
+			c = p;
+			n = comp(&c);
+			if (!digits(c, n))
+				return;
+		} else if (!((n == 3 && (!vu_strncmp(c, "cwd", 3) || !vu_strncmp(c, "exe", 3))) ||
+			     (n == 4 && !vu_strncmp(c, "root", 4)))) {
+			return;
+		}
+		p = c + n;
+	} else {
+		return;
+	}
+	if (!*p && !follow_last)
+		return;
+	n = (size_t)(p - abs);
+	if (n >= PATH_MAX)
+		return;
+	vu_memcpy(tmp, abs, n);
+	tmp[n] = 0;
+	if (!vu_strncmp(tmp, "/dev/fd/", 8)) {
+		char link[40];
+
+		vu_fmt(link, sizeof(link), "/proc/self/fd/%s", tmp + 8);
+		k = vu_sys4(SYS_readlinkat, AT_FDCWD, link, tmp, PATH_MAX - 1);
+	} else {
+		k = vu_sys4(SYS_readlinkat, AT_FDCWD, tmp, tmp, PATH_MAX - 1);
+	}
+	if (k <= 0 || tmp[0] != '/' || (size_t)k + vu_strlen(p) + 1 > PATH_MAX)
+		return;	/* a pipe, a socket, an anonymous inode: not a path */
+	vu_memcpy(tmp + k, p, vu_strlen(p) + 1);
+	vu_path_normalize(tmp, abs, cap);
+}
+
 /* virt -- path argument i as a path relative to the overlay's root, into
  * q->rel[k]: 1, or 0 when it is not in the overlay (or the kernel should
- * give its own error). *slash: it ended with '/'. */
-static int virt(struct req *q, int i, int k, int *slash)
+ * give its own error). *slash: it ended with '/'. follow: the call follows
+ * a symlink in the last component. */
+static int virt(struct req *q, int i, int k, int *slash, int follow)
 {
 	const char *p = (const char *)q->c->args[i], *rest;
 	size_t n;
 
-	if (!p || !*p || vu_call_path(q->c, i, q->w->full, sizeof(q->w->full)) < 0 ||
-	    !ovl_under(q->o, q->w->full, &rest))
+	if (!p || !*p || vu_call_path(q->c, i, q->w->full, sizeof(q->w->full)) < 0)
+		return 0;
+	if (q->w->full[1] == 'p' || q->w->full[1] == 'd')
+		demagic(q->w->full, sizeof(q->w->full), q->w->rem, follow);
+	if (!ovl_under(q->o, q->w->full, &rest))
 		return 0;
 	while (*rest == '/')
 		rest++;
@@ -245,7 +344,7 @@ static enum vu_action h_read(struct req *q, int i, int follow)
 	int slash;
 	long err;
 
-	if (!virt(q, i, 0, &slash))
+	if (!virt(q, i, 0, &slash, follow))
 		return pass(q);
 	if ((err = resolve(q, 0, follow || slash, &r)) < 0)
 		return done(q, err);
@@ -263,7 +362,7 @@ static enum vu_action h_meta(struct req *q, int i, int follow, int may, int data
 	int slash;
 	long err;
 
-	if (!virt(q, i, 0, &slash))
+	if (!virt(q, i, 0, &slash, follow))
 		return pass(q);
 	if ((err = resolve(q, 0, follow || slash, &r)) < 0)
 		return done(q, err);
@@ -314,7 +413,7 @@ static enum vu_action h_create(struct req *q, int i)
 	int slash;
 	long err;
 
-	if (!virt(q, i, 0, &slash))
+	if (!virt(q, i, 0, &slash, 0))
 		return pass(q);
 	if ((err = resolve(q, 0, 0, &r)) < 0)
 		return done(q, err);
@@ -337,7 +436,7 @@ static enum vu_action h_mkdir(struct req *q, int i, int mode)
 	int slash;
 	long err;
 
-	if (!virt(q, i, 0, &slash))
+	if (!virt(q, i, 0, &slash, 0))
 		return pass(q);
 	if ((err = resolve(q, 0, 0, &r)) < 0)
 		return done(q, err);
@@ -367,7 +466,7 @@ static enum vu_action h_open(struct req *q, int i, long flags)
 	unsigned int note = 0;
 	long err;
 
-	if (!virt(q, i, 0, &slash))
+	if (!virt(q, i, 0, &slash, !(flags & O_NOFOLLOW) && !excl))
 		return pass(q);
 	err = resolve(q, 0, !(flags & O_NOFOLLOW) && !excl, &r);
 	if (err < 0)
@@ -414,7 +513,7 @@ static enum vu_action h_unlink(struct req *q, int i, int dir)
 	long err;
 	char *up;
 
-	if (!virt(q, i, 0, &slash))
+	if (!virt(q, i, 0, &slash, 0))
 		return pass(q);
 	if ((err = resolve(q, 0, 0, &r)) < 0)
 		return done(q, err);
@@ -469,8 +568,8 @@ static enum vu_action h_rename(struct req *q, int oi, int ni, long flags)
 	long err;
 	char *ua = q->w->rem, *ub = q->w->lnk;
 
-	va = virt(q, oi, 0, &sa);
-	vb = virt(q, ni, 1, &sb);
+	va = virt(q, oi, 0, &sa, 0);
+	vb = virt(q, ni, 1, &sb, 0);
 	if (!va && !vb)
 		return pass(q);
 	if (!va || !vb)
@@ -563,9 +662,25 @@ static enum vu_action h_link(struct req *q, int oi, int ni, long flags)
 	long err;
 	const char *op = (const char *)q->c->args[oi];
 
-	vb = virt(q, ni, 1, &sb);
+	vb = virt(q, ni, 1, &sb, 0);
 	if ((!op || !*op) && (flags & AT_EMPTY_PATH)) {
-		/* linkat(fd, "", ...): an O_TMPFILE or other descriptor */
+		/* linkat(fd, "", ...): an O_TMPFILE file, or any descriptor:
+		 * one on a lower file would give lower's inode a second name
+		 * that writes through, so it links the copy-up instead */
+		const char *rest;
+
+		if (ovl_fd_path((int)q->c->args[oi - 1], q->w->full, PATH_MAX) >= 0 &&
+		    ovl_under(q->o, q->w->full, &rest) == 1) {
+			while (*rest == '/')
+				rest++;
+			vu_memcpy(q->rel[0], rest, vu_strlen(rest) + 1);
+			if ((err = resolve(q, 0, 0, &a)) < 0)
+				return done(q, err);
+			if (!vb)
+				return done(q, -EXDEV);
+			va = 1;
+			goto named;
+		}
 		if (!vb)
 			return pass(q);
 		if ((err = resolve(q, 1, 0, &b)) < 0)
@@ -579,13 +694,15 @@ static enum vu_action h_link(struct req *q, int oi, int ni, long flags)
 			return done(q, err);
 		return pass(q);
 	}
-	va = virt(q, oi, 0, &sa);
+	va = virt(q, oi, 0, &sa, (flags & AT_SYMLINK_FOLLOW) != 0);
 	if (!va && !vb)
 		return pass(q);
 	if (!va || !vb)
 		return done(q, -EXDEV);
-	if ((err = resolve(q, 0, (flags & AT_SYMLINK_FOLLOW) != 0, &a)) < 0 ||
-	    (err = resolve(q, 1, 0, &b)) < 0)
+	if ((err = resolve(q, 0, (flags & AT_SYMLINK_FOLLOW) != 0, &a)) < 0)
+		return done(q, err);
+named:
+	if ((err = resolve(q, 1, 0, &b)) < 0)
 		return done(q, err);
 	if (a.reserved || a.where == OVL_NONE)
 		return done(q, -ENOENT);
@@ -618,7 +735,7 @@ static enum vu_action h_access(struct req *q, int i, int mode, int flags)
 	int slash;
 	long err;
 
-	if (!virt(q, i, 0, &slash))
+	if (!virt(q, i, 0, &slash, !(flags & AT_SYMLINK_NOFOLLOW)))
 		return pass(q);
 	if ((err = resolve(q, 0, !(flags & AT_SYMLINK_NOFOLLOW) || slash, &r)) < 0)
 		return done(q, err);
@@ -692,7 +809,7 @@ static enum vu_action h_exec(struct req *q, int pi, int ai, int dirfd_i)
 	char **nargv;
 	size_t runlen, size;
 
-	if (!virt(q, pi, 0, &slash))
+	if (!virt(q, pi, 0, &slash, 1))
 		return pass(q);
 	if ((err = resolve(q, 0, 1, &r)) < 0)
 		return done(q, err);
@@ -1052,6 +1169,12 @@ static enum vu_action overlay_enter(struct vu_layer *self, struct vu_call *c)
 		return h_link(&q, 1, 3, a[4]);
 	case SYS_fchmodat:
 		return h_meta(&q, 1, 1, OVL_MAY_OWN, 1);
+#ifdef VU_NR_fchmodat2
+	case VU_NR_fchmodat2:
+		if ((!a[1] || !*(const char *)a[1]) && (a[3] & AT_EMPTY_PATH))
+			return h_fdmeta(&q, a[0], OVL_MAY_OWN);
+		return h_meta(&q, 1, !(a[3] & AT_SYMLINK_NOFOLLOW), OVL_MAY_OWN, 1);
+#endif
 	case SYS_fchownat:
 		if ((!a[1] || !*(const char *)a[1]) && (a[4] & AT_EMPTY_PATH))
 			return h_fdmeta(&q, a[0], OVL_MAY_OWN);
@@ -1222,6 +1345,9 @@ static const int wanted[] = {
 	SYS_lremovexattr, SYS_fchmod, SYS_fchown, SYS_fsetxattr, SYS_fremovexattr,
 	SYS_getxattr, SYS_listxattr, SYS_statfs, SYS_chroot, SYS_lgetxattr, SYS_llistxattr,
 	SYS_inotify_add_watch, SYS_name_to_handle_at, SYS_open_tree, SYS_fspick,
+#ifdef VU_NR_fchmodat2
+	VU_NR_fchmodat2,
+#endif
 };
 
 static int overlay_wants(struct vu_layer *self, long nr)

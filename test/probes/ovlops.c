@@ -296,6 +296,17 @@ int main(int argc, char **argv)
 					    : ret(unlinkat((int)dfd, "viafd", AT_REMOVEDIR)));
 	x_close(dfd);
 
+	/* a new name for a lower file's descriptor (needs CAP_DAC_READ_SEARCH) */
+	fd = x_open(P("big/f2"), O_RDONLY, 0);
+	say("linkat(fd of big/f2, \"\", f2link, AT_EMPTY_PATH)",
+	    raw ? raw6(SYS_linkat, fd, (long)"", AT_FDCWD, (long)P("f2link"), AT_EMPTY_PATH, 0)
+		: ret(linkat((int)fd, "", AT_FDCWD, P("f2link"), AT_EMPTY_PATH)));
+	x_close(fd);
+	fd = x_open(P("f2link"), O_WRONLY | O_APPEND, 0);
+	x_write(fd, "via f2link\n");
+	x_close(fd);
+	cat("big/f2");
+
 	ls(".");
 	ls("big");
 	batches("big");
