@@ -346,7 +346,7 @@ static enum vu_action h_read(struct req *q, int i, int follow)
 
 	if (!virt(q, i, 0, &slash, follow))
 		return pass(q);
-	if ((err = resolve(q, 0, follow || slash, &r)) < 0)
+	if ((err = resolve(q, 0, follow || slash ? 1 : OVL_PEEK, &r)) < 0)
 		return done(q, err);
 	if (r.reserved || r.where == OVL_NONE)
 		return done(q, -ENOENT);
@@ -546,6 +546,7 @@ static enum vu_action h_unlink(struct req *q, int i, int dir)
 	if (dir) {
 		ovl_clear_markers(up);
 		err = vu_sys3(SYS_unlinkat, AT_FDCWD, up, AT_REMOVEDIR);
+		ovl_dirs_changed(q->o);
 	} else {
 		err = vu_sys3(SYS_unlinkat, AT_FDCWD, up, 0);
 	}
@@ -631,11 +632,11 @@ static enum vu_action h_rename(struct req *q, int oi, int ni, long flags)
 	if ((err = ovl_join(ua, PATH_MAX, q->o->upper, a.rel, NULL)) < 0)
 		return done(q, err);
 	if (adir && (b.whiteout || (b.lower && S_ISDIR(b.lst.st_mode))) &&
-	    (err = ovl_make_opaque(ua, q->w)) < 0)
+	    (err = ovl_make_opaque(q->o, ua, q->w)) < 0)
 		return done(q, err);
 	if ((flags & RENAME_EXCHANGE) && bdir && a.lower && S_ISDIR(a.lst.st_mode)) {
 		if ((err = ovl_join(ua, PATH_MAX, q->o->upper, b.rel, NULL)) < 0 ||
-		    (err = ovl_make_opaque(ua, q->w)) < 0)
+		    (err = ovl_make_opaque(q->o, ua, q->w)) < 0)
 			return done(q, err);
 	}
 	if (!(flags & RENAME_EXCHANGE) && a.lower &&
@@ -645,6 +646,7 @@ static enum vu_action h_rename(struct req *q, int oi, int ni, long flags)
 	    (err = ovl_join(ub, PATH_MAX, q->o->upper, b.rel, NULL)) < 0)
 		return done(q, err);
 	err = vu_sys5(SYS_renameat2, AT_FDCWD, ua, AT_FDCWD, ub, flags);
+	ovl_dirs_changed(q->o);
 	if (err < 0) {
 		if (!(flags & RENAME_EXCHANGE) && a.lower)
 			ovl_unwhiteout(q->o, q->w, a.rel, a.namepos);

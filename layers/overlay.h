@@ -26,7 +26,7 @@
 #define OVL_MAXFD 65536
 #define OVL_NSNAP 16
 #define OVL_MAXLINKS 40
-#define OVL_FULL (PATH_MAX + 512)	/* prefix + relative path */
+#define OVL_PEEK 2	/* ovl_resolve: a read that follows no final symlink */
 
 /* A merged directory listing, kept per open directory (see overlay_dir.c). */
 struct ovl_snap {
@@ -46,7 +46,8 @@ struct ovl {
 	size_t llen, ulen;
 	const char *lower_cfg, *upper_cfg;	/* as configured, when not canonical */
 	size_t lcfglen, ucfglen;
-	unsigned int *gen;	/* shared copy-up generation, or NULL */
+	unsigned int *gen;	/* shared counters (a page of upper's OVL_GEN), or NULL:
+				 * gen[0] copy-ups, gen[1] changes to upper's directories */
 	unsigned int *fdgen;	/* per fd: 0 not a lower file, else gen + 1 seen */
 	struct ovl_snap snaps[OVL_NSNAP];
 	unsigned long clock;
@@ -68,6 +69,7 @@ struct ovl_res {
 	int uparent;		/* the parent directory exists in upper */
 	int reserved;		/* the name starts with ".wh." */
 	int root;		/* the overlay's root directory itself */
+	int peeked;		/* OVL_PEEK: left to the kernel to look up (st unset) */
 	struct stat st;		/* the entry (where UPPER or LOWER) */
 	struct stat lst;	/* lower's entry (lower != 0) */
 	char *rel;		/* PATH_MAX: "" for the root, else "a/b/c" (no symlink before the last) */
@@ -93,12 +95,13 @@ long ovl_ensure_dirs(const struct ovl *o, struct ovl_work *w, const char *rel, s
 long ovl_copy_up(const struct ovl *o, struct ovl_work *w, struct ovl_res *r, int data);
 long ovl_whiteout(const struct ovl *o, struct ovl_work *w, const char *rel, size_t namepos);
 long ovl_unwhiteout(const struct ovl *o, struct ovl_work *w, const char *rel, size_t namepos);
-long ovl_make_opaque(const char *upperdir, struct ovl_work *w);
+long ovl_make_opaque(const struct ovl *o, const char *upperdir, struct ovl_work *w);
 long ovl_clear_markers(const char *upperdir);
 long ovl_dir_empty(const struct ovl *o, struct ovl_work *w, const struct ovl_res *r);
 long ovl_mkdir_opaque(const struct ovl *o, struct ovl_work *w, const struct ovl_res *r, int mode);
 long ovl_may(const struct ovl *o, struct ovl_work *w, const struct ovl_res *r, int what);
 void ovl_gen_bump(const struct ovl *o);
+void ovl_dirs_changed(const struct ovl *o);
 long ovl_tmpname(const struct ovl *o, char *out, size_t len, const char *rel, size_t namepos);
 
 /* ovl_may what */

@@ -233,16 +233,43 @@ static long splice_link(const struct ovl *o, struct ovl_work *w, const char *rel
 	return 1;
 }
 
-/* ovl_resolve -- what rel (relative to the root, normalized) names in the
- * merged view. Symlinks before the last component are followed (through
- * the merged view: their targets may live in upper); the last one too when
- * follow. r->rel must point to PATH_MAX bytes. Errors: -ENOENT (a missing
- * or whited-out directory on the way), -ENOTDIR, -ELOOP, -ENAMETOOLONG. */
-long ovl_resolve(const struct ovl *o, struct ovl_work *w, const char *in, int follow,
-		 struct ovl_res *r)
+/* The directory part of the last path resolved by this thread, and what
+ * it resolved to: most calls name a file in the same directory as the call
+ * before (tar, find, ls -l, git status), and each level of a path costs up
+ * to four lstat()s. Valid while no process changed upper's directories
+ * (gen[1]); not used by a resolution that interrupts another one in the
+ * same thread (a signal handler). */
+struct dircache {
+	const struct ovl *owner;
+	unsigned int mod;
+	int busy, uok, lok;
+	size_t keylen, rl;
+	char key[PATH_MAX];
+	char rel[PATH_MAX];
+};
+
+static __thread struct dircache dircache __attribute__((tls_model("initial-exec")));
+
+static unsigned int dirs_gen(const struct ovl *o)
 {
-	size_t inlen = vu_strlen(in), rl;
+	return __atomic_load_n(&o->gen[1], __ATOMIC_SEQ_CST);
+}
+
+/* ovl_dirs_changed -- upper gained, lost or hid a directory (or a
+ * whiteout): cached directory lookups of every process are stale */
+void ovl_dirs_changed(const struct ovl *o)
+{
+	if (o->gen)
+		__atomic_add_fetch(&o->gen[1], 1, __ATOMIC_SEQ_CST);
+}
+
+/* walk -- ovl_resolve's work; dc: the cache to use and fill, or NULL */
+static long walk(const struct ovl *o, struct ovl_work *w, const char *in, int follow,
+		 struct ovl_res *r, struct dircache *dc)
+{
+	size_t inlen = vu_strlen(in), rl, dirlen = inlen;
 	int links = 0, uok, lok;
+	unsigned int mod = dc ? dirs_gen(o) : 0;
 	const char *p;
 	struct entry e;
 	long err;
@@ -250,6 +277,12 @@ long ovl_resolve(const struct ovl *o, struct ovl_work *w, const char *in, int fo
 	if (inlen >= PATH_MAX)
 		return -ENAMETOOLONG;
 	vu_memcpy(w->rem, in, inlen + 1);
+	while (dirlen > 0 && in[dirlen - 1] != '/')
+		dirlen--;
+	if (dirlen > 0)
+		dirlen--;	/* "a/b/c": "a/b" */
+	if (!dirlen)
+		dc = 0;		/* a name in the root: nothing to skip */
 restart:
 	{
 		char *keep = r->rel;
@@ -263,6 +296,16 @@ restart:
 	p = w->rem;
 	while (*p == '/')
 		p++;
+	if (dc && dc->owner == o && dc->mod == mod && dc->keylen == dirlen &&
+	    !vu_strncmp(dc->key, w->rem, dirlen)) {
+		/* the directory is known: start at the last component */
+		vu_memcpy(r->rel, dc->rel, dc->rl + 1);
+		rl = dc->rl;
+		uok = dc->uok;
+		lok = dc->lok;
+		p = w->rem + dirlen + 1;
+		dc = 0;
+	}
 	if (!*p) {
 		r->root = 1;
 		r->where = OVL_UPPER;
@@ -282,7 +325,33 @@ restart:
 		while (*next == '/')
 			next++;
 		last = !*next;
+		if (last && dc) {
+			/* what the directory of the input resolved to */
+			vu_memcpy(dc->key, in, dirlen);
+			dc->key[dirlen] = 0;
+			dc->keylen = dirlen;
+			vu_memcpy(dc->rel, r->rel, rl + 1);
+			dc->rl = rl;
+			dc->uok = uok;
+			dc->lok = lok;
+			dc->mod = mod;
+			dc->owner = o;
+		}
 		reserved = ovl_is_reserved(name, n);
+		if (last && follow == OVL_PEEK && !uok && lok && !reserved) {
+			/* only lower can have it, and nothing is followed:
+			 * the kernel may look it up itself */
+			if (rl + n + 2 > PATH_MAX)
+				return -ENAMETOOLONG;
+			if (rl)
+				r->rel[rl++] = '/';
+			r->namepos = rl;
+			vu_memcpy(r->rel + rl, name, n);
+			r->rel[rl + n] = 0;
+			r->where = OVL_LOWER;
+			r->peeked = 1;
+			return 0;
+		}
 		if (!reserved) {
 			err = lookup(o, w, r->rel, name, n, uok, lok, &e);
 			if (err < 0)
@@ -290,7 +359,7 @@ restart:
 		} else {
 			e.u = e.l = e.wh = e.opq = 0;
 		}
-		if ((e.u || e.l) && (!last || follow)) {
+		if ((e.u || e.l) && (!last || follow == 1)) {
 			const struct stat *st = e.u ? &e.ust : &e.lst;
 
 			if (S_ISLNK(st->st_mode)) {
@@ -308,6 +377,7 @@ restart:
 					r->where = OVL_OUT;
 					return 0;
 				}
+				dc = 0;	/* the input's directory is not what we walk now */
 				goto restart;
 			}
 		}
@@ -360,6 +430,29 @@ restart:
 	}
 }
 
+/* ovl_resolve -- what rel (relative to the root, normalized) names in the
+ * merged view. Symlinks before the last component are followed (through
+ * the merged view: their targets may live in upper); the last one too when
+ * follow is 1. follow OVL_PEEK: not followed, and not even looked up when
+ * only lower can hold it (r->peeked: r->st is not filled in). r->rel must
+ * point to PATH_MAX bytes. Errors: -ENOENT (a missing
+ * or whited-out directory on the way), -ENOTDIR, -ELOOP, -ENAMETOOLONG. */
+long ovl_resolve(const struct ovl *o, struct ovl_work *w, const char *in, int follow,
+		 struct ovl_res *r)
+{
+	struct dircache *dc = &dircache;
+	long err;
+
+	if (!o->gen || dc->busy)
+		return walk(o, w, in, follow, r, 0);
+	dc->busy = 1;
+	err = walk(o, w, in, follow, r, dc);
+	if (err < 0)
+		dc->owner = 0;	/* maybe filled with a directory that failed later */
+	dc->busy = 0;
+	return err;
+}
+
 /* copy owner, mode and times of st onto the new upper entry at path */
 static void copy_attrs(const char *path, const struct stat *st, int mode_too)
 {
@@ -408,10 +501,12 @@ long ovl_ensure_dirs(const struct ovl *o, struct ovl_work *w, const char *rel, s
 			if (!S_ISDIR(st.st_mode))
 				return -ENOTDIR;
 			r = vu_sys2(SYS_mkdir, up, 0700);
-			if (r == 0)
+			if (r == 0) {
 				copy_attrs(up, &st, 1);
-			else if (r != -EEXIST)
+				ovl_dirs_changed(o);
+			} else if (r != -EEXIST) {
 				return r;
+			}
 		}
 		while (e < n && rel[e] == '/')
 			e++;
@@ -605,6 +700,8 @@ long ovl_whiteout(const struct ovl *o, struct ovl_work *w, const char *rel, size
 	if ((err = marker_path(o, w->lnk, rel, namepos)) < 0)
 		return err;
 	err = vu_sys4(SYS_mknodat, AT_FDCWD, w->lnk, S_IFREG | 0, 0);
+	if (err == 0)
+		ovl_dirs_changed(o);
 	return err == -EEXIST ? 0 : err;
 }
 
@@ -616,18 +713,22 @@ long ovl_unwhiteout(const struct ovl *o, struct ovl_work *w, const char *rel, si
 	if (err < 0)
 		return err;
 	err = vu_sys3(SYS_unlinkat, AT_FDCWD, w->lnk, 0);
+	if (err == 0)
+		ovl_dirs_changed(o);
 	return err == -ENOENT ? 0 : err;
 }
 
 /* ovl_make_opaque -- lower's directory of the same name stops showing
  * through upperdir */
-long ovl_make_opaque(const char *upperdir, struct ovl_work *w)
+long ovl_make_opaque(const struct ovl *o, const char *upperdir, struct ovl_work *w)
 {
 	long err = ovl_join(w->lnk, PATH_MAX, upperdir, OVL_OPQ, NULL);
 
 	if (err < 0)
 		return err;
 	err = vu_sys4(SYS_mknodat, AT_FDCWD, w->lnk, S_IFREG | 0, 0);
+	if (err == 0)
+		ovl_dirs_changed(o);
 	return err == -EEXIST ? 0 : err;
 }
 
@@ -753,7 +854,7 @@ long ovl_mkdir_opaque(const struct ovl *o, struct ovl_work *w, const struct ovl_
 	err = vu_sys2(SYS_mkdir, tmp, mode);
 	if (err < 0)
 		return err;
-	err = ovl_make_opaque(tmp, w);
+	err = ovl_make_opaque(o, tmp, w);
 	if (err == 0)
 		err = vu_sys5(SYS_renameat2, AT_FDCWD, tmp, AT_FDCWD, up, RENAME_NOREPLACE);
 	if (err < 0) {

@@ -266,6 +266,29 @@ test.failing('overlay: known gap: fchmodat2 (452) is not in syscalls.json (the i
   });
 });
 
+real('overlay: hard links in lower split on copy-up, as on a real overlayfs mount', (t) => {
+  const fill = (d: string) => {
+    writeFileSync(join(d, 'a'), 'one\n');
+    spawnSync('ln', [join(d, 'a'), join(d, 'b')]);
+  };
+  const script = 'cd "$1" && echo two >> a && cat a b && stat -c "%n %h" a b && ln b c && stat -c "%n %h" b c && cat c';
+  const ref = realOverlay(['sh', '-c', script, 'sh', '@M'], fill);
+  t.true(ref.ok, ref.out);
+  withOverlay(t, (o) => {
+    const r = run('sh', ['-c', script, 'sh', o.lower], { config: o.config });
+    t.is(r.stdout + r.stderr, ref.out);
+  }, fill);
+});
+
+test('overlay: two processes appending to the same lower file lose nothing (concurrent copy-up)', (t) => {
+  withOverlay(t, (o) => {
+    const r = sh(o, 'for p in a b c d; do (for i in $(seq 1 100); do echo $p$i >> file; done) & done; wait; ' +
+      'wc -l < file; sort file | uniq -d | wc -l; ls -A | grep -c wh; true');
+    ok(t, r);
+    t.is(r.stdout, '401\n0\n0\n');
+  });
+});
+
 test('overlay: a merged directory has link count 1 and keeps its inode across copy-up', (t) => {
   withOverlay(t, (o) => {
     const r = sh(o, "stat -c '%i %h %a' dir && touch dir/new && stat -c '%i %h %a' dir && chmod 700 dir && " +
@@ -327,6 +350,34 @@ test('overlay: paths outside the overlay are untouched', (t) => {
     t.is(r.stdout, '.:\nd\n\n./d:\ng\na\n');
     t.is(readFileSync(join(outside, 'd/g'), 'utf8'), 'a\n');
     t.false(existsSync(join(o.upper, 'd')));
+  });
+});
+
+const asRoot = process.getuid?.() === 0 ? test : test.skip;
+
+asRoot('overlay: a user who may not change a lower file may not change it through the overlay either', (t) => {
+  withOverlay(t, (o) => {
+    chmodSync(o.root, 0o755);
+    spawnSync('chown', ['-R', '65534:65534', join(o.root, 'cfg')]);
+    mkdirSync(o.upper);
+    spawnSync('chown', ['65534:65534', o.upper]);
+    const script = 'for c in "echo x >> rootfile" "rm rootdir/f" "chmod 777 rootfile" "touch rootdir/new" ' +
+      '"touch -d 2000-01-01 rootfile" "mv rootfile mine/" "echo y >> mine/f" "rm mine/f" "mkdir mine/d"; ' +
+      'do sh -c "$c" 2>&1; echo "$c: $?"; done; ls mine';
+    const nobody = (cmd: string[]) => ['--reuid=65534', '--regid=65534', '--clear-groups', ...cmd];
+    const { copy } = shCopy(o, 'true');
+    const native = run('setpriv', nobody(['sh', '-c', script]), { vu: false, cwd: copy });
+    const r = run('setpriv', nobody(['sh', '-c', script]), { config: o.config, cwd: o.lower });
+    t.is(r.stdout, native.stdout);
+    t.regex(r.stdout, /rm rootdir\/f: 1\n/);
+    t.regex(r.stdout, /mkdir mine\/d: 0\nd\n$/);
+  }, (d) => {
+    mkdirSync(join(d, 'rootdir'));
+    mkdirSync(join(d, 'mine'));
+    writeFileSync(join(d, 'rootfile'), 'r\n');
+    writeFileSync(join(d, 'rootdir/f'), 'r\n');
+    writeFileSync(join(d, 'mine/f'), 'm\n');
+    spawnSync('chown', ['-R', '65534:65534', join(d, 'mine')]);
   });
 });
 
