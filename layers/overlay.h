@@ -109,6 +109,58 @@ long ovl_tmpname(const struct ovl *o, char *out, size_t len, const char *rel, si
 #define OVL_MAY_OWN 2		/* change its mode, owner, times (owner only) */
 #define OVL_MAY_PARENT 3	/* add or remove names in its parent directory */
 
+/* ---- one request (overlay_req.c) ---- */
+
+/* What leave() must do, noted in front of a path handed down (leave finds
+ * it through the argument, if no layer below replaced it). */
+#define OVL_NOTE_MAGIC 0x4f564c31u
+#define N_UNWH 1	/* created over a whiteout: drop the whiteout on success */
+#define N_MARK 2	/* a lower file opened read-only: watch the fd */
+#define N_MERGED 4	/* a merged directory: stat shows lower's identity */
+
+struct ovl_note {
+	unsigned int magic, flags, gen, pad;
+	unsigned long ldev, lino;
+	char path[];
+};
+
+struct ovl_req {
+	struct ovl *o;
+	struct vu_call *c;
+	struct ovl_work *w;
+	char *rel[2];
+	unsigned long mark0;	/* scratch on entry */
+	unsigned long mark;	/* after what must survive until leave */
+};
+
+struct ovl_note *ovl_note_of(const struct vu_call *c, long arg);
+int ovl_req_init(struct ovl_req *q, struct ovl *o, struct vu_call *c, int nrel);
+enum vu_action ovl_done(struct ovl_req *q, long ret);
+enum vu_action ovl_pass(struct ovl_req *q);
+int ovl_virt(struct ovl_req *q, int i, int k, int *slash, int follow);
+long ovl_req_resolve(struct ovl_req *q, int k, int follow, struct ovl_res *r);
+char *ovl_keep_front(struct ovl_req *q, const void *src, size_t len);
+long ovl_set_path(struct ovl_req *q, int i, const struct ovl_res *r, int slash, unsigned int flags);
+
+/* ---- descriptors on lower files (overlay_fd.c) ---- */
+void ovl_fd_mark(struct ovl *o, long fd, unsigned int v);
+void ovl_fd_follow(struct ovl *o, struct vu_call *c, long fd);
+long ovl_repoint(int fd, const char *path);
+
+/* ---- the calls (overlay_calls.c, overlay_exec.c); i, oi, ni: the
+ * index of the path argument; follow: the call follows a final symlink ---- */
+enum vu_action ovl_h_read(struct ovl_req *q, int i, int follow);
+enum vu_action ovl_h_meta(struct ovl_req *q, int i, int follow, int may, int data);
+enum vu_action ovl_h_fdmeta(struct ovl_req *q, long fd, int may);
+enum vu_action ovl_h_create(struct ovl_req *q, int i);
+enum vu_action ovl_h_mkdir(struct ovl_req *q, int i, int mode);
+enum vu_action ovl_h_open(struct ovl_req *q, int i, long flags);
+enum vu_action ovl_h_unlink(struct ovl_req *q, int i, int dir);
+enum vu_action ovl_h_rename(struct ovl_req *q, int oi, int ni, long flags);
+enum vu_action ovl_h_link(struct ovl_req *q, int oi, int ni, long flags);
+enum vu_action ovl_h_access(struct ovl_req *q, int i, int mode, int flags);
+enum vu_action ovl_h_exec(struct ovl_req *q, int pi, int ai, int dirfd_i);
+
 /* overlay_dir.c */
 long ovl_getdents(struct ovl *o, struct vu_call *c, int fd, char *buf, size_t count, int is64);
 long ovl_fd_path(int fd, char *out, size_t len);
