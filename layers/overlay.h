@@ -41,6 +41,18 @@ struct ovl_snap {
 	unsigned long stamp;	/* for LRU */
 };
 
+/* A directory resolved recently, by any thread (see overlay_fs.c). */
+#define OVL_NCACHE 32
+#define OVL_CACHE_PATH 1024
+struct ovl_dircache {
+	int busy;		/* try-lock (atomic): never waited for */
+	int valid, uok, lok;
+	unsigned int mod;	/* gen[1] when filled */
+	unsigned short keylen, rl;
+	char key[OVL_CACHE_PATH];	/* the directory part of a path as given */
+	char rel[OVL_CACHE_PATH];	/* what it resolved to */
+};
+
 struct ovl {
 	const char *lower, *upper;	/* canonical absolute paths */
 	size_t llen, ulen;
@@ -50,6 +62,7 @@ struct ovl {
 				 * gen[0] copy-ups, gen[1] changes to upper's directories */
 	unsigned int *fdgen;	/* per fd: 0 not a lower file, else gen + 1 seen */
 	struct ovl_snap snaps[OVL_NSNAP];
+	struct ovl_dircache cache[OVL_NCACHE];
 	unsigned long clock;
 };
 

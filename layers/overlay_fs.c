@@ -233,22 +233,30 @@ static long splice_link(const struct ovl *o, struct ovl_work *w, const char *rel
 	return 1;
 }
 
-/* The directory part of the last path resolved by this thread, and what
- * it resolved to: most calls name a file in the same directory as the call
- * before (tar, find, ls -l, git status), and each level of a path costs up
- * to four lstat()s. Valid while no process changed upper's directories
- * (gen[1]); not used by a resolution that interrupts another one in the
- * same thread (a signal handler). */
-struct dircache {
-	const struct ovl *owner;
-	unsigned int mod;
-	int busy, uok, lok;
-	size_t keylen, rl;
-	char key[PATH_MAX];
-	char rel[PATH_MAX];
-};
+/* Most calls name a file in the same directory as a call shortly before
+ * (tar, find, ls -l, git status), and each level of a path costs up to four
+ * lstat()s: a few directories recently resolved are kept, by the hash of
+ * the path as given, valid while no process changed upper's directories
+ * (gen[1]). A slot is only try-locked (a signal handler or another thread
+ * holding it means no cache this time), so this is safe on the hook path. */
+static struct ovl_dircache *cache_lock(const struct ovl *o, const char *dir, size_t n)
+{
+	unsigned int h = 2166136261u;
+	struct ovl_dircache *dc;
+	int zero = 0;
 
-static __thread struct dircache dircache __attribute__((tls_model("initial-exec")));
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)dir[i]) * 16777619u;
+	dc = (struct ovl_dircache *)&o->cache[h & (OVL_NCACHE - 1)];
+	if (!__atomic_compare_exchange_n(&dc->busy, &zero, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return 0;
+	return dc;
+}
+
+static void cache_unlock(struct ovl_dircache *dc)
+{
+	__atomic_store_n(&dc->busy, 0, __ATOMIC_RELEASE);
+}
 
 static unsigned int dirs_gen(const struct ovl *o)
 {
@@ -263,13 +271,20 @@ void ovl_dirs_changed(const struct ovl *o)
 		__atomic_add_fetch(&o->gen[1], 1, __ATOMIC_SEQ_CST);
 }
 
-/* walk -- ovl_resolve's work; dc: the cache to use and fill, or NULL */
-static long walk(const struct ovl *o, struct ovl_work *w, const char *in, int follow,
-		 struct ovl_res *r, struct dircache *dc)
+/* ovl_resolve -- what rel (relative to the root, normalized) names in the
+ * merged view. Symlinks before the last component are followed (through
+ * the merged view: their targets may live in upper); the last one too when
+ * follow is 1. follow OVL_PEEK: not followed, and not even looked up when
+ * only lower can hold it (r->peeked: r->st is not filled in). r->rel must
+ * point to PATH_MAX bytes. Errors: -ENOENT (a missing or whited-out
+ * directory on the way), -ENOTDIR, -ELOOP, -ENAMETOOLONG. */
+long ovl_resolve(const struct ovl *o, struct ovl_work *w, const char *in, int follow,
+		 struct ovl_res *r)
 {
 	size_t inlen = vu_strlen(in), rl, dirlen = inlen;
-	int links = 0, uok, lok;
-	unsigned int mod = dc ? dirs_gen(o) : 0;
+	int links = 0, uok, lok, use_cache;
+	unsigned int mod = o->gen ? dirs_gen(o) : 0;
+	struct ovl_dircache *dc;
 	const char *p;
 	struct entry e;
 	long err;
@@ -281,8 +296,8 @@ static long walk(const struct ovl *o, struct ovl_work *w, const char *in, int fo
 		dirlen--;
 	if (dirlen > 0)
 		dirlen--;	/* "a/b/c": "a/b" */
-	if (!dirlen)
-		dc = 0;		/* a name in the root: nothing to skip */
+	/* nothing to skip for a name in the root */
+	use_cache = o->gen && dirlen && dirlen < OVL_CACHE_PATH;
 restart:
 	{
 		char *keep = r->rel;
@@ -296,15 +311,20 @@ restart:
 	p = w->rem;
 	while (*p == '/')
 		p++;
-	if (dc && dc->owner == o && dc->mod == mod && dc->keylen == dirlen &&
-	    !vu_strncmp(dc->key, w->rem, dirlen)) {
-		/* the directory is known: start at the last component */
-		vu_memcpy(r->rel, dc->rel, dc->rl + 1);
-		rl = dc->rl;
-		uok = dc->uok;
-		lok = dc->lok;
-		p = w->rem + dirlen + 1;
-		dc = 0;
+	/* in may be r->rel, cleared above: the key is read from w->rem, which
+	 * only a symlink (and then no cache) rewrites */
+	if (use_cache && (dc = cache_lock(o, w->rem, dirlen))) {
+		if (dc->valid && dc->mod == mod && dc->keylen == dirlen &&
+		    !vu_strncmp(dc->key, w->rem, dirlen)) {
+			/* the directory is known: start at the last component */
+			vu_memcpy(r->rel, dc->rel, dc->rl + 1);
+			rl = dc->rl;
+			uok = dc->uok;
+			lok = dc->lok;
+			p = w->rem + dirlen + 1;
+			use_cache = 0;
+		}
+		cache_unlock(dc);
 	}
 	if (!*p) {
 		r->root = 1;
@@ -325,17 +345,17 @@ restart:
 		while (*next == '/')
 			next++;
 		last = !*next;
-		if (last && dc) {
+		if (last && use_cache && rl < OVL_CACHE_PATH && (dc = cache_lock(o, w->rem, dirlen))) {
 			/* what the directory of the input resolved to */
-			vu_memcpy(dc->key, in, dirlen);
-			dc->key[dirlen] = 0;
-			dc->keylen = dirlen;
+			vu_memcpy(dc->key, w->rem, dirlen);
+			dc->keylen = (unsigned short)dirlen;
 			vu_memcpy(dc->rel, r->rel, rl + 1);
-			dc->rl = rl;
+			dc->rl = (unsigned short)rl;
 			dc->uok = uok;
 			dc->lok = lok;
 			dc->mod = mod;
-			dc->owner = o;
+			dc->valid = 1;
+			cache_unlock(dc);
 		}
 		reserved = ovl_is_reserved(name, n);
 		if (last && follow == OVL_PEEK && !uok && lok && !reserved) {
@@ -377,7 +397,7 @@ restart:
 					r->where = OVL_OUT;
 					return 0;
 				}
-				dc = 0;	/* the input's directory is not what we walk now */
+				use_cache = 0;	/* not the input's directory any more */
 				goto restart;
 			}
 		}
@@ -428,29 +448,6 @@ restart:
 		r->rel[rl + n] = 0;
 		return 0;
 	}
-}
-
-/* ovl_resolve -- what rel (relative to the root, normalized) names in the
- * merged view. Symlinks before the last component are followed (through
- * the merged view: their targets may live in upper); the last one too when
- * follow is 1. follow OVL_PEEK: not followed, and not even looked up when
- * only lower can hold it (r->peeked: r->st is not filled in). r->rel must
- * point to PATH_MAX bytes. Errors: -ENOENT (a missing
- * or whited-out directory on the way), -ENOTDIR, -ELOOP, -ENAMETOOLONG. */
-long ovl_resolve(const struct ovl *o, struct ovl_work *w, const char *in, int follow,
-		 struct ovl_res *r)
-{
-	struct dircache *dc = &dircache;
-	long err;
-
-	if (!o->gen || dc->busy)
-		return walk(o, w, in, follow, r, 0);
-	dc->busy = 1;
-	err = walk(o, w, in, follow, r, dc);
-	if (err < 0)
-		dc->owner = 0;	/* maybe filled with a directory that failed later */
-	dc->busy = 0;
-	return err;
 }
 
 /* copy owner, mode and times of st onto the new upper entry at path */

@@ -14,7 +14,7 @@ import {
   symlinkSync, utimesSync, writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { probe, run, tmpdir, writeConfig } from '../helpers.js';
+import { VU, probe, run, tmpdir, writeConfig } from '../helpers.js';
 
 interface Ovl {
   root: string;
@@ -289,6 +289,22 @@ test('overlay: two processes appending to the same lower file lose nothing (conc
   });
 });
 
+test('overlay: a long-running process sees directory changes made by other processes', (t) => {
+  withOverlay(t, (o) => {
+    const py = `import os, subprocess
+def see(): return [os.path.exists(p) for p in ('dir/x', 'dir/sub/z', 'dir/new')]
+print(see())
+subprocess.run(['sh', '-c', 'touch dir/new'], check=True)
+print(see())
+subprocess.run(['sh', '-c', 'rm -rf dir && mkdir -p dir/sub && touch dir/new'], check=True)
+print(see(), sorted(os.listdir('dir')))
+`;
+    const r = sh(o, `python3 -c "${py.replaceAll('"', '\\"')}"`);
+    ok(t, r);
+    t.is(r.stdout, "[True, True, False]\n[True, True, True]\n[False, False, True] ['new', 'sub']\n");
+  });
+});
+
 test('overlay: a merged directory has link count 1 and keeps its inode across copy-up', (t) => {
   withOverlay(t, (o) => {
     const r = sh(o, "stat -c '%i %h %a' dir && touch dir/new && stat -c '%i %h %a' dir && chmod 700 dir && " +
@@ -476,6 +492,15 @@ for (const [title, layer, expect] of bad) {
     t.deepEqual(readdirSync(join(root, 'l')), []);
   });
 }
+
+test('overlay: vu check accepts a good config and creates nothing', (t) => {
+  const root = tmpdir('vu-ovl-check-');
+  mkdirSync(join(root, 'l'));
+  const config = writeConfig({ layers: [{ type: 'overlay', lower: 'l', upper: 'state/u' }] }, root);
+  const r = run('node', [VU, 'check', config], { vu: false });
+  t.is(r.status, 0, r.stderr);
+  t.false(existsSync(join(root, 'state')));
+});
 
 test('overlay: bad options: "intercept": "libc" -> exit 125 (glibc\'s fopen would write lower)', (t) => {
   const root = tmpdir('vu-ovl-bad-');
