@@ -109,7 +109,7 @@ long ovl_copy_up(const struct ovl *o, struct ovl_work *w, struct ovl_res *r, int
 long ovl_whiteout(const struct ovl *o, struct ovl_work *w, const char *rel, size_t namepos);
 long ovl_unwhiteout(const struct ovl *o, struct ovl_work *w, const char *rel, size_t namepos);
 long ovl_make_opaque(const struct ovl *o, const char *upperdir, struct ovl_work *w);
-long ovl_clear_markers(const char *upperdir);
+long ovl_clear_markers(const char *upperdir, char *buf);
 long ovl_dir_empty(const struct ovl *o, struct ovl_work *w, const struct ovl_res *r);
 long ovl_mkdir_opaque(const struct ovl *o, struct ovl_work *w, const struct ovl_res *r, int mode);
 long ovl_may(const struct ovl *o, struct ovl_work *w, const struct ovl_res *r, int what);

@@ -233,7 +233,7 @@ enum vu_action ovl_h_unlink(struct ovl_req *q, int i, int dir)
 	if ((err = ovl_join(up, PATH_MAX, q->o->upper, r.rel, NULL)) < 0)
 		return ovl_done(q, err);
 	if (dir) {
-		ovl_clear_markers(up);
+		ovl_clear_markers(up, q->w->lnk);
 		err = vu_sys3(SYS_unlinkat, AT_FDCWD, up, AT_REMOVEDIR);
 		ovl_dirs_changed(q->o);
 	} else {
@@ -316,7 +316,7 @@ enum vu_action ovl_h_rename(struct ovl_req *q, int oi, int ni, long flags)
 	if (bdir && b.where == OVL_UPPER && !(flags & RENAME_EXCHANGE)) {
 		if ((err = ovl_join(ua, PATH_MAX, q->o->upper, b.rel, NULL)) < 0)
 			return ovl_done(q, err);
-		ovl_clear_markers(ua);
+		ovl_clear_markers(ua, q->w->lnk);
 	}
 	/* a directory arriving where lower has one (or had, under a
 	 * whiteout) must not let lower's entries show through */

@@ -528,9 +528,9 @@ long ovl_tmpname(const struct ovl *o, char *out, size_t len, const char *rel, si
 	return p.err;
 }
 
-static long copy_data(int from, int to)
+/* buf: PATH_MAX bytes of scratch for the last resort */
+static long copy_data(int from, int to, char *buf)
 {
-	char buf[4096];
 	long n;
 
 	for (;;) {
@@ -551,7 +551,7 @@ static long copy_data(int from, int to)
 	}
 	if (n != -EINVAL && n != -ENOSYS)
 		return n;
-	while ((n = vu_sys3(SYS_read, from, buf, sizeof(buf))) > 0) {
+	while ((n = vu_sys3(SYS_read, from, buf, PATH_MAX)) > 0) {
 		long o = 0;
 
 		while (o < n) {
@@ -565,21 +565,24 @@ static long copy_data(int from, int to)
 	return n;
 }
 
-/* user extended attributes and the like; failures are not errors */
-static void copy_xattrs(int from, int to)
+/* user extended attributes and the like (buf: PATH_MAX bytes of scratch;
+ * names and values that do not fit are left out); failures are not errors */
+static void copy_xattrs(int from, int to, char *buf)
 {
-	char names[1024], val[1024];
-	long n = vu_sys3(SYS_flistxattr, from, names, sizeof(names));
+	char *names = buf, *val = buf + PATH_MAX / 2;
+	long n = vu_sys3(SYS_flistxattr, from, names, PATH_MAX / 2);
 
 	for (long i = 0; n > 0 && i < n; i += vu_strlen(names + i) + 1) {
-		long k = vu_sys4(SYS_fgetxattr, from, names + i, val, sizeof(val));
+		long k = vu_sys4(SYS_fgetxattr, from, names + i, val, PATH_MAX / 2);
 
 		if (k >= 0)
 			vu_sys5(SYS_fsetxattr, to, names + i, val, k, 0);
 	}
 }
 
-static long copy_file(const char *lo, const char *tmp, const struct stat *st, int data)
+/* lo: lower's path, dead once open, so its buffer (PATH_MAX) is reused for
+ * the data; xbuf: PATH_MAX more for the xattrs */
+static long copy_file(char *lo, const char *tmp, const struct stat *st, int data, char *xbuf)
 {
 	struct timespec ts[2] = { st->st_atim, st->st_mtim };
 	long from, to, r = 0;
@@ -593,9 +596,9 @@ static long copy_file(const char *lo, const char *tmp, const struct stat *st, in
 		return to;
 	}
 	if (data)
-		r = copy_data((int)from, (int)to);
+		r = copy_data((int)from, (int)to, lo);
 	if (r == 0) {
-		copy_xattrs((int)from, (int)to);
+		copy_xattrs((int)from, (int)to, xbuf);
 		vu_sys3(SYS_fchown, to, st->st_uid, st->st_gid);
 		r = vu_sys2(SYS_fchmod, to, st->st_mode & 07777);
 		vu_sys4(SYS_utimensat, to, 0, ts, 0);
@@ -631,7 +634,7 @@ long ovl_copy_up(const struct ovl *o, struct ovl_work *w, struct ovl_res *r, int
 	    (err = ovl_tmpname(o, tmp, PATH_MAX, r->rel, r->namepos)) < 0)
 		return err;
 	if (S_ISREG(st->st_mode)) {
-		err = copy_file(lo, tmp, st, data);
+		err = copy_file(lo, tmp, st, data, w->full + PATH_MAX);
 	} else if (S_ISLNK(st->st_mode)) {
 		char *target = w->full + PATH_MAX;
 		long k = vu_sys4(SYS_readlinkat, AT_FDCWD, lo, target, PATH_MAX - 1);
@@ -739,10 +742,10 @@ struct dent64 {
 
 /* ovl_clear_markers -- remove vu's markers from upperdir, so that it can be
  * removed or replaced. Names removed under the directory cursor may make
- * it skip others: read again from the start until a pass removes none. */
-long ovl_clear_markers(const char *upperdir)
+ * it skip others: read again from the start until a pass removes none.
+ * buf: PATH_MAX bytes of scratch. */
+long ovl_clear_markers(const char *upperdir, char *buf)
 {
-	char buf[2048];
 	long fd = vu_sys4(SYS_openat, AT_FDCWD, upperdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	long n = 0;
 	int removed = 1;
@@ -752,7 +755,7 @@ long ovl_clear_markers(const char *upperdir)
 	while (removed) {
 		removed = 0;
 		vu_sys3(SYS_lseek, fd, 0, SEEK_SET);
-		while ((n = vu_sys3(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		while ((n = vu_sys3(SYS_getdents64, fd, buf, PATH_MAX)) > 0) {
 			for (long i = 0; i < n;) {
 				struct dent64 *d = (struct dent64 *)(buf + i);
 
@@ -778,7 +781,7 @@ static int dot_or_dotdot(const char *s)
  * -ENOTEMPTY (or another -errno) */
 long ovl_dir_empty(const struct ovl *o, struct ovl_work *w, const struct ovl_res *r)
 {
-	char buf[2048];
+	char *buf = w->rem;	/* free once resolved */
 	long fd, n, err = 0;
 
 	if (r->where == OVL_UPPER) {
@@ -787,7 +790,7 @@ long ovl_dir_empty(const struct ovl *o, struct ovl_work *w, const struct ovl_res
 		fd = vu_sys4(SYS_openat, AT_FDCWD, w->full, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 		if (fd < 0)
 			return fd;
-		while (!err && (n = vu_sys3(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		while (!err && (n = vu_sys3(SYS_getdents64, fd, buf, PATH_MAX)) > 0) {
 			for (long i = 0; i < n && !err;) {
 				struct dent64 *d = (struct dent64 *)(buf + i);
 
@@ -806,7 +809,7 @@ long ovl_dir_empty(const struct ovl *o, struct ovl_work *w, const struct ovl_res
 	fd = vu_sys4(SYS_openat, AT_FDCWD, w->full, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return fd;
-	while (!err && (n = vu_sys3(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+	while (!err && (n = vu_sys3(SYS_getdents64, fd, buf, PATH_MAX)) > 0) {
 		for (long i = 0; i < n && !err;) {
 			struct dent64 *d = (struct dent64 *)(buf + i);
 			size_t k = vu_strlen(d->d_name);
@@ -855,7 +858,7 @@ long ovl_mkdir_opaque(const struct ovl *o, struct ovl_work *w, const struct ovl_
 	if (err == 0)
 		err = vu_sys5(SYS_renameat2, AT_FDCWD, tmp, AT_FDCWD, up, RENAME_NOREPLACE);
 	if (err < 0) {
-		ovl_clear_markers(tmp);
+		ovl_clear_markers(tmp, w->lnk);
 		vu_sys3(SYS_unlinkat, AT_FDCWD, tmp, AT_REMOVEDIR);
 		return err;
 	}
