@@ -15,6 +15,7 @@ extern const struct vu_layer_ops vu_layer_deny_ops VU_GEN_HIDDEN;
 extern const struct vu_layer_ops vu_layer_fakeroot_ops VU_GEN_HIDDEN;
 extern const struct vu_layer_ops vu_layer_faketime_ops VU_GEN_HIDDEN;
 extern const struct vu_layer_ops vu_layer_hide_ops VU_GEN_HIDDEN;
+extern const struct vu_layer_ops vu_layer_overlay_ops VU_GEN_HIDDEN;
 extern const struct vu_layer_ops vu_layer_plugin_ops VU_GEN_HIDDEN;
 extern const struct vu_layer_ops vu_layer_readonly_ops VU_GEN_HIDDEN;
 extern const struct vu_layer_ops vu_layer_remap_ops VU_GEN_HIDDEN;
@@ -55,6 +56,14 @@ static const struct vu_opt_desc vu_opts_faketime[] = {
 static const struct vu_opt_desc vu_opts_hide[] = {
 	{ "paths", VU_OPT_PATH_LIST, 1, NULL, NULL,
 	  "files or folders to hide (with everything below them); ~ is $HOME, relative paths are relative to the config's folder" },
+};
+
+/* overlay -- Copy-on-write over a directory: the program writes into lower, the writes land in upper, deletions are remembered, listings merge; lower is never changed. */
+static const struct vu_opt_desc vu_opts_overlay[] = {
+	{ "lower", VU_OPT_PATH, 1, NULL, NULL,
+	  "the directory the program sees and may change; never written" },
+	{ "upper", VU_OPT_NEWPATH, 1, NULL, NULL,
+	  "where the changes go (created if missing); kept between runs; must not be inside lower nor contain it" },
 };
 
 /* plugin -- A layer of your own: a shared object built against runtime/vu_plugin.h, loaded at start-up, given its options. */
@@ -111,6 +120,7 @@ VU_GEN_HIDDEN const struct vu_layer_type vu_layer_types[] = {
 	{ "fakeroot", vu_opts_fakeroot, 1, &vu_layer_fakeroot_ops },
 	{ "faketime", vu_opts_faketime, 2, &vu_layer_faketime_ops },
 	{ "hide", vu_opts_hide, 1, &vu_layer_hide_ops },
+	{ "overlay", vu_opts_overlay, 2, &vu_layer_overlay_ops },
 	{ "plugin", vu_opts_plugin, 2, &vu_layer_plugin_ops },
 	{ "readonly", vu_opts_readonly, 1, &vu_layer_readonly_ops },
 	{ "remap", vu_opts_remap, 1, &vu_layer_remap_ops },
@@ -118,4 +128,4 @@ VU_GEN_HIDDEN const struct vu_layer_type vu_layer_types[] = {
 	{ "uname", vu_opts_uname, 6, &vu_layer_uname_ops },
 };
 
-VU_GEN_HIDDEN const int vu_layer_type_count = 10;
+VU_GEN_HIDDEN const int vu_layer_type_count = 11;

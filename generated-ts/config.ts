@@ -65,6 +65,15 @@ export interface HideLayer {
   paths: string[];
 }
 
+/** Copy-on-write over a directory: the program writes into lower, the writes land in upper, deletions are remembered, listings merge; lower is never changed. */
+export interface OverlayLayer {
+  type: 'overlay';
+  /** the directory the program sees and may change; never written */
+  lower: string;
+  /** where the changes go (created if missing); kept between runs; must not be inside lower nor contain it */
+  upper: string;
+}
+
 /** A layer of your own: a shared object built against runtime/vu_plugin.h, loaded at start-up, given its options. */
 export interface PluginLayer {
   type: 'plugin';
@@ -125,5 +134,5 @@ export interface UnameLayer {
   domainname?: string;
 }
 
-export type VuLayer = BindLayer | DenyLayer | FakerootLayer | FaketimeLayer | HideLayer | PluginLayer | ReadonlyLayer | RemapLayer | TraceLayer | UnameLayer;
+export type VuLayer = BindLayer | DenyLayer | FakerootLayer | FaketimeLayer | HideLayer | OverlayLayer | PluginLayer | ReadonlyLayer | RemapLayer | TraceLayer | UnameLayer;
 export type LayerType = VuLayer['type'];

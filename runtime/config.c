@@ -445,8 +445,10 @@ static int vu_config_build(const char *path, struct vu_state *st, struct vu_erro
 		}
 		st->nlayers = layers->count;
 		st->layers = calloc(layers->count + 1, sizeof(*st->layers));
-		for (int i = 0; i < layers->count; i++)
+		for (int i = 0; i < layers->count; i++) {
+			st->layers[i].intercept_all = st->mode == VU_MODE_ALL;
 			build_layer(e, layers->items[i], dir, &st->layers[i], i, check_only);
+		}
 	}
 	return e->count;
 }

@@ -135,6 +135,7 @@ struct vu_layer {
 	 * list or map option (-1: the option's whole value); -1, -1 (the
 	 * default): the layer as a whole */
 	int err_opt, err_item;
+	int intercept_all;		/* "intercept": "all": SUD sees what libc wrappers miss */
 };
 
 /*
