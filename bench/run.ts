@@ -4,8 +4,9 @@
  * Measures vu against native and against the survey's techniques, and
  * writes BENCHMARKS.md, bench/results.json and bench/chart.svg from that
  * one run. --quick: a reduced set (short runs, small fixtures, no proot
- * install) that finishes in well under two minutes, written to
- * bench/.cache/quick/ unless --out says otherwise. See BENCHMARKS.md
+ * install, real workloads only native and under vu, no warm-up) that
+ * finishes in well under two minutes, written to bench/.cache/quick/
+ * unless --out says otherwise. See BENCHMARKS.md
  * "Method" for what is measured how.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -61,8 +62,8 @@ function main(): void {
 
   const micro = runMicro(microRunners(cfg, pr), settings.micro_rounds, settings.micro_ms);
   const ws = workloads(o.quick);
-  const rrs = realRunners(cfg, pr, !o.quick);
-  const real = runReal(ws, rrs, settings.real_rounds);
+  const rrs = realRunners(cfg, pr, o.quick);
+  const real = runReal(ws, rrs, settings.real_rounds, !o.quick);
   const traps = countTraps(ws, cfg.stackAll, haveStrace);
   const costs = runCosts(costRunners(cfg), cfg, settings.cost_rounds, settings.execs);
   m.load_end = loadavg().map((x) => Math.round(x * 100) / 100);
