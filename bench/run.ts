@@ -61,7 +61,7 @@ function main(): void {
   if (!haveStrace) notes.push('strace is not installed: no native system-call counts, so no traps per 1,000 calls.');
 
   const micro = runMicro(microRunners(cfg, pr), settings.micro_rounds, settings.micro_ms);
-  const ws = workloads(o.quick);
+  const ws = workloads(o.quick, notes);
   const rrs = realRunners(cfg, pr, o.quick);
   const real = runReal(ws, rrs, settings.real_rounds, !o.quick);
   const traps = countTraps(ws, cfg.stackAll, haveStrace);

@@ -9,7 +9,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIND_TARGET, Configs, Proot, SEED_FROM, SEED_TO, cProject, gitRepo, python } from './setup.js';
-import { CACHE, LIB, baseEnv, bin, lastJson, log, max, median, min, run, shuffled } from './util.js';
+import { CACHE, LIB, baseEnv, bin, lastJson, log, max, median, min, run, shuffled, which } from './util.js';
 
 export interface Workload {
   id: string;
@@ -29,22 +29,32 @@ export interface RealRunner {
   after?: () => void;
 }
 
-export function workloads(quick: boolean): Workload[] {
-  const repo = gitRepo(quick ? 500 : 5000);
-  const proj = cProject(quick ? 2 : 16);
-  const clean = () => {
-    run('make', ['-s', 'clean'], { cwd: proj });
+/** The real workloads whose programs are installed; skipped ones go to notes. */
+export function workloads(quick: boolean, notes: string[]): Workload[] {
+  const have = (cmd: string) => {
+    const ok = which(cmd) !== null;
+    if (!ok) notes.push(`${cmd} is not installed: its workload is skipped.`);
+    return ok;
   };
-  return [
-    { id: 'find', label: quick ? 'find /usr/share/doc -name x' : 'find /usr/share -name x',
-      cmd: ['find', quick ? '/usr/share/doc' : '/usr/share', '-name', 'x'] },
-    { id: 'tar', label: 'tar cf /dev/null /usr/share/doc', cmd: ['tar', 'cf', '/dev/null', '/usr/share/doc'] },
-    { id: 'python', label: 'python3 -c "import json, email, http.client, sqlite3"',
-      cmd: [python(), '-c', 'import json, email, http.client, sqlite3'] },
-    { id: 'git', label: `git status (${quick ? 500 : 5000} files)`, cmd: ['git', 'status'], cwd: repo },
-    { id: 'make', label: `make -j2 (${quick ? 2 : 16} C files + main)`, cmd: ['make', '-s', '-j2'], cwd: proj, before: clean },
-    { id: 'node', label: 'node -e 0', cmd: ['node', '-e', '0'] },
-  ];
+  const ws: Workload[] = [];
+  if (have('find'))
+    ws.push({ id: 'find', label: quick ? 'find /usr/share/doc -name x' : 'find /usr/share -name x',
+      cmd: ['find', quick ? '/usr/share/doc' : '/usr/share', '-name', 'x'] });
+  if (have('tar')) ws.push({ id: 'tar', label: 'tar cf /dev/null /usr/share/doc', cmd: ['tar', 'cf', '/dev/null', '/usr/share/doc'] });
+  if (have(python()))
+    ws.push({ id: 'python', label: 'python3 -c "import json, email, http.client, sqlite3"',
+      cmd: [python(), '-c', 'import json, email, http.client, sqlite3'] });
+  if (have('git')) {
+    const repo = gitRepo(quick ? 500 : 5000);
+    ws.push({ id: 'git', label: `git status (${quick ? 500 : 5000} files)`, cmd: ['git', 'status'], cwd: repo });
+  }
+  if (have('make') && have('cc')) {
+    const proj = cProject(quick ? 2 : 16);
+    ws.push({ id: 'make', label: `make -j2 (${quick ? 2 : 16} C files + main)`, cmd: ['make', '-s', '-j2'], cwd: proj,
+      before: () => void run('make', ['-s', 'clean'], { cwd: proj }) });
+  }
+  ws.push({ id: 'node', label: 'node -e 0', cmd: [process.execPath, '-e', '0'] });
+  return ws;
 }
 
 /** quick: only native and vu (the CI check), full: every runner */

@@ -279,11 +279,17 @@ export function markdown(res: Results): string {
   return out.join('\n');
 }
 
+/** one color per technique in both panels */
+const COLOR: Record<string, string> = {
+  'vu-libc': '#1f77b4', 'vu-stack-libc': '#1f77b4', 'vu-all': '#ff7f0e', 'vu-stack': '#ff7f0e', 'vu-trace': '#bcbd22',
+  ptrace: '#2ca02c', 'seccomp-ptrace': '#d62728', 'seccomp-unotify': '#9467bd', sud: '#8c564b', sudfloor: '#e377c2', proot: '#7f7f7f',
+};
+
 export function svg(res: Results): string {
   const micro: Panel = {
     title: `Micro benchmarks: ns/op ÷ native (median of ${res.settings.micro_rounds} runs)`,
     groups: [...res.micro.ops],
-    series: res.micro.runners.filter((r) => r.kind !== 'native').map((r) => ({ id: r.id, label: r.label })),
+    series: res.micro.runners.filter((r) => r.kind !== 'native').map((r) => ({ id: r.id, label: r.label, color: COLOR[r.id] })),
     values: [],
   };
   micro.values = micro.groups.map((op) =>
@@ -292,7 +298,7 @@ export function svg(res: Results): string {
   const real: Panel = {
     title: `Real workloads: wall time ÷ native (median of ${res.settings.real_rounds} rounds)`,
     groups: res.real.workloads.map((w) => w.id),
-    series: res.real.runners.filter((r) => r.id !== 'native').map((r) => ({ id: r.id, label: r.label })),
+    series: res.real.runners.filter((r) => r.id !== 'native').map((r) => ({ id: r.id, label: r.label, color: COLOR[r.id] })),
     values: [],
   };
   real.values = real.groups.map((w) =>

@@ -7,7 +7,7 @@
 export interface Panel {
   title: string;
   groups: string[];
-  series: { id: string; label: string }[];
+  series: { id: string; label: string; color?: string }[];
   /** values[g][s]: ratio, or NaN when there is none */
   values: number[][];
 }
@@ -54,7 +54,7 @@ function legend(p: Panel, y0: number, out: string[]): number {
       lx = LEFT;
       ly += 16;
     }
-    out.push(`<rect x="${lx}" y="${ly}" width="10" height="10" fill="${COLORS[si % COLORS.length]}"/>`);
+    out.push(`<rect x="${lx}" y="${ly}" width="10" height="10" fill="${s.color ?? COLORS[si % COLORS.length]}"/>`);
     out.push(`<text x="${lx + 14}" y="${ly + 9}" class="legend">${esc(s.label)}</text>`);
     lx += w + 12;
   });
@@ -89,7 +89,7 @@ function panel(p: Panel, y0: number): string {
       const [y1, y2] = yv < base ? [yv, base] : [base, yv];
       out.push(
         `<rect x="${x.toFixed(1)}" y="${y1.toFixed(1)}" width="${(bw - 1).toFixed(1)}" height="${Math.max(0.5, y2 - y1).toFixed(1)}" ` +
-          `fill="${COLORS[si % COLORS.length]}"><title>${esc(`${s.label}, ${g}: ${fmt(v)}×`)}</title></rect>`,
+          `fill="${s.color ?? COLORS[si % COLORS.length]}"><title>${esc(`${s.label}, ${g}: ${fmt(v)}×`)}</title></rect>`,
       );
     });
     const lx = LEFT + gi * gw + gw / 2;
