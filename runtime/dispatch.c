@@ -59,6 +59,8 @@ long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
 	unsigned long long m = 0;
 	int i, last = -1, level = 0;
 
+	if (__builtin_expect(vu_stats_on, 0))
+		vu_stats_note(c);
 	if (t && t->depth < VU_SCRATCH_DEPTH)
 		c->scratch = t->scratch[t->depth];
 	if (t && takes_level(t, c->nr)) {

@@ -119,6 +119,9 @@ long vu_fd_bottom(struct vu_call *c, int *handled) VU_HIDDEN;
 long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc) VU_HIDDEN;
 void vu_interest_compute(void) VU_HIDDEN;
 
+/* ---- stats.c ---- */
+void vu_stats_note(const struct vu_call *c) VU_HIDDEN;
+
 /* ---- procmodel.c: calls vu emulates in "all" mode ---- */
 int vu_core_wants(long nr) VU_HIDDEN;
 long vu_core_bottom(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc) VU_HIDDEN;

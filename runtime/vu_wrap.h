@@ -34,8 +34,14 @@ void *vu_libc_sym(const char *name) VU_HIDDEN;
 /* vu_gate_call -- issue c as a raw system call through the gate. */
 long vu_gate_call(struct vu_call *c) VU_HIDDEN;
 
+/* VU_STATS (stats.c): set once at start-up; counts wrapper entries. */
+extern int vu_stats_on VU_HIDDEN;
+extern unsigned long vu_stats_libc VU_HIDDEN;
+
 static inline int vu_wants(long nr)
 {
+	if (__builtin_expect(vu_stats_on, 0))
+		__atomic_fetch_add(&vu_stats_libc, 1, __ATOMIC_RELAXED);
 	return vu_interest[nr];
 }
 

@@ -1,0 +1,79 @@
+/**
+ * The targets of issue 4, checked against one run's numbers.
+ */
+import { Costs } from './costs.js';
+import { MicroResult } from './micro.js';
+import { RealCell, TrapCount } from './real.js';
+
+export interface Target {
+  id: string;
+  text: string;
+  limit: string;
+  value: string;
+  pass: boolean | null;
+  detail?: string;
+}
+
+function cell(m: MicroResult, runner: string, op: string) {
+  return m.cells.find((c) => c.runner === runner && c.op === op);
+}
+
+function x(v: number): string {
+  return Number.isFinite(v) ? `${v.toFixed(v < 10 ? 3 : 1)}×` : 'n/a';
+}
+
+function check(v: number, limit: number): boolean | null {
+  return Number.isFinite(v) ? v <= limit : null;
+}
+
+export function targets(m: MicroResult, real: RealCell[], traps: TrapCount[], costs: Costs, stackRunner: string): Target[] {
+  const out: Target[] = [];
+  const ratio = (a: string, b: string, op: string) => (cell(m, a, op)?.median ?? NaN) / (cell(m, b, op)?.median ?? NaN);
+
+  const fair = (r: string) => `vs opening /etc/hostname natively: ${x(ratio(r, 'native-target', 'orc-libc'))}`;
+  const libcSeed = ratio('vu-libc', 'native', 'orc-libc');
+  out.push({ id: 'libc-seed', text: 'seed (open+read+close, libc), vu "libc" mode vs native', limit: '≤ 1.05×', value: x(libcSeed),
+    pass: check(libcSeed, 1.05), detail: fair('vu-libc') });
+  const allSeed = ratio('vu-all', 'native', 'orc-libc');
+  out.push({ id: 'all-seed', text: 'seed (open+read+close, libc), vu "all" mode vs native', limit: '≤ 1.05×', value: x(allSeed),
+    pass: check(allSeed, 1.05), detail: fair('vu-all') });
+  const ppid = ratio('vu-all', 'sudfloor', 'getppid-libc');
+  out.push({ id: 'getppid-floor', text: 'getppid (libc), vu "all" mode vs SUD armed with nothing trapping', limit: '≤ 1.05×', value: x(ppid), pass: check(ppid, 1.05) });
+  const trapped = ['orc-raw', 'getppid-raw', 'stat-raw', 'read-raw'].map((op) => [op, ratio('vu-all', 'sud', op)] as const);
+  const worst = Math.max(...trapped.map(([, v]) => v).filter(Number.isFinite));
+  out.push({
+    id: 'trap-vs-bare-sud', text: 'trapped calls (inline syscalls), vu "all" vs bare SUD', limit: '≤ 1.10×', value: x(worst),
+    pass: check(worst, 1.1), detail: trapped.map(([op, v]) => `${op} ${x(v)}`).join(', '),
+  });
+  const rc = real.filter((c) => c.runner === stackRunner);
+  const worstReal = Math.max(...rc.map((c) => c.ratio).filter(Number.isFinite));
+  out.push({
+    id: 'real-wall', text: 'real workloads under the vu stack ("all") vs native, wall time', limit: '≤ 1.10×', value: x(worstReal),
+    pass: check(worstReal, 1.1),
+    detail: rc.map((c) => `${c.workload} ${x(c.ratio)}`).join(', ') + '; fastest runs: ' + rc.map((c) => `${c.workload} ${x(c.ratio_best)}`).join(', '),
+  });
+  const per = traps.filter((t) => t.per_1000 !== null);
+  const worstTrap = per.length ? Math.max(...per.map((t) => t.per_1000!)) : NaN;
+  out.push({
+    id: 'real-traps', text: 'real workloads: SUD traps per 1,000 system calls', limit: '< 10',
+    value: Number.isFinite(worstTrap) ? worstTrap.toFixed(1) : 'n/a',
+    pass: Number.isFinite(worstTrap) ? worstTrap < 10 : null,
+    detail: per.map((t) => `${t.workload} ${t.per_1000!.toFixed(1)}`).join(', '),
+  });
+  for (const id of ['vu-libc', 'vu-all', 'vu-stack']) {
+    const row = costs.rows.find((r) => r.runner === id);
+    if (!row) continue;
+    const us = row.exec_added_ns / 1000;
+    out.push({ id: `exec-${id}`, text: `start-up added per exec (${row.label})`, limit: '≤ 150 µs',
+      value: Number.isFinite(us) ? `${us.toFixed(0)} µs` : 'n/a', pass: check(us, 150),
+      detail: `fastest exec of a chain; from the means: ${(row.exec_added_mean_ns / 1000).toFixed(0)} µs` });
+  }
+  for (const id of ['vu-libc', 'vu-all']) {
+    const row = costs.rows.find((r) => r.runner === id);
+    if (!row) continue;
+    const mib = row.hwm_added_kb / 1024;
+    out.push({ id: `rss-${id}`, text: `resident memory added per process (VmHWM, ${row.label})`, limit: '≤ 2 MiB',
+      value: Number.isFinite(mib) ? `${mib.toFixed(2)} MiB` : 'n/a', pass: check(mib, 2) });
+  }
+  return out;
+}
