@@ -347,6 +347,8 @@ VU_EXPORT int pthread_sigmask(int how, const sigset_t *nset, sigset_t *oset)
 #endif
 
 #ifdef VU_NR_ioctl
+/* isatty: hand-written in runtime/ */
+vu_isatty_fn *vu_real_isatty;
 typedef int vu_ioctl_fn(int, unsigned long, ...);
 static vu_ioctl_fn *vu_real_ioctl;
 
@@ -373,6 +375,32 @@ VU_EXPORT int ioctl(int fd, unsigned long cmd, ...)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_ioctl, (long)fd, (long)cmd, (long)arg);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_ioctl ? vu_bottom_ioctl : NULL));
+}
+
+typedef int vu_tcgetattr_fn(int, struct termios *);
+static vu_tcgetattr_fn *vu_real_tcgetattr;
+
+static long vu_bottom_tcgetattr(struct vu_call *vu_c)
+{
+	if (vu_c->args[1] != (long)(TCGETS))
+		return vu_gate_call(vu_c);
+	unsigned char vu_s = vu_allow();
+	int vu_r = vu_real_tcgetattr((int)vu_c->args[0], (struct termios *)vu_c->args[2]);
+	vu_restore(vu_s);
+	return vu_take_errno((long)vu_r);
+}
+
+/* tcgetattr -- ioctl(fd, TCGETS, arg) */
+VU_EXPORT int tcgetattr(int fd, struct termios *arg)
+{
+	if (!vu_wants(VU_NR_ioctl) && vu_real_tcgetattr) {
+		unsigned char vu_s = vu_allow();
+		int vu_r = vu_real_tcgetattr(fd, arg);
+		vu_restore(vu_s);
+		return vu_r;
+	}
+	struct vu_call vu_c = VU_CALL(VU_NR_ioctl, (long)fd, (long)(TCGETS), (long)arg);
+	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_tcgetattr ? vu_bottom_tcgetattr : NULL));
 }
 #endif
 
@@ -2050,6 +2078,12 @@ VU_EXPORT int symlink(const char *oldname, const char *newname)
 #endif
 
 #ifdef VU_NR_readlink
+/* realpath: hand-written in runtime/ */
+vu_realpath_fn *vu_real_realpath;
+/* canonicalize_file_name: hand-written in runtime/ */
+vu_canonicalize_file_name_fn *vu_real_canonicalize_file_name;
+/* __realpath_chk: hand-written in runtime/ */
+vu___realpath_chk_fn *vu_real___realpath_chk;
 typedef ssize_t vu_readlink_fn(const char *, char *, size_t);
 static vu_readlink_fn *vu_real_readlink;
 
@@ -7073,6 +7107,8 @@ VU_HIDDEN void vu_libc_resolve(void)
 #endif
 #ifdef VU_NR_ioctl
 	vu_real_ioctl = (vu_ioctl_fn *)vu_libc_sym("ioctl");
+	vu_real_tcgetattr = (vu_tcgetattr_fn *)vu_libc_sym("tcgetattr");
+	vu_real_isatty = (vu_isatty_fn *)vu_libc_sym("isatty");
 #endif
 #ifdef VU_NR_pread64
 	vu_real_pread = (vu_pread_fn *)vu_libc_sym("pread");
@@ -7257,6 +7293,9 @@ VU_HIDDEN void vu_libc_resolve(void)
 #endif
 #ifdef VU_NR_readlink
 	vu_real_readlink = (vu_readlink_fn *)vu_libc_sym("readlink");
+	vu_real_realpath = (vu_realpath_fn *)vu_libc_sym("realpath");
+	vu_real_canonicalize_file_name = (vu_canonicalize_file_name_fn *)vu_libc_sym("canonicalize_file_name");
+	vu_real___realpath_chk = (vu___realpath_chk_fn *)vu_libc_sym("__realpath_chk");
 #endif
 #ifdef VU_NR_chmod
 	vu_real_chmod = (vu_chmod_fn *)vu_libc_sym("chmod");
@@ -7802,6 +7841,8 @@ VU_HIDDEN const char *const vu_libc_names[] = {
 #endif
 #ifdef VU_NR_ioctl
 	"ioctl",
+	"tcgetattr",
+	"isatty",
 #endif
 #ifdef VU_NR_pread64
 	"pread",
@@ -7986,6 +8027,9 @@ VU_HIDDEN const char *const vu_libc_names[] = {
 #endif
 #ifdef VU_NR_readlink
 	"readlink",
+	"realpath",
+	"canonicalize_file_name",
+	"__realpath_chk",
 #endif
 #ifdef VU_NR_chmod
 	"chmod",

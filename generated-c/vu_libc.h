@@ -68,6 +68,7 @@
 #include <sys/acct.h>
 #include <sys/quota.h>
 #include <sys/fanotify.h>
+#include <termios.h>
 #if __has_include(<sys/io.h>)
 #include <sys/io.h>
 #endif
@@ -86,6 +87,10 @@ extern const char *const vu_libc_names[] VU_HIDDEN;
 #ifdef VU_NR_rt_sigaction
 typedef __typeof__(sigaction) vu_sigaction_fn;
 extern vu_sigaction_fn *vu_real_sigaction VU_HIDDEN;
+#endif
+#ifdef VU_NR_ioctl
+typedef __typeof__(isatty) vu_isatty_fn;
+extern vu_isatty_fn *vu_real_isatty VU_HIDDEN;
 #endif
 #ifdef VU_NR_execve
 typedef __typeof__(execve) vu_execve_fn;
@@ -116,6 +121,14 @@ extern vu_getdomainname_fn *vu_real_getdomainname VU_HIDDEN;
 #ifdef VU_NR_getcwd
 typedef __typeof__(getcwd) vu_getcwd_fn;
 extern vu_getcwd_fn *vu_real_getcwd VU_HIDDEN;
+#endif
+#ifdef VU_NR_readlink
+typedef __typeof__(realpath) vu_realpath_fn;
+extern vu_realpath_fn *vu_real_realpath VU_HIDDEN;
+typedef __typeof__(canonicalize_file_name) vu_canonicalize_file_name_fn;
+extern vu_canonicalize_file_name_fn *vu_real_canonicalize_file_name VU_HIDDEN;
+typedef char *vu___realpath_chk_fn(const char *, char *, size_t);
+extern vu___realpath_chk_fn *vu_real___realpath_chk VU_HIDDEN;
 #endif
 #ifdef VU_NR_getdents64
 typedef __typeof__(readdir) vu_readdir_fn;

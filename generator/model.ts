@@ -276,7 +276,9 @@ export function libcModel(sys: SyscallSpec, l: LibcSpec): LibcModel {
    * under execve): take glibc's own declaration. A generated one spells its
    * type out, and the compiler checks it against glibc's. */
   const typedefLine = l.custom === true
-    ? `typedef __typeof__(${l.name}) ${typedef};`
+    ? l.proto
+      ? `typedef ${l.proto.replace(`${l.name}(`, `${typedef}(`)};`
+      : `typedef __typeof__(${l.name}) ${typedef};`
     : `typedef ${declOf(ret, `${typedef}(${protoTypes.length === 0 ? 'void' : protoTypes.join(', ')})`)};`;
   const paramList = [...named.map((p) => p.decl), ...(variadic ? ['...'] : [])];
   const signature = `VU_EXPORT ${declOf(ret, `${l.name}(${paramList.length === 0 ? 'void' : paramList.join(', ')})`)}`;
@@ -372,7 +374,7 @@ export const LIBC_INCLUDES = [
   'sys/personality.h', 'sys/ptrace.h', 'sys/ipc.h', 'sys/shm.h',
   'sys/msg.h', 'sys/sem.h', 'grp.h', 'spawn.h', 'mqueue.h', 'sys/timex.h',
   'sys/swap.h', 'sys/reboot.h', 'sys/klog.h', 'sys/acct.h', 'sys/quota.h',
-  'sys/fanotify.h',
+  'sys/fanotify.h', 'termios.h',
 ];
 
 /** Headers not every glibc or architecture has (included when present). */

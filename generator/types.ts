@@ -51,6 +51,8 @@ export interface LibcSpec {
   ret?: string;
   errors?: 'errno' | 'return';
   custom?: boolean;
+  /** custom entries glibc declares only under fortify: the C declaration, e.g. "char *__realpath_chk(const char *, char *, size_t)" */
+  proto?: string;
   /** vu-gen extension: C parameter types of this entry point where glibc's
    * declaration differs from the syscall argument's ctype. */
   ctypes?: Record<string, string>;

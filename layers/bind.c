@@ -71,7 +71,7 @@ static int bind_init(struct vu_layer *self, char *err, size_t errlen)
 		snprintf(err, errlen, "target \"%s\" must be an absolute path", target);
 		return -EINVAL;
 	}
-	src = realpath(source, NULL);
+	src = vu_host_realpath(source, NULL);
 	if (!src || stat(src, &st)) {
 		snprintf(err, errlen, "source %s: %s", source, strerror(errno));
 		return -ENOENT;

@@ -596,7 +596,7 @@ static void map_gen(struct ovl *o)
 
 static const char *canon(const char *p, size_t *len)
 {
-	char *r = realpath(p, NULL);
+	char *r = vu_host_realpath(p, NULL);
 
 	if (!r)
 		return NULL;
@@ -616,7 +616,7 @@ static char *canon_new(const char *p)
 	strcpy(head, p);
 	while (n > 1) {
 		head[n] = 0;
-		if ((real = realpath(head, NULL))) {
+		if ((real = vu_host_realpath(head, NULL))) {
 			out = malloc(strlen(real) + strlen(p + n) + 2);
 			if (out)
 				sprintf(out, "%s%s", strcmp(real, "/") ? real : "", p + n);
@@ -645,7 +645,7 @@ static int overlay_init(struct vu_layer *self, char *err, size_t errlen)
 	if (!stat(upper, &st) && !S_ISDIR(st.st_mode))
 		return fail(err, errlen, ENOTDIR, "upper: %s: %s", upper, "not a directory");
 	{
-		const char *cl = realpath(lower, NULL), *cu = canon_new(upper);
+		const char *cl = vu_host_realpath(lower, NULL), *cu = canon_new(upper);
 
 		if (cl && cu && (vu_path_under(cu, cl) >= 0 || vu_path_under(cl, cu) >= 0))
 			return fail(err, errlen, EINVAL,

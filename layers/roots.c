@@ -11,7 +11,7 @@
 #include <sys/syscall.h>
 #include "roots.h"
 
-/* p with its symlinks resolved: realpath() of the longest prefix that
+/* p with its symlinks resolved: vu_host_realpath() of the longest prefix that
  * exists, the rest appended as written. NULL when out of memory. */
 static char *resolved(const char *p)
 {
@@ -20,7 +20,7 @@ static char *resolved(const char *p)
 
 	snprintf(head, sizeof(head), "%s", p);
 	for (;;) {
-		r = realpath(head, NULL);
+		r = vu_host_realpath(head, NULL);
 		if (r)
 			break;
 		slash = strrchr(head, '/');

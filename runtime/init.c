@@ -33,7 +33,7 @@ static int preloaded(const char *self)
 			const char *base = strrchr(self, '/');
 
 			found = base && !strcmp(base + 1, tok);
-		} else if (realpath(tok, real)) {
+		} else if (vu_host_realpath(tok, real)) {
 			found = !strcmp(real, self);
 		}
 	}
@@ -78,7 +78,7 @@ __attribute__((constructor(101))) static void vu_init(void)
 	long r;
 
 	if (!dladdr((void *)vu_init, &info) || !info.dli_fname ||
-	    !realpath(info.dli_fname, self))
+	    !vu_host_realpath(info.dli_fname, self))
 		return;
 	if (!preloaded(self))
 		return;

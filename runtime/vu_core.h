@@ -141,6 +141,9 @@ int vu_exec_env_add(const char *line) VU_HIDDEN;
 void vu_config_load(void) VU_HIDDEN;
 const char *vu_config_home(void) VU_HIDDEN;
 
+/* ---- realpath.c ---- */
+char *vu_host_realpath(const char *path, char *resolved) VU_HIDDEN;
+
 /* ---- path.c ---- */
 /* vu_path_abs -- make path absolute (against dirfd or the cwd) and remove
  * "." "..", "//" lexically, into out (size len). Returns length or -errno. */

@@ -36,7 +36,7 @@ const ARG_KEYS = new Set(['name', 'type', 'ctype', 'len', 'struct', 'decode', 'n
 const DECODE_TABLES = new Set(
   (JSON.parse(readFileSync(join(ROOT, 'generator', 'decode.json'), 'utf8')) as { tables: { name: string }[] }).tables.map((x) => x.name),
 );
-const LIBC_KEYS = new Set(['name', 'args', 'fixed', 'variadic', 'ret', 'errors', 'custom', 'ctypes', 'note']);
+const LIBC_KEYS = new Set(['name', 'args', 'fixed', 'variadic', 'ret', 'errors', 'custom', 'ctypes', 'note', 'proto']);
 
 /** Calls the brief asks for by name; fchmodat2 only when the headers know it. */
 const REQUIRED = `open creat stat lstat fstat newfstatat statx access faccessat faccessat2 readlink readlinkat
