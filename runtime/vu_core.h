@@ -48,6 +48,9 @@ struct vu_ksigaction {
 	unsigned long mask;
 };
 #define VU_SIGBIT(s) (1UL << ((s) - 1))
+#ifndef SS_AUTODISARM
+#define SS_AUTODISARM (1U << 31)	/* linux/signal.h: disarm while a handler runs */
+#endif
 #define VU_SA_RESTORER 0x04000000UL
 
 /* ---- per-thread block (mmap'ed: async-signal-safe to get) ---- */
@@ -65,12 +68,19 @@ struct vu_thread {
 	long tid;			/* the thread that owns this block */
 	int own_altstack;		/* altstack installed for this thread */
 	stack_t app_altstack;		/* what the program asked for (virtual) */
+	unsigned long sud_rsp;		/* program's sp at the trapped call being handled */
+	int on_app_stack;		/* program handlers running on app_altstack */
 };
 extern __thread struct vu_thread *vu_self
 	__attribute__((tls_model("initial-exec"))) VU_HIDDEN;
 extern __thread unsigned long vu_clone_ret
 	__attribute__((tls_model("initial-exec"))) VU_HIDDEN;
 struct vu_thread *vu_thread_self(void) VU_HIDDEN;
+int vu_altstack_has(const struct vu_thread *t, unsigned long sp) VU_HIDDEN;
+int vu_app_altstack_has(const struct vu_thread *t, unsigned long sp) VU_HIDDEN;
+void vu_altstack_full(struct vu_thread *t, stack_t *ss) VU_HIDDEN;
+/* vu_call_on_stack -- call fn(sig, si, uc) with the stack pointer at sp */
+void vu_call_on_stack(unsigned long sp, void *fn, long sig, void *si, void *uc) VU_HIDDEN;
 struct vu_thread *vu_thread_new(void) VU_HIDDEN;
 void vu_thread_child(unsigned long flags) VU_HIDDEN;
 
