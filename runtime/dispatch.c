@@ -71,8 +71,13 @@ long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
 	return c->ret;
 }
 
-/* vu_libc_call -- entry of the generated libc wrappers. */
+/* vu_libc_call -- entry of the generated libc wrappers. Before vu_init has
+ * run (another library's constructor calling a wrapped function) nothing is
+ * configured and the real functions are not resolved yet: the call goes
+ * straight to the kernel. */
 long vu_libc_call(struct vu_call *c, vu_bottom_fn *bottom)
 {
+	if (!vu.lib_path)
+		return vu_gate_call(c);
 	return vu_dispatch(c, bottom, NULL);
 }
