@@ -27,6 +27,8 @@ export interface Case {
   /** a command that must exist, else the case cannot run */
   needs?: string;
   timeout?: number;
+  /** output matches, but vu is not in the process (KNOWN.md) */
+  known?: string;
 }
 
 /** Where the untouched remapped file points: a path no program uses. */
@@ -240,6 +242,11 @@ node t.mjs`,
   {
     name: 'go (cgo)', program: 'Go, cgo (raw syscalls from the Go runtime)', needs: 'go',
     script: `"$VU_COMPAT_GO/cgo" "$W"`,
+  },
+  {
+    name: 'go (static)', program: 'Go, static (CGO_ENABLED=0)', needs: 'go',
+    script: `"$VU_COMPAT_GO/static" "$W"`,
+    known: 'not virtualized: LD_PRELOAD cannot enter a static binary (KNOWN.md 1)',
   },
 ];
 
