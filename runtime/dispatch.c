@@ -3,6 +3,7 @@
  * layer stack down, make the real call (or vu's emulation of it) at the
  * bottom, walk back up.
  */
+#include <sys/syscall.h>
 #include "vu_core.h"
 
 unsigned char vu_interest[VU_NR_COUNT];
@@ -41,6 +42,12 @@ long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
 	unsigned long long m = 0;
 	int i, last = -1;
 
+	/* back from a vfork child that left the shared block deeper (its
+	 * exec or exit never came back); the child itself has another tid */
+	if (t && t->vfork_pending && vu_sys0(SYS_gettid) == t->tid) {
+		t->depth = t->vfork_depth;
+		t->vfork_pending = 0;
+	}
 	if (t && t->depth < VU_SCRATCH_DEPTH)
 		c->scratch = t->scratch[t->depth];
 	if (t)

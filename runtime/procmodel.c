@@ -80,6 +80,10 @@ static long clone_via_tramp(struct vu_call *c, ucontext_t *uc)
 
 	*(unsigned long *)(sp - 8) = g[REG_RIP];
 	g[REG_RSI] = sp - 8;
+	if ((c->args[0] & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK) && vu_self) {
+		vu_self->vfork_depth = vu_self->depth - 1;	/* this call's level */
+		vu_self->vfork_pending = 1;
+	}
 	vu_clone_ret = g[REG_RIP];
 	g[REG_RIP] = (greg_t)vu_clone_tramp;
 	return c->nr;	/* rax must hold the syscall number again */

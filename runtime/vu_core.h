@@ -70,6 +70,10 @@ struct vu_thread {
 	stack_t app_altstack;		/* what the program asked for (virtual) */
 	unsigned long sud_rsp;		/* program's sp at the trapped call being handled */
 	int on_app_stack;		/* program handlers running on app_altstack */
+	/* a CLONE_VM|CLONE_VFORK child (posix_spawn) shares this block and
+	 * never returns from its execve or _exit: the depth to go back to
+	 * when the parent (tid) next enters vu */
+	int vfork_pending, vfork_depth;
 };
 extern __thread struct vu_thread *vu_self
 	__attribute__((tls_model("initial-exec"))) VU_HIDDEN;

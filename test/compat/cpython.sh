@@ -7,6 +7,7 @@
 # (pyenv's does; Debian's needs libpython3.X-testsuite).
 #   PYTHON=python3.11 test/compat/cpython.sh test_os test_shutil
 #   JOBS=0 (default: -j0, one worker per core)   KEEP=1: keep the work folder
+#   STACK=remap: a remap stack (of a file no test touches) instead of {"layers": []}
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -23,7 +24,11 @@ else
 fi
 work=$(mktemp -d /tmp/vu-cpython-XXXXXX)
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
-printf '{"layers": []}\n' > "$work/vu.json"
+if [ "${STACK:-pass}" = remap ]; then
+  printf '{"layers": [{"type": "remap", "map": {"/vu-compat/never-touched": "/etc/hostname"}}]}\n' > "$work/vu.json"
+else
+  printf '{"layers": []}\n' > "$work/vu.json"
+fi
 
 run_suite() { # NAME [env...]
   local name=$1; shift

@@ -57,6 +57,17 @@ test('robust: exec chains five deep through fork, vfork, posix_spawn, clone3 and
   t.is(norm(vu.stdout, host), norm(native.stdout, pass));
 });
 
+test('robust: 20 posix_spawn children (CLONE_VFORK, sharing vu\'s thread block until exec) leave the parent working', (t) => {
+  // the child's execve never returns into vu: the parent's per-thread
+  // dispatch depth was left one deeper per spawn, and after 4 the remap
+  // layer had no scratch left (ENOMEM for any "." path)
+  const want = 'spawns: 20, failed calls after them: 0\n';
+  t.is(run(probe('spawnmany'), ['20', '/etc/passwd'], { vu: false }).stdout, want);
+  const r = run(probe('spawnmany'), ['20', '/etc/passwd'], { config: seedConfig() });
+  t.is(r.stdout, want, r.stderr);
+  t.is(r.status, 0);
+});
+
 test('robust: a hostile program (signals blocked, own SIGSYS, prctl, seccomp, small sigaltstack, dup2/close over every fd)', (t) => {
   const native = run(probe('hostile'), [], { vu: false });
   const vu = run(probe('hostile'), [], { config: seedConfig(), env: { VU_DEBUG: '1' } });
