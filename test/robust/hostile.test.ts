@@ -161,3 +161,14 @@ test.failing('robust: remap of a relative path under a seccomp filter that denie
   const r = run(probe('cwdfilter'), [], { config: seedConfig() });
   t.is(r.stdout, `${host.slice(0, 20)}\n`);
 });
+
+test.failing('robust: siglongjmp out of a handler that interrupted a vu call, 6 times -- fails: each escape leaves a dispatch level behind, ENOMEM after 4 (KNOWN.md 8)', (t) => {
+  const dir = tmpdir();
+  const fifo = join(dir, 'fifo');
+  t.is(run('mkfifo', [fifo], { vu: false }).status, 0);
+  const native = run(probe('jmpout'), [fifo, '/etc/passwd', '6'], { vu: false });
+  t.is(native.stdout, `timeouts: 6, then read: ${pass.slice(0, 20)}\n`);
+  const config = writeConfig({ layers: [{ type: 'remap', map: { '/etc/passwd': '/etc/hostname', [join(dir, 'alias')]: fifo } }] });
+  const r = run(probe('jmpout'), [join(dir, 'alias'), '/etc/passwd', '6'], { config });
+  t.is(r.stdout, `timeouts: 6, then read: ${host.slice(0, 20)}\n`);
+});
