@@ -40,7 +40,7 @@ long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
 {
 	struct vu_thread *t = vu_thread_self();
 	unsigned long long m = 0;
-	int i, last = -1;
+	int i, last = -1, level = 0;
 
 	/* back from a vfork child that left the shared block deeper (its
 	 * exec or exit never came back); the child itself has another tid */
@@ -48,10 +48,14 @@ long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
 		t->depth = t->vfork_depth;
 		t->vfork_pending = 0;
 	}
-	if (t && t->depth < VU_SCRATCH_DEPTH)
-		c->scratch = t->scratch[t->depth];
-	if (t)
-		t->depth++;
+	if (t) {
+		level = t->depth;
+		if (level < VU_SCRATCH_DEPTH)
+			c->scratch = t->scratch[level];
+		if (level < VU_FRAMES)
+			t->frame[level] = (unsigned long)__builtin_frame_address(0);
+		t->depth = level + 1;
+	}
 	if (c->nr >= 0 && c->nr < VU_NR_COUNT && vu.layer_mask)
 		m = vu.layer_mask[c->nr];
 	for (i = 0; m && i < vu.nlayers; i++) {
@@ -74,8 +78,39 @@ long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
 		}
 	}
 	if (t)
-		t->depth--;
+		t->depth = level;	/* not --: a level dropped by vu_unwind_to */
 	return c->ret;
+}
+
+/* which stack sp is on: 1 vu's signal stack, 2 the program's, 0 another */
+static int stack_of(const struct vu_thread *t, unsigned long sp)
+{
+	return vu_altstack_has(t, sp) ? 1 : vu_app_altstack_has(t, sp) ? 2 : 0;
+}
+
+/* vu_unwind_to -- the program jumps (longjmp) to a context whose stack
+ * pointer is sp: every dispatch level whose frame that jump leaves behind
+ * (below sp on the same stack, or on a signal stack the jump leaves) is
+ * abandoned, and its scratch free again. Without this, each siglongjmp out
+ * of a handler that interrupted a vu call kept a level, and after four the
+ * layers had no scratch (ENOMEM). */
+void vu_unwind_to(unsigned long sp)
+{
+	struct vu_thread *t = vu_self;
+	int to = stack_of(t, sp);
+
+	if (!t)
+		return;
+	while (t->depth > 0 && t->depth <= VU_FRAMES) {
+		unsigned long f = t->frame[t->depth - 1];
+		int from = stack_of(t, f);
+
+		if (!(from == to ? f < sp : from != 0))
+			break;		/* a live frame: the jump target is below it */
+		t->depth--;
+	}
+	if (to != 2)
+		t->on_app_stack = 0;
 }
 
 /* vu_libc_call -- entry of the generated libc wrappers. Before vu_init has

@@ -11,6 +11,9 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include "vu_core.h"
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
 
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
 #define PR_SET_SYSCALL_USER_DISPATCH 59
@@ -158,6 +161,15 @@ static void vu_sigsys(int sig, siginfo_t *si, void *ucv)
 	int saved_errno = errno;
 	struct vu_call c;
 
+#if defined(__SANITIZE_ADDRESS__)
+	/* sanitizer build: frames abandoned on this stack (a vfork child's
+	 * exec, a longjmp) left their redzones poisoned; below this frame the
+	 * stack is free */
+	if (vu_self && vu_altstack_has(vu_self, (unsigned long)__builtin_frame_address(0)))
+		__asan_unpoison_memory_region(vu_self->altstack,
+					      (char *)__builtin_frame_address(0) - 512 -
+					      vu_self->altstack);
+#endif
 	if (si->si_code != SYS_USER_DISPATCH) {
 		vu_sigsys_forward(sig, si, uc);
 		return;

@@ -60,6 +60,7 @@ struct vu_ksigaction {
 #define VU_ALTSTACK_SIZE (1024 * 1024)
 #define VU_GUARD_SIZE 4096
 #define VU_SCRATCH_DEPTH 4
+#define VU_FRAMES 16		/* dispatch levels whose frame is remembered */
 struct vu_thread {
 	char guard[VU_GUARD_SIZE];
 	char altstack[VU_ALTSTACK_SIZE];
@@ -74,6 +75,9 @@ struct vu_thread {
 	 * never returns from its execve or _exit: the depth to go back to
 	 * when the parent (tid) next enters vu */
 	int vfork_pending, vfork_depth;
+	/* the frame of the dispatch at each level: a longjmp past it
+	 * abandons the level (vu_unwind_to) */
+	unsigned long frame[VU_FRAMES];
 };
 extern __thread struct vu_thread *vu_self
 	__attribute__((tls_model("initial-exec"))) VU_HIDDEN;
@@ -128,6 +132,7 @@ long vu_fd_bottom(struct vu_call *c, int *handled) VU_HIDDEN;
 
 /* ---- dispatch.c ---- */
 long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc) VU_HIDDEN;
+void vu_unwind_to(unsigned long sp) VU_HIDDEN;
 void vu_interest_compute(void) VU_HIDDEN;
 
 /* ---- procmodel.c: calls vu emulates in "all" mode ---- */

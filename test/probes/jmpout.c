@@ -1,6 +1,7 @@
 /* jmpout -- time out a blocking open() of a FIFO with alarm + siglongjmp,
- * N times (usage: jmpout FIFO FILE N), then open FILE: the escapes must not
- * leave the runtime unable to handle further calls. */
+ * N times (usage: jmpout FIFO FILE N [raw]; raw: the open is an inline
+ * syscall), then open FILE: the escapes must not leave the runtime unable
+ * to handle further calls. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <setjmp.h>
@@ -23,7 +24,7 @@ int main(int argc, char **argv)
 	int n, fd;
 	char buf[64] = "";
 
-	CHECK(argc == 4);
+	CHECK(argc == 4 || argc == 5);
 	n = atoi(argv[3]);
 	sa.sa_handler = on_alrm;
 	CHECK(sigaction(SIGALRM, &sa, NULL) == 0);
@@ -32,7 +33,10 @@ int main(int argc, char **argv)
 
 		if (sigsetjmp(env, 1) == 0) {
 			setitimer(ITIMER_REAL, &it, NULL);
-			open(argv[1], O_RDONLY);	/* no writer: blocks */
+			if (argc == 5)	/* no writer: blocks */
+				raw6(SYS_openat, AT_FDCWD, (long)argv[1], O_RDONLY, 0, 0, 0);
+			else
+				open(argv[1], O_RDONLY);
 			printf("open returned\n");
 		} else {
 			timeouts++;
