@@ -174,8 +174,13 @@ static void parse_opt(struct vu_errors *e, const struct vu_opt_desc *d,
 			out->num = v->boolean;
 		break;
 	case VU_OPT_INT:
+		/* beyond 2^53 a double no longer holds every integer, and a
+		 * cast of one beyond LONG_MAX is undefined: refuse both */
 		if (v->type != VU_J_NUM || !v->is_int)
 			err_add(e, v, "%s must be an integer", what);
+		else if (v->num < -9007199254740992.0 || v->num > 9007199254740992.0)
+			err_add(e, v, "%s: %.*s is out of range (-2^53 to 2^53)", what,
+				(int)(v->srclen > 40 ? 40 : v->srclen), v->src);
 		else
 			out->num = (long)v->num;
 		break;

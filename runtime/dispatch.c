@@ -34,23 +34,6 @@ long vu_gate_call(struct vu_call *c)
 				c->args[4], c->args[5]);
 }
 
-/* A vfork-style child (posix_spawn's clone with CLONE_VM and no TLS of its
- * own) runs on its suspended parent's vu block. Its exec, when it works,
- * and its exit never come back to give a scratch level back, so they use
- * the level without taking it: otherwise the parent loses one level per
- * posix_spawn and, after four, its layers get no scratch at all. */
-static int takes_level(const struct vu_thread *t, long nr)
-{
-	switch (nr) {
-	case SYS_execve:
-	case SYS_execveat:
-	case SYS_exit:
-	case SYS_exit_group:
-		return t->tid == vu_sys0(SYS_gettid);
-	}
-	return 1;
-}
-
 /* vu_dispatch -- run c through the stack. bottom: the real libc function
  * (libc path) or NULL (gate); uc: the SIGSYS context, or NULL. */
 long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
@@ -61,21 +44,29 @@ long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
 
 	if (__builtin_expect(vu_stats_on, 0))
 		vu_stats_note(c);
-	if (t && t->depth < VU_SCRATCH_DEPTH)
-		c->scratch = t->scratch[t->depth];
-	if (t && takes_level(t, c->nr)) {
-		t->depth++;
-		level = 1;
+	/* back from a vfork child that left the shared block deeper (its
+	 * exec or exit never came back); the child itself has another tid */
+	if (t && t->vfork_pending && vu_sys0(SYS_gettid) == t->tid) {
+		t->depth = t->vfork_depth;
+		t->vfork_pending = 0;
+	}
+	if (t) {
+		level = t->depth;
+		if (level < VU_SCRATCH_DEPTH)
+			c->scratch = t->scratch[level];
+		if (level < VU_FRAMES)
+			t->frame[level] = (unsigned long)__builtin_frame_address(0);
+		t->depth = level + 1;
 	}
 	if (c->nr >= 0 && c->nr < VU_NR_COUNT && vu.layer_mask)
 		m = vu.layer_mask[c->nr];
 	for (i = 0; m && i < vu.nlayers; i++) {
 		const struct vu_layer_ops *ops = vu.layers[i].type->ops;
 
-		if (!(m & (1ULL << i)))
+		if (!(m & (1ULL << i)) || !ops->enter)
 			continue;
-		c->depth = last = i;	/* no enter: passes through, still left */
-		if (ops->enter && ops->enter(&vu.layers[i], c) == VU_DONE)
+		c->depth = last = i;
+		if (ops->enter(&vu.layers[i], c) == VU_DONE)
 			break;
 	}
 	if (i >= vu.nlayers || !m)
@@ -88,13 +79,49 @@ long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
 			ops->leave(&vu.layers[i], c);
 		}
 	}
-	if (level)
-		t->depth--;
+	if (t)
+		t->depth = level;	/* not --: a level dropped by vu_unwind_to */
 	return c->ret;
 }
 
-/* vu_libc_call -- entry of the generated libc wrappers. */
+/* which stack sp is on: 1 vu's signal stack, 2 the program's, 0 another */
+static int stack_of(const struct vu_thread *t, unsigned long sp)
+{
+	return vu_altstack_has(t, sp) ? 1 : vu_app_altstack_has(t, sp) ? 2 : 0;
+}
+
+/* vu_unwind_to -- the program jumps (longjmp) to a context whose stack
+ * pointer is sp: every dispatch level whose frame that jump leaves behind
+ * (below sp on the same stack, or on a signal stack the jump leaves) is
+ * abandoned, and its scratch free again. Without this, each siglongjmp out
+ * of a handler that interrupted a vu call kept a level, and after four the
+ * layers had no scratch (ENOMEM). */
+void vu_unwind_to(unsigned long sp)
+{
+	struct vu_thread *t = vu_self;
+	int to = stack_of(t, sp);
+
+	if (!t)
+		return;
+	while (t->depth > 0 && t->depth <= VU_FRAMES) {
+		unsigned long f = t->frame[t->depth - 1];
+		int from = stack_of(t, f);
+
+		if (!(from == to ? f < sp : from != 0))
+			break;		/* a live frame: the jump target is below it */
+		t->depth--;
+	}
+	if (to != 2)
+		t->on_app_stack = 0;
+}
+
+/* vu_libc_call -- entry of the generated libc wrappers. Before vu_init has
+ * run (another library's constructor calling a wrapped function) nothing is
+ * configured and the real functions are not resolved yet: the call goes
+ * straight to the kernel. */
 long vu_libc_call(struct vu_call *c, vu_bottom_fn *bottom)
 {
+	if (!vu.lib_path)
+		return vu_gate_call(c);
 	return vu_dispatch(c, bottom, NULL);
 }

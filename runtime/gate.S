@@ -10,6 +10,34 @@
  */
 	.section .note.GNU-stack,"",@progbits
 
+/* void vu_call_on_stack(unsigned long sp, void *fn, long sig, void *si, void *uc)
+ * -- call fn(sig, si, uc) on another stack (a program's signal handler on the
+ * program's sigaltstack). Not in the gate: it makes no system call. */
+	.text
+	.p2align 4
+	.globl vu_call_on_stack
+	.hidden vu_call_on_stack
+	.type vu_call_on_stack, @function
+vu_call_on_stack:
+	.cfi_startproc
+	pushq	%rbp
+	.cfi_def_cfa_offset 16
+	.cfi_offset %rbp, -16
+	movq	%rsp, %rbp
+	.cfi_def_cfa_register %rbp
+	movq	%rsi, %rax
+	movq	%rdi, %rsp
+	movq	%rdx, %rdi
+	movq	%rcx, %rsi
+	movq	%r8, %rdx
+	call	*%rax
+	movq	%rbp, %rsp
+	popq	%rbp
+	.cfi_def_cfa %rsp, 8
+	ret
+	.cfi_endproc
+	.size vu_call_on_stack, .-vu_call_on_stack
+
 	.section vu_gate,"ax",@progbits
 	.p2align 4
 	.globl vu_gate_start

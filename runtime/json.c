@@ -16,16 +16,28 @@ struct parser {
 	int depth;
 	struct vu_json_error *err;
 	int failed;
+	/* the last column computed: positions only move forward, so counting
+	 * on from there keeps a long one-line file linear, not quadratic */
+	const char *col_line, *col_at;
+	int col;
 };
 
 static int col_of(struct parser *ps, const char *at)
 {
 	/* columns count characters, not bytes: skip UTF-8 continuation bytes */
+	const char *q = ps->line_start;
 	int col = 1;
 
-	for (const char *q = ps->line_start; q < at; q++)
+	if (ps->col_line == ps->line_start && ps->col_at && ps->col_at <= at) {
+		q = ps->col_at;
+		col = ps->col;
+	}
+	for (; q < at; q++)
 		if (((unsigned char)*q & 0xC0) != 0x80)
 			col++;
+	ps->col_line = ps->line_start;
+	ps->col_at = at;
+	ps->col = col;
 	return col;
 }
 
@@ -213,33 +225,96 @@ static struct vu_json *parse_string(struct parser *ps)
 
 static struct vu_json *parse_value(struct parser *ps);
 
+/* capacity for n items: powers of two, so appending stays linear */
+static size_t grown(int count)
+{
+	size_t cap = 4;
+
+	while (cap < (size_t)count + 1)
+		cap *= 2;
+	return cap;
+}
+
 static int push(struct parser *ps, struct vu_json *n, struct vu_json *k, struct vu_json *v)
 {
-	struct vu_json **items = realloc(n->items, (n->count + 1) * sizeof(*items));
+	/* grow when count reaches a power of two (4, 8, 16, ...) */
+	if (n->count < 4 || !(n->count & (n->count - 1))) {
+		struct vu_json **items = realloc(n->items, grown(n->count) * sizeof(*items));
 
-	if (!items)
-		return -1;
-	n->items = items;
-	if (k) {
-		struct vu_json **keys = realloc(n->keys, (n->count + 1) * sizeof(*keys));
-
-		if (!keys)
+		if (!items)
 			return -1;
-		n->keys = keys;
-		keys[n->count] = k;
+		n->items = items;
+		if (k) {
+			struct vu_json **keys = realloc(n->keys, grown(n->count) * sizeof(*keys));
+
+			if (!keys)
+				return -1;
+			n->keys = keys;
+		}
 	}
-	items[n->count++] = v;
+	if (k)
+		n->keys[n->count] = k;
+	n->items[n->count++] = v;
 	(void)ps;
 	return 0;
 }
 
-static struct vu_json *parse_container(struct parser *ps, int type)
+/* The keys of one object so far: open addressing on a string hash, so an
+ * object with 100,000 keys is checked for duplicates in linear time. */
+struct keyset {
+	const char **slot;
+	size_t cap, n;
+};
+
+static size_t str_hash(const char *s)
 {
-	struct vu_json *n = node(ps, type);
+	size_t h = 14695981039346656037UL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211UL;
+	return h;
+}
+
+static void keyset_put(const char **slot, size_t cap, const char *key)
+{
+	size_t j = str_hash(key) & (cap - 1);
+
+	while (slot[j])
+		j = (j + 1) & (cap - 1);
+	slot[j] = key;
+}
+
+/* 1: added, 0: already there, -1: out of memory */
+static int keyset_add(struct keyset *ks, const char *key)
+{
+	size_t j;
+
+	if ((ks->n + 1) * 2 > ks->cap) {
+		size_t cap = ks->cap ? ks->cap * 2 : 16;
+		const char **slot = calloc(cap, sizeof(*slot));
+
+		if (!slot)
+			return -1;
+		for (size_t i = 0; i < ks->cap; i++)
+			if (ks->slot[i])
+				keyset_put(slot, cap, ks->slot[i]);
+		free(ks->slot);
+		ks->slot = slot;
+		ks->cap = cap;
+	}
+	for (j = str_hash(key) & (ks->cap - 1); ks->slot[j]; j = (j + 1) & (ks->cap - 1))
+		if (!strcmp(ks->slot[j], key))
+			return 0;
+	ks->slot[j] = key;
+	ks->n++;
+	return 1;
+}
+
+static struct vu_json *parse_members(struct parser *ps, struct vu_json *n, int type,
+				     struct keyset *ks)
+{
 	char close = type == VU_J_OBJ ? '}' : ']';
 
-	if (!n)
-		return NULL;
 	if (++ps->depth > VU_JSON_MAX_DEPTH)
 		return fail_at(ps, ps->p, "nested too deeply");
 	ps->p++;
@@ -259,9 +334,12 @@ static struct vu_json *parse_container(struct parser *ps, int type)
 			k = parse_string(ps);
 			if (!k)
 				return NULL;
-			for (int i = 0; i < n->count; i++)
-				if (!strcmp(n->keys[i]->str, k->str))
-					return fail_at(ps, k->src, "duplicate key in object");
+			switch (keyset_add(ks, k->str)) {
+			case 0:
+				return fail_at(ps, k->src, "duplicate key in object");
+			case -1:
+				return fail_at(ps, k->src, "out of memory");
+			}
 			skip_ws(ps);
 			if (ps->p >= ps->end || *ps->p != ':')
 				return fail_at(ps, ps->p, "expected ':' after key");
@@ -297,6 +375,18 @@ static struct vu_json *parse_container(struct parser *ps, int type)
 	}
 	ps->depth--;
 	return n;
+}
+
+static struct vu_json *parse_container(struct parser *ps, int type)
+{
+	struct vu_json *n = node(ps, type), *r;
+	struct keyset ks = { 0 };
+
+	if (!n)
+		return NULL;
+	r = parse_members(ps, n, type, &ks);
+	free(ks.slot);
+	return r;
 }
 
 static struct vu_json *parse_number(struct parser *ps)
@@ -385,13 +475,25 @@ static struct vu_json *parse_value(struct parser *ps)
 
 struct vu_json *vu_json_parse(const char *text, size_t len, struct vu_json_error *err)
 {
-	struct parser ps = { text, text + len, text, 1, text, 0, err, 0 };
+	struct parser ps = { .s = text, .end = text + len, .p = text, .line = 1,
+			     .line_start = text, .err = err };
+	const char *nul = memchr(text, 0, len);
 	struct vu_json *root;
 
-	if (memchr(text, 0, len))
-		return fail_at(&ps, (const char *)memchr(text, 0, len), "NUL byte in file");
+	if (len >= 2 && ((unsigned char)text[0] == 0xFF || (unsigned char)text[0] == 0xFE) &&
+	    ((unsigned char)text[1] ^ (unsigned char)text[0]) == 0x01)
+		return fail_at(&ps, text, "UTF-16 byte order mark: vu.json must be UTF-8");
+	if (nul) {
+		/* say where: the line and column of the NUL, not of the file */
+		for (const char *q = text; q < nul; q++)
+			if (*q == '\n') {
+				ps.line++;
+				ps.line_start = q + 1;
+			}
+		return fail_at(&ps, nul, "NUL byte in file");
+	}
 	if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3))
-		ps.p += 3;	/* UTF-8 byte order mark */
+		ps.p = ps.line_start = text + 3;	/* UTF-8 byte order mark: not a column */
 	root = parse_value(&ps);
 	if (!root)
 		return NULL;

@@ -80,6 +80,10 @@ static long clone_via_tramp(struct vu_call *c, ucontext_t *uc)
 
 	*(unsigned long *)(sp - 8) = g[REG_RIP];
 	g[REG_RSI] = sp - 8;
+	if ((c->args[0] & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK) && vu_self) {
+		vu_self->vfork_depth = vu_self->depth - 1;	/* this call's level */
+		vu_self->vfork_pending = 1;
+	}
 	vu_clone_ret = g[REG_RIP];
 	g[REG_RIP] = (greg_t)vu_clone_tramp;
 	return c->nr;	/* rax must hold the syscall number again */
@@ -134,37 +138,51 @@ static long pselect_strip(struct vu_call *c, vu_bottom_fn *bottom)
 	return real(c, bottom);
 }
 
+/* sigaltstack as the kernel does it (kernel/signal.c do_sigaltstack), on
+ * the program's virtual stack: vu's own stays armed. sp is where the
+ * program runs (SS_ONSTACK, EPERM while on it). */
 static long altstack_emul(struct vu_call *c)
 {
 	struct vu_thread *t = vu_self;
 	const stack_t *ss = (const stack_t *)c->args[0];
 	stack_t *old = (stack_t *)c->args[1];
-	stack_t prev;
+	unsigned long sp = c->source == VU_SRC_SUD ? t->sud_rsp :
+			   (unsigned long)__builtin_frame_address(0);
+	int autodisarm, on;
+	stack_t prev = { 0 };
 
 	if (!t || !t->own_altstack)
 		return vu_gate_call(c);
-	prev = t->app_altstack;
-	if (!prev.ss_sp && !prev.ss_size)
-		prev.ss_flags = SS_DISABLE;
+	autodisarm = (t->app_altstack.ss_flags & SS_AUTODISARM) != 0;
+	on = !autodisarm && vu_app_altstack_has(t, sp);
+	prev.ss_sp = t->app_altstack.ss_sp;
+	prev.ss_size = t->app_altstack.ss_size;
+	prev.ss_flags = (!prev.ss_size ? SS_DISABLE : on ? SS_ONSTACK : 0) |
+			(t->app_altstack.ss_flags & SS_AUTODISARM);
 	if (ss) {
-		int fl = ss->ss_flags & ~(1U << 31); /* SS_AUTODISARM */
+		stack_t n = *ss;
+		int mode = n.ss_flags & ~SS_AUTODISARM;
 
-		if (fl != 0 && fl != SS_DISABLE)
+		if (on)
+			return -EPERM;
+		if (mode != SS_DISABLE && mode != SS_ONSTACK && mode != 0)
 			return -EINVAL;
-		if (fl == 0 && ss->ss_size < (size_t)MINSIGSTKSZ)
+		if (mode == SS_DISABLE) {
+			n.ss_sp = 0;
+			n.ss_size = 0;
+		} else if (n.ss_size < (size_t)MINSIGSTKSZ) {
 			return -ENOMEM;
-		t->app_altstack = *ss;
-		if (fl == SS_DISABLE) {
-			t->app_altstack.ss_sp = 0;
-			t->app_altstack.ss_size = 0;
 		}
+		t->app_altstack = n;
 	}
 	if (old)
 		*old = prev;
 	return 0;
 }
 
-static long thread_exit(struct vu_call *c)
+/* (not instrumented in a sanitizer build: ASan would call into libc,
+ * which traps, right before the noreturn exit while SIGSYS is blocked) */
+static VU_NO_ASAN long thread_exit(struct vu_call *c)
 {
 	struct vu_thread *t = vu_self;
 	unsigned long all = ~0UL;

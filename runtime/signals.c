@@ -42,20 +42,67 @@ static long direct(int sig, const struct vu_ksigaction *act, struct vu_ksigactio
 	return vu_sys4(SYS_rt_sigaction, sig, &k, oact, 8);
 }
 
-static void vu_sig_tramp(int sig, siginfo_t *si, void *uc)
+/*
+ * The program's signal stack is virtual (vu's own is the armed one), but a
+ * handler registered with SA_ONSTACK must run on the program's: Go checks
+ * that its handler runs on the stack it gave. app_handler_sp says where the
+ * kernel would have put it: the top of the program's altstack, or below the
+ * interrupted sp when the program already runs on it. 0: stay here.
+ */
+static unsigned long app_handler_sp(struct vu_thread *t, const struct vu_ksigaction *a,
+				    ucontext_t *uc)
+{
+	unsigned long sp, here = (unsigned long)__builtin_frame_address(0);
+
+	if (!(a->flags & SA_ONSTACK) || !t || !t->own_altstack ||
+	    !t->app_altstack.ss_size || vu_app_altstack_has(t, here))
+		return 0;
+	sp = uc->uc_mcontext.gregs[REG_RSP];
+	if (vu_altstack_has(t, sp))
+		sp = t->sud_rsp;	/* vu was interrupted: where the program was */
+	if (vu_app_altstack_has(t, sp))
+		sp -= 128 + 256;	/* below its red zone */
+	else
+		sp = (unsigned long)t->app_altstack.ss_sp + t->app_altstack.ss_size;
+	return sp & ~15UL;
+}
+
+static void vu_sig_tramp(int sig, siginfo_t *si, void *ucv)
 {
 	unsigned char s = vu_selector;
+	struct vu_thread *t = vu_self;
 	struct vu_ksigaction a;
+	unsigned long sp;
 
 	vu_selector = 1;
 	a = app_act[sig];
 	if (a.flags & SA_RESETHAND)
 		app_act[sig].handler = SIG_DFL;
-	if (a.handler != SIG_DFL && a.handler != SIG_IGN) {
-		if (a.flags & SA_SIGINFO)
-			((void (*)(int, siginfo_t *, void *))a.handler)(sig, si, uc);
-		else
-			((void (*)(int))a.handler)(sig);
+	if (a.handler == SIG_DFL || a.handler == SIG_IGN) {
+		vu_selector = s;
+		return;
+	}
+	sp = app_handler_sp(t, &a, ucv);
+	if (sp) {
+		unsigned long here = (unsigned long)__builtin_frame_address(0);
+
+		/* vu's stack is disarmed while this handler runs on it: arm the
+		 * part below this frame, so the program's trapped calls and
+		 * nested signals land there and not on its (maybe small) stack;
+		 * sigreturn re-arms what the frame's uc_stack holds */
+		if (vu_altstack_has(t, here) && here - (unsigned long)t->altstack > 65536) {
+			stack_t sub = { .ss_sp = t->altstack, .ss_flags = SS_AUTODISARM,
+					.ss_size = here - 4096 - (unsigned long)t->altstack };
+
+			vu_sys2(SYS_sigaltstack, &sub, 0);
+		}
+		t->on_app_stack++;
+		vu_call_on_stack(sp, a.handler, sig, si, ucv);
+		t->on_app_stack--;
+	} else if (a.flags & SA_SIGINFO) {
+		((void (*)(int, siginfo_t *, void *))a.handler)(sig, si, ucv);
+	} else {
+		((void (*)(int))a.handler)(sig);
 	}
 	vu_selector = s;
 }

@@ -11,6 +11,9 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include "vu_core.h"
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
 
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
 #define PR_SET_SYSCALL_USER_DISPATCH 59
@@ -49,10 +52,41 @@ struct vu_thread *vu_thread_self(void)
 	return vu_self;
 }
 
+/* vu_altstack_full -- vu's whole signal stack, as installed. SS_AUTODISARM:
+ * while a handler runs on it the thread has no armed altstack, so nested
+ * signals stack below on the current stack, a handler may be moved to the
+ * program's own altstack without a nested signal landing on top of it, and
+ * the frame's uc_stack says what sigreturn re-arms. */
+void vu_altstack_full(struct vu_thread *t, stack_t *ss)
+{
+	ss->ss_sp = t->altstack;
+	ss->ss_flags = SS_AUTODISARM;
+	ss->ss_size = VU_ALTSTACK_SIZE;
+}
+
+int vu_altstack_has(const struct vu_thread *t, unsigned long sp)
+{
+	return t && sp >= (unsigned long)t->altstack &&
+	       sp <= (unsigned long)t->altstack + VU_ALTSTACK_SIZE;
+}
+
+int vu_app_altstack_has(const struct vu_thread *t, unsigned long sp)
+{
+	unsigned long lo;
+
+	if (!t || !t->app_altstack.ss_size)
+		return 0;
+	lo = (unsigned long)t->app_altstack.ss_sp;
+	return sp > lo && sp <= lo + t->app_altstack.ss_size;
+}
+
 static int install_altstack(struct vu_thread *t)
 {
-	stack_t ss = { .ss_sp = t->altstack, .ss_flags = 0, .ss_size = VU_ALTSTACK_SIZE };
-	long r = vu_sys2(SYS_sigaltstack, &ss, 0);
+	stack_t ss;
+	long r;
+
+	vu_altstack_full(t, &ss);
+	r = vu_sys2(SYS_sigaltstack, &ss, 0);
 
 	if (!r)
 		t->own_altstack = 1;
@@ -127,6 +161,15 @@ static void vu_sigsys(int sig, siginfo_t *si, void *ucv)
 	int saved_errno = errno;
 	struct vu_call c;
 
+#if defined(__SANITIZE_ADDRESS__)
+	/* sanitizer build: frames abandoned on this stack (a vfork child's
+	 * exec, a longjmp) left their redzones poisoned; below this frame the
+	 * stack is free */
+	if (vu_self && vu_altstack_has(vu_self, (unsigned long)__builtin_frame_address(0)))
+		__asan_unpoison_memory_region(vu_self->altstack,
+					      (char *)__builtin_frame_address(0) - 512 -
+					      vu_self->altstack);
+#endif
 	if (si->si_code != SYS_USER_DISPATCH) {
 		vu_sigsys_forward(sig, si, uc);
 		return;
@@ -144,6 +187,21 @@ static void vu_sigsys(int sig, siginfo_t *si, void *ucv)
 	c.scratch = 0;
 	c.scratch_used = 0;
 	c.core_tmp[0] = c.core_tmp[1] = 0;
-	g[REG_RAX] = vu_dispatch(&c, NULL, uc);
+	if (vu_self) {
+		unsigned long prev = vu_self->sud_rsp;
+
+		vu_self->sud_rsp = g[REG_RSP];
+		/* the program at its own top level: sigreturn re-arms all of
+		 * vu's signal stack (a handler left by longjmp may have left
+		 * a smaller part of it armed) */
+		if (vu_self->own_altstack && !vu_self->on_app_stack &&
+		    !vu_altstack_has(vu_self, g[REG_RSP]) &&
+		    !vu_app_altstack_has(vu_self, g[REG_RSP]))
+			vu_altstack_full(vu_self, &uc->uc_stack);
+		g[REG_RAX] = vu_dispatch(&c, NULL, uc);
+		vu_self->sud_rsp = prev;
+	} else {
+		g[REG_RAX] = vu_dispatch(&c, NULL, uc);
+	}
 	errno = saved_errno;
 }

@@ -49,6 +49,9 @@ struct vu_ksigaction {
 	unsigned long mask;
 };
 #define VU_SIGBIT(s) (1UL << ((s) - 1))
+#ifndef SS_AUTODISARM
+#define SS_AUTODISARM (1U << 31)	/* linux/signal.h: disarm while a handler runs */
+#endif
 #define VU_SA_RESTORER 0x04000000UL
 
 /* ---- per-thread block (mmap'ed: async-signal-safe to get) ---- */
@@ -58,6 +61,7 @@ struct vu_ksigaction {
 #define VU_ALTSTACK_SIZE (1024 * 1024)
 #define VU_GUARD_SIZE 4096
 #define VU_SCRATCH_DEPTH 4
+#define VU_FRAMES 16		/* dispatch levels whose frame is remembered */
 struct vu_thread {
 	char guard[VU_GUARD_SIZE];
 	char altstack[VU_ALTSTACK_SIZE];
@@ -66,12 +70,26 @@ struct vu_thread {
 	long tid;			/* the thread that owns this block */
 	int own_altstack;		/* altstack installed for this thread */
 	stack_t app_altstack;		/* what the program asked for (virtual) */
+	unsigned long sud_rsp;		/* program's sp at the trapped call being handled */
+	int on_app_stack;		/* program handlers running on app_altstack */
+	/* a CLONE_VM|CLONE_VFORK child (posix_spawn) shares this block and
+	 * never returns from its execve or _exit: the depth to go back to
+	 * when the parent (tid) next enters vu */
+	int vfork_pending, vfork_depth;
+	/* the frame of the dispatch at each level: a longjmp past it
+	 * abandons the level (vu_unwind_to) */
+	unsigned long frame[VU_FRAMES];
 };
 extern __thread struct vu_thread *vu_self
 	__attribute__((tls_model("initial-exec"))) VU_HIDDEN;
 extern __thread unsigned long vu_clone_ret
 	__attribute__((tls_model("initial-exec"))) VU_HIDDEN;
 struct vu_thread *vu_thread_self(void) VU_HIDDEN;
+int vu_altstack_has(const struct vu_thread *t, unsigned long sp) VU_HIDDEN;
+int vu_app_altstack_has(const struct vu_thread *t, unsigned long sp) VU_HIDDEN;
+void vu_altstack_full(struct vu_thread *t, stack_t *ss) VU_HIDDEN;
+/* vu_call_on_stack -- call fn(sig, si, uc) with the stack pointer at sp */
+void vu_call_on_stack(unsigned long sp, void *fn, long sig, void *si, void *uc) VU_HIDDEN;
 struct vu_thread *vu_thread_new(void) VU_HIDDEN;
 void vu_thread_child(unsigned long flags) VU_HIDDEN;
 
@@ -117,6 +135,7 @@ long vu_fd_bottom(struct vu_call *c, int *handled) VU_HIDDEN;
 
 /* ---- dispatch.c ---- */
 long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc) VU_HIDDEN;
+void vu_unwind_to(unsigned long sp) VU_HIDDEN;
 void vu_interest_compute(void) VU_HIDDEN;
 
 /* ---- stats.c ---- */

@@ -12,7 +12,16 @@
 #include <sys/mman.h>
 #include "vu_layer.h"
 
-#define VU_EXPORT __attribute__((visibility("default")))
+/* In a sanitizer build (test/robust/asan.sh) the wrappers can run before
+ * ASan has mapped its shadow memory: ASan's own start-up calls getrlimit,
+ * which is vu's. The wrappers and the path they take before vu_init are
+ * therefore not instrumented. */
+#if defined(__SANITIZE_ADDRESS__)
+#define VU_NO_ASAN __attribute__((no_sanitize_address))
+#else
+#define VU_NO_ASAN
+#endif
+#define VU_EXPORT __attribute__((visibility("default"))) VU_NO_ASAN
 #define VU_HIDDEN __attribute__((visibility("hidden")))
 
 /* Nonzero when a layer or the core wants system call nr (set at start-up). */
@@ -26,19 +35,19 @@ typedef long vu_bottom_fn(struct vu_call *c);
 
 /* vu_libc_call -- run c through the stack; bottom makes the real call
  * (NULL: issue it through the gate). Returns the result or -errno. */
-long vu_libc_call(struct vu_call *c, vu_bottom_fn *bottom) VU_HIDDEN;
+long vu_libc_call(struct vu_call *c, vu_bottom_fn *bottom) VU_HIDDEN VU_NO_ASAN;
 
 /* vu_libc_sym -- glibc's own definition of name (start-up only). */
 void *vu_libc_sym(const char *name) VU_HIDDEN;
 
 /* vu_gate_call -- issue c as a raw system call through the gate. */
-long vu_gate_call(struct vu_call *c) VU_HIDDEN;
+long vu_gate_call(struct vu_call *c) VU_HIDDEN VU_NO_ASAN;
 
 /* VU_STATS (stats.c): set once at start-up; counts wrapper entries. */
 extern int vu_stats_on VU_HIDDEN;
 extern unsigned long vu_stats_libc VU_HIDDEN;
 
-static inline int vu_wants(long nr)
+static inline VU_NO_ASAN int vu_wants(long nr)
 {
 	if (__builtin_expect(vu_stats_on, 0))
 		__atomic_fetch_add(&vu_stats_libc, 1, __ATOMIC_RELAXED);
@@ -46,7 +55,7 @@ static inline int vu_wants(long nr)
 }
 
 /* Open the selector for a real libc call; returns the previous state. */
-static inline unsigned char vu_allow(void)
+static inline VU_NO_ASAN unsigned char vu_allow(void)
 {
 	unsigned char s = vu_selector;
 	vu_selector = 0;
@@ -54,25 +63,25 @@ static inline unsigned char vu_allow(void)
 	return s;
 }
 
-static inline void vu_restore(unsigned char s)
+static inline VU_NO_ASAN void vu_restore(unsigned char s)
 {
 	__asm__ __volatile__("" ::: "memory");
 	vu_selector = s;
 }
 
 /* libc result (-1 and errno) -> -errno or the value */
-static inline long vu_take_errno(long r)
+static inline VU_NO_ASAN long vu_take_errno(long r)
 {
 	return r == -1 ? -(long)errno : r;
 }
 
-static inline long vu_take_errno_ptr(void *p)
+static inline VU_NO_ASAN long vu_take_errno_ptr(void *p)
 {
 	return p == MAP_FAILED ? -(long)errno : (long)p;
 }
 
 /* -errno or the value -> libc result; errno set once, here */
-static inline long vu_set_errno(long r)
+static inline VU_NO_ASAN long vu_set_errno(long r)
 {
 	if ((unsigned long)r > -4096UL) {
 		errno = (int)-r;
@@ -81,7 +90,7 @@ static inline long vu_set_errno(long r)
 	return r;
 }
 
-static inline void *vu_set_errno_ptr(long r)
+static inline VU_NO_ASAN void *vu_set_errno_ptr(long r)
 {
 	if ((unsigned long)r > -4096UL) {
 		errno = (int)-r;

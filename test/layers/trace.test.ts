@@ -229,9 +229,9 @@ test('trace: after 8 posix_spawn, a failed open is still decoded (scratch is not
   const { config, out } = traceConfig({ syscalls: ['openat'] }, {}, [
     { type: 'remap', map: { '/etc/passwd': '/etc/hostname' } },
   ]);
-  const r = run(probe('spawnmany'), ['8', '/etc/passwd'], { config });
+  const r = run(probe('spawnfirst'), ['8', '/etc/passwd'], { config });
   t.is(r.stdout, `read: ${hostname.split('\n')[0]}\n`, 'remap still has its scratch');
-  run(probe('spawnmany'), ['8', '/no/such/file'], { config });
+  run(probe('spawnfirst'), ['8', '/no/such/file'], { config });
   const [open] = opensOf(lines(out), '/no/such/file');
   t.truthy(open, 'the path of a failed open is read through the scratch copy');
   t.is(open.errno, 'ENOENT');
