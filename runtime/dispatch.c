@@ -63,10 +63,10 @@ long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
 	for (i = 0; m && i < vu.nlayers; i++) {
 		const struct vu_layer_ops *ops = vu.layers[i].type->ops;
 
-		if (!(m & (1ULL << i)) || !ops->enter)
+		if (!(m & (1ULL << i)))
 			continue;
-		c->depth = last = i;
-		if (ops->enter(&vu.layers[i], c) == VU_DONE)
+		c->depth = last = i;	/* no enter: passes through, still left */
+		if (ops->enter && ops->enter(&vu.layers[i], c) == VU_DONE)
 			break;
 	}
 	if (i >= vu.nlayers || !m)
