@@ -3,7 +3,8 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, VU } from '../helpers.js';
 
@@ -58,4 +59,22 @@ test('examples/plugin: the template builds and runs', (t) => {
   const mk = spawnSync('make', ['-s', '-C', dir], { encoding: 'utf8' });
   t.is(mk.status, 0, mk.stderr);
   t.true(existsSync(join(dir, 'hello.so')) || readdirSync(dir).some((f) => f.endsWith('.so')));
+});
+
+test('examples/safemode: the script sees its changes, the disk keeps the originals, home is read-only', (t) => {
+  const dir = join(ROOT, 'examples', 'safemode');
+  rmSync(join(dir, '.vu'), { recursive: true, force: true });
+  const home = mkdtempSync(join(tmpdir(), 'vu-home-'));
+  const env = { ...process.env, HOME: home };
+  delete env.VU_CONFIG;
+  delete env.LD_PRELOAD;
+  const r = spawnSync('node', [VU, 'run', '--', './try.sh'], { cwd: dir, env, encoding: 'utf8' });
+  t.is(r.status, 0, r.stderr);
+  t.is(r.stdout, 'file.txt\nnew.txt\nchanged\nhome: read-only\n');
+  t.is(readFileSync(join(dir, 'data', 'file.txt'), 'utf8'), 'original\n');
+  t.is(readFileSync(join(dir, 'data', 'old.txt'), 'utf8'), 'keep me\n');
+  t.false(existsSync(join(dir, 'data', 'new.txt')));
+  t.false(existsSync(join(home, 'vu-safemode-note')));
+  t.is(readFileSync(join(dir, '.vu', 'upper', 'file.txt'), 'utf8'), 'changed\n');
+  rmSync(join(dir, '.vu'), { recursive: true, force: true });
 });
