@@ -9,6 +9,8 @@
 export interface VuConfig {
   /** the JSON Schema of this file, for editors */
   $schema?: string;
+  /** a note for people; vu ignores it */
+  $comment?: string;
   /**
    * "all" (default): libc wrappers and Syscall User Dispatch; "libc": the wrappers only, no SUD cost
    * @default "all"
@@ -21,6 +23,8 @@ export interface VuConfig {
 /** A directory seen at another place, like proot -b or a bind mount: paths under target reach source, and paths under source flow back out as target paths (getcwd, /proc/self/cwd, /proc/self/fd/N). */
 export interface BindLayer {
   type: 'bind';
+  /** a note for people; vu ignores it */
+  $comment?: string;
   /** an existing directory, relative to the config's folder */
   source: string;
   /** absolute path where the program sees source; need not exist */
@@ -30,6 +34,8 @@ export interface BindLayer {
 /** The named system calls fail with an errno without reaching the kernel, through libc and raw. */
 export interface DenyLayer {
   type: 'deny';
+  /** a note for people; vu ignores it */
+  $comment?: string;
   /** kernel names of the system calls to refuse (as in syscall_64.tbl and syscalls.json); exit, exit_group and rt_sigreturn cannot be denied */
   syscalls: string[];
   /**
@@ -42,6 +48,8 @@ export interface DenyLayer {
 /** The program is root: uid/gid 0, and the owners, modes and device nodes it sets are recorded in a state file shared by the process tree and kept between runs, and shown back by stat. */
 export interface FakerootLayer {
   type: 'fakeroot';
+  /** a note for people; vu ignores it */
+  $comment?: string;
   /**
    * the state file (created with its folder when missing); relative to the config's folder
    * @default ".vu/fakeroot.db"
@@ -52,6 +60,8 @@ export interface FakerootLayer {
 /** The realtime clocks show another time, through libc (vDSO included) and raw system calls; monotonic clocks and file times stay real. */
 export interface FaketimeLayer {
   type: 'faketime';
+  /** a note for people; vu ignores it */
+  $comment?: string;
   /** ISO 8601 time the process tree starts at, then runs on: "2020-01-01T00:00:00Z", "2020-01-01T12:30:00.5+02:00" or a date "2020-01-01" (UTC midnight); a date-time needs Z or an offset; exactly one of at and offset */
   at?: string;
   /** seconds added to the real time (a number, may be negative or fractional) or a string of signed amounts with units s m h d w y (y = 365 days): "-1d", "+3h", "1d12h"; exactly one of at and offset */
@@ -61,6 +71,8 @@ export interface FaketimeLayer {
 /** The paths do not exist: every call that names them fails with ENOENT, and directory listings leave them out. */
 export interface HideLayer {
   type: 'hide';
+  /** a note for people; vu ignores it */
+  $comment?: string;
   /** files or folders to hide (with everything below them); ~ is $HOME, relative paths are relative to the config's folder */
   paths: string[];
 }
@@ -68,6 +80,8 @@ export interface HideLayer {
 /** Copy-on-write over a directory: the program writes into lower, the writes land in upper, deletions are remembered, listings merge; lower is never changed. */
 export interface OverlayLayer {
   type: 'overlay';
+  /** a note for people; vu ignores it */
+  $comment?: string;
   /** the directory the program sees and may change; never written */
   lower: string;
   /** where the changes go (created if missing); kept between runs; must not be inside lower nor contain it */
@@ -77,6 +91,8 @@ export interface OverlayLayer {
 /** A layer of your own: a shared object built against runtime/vu_plugin.h, loaded at start-up, given its options. */
 export interface PluginLayer {
   type: 'plugin';
+  /** a note for people; vu ignores it */
+  $comment?: string;
   /** the shared object (relative to the config's folder); it exports `const struct vu_plugin vu_plugin` (VU_PLUGIN(name, &ops)) */
   path: string;
   /**
@@ -89,6 +105,8 @@ export interface PluginLayer {
 /** Under the paths every call that would change something fails as on a read-only mount (EROFS); reads work. */
 export interface ReadonlyLayer {
   type: 'readonly';
+  /** a note for people; vu ignores it */
+  $comment?: string;
   /** trees to protect; ~ is $HOME, relative paths are relative to the config's folder; symlinks in them are resolved at start-up */
   paths: string[];
 }
@@ -96,6 +114,8 @@ export interface ReadonlyLayer {
 /** Exact paths seen elsewhere: every path-taking call that names a key gets its value instead. */
 export interface RemapLayer {
   type: 'remap';
+  /** a note for people; vu ignores it */
+  $comment?: string;
   /** object of "from": "to" paths; from is matched after making it absolute and removing . and ..; to must exist */
   map: Record<string, string>;
 }
@@ -103,6 +123,8 @@ export interface RemapLayer {
 /** Records every system call of the process tree: one line each (a JSON object, or strace's syntax) with pid, tid, time, duration, where it came from (libc or sud), the arguments decoded and the result. */
 export interface TraceLayer {
   type: 'trace';
+  /** a note for people; vu ignores it */
+  $comment?: string;
   /**
    * the file lines are appended to (created when missing; relative to the config's folder, which must exist); every process of the tree writes to it
    * @default "vu-trace.jsonl"
@@ -120,6 +142,8 @@ export interface TraceLayer {
 /** uname(2), gethostname and getdomainname answer the configured fields; the others stay as the kernel says. */
 export interface UnameLayer {
   type: 'uname';
+  /** a note for people; vu ignores it */
+  $comment?: string;
   /** the kernel's name (uname -s), at most 64 bytes */
   sysname?: string;
   /** the host name (uname -n, hostname, gethostname), at most 64 bytes */

@@ -36,6 +36,7 @@ export const configTs: Emitter = {
       docs: ['A vu.json: the layer stack of a project.'],
       properties: [
         { name: '$schema', hasQuestionToken: true, type: 'string', docs: ['the JSON Schema of this file, for editors'] },
+        { name: '$comment', hasQuestionToken: true, type: 'string', docs: ['a note for people; vu ignores it'] },
         { name: 'intercept', hasQuestionToken: true, type: tsUnion(['all', 'libc']), docs: ['"all" (default): libc wrappers and Syscall User Dispatch; "libc": the wrappers only, no SUD cost\n@default "all"'] },
         { name: 'layers', type: 'VuLayer[]', docs: ['the stack, from the first layer a call meets to the last'] },
       ],
@@ -47,6 +48,7 @@ export const configTs: Emitter = {
         docs: [jsdoc(l.summary)],
         properties: [
           { name: 'type', type: tsString(l.name) },
+          { name: '$comment', hasQuestionToken: true, type: 'string', docs: ['a note for people; vu ignores it'] },
           ...l.options.map((o) => ({
             name: o.name,
             hasQuestionToken: o.required !== true,

@@ -32,6 +32,7 @@ function layerSchema(l: LayerSpec): Record<string, unknown> {
     type: 'object',
     properties: {
       type: { const: l.name },
+      $comment: { type: 'string', description: 'a note for people; vu ignores it' },
       ...Object.fromEntries(l.options.map((o) => [o.name, optionSchema(o)])),
     },
     required: ['type', ...l.options.filter((o) => o.required === true).map((o) => o.name)],
@@ -52,6 +53,7 @@ export const vuSchemaJson: Emitter = {
       type: 'object',
       properties: {
         $schema: { type: 'string', description: 'the JSON Schema of this file, for editors' },
+        $comment: { type: 'string', description: 'a note for people; vu ignores it' },
         intercept: {
           description: '"all": libc wrappers and Syscall User Dispatch; "libc": the wrappers only, no SUD cost',
           enum: ['all', 'libc'],
