@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include "vu_core.h"
 
@@ -18,11 +19,13 @@ void vu_exec_setup(const char *explicit_none) VU_HIDDEN;
 void vu_exec_resolve(void) VU_HIDDEN;
 
 /* Is this library in LD_PRELOAD (and not merely dlopen'ed, e.g. by `vu
- * check` through ffi)? */
-static int preloaded(const char *self)
+ * check` through ffi)? Entries are compared as files (device and inode),
+ * which costs a stat each instead of a realpath walk. */
+static int preloaded(const char *self, const struct stat *me)
 {
 	const char *pl = getenv("LD_PRELOAD");
-	char *list, *tok, *save, real[PATH_MAX];
+	char *list, *tok, *save;
+	struct stat st;
 	int found = 0;
 
 	if (!pl)
@@ -33,12 +36,21 @@ static int preloaded(const char *self)
 			const char *base = strrchr(self, '/');
 
 			found = base && !strcmp(base + 1, tok);
-		} else if (vu_host_realpath(tok, real)) {
-			found = !strcmp(real, self);
+		} else if (!stat(tok, &st)) {
+			found = st.st_dev == me->st_dev && st.st_ino == me->st_ino;
 		}
 	}
 	free(list);
 	return found;
+}
+
+/* this library's absolute path (what children get in LD_PRELOAD): ld.so
+ * names it as LD_PRELOAD did, usually absolute already */
+static int self_path(const char *name, char *out)
+{
+	if (name[0] == '/')
+		return vu_path_normalize(name, out, PATH_MAX) > 0;
+	return vu_host_realpath(name, out) != NULL;
 }
 
 static void open_log(void)
@@ -77,10 +89,12 @@ __attribute__((constructor(101))) static void vu_init(void)
 	const char *env = getenv("VU_CONFIG");
 	long r;
 
+	struct stat me;
+
 	if (!dladdr((void *)vu_init, &info) || !info.dli_fname ||
-	    !vu_host_realpath(info.dli_fname, self))
+	    !self_path(info.dli_fname, self) || stat(self, &me))
 		return;
-	if (!preloaded(self))
+	if (!preloaded(self, &me))
 		return;
 	vu.lib_path = self;
 	vu_libc_resolve();
