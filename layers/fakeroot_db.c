@@ -15,7 +15,7 @@
  *               of the record with a checksum each).
  *
  * Keys: open addressing. A key lives in the first slot of its probe
- * sequence (FR_PROBE slots from hash & mask in segment 0, at triangular
+ * sequence (hdr->probe slots from hash & mask in segment 0, at triangular
  * steps +0 +1 +3 +6..., then likewise in segment 1, ...) that was empty
  * when it was inserted; a slot is claimed with one
  * 16-byte compare-and-swap of (dev, ino) and never goes back to empty, so
@@ -52,7 +52,8 @@
 #define FR_VERSION 1
 #define FR_HDR 4096UL
 #define FR_SEG0 4096UL		/* slots in segment 0 */
-#define FR_PROBE 16		/* slots tried per segment */
+#define FR_PROBE 32		/* slots tried per segment in a new file */
+#define FR_PROBE_MAX 64		/* files made with 8..64 are read (16 before 2026-11) */
 #define FR_KEY 16UL
 #define FR_VAL 64UL
 #define FR_SLOT (FR_KEY + FR_VAL)
@@ -259,6 +260,7 @@ static int grow(struct fr_db *db, int k)
 static struct fr_val *find(struct fr_db *db, uint64_t dev, uint64_t ino, int claim, int *err)
 {
 	uint64_t h = key_hash(dev, ino);
+	uint32_t probe = db->hdr->probe;	/* checked when the file was opened */
 
 	*err = 0;
 	for (int k = 0; k < FR_MAX_SEGS; k++) {
@@ -279,7 +281,7 @@ static struct fr_val *find(struct fr_db *db, uint64_t dev, uint64_t ino, int cla
 			return NULL;
 		}
 		keys = (struct fr_key *)m;
-		for (uint64_t j = 0; j < FR_PROBE; j++) {
+		for (uint64_t j = 0; j < probe; j++) {
 			uint64_t i = (h + j * (j + 1) / 2) & (n - 1);
 			struct fr_key *kp = &keys[i];
 			struct fr_key cur;
@@ -522,7 +524,7 @@ static int hdr_check(const struct fr_hdr *h, uint64_t size, const char *path, ch
 		return fail(err, errlen, -EINVAL,
 			    "%s: damaged state file (header checksum mismatch)%s", path, fix);
 	if (h->hdr_size != FR_HDR || h->key_size != FR_KEY || h->val_size != FR_VAL ||
-	    h->seg0 != FR_SEG0 || h->max_segs != FR_MAX_SEGS || h->probe != FR_PROBE)
+	    h->seg0 != FR_SEG0 || h->max_segs != FR_MAX_SEGS || h->probe < 8 || h->probe > FR_PROBE_MAX)
 		return fail(err, errlen, -EINVAL,
 			    "%s: state file with an unknown geometry%s", path, fix);
 	if (h->nseg < 1 || h->nseg > FR_MAX_SEGS || size < seg_off(h->nseg))

@@ -417,10 +417,29 @@ function setGen(s: Setup, path: string, gen: bigint) {
   poke(s.db, r.off + 8 + 28 * (seq & 1), b);
 }
 
+/** set the header's probe length (offset 32) and fix its checksum (fakeroot_db.c hdr_csum) */
+function setProbe(db: string, probe: number) {
+  const h = readFileSync(db).subarray(0, 40);
+  h.writeUInt32LE(probe, 32);
+  let x = 0n;
+  for (let i = 0; i < 36; i++) x = mix64(x ^ BigInt(h[i]) ^ (BigInt(i) << 8n));
+  h.writeUInt32LE(Number(x & 0xffffffffn), 36);
+  poke(db, 0, h);
+}
+
+test('fakeroot: a state file made with 16-slot probes (vu before 2026-11) is still read and written', (t) => {
+  const s = setup();
+  ok(t, sh(s, 'touch f g; chown 5:6 f'));
+  setProbe(s.db, 16);
+  t.is(ok(t, sh(s, "chown 7:8 g; stat -c '%u:%g' f g")), '5:6\n7:8\n');
+  t.is(readFileSync(s.db).readUInt32LE(32), 16, 'the geometry of the file is kept');
+});
+
 const damages: Array<[string, (db: string) => void, RegExp]> = [
   ['text in place of the state', (db) => writeFileSync(db, 'hello, this is not a state file\n'.repeat(200)), /not a vu fakeroot state file \(unknown format\)/],
   ['a header byte changed', (db) => poke(db, 20, Buffer.from([7])), /damaged state file \(header checksum mismatch\)/],
   ['an unknown version', (db) => poke(db, 8, Buffer.from([99, 0, 0, 0])), /state file of an unknown version 99 \(this vu reads version 1\)/],
+  ['a probe length it cannot use', (db) => setProbe(db, 1000), /state file with an unknown geometry/],
   ['cut inside its header', (db) => writeFileSync(db, readFileSync(db).subarray(0, 100)), /damaged state file \(100 bytes, shorter than its header\)/],
   ['cut after its header', (db) => writeFileSync(db, readFileSync(db).subarray(0, 5000)), /damaged state file \(1 segments need 331776 bytes, it has 5000\)/],
 ];
