@@ -289,6 +289,16 @@ VU_EXPORT int munmap(void *addr, size_t len)
 #ifdef VU_NR_rt_sigaction
 /* sigaction: hand-written in runtime/ */
 vu_sigaction_fn *vu_real_sigaction;
+/* signal: hand-written in runtime/ */
+vu_signal_fn *vu_real_signal;
+/* bsd_signal: hand-written in runtime/ */
+vu_bsd_signal_fn *vu_real_bsd_signal;
+/* sysv_signal: hand-written in runtime/ */
+vu_sysv_signal_fn *vu_real_sysv_signal;
+/* __sysv_signal: hand-written in runtime/ */
+vu___sysv_signal_fn *vu_real___sysv_signal;
+/* siginterrupt: hand-written in runtime/ */
+vu_siginterrupt_fn *vu_real_siginterrupt;
 #endif
 
 #ifdef VU_NR_rt_sigprocmask
@@ -5031,6 +5041,22 @@ VU_EXPORT int fchownat(int dfd, const char *filename, uid_t user, gid_t group, i
 #endif
 
 #ifdef VU_NR_newfstatat
+/* __xstat: hand-written in runtime/ */
+vu___xstat_fn *vu_real___xstat;
+/* __xstat64: hand-written in runtime/ */
+vu___xstat64_fn *vu_real___xstat64;
+/* __lxstat: hand-written in runtime/ */
+vu___lxstat_fn *vu_real___lxstat;
+/* __lxstat64: hand-written in runtime/ */
+vu___lxstat64_fn *vu_real___lxstat64;
+/* __fxstat: hand-written in runtime/ */
+vu___fxstat_fn *vu_real___fxstat;
+/* __fxstat64: hand-written in runtime/ */
+vu___fxstat64_fn *vu_real___fxstat64;
+/* __fxstatat: hand-written in runtime/ */
+vu___fxstatat_fn *vu_real___fxstatat;
+/* __fxstatat64: hand-written in runtime/ */
+vu___fxstatat64_fn *vu_real___fxstatat64;
 typedef int vu_stat_fn(const char *, struct stat *);
 static vu_stat_fn *vu_real_stat;
 
@@ -7100,6 +7126,11 @@ VU_HIDDEN void vu_libc_resolve(void)
 #endif
 #ifdef VU_NR_rt_sigaction
 	vu_real_sigaction = (vu_sigaction_fn *)vu_libc_sym("sigaction");
+	vu_real_signal = (vu_signal_fn *)vu_libc_sym("signal");
+	vu_real_bsd_signal = (vu_bsd_signal_fn *)vu_libc_sym("bsd_signal");
+	vu_real_sysv_signal = (vu_sysv_signal_fn *)vu_libc_sym("sysv_signal");
+	vu_real___sysv_signal = (vu___sysv_signal_fn *)vu_libc_sym("__sysv_signal");
+	vu_real_siginterrupt = (vu_siginterrupt_fn *)vu_libc_sym("siginterrupt");
 #endif
 #ifdef VU_NR_rt_sigprocmask
 	vu_real_sigprocmask = (vu_sigprocmask_fn *)vu_libc_sym("sigprocmask");
@@ -7617,6 +7648,14 @@ VU_HIDDEN void vu_libc_resolve(void)
 	vu_real_fstat64 = (vu_fstat64_fn *)vu_libc_sym("fstat64");
 	vu_real_fstatat = (vu_fstatat_fn *)vu_libc_sym("fstatat");
 	vu_real_fstatat64 = (vu_fstatat64_fn *)vu_libc_sym("fstatat64");
+	vu_real___xstat = (vu___xstat_fn *)vu_libc_sym("__xstat");
+	vu_real___xstat64 = (vu___xstat64_fn *)vu_libc_sym("__xstat64");
+	vu_real___lxstat = (vu___lxstat_fn *)vu_libc_sym("__lxstat");
+	vu_real___lxstat64 = (vu___lxstat64_fn *)vu_libc_sym("__lxstat64");
+	vu_real___fxstat = (vu___fxstat_fn *)vu_libc_sym("__fxstat");
+	vu_real___fxstat64 = (vu___fxstat64_fn *)vu_libc_sym("__fxstat64");
+	vu_real___fxstatat = (vu___fxstatat_fn *)vu_libc_sym("__fxstatat");
+	vu_real___fxstatat64 = (vu___fxstatat64_fn *)vu_libc_sym("__fxstatat64");
 #endif
 #ifdef VU_NR_unlinkat
 	vu_real_unlinkat = (vu_unlinkat_fn *)vu_libc_sym("unlinkat");
@@ -7834,6 +7873,11 @@ VU_HIDDEN const char *const vu_libc_names[] = {
 #endif
 #ifdef VU_NR_rt_sigaction
 	"sigaction",
+	"signal",
+	"bsd_signal",
+	"sysv_signal",
+	"__sysv_signal",
+	"siginterrupt",
 #endif
 #ifdef VU_NR_rt_sigprocmask
 	"sigprocmask",
@@ -8351,6 +8395,14 @@ VU_HIDDEN const char *const vu_libc_names[] = {
 	"fstat64",
 	"fstatat",
 	"fstatat64",
+	"__xstat",
+	"__xstat64",
+	"__lxstat",
+	"__lxstat64",
+	"__fxstat",
+	"__fxstat64",
+	"__fxstatat",
+	"__fxstatat64",
 #endif
 #ifdef VU_NR_unlinkat
 	"unlinkat",

@@ -87,6 +87,16 @@ extern const char *const vu_libc_names[] VU_HIDDEN;
 #ifdef VU_NR_rt_sigaction
 typedef __typeof__(sigaction) vu_sigaction_fn;
 extern vu_sigaction_fn *vu_real_sigaction VU_HIDDEN;
+typedef void (*vu_signal_fn(int, void (*)(int)))(int);
+extern vu_signal_fn *vu_real_signal VU_HIDDEN;
+typedef void (*vu_bsd_signal_fn(int, void (*)(int)))(int);
+extern vu_bsd_signal_fn *vu_real_bsd_signal VU_HIDDEN;
+typedef void (*vu_sysv_signal_fn(int, void (*)(int)))(int);
+extern vu_sysv_signal_fn *vu_real_sysv_signal VU_HIDDEN;
+typedef void (*vu___sysv_signal_fn(int, void (*)(int)))(int);
+extern vu___sysv_signal_fn *vu_real___sysv_signal VU_HIDDEN;
+typedef int vu_siginterrupt_fn(int, int);
+extern vu_siginterrupt_fn *vu_real_siginterrupt VU_HIDDEN;
 #endif
 #ifdef VU_NR_ioctl
 typedef __typeof__(isatty) vu_isatty_fn;
@@ -167,6 +177,24 @@ typedef __typeof__(fopen) vu_fopen_fn;
 extern vu_fopen_fn *vu_real_fopen VU_HIDDEN;
 typedef __typeof__(fopen64) vu_fopen64_fn;
 extern vu_fopen64_fn *vu_real_fopen64 VU_HIDDEN;
+#endif
+#ifdef VU_NR_newfstatat
+typedef int vu___xstat_fn(int, const char *, struct stat *);
+extern vu___xstat_fn *vu_real___xstat VU_HIDDEN;
+typedef int vu___xstat64_fn(int, const char *, struct stat *);
+extern vu___xstat64_fn *vu_real___xstat64 VU_HIDDEN;
+typedef int vu___lxstat_fn(int, const char *, struct stat *);
+extern vu___lxstat_fn *vu_real___lxstat VU_HIDDEN;
+typedef int vu___lxstat64_fn(int, const char *, struct stat *);
+extern vu___lxstat64_fn *vu_real___lxstat64 VU_HIDDEN;
+typedef int vu___fxstat_fn(int, int, struct stat *);
+extern vu___fxstat_fn *vu_real___fxstat VU_HIDDEN;
+typedef int vu___fxstat64_fn(int, int, struct stat *);
+extern vu___fxstat64_fn *vu_real___fxstat64 VU_HIDDEN;
+typedef int vu___fxstatat_fn(int, int, const char *, struct stat *, int);
+extern vu___fxstatat_fn *vu_real___fxstatat VU_HIDDEN;
+typedef int vu___fxstatat64_fn(int, int, const char *, struct stat *, int);
+extern vu___fxstatat64_fn *vu_real___fxstatat64 VU_HIDDEN;
 #endif
 #ifdef VU_NR_fchmodat
 typedef __typeof__(fchmodat) vu_fchmodat_fn;

@@ -218,6 +218,15 @@ VU_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 	return (int)vu_set_errno(vu_libc_call(&c, NULL));
 }
 
+/* execveat -- glibc 2.34's: the system call as it is */
+VU_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[],
+		       int flags)
+{
+	struct vu_call c = VU_CALL(SYS_execveat, dirfd, (long)path, (long)argv, (long)envp, flags);
+
+	return (int)vu_set_errno(vu_libc_call(&c, NULL));
+}
+
 /* run a file that is not an executable with /bin/sh, as glibc does */
 static void exec_script(const char *file, char *const argv[], char *const envp[])
 {

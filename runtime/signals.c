@@ -136,8 +136,10 @@ long vu_sigaction_emul(int sig, const struct vu_ksigaction *act,
 			app_known[sig] = 1;
 		}
 		old = app_act[sig];
-		if (act)
+		if (act) {
 			app_act[sig] = *act;
+			app_act[sig].flags &= VU_SA_UAPI;
+		}
 		if (oact)
 			*oact = old;
 		return 0;
@@ -160,6 +162,7 @@ long vu_sigaction_emul(int sig, const struct vu_ksigaction *act,
 			k.flags |= SA_SIGINFO;
 		}
 		app_act[sig] = *act;	/* before: a signal may come at once */
+		app_act[sig].flags &= VU_SA_UAPI;
 		r = vu_sys4(SYS_rt_sigaction, sig, &k, 0, 8);
 		if (r) {
 			app_act[sig] = old;

@@ -53,6 +53,10 @@ struct vu_ksigaction {
 #define SS_AUTODISARM (1U << 31)	/* linux/signal.h: disarm while a handler runs */
 #endif
 #define VU_SA_RESTORER 0x04000000UL
+/* the sa_flags bits the kernel keeps (UAPI_SA_FLAGS, Linux >= 5.11): it
+ * clears the others, so a program can probe for a flag's support */
+#define VU_SA_UAPI (0x1UL | 0x2UL | 0x4UL | 0x800UL | VU_SA_RESTORER | 0x08000000UL | \
+		    0x10000000UL | 0x40000000UL | 0x80000000UL)
 
 /* ---- per-thread block (mmap'ed: async-signal-safe to get) ---- */
 /* The signal stack also carries program handlers for signals that arrive

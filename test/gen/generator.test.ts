@@ -556,3 +556,14 @@ test('fixtures: the test table only uses names the headers know', (t) => {
   }
   t.true(readdirSync(join(FIXTURES, 'layers')).includes('remap.json'));
 });
+
+test('vu.map: every name it exports is defined in libvu.so (a "custom" entry needs its hand-written function)', (t) => {
+  const map = readFileSync(join(ROOT, 'generated-c', 'vu.map'), 'utf8');
+  const body = map.slice(map.indexOf('global:'), map.indexOf('local:'));
+  const names = [...body.matchAll(/^\s*([A-Za-z_][A-Za-z0-9_]*);/gm)].map((m) => m[1]).filter((n) => !n.includes('*'));
+  t.true(names.length > 300, `${names.length} names`);
+  const nm = spawnSync('nm', ['-D', '--defined-only', join(ROOT, 'build', 'Release', 'libvu.so')], { encoding: 'utf8' });
+  t.is(nm.status, 0, nm.stderr);
+  const defined = new Set(nm.stdout.split('\n').map((l) => l.trim().split(/\s+/)[2]).filter(Boolean));
+  t.deepEqual(names.filter((n) => !defined.has(n)), []);
+});

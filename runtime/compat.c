@@ -1,0 +1,154 @@
+/*
+ * compat.c -- libc entry points that glibc builds on its own internal
+ * calls, rebuilt here on vu's exported wrappers (syscalls.json marks them
+ * "custom"):
+ *
+ *   - the signal() family: glibc's signal, bsd_signal, sysv_signal and
+ *     siginterrupt call the internal __sigaction, which no PLT wrapper sees;
+ *     in "all" mode each call trapped (make: 480 rt_sigaction traps in a
+ *     `make -j2` of three files, gcc 99). Here they call vu's sigaction().
+ *     siginterrupt's set of interrupting signals (glibc's _sigintr) is kept
+ *     here, since signal() reads it.
+ *   - the pre-2.33 stat ABI: __xstat, __lxstat, __fxstat, __fxstatat and
+ *     their 64 aliases are compat symbols in glibc 2.36 that binaries built
+ *     against older glibc still import (Debian 12's make does); they make
+ *     the stat/lstat/fstat system calls inline. Here they are the modern
+ *     calls after glibc's version check (0 and 1 accepted, else EINVAL).
+ *
+ * Results and errors are glibc's; the tests run each against glibc itself.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "vu_core.h"
+#include "vu_libc.h"
+
+typedef void (*vu_handler)(int);
+
+#ifndef SA_INTERRUPT
+#define SA_INTERRUPT 0x20000000
+#endif
+
+static unsigned long long sigintr;	/* bit sig - 1: siginterrupt(sig, 1) */
+
+/* glibc refuses the signals it keeps for itself (cancellation, setxid) */
+static int bad_signal(int sig)
+{
+	return sig < 1 || sig >= _NSIG || sig == 32 || sig == 33;
+}
+
+static vu_handler install(int sig, vu_handler h, int flags, int mask_self)
+{
+	struct sigaction act, old;
+
+	if (h == SIG_ERR || bad_signal(sig)) {
+		errno = EINVAL;
+		return SIG_ERR;
+	}
+	memset(&act, 0, sizeof(act));
+	act.sa_handler = h;
+	sigemptyset(&act.sa_mask);
+	if (mask_self)
+		sigaddset(&act.sa_mask, sig);
+	act.sa_flags = flags;
+	if (sigaction(sig, &act, &old) < 0)
+		return SIG_ERR;
+	return old.sa_handler;
+}
+
+static int interrupts(int sig)
+{
+	return (int)(__atomic_load_n(&sigintr, __ATOMIC_RELAXED) >> (sig - 1) & 1);
+}
+
+/* signal -- glibc's is BSD's: the signal blocked in its handler, calls
+ * restarted unless siginterrupt said otherwise. */
+VU_EXPORT vu_handler signal(int sig, vu_handler h)
+{
+	return install(sig, h, !bad_signal(sig) && interrupts(sig) ? 0 : SA_RESTART, 1);
+}
+
+VU_EXPORT vu_handler bsd_signal(int sig, vu_handler h)
+{
+	return signal(sig, h);
+}
+
+/* sysv_signal -- System V's: reset to SIG_DFL on delivery, not blocked in
+ * its handler, calls interrupted. */
+VU_EXPORT vu_handler sysv_signal(int sig, vu_handler h)
+{
+	return install(sig, h, SA_RESETHAND | SA_NODEFER | SA_INTERRUPT, 0);
+}
+
+VU_EXPORT vu_handler __sysv_signal(int sig, vu_handler h)
+{
+	return sysv_signal(sig, h);
+}
+
+VU_EXPORT int siginterrupt(int sig, int interrupt)
+{
+	struct sigaction act;
+
+	if (sigaction(sig, NULL, &act) < 0)
+		return -1;
+	if (interrupt) {
+		__atomic_fetch_or(&sigintr, 1ULL << (sig - 1), __ATOMIC_RELAXED);
+		act.sa_flags &= ~SA_RESTART;
+	} else {
+		__atomic_fetch_and(&sigintr, ~(1ULL << (sig - 1)), __ATOMIC_RELAXED);
+		act.sa_flags |= SA_RESTART;
+	}
+	return sigaction(sig, &act, NULL) < 0 ? -1 : 0;
+}
+
+/* ---- the stat ABI before glibc 2.33 ---- */
+
+static int version_ok(int vers)
+{
+	if (vers == 0 || vers == 1)
+		return 1;
+	errno = EINVAL;
+	return 0;
+}
+
+VU_EXPORT int __xstat(int vers, const char *path, struct stat *buf)
+{
+	return version_ok(vers) ? fstatat(AT_FDCWD, path, buf, 0) : -1;
+}
+
+VU_EXPORT int __xstat64(int vers, const char *path, struct stat *buf)
+{
+	return __xstat(vers, path, buf);
+}
+
+VU_EXPORT int __lxstat(int vers, const char *path, struct stat *buf)
+{
+	return version_ok(vers) ? fstatat(AT_FDCWD, path, buf, AT_SYMLINK_NOFOLLOW) : -1;
+}
+
+VU_EXPORT int __lxstat64(int vers, const char *path, struct stat *buf)
+{
+	return __lxstat(vers, path, buf);
+}
+
+VU_EXPORT int __fxstat(int vers, int fd, struct stat *buf)
+{
+	return version_ok(vers) ? fstat(fd, buf) : -1;
+}
+
+VU_EXPORT int __fxstat64(int vers, int fd, struct stat *buf)
+{
+	return __fxstat(vers, fd, buf);
+}
+
+VU_EXPORT int __fxstatat(int vers, int dirfd, const char *path, struct stat *buf, int flags)
+{
+	return version_ok(vers) ? fstatat(dirfd, path, buf, flags) : -1;
+}
+
+VU_EXPORT int __fxstatat64(int vers, int dirfd, const char *path, struct stat *buf, int flags)
+{
+	return __fxstatat(vers, dirfd, path, buf, flags);
+}
