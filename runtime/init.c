@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -80,6 +81,15 @@ static void log_start(void)
 	       vu.nlayers == 1 ? "" : "s");
 	for (int i = 0; i < vu.nlayers; i++)
 		vu_log("layer %d: %s", i, vu.layers[i].type->name);
+	/* the calls someone wants: the others take the fast way */
+	char line[8192];
+	size_t n = 0;
+
+	line[0] = 0;
+	for (long nr = 0; nr < VU_NR_COUNT && n < sizeof(line) - 64; nr++)
+		if (vu_interest[nr] && vu_syscalls[nr].name)
+			n += (size_t)snprintf(line + n, sizeof(line) - n, " %s", vu_syscalls[nr].name);
+	vu_log("wanted:%s", n ? line : " none");
 }
 
 __attribute__((constructor(101))) static void vu_init(void)

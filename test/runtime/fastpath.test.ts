@@ -167,3 +167,16 @@ test('fastpath: execveat and fexecve go through vu: the layers decide, the progr
   }
   t.is(run(P, ['exec', 'execveat', hidden, '/etc/passwd'], { vu: false }).stdout, readFileSync('/etc/passwd', 'utf8'));
 });
+
+test('fastpath: VU_DEBUG names the calls the stack wants (the others take the fast way)', (t) => {
+  const seed = run('/bin/true', [], { config: writeConfig({ intercept: 'libc', layers: [{ type: 'remap', map: { '/etc/passwd': '/etc/hostname' } }] }), env: { VU_DEBUG: '1' } });
+  const line = seed.stderr.split('\n').find((l) => l.includes('wanted:'));
+  t.truthy(line, seed.stderr);
+  const names = new Set(line!.split('wanted:')[1].trim().split(' '));
+  for (const n of ['openat', 'newfstatat', 'execve']) t.true(names.has(n), n);
+  for (const n of ['read', 'write', 'getppid', 'rt_sigaction']) t.false(names.has(n), n);
+  // no layers: only what the core itself needs (exec to pass vu on; close
+  // and dup* to keep its own descriptors, here VU_DEBUG's log)
+  const none = run('/bin/true', [], { config: writeConfig({ intercept: 'libc', layers: [] }), env: { VU_DEBUG: '1' } });
+  t.regex(none.stderr, /wanted: close dup2 execve dup3 execveat close_range\n/);
+});
