@@ -578,15 +578,22 @@ enum vu_family {
 #define VU_SC_FD 0x02		/* takes an fd or dirfd argument */
 #define VU_SC_WRITES 0x04	/* changes the file system, whatever the flags */
 
+/* The table holds its strings, not pointers to them: a table of pointers
+ * in a shared library is relocated at every exec, which writes (copies)
+ * each of its pages; this one stays in read-only, shared pages. */
+#define VU_SC_NAME_LEN 20	/* longest name + NUL, rounded up */
+#define VU_SC_ARG_NAME_LEN 20
+#define VU_SC_STRUCT_LEN 20
+
 struct vu_arg_info {
-	const char *name;
+	char name[VU_SC_ARG_NAME_LEN];
 	unsigned char kind;	/* enum vu_arg_kind */
 	signed char len;	/* index of the length arg or -1 */
-	const char *strct;	/* struct name or NULL */
+	char strct[VU_SC_STRUCT_LEN];	/* struct name or "" */
 };
 
 struct vu_syscall_info {
-	const char *name;	/* NULL: a hole, not a call vu knows */
+	char name[VU_SC_NAME_LEN];	/* "": a hole, not a call vu knows */
 	unsigned char nargs;
 	unsigned char ret;	/* enum vu_ret_kind */
 	unsigned char family;	/* enum vu_family */

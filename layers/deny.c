@@ -24,7 +24,7 @@ struct deny {
 static long nr_of(const char *name)
 {
 	for (long nr = 0; nr < VU_NR_COUNT; nr++)
-		if (vu_syscalls[nr].name && !strcmp(vu_syscalls[nr].name, name))
+		if (vu_syscalls[nr].name[0] && !strcmp(vu_syscalls[nr].name, name))
 			return nr;
 	return -1;
 }

@@ -283,7 +283,7 @@ static int family_of(const char *name)
 static long nr_of(const char *name)
 {
 	for (long nr = 0; nr < VU_NR_COUNT; nr++)
-		if (vu_syscalls[nr].name && !strcmp(vu_syscalls[nr].name, name))
+		if (vu_syscalls[nr].name[0] && !strcmp(vu_syscalls[nr].name, name))
 			return nr;
 	return -1;
 }

@@ -666,7 +666,7 @@ static void args(struct fmt *f, const struct vu_syscall_info *si)
 	struct tout *o = f->o;
 	size_t cap = o->cap;
 	const struct trace_rec *r = f->l->r;
-	int n = si->name ? si->nargs : 6;
+	int n = si->name[0] ? si->nargs : 6;
 
 	/* arguments may be cut short; what follows them may not */
 	o->cap = cap > o->len + TAIL ? cap - TAIL : o->len;
@@ -674,12 +674,12 @@ static void args(struct fmt *f, const struct vu_syscall_info *si)
 		size_t at = o->len;
 		int count = f->nargs_out;
 
-		if (!f->js && si->name && strace_skips(si, r, i))
+		if (!f->js && si->name[0] && strace_skips(si, r, i))
 			continue;
 		sep(f);
 		if (f->js) {
 			putch(o, '"');
-			if (si->name) {
+			if (si->name[0]) {
 				puts_(o, si->args[i].name);
 			} else {
 				putch(o, 'a');
@@ -687,7 +687,7 @@ static void args(struct fmt *f, const struct vu_syscall_info *si)
 			}
 			puts_(o, "\":");
 		}
-		if (si->name)
+		if (si->name[0])
 			arg_value(f, si, i);
 		else
 			putx(o, (unsigned long)r->args[i]);
@@ -706,7 +706,7 @@ static void args(struct fmt *f, const struct vu_syscall_info *si)
 
 static void name(struct fmt *f, const struct vu_syscall_info *si)
 {
-	if (si->name) {
+	if (si->name[0]) {
 		puts_(f->o, si->name);
 	} else {
 		puts_(f->o, "syscall_");
@@ -843,7 +843,7 @@ void trace_format(struct tout *o, const struct trace_line *l)
 		.ok = l->phase == TRACE_DONE && l->ret_known && !is_err(l->ret),
 	};
 
-	if (!si->name)
+	if (!si->name[0])
 		si = &hole;
 	if (f.js)
 		json_line(&f, si);

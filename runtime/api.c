@@ -17,7 +17,7 @@ long vu_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 
 const struct vu_syscall_info *vu_syscall_info(long nr)
 {
-	if (nr < 0 || nr >= VU_NR_COUNT || !vu_syscalls[nr].name)
+	if (nr < 0 || nr >= VU_NR_COUNT || !vu_syscalls[nr].name[0])
 		return NULL;
 	return &vu_syscalls[nr];
 }
@@ -25,7 +25,7 @@ const struct vu_syscall_info *vu_syscall_info(long nr)
 long vu_syscall_lookup(const char *name)
 {
 	for (long nr = 0; nr < VU_NR_COUNT; nr++)
-		if (vu_syscalls[nr].name && !vu_strcmp(vu_syscalls[nr].name, name))
+		if (vu_syscalls[nr].name[0] && !vu_strcmp(vu_syscalls[nr].name, name))
 			return nr;
 	return -1;
 }

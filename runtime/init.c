@@ -87,7 +87,7 @@ static void log_start(void)
 
 	line[0] = 0;
 	for (long nr = 0; nr < VU_NR_COUNT && n < sizeof(line) - 64; nr++)
-		if (vu_interest[nr] && vu_syscalls[nr].name)
+		if (vu_interest[nr] && vu_syscalls[nr].name[0])
 			n += (size_t)snprintf(line + n, sizeof(line) - n, " %s", vu_syscalls[nr].name);
 	vu_log("wanted:%s", n ? line : " none");
 }

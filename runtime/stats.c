@@ -45,7 +45,7 @@ static void vu_stats_flush(void)
 
 		if (k && (size_t)len + 64 < sizeof(line))
 			len += vu_fmt(line + len, sizeof(line) - len, "%s\"%s\":%lu", sep++ ? "," : "",
-				      vu_syscalls[nr].name ? vu_syscalls[nr].name : "?", k);
+				      vu_syscalls[nr].name[0] ? vu_syscalls[nr].name : "?", k);
 	}
 	len += vu_fmt(line + len, sizeof(line) - len, "}}\n");
 	fd = vu_sys4(SYS_openat, AT_FDCWD, stats_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);

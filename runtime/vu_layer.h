@@ -17,7 +17,8 @@
 #include <stddef.h>
 #include "vu_syscalls.h"
 
-#define VU_ABI_VERSION 1
+/* 2 (2026-11-23): struct vu_syscall_info holds its strings (no pointers) */
+#define VU_ABI_VERSION 2
 
 /* What a hook tells the stack to do next. */
 enum vu_action {

@@ -42,8 +42,8 @@ VU_API long vu_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, lo
 	vu_syscall6((n), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
 #endif
 
-/* vu_syscall_info -- the table entry of system call nr (argument kinds,
- * VU_SC_* flags), or NULL when vu does not know the call. */
+/* vu_syscall_info -- the table entry of system call nr (its name, argument
+ * names and kinds, VU_SC_* flags), or NULL when vu does not know the call. */
 VU_API const struct vu_syscall_info *vu_syscall_info(long nr);
 
 /* vu_syscall_lookup -- the number of a system call by its kernel name, or

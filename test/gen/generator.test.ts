@@ -567,3 +567,14 @@ test('vu.map: every name it exports is defined in libvu.so (a "custom" entry nee
   const defined = new Set(nm.stdout.split('\n').map((l) => l.trim().split(/\s+/)[2]).filter(Boolean));
   t.deepEqual(names.filter((n) => !defined.has(n)), []);
 });
+
+test('libvu.so: the system call table needs no relocation (read-only, shared pages: nothing copied at each exec)', (t) => {
+  const nm = spawnSync('nm', [join(ROOT, 'build', 'Release', 'libvu.so')], { encoding: 'utf8' });
+  t.is(nm.status, 0, nm.stderr);
+  const line = nm.stdout.split('\n').find((l) => / vu_syscalls$/.test(l));
+  t.truthy(line);
+  t.regex(line!, / [rR] vu_syscalls$/, 'in .rodata, not .data.rel.ro');
+  const h = readFileSync(join(ROOT, 'generated-c', 'vu_syscalls.h'), 'utf8');
+  const struct = h.slice(h.indexOf('struct vu_syscall_info {'), h.indexOf('};', h.indexOf('struct vu_syscall_info {')));
+  t.notRegex(struct, /\*/, 'no pointer in an entry');
+});

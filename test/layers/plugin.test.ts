@@ -104,7 +104,7 @@ const bad: Array<[string, string, RegExp]> = [
   ['a missing file', pluginText('./nope.so'), /vu\.json:3:12: plugin\.path: .*\/nope\.so: No such file or directory/],
   ['a file that is not a shared object', pluginText(notElf), /vu\.json:3:12: layer plugin: cannot load it: .*text\.so/],
   ['a shared object without vu_plugin', pluginText(nosym), /vu\.json:3:12: layer plugin: .*nosym\.so does not export `const struct vu_plugin vu_plugin`/],
-  ['another layer ABI', pluginText(oldabi), /vu\.json:3:12: layer plugin: .*oldabi\.so was built for layer ABI 2, this libvu has ABI 1/],
+  ['another layer ABI', pluginText(oldabi), /vu\.json:3:12: layer plugin: .*oldabi\.so was built for layer ABI 3, this libvu has ABI 2/],
   ['options the plugin refuses', pluginText(hello, ',\n   "options": {"path": "relative"}'),
     /vu\.json:4:15: layer plugin: hello: options\.path: an absolute path \(a string\) is needed/],
   ['options that are not an object', pluginText(hello, ', "options": []'), /vu\.json:3:\d+: plugin\.options must be an object, not an array/],
