@@ -576,5 +576,5 @@ test('libvu.so: the system call table needs no relocation (read-only, shared pag
   t.regex(line!, / [rR] vu_syscalls$/, 'in .rodata, not .data.rel.ro');
   const h = readFileSync(join(ROOT, 'generated-c', 'vu_syscalls.h'), 'utf8');
   const struct = h.slice(h.indexOf('struct vu_syscall_info {'), h.indexOf('};', h.indexOf('struct vu_syscall_info {')));
-  t.notRegex(struct, /\*/, 'no pointer in an entry');
+  t.notRegex(struct.replace(/\/\*.*?\*\//g, ''), /\*/, 'no pointer in an entry');
 });
