@@ -820,6 +820,13 @@ const unsigned char vu_decode_args[VU_NR_COUNT][6] = {
 	[VU_NR_close_range] = { 0, 0, VU_DECODE_CLOSE_RANGE_FLAGS },
 	[VU_NR_faccessat2] = { 0, 0, VU_DECODE_ACCESS_MODE, VU_DECODE_FACCESSAT_FLAGS },
 	[VU_NR_epoll_pwait2] = { 0, 0, 0, 0, VU_DECODE_SIGNALS, 0 },
+	[VU_NR_fchmodat2] = { 0, 0, VU_DECODE_MODE, VU_DECODE_AT_FLAGS },
+	[VU_NR_setxattrat] = { 0, 0, VU_DECODE_AT_FLAGS, 0, 0, 0 },
+	[VU_NR_getxattrat] = { 0, 0, VU_DECODE_AT_FLAGS, 0, 0, 0 },
+	[VU_NR_listxattrat] = { 0, 0, VU_DECODE_AT_FLAGS, 0, 0 },
+	[VU_NR_removexattrat] = { 0, 0, VU_DECODE_AT_FLAGS, 0 },
+	[VU_NR_file_getattr] = { 0, 0, 0, 0, VU_DECODE_AT_FLAGS },
+	[VU_NR_file_setattr] = { 0, 0, 0, 0, VU_DECODE_AT_FLAGS },
 };
 
 const unsigned char vu_decode_in[VU_NR_COUNT] = {
@@ -972,6 +979,14 @@ const unsigned char vu_decode_in[VU_NR_COUNT] = {
 	[VU_NR_faccessat2] = 1 << 1,
 	[VU_NR_epoll_pwait2] = 1 << 3 | 1 << 4,
 	[VU_NR_mount_setattr] = 1 << 1,
+	[VU_NR_fchmodat2] = 1 << 1,
+	[VU_NR_setxattrat] = 1 << 1 | 1 << 3 | 1 << 4,
+	[VU_NR_getxattrat] = 1 << 1 | 1 << 3,
+	[VU_NR_listxattrat] = 1 << 1,
+	[VU_NR_removexattrat] = 1 << 1 | 1 << 3,
+	[VU_NR_open_tree_attr] = 1 << 1,
+	[VU_NR_file_getattr] = 1 << 1,
+	[VU_NR_file_setattr] = 1 << 1,
 };
 
 const char *const vu_family_names[] = {

@@ -336,8 +336,16 @@ enum vu_family {
 #define VU_NR_faccessat2 439
 #define VU_NR_epoll_pwait2 441
 #define VU_NR_mount_setattr 442
-#define VU_NR_COUNT 443		/* highest number + 1 */
-#define VU_SYSCALL_COUNT 263	/* entries on this architecture */
+#define VU_NR_fchmodat2 452
+#define VU_NR_setxattrat 463
+#define VU_NR_getxattrat 464
+#define VU_NR_listxattrat 465
+#define VU_NR_removexattrat 466
+#define VU_NR_open_tree_attr 467
+#define VU_NR_file_getattr 468
+#define VU_NR_file_setattr 469
+#define VU_NR_COUNT 470		/* highest number + 1 */
+#define VU_SYSCALL_COUNT 271	/* entries on this architecture */
 #elif defined(__aarch64__)
 #define VU_ARCH "aarch64"
 #define VU_NR_setxattr 5
@@ -567,8 +575,16 @@ enum vu_family {
 #define VU_NR_faccessat2 439
 #define VU_NR_epoll_pwait2 441
 #define VU_NR_mount_setattr 442
-#define VU_NR_COUNT 443		/* highest number + 1 */
-#define VU_SYSCALL_COUNT 227	/* entries on this architecture */
+#define VU_NR_fchmodat2 452
+#define VU_NR_setxattrat 463
+#define VU_NR_getxattrat 464
+#define VU_NR_listxattrat 465
+#define VU_NR_removexattrat 466
+#define VU_NR_open_tree_attr 467
+#define VU_NR_file_getattr 468
+#define VU_NR_file_setattr 469
+#define VU_NR_COUNT 470		/* highest number + 1 */
+#define VU_SYSCALL_COUNT 235	/* entries on this architecture */
 #else
 #error "vu: unsupported architecture (x86_64 and aarch64 only)"
 #endif

@@ -32,7 +32,7 @@ export const WRITES = new Set([
   'truncate', 'ftruncate', 'fallocate',
   'utime', 'utimes', 'utimensat', 'futimesat',
   'setxattr', 'lsetxattr', 'fsetxattr', 'setxattrat',
-  'removexattr', 'lremovexattr', 'fremovexattr', 'removexattrat',
+  'removexattr', 'lremovexattr', 'fremovexattr', 'removexattrat', 'file_setattr',
   'mount', 'umount2', 'move_mount', 'mount_setattr', 'pivot_root',
 ]);
 

@@ -62,6 +62,8 @@ export interface LibcSpec {
 export interface SyscallSpec {
   name: string;
   nr: { x86_64: number; aarch64?: number };
+  /** the Linux version that added the call, for calls newer than the headers vu is built with */
+  since?: string;
   family: Family;
   args: ArgSpec[];
   ret: RetKind;

@@ -81,7 +81,7 @@ class Report {
 
 /* ---- syscalls.json ---- */
 
-const ENTRY_KEYS = ['name', 'nr', 'family', 'args', 'ret', 'libc', 'note', '$comment'];
+const ENTRY_KEYS = ['name', 'nr', 'since', 'family', 'args', 'ret', 'libc', 'note', '$comment'];
 const ARG_KEYS = ['name', 'type', 'ctype', 'len', 'struct', 'decode', 'note'];
 const LIBC_KEYS = ['name', 'args', 'fixed', 'variadic', 'ret', 'errors', 'custom', 'ctypes', 'note', 'proto'];
 
@@ -229,6 +229,9 @@ export function validateTable(f: JsonFile): TableSpec {
     r.oneOf(e, 'ret', at, 'return kind', RET_KINDS);
     checkLibc(r, e, argNames, at, libcSeen);
     if (e.note !== undefined && typeof e.note !== 'string') r.err(at.key('note'), 'expected a string');
+    if (e.since !== undefined && (typeof e.since !== 'string' || !/^\d+\.\d+$/.test(e.since))) {
+      r.err(at.key('since'), 'expected the Linux version that added the call, like "6.6"');
+    }
     const x = isObj(e.nr) ? e.nr.x86_64 : undefined;
     if (typeof x === 'number') {
       if (prev !== undefined && x < prev.nr) {

@@ -455,6 +455,12 @@ static enum vu_action enter_chmod(struct fakeroot *fr, struct vu_call *c)
 		path = (const char *)c->args[1];
 		mi = 2;
 		break;
+	case VU_NR_fchmodat2:
+		dirfd = (int)c->args[0];
+		path = (const char *)c->args[1];
+		mi = 2;
+		flags = (int)c->args[3] & (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH);
+		break;
 	}
 	mode = (uint32_t)c->args[mi] & 07777;
 	/* the kernel would keep this mode as it is: nothing to record */
@@ -683,7 +689,7 @@ static int fakeroot_wants(struct vu_layer *self, long nr)
 #endif
 	case VU_NR_fstat: case VU_NR_newfstatat: case VU_NR_statx:
 	case VU_NR_fchown: case VU_NR_fchownat:
-	case VU_NR_fchmod: case VU_NR_fchmodat:
+	case VU_NR_fchmod: case VU_NR_fchmodat: case VU_NR_fchmodat2:
 	case VU_NR_mknodat:
 	case VU_NR_unlinkat: case VU_NR_renameat: case VU_NR_renameat2:
 	case VU_NR_setxattr: case VU_NR_lsetxattr: case VU_NR_fsetxattr:
@@ -709,7 +715,7 @@ static enum vu_action fakeroot_enter(struct vu_layer *self, struct vu_call *c)
 #ifdef VU_NR_chmod
 	case VU_NR_chmod:
 #endif
-	case VU_NR_fchmod: case VU_NR_fchmodat:
+	case VU_NR_fchmod: case VU_NR_fchmodat: case VU_NR_fchmodat2:
 		return enter_chmod(fr, c);
 #ifdef VU_NR_mknod
 	case VU_NR_mknod:

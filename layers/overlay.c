@@ -325,12 +325,30 @@ static enum vu_action overlay_enter(struct vu_layer *self, struct vu_call *c)
 		return ovl_h_link(&q, 1, 3, a[4]);
 	case SYS_fchmodat:
 		return ovl_h_meta(&q, 1, 1, OVL_MAY_OWN, 1);
-#ifdef VU_NR_fchmodat2
 	case VU_NR_fchmodat2:
 		if ((!a[1] || !*(const char *)a[1]) && (a[3] & AT_EMPTY_PATH))
 			return ovl_h_fdmeta(&q, a[0], OVL_MAY_OWN);
 		return ovl_h_meta(&q, 1, !(a[3] & AT_SYMLINK_NOFOLLOW), OVL_MAY_OWN, 1);
-#endif
+	case VU_NR_setxattrat:
+	case VU_NR_removexattrat:
+		if ((!a[1] || !*(const char *)a[1]) && (a[2] & AT_EMPTY_PATH))
+			return ovl_h_fdmeta(&q, a[0], OVL_MAY_WRITE);
+		return ovl_h_meta(&q, 1, !(a[2] & AT_SYMLINK_NOFOLLOW), OVL_MAY_WRITE, 1);
+	case VU_NR_file_setattr:
+		if ((!a[1] || !*(const char *)a[1]) && (a[4] & AT_EMPTY_PATH))
+			return ovl_h_fdmeta(&q, a[0], OVL_MAY_OWN);
+		return ovl_h_meta(&q, 1, !(a[4] & AT_SYMLINK_NOFOLLOW), OVL_MAY_OWN, 1);
+	case VU_NR_getxattrat:
+	case VU_NR_listxattrat:
+		if ((!a[1] || !*(const char *)a[1]) && (a[2] & AT_EMPTY_PATH))
+			return ovl_pass(&q);
+		return ovl_h_read(&q, 1, !(a[2] & AT_SYMLINK_NOFOLLOW));
+	case VU_NR_file_getattr:
+		if ((!a[1] || !*(const char *)a[1]) && (a[4] & AT_EMPTY_PATH))
+			return ovl_pass(&q);
+		return ovl_h_read(&q, 1, !(a[4] & AT_SYMLINK_NOFOLLOW));
+	case VU_NR_open_tree_attr:
+		return ovl_h_read(&q, 1, 1);
 	case SYS_fchownat:
 		if ((!a[1] || !*(const char *)a[1]) && (a[4] & AT_EMPTY_PATH))
 			return ovl_h_fdmeta(&q, a[0], OVL_MAY_OWN);
@@ -501,9 +519,8 @@ static const int wanted[] = {
 	SYS_lremovexattr, SYS_fchmod, SYS_fchown, SYS_fsetxattr, SYS_fremovexattr,
 	SYS_getxattr, SYS_listxattr, SYS_statfs, SYS_chroot, SYS_lgetxattr, SYS_llistxattr,
 	SYS_inotify_add_watch, SYS_name_to_handle_at, SYS_open_tree, SYS_fspick,
-#ifdef VU_NR_fchmodat2
-	VU_NR_fchmodat2,
-#endif
+	VU_NR_fchmodat2, VU_NR_setxattrat, VU_NR_removexattrat, VU_NR_file_setattr,
+	VU_NR_getxattrat, VU_NR_listxattrat, VU_NR_file_getattr, VU_NR_open_tree_attr,
 };
 
 static int overlay_wants(struct vu_layer *self, long nr)

@@ -501,6 +501,13 @@ static long classify(const struct ro *r, struct vu_call *c)
 	case VU_NR_renameat2: return ro_rename(r, c, FD(0), S(1), FD(2), S(3));
 	case VU_NR_linkat: return ro_link(r, c, FD(0), S(1), FD(2), S(3), A(4));
 	case VU_NR_fchmodat: return ro_inode(r, c, FD(0), S(1), 0, 0, OP_ATTR);
+	case VU_NR_fchmodat2:
+		return ro_inode(r, c, FD(0), S(1), A(3) & AT_SYMLINK_NOFOLLOW, A(3) & AT_EMPTY_PATH, OP_ATTR);
+	case VU_NR_setxattrat:
+	case VU_NR_removexattrat:
+		return ro_inode(r, c, FD(0), S(1), A(2) & AT_SYMLINK_NOFOLLOW, A(2) & AT_EMPTY_PATH, OP_ATTR);
+	case VU_NR_file_setattr:
+		return ro_inode(r, c, FD(0), S(1), A(4) & AT_SYMLINK_NOFOLLOW, A(4) & AT_EMPTY_PATH, OP_ATTR);
 	case VU_NR_fchownat:
 		return ro_inode(r, c, FD(0), S(1), A(4) & AT_SYMLINK_NOFOLLOW, A(4) & AT_EMPTY_PATH, OP_ATTR);
 	case VU_NR_truncate: return ro_inode(r, c, AT_FDCWD, S(0), 0, 0, OP_TRUNCATE);

@@ -8,6 +8,7 @@
  * The headers are parsed here, independently of generator/headers.ts.
  */
 import test from 'ava';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +31,7 @@ const LEN_TYPES = new Set(['buf_in', 'buf_out', 'struct_in', 'struct_out']);
 const STRUCT_TYPES = new Set(['struct_in', 'struct_out']);
 const RET_KINDS = new Set(['int', 'long', 'fd', 'size', 'off', 'ptr', 'noreturn']);
 const FAMILIES = new Set(['file', 'desc', 'fs', 'process', 'signal', 'memory', 'net', 'time', 'ipc', 'id', 'system', 'sched', 'misc']);
-const ENTRY_KEYS = new Set(['name', 'nr', 'family', 'args', 'ret', 'libc', 'note']);
+const ENTRY_KEYS = new Set(['name', 'nr', 'since', 'family', 'args', 'ret', 'libc', 'note']);
 const ARG_KEYS = new Set(['name', 'type', 'ctype', 'len', 'struct', 'decode', 'note']);
 /* "decode" (generator/README.md) names a table of generator/decode.json */
 const DECODE_TABLES = new Set(
@@ -161,7 +162,7 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 
 interface Arg { name: string; type: string; ctype: string; len?: string; struct?: string; decode?: string }
 interface Libc { name: string; args?: string[]; fixed?: Record<string, string>; variadic?: string; ret?: string; errors?: string; custom?: boolean }
-interface Entry { name: string; nr: { x86_64: number; aarch64?: number }; family: string; args: Arg[]; ret: string; libc?: Libc[]; note?: string }
+interface Entry { name: string; nr: { x86_64: number; aarch64?: number }; since?: string; family: string; args: Arg[]; ret: string; libc?: Libc[]; note?: string }
 
 function load(file: string): { top: Obj; entries: Entry[] } {
   const top = JSON.parse(readFileSync(file, 'utf8')) as unknown;
@@ -210,6 +211,7 @@ for (const [label, file, { entries }] of [['syscalls.json', TABLE, table], ['cat
     const problems: string[] = [];
     for (const e of entries) {
       const x = X86.get(e.name);
+      if (x === undefined && e.since !== undefined) continue; // newer than the headers: the next test
       if (x === undefined) { problems.push(`${e.name}: not in unistd_64.h`); continue; }
       if (!isObj(e.nr)) { problems.push(`${e.name}: nr missing`); continue; }
       const extra = Object.keys(e.nr).filter((k) => k !== 'x86_64' && k !== 'aarch64');
@@ -299,4 +301,33 @@ test('catalog.json: no libc, nothing from syscalls.json, and with it every x86_6
   t.deepEqual(catalog.entries.filter((e) => e.libc !== undefined).map((e) => e.name), []);
   t.deepEqual([...inCatalog].filter((n) => inTable.has(n)), []);
   t.deepEqual([...X86.keys()].filter((n) => !inTable.has(n) && !inCatalog.has(n)), []);
+});
+
+/** Linux version of the running kernel, as [major, minor] */
+const KERNEL = (readFileSync('/proc/sys/kernel/osrelease', 'utf8').match(/^(\d+)\.(\d+)/) ?? ['', '0', '0']).slice(1).map(Number);
+const atLeast = (v: string) => { const [a, b] = v.split('.').map(Number); return KERNEL[0] > a || (KERNEL[0] === a && KERNEL[1] >= b); };
+
+test('syscalls.json: calls newer than the headers ("since") have the upstream numbers, which the running kernel knows', (t) => {
+  const newer = table.entries.filter((e) => e.since !== undefined && !X86.has(e.name));
+  t.true(newer.length >= 3, 'fchmodat2 and the *xattrat calls at least');
+  const maxX86 = Math.max(...X86.values());
+  const problems: string[] = [];
+  for (const e of newer) {
+    // since Linux 5.x a new call gets one number on every architecture
+    if (e.nr.aarch64 !== e.nr.x86_64) problems.push(`${e.name}: aarch64 ${String(e.nr.aarch64)} != x86_64 ${e.nr.x86_64}`);
+    if (!(e.nr.x86_64 > maxX86)) problems.push(`${e.name}: ${e.nr.x86_64} is not above the headers' last call (${maxX86})`);
+    if (!/^\d+\.\d+$/.test(e.since!)) problems.push(`${e.name}: since ${e.since}`);
+  }
+  t.deepEqual(problems, []);
+  // the kernel answers each number with something other than ENOSYS (bad
+  // arguments: EBADF, EFAULT, EINVAL...) when it is as new as "since"
+  const known = newer.filter((e) => atLeast(e.since!));
+  if (known.length === 0) { t.log(`kernel ${KERNEL.join('.')} predates them all`); return; }
+  const py = `import ctypes,sys\nl=ctypes.CDLL(None,use_errno=True)\nfor n in sys.argv[1:]:\n  r=l.syscall(int(n),-1,0,0,0,0,0)\n  print(n, ctypes.get_errno() if r<0 else 0)`;
+  const r = spawnSync('python3', ['-c', py, ...known.map((e) => String(e.nr.x86_64))], { encoding: 'utf8' });
+  t.is(r.status, 0, r.stderr);
+  for (const line of r.stdout.trim().split('\n')) {
+    const [nr, errno] = line.split(' ').map(Number);
+    t.not(errno, 38, `${known.find((e) => e.nr.x86_64 === nr)!.name} (${nr}): ENOSYS from kernel ${KERNEL.join('.')}`);
+  }
 });

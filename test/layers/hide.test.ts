@@ -263,3 +263,28 @@ for (const [title, layer, re] of bad) {
     t.false(existsSync(marker));
   });
 }
+
+test('hide: the calls newer than Debian 12\'s headers (fchmodat2, the *xattrat calls, file_getattr, open_tree_attr) see ENOENT as if deleted', (t) => {
+  const h = makeHome();
+  const py = [
+    'import ctypes, struct, sys',
+    'libc = ctypes.CDLL(None, use_errno=True)',
+    'def call(*a):',
+    '    r = libc.syscall(*a)',
+    '    return r if r >= 0 else -ctypes.get_errno()',
+    'p = sys.argv[1].encode()',
+    "buf = ctypes.create_string_buffer(256)",
+    "args = ctypes.create_string_buffer(struct.pack('QII', ctypes.addressof(buf), 256, 0))",
+    'fa = ctypes.create_string_buffer(64)',
+    "print('fchmodat2', call(452, -100, p, 0o600, 0))",
+    "print('getxattrat', call(464, -100, p, 0, b'user.x', args, 16))",
+    "print('listxattrat', call(465, -100, p, 0, buf, 256))",
+    "print('setxattrat', call(463, -100, p, 0, b'user.x', args, 16))",
+    "print('removexattrat', call(466, -100, p, 0, b'user.x'))",
+    "print('file_getattr', call(468, -100, p, fa, 24, 0) == -2)",
+    "print('open_tree_attr', call(467, -100, p, 1, None, 0) == -2)",
+  ].join('\n');
+  same(t, both(h, 'python3', ['-c', py, join(h.home, '.ssh', 'id_rsa')]));
+  const v = run('python3', ['-c', py, join(h.home, '.aws', 'credentials')], { config: h.config, env: { HOME: h.home } });
+  t.is(v.stdout, 'fchmodat2 -2\ngetxattrat -2\nlistxattrat -2\nsetxattrat -2\nremovexattrat -2\nfile_getattr True\nopen_tree_attr True\n');
+});

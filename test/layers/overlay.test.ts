@@ -258,11 +258,31 @@ test('overlay: writes through /proc/self/fd/N, /dev/fd/N and /proc/PID/cwd copy 
   });
 });
 
-test.failing('overlay: known gap: fchmodat2 (452) is not in syscalls.json (the installed headers lack it), so a raw call changes lower', (t) => {
-  // glibc 2.36 never makes this call; glibc 2.39 does for fchmodat(AT_SYMLINK_NOFOLLOW)
+test('overlay: raw fchmodat2, setxattrat, getxattrat and removexattrat (newer than Debian 12\'s headers) copy up; lower is unchanged', (t) => {
+  // glibc 2.36 never makes these calls; glibc 2.39 makes fchmodat2 for fchmodat(AT_SYMLINK_NOFOLLOW)
   withOverlay(t, (o) => {
-    const r = sh(o, `python3 -c "import ctypes; print(ctypes.CDLL(None, use_errno=True).syscall(452, -100, b'ro', 0o600, 0))"`);
+    const py = [
+      'import ctypes, struct, os',
+      'libc = ctypes.CDLL(None, use_errno=True)',
+      'def call(*a):',
+      '    r = libc.syscall(*a)',
+      '    return r if r >= 0 else -ctypes.get_errno()',
+      "print(call(452, -100, b'ro', 0o600, 0))",
+      "v = ctypes.create_string_buffer(b'42')",
+      "args = ctypes.create_string_buffer(struct.pack('QII', ctypes.addressof(v), 2, 0))",
+      "print(call(463, -100, b'file', 0, b'user.vu', args, 16))",
+      "out = ctypes.create_string_buffer(8)",
+      "gargs = ctypes.create_string_buffer(struct.pack('QII', ctypes.addressof(out), 8, 0))",
+      "print(call(464, -100, b'file', 0, b'user.vu', gargs, 16), out.value)",
+      "print(call(466, -100, b'file', 0, b'user.vu'))",
+      "print(call(464, -100, b'file', 0, b'user.vu', gargs, 16))",
+      "print(oct(os.stat('ro').st_mode & 0o777))",
+    ].join('\n');
+    const r = run('python3', ['-c', py], { config: o.config, cwd: o.lower });
     ok(t, r);
+    t.is(r.stdout, `0\n0\n2 b'42'\n0\n-${61}\n0o600\n`);
+    t.true(existsSync(join(o.upper, 'ro')), 'ro copied up');
+    t.true(existsSync(join(o.upper, 'file')), 'file copied up');
   });
 });
 
