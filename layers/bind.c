@@ -458,19 +458,16 @@ static unsigned long reclen(const struct bind *b)
 	return (offsetof(struct kdirent, d_name) + b->blen + 1 + 7) & ~7UL;
 }
 
-/* first batch of the parent's listing: leave room for one entry in front
- * (the unused sixth argument carries the keep block to leave()) */
+/* Every batch leaves room for one entry at its end (the unused sixth
+ * argument carries the keep block to leave()); the batch that holds the
+ * parent's own "." gets the target's entry there. So no system call is
+ * made for other folders' listings (find reads thousands). */
 static void getdents_enter(const struct bind *b, struct vu_call *c)
 {
 	unsigned long rl = reclen(b);
-	struct stat st;
 	struct keep *k;
 
 	if ((unsigned long)c->args[2] < rl + 512)
-		return;
-	if (vu_sys3(SYS_lseek, c->args[0], 0, SEEK_CUR) != 0)
-		return;
-	if (vu_sys2(SYS_fstat, c->args[0], &st) || st.st_dev != b->pdev || st.st_ino != b->pino)
 		return;
 	k = vu_call_alloc(c, sizeof(*k));
 	if (!k)
@@ -479,15 +476,32 @@ static void getdents_enter(const struct bind *b, struct vu_call *c)
 	k->b = b;
 	k->buf = (char *)c->args[1];
 	k->len = c->args[2];
-	c->args[1] += rl;
 	c->args[2] -= rl;
 	c->args[5] = (long)(k + 1);
+}
+
+/* the batch's "." entry (the folder's own inode), or NULL */
+static const struct kdirent *dot_of(const char *buf, long n)
+{
+	for (long off = 0; off + (long)offsetof(struct kdirent, d_name) + 2 <= n;) {
+		const struct kdirent *d = (const struct kdirent *)(buf + off);
+
+		if (d->d_reclen == 0)
+			break;
+		if (d->d_name[0] == '.' && d->d_name[1] == 0)
+			return d;
+		off += d->d_reclen;
+	}
+	return NULL;
 }
 
 static void getdents_leave(const struct bind *b, struct vu_call *c)
 {
 	struct keep *k = kept(b, c, c->args[5]);
+	const struct kdirent *dot, *last;
 	struct kdirent *d;
+	struct stat st;
+	long off;
 
 	if (!k)
 		return;
@@ -496,9 +510,16 @@ static void getdents_leave(const struct bind *b, struct vu_call *c)
 	c->args[5] = 0;
 	if (c->ret <= 0)
 		return;		/* errors and the end stay as they are */
-	d = (struct kdirent *)k->buf;
+	dot = dot_of(k->buf, c->ret);
+	if (!dot || dot->d_ino != b->pino)
+		return;
+	if (vu_sys2(SYS_fstat, c->args[0], &st) || st.st_dev != b->pdev || st.st_ino != b->pino)
+		return;		/* the same inode number on another file system */
+	for (off = 0, last = NULL; off < c->ret; off += last->d_reclen)
+		last = (const struct kdirent *)(k->buf + off);
+	d = (struct kdirent *)(k->buf + c->ret);
 	d->d_ino = b->sino;
-	d->d_off = 0;
+	d->d_off = last->d_off;	/* telldir after it: where the next batch starts */
 	d->d_reclen = reclen(b);
 	d->d_type = DT_DIR;
 	vu_memcpy(d->d_name, b->base, b->blen + 1);

@@ -235,3 +235,22 @@ for (const [title, opts, expect] of bad) {
     t.false(existsSync(marker), 'the program must not run');
   });
 }
+
+test('bind: a target missing on the host is listed once in a big parent (many getdents batches), by ls, find and python', (t) => {
+  const dir = tmpdir();
+  const src = join(dir, 'src');
+  const parent = join(dir, 'parent');
+  mkdirSync(src);
+  writeFileSync(join(src, 'inside'), 'in\n');
+  mkdirSync(parent);
+  for (let i = 0; i < 3000; i++) writeFileSync(join(parent, `file-with-a-longish-name-${i}`), '');
+  const config = writeConfig({ layers: [{ type: 'bind', source: src, target: join(parent, 'tgt') }] });
+  const sh = (script: string) => run('sh', ['-c', script], { config, cwd: dir });
+  t.is(sh('ls -a parent | grep -c "^tgt$"; ls parent | wc -l').stdout, '1\n3001\n');
+  t.is(sh('find parent -maxdepth 1 | grep -c "^parent/tgt$"; find parent -maxdepth 1 | wc -l').stdout, '1\n3002\n');
+  t.is(sh('find parent/tgt').stdout, 'parent/tgt\nparent/tgt/inside\n');
+  const py = "import os; e=[x.name for x in os.scandir('parent')]; print(e.count('tgt'), len(e), len(set(e)))";
+  t.is(run('python3', ['-c', py], { config, cwd: dir }).stdout, '1 3001 3001\n');
+  // natively (no bind) the parent has no such entry
+  t.is(run('sh', ['-c', 'ls -a parent | grep -c "^tgt$"'], { vu: false, cwd: dir }).stdout, '0\n');
+});
