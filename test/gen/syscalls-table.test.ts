@@ -323,7 +323,7 @@ test('syscalls.json: calls newer than the headers ("since") have the upstream nu
   // arguments: EBADF, EFAULT, EINVAL...) when it is as new as "since"
   const known = newer.filter((e) => atLeast(e.since!));
   if (known.length === 0) { t.log(`kernel ${KERNEL.join('.')} predates them all`); return; }
-  const py = `import ctypes,sys\nl=ctypes.CDLL(None,use_errno=True)\nfor n in sys.argv[1:]:\n  r=l.syscall(int(n),-1,0,0,0,0,0)\n  print(n, ctypes.get_errno() if r<0 else 0)`;
+  const py = `import ctypes,sys\nl=ctypes.CDLL(None,use_errno=True)\nfor n in sys.argv[1:]:\n  r=l.syscall(*[ctypes.c_long(x) for x in (int(n),-1,0,0,0,0,0)])\n  print(n, ctypes.get_errno() if r<0 else 0)`;
   const r = spawnSync('python3', ['-c', py, ...known.map((e) => String(e.nr.x86_64))], { encoding: 'utf8' });
   t.is(r.status, 0, r.stderr);
   for (const line of r.stdout.trim().split('\n')) {
