@@ -1405,6 +1405,13 @@ VU_EXPORT int getsockopt(int fd, int level, int optname, void *optval, socklen_t
 }
 #endif
 
+#ifdef VU_NR_vfork
+/* vfork: hand-written in runtime/ */
+vu_vfork_fn *vu_real_vfork;
+/* __vfork: hand-written in runtime/ */
+vu___vfork_fn *vu_real___vfork;
+#endif
+
 #ifdef VU_NR_execve
 /* execve: hand-written in runtime/ */
 vu_execve_fn *vu_real_execve;
@@ -7245,6 +7252,10 @@ VU_HIDDEN void vu_libc_resolve(void)
 #ifdef VU_NR_getsockopt
 	vu_real_getsockopt = (vu_getsockopt_fn *)vu_libc_sym("getsockopt");
 #endif
+#ifdef VU_NR_vfork
+	vu_real_vfork = (vu_vfork_fn *)vu_libc_sym("vfork");
+	vu_real___vfork = (vu___vfork_fn *)vu_libc_sym("__vfork");
+#endif
 #ifdef VU_NR_execve
 	vu_real_execve = (vu_execve_fn *)vu_libc_sym("execve");
 	vu_real_execv = (vu_execv_fn *)vu_libc_sym("execv");
@@ -7991,6 +8002,10 @@ VU_HIDDEN const char *const vu_libc_names[] = {
 #endif
 #ifdef VU_NR_getsockopt
 	"getsockopt",
+#endif
+#ifdef VU_NR_vfork
+	"vfork",
+	"__vfork",
 #endif
 #ifdef VU_NR_execve
 	"execve",

@@ -102,6 +102,12 @@ extern vu_siginterrupt_fn *vu_real_siginterrupt VU_HIDDEN;
 typedef __typeof__(isatty) vu_isatty_fn;
 extern vu_isatty_fn *vu_real_isatty VU_HIDDEN;
 #endif
+#ifdef VU_NR_vfork
+typedef __typeof__(vfork) vu_vfork_fn;
+extern vu_vfork_fn *vu_real_vfork VU_HIDDEN;
+typedef pid_t vu___vfork_fn(void);
+extern vu___vfork_fn *vu_real___vfork VU_HIDDEN;
+#endif
 #ifdef VU_NR_execve
 typedef __typeof__(execve) vu_execve_fn;
 extern vu_execve_fn *vu_real_execve VU_HIDDEN;

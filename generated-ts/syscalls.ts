@@ -82,7 +82,7 @@ export const SYSCALLS = [
   { name: 'getsockopt', nr: { x86_64: 55, aarch64: 209 }, family: 'net', args: [{ name: 'fd', type: 'fd' }, { name: 'level', type: 'int' }, { name: 'optname', type: 'int' }, { name: 'optval', type: 'buf_out' }, { name: 'optlen', type: 'ptr' }], libc: ['getsockopt'] },
   { name: 'clone', nr: { x86_64: 56, aarch64: 220 }, family: 'process', args: [{ name: 'clone_flags', type: 'ulong' }, { name: 'newsp', type: 'ptr' }, { name: 'parent_tidptr', type: 'ptr' }, { name: 'child_tidptr', type: 'ptr' }, { name: 'tls', type: 'ulong' }], libc: [] },
   { name: 'fork', nr: { x86_64: 57 }, family: 'process', args: [], libc: [] },
-  { name: 'vfork', nr: { x86_64: 58 }, family: 'process', args: [], libc: [] },
+  { name: 'vfork', nr: { x86_64: 58 }, family: 'process', args: [], libc: ['vfork', '__vfork'] },
   { name: 'execve', nr: { x86_64: 59, aarch64: 221 }, family: 'process', args: [{ name: 'filename', type: 'path' }, { name: 'argv', type: 'argv' }, { name: 'envp', type: 'envp' }], libc: ['execve', 'execv', 'execvp', 'execvpe', 'execl', 'execle', 'execlp', 'posix_spawn', 'posix_spawnp'] },
   { name: 'exit', nr: { x86_64: 60, aarch64: 93 }, family: 'process', args: [{ name: 'error_code', type: 'int' }], libc: [] },
   { name: 'wait4', nr: { x86_64: 61, aarch64: 260 }, family: 'process', args: [{ name: 'upid', type: 'pid' }, { name: 'stat_addr', type: 'ptr' }, { name: 'options', type: 'int' }, { name: 'ru', type: 'struct_out' }], libc: ['wait4', 'waitpid', 'wait3', 'wait'] },

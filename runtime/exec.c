@@ -107,9 +107,12 @@ struct envbuf {
 	size_t len;
 };
 
-/* build the child's environment in an anonymous mapping (no malloc: this
- * runs in the SIGSYS handler and in vfork children) */
-static char **inject(char *const *envp, struct envbuf *eb)
+/* build the child's environment in the call's scratch, else in an
+ * anonymous mapping (no malloc: this runs in the SIGSYS handler and in
+ * vfork children). A vfork or posix_spawn child shares the parent's memory
+ * and never comes back from a successful exec: a mapping made there stayed
+ * in the parent, one per spawn; the scratch is the thread's, and reused. */
+static char **inject(char *const *envp, struct envbuf *eb, struct vu_call *c)
 {
 	size_t n = 0, need, i, o = 0;
 	const char *old_preload = NULL;
@@ -126,14 +129,20 @@ static char **inject(char *const *envp, struct envbuf *eb)
 	       vu_strlen(env_config) + 4 + (old_preload ? vu_strlen(old_preload) : 0);
 	for (i = 0; i < (size_t)n_extra; i++)
 		need += vu_strlen(env_extra[i]) + 1;
-	need = (need + 4095) & ~4095UL;
-	long m = vu_sys6(SYS_mmap, 0, need, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (m < 0 && m > -4096)
-		return NULL;
-	eb->map = (void *)m;
-	eb->len = need;
-	out = eb->map;
+	need = (need + 15) & ~15UL;
+	out = c ? vu_call_alloc(c, need) : NULL;
+	if (!out) {
+		long m;
+
+		need = (need + 4095) & ~4095UL;
+		m = vu_sys6(SYS_mmap, 0, need, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			    -1, 0);
+		if (m < 0 && m > -4096)
+			return NULL;
+		eb->map = (void *)m;
+		eb->len = need;
+		out = eb->map;
+	}
 	s = (char *)(out + n + 3 + n_extra);
 	/* LD_PRELOAD: libvu first, then whatever the program had */
 	out[o++] = s;
@@ -175,13 +184,15 @@ long vu_exec_bottom(struct vu_call *c, vu_bottom_fn *bottom)
 	int ei = c->nr == SYS_execveat ? 3 : 2;
 	struct envbuf eb = { 0, 0 };
 	long saved = c->args[ei], r;
-	char **env = inject((char *const *)c->args[ei], &eb);
+	unsigned long mark = c->scratch_used;
+	char **env = inject((char *const *)c->args[ei], &eb, c);
 
 	if (!env)
 		return -ENOMEM;
 	c->args[ei] = (long)env;
 	r = bottom ? bottom(c) : vu_gate_call(c);
 	c->args[ei] = saved;
+	vu_call_release(c, mark);
 	if (eb.map)
 		vu_sys2(SYS_munmap, eb.map, eb.len);
 	return r;
@@ -381,7 +392,7 @@ static int spawn(int p, pid_t *pid, const char *file, const posix_spawn_file_act
 		 const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
 	struct envbuf eb = { 0, 0 };
-	char **env = inject(envp, &eb);
+	char **env = inject(envp, &eb, NULL);
 	int r;
 
 	if (!env)
