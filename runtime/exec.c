@@ -258,7 +258,10 @@ static void exec_script(const char *file, char *const argv[], char *const envp[]
 	}
 }
 
-VU_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+/* vu_exec_search -- execvpe's PATH search with vu's execve; a file that
+ * is not an executable goes to /bin/sh only when scripts is set (execvp
+ * does that, posix_spawnp does not). Returns -1 with errno. */
+int vu_exec_search(const char *file, char *const argv[], char *const envp[], int scripts)
 {
 	const char *path = getenv("PATH");
 	int got_eacces = 0;
@@ -270,7 +273,7 @@ VU_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 	}
 	if (strchr(file, '/')) {
 		execve(file, argv, envp);
-		if (errno == ENOEXEC)
+		if (errno == ENOEXEC && scripts)
 			exec_script(file, argv, envp);
 		return -1;
 	}
@@ -304,7 +307,8 @@ VU_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 		case ETIMEDOUT:
 			break;
 		case ENOEXEC:
-			exec_script(buf, argv, envp);
+			if (scripts)
+				exec_script(buf, argv, envp);
 			return -1;
 		default:
 			return -1;
@@ -316,6 +320,11 @@ VU_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 	if (got_eacces)
 		errno = EACCES;
 	return -1;
+}
+
+VU_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	return vu_exec_search(file, argv, envp, 1);
 }
 
 VU_EXPORT int execvp(const char *file, char *const argv[])
@@ -386,15 +395,23 @@ void vu_exec_resolve(void)
 	real_spawn[1] = (spawn_fn *)vu_libc_sym("posix_spawnp");
 }
 
-/* posix_spawn: the environment fixed here; in "all" mode glibc's own clone
- * and execve inside still trap, so the selector is left as it is. */
+int vu_spawn(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+	     const posix_spawnattr_t *attr, char *const argv[], char *const envp[], int search)
+	VU_HIDDEN;
+
+/* posix_spawn: vu's own child (spawn.c); else glibc's with the environment
+ * fixed here (in "all" mode its clone and execve inside still trap, so the
+ * selector is left as it is). */
 static int spawn(int p, pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
 		 const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
 	struct envbuf eb = { 0, 0 };
-	char **env = inject(envp, &eb, NULL);
-	int r;
+	char **env;
+	int r = vu_spawn(pid, file, fa, attr, argv, envp, p);
 
+	if (r >= 0)
+		return r;
+	env = inject(envp, &eb, NULL);
 	if (!env)
 		return ENOMEM;
 	r = real_spawn[p] ? real_spawn[p](pid, file, fa, attr, argv, env) : ENOSYS;
