@@ -31,6 +31,24 @@
  */
 
 #ifdef VU_NR_read
+/* fread: hand-written in runtime/ */
+vu_fread_fn *vu_real_fread;
+/* fread_unlocked: hand-written in runtime/ */
+vu_fread_unlocked_fn *vu_real_fread_unlocked;
+/* fgets: hand-written in runtime/ */
+vu_fgets_fn *vu_real_fgets;
+/* fgets_unlocked: hand-written in runtime/ */
+vu_fgets_unlocked_fn *vu_real_fgets_unlocked;
+/* fgetc: hand-written in runtime/ */
+vu_fgetc_fn *vu_real_fgetc;
+/* getc: hand-written in runtime/ */
+vu_getc_fn *vu_real_getc;
+/* __uflow: hand-written in runtime/ */
+vu___uflow_fn *vu_real___uflow;
+/* getdelim: hand-written in runtime/ */
+vu_getdelim_fn *vu_real_getdelim;
+/* __getdelim: hand-written in runtime/ */
+vu___getdelim_fn *vu_real___getdelim;
 typedef ssize_t vu_read_fn(int, void *, size_t);
 static vu_read_fn *vu_real_read;
 
@@ -57,6 +75,42 @@ VU_EXPORT ssize_t read(int fd, void *buf, size_t count)
 #endif
 
 #ifdef VU_NR_write
+/* fwrite: hand-written in runtime/ */
+vu_fwrite_fn *vu_real_fwrite;
+/* fwrite_unlocked: hand-written in runtime/ */
+vu_fwrite_unlocked_fn *vu_real_fwrite_unlocked;
+/* fputs: hand-written in runtime/ */
+vu_fputs_fn *vu_real_fputs;
+/* fputs_unlocked: hand-written in runtime/ */
+vu_fputs_unlocked_fn *vu_real_fputs_unlocked;
+/* puts: hand-written in runtime/ */
+vu_puts_fn *vu_real_puts;
+/* fputc: hand-written in runtime/ */
+vu_fputc_fn *vu_real_fputc;
+/* putc: hand-written in runtime/ */
+vu_putc_fn *vu_real_putc;
+/* __overflow: hand-written in runtime/ */
+vu___overflow_fn *vu_real___overflow;
+/* fflush: hand-written in runtime/ */
+vu_fflush_fn *vu_real_fflush;
+/* fflush_unlocked: hand-written in runtime/ */
+vu_fflush_unlocked_fn *vu_real_fflush_unlocked;
+/* printf: hand-written in runtime/ */
+vu_printf_fn *vu_real_printf;
+/* fprintf: hand-written in runtime/ */
+vu_fprintf_fn *vu_real_fprintf;
+/* vprintf: hand-written in runtime/ */
+vu_vprintf_fn *vu_real_vprintf;
+/* vfprintf: hand-written in runtime/ */
+vu_vfprintf_fn *vu_real_vfprintf;
+/* __printf_chk: hand-written in runtime/ */
+vu___printf_chk_fn *vu_real___printf_chk;
+/* __fprintf_chk: hand-written in runtime/ */
+vu___fprintf_chk_fn *vu_real___fprintf_chk;
+/* __vprintf_chk: hand-written in runtime/ */
+vu___vprintf_chk_fn *vu_real___vprintf_chk;
+/* __vfprintf_chk: hand-written in runtime/ */
+vu___vfprintf_chk_fn *vu_real___vfprintf_chk;
 typedef ssize_t vu_write_fn(int, const void *, size_t);
 static vu_write_fn *vu_real_write;
 
@@ -135,6 +189,28 @@ VU_EXPORT int poll(struct pollfd *ufds, nfds_t nfds, int timeout_msecs)
 #endif
 
 #ifdef VU_NR_lseek
+/* fseek: hand-written in runtime/ */
+vu_fseek_fn *vu_real_fseek;
+/* fseeko: hand-written in runtime/ */
+vu_fseeko_fn *vu_real_fseeko;
+/* fseeko64: hand-written in runtime/ */
+vu_fseeko64_fn *vu_real_fseeko64;
+/* ftell: hand-written in runtime/ */
+vu_ftell_fn *vu_real_ftell;
+/* ftello: hand-written in runtime/ */
+vu_ftello_fn *vu_real_ftello;
+/* ftello64: hand-written in runtime/ */
+vu_ftello64_fn *vu_real_ftello64;
+/* rewind: hand-written in runtime/ */
+vu_rewind_fn *vu_real_rewind;
+/* fgetpos: hand-written in runtime/ */
+vu_fgetpos_fn *vu_real_fgetpos;
+/* fgetpos64: hand-written in runtime/ */
+vu_fgetpos64_fn *vu_real_fgetpos64;
+/* fsetpos: hand-written in runtime/ */
+vu_fsetpos_fn *vu_real_fsetpos;
+/* fsetpos64: hand-written in runtime/ */
+vu_fsetpos64_fn *vu_real_fsetpos64;
 typedef off_t vu_lseek_fn(int, off_t, int);
 static vu_lseek_fn *vu_real_lseek;
 
@@ -7107,9 +7183,36 @@ VU_HIDDEN void vu_libc_resolve(void)
 {
 #ifdef VU_NR_read
 	vu_real_read = (vu_read_fn *)vu_libc_sym("read");
+	vu_real_fread = (vu_fread_fn *)vu_libc_sym("fread");
+	vu_real_fread_unlocked = (vu_fread_unlocked_fn *)vu_libc_sym("fread_unlocked");
+	vu_real_fgets = (vu_fgets_fn *)vu_libc_sym("fgets");
+	vu_real_fgets_unlocked = (vu_fgets_unlocked_fn *)vu_libc_sym("fgets_unlocked");
+	vu_real_fgetc = (vu_fgetc_fn *)vu_libc_sym("fgetc");
+	vu_real_getc = (vu_getc_fn *)vu_libc_sym("getc");
+	vu_real___uflow = (vu___uflow_fn *)vu_libc_sym("__uflow");
+	vu_real_getdelim = (vu_getdelim_fn *)vu_libc_sym("getdelim");
+	vu_real___getdelim = (vu___getdelim_fn *)vu_libc_sym("__getdelim");
 #endif
 #ifdef VU_NR_write
 	vu_real_write = (vu_write_fn *)vu_libc_sym("write");
+	vu_real_fwrite = (vu_fwrite_fn *)vu_libc_sym("fwrite");
+	vu_real_fwrite_unlocked = (vu_fwrite_unlocked_fn *)vu_libc_sym("fwrite_unlocked");
+	vu_real_fputs = (vu_fputs_fn *)vu_libc_sym("fputs");
+	vu_real_fputs_unlocked = (vu_fputs_unlocked_fn *)vu_libc_sym("fputs_unlocked");
+	vu_real_puts = (vu_puts_fn *)vu_libc_sym("puts");
+	vu_real_fputc = (vu_fputc_fn *)vu_libc_sym("fputc");
+	vu_real_putc = (vu_putc_fn *)vu_libc_sym("putc");
+	vu_real___overflow = (vu___overflow_fn *)vu_libc_sym("__overflow");
+	vu_real_fflush = (vu_fflush_fn *)vu_libc_sym("fflush");
+	vu_real_fflush_unlocked = (vu_fflush_unlocked_fn *)vu_libc_sym("fflush_unlocked");
+	vu_real_printf = (vu_printf_fn *)vu_libc_sym("printf");
+	vu_real_fprintf = (vu_fprintf_fn *)vu_libc_sym("fprintf");
+	vu_real_vprintf = (vu_vprintf_fn *)vu_libc_sym("vprintf");
+	vu_real_vfprintf = (vu_vfprintf_fn *)vu_libc_sym("vfprintf");
+	vu_real___printf_chk = (vu___printf_chk_fn *)vu_libc_sym("__printf_chk");
+	vu_real___fprintf_chk = (vu___fprintf_chk_fn *)vu_libc_sym("__fprintf_chk");
+	vu_real___vprintf_chk = (vu___vprintf_chk_fn *)vu_libc_sym("__vprintf_chk");
+	vu_real___vfprintf_chk = (vu___vfprintf_chk_fn *)vu_libc_sym("__vfprintf_chk");
 #endif
 #ifdef VU_NR_close
 	vu_real_close = (vu_close_fn *)vu_libc_sym("close");
@@ -7120,6 +7223,17 @@ VU_HIDDEN void vu_libc_resolve(void)
 #ifdef VU_NR_lseek
 	vu_real_lseek = (vu_lseek_fn *)vu_libc_sym("lseek");
 	vu_real_lseek64 = (vu_lseek64_fn *)vu_libc_sym("lseek64");
+	vu_real_fseek = (vu_fseek_fn *)vu_libc_sym("fseek");
+	vu_real_fseeko = (vu_fseeko_fn *)vu_libc_sym("fseeko");
+	vu_real_fseeko64 = (vu_fseeko64_fn *)vu_libc_sym("fseeko64");
+	vu_real_ftell = (vu_ftell_fn *)vu_libc_sym("ftell");
+	vu_real_ftello = (vu_ftello_fn *)vu_libc_sym("ftello");
+	vu_real_ftello64 = (vu_ftello64_fn *)vu_libc_sym("ftello64");
+	vu_real_rewind = (vu_rewind_fn *)vu_libc_sym("rewind");
+	vu_real_fgetpos = (vu_fgetpos_fn *)vu_libc_sym("fgetpos");
+	vu_real_fgetpos64 = (vu_fgetpos64_fn *)vu_libc_sym("fgetpos64");
+	vu_real_fsetpos = (vu_fsetpos_fn *)vu_libc_sym("fsetpos");
+	vu_real_fsetpos64 = (vu_fsetpos64_fn *)vu_libc_sym("fsetpos64");
 #endif
 #ifdef VU_NR_mmap
 	vu_real_mmap = (vu_mmap_fn *)vu_libc_sym("mmap");
@@ -7858,9 +7972,36 @@ VU_HIDDEN void vu_libc_resolve(void)
 VU_HIDDEN const char *const vu_libc_names[] = {
 #ifdef VU_NR_read
 	"read",
+	"fread",
+	"fread_unlocked",
+	"fgets",
+	"fgets_unlocked",
+	"fgetc",
+	"getc",
+	"__uflow",
+	"getdelim",
+	"__getdelim",
 #endif
 #ifdef VU_NR_write
 	"write",
+	"fwrite",
+	"fwrite_unlocked",
+	"fputs",
+	"fputs_unlocked",
+	"puts",
+	"fputc",
+	"putc",
+	"__overflow",
+	"fflush",
+	"fflush_unlocked",
+	"printf",
+	"fprintf",
+	"vprintf",
+	"vfprintf",
+	"__printf_chk",
+	"__fprintf_chk",
+	"__vprintf_chk",
+	"__vfprintf_chk",
 #endif
 #ifdef VU_NR_close
 	"close",
@@ -7871,6 +8012,17 @@ VU_HIDDEN const char *const vu_libc_names[] = {
 #ifdef VU_NR_lseek
 	"lseek",
 	"lseek64",
+	"fseek",
+	"fseeko",
+	"fseeko64",
+	"ftell",
+	"ftello",
+	"ftello64",
+	"rewind",
+	"fgetpos",
+	"fgetpos64",
+	"fsetpos",
+	"fsetpos64",
 #endif
 #ifdef VU_NR_mmap
 	"mmap",

@@ -84,6 +84,88 @@ void vu_libc_resolve(void) VU_HIDDEN;
 extern const char *const vu_libc_names[] VU_HIDDEN;
 
 /* The real functions behind the hand-written ("custom") wrappers. */
+#ifdef VU_NR_read
+typedef __typeof__(fread) vu_fread_fn;
+extern vu_fread_fn *vu_real_fread VU_HIDDEN;
+typedef __typeof__(fread_unlocked) vu_fread_unlocked_fn;
+extern vu_fread_unlocked_fn *vu_real_fread_unlocked VU_HIDDEN;
+typedef __typeof__(fgets) vu_fgets_fn;
+extern vu_fgets_fn *vu_real_fgets VU_HIDDEN;
+typedef __typeof__(fgets_unlocked) vu_fgets_unlocked_fn;
+extern vu_fgets_unlocked_fn *vu_real_fgets_unlocked VU_HIDDEN;
+typedef __typeof__(fgetc) vu_fgetc_fn;
+extern vu_fgetc_fn *vu_real_fgetc VU_HIDDEN;
+typedef __typeof__(getc) vu_getc_fn;
+extern vu_getc_fn *vu_real_getc VU_HIDDEN;
+typedef int vu___uflow_fn(FILE *);
+extern vu___uflow_fn *vu_real___uflow VU_HIDDEN;
+typedef __typeof__(getdelim) vu_getdelim_fn;
+extern vu_getdelim_fn *vu_real_getdelim VU_HIDDEN;
+typedef ssize_t vu___getdelim_fn(char **, size_t *, int, FILE *);
+extern vu___getdelim_fn *vu_real___getdelim VU_HIDDEN;
+#endif
+#ifdef VU_NR_write
+typedef __typeof__(fwrite) vu_fwrite_fn;
+extern vu_fwrite_fn *vu_real_fwrite VU_HIDDEN;
+typedef __typeof__(fwrite_unlocked) vu_fwrite_unlocked_fn;
+extern vu_fwrite_unlocked_fn *vu_real_fwrite_unlocked VU_HIDDEN;
+typedef __typeof__(fputs) vu_fputs_fn;
+extern vu_fputs_fn *vu_real_fputs VU_HIDDEN;
+typedef __typeof__(fputs_unlocked) vu_fputs_unlocked_fn;
+extern vu_fputs_unlocked_fn *vu_real_fputs_unlocked VU_HIDDEN;
+typedef __typeof__(puts) vu_puts_fn;
+extern vu_puts_fn *vu_real_puts VU_HIDDEN;
+typedef __typeof__(fputc) vu_fputc_fn;
+extern vu_fputc_fn *vu_real_fputc VU_HIDDEN;
+typedef __typeof__(putc) vu_putc_fn;
+extern vu_putc_fn *vu_real_putc VU_HIDDEN;
+typedef int vu___overflow_fn(FILE *, int);
+extern vu___overflow_fn *vu_real___overflow VU_HIDDEN;
+typedef __typeof__(fflush) vu_fflush_fn;
+extern vu_fflush_fn *vu_real_fflush VU_HIDDEN;
+typedef __typeof__(fflush_unlocked) vu_fflush_unlocked_fn;
+extern vu_fflush_unlocked_fn *vu_real_fflush_unlocked VU_HIDDEN;
+typedef __typeof__(printf) vu_printf_fn;
+extern vu_printf_fn *vu_real_printf VU_HIDDEN;
+typedef __typeof__(fprintf) vu_fprintf_fn;
+extern vu_fprintf_fn *vu_real_fprintf VU_HIDDEN;
+typedef __typeof__(vprintf) vu_vprintf_fn;
+extern vu_vprintf_fn *vu_real_vprintf VU_HIDDEN;
+typedef __typeof__(vfprintf) vu_vfprintf_fn;
+extern vu_vfprintf_fn *vu_real_vfprintf VU_HIDDEN;
+typedef int vu___printf_chk_fn(int, const char *, ...);
+extern vu___printf_chk_fn *vu_real___printf_chk VU_HIDDEN;
+typedef int vu___fprintf_chk_fn(FILE *, int, const char *, ...);
+extern vu___fprintf_chk_fn *vu_real___fprintf_chk VU_HIDDEN;
+typedef int vu___vprintf_chk_fn(int, const char *, va_list);
+extern vu___vprintf_chk_fn *vu_real___vprintf_chk VU_HIDDEN;
+typedef int vu___vfprintf_chk_fn(FILE *, int, const char *, va_list);
+extern vu___vfprintf_chk_fn *vu_real___vfprintf_chk VU_HIDDEN;
+#endif
+#ifdef VU_NR_lseek
+typedef __typeof__(fseek) vu_fseek_fn;
+extern vu_fseek_fn *vu_real_fseek VU_HIDDEN;
+typedef __typeof__(fseeko) vu_fseeko_fn;
+extern vu_fseeko_fn *vu_real_fseeko VU_HIDDEN;
+typedef __typeof__(fseeko64) vu_fseeko64_fn;
+extern vu_fseeko64_fn *vu_real_fseeko64 VU_HIDDEN;
+typedef __typeof__(ftell) vu_ftell_fn;
+extern vu_ftell_fn *vu_real_ftell VU_HIDDEN;
+typedef __typeof__(ftello) vu_ftello_fn;
+extern vu_ftello_fn *vu_real_ftello VU_HIDDEN;
+typedef __typeof__(ftello64) vu_ftello64_fn;
+extern vu_ftello64_fn *vu_real_ftello64 VU_HIDDEN;
+typedef __typeof__(rewind) vu_rewind_fn;
+extern vu_rewind_fn *vu_real_rewind VU_HIDDEN;
+typedef __typeof__(fgetpos) vu_fgetpos_fn;
+extern vu_fgetpos_fn *vu_real_fgetpos VU_HIDDEN;
+typedef __typeof__(fgetpos64) vu_fgetpos64_fn;
+extern vu_fgetpos64_fn *vu_real_fgetpos64 VU_HIDDEN;
+typedef __typeof__(fsetpos) vu_fsetpos_fn;
+extern vu_fsetpos_fn *vu_real_fsetpos VU_HIDDEN;
+typedef __typeof__(fsetpos64) vu_fsetpos64_fn;
+extern vu_fsetpos64_fn *vu_real_fsetpos64 VU_HIDDEN;
+#endif
 #ifdef VU_NR_rt_sigaction
 typedef __typeof__(sigaction) vu_sigaction_fn;
 extern vu_sigaction_fn *vu_real_sigaction VU_HIDDEN;

@@ -27,15 +27,15 @@ export interface SyscallInfo {
 
 /** Sorted by x86_64 number. */
 export const SYSCALLS = [
-  { name: 'read', nr: { x86_64: 0, aarch64: 63 }, family: 'desc', args: [{ name: 'fd', type: 'fd' }, { name: 'buf', type: 'buf_out' }, { name: 'count', type: 'size' }], libc: ['read'] },
-  { name: 'write', nr: { x86_64: 1, aarch64: 64 }, family: 'desc', args: [{ name: 'fd', type: 'fd' }, { name: 'buf', type: 'buf_in' }, { name: 'count', type: 'size' }], libc: ['write'] },
+  { name: 'read', nr: { x86_64: 0, aarch64: 63 }, family: 'desc', args: [{ name: 'fd', type: 'fd' }, { name: 'buf', type: 'buf_out' }, { name: 'count', type: 'size' }], libc: ['read', 'fread', 'fread_unlocked', 'fgets', 'fgets_unlocked', 'fgetc', 'getc', '__uflow', 'getdelim', '__getdelim'] },
+  { name: 'write', nr: { x86_64: 1, aarch64: 64 }, family: 'desc', args: [{ name: 'fd', type: 'fd' }, { name: 'buf', type: 'buf_in' }, { name: 'count', type: 'size' }], libc: ['write', 'fwrite', 'fwrite_unlocked', 'fputs', 'fputs_unlocked', 'puts', 'fputc', 'putc', '__overflow', 'fflush', 'fflush_unlocked', 'printf', 'fprintf', 'vprintf', 'vfprintf', '__printf_chk', '__fprintf_chk', '__vprintf_chk', '__vfprintf_chk'] },
   { name: 'open', nr: { x86_64: 2 }, family: 'file', args: [{ name: 'filename', type: 'path' }, { name: 'flags', type: 'open_flags' }, { name: 'mode', type: 'mode' }], libc: [] },
   { name: 'close', nr: { x86_64: 3, aarch64: 57 }, family: 'desc', args: [{ name: 'fd', type: 'fd' }], libc: ['close'] },
   { name: 'stat', nr: { x86_64: 4 }, family: 'file', args: [{ name: 'filename', type: 'path' }, { name: 'statbuf', type: 'struct_out' }], libc: [] },
   { name: 'fstat', nr: { x86_64: 5, aarch64: 80 }, family: 'desc', args: [{ name: 'fd', type: 'fd' }, { name: 'statbuf', type: 'struct_out' }], libc: [] },
   { name: 'lstat', nr: { x86_64: 6 }, family: 'file', args: [{ name: 'filename', type: 'path' }, { name: 'statbuf', type: 'struct_out' }], libc: [] },
   { name: 'poll', nr: { x86_64: 7 }, family: 'desc', args: [{ name: 'ufds', type: 'struct_in' }, { name: 'nfds', type: 'uint' }, { name: 'timeout_msecs', type: 'int' }], libc: ['poll'] },
-  { name: 'lseek', nr: { x86_64: 8, aarch64: 62 }, family: 'desc', args: [{ name: 'fd', type: 'fd' }, { name: 'offset', type: 'off' }, { name: 'whence', type: 'int' }], libc: ['lseek', 'lseek64'] },
+  { name: 'lseek', nr: { x86_64: 8, aarch64: 62 }, family: 'desc', args: [{ name: 'fd', type: 'fd' }, { name: 'offset', type: 'off' }, { name: 'whence', type: 'int' }], libc: ['lseek', 'lseek64', 'fseek', 'fseeko', 'fseeko64', 'ftell', 'ftello', 'ftello64', 'rewind', 'fgetpos', 'fgetpos64', 'fsetpos', 'fsetpos64'] },
   { name: 'mmap', nr: { x86_64: 9, aarch64: 222 }, family: 'memory', args: [{ name: 'addr', type: 'ptr' }, { name: 'len', type: 'size' }, { name: 'prot', type: 'int' }, { name: 'flags', type: 'int' }, { name: 'fd', type: 'fd' }, { name: 'off', type: 'off' }], libc: ['mmap', 'mmap64'] },
   { name: 'mprotect', nr: { x86_64: 10, aarch64: 226 }, family: 'memory', args: [{ name: 'start', type: 'ptr' }, { name: 'len', type: 'size' }, { name: 'prot', type: 'int' }], libc: ['mprotect'] },
   { name: 'munmap', nr: { x86_64: 11, aarch64: 215 }, family: 'memory', args: [{ name: 'addr', type: 'ptr' }, { name: 'len', type: 'size' }], libc: ['munmap'] },

@@ -92,6 +92,8 @@ static void log_start(void)
 	vu_log("wanted:%s", n ? line : " none");
 }
 
+void vu_stdio_setup(void) VU_HIDDEN;
+
 __attribute__((constructor(101))) static void vu_init(void)
 {
 	Dl_info info;
@@ -113,6 +115,7 @@ __attribute__((constructor(101))) static void vu_init(void)
 	vu_config_load();
 	vu_exec_setup(env && !*env ? "" : NULL);
 	vu_interest_compute();
+	vu_stdio_setup();
 	log_start();
 	if (vu.mode != VU_MODE_ALL)
 		return;

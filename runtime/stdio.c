@@ -19,6 +19,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -129,4 +130,280 @@ VU_EXPORT FILE *fopen(const char *path, const char *mode)
 VU_EXPORT FILE *fopen64(const char *path, const char *mode)
 {
 	return vu_fopen(path, mode, (void *)vu_real_fopen64, "fopen64");
+}
+
+/*
+ * The stream functions: glibc fills and empties a FILE's buffer with its
+ * internal read, write and lseek, which trap in "all" mode (ld's fseek and
+ * fread: ~950 traps per link; a printf to a terminal: one per line). When
+ * no layer wants any of those calls, nothing would be decided on them:
+ * these run glibc's function with the selector open, as the generated
+ * wrappers do for a call nobody wants. Only for a plain file stream (glibc's
+ * own _IO_file_jumps: not fopencookie's or a wide stream's, whose callbacks
+ * are the program's), and only once it has its buffer, or when the calls
+ * glibc makes to allocate one (fstat, the ioctl of isatty) are not wanted
+ * either. Everything else is glibc's function as it is.
+ */
+static const void *file_jumps;	/* glibc's _IO_file_jumps */
+static int stdio_quiet;		/* no layer wants read, write, lseek */
+static int alloc_quiet;		/* ... nor fstat, newfstatat, ioctl */
+
+/* vu_stdio_setup -- at start-up, after the stack is known */
+void vu_stdio_setup(void) VU_HIDDEN;
+void vu_stdio_setup(void)
+{
+	file_jumps = vu_libc_sym("_IO_file_jumps");
+	stdio_quiet = file_jumps && !vu_interest[VU_NR_read] && !vu_interest[VU_NR_write] &&
+		      !vu_interest[VU_NR_lseek];
+	alloc_quiet = stdio_quiet && !vu_interest[VU_NR_newfstatat] && !vu_interest[VU_NR_fstat] &&
+		      !vu_interest[VU_NR_ioctl];
+}
+
+static inline int quiet(FILE *f)
+{
+	return stdio_quiet && f && *(const void *const *)(f + 1) == file_jumps &&
+	       (f->_IO_buf_base || alloc_quiet);
+}
+
+/* glibc's name (resolved at start-up, or now for a constructor's call) */
+#define REAL(name) (vu_real_##name ? vu_real_##name : (vu_##name##_fn *)dlsym(RTLD_NEXT, #name))
+
+#define ON_STREAM(f, type, expr)                                        \
+	do {                                                           \
+		if (quiet(f)) {                                        \
+			unsigned char s_ = vu_allow();                 \
+			type r_ = (expr);                              \
+			vu_restore(s_);                                \
+			return r_;                                     \
+		}                                                      \
+		return (expr);                                         \
+	} while (0)
+
+#define ON_STREAM_VOID(f, expr)                                         \
+	do {                                                           \
+		if (quiet(f)) {                                        \
+			unsigned char s_ = vu_allow();                 \
+			expr;                                          \
+			vu_restore(s_);                                \
+			return;                                        \
+		}                                                      \
+		expr;                                                  \
+	} while (0)
+
+VU_EXPORT size_t fwrite(const void *p, size_t size, size_t n, FILE *f)
+{
+	ON_STREAM(f, size_t, REAL(fwrite)(p, size, n, f));
+}
+
+VU_EXPORT size_t (fwrite_unlocked)(const void *p, size_t size, size_t n, FILE *f)
+{
+	ON_STREAM(f, size_t, REAL(fwrite_unlocked)(p, size, n, f));
+}
+
+VU_EXPORT size_t fread(void *p, size_t size, size_t n, FILE *f)
+{
+	ON_STREAM(f, size_t, REAL(fread)(p, size, n, f));
+}
+
+VU_EXPORT size_t (fread_unlocked)(void *p, size_t size, size_t n, FILE *f)
+{
+	ON_STREAM(f, size_t, REAL(fread_unlocked)(p, size, n, f));
+}
+
+VU_EXPORT int fputs(const char *s, FILE *f)
+{
+	ON_STREAM(f, int, REAL(fputs)(s, f));
+}
+
+VU_EXPORT int fputs_unlocked(const char *s, FILE *f)
+{
+	ON_STREAM(f, int, REAL(fputs_unlocked)(s, f));
+}
+
+VU_EXPORT int puts(const char *s)
+{
+	ON_STREAM(stdout, int, REAL(puts)(s));
+}
+
+VU_EXPORT int fputc(int c, FILE *f)
+{
+	ON_STREAM(f, int, REAL(fputc)(c, f));
+}
+
+VU_EXPORT int putc(int c, FILE *f)
+{
+	ON_STREAM(f, int, REAL(putc)(c, f));
+}
+
+/* __overflow and __uflow: what the inline putc_unlocked, getc_unlocked,
+ * putchar and getchar of glibc's headers call when the buffer is full or
+ * empty */
+VU_EXPORT int __overflow(FILE *f, int c)
+{
+	ON_STREAM(f, int, REAL(__overflow)(f, c));
+}
+
+VU_EXPORT int __uflow(FILE *f)
+{
+	ON_STREAM(f, int, REAL(__uflow)(f));
+}
+
+VU_EXPORT int fflush(FILE *f)
+{
+	ON_STREAM(f, int, REAL(fflush)(f));	/* NULL (every stream): glibc's as it is */
+}
+
+VU_EXPORT int fflush_unlocked(FILE *f)
+{
+	ON_STREAM(f, int, REAL(fflush_unlocked)(f));
+}
+
+VU_EXPORT char *fgets(char *s, int n, FILE *f)
+{
+	ON_STREAM(f, char *, REAL(fgets)(s, n, f));
+}
+
+VU_EXPORT char *fgets_unlocked(char *s, int n, FILE *f)
+{
+	ON_STREAM(f, char *, REAL(fgets_unlocked)(s, n, f));
+}
+
+VU_EXPORT int fgetc(FILE *f)
+{
+	ON_STREAM(f, int, REAL(fgetc)(f));
+}
+
+VU_EXPORT int getc(FILE *f)
+{
+	ON_STREAM(f, int, REAL(getc)(f));
+}
+
+VU_EXPORT ssize_t getdelim(char **line, size_t *n, int delim, FILE *f)
+{
+	ON_STREAM(f, ssize_t, REAL(getdelim)(line, n, delim, f));
+}
+
+VU_EXPORT ssize_t __getdelim(char **line, size_t *n, int delim, FILE *f)
+{
+	ON_STREAM(f, ssize_t, REAL(__getdelim)(line, n, delim, f));
+}
+
+VU_EXPORT int fseek(FILE *f, long off, int whence)
+{
+	ON_STREAM(f, int, REAL(fseek)(f, off, whence));
+}
+
+VU_EXPORT int fseeko(FILE *f, off_t off, int whence)
+{
+	ON_STREAM(f, int, REAL(fseeko)(f, off, whence));
+}
+
+VU_EXPORT int fseeko64(FILE *f, off64_t off, int whence)
+{
+	ON_STREAM(f, int, REAL(fseeko64)(f, off, whence));
+}
+
+VU_EXPORT long ftell(FILE *f)
+{
+	ON_STREAM(f, long, REAL(ftell)(f));
+}
+
+VU_EXPORT off_t ftello(FILE *f)
+{
+	ON_STREAM(f, off_t, REAL(ftello)(f));
+}
+
+VU_EXPORT off64_t ftello64(FILE *f)
+{
+	ON_STREAM(f, off64_t, REAL(ftello64)(f));
+}
+
+VU_EXPORT void rewind(FILE *f)
+{
+	ON_STREAM_VOID(f, REAL(rewind)(f));
+}
+
+VU_EXPORT int fgetpos(FILE *f, fpos_t *pos)
+{
+	ON_STREAM(f, int, REAL(fgetpos)(f, pos));
+}
+
+VU_EXPORT int fgetpos64(FILE *f, fpos64_t *pos)
+{
+	ON_STREAM(f, int, REAL(fgetpos64)(f, pos));
+}
+
+VU_EXPORT int fsetpos(FILE *f, const fpos_t *pos)
+{
+	ON_STREAM(f, int, REAL(fsetpos)(f, pos));
+}
+
+VU_EXPORT int fsetpos64(FILE *f, const fpos64_t *pos)
+{
+	ON_STREAM(f, int, REAL(fsetpos64)(f, pos));
+}
+
+/* the printf family, on glibc's v-functions */
+VU_EXPORT int vfprintf(FILE *f, const char *fmt, va_list ap)
+{
+	ON_STREAM(f, int, REAL(vfprintf)(f, fmt, ap));
+}
+
+VU_EXPORT int vprintf(const char *fmt, va_list ap)
+{
+	ON_STREAM(stdout, int, REAL(vfprintf)(stdout, fmt, ap));
+}
+
+VU_EXPORT int __vfprintf_chk(FILE *f, int flag, const char *fmt, va_list ap)
+{
+	ON_STREAM(f, int, REAL(__vfprintf_chk)(f, flag, fmt, ap));
+}
+
+VU_EXPORT int __vprintf_chk(int flag, const char *fmt, va_list ap)
+{
+	ON_STREAM(stdout, int, REAL(__vfprintf_chk)(stdout, flag, fmt, ap));
+}
+
+VU_EXPORT int fprintf(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vfprintf(f, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+VU_EXPORT int printf(const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vfprintf(stdout, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+VU_EXPORT int __fprintf_chk(FILE *f, int flag, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = __vfprintf_chk(f, flag, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+VU_EXPORT int __printf_chk(int flag, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = __vfprintf_chk(stdout, flag, fmt, ap);
+	va_end(ap);
+	return r;
 }

@@ -26,9 +26,9 @@ function traps(file: string): Record<string, number> {
 }
 
 /** run under vu with VU_STATS; returns the result and the trapped calls */
-function under(config: string, args: string[], cwd?: string) {
+function under(config: string, args: string[], cwd?: string, prog = P) {
   const stats = join(tmpdir(), 'stats.jsonl');
-  const r = run(P, args, { config, env: { VU_STATS: stats }, cwd });
+  const r = run(prog, args, { config, env: { VU_STATS: stats }, cwd });
   return { r, traps: traps(stats) };
 }
 
@@ -258,4 +258,36 @@ test('fastpath: posix_spawn goes through the layers in both modes (the program, 
     // before, "libc" mode ran the hidden program and opened the hidden file
     t.is(r.stdout, `refused No such file or directory\n${host}ran 0\nrefused No such file or directory\n${host}ran 0\n`, mode);
   }
+});
+
+test('fastpath: stream functions match glibc\'s; with no layer on read/write/lseek they do not trap, with one (trace) their calls are seen', (t) => {
+  const P2 = probe('stdiofast');
+  const native = run(P2, ['streams', tmpdir()], { vu: false });
+  t.is(native.status, 0, native.stderr);
+  t.regex(native.stdout, /fseek end: ftello 8046, fread_unlocked 4$/m);
+  for (const mode of MODES) {
+    const config = writeConfig({ intercept: mode, layers: [{ type: 'remap', map: { '/etc/passwd': '/etc/hostname' } }] });
+    const { r, traps: tr } = under(config, ['streams', tmpdir()], undefined, P2);
+    t.is(r.stdout, native.stdout, mode);
+    t.is(r.stderr, 'to stderr\n');
+    // left: a stream's first buffer (fstat, wanted by remap) and stderr's writes
+    t.is(tr.lseek ?? 0, 0, `${mode}: ${JSON.stringify(tr)}`);
+    t.true((tr.read ?? 0) + (tr.write ?? 0) <= 4, `${mode}: ${JSON.stringify(tr)}`);
+  }
+  // a layer that wants write sees the stream's writes (they trap in "all" mode)
+  const dir = tmpdir();
+  const trace = join(dir, 'trace.jsonl');
+  const config = writeConfig({ layers: [{ type: 'trace', output: trace, syscalls: ['write', 'lseek'] }] });
+  const r = run(P2, ['streams', join(dir)], { config });
+  t.is(r.stdout, native.stdout);
+  const lines = readFileSync(trace, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { name: string; src: string });
+  t.true(lines.filter((l) => l.name === 'write').length >= 10, 'the stream writes are traced');
+  t.true(lines.filter((l) => l.name === 'lseek').length >= 3, 'the stream seeks are traced');
+});
+
+test('fastpath: a fopencookie stream\'s own calls stay under vu (its callbacks are the program\'s)', (t) => {
+  const config = writeConfig({ layers: [{ type: 'remap', map: { '/etc/passwd': '/etc/hostname' } }] });
+  const r = run(probe('stdiofast'), ['cookie'], { config });
+  t.is(r.status, 0, r.stderr);
+  t.is(r.stdout, readFileSync('/etc/hostname', 'utf8'));
 });
