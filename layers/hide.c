@@ -96,34 +96,25 @@ static int maybe_hidden(const struct hide *h, const char *p, int dirfd)
 	return 0;
 }
 
+static int hide_maybe(const void *ctx, const char *p, int dirfd)
+{
+	return maybe_hidden(ctx, p, dirfd);
+}
+
+static enum vu_action hide_one(const void *ctx, struct vu_call *c, int i, const char *abs)
+{
+	const struct hide *h = ctx;
+
+	if (vu_roots_match(&h->roots, abs) < 0)
+		return VU_CONTINUE;
+	vu_debug("hide %s: %s -> ENOENT", vu_syscalls[c->nr].name, (const char *)c->args[i]);
+	c->ret = -ENOENT;
+	return VU_DONE;
+}
+
 static enum vu_action hide_enter(struct vu_layer *self, struct vu_call *c)
 {
-	const struct hide *h = self->state;
-	const struct vu_syscall_info *si = &vu_syscalls[c->nr];
-
-	for (int i = 0; i < si->nargs; i++) {
-		const char *p = (const char *)c->args[i];
-		unsigned long mark = c->scratch_used;
-		char *abs;
-		long n;
-
-		if (si->args[i].kind != VU_ARG_PATH || !p || !*p ||
-		    !maybe_hidden(h, p, vu_call_dirfd(c, i)))
-			continue;
-		abs = vu_call_alloc(c, 2 * PATH_MAX);
-		if (!abs) {
-			c->ret = -ENOMEM;
-			return VU_DONE;
-		}
-		n = vu_call_path(c, i, abs, 2 * PATH_MAX);
-		if (n >= 0 && vu_roots_match(&h->roots, abs) >= 0) {
-			vu_debug("hide %s: %s -> ENOENT", si->name, p);
-			c->ret = -ENOENT;
-			return VU_DONE;
-		}
-		vu_call_release(c, mark);
-	}
-	return VU_CONTINUE;
+	return vu_call_for_each_path(c, hide_maybe, hide_one, self->state);
 }
 
 /* ---- directory listings ---- */

@@ -71,11 +71,13 @@ static const char *tail(const char *p, size_t *len)
 	return p + s;
 }
 
-static int maybe(const struct remap *r, const char *p)
+static int maybe(const void *ctx, const char *p, int dirfd)
 {
+	const struct remap *r = ctx;
 	size_t len;
 	const char *t = tail(p, &len);
 
+	(void)dirfd;
 	if (len == 1 && t[0] == '.')
 		return 1;	/* "." or ".." may name anything */
 	if (len == 2 && t[0] == '.' && t[1] == '.')
@@ -86,37 +88,24 @@ static int maybe(const struct remap *r, const char *p)
 	return 0;
 }
 
-static enum vu_action remap_enter(struct vu_layer *self, struct vu_call *c)
+static enum vu_action remap_one(const void *ctx, struct vu_call *c, int i, const char *abs)
 {
-	const struct remap *r = self->state;
-	const struct vu_syscall_info *si = &vu_syscalls[c->nr];
+	const struct remap *r = ctx;
 
-	for (int i = 0; i < si->nargs; i++) {
-		const char *p = (const char *)c->args[i];
-		unsigned long mark = c->scratch_used;
-		char *abs;
-		long n;
-
-		if (si->args[i].kind != VU_ARG_PATH || !p || !*p || !maybe(r, p))
-			continue;
-		abs = vu_call_alloc(c, 2 * PATH_MAX);
-		if (!abs) {
-			c->ret = -ENOMEM;
-			return VU_DONE;
-		}
-		n = vu_call_path(c, i, abs, 2 * PATH_MAX);
-		vu_call_release(c, mark);
-		if (n < 0)
-			continue;	/* let the kernel give its own error */
-		for (int k = 0; k < r->n; k++) {
-			if (!vu_strcmp(abs, r->from[k])) {
-				vu_debug("remap %s: %s -> %s", si->name, p, r->to[k]);
-				c->args[i] = (long)r->to[k];
-				break;
-			}
+	for (int k = 0; k < r->n; k++) {
+		if (!vu_strcmp(abs, r->from[k])) {
+			vu_debug("remap %s: %s -> %s", vu_syscalls[c->nr].name,
+				 (const char *)c->args[i], r->to[k]);
+			c->args[i] = (long)r->to[k];
+			break;
 		}
 	}
 	return VU_CONTINUE;
+}
+
+static enum vu_action remap_enter(struct vu_layer *self, struct vu_call *c)
+{
+	return vu_call_for_each_path(c, maybe, remap_one, self->state);
 }
 
 const struct vu_layer_ops vu_layer_remap_ops = {

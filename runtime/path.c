@@ -7,6 +7,7 @@
  */
 #include <fcntl.h>
 #include <sys/syscall.h>
+#include <limits.h>
 #include "vu_core.h"
 
 /* vu_path_normalize -- in must be absolute. Returns the length or -errno. */
@@ -119,4 +120,33 @@ long vu_path_under(const char *path, const char *prefix)
 	if (vu_strncmp(path, prefix, n))
 		return -1;
 	return path[n] == 0 || path[n] == '/' ? (long)n : -1;
+}
+
+enum vu_action vu_call_for_each_path(struct vu_call *c,
+				     int (*maybe)(const void *ctx, const char *path, int dirfd),
+				     enum vu_action (*fn)(const void *ctx, struct vu_call *c, int i,
+							  const char *abs),
+				     const void *ctx)
+{
+	const struct vu_syscall_info *si = &vu_syscalls[c->nr];
+
+	for (int i = 0; i < si->nargs; i++) {
+		const char *p = (const char *)c->args[i];
+		unsigned long mark = c->scratch_used;
+		enum vu_action a;
+		char *abs;
+
+		if (si->args[i].kind != VU_ARG_PATH || !p || !*p || !maybe(ctx, p, vu_call_dirfd(c, i)))
+			continue;
+		abs = vu_call_alloc(c, 2 * PATH_MAX);
+		if (!abs) {
+			c->ret = -ENOMEM;
+			return VU_DONE;
+		}
+		a = vu_call_path(c, i, abs, 2 * PATH_MAX) < 0 ? VU_CONTINUE : fn(ctx, c, i, abs);
+		vu_call_release(c, mark);
+		if (a == VU_DONE)
+			return VU_DONE;
+	}
+	return VU_CONTINUE;
 }

@@ -174,6 +174,17 @@ long vu_path_abs(int dirfd, const char *path, char *out, size_t len) VU_HIDDEN;
 long vu_path_normalize(const char *in, char *out, size_t len) VU_HIDDEN;
 int vu_call_dirfd(const struct vu_call *c, int i) VU_HIDDEN;
 long vu_call_path(const struct vu_call *c, int i, char *out, size_t len) VU_HIDDEN;
+/* vu_call_for_each_path -- for each path argument i of c (non-empty) that
+ * maybe(ctx, path, dirfd) lets through (a cheap look at the string first),
+ * fn(ctx, c, i, abs) with the path made absolute and normalized in scratch
+ * (given back after each). fn returns VU_CONTINUE to go on, or VU_DONE with
+ * c->ret set. No scratch: c->ret = -ENOMEM and VU_DONE. A path that cannot
+ * be made absolute is left to the kernel (its own error). */
+enum vu_action vu_call_for_each_path(struct vu_call *c,
+				     int (*maybe)(const void *ctx, const char *path, int dirfd),
+				     enum vu_action (*fn)(const void *ctx, struct vu_call *c, int i,
+							  const char *abs),
+				     const void *ctx) VU_HIDDEN;
 long vu_path_under(const char *path, const char *prefix) VU_HIDDEN;
 
 /* ---- generated ---- */
