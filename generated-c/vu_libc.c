@@ -137,6 +137,8 @@ VU_EXPORT ssize_t write(int fd, const void *buf, size_t count)
 #endif
 
 #ifdef VU_NR_close
+/* fclose: hand-written in runtime/ */
+vu_fclose_fn *vu_real_fclose;
 typedef int vu_close_fn(int);
 static vu_close_fn *vu_real_close;
 
@@ -7216,6 +7218,7 @@ VU_HIDDEN void vu_libc_resolve(void)
 #endif
 #ifdef VU_NR_close
 	vu_real_close = (vu_close_fn *)vu_libc_sym("close");
+	vu_real_fclose = (vu_fclose_fn *)vu_libc_sym("fclose");
 #endif
 #ifdef VU_NR_poll
 	vu_real_poll = (vu_poll_fn *)vu_libc_sym("poll");
@@ -8005,6 +8008,7 @@ VU_HIDDEN const char *const vu_libc_names[] = {
 #endif
 #ifdef VU_NR_close
 	"close",
+	"fclose",
 #endif
 #ifdef VU_NR_poll
 	"poll",

@@ -142,6 +142,10 @@ extern vu___vprintf_chk_fn *vu_real___vprintf_chk VU_HIDDEN;
 typedef int vu___vfprintf_chk_fn(FILE *, int, const char *, va_list);
 extern vu___vfprintf_chk_fn *vu_real___vfprintf_chk VU_HIDDEN;
 #endif
+#ifdef VU_NR_close
+typedef __typeof__(fclose) vu_fclose_fn;
+extern vu_fclose_fn *vu_real_fclose VU_HIDDEN;
+#endif
 #ifdef VU_NR_lseek
 typedef __typeof__(fseek) vu_fseek_fn;
 extern vu_fseek_fn *vu_real_fseek VU_HIDDEN;

@@ -30,7 +30,7 @@ export const SYSCALLS = [
   { name: 'read', nr: { x86_64: 0, aarch64: 63 }, family: 'desc', args: [{ name: 'fd', type: 'fd' }, { name: 'buf', type: 'buf_out' }, { name: 'count', type: 'size' }], libc: ['read', 'fread', 'fread_unlocked', 'fgets', 'fgets_unlocked', 'fgetc', 'getc', '__uflow', 'getdelim', '__getdelim'] },
   { name: 'write', nr: { x86_64: 1, aarch64: 64 }, family: 'desc', args: [{ name: 'fd', type: 'fd' }, { name: 'buf', type: 'buf_in' }, { name: 'count', type: 'size' }], libc: ['write', 'fwrite', 'fwrite_unlocked', 'fputs', 'fputs_unlocked', 'puts', 'fputc', 'putc', '__overflow', 'fflush', 'fflush_unlocked', 'printf', 'fprintf', 'vprintf', 'vfprintf', '__printf_chk', '__fprintf_chk', '__vprintf_chk', '__vfprintf_chk'] },
   { name: 'open', nr: { x86_64: 2 }, family: 'file', args: [{ name: 'filename', type: 'path' }, { name: 'flags', type: 'open_flags' }, { name: 'mode', type: 'mode' }], libc: [] },
-  { name: 'close', nr: { x86_64: 3, aarch64: 57 }, family: 'desc', args: [{ name: 'fd', type: 'fd' }], libc: ['close'] },
+  { name: 'close', nr: { x86_64: 3, aarch64: 57 }, family: 'desc', args: [{ name: 'fd', type: 'fd' }], libc: ['close', 'fclose'] },
   { name: 'stat', nr: { x86_64: 4 }, family: 'file', args: [{ name: 'filename', type: 'path' }, { name: 'statbuf', type: 'struct_out' }], libc: [] },
   { name: 'fstat', nr: { x86_64: 5, aarch64: 80 }, family: 'desc', args: [{ name: 'fd', type: 'fd' }, { name: 'statbuf', type: 'struct_out' }], libc: [] },
   { name: 'lstat', nr: { x86_64: 6 }, family: 'file', args: [{ name: 'filename', type: 'path' }, { name: 'statbuf', type: 'struct_out' }], libc: [] },

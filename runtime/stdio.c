@@ -343,6 +343,22 @@ VU_EXPORT int fsetpos64(FILE *f, const fpos64_t *pos)
 	ON_STREAM(f, int, REAL(fsetpos64)(f, pos));
 }
 
+/* fclose: its close too, when no layer wants close (the core does when it
+ * keeps descriptors of its own: not this stream's) */
+VU_EXPORT int fclose(FILE *f)
+{
+	int fd = f ? f->_fileno : -1;
+
+	if (quiet(f) && vu.layer_mask && !vu.layer_mask[VU_NR_close] && fd >= 0 && !vu_fd_is_ours(fd)) {
+		unsigned char s = vu_allow();
+		int r = REAL(fclose)(f);
+
+		vu_restore(s);
+		return r;
+	}
+	return REAL(fclose)(f);
+}
+
 /* the printf family, on glibc's v-functions */
 VU_EXPORT int vfprintf(FILE *f, const char *fmt, va_list ap)
 {
