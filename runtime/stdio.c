@@ -143,6 +143,11 @@ VU_EXPORT FILE *fopen64(const char *path, const char *mode)
  * are the program's), and only once it has its buffer, or when the calls
  * glibc makes to allocate one (fstat, the ioctl of isatty) are not wanted
  * either. Everything else is glibc's function as it is.
+ *
+ * The one other system call glibc may make in there: the printf family,
+ * writing wide characters (%ls, %lc) in a locale whose charset is not
+ * UTF-8, loads a gconv module (open, mmap) the first time; on the fast path
+ * that load is not seen by the layers.
  */
 static const void *file_jumps;	/* glibc's _IO_file_jumps */
 static int stdio_quiet;		/* no layer wants read, write, lseek */
