@@ -93,6 +93,7 @@ static void log_start(void)
 }
 
 void vu_stdio_setup(void) VU_HIDDEN;
+void vu_thread_blocks_freed(void) VU_HIDDEN;
 
 __attribute__((constructor(101))) static void vu_init(void)
 {
@@ -117,8 +118,10 @@ __attribute__((constructor(101))) static void vu_init(void)
 	vu_interest_compute();
 	vu_stdio_setup();
 	log_start();
-	if (vu.mode != VU_MODE_ALL)
+	if (vu.mode != VU_MODE_ALL) {
+		vu_thread_blocks_freed();
 		return;
+	}
 	r = vu_sud_install();
 	if (r)
 		vu_fatal(125, "cannot arm Syscall User Dispatch (%s); this kernel needs "
