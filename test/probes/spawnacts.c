@@ -32,15 +32,14 @@ static void run(const char *what, int p, const char *file, posix_spawn_file_acti
 	pid_t pid = 0;
 	int st = 0, r;
 
+	printf("%s:\n", what);	/* before the child can write */
 	fflush(stdout);
 	r = p ? posix_spawnp(&pid, file, fa, at, argv, environ)
 	      : posix_spawn(&pid, file, fa, at, argv, environ);
 	if (r) {
-		printf("%s: %s\n", what, strerrorname_np(r));
+		printf("  error %s\n", strerrorname_np(r));
 		return;
 	}
-	printf("%s:\n", what);
-	fflush(stdout);
 	waitpid(pid, &st, 0);
 	printf("  status %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st));
 }
