@@ -8,6 +8,7 @@
 #   PYTHON=python3.11 test/compat/cpython.sh test_os test_shutil
 #   JOBS=0 (default: -j0, one worker per core)   KEEP=1: keep the work folder
 #   STACK=remap: a remap stack (of a file no test touches) instead of {"layers": []}
+#   INTERCEPT=libc: "libc" mode (default "all")
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -24,10 +25,11 @@ else
 fi
 work=$(mktemp -d /tmp/vu-cpython-XXXXXX)
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
+mode=${INTERCEPT:-all}
 if [ "${STACK:-pass}" = remap ]; then
-  printf '{"layers": [{"type": "remap", "map": {"/vu-compat/never-touched": "/etc/hostname"}}]}\n' > "$work/vu.json"
+  printf '{"intercept": "%s", "layers": [{"type": "remap", "map": {"/vu-compat/never-touched": "/etc/hostname"}}]}\n' "$mode" > "$work/vu.json"
 else
-  printf '{"layers": []}\n' > "$work/vu.json"
+  printf '{"intercept": "%s", "layers": []}\n' "$mode" > "$work/vu.json"
 fi
 
 run_suite() { # NAME [env...]
