@@ -56,6 +56,8 @@ static const struct vu_opt_desc vu_opts_faketime[] = {
 static const struct vu_opt_desc vu_opts_hide[] = {
 	{ "paths", VU_OPT_PATH_LIST, 1, NULL, NULL,
 	  "files or folders to hide (with everything below them); ~ is $HOME, relative paths are relative to the config's folder" },
+	{ "strict", VU_OPT_BOOL, 0, NULL, "false",
+	  "also ask the kernel where a path really leads (symlinks followed): what a path opens, runs or enters through a symlink into a hidden path is refused too; costs a readlink per open and two calls per chdir and exec" },
 };
 
 /* overlay -- Copy-on-write over a directory: the program writes into lower, the writes land in upper, deletions are remembered, listings merge; lower is never changed. */
@@ -119,7 +121,7 @@ VU_GEN_HIDDEN const struct vu_layer_type vu_layer_types[] = {
 	{ "deny", vu_opts_deny, 2, &vu_layer_deny_ops },
 	{ "fakeroot", vu_opts_fakeroot, 1, &vu_layer_fakeroot_ops },
 	{ "faketime", vu_opts_faketime, 2, &vu_layer_faketime_ops },
-	{ "hide", vu_opts_hide, 1, &vu_layer_hide_ops },
+	{ "hide", vu_opts_hide, 2, &vu_layer_hide_ops },
 	{ "overlay", vu_opts_overlay, 2, &vu_layer_overlay_ops },
 	{ "plugin", vu_opts_plugin, 2, &vu_layer_plugin_ops },
 	{ "readonly", vu_opts_readonly, 1, &vu_layer_readonly_ops },

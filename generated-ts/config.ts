@@ -75,6 +75,11 @@ export interface HideLayer {
   $comment?: string;
   /** files or folders to hide (with everything below them); ~ is $HOME, relative paths are relative to the config's folder */
   paths: string[];
+  /**
+   * also ask the kernel where a path really leads (symlinks followed): what a path opens, runs or enters through a symlink into a hidden path is refused too; costs a readlink per open and two calls per chdir and exec
+   * @default false
+   */
+  strict?: boolean;
 }
 
 /** Copy-on-write over a directory: the program writes into lower, the writes land in upper, deletions are remembered, listings merge; lower is never changed. */

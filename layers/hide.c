@@ -23,6 +23,7 @@
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/syscall.h>
@@ -31,12 +32,16 @@
 struct hide {
 	struct vu_roots roots;
 	int cwd_hidden;		/* the process started inside a hidden path */
+	int strict;		/* also where paths really lead (symlinks) */
 };
 
 static int hide_init(struct vu_layer *self, char *err, size_t errlen)
 {
 	const struct vu_opt_value *paths = &self->opt[0];
 	struct hide *h = calloc(1, sizeof(*h));
+
+	if (h)
+		h->strict = self->opt[1].set && self->opt[1].num;
 	char cwd[PATH_MAX];
 	int e;
 
@@ -96,6 +101,110 @@ static int maybe_hidden(const struct hide *h, const char *p, int dirfd)
 	return 0;
 }
 
+/* ---- strict: where a path really leads ---- */
+
+/* is the object fd is open on inside a hidden path? */
+static int fd_hidden(const struct hide *h, struct vu_call *c, long fd)
+{
+	unsigned long mark = c->scratch_used;
+	char *real = vu_call_alloc(c, PATH_MAX);
+	int hit = real && vu_fd_realpath((int)fd, real, PATH_MAX) >= 0 &&
+		  vu_roots_match(&h->roots, real) >= 0;
+
+	vu_call_release(c, mark);
+	return hit;
+}
+
+/* does path (at dirfd) lead into a hidden path? The kernel resolves it
+ * (O_PATH); a name that does not exist yet is judged by its folder. */
+static int leads_in(const struct hide *h, struct vu_call *c, int dirfd, const char *path, int follow)
+{
+	long fd = vu_sys4(SYS_openat, dirfd, path, O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW), 0);
+	int hit;
+
+	if (fd == -ENOENT) {
+		unsigned long mark = c->scratch_used;
+		char *dir = vu_call_alloc(c, PATH_MAX);
+		size_t n = vu_strlen(path), k = n;
+
+		while (k > 0 && path[k - 1] == '/')
+			k--;
+		while (k > 0 && path[k - 1] != '/')
+			k--;
+		if (dir && n < PATH_MAX) {
+			vu_memcpy(dir, path, k);
+			dir[k] = 0;
+			fd = vu_sys4(SYS_openat, dirfd, k ? dir : ".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+		}
+		vu_call_release(c, mark);
+	}
+	if (fd < 0)
+		return 0;	/* the kernel gives its own error */
+	hit = fd_hidden(h, c, fd);
+	vu_sys1(SYS_close, fd);
+	return hit;
+}
+
+static int is_open(long nr)
+{
+	switch (nr) {
+#ifdef VU_NR_open
+	case VU_NR_open:
+	case VU_NR_creat:
+#endif
+	case VU_NR_openat:
+	case VU_NR_openat2:
+		return 1;
+	}
+	return 0;
+}
+
+/* the open flags of an open-family call */
+static long open_flags(const struct vu_call *c)
+{
+	switch (c->nr) {
+#ifdef VU_NR_open
+	case VU_NR_open: return c->args[1];
+	case VU_NR_creat: return O_CREAT | O_WRONLY | O_TRUNC;
+#endif
+	case VU_NR_openat: return c->args[2];
+	case VU_NR_openat2: {
+		const struct open_how *how = (const struct open_how *)c->args[2];
+
+		return how && (unsigned long)c->args[3] >= sizeof(*how) ? (long)how->flags : 0;
+	}
+	}
+	return 0;
+}
+
+/* strict, before the call: a chdir, an exec, or a create that would go
+ * through a symlink into a hidden path (after it would be too late) */
+static int strict_before(const struct hide *h, struct vu_call *c)
+{
+	int at = 0, follow = 1;
+
+	switch (c->nr) {
+	case VU_NR_chdir:
+	case VU_NR_execve:
+		break;
+	case VU_NR_execveat:
+		if (!c->args[1] || !*(const char *)c->args[1])
+			return 0;	/* an fd: opened (and checked) before */
+		at = 1;
+		follow = !(c->args[4] & AT_SYMLINK_NOFOLLOW);
+		break;
+	default:
+		if (!is_open(c->nr) || !(open_flags(c) & (O_CREAT | __O_TMPFILE)))
+			return 0;
+		at = c->nr != VU_NR_openat && c->nr != VU_NR_openat2 ? 0 : 1;
+		follow = !(open_flags(c) & (O_NOFOLLOW | O_EXCL));
+		break;
+	}
+	const char *p = (const char *)c->args[at];
+
+	return p && *p && leads_in(h, c, at ? (int)c->args[0] : AT_FDCWD, p, follow);
+}
+
 static int hide_maybe(const void *ctx, const char *p, int dirfd)
 {
 	return maybe_hidden(ctx, p, dirfd);
@@ -114,7 +223,18 @@ static enum vu_action hide_one(const void *ctx, struct vu_call *c, int i, const 
 
 static enum vu_action hide_enter(struct vu_layer *self, struct vu_call *c)
 {
-	return vu_call_for_each_path(c, hide_maybe, hide_one, self->state);
+	const struct hide *h = self->state;
+
+	if (vu_call_for_each_path(c, hide_maybe, hide_one, h) == VU_DONE)
+		return VU_DONE;
+	if (h->strict && strict_before(h, c)) {
+		vu_debug("hide %s: %s leads into a hidden path -> ENOENT", vu_syscalls[c->nr].name,
+			 c->nr == VU_NR_execveat || c->nr == VU_NR_openat || c->nr == VU_NR_openat2
+			 ? (const char *)c->args[1] : (const char *)c->args[0]);
+		c->ret = -ENOENT;
+		return VU_DONE;
+	}
+	return VU_CONTINUE;
 }
 
 /* ---- directory listings ---- */
@@ -212,8 +332,16 @@ static void hide_leave(struct vu_layer *self, struct vu_call *c)
 		l = &dirent_old;
 	else
 #endif
-	if (c->nr != VU_NR_getdents64)
+	if (c->nr != VU_NR_getdents64) {
+		/* strict: what was opened, wherever the path led */
+		if (h->strict && is_open(c->nr) && c->ret >= 0 && fd_hidden(h, c, c->ret)) {
+			vu_debug("hide %s: opened a hidden file through a symlink -> ENOENT",
+				 vu_syscalls[c->nr].name);
+			vu_sys1(SYS_close, c->ret);
+			c->ret = -ENOENT;
+		}
 		return;
+	}
 	/* an empty batch would read as the end: read on */
 	while (n > 0) {
 		n = filter(h, c, (int)c->args[0], buf, n, l);

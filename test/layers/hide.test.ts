@@ -289,3 +289,25 @@ test('hide: the calls newer than Debian 12\'s headers (fchmodat2, the *xattrat c
   const v = run('python3', ['-c', py, join(h.home, '.aws', 'credentials')], { config: h.config, env: { HOME: h.home } });
   t.is(v.stdout, 'fchmodat2 -2\ngetxattrat -2\nlistxattrat -2\nsetxattrat -2\nremovexattrat -2\nfile_getattr True\nopen_tree_attr True\n');
 });
+
+test('hide: "strict": true -- a symlink made to a hidden folder or file leads nowhere: no content, no cd, no create, no exec', (t) => {
+  const h = makeHome();
+  const config = writeConfig({ layers: [{ type: 'hide', paths: ['~/.ssh', '~/bin-secret'], strict: true }] }, h.base);
+  const script = [
+    `ln -s ~/.ssh ${h.base}/way`, `ln -s ~/.ssh/id_rsa ${h.base}/key`, `ln -s ~/bin-secret/tool ${h.base}/tool`,
+    `cat ${h.base}/way/id_rsa ${h.base}/key`, `(cd ${h.base}/way && echo entered)`,
+    `echo x > ${h.base}/way/new`, `${h.base}/tool`,
+    `python3 -c "import os; os.open('${h.base}/way/known_hosts', os.O_RDONLY)"`,
+    `${'$'}{RAWOPEN} ${h.base}/key`,
+    'cat ~/notes.txt ~/visible/f',
+  ].join('; ');
+  const r = run('bash', ['-c', script], { config, env: { HOME: h.home, RAWOPEN: probe('rawopen') } });
+  t.notRegex(r.stdout, /KEY|entered|secret tool|hosts/);
+  // rawopen (inline syscalls, "all" mode) is refused too; other files read as usual
+  t.is(r.stdout, 'open: No such file or directory\nnotes\nv\n');
+  t.regex(r.stderr, /way\/id_rsa: No such file or directory/);
+  t.regex(r.stderr, /key: No such file or directory/);
+  t.regex(r.stderr, /cd: .*way: No such file or directory/);
+  t.regex(r.stderr, /FileNotFoundError/);
+  t.false(existsSync(join(h.home, '.ssh', 'new')), 'nothing created through the symlink');
+});
