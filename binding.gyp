@@ -6,12 +6,12 @@
       "product_prefix": "lib",
       "product_dir": "<(PRODUCT_DIR)",
       "sources": [
-        "<!@(ls -1 runtime/*.c runtime/*.S layers/*.c generated-c/*.c)"
+        "<!@(ls -1 runtime/*/*.c runtime/*/*.S layers/*.c layers/*/*.c generated-c/*.c)"
       ],
-      "include_dirs": ["runtime", "generated-c"],
+      "include_dirs": ["runtime/api", "runtime/core", "runtime/libc", "runtime/config", "generated-c"],
       "cflags!": ["-fno-exceptions"],
       "cflags": [
-        "-std=gnu11", "-D_GNU_SOURCE", "-O2", "-g", "-fPIC", "-fvisibility=hidden",
+        "-std=gnu11", "-D_GNU_SOURCE", "-DVU_BUILDING_LIBVU", "-O2", "-g", "-fPIC", "-fvisibility=hidden",
         "-fno-stack-protector", "-fno-builtin",
         "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter", "-Wno-array-parameter", "-Wno-deprecated-declarations"
       ],

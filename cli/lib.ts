@@ -79,7 +79,7 @@ export interface ResolvedConfig {
   layers: Array<{ type: string; [option: string]: unknown }>;
 }
 
-/** One layer's manifest (layers/NAME.json). */
+/** One layer's manifest (layers/NAME.json, or layers/NAME/NAME.json). */
 export interface Manifest {
   name: string;
   summary: string;
@@ -97,10 +97,12 @@ export interface Manifest {
 /** Every layer manifest shipped with the package, sorted by name. */
 export function manifests(): Manifest[] {
   const dir = join(packageRoot, 'layers');
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Manifest);
+  /* NAME.json, or NAME/NAME.json for a layer in a folder of its own */
+  return readdirSync(dir, { withFileTypes: true })
+    .map((e) => (e.isDirectory() ? join(e.name, `${e.name}.json`) : e.name))
+    .filter((f) => f.endsWith('.json') && existsSync(join(dir, f)))
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Manifest)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** The package version. */

@@ -13,11 +13,12 @@ out=fuzz/work
 mkdir -p "$out"
 flags=(-std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
   -fsanitize=address,undefined -fno-sanitize-recover=undefined
-  -Wall -Wextra -Werror -Wno-unused-parameter -Iruntime -Igenerated-c)
+  -Wall -Wextra -Werror -Wno-unused-parameter -DVU_BUILDING_LIBVU
+  -Iruntime/api -Iruntime/core -Iruntime/libc -Iruntime/config -Igenerated-c)
 # the reader never frees (start-up code): its malloc family is renamed to
 # the harness's fz_*, which frees everything after each input
 objs=()
-for src in runtime/json.c runtime/config.c layers/remap.c; do
+for src in runtime/config/json.c runtime/config/config.c layers/remap.c; do
   o="$out/$(basename "$src" .c).o"
   "$CC" "${flags[@]}" -fsanitize=fuzzer-no-link -c "$src" -o "$o"
   for f in malloc calloc realloc free strdup strndup; do
@@ -25,6 +26,6 @@ for src in runtime/json.c runtime/config.c layers/remap.c; do
   done
   objs+=("$o")
 done
-"$CC" "${flags[@]}" -fsanitize=fuzzer fuzz/config_fuzz.c "${objs[@]}" runtime/path.c runtime/util.c \
-  runtime/fds.c runtime/gate.S generated-c/vu_syscall_table.c -o "$out/config_fuzz"
+"$CC" "${flags[@]}" -fsanitize=fuzzer fuzz/config_fuzz.c "${objs[@]}" runtime/api/path.c runtime/api/util.c \
+  runtime/process/fds.c runtime/core/gate.S generated-c/vu_syscall_table.c -o "$out/config_fuzz"
 echo "$out/config_fuzz"

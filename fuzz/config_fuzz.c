@@ -1,7 +1,7 @@
 /*
  * config_fuzz.c -- libFuzzer harness for vu's config reader: the JSON parser
- * (runtime/json.c) on the raw bytes, then the whole check of a vu.json
- * (runtime/config.c: types, layers, options, paths, layer init) on the same
+ * (runtime/config/json.c) on the raw bytes, then the whole check of a vu.json
+ * (runtime/config/config.c: types, layers, options, paths, layer init) on the same
  * bytes written to a file, as `vu check` and the preloaded library read it.
  *
  * The layer registry here is the real remap layer plus "kinds", a layer

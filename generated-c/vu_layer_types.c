@@ -56,8 +56,8 @@ static const struct vu_opt_desc vu_opts_faketime[] = {
 static const struct vu_opt_desc vu_opts_hide[] = {
 	{ "paths", VU_OPT_PATH_LIST, 1, NULL, NULL,
 	  "files or folders to hide (with everything below them); ~ is $HOME, relative paths are relative to the config's folder" },
-	{ "strict", VU_OPT_BOOL, 0, NULL, "false",
-	  "also ask the kernel where a path really leads (symlinks followed): what a path opens, runs or enters through a symlink into a hidden path is refused too; costs a readlink per open and two calls per chdir and exec" },
+	{ "strict", VU_OPT_BOOL, 0, NULL, "true",
+	  "judge each path by the object the kernel reaches (symlinks, /proc magic links, openat2 RESOLVE_* flags, a hidden folder whose parent was renamed), not only by its name; false: by name only, cheaper (see the layer's page for the measured difference) but a symlink into a hidden path reaches it" },
 };
 
 /* overlay -- Copy-on-write over a directory: the program writes into lower, the writes land in upper, deletions are remembered, listings merge; lower is never changed. */
@@ -68,7 +68,7 @@ static const struct vu_opt_desc vu_opts_overlay[] = {
 	  "where the changes go (created if missing); kept between runs; must not be inside lower nor contain it" },
 };
 
-/* plugin -- A layer of your own: a shared object built against runtime/vu_plugin.h, loaded at start-up, given its options. */
+/* plugin -- A layer of your own: a shared object built against runtime/api/vu_layer.h, loaded at start-up, given its options. */
 static const struct vu_opt_desc vu_opts_plugin[] = {
 	{ "path", VU_OPT_PATH, 1, NULL, NULL,
 	  "the shared object (relative to the config's folder); it exports `const struct vu_plugin vu_plugin` (VU_PLUGIN(name, &ops))" },

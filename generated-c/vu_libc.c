@@ -5621,6 +5621,16 @@ VU_EXPORT int sync_file_range(int fd, __off64_t offset, __off64_t nbytes, unsign
 #endif
 
 #ifdef VU_NR_utimensat
+/* utime: hand-written in runtime/ */
+vu_utime_fn *vu_real_utime;
+/* utimes: hand-written in runtime/ */
+vu_utimes_fn *vu_real_utimes;
+/* lutimes: hand-written in runtime/ */
+vu_lutimes_fn *vu_real_lutimes;
+/* futimes: hand-written in runtime/ */
+vu_futimes_fn *vu_real_futimes;
+/* futimesat: hand-written in runtime/ */
+vu_futimesat_fn *vu_real_futimesat;
 typedef int vu_utimensat_fn(int, const char *, const struct timespec *, int);
 static vu_utimensat_fn *vu_real_utimensat;
 
@@ -7821,6 +7831,11 @@ VU_HIDDEN void vu_libc_resolve(void)
 #ifdef VU_NR_utimensat
 	vu_real_utimensat = (vu_utimensat_fn *)vu_libc_sym("utimensat");
 	vu_real_futimens = (vu_futimens_fn *)vu_libc_sym("futimens");
+	vu_real_utime = (vu_utime_fn *)vu_libc_sym("utime");
+	vu_real_utimes = (vu_utimes_fn *)vu_libc_sym("utimes");
+	vu_real_lutimes = (vu_lutimes_fn *)vu_libc_sym("lutimes");
+	vu_real_futimes = (vu_futimes_fn *)vu_libc_sym("futimes");
+	vu_real_futimesat = (vu_futimesat_fn *)vu_libc_sym("futimesat");
 #endif
 #ifdef VU_NR_epoll_pwait
 	vu_real_epoll_pwait = (vu_epoll_pwait_fn *)vu_libc_sym("epoll_pwait");
@@ -8611,6 +8626,11 @@ VU_HIDDEN const char *const vu_libc_names[] = {
 #ifdef VU_NR_utimensat
 	"utimensat",
 	"futimens",
+	"utime",
+	"utimes",
+	"lutimes",
+	"futimes",
+	"futimesat",
 #endif
 #ifdef VU_NR_epoll_pwait
 	"epoll_pwait",

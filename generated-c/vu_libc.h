@@ -292,6 +292,18 @@ extern vu___fxstatat64_fn *vu_real___fxstatat64 VU_HIDDEN;
 typedef __typeof__(fchmodat) vu_fchmodat_fn;
 extern vu_fchmodat_fn *vu_real_fchmodat VU_HIDDEN;
 #endif
+#ifdef VU_NR_utimensat
+typedef __typeof__(utime) vu_utime_fn;
+extern vu_utime_fn *vu_real_utime VU_HIDDEN;
+typedef __typeof__(utimes) vu_utimes_fn;
+extern vu_utimes_fn *vu_real_utimes VU_HIDDEN;
+typedef __typeof__(lutimes) vu_lutimes_fn;
+extern vu_lutimes_fn *vu_real_lutimes VU_HIDDEN;
+typedef __typeof__(futimes) vu_futimes_fn;
+extern vu_futimes_fn *vu_real_futimes VU_HIDDEN;
+typedef __typeof__(futimesat) vu_futimesat_fn;
+extern vu_futimesat_fn *vu_real_futimesat VU_HIDDEN;
+#endif
 #ifdef VU_NR_execveat
 typedef __typeof__(execveat) vu_execveat_fn;
 extern vu_execveat_fn *vu_real_execveat VU_HIDDEN;

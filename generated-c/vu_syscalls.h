@@ -592,7 +592,7 @@ enum vu_family {
 /* vu_syscall_info.flags */
 #define VU_SC_PATH 0x01		/* takes a path argument */
 #define VU_SC_FD 0x02		/* takes an fd or dirfd argument */
-#define VU_SC_WRITES 0x04	/* changes the file system, whatever the flags */
+#define VU_SC_WRITES 0x04	/* changes the file system, whatever the flags ("does": kind write, create, delete, rename, link, meta, mount; creat) */
 
 /* The table holds its strings, not pointers to them: a table of pointers
  * in a shared library is relocated at every exec, which writes (copies)
@@ -619,5 +619,134 @@ struct vu_syscall_info {
 
 /* Indexed by VU_NR_*; holes are all zero. */
 extern const struct vu_syscall_info vu_syscalls[VU_NR_COUNT];
+
+/* What a call does to the file system: the "does" of syscalls.json
+ * (docs/TABLE.md). Layers decide by kind, not by call number. */
+enum vu_op_kind {
+	VU_OP_NONE = 0,
+	VU_OP_IO,
+	VU_OP_READ,
+	VU_OP_OPEN,
+	VU_OP_WRITE,
+	VU_OP_CREATE,
+	VU_OP_DELETE,
+	VU_OP_RENAME,
+	VU_OP_LINK,
+	VU_OP_META,
+	VU_OP_EXEC,
+	VU_OP_CHDIR,
+	VU_OP_MOUNT,
+	VU_OP_UNKNOWN,
+};
+
+enum vu_path_role {
+	VU_ROLE_OBJECT = 0,
+	VU_ROLE_NEW,
+	VU_ROLE_OLD,
+	VU_ROLE_CONTENT,
+};
+
+/* one path argument of a call: argument indexes, -1 when absent */
+struct vu_sem_path {
+	signed char arg;		/* the path */
+	signed char dirfd;		/* its dirfd; -1: the cwd */
+	signed char flags;		/* the argument whose bits change following (at/open flags, or openat2's how) */
+	unsigned char role;		/* enum vu_path_role */
+	unsigned char follow;		/* last component followed when no flag says otherwise */
+	unsigned char null_is_fd;	/* a NULL path acts on the dirfd */
+	unsigned char empty_needs_fd;	/* "empty" on an O_PATH descriptor: EBADF from the kernel */
+	unsigned int nofollow;		/* flag bit that stops following, or 0 */
+	unsigned int follow_flag;	/* flag bit that starts following, or 0 */
+	unsigned int empty;		/* flag bit that lets "" name the dirfd, or 0 */
+};
+
+/* Id calls ("does".ids): what they are about, and which ids. */
+enum vu_ids_of {
+	VU_IDS_NONE = 0,
+	VU_IDS_UID,
+	VU_IDS_GID,
+	VU_IDS_GROUPS,
+};
+
+enum vu_id {
+	VU_ID_REAL = 0,
+	VU_ID_EFFECTIVE,
+	VU_ID_SAVED,
+	VU_ID_FS,
+};
+#define VU_ID_BIT(id) (1U << (id))
+
+/* How a time argument holds its time ("does".time). */
+enum vu_time_repr {
+	VU_TIME_NONE = 0,
+	VU_TIME_TIMESPEC,
+	VU_TIME_TIMEVAL,
+	VU_TIME_TIME_T,
+	VU_TIME_ITIMERSPEC,
+	VU_TIME_UTIMBUF,
+};
+
+/* Where a time call's clock comes from ("does".time.clock). */
+enum vu_clock_src {
+	VU_CLOCK_SRC_NONE = 0,
+	VU_CLOCK_SRC_ARG,
+	VU_CLOCK_SRC_FIXED,
+	VU_CLOCK_SRC_FD,
+	VU_CLOCK_SRC_TIMER,
+};
+
+/* an id call: argument indexes, -1 when absent */
+struct vu_sem_ids {
+	unsigned char of;		/* enum vu_ids_of; VU_IDS_NONE: not an id call */
+	unsigned char sets;		/* 1: it changes them; 0: it reads them */
+	unsigned char which;		/* VU_ID_BIT()s of the ids it touches (uid, gid) */
+	signed char arg[4];		/* [enum vu_id]: the argument carrying that id; -1: none (a get returns it) */
+};
+
+/* what a call does with a clock's time: argument indexes, -1 when absent */
+struct vu_sem_time {
+	unsigned char clock;		/* enum vu_clock_src */
+	signed char clock_arg;		/* ARG: the clockid; FD: the timerfd; TIMER: the timer id */
+	int clock_fixed;		/* FIXED: the clock */
+	signed char now;		/* the argument it writes the clock's now into */
+	unsigned char now_repr;		/* enum vu_time_repr */
+	unsigned char now_ret;		/* it returns the clock's now, in seconds */
+	signed char deadline;		/* a time the kernel waits for */
+	unsigned char deadline_repr;
+	signed char abs_flags;		/* the argument whose bit abs makes the deadline absolute; -1: relative */
+	unsigned int abs;
+	signed char file_times;		/* file times to set: NULL or UTIME_NOW are the realtime now */
+	unsigned char file_times_repr;
+	signed char timer_out;		/* the argument the new timer's id is written to */
+};
+
+/* a call that sets an extended attribute: argument indexes, -1 when absent */
+struct vu_sem_xattr {
+	signed char name;		/* its name */
+	signed char value, size;	/* its value and size */
+	signed char args;		/* or a struct xattr_args holding them */
+};
+
+/* what a call does (syscalls.json "does") */
+struct vu_sem {
+	unsigned char kind;		/* enum vu_op_kind */
+	unsigned char npaths;
+	signed char fd;			/* the descriptor it acts on, or -1 */
+	signed char oflags;		/* kind open: the open-flags argument, or -1 */
+	signed char how;		/* kind open: openat2's struct open_how argument, or -1 */
+	signed char howsize;		/* its size argument, or -1 */
+	unsigned int oflags_fixed;	/* kind open with fixed flags (creat) */
+	struct vu_sem_path path[2];
+	struct vu_sem_ids ids;		/* "ids" */
+	struct vu_sem_time time;	/* "time" */
+	struct vu_sem_xattr xattr;	/* "xattr" (kind meta) */
+	signed char node_mode, node_dev;	/* "node" (kind create): makes a node of mode's type, device dev */
+	signed char exchange_flags;	/* "exchange" (kind rename): the argument whose bit... */
+	unsigned int exchange;		/* ...exchange swaps the names, or 0 */
+};
+
+/* Indexed by VU_NR_*; every call of the table has its entry (-1 where an
+ * argument is absent); holes are all zero (VU_OP_NONE). */
+extern const struct vu_sem vu_sems[VU_NR_COUNT];
 
 #endif

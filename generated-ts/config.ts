@@ -76,8 +76,8 @@ export interface HideLayer {
   /** files or folders to hide (with everything below them); ~ is $HOME, relative paths are relative to the config's folder */
   paths: string[];
   /**
-   * also ask the kernel where a path really leads (symlinks followed): what a path opens, runs or enters through a symlink into a hidden path is refused too; costs a readlink per open and two calls per chdir and exec
-   * @default false
+   * judge each path by the object the kernel reaches (symlinks, /proc magic links, openat2 RESOLVE_* flags, a hidden folder whose parent was renamed), not only by its name; false: by name only, cheaper (see the layer's page for the measured difference) but a symlink into a hidden path reaches it
+   * @default true
    */
   strict?: boolean;
 }
@@ -93,7 +93,7 @@ export interface OverlayLayer {
   upper: string;
 }
 
-/** A layer of your own: a shared object built against runtime/vu_plugin.h, loaded at start-up, given its options. */
+/** A layer of your own: a shared object built against runtime/api/vu_layer.h, loaded at start-up, given its options. */
 export interface PluginLayer {
   type: 'plugin';
   /** a note for people; vu ignores it */

@@ -13,9 +13,10 @@ import { kernelNumbers, type KernelNumbers } from './headers.js';
 import { displayName, readJson, readLayerFiles, type JsonFile } from './load.js';
 import { formatEntry, insertEntry } from './jsontext.js';
 import type { GenPaths } from './paths.js';
+import { noDoesMessage, promptDoes, type Ask } from './prompt.js';
 import { parseSignature } from './signature.js';
-import type { ArgSpec, Family, LibcSpec, SyscallSpec, TableSpec } from './types.js';
-import { validateLayers, validateTable } from './validate.js';
+import type { ArgSpec, DoesSpec, Family, LibcSpec, SyscallSpec, TableSpec } from './types.js';
+import { FILE_ARG_TYPES, validateLayers, validateTable } from './validate.js';
 
 export interface AddOptions {
   signature?: string;
@@ -23,6 +24,10 @@ export interface AddOptions {
   nrAarch64?: number;
   family?: string;
   libc?: string[];
+  /** --does: the "does" of the entry, as JSON text (docs/TABLE.md) */
+  does?: string;
+  /** asks what an entry does when nothing says it (a terminal); null: fail instead */
+  ask?: Ask | null;
 }
 
 const LIBC_CANDIDATES = ['/lib/x86_64-linux-gnu/libc.so.6', '/usr/lib/x86_64-linux-gnu/libc.so.6', '/lib64/libc.so.6'];
@@ -47,6 +52,7 @@ function guessFamily(args: ArgSpec[]): Family {
 function ordered(e: SyscallSpec): SyscallSpec {
   const out: SyscallSpec = { name: e.name, nr: e.nr, family: e.family, args: e.args, ret: e.ret, libc: e.libc };
   if (e.note !== undefined) out.note = e.note;
+  if (e.does !== undefined) out.does = e.does;
   return out;
 }
 
@@ -72,7 +78,7 @@ function buildEntry(name: string, single: boolean, opts: AddOptions, k: KernelNu
   const libc: LibcSpec[] = opts.libc !== undefined
     ? opts.libc.map((n) => ({ name: n }))
     : cat?.libc ?? (libcExports(name) ? [{ name }] : []);
-  return ordered({
+  const entry: SyscallSpec = {
     name,
     nr: arm === undefined ? { x86_64: x86 } : { x86_64: x86, aarch64: arm },
     family: (opts.family as Family | undefined) ?? cat?.family ?? guessFamily(args),
@@ -80,7 +86,32 @@ function buildEntry(name: string, single: boolean, opts: AddOptions, k: KernelNu
     ret,
     libc,
     ...(cat?.note !== undefined ? { note: cat.note } : {}),
-  });
+  };
+  entry.does = whatItDoes(entry, single ? parseDoes(opts.does) : undefined, cat?.does, opts.ask ?? null, catalogFile);
+  return ordered(entry);
+}
+
+/** --does, parsed (validateTable checks its meaning with the rest of the entry). */
+function parseDoes(text: string | undefined): DoesSpec | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as DoesSpec;
+  } catch (e) {
+    throw new GenError(`vu-gen add: --does: invalid JSON (${(e as Error).message}); see docs/TABLE.md`);
+  }
+}
+
+/**
+ * whatItDoes -- the "does" of a new entry: --does, else the catalog's, else
+ * "none" for a call without path, fd or dirfd arguments, else asked on a
+ * terminal; without one, an error naming --does.
+ */
+function whatItDoes(entry: SyscallSpec, given: DoesSpec | undefined, cat: DoesSpec | undefined, ask: Ask | null, catalogFile: string): DoesSpec {
+  if (given !== undefined) return given;
+  if (cat !== undefined) return cat;
+  if (!entry.args.some((a) => FILE_ARG_TYPES.includes(a.type))) return { kind: 'none' };
+  if (ask === null) throw new GenError(noDoesMessage(entry.name, displayName(catalogFile)));
+  return promptDoes(entry, ask);
 }
 
 /**
@@ -90,8 +121,8 @@ function buildEntry(name: string, single: boolean, opts: AddOptions, k: KernelNu
 export function addSyscalls(paths: GenPaths, names: string[], opts: AddOptions): { entries: string[]; changed: string[]; compile: CompileResult } {
   if (names.length === 0) throw new GenError('vu-gen add: name at least one system call');
   const single = names.length === 1;
-  if (!single && (opts.signature !== undefined || opts.nr !== undefined || opts.nrAarch64 !== undefined)) {
-    throw new GenError('vu-gen add: --signature and --nr describe one system call; add one name at a time');
+  if (!single && (opts.signature !== undefined || opts.nr !== undefined || opts.nrAarch64 !== undefined || opts.does !== undefined)) {
+    throw new GenError('vu-gen add: --signature, --nr and --does describe one system call; add one name at a time');
   }
   const file: JsonFile = readJson(paths.table);
   let table: TableSpec = validateTable(file);

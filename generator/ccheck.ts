@@ -4,6 +4,7 @@
  * not match glibc's declaration at once instead of at `npm install`.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from './paths.js';
 
@@ -14,13 +15,20 @@ export interface CompileResult {
   checked: boolean;
 }
 
+/** -I of runtime/ and of its folders (runtime/core, runtime/api...), where the wrappers' headers are. */
+export function runtimeIncludes(): string[] {
+  const runtime = path.join(packageRoot(), 'runtime');
+  if (!existsSync(runtime)) return [];
+  const dirs = readdirSync(runtime).map((d) => path.join(runtime, d)).filter((d) => statSync(d).isDirectory()).sort();
+  return [runtime, ...dirs].map((d) => `-I${d}`);
+}
+
 /** compileCheck -- gcc -fsyntax-only on generated-c/*.c under out. */
 export function compileCheck(out: string, files = ['vu_libc.c', 'vu_syscall_table.c']): CompileResult {
   const cc = process.env.CC ?? 'gcc';
-  const runtime = path.join(packageRoot(), 'runtime');
   const gen = path.join(out, 'generated-c');
   for (const f of files) {
-    const r = spawnSync(cc, ['-std=gnu11', '-Wall', '-Wextra', '-Werror', '-fsyntax-only', `-I${runtime}`, `-I${gen}`, path.join(gen, f)], { encoding: 'utf8' });
+    const r = spawnSync(cc, ['-std=gnu11', '-Wall', '-Wextra', '-Werror', '-fsyntax-only', ...runtimeIncludes(), `-I${gen}`, path.join(gen, f)], { encoding: 'utf8' });
     if (r.error) return { ok: true, checked: false, output: `not compiled (${cc}: ${r.error.message})` };
     if (r.status !== 0) {
       const lines = r.stderr.split('\n').filter((l) => /error:/.test(l)).slice(0, 8);

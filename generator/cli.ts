@@ -4,7 +4,7 @@
  *   vu-gen                     regenerate generated-c/ and generated-ts/
  *   vu-gen --check             exit 1 when they are stale or missing
  *   vu-gen list [--family F]   the table
- *   vu-gen add NAME... [--signature 'long name(int fd, ...)'] [--nr N]
+ *   vu-gen add NAME... [--signature 'long name(int fd, ...)'] [--nr N] [--does JSON]
  *
  * Where it reads and writes: --table FILE, --layers DIR, --out DIR,
  * --catalog FILE, --templates DIR, --decode FILE (defaults: the vu package).
@@ -16,12 +16,15 @@ import { generate, loadInputs, staleOutputs, writeOutputs } from './generate.js'
 import { listTable } from './list.js';
 import { readJson } from './load.js';
 import { defaultPaths, type GenPaths } from './paths.js';
+import { terminalAsk } from './prompt.js';
 import { validateTable } from './validate.js';
 
 const USAGE = `usage: vu-gen [--check] [--table FILE] [--layers DIR] [--decode FILE] [--out DIR]
        vu-gen list [--family F] [--table FILE]
        vu-gen add NAME... [--signature 'long name(int fd, const char *path)'] [--nr N]
-                  [--nr-aarch64 N] [--family F] [--libc NAMES|--no-libc] [--table FILE]`;
+                  [--nr-aarch64 N] [--family F] [--libc NAMES|--no-libc] [--table FILE]
+                  [--does '{"kind": "read", "paths": [{"arg": "pathname", "role": "object", "follow": true}]}']
+         (what the call does: docs/TABLE.md; asked on a terminal when the catalog does not say)`;
 
 interface Cli {
   command: 'generate' | 'check' | 'list' | 'add' | 'help';
@@ -32,9 +35,10 @@ interface Cli {
   nr?: number;
   nrAarch64?: number;
   libc?: string[];
+  does?: string;
 }
 
-const VALUE_OPTIONS = new Set(['--table', '--layers', '--out', '--catalog', '--templates', '--decode', '--family', '--signature', '--nr', '--nr-aarch64', '--libc']);
+const VALUE_OPTIONS = new Set(['--table', '--layers', '--out', '--catalog', '--templates', '--decode', '--family', '--signature', '--nr', '--nr-aarch64', '--libc', '--does']);
 
 function parseNumber(opt: string, v: string): number {
   if (!/^\d+$/.test(v)) throw new GenError(`vu-gen: ${opt} wants a number, got "${v}"`);
@@ -73,6 +77,7 @@ export function parseArgs(argv: string[]): Cli {
       case '--nr-aarch64': cli.nrAarch64 = parseNumber(a, value as string); break;
       case '--libc': cli.libc = (value as string).split(',').map((s) => s.trim()).filter((s) => s !== ''); break;
       case '--no-libc': cli.libc = []; break;
+      case '--does': cli.does = value; break;
       default:
         if (a.startsWith('-')) throw new GenError(`vu-gen: unknown option ${a}\n${USAGE}`);
         words.push(a);
@@ -86,8 +91,8 @@ export function parseArgs(argv: string[]): Cli {
     cli.names = rest;
   }
   if (cli.command === 'list' && cli.names.length > 0) throw new GenError(`vu-gen list: unexpected "${cli.names[0]}"`);
-  if (cli.command !== 'add' && (cli.signature !== undefined || cli.nr !== undefined || cli.libc !== undefined)) {
-    throw new GenError('vu-gen: --signature, --nr and --libc go with `vu-gen add`');
+  if (cli.command !== 'add' && (cli.signature !== undefined || cli.nr !== undefined || cli.libc !== undefined || cli.does !== undefined)) {
+    throw new GenError('vu-gen: --signature, --nr, --libc and --does go with `vu-gen add`');
   }
   return cli;
 }
@@ -116,6 +121,7 @@ export function main(argv: string[]): number {
       case 'add': {
         const { entries, changed, compile } = addSyscalls(cli.paths, cli.names, {
           signature: cli.signature, nr: cli.nr, nrAarch64: cli.nrAarch64, family: cli.family, libc: cli.libc,
+          does: cli.does, ask: terminalAsk(),
         });
         for (const e of entries) console.log(e);
         reportWritten(changed);

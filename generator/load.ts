@@ -114,11 +114,13 @@ export function readJson(file: string, label = displayName(file)): JsonFile {
   }
 }
 
-/** The layer manifests of dir, sorted by file name. */
+/** The layer manifests of dir (NAME.json, or NAME/NAME.json for a layer in
+ * a folder of its own), sorted by file name. */
 export function readLayerFiles(dir: string): JsonFile[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
+  return readdirSync(dir, { withFileTypes: true })
+    .map((e) => (e.isDirectory() ? path.join(e.name, `${e.name}.json`) : e.name))
+    .filter((f) => f.endsWith('.json') && existsSync(path.join(dir, f)))
+    .sort((a, b) => (path.basename(a) < path.basename(b) ? -1 : path.basename(a) > path.basename(b) ? 1 : 0))
     .map((f) => readJson(path.join(dir, f), path.join(displayName(dir), f)));
 }

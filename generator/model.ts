@@ -4,9 +4,10 @@
  * each wrapper path) is made here; templates only lay it out.
  */
 import { isPointer, lfsType, libcRetType, normCtype } from './ctypes.js';
+import { flagNames, timeRepr } from './validate.js';
 import {
-  ARG_TYPES, FAMILIES, OPT_KINDS, RET_KINDS,
-  type ArgSpec, type Family, type Inputs, type LayerFile, type LibcSpec,
+  ARG_TYPES, FAMILIES, FLAG_HEADERS, ID_WHICH, IDS_OF, OP_KINDS, OPT_KINDS, PATH_ROLES, RET_KINDS, TIME_REPRS, WRITE_KINDS,
+  type ArgSpec, type DoesPathSpec, type DoesSpec, type Family, type Inputs, type LayerFile, type LibcSpec,
   type OptionSpec, type SyscallSpec, type XlatEntrySpec, type XlatTableSpec,
 } from './types.js';
 
@@ -17,24 +18,14 @@ export const argKindEnum = (t: string) => `VU_ARG_${upper(t)}`;
 export const retKindEnum = (t: string) => `VU_RET_${upper(t)}`;
 export const familyEnum = (t: string) => `VU_FAMILY_${upper(t)}`;
 export const optKindEnum = (t: string) => `VU_OPT_${upper(t)}`;
-
-/**
- * System calls that change the file system whatever their arguments
- * (VU_SC_WRITES). open/openat/openat2 are not here: whether they write
- * depends on their flags, which a layer has to look at.
- */
-export const WRITES = new Set([
-  'creat', 'mknod', 'mknodat', 'mkdir', 'mkdirat', 'rmdir',
-  'unlink', 'unlinkat', 'rename', 'renameat', 'renameat2',
-  'link', 'linkat', 'symlink', 'symlinkat',
-  'chmod', 'fchmod', 'fchmodat', 'fchmodat2',
-  'chown', 'fchown', 'lchown', 'fchownat',
-  'truncate', 'ftruncate', 'fallocate',
-  'utime', 'utimes', 'utimensat', 'futimesat',
-  'setxattr', 'lsetxattr', 'fsetxattr', 'setxattrat',
-  'removexattr', 'lremovexattr', 'fremovexattr', 'removexattrat', 'file_setattr',
-  'mount', 'umount2', 'move_mount', 'mount_setattr', 'pivot_root',
-]);
+export const opKindEnum = (t: string) => `VU_OP_${upper(t)}`;
+export const pathRoleEnum = (t: string) => `VU_ROLE_${upper(t)}`;
+export const idsOfEnum = (t: string) => `VU_IDS_${upper(t)}`;
+export const idEnum = (t: string) => `VU_ID_${upper(t)}`;
+export const timeReprEnum = (t: string) => `VU_TIME_${upper(t)}`;
+export const clockSrcEnum = (t: string) => `VU_CLOCK_SRC_${upper(t)}`;
+/** Where a time call's clock comes from, in the order of enum vu_clock_src (NONE = 0 first). */
+export const CLOCK_SRCS = ['none', 'arg', 'fixed', 'fd', 'timer'] as const;
 
 /* ---- the syscall table ---- */
 
@@ -62,7 +53,189 @@ export interface SyscallModel {
   flags: string;
   /** guard with #ifdef VU_NR_<name>: the call is missing on some arch */
   partial: boolean;
+  /** its struct vu_sem */
+  sem: SemModel;
   spec: SyscallSpec;
+}
+
+/* ---- what a call does: struct vu_sem (docs/TABLE.md) ---- */
+
+/** One struct vu_sem_path, as the C values of its fields. */
+export interface SemPathModel {
+  arg: number;
+  dirfd: number;
+  flags: number;
+  role: string;
+  follow: number;
+  nullIsFd: number;
+  emptyNeedsFd: number;
+  /** C expressions ("0" when none) */
+  nofollow: string;
+  followFlag: string;
+  empty: string;
+}
+
+/** One struct vu_sem, as the C values of its fields. */
+export interface SemModel {
+  kind: string;
+  npaths: number;
+  fd: number;
+  oflags: number;
+  how: number;
+  howsize: number;
+  /** C expression, "0" when none */
+  oflagsFixed: string;
+  /** always two: the absent ones all -1 / 0 */
+  paths: SemPathModel[];
+  ids: SemIdsModel;
+  time: SemTimeModel;
+  xattr: { name: number; value: number; size: number; args: number };
+  node: { mode: number; dev: number };
+  /** the argument and bit that swap a rename's names, -1 and "0" when none */
+  exchange: { flags: number; flag: string };
+}
+
+/** struct vu_sem_ids */
+export interface SemIdsModel {
+  of: string;
+  /** 1: it changes ids; 0: it reads them */
+  sets: number;
+  /** C expression of the VU_ID_BIT()s of the ids it touches, "0" when none */
+  which: string;
+  /** the argument of the real, effective, saved and fs id, -1 when none */
+  arg: number[];
+}
+
+/** struct vu_sem_time */
+export interface SemTimeModel {
+  clock: string;
+  clockArg: number;
+  /** C expression, "0" when none */
+  clockFixed: string;
+  now: number;
+  nowRepr: string;
+  nowRet: number;
+  deadline: number;
+  deadlineRepr: string;
+  absFlags: number;
+  abs: string;
+  fileTimes: number;
+  fileTimesRepr: string;
+  timerOut: number;
+}
+
+/** "does" of an entry that has none: it touches no file. */
+export const NO_DOES: DoesSpec = { kind: 'none' };
+
+/** A flag expression as C ("O_CREAT|O_WRONLY" -> "O_CREAT | O_WRONLY"), "0" when absent. */
+export const cFlags = (v: string | undefined) => (v === undefined ? '0' : flagNames(v).join(' | '));
+
+const ABSENT_PATH: SemPathModel = {
+  arg: -1, dirfd: -1, flags: -1, role: pathRoleEnum('object'), follow: 0, nullIsFd: 0, emptyNeedsFd: 0,
+  nofollow: '0', followFlag: '0', empty: '0',
+};
+
+export function semModel(s: SyscallSpec): SemModel {
+  const d = s.does ?? NO_DOES;
+  const idx = (name: string | undefined) => (name === undefined ? -1 : s.args.findIndex((a) => a.name === name));
+  const path = (p: DoesPathSpec): SemPathModel => ({
+    arg: idx(p.arg),
+    dirfd: idx(p.dirfd),
+    flags: idx(p.flags),
+    role: pathRoleEnum(p.role),
+    follow: p.follow === true ? 1 : 0,
+    nullIsFd: p.null_is_fd === true ? 1 : 0,
+    emptyNeedsFd: p.empty_needs_fd === true ? 1 : 0,
+    nofollow: cFlags(p.nofollow),
+    followFlag: cFlags(p.follow_flag),
+    empty: cFlags(p.empty),
+  });
+  const paths = (d.paths ?? []).map(path);
+  const repr = (name: string | undefined) => {
+    const a = s.args.find((x) => x.name === name);
+    return timeReprEnum(a === undefined ? 'none' : timeRepr(a) ?? 'none');
+  };
+  const bits = (which: readonly string[]) => (which.length === 0 ? '0' : which.map((w) => `VU_ID_BIT(${idEnum(w)})`).join(' | '));
+  const ids = d.ids;
+  const idsOf = ids?.get ?? ids?.set ?? 'none';
+  const which = ids?.which ?? [];
+  /* the arguments that carry the ids, in order: uid/gid (set), pointers (get) */
+  const carriers = s.args.map((a, i) => ({ a, i })).filter(({ a }) => (ids?.set !== undefined ? a.type === ids.set : a.type === 'ptr'));
+  const t = d.time ?? {};
+  const clock = t.clock ?? {};
+  const clockSrc = CLOCK_SRCS.find((k) => k !== 'none' && (clock as Record<string, unknown>)[k] !== undefined) ?? 'none';
+  return {
+    kind: opKindEnum(d.kind),
+    npaths: paths.length,
+    fd: idx(d.fd),
+    oflags: idx(d.open?.flags),
+    how: idx(d.open?.how),
+    howsize: idx(d.open?.size),
+    oflagsFixed: cFlags(d.open?.fixed),
+    paths: [...paths, ABSENT_PATH, ABSENT_PATH].slice(0, 2),
+    ids: {
+      of: idsOfEnum(idsOf),
+      sets: ids?.set !== undefined ? 1 : 0,
+      which: bits(which),
+      arg: ID_WHICH.map((w) => {
+        const k = which.indexOf(w);
+        return k < 0 || k >= carriers.length ? -1 : carriers[k].i;
+      }),
+    },
+    time: {
+      clock: clockSrcEnum(clockSrc),
+      clockArg: idx(clock.arg ?? clock.fd ?? clock.timer),
+      clockFixed: cFlags(clock.fixed),
+      now: idx(t.now),
+      nowRepr: repr(t.now),
+      nowRet: t.now_ret === true ? 1 : 0,
+      deadline: idx(t.deadline),
+      deadlineRepr: repr(t.deadline),
+      absFlags: idx(t.abs?.flags),
+      abs: cFlags(t.abs?.flag),
+      fileTimes: idx(t.file_times),
+      fileTimesRepr: repr(t.file_times),
+      timerOut: idx(t.timer_out),
+    },
+    xattr: { name: idx(d.xattr?.name), value: idx(d.xattr?.value), size: idx(d.xattr?.size), args: idx(d.xattr?.args) },
+    node: { mode: idx(d.node?.mode), dev: idx(d.node?.dev) },
+    exchange: { flags: idx(d.exchange?.flags), flag: cFlags(d.exchange?.flag) },
+  };
+}
+
+/** Every flag name the table's "does" use. */
+function semFlagNames(sys: SyscallSpec[]): string[] {
+  const names = sys.flatMap((s) => {
+    const d = s.does ?? NO_DOES;
+    const exprs = [
+      d.open?.fixed, ...(d.paths ?? []).flatMap((p) => [p.nofollow, p.follow_flag, p.empty]),
+      d.time?.clock?.fixed, d.time?.abs?.flag, d.exchange?.flag,
+    ];
+    return exprs.filter((x): x is string => x !== undefined).flatMap(flagNames);
+  });
+  return [...new Set(names)].sort();
+}
+
+/** The headers vu_syscall_table.c includes: those defining the flags it prints. */
+export function semHeaders(sys: SyscallSpec[]): string[] {
+  const headers = semFlagNames(sys).map((n) => FLAG_HEADERS.find((h) => n.startsWith(h.prefix))?.header)
+    .filter((h): h is string => h !== undefined);
+  return [...new Set(headers)].sort();
+}
+
+/** Open flags that make an open write or create (docs/TABLE.md). */
+export const OPEN_WRITE_FLAGS = ['O_WRONLY', 'O_RDWR', 'O_TRUNC', 'O_APPEND', 'O_CREAT', 'O_TMPFILE'];
+
+/**
+ * Does the call change the file system whatever its arguments? (VU_SC_WRITES)
+ * The kinds of WRITE_KINDS do. An open writes according to its flags, so it
+ * does not -- except an open whose flags are fixed and write (creat).
+ */
+export function writes(s: SyscallSpec): boolean {
+  const d = s.does ?? NO_DOES;
+  if (WRITE_KINDS.includes(d.kind)) return true;
+  const fixed = d.kind === 'open' ? d.open?.fixed : undefined;
+  return fixed !== undefined && flagNames(fixed).some((n) => OPEN_WRITE_FLAGS.includes(n));
 }
 
 function argModel(a: ArgSpec, all: ArgSpec[]): ArgModel {
@@ -80,7 +253,7 @@ function flagsOf(s: SyscallSpec): string {
   const f: string[] = [];
   if (s.args.some((a) => a.type === 'path')) f.push('VU_SC_PATH');
   if (s.args.some((a) => a.type === 'fd' || a.type === 'dirfd')) f.push('VU_SC_FD');
-  if (WRITES.has(s.name)) f.push('VU_SC_WRITES');
+  if (writes(s)) f.push('VU_SC_WRITES');
   return f.length === 0 ? '0' : f.join(' | ');
 }
 
@@ -96,6 +269,7 @@ export function syscallModel(s: SyscallSpec): SyscallModel {
     args: s.args.map((a) => argModel(a, s.args)),
     flags: flagsOf(s),
     partial: s.nr.aarch64 === undefined,
+    sem: semModel(s),
     spec: s,
   };
 }
@@ -132,6 +306,12 @@ export function archBlocks(sys: SyscallModel[]): ArchBlock[] {
 }
 
 export const enumLists = {
+  opKinds: OP_KINDS.slice(1).map(opKindEnum),
+  pathRoles: PATH_ROLES.slice(1).map(pathRoleEnum),
+  idsOf: IDS_OF.slice(1).map(idsOfEnum),
+  idWhich: ID_WHICH.slice(1).map(idEnum),
+  timeReprs: TIME_REPRS.slice(1).map(timeReprEnum),
+  clockSrcs: CLOCK_SRCS.slice(1).map(clockSrcEnum),
   argKinds: ARG_TYPES.map(argKindEnum),
   retKinds: RET_KINDS.map(retKindEnum),
   families: FAMILIES.map(familyEnum),

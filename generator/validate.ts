@@ -8,8 +8,8 @@ import { CTYPE_RE, C_RESERVED, IDENT_RE, isPointer, libcRetType } from './ctypes
 import { GenError, JsonPath } from './errors.js';
 import type { JsonFile } from './load.js';
 import {
-  ARCHES, ARG_TYPES, DECODABLE_TYPES, FAMILIES, LEN_TYPES, OPT_KINDS, RET_KINDS, STRUCT_TYPES,
-  XLAT_KINDS, type DecodeSpec, type Inputs, type LayerFile, type LayerSpec, type OptionSpec,
+  ARCHES, ARG_TYPES, DECODABLE_TYPES, FAMILIES, FLAG_HEADERS, ID_WHICH, IDS_OF, LEN_TYPES, OP_KINDS, OPT_KINDS,
+  PATH_FLAG_TYPES, PATH_ROLES, RET_KINDS, STRUCT_TYPES, TIME_REPRS, XLAT_KINDS, type TimeRepr, type ArgType, type DecodeSpec, type Inputs, type LayerFile, type LayerSpec, type OptionSpec,
   type SyscallSpec, type TableSpec,
 } from './types.js';
 
@@ -81,7 +81,7 @@ class Report {
 
 /* ---- syscalls.json ---- */
 
-const ENTRY_KEYS = ['name', 'nr', 'since', 'family', 'args', 'ret', 'libc', 'note', '$comment'];
+const ENTRY_KEYS = ['name', 'nr', 'since', 'family', 'args', 'ret', 'libc', 'does', 'note', '$comment'];
 const ARG_KEYS = ['name', 'type', 'ctype', 'len', 'struct', 'decode', 'note'];
 const LIBC_KEYS = ['name', 'args', 'fixed', 'variadic', 'ret', 'errors', 'custom', 'ctypes', 'note', 'proto'];
 
@@ -201,6 +201,326 @@ function checkNr(r: Report, e: Obj, at: JsonPath, seen: Record<string, Map<numbe
   }
 }
 
+/* ---- "does" (docs/TABLE.md) ---- */
+
+const DOES_KEYS = ['kind', 'paths', 'fd', 'open', 'ids', 'time', 'xattr', 'node', 'exchange'];
+const DOES_TIME_KEYS = ['clock', 'now', 'now_ret', 'deadline', 'abs', 'file_times', 'timer_out'];
+const DOES_CLOCK_KEYS = ['arg', 'fixed', 'fd', 'timer'];
+
+/** How a time argument holds its time (enum vu_time_repr), or undefined when it holds none vu knows. */
+export function timeRepr(a: { type?: unknown; ctype?: unknown; struct?: unknown }): TimeRepr | undefined {
+  if (a.type === 'struct_in' || a.type === 'struct_out') {
+    return TIME_REPRS.find((t) => t !== 'none' && t !== 'time_t' && t === a.struct);
+  }
+  if (a.type === 'ptr' && typeof a.ctype === 'string' && /^time_t\s*\*$/.test(a.ctype.trim())) return 'time_t';
+  return undefined;
+}
+const DOES_PATH_KEYS = ['arg', 'dirfd', 'role', 'follow', 'flags', 'nofollow', 'follow_flag', 'empty', 'null_is_fd', 'empty_needs_fd'];
+const DOES_OPEN_KEYS = ['flags', 'how', 'size', 'fixed'];
+/** A flag: a C macro name, or several joined with '|'. */
+export const FLAG_RE = /^[A-Za-z_][A-Za-z0-9_]*(\s*\|\s*[A-Za-z_][A-Za-z0-9_]*)*$/;
+/** The argument types "does" must account for. */
+export const FILE_ARG_TYPES: readonly ArgType[] = ['path', 'fd', 'dirfd'];
+
+/** The names of a flag expression ("O_CREAT|O_WRONLY" -> both). */
+export const flagNames = (v: string) => v.split('|').map((x) => x.trim());
+
+/** checkFlag -- o[key], when present, is a flag expression whose names vu-gen knows a header for. */
+function checkFlag(r: Report, o: Obj, key: string, at: JsonPath): boolean {
+  const v = o[key];
+  if (v === undefined) return false;
+  if (typeof v !== 'string' || !FLAG_RE.test(v)) {
+    r.err(at.key(key), `${show(v)} is not a C flag name (an identifier, or identifiers joined with '|')`);
+    return true;
+  }
+  for (const n of flagNames(v)) {
+    if (!FLAG_HEADERS.some((h) => n.startsWith(h.prefix))) {
+      r.err(at.key(key), `no header is known for ${n} (prefixes: ${FLAG_HEADERS.map((h) => h.prefix).join(' ')}; add one to FLAG_HEADERS in generator/types.ts)`);
+    }
+  }
+  return true;
+}
+
+/**
+ * checkDoes -- the "does" of an entry. Rules (docs/TABLE.md):
+ * every path argument is the arg of one path; kind io names its fd; every
+ * other kind names every fd and dirfd argument as "fd" or as a path's
+ * dirfd; kind none takes no path, fd or dirfd.
+ */
+function checkDoes(r: Report, e: Obj, at: JsonPath): void {
+  const args = Array.isArray(e.args) ? e.args.filter(isObj) : [];
+  const typeOf = new Map<string, string>(args.map((a) => [String(a.name), String(a.type)]));
+  const fileArgs = args.filter((a) => FILE_ARG_TYPES.includes(a.type as ArgType)).map((a) => String(a.name));
+  const dp = at.key('does');
+  const d = e.does;
+  if (d === undefined) {
+    if (fileArgs.length > 0) {
+      r.err(dp, `missing: ${show(e.name)} takes a path, fd or dirfd argument (${fileArgs.join(', ')}), so it must say what it does (docs/TABLE.md)`);
+    }
+    return;
+  }
+  if (!isObj(d)) return r.err(dp, 'expected an object { "kind": ..., "paths": [...], "fd": ... } (docs/TABLE.md)');
+  r.keys(d, dp, DOES_KEYS);
+  r.oneOf(d, 'kind', dp, 'kind', OP_KINDS);
+  const kind = d.kind;
+  /** name is an argument of the entry, of one of types */
+  const argOf = (o: Obj, key: string, p: JsonPath, types: readonly string[], what: string): string | undefined => {
+    const v = o[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || !typeOf.has(v)) {
+      r.err(p.key(key), `${show(v)} is not an argument of ${show(e.name)}`);
+      return undefined;
+    }
+    if (!types.includes(typeOf.get(v)!)) {
+      r.err(p.key(key), `${show(v)} is a ${typeOf.get(v)} argument; ${what} names a ${types.join('/')} argument`);
+      return undefined;
+    }
+    return v;
+  };
+
+  /* open */
+  let how: string | undefined;
+  if (d.open !== undefined) {
+    const op = dp.key('open');
+    if (kind !== 'open') r.err(op, 'only kind "open" has "open"');
+    if (!isObj(d.open)) r.err(op, 'expected { "flags": ARG } or { "how": ARG, "size": ARG } or { "fixed": "O_..." }');
+    else {
+      const o = d.open;
+      r.keys(o, op, DOES_OPEN_KEYS);
+      const ways = ['flags', 'how', 'fixed'].filter((k) => o[k] !== undefined);
+      if (ways.length !== 1) r.err(op, `exactly one of "flags", "how", "fixed" (got ${ways.length === 0 ? 'none' : ways.join(', ')})`);
+      argOf(o, 'flags', op, ['open_flags'], '"flags"');
+      how = argOf(o, 'how', op, ['struct_in'], '"how" (struct open_how)');
+      if (o.how !== undefined && o.size === undefined) r.err(op.key('size'), 'missing: the size argument of the struct open_how');
+      if (o.size !== undefined && o.how === undefined) r.err(op.key('size'), 'only with "how"');
+      argOf(o, 'size', op, ['size', 'ulong', 'uint'], '"size"');
+      checkFlag(r, o, 'fixed', op);
+    }
+  } else if (kind === 'open') r.err(dp.key('open'), 'missing: kind "open" says where its open flags are (docs/TABLE.md)');
+
+  /* fd */
+  const fd = argOf(d, 'fd', dp, ['fd', 'dirfd'], '"fd"');
+
+  /* paths */
+  const listed = new Map<string, number>();
+  const dirfds = new Set<string>();
+  const roles: string[] = [];
+  if (d.paths !== undefined) {
+    const pp = dp.key('paths');
+    if (!Array.isArray(d.paths)) r.err(pp, 'expected an array of paths');
+    else {
+      if (d.paths.length > 2) r.err(pp, `${d.paths.length} paths; a call has at most 2`);
+      d.paths.forEach((p, i) => {
+        const at2 = pp.index(i, isObj(p) ? p.arg : undefined);
+        if (!isObj(p)) return r.err(at2, 'expected an object { "arg": ..., "role": ..., "follow": ... }');
+        r.keys(p, at2, DOES_PATH_KEYS);
+        r.oneOf(p, 'role', at2, 'role', PATH_ROLES);
+        const content = p.role === 'content';
+        if (typeof p.role === 'string') roles.push(p.role);
+        if (p.arg === undefined) r.err(at2.key('arg'), 'missing');
+        const arg = argOf(p, 'arg', at2, content ? ['path', 'str'] : ['path'], content ? 'a "content" path' : 'a path');
+        if (arg !== undefined) {
+          const other = listed.get(arg);
+          if (other !== undefined) r.err(at2.key('arg'), `${show(arg)} is already paths[${other}]`);
+          else listed.set(arg, i);
+        }
+        if (content) {
+          for (const k of ['dirfd', 'follow', 'flags', 'nofollow', 'follow_flag', 'empty', 'null_is_fd', 'empty_needs_fd']) {
+            if (p[k] !== undefined) r.err(at2.key(k), 'a "content" path is not looked up: it has no ' + k);
+          }
+          return;
+        }
+        if (typeof p.follow !== 'boolean') r.err(at2.key('follow'), p.follow === undefined ? 'missing (true or false: does the kernel follow a symlink in the last component?)' : 'expected true or false');
+        const dirfd = argOf(p, 'dirfd', at2, ['dirfd'], '"dirfd"');
+        if (dirfd !== undefined) dirfds.add(dirfd);
+        if (p.flags !== undefined) {
+          if (how !== undefined && p.flags === how) { /* openat2: the flags of struct open_how */ }
+          else argOf(p, 'flags', at2, PATH_FLAG_TYPES, '"flags"');
+        }
+        for (const k of ['nofollow', 'follow_flag', 'empty']) {
+          if (checkFlag(r, p, k, at2) && p.flags === undefined) r.err(at2.key(k), `${k} is a bit of "flags": name the flags argument`);
+        }
+        if (p.nofollow !== undefined && p.follow === false) r.err(at2.key('nofollow'), 'a path that is not followed has no flag to stop following');
+        if (p.follow_flag !== undefined && p.follow === true) r.err(at2.key('follow_flag'), 'a path that is followed has no flag to start following');
+        if (p.empty_needs_fd !== undefined) {
+          if (typeof p.empty_needs_fd !== 'boolean') r.err(at2.key('empty_needs_fd'), 'expected true or false');
+          else if (p.empty_needs_fd && p.empty === undefined) r.err(at2.key('empty_needs_fd'), 'says how the empty flag works: name the flag in "empty"');
+        }
+        if (p.null_is_fd !== undefined) {
+          if (typeof p.null_is_fd !== 'boolean') r.err(at2.key('null_is_fd'), 'expected true or false');
+          else if (p.null_is_fd && dirfd === undefined) r.err(at2.key('null_is_fd'), 'a NULL path acts on the dirfd: name the dirfd');
+        }
+      });
+    }
+  }
+
+  /* every path, fd and dirfd argument is accounted for */
+  for (const a of fileArgs) {
+    const t = typeOf.get(a);
+    if (kind === 'none') {
+      r.err(dp.key('kind'), `kind "none" takes no path, fd or dirfd, but ${show(e.name)} has ${t} argument ${show(a)}`);
+      continue;
+    }
+    if (t === 'path') {
+      if (!listed.has(a)) r.err(dp.key('paths'), `path argument ${show(a)} is not in "paths"`);
+    } else if (kind !== 'io' && a !== fd && !dirfds.has(a)) {
+      r.err(dp, `${t} argument ${show(a)} is neither "fd" nor the "dirfd" of a path`);
+    }
+  }
+  if (kind === 'none' && (d.paths !== undefined || d.fd !== undefined)) r.err(dp.key('kind'), 'kind "none" has no "paths" and no "fd"');
+  if (kind === 'io') {
+    if (d.fd === undefined) r.err(dp.key('fd'), 'missing: kind "io" names the descriptor it acts on');
+    if (d.paths !== undefined) r.err(dp.key('paths'), 'kind "io" acts on a descriptor and has no paths');
+  }
+  const want = (k: string, shape: string[]) => {
+    if (kind === k && (roles.length !== shape.length || [...shape].sort().join() !== [...roles].sort().join())) {
+      r.err(dp.key('paths'), `kind ${show(k)} has two paths, roles ${shape.join(' and ')} (got ${roles.join(', ') || 'none'})`);
+    }
+  };
+  want('rename', ['old', 'new']);
+  want('link', ['object', 'new']);
+  if (kind === 'create' && !roles.includes('new')) r.err(dp.key('paths'), 'kind "create" has a path of role "new"');
+  if (kind === 'delete' && !roles.includes('old')) r.err(dp.key('paths'), 'kind "delete" has a path of role "old"');
+  checkFacts(r, e, d, dp, args, argOf);
+}
+
+type ArgOf = (o: Obj, key: string, p: JsonPath, types: readonly string[], what: string) => string | undefined;
+
+/** { flags: ARG, flag: "NAME" }: a bit of an argument */
+function checkBit(r: Report, o: Obj, key: string, at: JsonPath, argOf: ArgOf): void {
+  const v = o[key];
+  if (v === undefined) return;
+  const bp = at.key(key);
+  if (!isObj(v)) return r.err(bp, 'expected { "flags": ARG, "flag": "NAME" }');
+  r.keys(v, bp, ['flags', 'flag']);
+  if (v.flags === undefined) r.err(bp.key('flags'), 'missing');
+  argOf(v, 'flags', bp, PATH_FLAG_TYPES, '"flags"');
+  if (v.flag === undefined) r.err(bp.key('flag'), 'missing');
+  checkFlag(r, v, 'flag', bp);
+}
+
+/**
+ * checkFacts -- the facts of "does" beyond the file system (docs/TABLE.md):
+ * ids, time, xattr, node, exchange.
+ */
+function checkFacts(r: Report, e: Obj, d: Obj, dp: JsonPath, args: Obj[], argOf: ArgOf): void {
+  const kind = d.kind;
+  const only = (key: string, k: string) => {
+    if (d[key] !== undefined && kind !== k) r.err(dp.key(key), `only kind "${k}" has "${key}"`);
+  };
+  only('ids', 'none');
+  only('xattr', 'meta');
+  only('node', 'create');
+  only('exchange', 'rename');
+
+  /* ids */
+  if (d.ids !== undefined) {
+    const ip = dp.key('ids');
+    const ids = d.ids;
+    if (!isObj(ids)) r.err(ip, 'expected { "get" | "set": "uid" | "gid" | "groups", "which": [...] }');
+    else {
+      r.keys(ids, ip, ['get', 'set', 'which']);
+      const ways = ['get', 'set'].filter((k) => ids[k] !== undefined);
+      if (ways.length !== 1) r.err(ip, `exactly one of "get", "set" (got ${ways.length === 0 ? 'none' : ways.join(', ')})`);
+      const way = ways[0];
+      const of = way === undefined ? undefined : ids[way];
+      if (way !== undefined) r.oneOf(ids, way, ip, 'ids', IDS_OF.slice(1));
+      const which = ids.which;
+      if (of === 'groups') {
+        if (which !== undefined) r.err(ip.key('which'), 'the supplementary groups are one list: no "which"');
+      } else if (of === 'uid' || of === 'gid') {
+        if (!Array.isArray(which) || which.length === 0) r.err(ip.key('which'), `missing: the ids (${ID_WHICH.join(', ')}) in the order of the arguments`);
+        else {
+          which.forEach((w, i) => {
+            if (typeof w !== 'string' || !(ID_WHICH as readonly string[]).includes(w)) r.err(ip.key('which').index(i), `unknown id ${show(w)} (expected one of ${ID_WHICH.join(' ')})`);
+            else if (which.indexOf(w) !== i) r.err(ip.key('which').index(i), `duplicate id ${show(w)}`);
+          });
+          const carriers = args.filter((a) => (way === 'set' ? a.type === of : a.type === 'ptr'));
+          if (way === 'get' && carriers.length === 0 ? which.length !== 1 : carriers.length !== which.length) {
+            r.err(ip.key('which'), way === 'set'
+              ? `${which.length} ids for ${carriers.length} ${String(of)} arguments of ${show(e.name)}`
+              : `${which.length} ids for ${carriers.length} pointer arguments of ${show(e.name)} (none: it returns its one id)`);
+          }
+        }
+      }
+    }
+  }
+
+  /* time */
+  if (d.time !== undefined) {
+    const tp = dp.key('time');
+    const t = d.time;
+    if (!isObj(t)) r.err(tp, 'expected an object (docs/TABLE.md)');
+    else {
+      r.keys(t, tp, DOES_TIME_KEYS);
+      const timeArg = (key: string, types: readonly string[], reprs: readonly TimeRepr[]) => {
+        const a = argOf(t, key, tp, types, show(key));
+        const spec = args.find((x) => x.name === a);
+        if (a === undefined || spec === undefined) return;
+        const rep = timeRepr(spec);
+        if (rep === undefined || !reprs.includes(rep)) r.err(tp.key(key), `${show(a)} holds no ${reprs.join('/')}`);
+      };
+      timeArg('now', ['struct_out', 'ptr'], ['timespec', 'timeval', 'time_t']);
+      timeArg('deadline', ['struct_in'], ['timespec', 'itimerspec']);
+      timeArg('file_times', ['struct_in'], ['timespec', 'timeval', 'utimbuf']);
+      argOf(t, 'timer_out', tp, ['ptr'], '"timer_out"');
+      if (t.now_ret !== undefined && typeof t.now_ret !== 'boolean') r.err(tp.key('now_ret'), 'expected true or false');
+      checkBit(r, t, 'abs', tp, argOf);
+      if (t.abs !== undefined && t.deadline === undefined) r.err(tp.key('abs'), 'only with "deadline"');
+      const onClock = ['now', 'now_ret', 'deadline', 'timer_out'].filter((k) => t[k] !== undefined);
+      if (t.clock === undefined) {
+        if (onClock.length > 0) r.err(tp.key('clock'), `missing: ${onClock.join(', ')} is a time on a clock`);
+      } else if (!isObj(t.clock)) r.err(tp.key('clock'), 'expected { "arg" | "fixed" | "fd" | "timer": ... }');
+      else {
+        const cp = tp.key('clock');
+        const c = t.clock;
+        r.keys(c, cp, DOES_CLOCK_KEYS);
+        const ways = DOES_CLOCK_KEYS.filter((k) => c[k] !== undefined);
+        if (ways.length !== 1) r.err(cp, `exactly one of ${DOES_CLOCK_KEYS.map((k) => `"${k}"`).join(', ')} (got ${ways.length === 0 ? 'none' : ways.join(', ')})`);
+        argOf(c, 'arg', cp, ['clockid'], '"arg"');
+        argOf(c, 'fd', cp, ['fd'], '"fd"');
+        argOf(c, 'timer', cp, ['int'], '"timer"');
+        checkFlag(r, c, 'fixed', cp);
+        if (onClock.length === 0) r.err(cp, 'a clock for nothing: no now, now_ret, deadline or timer_out');
+      }
+      if (Object.keys(t).length === 0) r.err(tp, 'empty');
+    }
+  }
+
+  /* xattr */
+  if (d.xattr !== undefined) {
+    const xp = dp.key('xattr');
+    const x = d.xattr;
+    if (!isObj(x)) r.err(xp, 'expected { "name": ARG, "value": ARG, "size": ARG } or { "name": ARG, "args": ARG }');
+    else {
+      r.keys(x, xp, ['name', 'value', 'size', 'args']);
+      if (x.name === undefined) r.err(xp.key('name'), 'missing');
+      argOf(x, 'name', xp, ['str'], '"name"');
+      if ((x.value === undefined) === (x.args === undefined)) r.err(xp, 'exactly one of "value" (with "size") and "args" (a struct xattr_args)');
+      if (x.value !== undefined && x.size === undefined) r.err(xp.key('size'), 'missing: the size of "value"');
+      argOf(x, 'value', xp, ['buf_in'], '"value"');
+      argOf(x, 'size', xp, ['size'], '"size"');
+      const a = argOf(x, 'args', xp, ['struct_in'], '"args"');
+      if (a !== undefined && args.find((y) => y.name === a)?.struct !== 'xattr_args') r.err(xp.key('args'), `${show(a)} is not a struct xattr_args`);
+    }
+  }
+
+  /* node */
+  if (d.node !== undefined) {
+    const np = dp.key('node');
+    const n = d.node;
+    if (!isObj(n)) r.err(np, 'expected { "mode": ARG, "dev": ARG }');
+    else {
+      r.keys(n, np, ['mode', 'dev']);
+      for (const k of ['mode', 'dev']) if (n[k] === undefined) r.err(np.key(k), 'missing');
+      argOf(n, 'mode', np, ['mode'], '"mode"');
+      argOf(n, 'dev', np, ['ulong', 'uint'], '"dev"');
+    }
+  }
+
+  checkBit(r, d, 'exchange', dp, argOf);
+}
+
 /** validateTable -- check syscalls.json; returns it typed, or throws. */
 export function validateTable(f: JsonFile): TableSpec {
   const r = new Report(f.file);
@@ -228,6 +548,7 @@ export function validateTable(f: JsonFile): TableSpec {
     const argNames = checkArgs(r, e, at);
     r.oneOf(e, 'ret', at, 'return kind', RET_KINDS);
     checkLibc(r, e, argNames, at, libcSeen);
+    checkDoes(r, e, at);
     if (e.note !== undefined && typeof e.note !== 'string') r.err(at.key('note'), 'expected a string');
     if (e.since !== undefined && (typeof e.since !== 'string' || !/^\d+\.\d+$/.test(e.since))) {
       r.err(at.key('since'), 'expected the Linux version that added the call, like "6.6"');

@@ -30,7 +30,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include "../runtime/vu_core.h"
+#include "vu_layer.h"
 
 struct bind {
 	const char *src;	/* canonical (realpath) source */
@@ -93,7 +93,7 @@ static int bind_init(struct vu_layer *self, char *err, size_t errlen)
 		snprintf(err, errlen, "target must not be /");
 		return -EINVAL;
 	}
-	if (vu_path_under(tgt, src) >= 0 || vu_path_under(src, tgt) >= 0) {
+	if (vu_path_prefix(tgt, src) >= 0 || vu_path_prefix(src, tgt) >= 0) {
 		snprintf(err, errlen, "target %s and source %s must not contain one another", tgt,
 			 src);
 		return -EINVAL;
@@ -239,7 +239,7 @@ static long real_base(int dirfd, char *out, size_t len)
 	} else {
 		char link[40];
 
-		vu_fmt(link, sizeof(link), "/proc/self/fd/%d", dirfd);
+		vu_format(link, sizeof(link), "/proc/self/fd/%d", dirfd);
 		n = vu_sys4(SYS_readlinkat, AT_FDCWD, link, out, len - 1);
 		if (n < 0)
 			return n;
@@ -404,8 +404,8 @@ static int proc_link(struct vu_call *c, int pi)
 	int r = 0;
 
 	if (abs) {
-		n = vu_call_path(c, pi, abs, 2 * PATH_MAX);
-		r = n > 0 && (vu_path_under(abs, "/proc") >= 0 || vu_path_under(abs, "/dev/fd") >= 0);
+		n = vu_call_abspath(c, pi, abs, 2 * PATH_MAX);
+		r = n > 0 && (vu_path_prefix(abs, "/proc") >= 0 || vu_path_prefix(abs, "/dev/fd") >= 0);
 	}
 	vu_call_release(c, mark);
 	return r;

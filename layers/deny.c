@@ -14,7 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../runtime/vu_core.h"
+#include "vu_layer.h"
 
 struct deny {
 	long err;				/* positive errno */
@@ -50,7 +50,7 @@ static int deny_init(struct vu_layer *self, char *err, size_t errlen)
 		return -ENOMEM;
 	d->err = errno_of(eo->str);
 	if (d->err < 0) {
-		vu_fmt(err, errlen, "\"%s\" is not an errno name (like \"EPERM\", \"EACCES\", \"ENOSYS\")",
+		vu_format(err, errlen, "\"%s\" is not an errno name (like \"EPERM\", \"EACCES\", \"ENOSYS\")",
 		       eo->str);
 		self->err_opt = 1;
 		return -EINVAL;
@@ -60,10 +60,10 @@ static int deny_init(struct vu_layer *self, char *err, size_t errlen)
 		long nr = nr_of(n);
 
 		if (nr < 0) {
-			vu_fmt(err, errlen, "unknown system call \"%s\" (not in vu's table for "
+			vu_format(err, errlen, "unknown system call \"%s\" (not in vu's table for "
 			       VU_ARCH "; see `npx vu-gen list`)", n);
 		} else if (nr == VU_NR_exit || nr == VU_NR_exit_group || nr == VU_NR_rt_sigreturn) {
-			vu_fmt(err, errlen, "%s cannot be denied: the program could not %s", n,
+			vu_format(err, errlen, "%s cannot be denied: the program could not %s", n,
 			       nr == VU_NR_rt_sigreturn ? "return from a signal handler" : "end");
 			nr = -1;
 		}

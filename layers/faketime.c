@@ -30,7 +30,7 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <utime.h>
-#include "../runtime/vu_core.h"
+#include "vu_layer.h"
 
 #ifndef FUTEX_LOCK_PI2
 #define FUTEX_LOCK_PI2 13
@@ -91,10 +91,10 @@ static int realtime(long clk)
 static void real_now(const struct faketime *f, struct timespec *ts)
 {
 	if (f->real_gettime) {
-		unsigned char s = vu_allow();
+		unsigned char s = vu_selector_allow();
 
 		f->real_gettime(CLOCK_REALTIME, ts);
-		vu_restore(s);
+		vu_selector_restore(s);
 	} else {
 		vu_sys2(SYS_clock_gettime, CLOCK_REALTIME, ts);
 	}
@@ -310,7 +310,7 @@ static int faketime_init(struct vu_layer *self, char *err, size_t errlen)
 	int r;
 
 	if (at->set == off->set) {
-		vu_fmt(err, errlen, "needs exactly one of \"at\" and \"offset\"");
+		vu_format(err, errlen, "needs exactly one of \"at\" and \"offset\"");
 		if (off->set)
 			self->err_opt = 1;
 		return -EINVAL;
@@ -324,7 +324,7 @@ static int faketime_init(struct vu_layer *self, char *err, size_t errlen)
 		r = parse_iso(at->str, &s, &ns);
 		if (r) {
 			self->err_opt = 0;
-			vu_fmt(err, errlen, r == -2 ?
+			vu_format(err, errlen, r == -2 ?
 			       "at: \"%s\" needs a time zone: \"Z\" or an offset like \"+02:00\"" :
 			       "at: \"%s\" is not an ISO 8601 time like \"2020-01-01T00:00:00Z\"",
 			       at->str);
@@ -332,7 +332,7 @@ static int faketime_init(struct vu_layer *self, char *err, size_t errlen)
 		}
 		r = tree_base(self, &bs, &bns);
 		if (r) {
-			vu_fmt(err, errlen, "cannot record the start time for child processes");
+			vu_format(err, errlen, "cannot record the start time for child processes");
 			return r;
 		}
 		f->off_s = s - bs;
@@ -343,7 +343,7 @@ static int faketime_init(struct vu_layer *self, char *err, size_t errlen)
 		}
 	} else if (parse_offset(off->str, &f->off_s, &f->off_ns)) {
 		self->err_opt = 1;
-		vu_fmt(err, errlen, "offset: \"%s\" is not seconds (-3600, 1.5) or amounts with units "
+		vu_format(err, errlen, "offset: \"%s\" is not seconds (-3600, 1.5) or amounts with units "
 		       "s m h d w y (\"-1d\", \"+3h\", \"1d12h\")", off->str);
 		return -EINVAL;
 	}
@@ -353,74 +353,51 @@ static int faketime_init(struct vu_layer *self, char *err, size_t errlen)
 	return 0;
 }
 
+/* what the table says the call does with a clock's time */
+static const struct vu_sem_time *time_of(long nr)
+{
+	return &vu_sems[nr].time;
+}
+
 static int faketime_wants(struct vu_layer *self, long nr)
 {
+	const struct vu_sem_time *t = time_of(nr);
+
 	(void)self;
+	if (!vu_syscalls[nr].name[0])
+		return 0;		/* a hole of the table */
 	switch (nr) {
-	case VU_NR_clock_gettime:
-	case VU_NR_gettimeofday:
-	case VU_NR_utimensat:
-	case VU_NR_clock_nanosleep:
-	case VU_NR_timerfd_settime:
-	case VU_NR_timer_create:
-	case VU_NR_timer_settime:
-	case VU_NR_futex:
-#ifdef VU_NR_time
-	case VU_NR_time:
-#endif
-#ifdef VU_NR_utime
-	case VU_NR_utime:
-#endif
-#ifdef VU_NR_utimes
-	case VU_NR_utimes:
-#endif
-#ifdef VU_NR_futimesat
-	case VU_NR_futimesat:
-#endif
+	case VU_NR_futex:		/* its op says whether, and how, it waits */
 		return 1;
 	}
-	return 0;
+	/* readings, absolute deadlines, timers' clocks, "now" in file times */
+	return t->now >= 0 || t->now_ret || (t->deadline >= 0 && t->abs_flags >= 0) ||
+	       t->timer_out >= 0 || t->file_times >= 0;
 }
 
 /* ---- hooks ---- */
 
-/* replace the absolute deadline c->args[i] (a timespec) by its real value */
-static enum vu_action deadline_back(const struct faketime *f, struct vu_call *c, int i)
+/* replace the absolute deadline c->args[i] (a timespec, or the it_value of
+ * an itimerspec: a zero it_value disarms) by its real value */
+static enum vu_action deadline_back(const struct faketime *f, struct vu_call *c, int i, int repr)
 {
-	const struct timespec *in = (const struct timespec *)c->args[i];
-	struct timespec *t;
-
-	if (!in)
-		return VU_CONTINUE;
-	t = vu_call_alloc(c, sizeof(*t));
-	if (!t)
-		return VU_CONTINUE;
-	if (safe_read(t, in, sizeof(*t))) {
-		c->ret = -EFAULT;
-		return VU_DONE;
-	}
-	ts_back(f, t);
-	c->args[i] = (long)t;
-	return VU_CONTINUE;
-}
-
-/* the same for the it_value of an itimerspec (a zero it_value disarms) */
-static enum vu_action timer_back(const struct faketime *f, struct vu_call *c, int i)
-{
-	const struct itimerspec *in = (const struct itimerspec *)c->args[i];
+	const void *in = (const void *)c->args[i];
+	size_t n = repr == VU_TIME_ITIMERSPEC ? sizeof(struct itimerspec) : sizeof(struct timespec);
 	struct itimerspec *t;
+	struct timespec *v;
 
 	if (!in)
 		return VU_CONTINUE;
 	t = vu_call_alloc(c, sizeof(*t));
 	if (!t)
 		return VU_CONTINUE;
-	if (safe_read(t, in, sizeof(*t))) {
+	if (safe_read(t, in, n)) {
 		c->ret = -EFAULT;
 		return VU_DONE;
 	}
-	if (t->it_value.tv_sec || t->it_value.tv_nsec)
-		ts_back(f, &t->it_value);
+	v = repr == VU_TIME_ITIMERSPEC ? &t->it_value : (struct timespec *)t;
+	if (repr != VU_TIME_ITIMERSPEC || v->tv_sec || v->tv_nsec)
+		ts_back(f, v);
 	c->args[i] = (long)t;
 	return VU_CONTINUE;
 }
@@ -432,7 +409,7 @@ static int timerfd_realtime(int fd)
 	const char *k;
 	long f, n, clk = 0;
 
-	vu_fmt(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	vu_format(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
 	f = vu_sys4(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
 	if (f < 0)
 		return 0;
@@ -468,12 +445,38 @@ static int futex_abs_realtime(long op)
 	return 0;	/* FUTEX_WAIT's timeout is relative */
 }
 
-/* NULL or UTIME_NOW in utimensat's times -> the fake now, explicitly */
-static enum vu_action utimens_now(const struct faketime *f, struct vu_call *c)
+/* does the call's clock show the fake time? (the table says where the
+ * clock is: an argument, fixed, a timerfd's, a POSIX timer's) */
+static int clock_realtime(const struct faketime *f, const struct vu_call *c,
+			  const struct vu_sem_time *t)
 {
-	const struct timespec *in = (const struct timespec *)c->args[2];
-	struct timespec *t = vu_call_alloc(c, 2 * sizeof(*t)), now;
+	long a = t->clock_arg >= 0 ? c->args[t->clock_arg] : 0;
+	unsigned long id = (unsigned long)(int)a;
 
+	switch (t->clock) {
+	case VU_CLOCK_SRC_ARG:
+		return realtime(a);
+	case VU_CLOCK_SRC_FIXED:
+		return realtime(t->clock_fixed);
+	case VU_CLOCK_SRC_FD:
+		return timerfd_realtime((int)a);
+	case VU_CLOCK_SRC_TIMER:
+		return id < TIMER_IDS &&
+		       (__atomic_load_n(&f->rt_timer[id / LBITS], __ATOMIC_RELAXED) >> (id % LBITS) & 1);
+	}
+	return 0;
+}
+
+/* file times that mean "now" (NULL, or UTIME_NOW in a timespec pair)
+ * become the fake now, written out */
+static enum vu_action times_now(const struct faketime *f, struct vu_call *c, int i, int repr)
+{
+	const struct timespec *in = (const struct timespec *)c->args[i];
+	struct timespec now, *t;
+
+	if (repr != VU_TIME_TIMESPEC && in)
+		return VU_CONTINUE;	/* timevals, utimbuf: only NULL is now */
+	t = vu_call_alloc(c, 2 * sizeof(*t));
 	if (!t)
 		return VU_CONTINUE;
 	if (!in) {
@@ -485,139 +488,102 @@ static enum vu_action utimens_now(const struct faketime *f, struct vu_call *c)
 	if (t[0].tv_nsec != UTIME_NOW && t[1].tv_nsec != UTIME_NOW)
 		return VU_CONTINUE;
 	fake_now(f, &now);
-	for (int i = 0; i < 2; i++)
-		if (t[i].tv_nsec == UTIME_NOW)
-			t[i] = now;
-	c->args[2] = (long)t;
-	return VU_CONTINUE;
-}
+	for (int k = 0; k < 2; k++)
+		if (t[k].tv_nsec == UTIME_NOW)
+			t[k] = now;
+	if (repr == VU_TIME_TIMEVAL) {
+		struct timeval *tv = (struct timeval *)t;	/* smaller: in place */
 
-/* NULL times of the legacy utime/utimes/futimesat -> the fake now */
-static enum vu_action legacy_now(const struct faketime *f, struct vu_call *c, int i)
-{
-	struct timespec now;
+		for (int k = 0; k < 2; k++)
+			tv[k] = (struct timeval){ now.tv_sec, now.tv_nsec / 1000 };
+	} else if (repr == VU_TIME_UTIMBUF) {
+		struct utimbuf *u = (struct utimbuf *)t;
 
-	if (c->args[i])
-		return VU_CONTINUE;
-	fake_now(f, &now);
-#ifdef VU_NR_utime
-	if (c->nr == VU_NR_utime) {
-		struct utimbuf *u = vu_call_alloc(c, sizeof(*u));
-
-		if (!u)
-			return VU_CONTINUE;
 		u->actime = u->modtime = now.tv_sec;
-		c->args[i] = (long)u;
-		return VU_CONTINUE;
 	}
-#endif
-	struct timeval *tv = vu_call_alloc(c, 2 * sizeof(*tv));
-
-	if (!tv)
-		return VU_CONTINUE;
-	tv[0].tv_sec = tv[1].tv_sec = now.tv_sec;
-	tv[0].tv_usec = tv[1].tv_usec = now.tv_nsec / 1000;
-	c->args[i] = (long)tv;
+	c->args[i] = (long)t;
 	return VU_CONTINUE;
 }
 
 static enum vu_action faketime_enter(struct vu_layer *self, struct vu_call *c)
 {
 	const struct faketime *f = self->state;
+	const struct vu_sem_time *t = time_of(c->nr);
 
 	switch (c->nr) {
-	case VU_NR_clock_nanosleep:
-		if ((c->args[1] & TIMER_ABSTIME) && realtime(c->args[0]))
-			return deadline_back(f, c, 2);
-		break;
 	case VU_NR_futex:
 		if (futex_abs_realtime(c->args[1]))
-			return deadline_back(f, c, 3);
-		break;
-	case VU_NR_timerfd_settime:
-		if ((c->args[1] & TFD_TIMER_ABSTIME) && timerfd_realtime((int)c->args[0]))
-			return timer_back(f, c, 2);
-		break;
-	case VU_NR_timer_settime: {
-		unsigned long id = (unsigned long)(int)c->args[0];
-
-		if ((c->args[1] & TIMER_ABSTIME) && id < TIMER_IDS &&
-		    (__atomic_load_n(&f->rt_timer[id / LBITS], __ATOMIC_RELAXED) >> (id % LBITS) & 1))
-			return timer_back(f, c, 2);
-		break;
+			return deadline_back(f, c, 3, VU_TIME_TIMESPEC);
+		return VU_CONTINUE;
 	}
-	case VU_NR_utimensat:
-		return utimens_now(f, c);
-#ifdef VU_NR_utime
-	case VU_NR_utime:
-		return legacy_now(f, c, 1);
-#endif
-#ifdef VU_NR_utimes
-	case VU_NR_utimes:
-		return legacy_now(f, c, 1);
-#endif
-#ifdef VU_NR_futimesat
-	case VU_NR_futimesat:
-		return legacy_now(f, c, 2);
-#endif
-	}
+	if (t->file_times >= 0)
+		return times_now(f, c, t->file_times, t->file_times_repr);
+	if (t->deadline >= 0 && t->abs_flags >= 0 && (c->args[t->abs_flags] & t->abs) &&
+	    clock_realtime(f, c, t))
+		return deadline_back(f, c, t->deadline, t->deadline_repr);
 	return VU_CONTINUE;
+}
+
+/* a reading of a realtime clock, shifted: timespec and timeval as read,
+ * time_t recomputed at full precision (so it agrees with clock_gettime) */
+static void leave_now(const struct faketime *f, struct vu_call *c, const struct vu_sem_time *t)
+{
+	void *out = t->now >= 0 ? (void *)c->args[t->now] : NULL;
+	struct timespec now;
+
+	if (!clock_realtime(f, c, t))
+		return;
+	switch (t->now_repr) {
+	case VU_TIME_TIMESPEC:
+		if (out)
+			ts_add(out, f->off_s, f->off_ns);
+		return;
+	case VU_TIME_TIMEVAL:
+		if (out) {
+			struct timeval *tv = out;
+
+			now = (struct timespec){ tv->tv_sec, tv->tv_usec * 1000L };
+			ts_add(&now, f->off_s, f->off_ns);
+			*tv = (struct timeval){ now.tv_sec, now.tv_nsec / 1000 };
+		}
+		return;
+	}
+	fake_now(f, &now);
+	if (t->now_ret)
+		c->ret = now.tv_sec;
+	if (out)
+		*(time_t *)out = now.tv_sec;
+}
+
+/* remember whether a new POSIX timer counts on a realtime clock */
+static void leave_timer(struct faketime *f, struct vu_call *c, const struct vu_sem_time *t)
+{
+	const int *out = (const int *)c->args[t->timer_out];
+	unsigned long id, bit;
+
+	if (!out)
+		return;
+	id = (unsigned long)*out;
+	if (id >= TIMER_IDS)
+		return;
+	bit = 1UL << (id % LBITS);
+	if (clock_realtime(f, c, t))
+		__atomic_fetch_or(&f->rt_timer[id / LBITS], bit, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_and(&f->rt_timer[id / LBITS], ~bit, __ATOMIC_RELAXED);
 }
 
 static void faketime_leave(struct vu_layer *self, struct vu_call *c)
 {
 	struct faketime *f = self->state;
+	const struct vu_sem_time *t = time_of(c->nr);
 
-	switch (c->nr) {
-	case VU_NR_clock_gettime: {
-		struct timespec *t = (struct timespec *)c->args[1];
-
-		if (c->ret == 0 && t && realtime(c->args[0]))
-			ts_add(t, f->off_s, f->off_ns);
-		break;
-	}
-	case VU_NR_gettimeofday: {
-		struct timeval *tv = (struct timeval *)c->args[0];
-		struct timespec t;
-
-		if (c->ret != 0 || !tv)
-			break;
-		t.tv_sec = tv->tv_sec;
-		t.tv_nsec = tv->tv_usec * 1000L;
-		ts_add(&t, f->off_s, f->off_ns);
-		tv->tv_sec = t.tv_sec;
-		tv->tv_usec = t.tv_nsec / 1000;
-		break;
-	}
-#ifdef VU_NR_time
-	case VU_NR_time: {
-		struct timespec now;
-
-		if ((unsigned long)c->ret > -4096UL)
-			break;		/* EFAULT */
-		fake_now(f, &now);
-		c->ret = now.tv_sec;
-		if (c->args[0])
-			*(time_t *)c->args[0] = now.tv_sec;
-		break;
-	}
-#endif
-	case VU_NR_timer_create: {
-		unsigned long id, bit;
-
-		if (c->ret != 0 || !c->args[2])
-			break;
-		id = (unsigned long)*(const int *)c->args[2];
-		if (id >= TIMER_IDS)
-			break;
-		bit = 1UL << (id % LBITS);
-		if (realtime(c->args[0]))
-			__atomic_fetch_or(&f->rt_timer[id / LBITS], bit, __ATOMIC_RELAXED);
-		else
-			__atomic_fetch_and(&f->rt_timer[id / LBITS], ~bit, __ATOMIC_RELAXED);
-		break;
-	}
-	}
+	if ((unsigned long)c->ret > -4096UL)
+		return;		/* failed */
+	if (t->now >= 0 || t->now_ret)
+		leave_now(f, c, t);
+	if (t->timer_out >= 0)
+		leave_timer(f, c, t);
 }
 
 const struct vu_layer_ops vu_layer_faketime_ops = {

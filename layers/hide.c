@@ -1,59 +1,64 @@
 /*
  * hide.c -- the hide layer: the paths do not exist.
  *
- * Every path argument of every path-taking call (syscalls.json type "path")
- * that names a hidden path or something below it makes the call fail with
- * ENOENT before it reaches the kernel; for calls with two paths, either one
- * does. Paths are compared after making them absolute (against the dirfd
- * or the cwd) and removing "." ".." "//" lexically, with each hidden path
- * both as written and with its symlinks resolved at start-up.
+ * Every path argument of every call (c->op: the table's "does", so a new
+ * call in the table is covered the day it is added) that names a hidden
+ * object, or something below one, makes the call fail with ENOENT before
+ * it reaches the kernel; for calls with two paths, either one does.
  *
- * Most calls are for other files, so a path is first checked cheaply: it
- * can only lead into a hidden path if one of its components is the last
- * component of a hidden path (the cwd and dirfds are never inside one,
- * since they could not be opened; a process started inside one checks
- * every relative path). Only then is it made absolute, which for a
- * relative path costs a getcwd or a readlink of the dirfd.
+ * Two looks at each path:
+ * - by name (cheap, and enough for names that do not exist yet: creating
+ *   ~/.ssh/x): the path made absolute lexically and compared with the
+ *   hidden paths, only when one of its components bears the last name of
+ *   one (the cwd and dirfds are never inside one, since they could not be
+ *   opened; a process started inside one checks every relative path);
+ * - by object (unless "strict": false): the kernel looks the path up
+ *   (vu_op_reach: O_PATH with the call's own dirfd, follow rule and
+ *   openat2 RESOLVE_* flags; for a name that is made or removed, its
+ *   folder), and the object it reaches is matched by its real path and by
+ *   identity (vu_roots_holds). So a symlink into a hidden tree, a magic
+ *   link of /proc, RESOLVE_IN_ROOT, or a hidden folder whose parent was
+ *   renamed lead nowhere.
  *
- * getdents64 and getdents: the entries whose name is the last component of
- * a hidden path are looked at, and only then the folder's path is read back
- * from /proc/self/fd; hidden entries are cut out of the buffer. A batch
- * that ends up empty is not returned as end-of-directory: the layer reads
- * on until it has an entry to return or the kernel says end (PITFALLS K1).
+ * getdents64 and getdents: entries whose name is the last name of a
+ * hidden path are looked at (lstat in the listed folder: the identity of
+ * a hidden root; else the folder's path from /proc/self/fd), and hidden
+ * entries are cut out of the buffer. A batch that ends up empty is not
+ * returned as end-of-directory: the layer reads on until it has an entry
+ * to return or the kernel says end (PITFALLS K1).
  */
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
-#include "roots.h"
+#include "vu_layer.h"
 
 struct hide {
 	struct vu_roots roots;
 	int cwd_hidden;		/* the process started inside a hidden path */
-	int strict;		/* also where paths really lead (symlinks) */
+	int strict;		/* also by object (the default) */
 };
 
 static int hide_init(struct vu_layer *self, char *err, size_t errlen)
 {
 	const struct vu_opt_value *paths = &self->opt[0];
 	struct hide *h = calloc(1, sizeof(*h));
-
-	if (h)
-		h->strict = self->opt[1].set && self->opt[1].num;
 	char cwd[PATH_MAX];
 	int e;
 
 	if (!h)
 		return -ENOMEM;
+	h->strict = !self->opt[1].set || self->opt[1].num;
 	if (paths->count == 0) {
-		vu_fmt(err, errlen, "hide.paths is empty: name at least one path");
+		vu_format(err, errlen, "hide.paths is empty: name at least one path");
 		return -EINVAL;
 	}
 	for (int i = 0; i < paths->count; i++) {
 		if (paths->items[i] && !vu_strcmp(paths->items[i], "/")) {
-			vu_fmt(err, errlen, "hide.paths: \"/\" would hide everything");
+			vu_format(err, errlen, "hide.paths: \"/\" would hide everything");
 			return -EINVAL;
 		}
 	}
@@ -62,7 +67,7 @@ static int hide_init(struct vu_layer *self, char *err, size_t errlen)
 		return e;
 	for (int i = 0; i < h->roots.n; i++) {
 		if (!vu_strcmp(h->roots.path[i], "/")) {
-			vu_fmt(err, errlen, "hide.paths: a path is \"/\" once its symlinks are resolved");
+			vu_format(err, errlen, "hide.paths: a path is \"/\" once its symlinks are resolved");
 			return -EINVAL;
 		}
 		vu_debug("hide: %s", h->roots.path[i]);
@@ -72,17 +77,22 @@ static int hide_init(struct vu_layer *self, char *err, size_t errlen)
 	return 0;
 }
 
-static int hide_wants(struct vu_layer *self, long nr)
+static int is_listing(long nr)
 {
-	(void)self;
 #ifdef VU_NR_getdents
 	if (nr == VU_NR_getdents)
 		return 1;
 #endif
-	return nr == VU_NR_getdents64 || (vu_syscalls[nr].flags & VU_SC_PATH);
+	return nr == VU_NR_getdents64;
 }
 
-/* could p lead into a hidden path? (see the top of the file) */
+static int hide_wants(struct vu_layer *self, long nr)
+{
+	(void)self;
+	return is_listing(nr) || vu_sems[nr].npaths > 0;
+}
+
+/* could p lead into a hidden path by its name? (see the top of the file) */
 static int maybe_hidden(const struct hide *h, const char *p, int dirfd)
 {
 	if (p[0] != '/' && dirfd == AT_FDCWD && h->cwd_hidden)
@@ -101,138 +111,65 @@ static int maybe_hidden(const struct hide *h, const char *p, int dirfd)
 	return 0;
 }
 
-/* ---- strict: where a path really leads ---- */
-
-/* is the object fd is open on inside a hidden path? */
-static int fd_hidden(const struct hide *h, struct vu_call *c, long fd)
+/* path argument i, by name: 1 when hidden */
+static int hidden_by_name(const struct hide *h, struct vu_call *c, int i)
 {
+	const char *p = (const char *)c->args[c->op->path[i].arg];
 	unsigned long mark = c->scratch_used;
-	char *real = vu_call_alloc(c, PATH_MAX);
-	int hit = real && vu_fd_realpath((int)fd, real, PATH_MAX) >= 0 &&
-		  vu_roots_match(&h->roots, real) >= 0;
+	char *abs;
+	int hit;
 
+	/* RESOLVE_IN_ROOT: an absolute path is inside the dirfd, not at "/";
+	 * the object look decides */
+	if (!p || !*p || (c->op->resolve & RESOLVE_IN_ROOT) || !maybe_hidden(h, p, vu_op_dirfd(c, i)))
+		return 0;
+	abs = vu_call_alloc(c, 2 * PATH_MAX);
+	if (!abs)
+		return 1;	/* cannot look: fail closed */
+	hit = vu_path_abs(vu_op_dirfd(c, i), p, abs, 2 * PATH_MAX) >= 0 &&
+	      vu_roots_match(&h->roots, abs) >= 0;
 	vu_call_release(c, mark);
 	return hit;
 }
 
-/* does path (at dirfd) lead into a hidden path? The kernel resolves it
- * (O_PATH); a name that does not exist yet is judged by its folder. */
-static int leads_in(const struct hide *h, struct vu_call *c, int dirfd, const char *path, int follow)
+/* path argument i, by the object the kernel reaches: 1 when hidden */
+static int hidden_by_object(const struct hide *h, struct vu_call *c, int i)
 {
-	long fd = vu_sys4(SYS_openat, dirfd, path, O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW), 0);
-	int hit;
+	const struct vu_op_path *p = &c->op->path[i];
+	unsigned long mark = c->scratch_used;
+	struct vu_reach r;
+	long e;
+	int hit = 0;
 
-	if (fd == -ENOENT) {
-		unsigned long mark = c->scratch_used;
-		char *dir = vu_call_alloc(c, PATH_MAX);
-		size_t n = vu_strlen(path), k = n;
-
-		while (k > 0 && path[k - 1] == '/')
-			k--;
-		while (k > 0 && path[k - 1] != '/')
-			k--;
-		if (dir && n < PATH_MAX) {
-			vu_memcpy(dir, path, k);
-			dir[k] = 0;
-			fd = vu_sys4(SYS_openat, dirfd, k ? dir : ".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
-		}
-		vu_call_release(c, mark);
+	/* an object that does not exist (yet) is judged by its folder */
+	e = p->role == VU_ROLE_OBJECT ? vu_op_reach(c, i, 0, &r) : -ENOENT;
+	if (e == -ENOENT) {
+		vu_reach_close(&r);
+		e = vu_op_reach(c, i, VU_REACH_PARENT, &r);
 	}
-	if (fd < 0)
-		return 0;	/* the kernel gives its own error */
-	hit = fd_hidden(h, c, fd);
-	vu_sys1(SYS_close, fd);
+	if (e == 0)
+		hit = vu_roots_holds(&h->roots, c, r.real) >= 0;
+	else if (e == -ENOMEM || e == -EMFILE || e == -ENFILE)
+		hit = 1;	/* cannot look: fail closed */
+	vu_reach_close(&r);
+	vu_call_release(c, mark);
 	return hit;
-}
-
-static int is_open(long nr)
-{
-	switch (nr) {
-#ifdef VU_NR_open
-	case VU_NR_open:
-	case VU_NR_creat:
-#endif
-	case VU_NR_openat:
-	case VU_NR_openat2:
-		return 1;
-	}
-	return 0;
-}
-
-/* the open flags of an open-family call */
-static long open_flags(const struct vu_call *c)
-{
-	switch (c->nr) {
-#ifdef VU_NR_open
-	case VU_NR_open: return c->args[1];
-	case VU_NR_creat: return O_CREAT | O_WRONLY | O_TRUNC;
-#endif
-	case VU_NR_openat: return c->args[2];
-	case VU_NR_openat2: {
-		const struct open_how *how = (const struct open_how *)c->args[2];
-
-		return how && (unsigned long)c->args[3] >= sizeof(*how) ? (long)how->flags : 0;
-	}
-	}
-	return 0;
-}
-
-/* strict, before the call: a chdir, an exec, or a create that would go
- * through a symlink into a hidden path (after it would be too late) */
-static int strict_before(const struct hide *h, struct vu_call *c)
-{
-	int at = 0, follow = 1;
-
-	switch (c->nr) {
-	case VU_NR_chdir:
-	case VU_NR_execve:
-		break;
-	case VU_NR_execveat:
-		if (!c->args[1] || !*(const char *)c->args[1])
-			return 0;	/* an fd: opened (and checked) before */
-		at = 1;
-		follow = !(c->args[4] & AT_SYMLINK_NOFOLLOW);
-		break;
-	default:
-		if (!is_open(c->nr) || !(open_flags(c) & (O_CREAT | __O_TMPFILE)))
-			return 0;
-		at = c->nr != VU_NR_openat && c->nr != VU_NR_openat2 ? 0 : 1;
-		follow = !(open_flags(c) & (O_NOFOLLOW | O_EXCL));
-		break;
-	}
-	const char *p = (const char *)c->args[at];
-
-	return p && *p && leads_in(h, c, at ? (int)c->args[0] : AT_FDCWD, p, follow);
-}
-
-static int hide_maybe(const void *ctx, const char *p, int dirfd)
-{
-	return maybe_hidden(ctx, p, dirfd);
-}
-
-static enum vu_action hide_one(const void *ctx, struct vu_call *c, int i, const char *abs)
-{
-	const struct hide *h = ctx;
-
-	if (vu_roots_match(&h->roots, abs) < 0)
-		return VU_CONTINUE;
-	vu_debug("hide %s: %s -> ENOENT", vu_syscalls[c->nr].name, (const char *)c->args[i]);
-	c->ret = -ENOENT;
-	return VU_DONE;
 }
 
 static enum vu_action hide_enter(struct vu_layer *self, struct vu_call *c)
 {
 	const struct hide *h = self->state;
+	const struct vu_op *op = c->op;
 
-	if (vu_call_for_each_path(c, hide_maybe, hide_one, h) == VU_DONE)
-		return VU_DONE;
-	if (h->strict && strict_before(h, c)) {
-		vu_debug("hide %s: %s leads into a hidden path -> ENOENT", vu_syscalls[c->nr].name,
-			 c->nr == VU_NR_execveat || c->nr == VU_NR_openat || c->nr == VU_NR_openat2
-			 ? (const char *)c->args[1] : (const char *)c->args[0]);
-		c->ret = -ENOENT;
-		return VU_DONE;
+	for (int i = 0; i < op->npaths; i++) {
+		if (op->path[i].role == VU_ROLE_CONTENT)
+			continue;
+		if (hidden_by_name(h, c, i) || (h->strict && hidden_by_object(h, c, i))) {
+			vu_debug("hide %s: %s -> ENOENT", vu_syscalls[c->nr].name,
+				 c->args[op->path[i].arg] ? (const char *)c->args[op->path[i].arg] : "(fd)");
+			c->ret = -ENOENT;
+			return VU_DONE;
+		}
 	}
 	return VU_CONTINUE;
 }
@@ -264,16 +201,22 @@ static int name_is_base(const struct hide *h, const char *name)
 	return vu_roots_has_base(&h->roots, name, vu_strlen(name));
 }
 
-/* is folder/name hidden? folder is the real path of the listed folder */
-static int entry_hidden(const struct hide *h, char *path, size_t dlen, const char *name)
+/* is name, in the folder open as fd (real path dir, dlen bytes, or dlen
+ * < 0: not known), hidden? By identity first (a hidden root wherever it
+ * was moved), then by path. */
+static int entry_hidden(const struct hide *h, int fd, char *dir, long dlen, const char *name)
 {
+	struct stat st;
 	size_t nl = vu_strlen(name);
 
-	if (dlen + 1 + nl + 1 > 2 * PATH_MAX)
+	if (vu_sys4(SYS_newfstatat, fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    vu_roots_id(&h->roots, st.st_dev, st.st_ino) >= 0)
+		return 1;
+	if (dlen < 0 || dlen + 1 + nl + 1 > 2 * PATH_MAX)
 		return 0;
-	path[dlen] = '/';
-	vu_memcpy(path + dlen + 1 - (dlen == 1), name, nl + 1);
-	return vu_roots_match(&h->roots, path) >= 0;
+	dir[dlen] = '/';
+	vu_memcpy(dir + dlen + 1 - (dlen == 1), name, nl + 1);
+	return vu_roots_match(&h->roots, dir) >= 0;
 }
 
 /* cut the hidden entries out of buf (len bytes); returns the new length */
@@ -297,13 +240,11 @@ static long filter(const struct hide *h, struct vu_call *c, int fd, char *buf, l
 	if (!dir)
 		return -ENOMEM;
 	dlen = vu_fd_realpath(fd, dir, PATH_MAX);
-	if (dlen < 0)
-		return len;		/* not a folder with a path: nothing to hide */
 	while (in < len) {
 		unsigned short rl = reclen_at(buf + in, l);
 		const char *name = buf + in + l->name_pos;
 
-		if (name_is_base(h, name) && entry_hidden(h, dir, dlen, name)) {
+		if (name_is_base(h, name) && entry_hidden(h, fd, dir, dlen, name)) {
 			/* the entry before it now leads past it */
 			if (prev)
 				vu_memcpy(prev + l->off_pos, buf + in + l->off_pos, 8);
@@ -327,21 +268,12 @@ static void hide_leave(struct vu_layer *self, struct vu_call *c)
 	unsigned long mark = c->scratch_used;
 	long n = c->ret;
 
+	if (!is_listing(c->nr))
+		return;
 #ifdef VU_NR_getdents
 	if (c->nr == VU_NR_getdents)
 		l = &dirent_old;
-	else
 #endif
-	if (c->nr != VU_NR_getdents64) {
-		/* strict: what was opened, wherever the path led */
-		if (h->strict && is_open(c->nr) && c->ret >= 0 && fd_hidden(h, c, c->ret)) {
-			vu_debug("hide %s: opened a hidden file through a symlink -> ENOENT",
-				 vu_syscalls[c->nr].name);
-			vu_sys1(SYS_close, c->ret);
-			c->ret = -ENOENT;
-		}
-		return;
-	}
 	/* an empty batch would read as the end: read on */
 	while (n > 0) {
 		n = filter(h, c, (int)c->args[0], buf, n, l);

@@ -12,7 +12,7 @@
 #include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../runtime/vu_core.h"
+#include "vu_layer.h"
 
 struct plugin {
 	const struct vu_plugin *p;
@@ -43,18 +43,18 @@ static int plugin_init(struct vu_layer *self, char *err, size_t errlen)
 	self->err_opt = 0;	/* errors until the plugin's own init: at "path" */
 	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
-		vu_fmt(err, errlen, "cannot load it: %s", dlerror());
+		vu_format(err, errlen, "cannot load it: %s", dlerror());
 		return -EINVAL;
 	}
 	p = dlsym(h, VU_PLUGIN_SYMBOL);
 	if (!p) {
-		vu_fmt(err, errlen, "%s does not export `const struct vu_plugin vu_plugin` "
-		       "(define it with VU_PLUGIN(name, &ops) from vu_plugin.h)", path);
+		vu_format(err, errlen, "%s does not export `const struct vu_plugin vu_plugin` "
+		       "(define it with VU_PLUGIN(name, &ops) from vu_layer.h)", path);
 		return -EINVAL;
 	}
 	abi = p->abi != VU_ABI_VERSION || !p->ops ? p->abi : p->ops->abi;
 	if (abi != VU_ABI_VERSION) {
-		vu_fmt(err, errlen, "%s was built for layer ABI %d, this libvu has ABI %d: "
+		vu_format(err, errlen, "%s was built for layer ABI %d, this libvu has ABI %d: "
 		       "rebuild it against this vu's headers", path, abi, VU_ABI_VERSION);
 		return -EINVAL;
 	}
@@ -76,7 +76,7 @@ static int plugin_init(struct vu_layer *self, char *err, size_t errlen)
 
 		r = p->ops->init(&pl->inner, msg, sizeof(msg));
 		if (r < 0) {
-			vu_fmt(err, errlen, "%s: %s", pl->type.name, msg[0] ? msg : strerror(-r));
+			vu_format(err, errlen, "%s: %s", pl->type.name, msg[0] ? msg : strerror(-r));
 			self->err_opt = 1;
 			return r;
 		}

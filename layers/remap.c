@@ -11,7 +11,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../runtime/vu_core.h"
+#include "vu_layer.h"
 
 struct remap {
 	int n;

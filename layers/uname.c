@@ -4,12 +4,12 @@
  * The leave hook of uname(2) writes the configured fields over what the
  * kernel answered, so the fields nobody configured stay real. glibc's
  * gethostname and getdomainname call uname internally; SUD catches that in
- * "all" mode and runtime/libc_extra.c wraps them for the fast path and
+ * "all" mode and runtime/libc/libc_extra.c wraps them for the fast path and
  * "libc" mode, so they come here as uname too.
  */
 #include <stdlib.h>
 #include <sys/utsname.h>
-#include "../runtime/vu_core.h"
+#include "vu_layer.h"
 
 #define FIELDS 6
 #define FIELD_LEN 65	/* struct new_utsname: 64 bytes and a NUL */
@@ -32,7 +32,7 @@ static int uname_init(struct vu_layer *self, char *err, size_t errlen)
 		const struct vu_opt_value *v = &self->opt[i];
 
 		if (v->set && vu_strlen(v->str) >= FIELD_LEN) {
-			vu_fmt(err, errlen, "%s is %lu bytes long; the kernel's fields hold at most %d",
+			vu_format(err, errlen, "%s is %lu bytes long; the kernel's fields hold at most %d",
 			       self->type->opts[i].name, (unsigned long)vu_strlen(v->str),
 			       FIELD_LEN - 1);
 			self->err_opt = i;

@@ -223,7 +223,7 @@ export function markdown(res: Results): string {
   out.push('');
   out.push(
     'System calls of the whole process tree counted natively once with `strace -f -c`; libc-wrapper entries and SUD traps counted under the vu stack ' +
-      '("all" mode) with `VU_STATS=FILE` (runtime/stats.c: two relaxed atomic counters per process and a histogram of trapped calls, one line per process image). ' +
+      '("all" mode) with `VU_STATS=FILE` (runtime/core/stats.c: two relaxed atomic counters per process and a histogram of trapped calls, one line per process image). ' +
       'The last column names the calls that still go through the trap: what the fast path misses.',
   );
   out.push('');

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include "vu_plugin.h"
+#include "vu_layer.h"
 
 struct hello {
 	const char *path;	/* absolute */
@@ -99,7 +99,7 @@ static enum vu_action hello_enter(struct vu_layer *self, struct vu_call *c)
 		c->ret = (flags & O_DIRECTORY) ? -ENOTDIR : -EROFS;
 	else
 		c->ret = serve(h, flags & O_CLOEXEC);
-	vu_debug_log("hello: %s -> %ld", h->path, c->ret);
+	vu_debug("hello: %s -> %ld", h->path, c->ret);
 	return VU_DONE;
 }
 

@@ -1,5 +1,5 @@
 /**
- * VU_STATS=FILE (runtime/stats.c), the counter behind the bench's "SUD
+ * VU_STATS=FILE (runtime/core/stats.c), the counter behind the bench's "SUD
  * traps per 1,000 system calls": each process image appends one line with
  * its libc-wrapper entries, its SUD traps and which calls trapped.
  */

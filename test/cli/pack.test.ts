@@ -13,9 +13,10 @@ test('npm pack contents: library, schema, bins, no test junk', (t) => {
   const files = (JSON.parse(r.stdout) as Array<{ files: Array<{ path: string }> }>)[0].files.map((f) => f.path);
   for (const f of [
     'bin/vu.js', 'bin/vu-gen.js', 'binding.gyp', 'syscalls.json', 'README.md',
-    'runtime/gate.S', 'runtime/vu_layer.h', 'generated-c/vu_syscalls.h', 'generated-c/vu.map',
+    'runtime/core/gate.S', 'runtime/api/vu_layer.h', 'runtime/api/vu_plugin.h', 'runtime/libc/vu_wrap.h', 'generated-c/vu_syscalls.h', 'generated-c/vu.map',
     'generated-ts/vu.schema.json', 'dist/cli/vu.js', 'dist/cli/index.d.ts', 'dist/generator/cli.js',
     'generator/templates/vu_libc.c.hbs', 'layers/remap.c', 'layers/remap.json',
+    'layers/overlay/overlay.c', 'layers/overlay/overlay.h', 'layers/overlay/overlay.json', 'layers/overlay/overlay.md',
   ])
     t.true(files.includes(f), f);
   const junk = files.filter((f) => /^(test|bench\/\.cache|build|node_modules|fuzz)\/|\.o$|vu-trace\.jsonl$/.test(f));

@@ -31,7 +31,7 @@ const LEN_TYPES = new Set(['buf_in', 'buf_out', 'struct_in', 'struct_out']);
 const STRUCT_TYPES = new Set(['struct_in', 'struct_out']);
 const RET_KINDS = new Set(['int', 'long', 'fd', 'size', 'off', 'ptr', 'noreturn']);
 const FAMILIES = new Set(['file', 'desc', 'fs', 'process', 'signal', 'memory', 'net', 'time', 'ipc', 'id', 'system', 'sched', 'misc']);
-const ENTRY_KEYS = new Set(['name', 'nr', 'since', 'family', 'args', 'ret', 'libc', 'note']);
+const ENTRY_KEYS = new Set(['name', 'nr', 'since', 'family', 'args', 'ret', 'libc', 'does', 'note']);
 const ARG_KEYS = new Set(['name', 'type', 'ctype', 'len', 'struct', 'decode', 'note']);
 /* "decode" (generator/README.md) names a table of generator/decode.json */
 const DECODE_TABLES = new Set(

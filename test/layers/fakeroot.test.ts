@@ -379,7 +379,7 @@ function mix64(x: bigint): bigint {
   x ^= x >> 27n; x = (x * 0x94d049bb133111ebn) & M64;
   return x ^ (x >> 31n);
 }
-/** the checksum of a record copy (fakeroot_db.c val_csum) */
+/** the checksum of a record copy (layers/fakeroot/db.c val_csum) */
 function valCsum(dev: bigint, ino: bigint, w: number[]): number {
   let h = mix64(dev ^ 0x5646524f4f54n) ^ ino;
   for (let i = 0; i < 6; i++) h = mix64(h ^ ((BigInt(w[i]) << 32n) | BigInt(i)));
@@ -417,7 +417,7 @@ function setGen(s: Setup, path: string, gen: bigint) {
   poke(s.db, r.off + 8 + 28 * (seq & 1), b);
 }
 
-/** set the header's probe length (offset 32) and fix its checksum (fakeroot_db.c hdr_csum) */
+/** set the header's probe length (offset 32) and fix its checksum (layers/fakeroot/db.c hdr_csum) */
 function setProbe(db: string, probe: number) {
   const h = readFileSync(db).subarray(0, 40);
   h.writeUInt32LE(probe, 32);

@@ -1,5 +1,5 @@
 /**
- * plugin: a user's layer built as a shared object against runtime/vu_plugin.h
+ * plugin: a user's layer built as a shared object against runtime/api/vu_layer.h
  * (the example in examples/plugin/, built here with its Makefile; broken
  * ones with gcc), loaded at start-up with its options; what cannot be
  * loaded is a config error at the path's position.
@@ -17,7 +17,7 @@ const CONTENTS = 'hello from a plugin\n';
 function build(name: string, src: string): string {
   const out = join(BUILD, `${name}.so`);
   execFileSync('gcc', ['-shared', '-fPIC', '-O2', '-Wall', '-Wextra', '-Werror',
-    '-I', join(ROOT, 'runtime'), '-I', join(ROOT, 'generated-c'), '-o', out, src]);
+    '-I', join(ROOT, 'runtime', 'api'), '-I', join(ROOT, 'generated-c'), '-o', out, src]);
   return out;
 }
 
@@ -32,7 +32,7 @@ execFileSync('make', ['-s', '-C', join(ROOT, 'examples', 'plugin'), `OUT=${BUILD
 const hello = join(BUILD, 'hello.so');
 const nosym = build('nosym', srcFile('nosym', 'int not_a_plugin = 1;\n'));
 const oldabi = build('oldabi', srcFile('oldabi', [
-  '#include "vu_plugin.h"',
+  '#include "vu_layer.h"',
   'static const struct vu_layer_ops ops = { .abi = VU_ABI_VERSION };',
   'const struct vu_plugin vu_plugin = { VU_ABI_VERSION + 1, "old", &ops };',
   '',
@@ -93,6 +93,21 @@ test('plugin: vu check and vu run load it', (t) => {
   t.is(r.stdout, CONTENTS);
 });
 
+test('plugin: one built against the old header name (vu_plugin.h, vu_debug_log) still builds and logs', (t) => {
+  const old = build('oldname', srcFile('oldname', [
+    '#include "vu_plugin.h"',
+    'static int old_wants(struct vu_layer *self, long nr) { (void)self; return nr == VU_NR_openat; }',
+    'static enum vu_action old_enter(struct vu_layer *self, struct vu_call *c)',
+    '{ (void)self; vu_debug_log("oldname: %s", vu_arg_str(c, 1)); return VU_CONTINUE; }',
+    'static const struct vu_layer_ops ops = { .abi = VU_ABI_VERSION, .wants = old_wants, .enter = old_enter };',
+    'VU_PLUGIN("oldname", &ops);',
+    '',
+  ].join('\n')));
+  const r = run('cat', ['/etc/hostname'], { config: writeConfig(pluginText(old)), env: { VU_DEBUG: '1' } });
+  t.is(r.status, 0, r.stderr);
+  t.regex(r.stderr, /vu\[\d+\]: oldname: \/etc\/hostname\n/);
+});
+
 function pluginText(path: string, options = ''): string {
   return `{"layers": [\n  {"type": "plugin",\n   "path": ${JSON.stringify(path)}${options}}]}`;
 }
@@ -104,7 +119,7 @@ const bad: Array<[string, string, RegExp]> = [
   ['a missing file', pluginText('./nope.so'), /vu\.json:3:12: plugin\.path: .*\/nope\.so: No such file or directory/],
   ['a file that is not a shared object', pluginText(notElf), /vu\.json:3:12: layer plugin: cannot load it: .*text\.so/],
   ['a shared object without vu_plugin', pluginText(nosym), /vu\.json:3:12: layer plugin: .*nosym\.so does not export `const struct vu_plugin vu_plugin`/],
-  ['another layer ABI', pluginText(oldabi), /vu\.json:3:12: layer plugin: .*oldabi\.so was built for layer ABI 3, this libvu has ABI 2/],
+  ['another layer ABI', pluginText(oldabi), /vu\.json:3:12: layer plugin: .*oldabi\.so was built for layer ABI 4, this libvu has ABI 3/],
   ['options the plugin refuses', pluginText(hello, ',\n   "options": {"path": "relative"}'),
     /vu\.json:4:15: layer plugin: hello: options\.path: an absolute path \(a string\) is needed/],
   ['options that are not an object', pluginText(hello, ', "options": []'), /vu\.json:3:\d+: plugin\.options must be an object, not an array/],

@@ -1,6 +1,6 @@
 /*
  * fastpath -- libc entry points that glibc builds on internal calls, which
- * vu rebuilds on its own wrappers (runtime/stdio.c, runtime/compat.c).
+ * vu rebuilds on its own wrappers (runtime/libc/stdio.c, runtime/process/compat.c).
  * Each mode prints what the program sees, so a test compares the output
  * natively and under vu, and counts the traps with VU_STATS.
  *

@@ -1,6 +1,6 @@
 /*
  * stdiofast -- glibc's stream functions, which vu runs with the selector
- * open when no layer wants read, write or lseek (runtime/stdio.c).
+ * open when no layer wants read, write or lseek (runtime/libc/stdio.c).
  *
  *   stdiofast streams DIR   write, seek and read a file with every stream
  *                           function; print what was read (same natively)

@@ -11,12 +11,12 @@ out=build/asan
 rm -rf "$out"
 mkdir -p "$out"
 CC=${CC:-gcc}
-srcs=(runtime/*.c runtime/*.S layers/*.c generated-c/*.c)
-"$CC" -std=gnu11 -D_GNU_SOURCE -O1 -g -fPIC -shared -fvisibility=hidden \
+srcs=(runtime/*/*.c runtime/*/*.S layers/*.c layers/*/*.c generated-c/*.c)
+"$CC" -std=gnu11 -D_GNU_SOURCE -DVU_BUILDING_LIBVU -O1 -g -fPIC -shared -fvisibility=hidden \
   -fno-omit-frame-pointer -fno-stack-protector -fno-builtin \
   -fsanitize=address,undefined -fno-sanitize-recover=undefined \
   -Wall -Wextra -Werror -Wno-unused-parameter -Wno-array-parameter \
-  -Iruntime -Igenerated-c "${srcs[@]}" \
+  -Iruntime/api -Iruntime/core -Iruntime/libc -Iruntime/config -Igenerated-c "${srcs[@]}" \
   -Wl,--version-script=generated-c/vu.map -Wl,-z,now -Wl,-z,noexecstack -ldl \
   -o "$out/libvu-asan.so"
 asan=$("$CC" -print-file-name=libasan.so)

@@ -1,8 +1,8 @@
 /**
  * libc entry points that glibc builds on internal calls (which trap in
  * "all" mode and are not seen at all in "libc" mode), rebuilt by vu on its
- * own wrappers: fopen/fopen64 (runtime/stdio.c), the signal() family and
- * the pre-2.33 stat ABI (runtime/compat.c). Each is run against glibc
+ * own wrappers: fopen/fopen64 (runtime/libc/stdio.c), the signal() family and
+ * the pre-2.33 stat ABI (runtime/process/compat.c). Each is run against glibc
  * itself, and VU_STATS shows that its calls no longer trap.
  */
 import test from 'ava';

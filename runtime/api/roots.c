@@ -1,0 +1,209 @@
+/*
+ * roots.c -- the trees of a path layer: made absolute and resolved at
+ * start-up, then matched on the hook path with string work only.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include "vu_layer.h"
+
+/* p with its symlinks resolved: vu_host_realpath() of the longest prefix that
+ * exists, the rest appended as written. NULL when out of memory. */
+static char *resolved(const char *p)
+{
+	char head[PATH_MAX], tail[PATH_MAX] = "", out[2 * PATH_MAX];
+	char *r, *slash;
+
+	snprintf(head, sizeof(head), "%s", p);
+	for (;;) {
+		r = vu_host_realpath(head, NULL);
+		if (r)
+			break;
+		slash = strrchr(head, '/');
+		if (!slash || slash == head)
+			return strdup(p);	/* nothing of it exists but "/" */
+		{
+			char t[PATH_MAX];
+
+			snprintf(t, sizeof(t), "%s%s", slash, tail);
+			snprintf(tail, sizeof(tail), "%s", t);
+		}
+		*slash = 0;
+	}
+	snprintf(out, sizeof(out), "%s%s", strcmp(r, "/") ? r : "", tail);
+	free(r);
+	if (!out[0])
+		return strdup("/");
+	if (strlen(out) >= PATH_MAX)
+		return strdup(p);
+	return strdup(out);
+}
+
+static const char *last_of(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+static int add(struct vu_roots *r, const char *p)
+{
+	for (int i = 0; i < r->n; i++)
+		if (!strcmp(r->path[i], p))
+			return 0;
+	r->path[r->n] = p;
+	r->len[r->n] = strlen(p);
+	r->base[r->n] = last_of(p);
+	r->n++;
+	return 0;
+}
+
+/* can the path of a descriptor be read back? (needs /proc) */
+static int proc_works(void)
+{
+	char buf[PATH_MAX];
+	int fd = open("/", O_PATH | O_CLOEXEC);
+	long n = fd < 0 ? -1 : vu_fd_realpath(fd, buf, sizeof(buf));
+
+	if (fd >= 0)
+		close(fd);
+	return n == 1 && buf[0] == '/';
+}
+
+int vu_roots_init(struct vu_roots *r, const char *const *items, int n, int want_both,
+		  char *err, size_t errlen)
+{
+	if (!proc_works()) {
+		snprintf(err, errlen, "/proc/self/fd does not give paths back (is /proc mounted?)");
+		return -ENOSYS;
+	}
+	r->n = 0;
+	r->path = calloc(2 * n + 1, sizeof(char *));
+	r->len = calloc(2 * n + 1, sizeof(size_t));
+	r->base = calloc(2 * n + 1, sizeof(char *));
+	r->dev = calloc(2 * n + 1, sizeof(unsigned long));
+	r->ino = calloc(2 * n + 1, sizeof(unsigned long));
+	if (!r->path || !r->len || !r->base || !r->dev || !r->ino)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		char *real;
+
+		if (!items[i] || items[i][0] != '/') {
+			snprintf(err, errlen, "path %d is not absolute", i + 1);
+			return -EINVAL;
+		}
+		real = resolved(items[i]);
+		if (!real)
+			return -ENOMEM;
+		if (want_both)
+			add(r, items[i]);
+		add(r, real);
+	}
+	for (int i = 0; i < r->n; i++) {
+		struct stat st;
+
+		if (stat(r->path[i], &st) == 0) {
+			r->dev[i] = st.st_dev;
+			r->ino[i] = st.st_ino;
+		}
+	}
+	return 0;
+}
+
+int vu_roots_match(const struct vu_roots *r, const char *abs)
+{
+	int best = -1;
+
+	for (int i = 0; i < r->n; i++)
+		if (vu_path_prefix(abs, r->path[i]) >= 0 &&
+		    (best < 0 || r->len[i] > r->len[best]))
+			best = i;
+	return best;
+}
+
+int vu_roots_is(const struct vu_roots *r, const char *abs)
+{
+	for (int i = 0; i < r->n; i++)
+		if (!vu_strcmp(abs, r->path[i]))
+			return 1;
+	return 0;
+}
+
+int vu_roots_has_base(const struct vu_roots *r, const char *name, size_t len)
+{
+	for (int i = 0; i < r->n; i++)
+		if (!vu_strncmp(r->base[i], name, len) && r->base[i][len] == 0)
+			return 1;
+	return 0;
+}
+
+long vu_fd_realpath(int fd, char *out, size_t len)
+{
+	static const char deleted[] = " (deleted)";
+	const size_t dl = sizeof(deleted) - 1;
+	char link[40];
+	long n;
+
+	vu_format(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = vu_sys4(SYS_readlinkat, AT_FDCWD, link, out, len - 1);
+	if (n < 0)
+		return n;
+	if ((size_t)n >= len - 1)
+		return -ENAMETOOLONG;
+	out[n] = 0;
+	if (out[0] != '/')
+		return -EINVAL;
+	if ((size_t)n > dl && !vu_strcmp(out + n - dl, deleted))
+		return -EINVAL;
+	return n;
+}
+
+/* vu_roots_id -- index of the root whose (device, inode) this is, or -1 */
+int vu_roots_id(const struct vu_roots *r, unsigned long dev, unsigned long ino)
+{
+	for (int i = 0; i < r->n; i++)
+		if (r->ino[i] && r->dev[i] == dev && r->ino[i] == ino)
+			return i;
+	return -1;
+}
+
+/* vu_roots_holds -- index of the root that real (a path the kernel gave
+ * back) is at or below, or -1. By name first; then by identity, so that
+ * a root whose folder was renamed (by this process or any other) is still
+ * found: each component of real that bears the last name of a root is
+ * looked at (lstat), and its (device, inode) compared. A path with no such
+ * component costs no system call. */
+int vu_roots_holds(const struct vu_roots *r, struct vu_call *c, const char *real)
+{
+	unsigned long mark = c->scratch_used;
+	size_t n = vu_strlen(real);
+	char *buf = 0;
+	int hit = vu_roots_match(r, real);
+
+	for (size_t e = 1; hit < 0 && e <= n; e++) {
+		struct stat st;
+		size_t s = e;
+
+		if (real[e] != '/' && real[e] != 0)
+			continue;
+		while (s > 0 && real[s - 1] != '/')
+			s--;
+		if (e == s || !vu_roots_has_base(r, real + s, e - s))
+			continue;
+		if (!buf && !(buf = vu_call_alloc(c, n + 1))) {
+			hit = r->n ? 0 : -1;	/* cannot look: fail closed */
+			break;
+		}
+		vu_memcpy(buf, real, e);
+		buf[e] = 0;
+		if (vu_sys4(SYS_newfstatat, AT_FDCWD, buf, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			hit = vu_roots_id(r, st.st_dev, st.st_ino);
+	}
+	vu_call_release(c, mark);
+	return hit;
+}

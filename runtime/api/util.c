@@ -1,0 +1,210 @@
+/*
+ * util.c -- string helpers, a signal-safe formatter, logging and the fatal
+ * path. Nothing here calls libc: it runs inside the SIGSYS handler.
+ */
+#include <stdarg.h>
+#include <sys/syscall.h>
+#include "vu_core.h"
+
+size_t vu_strlen(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n])
+		n++;
+	return n;
+}
+
+int vu_strcmp(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return (unsigned char)*a - (unsigned char)*b;
+}
+
+int vu_strncmp(const char *a, const char *b, size_t n)
+{
+	for (; n; n--, a++, b++) {
+		if (*a != *b)
+			return (unsigned char)*a - (unsigned char)*b;
+		if (!*a)
+			return 0;
+	}
+	return 0;
+}
+
+void *vu_memcpy(void *d, const void *s, size_t n)
+{
+	char *dp = d;
+	const char *sp = s;
+
+	while (n--)
+		*dp++ = *sp++;
+	return d;
+}
+
+char *vu_stpcpy(char *d, const char *s)
+{
+	while ((*d = *s))
+		d++, s++;
+	return d;
+}
+
+struct vu_out {
+	char *buf;
+	size_t len, pos;
+};
+
+static void out_c(struct vu_out *o, char c)
+{
+	if (o->pos + 1 < o->len)
+		o->buf[o->pos] = c;
+	o->pos++;
+}
+
+static void out_num(struct vu_out *o, unsigned long v, int base, int neg)
+{
+	char tmp[24];
+	int n = 0;
+
+	do {
+		tmp[n++] = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v);
+	if (neg)
+		out_c(o, '-');
+	while (n)
+		out_c(o, tmp[--n]);
+}
+
+int vu_vformat(char *buf, size_t len, const char *fmt, va_list ap)
+{
+	struct vu_out o = { buf, len, 0 };
+
+	for (; *fmt; fmt++) {
+		int lng = 0;
+
+		if (*fmt != '%') {
+			out_c(&o, *fmt);
+			continue;
+		}
+		fmt++;
+		while (*fmt == 'l' || *fmt == 'z')
+			lng = 1, fmt++;
+		switch (*fmt) {
+		case 's': {
+			const char *s = va_arg(ap, const char *);
+
+			for (s = s ? s : "(null)"; *s; s++)
+				out_c(&o, *s);
+			break;
+		}
+		case 'd': {
+			long v = lng ? va_arg(ap, long) : va_arg(ap, int);
+
+			out_num(&o, v < 0 ? -(unsigned long)v : (unsigned long)v, 10, v < 0);
+			break;
+		}
+		case 'u':
+			out_num(&o, lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned), 10, 0);
+			break;
+		case 'x':
+			out_num(&o, lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned), 16, 0);
+			break;
+		case 'p':
+			out_c(&o, '0');
+			out_c(&o, 'x');
+			out_num(&o, (unsigned long)va_arg(ap, void *), 16, 0);
+			break;
+		case 'c':
+			out_c(&o, (char)va_arg(ap, int));
+			break;
+		case '%':
+			out_c(&o, '%');
+			break;
+		default:
+			out_c(&o, '?');
+			break;
+		}
+	}
+	if (len)
+		buf[o.pos < len ? o.pos : len - 1] = 0;
+	return (int)o.pos;
+}
+
+int vu_format(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vu_vformat(buf, len, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+static void write_all(int fd, const char *s, size_t n)
+{
+	while (n) {
+		long r = vu_sys3(SYS_write, fd, s, n);
+
+		if (r == -EINTR)
+			continue;
+		if (r <= 0)
+			return;
+		s += r;
+		n -= r;
+	}
+}
+
+/* write_line -- the first n bytes of line (size bytes; a longer n was cut
+ * by vu_vformat) and a newline, to fd */
+static void write_line(int fd, char *line, size_t size, int n)
+{
+	if (n > (int)size - 2)
+		n = size - 2;
+	line[n++] = '\n';
+	write_all(fd, line, n);
+}
+
+int vu_debug_on;	/* VU_DEBUG set: vu_debug() writes (init.c) */
+
+/* vu_log -- one "vu[pid]: ..." line to vu's own copy of stderr. */
+void vu_log(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n;
+
+	n = vu_format(line, sizeof(line), "vu[%ld]: ", vu_sys0(SYS_getpid));
+	va_start(ap, fmt);
+	n += vu_vformat(line + n, sizeof(line) - n - 1, fmt, ap);
+	va_end(ap);
+	write_line(vu_log_fd >= 0 ? vu_log_fd : 2, line, sizeof(line), n);
+}
+
+/* vu_fatal -- "vu: ..." on stderr, then exit_group(status). Used for bad
+ * configuration (status 125) before the program's main runs. */
+void vu_fatal(int status, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+	int n;
+
+	n = vu_format(line, sizeof(line), "vu: ");
+	va_start(ap, fmt);
+	n += vu_vformat(line + n, sizeof(line) - n - 1, fmt, ap);
+	va_end(ap);
+	write_line(2, line, sizeof(line), n);
+	for (;;)
+		vu_sys1(SYS_exit_group, status);
+}
+
+/* vu_fatal_line -- "vu: LINE" on stderr (one of several fatal lines). */
+void vu_fatal_line(const char *s)
+{
+	char line[2048];
+	int n = vu_format(line, sizeof(line) - 1, "vu: %s", s);
+
+	write_line(2, line, sizeof(line), n);
+}

@@ -1,0 +1,132 @@
+/*
+ * dispatch.c -- the one dispatcher both interception paths feed: walk the
+ * layer stack down, make the real call (or vu's emulation of it) at the
+ * bottom, walk back up.
+ */
+#include <sys/syscall.h>
+#include "vu_core.h"
+
+unsigned char vu_interest[VU_NR_COUNT];
+
+/* vu_interest_compute -- at start-up: which calls does anyone want? */
+void vu_interest_compute(void)
+{
+	static unsigned long long masks[VU_NR_COUNT];
+
+	vu.layer_mask = masks;
+	for (long nr = 0; nr < VU_NR_COUNT; nr++) {
+		unsigned long long m = 0;
+
+		for (int i = 0; i < vu.nlayers; i++) {
+			const struct vu_layer_ops *ops = vu.layers[i].type->ops;
+
+			if (ops->wants && ops->wants(&vu.layers[i], nr))
+				m |= 1ULL << i;
+		}
+		masks[nr] = m;
+		vu_interest[nr] = m || vu_core_wants(nr);
+	}
+}
+
+long vu_gate_call(struct vu_call *c)
+{
+	return vu_syscall6(c->nr, c->args[0], c->args[1], c->args[2], c->args[3],
+				c->args[4], c->args[5]);
+}
+
+/* vu_dispatch -- run c through the stack. bottom: the real libc function
+ * (libc path) or NULL (gate); uc: the SIGSYS context, or NULL. */
+long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
+{
+	struct vu_thread *t = vu_thread_self();
+	struct vu_op op;
+	unsigned long long m = 0;
+	int i, last = -1, level = 0;
+
+	if (__builtin_expect(vu_stats_on, 0))
+		vu_stats_note(c);
+	/* back from a vfork child that left the shared block deeper (its
+	 * exec or exit never came back); the child itself has another tid */
+	if (t && t->vfork_pending && vu_sys0(SYS_gettid) == t->tid) {
+		t->depth = t->vfork_depth;
+		t->vfork_pending = 0;
+	}
+	if (t) {
+		level = t->depth;
+		if (level < VU_SCRATCH_DEPTH)
+			c->scratch = t->scratch[level];
+		if (level < VU_FRAMES)
+			t->frame[level] = (unsigned long)__builtin_frame_address(0);
+		t->depth = level + 1;
+	}
+	if (c->nr >= 0 && c->nr < VU_NR_COUNT && vu.layer_mask)
+		m = vu.layer_mask[c->nr];
+	if (m) {
+		vu_op_decode(c, &op);	/* once: every layer reads the same */
+		c->op = &op;
+	}
+	for (i = 0; m && i < vu.nlayers; i++) {
+		const struct vu_layer_ops *ops = vu.layers[i].type->ops;
+
+		if (!(m & (1ULL << i)))
+			continue;
+		c->depth = last = i;	/* no enter: passes through, still left */
+		if (ops->enter && ops->enter(&vu.layers[i], c) == VU_DONE)
+			break;
+	}
+	if (i >= vu.nlayers || !m)
+		c->ret = vu_core_bottom(c, bottom, uc);
+	for (i = last; i >= 0; i--) {
+		const struct vu_layer_ops *ops = vu.layers[i].type->ops;
+
+		if ((m & (1ULL << i)) && ops->leave) {
+			c->depth = i;
+			ops->leave(&vu.layers[i], c);
+		}
+	}
+	if (t)
+		t->depth = level;	/* not --: a level dropped by vu_unwind_to */
+	return c->ret;
+}
+
+/* which stack sp is on: 1 vu's signal stack, 2 the program's, 0 another */
+static int stack_of(const struct vu_thread *t, unsigned long sp)
+{
+	return vu_altstack_has(t, sp) ? 1 : vu_app_altstack_has(t, sp) ? 2 : 0;
+}
+
+/* vu_unwind_to -- the program jumps (longjmp) to a context whose stack
+ * pointer is sp: every dispatch level whose frame that jump leaves behind
+ * (below sp on the same stack, or on a signal stack the jump leaves) is
+ * abandoned, and its scratch free again. Without this, each siglongjmp out
+ * of a handler that interrupted a vu call kept a level, and after four the
+ * layers had no scratch (ENOMEM). */
+void vu_unwind_to(unsigned long sp)
+{
+	struct vu_thread *t = vu_self;
+	int to = stack_of(t, sp);
+
+	if (!t)
+		return;
+	while (t->depth > 0 && t->depth <= VU_FRAMES) {
+		unsigned long f = t->frame[t->depth - 1];
+		int from = stack_of(t, f);
+
+		if (!(from == to ? f < sp : from != 0))
+			break;		/* a live frame: the jump target is below it */
+		t->depth--;
+	}
+	if (to != 2)
+		t->on_app_stack = 0;
+}
+
+/* vu_libc_call -- entry of the generated libc wrappers. Before vu_init has
+ * run (another library's constructor calling a wrapped function) nothing is
+ * configured and the real functions are not resolved yet: the call goes
+ * straight to the kernel. */
+long vu_libc_call(struct vu_call *c, vu_bottom_fn *bottom)
+{
+	if (!vu.lib_path)
+		return vu_gate_call(c);
+	return vu_dispatch(c, bottom, NULL);
+}

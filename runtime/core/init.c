@@ -1,0 +1,131 @@
+/*
+ * init.c -- start-up of libvu in a process: am I preloaded? which config?
+ * which layers? then arm the interception. Runs before the program's main
+ * (and before SUD is armed), so it may use libc.
+ */
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include "vu_core.h"
+
+struct vu_state vu;
+
+void vu_exec_setup(const char *explicit_none) VU_HIDDEN;
+void vu_exec_resolve(void) VU_HIDDEN;
+
+/* Is this library in LD_PRELOAD (and not merely dlopen'ed, e.g. by `vu
+ * check` through ffi)? Entries are compared as files (device and inode),
+ * which costs a stat each instead of a realpath walk. */
+static int preloaded(const char *self, const struct stat *me)
+{
+	const char *pl = getenv("LD_PRELOAD");
+	char *list, *tok, *save;
+	struct stat st;
+	int found = 0;
+
+	if (!pl)
+		return 0;
+	list = strdup(pl);
+	for (tok = strtok_r(list, ": ", &save); tok && !found; tok = strtok_r(NULL, ": ", &save)) {
+		if (!strchr(tok, '/')) {
+			const char *base = strrchr(self, '/');
+
+			found = base && !strcmp(base + 1, tok);
+		} else if (!stat(tok, &st)) {
+			found = st.st_dev == me->st_dev && st.st_ino == me->st_ino;
+		}
+	}
+	free(list);
+	return found;
+}
+
+/* this library's absolute path (what children get in LD_PRELOAD): ld.so
+ * names it as LD_PRELOAD did, usually absolute already */
+static int self_path(const char *name, char *out)
+{
+	if (name[0] == '/')
+		return vu_path_normalize(name, out, PATH_MAX) > 0;
+	return vu_host_realpath(name, out) != NULL;
+}
+
+static void open_log(void)
+{
+	const char *d = getenv("VU_DEBUG");
+	long fd;
+
+	if (!d || !*d || !strcmp(d, "0"))
+		return;
+	vu_debug_on = 1;
+	fd = vu_sys3(SYS_fcntl, 2, F_DUPFD_CLOEXEC, 3);
+	if (fd >= 0) {
+		int kept = vu_fd_keep((int)fd);
+
+		if (kept >= 0)
+			vu_log_fd = kept;
+	}
+}
+
+static void log_start(void)
+{
+	if (!vu_debug_on)
+		return;
+	vu_log("libvu %s, mode %s, config %s, %d layer%s", vu.lib_path,
+	       vu.mode == VU_MODE_ALL ? "all" : "libc",
+	       vu.config_path ? vu.config_path : "(none)", vu.nlayers,
+	       vu.nlayers == 1 ? "" : "s");
+	for (int i = 0; i < vu.nlayers; i++)
+		vu_log("layer %d: %s", i, vu.layers[i].type->name);
+	/* the calls someone wants: the others take the fast way */
+	char line[8192];
+	size_t n = 0;
+
+	line[0] = 0;
+	for (long nr = 0; nr < VU_NR_COUNT && n < sizeof(line) - 64; nr++)
+		if (vu_interest[nr] && vu_syscalls[nr].name[0])
+			n += (size_t)snprintf(line + n, sizeof(line) - n, " %s", vu_syscalls[nr].name);
+	vu_log("wanted:%s", n ? line : " none");
+}
+
+void vu_stdio_setup(void) VU_HIDDEN;
+void vu_thread_blocks_freed(void) VU_HIDDEN;
+
+__attribute__((constructor(101))) static void vu_init(void)
+{
+	Dl_info info;
+	static char self[PATH_MAX];
+	const char *env = getenv("VU_CONFIG");
+	long r;
+
+	struct stat me;
+
+	if (!dladdr((void *)vu_init, &info) || !info.dli_fname ||
+	    !self_path(info.dli_fname, self) || stat(self, &me))
+		return;
+	if (!preloaded(self, &me))
+		return;
+	vu.lib_path = self;
+	vu_libc_resolve();
+	vu_exec_resolve();
+	open_log();
+	vu_config_load();
+	vu_exec_setup(env && !*env ? "" : NULL);
+	vu_interest_compute();
+	vu_stdio_setup();
+	log_start();
+	if (vu.mode != VU_MODE_ALL) {
+		vu_thread_blocks_freed();
+		return;
+	}
+	r = vu_sud_install();
+	if (r)
+		vu_fatal(125, "cannot arm Syscall User Dispatch (%s); this kernel needs "
+			 "Linux 5.11+ with CONFIG_GENERIC_ENTRY, or use \"intercept\": \"libc\" in %s",
+			 r == -EINVAL ? "EINVAL" : r == -EPERM ? "EPERM" : "error",
+			 vu.config_path ? vu.config_path : "vu.json");
+}

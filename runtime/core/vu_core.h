@@ -1,0 +1,146 @@
+/*
+ * vu_core.h -- internal interfaces of the runtime (not for layers: what they
+ * use of the runtime is in vu_layer.h, which this header includes).
+ */
+#ifndef VU_CORE_H
+#define VU_CORE_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <signal.h>
+#include <ucontext.h>
+#include "vu_wrap.h"
+
+/* ---- gate.S ---- */
+extern char vu_gate_start[] VU_HIDDEN, vu_gate_end[] VU_HIDDEN;
+void vu_restorer(void) VU_HIDDEN;
+void vu_clone_tramp(void) VU_HIDDEN;
+void vu_exit_unmap(void *addr, size_t len, int status)
+	VU_HIDDEN __attribute__((noreturn));
+
+/* Always-on check: unlike assert(), never compiled out. */
+#define VU_CHECK(cond, msg) \
+	do { if (!(cond)) vu_fatal(70, "internal error: " msg); } while (0)
+
+/* ---- the kernel's sigaction ---- */
+struct vu_ksigaction {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	unsigned long mask;
+};
+#define VU_SIGBIT(s) (1UL << ((s) - 1))
+#ifndef SS_AUTODISARM
+#define SS_AUTODISARM (1U << 31)	/* linux/signal.h: disarm while a handler runs */
+#endif
+#define VU_SA_RESTORER 0x04000000UL
+/* the sa_flags bits the kernel keeps (UAPI_SA_FLAGS, Linux >= 5.11): it
+ * clears the others, so a program can probe for a flag's support */
+#define VU_SA_UAPI (0x1UL | 0x2UL | 0x4UL | 0x800UL | VU_SA_RESTORER | 0x08000000UL | \
+		    0x10000000UL | 0x40000000UL | 0x80000000UL)
+
+/* ---- per-thread block (mmap'ed: async-signal-safe to get) ---- */
+/* The signal stack also carries program handlers for signals that arrive
+ * while vu's SIGSYS handler runs, so it is as roomy as a small thread stack
+ * (virtual: only touched pages cost), with a guard page below it. */
+#define VU_ALTSTACK_SIZE (1024 * 1024)
+#define VU_GUARD_SIZE 4096
+#define VU_SCRATCH_DEPTH 4
+#define VU_FRAMES 16		/* dispatch levels whose frame is remembered */
+struct vu_thread {
+	char guard[VU_GUARD_SIZE];
+	char altstack[VU_ALTSTACK_SIZE];
+	char scratch[VU_SCRATCH_DEPTH][VU_SCRATCH_SIZE];
+	int depth;
+	long tid;			/* the thread that owns this block */
+	int own_altstack;		/* altstack installed for this thread */
+	stack_t app_altstack;		/* what the program asked for (virtual) */
+	unsigned long sud_rsp;		/* program's sp at the trapped call being handled */
+	int on_app_stack;		/* program handlers running on app_altstack */
+	/* a CLONE_VM|CLONE_VFORK child (posix_spawn) shares this block and
+	 * never returns from its execve or _exit: the depth to go back to
+	 * when the parent (tid) next enters vu */
+	int vfork_pending, vfork_depth;
+	/* the frame of the dispatch at each level: a longjmp past it
+	 * abandons the level (vu_unwind_to) */
+	unsigned long frame[VU_FRAMES];
+};
+extern __thread struct vu_thread *vu_self
+	__attribute__((tls_model("initial-exec"))) VU_HIDDEN;
+extern __thread unsigned long vu_clone_ret
+	__attribute__((tls_model("initial-exec"))) VU_HIDDEN;
+struct vu_thread *vu_thread_self(void) VU_HIDDEN;
+int vu_altstack_has(const struct vu_thread *t, unsigned long sp) VU_HIDDEN;
+int vu_app_altstack_has(const struct vu_thread *t, unsigned long sp) VU_HIDDEN;
+void vu_altstack_full(struct vu_thread *t, stack_t *ss) VU_HIDDEN;
+/* vu_call_on_stack -- call fn(sig, si, uc) with the stack pointer at sp */
+void vu_call_on_stack(unsigned long sp, void *fn, long sig, void *si, void *uc) VU_HIDDEN;
+struct vu_thread *vu_thread_new(void) VU_HIDDEN;
+void vu_thread_child(unsigned long flags) VU_HIDDEN;
+
+/* ---- global state ---- */
+enum vu_mode { VU_MODE_OFF = 0, VU_MODE_LIBC, VU_MODE_ALL };
+struct vu_state {
+	int mode;			/* enum vu_mode */
+	const char *lib_path;		/* absolute path of libvu.so */
+	const char *config_path;	/* absolute, or NULL */
+	const char *config_dir;
+	int nlayers;
+	struct vu_layer *layers;
+	/* which layers want which call: bit i = layer i (max 64 layers) */
+	unsigned long long *layer_mask;	/* [VU_NR_COUNT] */
+};
+extern struct vu_state vu VU_HIDDEN;
+#define VU_MAX_LAYERS 64
+
+/* ---- util.c (the rest is in vu_layer.h) ---- */
+void vu_fatal_line(const char *s) VU_HIDDEN;
+void vu_fatal(int status, const char *fmt, ...)
+	VU_HIDDEN __attribute__((noreturn, format(printf, 2, 3)));
+
+/* ---- fds.c: vu's own descriptors ---- */
+int vu_fd_is_ours(int fd) VU_HIDDEN;
+int vu_fd_count(void) VU_HIDDEN;
+extern int vu_log_fd VU_HIDDEN;
+long vu_fd_bottom(struct vu_call *c, int *handled) VU_HIDDEN;
+
+/* ---- dispatch.c ---- */
+long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc) VU_HIDDEN;
+void vu_unwind_to(unsigned long sp) VU_HIDDEN;
+void vu_interest_compute(void) VU_HIDDEN;
+
+/* ---- stats.c ---- */
+void vu_stats_note(const struct vu_call *c) VU_HIDDEN;
+
+/* ---- op.c ---- */
+/* vu_op_decode -- what c does (the table's "does" and c's flags) */
+void vu_op_decode(const struct vu_call *c, struct vu_op *op) VU_HIDDEN;
+
+/* ---- procmodel.c: calls vu emulates in "all" mode ---- */
+int vu_core_wants(long nr) VU_HIDDEN;
+long vu_core_bottom(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc) VU_HIDDEN;
+void vu_signals_owner(void) VU_HIDDEN;
+long vu_sigaction_emul(int sig, const struct vu_ksigaction *act,
+		       struct vu_ksigaction *oact, size_t size) VU_HIDDEN;
+
+/* ---- sud.c ---- */
+int vu_sud_arm(void) VU_HIDDEN;
+int vu_sud_install(void) VU_HIDDEN;
+
+/* ---- exec.c ---- */
+long vu_execve_injected(long nr, struct vu_call *c) VU_HIDDEN;
+
+/* ---- config.c ---- */
+void vu_config_load(void) VU_HIDDEN;
+const char *vu_config_home(void) VU_HIDDEN;
+
+/* ---- generated ---- */
+void vu_libc_resolve(void) VU_HIDDEN;
+extern const struct vu_layer_type vu_layer_types[] VU_HIDDEN;
+extern const int vu_layer_type_count VU_HIDDEN;
+
+#endif
