@@ -20,6 +20,15 @@
         "-Wl,-z,now", "-Wl,-z,noexecstack", "-Wl,--no-undefined", "-static-libgcc"
       ],
       "libraries": ["-ldl"]
+    },
+    {
+      "target_name": "vu-static",
+      "type": "executable",
+      "product_dir": "<(PRODUCT_DIR)",
+      "sources": ["runtime/vu-static.c"],
+      "cflags": ["-std=gnu11", "-O2", "-g", "-fPIE", "-Wall", "-Wextra", "-Werror"],
+      "ldflags": ["-pie", "-Wl,-z,now", "-Wl,-z,noexecstack"],
+      "libraries": ["-ldl"]
     }
   ]
 }

@@ -29,6 +29,8 @@ export interface Enterable {
   ok: boolean;
   /** why not, for the user */
   reason?: string;
+  /** the class of "run_unvirtualized" (vu.json) that would let it run */
+  kind?: 'setuid' | 'static' | 'foreign';
 }
 
 function readHead(path: string, n: number): Buffer {
@@ -71,6 +73,7 @@ export function canEnter(path: string, depth = 0): Enterable {
   if ((st.mode & 0o4000 && st.uid !== uid) || (st.mode & 0o2000 && st.gid !== gid))
     return {
       ok: false,
+      kind: 'setuid',
       reason: `${path} is set-user-ID or set-group-ID: the loader runs it in secure-execution mode and ignores LD_PRELOAD, so vu cannot virtualize it`,
     };
   const head = readHead(path, 256);
@@ -81,10 +84,18 @@ export function canEnter(path: string, depth = 0): Enterable {
     if (!interp) return { ok: true };
     return canEnter(interp, depth + 1);
   }
+  const h = readHead(path, 20);
+  if (h.length >= 20 && h.readUInt32BE(0) === 0x7f454c46 && (h[4] !== 2 || h.readUInt16LE(18) !== 62))
+    return {
+      ok: false,
+      kind: 'foreign',
+      reason: `${path} is an ELF of another class or machine (not x86_64): its loader cannot load vu's library, so vu cannot virtualize it`,
+    };
   const dyn = elfHasInterp(path);
   if (dyn === false)
     return {
       ok: false,
+      kind: 'static',
       reason: `${path} is statically linked: vu enters a program through the dynamic loader (LD_PRELOAD), which a static binary does not use, so it cannot virtualize it`,
     };
   return { ok: true };

@@ -76,6 +76,8 @@ export function resolvedConfig(path: string): ResolvedConfig | null {
 export interface ResolvedConfig {
   config: string;
   intercept: 'all' | 'libc';
+  /** classes of programs allowed to run unvirtualized (absent: none) */
+  run_unvirtualized?: Array<'setuid' | 'static' | 'foreign'>;
   layers: Array<{ type: string; [option: string]: unknown }>;
 }
 

@@ -105,6 +105,8 @@ function cmdCheck(args: string[]): void {
   }
   const r = resolvedConfig(file)!;
   process.stdout.write(`${bold(file)}: ok, intercept ${r.intercept}, ${r.layers.length} layer${r.layers.length === 1 ? '' : 's'}\n`);
+  if (r.run_unvirtualized?.length)
+    process.stdout.write(`  run_unvirtualized: ${r.run_unvirtualized.join(', ')} (such programs run without the stack; the others are refused at exec)\n`);
   r.layers.forEach((l, i) => {
     const { type, ...opts } = l;
     process.stdout.write(`  ${i + 1}. ${bold(type)}\n`);
@@ -196,13 +198,23 @@ function cmdRun(args: string[]): void {
   }
   const exe = which(cmd[0]);
   if (!exe) fail(`${cmd[0]}: command not found`, 127);
-  const enter = canEnter(exe);
-  if (!enter.ok) fail(`not running ${cmd[0]}: ${enter.reason}`);
+  let enter = canEnter(exe);
+  // a static program: vu's own loader (vu-static, beside libvu.so) maps it
+  // into a process where libvu is preloaded and armed
+  // ("run_unvirtualized": ["static"] runs it natively instead)
+  const loader = join(dirname(libPath()), 'vu-static');
+  const allowed = file ? (resolvedConfig(file)?.run_unvirtualized ?? []) : [];
+  const viaLoader = !enter.ok && enter.kind === 'static' && existsSync(loader) && !allowed.includes('static');
+  if (viaLoader) enter = { ok: true };
+  if (!enter.ok && !(enter.kind && allowed.includes(enter.kind))) fail(`not running ${cmd[0]}: ${enter.reason}`);
+  if (!enter.ok) process.stderr.write(`vu: running ${cmd[0]} unvirtualized: ${enter.reason} ("run_unvirtualized": ["${enter.kind}"] in ${file})\n`);
   const lib = libPath();
   if (!existsSync(lib)) fail(`${lib} is missing: run npm install in ${packageRoot}`);
   const pre = process.env.LD_PRELOAD;
   const env = { ...process.env, LD_PRELOAD: pre ? `${lib}:${pre}` : lib, VU_CONFIG: file ?? '' };
-  const child = spawn(cmd[0], cmd.slice(1), { stdio: 'inherit', env });
+  const child = viaLoader
+    ? spawn(loader, cmd.slice(1), { stdio: 'inherit', env: { ...env, VU_STATIC_EXE: exe }, argv0: cmd[0] })
+    : spawn(cmd[0], cmd.slice(1), { stdio: 'inherit', env });
   const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) process.on(s, forward(s));
   child.on('error', (e: NodeJS.ErrnoException) => {

@@ -16,6 +16,8 @@ export interface VuConfig {
    * @default "all"
    */
   intercept?: 'all' | 'libc';
+  /** classes of programs vu cannot enter that may still run, unvirtualized (by default they are refused at exec): "setuid" (set-user-ID, set-group-ID, file capabilities), "static" (no dynamic loader), "foreign" (another ELF class or machine) */
+  run_unvirtualized?: Array<'setuid' | 'static' | 'foreign'>;
   /** the stack, from the first layer a call meets to the last */
   layers: VuLayer[];
 }

@@ -89,7 +89,8 @@ static int is_listing(long nr)
 static int hide_wants(struct vu_layer *self, long nr)
 {
 	(void)self;
-	return is_listing(nr) || vu_sems[nr].npaths > 0;
+	/* chdir kinds without a path (fchdir): the cache of folders forgets */
+	return is_listing(nr) || vu_sems[nr].npaths > 0 || vu_sems[nr].kind == VU_OP_CHDIR;
 }
 
 /* could p lead into a hidden path by its name? (see the top of the file) */
@@ -156,15 +157,168 @@ static int hidden_by_object(const struct hide *h, struct vu_call *c, int i)
 	return hit;
 }
 
+/* ---- when the object look can be skipped ----
+ *
+ * A path can reach a hidden object without naming it only through a
+ * symlink or a magic link: the cwd and every dirfd are outside the hidden
+ * trees (nothing inside one can be opened), "." and ".." of a visible
+ * folder are visible, and a hidden root keeps its last name when its
+ * parent is renamed (which the name look catches). So when no component
+ * bears a hidden last name (the name look said so), the kernel is asked
+ * only whether the path crosses a symlink: the folder part with openat2
+ * RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS, and a followed last
+ * component with an lstat. A crossing gets the whole object look.
+ *
+ * Folders that crossed no symlink, and names that are no symlink,
+ * absolute or relative to the cwd, are remembered (a small cache, per process), until this process makes,
+ * moves or removes a name, mounts, or changes its working directory: then
+ * every entry is forgotten. (A symlink made meanwhile by a process outside
+ * vu is not seen by the cache: a limit of layers/hide.md.) */
+
+#define SAFE_DIRS 256
+#define SAFE_DIR_LEN 232
+
+struct safe_dir {
+	unsigned seq;		/* odd while being written */
+	unsigned gen;		/* the generation it was seen in */
+	unsigned len;
+	char path[SAFE_DIR_LEN];
+};
+
+static struct safe_dir safe_dirs[SAFE_DIRS];
+static unsigned safe_gen = 1;
+
+static unsigned dir_hash(const char *p, size_t n)
+{
+	unsigned x = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		x = (x ^ (unsigned char)p[i]) * 16777619u;
+	return x % SAFE_DIRS;
+}
+
+static int safe_dir_known(const char *p, size_t n)
+{
+	const struct safe_dir *d = &safe_dirs[dir_hash(p, n)];
+	unsigned s = __atomic_load_n(&d->seq, __ATOMIC_ACQUIRE);
+	int hit;
+
+	if ((s & 1) || n >= SAFE_DIR_LEN)
+		return 0;
+	hit = d->gen == __atomic_load_n(&safe_gen, __ATOMIC_RELAXED) && d->len == n &&
+	      !vu_strncmp(d->path, p, n);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return hit && __atomic_load_n(&d->seq, __ATOMIC_RELAXED) == s;
+}
+
+static void safe_dir_add(const char *p, size_t n)
+{
+	struct safe_dir *d = &safe_dirs[dir_hash(p, n)];
+	unsigned s = __atomic_load_n(&d->seq, __ATOMIC_RELAXED);
+
+	if (n >= SAFE_DIR_LEN || (s & 1) ||
+	    !__atomic_compare_exchange_n(&d->seq, &s, s + 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;		/* another thread writes it: leave it */
+	vu_memcpy(d->path, p, n);
+	d->len = n;
+	d->gen = __atomic_load_n(&safe_gen, __ATOMIC_RELAXED);
+	__atomic_store_n(&d->seq, s + 2, __ATOMIC_RELEASE);
+}
+
+/* a call that can change what a path crosses: forget the cache */
+static void safe_dirs_forget(const struct vu_op *op)
+{
+	if (op->kind == VU_OP_CREATE || op->kind == VU_OP_RENAME || op->kind == VU_OP_DELETE ||
+	    op->kind == VU_OP_MOUNT || op->kind == VU_OP_UNKNOWN || op->kind == VU_OP_CHDIR)
+		__atomic_add_fetch(&safe_gen, 1, __ATOMIC_RELAXED);
+}
+
+/* does path argument i cross no symlink? 1: then the name look decided */
+static int crosses_no_link(struct vu_call *c, int i)
+{
+	const struct vu_op_path *p = &c->op->path[i];
+	const char *path = (const char *)c->args[p->arg];
+	int dirfd = vu_op_dirfd(c, i);
+	size_t n, s;
+	const char *last;
+
+	if (!path || !*path || (c->op->resolve & RESOLVE_IN_ROOT))
+		return 0;
+	n = vu_strlen(path);
+	if (path[n - 1] == '/') {
+		/* "name/": the last component is followed whatever the call
+		 * says: the whole path is the folder part */
+		s = n;
+	} else {
+		s = n;
+		while (s > 0 && path[s - 1] != '/')
+			s--;
+	}
+	last = path + s;
+	if (s > 0 && !(path[0] == '/' && s == 1)) {
+		/* the folder part: every component of it is followed */
+		int cacheable = path[0] == '/' || dirfd == AT_FDCWD;
+
+		if (!(cacheable && safe_dir_known(path, s))) {
+			char *dir = vu_call_alloc(c, s + 1);
+			struct open_how how = {
+				.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+				.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | c->op->resolve,
+			};
+			long fd;
+
+			if (!dir)
+				return 0;
+			vu_memcpy(dir, path, s);
+			dir[s] = 0;
+			fd = vu_sys4(SYS_openat2, dirfd, dir, &how, sizeof(how));
+			if (fd == -ELOOP || fd == -EXDEV || fd == -ENOSYS || fd == -EINVAL ||
+			    fd == -E2BIG || fd == -EAGAIN || fd == -ENOMEM || fd == -EMFILE)
+				return 0;	/* a symlink, or vu cannot tell */
+			if (fd >= 0) {
+				vu_sys1(SYS_close, fd);
+				if (cacheable)
+					safe_dir_add(path, s);
+			}
+			/* another error: the call fails the same way in the
+			 * kernel's walk, before any symlink */
+		}
+	}
+	if (p->follow && p->role == VU_ROLE_OBJECT && !(n - s == 1 && last[0] == '.') &&
+	    !(n - s == 2 && last[0] == '.' && last[1] == '.') && n > s &&
+	    !((path[0] == '/' || dirfd == AT_FDCWD) && safe_dir_known(path, n))) {
+		struct stat st;
+		long e = vu_sys4(SYS_newfstatat, dirfd, path, &st, AT_SYMLINK_NOFOLLOW);
+
+		if (e == 0 && S_ISLNK(st.st_mode))
+			return 0;	/* followed: where does it lead? */
+		if (e == 0 && (path[0] == '/' || dirfd == AT_FDCWD))
+			safe_dir_add(path, n);	/* the same cache: "dir/" and "dir/name" differ */
+	}
+	return 1;
+}
+
 static enum vu_action hide_enter(struct vu_layer *self, struct vu_call *c)
 {
 	const struct hide *h = self->state;
 	const struct vu_op *op = c->op;
 
+	if (op->writes || op->kind == VU_OP_CHDIR)
+		safe_dirs_forget(op);
 	for (int i = 0; i < op->npaths; i++) {
+		const char *path = (const char *)c->args[op->path[i].arg];
+
 		if (op->path[i].role == VU_ROLE_CONTENT)
 			continue;
-		if (hidden_by_name(h, c, i) || (h->strict && hidden_by_object(h, c, i))) {
+		/* "" with AT_EMPTY_PATH, or NULL: the descriptor itself, opened
+		 * through vu (glibc's fstat is newfstatat(fd, "", AT_EMPTY_PATH)) */
+		if (op->path[i].empty && (!path || !*path))
+			continue;
+		if (hidden_by_name(h, c, i) ||
+		    (h->strict && (!path || (c->op->resolve & RESOLVE_IN_ROOT) ||
+				   maybe_hidden(h, path, vu_op_dirfd(c, i)) ||
+				   !crosses_no_link(c, i)) &&
+		     hidden_by_object(h, c, i))) {
 			vu_debug("hide %s: %s -> ENOENT", vu_syscalls[c->nr].name,
 				 c->args[op->path[i].arg] ? (const char *)c->args[op->path[i].arg] : "(fd)");
 			c->ret = -ENOENT;

@@ -38,6 +38,7 @@ export const configTs: Emitter = {
         { name: '$schema', hasQuestionToken: true, type: 'string', docs: ['the JSON Schema of this file, for editors'] },
         { name: '$comment', hasQuestionToken: true, type: 'string', docs: ['a note for people; vu ignores it'] },
         { name: 'intercept', hasQuestionToken: true, type: tsUnion(['all', 'libc']), docs: ['"all" (default): libc wrappers and Syscall User Dispatch; "libc": the wrappers only, no SUD cost\n@default "all"'] },
+        { name: 'run_unvirtualized', hasQuestionToken: true, type: `Array<${tsUnion(['setuid', 'static', 'foreign'])}>`, docs: ['classes of programs vu cannot enter that may still run, unvirtualized (by default they are refused at exec): "setuid" (set-user-ID, set-group-ID, file capabilities), "static" (no dynamic loader), "foreign" (another ELF class or machine)'] },
         { name: 'layers', type: 'VuLayer[]', docs: ['the stack, from the first layer a call meets to the last'] },
       ],
     });

@@ -59,6 +59,12 @@ export const vuSchemaJson: Emitter = {
           enum: ['all', 'libc'],
           default: 'all',
         },
+        run_unvirtualized: {
+          description: 'classes of programs vu cannot enter that may still run, unvirtualized: "setuid" (set-user-ID, set-group-ID, file capabilities), "static" (no dynamic loader), "foreign" (another ELF class or machine); by default they are refused at exec',
+          type: 'array',
+          items: { enum: ['setuid', 'static', 'foreign'] },
+          uniqueItems: true,
+        },
         layers: {
           description: 'the stack, from the first layer a call meets to the last',
           type: 'array',

@@ -394,7 +394,7 @@ static int vu_config_build(const char *path, struct vu_state *st, struct vu_erro
 			   int check_only)
 {
 	struct vu_json_error je;
-	struct vu_json *root, *layers, *mode;
+	struct vu_json *root, *layers, *mode, *unvirt;
 	char why[256];
 	size_t len;
 	char *text, *dir, *slash;
@@ -428,9 +428,27 @@ static int vu_config_build(const char *path, struct vu_state *st, struct vu_erro
 		const char *key = root->keys[k]->str;
 
 		if (strcmp(key, "$schema") && strcmp(key, "intercept") && strcmp(key, "layers") &&
-		    strcmp(key, "$comment"))
+		    strcmp(key, "$comment") && strcmp(key, "run_unvirtualized"))
 			err_add(e, root->keys[k],
-				"unknown key \"%s\" (expected $schema, intercept, layers)", key);
+				"unknown key \"%s\" (expected $schema, intercept, layers, run_unvirtualized)", key);
+	}
+	unvirt = vu_json_get(root, "run_unvirtualized");
+	if (unvirt && !expect_type(e, unvirt, VU_J_ARR, "\"run_unvirtualized\"")) {
+		for (int i = 0; i < unvirt->count; i++) {
+			const struct vu_json *it = unvirt->items[i];
+
+			if (expect_type(e, it, VU_J_STR, "an item of \"run_unvirtualized\""))
+				continue;
+			if (!strcmp(it->str, "setuid"))
+				st->unvirtualized |= VU_UNVIRT_SETUID;
+			else if (!strcmp(it->str, "foreign"))
+				st->unvirtualized |= VU_UNVIRT_FOREIGN;
+			else if (!strcmp(it->str, "static"))
+				st->unvirtualized |= VU_UNVIRT_STATIC;
+			else
+				err_add(e, it, "\"run_unvirtualized\" takes \"setuid\", \"static\" or \"foreign\", not \"%s\"",
+					it->str);
+		}
 	}
 	mode = vu_json_get(root, "intercept");
 	if (mode && !expect_type(e, mode, VU_J_STR, "\"intercept\"")) {
@@ -661,6 +679,22 @@ VU_EXPORT const char *vu_config_resolved(const char *path)
 	sb_str(&b, "{\"config\": ");
 	sb_json_str(&b, abs);
 	sb_str(&b, st.mode == VU_MODE_LIBC ? ", \"intercept\": \"libc\"" : ", \"intercept\": \"all\"");
+	if (st.unvirtualized) {
+		int first = 1;
+
+		sb_str(&b, ", \"run_unvirtualized\": [");
+		if (st.unvirtualized & VU_UNVIRT_SETUID) {
+			sb_str(&b, "\"setuid\"");
+			first = 0;
+		}
+		if (st.unvirtualized & VU_UNVIRT_STATIC) {
+			sb_str(&b, first ? "\"static\"" : ", \"static\"");
+			first = 0;
+		}
+		if (st.unvirtualized & VU_UNVIRT_FOREIGN)
+			sb_str(&b, first ? "\"foreign\"" : ", \"foreign\"");
+		sb_str(&b, "]");
+	}
 	sb_str(&b, ", \"layers\": [");
 	for (int i = 0; i < st.nlayers; i++) {
 		const struct vu_layer *l = &st.layers[i];

@@ -91,6 +91,15 @@ __attribute__((constructor(102))) static void vu_stats_init(void)
 	vu_stats_on = 1;
 }
 
+/* vu_stats_exit -- a static program's exit_group (static.c): vu-static
+ * runs no destructor */
+void vu_stats_exit(void) VU_HIDDEN;
+void vu_stats_exit(void)
+{
+	if (vu_stats_on)
+		vu_stats_flush();
+}
+
 __attribute__((destructor)) static void vu_stats_fini(void)
 {
 	if (vu_stats_on)

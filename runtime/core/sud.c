@@ -164,7 +164,7 @@ void vu_thread_child(unsigned long flags)
 		vu_sys1(SYS_exit_group, 125);	/* never run unvirtualized */
 }
 
-static void vu_sigsys(int sig, siginfo_t *si, void *ucv);
+void vu_sigsys(int sig, siginfo_t *si, void *ucv) VU_HIDDEN;
 
 /* vu_sud_install -- SIGSYS handler, signal stack, dispatch for the main
  * thread. Returns 0 or -errno. */
@@ -192,9 +192,41 @@ int vu_sud_install(void)
 	return vu_sud_arm();
 }
 
+/* vu_sud_foreign_install -- foreign mode (static.c): the SIGSYS handler
+ * behind its %fs-switching entry. */
+int vu_sud_foreign_install(void)
+{
+	struct vu_ksigaction ka = {
+		.handler = (void *)vu_foreign_entry_sigsys,
+		.flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER | SA_RESTART | VU_SA_RESTORER,
+		.restorer = (void *)vu_restorer,
+		.mask = 0,
+	};
+
+	return (int)vu_sys4(SYS_rt_sigaction, SIGSYS, &ka, 0, 8);
+}
+
+/* vu_foreign_thread_child -- vu_thread_child in foreign mode (from
+ * vu_clone_tramp_foreign, with vu's fs): the block and thread pointer the
+ * parent made for this thread (fx), or none for a vfork child. */
+void vu_foreign_thread_child(unsigned long flags, struct vu_fx *fx)
+{
+	if (fx) {
+		struct vu_thread *t = fx->block;
+
+		vu_self = t;
+		t->tid = vu_sys0(SYS_gettid);
+		install_altstack(t);
+	}
+	if (!(flags & CLONE_VM))
+		vu_signals_owner();
+	if (vu_sud_arm())
+		vu_sys1(SYS_exit_group, 125);	/* never run unvirtualized */
+}
+
 void vu_sigsys_forward(int sig, siginfo_t *si, ucontext_t *uc) VU_HIDDEN;
 
-static void vu_sigsys(int sig, siginfo_t *si, void *ucv)
+void vu_sigsys(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
 	greg_t *g = uc->uc_mcontext.gregs;

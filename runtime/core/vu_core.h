@@ -68,6 +68,13 @@ struct vu_thread {
 	/* the frame of the dispatch at each level: a longjmp past it
 	 * abandons the level (vu_unwind_to) */
 	unsigned long frame[VU_FRAMES];
+	/* foreign mode (static.c): %gs points here */
+	struct vu_fx {
+		struct vu_thread *block;	/* %gs:0 this block */
+		unsigned long vu_fs;		/* %gs:8 vu's thread pointer for this thread */
+		unsigned long app_fs;		/* %gs:16 the program's (ARCH_SET_FS, kept virtual) */
+		unsigned long clone_ret;	/* %gs:24 where a re-issued clone returns */
+	} fx;
 };
 extern __thread struct vu_thread *vu_self
 	__attribute__((tls_model("initial-exec"))) VU_HIDDEN;
@@ -91,10 +98,21 @@ struct vu_state {
 	const char *config_dir;
 	int nlayers;
 	struct vu_layer *layers;
+	unsigned unvirtualized;		/* VU_UNVIRT_*: classes of programs allowed to run unvirtualized */
 	/* which layers want which call: bit i = layer i (max 64 layers) */
 	unsigned long long *layer_mask;	/* [VU_NR_COUNT] */
 };
 extern struct vu_state vu VU_HIDDEN;
+/* "run_unvirtualized" in vu.json: programs vu cannot enter that may still run */
+#define VU_UNVIRT_SETUID 1	/* set-user-ID, set-group-ID, file capabilities */
+#define VU_UNVIRT_FOREIGN 2	/* ELFs vu cannot load: another class or machine */
+#define VU_UNVIRT_STATIC 4	/* static programs vu's loader cannot enter */
+
+/* ---- enter.c ---- */
+/* vu_exec_enterable -- 0 when vu can enter the program an exec of c would
+ * run (or the config lets it run unvirtualized), else -errno after a `vu:`
+ * line on stderr. */
+long vu_exec_enterable(struct vu_call *c) VU_HIDDEN;
 #define VU_MAX_LAYERS 64
 
 /* ---- util.c (the rest is in vu_layer.h) ---- */
@@ -130,6 +148,25 @@ long vu_sigaction_emul(int sig, const struct vu_ksigaction *act,
 /* ---- sud.c ---- */
 int vu_sud_arm(void) VU_HIDDEN;
 int vu_sud_install(void) VU_HIDDEN;
+
+/* ---- static.c + gate.S: vu's own loader for static programs ("foreign
+ * mode": the program's %fs is its own; vu's handlers switch to vu's) ---- */
+extern int vu_foreign VU_HIDDEN;
+void vu_foreign_entry_sigsys(void) VU_HIDDEN;	/* asm entries of the handlers */
+void vu_foreign_entry_sigtramp(void) VU_HIDDEN;
+void vu_clone_tramp_foreign(void) VU_HIDDEN;
+/* vu_call_app -- fn(sig, si, uc) with the program's %fs, on stack sp (0: here) */
+void vu_call_app(unsigned long sp, void *fn, long sig, void *si, void *uc) VU_HIDDEN;
+void vu_static_jump(unsigned long entry, unsigned long sp) VU_HIDDEN __attribute__((noreturn));
+unsigned long vu_fs_get(void) VU_HIDDEN;
+void vu_fs_set(unsigned long fs) VU_HIDDEN;
+struct vu_fx *vu_foreign_new_thread(void) VU_HIDDEN;
+void vu_foreign_thread_child(unsigned long flags, struct vu_fx *fx) VU_HIDDEN;
+int vu_sud_foreign_install(void) VU_HIDDEN;
+long vu_foreign_bottom(struct vu_call *c, ucontext_t *uc, int *handled) VU_HIDDEN;
+/* vu_exec_static -- 1: not a static program vu's loader runs (go on as
+ * before); else the result of exec'ing it through vu-static */
+long vu_exec_static(struct vu_call *c, vu_bottom_fn *bottom) VU_HIDDEN;
 
 /* ---- exec.c ---- */
 long vu_execve_injected(long nr, struct vu_call *c) VU_HIDDEN;

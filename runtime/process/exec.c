@@ -185,8 +185,17 @@ long vu_exec_bottom(struct vu_call *c, vu_bottom_fn *bottom)
 	struct envbuf eb = { 0, 0 };
 	long saved = c->args[ei], r;
 	unsigned long mark = c->scratch_used;
-	char **env = inject((char *const *)c->args[ei], &eb, c);
+	char **env;
 
+	/* with layers, nothing runs unvirtualized in silence (enter.c) */
+	if (vu.nlayers && (r = vu_exec_enterable(c)) != 0)
+		return r;
+	/* a static program: through vu's own loader (static.c), unless the
+	 * config lets static programs run natively */
+	if (vu.nlayers && !(vu.unvirtualized & VU_UNVIRT_STATIC) &&
+	    (r = vu_exec_static(c, bottom)) != 1)
+		return r;
+	env = inject((char *const *)c->args[ei], &eb, c);
 	if (!env)
 		return -ENOMEM;
 	c->args[ei] = (long)env;

@@ -44,6 +44,12 @@ int vu_core_wants(long nr)
 	case SYS_sigaltstack:
 	case SYS_prctl:
 		return vu.mode == VU_MODE_ALL;
+	case SYS_arch_prctl:
+	case SYS_brk:
+	case SYS_readlink:
+	case SYS_readlinkat:
+	case SYS_exit_group:
+		return vu_foreign;
 	}
 	return 0;
 }
@@ -83,6 +89,20 @@ static long clone_via_tramp(struct vu_call *c, ucontext_t *uc)
 	if ((c->args[0] & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK) && vu_self) {
 		vu_self->vfork_depth = vu_self->depth - 1;	/* this call's level */
 		vu_self->vfork_pending = 1;
+	}
+	if (vu_foreign) {
+		/* the child's own block and vu thread pointer, made here: it
+		 * cannot run vu's code before it has them (static.c) */
+		struct vu_fx *fx = NULL;
+
+		if ((c->args[0] & CLONE_VM) && !(c->args[0] & CLONE_VFORK) &&
+		    !(fx = vu_foreign_new_thread()))
+			return -EAGAIN;
+		*(unsigned long *)(sp - 16) = (unsigned long)fx;
+		g[REG_RSI] = sp - 16;
+		vu_self->fx.clone_ret = g[REG_RIP];
+		g[REG_RIP] = (greg_t)vu_clone_tramp_foreign;
+		return c->nr;
 	}
 	vu_clone_ret = g[REG_RIP];
 	g[REG_RIP] = (greg_t)vu_clone_tramp;
@@ -272,6 +292,11 @@ long vu_core_bottom(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
 		if (handled)
 			return r;
 		break;
+	}
+	if (vu_foreign) {
+		r = vu_foreign_bottom(c, uc, &handled);
+		if (handled)
+			return r;
 	}
 	if (vu.mode == VU_MODE_ALL) {
 		r = all_mode(c, bottom, uc, &handled);

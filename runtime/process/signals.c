@@ -67,7 +67,8 @@ static unsigned long app_handler_sp(struct vu_thread *t, const struct vu_ksigact
 	return sp & ~15UL;
 }
 
-static void vu_sig_tramp(int sig, siginfo_t *si, void *ucv)
+void vu_sig_tramp(int sig, siginfo_t *si, void *ucv) VU_HIDDEN;
+void vu_sig_tramp(int sig, siginfo_t *si, void *ucv)
 {
 	unsigned char s = vu_selector;
 	struct vu_thread *t = vu_self;
@@ -97,8 +98,13 @@ static void vu_sig_tramp(int sig, siginfo_t *si, void *ucv)
 			vu_sys2(SYS_sigaltstack, &sub, 0);
 		}
 		t->on_app_stack++;
-		vu_call_on_stack(sp, a.handler, sig, si, ucv);
+		if (vu_foreign)
+			vu_call_app(sp, a.handler, sig, si, ucv);
+		else
+			vu_call_on_stack(sp, a.handler, sig, si, ucv);
 		t->on_app_stack--;
+	} else if (vu_foreign) {
+		vu_call_app(0, a.handler, sig, si, ucv);	/* the program's %fs */
 	} else if (a.flags & SA_SIGINFO) {
 		((void (*)(int, siginfo_t *, void *))a.handler)(sig, si, ucv);
 	} else {
@@ -158,7 +164,8 @@ long vu_sigaction_emul(int sig, const struct vu_ksigaction *act,
 		k.flags |= VU_SA_RESTORER;
 		k.restorer = (void *)vu_restorer;
 		if (k.handler != SIG_DFL && k.handler != SIG_IGN) {
-			k.handler = (void *)vu_sig_tramp;
+			k.handler = vu_foreign ? (void *)vu_foreign_entry_sigtramp :
+						 (void *)vu_sig_tramp;
 			k.flags |= SA_SIGINFO;
 		}
 		app_act[sig] = *act;	/* before: a signal may come at once */
@@ -199,7 +206,9 @@ void vu_sigsys_forward(int sig, siginfo_t *si, ucontext_t *uc)
 		unsigned char s = vu_selector;
 
 		vu_selector = 1;
-		if (a.flags & SA_SIGINFO)
+		if (vu_foreign)
+			vu_call_app(0, a.handler, sig, si, uc);
+		else if (a.flags & SA_SIGINFO)
 			((void (*)(int, siginfo_t *, void *))a.handler)(sig, si, uc);
 		else
 			((void (*)(int))a.handler)(sig);

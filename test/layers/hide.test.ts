@@ -320,3 +320,28 @@ test('hide: "strict": true -- a symlink made to a hidden folder or file leads no
   t.regex(r.stderr, /FileNotFoundError/);
   t.false(existsSync(join(h.home, '.ssh', 'new')), 'nothing created through the symlink');
 });
+
+test('hide: a folder remembered as crossing no symlink is forgotten when the program puts a symlink in its place', (t) => {
+  const h = makeHome();
+  // ~/.aws is hidden; work/d is first a real folder, then a symlink to ~/.aws
+  const script = [
+    'import os',
+    `os.chdir('${h.base}')`,
+    "os.makedirs('work/d', exist_ok=True)",
+    "open('work/d/credentials', 'w').write('mine')",
+    "print(open('work/d/credentials').read())",
+    "os.rename('work/d', 'work/d.old')",
+    `os.symlink('${h.home}/.aws', 'work/d')`,
+    'try:',
+    "    print(open('work/d/credentials').read())",
+    'except OSError as e:',
+    '    print(e.errno)',
+    `os.chdir('${h.base}/work')`,
+    'try:',
+    "    print(open('d/credentials').read())",
+    'except OSError as e:',
+    '    print(e.errno)',
+  ].join('\n');
+  const r = run('python3', ['-c', script], { config: h.config, env: { HOME: h.home } });
+  t.is(r.stdout, 'mine\n2\n2\n');
+});

@@ -1,0 +1,3 @@
+module staticprobe
+
+go 1.19
