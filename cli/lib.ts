@@ -4,7 +4,7 @@
  * libvu.so itself, called through ffi-rs, so `vu check` and the preloaded
  * library can never disagree).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataType, load, open } from 'ffi-rs';
@@ -26,17 +26,29 @@ export function libPath(): string {
 }
 
 /** The config a process started in cwd would use: VU_CONFIG, else the
- * nearest vu.json upward, else null. */
+ * nearest vu.json upward, else null. Like libvu's lookup, any entry named
+ * vu.json counts (a FIFO, a directory, a dangling symlink), so that the
+ * check refuses it instead of skipping it. */
 export function findConfig(cwd: string, env: NodeJS.ProcessEnv = process.env): string | null {
   const v = env.VU_CONFIG;
   if (v !== undefined) return v === '' ? null : resolve(cwd, v);
   let dir = resolve(cwd);
   for (;;) {
     const cand = join(dir, 'vu.json');
-    if (existsSync(cand)) return cand;
+    if (present(cand)) return cand;
     const up = dirname(dir);
     if (up === dir) return null;
     dir = up;
+  }
+}
+
+/** An entry of that name exists (of any kind; a symlink not followed). */
+function present(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 

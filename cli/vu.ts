@@ -103,7 +103,12 @@ function cmdCheck(args: string[]): void {
     process.stderr.write(`vu: ${errors.length} error${errors.length === 1 ? '' : 's'}; 'vu layers' lists the layer types and their options\n`);
     process.exit(1);
   }
-  const r = resolvedConfig(file)!;
+  const r = resolvedConfig(file);
+  if (!r) {
+    // it changed between the check and this second read: say how it is now
+    printErrors(checkConfig(file));
+    fail(`${file}: changed while read (check it again)`, 1);
+  }
   process.stdout.write(`${bold(file)}: ok, intercept ${r.intercept}, ${r.layers.length} layer${r.layers.length === 1 ? '' : 's'}\n`);
   if (r.run_unvirtualized?.length)
     process.stdout.write(`  run_unvirtualized: ${r.run_unvirtualized.join(', ')} (such programs run without the stack; the others are refused at exec)\n`);

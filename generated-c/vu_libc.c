@@ -1993,6 +1993,8 @@ VU_EXPORT int rename(const char *oldname, const char *newname)
 #endif
 
 #ifdef VU_NR_mkdir
+/* mkdtemp: hand-written in runtime/ */
+vu_mkdtemp_fn *vu_real_mkdtemp;
 typedef int vu_mkdir_fn(const char *, mode_t);
 static vu_mkdir_fn *vu_real_mkdir;
 
@@ -4786,6 +4788,26 @@ vu_opendir_fn *vu_real_opendir;
 vu_fopen_fn *vu_real_fopen;
 /* fopen64: hand-written in runtime/ */
 vu_fopen64_fn *vu_real_fopen64;
+/* mkstemp: hand-written in runtime/ */
+vu_mkstemp_fn *vu_real_mkstemp;
+/* mkstemp64: hand-written in runtime/ */
+vu_mkstemp64_fn *vu_real_mkstemp64;
+/* mkostemp: hand-written in runtime/ */
+vu_mkostemp_fn *vu_real_mkostemp;
+/* mkostemp64: hand-written in runtime/ */
+vu_mkostemp64_fn *vu_real_mkostemp64;
+/* mkstemps: hand-written in runtime/ */
+vu_mkstemps_fn *vu_real_mkstemps;
+/* mkstemps64: hand-written in runtime/ */
+vu_mkstemps64_fn *vu_real_mkstemps64;
+/* mkostemps: hand-written in runtime/ */
+vu_mkostemps_fn *vu_real_mkostemps;
+/* mkostemps64: hand-written in runtime/ */
+vu_mkostemps64_fn *vu_real_mkostemps64;
+/* tmpfile: hand-written in runtime/ */
+vu_tmpfile_fn *vu_real_tmpfile;
+/* tmpfile64: hand-written in runtime/ */
+vu_tmpfile64_fn *vu_real_tmpfile64;
 typedef int vu_open_fn(const char *, int, ...);
 static vu_open_fn *vu_real_open;
 
@@ -5126,6 +5148,14 @@ VU_EXPORT int fchownat(int dfd, const char *filename, uid_t user, gid_t group, i
 #endif
 
 #ifdef VU_NR_newfstatat
+/* mktemp: hand-written in runtime/ */
+vu_mktemp_fn *vu_real_mktemp;
+/* tempnam: hand-written in runtime/ */
+vu_tempnam_fn *vu_real_tempnam;
+/* tmpnam: hand-written in runtime/ */
+vu_tmpnam_fn *vu_real_tmpnam;
+/* tmpnam_r: hand-written in runtime/ */
+vu_tmpnam_r_fn *vu_real_tmpnam_r;
 /* __xstat: hand-written in runtime/ */
 vu___xstat_fn *vu_real___xstat;
 /* __xstat64: hand-written in runtime/ */
@@ -7443,6 +7473,7 @@ VU_HIDDEN void vu_libc_resolve(void)
 #endif
 #ifdef VU_NR_mkdir
 	vu_real_mkdir = (vu_mkdir_fn *)vu_libc_sym("mkdir");
+	vu_real_mkdtemp = (vu_mkdtemp_fn *)vu_libc_sym("mkdtemp");
 #endif
 #ifdef VU_NR_rmdir
 	vu_real_rmdir = (vu_rmdir_fn *)vu_libc_sym("rmdir");
@@ -7766,6 +7797,16 @@ VU_HIDDEN void vu_libc_resolve(void)
 	vu_real_opendir = (vu_opendir_fn *)vu_libc_sym("opendir");
 	vu_real_fopen = (vu_fopen_fn *)vu_libc_sym("fopen");
 	vu_real_fopen64 = (vu_fopen64_fn *)vu_libc_sym("fopen64");
+	vu_real_mkstemp = (vu_mkstemp_fn *)vu_libc_sym("mkstemp");
+	vu_real_mkstemp64 = (vu_mkstemp64_fn *)vu_libc_sym("mkstemp64");
+	vu_real_mkostemp = (vu_mkostemp_fn *)vu_libc_sym("mkostemp");
+	vu_real_mkostemp64 = (vu_mkostemp64_fn *)vu_libc_sym("mkostemp64");
+	vu_real_mkstemps = (vu_mkstemps_fn *)vu_libc_sym("mkstemps");
+	vu_real_mkstemps64 = (vu_mkstemps64_fn *)vu_libc_sym("mkstemps64");
+	vu_real_mkostemps = (vu_mkostemps_fn *)vu_libc_sym("mkostemps");
+	vu_real_mkostemps64 = (vu_mkostemps64_fn *)vu_libc_sym("mkostemps64");
+	vu_real_tmpfile = (vu_tmpfile_fn *)vu_libc_sym("tmpfile");
+	vu_real_tmpfile64 = (vu_tmpfile64_fn *)vu_libc_sym("tmpfile64");
 #endif
 #ifdef VU_NR_mkdirat
 	vu_real_mkdirat = (vu_mkdirat_fn *)vu_libc_sym("mkdirat");
@@ -7782,6 +7823,10 @@ VU_HIDDEN void vu_libc_resolve(void)
 	vu_real_stat64 = (vu_stat64_fn *)vu_libc_sym("stat64");
 	vu_real_lstat = (vu_lstat_fn *)vu_libc_sym("lstat");
 	vu_real_lstat64 = (vu_lstat64_fn *)vu_libc_sym("lstat64");
+	vu_real_mktemp = (vu_mktemp_fn *)vu_libc_sym("mktemp");
+	vu_real_tempnam = (vu_tempnam_fn *)vu_libc_sym("tempnam");
+	vu_real_tmpnam = (vu_tmpnam_fn *)vu_libc_sym("tmpnam");
+	vu_real_tmpnam_r = (vu_tmpnam_r_fn *)vu_libc_sym("tmpnam_r");
 	vu_real_fstat = (vu_fstat_fn *)vu_libc_sym("fstat");
 	vu_real_fstat64 = (vu_fstat64_fn *)vu_libc_sym("fstat64");
 	vu_real_fstatat = (vu_fstatat_fn *)vu_libc_sym("fstatat");
@@ -8238,6 +8283,7 @@ VU_HIDDEN const char *const vu_libc_names[] = {
 #endif
 #ifdef VU_NR_mkdir
 	"mkdir",
+	"mkdtemp",
 #endif
 #ifdef VU_NR_rmdir
 	"rmdir",
@@ -8561,6 +8607,16 @@ VU_HIDDEN const char *const vu_libc_names[] = {
 	"opendir",
 	"fopen",
 	"fopen64",
+	"mkstemp",
+	"mkstemp64",
+	"mkostemp",
+	"mkostemp64",
+	"mkstemps",
+	"mkstemps64",
+	"mkostemps",
+	"mkostemps64",
+	"tmpfile",
+	"tmpfile64",
 #endif
 #ifdef VU_NR_mkdirat
 	"mkdirat",
@@ -8577,6 +8633,10 @@ VU_HIDDEN const char *const vu_libc_names[] = {
 	"stat64",
 	"lstat",
 	"lstat64",
+	"mktemp",
+	"tempnam",
+	"tmpnam",
+	"tmpnam_r",
 	"fstat",
 	"fstat64",
 	"fstatat",

@@ -224,6 +224,10 @@ extern vu_getdomainname_fn *vu_real_getdomainname VU_HIDDEN;
 typedef __typeof__(getcwd) vu_getcwd_fn;
 extern vu_getcwd_fn *vu_real_getcwd VU_HIDDEN;
 #endif
+#ifdef VU_NR_mkdir
+typedef __typeof__(mkdtemp) vu_mkdtemp_fn;
+extern vu_mkdtemp_fn *vu_real_mkdtemp VU_HIDDEN;
+#endif
 #ifdef VU_NR_readlink
 typedef __typeof__(realpath) vu_realpath_fn;
 extern vu_realpath_fn *vu_real_realpath VU_HIDDEN;
@@ -269,8 +273,36 @@ typedef __typeof__(fopen) vu_fopen_fn;
 extern vu_fopen_fn *vu_real_fopen VU_HIDDEN;
 typedef __typeof__(fopen64) vu_fopen64_fn;
 extern vu_fopen64_fn *vu_real_fopen64 VU_HIDDEN;
+typedef __typeof__(mkstemp) vu_mkstemp_fn;
+extern vu_mkstemp_fn *vu_real_mkstemp VU_HIDDEN;
+typedef __typeof__(mkstemp64) vu_mkstemp64_fn;
+extern vu_mkstemp64_fn *vu_real_mkstemp64 VU_HIDDEN;
+typedef __typeof__(mkostemp) vu_mkostemp_fn;
+extern vu_mkostemp_fn *vu_real_mkostemp VU_HIDDEN;
+typedef __typeof__(mkostemp64) vu_mkostemp64_fn;
+extern vu_mkostemp64_fn *vu_real_mkostemp64 VU_HIDDEN;
+typedef __typeof__(mkstemps) vu_mkstemps_fn;
+extern vu_mkstemps_fn *vu_real_mkstemps VU_HIDDEN;
+typedef __typeof__(mkstemps64) vu_mkstemps64_fn;
+extern vu_mkstemps64_fn *vu_real_mkstemps64 VU_HIDDEN;
+typedef __typeof__(mkostemps) vu_mkostemps_fn;
+extern vu_mkostemps_fn *vu_real_mkostemps VU_HIDDEN;
+typedef __typeof__(mkostemps64) vu_mkostemps64_fn;
+extern vu_mkostemps64_fn *vu_real_mkostemps64 VU_HIDDEN;
+typedef __typeof__(tmpfile) vu_tmpfile_fn;
+extern vu_tmpfile_fn *vu_real_tmpfile VU_HIDDEN;
+typedef __typeof__(tmpfile64) vu_tmpfile64_fn;
+extern vu_tmpfile64_fn *vu_real_tmpfile64 VU_HIDDEN;
 #endif
 #ifdef VU_NR_newfstatat
+typedef __typeof__(mktemp) vu_mktemp_fn;
+extern vu_mktemp_fn *vu_real_mktemp VU_HIDDEN;
+typedef __typeof__(tempnam) vu_tempnam_fn;
+extern vu_tempnam_fn *vu_real_tempnam VU_HIDDEN;
+typedef __typeof__(tmpnam) vu_tmpnam_fn;
+extern vu_tmpnam_fn *vu_real_tmpnam VU_HIDDEN;
+typedef __typeof__(tmpnam_r) vu_tmpnam_r_fn;
+extern vu_tmpnam_r_fn *vu_real_tmpnam_r VU_HIDDEN;
 typedef int vu___xstat_fn(int, const char *, struct stat *);
 extern vu___xstat_fn *vu_real___xstat VU_HIDDEN;
 typedef int vu___xstat64_fn(int, const char *, struct stat *);

@@ -275,13 +275,14 @@ static int crosses_no_link(struct vu_call *c, int i)
 			if (fd == -ELOOP || fd == -EXDEV || fd == -ENOSYS || fd == -EINVAL ||
 			    fd == -E2BIG || fd == -EAGAIN || fd == -ENOMEM || fd == -EMFILE)
 				return 0;	/* a symlink, or vu cannot tell */
-			if (fd >= 0) {
+			if (fd >= 0)
 				vu_sys1(SYS_close, fd);
-				if (cacheable)
-					safe_dir_add(path, s);
-			}
-			/* another error: the call fails the same way in the
-			 * kernel's walk, before any symlink */
+			/* another error (ENOENT, ENOTDIR, EACCES): the call fails
+			 * the same way in the kernel's walk, before any symlink;
+			 * remembered too (setlocale probes a missing folder per
+			 * category) */
+			if (cacheable)
+				safe_dir_add(path, s);
 		}
 	}
 	if (p->follow && p->role == VU_ROLE_OBJECT && !(n - s == 1 && last[0] == '.') &&

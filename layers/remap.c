@@ -4,8 +4,9 @@
  * Every path argument of every path-taking call (syscalls.json type
  * "path") is made absolute against its dirfd or the cwd and normalized
  * lexically; when it equals a "from" key it is replaced by the absolute "to".
- * A cheap test of the last component comes first, so calls for other files
- * cost a few comparisons.
+ * A cheap test of the last component comes first (a hash lookup), so calls
+ * for other files cost the same with one entry or 10,000; the whole path
+ * is then looked up in a hash map too.
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -16,7 +17,7 @@
 struct remap {
 	int n;
 	const char **from, **to;
-	const char **base;	/* last component of each from */
+	struct vu_strmap by_from, by_base;	/* from -> index; last names */
 };
 
 static const char *last_component(const char *p)
@@ -41,11 +42,17 @@ static int remap_init(struct vu_layer *self, char *err, size_t errlen)
 	r->n = map->count;
 	r->from = map->keys;
 	r->to = map->items;
-	r->base = calloc(map->count + 1, sizeof(char *));
-	if (!r->base)
+	if (vu_strmap_init(&r->by_from, r->n) || vu_strmap_init(&r->by_base, r->n))
 		return -ENOMEM;
-	for (int i = 0; i < r->n; i++)
-		r->base[i] = last_component(r->from[i]);
+	for (int i = 0; i < r->n; i++) {
+		const char *b = last_component(r->from[i]);
+		size_t bl = vu_strlen(b);
+
+		while (bl > 1 && b[bl - 1] == '/')
+			bl--;
+		vu_strmap_put(&r->by_from, r->from[i], vu_strlen(r->from[i]), i);
+		vu_strmap_put(&r->by_base, b, bl, i);
+	}
 	self->state = r;
 	return 0;
 }
@@ -82,23 +89,19 @@ static int maybe(const void *ctx, const char *p, int dirfd)
 		return 1;	/* "." or ".." may name anything */
 	if (len == 2 && t[0] == '.' && t[1] == '.')
 		return 1;
-	for (int i = 0; i < r->n; i++)
-		if (vu_strlen(r->base[i]) == len && !vu_strncmp(r->base[i], t, len))
-			return 1;
-	return 0;
+	return vu_strmap_get(&r->by_base, t, len) >= 0;
 }
 
 static enum vu_action remap_one(const void *ctx, struct vu_call *c, int i, const char *abs)
 {
 	const struct remap *r = ctx;
 
-	for (int k = 0; k < r->n; k++) {
-		if (!vu_strcmp(abs, r->from[k])) {
-			vu_debug("remap %s: %s -> %s", vu_syscalls[c->nr].name,
-				 (const char *)c->args[i], r->to[k]);
-			c->args[i] = (long)r->to[k];
-			break;
-		}
+	long k = vu_strmap_get(&r->by_from, abs, vu_strlen(abs));
+
+	if (k >= 0) {
+		vu_debug("remap %s: %s -> %s", vu_syscalls[c->nr].name,
+			 (const char *)c->args[i], r->to[k]);
+		c->args[i] = (long)r->to[k];
 	}
 	return VU_CONTINUE;
 }

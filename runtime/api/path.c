@@ -6,6 +6,7 @@
  * layers that match exact paths (remap) accept that, and say so.
  */
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/syscall.h>
 #include <limits.h>
 #include "vu_core.h"
@@ -96,12 +97,24 @@ long vu_path_abs(int dirfd, const char *path, char *out, size_t len)
 	return vu_path_normalize(tmp, out, len / 2);
 }
 
-/* vu_call_dirfd -- the dirfd that goes with path argument i of c (the
- * argument just before it when its kind is dirfd), else AT_FDCWD. */
+/* the decoded path of c whose argument is i, or NULL */
+static const struct vu_op_path *op_path(const struct vu_call *c, int i)
+{
+	for (int k = 0; c->op && k < c->op->npaths; k++)
+		if (c->op->path[k].arg == i)
+			return &c->op->path[k];
+	return 0;
+}
+
+/* vu_call_dirfd -- the dirfd that goes with path argument i of c (from
+ * the table's "does"), else AT_FDCWD. */
 int vu_call_dirfd(const struct vu_call *c, int i)
 {
+	const struct vu_op_path *p = op_path(c, i);
 	const struct vu_syscall_info *si = &vu_syscalls[c->nr];
 
+	if (p)
+		return p->dirfd_arg >= 0 ? (int)c->args[p->dirfd_arg] : AT_FDCWD;
 	if (i > 0 && si->args[i - 1].kind == VU_ARG_DIRFD)
 		return (int)c->args[i - 1];
 	return AT_FDCWD;
@@ -119,6 +132,22 @@ long vu_call_abspath(const struct vu_call *c, int i, char *out, size_t len)
 	p = (const char *)c->args[i];
 	if (!p || !*p)
 		return -ENOENT;
+	if (c->op && (c->op->resolve & RESOLVE_IN_ROOT) && p[0] == '/') {
+		/* openat2 RESOLVE_IN_ROOT: "/" is the dirfd, and ".." stops
+		 * there: normalize the path as if the dirfd were "/", then
+		 * put it below the dirfd */
+		long n = vu_path_normalize(p, out, len / 2), b;
+
+		if (n < 0)
+			return n;
+		b = vu_path_abs(vu_call_dirfd(c, i), ".", out + len / 2, len / 2);
+		if (b < 0)
+			return b;
+		if ((size_t)(b + n + 1) > len / 2)
+			return -ENAMETOOLONG;
+		vu_memcpy(out + len / 2 + b, n > 1 ? out : "", n > 1 ? n + 1 : 1);
+		return vu_path_normalize(out + len / 2, out, len / 2);
+	}
 	return vu_path_abs(vu_call_dirfd(c, i), p, out, len);
 }
 
@@ -150,7 +179,10 @@ enum vu_action vu_call_for_each_path(struct vu_call *c,
 		enum vu_action a;
 		char *abs;
 
-		if (si->args[i].kind != VU_ARG_PATH || !p || !*p || !maybe(ctx, p, vu_call_dirfd(c, i)))
+		const struct vu_op_path *op = op_path(c, i);
+
+		if (si->args[i].kind != VU_ARG_PATH || !p || !*p || (op && op->role == VU_ROLE_CONTENT) ||
+		    !maybe(ctx, p, vu_call_dirfd(c, i)))
 			continue;
 		abs = vu_call_alloc(c, 2 * PATH_MAX);
 		if (!abs) {

@@ -53,12 +53,15 @@ static const char *last_of(const char *p)
 
 static int add(struct vu_roots *r, const char *p)
 {
-	for (int i = 0; i < r->n; i++)
-		if (!strcmp(r->path[i], p))
-			return 0;
+	size_t n = strlen(p);
+	const char *b = last_of(p);
+
+	if (vu_strmap_put(&r->by_path, p, n, r->n) != 1)
+		return 0;	/* already there */
 	r->path[r->n] = p;
-	r->len[r->n] = strlen(p);
-	r->base[r->n] = last_of(p);
+	r->len[r->n] = n;
+	r->base[r->n] = b;
+	vu_strmap_put(&r->by_base, b, strlen(b), r->n);
 	r->n++;
 	return 0;
 }
@@ -88,7 +91,10 @@ int vu_roots_init(struct vu_roots *r, const char *const *items, int n, int want_
 	r->base = calloc(2 * n + 1, sizeof(char *));
 	r->dev = calloc(2 * n + 1, sizeof(unsigned long));
 	r->ino = calloc(2 * n + 1, sizeof(unsigned long));
-	if (!r->path || !r->len || !r->base || !r->dev || !r->ino)
+	r->id = calloc(4 * n + 2, sizeof(unsigned long));
+	if (!r->path || !r->len || !r->base || !r->dev || !r->ino || !r->id ||
+	    vu_strmap_init(&r->by_path, 2 * n + 1) || vu_strmap_init(&r->by_base, 2 * n + 1) ||
+	    vu_strmap_init(&r->by_id, 2 * n + 1))
 		return -ENOMEM;
 	for (int i = 0; i < n; i++) {
 		char *real;
@@ -110,36 +116,38 @@ int vu_roots_init(struct vu_roots *r, const char *const *items, int n, int want_
 		if (stat(r->path[i], &st) == 0) {
 			r->dev[i] = st.st_dev;
 			r->ino[i] = st.st_ino;
+			r->id[2 * i] = st.st_dev;
+			r->id[2 * i + 1] = st.st_ino;
+			vu_strmap_put(&r->by_id, (const char *)&r->id[2 * i], 2 * sizeof(unsigned long), i);
 		}
 	}
 	return 0;
 }
 
+/* each prefix of abs that ends at a component, longest first: O(its
+ * components), whatever the number of roots */
 int vu_roots_match(const struct vu_roots *r, const char *abs)
 {
-	int best = -1;
+	size_t n = vu_strlen(abs);
+	long i;
 
-	for (int i = 0; i < r->n; i++)
-		if (vu_path_prefix(abs, r->path[i]) >= 0 &&
-		    (best < 0 || r->len[i] > r->len[best]))
-			best = i;
-	return best;
+	for (size_t e = n; e > 0; e--) {
+		if (e < n && abs[e] != '/')
+			continue;
+		if ((i = vu_strmap_get(&r->by_path, abs, e)) >= 0)
+			return (int)i;
+	}
+	return abs[0] == '/' ? (int)vu_strmap_get(&r->by_path, "/", 1) : -1;
 }
 
 int vu_roots_is(const struct vu_roots *r, const char *abs)
 {
-	for (int i = 0; i < r->n; i++)
-		if (!vu_strcmp(abs, r->path[i]))
-			return 1;
-	return 0;
+	return vu_strmap_get(&r->by_path, abs, vu_strlen(abs)) >= 0;
 }
 
 int vu_roots_has_base(const struct vu_roots *r, const char *name, size_t len)
 {
-	for (int i = 0; i < r->n; i++)
-		if (!vu_strncmp(r->base[i], name, len) && r->base[i][len] == 0)
-			return 1;
-	return 0;
+	return vu_strmap_get(&r->by_base, name, len) >= 0;
 }
 
 long vu_fd_realpath(int fd, char *out, size_t len)
@@ -166,10 +174,9 @@ long vu_fd_realpath(int fd, char *out, size_t len)
 /* vu_roots_id -- index of the root whose (device, inode) this is, or -1 */
 int vu_roots_id(const struct vu_roots *r, unsigned long dev, unsigned long ino)
 {
-	for (int i = 0; i < r->n; i++)
-		if (r->ino[i] && r->dev[i] == dev && r->ino[i] == ino)
-			return i;
-	return -1;
+	unsigned long key[2] = { dev, ino };
+
+	return ino ? (int)vu_strmap_get(&r->by_id, (const char *)key, sizeof(key)) : -1;
 }
 
 /* vu_roots_holds -- index of the root that real (a path the kernel gave

@@ -367,12 +367,33 @@ VU_API void vu_reach_close(struct vu_reach *r);
 
 /* ---- roots: the trees a path layer (readonly, hide) is about (roots.c) ---- */
 
+/* ---- a string map built at start-up, looked up in O(1) (strmap.c) ---- */
+struct vu_strmap_slot {
+	const char *key;	/* not copied: kept for the life of the map */
+	size_t len;
+	unsigned long hash;
+	long value;
+};
+struct vu_strmap {
+	struct vu_strmap_slot *slot;
+	size_t cap, count;
+};
+/* vu_strmap_init -- room for n keys (start-up, uses libc). 0 or -ENOMEM. */
+VU_API int vu_strmap_init(struct vu_strmap *m, size_t n);
+/* vu_strmap_put -- key (n bytes) -> value >= 0. 1 added, 0 already there
+ * (the first value stays), -ENOSPC when more than n keys. */
+VU_API int vu_strmap_put(struct vu_strmap *m, const char *key, size_t n, long value);
+/* vu_strmap_get -- the value of key (n bytes), or -1 (signal-safe). */
+VU_API long vu_strmap_get(const struct vu_strmap *m, const char *key, size_t n);
+
 struct vu_roots {
 	int n;
 	const char **path;	/* absolute, normalized, no trailing '/' */
 	size_t *len;
 	const char **base;	/* last component of each path ("" for "/") */
 	unsigned long *dev, *ino;	/* identity of each root (0, 0: did not exist at start-up) */
+	struct vu_strmap by_path, by_base, by_id;	/* path, last name, (dev, ino) -> index */
+	unsigned long *id;		/* (dev, ino) pairs, the keys of by_id */
 };
 
 /* vu_roots_init -- at start-up (libc allowed): the trees named by items

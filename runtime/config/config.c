@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <linux/magic.h>
 #include <unistd.h>
 #include "vu_core.h"
 #include "json.h"
@@ -343,33 +346,123 @@ static void build_layer(struct vu_errors *e, const struct vu_json *lj, const cha
 	}
 }
 
-static char *read_file(const char *path, size_t *len, char *why, size_t whylen)
+/* What a non-regular file is, for "not a regular file (...)". */
+static const char *file_kind(mode_t m)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	char *buf;
-	size_t got = 0;
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISDIR(m))
+		return "a directory";
+	return "not a plain file";
+}
 
-	if (fd < 0 || fstat(fd, &st)) {
-		snprintf(why, whylen, "%s", strerror(errno));
-		if (fd >= 0)
-			close(fd);
+/* Why path cannot be opened: a precise reason for a symlink loop or a
+ * dangling symlink (*whole = 1: about the file, no position), else errno's
+ * text (*whole = 0: "cannot read config: ..."). */
+static void open_error(const char *path, int err, char *why, size_t whylen, int *whole)
+{
+	struct stat ls;
+	char to[PATH_MAX];
+	ssize_t n;
+
+	*whole = 1;
+	if (err == ELOOP) {
+		snprintf(why, whylen, "symbolic link loop (%s)", strerror(err));
+		return;
+	}
+	if (err == ENOENT && !lstat(path, &ls) && S_ISLNK(ls.st_mode)) {
+		n = readlink(path, to, sizeof(to) - 1);
+		to[n > 0 ? n : 0] = 0;
+		snprintf(why, whylen, "dangling symbolic link (to %s, which does not exist)", to);
+		return;
+	}
+	*whole = 0;
+	snprintf(why, whylen, "%s", strerror(err));
+}
+
+/* A file modified in the last second may have a writer still at work (a
+ * read can land between two of its writes): look again 5 ms later. Costs
+ * nothing for a config that has been left alone for a second. */
+static int recently_changed(int fd, const struct stat *st)
+{
+	struct timespec now, pause = { 0, 5 * 1000 * 1000 };
+	struct stat again;
+
+	if (clock_gettime(CLOCK_REALTIME, &now) || now.tv_sec - st->st_mtim.tv_sec > 1)
+		return 0;
+	while (nanosleep(&pause, &pause) && errno == EINTR)
+		;
+	return fstat(fd, &again) || again.st_size != st->st_size ||
+	       again.st_mtim.tv_sec != st->st_mtim.tv_sec ||
+	       again.st_mtim.tv_nsec != st->st_mtim.tv_nsec;
+}
+
+/* read_file -- the whole config, NUL-terminated, or NULL with the reason in
+ * why. Only a regular file is read: a FIFO, socket, device, directory or
+ * /proc or /sys file is refused without reading it (a FIFO must not block
+ * start-up forever: the open is O_NONBLOCK, and the kind is checked before
+ * the open and again on the open file). A file that changes size while
+ * read (a writer appending to it) is refused too: at most the size fstat
+ * gave plus one byte is read, and the size is checked again afterwards.
+ * *whole says the reason is about the file as a whole ("FILE: why"), not
+ * "cannot read config: why" at 1:1. */
+static char *read_file(const char *path, size_t *len, char *why, size_t whylen, int *whole)
+{
+	struct stat st, st2;
+	struct statfs fs;
+	char *buf;
+	size_t got = 0, size, want;
+	int fd;
+
+	*whole = 1;
+	if (stat(path, &st)) {
+		open_error(path, errno, why, whylen, whole);
 		return NULL;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		snprintf(why, whylen, "not a regular file");
+		snprintf(why, whylen, "not a regular file (%s)", file_kind(st.st_mode));
+		return NULL;
+	}
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		open_error(path, errno, why, whylen, whole);
+		return NULL;
+	}
+	if (fstat(fd, &st)) {
+		*whole = 0;
+		snprintf(why, whylen, "%s", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {	/* replaced between the stat and the open */
+		snprintf(why, whylen, "not a regular file (%s)", file_kind(st.st_mode));
+		close(fd);
+		return NULL;
+	}
+	if (!fstatfs(fd, &fs) && (fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC)) {
+		snprintf(why, whylen, "not a regular file (a %s file)",
+			 fs.f_type == PROC_SUPER_MAGIC ? "/proc" : "/sys");
 		close(fd);
 		return NULL;
 	}
 	if (st.st_size > VU_CONFIG_MAX) {
+		*whole = 0;
 		snprintf(why, whylen, "file too large (%ld bytes, at most %d)", (long)st.st_size,
 			 VU_CONFIG_MAX);
 		close(fd);
 		return NULL;
 	}
-	buf = malloc(st.st_size + 1);
-	while (buf && got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, st.st_size - got);
+	size = st.st_size;
+	want = size + 1;	/* one byte more than fstat said: did it grow? */
+	buf = malloc(want + 1);
+	while (buf && got < want) {
+		ssize_t r = read(fd, buf + got, want - got);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -377,15 +470,44 @@ static char *read_file(const char *path, size_t *len, char *why, size_t whylen)
 			break;
 		got += r;
 	}
-	close(fd);
-	if (!buf || got != (size_t)st.st_size) {
+	if (!buf || (got < size && fstat(fd, &st2) == 0 && st2.st_size == st.st_size)) {
+		*whole = 0;
 		snprintf(why, whylen, "cannot read it");
-		free(buf);
-		return NULL;
+	} else if (got > size) {
+		snprintf(why, whylen, "changed while read (it grew past its %zu bytes)", size);
+	} else if (got < size) {
+		snprintf(why, whylen, "changed while read (it shrank from %zu to %zu bytes)", size,
+			 got);
+	} else if (fstat(fd, &st2) || st2.st_size != st.st_size ||
+		   st2.st_mtim.tv_sec != st.st_mtim.tv_sec ||
+		   st2.st_mtim.tv_nsec != st.st_mtim.tv_nsec) {
+		snprintf(why, whylen, "changed while read (its size or time changed)");
+	} else if (recently_changed(fd, &st2)) {
+		snprintf(why, whylen, "changed while read (it is still being written)");
+	} else {
+		close(fd);
+		buf[got] = 0;
+		*len = got;
+		return buf;
 	}
-	buf[got] = 0;
-	*len = got;
-	return buf;
+	close(fd);
+	free(buf);
+	return NULL;
+}
+
+/* A problem with the config file as a whole: "FILE: msg", no position. */
+static void err_file(struct vu_errors *e, const char *msg)
+{
+	int n;
+
+	if (e->count++ >= VU_MAX_ERRORS)
+		return;
+	n = snprintf(NULL, 0, "%s: %s\n", e->file, msg);
+	e->text = realloc(e->text, e->len + n + 1);
+	if (!e->text)
+		vu_fatal(125, "out of memory");
+	snprintf(e->text + e->len, n + 1, "%s: %s\n", e->file, msg);
+	e->len += n;
 }
 
 /* vu_config_build -- read and check the config at path (absolute) into st.
@@ -395,15 +517,19 @@ static int vu_config_build(const char *path, struct vu_state *st, struct vu_erro
 {
 	struct vu_json_error je;
 	struct vu_json *root, *layers, *mode, *unvirt;
-	char why[256];
+	char why[PATH_MAX + 128];
 	size_t len;
 	char *text, *dir, *slash;
+	int whole;
 	static const struct vu_json file_pos = { .line = 1, .col = 1 };
 
 	e->file = path;
-	text = read_file(path, &len, why, sizeof(why));
+	text = read_file(path, &len, why, sizeof(why), &whole);
 	if (!text) {
-		err_add(e, &file_pos, "cannot read config: %s", why);
+		if (whole)
+			err_file(e, why);
+		else
+			err_add(e, &file_pos, "cannot read config: %s", why);
 		return e->count;
 	}
 	root = vu_json_parse(text, len, &je);
@@ -476,16 +602,19 @@ static int vu_config_build(const char *path, struct vu_state *st, struct vu_erro
 	return e->count;
 }
 
-/* Nearest vu.json in the cwd or its parents. */
+/* Nearest vu.json in the cwd or its parents: any entry of that name, so
+ * that a FIFO, a directory or a dangling symlink called vu.json is refused
+ * by read_file rather than skipped or waited on. */
 static char *find_upward(void)
 {
 	char dir[PATH_MAX], cand[PATH_MAX + 16];
+	struct stat ls;
 
 	if (!getcwd(dir, sizeof(dir)))
 		return NULL;
 	for (;;) {
 		snprintf(cand, sizeof(cand), "%s%svu.json", dir, strcmp(dir, "/") ? "/" : "");
-		if (!access(cand, F_OK))
+		if (!lstat(cand, &ls))
 			return strdup(cand);
 		char *slash = strrchr(dir, '/');
 

@@ -259,6 +259,11 @@ void vu_sigsys(int sig, siginfo_t *si, void *ucv)
 	c.scratch = 0;
 	c.scratch_used = 0;
 	c.core_tmp[0] = c.core_tmp[1] = 0;
+	c.op = 0;
+	if (__builtin_expect(vu_stats_on, 0))
+		vu_stats_site((unsigned long)g[REG_RIP], c.nr);
+	if (vu_rewrite_on)
+		vu_rewrite_trap((unsigned long)g[REG_RIP], c.nr);	/* later calls: a function call */
 	if (vu_self) {
 		unsigned long prev = vu_self->sud_rsp;
 

@@ -133,6 +133,14 @@ void vu_interest_compute(void) VU_HIDDEN;
 
 /* ---- stats.c ---- */
 void vu_stats_note(const struct vu_call *c) VU_HIDDEN;
+void vu_stats_site(unsigned long at, long nr) VU_HIDDEN;
+
+/* ---- rewrite.c: lazy rewriting of trapping sites (VU_REWRITE=1) ---- */
+extern int vu_rewrite_on VU_HIDDEN;
+void vu_rewrite_trap(unsigned long at, long nr) VU_HIDDEN;
+int vu_rewrite_marked(const struct vu_call *c) VU_HIDDEN;
+const char *vu_rewrite_why(unsigned long at) VU_HIDDEN;
+int vu_rewrite_next(int *i, unsigned long *at, long *nr, unsigned long *calls) VU_HIDDEN;
 
 /* ---- op.c ---- */
 /* vu_op_decode -- what c does (the table's "does" and c's flags) */

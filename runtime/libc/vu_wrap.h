@@ -100,6 +100,6 @@ static inline VU_NO_ASAN void *vu_set_errno_ptr(long r)
 }
 
 #define VU_CALL(NR, ...) { .nr = (NR), .args = { __VA_ARGS__ }, .ret = 0, \
-	.source = VU_SRC_LIBC, .depth = 0, .scratch = 0, .scratch_used = 0, .core_tmp = { 0, 0 } }
+	.source = VU_SRC_LIBC, .depth = 0, .scratch = 0, .scratch_used = 0, .core_tmp = { 0, 0 }, .op = 0 }
 
 #endif

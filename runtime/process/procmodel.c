@@ -158,6 +158,30 @@ static long pselect_strip(struct vu_call *c, vu_bottom_fn *bottom)
 	return real(c, bottom);
 }
 
+/*
+ * altstack_kernel_ok -- would the kernel arm stack n? Its checks are its
+ * own: MINSIGSTKSZ (2048 on x86; not glibc's, which under _GNU_SOURCE is
+ * sysconf(_SC_SIGSTKSZ), four times AT_MINSIGSTKSZ or 8 KiB, and refused
+ * every classic size) and, on x86 with dynamic xstate (AMX), room for the
+ * whole signal frame. So ask it: arm n, then put back what was armed (vu's
+ * stack, or none while vu's SS_AUTODISARM handler runs on it), with every
+ * signal blocked so none lands on n meanwhile. vu itself needs nothing on
+ * the program's stack: the kernel's frames go on vu's own.
+ */
+static long altstack_kernel_ok(const stack_t *n)
+{
+	unsigned long all = ~0UL, mask;
+	stack_t cur;
+	long r;
+
+	vu_sys4(SYS_rt_sigprocmask, SIG_BLOCK, &all, &mask, 8);
+	r = vu_sys2(SYS_sigaltstack, n, &cur);
+	if (!r)
+		vu_sys2(SYS_sigaltstack, &cur, 0);
+	vu_sys4(SYS_rt_sigprocmask, SIG_SETMASK, &mask, 0, 8);
+	return r;
+}
+
 /* sigaltstack as the kernel does it (kernel/signal.c do_sigaltstack), on
  * the program's virtual stack: vu's own stays armed. sp is where the
  * program runs (SS_ONSTACK, EPERM while on it). */
@@ -190,8 +214,11 @@ static long altstack_emul(struct vu_call *c)
 		if (mode == SS_DISABLE) {
 			n.ss_sp = 0;
 			n.ss_size = 0;
-		} else if (n.ss_size < (size_t)MINSIGSTKSZ) {
-			return -ENOMEM;
+		} else {
+			long r = altstack_kernel_ok(&n);
+
+			if (r)
+				return r;
 		}
 		t->app_altstack = n;
 	}

@@ -14,6 +14,7 @@ interface Line {
   sud: number;
   exe: string;
   traps: Record<string, number>;
+  sites: Array<{ at: string; call: string; n: number; sud: string }>;
 }
 
 function stats(cmd: string, args: string[], config: string): { lines: Line[]; stdout: string } {
@@ -52,4 +53,17 @@ test('stats: every image of a process tree writes its line', (t) => {
   t.true(exes.has('cat'));
   t.true(exes.has('ls'));
   t.true(new Set(lines.map((l) => l.pid)).size >= 2);
+});
+
+test('stats: each trapping site is named (module+offset, call, count, why it is not on the fast path)', (t) => {
+  const { lines } = stats(probe('rawopen'), ['/etc/passwd'], seedConfig());
+  const sites = lines.flatMap((l) => l.sites);
+  // the probe's own inline syscall instructions
+  const own = sites.filter((s) => s.at.startsWith('rawopen+0x'));
+  t.true(own.some((s) => s.call === 'openat' && s.n >= 1), JSON.stringify(sites));
+  t.true(own.every((s) => s.sud === 'an inline syscall instruction in the program'));
+  // glibc's internal calls (exit_group at least) are named as glibc's
+  t.true(sites.some((s) => s.at.startsWith('libc.so.6+0x') && /inside glibc/.test(s.sud)));
+  // the counts of the sites add up to the traps of each line
+  for (const l of lines) t.is(l.sites.reduce((a, s) => a + s.n, 0), l.sud);
 });

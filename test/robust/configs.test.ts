@@ -138,10 +138,13 @@ test('configs: an object with 90,000 keys is checked for duplicates in linear ti
   t.true(ms < 5000, `took ${ms} ms`);
 });
 
-test('configs: a directory or a device is not a config', (t) => {
-  const dir = tmpdir();
-  refused(t, attempt(dir), dir, '1:1', /cannot read config: not a regular file/);
-  refused(t, attempt('/dev/null'), '/dev/null', '1:1', /cannot read config: not a regular file/);
+test('configs: a directory or a device is not a config (every other kind: config-kinds.test.ts)', (t) => {
+  for (const [file, kind] of [[tmpdir(), 'a directory'], ['/dev/null', 'a character device']]) {
+    const r = attempt(file);
+    t.is(r.status, 125, r.stderr);
+    t.false(r.ran, 'the program must not run');
+    t.is(r.stderr.split('\n')[0], `vu: ${file}: not a regular file (${kind})`);
+  }
 });
 
 test('configs: unreadable config and unreachable paths, as a user without rights (setpriv nobody)', (t) => {

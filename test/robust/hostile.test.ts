@@ -145,7 +145,7 @@ test('robust: pthread_cancel of threads blocked in read() and in open() of a (re
   t.is(vu.status, 0, vu.stderr);
 });
 
-test('robust: a setuid binary runs in secure-execution mode: ld.so ignores LD_PRELOAD, the program is not virtualized (KNOWN.md)', (t) => {
+test('robust: a setuid binary (secure-execution mode: ld.so would ignore LD_PRELOAD) is refused at exec, or runs unvirtualized only when the config says so', (t) => {
   // a setuid-root copy of a probe, run as nobody: AT_SECURE is set, and
   // ld.so drops a preload path with a slash that is not a system directory
   const dir = tmpdir();
@@ -157,9 +157,15 @@ test('robust: a setuid binary runs in secure-execution mode: ld.so ignores LD_PR
   chmodSync(join(config, '..'), 0o755);
   const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups', bin, '/etc/passwd'];
   const r = run('setpriv', asNobody, { config });
-  t.is(r.status, 0);
-  t.is(r.stdout.split('\n')[0], pass, 'the real file: vu is not in the process');
-  t.regex(r.stderr, /LD_PRELOAD cannot be preloaded|^$/);
+  t.not(r.status, 0);
+  t.regex(r.stderr, /^vu: .*rawopen-suid: a set-user-ID, set-group-ID or file-capability program/m);
+  t.is(r.stdout, '', 'nothing ran unvirtualized');
+  // "run_unvirtualized": ["setuid"]: it runs, and sees the real file
+  const allowed = seedConfig({ run_unvirtualized: ['setuid'] });
+  chmodSync(join(allowed, '..'), 0o755);
+  const u = run('setpriv', asNobody, { config: allowed });
+  t.is(u.status, 0);
+  t.is(u.stdout.split('\n')[0], pass, 'the real file: vu is not in the process');
   // the same binary without the setuid bit is virtualized
   chmodSync(bin, 0o755);
   const plain = run('setpriv', asNobody, { config });

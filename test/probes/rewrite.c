@@ -1,0 +1,175 @@
+/* rewrite.c -- probe for the lazy rewriter (runtime/core/rewrite.c):
+ * syscall sites in hand-written asm whose layout is known, so the test
+ * knows which are patchable.
+ *   getppid N         call rw_getppid N times; print "ok" if each answer is getppid()
+ *   jt N              the same through rw_jt (a branch into its mov: stays on SUD)
+ *   threads T N       T threads call rw_getppid N times each, all at once
+ *   read restart|intr a blocking raw read of a pipe, interrupted by SIGALRM
+ *   fork N            rewrite, then fork: the child calls N times
+ *   exec N            rewrite, then exec itself with "getppid N"
+ *   bytes             the first bytes of rw_getppid before and after (what a
+ *                     program reading its own code sees)
+ *   open PATH         raw openat+read of PATH twice (first traps, then rewritten)
+ */
+#include "probe.h"
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+long rw_getppid(void);
+long rw_jt(long never);
+long rw_read(long fd, void *buf, long len);
+long rw_openat(long dfd, const char *path, long flags);
+
+__asm__(".text\n"
+	".p2align 4\n"
+	".globl rw_getppid\n.type rw_getppid,@function\n"
+	"rw_getppid:\n.cfi_startproc\n"
+	"\tmovl $110, %eax\n\tsyscall\n\tret\n"
+	".cfi_endproc\n.size rw_getppid,.-rw_getppid\n"
+	".p2align 4\n"
+	".globl rw_jt\n.type rw_jt,@function\n"
+	"rw_jt:\n.cfi_startproc\n"
+	"\ttestq %rdi, %rdi\n\tjnz 1f+1\n"	/* never taken: into the mov below */
+	"1:\tmovl $110, %eax\n\tsyscall\n\tret\n"
+	".cfi_endproc\n.size rw_jt,.-rw_jt\n"
+	".p2align 4\n"
+	".globl rw_read\n.type rw_read,@function\n"
+	"rw_read:\n.cfi_startproc\n"
+	"\tmovl $0, %eax\n\tsyscall\n\tret\n"
+	".cfi_endproc\n.size rw_read,.-rw_read\n"
+	".p2align 4\n"
+	".globl rw_openat\n.type rw_openat,@function\n"
+	"rw_openat:\n.cfi_startproc\n"
+	"\tmovl $257, %eax\n\tmovq %rcx, %r10\n\tsyscall\n\tret\n"
+	".cfi_endproc\n.size rw_openat,.-rw_openat\n");
+
+static long loops(long (*f)(void), long n)
+{
+	long want = getppid(), bad = 0;
+
+	for (long i = 0; i < n; i++)
+		if (f() != want)
+			bad++;
+	return bad;
+}
+
+static long jt(void)
+{
+	return rw_jt(0);
+}
+
+static long nper;
+static volatile int go;
+static void *thr(void *a __attribute__((unused)))
+{
+	while (!go)
+		;
+	return (void *)loops(rw_getppid, nper);
+}
+
+static int alarms;
+static void on_alarm(int s)
+{
+	(void)s;
+	alarms++;
+}
+
+static void *writer(void *a)
+{
+	usleep(300000);
+	if (write(*(int *)a, "x", 1) != 1)
+		abort();
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const char *m = argc > 1 ? argv[1] : "getppid";
+	long n = argc > 2 ? atol(argv[2]) : 100;
+
+	if (!strcmp(m, "getppid") || !strcmp(m, "jt")) {
+		long bad = loops(strcmp(m, "jt") ? rw_getppid : jt, n);
+
+		printf(bad ? "bad %ld\n" : "ok\n", bad);
+	} else if (!strcmp(m, "threads")) {
+		long t = n;
+		pthread_t th[64];
+		long bad = 0;
+
+		nper = argc > 3 ? atol(argv[3]) : 10000;
+		for (long i = 0; i < t && i < 64; i++)
+			pthread_create(&th[i], NULL, thr, NULL);
+		go = 1;
+		for (long i = 0; i < t && i < 64; i++) {
+			void *r;
+
+			pthread_join(th[i], &r);
+			bad += (long)r;
+		}
+		printf(bad ? "bad %ld\n" : "ok\n", bad);
+	} else if (!strcmp(m, "read")) {
+		int p[2], restart = argc > 2 && !strcmp(argv[2], "restart");
+		struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = restart ? SA_RESTART : 0 };
+		struct itimerval it = { { 0, 50000 }, { 0, 50000 } };
+		pthread_t w;
+		char c = 0;
+		long r;
+
+		if (pipe(p))
+			return 1;
+		if (write(p[1], "y", 1) != 1 || rw_read(p[0], &c, 1) != 1)	/* traps: rewritten */
+			return 1;
+		sigaction(SIGALRM, &sa, NULL);
+		pthread_create(&w, NULL, writer, &p[1]);
+		setitimer(ITIMER_REAL, &it, NULL);
+		r = rw_read(p[0], &c, 1);
+		it.it_value.tv_usec = it.it_interval.tv_usec = 0;
+		setitimer(ITIMER_REAL, &it, NULL);
+		pthread_join(w, NULL);
+		printf("read %ld %s alarms %s\n", r, r == 1 ? "x" : strerror((int)-r), alarms ? "yes" : "no");
+	} else if (!strcmp(m, "fork")) {
+		long bad = loops(rw_getppid, 3);
+		pid_t pid = fork();
+		int st;
+
+		if (pid == 0) {
+			bad = loops(rw_getppid, n);
+			printf(bad ? "child bad\n" : "child ok\n");
+			fflush(stdout);
+			_exit(0);
+		}
+		waitpid(pid, &st, 0);
+		printf(bad ? "parent bad\n" : "parent ok\n");
+	} else if (!strcmp(m, "exec")) {
+		char num[32];
+
+		loops(rw_getppid, 3);
+		snprintf(num, sizeof(num), "%ld", n);
+		execl("/proc/self/exe", argv[0], "getppid", num, (char *)NULL);
+		return 127;
+	} else if (!strcmp(m, "bytes")) {
+		const unsigned char *p = (const unsigned char *)rw_getppid;
+
+		printf("before %02x %02x\n", p[0], p[5]);
+		loops(rw_getppid, 2);
+		printf("after %02x %02x\n", p[0], p[5]);
+	} else if (!strcmp(m, "open")) {
+		for (int i = 0; i < 2; i++) {
+			char buf[256];
+			long fd = rw_openat(AT_FDCWD, argv[2], O_RDONLY), k;
+
+			if (fd < 0) {
+				printf("open %s\n", strerror((int)-fd));
+				continue;
+			}
+			k = read((int)fd, buf, sizeof(buf) - 1);
+			close((int)fd);
+			buf[k > 0 ? k : 0] = 0;
+			printf("%s", buf);
+		}
+	}
+	return 0;
+}
