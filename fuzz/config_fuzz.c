@@ -26,6 +26,20 @@ void vu_thread_child(unsigned long flags)
 {
 	(void)flags;
 }
+/* and the entries of static programs' foreign mode (runtime/process/static.c) */
+void vu_sigsys(int sig, siginfo_t *si, void *uc);
+void vu_sigsys(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig, (void)si, (void)uc;
+}
+void vu_sig_tramp(void);
+void vu_sig_tramp(void)
+{
+}
+void vu_foreign_thread_child(unsigned long flags, struct vu_fx *fx)
+{
+	(void)flags, (void)fx;
+}
 
 extern const struct vu_layer_ops vu_layer_remap_ops;
 int vu_config_check(const char *path, char *out, int outlen);
