@@ -36,8 +36,25 @@
 #include <sys/syscall.h>
 #include "vu_layer.h"
 
+#define SAFE_DIRS 256
+#define SAFE_DIR_LEN 232
+
+struct safe_dir {
+	unsigned seq;		/* odd while being written */
+	unsigned gen;		/* the generation it was seen in */
+	unsigned len;
+	char path[SAFE_DIR_LEN];
+};
+
+/* the cache of one hide layer (its answers depend on its paths) */
+struct safe_dirs {
+	unsigned gen;
+	struct safe_dir e[SAFE_DIRS];
+};
+
 struct hide {
 	struct vu_roots roots;
+	struct safe_dirs *cache;	/* folders and names known to lead nowhere hidden */
 	int cwd_hidden;		/* the process started inside a hidden path */
 	int strict;		/* also by object (the default) */
 };
@@ -52,6 +69,10 @@ static int hide_init(struct vu_layer *self, char *err, size_t errlen)
 	if (!h)
 		return -ENOMEM;
 	h->strict = !self->opt[1].set || self->opt[1].num;
+	h->cache = calloc(1, sizeof(*h->cache));
+	if (!h->cache)
+		return -ENOMEM;
+	h->cache->gen = 1;
 	if (paths->count == 0) {
 		vu_format(err, errlen, "hide.paths is empty: name at least one path");
 		return -EINVAL;
@@ -175,19 +196,6 @@ static int hidden_by_object(const struct hide *h, struct vu_call *c, int i)
  * every entry is forgotten. (A symlink made meanwhile by a process outside
  * vu is not seen by the cache: a limit of layers/hide.md.) */
 
-#define SAFE_DIRS 256
-#define SAFE_DIR_LEN 232
-
-struct safe_dir {
-	unsigned seq;		/* odd while being written */
-	unsigned gen;		/* the generation it was seen in */
-	unsigned len;
-	char path[SAFE_DIR_LEN];
-};
-
-static struct safe_dir safe_dirs[SAFE_DIRS];
-static unsigned safe_gen = 1;
-
 static unsigned dir_hash(const char *p, size_t n)
 {
 	unsigned x = 2166136261u;
@@ -197,23 +205,23 @@ static unsigned dir_hash(const char *p, size_t n)
 	return x % SAFE_DIRS;
 }
 
-static int safe_dir_known(const char *p, size_t n)
+static int safe_dir_known(const struct hide *h, const char *p, size_t n)
 {
-	const struct safe_dir *d = &safe_dirs[dir_hash(p, n)];
+	const struct safe_dir *d = &h->cache->e[dir_hash(p, n)];
 	unsigned s = __atomic_load_n(&d->seq, __ATOMIC_ACQUIRE);
 	int hit;
 
 	if ((s & 1) || n >= SAFE_DIR_LEN)
 		return 0;
-	hit = d->gen == __atomic_load_n(&safe_gen, __ATOMIC_RELAXED) && d->len == n &&
+	hit = d->gen == __atomic_load_n(&h->cache->gen, __ATOMIC_RELAXED) && d->len == n &&
 	      !vu_strncmp(d->path, p, n);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	return hit && __atomic_load_n(&d->seq, __ATOMIC_RELAXED) == s;
 }
 
-static void safe_dir_add(const char *p, size_t n)
+static void safe_dir_add(const struct hide *h, const char *p, size_t n)
 {
-	struct safe_dir *d = &safe_dirs[dir_hash(p, n)];
+	struct safe_dir *d = &h->cache->e[dir_hash(p, n)];
 	unsigned s = __atomic_load_n(&d->seq, __ATOMIC_RELAXED);
 
 	if (n >= SAFE_DIR_LEN || (s & 1) ||
@@ -221,20 +229,34 @@ static void safe_dir_add(const char *p, size_t n)
 		return;		/* another thread writes it: leave it */
 	vu_memcpy(d->path, p, n);
 	d->len = n;
-	d->gen = __atomic_load_n(&safe_gen, __ATOMIC_RELAXED);
+	d->gen = __atomic_load_n(&h->cache->gen, __ATOMIC_RELAXED);
 	__atomic_store_n(&d->seq, s + 2, __ATOMIC_RELEASE);
 }
 
 /* a call that can change what a path crosses: forget the cache */
-static void safe_dirs_forget(const struct vu_op *op)
+static void safe_dirs_forget(const struct hide *h, const struct vu_op *op)
 {
 	if (op->kind == VU_OP_CREATE || op->kind == VU_OP_RENAME || op->kind == VU_OP_DELETE ||
 	    op->kind == VU_OP_MOUNT || op->kind == VU_OP_UNKNOWN || op->kind == VU_OP_CHDIR)
-		__atomic_add_fetch(&safe_gen, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&h->cache->gen, 1, __ATOMIC_RELAXED);
 }
 
-/* does path argument i cross no symlink? 1: then the name look decided */
-static int crosses_no_link(struct vu_call *c, int i)
+/* the folder dir (at dirfd) crosses a symlink: does it lead into a
+ * hidden tree? (O_PATH + readlink of /proc/self/fd/N + close) 1 yes,
+ * 0 no, -1 vu cannot tell */
+static int dir_leads_in(const struct hide *h, struct vu_call *c, int dirfd, const char *dir)
+{
+	struct vu_reach r;
+	long e = vu_reach_at(c, dirfd, dir, VU_REACH_FOLLOW, c->op->resolve, &r);
+	int hit = e == 0 ? vu_roots_holds(&h->roots, c, r.real) >= 0 : e == -ENOENT || e == -ENOTDIR || e == -EACCES ? 0 : -1;
+
+	vu_reach_close(&r);
+	return hit;
+}
+
+/* can path argument i reach a hidden object without bearing a hidden
+ * name? 1: no, the name look decided; 0: the object look must */
+static int crosses_no_link(const struct hide *h, struct vu_call *c, int i)
 {
 	const struct vu_op_path *p = &c->op->path[i];
 	const char *path = (const char *)c->args[p->arg];
@@ -259,7 +281,7 @@ static int crosses_no_link(struct vu_call *c, int i)
 		/* the folder part: every component of it is followed */
 		int cacheable = path[0] == '/' || dirfd == AT_FDCWD;
 
-		if (!(cacheable && safe_dir_known(path, s))) {
+		if (!(cacheable && safe_dir_known(h, path, s))) {
 			char *dir = vu_call_alloc(c, s + 1);
 			struct open_how how = {
 				.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
@@ -272,9 +294,17 @@ static int crosses_no_link(struct vu_call *c, int i)
 			vu_memcpy(dir, path, s);
 			dir[s] = 0;
 			fd = vu_sys4(SYS_openat2, dirfd, dir, &how, sizeof(how));
-			if (fd == -ELOOP || fd == -EXDEV || fd == -ENOSYS || fd == -EINVAL ||
-			    fd == -E2BIG || fd == -EAGAIN || fd == -ENOMEM || fd == -EMFILE)
-				return 0;	/* a symlink, or vu cannot tell */
+			if (fd == -ELOOP && !(c->op->resolve & (RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS))) {
+				/* it crosses a symlink (/lib on a merged /usr): where
+				 * does the folder really lead? Its last name is not a
+				 * hidden one, nor is a visible folder's parent. */
+				if (dir_leads_in(h, c, dirfd, dir) != 0)
+					return 0;
+				fd = -ENOENT;	/* remembered below */
+			} else if (fd == -ELOOP || fd == -EXDEV || fd == -ENOSYS || fd == -EINVAL ||
+				   fd == -E2BIG || fd == -EAGAIN || fd == -ENOMEM || fd == -EMFILE) {
+				return 0;	/* vu cannot tell */
+			}
 			if (fd >= 0)
 				vu_sys1(SYS_close, fd);
 			/* another error (ENOENT, ENOTDIR, EACCES): the call fails
@@ -282,19 +312,19 @@ static int crosses_no_link(struct vu_call *c, int i)
 			 * remembered too (setlocale probes a missing folder per
 			 * category) */
 			if (cacheable)
-				safe_dir_add(path, s);
+				safe_dir_add(h, path, s);
 		}
 	}
 	if (p->follow && p->role == VU_ROLE_OBJECT && !(n - s == 1 && last[0] == '.') &&
 	    !(n - s == 2 && last[0] == '.' && last[1] == '.') && n > s &&
-	    !((path[0] == '/' || dirfd == AT_FDCWD) && safe_dir_known(path, n))) {
+	    !((path[0] == '/' || dirfd == AT_FDCWD) && safe_dir_known(h, path, n))) {
 		struct stat st;
 		long e = vu_sys4(SYS_newfstatat, dirfd, path, &st, AT_SYMLINK_NOFOLLOW);
 
 		if (e == 0 && S_ISLNK(st.st_mode))
 			return 0;	/* followed: where does it lead? */
 		if (e == 0 && (path[0] == '/' || dirfd == AT_FDCWD))
-			safe_dir_add(path, n);	/* the same cache: "dir/" and "dir/name" differ */
+			safe_dir_add(h, path, n);	/* the same cache: "dir/" and "dir/name" differ */
 	}
 	return 1;
 }
@@ -305,7 +335,7 @@ static enum vu_action hide_enter(struct vu_layer *self, struct vu_call *c)
 	const struct vu_op *op = c->op;
 
 	if (op->writes || op->kind == VU_OP_CHDIR)
-		safe_dirs_forget(op);
+		safe_dirs_forget(h, op);
 	for (int i = 0; i < op->npaths; i++) {
 		const char *path = (const char *)c->args[op->path[i].arg];
 
@@ -318,7 +348,7 @@ static enum vu_action hide_enter(struct vu_layer *self, struct vu_call *c)
 		if (hidden_by_name(h, c, i) ||
 		    (h->strict && (!path || (c->op->resolve & RESOLVE_IN_ROOT) ||
 				   maybe_hidden(h, path, vu_op_dirfd(c, i)) ||
-				   !crosses_no_link(c, i)) &&
+				   !crosses_no_link(h, c, i)) &&
 		     hidden_by_object(h, c, i))) {
 			vu_debug("hide %s: %s -> ENOENT", vu_syscalls[c->nr].name,
 				 c->args[op->path[i].arg] ? (const char *)c->args[op->path[i].arg] : "(fd)");
