@@ -25,6 +25,74 @@ export function which(cmd: string, env: NodeJS.ProcessEnv = process.env, cwd = p
   return null;
 }
 
+/** Where cmd is, or why it cannot be run, with the status a shell gives:
+ * 127 not found (also a #! interpreter that is missing), 126 found but not
+ * executable (a directory, no execute permission). Like execvp, a name
+ * without a slash is looked up in PATH, where a non-executable match counts
+ * only if no executable one follows. */
+export type Located = { path: string } | { status: 126 | 127; message: string };
+
+export function locate(cmd: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Located {
+  const check = (p: string): Located => {
+    let st;
+    try {
+      st = statSync(p);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EACCES') return { status: 126, message: `${cmd}: Permission denied` };
+      if (code === 'ELOOP') return { status: 126, message: `${cmd}: Too many levels of symbolic links` };
+      return { status: 127, message: `${cmd}: No such file or directory` };
+    }
+    if (st.isDirectory()) return { status: 126, message: `${cmd}: Is a directory` };
+    try {
+      accessSync(p, constants.X_OK);
+    } catch {
+      return { status: 126, message: `${cmd}: Permission denied` };
+    }
+    if (!st.isFile()) return { status: 126, message: `${cmd}: not a regular file` };
+    return { path: p };
+  };
+  const interpreter = (p: string): Located => {
+    let head: Buffer;
+    try {
+      head = readHead(p, 256);
+    } catch {
+      return { path: p }; // execute-only: the kernel reads it, we cannot
+    }
+    if (head[0] !== 0x23 || head[1] !== 0x21) return { path: p };
+    const interp = head.toString('latin1').split('\n')[0].slice(2).trim().split(/[ \t]+/)[0];
+    if (!interp) return { path: p };
+    let ok = true;
+    try {
+      accessSync(interp, constants.X_OK);
+    } catch {
+      ok = false;
+    }
+    return ok ? { path: p } : { status: 127, message: `${cmd}: bad interpreter ${interp}: not found or not executable` };
+  };
+  if (cmd === '') return { status: 127, message: `'': command not found` };
+  if (cmd.includes('/')) {
+    const r = check(resolve(cwd, cmd));
+    return 'path' in r ? interpreter(r.path) : r;
+  }
+  let denied: Located | null = null;
+  for (const dir of (env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter)) {
+    const p = join(isAbsolute(dir) ? dir : resolve(cwd, dir || '.'), cmd);
+    const r = check(p);
+    if ('path' in r) return interpreter(r.path);
+    if (r.status === 126 && !denied) {
+      let isDir = false;
+      try {
+        isDir = statSync(p).isDirectory();
+      } catch {
+        /* unreadable */
+      }
+      if (!isDir) denied = { status: 126, message: `${p}: Permission denied` };
+    }
+  }
+  return denied ?? { status: 127, message: `${cmd}: command not found` };
+}
+
 export interface Enterable {
   ok: boolean;
   /** why not, for the user */

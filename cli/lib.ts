@@ -106,6 +106,18 @@ export interface Manifest {
     help?: string;
     example?: unknown;
   }>;
+  /** a whole layer object, when the options' examples do not combine
+   * (faketime: at and offset exclude each other) */
+  example?: Record<string, unknown>;
+}
+
+/** The example layer `vu layers` shows: the manifest's own, else one made
+ * of every option's example. */
+export function layerExample(m: Manifest): Record<string, unknown> {
+  if (m.example) return { type: m.name, ...m.example };
+  const example: Record<string, unknown> = { type: m.name };
+  for (const o of m.options) if (o.example !== undefined) example[o.name] = o.example;
+  return example;
 }
 
 /** Every layer manifest shipped with the package, sorted by name. */

@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { canEnter, which } from './elf.js';
-import { checkConfig, findConfig, libPath, manifests, packageRoot, resolvedConfig, version } from './lib.js';
+import { canEnter, locate } from './elf.js';
+import { checkConfig, findConfig, layerExample, libPath, manifests, packageRoot, resolvedConfig, version } from './lib.js';
 import { bold, dim, fail, table } from './term.js';
 import { formatSummary, summarize } from './trace-summary.js';
 
@@ -186,6 +186,11 @@ function cmdRun(args: string[]): void {
   const cmd = args.slice(i);
   if (!cmd.length) usage('no command to run', 'run');
   let file = config ?? findConfig(process.cwd());
+  if (!file && process.env.VU_CONFIG === undefined)
+    process.stderr.write(
+      `vu: no vu.json in ${process.cwd()} or its parents, and VU_CONFIG is not set: ` +
+        (extra.length || trace ? 'running with the command-line layers only\n' : "running without layers ('vu init' writes one)\n"),
+    );
   if (file) {
     const errors = checkConfig(file);
     if (errors.length) {
@@ -201,8 +206,9 @@ function cmdRun(args: string[]): void {
       fail(`not running ${cmd[0]}: a --layer is wrong ('vu layers' lists the layer types and options)`);
     }
   }
-  const exe = which(cmd[0]);
-  if (!exe) fail(`${cmd[0]}: command not found`, 127);
+  const found = locate(cmd[0]);
+  if (!('path' in found)) fail(found.message, found.status);
+  const exe = found.path;
   let enter = canEnter(exe);
   // a static program: vu's own loader (vu-static, beside libvu.so) maps it
   // into a process where libvu is preloaded and armed
@@ -274,7 +280,7 @@ function cmdLayers(args: string[]): void {
     if (unknown.length) fail(`unknown layer type ${unknown.join(', ')} (known: ${manifests().map((m) => m.name).join(', ')})`, 1);
   }
   if (json) {
-    process.stdout.write(JSON.stringify(ms, null, 2) + '\n');
+    process.stdout.write(JSON.stringify(ms.map((m) => ({ ...m, example: layerExample(m) })), null, 2) + '\n');
     return;
   }
   for (const m of ms) {
@@ -286,9 +292,7 @@ function cmdLayers(args: string[]): void {
       o.help ?? '',
     ]);
     if (rows.length) process.stdout.write(table(rows) + '\n');
-    const example: Record<string, unknown> = { type: m.name };
-    for (const o of m.options) if (o.example !== undefined) example[o.name] = o.example;
-    process.stdout.write(dim(`  example: ${JSON.stringify(example)}`) + '\n\n');
+    process.stdout.write(dim(`  example: ${JSON.stringify(layerExample(m))}`) + '\n\n');
   }
 }
 

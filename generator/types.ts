@@ -251,6 +251,8 @@ export interface LayerSpec {
   name: string;
   summary: string;
   options: OptionSpec[];
+  /** a whole layer object for `vu layers` (else one made of the options' examples) */
+  example?: Record<string, unknown>;
 }
 
 /** A manifest with the file it came from (relative, for messages). */

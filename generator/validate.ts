@@ -567,7 +567,7 @@ export function validateTable(f: JsonFile): TableSpec {
 
 /* ---- layers/*.json ---- */
 
-const LAYER_KEYS = ['$comment', 'name', 'summary', 'options'];
+const LAYER_KEYS = ['$comment', 'name', 'summary', 'options', 'example'];
 const OPTION_KEYS = ['name', 'kind', 'required', 'choices', 'default', 'help', 'example'];
 
 /** valueProblem -- why v is not a value of an option of kind (or undefined). */
@@ -638,6 +638,20 @@ function validateLayer(f: JsonFile): { spec?: LayerSpec; errors: string[] } {
       if (!isObj(o)) r.err(at, 'expected an object');
       else checkOption(r, o, at, names, i);
     });
+    if (d.example !== undefined) {
+      // a whole layer: only its options, each of the right kind (vu check tries it: test/cli)
+      const ex = d.example;
+      if (!isObj(ex)) r.err(top.key('example'), 'expected an object (a layer without its "type")');
+      else
+        for (const [k, v] of Object.entries(ex)) {
+          const o = d.options.find((x) => isObj(x) && x.name === k);
+          if (!o || !isObj(o)) r.err(top.key('example').key(k), `not an option of this layer (options: ${names.join(', ')})`);
+          else {
+            const p = OPT_KINDS.includes(o.kind as never) ? valueProblem(o as unknown as OptionSpec, v) : undefined;
+            if (p !== undefined) r.err(top.key('example').key(k), `${p}, got ${show(v)}`);
+          }
+        }
+    }
   }
   return r.errors.length > 0 ? { errors: r.errors } : { spec: d as unknown as LayerSpec, errors: [] };
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "vu_layer.h"
+#include "suggest.h"
 
 struct deny {
 	long err;				/* positive errno */
@@ -41,6 +42,32 @@ static long errno_of(const char *name)
 	return -1;
 }
 
+/* near_errno / near_syscall -- the known name nearest to a misspelt one */
+static const char *near_errno(const char *typed)
+{
+	struct vu_suggest s;
+
+	vu_suggest_init(&s);
+	for (int e = 1; e < 4096; e++) {
+		const char *n = strerrorname_np(e);
+
+		if (n)
+			vu_suggest_offer(&s, typed, n);
+	}
+	return vu_suggest_done(&s, typed);
+}
+
+static const char *near_syscall(const char *typed)
+{
+	struct vu_suggest s;
+
+	vu_suggest_init(&s);
+	for (long nr = 0; nr < VU_NR_COUNT; nr++)
+		if (vu_syscalls[nr].name[0])
+			vu_suggest_offer(&s, typed, vu_syscalls[nr].name);
+	return vu_suggest_done(&s, typed);
+}
+
 static int deny_init(struct vu_layer *self, char *err, size_t errlen)
 {
 	const struct vu_opt_value *names = &self->opt[0], *eo = &self->opt[1];
@@ -50,8 +77,13 @@ static int deny_init(struct vu_layer *self, char *err, size_t errlen)
 		return -ENOMEM;
 	d->err = errno_of(eo->str);
 	if (d->err < 0) {
-		vu_format(err, errlen, "\"%s\" is not an errno name (like \"EPERM\", \"EACCES\", \"ENOSYS\")",
-		       eo->str);
+		const char *near = near_errno(eo->str);
+
+		if (near)
+			vu_format(err, errlen, "\"%s\" is not an errno name (did you mean \"%s\"?)", eo->str, near);
+		else
+			vu_format(err, errlen, "\"%s\" is not an errno name (like \"EPERM\", \"EACCES\", \"ENOSYS\")",
+			       eo->str);
 		self->err_opt = 1;
 		return -EINVAL;
 	}
@@ -60,8 +92,13 @@ static int deny_init(struct vu_layer *self, char *err, size_t errlen)
 		long nr = nr_of(n);
 
 		if (nr < 0) {
-			vu_format(err, errlen, "unknown system call \"%s\" (not in vu's table for "
-			       VU_ARCH "; see `npx vu-gen list`)", n);
+			const char *near = near_syscall(n);
+
+			if (near)
+				vu_format(err, errlen, "unknown system call \"%s\" (did you mean \"%s\"?)", n, near);
+			else
+				vu_format(err, errlen, "unknown system call \"%s\" (not in vu's table for "
+				       VU_ARCH "; see `npx vu-gen list`)", n);
 		} else if (nr == VU_NR_exit || nr == VU_NR_exit_group || nr == VU_NR_rt_sigreturn) {
 			vu_format(err, errlen, "%s cannot be denied: the program could not %s", n,
 			       nr == VU_NR_rt_sigreturn ? "return from a signal handler" : "end");

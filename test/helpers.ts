@@ -76,3 +76,24 @@ export function seedConfig(extra: Record<string, unknown> = {}): string {
     layers: [{ type: 'remap', map: { '/etc/passwd': '/etc/hostname' } }],
   });
 }
+
+const tools = new Map<string, boolean>();
+/** An optional tool is installed (`command -v`, asked once per name);
+ * VU_TEST_WITHOUT="go,pseudo" makes the suite behave as on a machine
+ * without them. */
+export function have(cmd: string): boolean {
+  if ((process.env.VU_TEST_WITHOUT ?? '').split(',').includes(cmd)) return false;
+  let ok = tools.get(cmd);
+  if (ok === undefined) {
+    ok = spawnSync('sh', ['-c', `command -v '${cmd}'`], { stdio: 'ignore' }).status === 0;
+    tools.set(cmd, ok);
+  }
+  return ok;
+}
+
+/** '' when every cmd is installed, else the reason a test is skipped, to
+ * append to its title: ' [skipped: no go (apt-get install golang-go)]' */
+export function missing(cmds: string[], install: string): string {
+  const gone = cmds.filter((c) => !have(c));
+  return gone.length ? ` [skipped: no ${gone.join(', ')} (${install})]` : '';
+}

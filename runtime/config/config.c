@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include "vu_core.h"
 #include "json.h"
+#include "suggest.h"
 
 #define VU_CONFIG_MAX (1 << 20)
 #define VU_MAX_ERRORS 50
@@ -246,6 +247,43 @@ static void type_list(char *buf, size_t len)
 			 vu_layer_types[i].name);
 }
 
+/* did_you_mean -- " (did you mean \"NAME\"?)" for the known name nearest
+ * to typed, or "" when none is near (buf holds the text) */
+static const char *did_you_mean(char *buf, size_t len, const char *typed, const char *const *known, int n)
+{
+	struct vu_suggest s;
+	const char *best;
+
+	vu_suggest_init(&s);
+	for (int i = 0; i < n; i++)
+		vu_suggest_offer(&s, typed, known[i]);
+	best = vu_suggest_done(&s, typed);
+	if (!best)
+		return "";
+	snprintf(buf, len, " (did you mean \"%s\"?)", best);
+	return buf;
+}
+
+static const char *type_hint(char *buf, size_t len, const char *typed)
+{
+	const char *known[64];
+	int n = 0;
+
+	for (int i = 0; i < vu_layer_type_count && n < 64; i++)
+		known[n++] = vu_layer_types[i].name;
+	return did_you_mean(buf, len, typed, known, n);
+}
+
+static const char *opt_hint(char *buf, size_t len, const struct vu_layer_type *t, const char *typed)
+{
+	const char *known[64];
+	int n = 0;
+
+	for (int i = 0; i < t->nopts && n < 64; i++)
+		known[n++] = t->opts[i].name;
+	return did_you_mean(buf, len, typed, known, n);
+}
+
 static void opt_list(const struct vu_layer_type *t, char *buf, size_t len)
 {
 	buf[0] = 0;
@@ -278,7 +316,7 @@ static void build_layer(struct vu_errors *e, const struct vu_json *lj, const cha
 	const struct vu_json *tj = vu_json_get(lj, "type");
 	const struct vu_layer_type *t;
 	struct vu_opt_value *vals;
-	char list[512], what[32];
+	char list[512], what[32], hint[128];
 	int before = e->count;
 
 	snprintf(what, sizeof(what), "layers[%d]", index);
@@ -293,7 +331,8 @@ static void build_layer(struct vu_errors *e, const struct vu_json *lj, const cha
 	t = find_type(tj->str);
 	if (!t) {
 		type_list(list, sizeof(list));
-		err_add(e, tj, "unknown layer type \"%s\" (known: %s)", tj->str, list);
+		err_add(e, tj, "unknown layer type \"%s\"%s (known: %s)", tj->str,
+			type_hint(hint, sizeof(hint), tj->str), list);
 		return;
 	}
 	vals = calloc(t->nopts + 1, sizeof(*vals));
@@ -313,8 +352,8 @@ static void build_layer(struct vu_errors *e, const struct vu_json *lj, const cha
 		}
 		if (!found) {
 			opt_list(t, list, sizeof(list));
-			err_add(e, lj->keys[k], "unknown option \"%s\" for layer %s (options: %s)",
-				key, t->name, list[0] ? list : "none");
+			err_add(e, lj->keys[k], "unknown option \"%s\" for layer %s%s (options: %s)",
+				key, t->name, opt_hint(hint, sizeof(hint), t, key), list[0] ? list : "none");
 		}
 	}
 	for (int o = 0; o < t->nopts; o++) {
@@ -555,8 +594,14 @@ static int vu_config_build(const char *path, struct vu_state *st, struct vu_erro
 
 		if (strcmp(key, "$schema") && strcmp(key, "intercept") && strcmp(key, "layers") &&
 		    strcmp(key, "$comment") && strcmp(key, "run_unvirtualized"))
+		{
+			static const char *const top[] = { "$schema", "intercept", "layers", "run_unvirtualized" };
+			char hint[128];
+
 			err_add(e, root->keys[k],
-				"unknown key \"%s\" (expected $schema, intercept, layers, run_unvirtualized)", key);
+				"unknown key \"%s\"%s (expected $schema, intercept, layers, run_unvirtualized)", key,
+				did_you_mean(hint, sizeof(hint), key, top, 4));
+		}
 	}
 	unvirt = vu_json_get(root, "run_unvirtualized");
 	if (unvirt && !expect_type(e, unvirt, VU_J_ARR, "\"run_unvirtualized\"")) {

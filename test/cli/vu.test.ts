@@ -3,7 +3,7 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LIB, ROOT, VU, seedConfig, tmpdir, writeConfig } from '../helpers.js';
 
@@ -50,6 +50,80 @@ test('vu run: command not found is 127', (t) => {
   const r = vu(['run', '-c', seedConfig(), '--', 'no-such-command-vu']);
   t.is(r.status, 127);
   t.regex(r.stderr, /no-such-command-vu: command not found/);
+});
+
+test('vu run: a missing program is 127 and a non-executable one 126, whatever the path form', (t) => {
+  const dir = tmpdir();
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'vu-noexec'), '#!/bin/sh\necho hi\n', { mode: 0o644 });
+  writeFileSync(join(bin, 'badinterp'), '#!/nonexistent/sh\necho hi\n', { mode: 0o755 });
+  const cases: Array<[string[], number, RegExp, string?]> = [
+    [['./nope'], 127, /^vu: \.\/nope: No such file or directory\n$/, bin],
+    [[join(bin, 'nope')], 127, /^vu: \/.*\/bin\/nope: No such file or directory\n$/],
+    [['no-such-command-vu'], 127, /^vu: no-such-command-vu: command not found\n$/],
+    [['./vu-noexec'], 126, /^vu: \.\/vu-noexec: Permission denied\n$/, bin],
+    [[join(bin, 'vu-noexec')], 126, /^vu: \/.*\/bin\/vu-noexec: Permission denied\n$/],
+    [['vu-noexec'], 126, /^vu: \/.*\/bin\/vu-noexec: Permission denied\n$/],
+    [[bin], 126, /^vu: \/.*\/bin: Is a directory\n$/],
+    [['./badinterp'], 127, /^vu: \.\/badinterp: bad interpreter \/nonexistent\/sh: not found or not executable\n$/, bin],
+  ];
+  for (const [cmd, status, err, cwd] of cases) {
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+    delete env.VU_CONFIG;
+    delete env.LD_PRELOAD;
+    const r = spawnSync('node', [VU, 'run', '-c', seedConfig(), '--', ...cmd], { cwd: cwd ?? dir, env, encoding: 'utf8' });
+    t.is(r.status, status, `${cmd.join(' ')}: ${r.stderr}`);
+    t.regex(r.stderr, err, cmd.join(' '));
+  }
+  // and an executable one still runs
+  chmodSync(join(bin, 'vu-noexec'), 0o755);
+  const ok = vu(['run', '-c', seedConfig(), '--', join(bin, 'vu-noexec')]);
+  t.is(ok.status, 0, ok.stderr);
+  t.is(ok.stdout, 'hi\n');
+});
+
+test('vu run says on stderr when it found no vu.json, and runs without layers', (t) => {
+  const dir = tmpdir();
+  const r = vu(['run', '--', 'cat', '/etc/hostname'], dir);
+  t.is(r.status, 0, r.stderr);
+  t.is(r.stdout, host);
+  t.is(r.stderr, `vu: no vu.json in ${dir} or its parents, and VU_CONFIG is not set: running without layers ('vu init' writes one)\n`);
+  const l = vu(['run', '--layer', '{"type":"uname","nodename":"x"}', '--', 'true'], dir);
+  t.is(l.status, 0, l.stderr);
+  t.regex(l.stderr, /no vu\.json in .* running with the command-line layers only\n$/);
+  // found one, or VU_CONFIG set (even empty): nothing said
+  writeConfig('{"layers": []}', dir);
+  t.is(vu(['run', '--', 'true'], dir).stderr, '');
+  const env = { ...process.env, VU_CONFIG: '' };
+  delete env.LD_PRELOAD;
+  t.is(spawnSync('node', [VU, 'run', '--', 'true'], { cwd: tmpdir(), env, encoding: 'utf8' }).stderr, '');
+});
+
+test('vu check: did you mean, for a misspelt layer type, option, top-level key, errno and system call', (t) => {
+  const bad = writeConfig(JSON.stringify({
+    intercpt: 'all',
+    layers: [
+      { type: 'readonyl', paths: ['/tmp'] },
+      { type: 'readonly', pathz: ['/tmp'] },
+      { type: 'deny', syscalls: ['unlink'], errno: 'EPREM' },
+      { type: 'deny', syscalls: ['unlnik'] },
+      { type: 'zzzzzz' },
+    ],
+  }));
+  const r = vu(['check', bad]);
+  t.is(r.status, 1);
+  t.regex(r.stderr, /unknown key "intercpt" \(did you mean "intercept"\?\)/);
+  t.regex(r.stderr, /unknown layer type "readonyl" \(did you mean "readonly"\?\) \(known: bind, /);
+  t.regex(r.stderr, /unknown option "pathz" for layer readonly \(did you mean "paths"\?\) \(options: paths\)/);
+  t.regex(r.stderr, /layer deny: "EPREM" is not an errno name \(did you mean "EPERM"\?\)/);
+  t.regex(r.stderr, /layer deny: unknown system call "unlnik" \(did you mean "unlink"\?\)/);
+  // nothing near: no guess, the list only
+  t.regex(r.stderr, /unknown layer type "zzzzzz" \(known: /);
+  // and at run time, the same words
+  const run = vu(['run', '-c', bad, '--', 'true']);
+  t.is(run.status, 125);
+  t.regex(run.stderr, /did you mean "readonly"/);
 });
 
 test('vu check: good config exits 0, bad config prints FILE:LINE:COL and exits 1', (t) => {

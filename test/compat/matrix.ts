@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LIB, ROOT } from '../helpers.js';
+import { LIB, ROOT, have as haveTool } from '../helpers.js';
 
 export type Mode = 'native' | 'pass' | 'remap';
 
@@ -317,5 +317,5 @@ export function buildGo(dir: string): string {
 }
 
 export function have(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+  return haveTool(cmd);
 }

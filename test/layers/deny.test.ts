@@ -103,7 +103,7 @@ test('deny: ls under a stack denying unrelated calls prints what it prints nativ
 
 const bad: Array<[string, string, RegExp]> = [
   ['an unknown system call name', '{"layers": [\n  {"type": "deny",\n   "syscalls": ["read", "unlinkatt"]}]}',
-    /vu\.json:3:25: layer deny: unknown system call "unlinkatt"/],
+    /vu\.json:3:25: layer deny: unknown system call "unlinkatt" \(did you mean "unlinkat"\?\)/],
   ['exit_group', '{"layers": [{"type": "deny", "syscalls": [\n "exit_group"]}]}',
     /vu\.json:2:2: layer deny: exit_group cannot be denied: the program could not end/],
   ['rt_sigreturn', '{"layers": [{"type": "deny", "syscalls": ["read", "rt_sigreturn"]}]}',

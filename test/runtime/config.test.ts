@@ -15,9 +15,9 @@ const pass = readFileSync('/etc/passwd', 'utf8');
 const bad: Array<[string, string, RegExp]> = [
   ['syntax error', '{\n  "layers": [\n    { "type": "remap", }\n  ]\n}\n', /vu\.json:3:22: trailing comma/],
   ['not an object', '[1, 2]', /vu\.json:1:1: the config must be an object, not an array/],
-  ['unknown top-level key', '{ "layer": [] }', /vu\.json:1:3: unknown key "layer"/],
-  ['unknown layer type', '{"layers": [\n {"type": "remapp"}]}', /vu\.json:2:11: unknown layer type "remapp" \(known: .*remap/],
-  ['unknown option', '{"layers": [{"type": "remap", "map": {}, "mapp": 1}]}', /vu\.json:1:42: unknown option "mapp" for layer remap \(options: map\)/],
+  ['unknown top-level key', '{ "layer": [] }', /vu\.json:1:3: unknown key "layer" \(did you mean "layers"\?\)/],
+  ['unknown layer type', '{"layers": [\n {"type": "remapp"}]}', /vu\.json:2:11: unknown layer type "remapp" \(did you mean "remap"\?\) \(known: .*remap/],
+  ['unknown option', '{"layers": [{"type": "remap", "map": {}, "mapp": 1}]}', /vu\.json:1:42: unknown option "mapp" for layer remap \(did you mean "map"\?\) \(options: map\)/],
   ['missing option', '{"layers": [{"type": "remap"}]}', /vu\.json:1:13: layer remap needs option "map"/],
   ['wrong type', '{"layers": [{"type": "remap", "map": ["/a"]}]}', /vu\.json:1:38: remap\.map must be an object, not an array/],
   ['missing target path', '{"layers": [{"type": "remap", "map": {"/etc/passwd": "/no/such/file"}}]}', /vu\.json:1:54: remap\.map: \/no\/such\/file: No such file or directory/],

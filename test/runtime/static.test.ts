@@ -10,11 +10,11 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, run, tmpdir, VU, writeConfig } from '../helpers.js';
+import { have, ROOT, run, tmpdir, VU, writeConfig } from '../helpers.js';
 
 const SRC = join(ROOT, 'test', 'probes', 'static');
 const OUT = tmpdir('vu-static-');
-const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+const has = have;
 const HOST = readFileSync('/etc/hostname', 'utf8');
 
 function build(name: string, cc: string, flags: string[]): string {
