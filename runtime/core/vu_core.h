@@ -142,6 +142,12 @@ int vu_rewrite_marked(const struct vu_call *c) VU_HIDDEN;
 const char *vu_rewrite_why(unsigned long at) VU_HIDDEN;
 int vu_rewrite_next(int *i, unsigned long *at, long *nr, unsigned long *calls) VU_HIDDEN;
 
+/* ---- libc/stdio.c ---- */
+#include <stdio.h>
+/* vu_stream_of -- glibc's fdopen of fd with the selector open; on failure
+ * fd is closed, errno kept */
+FILE *vu_stream_of(int fd, const char *mode) VU_HIDDEN;
+
 /* ---- op.c ---- */
 /* vu_op_decode -- what c does (the table's "does" and c's flags) */
 void vu_op_decode(const struct vu_call *c, struct vu_op *op) VU_HIDDEN;

@@ -75,21 +75,55 @@ static void *real(void *resolved, const char *name)
 	return resolved ? resolved : dlsym(RTLD_NEXT, name);
 }
 
+/* glibc's fdopen, found on first use (another library's constructor may
+ * come before vu's), or NULL */
+static vu_fdopen_fn *glibc_fdopen(void)
+{
+	vu_fdopen_fn *fdo = __atomic_load_n(&real_fdopen, __ATOMIC_RELAXED);
+
+	if (!fdo) {
+		fdo = (vu_fdopen_fn *)dlsym(RTLD_NEXT, "fdopen");
+		__atomic_store_n(&real_fdopen, fdo, __ATOMIC_RELAXED);
+	}
+	return fdo;
+}
+
+/* vu_stream_of -- a glibc stream on fd (opened through vu's wrappers),
+ * made by glibc's fdopen with the selector open (its fcntl(F_GETFL) is
+ * glibc's own business, as in glibc's fopen); on failure fd is closed and
+ * errno kept. Used by fopen and tmpfile. */
+FILE *vu_stream_of(int fd, const char *mode)
+{
+	vu_fdopen_fn *fdo = glibc_fdopen();
+	unsigned char s;
+	FILE *f = NULL;
+	int e;
+
+	if (fdo) {
+		s = vu_allow();
+		f = fdo(fd, mode);
+		vu_restore(s);
+	} else {
+		errno = ENOSYS;
+	}
+	if (!f) {
+		e = errno;
+		close(fd);
+		errno = e;
+	}
+	return f;
+}
+
 static FILE *vu_fopen(const char *path, const char *mode, void *resolved, const char *name)
 {
 	FILE *(*glibc)(const char *, const char *) = real(resolved, name);
-	vu_fdopen_fn *fdo = __atomic_load_n(&real_fdopen, __ATOMIC_RELAXED);
 	int flags, fd, e;
 	unsigned char s;
 	FILE *f;
 
 	if (!glibc)
 		return NULL;
-	if (!fdo) {
-		fdo = (vu_fdopen_fn *)dlsym(RTLD_NEXT, "fdopen");
-		__atomic_store_n(&real_fdopen, fdo, __ATOMIC_RELAXED);
-	}
-	if (!fdo || !resolved || strstr(mode, ",ccs="))
+	if (!glibc_fdopen() || !resolved || strstr(mode, ",ccs="))
 		return glibc(path, mode);	/* vu not set up yet, or a wide stream: SUD's */
 	if (!vu_wants(VU_NR_openat)) {
 		s = vu_allow();			/* no layer looks at opens */
@@ -111,15 +145,7 @@ static FILE *vu_fopen(const char *path, const char *mode, void *resolved, const 
 		errno = e;
 		return NULL;
 	}
-	s = vu_allow();
-	f = fdo(fd, mode);
-	vu_restore(s);
-	if (!f) {
-		e = errno;
-		close(fd);
-		errno = e;
-	}
-	return f;
+	return vu_stream_of(fd, mode);
 }
 
 VU_EXPORT FILE *fopen(const char *path, const char *mode)

@@ -25,7 +25,6 @@
  *   makes the stream with the selector open (as fopen in stdio.c).
  */
 #undef _FILE_OFFSET_BITS
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -268,25 +267,10 @@ VU_EXPORT char *tmpnam(char *s)
 	return s;
 }
 
-typedef FILE *vu_fdopen_fn(int, const char *);
-static vu_fdopen_fn *real_fdopen;
-
 static FILE *vu_tmpfile(int flags)
 {
-	vu_fdopen_fn *fdo = __atomic_load_n(&real_fdopen, __ATOMIC_RELAXED);
 	char buf[FILENAME_MAX];
-	unsigned char s;
-	int fd, e;
-	FILE *f;
-
-	if (!fdo) {
-		fdo = (vu_fdopen_fn *)dlsym(RTLD_NEXT, "fdopen");
-		if (!fdo) {
-			errno = ENOSYS;
-			return NULL;
-		}
-		__atomic_store_n(&real_fdopen, fdo, __ATOMIC_RELAXED);
-	}
+	int fd;
 	/* glibc's __gen_tempfd: an unnamed file in P_tmpdir ("/tmp") */
 	fd = open(P_tmpdir, O_RDWR | O_TMPFILE | O_EXCL | flags, S_IRUSR | S_IWUSR);
 	if (fd < 0 && errno == ENOENT && strcmp(P_tmpdir, "/tmp") != 0)
@@ -300,15 +284,7 @@ static FILE *vu_tmpfile(int flags)
 		/* the file lives on until it is closed */
 		(void)unlink(buf);
 	}
-	s = vu_allow();
-	f = fdo(fd, "w+b");
-	vu_restore(s);
-	if (!f) {
-		e = errno;
-		close(fd);
-		errno = e;
-	}
-	return f;
+	return vu_stream_of(fd, "w+b");
 }
 
 VU_EXPORT FILE *tmpfile(void)
