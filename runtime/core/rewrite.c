@@ -1,6 +1,6 @@
 /*
  * rewrite.c -- lazy rewriting of trapping syscall sites (issue 11 item 2).
- * Opt-in: VU_REWRITE=1 (or "rewrite": true in vu.json), "all" mode, dynamic
+ * On by default (VU_REWRITE=0 turns it off), "all" mode, dynamic
  * programs only (foreign mode, static programs, stays on SUD).
  *
  * The first time a syscall instruction traps, vu_rewrite_trap looks at it:
@@ -43,6 +43,7 @@
  * exec starts from the files again.
  */
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <elf.h>
 #include <link.h>
 #include <stddef.h>
@@ -53,7 +54,7 @@
 #include "vu_core.h"
 #include "vu_x86len.h"
 
-int vu_rewrite_on VU_HIDDEN;
+int vu_rewrite_on VU_HIDDEN = 1;	/* VU_REWRITE=0 turns it off */
 unsigned long vu_rw_xsave_size VU_HIDDEN = 512;
 unsigned char vu_rw_xsave VU_HIDDEN;
 void vu_rw_entry(void) VU_HIDDEN;
@@ -70,14 +71,23 @@ struct rw_site {
 	long nr;
 	const char *why;	/* NULL: rewritten */
 	unsigned long calls;	/* through the trampoline */
+	unsigned long r2;	/* its trampoline's R2 (tramp_make) */
+	unsigned long r2_traps;	/* VU_STATS: traps of R2's syscall */
+	unsigned long stub, head;	/* how it was patched (struct window) */
+	int mod;		/* mods[]: its object; -1 unknown */
+	int fresh;		/* rewritten here, not yet in the cache file */
 };
 static struct rw_site rw_sites[RW_SITES];
 static int rw_lock;
+static char cache_path[4096];	/* the learned-sites file, or "" */
+static int rw_fresh;		/* a site not yet in it */
 
 struct vu_rw_regs {
 	unsigned long rbp, rbx, r11, rcx, r9, r8, r10, rdx, rsi, rdi, rax, flags, ret, site;
 };
 long vu_rw_call(struct vu_rw_regs *r) VU_HIDDEN;
+static int keeps_trap(long nr);
+#define VU_RW_R2 13	/* R2 - R1 in a trampoline (tramp_make) */
 
 static struct rw_site *site_get(unsigned long at, int add)
 {
@@ -109,6 +119,10 @@ long vu_rw_call(struct vu_rw_regs *r)
 	struct vu_call c;
 	long ret;
 
+	if (keeps_trap((long)r->rax)) {
+		r->ret += VU_RW_R2;	/* to the trampoline's own syscall */
+		return (long)r->rax;
+	}
 	r->rcx = s->at;		/* what the syscall instruction leaves */
 	r->r11 = r->flags;
 	if (vu_selector != 1)	/* ALLOW: glibc's function behind a wrapper */
@@ -193,36 +207,13 @@ static unsigned long uleb(const unsigned char **pp)
 	return v;
 }
 
-/* [*lo, *hi) of the FDE that covers pc; 0 when found */
-static int fde_range(const unsigned char *hdr, unsigned long pc, unsigned long *lo, unsigned long *hi)
+/* the range [*lo, *hi) an FDE covers; 0 when read */
+static int fde_parse(const unsigned char *fde, unsigned long *lo, unsigned long *hi)
 {
-	const unsigned char *p = hdr + 4, *fde, *cie, *aug, *q;
-	unsigned long ehf, count, base = (unsigned long)hdr, a, f, l, r;
+	const unsigned char *cie, *aug, *q;
+	unsigned long a, r;
 	unsigned enc_fde = 0;
-	long nlo, nhi;
 
-	if (hdr[0] != 1 || hdr[3] != 0x3b)	/* table: datarel sdata4 */
-		return -1;
-	if (read_enc(&p, hdr[1], (unsigned long)p, base, &ehf) ||
-	    read_enc(&p, hdr[2], (unsigned long)p, base, &count) || !count)
-		return -1;
-	nlo = 0;
-	nhi = (long)count - 1;
-	f = 0;
-	while (nlo <= nhi) {	/* last entry with start <= pc */
-		long mid = (nlo + nhi) / 2;
-		const int *e = (const int *)(p + mid * 8);
-
-		if (base + (long)e[0] <= pc) {
-			f = base + (long)e[1];
-			nlo = mid + 1;
-		} else {
-			nhi = mid - 1;
-		}
-	}
-	if (!f)
-		return -1;
-	fde = (const unsigned char *)f;
 	{
 		unsigned len4;
 		int cie_off;
@@ -269,11 +260,51 @@ static int fde_range(const unsigned char *hdr, unsigned long pc, unsigned long *
 	if (read_enc(&q, enc_fde, (unsigned long)q, 0, &a) ||
 	    read_enc(&q, enc_fde & 0x0f, 0, 0, &r))
 		return -1;
-	l = a + r;
-	if (pc < a || pc >= l)
-		return -1;
 	*lo = a;
-	*hi = l;
+	*hi = a + r;
+	return 0;
+}
+
+/* [*lo, *hi) of the FDE that covers pc, *next the start of the next one
+ * and [*prev_lo, *prev_hi) the one before (or 0); 0 when found */
+static int fde_range(const unsigned char *hdr, unsigned long pc, unsigned long *lo, unsigned long *hi,
+		     unsigned long *next, unsigned long *prev_lo, unsigned long *prev_hi)
+{
+	const unsigned char *p = hdr + 4;
+	unsigned long ehf, count, base = (unsigned long)hdr;
+	long nlo, nhi, at = -1;
+
+	*next = *prev_lo = *prev_hi = 0;
+	if (hdr[0] != 1 || hdr[3] != 0x3b)	/* table: datarel sdata4 */
+		return -1;
+	if (read_enc(&p, hdr[1], (unsigned long)p, base, &ehf) ||
+	    read_enc(&p, hdr[2], (unsigned long)p, base, &count) || !count)
+		return -1;
+	nlo = 0;
+	nhi = (long)count - 1;
+	while (nlo <= nhi) {	/* last entry with start <= pc */
+		long mid = (nlo + nhi) / 2;
+		const int *e = (const int *)(p + mid * 8);
+
+		if (base + (long)e[0] <= pc) {
+			at = mid;
+			nlo = mid + 1;
+		} else {
+			nhi = mid - 1;
+		}
+	}
+	if (at < 0)
+		return -1;
+	{
+		const int *e = (const int *)(p + at * 8);
+
+		if (fde_parse((const unsigned char *)(base + (long)e[1]), lo, hi) || pc < *lo || pc >= *hi)
+			return -1;
+		if ((unsigned long)at + 1 < count)
+			*next = base + (long)e[2];
+		if (at > 0 && fde_parse((const unsigned char *)(base + (long)e[-1]), prev_lo, prev_hi))
+			*prev_lo = *prev_hi = 0;
+	}
 	return 0;
 }
 
@@ -285,7 +316,8 @@ static int simple(const unsigned char *p, int len, const struct vu_x86i *in, int
 		  int *cst, unsigned long *val)
 {
 	const unsigned char *o = p + in->op_at;
-	unsigned rex = in->rex, m = len > in->op_at + 1 ? o[1] : 0;
+	int mat = in->op_at + (in->map == 1 ? 2 : 1);	/* the ModRM byte */
+	unsigned rex = in->rex, m = len > mat ? p[mat] : 0;
 	unsigned mod = m >> 6, reg = ((m >> 3) & 7) | (rex & 4 ? 8 : 0), rm = (m & 7) | (rex & 1 ? 8 : 0);
 
 	*dest = -1;
@@ -344,42 +376,214 @@ static int simple(const unsigned char *p, int len, const struct vu_x86i *in, int
 	return 0;
 }
 
-/* calls whose emulation needs the SIGSYS frame, or that never return */
+/* calls that need the SIGSYS frame or the program's own stack (a new
+ * thread or a vfork child returns on it, sigreturn reads its frame there,
+ * exit frees vu's per-thread state): a trampoline runs these with a
+ * syscall instruction of its own, which traps as the site did. The signal
+ * mask, handlers and stack calls do not: vu emulates them from a libc
+ * wrapper too, without a frame. */
 static int keeps_trap(long nr)
 {
 	switch (nr) {
 	case SYS_clone: case SYS_clone3: case SYS_fork: case SYS_vfork:
-	case SYS_rt_sigreturn: case SYS_exit: case SYS_exit_group:
-	case SYS_execve: case SYS_execveat: case SYS_sigaltstack:
-	case SYS_rt_sigaction: case SYS_rt_sigprocmask: case SYS_arch_prctl:
-	case SYS_prctl: case SYS_seccomp:
+	case SYS_rt_sigreturn: case SYS_exit:
+	case SYS_execve: case SYS_execveat:
 		return 1;
 	}
 	return 0;
 }
 
 #define FN_MAX 65536
-static unsigned char fn_start[FN_MAX / 8], fn_target[FN_MAX / 8];
+static unsigned char fn_start[FN_MAX / 8], fn_target[FN_MAX / 8], fn_dead[FN_MAX / 8];
 static unsigned fn_insn[FN_MAX];
 #define BIT(m, i) ((m)[(i) >> 3] & (1 << ((i) & 7)))
 #define SETBIT(m, i) ((m)[(i) >> 3] |= (unsigned char)(1 << ((i) & 7)))
 
 struct window {
-	unsigned long head;	/* first displaced instruction */
+	int mod;		/* mods[] */
+	unsigned long head;	/* the window method: first displaced instruction */
 	unsigned long sys;	/* the syscall instruction */
+	unsigned long stub;	/* the jump method: 5 dead bytes a jmp rel8 from sys reaches */
 	int prot;		/* the segment's protection */
+	int straddle;		/* the patched bytes cross a 16-byte block */
 };
 
-static const char *analyze(unsigned long sys, long nr, struct window *w)
+/* padding: a nop of any length, or int3 */
+static int pad_insn(const unsigned char *p, const struct vu_x86i *in)
+{
+	if (in->map == 0 && in->op == 0x90)
+		return !(in->rex & 1);	/* not xchg %r8,%rax */
+	if (in->map == 0 && in->op == 0xcc)
+		return 1;
+	return in->map == 1 && in->op == 0x1f && p[in->op_at] == 0x0f;	/* not VEX */
+}
+
+/* an instruction after which the next byte is reached only by a branch */
+static int no_fallthrough(const unsigned char *p, const struct vu_x86i *in)
+{
+	if (in->branch == VU_X86_RET || in->branch == VU_X86_JMP || in->branch == VU_X86_JMPI)
+		return 1;
+	if (in->map == 0 && (in->op == 0xf4 || in->op == 0xcc))	/* hlt, int3 */
+		return 1;
+	return in->map == 1 && in->op == 0x0b && p[in->op_at] == 0x0f;	/* ud2 */
+}
+
+/* [a, b) is padding only, after code that does not fall through into it */
+static int gap_pad(unsigned long a, unsigned long b)
+{
+	if (b <= a || b - a > 256)
+		return 0;
+	while (a < b) {
+		struct vu_x86i in;
+		int len = vu_x86_decode((const unsigned char *)a, (const unsigned char *)b, &in);
+
+		if (len <= 0 || !pad_insn((const unsigned char *)a, &in))
+			return 0;
+		a += (unsigned long)len;
+	}
+	return 1;
+}
+
+/* does the function [lo, hi) end with an instruction that does not fall
+ * through (decoded from its start)? */
+static int ends_dead(unsigned long lo, unsigned long hi)
+{
+	int dead = 0;
+
+	if (hi <= lo || hi - lo > FN_MAX)
+		return 0;
+	while (lo < hi) {
+		struct vu_x86i in;
+		int len = vu_x86_decode((const unsigned char *)lo, (const unsigned char *)hi, &in);
+
+		if (len <= 0)
+			return 0;
+		dead = no_fallthrough((const unsigned char *)lo, &in) || (dead && pad_insn((const unsigned char *)lo, &in));
+		lo += (unsigned long)len;
+	}
+	return dead;
+}
+
+/* branch targets of the function outside it (checked against the gaps) */
+#define OUT_MAX 32
+static unsigned long out_target[OUT_MAX];
+static int n_out;
+
+/* the jump method: 5 bytes never executed (padding after an instruction
+ * that does not fall through, in the function or in the gap before or
+ * after it, no branch lands in them), within a jmp rel8 of the syscall;
+ * 0 if none */
+static unsigned long find_stub(unsigned long sys, unsigned long lo, unsigned long hi, unsigned long next,
+			       int last_dead, unsigned long prev_lo, unsigned long prev_hi)
+{
+	unsigned long best = 0, from = sys + 2 - 128, to = sys + 2 + 127, cand[2];
+
+#define CLOSER(a) (!best || ((a) > sys ? (a) - sys : sys - (a)) < (best > sys ? best - sys : sys - best))
+	/* the gap after the function (from its end) and before it (its last
+	 * 5 bytes), both padding only */
+	cand[0] = last_dead && next > hi && gap_pad(hi, next) ? hi : 0;
+	cand[1] = prev_hi && prev_hi < lo && lo - prev_hi >= 5 && gap_pad(prev_hi, lo) &&
+		  lo - prev_hi <= 256 && ends_dead(prev_lo, prev_hi) ? lo - 5 : 0;
+	for (int i = 0; i < 2; i++) {
+		unsigned long a = cand[i];
+		int hit = 0;
+
+		if (!a || a < from || a > to || (i == 0 && next - hi < 5) || n_out < 0)
+			continue;	/* (n_out < 0: too many branches out to prove a gap) */
+		for (int j = 0; j < n_out; j++)
+			hit |= out_target[j] >= a && out_target[j] < a + 5;
+		if (!hit && CLOSER(a))
+			best = a;
+	}
+	/* inside: the nearest run of 5 dead bytes */
+	for (unsigned long off = 0, run = 0; lo + off < hi && lo + off <= to + 4; off++) {
+		if (!BIT(fn_dead, off) || BIT(fn_target, off)) {
+			run = 0;
+			continue;
+		}
+		if (++run >= 5) {
+			unsigned long a = lo + off - 4;
+
+			if (a >= from && a <= to && CLOSER(a))
+				best = a;
+		}
+	}
+#undef CLOSER
+	return best;
+}
+
+/* ---- the objects sites are in, by build ID (the learned-sites cache) ---- */
+#define MODS 64
+struct rw_mod {
+	unsigned long base;	/* l_addr */
+	char id[41];		/* build ID, hex */
+};
+static struct rw_mod mods[MODS];
+static int nmods;
+
+/* the hex build ID of the object whose ELF header is at eh, or "" */
+static void build_id(const ElfW(Ehdr) *eh, unsigned long l_addr, char out[41])
+{
+	const ElfW(Phdr) *ph = (const ElfW(Phdr) *)((const char *)eh + eh->e_phoff);
+
+	out[0] = 0;
+	for (int i = 0; i < eh->e_phnum; i++) {
+		const unsigned char *n, *end;
+
+		if (ph[i].p_type != PT_NOTE)
+			continue;
+		n = (const unsigned char *)(l_addr + ph[i].p_vaddr);
+		end = n + ph[i].p_memsz;
+		while (n + 12 <= end) {
+			unsigned namesz, descsz, type;
+
+			memcpy(&namesz, n, 4);
+			memcpy(&descsz, n + 4, 4);
+			memcpy(&type, n + 8, 4);
+			if (type == NT_GNU_BUILD_ID && namesz == 4 && !memcmp(n + 12, "GNU", 4) &&
+			    descsz >= 8 && descsz <= 20) {
+				const unsigned char *d = n + 16;
+
+				for (unsigned k = 0; k < descsz; k++) {
+					out[2 * k] = "0123456789abcdef"[d[k] >> 4];
+					out[2 * k + 1] = "0123456789abcdef"[d[k] & 15];
+				}
+				out[2 * descsz] = 0;
+				return;
+			}
+			n += 12 + ((namesz + 3) & ~3u) + ((descsz + 3) & ~3u);
+		}
+	}
+}
+
+static int mod_of(const ElfW(Ehdr) *eh, unsigned long l_addr)
+{
+	for (int i = 0; i < nmods; i++)
+		if (mods[i].base == l_addr)
+			return i;
+	if (nmods == MODS)
+		return -1;
+	build_id(eh, l_addr, mods[nmods].id);
+	if (!mods[nmods].id[0])
+		return -1;
+	mods[nmods].base = l_addr;
+	return nmods++;
+}
+
+static const char *analyze(unsigned long sys, struct window *w)
 {
 	struct dl_find_object fo;
 	const ElfW(Ehdr) *eh;
 	const ElfW(Phdr) *ph;
 	const struct link_map *lm;
-	unsigned long lo, hi, size;
-	int k = -1, n = 0, found = 0, cst_ok = 0;
-	unsigned long rax = 0;
+	unsigned long lo, hi, next = 0, prev_lo = 0, prev_hi = 0, size;
+	int k = -1, n = 0, found = 0, dead = 0;
 
+	w->head = w->stub = 0;
+	w->straddle = 0;
+	w->mod = -1;
+	w->prot = PROT_READ | PROT_EXEC;
+	w->sys = sys;
 	if (_dl_find_object((void *)sys, &fo) || !fo.dlfo_link_map)
 		return "not in an ELF object ld.so loaded (JIT or anonymous code)";
 	lm = fo.dlfo_link_map;
@@ -404,20 +608,26 @@ static const char *analyze(unsigned long sys, long nr, struct window *w)
 	}
 	if (!found)
 		return "not in a loadable segment";
-	if (!fo.dlfo_eh_frame || fde_range(fo.dlfo_eh_frame, sys, &lo, &hi))
+	w->mod = mod_of(eh, lm->l_addr);
+	if (!fo.dlfo_eh_frame || fde_range(fo.dlfo_eh_frame, sys, &lo, &hi, &next, &prev_lo, &prev_hi))
 		return "no unwind information (.eh_frame_hdr) for its function";
 	size = hi - lo;
 	if (size > FN_MAX)
 		return "function too large to decode";
 	memset(fn_start, 0, (size + 7) / 8);
 	memset(fn_target, 0, (size + 7) / 8);
+	memset(fn_dead, 0, (size + 7) / 8);
+	n_out = 0;
 	for (unsigned long off = 0; off < size;) {
 		struct vu_x86i in;
-		int len = vu_x86_decode((const unsigned char *)lo + off, (const unsigned char *)hi, &in);
+		const unsigned char *p = (const unsigned char *)lo + off;
+		int len = vu_x86_decode(p, (const unsigned char *)hi, &in);
 
 		if (len <= 0)
 			return "its function has an instruction vu does not decode";
 		SETBIT(fn_start, off);
+		if (p[0] == 0xf0 && len > 1)
+			SETBIT(fn_start, off + 1);	/* je 1f; lock; 1: cmpxchg (glibc's locks) */
 		if (lo + off == sys)
 			k = n;
 		fn_insn[n++] = (unsigned)off;
@@ -426,7 +636,20 @@ static const char *analyze(unsigned long sys, long nr, struct window *w)
 
 			if (t >= 0 && (unsigned long)t < size)
 				SETBIT(fn_target, t);
+			else if (in.branch == VU_X86_CALL)
+				;	/* a call goes to a function's start */
+			else if (n_out >= 0 && n_out < OUT_MAX)
+				out_target[n_out++] = lo + (unsigned long)t;
+			else
+				n_out = -1;
 		}
+		/* padding after an instruction that does not fall through */
+		dead = dead && pad_insn(p, &in);
+		if (dead)
+			for (int b = 0; b < len; b++)
+				SETBIT(fn_dead, off + (unsigned long)b);
+		if (no_fallthrough(p, &in))
+			dead = 1;
 		off += (unsigned long)len;
 	}
 	for (unsigned long off = 0; off < size; off++)
@@ -440,10 +663,24 @@ static const char *analyze(unsigned long sys, long nr, struct window *w)
 		if (p[0] != 0x0f || p[1] != 0x05)
 			return "not a syscall instruction";
 	}
-	/* back from the syscall over simple instructions: first to the last
-	 * write of rax (a constant: the number), then on to a head of 5 bytes
-	 * or more */
-	for (int j = k - 1, have_rax = 0; j >= 0 && j >= k - 12; j--) {
+	/* a dead run that reaches the function's end, after an instruction
+	 * that does not fall through, continues into the padding after it */
+	{
+		struct vu_x86i in;
+		unsigned long last = lo + fn_insn[n - 1];
+		int last_dead = 0;
+
+		vu_x86_decode((const unsigned char *)last, (const unsigned char *)hi, &in);
+		last_dead = no_fallthrough((const unsigned char *)last, &in) || BIT(fn_dead, fn_insn[n - 1]);
+		w->stub = find_stub(sys, lo, hi, next, last_dead, prev_lo, prev_hi);
+	}
+	if (w->stub) {
+		w->straddle = (sys & 15) == 15;
+		return NULL;
+	}
+	/* the window method: back from the syscall over simple instructions
+	 * to a head of 5 bytes or more; only the head's first 5 bytes change */
+	for (int j = k - 1; j >= 0 && j >= k - 12; j--) {
 		unsigned long a = lo + fn_insn[j];
 		int len = (int)(fn_insn[j + 1] - fn_insn[j]), dest, cst;
 		unsigned long val;
@@ -452,28 +689,13 @@ static const char *analyze(unsigned long sys, long nr, struct window *w)
 		vu_x86_decode((const unsigned char *)a, (const unsigned char *)hi, &in);
 		if (!simple((const unsigned char *)a, len, &in, &dest, &cst, &val))
 			break;
-		if (dest == 0 && !have_rax) {
-			have_rax = 1;
-			if (!cst)
-				return "the call number is not a constant in the window";
-			rax = val;
-			cst_ok = 1;
-		}
-		if (have_rax && len >= 5) {
+		if (len >= 5) {
+			w->straddle = (a & 15) > 11;
 			w->head = a;
-			w->sys = sys;
-			if ((long)rax != nr)
-				return "the window's call number is not the trapped one";
-			if (keeps_trap(nr))
-				return "a call whose emulation needs the signal frame (keeps the trap path)";
-			if ((w->head & 15) > 11)
-				return "the patched bytes would straddle a 16-byte block";
 			return NULL;
 		}
 	}
-	if (!cst_ok)
-		return "the call number is not a constant set just before the syscall";
-	return "no relocatable instruction of 5 bytes or more just before the syscall";
+	return "no padding within a short jump and no relocatable instruction of 5 bytes or more just before the syscall";
 }
 
 /* ---- trampoline memory, within 2 GiB of the site ---- */
@@ -533,6 +755,14 @@ static unsigned char *tramp_alloc(unsigned long site, size_t len, unsigned long 
 	return p;
 }
 
+static int in_regions(unsigned long a)
+{
+	for (int i = 0; i < nregions; i++)
+		if (a - regions[i].base < REGION)
+			return 1;
+	return 0;
+}
+
 static void sync_cores(void)
 {
 	/* MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, registered on first
@@ -549,18 +779,63 @@ static void put32(unsigned char *p, long v)
 	memcpy(p, &x, 4);
 }
 
-static const char *install(struct window *w, long idx)
+static const char straddle_why[] =
+	"the patched bytes would straddle a 16-byte block (patched at the next start-up, or with one thread)";
+
+/* does the process have one thread? (/proc/self/stat, field 20) */
+static int single_threaded(void)
 {
-	size_t wl = w->sys - w->head;
-	unsigned long slot = 0;
-	unsigned char *t = tramp_alloc(w->head, wl + 32, &slot), *p;
-	unsigned long chunk = w->head & ~15UL, page = w->head & ~4095UL;
-	unsigned long old[2], nw[2];
-	unsigned char *b;
+	char buf[1024];
+	long fd = vu_sys4(SYS_openat, AT_FDCWD, "/proc/self/stat", O_RDONLY | O_CLOEXEC, 0), n;
+	const char *p;
+	int field = 2;
+
+	if (fd < 0)
+		return 0;
+	n = vu_sys3(SYS_read, fd, buf, sizeof(buf) - 1);
+	vu_sys1(SYS_close, fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');	/* after comm, which may hold spaces */
+	if (!p)
+		return 0;
+	for (p++; *p && field < 20; p++)
+		if (*p == ' ')
+			field++;
+	return field == 20 && p[0] == '1' && p[1] == ' ';
+}
+
+/* store the 16 bytes at chunk (16-aligned) if they still hold old: one
+ * lock cmpxchg16b, so another thread fetches all old or all new bytes */
+static int store16(unsigned long chunk, unsigned long old[2], unsigned long nw[2])
+{
 	int ok;
 
+	__asm__ volatile("lock cmpxchg16b %1\n\tsete %b0"
+			 : "=q"(ok), "+m"(*(unsigned __int128 *)chunk), "+a"(old[0]), "+d"(old[1])
+			 : "b"(nw[0]), "c"(nw[1])
+			 : "memory", "cc");
+	return ok & 1;
+}
+
+/* a site's trampoline:
+ *	[the window's displaced instructions]
+ *	lea -128(%rsp),%rsp; push $idx; call *slot(%rip)
+ * R1:	lea 136(%rsp),%rsp; jmp sys+2
+ * R2:	lea 136(%rsp),%rsp; syscall; jmp sys+2
+ * vu_rw_call returns to R2 (R1 + VU_RW_R2) for a call that keeps the trap
+ * path: the syscall instruction there traps as the site did (or, with the
+ * selector at ALLOW, goes to the kernel), with every register as the
+ * program set it. */
+static unsigned char *tramp_make(struct window *w, long idx, unsigned long *r2)
+{
+	size_t wl = w->head ? w->sys - w->head : 0;
+	unsigned long slot = 0;
+	unsigned char *t = tramp_alloc(w->sys, wl + 48, &slot), *p;
+
 	if (!t)
-		return "no trampoline memory within 2 GiB";
+		return NULL;
 	p = t;
 	memcpy(p, (void *)w->head, wl);			/* the displaced instructions */
 	p += wl;
@@ -573,29 +848,80 @@ static const char *install(struct window *w, long idx)
 	*p++ = 0x15;
 	put32(p, (long)slot - (long)(unsigned long)(p + 4));
 	p += 4;
-	memcpy(p, "\x48\x8d\xa4\x24\x88\x00\x00\x00", 8);	/* lea 136(%rsp),%rsp */
-	p += 8;
-	*p++ = 0xe9;					/* jmp after the syscall */
-	put32(p, (long)(w->sys + 2) - (long)(unsigned long)(p + 4));
-	p += 4;
-	sync_cores();
-	/* the head: jmp rel32 to t, one atomic store */
+	for (int r = 0; r < 2; r++) {
+		if (r)
+			*r2 = (unsigned long)p;
+		memcpy(p, "\x48\x8d\xa4\x24\x88\x00\x00\x00", 8);	/* lea 136(%rsp),%rsp */
+		p += 8;
+		if (r) {
+			*p++ = 0x0f;				/* syscall */
+			*p++ = 0x05;
+		}
+		*p++ = 0xe9;					/* jmp after the syscall */
+		put32(p, (long)(w->sys + 2) - (long)(unsigned long)(p + 4));
+		p += 4;
+	}
+	return t;
+}
+
+/* batch: the caller made the pages writable and serializes (eager) */
+static const char *install(struct window *w, long idx, unsigned long *r2, int batch)
+{
+	unsigned long at = w->stub ? w->sys : w->head;
+	unsigned long chunk = at & ~15UL, lo_page, hi_page, old[2], nw[2];
+	unsigned char *t, *b;
+	const char *why = NULL;
+
+	if (w->straddle && !batch && !single_threaded())
+		return straddle_why;
+	t = tramp_make(w, idx, r2);
+	if (!t)
+		return "no trampoline memory within 2 GiB";
+	lo_page = (w->stub && w->stub < at ? w->stub : at) & ~4095UL;
+	hi_page = ((w->stub && w->stub + 5 > at + 5 ? w->stub + 5 : at + 5) + 4095) & ~4095UL;
+	if (!batch && vu_sys3(SYS_mprotect, lo_page, hi_page - lo_page, w->prot | PROT_WRITE))
+		return "cannot make its page writable";
+	if (w->stub) {
+		/* the jump method: first the stub (dead bytes: nothing runs
+		 * them), then the syscall becomes jmp rel8 to it */
+		unsigned char stub[5];
+
+		stub[0] = 0xe9;
+		put32(stub + 1, (long)(unsigned long)t - (long)(w->stub + 5));
+		memcpy((void *)w->stub, stub, 5);
+	}
+	if (!batch)
+		sync_cores();
 	memcpy(old, (void *)chunk, 16);
 	memcpy(nw, old, 16);
-	b = (unsigned char *)nw + (w->head - chunk);
-	b[0] = 0xe9;
-	put32(b + 1, (long)(unsigned long)t - (long)(w->head + 5));
-	if (vu_sys3(SYS_mprotect, page, 4096, w->prot | PROT_WRITE))
-		return "cannot make its page writable";
-	__asm__ volatile("lock cmpxchg16b %1\n\tsete %b0"
-			 : "=q"(ok), "+m"(*(unsigned __int128 *)chunk), "+a"(old[0]), "+d"(old[1])
-			 : "b"(nw[0]), "c"(nw[1])
-			 : "memory", "cc");
-	vu_sys3(SYS_mprotect, page, 4096, w->prot);
-	if (!(ok & 1))
-		return "its bytes changed under vu";
-	sync_cores();
-	return NULL;
+	b = (unsigned char *)nw + (at - chunk);
+	if (w->stub) {
+		b[0] = 0xeb;
+		b[1] = (unsigned char)(signed char)((long)w->stub - (long)(w->sys + 2));
+	} else {
+		b[0] = 0xe9;
+		put32(b + 1, (long)(unsigned long)t - (long)(w->head + 5));
+	}
+	if (w->straddle) {
+		/* a plain store: only when no other thread can fetch the bytes
+		 * (start-up, or the process has one thread; this thread is at
+		 * the syscall, past the head, and the head changes whole) */
+		const unsigned char *src = w->stub ? (const unsigned char *)"\xeb" : (const unsigned char *)"\xe9";
+		unsigned char j[5];
+
+		j[0] = src[0];
+		if (w->stub)
+			j[1] = (unsigned char)(signed char)((long)w->stub - (long)(w->sys + 2));
+		else
+			put32(j + 1, (long)(unsigned long)t - (long)(w->head + 5));
+		memcpy((void *)at, j, w->stub ? 2 : 5);
+	} else if (!store16(chunk, old, nw))
+		why = "its bytes changed under vu";
+	if (!batch) {
+		vu_sys3(SYS_mprotect, lo_page, hi_page - lo_page, w->prot);
+		sync_cores();
+	}
+	return why;
 }
 
 /* vu_rewrite_trap -- from the SIGSYS handler, before the call is
@@ -607,8 +933,8 @@ void vu_rewrite_trap(unsigned long at, long nr)
 	const char *why;
 	int unlocked = 0;
 
-	if (vu_foreign || vu.mode != VU_MODE_ALL)
-		return;
+	if (vu_foreign || vu.mode != VU_MODE_ALL || in_regions(at))
+		return;		/* a trampoline's own syscall: its site is decided */
 	s = site_get(at, 0);
 	if (s && __atomic_load_n(&s->nr, __ATOMIC_ACQUIRE))
 		return;		/* decided: rewritten (a thread was inside the window) or refused */
@@ -616,14 +942,274 @@ void vu_rewrite_trap(unsigned long at, long nr)
 		return;		/* another thread is patching: this call traps */
 	s = site_get(at, 1);
 	if (s && !s->nr) {
-		why = analyze(at - 2, nr, &w);
+		why = analyze(at - 2, &w);
 		if (!why)
-			why = install(&w, s - rw_sites);
+			why = install(&w, s - rw_sites, &s->r2, 0);
 		s->why = why;
+		if (!why || why == straddle_why) {	/* one for the cache */
+			s->stub = w.stub;
+			s->head = w.head;
+			s->mod = w.mod;
+			s->fresh = w.mod >= 0 && cache_path[0];
+			rw_fresh |= s->fresh;
+		}
 		__atomic_store_n(&s->nr, nr ? nr : -1000, __ATOMIC_RELEASE);
-		vu_debug("rewrite %#lx (%ld): %s", at - 2, nr, why ? why : "rewritten");
+		vu_debug("rewrite %#lx (%ld): %s", at - 2, nr, why ? why : w.stub ? "rewritten (jump)" : "rewritten (window)");
 	}
 	__atomic_store_n(&rw_lock, 0, __ATOMIC_RELEASE);
+}
+
+/* ---- the learned-sites cache ----
+ * A site rewritten here is appended, at exit or exec, to one file per user
+ * ($XDG_CACHE_HOME/vu/sites.1, else ~/.cache/vu/sites.1; the number changes
+ * when the rules of analyze() do): "BUILDID OFF j STUB"
+ * (the jump method) or "BUILDID OFF w HEAD" (the window method), offsets
+ * from the object's load address. At start-up every site of a loaded
+ * object with the same build ID is patched before the program runs, after
+ * a check of its bytes, so a process does not trap once per site before
+ * it is rewritten (an exec of cat trapped 7 times). The file is read and
+ * written with vu's own calls (no layer sees them); lines are appended
+ * whole (O_APPEND), repeats are skipped. Unwritable: nothing is learned. */
+void vu_rewrite_save(void)
+{
+	char line[160];
+	long fd;
+
+	if (!__atomic_exchange_n(&rw_fresh, 0, __ATOMIC_ACQ_REL) || !cache_path[0])
+		return;
+	fd = vu_sys4(SYS_openat, AT_FDCWD, cache_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		/* the folder: make it (and its parent) once */
+		char dir[sizeof(cache_path)];
+		char *slash;
+
+		vu_stpcpy(dir, cache_path);
+		slash = strrchr(dir, '/');
+		if (!slash)
+			return;
+		*slash = 0;
+		slash = strrchr(dir, '/');
+		if (slash) {
+			*slash = 0;
+			vu_sys3(SYS_mkdirat, AT_FDCWD, dir, 0755);
+			*slash = '/';
+		}
+		vu_sys3(SYS_mkdirat, AT_FDCWD, dir, 0755);
+		fd = vu_sys4(SYS_openat, AT_FDCWD, cache_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			cache_path[0] = 0;
+			return;
+		}
+	}
+	for (int i = 0; i < RW_SITES; i++) {
+		struct rw_site *x = &rw_sites[i];
+		int n;
+
+		if (!x->fresh || (x->why && x->why != straddle_why) || x->mod < 0 || x->mod >= nmods)
+			continue;
+		x->fresh = 0;
+		n = vu_format(line, sizeof(line), "%s %lx %c %lx\n", mods[x->mod].id,
+			      x->at - 2 - mods[x->mod].base, x->stub ? 'j' : 'w',
+			      (x->stub ? x->stub : x->head) - mods[x->mod].base);
+		if (n > 0 && n < (int)sizeof(line))
+			vu_sys3(SYS_write, fd, line, n);
+	}
+	vu_sys1(SYS_close, fd);
+}
+
+/* a cached site still looks as it did when it was analyzed */
+static int cached_ok(struct window *w, unsigned long lo, unsigned long hi)
+{
+	const unsigned char *p = (const unsigned char *)w->sys;
+
+	if (w->sys < lo || w->sys + 2 > hi || p[0] != 0x0f || p[1] != 0x05)
+		return 0;
+	if (w->stub) {
+		long d = (long)w->stub - (long)(w->sys + 2);
+
+		if (d < -128 || d > 127 || w->stub < lo || w->stub + 5 > hi)
+			return 0;
+		w->straddle = (w->sys & 15) == 15;
+		for (int k = 0; k < 5; k++) {	/* padding bytes (nop forms, int3) */
+			unsigned char b = ((const unsigned char *)w->stub)[k];
+
+			if (b != 0x90 && b != 0xcc && b != 0x66 && b != 0x2e && b != 0x0f && b != 0x1f &&
+			    b != 0x00 && b != 0x40 && b != 0x44 && b != 0x80 && b != 0x84)
+				return 0;
+		}
+		return 1;
+	}
+	if (w->head < lo || w->head >= w->sys || w->sys - w->head > 64)
+		return 0;
+	w->straddle = (w->head & 15) > 11;
+	for (unsigned long a = w->head, first = 1; a < w->sys; first = 0) {
+		struct vu_x86i in;
+		int len = vu_x86_decode((const unsigned char *)a, (const unsigned char *)w->sys, &in), dest, cst;
+		unsigned long val;
+
+		if (len <= 0 || !simple((const unsigned char *)a, len, &in, &dest, &cst, &val) || (first && len < 5))
+			return 0;
+		a += (unsigned long)len;
+		if (a > w->sys)
+			return 0;
+	}
+	return 1;
+}
+
+struct eager {
+	const char *data;
+	long len;
+	int patched;
+	int single;	/* one thread: a straddling patch is a plain store */
+};
+
+static int hexnum(const char **pp, const char *end, unsigned long *v)
+{
+	const char *p = *pp;
+	int n = 0;
+
+	*v = 0;
+	while (p < end && ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))) {
+		*v = *v * 16 + (unsigned long)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
+		p++;
+		n++;
+	}
+	*pp = p;
+	return n > 0 && n <= 16;
+}
+
+/* one loaded object: patch its cached sites (pages writable once) */
+static int eager_object(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct eager *e = arg;
+	const ElfW(Ehdr) *eh = NULL;
+	unsigned long lo = 0, hi = 0;
+	int prot = 0, m, nw = 0;
+	static struct window ws[256];
+	char id[41];
+
+	(void)size;
+	if (!info->dlpi_name || !strncmp(info->dlpi_name, "linux-", 6))
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type == PT_LOAD && ph->p_offset == 0)
+			eh = (const ElfW(Ehdr) *)(info->dlpi_addr + ph->p_vaddr);
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && !(ph->p_flags & PF_W) && !hi) {
+			lo = info->dlpi_addr + ph->p_vaddr;
+			hi = lo + ph->p_memsz;
+			prot = PROT_EXEC | (ph->p_flags & PF_R ? PROT_READ : 0);
+		}
+	}
+	if (!eh || !hi || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
+	    ((unsigned long)vu_rw_entry >= lo && (unsigned long)vu_rw_entry < hi))
+		return 0;
+	build_id(eh, info->dlpi_addr, id);
+	if (!id[0])
+		return 0;
+	for (const char *p = e->data, *end = e->data + e->len; p < end && nw < 256;) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *q = p;
+		unsigned long off, aux;
+		char kind;
+		size_t idl = strlen(id);
+
+		if (!eol)
+			break;
+		if ((size_t)(eol - p) > idl && !memcmp(p, id, idl) && p[idl] == ' ') {
+			struct window w = { 0 };
+
+			q = p + idl + 1;
+			if (hexnum(&q, eol, &off) && q + 3 < eol && q[0] == ' ' && q[2] == ' ') {
+				kind = q[1];
+				q += 3;
+				if (hexnum(&q, eol, &aux) && q == eol && (kind == 'j' || kind == 'w')) {
+					w.sys = info->dlpi_addr + off;
+					w.prot = prot;
+					if (kind == 'j')
+						w.stub = info->dlpi_addr + aux;
+					else
+						w.head = info->dlpi_addr + aux;
+					if (!site_get(w.sys + 2, 0) && cached_ok(&w, lo, hi)) {
+						int dup = 0;
+
+						for (int k = 0; k < nw; k++)
+							dup |= ws[k].sys == w.sys ||
+							       (w.stub && ws[k].stub && ws[k].stub < w.stub + 5 &&
+								w.stub < ws[k].stub + 5);
+						if (!dup)
+							ws[nw++] = w;
+					}
+				}
+			}
+		}
+		p = eol + 1;
+	}
+	if (!nw)
+		return 0;
+	m = mod_of(eh, info->dlpi_addr);
+	{
+		unsigned long plo = lo & ~4095UL, phi = (hi + 4095) & ~4095UL;
+
+		if (vu_sys3(SYS_mprotect, plo, phi - plo, prot | PROT_WRITE))
+			return 0;
+		for (int k = 0; k < nw; k++) {
+			struct rw_site *x = site_get(ws[k].sys + 2, 1);
+
+			if (!x || x->nr)
+				continue;
+			if (ws[k].straddle && e->single < 0)
+				e->single = single_threaded();
+			if (ws[k].straddle && !e->single)
+				continue;	/* another thread runs already: leave it to the trap */
+			ws[k].mod = m;
+			if (install(&ws[k], x - rw_sites, &x->r2, 1)) {
+				x->why = "its cached patch did not apply";
+			} else {
+				x->stub = ws[k].stub;
+				x->head = ws[k].head;
+				x->mod = m;
+				e->patched++;
+			}
+			__atomic_store_n(&x->nr, -1001, __ATOMIC_RELEASE);	/* call number unknown */
+		}
+		vu_sys3(SYS_mprotect, plo, phi - plo, prot);
+	}
+	return 0;
+}
+
+/* at start-up: patch the cached sites of every loaded object */
+static void eager_patch(void)
+{
+	static char buf[262144];
+	struct eager e = { buf, 0, 0, -1 };
+	long fd = vu_sys4(SYS_openat, AT_FDCWD, cache_path, O_RDONLY | O_CLOEXEC, 0), r;
+
+	if (fd < 0)
+		return;
+	while (e.len < (long)sizeof(buf) && (r = vu_sys3(SYS_read, fd, buf + e.len, sizeof(buf) - e.len)) > 0)
+		e.len += r;
+	vu_sys1(SYS_close, fd);
+	if (e.len <= 0)
+		return;
+	dl_iterate_phdr(eager_object, &e);
+	sync_cores();
+	vu_debug("rewrite: %d cached sites patched at start-up", e.patched);
+}
+
+/* vu_rewrite_origin -- stats.c: the site whose trampoline holds at (after
+ * its own syscall instruction), or at */
+unsigned long vu_rewrite_origin(unsigned long at)
+{
+	if (!in_regions(at))
+		return at;
+	for (int i = 0; i < RW_SITES; i++)
+		if (rw_sites[i].r2 && rw_sites[i].r2 + 10 == at) {
+			__atomic_fetch_add(&rw_sites[i].r2_traps, 1, __ATOMIC_RELAXED);
+			return rw_sites[i].at;
+		}
+	return at;
 }
 
 /* vu_rewrite_why -- stats.c: what became of the site at (after the
@@ -637,7 +1223,10 @@ const char *vu_rewrite_why(unsigned long at)
 	s = site_get(at, 0);
 	if (!s || !__atomic_load_n(&s->nr, __ATOMIC_ACQUIRE))
 		return NULL;
-	return s->why ? s->why : "rewritten";
+	if (s->why)
+		return s->why;
+	return s->r2_traps ? "rewritten; the calls that need the signal frame (clone, exec, signal masks) still trap" :
+			     "rewritten";
 }
 
 /* vu_rewrite_next -- stats.c: the rewritten sites, from *i on; their
@@ -649,7 +1238,7 @@ int vu_rewrite_next(int *i, unsigned long *at, long *nr, unsigned long *calls)
 
 		if (s->at && s->nr && !s->why) {
 			*at = s->at;
-			*nr = s->nr == -1000 ? 0 : s->nr;
+			*nr = s->nr == -1000 ? 0 : s->nr == -1001 ? -1 : s->nr;
 			*calls = __atomic_exchange_n(&s->calls, 0, __ATOMIC_RELAXED);
 			(*i)++;
 			return 1;
@@ -661,11 +1250,12 @@ int vu_rewrite_next(int *i, unsigned long *at, long *nr, unsigned long *calls)
 __attribute__((constructor(103))) static void vu_rewrite_init(void)
 {
 	const char *e = getenv("VU_REWRITE");
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 	unsigned a, b, c, d;
 
 	if (e && *e)
 		vu_rewrite_on = strcmp(e, "0") != 0;
-	if (!vu_rewrite_on)
+	if (!vu_rewrite_on || !vu.lib_path || vu.mode != VU_MODE_ALL || vu_foreign)
 		return;
 	__asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
 	if (c & (1u << 27)) {	/* OSXSAVE */
@@ -675,4 +1265,12 @@ __attribute__((constructor(103))) static void vu_rewrite_init(void)
 			vu_rw_xsave_size = (b + 63) & ~63u;
 		}
 	}
+	if (xdg && xdg[0] == '/')
+		vu_format(cache_path, sizeof(cache_path), "%s/vu/sites.1", xdg);
+	else if (home && home[0] == '/')
+		vu_format(cache_path, sizeof(cache_path), "%s/.cache/vu/sites.1", home);
+	if (vu_strlen(cache_path) + 1 >= sizeof(cache_path))
+		cache_path[0] = 0;
+	if (cache_path[0])
+		eager_patch();
 }

@@ -42,7 +42,11 @@ static struct site sites[SITES];
 /* vu_stats_site -- from the SIGSYS handler: one trap at address at */
 void vu_stats_site(unsigned long at, long nr)
 {
-	unsigned long h = (at * 0x9E3779B97F4A7C15UL) >> 54;
+	unsigned long h;
+
+	if (vu_rewrite_on)
+		at = vu_rewrite_origin(at);	/* a trampoline's own syscall: its site */
+	h = (at * 0x9E3779B97F4A7C15UL) >> 54;
 
 	for (int k = 0; k < 16; k++) {
 		struct site *s = &sites[(h + k) % SITES];

@@ -17,9 +17,10 @@ interface Line {
   sites: Array<{ at: string; call: string; n: number; sud: string }>;
 }
 
+/** rewriting off: each trap is counted where it happens, every time */
 function stats(cmd: string, args: string[], config: string): { lines: Line[]; stdout: string } {
   const file = join(tmpdir(), 'stats.jsonl');
-  const r = run(cmd, args, { config, env: { VU_STATS: file } });
+  const r = run(cmd, args, { config, env: { VU_STATS: file, VU_REWRITE: '0' } });
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
   return { lines: text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line), stdout: r.stdout };
 }

@@ -1,12 +1,13 @@
 /**
- * Lazy rewriting of trapping syscall sites (runtime/core/rewrite.c, opt-in
- * with VU_REWRITE=1): the probe's hand-written asm sites trap once, are
- * rewritten into a jump to a trampoline, and later calls enter vu as a
- * function call; VU_STATS tells which (sites[].sud "rewritten", rewritten[]
- * with the calls made through the trampoline, "rw" the total).
+ * Lazy rewriting of trapping syscall sites (runtime/core/rewrite.c, on by
+ * default, VU_REWRITE=0 turns it off): the probe's hand-written asm sites
+ * trap once, are rewritten into a jump to a trampoline, and later calls
+ * enter vu as a function call; VU_STATS tells which (sites[].sud
+ * "rewritten", rewritten[] with the calls made through the trampoline, "rw"
+ * the total). Each test has its own learned-sites cache (XDG_CACHE_HOME).
  */
 import test from 'ava';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { probe, run, tmpdir, writeConfig } from '../helpers.js';
 
@@ -17,9 +18,9 @@ interface Line { pid: number; exe: string; sud: number; rw?: number; sites: Site
 
 const config = writeConfig({ intercept: 'all', layers: [{ type: 'remap', map: { '/etc/passwd': '/etc/hostname' } }] });
 
-function under(args: string[], rewrite = true) {
+function under(args: string[], rewrite = true, cache = tmpdir()) {
   const file = join(tmpdir(), 'stats.jsonl');
-  const r = run(P, args, { config, env: { VU_STATS: file, VU_REWRITE: rewrite ? '1' : '0' } });
+  const r = run(P, args, { config, env: { VU_STATS: file, VU_REWRITE: rewrite ? '1' : '0', XDG_CACHE_HOME: cache } });
   const lines = existsSync(file)
     ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line)
     : [];
@@ -87,19 +88,57 @@ test('fork after patching: the child runs the patched code', (t) => {
   t.is(own(child!).traps.length, 0);
 });
 
-test('exec starts clean: the new image traps once and rewrites again', (t) => {
-  const { r, lines, own } = under(['exec', '50']);
+test('exec: the new image patches the sites learned before it at start-up, so only the first image traps', (t) => {
+  const cache = tmpdir();
+  const { r, lines, own } = under(['exec', '50'], true, cache);
+  t.is(r.stdout, 'ok\n');
+  const images = lines.filter((l) => own(l).traps.length);
+  t.is(images.length, 1);
+  t.is(own(images[0]).traps[0].n, 1);
+  // the second image made its calls through the trampoline all the same
+  t.true(lines.filter((l) => !own(l).traps.length).some((l) => own(l).rw.reduce((a, s) => a + s.n, 0) >= 50),
+    JSON.stringify(lines.map(own)));
+  // the file: "BUILDID OFFSET j|w OFFSET" lines
+  const text = readFileSync(join(cache, 'vu', 'sites.1'), 'utf8');
+  t.regex(text, /^[0-9a-f]{16,40} [0-9a-f]+ [jw] [0-9a-f]+$/m);
+  // a run with the file in place: no trap at all
+  const again = under(['exec', '50'], true, cache);
+  t.is(again.r.stdout, 'ok\n');
+  t.is(again.lines.flatMap((l) => again.own(l).traps).length, 0);
+});
+
+test('exec with no writable cache: each image traps once and rewrites again', (t) => {
+  const { r, lines, own } = under(['exec', '50'], true, '/proc/vu-no-cache');
   t.is(r.stdout, 'ok\n');
   const images = lines.filter((l) => own(l).traps.length);
   t.is(images.length, 2);
   t.deepEqual(images.map((l) => own(l).traps[0].n), [1, 1]);
 });
 
+test('a cache file with garbage, wrong offsets or bytes that changed is ignored line by line', (t) => {
+  const cache = tmpdir();
+  const first = under(['getppid', '10'], true, cache);
+  t.is(first.r.stdout, 'ok\n');
+  const file = join(cache, 'vu', 'sites.1');
+  const good = readFileSync(file, 'utf8');
+  const id = good.split(' ')[0];
+  // offsets that are no syscall, stubs out of reach, other build IDs, junk
+  writeFileSync(file, [`${id} 0 j 10`, `${id} 10 w 0`, `${id} ffffffffff j 0`, 'zz 1 j 2', 'x'.repeat(300), `${id} 1 q 2`, ''].join('\n') + good);
+  for (let i = 0; i < 2; i++) {
+    const { r, lines, own } = under(['getppid', '1000'], true, cache);
+    t.is(r.stdout, 'ok\n');
+    const traps = lines.flatMap((l) => own(l).traps).reduce((a, s) => a + s.n, 0);
+    const rw = lines.flatMap((l) => own(l).rw).reduce((a, s) => a + s.n, 0);
+    t.is(traps + rw, 1000);
+    t.is(traps, 0);
+  }
+});
+
 test('a program reading its own code sees the jump vu wrote', (t) => {
   const { r } = under(['bytes']);
-  // the head (mov $110,%eax: b8) became jmp rel32 (e9); the syscall
-  // instruction after it (0f 05) keeps its bytes
-  t.is(r.stdout, 'before b8 0f\nafter e9 0f\n');
+  // the syscall instruction (0f 05) became jmp rel8 (eb) to a 5-byte jmp
+  // in the padding after the function; the mov before it keeps its bytes
+  t.is(r.stdout, 'before b8 0f\nafter b8 eb\n');
 });
 
 test('layers still see rewritten calls (remap)', (t) => {
