@@ -17,7 +17,8 @@ import { machine } from './lib/machine.js';
 import { microRunners, runMicro } from './lib/micro.js';
 import { countTraps, realRunners, runReal, workloads } from './lib/real.js';
 import { Results, markdown, svg } from './lib/report.js';
-import { build, configs, proot } from './lib/setup.js';
+import { build, configs, proot, staticSetup } from './lib/setup.js';
+import { runStatic } from './lib/static.js';
 import { targets } from './lib/targets.js';
 import { BENCH, CACHE, ROOT, log, which } from './lib/util.js';
 
@@ -46,8 +47,8 @@ function main(): void {
   const o = options(process.argv.slice(2));
   const t0 = Date.now();
   const settings = o.quick
-    ? { micro_rounds: 5, micro_ms: 10, real_rounds: 3, cost_rounds: 3, execs: 20 }
-    : { micro_rounds: 7, micro_ms: 200, real_rounds: 7, cost_rounds: 7, execs: 200 };
+    ? { micro_rounds: 5, micro_ms: 10, real_rounds: 3, cost_rounds: 3, execs: 20, static_rounds: 3, static_iterations: 1000 }
+    : { micro_rounds: 7, micro_ms: 200, real_rounds: 7, cost_rounds: 7, execs: 200, static_rounds: 7, static_iterations: 10000 };
   const m = machine();
   log(`${o.quick ? 'quick' : 'full'} run on ${m.cpu}, Linux ${m.kernel}, load ${m.load_start.join(' ')}`);
   build();
@@ -65,11 +66,15 @@ function main(): void {
   const rrs = realRunners(cfg, pr, o.quick);
   const real = runReal(ws, rrs, settings.real_rounds, !o.quick);
   const traps = countTraps(ws, cfg.stackAll, haveStrace);
+  const st = staticSetup(cfg);
+  notes.push(...st.notes);
+  const stat = runStatic(st, pr, settings.static_rounds, settings.static_iterations, haveStrace);
   const costs = runCosts(costRunners(cfg), cfg, settings.cost_rounds, settings.execs);
   m.load_end = loadavg().map((x) => Math.round(x * 100) / 100);
 
   for (const c of micro.cells) if (c.errors.length) notes.push(`micro ${c.runner} ${c.op}: ${c.errors.length} failed runs (${c.errors[0]}).`);
   for (const c of real) if (c.errors.length) notes.push(`${c.workload} under ${c.runner}: ${c.errors.length} failed runs (${c.errors[0]}).`);
+  for (const c of stat.cells) if (c.errors.length) notes.push(`static ${c.prog} under ${c.runner}: ${c.errors.length} failed runs (${c.errors[0]}).`);
   for (const r of costs.rows) if (r.errors.length) notes.push(`costs ${r.runner}: ${r.errors[0]}.`);
 
   const res: Results = {
@@ -88,6 +93,7 @@ function main(): void {
       cells: real,
     },
     traps,
+    static: stat,
     costs,
     targets: targets(micro, real, traps, costs, 'vu-stack'),
   };

@@ -3,31 +3,43 @@
  * program that execs itself N times, timed from the first image to the
  * last), resident memory (VmHWM of a small program after calls through
  * every path), and reading the config (cfgparse: vu_config_check in a loop).
+ * Every vu runner runs twice, with rewriting of trapping sites off
+ * (VU_REWRITE=0) and on (VU_REWRITE=1): rows `ID-rw0` and `ID-rw1`.
  */
 import { Configs } from './setup.js';
 import { LIB, baseEnv, bin, lastJson, log, median, run, shuffled } from './util.js';
 
 export interface CostRunner {
   id: string;
+  /** the runner without its rewriting suffix */
+  base: string;
   label: string;
   env: Record<string, string>;
+  /** VU_REWRITE of a vu runner; null: not under vu */
+  rewrite: boolean | null;
 }
 
 export function costRunners(cfg: Configs): CostRunner[] {
-  const vu = (config: string) => ({ LD_PRELOAD: LIB, VU_CONFIG: config });
+  const plain = (id: string, label: string, env: Record<string, string>): CostRunner => ({ id, base: id, label, env, rewrite: null });
+  const vu = (id: string, label: string, config: string): CostRunner[] =>
+    [false, true].map((rw) => ({
+      id: `${id}-rw${rw ? 1 : 0}`, base: id, label, env: { LD_PRELOAD: LIB, VU_CONFIG: config, VU_REWRITE: rw ? '1' : '0' }, rewrite: rw,
+    }));
   return [
-    { id: 'native', label: 'native', env: {} },
-    { id: 'empty-preload', label: 'LD_PRELOAD of an empty library', env: { LD_PRELOAD: bin('empty-preload.so') } },
-    { id: 'vu-none', label: 'vu, no config (VU_CONFIG="")', env: { LD_PRELOAD: LIB, VU_CONFIG: '' } },
-    { id: 'vu-libc', label: 'vu "libc", remap', env: vu(cfg.seedLibc) },
-    { id: 'vu-all', label: 'vu "all", remap', env: vu(cfg.seedAll) },
-    { id: 'vu-stack', label: `vu "all", the real workloads' stack (${cfg.stackLayers.join('+')})`, env: vu(cfg.stackAll) },
+    plain('native', 'native', {}),
+    plain('empty-preload', 'LD_PRELOAD of an empty library', { LD_PRELOAD: bin('empty-preload.so') }),
+    ...vu('vu-none', 'vu, no config (VU_CONFIG="")', ''),
+    ...vu('vu-libc', 'vu "libc", remap', cfg.seedLibc),
+    ...vu('vu-all', 'vu "all", remap', cfg.seedAll),
+    ...vu('vu-stack', `vu "all", the real workloads' stack (${cfg.stackLayers.join('+')})`, cfg.stackAll),
   ];
 }
 
 export interface CostRow {
   runner: string;
+  base: string;
   label: string;
+  rewrite: boolean | null;
   /** per run: mean ns per exec over the chain */
   exec_ns: number[];
   /** per run: the fastest exec of the chain (load only ever adds) */
@@ -63,7 +75,7 @@ export function runCosts(rs: CostRunner[], cfg: Configs, rounds: number, execs: 
   const rows = new Map<string, CostRow>();
   for (const r of rs)
     rows.set(r.id, {
-      runner: r.id, label: r.label, exec_ns: [], exec_best_ns: [], exec_median_ns: NaN, exec_best_median_ns: NaN,
+      runner: r.id, base: r.base, label: r.label, rewrite: r.rewrite, exec_ns: [], exec_best_ns: [], exec_median_ns: NaN, exec_best_median_ns: NaN,
       exec_added_ns: NaN, exec_added_mean_ns: NaN,
       hwm_kb: [], hwm_median_kb: NaN, hwm_added_kb: NaN, errors: [],
     });

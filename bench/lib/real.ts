@@ -3,12 +3,13 @@
  * natively, under vu with the stack, under vu with trace on, under proot;
  * rounds interleave every (workload, runner) pair, and each round's ratio
  * is taken against that round's native run. Once per workload, untimed:
- * strace -f -c counts its system calls natively, and a run under vu with
- * VU_STATS counts how many of them still trapped.
+ * strace -f -c counts its system calls natively, and two runs under vu
+ * with VU_STATS count how many of them still trapped, with rewriting of
+ * trapping sites off (VU_REWRITE=0) and on (VU_REWRITE=1).
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIND_TARGET, Configs, Proot, SEED_FROM, SEED_TO, cProject, gitRepo, python } from './setup.js';
+import { BIND_TARGET, Configs, Proot, SEED_FROM, SEED_TO, cProject, gitRepo, python, textFile } from './setup.js';
 import { CACHE, LIB, baseEnv, bin, lastJson, log, max, median, min, run, shuffled, which } from './util.js';
 
 export interface Workload {
@@ -54,6 +55,13 @@ export function workloads(quick: boolean, notes: string[]): Workload[] {
       before: () => void run('make', ['-s', 'clean'], { cwd: proj }) });
   }
   ws.push({ id: 'node', label: 'node -e 0', cmd: [process.execPath, '-e', '0'] });
+  // several short processes: a shell and seven programs of coreutils and grep
+  if (['sh', 'cat', 'tr', 'grep', 'sort', 'uniq', 'wc'].every(have)) {
+    const lines = quick ? 2000 : 20000;
+    const text = textFile(lines);
+    ws.push({ id: 'pipeline', label: `sh -c 'cat | tr | grep | sort | uniq -c | sort -rn | wc -l' (${lines} lines)`,
+      cmd: ['sh', '-c', `cat ${text} | tr -s ' ' '\\n' | grep -v 7 | sort | uniq -c | sort -rn | wc -l`] });
+  }
   return ws;
 }
 
@@ -158,13 +166,20 @@ export interface TrapCount {
   workload: string;
   /** system calls of the whole process tree, natively (strace -f -c) */
   syscalls: number | null;
-  /** calls that entered a libc wrapper / that trapped, under vu "all" */
+  /** calls that entered a libc wrapper / that trapped / that went through
+   * a rewritten site, under vu "all", rewriting on (VU_REWRITE=1) */
   libc: number | null;
   sud: number | null;
+  rw: number | null;
   per_1000: number | null;
+  /** the same with rewriting off (VU_REWRITE=0) */
+  libc_off: number | null;
+  sud_off: number | null;
+  per_1000_off: number | null;
   processes: number;
-  /** the calls that trapped most: what the fast path still misses */
+  /** the calls that trapped most, rewriting on / off: what the fast path still misses */
   top: [string, number][];
+  top_off: [string, number][];
   note?: string;
 }
 
@@ -183,43 +198,75 @@ function straceCount(w: Workload): number | null {
   return Number.isFinite(calls) ? calls : null;
 }
 
+interface Stats {
+  libc: number;
+  sud: number;
+  rw: number;
+  pids: Set<number>;
+  top: [string, number][];
+  status: number | null;
+}
+
+/** One run of w under vu with VU_STATS and VU_REWRITE=rw; null: no lines.
+ * With rewriting on, an untimed run first fills vu's learned-sites cache
+ * (bench/.cache/xdg): the count is that of a process tree whose sites vu
+ * has seen before, as after the first run of a program. */
+function stats(w: Workload, config: string, rw: '0' | '1'): Stats | null {
+  const file = join(CACHE, 'vu-stats.jsonl');
+  if (rw === '1') {
+    w.before?.();
+    run(w.cmd[0], w.cmd.slice(1), { cwd: w.cwd, env: { ...baseEnv(), LD_PRELOAD: LIB, VU_CONFIG: config }, timeout: 600_000 });
+  }
+  rmSync(file, { force: true });
+  w.before?.();
+  const r = run(w.cmd[0], w.cmd.slice(1), {
+    cwd: w.cwd,
+    env: { ...baseEnv(), LD_PRELOAD: LIB, VU_CONFIG: config, VU_REWRITE: rw, VU_STATS: file },
+    timeout: 600_000,
+  });
+  const s: Stats = { libc: 0, sud: 0, rw: 0, pids: new Set(), top: [], status: r.status };
+  const top = new Map<string, number>();
+  if (!existsSync(file)) return null;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const j = JSON.parse(line) as { pid: number; libc: number; sud: number; rw?: number; traps?: Record<string, number> };
+    s.libc += j.libc;
+    s.sud += j.sud;
+    s.rw += j.rw ?? 0;
+    s.pids.add(j.pid);
+    for (const [k, v] of Object.entries(j.traps ?? {})) top.set(k, (top.get(k) ?? 0) + v);
+  }
+  s.top = [...top.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6);
+  return s.pids.size ? s : null;
+}
+
 export function countTraps(ws: Workload[], config: string, haveStrace: boolean): TrapCount[] {
   const out: TrapCount[] = [];
   for (const w of ws) {
     log(`counts: ${w.id}`);
     const syscalls = haveStrace ? straceCount(w) : null;
-    const file = join(CACHE, 'vu-stats.jsonl');
-    rmSync(file, { force: true });
-    w.before?.();
-    const r = run(w.cmd[0], w.cmd.slice(1), {
-      cwd: w.cwd,
-      env: { ...baseEnv(), LD_PRELOAD: LIB, VU_CONFIG: config, VU_STATS: file },
-      timeout: 600_000,
-    });
-    let libc = 0;
-    let sud = 0;
-    const pids = new Set<number>();
-    const top = new Map<string, number>();
-    if (existsSync(file)) {
-      for (const line of readFileSync(file, 'utf8').split('\n')) {
-        if (!line.trim()) continue;
-        const j = JSON.parse(line) as { pid: number; libc: number; sud: number; traps?: Record<string, number> };
-        libc += j.libc;
-        sud += j.sud;
-        pids.add(j.pid);
-        for (const [k, v] of Object.entries(j.traps ?? {})) top.set(k, (top.get(k) ?? 0) + v);
-      }
+    const off = stats(w, config, '0');
+    const on = stats(w, config, '1');
+    const per = (s: Stats | null) => (s && syscalls ? (s.sud / syscalls) * 1000 : null);
+    const notes: string[] = [];
+    for (const [s, what] of [[off, 'off'], [on, 'on']] as const) {
+      if (!s) notes.push(`rewriting ${what}: no VU_STATS lines (libvu built without stats.c?)`);
+      else if (s.status !== 0) notes.push(`rewriting ${what}: exit ${s.status} under vu`);
     }
-    const got = pids.size > 0;
     out.push({
       workload: w.id,
       syscalls,
-      libc: got ? libc : null,
-      sud: got ? sud : null,
-      per_1000: got && syscalls ? (sud / syscalls) * 1000 : null,
-      processes: pids.size,
-      top: [...top.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6),
-      note: r.status !== 0 ? `exit ${r.status} under vu` : got ? undefined : 'no VU_STATS lines (libvu built without stats.c?)',
+      libc: on?.libc ?? null,
+      sud: on?.sud ?? null,
+      rw: on?.rw ?? null,
+      per_1000: per(on),
+      libc_off: off?.libc ?? null,
+      sud_off: off?.sud ?? null,
+      per_1000_off: per(off),
+      processes: Math.max(on?.pids.size ?? 0, off?.pids.size ?? 0),
+      top: on?.top ?? [],
+      top_off: off?.top ?? [],
+      note: notes.length ? notes.join('; ') : undefined,
     });
   }
   return out;

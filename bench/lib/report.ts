@@ -2,10 +2,11 @@
  * BENCHMARKS.md and chart.svg from the results object (results.json is
  * that object as it is).
  */
-import { Costs } from './costs.js';
+import { CostRow, Costs } from './costs.js';
 import { Machine } from './machine.js';
 import { MicroResult, OP_LABEL } from './micro.js';
 import { RealCell, TrapCount } from './real.js';
+import { StaticResult } from './static.js';
 import { Panel, chart } from './svg.js';
 import { Target } from './targets.js';
 
@@ -21,6 +22,7 @@ export interface Results {
   micro: MicroResult;
   real: { workloads: { id: string; label: string }[]; runners: { id: string; label: string }[]; cells: RealCell[] };
   traps: TrapCount[];
+  static: StaticResult;
   costs: Costs;
   targets: Target[];
 }
@@ -77,19 +79,24 @@ function realTable(res: Results): string {
 }
 
 function trapTable(ts: TrapCount[], labels: Map<string, string>): string {
+  const n = (v: number | null, d = 0) => (v === null ? 'n/a' : num(v, d));
   const rows = ts.map((t) => [
     labels.get(t.workload) ?? t.workload,
-    t.syscalls === null ? 'n/a' : num(t.syscalls),
+    n(t.syscalls),
     String(t.processes),
-    t.libc === null ? 'n/a' : num(t.libc),
-    t.sud === null ? 'n/a' : num(t.sud),
+    n(t.libc),
+    n(t.sud_off),
+    n(t.sud),
+    n(t.rw),
+    n(t.per_1000_off, 1),
     t.per_1000 === null ? 'n/a' : `**${num(t.per_1000, 1)}**`,
     t.top.map(([k, v]) => `${k} ${num(v)}`).join(', ') + (t.note ? ` (${t.note})` : ''),
   ]);
   return table(
-    ['workload', 'syscalls (native, strace -f -c)', 'processes', 'libc wrapper entries', 'SUD traps', 'traps / 1,000 syscalls', 'calls that trapped most'],
+    ['workload', 'syscalls (native, strace -f -c)', 'processes', 'libc wrapper entries', 'SUD traps, rewriting off', 'SUD traps, rewriting on',
+      'calls through rewritten sites', 'traps / 1,000 syscalls, off', 'traps / 1,000 syscalls, on', 'calls that trapped most (rewriting on)'],
     rows,
-    [':--', '--:', '--:', '--:', '--:', '--:', ':--'],
+    [':--', '--:', '--:', '--:', '--:', '--:', '--:', '--:', '--:', ':--'],
   );
 }
 
@@ -120,11 +127,11 @@ const ORIGIN: Record<string, string> = {
 
 function trapOrigins(ts: TrapCount[]): string {
   const total = new Map<string, number>();
-  for (const t of ts) for (const [k, v] of t.top) total.set(k, (total.get(k) ?? 0) + v);
+  for (const t of ts) for (const [k, v] of t.top_off) total.set(k, (total.get(k) ?? 0) + v);
   const top = [...total.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10);
   if (!top.length) return '';
   return (
-    'Likely origin of the calls that trapped most, over all workloads (glibc functions that make them internally, past the PLT, so no libc wrapper sees them; ' +
+    'Likely origin of the calls that trapped most with rewriting off, over all workloads (glibc functions that make them internally, past the PLT, so no libc wrapper sees them; ' +
     'a hint where the fast path needs an entry point, not a measurement): ' +
     top.map(([k, v]) => `${k} ${num(v)} (${ORIGIN[k] ?? '?'})`).join('; ') +
     '.'
@@ -132,24 +139,62 @@ function trapOrigins(ts: TrapCount[]): string {
 }
 
 function costTable(c: Costs): string {
-  const rows = c.rows.map((r) => [
-    r.label,
-    `${num(r.exec_best_median_ns / 1000)} µs`,
-    r.runner === 'native' ? '—' : `${num(r.exec_added_ns / 1000)} µs`,
-    `${num(r.exec_median_ns / 1000)} µs`,
-    r.runner === 'native' ? '—' : `${num(r.exec_added_mean_ns / 1000)} µs`,
-    `${num(r.hwm_median_kb)} KiB`,
-    r.runner === 'native' ? '—' : `${num(r.hwm_added_kb)} KiB`,
-  ]);
+  const us = (ns: number) => `${num(ns / 1000)} µs`;
+  const kib = (kb: number) => `${num(kb)} KiB`;
+  // one line per runner; a vu runner's two rows (rewriting off, on) as "off → on"
+  const bases = [...new Set(c.rows.map((r) => r.base))];
+  const rows = bases.map((base) => {
+    const rs = c.rows.filter((r) => r.base === base).sort((a, b) => Number(a.rewrite) - Number(b.rewrite));
+    const native = base === 'native';
+    const cell = (f: (r: CostRow) => string) => (native ? '—' : rs.map(f).join(' → '));
+    return [
+      rs[0].label,
+      rs.map((r) => us(r.exec_best_median_ns)).join(' → '),
+      cell((r) => us(r.exec_added_ns)),
+      rs.map((r) => us(r.exec_median_ns)).join(' → '),
+      cell((r) => us(r.exec_added_mean_ns)),
+      rs.map((r) => kib(r.hwm_median_kb)).join(' → '),
+      cell((r) => kib(r.hwm_added_kb)),
+    ];
+  });
   return table(
-    ['runner', 'exec → main, fastest', 'added by libvu', 'exec → main, mean', 'added (mean)', 'VmHWM of a small program', 'added by libvu'],
+    ['runner (vu: rewriting off → on)', 'exec → main, fastest', 'added by libvu', 'exec → main, mean', 'added (mean)', 'VmHWM of a small program', 'added by libvu'],
+    rows,
+  );
+}
+
+function staticTable(st: StaticResult): string {
+  const rs = st.runners.filter((r) => r.id !== 'native');
+  const rows = st.progs.map((p) => {
+    const n = st.cells.find((c) => c.prog === p.id && c.runner === 'native')!;
+    const us = (ns: number) => num(ns / 1000, 1);
+    const row = [
+      p.label,
+      p.syscalls_per_iter === null ? 'n/a' : num(p.syscalls_per_iter, 1),
+      p.traps_per_iter === null ? 'n/a' : num(p.traps_per_iter, 1),
+      n.ns.length ? `${us(n.median_ns)} (${us(Math.min(...n.ns))}–${us(Math.max(...n.ns))})` : `failed: ${n.errors[0]?.slice(0, 80)}`,
+    ];
+    for (const r of rs) {
+      const c = st.cells.find((x) => x.prog === p.id && x.runner === r.id)!;
+      if (!c.ratios.length) {
+        row.push(c.errors.length ? `failed: ${c.errors[0].slice(0, 80)}` : 'n/a');
+        continue;
+      }
+      const perCall = p.syscalls_per_iter ? `; +${num((c.median_ns - n.median_ns) / 1000 / p.syscalls_per_iter, 1)} µs per system call` : '';
+      row.push(`${us(c.median_ns)} (${ratio(c.ratio)}, ${ratio(c.ratio_min)}–${ratio(c.ratio_max)})${perCall}${c.virtualized === false ? ' †' : ''}`);
+    }
+    return row;
+  });
+  return table(
+    ['static program', 'system calls / iteration (native, strace)', 'SUD traps / iteration (vu, rewriting on)', 'native, µs / iteration (min–max)',
+      ...rs.map((r) => `${r.label}, µs / iteration (× native, min–max)`)],
     rows,
   );
 }
 
 function targetTable(ts: Target[]): string {
   return table(
-    ['target (issue 4)', 'limit', 'measured', 'verdict', 'detail'],
+    ['target (issues 4, 11)', 'limit', 'measured', 'verdict', 'detail'],
     ts.map((t) => [t.text, t.limit, t.value, t.pass === null ? 'n/a' : t.pass ? 'met' : '**missed**', t.detail ?? '']),
     [':--', ':--', '--:', ':--', ':--'],
   );
@@ -222,16 +267,37 @@ export function markdown(res: Results): string {
   out.push('## SUD traps per workload');
   out.push('');
   out.push(
-    'System calls of the whole process tree counted natively once with `strace -f -c`; libc-wrapper entries and SUD traps counted under the vu stack ' +
-      '("all" mode) with `VU_STATS=FILE` (runtime/core/stats.c: two relaxed atomic counters per process and a histogram of trapped calls, one line per process image). ' +
-      'The last column names the calls that still go through the trap: what the fast path misses.',
+    'System calls of the whole process tree counted natively once with `strace -f -c`; libc-wrapper entries, SUD traps and calls through rewritten sites counted under the vu stack ' +
+      '("all" mode) with `VU_STATS=FILE` (runtime/core/stats.c: relaxed atomic counters per process and a histogram of trapped calls, one line per process image), ' +
+      'in two runs: rewriting of trapping sites off (`VU_REWRITE=0`) and on (`VU_REWRITE=1`); libc-wrapper entries are those of the run with rewriting on. ' +
+      'The last column names the calls that still go through the trap with rewriting on (a rewritten site traps once, the first time): what the fast path misses.',
   );
   out.push('');
   out.push(trapTable(res.traps, labels));
   out.push('');
+  out.push(
+    'Rewriting (runtime/core/rewrite.c) patches a trapping site, the first time it traps, into a jump to a trampoline that makes the call without a signal: ' +
+      'its later calls are "calls through rewritten sites", not traps. Both runs set VU_REWRITE explicitly (whatever the default); the target (≤ 1 per 1,000) is judged with rewriting on.',
+  );
+  out.push('');
   const origins = trapOrigins(res.traps);
   if (origins) {
     out.push(origins);
+    out.push('');
+  }
+  if (res.static.progs.length) {
+    const st = res.static;
+    out.push('## Static programs');
+    out.push('');
+    out.push(
+      `\`bench/static/orc.c\` (gcc -static, glibc) and \`orc.go\` (CGO_ENABLED=0) do open+read+close and stat of one file (${st.iterations} iterations, after a warm-up of a tenth, as 5 batches; the best batch per run), timed inside the process. ` +
+        'Under vu a dynamic shell under vu execs them (`sh -c \'exec PROGRAM\'`), so vu\'s own loader (vu-static) starts them; every one of their calls traps (no libc wrappers), rewriting or not. ' +
+        `The vu config is the real workloads' stack with the program's file remapped to another of the same size (${st.config.replace(/^.*\/bench\//, 'bench/')}); proot binds the same file. ` +
+        `Median of ${st.rounds} interleaved rounds, ratio to that round's native run (min–max). "Per system call": the time added per iteration divided by the system calls of a native iteration. ` +
+        'Before timing, the bench checks that under vu (through `sh -c exec` and through `vu run`) both programs read the remapped file, and stops if not. † the run read the real file.',
+    );
+    out.push('');
+    out.push(staticTable(st));
     out.push('');
   }
   out.push('## Costs of libvu itself');
@@ -239,7 +305,8 @@ export function markdown(res: Results): string {
   out.push(
     `Start-up: \`micro exec ${res.costs.execs_per_run}\` execs itself ${res.costs.execs_per_run} times; each image times its own exec (from just before the previous image's execve to main: kernel exec, dynamic loader, constructors). ` +
       `"Fastest" is the quickest exec of a chain (what the machine's load cannot inflate), "mean" the chain's average; both the median of ${res.costs.rounds} runs, and the target is judged on the fastest. ` +
-      'Memory: VmHWM of `micro rss` after it made every micro operation once through both paths. The empty preloaded library separates what any LD_PRELOAD costs from what libvu does.',
+      'Memory: VmHWM of `micro rss` after it made every micro operation once through both paths. The empty preloaded library separates what any LD_PRELOAD costs from what libvu does. ' +
+      'Each vu runner runs with rewriting of trapping sites off and on (VU_REWRITE=0, VU_REWRITE=1), shown as "off → on"; the targets take "on".',
   );
   out.push('');
   out.push(costTable(res.costs));
@@ -264,8 +331,9 @@ export function markdown(res: Results): string {
         '*bare SUD* (a preloaded SIGSYS handler, selector BLOCK, no layers: rewrites the path and issues every call from its own gate); ' +
         '*SUD floor* (the same library with the selector left at ALLOW: armed, nothing traps). test/bench/baselines.test.ts checks each one really virtualizes (`baseline-X cat /etc/passwd` prints /etc/hostname).',
       `- **Interleaving.** Each round runs every (runner, operation) cell once in a shuffled order (a fixed seed per round), so a slow spell of the machine spreads over all cells instead of landing on one. Micro: ${s.micro_rounds} rounds; real workloads: ${s.real_rounds} rounds${res.quick ? ' (no warm-up)' : ' after one untimed warm-up of each pair'}; costs: ${s.cost_rounds} rounds.`,
-      `- **Real workloads** run with their stdout to /dev/null; \`make\` is cleaned (untimed) before every run; the git repository and the C project are generated once in bench/.cache. The "vu" columns use ${res.stack_layers.join(' + ')} (configs in bench/.cache/configs/); proot runs with \`-b /etc/hostname:/etc/passwd\`${res.stack_layers.includes('bind') ? ' and the same bind' : ''}.`,
-      '- **Traps** are counted in separate, untimed runs (VU_STATS adds an atomic increment per call).',
+      `- **Real workloads** run with their stdout to /dev/null; \`make\` is cleaned (untimed) before every run; the git repository, the C project and the pipeline's text file are generated once in bench/.cache. The "vu" columns use ${res.stack_layers.join(' + ')} (configs in bench/.cache/configs/) with VU_REWRITE unset (libvu\'s default), as do the micro benchmarks; proot runs with \`-b /etc/hostname:/etc/passwd\`${res.stack_layers.includes('bind') ? ' and the same bind' : ''}.`,
+      '- **Traps** are counted in separate, untimed runs (VU_STATS adds an atomic increment per call), twice per workload: rewriting off (VU_REWRITE=0) and on (VU_REWRITE=1).',
+      '- **Static programs** time themselves (like micro), so the launcher (the shell, vu-static, proot) is not in the figure.',
       '- `npm run bench -- --quick` runs the same code on a reduced set (fewer and shorter runs, smaller fixtures) in well under two minutes; test/bench/quick.test.ts runs it in CI.',
     ].join('\n'),
   );

@@ -1,8 +1,8 @@
 /**
  * Before measuring: build the bench's C programs (and libvu.so if it is
  * missing), get proot if it can be had, write the vu configs (finding out
- * which layer types this build of libvu has), and make the fixtures of the
- * real workloads once, in bench/.cache.
+ * which layer types this build of libvu has), make the fixtures of the
+ * real workloads once, in bench/.cache, and build the static programs.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -241,6 +241,62 @@ export function cProject(units: number): string {
       `%.o: %.c common.h\n\t$(CC) $(CFLAGS) -c -o $@ $<\n\nclean:\n\trm -f prog $(OBJS)\n\n.PHONY: clean\n`,
   );
   return dir;
+}
+
+/** A text file of `lines` lines of words (the shell pipeline's input), made once. */
+export function textFile(lines: number): string {
+  const file = join(CACHE, `text-${lines}.txt`);
+  if (existsSync(file)) return file;
+  const out: string[] = [];
+  for (let i = 0; i < lines; i++) out.push(`w${(i * 7919) % 1009} line ${i} of the bench w${i % 97}`);
+  writeFileSync(file, out.join('\n') + '\n');
+  return file;
+}
+
+export interface StaticProg {
+  id: string;
+  label: string;
+  exe: string;
+}
+
+export interface StaticSetup {
+  progs: StaticProg[];
+  /** the file the programs read, and what vu and proot show in its place */
+  data: string;
+  other: string;
+  /** the real workloads' stack with `data` remapped to `other` */
+  config: string;
+  notes: string[];
+}
+
+/** The static programs (bench/static/: gcc -static, CGO_ENABLED=0 go
+ * build), their input files and their vu config; a program that cannot be
+ * built is left out with a note. */
+export function staticSetup(cfg: Configs): StaticSetup {
+  const dir = join(CACHE, 'static');
+  mkdirSync(dir, { recursive: true });
+  const notes: string[] = [];
+  const progs: StaticProg[] = [];
+  // the same size, other bytes: the sum of the bytes read tells them apart
+  const data = join(dir, 'data.txt');
+  const other = join(dir, 'other.txt');
+  writeFileSync(data, 'the real file\n'.repeat(100));
+  writeFileSync(other, 'the remapped!\n'.repeat(100));
+  const c = run('make', ['-s', '-C', BENCH, 'static']);
+  if (c.status === 0) progs.push({ id: 'c', label: 'C, gcc -static (glibc)', exe: bin('orc-static') });
+  else notes.push(`No static C program: gcc -static failed (${(c.stderr || c.stdout).trim().split('\n').pop()}).`);
+  if (!which('go')) notes.push('go is not installed: no static Go program.');
+  else {
+    const exe = bin('orc-static-go');
+    const env = { ...baseEnv(), CGO_ENABLED: '0', GO111MODULE: 'off', GOFLAGS: '', GOCACHE: join(CACHE, 'gocache') };
+    const g = run('go', ['build', '-o', exe, 'orc.go'], { cwd: join(BENCH, 'static'), env });
+    if (g.status === 0) progs.push({ id: 'go', label: 'Go, CGO_ENABLED=0', exe });
+    else notes.push(`No static Go program: go build failed (${(g.stderr || g.stdout).trim().split('\n').pop()}).`);
+  }
+  const stack = JSON.parse(readFileSync(cfg.stackAll, 'utf8')) as { layers: { type: string; map?: Record<string, string> }[] };
+  for (const l of stack.layers) if (l.type === 'remap') l.map = { ...l.map, [data]: other };
+  const config = writeJson(join(CACHE, 'configs', 'static-all.json'), stack);
+  return { progs, data, other, config, notes };
 }
 
 /** The python3 of the system (a pyenv shim would add a bash and a pyenv

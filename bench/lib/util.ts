@@ -26,6 +26,8 @@ export function baseEnv(): Record<string, string> {
     env[k] = v;
   }
   env.LC_ALL = 'C';
+  // vu's learned-sites cache (runtime/core/rewrite.c) for the bench's runs
+  env.XDG_CACHE_HOME = join(CACHE, 'xdg');
   return env;
 }
 
