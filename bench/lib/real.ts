@@ -209,7 +209,7 @@ interface Stats {
 
 /** One run of w under vu with VU_STATS and VU_REWRITE=rw; null: no lines.
  * With rewriting on, an untimed run first fills vu's learned-sites cache
- * (bench/.cache/xdg): the count is that of a process tree whose sites vu
+ * (bench/.cache/vu-sites): the count is that of a process tree whose sites vu
  * has seen before, as after the first run of a program. */
 function stats(w: Workload, config: string, rw: '0' | '1'): Stats | null {
   const file = join(CACHE, 'vu-stats.jsonl');

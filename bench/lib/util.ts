@@ -26,8 +26,8 @@ export function baseEnv(): Record<string, string> {
     env[k] = v;
   }
   env.LC_ALL = 'C';
-  // vu's learned-sites cache (runtime/core/rewrite.c) for the bench's runs
-  env.XDG_CACHE_HOME = join(CACHE, 'xdg');
+  // vu's learned-sites cache (runtime/core/rewrite.c) for the bench's runs, apart from the tests'
+  env.VU_CACHE_DIR = join(CACHE, 'vu-sites');
   return env;
 }
 

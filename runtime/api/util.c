@@ -82,13 +82,15 @@ int vu_vformat(char *buf, size_t len, const char *fmt, va_list ap)
 	struct vu_out o = { buf, len, 0 };
 
 	for (; *fmt; fmt++) {
-		int lng = 0;
+		int lng = 0, alt = 0;
 
 		if (*fmt != '%') {
 			out_c(&o, *fmt);
 			continue;
 		}
 		fmt++;
+		if (*fmt == '#')	/* %#x: 0x first, as printf */
+			alt = 1, fmt++;
 		while (*fmt == 'l' || *fmt == 'z')
 			lng = 1, fmt++;
 		switch (*fmt) {
@@ -109,6 +111,10 @@ int vu_vformat(char *buf, size_t len, const char *fmt, va_list ap)
 			out_num(&o, lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned), 10, 0);
 			break;
 		case 'x':
+			if (alt) {
+				out_c(&o, '0');
+				out_c(&o, 'x');
+			}
 			out_num(&o, lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned), 16, 0);
 			break;
 		case 'p':

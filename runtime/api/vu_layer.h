@@ -251,7 +251,7 @@ VU_API int vu_strncmp(const char *a, const char *b, size_t n);
 VU_API void *vu_memcpy(void *d, const void *s, size_t n);
 VU_API char *vu_stpcpy(char *d, const char *s);
 
-/* vu_format -- snprintf for the hook path: %s %d %u %x %p %c %% with the
+/* vu_format -- snprintf for the hook path: %s %d %u %x %#x %p %c %% with the
  * l and z modifiers. Returns the length it wanted. */
 VU_API int vu_format(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

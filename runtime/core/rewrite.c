@@ -1,7 +1,7 @@
 /*
- * rewrite.c -- lazy rewriting of trapping syscall sites (issue 11 item 2).
- * On by default (VU_REWRITE=0 turns it off), "all" mode, dynamic
- * programs only (foreign mode, static programs, stays on SUD).
+ * rewrite.c -- rewriting of trapping syscall sites (issue 11 item 2).
+ * On by default (VU_REWRITE=0 turns it off); "all" mode, dynamic programs
+ * (foreign mode -- static programs -- stays on SUD).
  *
  * The first time a syscall instruction traps, vu_rewrite_trap looks at it:
  * - it must lie in the executable, non-writable PT_LOAD of an ELF object
@@ -9,40 +9,47 @@
  *   code, the vDSO and writable text stay on SUD;
  * - its function is found in .eh_frame_hdr (glibc has no .symtab) and
  *   decoded whole (x86len.c): an unknown instruction, a direct branch into
- *   the middle of an instruction, or a syscall that is not an instruction
- *   start, and the site stays on SUD;
- * - the window: going back from the syscall over simple register moves
- *   (mov/xor/lea/movzx between registers, mov $imm) to the nearest such
- *   instruction of 5 bytes or more (the head); the call number must be a
- *   constant set in the window (mov $nr,%eax ...), equal to the trapped one,
- *   and not one whose emulation needs the signal frame (clone, fork,
- *   vfork, exit, rt_sigreturn, execve, sigaltstack, rt_sigaction,
- *   rt_sigprocmask, arch_prctl...).
- * Only the first 5 bytes of the head change (jmp rel32 to a trampoline
- * mapped within 2 GiB): every later instruction of the window, the syscall
- * included, keeps its bytes, so a thread stopped inside the window or a
- * branch to one of its instructions runs the original code (and traps, as
- * before). The 5 bytes are written with one atomic 16-byte store
- * (lock cmpxchg16b: another thread fetches the old instruction or the new
- * one, never a mix), then every thread serializes (membarrier
- * SYNC_CORE). A head whose 5 bytes straddle a 16-byte block is not
- * patched (stays on SUD, reported).
+ *   the middle of an instruction (but past a lock prefix), or a syscall
+ *   that is not an instruction start, and the site stays on SUD.
+ * Then one of two patches, both entering the same kind of trampoline:
+ * - the jump method (preferred): the 2-byte syscall becomes jmp rel8 to a
+ *   padding instruction within 128 bytes that nothing executes (after a
+ *   ret/jmp/ud2, in the function or in the gap before or after it, no
+ *   branch landing in it), where a 5-byte jmp to the trampoline goes (the
+ *   rest of that padding becomes one-byte nops). A thread blocked in the
+ *   call returns to the unchanged bytes after it; one about to run it runs
+ *   the whole new jump.
+ * - the window method: back from the syscall over simple register moves
+ *   (and lea/mov with a RIP-relative operand, moved) to an instruction of 5
+ *   bytes or more (the head), whose first 5 bytes become jmp rel32; every
+ *   later instruction keeps its bytes, so a thread inside the window runs
+ *   the original code (and traps, as before).
+ * The bytes change with one atomic 16-byte store (lock cmpxchg16b: another
+ * thread fetches all old or all new bytes), then every thread serializes
+ * (membarrier SYNC_CORE). A patch that would cross a 16-byte block is a
+ * plain store, made only when the process has one thread (or at start-up).
  *
- * The trampoline re-runs the window's instructions, steps over the red
- * zone, and calls vu_rw_entry (rewrite_entry.S), which keeps every register
- * a syscall keeps, runs vu_rw_call on vu's stack, and returns the result in
- * rax with rcx/r11 as the kernel sets them; then it jumps after the
- * syscall. The call goes through vu_dispatch as a trapped one (source
+ * The trampoline re-runs the window's instructions (if any), steps over
+ * the red zone and calls vu_rw_entry (rewrite_entry.S), which keeps every
+ * register a syscall keeps, runs vu_rw_call on vu's stack and returns the
+ * result in rax with rcx/r11 as the kernel sets them; then it jumps after
+ * the syscall. The call goes through vu_dispatch as a trapped one (source
  * VU_SRC_SUD, no signal frame): the real call is made from the gate with
  * the program's signal mask, so a signal during it runs the program's
  * handler and SA_RESTART restarts it, as on the trap path. With the
  * selector at ALLOW (a libc wrapper running glibc's function), the call
- * goes straight to the kernel, as the untrapped instruction did.
+ * goes straight to the kernel, as the untrapped instruction did. A call
+ * that needs the signal frame or the program's own stack (clone, fork,
+ * vfork, exit, rt_sigreturn, execve: keeps_trap) is decided by its number
+ * at run time: vu_rw_call returns to the trampoline's own syscall
+ * instruction (R2), which traps (or, at ALLOW, runs) as the site did.
  *
- * Patched text is private copy-on-write memory: a fork child runs it; an
- * exec starts from the files again.
+ * Sites rewritten are remembered per user and build ID (the learned-sites
+ * cache, below) and patched at the next start-up before the program runs.
+ * Patched text is private copy-on-write memory: a fork child runs it.
  */
 #include <dlfcn.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <elf.h>
 #include <link.h>
@@ -59,8 +66,9 @@ unsigned long vu_rw_xsave_size VU_HIDDEN = 512;
 unsigned char vu_rw_xsave VU_HIDDEN;
 void vu_rw_entry(void) VU_HIDDEN;
 
-_Static_assert(offsetof(struct vu_thread, altstack) == 4096 && VU_ALTSTACK_SIZE == 1048576,
-	       "rewrite_entry.S knows where vu's signal stack is");
+_Static_assert(offsetof(struct vu_thread, altstack) == 4096 && VU_ALTSTACK_SIZE == 1048576 &&
+	       offsetof(struct vu_thread, rw_top) == 1183976,
+	       "rewrite_entry.S knows where vu's signal stack is, and rw_top (RW_TOP)");
 
 #define VU_RW_MARK 0x7277L	/* c->core_tmp[1] of a rewritten call */
 
@@ -86,7 +94,7 @@ struct vu_rw_regs {
 	unsigned long rbp, rbx, r11, rcx, r9, r8, r10, rdx, rsi, rdi, rax, flags, ret, site;
 };
 long vu_rw_call(struct vu_rw_regs *r) VU_HIDDEN;
-static int keeps_trap(long nr);
+static int keeps_trap(long nr, unsigned long a0, unsigned long a1, int allow);
 #define VU_RW_R2 13	/* R2 - R1 in a trampoline (tramp_make) */
 
 static struct rw_site *site_get(unsigned long at, int add)
@@ -119,7 +127,7 @@ long vu_rw_call(struct vu_rw_regs *r)
 	struct vu_call c;
 	long ret;
 
-	if (keeps_trap((long)r->rax)) {
+	if (keeps_trap((long)r->rax, r->rdi, r->rsi, vu_selector != 1)) {
 		r->ret += VU_RW_R2;	/* to the trampoline's own syscall */
 		return (long)r->rax;
 	}
@@ -322,6 +330,11 @@ static int simple(const unsigned char *p, int len, const struct vu_x86i *in, int
 
 	*dest = -1;
 	*cst = 0;
+	if (in->riprel && in->map == 0 && !in->prefixes && (in->op == 0x8d || in->op == 0x8b) &&
+	    (m & 0xc7) == 0x05 && len == mat + 5) {
+		*dest = (int)reg;	/* lea/mov d(%rip),%reg: the trampoline moves d */
+		return 1;
+	}
 	if (in->prefixes || in->riprel || (in->map != 0 && in->map != 1))
 		return 0;
 	if (in->map == 0) {
@@ -376,19 +389,26 @@ static int simple(const unsigned char *p, int len, const struct vu_x86i *in, int
 	return 0;
 }
 
-/* calls that need the SIGSYS frame or the program's own stack (a new
- * thread or a vfork child returns on it, sigreturn reads its frame there,
- * exit frees vu's per-thread state): a trampoline runs these with a
- * syscall instruction of its own, which traps as the site did. The signal
- * mask, handlers and stack calls do not: vu emulates them from a libc
- * wrapper too, without a frame. */
-static int keeps_trap(long nr)
+/* calls that need the SIGSYS frame or the program's own stack: a new
+ * thread returns on its own stack (clone with one), sigreturn reads its
+ * frame there, exit frees vu's per-thread state, a vfork child shares the
+ * stack; exec and clone3 are left to the trap too. A trampoline runs these
+ * with a syscall instruction of its own, which traps as the site did.
+ * Through vu (selector BLOCK) a fork-like clone, fork and vfork are vu's
+ * fork (procmodel.c do_fork: the child returns as the parent does), and the
+ * signal mask, handler and stack calls are emulated as from a libc
+ * wrapper, without a frame. At ALLOW (the call goes to the kernel from
+ * vu_rw_call) anything that shares the stack keeps the trampoline's own
+ * syscall. */
+static int keeps_trap(long nr, unsigned long a0, unsigned long a1, int allow)
 {
 	switch (nr) {
-	case SYS_clone: case SYS_clone3: case SYS_fork: case SYS_vfork:
-	case SYS_rt_sigreturn: case SYS_exit:
-	case SYS_execve: case SYS_execveat:
+	case SYS_rt_sigreturn: case SYS_exit: case SYS_execve: case SYS_execveat: case SYS_clone3:
 		return 1;
+	case SYS_clone:
+		return a1 != 0 || (allow && (a0 & (CLONE_VM | CLONE_VFORK)));
+	case SYS_vfork:
+		return allow;
 	}
 	return 0;
 }
@@ -469,44 +489,78 @@ static int ends_dead(unsigned long lo, unsigned long hi)
 static unsigned long out_target[OUT_MAX];
 static int n_out;
 
-/* the jump method: 5 bytes never executed (padding after an instruction
- * that does not fall through, in the function or in the gap before or
- * after it, no branch lands in them), within a jmp rel8 of the syscall;
- * 0 if none */
+/* the end of the padding instructions from a (an instruction start) that
+ * cover [a, a + 5); 0 if they are not all padding. The stub goes at a and
+ * the rest of them becomes one-byte nops, so the code around stays
+ * decodable (a later analysis of the same function decodes it). */
+static unsigned long pad_end(unsigned long a, unsigned long limit)
+{
+	unsigned long p = a;
+
+	while (p < a + 5) {
+		struct vu_x86i in;
+		int len = vu_x86_decode((const unsigned char *)p, (const unsigned char *)limit, &in);
+
+		if (len <= 0 || !pad_insn((const unsigned char *)p, &in))
+			return 0;
+		p += (unsigned long)len;
+	}
+	return p;
+}
+
+static int out_hit(unsigned long a, unsigned long e)
+{
+	if (n_out < 0)
+		return 1;	/* too many branches out to prove a gap */
+	for (int j = 0; j < n_out; j++)
+		if (out_target[j] >= a && out_target[j] < e)
+			return 1;
+	return 0;
+}
+
+/* the jump method: a padding instruction never executed (after an
+ * instruction that does not fall through, in the function or in the gap
+ * before or after it; no branch lands in it or in the padding it covers),
+ * within a jmp rel8 of the syscall, with 5 bytes or more to its padding's
+ * end; 0 if none */
 static unsigned long find_stub(unsigned long sys, unsigned long lo, unsigned long hi, unsigned long next,
 			       int last_dead, unsigned long prev_lo, unsigned long prev_hi)
 {
-	unsigned long best = 0, from = sys + 2 - 128, to = sys + 2 + 127, cand[2];
+	unsigned long best = 0, from = sys + 2 - 128, to = sys + 2 + 127, e;
 
 #define CLOSER(a) (!best || ((a) > sys ? (a) - sys : sys - (a)) < (best > sys ? best - sys : sys - best))
-	/* the gap after the function (from its end) and before it (its last
-	 * 5 bytes), both padding only */
-	cand[0] = last_dead && next > hi && gap_pad(hi, next) ? hi : 0;
-	cand[1] = prev_hi && prev_hi < lo && lo - prev_hi >= 5 && gap_pad(prev_hi, lo) &&
-		  lo - prev_hi <= 256 && ends_dead(prev_lo, prev_hi) ? lo - 5 : 0;
-	for (int i = 0; i < 2; i++) {
-		unsigned long a = cand[i];
+	/* the gap after the function, from its end */
+	if (last_dead && next > hi && hi >= from && hi <= to && gap_pad(hi, next) &&
+	    (e = pad_end(hi, next)) && !out_hit(hi, e) && CLOSER(hi))
+		best = hi;
+	/* the gap before it: the last padding instruction with room */
+	if (prev_hi && prev_hi < lo && lo - prev_hi <= 256 && gap_pad(prev_hi, lo) && ends_dead(prev_lo, prev_hi)) {
+		unsigned long a = prev_hi, cand = 0;
+
+		while (a < lo) {
+			struct vu_x86i in;
+			int len = vu_x86_decode((const unsigned char *)a, (const unsigned char *)lo, &in);
+
+			if (len <= 0)
+				break;
+			if ((e = pad_end(a, lo)) && a >= from && a <= to && !out_hit(a, e))
+				cand = a;
+			a += (unsigned long)len;
+		}
+		if (cand && CLOSER(cand))
+			best = cand;
+	}
+	/* inside: dead padding instructions */
+	for (unsigned long off = 0; lo + off < hi && lo + off <= to; off++) {
+		unsigned long a = lo + off;
 		int hit = 0;
 
-		if (!a || a < from || a > to || (i == 0 && next - hi < 5) || n_out < 0)
-			continue;	/* (n_out < 0: too many branches out to prove a gap) */
-		for (int j = 0; j < n_out; j++)
-			hit |= out_target[j] >= a && out_target[j] < a + 5;
+		if (!BIT(fn_start, off) || !BIT(fn_dead, off) || a < from || !(e = pad_end(a, hi)))
+			continue;
+		for (unsigned long x = off; x < e - lo; x++)
+			hit |= !BIT(fn_dead, x) || BIT(fn_target, x);
 		if (!hit && CLOSER(a))
 			best = a;
-	}
-	/* inside: the nearest run of 5 dead bytes */
-	for (unsigned long off = 0, run = 0; lo + off < hi && lo + off <= to + 4; off++) {
-		if (!BIT(fn_dead, off) || BIT(fn_target, off)) {
-			run = 0;
-			continue;
-		}
-		if (++run >= 5) {
-			unsigned long a = lo + off - 4;
-
-			if (a >= from && a <= to && CLOSER(a))
-				best = a;
-		}
 	}
 #undef CLOSER
 	return best;
@@ -651,6 +705,14 @@ static const char *analyze(unsigned long sys, struct window *w)
 		if (no_fallthrough(p, &in))
 			dead = 1;
 		off += (unsigned long)len;
+	}
+	/* the sites of this function rewritten already: their trampolines
+	 * come back after the syscall (a target no instruction shows) */
+	for (int i = 0; i < RW_SITES; i++) {
+		unsigned long a = __atomic_load_n(&rw_sites[i].at, __ATOMIC_ACQUIRE);
+
+		if (a > lo && a - lo < size && !rw_sites[i].why && rw_sites[i].nr)
+			SETBIT(fn_target, a - lo);
 	}
 	for (unsigned long off = 0; off < size; off++)
 		if (BIT(fn_target, off) && !BIT(fn_start, off))
@@ -838,6 +900,23 @@ static unsigned char *tramp_make(struct window *w, long idx, unsigned long *r2)
 		return NULL;
 	p = t;
 	memcpy(p, (void *)w->head, wl);			/* the displaced instructions */
+	for (size_t off = 0; off < wl;) {		/* RIP-relative: the same target */
+		struct vu_x86i in;
+		int len = vu_x86_decode(p + off, p + wl, &in);
+		int d;
+		long nd;
+
+		if (len <= 0)
+			return NULL;
+		if (in.riprel) {	/* lea/mov only (simple()): the displacement ends it */
+			memcpy(&d, p + off + len - 4, 4);
+			nd = (long)d + (long)(w->head + off) - (long)(unsigned long)(p + off);
+			if (nd != (int)nd)
+				return NULL;
+			put32(p + off + len - 4, nd);
+		}
+		off += (size_t)len;
+	}
 	p += wl;
 	memcpy(p, "\x48\x8d\x64\x24\x80", 5);		/* lea -128(%rsp),%rsp */
 	p += 5;
@@ -868,7 +947,7 @@ static unsigned char *tramp_make(struct window *w, long idx, unsigned long *r2)
 static const char *install(struct window *w, long idx, unsigned long *r2, int batch)
 {
 	unsigned long at = w->stub ? w->sys : w->head;
-	unsigned long chunk = at & ~15UL, lo_page, hi_page, old[2], nw[2];
+	unsigned long chunk = at & ~15UL, lo_page, hi_page, old[2], nw[2], stub_end;
 	unsigned char *t, *b;
 	const char *why = NULL;
 
@@ -877,8 +956,11 @@ static const char *install(struct window *w, long idx, unsigned long *r2, int ba
 	t = tramp_make(w, idx, r2);
 	if (!t)
 		return "no trampoline memory within 2 GiB";
+	stub_end = w->stub ? pad_end(w->stub, w->stub + 20) : 0;
+	if (w->stub && !stub_end)
+		return "its padding changed under vu";
 	lo_page = (w->stub && w->stub < at ? w->stub : at) & ~4095UL;
-	hi_page = ((w->stub && w->stub + 5 > at + 5 ? w->stub + 5 : at + 5) + 4095) & ~4095UL;
+	hi_page = ((stub_end > at + 5 ? stub_end : at + 5) + 4095) & ~4095UL;
 	if (!batch && vu_sys3(SYS_mprotect, lo_page, hi_page - lo_page, w->prot | PROT_WRITE))
 		return "cannot make its page writable";
 	if (w->stub) {
@@ -888,6 +970,7 @@ static const char *install(struct window *w, long idx, unsigned long *r2, int ba
 
 		stub[0] = 0xe9;
 		put32(stub + 1, (long)(unsigned long)t - (long)(w->stub + 5));
+		memset((void *)(w->stub + 5), 0x90, stub_end - w->stub - 5);
 		memcpy((void *)w->stub, stub, 5);
 	}
 	if (!batch)
@@ -917,6 +1000,18 @@ static const char *install(struct window *w, long idx, unsigned long *r2, int ba
 		memcpy((void *)at, j, w->stub ? 2 : 5);
 	} else if (!store16(chunk, old, nw))
 		why = "its bytes changed under vu";
+	if (!why && !w->stub) {
+		/* the rest of the head: dead now (every thread serialized after
+		 * the jump went in), one-byte nops so that the function still
+		 * decodes for the next site in it */
+		struct vu_x86i in;
+		int len = vu_x86_decode(t, t + 16, &in);	/* its copy */
+
+		if (!batch)
+			sync_cores();
+		if (len > 5)
+			memset((void *)(w->head + 5), 0x90, (size_t)len - 5);
+	}
 	if (!batch) {
 		vu_sys3(SYS_mprotect, lo_page, hi_page - lo_page, w->prot);
 		sync_cores();
@@ -954,15 +1049,17 @@ void vu_rewrite_trap(unsigned long at, long nr)
 			rw_fresh |= s->fresh;
 		}
 		__atomic_store_n(&s->nr, nr ? nr : -1000, __ATOMIC_RELEASE);
-		vu_debug("rewrite %#lx (%ld): %s", at - 2, nr, why ? why : w.stub ? "rewritten (jump)" : "rewritten (window)");
+		vu_debug("rewrite 0x%lx (%ld): %s", at - 2, nr, why ? why : w.stub ? "rewritten (jump)" : "rewritten (window)");
 	}
 	__atomic_store_n(&rw_lock, 0, __ATOMIC_RELEASE);
 }
 
 /* ---- the learned-sites cache ----
- * A site rewritten here is appended, at exit or exec, to one file per user
- * ($XDG_CACHE_HOME/vu/sites.1, else ~/.cache/vu/sites.1; the number changes
- * when the rules of analyze() do): "BUILDID OFF j STUB"
+ * A site rewritten here is appended, at exit or exec, to one file
+ * (VU_CACHE_DIR/sites.1, by default cache/sites.1 beside libvu.so: never in
+ * a folder the program lists, as ~/.cache would be; VU_CACHE_DIR="" turns
+ * it off; the number changes when the rules of analyze() do):
+ * "BUILDID OFF j STUB"
  * (the jump method) or "BUILDID OFF w HEAD" (the window method), offsets
  * from the object's load address. At start-up every site of a loaded
  * object with the same build ID is patched before the program runs, after
@@ -1030,13 +1127,8 @@ static int cached_ok(struct window *w, unsigned long lo, unsigned long hi)
 		if (d < -128 || d > 127 || w->stub < lo || w->stub + 5 > hi)
 			return 0;
 		w->straddle = (w->sys & 15) == 15;
-		for (int k = 0; k < 5; k++) {	/* padding bytes (nop forms, int3) */
-			unsigned char b = ((const unsigned char *)w->stub)[k];
-
-			if (b != 0x90 && b != 0xcc && b != 0x66 && b != 0x2e && b != 0x0f && b != 0x1f &&
-			    b != 0x00 && b != 0x40 && b != 0x44 && b != 0x80 && b != 0x84)
-				return 0;
-		}
+		if (!pad_end(w->stub, w->stub + 20))
+			return 0;	/* padding instructions from the stub on */
 		return 1;
 	}
 	if (w->head < lo || w->head >= w->sys || w->sys - w->head > 64)
@@ -1131,13 +1223,11 @@ static int eager_object(struct dl_phdr_info *info, size_t size, void *arg)
 						w.stub = info->dlpi_addr + aux;
 					else
 						w.head = info->dlpi_addr + aux;
-					if (!site_get(w.sys + 2, 0) && cached_ok(&w, lo, hi)) {
+					if (w.sys >= lo && w.sys + 2 <= hi && !site_get(w.sys + 2, 0)) {
 						int dup = 0;
 
 						for (int k = 0; k < nw; k++)
-							dup |= ws[k].sys == w.sys ||
-							       (w.stub && ws[k].stub && ws[k].stub < w.stub + 5 &&
-								w.stub < ws[k].stub + 5);
+							dup |= ws[k].sys == w.sys;
 						if (!dup)
 							ws[nw++] = w;
 					}
@@ -1157,8 +1247,8 @@ static int eager_object(struct dl_phdr_info *info, size_t size, void *arg)
 		for (int k = 0; k < nw; k++) {
 			struct rw_site *x = site_get(ws[k].sys + 2, 1);
 
-			if (!x || x->nr)
-				continue;
+			if (!x || x->nr || !cached_ok(&ws[k], lo, hi))
+				continue;	/* (checked on the bytes as the patches so far left them) */
 			if (ws[k].straddle && e->single < 0)
 				e->single = single_threaded();
 			if (ws[k].straddle && !e->single)
@@ -1179,6 +1269,52 @@ static int eager_object(struct dl_phdr_info *info, size_t size, void *arg)
 	return 0;
 }
 
+/* many repeated lines (processes that learned the same sites at the same
+ * time, fork children): write the file anew, each line once (a temporary
+ * file renamed over it; a line appended meanwhile is learned again) */
+static void compact(const char *buf, long len)
+{
+	static unsigned long seen[8192];
+	static char out[262144];
+	char tmp[sizeof(cache_path) + 32];
+	long n = 0, lines = 0, kept = 0, fd;
+
+	memset(seen, 0, sizeof(seen));
+	for (const char *p = buf, *eol; p < buf + len && (eol = memchr(p, '\n', (size_t)(buf + len - p))); p = eol + 1) {
+		unsigned long h = 1469598103934665603UL, i;
+		int dup = 0;
+
+		for (const char *q = p; q < eol; q++)
+			h = (h ^ (unsigned char)*q) * 1099511628211UL;
+		h |= 1;
+		lines++;
+		for (i = h % 8192; seen[i]; i = (i + 1) % 8192)
+			if (seen[i] == h) {
+				dup = 1;
+				break;
+			}
+		if (dup || kept >= 4096)
+			continue;
+		seen[i] = h;
+		memcpy(out + n, p, (size_t)(eol - p + 1));
+		n += eol - p + 1;
+		kept++;
+	}
+	if (lines < 2 * kept + 64)
+		return;
+	vu_format(tmp, sizeof(tmp), "%s.%ld", cache_path, vu_sys0(SYS_getpid));
+	fd = vu_sys4(SYS_openat, AT_FDCWD, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	if (vu_sys3(SYS_write, fd, out, n) == n && !vu_sys1(SYS_close, fd)) {
+		if (vu_sys4(SYS_renameat, AT_FDCWD, tmp, AT_FDCWD, cache_path))
+			vu_sys3(SYS_unlinkat, AT_FDCWD, tmp, 0);
+		return;
+	}
+	vu_sys1(SYS_close, fd);
+	vu_sys3(SYS_unlinkat, AT_FDCWD, tmp, 0);
+}
+
 /* at start-up: patch the cached sites of every loaded object */
 static void eager_patch(void)
 {
@@ -1195,6 +1331,7 @@ static void eager_patch(void)
 		return;
 	dl_iterate_phdr(eager_object, &e);
 	sync_cores();
+	compact(buf, e.len);
 	vu_debug("rewrite: %d cached sites patched at start-up", e.patched);
 }
 
@@ -1250,7 +1387,7 @@ int vu_rewrite_next(int *i, unsigned long *at, long *nr, unsigned long *calls)
 __attribute__((constructor(103))) static void vu_rewrite_init(void)
 {
 	const char *e = getenv("VU_REWRITE");
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	const char *dir = getenv("VU_CACHE_DIR");
 	unsigned a, b, c, d;
 
 	if (e && *e)
@@ -1265,11 +1402,19 @@ __attribute__((constructor(103))) static void vu_rewrite_init(void)
 			vu_rw_xsave_size = (b + 63) & ~63u;
 		}
 	}
-	if (xdg && xdg[0] == '/')
-		vu_format(cache_path, sizeof(cache_path), "%s/vu/sites.1", xdg);
-	else if (home && home[0] == '/')
-		vu_format(cache_path, sizeof(cache_path), "%s/.cache/vu/sites.1", home);
-	if (vu_strlen(cache_path) + 1 >= sizeof(cache_path))
+	if (dir && dir[0] == '/') {
+		vu_format(cache_path, sizeof(cache_path), "%s/sites.1", dir);
+	} else if (!dir) {	/* beside libvu.so, never in the program's view */
+		char *slash;
+
+		vu_format(cache_path, sizeof(cache_path), "%s", vu.lib_path);
+		slash = strrchr(cache_path, '/');
+		if (slash && (size_t)(slash - cache_path) + 32 < sizeof(cache_path))
+			vu_stpcpy(slash, "/cache/sites.1");
+		else
+			cache_path[0] = 0;
+	}
+	if (vu_strlen(cache_path) + 16 >= sizeof(cache_path))
 		cache_path[0] = 0;
 	if (cache_path[0])
 		eager_patch();

@@ -8,10 +8,12 @@
  * rax, rcx, r11; flags; the x87/SSE/AVX state through xsave), moves to the
  * lower half of the thread's vu signal stack (the program's stack may be
  * small: a coroutine, a signal stack) unless already on vu's stack, and
- * calls vu_rw_call(regs). Back in the program: rax the result, rcx the
+ * calls vu_rw_call(regs) (below t->rw_top when a program handler runs on
+ * its own stack above vu frames that are live). Back in the program: rax the result, rcx the
  * address after the syscall instruction and r11 the flags, as the kernel
  * leaves them.
  */
+#define RW_TOP 1183976	/* offsetof(struct vu_thread, rw_top): rewrite.c checks */
 	.section .note.GNU-stack,"",@progbits
 	.text
 	.p2align 4
@@ -42,7 +44,10 @@ vu_rw_entry:
 	subq	%rbp, %rdi
 	cmpq	$1048576, %rdi
 	jbe	1f				/* already on vu's stack */
-	leaq	4096+524288(%rax), %rsp		/* the middle of vu's signal stack */
+	movq	RW_TOP(%rax), %rsp		/* t->rw_top: below live vu frames */
+	testq	%rsp, %rsp
+	jnz	1f
+	leaq	4096+524288(%rax), %rsp		/* else the middle of vu's signal stack */
 1:	andq	$-64, %rsp
 	subq	vu_rw_xsave_size(%rip), %rsp
 	andq	$-64, %rsp

@@ -75,6 +75,10 @@ struct vu_thread {
 		unsigned long app_fs;		/* %gs:16 the program's (ARCH_SET_FS, kept virtual) */
 		unsigned long clone_ret;	/* %gs:24 where a re-issued clone returns */
 	} fx;
+	/* where a rewritten site's call (rewrite_entry.S) starts on the
+	 * altstack: 0 for its middle; below the frame of vu_sig_tramp while a
+	 * program handler runs on its own stack (vu's frames above are live) */
+	unsigned long rw_top;
 };
 extern __thread struct vu_thread *vu_self
 	__attribute__((tls_model("initial-exec"))) VU_HIDDEN;

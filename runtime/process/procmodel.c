@@ -248,9 +248,9 @@ static long all_mode(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc, in
 	case SYS_clone3:
 		return -ENOSYS;		/* glibc falls back to clone */
 	case SYS_clone:
-		if (!uc)
-			break;
-		if (c->args[1])
+		if (!uc && (bottom || c->args[1]))
+			break;	/* glibc's clone behind a wrapper */
+		if (c->args[1])	/* (never without uc: a rewritten site traps for it) */
 			return clone_via_tramp(c, uc);
 		return do_fork(c->args[0], c->args[2], c->args[3], c->args[4]);
 	case SYS_fork:

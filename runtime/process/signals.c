@@ -97,12 +97,26 @@ void vu_sig_tramp(int sig, siginfo_t *si, void *ucv)
 
 			vu_sys2(SYS_sigaltstack, &sub, 0);
 		}
+		unsigned long rw_top = t->rw_top, low = rw_top ? rw_top :
+			(unsigned long)t->altstack + VU_ALTSTACK_SIZE / 2;
+		unsigned long isp = ((ucontext_t *)ucv)->uc_mcontext.gregs[REG_RSP];
+
+		/* a rewritten site's call from the handler starts below the
+		 * live vu frames: this one, and the call this signal
+		 * interrupted (a rewritten site's, in the middle of the stack) */
+		if (vu_altstack_has(t, here) && here - 4096 < low)
+			low = here - 4096;
+		if (vu_altstack_has(t, isp) && isp - 512 < low)
+			low = isp - 512;
+		if (low != (rw_top ? rw_top : (unsigned long)t->altstack + VU_ALTSTACK_SIZE / 2))
+			t->rw_top = low & ~63UL;
 		t->on_app_stack++;
 		if (vu_foreign)
 			vu_call_app(sp, a.handler, sig, si, ucv);
 		else
 			vu_call_on_stack(sp, a.handler, sig, si, ucv);
 		t->on_app_stack--;
+		t->rw_top = rw_top;
 	} else if (vu_foreign) {
 		vu_call_app(0, a.handler, sig, si, ucv);	/* the program's %fs */
 	} else if (a.flags & SA_SIGINFO) {

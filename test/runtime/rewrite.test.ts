@@ -4,7 +4,7 @@
  * trap once, are rewritten into a jump to a trampoline, and later calls
  * enter vu as a function call; VU_STATS tells which (sites[].sud
  * "rewritten", rewritten[] with the calls made through the trampoline, "rw"
- * the total). Each test has its own learned-sites cache (XDG_CACHE_HOME).
+ * the total). Each test has its own learned-sites cache (VU_CACHE_DIR).
  */
 import test from 'ava';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,7 +20,7 @@ const config = writeConfig({ intercept: 'all', layers: [{ type: 'remap', map: { 
 
 function under(args: string[], rewrite = true, cache = tmpdir()) {
   const file = join(tmpdir(), 'stats.jsonl');
-  const r = run(P, args, { config, env: { VU_STATS: file, VU_REWRITE: rewrite ? '1' : '0', XDG_CACHE_HOME: cache } });
+  const r = run(P, args, { config, env: { VU_STATS: file, VU_REWRITE: rewrite ? '1' : '0', VU_CACHE_DIR: cache } });
   const lines = existsSync(file)
     ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line)
     : [];
@@ -99,7 +99,7 @@ test('exec: the new image patches the sites learned before it at start-up, so on
   t.true(lines.filter((l) => !own(l).traps.length).some((l) => own(l).rw.reduce((a, s) => a + s.n, 0) >= 50),
     JSON.stringify(lines.map(own)));
   // the file: "BUILDID OFFSET j|w OFFSET" lines
-  const text = readFileSync(join(cache, 'vu', 'sites.1'), 'utf8');
+  const text = readFileSync(join(cache, 'sites.1'), 'utf8');
   t.regex(text, /^[0-9a-f]{16,40} [0-9a-f]+ [jw] [0-9a-f]+$/m);
   // a run with the file in place: no trap at all
   const again = under(['exec', '50'], true, cache);
@@ -119,7 +119,7 @@ test('a cache file with garbage, wrong offsets or bytes that changed is ignored 
   const cache = tmpdir();
   const first = under(['getppid', '10'], true, cache);
   t.is(first.r.stdout, 'ok\n');
-  const file = join(cache, 'vu', 'sites.1');
+  const file = join(cache, 'sites.1');
   const good = readFileSync(file, 'utf8');
   const id = good.split(' ')[0];
   // offsets that are no syscall, stubs out of reach, other build IDs, junk
