@@ -53,6 +53,7 @@
 #include <fcntl.h>
 #include <elf.h>
 #include <link.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1335,6 +1336,19 @@ static void eager_patch(void)
 	vu_debug("rewrite: %d cached sites patched at start-up", e.patched);
 }
 
+/* vu_rewrite_forked -- in a fork child (procmodel.c): the counts and the
+ * sites to save are the parent's */
+void vu_rewrite_forked(void)
+{
+	rw_fresh = 0;
+	rw_lock = 0;	/* a thread of the parent's may have held it */
+	for (int i = 0; i < RW_SITES; i++) {
+		rw_sites[i].calls = 0;
+		rw_sites[i].r2_traps = 0;
+		rw_sites[i].fresh = 0;
+	}
+}
+
 /* vu_rewrite_origin -- stats.c: the site whose trampoline holds at (after
  * its own syscall instruction), or at */
 unsigned long vu_rewrite_origin(unsigned long at)
@@ -1416,6 +1430,7 @@ __attribute__((constructor(103))) static void vu_rewrite_init(void)
 	}
 	if (vu_strlen(cache_path) + 16 >= sizeof(cache_path))
 		cache_path[0] = 0;
+	pthread_atfork(NULL, NULL, vu_rewrite_forked);	/* glibc's fork; vu's calls it itself */
 	if (cache_path[0])
 		eager_patch();
 }

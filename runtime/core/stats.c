@@ -243,7 +243,8 @@ void vu_stats_note(const struct vu_call *c)
 		vu_stats_flush();
 }
 
-/* a fork child starts with the parent's counts: they are the parent's */
+/* a fork child starts with the parent's counts: they are the parent's
+ * (glibc's fork runs this; vu's own fork calls vu_stats_forked) */
 static void stats_child(void)
 {
 	__atomic_store_n(&vu_stats_libc, 0, __ATOMIC_RELAXED);
@@ -253,6 +254,12 @@ static void stats_child(void)
 		__atomic_store_n(&stats_nr[nr], 0, __ATOMIC_RELAXED);
 	for (int i = 0; i < SITES; i++)
 		sites[i].at = sites[i].n = 0;
+}
+
+void vu_stats_forked(void)
+{
+	if (vu_stats_on)
+		stats_child();
 }
 
 __attribute__((constructor(102))) static void vu_stats_init(void)

@@ -64,6 +64,8 @@ static void after_fork_child(void)
 	if (vu_self)
 		vu_self->tid = vu_sys0(SYS_gettid);
 	vu_signals_owner();
+	vu_stats_forked();
+	vu_rewrite_forked();
 	if (vu_sud_arm())
 		vu_sys1(SYS_exit_group, 125);	/* never run unvirtualized */
 }

@@ -10,6 +10,12 @@
  *   bytes             the first bytes of rw_getppid before and after (what a
  *                     program reading its own code sees)
  *   open PATH         raw openat+read of PATH twice (first traps, then rewritten)
+ *   rawfork N         N raw forks from one site (rw_fork: the first traps, the
+ *                     rest are vu's fork through the trampoline); each child
+ *                     checks rw_getppid and exits with its status
+ *   forkwhile T N     T threads call rw_getppid while the main thread forks N
+ *                     children (through glibc) that call it 100 times each:
+ *                     fork while the site is being patched
  */
 #include "probe.h"
 #include <fcntl.h>
@@ -22,6 +28,7 @@ long rw_getppid(void);
 long rw_jt(long never);
 long rw_read(long fd, void *buf, long len);
 long rw_openat(long dfd, const char *path, long flags);
+long rw_fork(void);
 
 __asm__(".text\n"
 	".p2align 4\n"
@@ -44,7 +51,12 @@ __asm__(".text\n"
 	".globl rw_openat\n.type rw_openat,@function\n"
 	"rw_openat:\n.cfi_startproc\n"
 	"\tmovl $257, %eax\n\tmovq %rcx, %r10\n\tsyscall\n\tret\n"
-	".cfi_endproc\n.size rw_openat,.-rw_openat\n");
+	".cfi_endproc\n.size rw_openat,.-rw_openat\n"
+	".p2align 4\n"
+	".globl rw_fork\n.type rw_fork,@function\n"
+	"rw_fork:\n.cfi_startproc\n"
+	"\tmovl $57, %eax\n\tsyscall\n\tret\n"
+	".cfi_endproc\n.size rw_fork,.-rw_fork\n");
 
 static long loops(long (*f)(void), long n)
 {
@@ -150,6 +162,43 @@ int main(int argc, char **argv)
 		snprintf(num, sizeof(num), "%ld", n);
 		execl("/proc/self/exe", argv[0], "getppid", num, (char *)NULL);
 		return 127;
+	} else if (!strcmp(m, "rawfork")) {
+		long bad = 0;
+
+		for (long i = 0; i < n; i++) {
+			long want = getpid(), pid = rw_fork();
+			int st;
+
+			if (pid == 0)
+				_exit(getppid() == want && loops(rw_getppid, 10) == 0 ? 0 : 1);
+			if (pid < 0 || waitpid((pid_t)pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+				bad++;
+		}
+		printf(bad ? "bad %ld\n" : "ok\n", bad);
+	} else if (!strcmp(m, "forkwhile")) {
+		long t = n, kids = argc > 3 ? atol(argv[3]) : 20, bad = 0;
+		pthread_t th[64];
+
+		nper = 20000;
+		for (long i = 0; i < t && i < 64; i++)
+			pthread_create(&th[i], NULL, thr, NULL);
+		go = 1;
+		for (long i = 0; i < kids; i++) {
+			pid_t pid = fork();
+			int st;
+
+			if (pid == 0)
+				_exit(loops(rw_getppid, 100) ? 1 : 0);
+			if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+				bad++;
+		}
+		for (long i = 0; i < t && i < 64; i++) {
+			void *r;
+
+			pthread_join(th[i], &r);
+			bad += (long)r;
+		}
+		printf(bad ? "bad %ld\n" : "ok\n", bad);
 	} else if (!strcmp(m, "bytes")) {
 		const unsigned char *p = (const unsigned char *)rw_getppid;
 

@@ -134,6 +134,23 @@ test('a cache file with garbage, wrong offsets or bytes that changed is ignored 
   }
 });
 
+test('raw forks from a rewritten site are vu\'s fork: children run, later forks do not trap', (t) => {
+  const { r, lines, own } = under(['rawfork', '20']);
+  t.is(r.stdout, 'ok\n', r.stderr);
+  // one trap for the fork site in the whole tree (a child's line starts
+  // from zero), then 19 forks through the trampoline
+  const forkTraps = lines.flatMap((l) => own(l).traps).filter((s) => s.call === 'fork');
+  t.deepEqual(forkTraps.map((s) => [s.n, s.sud]), [[1, 'rewritten']], JSON.stringify(lines.map(own)));
+  t.is(lines.flatMap((l) => own(l).rw).filter((s) => s.call === 'fork').reduce((a, s) => a + s.n, 0), 19);
+});
+
+test('fork while other threads run (and patch) the same site: every child and thread gets the right answers', (t) => {
+  for (let i = 0; i < 3; i++) {
+    const { r } = under(['forkwhile', '4', '20']);
+    t.is(r.stdout, 'ok\n', r.stderr);
+  }
+});
+
 test('a program reading its own code sees the jump vu wrote', (t) => {
   const { r } = under(['bytes']);
   // the syscall instruction (0f 05) became jmp rel8 (eb) to a 5-byte jmp
