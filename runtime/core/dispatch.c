@@ -6,7 +6,10 @@
 #include <sys/syscall.h>
 #include "vu_core.h"
 
-unsigned char vu_interest[VU_NR_COUNT];
+/* 2 for every call until vu_init has computed the real answer: a wrapper
+ * entered before it (another library's constructor) starts vu first
+ * (vu_wants_early) */
+unsigned char vu_interest[VU_NR_COUNT] = { [0 ... VU_NR_COUNT - 1] = 2 };
 
 /* vu_interest_compute -- at start-up: which calls does anyone want? */
 void vu_interest_compute(void)
@@ -122,12 +125,20 @@ void vu_unwind_to(unsigned long sp)
 		t->on_app_stack = 0;
 }
 
-/* vu_libc_call -- entry of the generated libc wrappers. Before vu_init has
- * run (another library's constructor calling a wrapped function) nothing is
- * configured and the real functions are not resolved yet: the call goes
- * straight to the kernel. */
+/* vu_libc_call -- entry of the generated libc wrappers. A wrapper entered
+ * before libvu's constructor (another library's constructor calling a
+ * wrapped function: ld.so runs those first) starts vu now and then goes
+ * through the stack; the calls vu_init itself makes go straight on. */
 long vu_libc_call(struct vu_call *c, vu_bottom_fn *bottom)
 {
+	if (__builtin_expect(vu_init_state != VU_INIT_DONE, 0)) {
+#if !defined(__SANITIZE_ADDRESS__)	/* (ASan: vu_wants_early) */
+		if (vu_init_state == VU_INIT_NOT_YET)
+			vu_init_run();
+#endif
+		if (vu_init_state != VU_INIT_DONE)
+			return bottom ? bottom(c) : vu_gate_call(c);
+	}
 	if (!vu.lib_path)
 		return vu_gate_call(c);
 	return vu_dispatch(c, bottom, NULL);

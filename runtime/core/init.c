@@ -95,7 +95,9 @@ static void log_start(void)
 void vu_stdio_setup(void) VU_HIDDEN;
 void vu_thread_blocks_freed(void) VU_HIDDEN;
 
-__attribute__((constructor(101))) static void vu_init(void)
+int vu_init_state;	/* VU_INIT_*: vu_libc_call starts vu if a wrapper comes first */
+
+static void vu_init(void)
 {
 	Dl_info info;
 	static char self[PATH_MAX];
@@ -128,4 +130,40 @@ __attribute__((constructor(101))) static void vu_init(void)
 			 "Linux 5.11+ with CONFIG_GENERIC_ENTRY, or use \"intercept\": \"libc\" in %s",
 			 r == -EINVAL ? "EINVAL" : r == -EPERM ? "EPERM" : "error",
 			 vu.config_path ? vu.config_path : "vu.json");
+}
+
+/* vu_init_run -- once: from the constructor, or from the first wrapper
+ * entered before it (then the constructor finds it done) */
+void vu_init_run(void)
+{
+	int not_yet = VU_INIT_NOT_YET;
+
+	if (!__atomic_compare_exchange_n(&vu_init_state, &not_yet, VU_INIT_RUNNING, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return;
+	vu_init();
+	if (vu_interest[0] > 1)	/* not preloaded (or no config): nothing wanted */
+		for (long nr = 0; nr < VU_NR_COUNT; nr++)
+			vu_interest[nr] = 0;
+	__atomic_store_n(&vu_init_state, VU_INIT_DONE, __ATOMIC_RELEASE);
+}
+
+int vu_wants_early(long nr)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	/* ASan's own start-up (getrlimit) comes here before its shadow
+	 * memory exists: vu_init, instrumented, cannot run yet */
+	if (__atomic_load_n(&vu_init_state, __ATOMIC_ACQUIRE) != VU_INIT_DONE)
+		return 0;
+#endif
+	if (__atomic_load_n(&vu_init_state, __ATOMIC_ACQUIRE) == VU_INIT_NOT_YET)
+		vu_init_run();
+	if (__atomic_load_n(&vu_init_state, __ATOMIC_ACQUIRE) != VU_INIT_DONE)
+		return 0;	/* vu_init's own calls */
+	return vu_interest[nr];
+}
+
+__attribute__((constructor(101))) static void vu_init_ctor(void)
+{
+	vu_init_run();
 }

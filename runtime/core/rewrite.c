@@ -85,10 +85,18 @@ struct rw_site {
 	unsigned long stub, head;	/* how it was patched (struct window) */
 	int mod;		/* mods[]: its object; -1 unknown */
 	int fresh;		/* rewritten here, not yet in the cache file */
+	unsigned long traps;	/* before it was decided */
 };
 static struct rw_site rw_sites[RW_SITES];
 static int rw_lock;
 static char cache_path[4096];	/* the learned-sites file, or "" */
+static char exe_id[41];		/* the program's build ID: the file's key */
+/* a site is patched at its rw_after-th trap: patching costs a copy of its
+ * page (about 30 us here, as much as 12 traps), worth it for a site that
+ * keeps trapping, not for one a process passes once (VU_REWRITE_AFTER) */
+static unsigned long rw_after = 8;
+static const char not_hot_why[] =
+	"not hot: fewer traps than VU_REWRITE_AFTER (8; patching copies its page)";
 static int rw_fresh;		/* a site not yet in it */
 
 struct vu_rw_regs {
@@ -1031,9 +1039,11 @@ void vu_rewrite_trap(unsigned long at, long nr)
 
 	if (vu_foreign || vu.mode != VU_MODE_ALL || in_regions(at))
 		return;		/* a trampoline's own syscall: its site is decided */
-	s = site_get(at, 0);
+	s = site_get(at, rw_after > 1);
 	if (s && __atomic_load_n(&s->nr, __ATOMIC_ACQUIRE))
 		return;		/* decided: rewritten (a thread was inside the window) or refused */
+	if (s && __atomic_add_fetch(&s->traps, 1, __ATOMIC_RELAXED) < rw_after)
+		return;		/* not hot (yet): its page stays shared */
 	if (!__atomic_compare_exchange_n(&rw_lock, &unlocked, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return;		/* another thread is patching: this call traps */
 	s = site_get(at, 1);
@@ -1060,20 +1070,21 @@ void vu_rewrite_trap(unsigned long at, long nr)
  * (VU_CACHE_DIR/sites.1, by default cache/sites.1 beside libvu.so: never in
  * a folder the program lists, as ~/.cache would be; VU_CACHE_DIR="" turns
  * it off; the number changes when the rules of analyze() do):
- * "BUILDID OFF j STUB"
- * (the jump method) or "BUILDID OFF w HEAD" (the window method), offsets
- * from the object's load address. At start-up every site of a loaded
- * object with the same build ID is patched before the program runs, after
- * a check of its bytes, so a process does not trap once per site before
- * it is rewritten (an exec of cat trapped 7 times). The file is read and
+ * "EXEID BUILDID OFF j STUB"
+ * (the jump method) or "... w HEAD" (the window method), offsets from the
+ * object's load address, per program (EXEID: the program's build ID): only
+ * sites that became hot (rw_after traps) are learned, and a program
+ * patches at start-up only the sites it made hot before -- each patched
+ * page costs a private copy (about 30 us here), so the file must not make
+ * every program pay for every other program's sites. The file is read and
  * written with vu's own calls (no layer sees them); lines are appended
  * whole (O_APPEND), repeats are skipped. Unwritable: nothing is learned. */
 void vu_rewrite_save(void)
 {
-	char line[160];
+	char line[200];
 	long fd;
 
-	if (!__atomic_exchange_n(&rw_fresh, 0, __ATOMIC_ACQ_REL) || !cache_path[0])
+	if (!__atomic_exchange_n(&rw_fresh, 0, __ATOMIC_ACQ_REL) || !cache_path[0] || !exe_id[0])
 		return;
 	fd = vu_sys4(SYS_openat, AT_FDCWD, cache_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) {
@@ -1106,7 +1117,7 @@ void vu_rewrite_save(void)
 		if (!x->fresh || (x->why && x->why != straddle_why) || x->mod < 0 || x->mod >= nmods)
 			continue;
 		x->fresh = 0;
-		n = vu_format(line, sizeof(line), "%s %lx %c %lx\n", mods[x->mod].id,
+		n = vu_format(line, sizeof(line), "%s %s %lx %c %lx\n", exe_id, mods[x->mod].id,
 			      x->at - 2 - mods[x->mod].base, x->stub ? 'j' : 'w',
 			      (x->stub ? x->stub : x->head) - mods[x->mod].base);
 		if (n > 0 && n < (int)sizeof(line))
@@ -1210,10 +1221,14 @@ static int eager_object(struct dl_phdr_info *info, size_t size, void *arg)
 
 		if (!eol)
 			break;
-		if ((size_t)(eol - p) > idl && !memcmp(p, id, idl) && p[idl] == ' ') {
+		size_t el = strlen(exe_id);
+
+		/* "EXEID LIBID OFF kind AUX": this program's lines for this object */
+		if ((size_t)(eol - p) > el + 1 + idl && !memcmp(p, exe_id, el) && p[el] == ' ' &&
+		    !memcmp(p + el + 1, id, idl) && p[el + 1 + idl] == ' ') {
 			struct window w = { 0 };
 
-			q = p + idl + 1;
+			q = p + el + 1 + idl + 1;
 			if (hexnum(&q, eol, &off) && q + 3 < eol && q[0] == ' ' && q[2] == ' ') {
 				kind = q[1];
 				q += 3;
@@ -1316,6 +1331,22 @@ static void compact(const char *buf, long len)
 	vu_sys3(SYS_unlinkat, AT_FDCWD, tmp, 0);
 }
 
+/* the program's build ID (the first object dl_iterate_phdr names) */
+static int exe_of(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	(void)arg;
+	for (int i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_LOAD && info->dlpi_phdr[i].p_offset == 0) {
+			const ElfW(Ehdr) *eh = (const ElfW(Ehdr) *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
+
+			if (!memcmp(eh->e_ident, ELFMAG, SELFMAG))
+				build_id(eh, info->dlpi_addr, exe_id);
+			break;
+		}
+	return 1;	/* the first one only */
+}
+
 /* at start-up: patch the cached sites of every loaded object */
 static void eager_patch(void)
 {
@@ -1372,6 +1403,8 @@ const char *vu_rewrite_why(unsigned long at)
 	if (!vu_rewrite_on)
 		return NULL;
 	s = site_get(at, 0);
+	if (s && !__atomic_load_n(&s->nr, __ATOMIC_ACQUIRE) && s->traps)
+		return not_hot_why;
 	if (!s || !__atomic_load_n(&s->nr, __ATOMIC_ACQUIRE))
 		return NULL;
 	if (s->why)
@@ -1408,6 +1441,10 @@ __attribute__((constructor(103))) static void vu_rewrite_init(void)
 		vu_rewrite_on = strcmp(e, "0") != 0;
 	if (!vu_rewrite_on || !vu.lib_path || vu.mode != VU_MODE_ALL || vu_foreign)
 		return;
+	e = getenv("VU_REWRITE_AFTER");
+	if (e && *e >= '1' && *e <= '9')
+		rw_after = strtoul(e, NULL, 10);
+	dl_iterate_phdr(exe_of, NULL);
 	__asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
 	if (c & (1u << 27)) {	/* OSXSAVE */
 		__asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0xd), "c"(0));
@@ -1431,6 +1468,6 @@ __attribute__((constructor(103))) static void vu_rewrite_init(void)
 	if (vu_strlen(cache_path) + 16 >= sizeof(cache_path))
 		cache_path[0] = 0;
 	pthread_atfork(NULL, NULL, vu_rewrite_forked);	/* glibc's fork; vu's calls it itself */
-	if (cache_path[0])
+	if (cache_path[0] && exe_id[0])
 		eager_patch();
 }

@@ -139,6 +139,12 @@ void vu_interest_compute(void) VU_HIDDEN;
 void vu_stats_note(const struct vu_call *c) VU_HIDDEN;
 void vu_stats_site(unsigned long at, long nr) VU_HIDDEN;
 
+/* ---- init.c: vu starts once, at its constructor or at the first wrapper
+ * entered before it ---- */
+enum { VU_INIT_NOT_YET, VU_INIT_RUNNING, VU_INIT_DONE };
+extern int vu_init_state VU_HIDDEN;
+void vu_init_run(void) VU_HIDDEN;
+
 /* ---- rewrite.c: lazy rewriting of trapping sites (VU_REWRITE=1) ---- */
 extern int vu_rewrite_on VU_HIDDEN;
 void vu_rewrite_trap(unsigned long at, long nr) VU_HIDDEN;

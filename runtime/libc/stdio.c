@@ -150,11 +150,15 @@ static FILE *vu_fopen(const char *path, const char *mode, void *resolved, const 
 
 VU_EXPORT FILE *fopen(const char *path, const char *mode)
 {
+	if (__builtin_expect(vu_init_state == VU_INIT_NOT_YET, 0))
+		vu_wants_early(VU_NR_openat);	/* a constructor before libvu's */
 	return vu_fopen(path, mode, (void *)vu_real_fopen, "fopen");
 }
 
 VU_EXPORT FILE *fopen64(const char *path, const char *mode)
 {
+	if (__builtin_expect(vu_init_state == VU_INIT_NOT_YET, 0))
+		vu_wants_early(VU_NR_openat);
 	return vu_fopen(path, mode, (void *)vu_real_fopen64, "fopen64");
 }
 

@@ -24,7 +24,8 @@
 #define VU_EXPORT __attribute__((visibility("default"))) VU_NO_ASAN
 #define VU_HIDDEN __attribute__((visibility("hidden")))
 
-/* Nonzero when a layer or the core wants system call nr (set at start-up). */
+/* Nonzero when a layer or the core wants system call nr (set at start-up;
+ * 2 for every call before). */
 extern unsigned char vu_interest[VU_NR_COUNT] VU_HIDDEN;
 
 /* Per-thread SUD selector: SYSCALL_DISPATCH_FILTER_ALLOW (0) or BLOCK (1). */
@@ -47,11 +48,20 @@ long vu_gate_call(struct vu_call *c) VU_HIDDEN VU_NO_ASAN;
 extern int vu_stats_on VU_HIDDEN;
 extern unsigned long vu_stats_libc VU_HIDDEN;
 
+/* vu_wants_early -- the first wrapper entered before libvu's constructor
+ * starts vu (init.c), then answers; 0 while vu_init itself runs */
+int vu_wants_early(long nr) VU_HIDDEN VU_NO_ASAN;
+
 static inline VU_NO_ASAN int vu_wants(long nr)
 {
+	unsigned char w;
+
 	if (__builtin_expect(vu_stats_on, 0))
 		__atomic_fetch_add(&vu_stats_libc, 1, __ATOMIC_RELAXED);
-	return vu_interest[nr];
+	w = vu_interest[nr];
+	if (__builtin_expect(w > 1, 0))	/* 2: vu not started yet */
+		return vu_wants_early(nr);
+	return w;
 }
 
 /* Open the selector for a real libc call; returns the previous state. */

@@ -4,7 +4,8 @@
  * trap once, are rewritten into a jump to a trampoline, and later calls
  * enter vu as a function call; VU_STATS tells which (sites[].sud
  * "rewritten", rewritten[] with the calls made through the trampoline, "rw"
- * the total). Each test has its own learned-sites cache (VU_CACHE_DIR).
+ * the total). Each test has its own learned-sites cache (VU_CACHE_DIR) and
+ * patches at the first trap (VU_REWRITE_AFTER=1) unless it says otherwise.
  */
 import test from 'ava';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,9 +19,9 @@ interface Line { pid: number; exe: string; sud: number; rw?: number; sites: Site
 
 const config = writeConfig({ intercept: 'all', layers: [{ type: 'remap', map: { '/etc/passwd': '/etc/hostname' } }] });
 
-function under(args: string[], rewrite = true, cache = tmpdir()) {
+function under(args: string[], rewrite = true, cache = tmpdir(), after = '1') {
   const file = join(tmpdir(), 'stats.jsonl');
-  const r = run(P, args, { config, env: { VU_STATS: file, VU_REWRITE: rewrite ? '1' : '0', VU_CACHE_DIR: cache } });
+  const r = run(P, args, { config, env: { VU_STATS: file, VU_REWRITE: rewrite ? '1' : '0', VU_REWRITE_AFTER: after, VU_CACHE_DIR: cache } });
   const lines = existsSync(file)
     ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line)
     : [];
@@ -98,9 +99,9 @@ test('exec: the new image patches the sites learned before it at start-up, so on
   // the second image made its calls through the trampoline all the same
   t.true(lines.filter((l) => !own(l).traps.length).some((l) => own(l).rw.reduce((a, s) => a + s.n, 0) >= 50),
     JSON.stringify(lines.map(own)));
-  // the file: "BUILDID OFFSET j|w OFFSET" lines
+  // the file: "PROGRAM-BUILDID BUILDID OFFSET j|w OFFSET" lines
   const text = readFileSync(join(cache, 'sites.1'), 'utf8');
-  t.regex(text, /^[0-9a-f]{16,40} [0-9a-f]+ [jw] [0-9a-f]+$/m);
+  t.regex(text, /^[0-9a-f]{16,40} [0-9a-f]{16,40} [0-9a-f]+ [jw] [0-9a-f]+$/m);
   // a run with the file in place: no trap at all
   const again = under(['exec', '50'], true, cache);
   t.is(again.r.stdout, 'ok\n');
@@ -121,9 +122,9 @@ test('a cache file with garbage, wrong offsets or bytes that changed is ignored 
   t.is(first.r.stdout, 'ok\n');
   const file = join(cache, 'sites.1');
   const good = readFileSync(file, 'utf8');
-  const id = good.split(' ')[0];
+  const id = good.split(' ').slice(0, 2).join(' ');	// the program's and the object's build IDs
   // offsets that are no syscall, stubs out of reach, other build IDs, junk
-  writeFileSync(file, [`${id} 0 j 10`, `${id} 10 w 0`, `${id} ffffffffff j 0`, 'zz 1 j 2', 'x'.repeat(300), `${id} 1 q 2`, ''].join('\n') + good);
+  writeFileSync(file, [`${id} 0 j 10`, `${id} 10 w 0`, `${id} ffffffffff j 0`, 'zz 1 j 2', 'x'.repeat(300), `${id} 1 q 2`, `${id.split(' ')[1]} ${id}  1 j 2`, ''].join('\n') + good);
   for (let i = 0; i < 2; i++) {
     const { r, lines, own } = under(['getppid', '1000'], true, cache);
     t.is(r.stdout, 'ok\n');
@@ -149,6 +150,20 @@ test('fork while other threads run (and patch) the same site: every child and th
     const { r } = under(['forkwhile', '4', '20']);
     t.is(r.stdout, 'ok\n', r.stderr);
   }
+});
+
+test('by default a site is patched at its 8th trap: one a process passes a few times keeps its page shared', (t) => {
+  const few = under(['getppid', '5'], true, tmpdir(), '');
+  t.is(few.r.stdout, 'ok\n');
+  const a = few.lines.flatMap((l) => few.own(l).traps);
+  t.deepEqual(a.map((s) => s.n), [5]);
+  t.regex(a[0].sud, /^not hot/);
+  t.is(few.lines.flatMap((l) => few.own(l).rw).length, 0);
+  const many = under(['getppid', '100'], true, tmpdir(), '');
+  t.is(many.r.stdout, 'ok\n');
+  const b = many.lines.flatMap((l) => many.own(l).traps);
+  t.deepEqual(b.map((s) => [s.n, s.sud]), [[8, 'rewritten']]);
+  t.is(many.lines.flatMap((l) => many.own(l).rw).reduce((x, s) => x + s.n, 0), 92);
 });
 
 test('a program reading its own code sees the jump vu wrote', (t) => {
