@@ -124,6 +124,7 @@ static void vu_init(void)
 		vu_thread_blocks_freed();
 		return;
 	}
+	vu_rewrite_images();	/* the C library's and the loader's patched code */
 	r = vu_sud_install();
 	if (r)
 		vu_fatal(125, "cannot arm Syscall User Dispatch (%s); this kernel needs "

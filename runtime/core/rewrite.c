@@ -58,6 +58,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include "vu_core.h"
 #include "vu_x86len.h"
@@ -88,6 +89,25 @@ struct rw_site {
 	unsigned long traps;	/* before it was decided */
 };
 static struct rw_site rw_sites[RW_SITES];
+
+/* images (below): the C library's and the loader's code with every
+ * provable site patched, in a file every process maps */
+#define IMG_SITE 0x40000000L	/* a pushed idx: an image's site, by offset from its code */
+struct image {
+	unsigned long text, text_end;	/* the object's code, mapped from the image */
+	unsigned long tramp, tramp_end;	/* its trampolines */
+};
+static struct image images[4];
+static int nimages;
+
+/* the address after an image site's syscall, from its trampoline's call */
+static unsigned long img_site_at(unsigned long idx, unsigned long ret)
+{
+	for (int i = 0; i < nimages; i++)
+		if (ret >= images[i].tramp && ret < images[i].tramp_end)
+			return images[i].text + (idx & (IMG_SITE - 1)) + 2;
+	return 0;
+}
 static int rw_lock;
 static char cache_path[4096];	/* the learned-sites file, or "" */
 static char exe_id[41];		/* the program's build ID: the file's key */
@@ -130,7 +150,7 @@ static struct rw_site *site_get(unsigned long at, int add)
 /* ---- the call, from a trampoline ---- */
 long vu_rw_call(struct vu_rw_regs *r)
 {
-	struct rw_site *s = &rw_sites[r->site];
+	struct rw_site *s = r->site & IMG_SITE ? NULL : &rw_sites[r->site];
 	struct vu_thread *t = vu_self;
 	int saved_errno = errno;
 	struct vu_call c;
@@ -140,11 +160,12 @@ long vu_rw_call(struct vu_rw_regs *r)
 		r->ret += VU_RW_R2;	/* to the trampoline's own syscall */
 		return (long)r->rax;
 	}
-	r->rcx = s->at;		/* what the syscall instruction leaves */
+	r->rcx = s ? s->at : img_site_at(r->site, r->ret);	/* what the syscall instruction leaves */
 	r->r11 = r->flags;
 	if (vu_selector != 1)	/* ALLOW: glibc's function behind a wrapper */
 		return vu_syscall6((long)r->rax, r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9);
-	__atomic_fetch_add(&s->calls, 1, __ATOMIC_RELAXED);
+	if (s)
+		__atomic_fetch_add(&s->calls, 1, __ATOMIC_RELAXED);
 	c.nr = (long)r->rax;
 	c.args[0] = (long)r->rdi;
 	c.args[1] = (long)r->rsi;
@@ -424,6 +445,7 @@ static int keeps_trap(long nr, unsigned long a0, unsigned long a1, int allow)
 
 #define FN_MAX 65536
 static unsigned char fn_start[FN_MAX / 8], fn_target[FN_MAX / 8], fn_dead[FN_MAX / 8];
+static unsigned char fn_taken[FN_MAX / 8];	/* bytes an image's planned patch takes */
 static unsigned fn_insn[FN_MAX];
 #define BIT(m, i) ((m)[(i) >> 3] & (1 << ((i) & 7)))
 #define SETBIT(m, i) ((m)[(i) >> 3] |= (unsigned char)(1 << ((i) & 7)))
@@ -517,10 +539,46 @@ static unsigned long pad_end(unsigned long a, unsigned long limit)
 	return p;
 }
 
+
+/* patches planned while an image is built: analyze sees them as made */
+struct plan {
+	unsigned long sys;		/* the site */
+	unsigned long lo, hi;		/* the bytes it takes (stub and its padding, or the head) */
+};
+static struct plan *plans;
+static int nplans;
+
+static void rw_config(void);
+static void cache_mkdir(void);
+
+static int planned(unsigned long a, unsigned long e)
+{
+	for (int i = 0; i < nplans; i++)
+		if (a < plans[i].hi && plans[i].lo < e)
+			return 1;
+	return 0;
+}
+
+static int in_image_tramp(unsigned long a)
+{
+	for (int i = 0; i < nimages; i++)
+		if (a >= images[i].tramp && a < images[i].tramp_end)
+			return 1;
+	return 0;
+}
+
+static int in_image(unsigned long a)
+{
+	for (int i = 0; i < nimages; i++)
+		if (a >= images[i].text && a < images[i].text_end)
+			return 1;
+	return 0;
+}
+
 static int out_hit(unsigned long a, unsigned long e)
 {
-	if (n_out < 0)
-		return 1;	/* too many branches out to prove a gap */
+	if (n_out < 0 || planned(a, e))
+		return 1;	/* too many branches out to prove a gap; or taken */
 	for (int j = 0; j < n_out; j++)
 		if (out_target[j] >= a && out_target[j] < e)
 			return 1;
@@ -567,7 +625,7 @@ static unsigned long find_stub(unsigned long sys, unsigned long lo, unsigned lon
 		if (!BIT(fn_start, off) || !BIT(fn_dead, off) || a < from || !(e = pad_end(a, hi)))
 			continue;
 		for (unsigned long x = off; x < e - lo; x++)
-			hit |= !BIT(fn_dead, x) || BIT(fn_target, x);
+			hit |= !BIT(fn_dead, x) || BIT(fn_target, x) || BIT(fn_taken, x);
 		if (!hit && CLOSER(a))
 			best = a;
 	}
@@ -680,6 +738,7 @@ static const char *analyze(unsigned long sys, struct window *w)
 	memset(fn_start, 0, (size + 7) / 8);
 	memset(fn_target, 0, (size + 7) / 8);
 	memset(fn_dead, 0, (size + 7) / 8);
+	memset(fn_taken, 0, (size + 7) / 8);
 	n_out = 0;
 	for (unsigned long off = 0; off < size;) {
 		struct vu_x86i in;
@@ -723,6 +782,13 @@ static const char *analyze(unsigned long sys, struct window *w)
 		if (a > lo && a - lo < size && !rw_sites[i].why && rw_sites[i].nr)
 			SETBIT(fn_target, a - lo);
 	}
+	for (int i = 0; i < nplans; i++) {	/* an image's, as if made */
+		if (plans[i].sys + 2 > lo && plans[i].sys + 2 - lo < size)
+			SETBIT(fn_target, plans[i].sys + 2 - lo);
+		for (unsigned long x = plans[i].lo; x < plans[i].hi; x++)
+			if (x >= lo && x - lo < size)
+				SETBIT(fn_taken, x - lo);	/* taken: not a stub */
+	}
 	for (unsigned long off = 0; off < size; off++)
 		if (BIT(fn_target, off) && !BIT(fn_start, off))
 			return "a branch in its function lands inside an instruction";
@@ -745,6 +811,8 @@ static const char *analyze(unsigned long sys, struct window *w)
 		last_dead = no_fallthrough((const unsigned char *)last, &in) || BIT(fn_dead, fn_insn[n - 1]);
 		w->stub = find_stub(sys, lo, hi, next, last_dead, prev_lo, prev_hi);
 	}
+	if ((w->stub || k >= 0) && in_image(sys))	/* (k: always) */
+		return "in its library's shared image, not patched when the image was built";
 	if (w->stub) {
 		w->straddle = (sys & 15) == 15;
 		return NULL;
@@ -831,6 +899,9 @@ static int in_regions(unsigned long a)
 	for (int i = 0; i < nregions; i++)
 		if (a - regions[i].base < REGION)
 			return 1;
+	for (int i = 0; i < nimages; i++)
+		if (a >= images[i].tramp && a < images[i].tramp_end)
+			return 1;
 	return 0;
 }
 
@@ -899,15 +970,16 @@ static int store16(unsigned long chunk, unsigned long old[2], unsigned long nw[2
  * path: the syscall instruction there traps as the site did (or, with the
  * selector at ALLOW, goes to the kernel), with every register as the
  * program set it. */
-static unsigned char *tramp_make(struct window *w, long idx, unsigned long *r2)
+/* tramp_emit -- write w's trampoline at dst, for the address at (where it
+ * will run; slot holds vu_rw_entry's address); its length, or 0 */
+static size_t tramp_emit(const struct window *w, long idx, unsigned char *dst, unsigned long at,
+			 unsigned long slot, unsigned long *r2)
 {
 	size_t wl = w->head ? w->sys - w->head : 0;
-	unsigned long slot = 0;
-	unsigned char *t = tramp_alloc(w->sys, wl + 48, &slot), *p;
+	unsigned char *p = dst;
+	long delta = (long)at - (long)(unsigned long)dst;	/* final - written */
+#define FINAL(q) ((long)(unsigned long)(q) + delta)
 
-	if (!t)
-		return NULL;
-	p = t;
 	memcpy(p, (void *)w->head, wl);			/* the displaced instructions */
 	for (size_t off = 0; off < wl;) {		/* RIP-relative: the same target */
 		struct vu_x86i in;
@@ -916,12 +988,12 @@ static unsigned char *tramp_make(struct window *w, long idx, unsigned long *r2)
 		long nd;
 
 		if (len <= 0)
-			return NULL;
+			return 0;
 		if (in.riprel) {	/* lea/mov only (simple()): the displacement ends it */
 			memcpy(&d, p + off + len - 4, 4);
-			nd = (long)d + (long)(w->head + off) - (long)(unsigned long)(p + off);
+			nd = (long)d + (long)(w->head + off) - FINAL(p + off);
 			if (nd != (int)nd)
-				return NULL;
+				return 0;
 			put32(p + off + len - 4, nd);
 		}
 		off += (size_t)len;
@@ -934,11 +1006,11 @@ static unsigned char *tramp_make(struct window *w, long idx, unsigned long *r2)
 	p += 4;
 	*p++ = 0xff;					/* call *slot(%rip) */
 	*p++ = 0x15;
-	put32(p, (long)slot - (long)(unsigned long)(p + 4));
+	put32(p, (long)slot - FINAL(p + 4));
 	p += 4;
 	for (int r = 0; r < 2; r++) {
-		if (r)
-			*r2 = (unsigned long)p;
+		if (r && r2)
+			*r2 = (unsigned long)FINAL(p);
 		memcpy(p, "\x48\x8d\xa4\x24\x88\x00\x00\x00", 8);	/* lea 136(%rsp),%rsp */
 		p += 8;
 		if (r) {
@@ -946,9 +1018,21 @@ static unsigned char *tramp_make(struct window *w, long idx, unsigned long *r2)
 			*p++ = 0x05;
 		}
 		*p++ = 0xe9;					/* jmp after the syscall */
-		put32(p, (long)(w->sys + 2) - (long)(unsigned long)(p + 4));
+		put32(p, (long)(w->sys + 2) - FINAL(p + 4));
 		p += 4;
 	}
+#undef FINAL
+	return (size_t)(p - dst);
+}
+
+static unsigned char *tramp_make(struct window *w, long idx, unsigned long *r2)
+{
+	size_t wl = w->head ? w->sys - w->head : 0;
+	unsigned long slot = 0;
+	unsigned char *t = tramp_alloc(w->sys, wl + 48, &slot);
+
+	if (!t || !tramp_emit(w, idx, t, (unsigned long)t, slot, r2))
+		return NULL;
 	return t;
 }
 
@@ -1079,6 +1163,26 @@ void vu_rewrite_trap(unsigned long at, long nr)
  * every program pay for every other program's sites. The file is read and
  * written with vu's own calls (no layer sees them); lines are appended
  * whole (O_APPEND), repeats are skipped. Unwritable: nothing is learned. */
+/* the cache's folder (and its parent) */
+static void cache_mkdir(void)
+{
+	char dir[sizeof(cache_path)];
+	char *slash;
+
+	vu_stpcpy(dir, cache_path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return;
+	*slash = 0;
+	slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = 0;
+		vu_sys3(SYS_mkdirat, AT_FDCWD, dir, 0755);
+		*slash = '/';
+	}
+	vu_sys3(SYS_mkdirat, AT_FDCWD, dir, 0755);
+}
+
 void vu_rewrite_save(void)
 {
 	char line[200];
@@ -1088,22 +1192,7 @@ void vu_rewrite_save(void)
 		return;
 	fd = vu_sys4(SYS_openat, AT_FDCWD, cache_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		/* the folder: make it (and its parent) once */
-		char dir[sizeof(cache_path)];
-		char *slash;
-
-		vu_stpcpy(dir, cache_path);
-		slash = strrchr(dir, '/');
-		if (!slash)
-			return;
-		*slash = 0;
-		slash = strrchr(dir, '/');
-		if (slash) {
-			*slash = 0;
-			vu_sys3(SYS_mkdirat, AT_FDCWD, dir, 0755);
-			*slash = '/';
-		}
-		vu_sys3(SYS_mkdirat, AT_FDCWD, dir, 0755);
+		cache_mkdir();
 		fd = vu_sys4(SYS_openat, AT_FDCWD, cache_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 		if (fd < 0) {
 			cache_path[0] = 0;
@@ -1367,6 +1456,240 @@ static void eager_patch(void)
 	vu_debug("rewrite: %d cached sites patched at start-up", e.patched);
 }
 
+/* ---- images ----
+ * The sites of the C library and the loader -- where the calls glibc makes
+ * inside itself are -- patched in place cost a private copy of each page
+ * they touch (about 30 us a page on this VM, 12 traps' worth), in every
+ * process. Instead, vu writes once, per build ID, a file holding the
+ * object's code with every site analyze() proves patched, and the
+ * trampolines, and every process maps it over the object's code
+ * (MAP_PRIVATE, never written: the page cache shares it, and a page costs
+ * the same fault as the original's). The trampolines are IMG_DIST below
+ * the code (rel32 jumps fixed in the file), with a private page below them
+ * holding vu_rw_entry's address. The file: a header page, the code at the
+ * object's own file offset (so /proc/self/maps offsets stay the object's),
+ * the trampolines after it. Its name starts with the object's (stats.c
+ * names sites by it). Anything that does not match -- version, build ID,
+ * sizes, the address range taken -- and the object is left as it is. */
+#define IMG_VERSION 1
+#define IMG_DIST (1UL << 30)
+#define IMG_TRAMP_MAX (256UL * 1024)
+struct img_hdr {
+	char magic[8];
+	unsigned version, nsites;
+	char id[48];
+	unsigned long text_addr;	/* the code's start, from the load address (page) */
+	unsigned long text_off;		/* its file offset (page) */
+	unsigned long text_len, tramp_len, dist;
+};
+
+/* the code segment of an object: [*lo, *hi) pages, its file offset */
+static int img_text(struct dl_phdr_info *info, unsigned long *lo, unsigned long *hi, unsigned long *off)
+{
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && !(ph->p_flags & PF_W)) {
+			*lo = (info->dlpi_addr + ph->p_vaddr) & ~4095UL;
+			*hi = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz + 4095) & ~4095UL;
+			*off = ph->p_offset & ~4095UL;
+			return (ph->p_vaddr & 4095) == (ph->p_offset & 4095) && ph->p_filesz == ph->p_memsz ? 0 : -1;
+		}
+	}
+	return -1;
+}
+
+static int img_build(const char *path, struct dl_phdr_info *info, const char *id)
+{
+	unsigned long lo, hi, off, tramp, slot, used = 0;
+	size_t tl, total;
+	unsigned char *buf;
+	struct img_hdr *h;
+	char tmp[4200];
+	long fd, w = 0;
+	int n = 0;
+
+	if (img_text(info, &lo, &hi, &off) || lo < IMG_DIST + 0x10000000UL)
+		return -1;
+	for (int i = 0; i < RW_SITES; i++)
+		if (rw_sites[i].at > lo && rw_sites[i].at <= hi && rw_sites[i].nr && !rw_sites[i].why)
+			return -1;	/* patched here already: not the object's own bytes */
+	tl = hi - lo;
+	tramp = lo - IMG_DIST;
+	slot = tramp - 4096;
+	total = off + tl + IMG_TRAMP_MAX;
+	buf = (unsigned char *)vu_sys6(SYS_mmap, 0, 4096 + tl + IMG_TRAMP_MAX + 65536 * sizeof(struct plan),
+				       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if ((unsigned long)buf > -4096UL)
+		return -1;
+	memcpy(buf + 4096, (void *)lo, tl);
+	plans = (struct plan *)(buf + 4096 + tl + IMG_TRAMP_MAX);
+	nplans = 0;
+	for (unsigned long a = lo; a + 2 <= hi && nplans < 65536; a++) {
+		struct window win;
+		size_t len;
+		unsigned char *t = buf + 4096 + tl + used;
+
+		if (((unsigned char *)a)[0] != 0x0f || ((unsigned char *)a)[1] != 0x05 || analyze(a, &win))
+			continue;
+		if (used + 128 > IMG_TRAMP_MAX)
+			break;
+		len = tramp_emit(&win, IMG_SITE | (long)(a - lo), t, tramp + used, slot, NULL);
+		if (!len)
+			continue;
+		if (win.stub) {
+			unsigned long e = pad_end(win.stub, win.stub + 20);
+			unsigned char *sb = buf + 4096 + (win.stub - lo), *jb = buf + 4096 + (a - lo);
+
+			if (!e)
+				continue;
+			sb[0] = 0xe9;
+			put32(sb + 1, (long)(tramp + used) - (long)(win.stub + 5));
+			memset(sb + 5, 0x90, e - win.stub - 5);
+			jb[0] = 0xeb;
+			jb[1] = (unsigned char)(signed char)((long)win.stub - (long)(a + 2));
+			plans[nplans++] = (struct plan){ a, win.stub, e };
+		} else {
+			struct vu_x86i in;
+			int hl = vu_x86_decode((const unsigned char *)win.head, (const unsigned char *)a, &in);
+			unsigned char *hb = buf + 4096 + (win.head - lo);
+
+			if (hl < 5)
+				continue;
+			hb[0] = 0xe9;
+			put32(hb + 1, (long)(tramp + used) - (long)(win.head + 5));
+			memset(hb + 5, 0x90, (size_t)hl - 5);
+			plans[nplans++] = (struct plan){ a, win.head, win.head + (unsigned long)hl };
+		}
+		used = (used + len + 15) & ~15UL;
+		n++;
+	}
+	plans = NULL;
+	nplans = 0;
+	h = (struct img_hdr *)buf;
+	memcpy(h->magic, "vu-img\0\1", 8);
+	h->version = IMG_VERSION;
+	h->nsites = (unsigned)n;
+	vu_stpcpy(h->id, id);
+	h->text_addr = lo - info->dlpi_addr;
+	h->text_off = off;
+	h->text_len = tl;
+	h->tramp_len = (used + 4095) & ~4095UL;
+	h->dist = IMG_DIST;
+	vu_format(tmp, sizeof(tmp), "%s.%ld", path, vu_sys0(SYS_getpid));
+	fd = vu_sys4(SYS_openat, AT_FDCWD, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		cache_mkdir();
+		fd = vu_sys4(SYS_openat, AT_FDCWD, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	}
+	if (fd >= 0) {
+		/* header, then the code at its own offset (a hole before), then
+		 * the trampolines */
+		w = vu_sys4(SYS_pwrite64, fd, buf, 4096, 0) == 4096 &&
+		    vu_sys4(SYS_pwrite64, fd, buf + 4096, tl, off) == (long)tl &&
+		    (!h->tramp_len || vu_sys4(SYS_pwrite64, fd, buf + 4096 + tl, h->tramp_len, off + tl) == (long)h->tramp_len);
+		vu_sys1(SYS_close, fd);
+		if (!w || vu_sys4(SYS_renameat, AT_FDCWD, tmp, AT_FDCWD, path))
+			vu_sys3(SYS_unlinkat, AT_FDCWD, tmp, 0);
+	}
+	(void)total;
+	vu_sys2(SYS_munmap, buf, 4096 + tl + IMG_TRAMP_MAX + 65536 * sizeof(struct plan));
+	vu_debug("rewrite: image %s: %d sites", path, n);
+	return w ? 0 : -1;
+}
+
+static int img_map(const char *path, struct dl_phdr_info *info, const char *id)
+{
+	struct img_hdr h;
+	struct stat st;
+	unsigned long lo, hi, off, tramp, slot;
+	long fd = vu_sys4(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0), r;
+
+	if (fd < 0)
+		return -1;
+	if (img_text(info, &lo, &hi, &off) || vu_sys4(SYS_pread64, fd, &h, sizeof(h), 0) != (long)sizeof(h) ||
+	    memcmp(h.magic, "vu-img\0\1", 8) || h.version != IMG_VERSION || strcmp(h.id, id) ||
+	    h.text_addr != lo - info->dlpi_addr || h.text_off != off || h.text_len != hi - lo ||
+	    h.dist != IMG_DIST || h.tramp_len > IMG_TRAMP_MAX || vu_sys2(SYS_fstat, fd, &st) ||
+	    (unsigned long)st.st_size < off + h.text_len + h.tramp_len || nimages == 4) {
+		vu_sys1(SYS_close, fd);
+		return -1;
+	}
+	tramp = lo - IMG_DIST;
+	slot = tramp - 4096;
+	r = vu_sys6(SYS_mmap, slot, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if ((unsigned long)r != slot) {
+		if ((unsigned long)r < -4096UL)
+			vu_sys2(SYS_munmap, r, 4096);
+		vu_sys1(SYS_close, fd);
+		return -1;
+	}
+	*(unsigned long *)slot = (unsigned long)vu_rw_entry;
+	if (h.tramp_len) {
+		r = vu_sys6(SYS_mmap, tramp, h.tramp_len, PROT_READ | PROT_EXEC,
+			    MAP_PRIVATE | MAP_FIXED_NOREPLACE, fd, off + h.text_len);
+		if ((unsigned long)r != tramp) {
+			if ((unsigned long)r < -4096UL)
+				vu_sys2(SYS_munmap, r, h.tramp_len);
+			vu_sys2(SYS_munmap, slot, 4096);
+			vu_sys1(SYS_close, fd);
+			return -1;
+		}
+	}
+	r = vu_sys6(SYS_mmap, lo, h.text_len, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED, fd, off);
+	vu_sys1(SYS_close, fd);
+	if ((unsigned long)r != lo)
+		vu_fatal(125, "cannot map vu's image %s over its library's code", path);
+	images[nimages++] = (struct image){ lo, hi, tramp, tramp + h.tramp_len };
+	vu_debug("rewrite: image %s: %u sites", path, h.nsites);
+	return 0;
+}
+
+/* the objects that get an image: the C library and the loader */
+static int img_object(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	const char *name = info->dlpi_name, *base = name;
+	const ElfW(Ehdr) *eh = NULL;
+	char id[41], path[4200];
+
+	(void)size;
+	(void)arg;
+	for (const char *q = name; q && *q; q++)
+		if (*q == '/')
+			base = q + 1;
+	if (!base || (strncmp(base, "libc.so.", 8) && strncmp(base, "ld-linux", 8)))
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_LOAD && info->dlpi_phdr[i].p_offset == 0)
+			eh = (const ElfW(Ehdr) *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
+	if (!eh || memcmp(eh->e_ident, ELFMAG, SELFMAG))
+		return 0;
+	build_id(eh, info->dlpi_addr, id);
+	if (!id[0] || vu_strlen(cache_path) + vu_strlen(base) + 64 > sizeof(path))
+		return 0;
+	/* beside sites.1: BASE+vu-ID.VERSION */
+	vu_stpcpy(path, cache_path);
+	vu_format(strrchr(path, '/') + 1, 200, "%s+vu-%s.%d", base, id, IMG_VERSION);
+	if (img_map(path, info, id) && !img_build(path, info, id))
+		img_map(path, info, id);
+	return 0;
+}
+
+/* vu_rewrite_images -- from vu_init, before SUD is armed: map (or build
+ * first) the images of the C library and the loader */
+void vu_rewrite_images(void)
+{
+	int unlocked = 0;
+
+	rw_config();
+	if (!vu_rewrite_on || !cache_path[0] || vu_foreign)
+		return;
+	if (!__atomic_compare_exchange_n(&rw_lock, &unlocked, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;
+	dl_iterate_phdr(img_object, NULL);
+	__atomic_store_n(&rw_lock, 0, __ATOMIC_RELEASE);
+}
+
 /* vu_rewrite_forked -- in a fork child (procmodel.c): the counts and the
  * sites to save are the parent's */
 void vu_rewrite_forked(void)
@@ -1386,6 +1709,12 @@ unsigned long vu_rewrite_origin(unsigned long at)
 {
 	if (!in_regions(at))
 		return at;
+	if (in_image_tramp(at) && *(const unsigned char *)at == 0xe9) {
+		int d;	/* R2's syscall is followed by jmp sys+2 */
+
+		memcpy(&d, (const void *)(at + 1), 4);
+		return at + 5 + (unsigned long)(long)d;
+	}
 	for (int i = 0; i < RW_SITES; i++)
 		if (rw_sites[i].r2 && rw_sites[i].r2 + 10 == at) {
 			__atomic_fetch_add(&rw_sites[i].r2_traps, 1, __ATOMIC_RELAXED);
@@ -1431,16 +1760,24 @@ int vu_rewrite_next(int *i, unsigned long *at, long *nr, unsigned long *calls)
 	return 0;
 }
 
-__attribute__((constructor(103))) static void vu_rewrite_init(void)
+/* rw_config -- once: VU_REWRITE, VU_REWRITE_AFTER, VU_CACHE_DIR, the CPU's
+ * save area (from vu_init, before the constructors, or from the latter) */
+static int rw_configured;
+static void rw_config(void)
 {
 	const char *e = getenv("VU_REWRITE");
 	const char *dir = getenv("VU_CACHE_DIR");
 	unsigned a, b, c, d;
 
+	if (rw_configured)
+		return;
+	rw_configured = 1;
 	if (e && *e)
 		vu_rewrite_on = strcmp(e, "0") != 0;
-	if (!vu_rewrite_on || !vu.lib_path || vu.mode != VU_MODE_ALL || vu_foreign)
+	if (!vu_rewrite_on || !vu.lib_path || vu.mode != VU_MODE_ALL || vu_foreign) {
+		vu_rewrite_on = vu_rewrite_on && vu.mode == VU_MODE_ALL && !vu_foreign;
 		return;
+	}
 	e = getenv("VU_REWRITE_AFTER");
 	if (e && *e >= '1' && *e <= '9')
 		rw_after = strtoul(e, NULL, 10);
@@ -1468,6 +1805,13 @@ __attribute__((constructor(103))) static void vu_rewrite_init(void)
 	if (vu_strlen(cache_path) + 16 >= sizeof(cache_path))
 		cache_path[0] = 0;
 	pthread_atfork(NULL, NULL, vu_rewrite_forked);	/* glibc's fork; vu's calls it itself */
+}
+
+__attribute__((constructor(103))) static void vu_rewrite_init(void)
+{
+	rw_config();
+	if (!vu_rewrite_on || !vu.lib_path)
+		return;
 	if (cache_path[0] && exe_id[0])
 		eager_patch();
 }

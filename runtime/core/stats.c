@@ -102,6 +102,9 @@ static int site_where(const char *buf, unsigned long at, char *name, size_t len,
 				base = e - (len - 1);
 			vu_memcpy(name, base, e - base);
 			name[e - base] = 0;
+			for (char *q = name; *q; q++)	/* vu's image of it (rewrite.c): its name */
+				if (q[0] == '+' && q[1] == 'v' && q[2] == 'u' && q[3] == '-')
+					*q = 0;
 			for (char *q = name; *q; q++)
 				if (*q == '"' || *q == '\\' || (unsigned char)*q < 0x20)
 					*q = '?';

@@ -8,7 +8,7 @@
  * on the trap path.
  */
 import test from 'ava';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, tmpdir, writeConfig } from '../helpers.js';
 
@@ -62,10 +62,48 @@ for (const [name, cmd] of programs) {
   });
 }
 
-test('VU_REWRITE=0 writes no learned-sites file; rewriting on writes one per user', (t) => {
+test('VU_REWRITE=0 writes nothing in the cache; rewriting on writes the images of libc and ld.so', (t) => {
   const cache = tmpdir();
   under(['cat', '/etc/hostname'], { VU_REWRITE: '0', VU_CACHE_DIR: cache });
-  t.false(existsSync(join(cache, 'sites.1')));
+  t.deepEqual(readdirSync(cache), []);
   under(['cat', '/etc/hostname'], { VU_CACHE_DIR: cache });
-  t.true(existsSync(join(cache, 'sites.1')));
+  t.is(readdirSync(cache).filter((f) => f.includes('+vu-')).length, 2);
+});
+
+test('the C library\'s image: built by the first process, mapped over libc\'s code by every later one, which traps 0 times at glibc\'s sites', (t) => {
+  const cache = tmpdir();
+  const cmd = ['sh', '-c', 'cat /etc/passwd | grep -c root | sort | wc -l; grep -c "+vu-" /proc/self/maps'];
+  const native = run('sh', ['-c', 'cat /etc/passwd | grep -c root | sort | wc -l'], { vu: false });
+  // VU_REWRITE_AFTER is 8 here (the default): the image needs no warm-up
+  const first = under(cmd, { VU_CACHE_DIR: cache, VU_REWRITE_AFTER: '8' });
+  const images = readdirSync(cache).filter((f) => /^(libc\.so\.6|ld-linux-x86-64\.so\.2)\+vu-[0-9a-f]+\.1$/.test(f));
+  t.is(images.length, 2, readdirSync(cache).join(' '));
+  const second = under(cmd, { VU_CACHE_DIR: cache, VU_REWRITE_AFTER: '8' });
+  for (const x of [first, second]) {
+    t.is(x.r.status, 0, x.r.stderr);
+    // the pipeline's answer, then grep's own /proc/self/maps: libc's and
+    // ld.so's code and their trampolines from the images
+    t.is(x.r.stdout.split('\n')[0], native.stdout.trim());
+    t.is(x.r.stdout.split('\n')[1], '4');
+    t.is(x.sud, 0, JSON.stringify(x.lines));
+  }
+});
+
+test('a damaged image is never misread: it is made again, and the program runs as natively', (t) => {
+  const cache = tmpdir();
+  under(['cat', '/etc/hostname'], { VU_CACHE_DIR: cache });
+  const libc = readdirSync(cache).find((f) => f.startsWith('libc.so.6+vu-'))!;
+  t.truthy(libc);
+  const file = join(cache, libc);
+  const good = readFileSync(file);
+  const host = readFileSync('/etc/hostname', 'utf8');
+  // another build ID in the header; then a file cut short; then garbage
+  const damaged = [Buffer.from(good), good.subarray(0, 8192), Buffer.alloc(good.length, 0x90)];
+  damaged[0].write('0000000000', 16, 'latin1');
+  for (const d of damaged) {
+    writeFileSync(file, d);
+    const r = under(['sh', '-c', 'cat /etc/hostname; grep -c "libc.so.6+vu-" /proc/self/maps'], { VU_CACHE_DIR: cache });
+    t.is(r.r.stdout, host + '2\n');
+    t.true(readFileSync(file).equals(good));
+  }
 });
