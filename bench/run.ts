@@ -4,8 +4,9 @@
  * Measures vu against native and against the survey's techniques, and
  * writes BENCHMARKS.md, bench/results.json and bench/chart.svg from that
  * one run. --quick: a reduced set (short runs, small fixtures, no proot
- * install, real workloads only native and under vu, no warm-up) that
- * finishes in well under two minutes, written to bench/.cache/quick/
+ * install, real workloads only native and under vu, no warm-up, 1,000
+ * paths instead of 10,000 in the callgrind rows) that finishes in well
+ * under two minutes, written to bench/.cache/quick/
  * unless --out says otherwise. See BENCHMARKS.md
  * "Method" for what is measured how.
  */
@@ -13,11 +14,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { costRunners, runCosts } from './lib/costs.js';
+import { runInstructions } from './lib/instr.js';
 import { machine } from './lib/machine.js';
 import { microRunners, runMicro } from './lib/micro.js';
 import { countTraps, realRunners, runReal, workloads } from './lib/real.js';
 import { Results, markdown, svg } from './lib/report.js';
-import { build, configs, proot, staticSetup } from './lib/setup.js';
+import { build, configs, proot, scaleConfigs, staticSetup } from './lib/setup.js';
 import { runStatic } from './lib/static.js';
 import { targets } from './lib/targets.js';
 import { BENCH, CACHE, ROOT, log, which } from './lib/util.js';
@@ -47,8 +49,10 @@ function main(): void {
   const o = options(process.argv.slice(2));
   const t0 = Date.now();
   const settings = o.quick
-    ? { micro_rounds: 5, micro_ms: 10, real_rounds: 3, cost_rounds: 3, execs: 20, static_rounds: 3, static_iterations: 1000 }
-    : { micro_rounds: 7, micro_ms: 200, real_rounds: 7, cost_rounds: 7, execs: 200, static_rounds: 7, static_iterations: 10000 };
+    ? { micro_rounds: 5, micro_ms: 10, real_rounds: 3, cost_rounds: 3, execs: 20, static_rounds: 3, static_iterations: 1000,
+      instr_iterations: 200, instr_entries: 1000, memory_runs: 3 }
+    : { micro_rounds: 7, micro_ms: 200, real_rounds: 7, cost_rounds: 7, execs: 200, static_rounds: 7, static_iterations: 10000,
+      instr_iterations: 2000, instr_entries: 10000, memory_runs: 7 };
   const m = machine();
   log(`${o.quick ? 'quick' : 'full'} run on ${m.cpu}, Linux ${m.kernel}, load ${m.load_start.join(' ')}`);
   build();
@@ -70,12 +74,14 @@ function main(): void {
   notes.push(...st.notes);
   const stat = runStatic(st, pr, settings.static_rounds, settings.static_iterations, haveStrace);
   const costs = runCosts(costRunners(cfg), cfg, settings.cost_rounds, settings.execs);
+  const ins = runInstructions(cfg, scaleConfigs(cfg, settings.instr_entries), settings.instr_iterations, settings.memory_runs, notes);
   m.load_end = loadavg().map((x) => Math.round(x * 100) / 100);
 
   for (const c of micro.cells) if (c.errors.length) notes.push(`micro ${c.runner} ${c.op}: ${c.errors.length} failed runs (${c.errors[0]}).`);
   for (const c of real) if (c.errors.length) notes.push(`${c.workload} under ${c.runner}: ${c.errors.length} failed runs (${c.errors[0]}).`);
   for (const c of stat.cells) if (c.errors.length) notes.push(`static ${c.prog} under ${c.runner}: ${c.errors.length} failed runs (${c.errors[0]}).`);
   for (const r of costs.rows) if (r.errors.length) notes.push(`costs ${r.runner}: ${r.errors[0]}.`);
+  for (const r of ins.rows) if (r.errors.length) notes.push(`instructions ${r.id}: ${r.errors[0]}.`);
 
   const res: Results = {
     generated_by: o.quick ? 'npm run bench -- --quick' : 'npm run bench',
@@ -95,7 +101,8 @@ function main(): void {
     traps,
     static: stat,
     costs,
-    targets: targets(micro, real, traps, costs, 'vu-stack'),
+    instructions: ins,
+    targets: targets(micro, real, traps, costs, ins, 'vu-stack'),
   };
   res.settings.seconds = Math.round((Date.now() - t0) / 1000);
   const outDir = o.out ?? (o.quick ? join(CACHE, 'quick') : null);

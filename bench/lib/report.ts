@@ -3,6 +3,7 @@
  * that object as it is).
  */
 import { CostRow, Costs } from './costs.js';
+import { InstrRow, Instructions } from './instr.js';
 import { Machine } from './machine.js';
 import { MicroResult, OP_LABEL } from './micro.js';
 import { RealCell, TrapCount } from './real.js';
@@ -24,6 +25,7 @@ export interface Results {
   traps: TrapCount[];
   static: StaticResult;
   costs: Costs;
+  instructions: Instructions;
   targets: Target[];
 }
 
@@ -192,9 +194,42 @@ function staticTable(st: StaticResult): string {
   );
 }
 
+function verdict(r: InstrRow): string {
+  if (r.errors.length) return `failed: ${r.errors[0].slice(0, 100)}`;
+  return r.pass === null ? '—' : r.pass ? 'met' : '**missed**';
+}
+
+function instrTable(ins: Instructions): string {
+  const n = (v: number) => num(v, Number.isInteger(v) || Math.abs(v) >= 1000 ? 0 : 1);
+  const signed = (v: number) => (Number.isFinite(v) ? `${v < 0 ? '−' : '+'}${n(Math.abs(v))}` : 'n/a');
+  const paths = num(ins.entries);
+  const rows = ins.rows.filter((r) => r.kind !== 'memory').map((r) => {
+    let vu = n(r.vu);
+    let added = signed(r.added);
+    if (r.kind === 'scale') {
+      vu = `${n(r.vu)} (1 path: ${n(r.vu_one!)})`;
+      added = `${signed(r.added)} (1 path: ${signed(r.added_one!)}; ${ratio(r.judged)})`;
+    } else if (r.kind === 'per-path') {
+      vu = `${paths} paths: ${n(r.vu)}; 1 path: ${n(r.vu_one!)}`;
+      added = `${signed(r.added)} per path`;
+    }
+    return [r.text, r.layers, n(r.native), vu, added, r.goal, verdict(r)];
+  });
+  return table(['measurement (instructions)', 'layers ("libc" mode)', 'native', 'vu', 'added by vu', 'goal', 'verdict'], rows,
+    [':--', ':--', '--:', '--:', '--:', ':--', ':--']);
+}
+
+function memoryTable(ins: Instructions): string {
+  const kib = (v: number) => `${num(v)} KiB`;
+  const rows = ins.rows.filter((r) => r.kind === 'memory').map((r) =>
+    [r.text, r.layers, kib(r.native), kib(r.vu), `${r.added < 0 ? '−' : '+'}${kib(Math.abs(r.added))}`, r.goal, verdict(r)]);
+  return table(['measurement', 'layers ("libc" mode)', 'native', 'vu', 'added by vu', 'goal', 'verdict'], rows,
+    [':--', ':--', '--:', '--:', '--:', ':--', ':--']);
+}
+
 function targetTable(ts: Target[]): string {
   return table(
-    ['target (issues 4, 11)', 'limit', 'measured', 'verdict', 'detail'],
+    ['target (issues 4, 11, 12)', 'limit', 'measured', 'verdict', 'detail'],
     ts.map((t) => [t.text, t.limit, t.value, t.pass === null ? 'n/a' : t.pass ? 'met' : '**missed**', t.detail ?? '']),
     [':--', ':--', '--:', ':--', ':--'],
   );
@@ -319,6 +354,33 @@ export function markdown(res: Results): string {
     ),
   );
   out.push('');
+  const ins = res.instructions;
+  out.push('## Instructions (callgrind)');
+  out.push('');
+  if (ins.valgrind)
+    out.push(
+      `User-space instructions counted by callgrind (${ins.valgrind}, \`--tool=callgrind --trace-children=no\`): the program's, the loader's, libc's and libvu's, ` +
+        'the same in every run, so one run gives the figure. vu runs in "libc" mode (valgrind cannot run Syscall User Dispatch) with `VU_REWRITE=0` and `VU_CACHE_DIR=` (no learned-sites file). ' +
+        `Per call: \`bench/instr.c OP N PATH\` makes N = ${num(ins.iterations)} and then ${num(2 * ins.iterations)} iterations; (total of ${num(2 * ins.iterations)} − total of ${num(ins.iterations)}) / ${num(ins.iterations)} is one iteration, start-up and exit cancelled, and "added" is vu's iteration minus native's. ` +
+        `Scaling rows: one layer with ${num(ins.entries)} paths and with one (configs in bench/.cache/configs/, paths made in bench/.cache/paths-${ins.entries}/); the goal is on the ratio of what vu adds. ` +
+        `Start-up: the whole of /bin/true; per configured path: (${num(ins.entries)} paths − 1 path) / ${num(ins.entries - 1)}. ` +
+        'valgrind preloads its own vgpreload_core library into every program; beside it libvu would take its dlsym fallback (runtime/core/sym.c) and glibc\'s freeres would run at exit, neither of which happens outside valgrind, ' +
+        'so callgrind is started directly (its launcher is a dynamic program the loader would put libvu into) with a copy of valgrind\'s library folder in which vgpreload_core is libvu.so itself (vu runs) or missing (native runs: the loader then says it cannot preload it, about a thousand instructions of native\'s start-up).' +
+        (res.quick ? ` **Quick mode:** ${num(ins.entries)} paths instead of 10,000 and fewer iterations.` : ''),
+    );
+  else out.push('valgrind is not installed: no instruction counts (the notes say why); resident memory only.');
+  out.push('');
+  if (ins.valgrind) {
+    out.push(instrTable(ins));
+    out.push('');
+  }
+  out.push(
+    `Resident memory: maxrss of /bin/true (\`bench/tools/timeit\`, wait4's ru_maxrss), the median of ${ins.memory_runs} runs, ` +
+      'libvu preloaded with LD_PRELOAD as in real use, VU_REWRITE=0 and VU_CACHE_DIR= as above.',
+  );
+  out.push('');
+  out.push(memoryTable(ins));
+  out.push('');
   out.push('## Method');
   out.push('');
   out.push(
@@ -334,6 +396,7 @@ export function markdown(res: Results): string {
       `- **Real workloads** run with their stdout to /dev/null; \`make\` is cleaned (untimed) before every run; the git repository, the C project and the pipeline's text file are generated once in bench/.cache. The "vu" columns use ${res.stack_layers.join(' + ')} (configs in bench/.cache/configs/) with VU_REWRITE unset (libvu\'s default), as do the micro benchmarks; proot runs with \`-b /etc/hostname:/etc/passwd\`${res.stack_layers.includes('bind') ? ' and the same bind' : ''}.`,
       '- **Traps** are counted in separate, untimed runs (VU_STATS adds an atomic increment per call), twice per workload: rewriting off (VU_REWRITE=0) and on (VU_REWRITE=1).',
       '- **Static programs** time themselves (like micro), so the launcher (the shell, vu-static, proot) is not in the figure.',
+      '- **Instructions** are counted by callgrind in separate, untimed runs (bench/lib/instr.ts, bench/instr.c): deterministic where the wall-clock tables are not, and blind to the kernel\'s side of each call.',
       '- `npm run bench -- --quick` runs the same code on a reduced set (fewer and shorter runs, smaller fixtures) in well under two minutes; test/bench/quick.test.ts runs it in CI.',
     ].join('\n'),
   );

@@ -150,6 +150,54 @@ export function configs(): Configs {
   return { seedLibc, seedAll, stackAll, stackLibc, stackLayers, trace, traceOut, notes };
 }
 
+export interface ScaleConfigs {
+  /** paths in the large configs */
+  entries: number;
+  /** one-layer "libc" configs: remap (1: the seed; n: the seed and n - 1
+   * more), hide and readonly (1: the first generated path; n: all) */
+  remap1: string;
+  remapN: string;
+  hide1: string;
+  hideN: string;
+  readonly1: string;
+  readonlyN: string;
+}
+
+/** The configs of bench/lib/instr.ts's scaling rows, in .cache/configs:
+ * remap, hide and readonly with one path and with `n`. The paths are
+ * files made once in .cache/paths-N/ (folders of 100), so hide and
+ * readonly find each at start-up as they would a real one; remap maps
+ * each to /etc/hostname besides the seed (its one-path config is the
+ * seed's, seed-libc.json). */
+export function scaleConfigs(cfg: Configs, n: number): ScaleConfigs {
+  const dir = join(CACHE, 'configs');
+  mkdirSync(dir, { recursive: true });
+  const root = join(CACHE, `paths-${n}`);
+  const paths: string[] = [];
+  for (let i = 0; i < n; i++) paths.push(join(root, `d${Math.floor(i / 100)}`, `p${i % 100}`));
+  if (!existsSync(join(root, '.bench-complete'))) {
+    log(`making ${root} (${n} files, once)`);
+    rmSync(root, { recursive: true, force: true });
+    for (let i = 0; i < n; i++) {
+      if (i % 100 === 0) mkdirSync(join(root, `d${i / 100}`), { recursive: true });
+      writeFileSync(paths[i], '');
+    }
+    writeFileSync(join(root, '.bench-complete'), '');
+  }
+  const libc = (name: string, layer: Record<string, unknown>) => writeJson(join(dir, `${name}.json`), { intercept: 'libc', layers: [layer] });
+  const map: Record<string, string> = { [SEED_FROM]: SEED_TO };
+  for (const p of paths.slice(0, n - 1)) map[p] = SEED_TO;
+  return {
+    entries: n,
+    remap1: cfg.seedLibc,
+    remapN: libc(`remap-${n}`, { type: 'remap', map }),
+    hide1: libc('hide-1', { type: 'hide', paths: paths.slice(0, 1) }),
+    hideN: libc(`hide-${n}`, { type: 'hide', paths }),
+    readonly1: libc('readonly-1', { type: 'readonly', paths: paths.slice(0, 1) }),
+    readonlyN: libc(`readonly-${n}`, { type: 'readonly', paths }),
+  };
+}
+
 /** Does the four-layer stack do what it says? '' when it does. */
 function checkStack(config: string, fx: StackFixtures): string {
   const host = readFileSync(SEED_TO, 'utf8');

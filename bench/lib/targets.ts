@@ -1,7 +1,8 @@
 /**
- * The targets of issues 4 and 11, checked against one run's numbers.
+ * The targets of issues 4, 11 and 12, checked against one run's numbers.
  */
 import { Costs } from './costs.js';
+import { Instructions } from './instr.js';
 import { MicroResult } from './micro.js';
 import { RealCell, TrapCount } from './real.js';
 
@@ -26,7 +27,7 @@ function check(v: number, limit: number): boolean | null {
   return Number.isFinite(v) ? v <= limit : null;
 }
 
-export function targets(m: MicroResult, real: RealCell[], traps: TrapCount[], costs: Costs, stackRunner: string): Target[] {
+export function targets(m: MicroResult, real: RealCell[], traps: TrapCount[], costs: Costs, ins: Instructions, stackRunner: string): Target[] {
   const out: Target[] = [];
   const ratio = (a: string, b: string, op: string) => (cell(m, a, op)?.median ?? NaN) / (cell(m, b, op)?.median ?? NaN);
 
@@ -80,5 +81,39 @@ export function targets(m: MicroResult, real: RealCell[], traps: TrapCount[], co
     out.push({ id: `rss-${id}`, text: `resident memory added per process (VmHWM, ${on.label}), rewriting on`, limit: '≤ 2 MiB',
       value: Number.isFinite(mib) ? `${mib.toFixed(2)} MiB` : 'n/a', pass: check(mib, 2) });
   }
+  out.push(...instrTargets(ins));
+  return out;
+}
+
+/** issue 12: instructions (callgrind, "libc" mode) and resident memory, one target per goal */
+function instrTargets(ins: Instructions): Target[] {
+  const n = (v: number) => v.toLocaleString('en-US', { maximumFractionDigits: Math.abs(v) >= 100 ? 0 : 1 });
+  const signed = (v: number) => (Number.isFinite(v) ? `${v < 0 ? '−' : '+'}${n(Math.abs(v))}` : 'n/a');
+  const out: Target[] = [];
+  for (const r of ins.rows) {
+    if (r.limit === null) continue;
+    const t: Target = { id: `instr-${r.id}`, text: `${r.text} (${r.layers}, "libc" mode)`, limit: r.goal, value: 'n/a', pass: r.pass };
+    if (r.errors.length) t.detail = r.errors[0];
+    else if (r.kind === 'call') {
+      t.value = `${signed(r.added)} instructions`;
+      t.detail = `callgrind: ${n(r.native)} natively, ${n(r.vu)} under vu`;
+    } else if (r.kind === 'scale') {
+      t.value = Number.isFinite(r.judged) ? `${r.judged.toFixed(2)}×` : 'n/a';
+      t.detail = `added per call: ${signed(r.added)} instructions with ${ins.entries.toLocaleString('en-US')} paths, ${signed(r.added_one!)} with one`;
+    } else if (r.kind === 'startup') {
+      t.value = `${signed(r.added)} instructions`;
+      t.detail = `callgrind: ${n(r.native)} natively, ${n(r.vu)} under vu`;
+    } else if (r.kind === 'per-path') {
+      t.value = `${signed(r.added)} instructions`;
+      t.detail = `callgrind: ${n(r.vu)} with ${ins.entries.toLocaleString('en-US')} paths, ${n(r.vu_one!)} with one`;
+    } else {
+      t.value = Number.isFinite(r.added) ? `${r.added < 0 ? '−' : '+'}${(Math.abs(r.added) / 1024).toFixed(2)} MiB` : 'n/a';
+      t.detail = `maxrss ${n(r.native)} KiB natively, ${n(r.vu)} KiB under vu`;
+    }
+    out.push(t);
+  }
+  if (!ins.valgrind)
+    out.push({ id: 'instr-callgrind', text: 'instructions per call and at start-up (callgrind)', limit: 'issue 12', value: 'n/a', pass: null,
+      detail: 'valgrind is not installed' });
   return out;
 }

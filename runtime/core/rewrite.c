@@ -69,7 +69,8 @@ unsigned char vu_rw_xsave VU_HIDDEN;
 void vu_rw_entry(void) VU_HIDDEN;
 
 _Static_assert(offsetof(struct vu_thread, altstack) == 4096 && VU_ALTSTACK_SIZE == 1048576 &&
-	       offsetof(struct vu_thread, rw_top) == 1183976,
+	       offsetof(struct vu_thread, rw_top) == 1183976 &&
+	       offsetof(struct vu_thread, tls_shared) == 1183984,
 	       "rewrite_entry.S knows where vu's signal stack is, and rw_top (RW_TOP)");
 
 #define VU_RW_MARK 0x7277L	/* c->core_tmp[1] of a rewritten call */
@@ -124,7 +125,7 @@ struct vu_rw_regs {
 };
 long vu_rw_call(struct vu_rw_regs *r) VU_HIDDEN;
 static int keeps_trap(long nr, unsigned long a0, unsigned long a1, int allow);
-#define VU_RW_R2 13	/* R2 - R1 in a trampoline (tramp_make) */
+#define VU_RW_R2 13	/* R2 - R1 in a trampoline (tramp_emit); rewrite_entry.S's too */
 
 static struct rw_site *site_get(unsigned long at, int add)
 {

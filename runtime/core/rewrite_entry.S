@@ -14,6 +14,7 @@
  * leaves them.
  */
 #define RW_TOP 1183976	/* offsetof(struct vu_thread, rw_top): rewrite.c checks */
+#define TLS_SHARED 1183984	/* offsetof(struct vu_thread, tls_shared) */
 	.section .note.GNU-stack,"",@progbits
 	.text
 	.p2align 4
@@ -39,6 +40,8 @@ vu_rw_entry:
 	movq	%fs:(%rax), %rax
 	testq	%rax, %rax
 	jz	1f
+	cmpl	$0, TLS_SHARED(%rax)
+	jne	8f				/* a thread without TLS shares this block */
 	leaq	4096(%rax), %rbp		/* t->altstack */
 	movq	%rsp, %rdi
 	subq	%rbp, %rdi
@@ -78,6 +81,24 @@ vu_rw_entry:
 	jmp	5f
 4:	fxrstor64 (%rsp)
 5:	movq	%rbx, %rsp
+	popq	%rbp
+	popq	%rbx
+	popq	%r11
+	popq	%rcx
+	popq	%r9
+	popq	%r8
+	popq	%r10
+	popq	%rdx
+	popq	%rsi
+	popq	%rdi
+	popq	%rax
+	popfq
+	ret
+	/* the block (and its stack) is shared with a thread started without
+	 * its own TLS: back to the trampoline's own syscall (R2, VU_RW_R2
+	 * bytes after the return address), which traps on this thread's own
+	 * signal stack */
+8:	addq	$13, 96(%rsp)
 	popq	%rbp
 	popq	%rbx
 	popq	%r11

@@ -79,6 +79,10 @@ struct vu_thread {
 	 * altstack: 0 for its middle; below the frame of vu_sig_tramp while a
 	 * program handler runs on its own stack (vu's frames above are live) */
 	unsigned long rw_top;
+	/* a thread started by this one with CLONE_VM and no TLS of its own
+	 * (it runs on this block too): rewritten sites take the trap path,
+	 * whose stack the kernel keeps per thread (rewrite_entry.S) */
+	int tls_shared;
 };
 extern __thread struct vu_thread *vu_self
 	__attribute__((tls_model("initial-exec"))) VU_HIDDEN;

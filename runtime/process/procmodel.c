@@ -88,6 +88,8 @@ static long clone_via_tramp(struct vu_call *c, ucontext_t *uc)
 
 	*(unsigned long *)(sp - 8) = g[REG_RIP];
 	g[REG_RSI] = sp - 8;
+	if ((c->args[0] & CLONE_VM) && !(c->args[0] & (CLONE_VFORK | CLONE_SETTLS)) && vu_self)
+		vu_self->tls_shared = 1;	/* the child runs on this thread's TLS */
 	if ((c->args[0] & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK) && vu_self) {
 		vu_self->vfork_depth = vu_self->depth - 1;	/* this call's level */
 		vu_self->vfork_pending = 1;

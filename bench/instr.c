@@ -1,0 +1,66 @@
+/*
+ * instr -- the loop that bench/lib/instr.ts runs under callgrind: N
+ * iterations of one operation through libc, nothing timed. The harness
+ * runs it with N and 2N iterations and takes the difference, so start-up
+ * and exit cancel and what is left is N iterations' instructions.
+ *
+ * usage: instr OP N [PATH]
+ *   OP is one of
+ *     open      open(PATH, O_RDONLY) + close (PATH: /etc/passwd)
+ *     openw     open(PATH, O_WRONLY) + close (nothing is written)
+ *     getppid   getppid()
+ *   Prints {"op":..,"n":..,"size":<st_size of the file the open reaches>}
+ *   ("size" tells the harness which file was really opened); exits 1 when
+ *   a call fails.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void die(const char *what)
+{
+	fprintf(stderr, "instr: %s failed\n", what);
+	exit(1);
+}
+
+int main(int argc, char **argv)
+{
+	const char *op = argc > 1 ? argv[1] : "";
+	long n = argc > 2 ? atol(argv[2]) : 0;
+	const char *path = argc > 3 ? argv[3] : "/etc/passwd";
+	long size = -1;
+	struct stat st;
+
+	if (!strcmp(op, "open") || !strcmp(op, "openw")) {
+		int flags = op[4] == 'w' ? O_WRONLY : O_RDONLY;
+
+		for (long i = 0; i < n; i++) {
+			int fd = open(path, flags);
+
+			if (fd < 0)
+				die("open");
+			close(fd);
+		}
+		/* once more, outside the loop (the same in a run of N and of
+		 * 2N): which file does the open reach? */
+		int fd = open(path, flags);
+
+		if (fd < 0 || fstat(fd, &st))
+			die("open/fstat");
+		size = st.st_size;
+		close(fd);
+	} else if (!strcmp(op, "getppid")) {
+		for (long i = 0; i < n; i++)
+			if (getppid() < 0)
+				die("getppid");
+	} else {
+		fprintf(stderr, "usage: instr open|openw|getppid N [PATH]\n");
+		return 2;
+	}
+	printf("{\"op\":\"%s\",\"n\":%ld,\"size\":%ld}\n", op, n, size);
+	return 0;
+}
