@@ -115,9 +115,9 @@ static char exe_id[41];		/* the program's build ID: the file's key */
 /* a site is patched at its rw_after-th trap: patching costs a copy of its
  * page (about 30 us here, as much as 12 traps), worth it for a site that
  * keeps trapping, not for one a process passes once (VU_REWRITE_AFTER) */
-static unsigned long rw_after = 8;
+static unsigned long rw_after = 32;
 static const char not_hot_why[] =
-	"not hot: fewer traps than VU_REWRITE_AFTER (8; patching copies its page)";
+	"not hot: fewer traps than VU_REWRITE_AFTER (32; patching copies its page)";
 static int rw_fresh;		/* a site not yet in it */
 
 struct vu_rw_regs {
@@ -1637,7 +1637,7 @@ static int img_map(const char *path, struct dl_phdr_info *info, const char *id)
 			return -1;
 		}
 	}
-	r = vu_sys6(SYS_mmap, lo, h.text_len, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED, fd, off);
+	r = vu_sys6(SYS_mmap, lo, h.text_len, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd, off);
 	vu_sys1(SYS_close, fd);
 	if ((unsigned long)r != lo)
 		vu_fatal(125, "cannot map vu's image %s over its library's code", path);

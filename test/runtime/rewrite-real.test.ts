@@ -26,7 +26,7 @@ interface Line { pid: number; libc: number; sud: number; rw?: number; traps: Rec
 function under(cmd: string[], env: Record<string, string>) {
   const file = join(tmpdir(), 'stats.jsonl');
   // patched at the first trap, so that the second run shows every site
-  // the first one met (the default waits for a site's 8th trap)
+  // the first one met (the default waits for a site's 32nd trap)
   const r = run(cmd[0], cmd.slice(1), { config: stack, env: { VU_STATS: file, VU_REWRITE_AFTER: '1', ...env } });
   const lines = existsSync(file)
     ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line)

@@ -152,18 +152,18 @@ test('fork while other threads run (and patch) the same site: every child and th
   }
 });
 
-test('by default a site is patched at its 8th trap: one a process passes a few times keeps its page shared', (t) => {
-  const few = under(['getppid', '5'], true, tmpdir(), '');
+test('by default a site is patched at its 32nd trap: one a process passes a few times keeps its page shared', (t) => {
+  const few = under(['getppid', '20'], true, tmpdir(), '');
   t.is(few.r.stdout, 'ok\n');
   const a = few.lines.flatMap((l) => few.own(l).traps);
-  t.deepEqual(a.map((s) => s.n), [5]);
+  t.deepEqual(a.map((s) => s.n), [20]);
   t.regex(a[0].sud, /^not hot/);
   t.is(few.lines.flatMap((l) => few.own(l).rw).length, 0);
   const many = under(['getppid', '100'], true, tmpdir(), '');
   t.is(many.r.stdout, 'ok\n');
   const b = many.lines.flatMap((l) => many.own(l).traps);
-  t.deepEqual(b.map((s) => [s.n, s.sud]), [[8, 'rewritten']]);
-  t.is(many.lines.flatMap((l) => many.own(l).rw).reduce((x, s) => x + s.n, 0), 92);
+  t.deepEqual(b.map((s) => [s.n, s.sud]), [[32, 'rewritten']]);
+  t.is(many.lines.flatMap((l) => many.own(l).rw).reduce((x, s) => x + s.n, 0), 68);
 });
 
 test('a program reading its own code sees the jump vu wrote', (t) => {
