@@ -884,10 +884,14 @@ static unsigned char *tramp_alloc(unsigned long site, size_t len, unsigned long 
 		}
 		if (got < 0)
 			return NULL;
-		r = &regions[nregions++];
+		/* the slot first, then the region is published: a fork child
+		 * (which may find rw_lock taken and resets it) never sees a
+		 * region whose slot is not written */
+		*(unsigned long *)got = (unsigned long)vu_rw_entry;
+		r = &regions[nregions];
 		r->base = (unsigned long)got;
 		r->used = 16;
-		*(unsigned long *)r->base = (unsigned long)vu_rw_entry;
+		__atomic_store_n(&nregions, nregions + 1, __ATOMIC_RELEASE);
 	}
 	p = (unsigned char *)r->base + r->used;
 	*slot = r->base;
