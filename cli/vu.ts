@@ -43,8 +43,11 @@ Checks the config, then runs CMD with LD_PRELOAD=libvu.so and VU_CONFIG set.
                       --layer '{"type":"remap","map":{"/etc/passwd":"/etc/hostname"}}'
                       (relative paths in it are relative to the current folder)
   --trace FILE        add a trace layer at the top, writing to FILE
-Refuses, with the reason and status 125, a program vu cannot enter: a static
-binary or a set-user-ID program. CMD's exit status is passed through.`,
+A static program runs through vu's own loader (vu-static, beside libvu.so).
+Refuses, with the reason and status 125, a program vu cannot enter: a
+set-user-ID or file-capability program, an ELF of another class or machine
+(unless the config's "run_unvirtualized" names its class). CMD's exit status
+is passed through (127: not found, 126: not executable).`,
   check: `usage: vu check [FILE]
 
 Checks FILE (default: the config vu run would use) and prints the stack as
