@@ -48,7 +48,8 @@ long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
 
 	if (__builtin_expect(vu_stats_on, 0))
 		vu_stats_note(c);
-	if ((c->nr == SYS_exit_group || c->nr == SYS_execve || c->nr == SYS_execveat) && vu_rewrite_on)
+	if (__builtin_expect(vu_rewrite_fresh, 0) &&
+	    (c->nr == SYS_exit_group || c->nr == SYS_execve || c->nr == SYS_execveat))
 		vu_rewrite_save();	/* the sites learned here, for the next process */
 	/* back from a vfork child that left the shared block deeper (its
 	 * exec or exit never came back); the child itself has another tid */

@@ -118,7 +118,7 @@ static char exe_id[41];		/* the program's build ID: the file's key */
 static unsigned long rw_after = 32;
 static const char not_hot_why[] =
 	"not hot: fewer traps than VU_REWRITE_AFTER (32; patching copies its page)";
-static int rw_fresh;		/* a site not yet in it */
+int vu_rewrite_fresh;		/* a site not yet in it (dispatch.c saves at exit, exec) */
 
 struct vu_rw_regs {
 	unsigned long rbp, rbx, r11, rcx, r9, r8, r10, rdx, rsi, rdi, rax, flags, ret, site;
@@ -1146,7 +1146,7 @@ void vu_rewrite_trap(unsigned long at, long nr)
 			s->head = w.head;
 			s->mod = w.mod;
 			s->fresh = w.mod >= 0 && cache_path[0];
-			rw_fresh |= s->fresh;
+			vu_rewrite_fresh |= s->fresh;
 		}
 		__atomic_store_n(&s->nr, nr ? nr : -1000, __ATOMIC_RELEASE);
 		vu_debug("rewrite 0x%lx (%ld): %s", at - 2, nr, why ? why : w.stub ? "rewritten (jump)" : "rewritten (window)");
@@ -1193,7 +1193,7 @@ void vu_rewrite_save(void)
 	char line[200];
 	long fd;
 
-	if (!__atomic_exchange_n(&rw_fresh, 0, __ATOMIC_ACQ_REL) || !cache_path[0] || !exe_id[0])
+	if (!__atomic_exchange_n(&vu_rewrite_fresh, 0, __ATOMIC_ACQ_REL) || !cache_path[0] || !exe_id[0])
 		return;
 	fd = vu_sys4(SYS_openat, AT_FDCWD, cache_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) {
@@ -1699,7 +1699,7 @@ void vu_rewrite_images(void)
  * sites to save are the parent's */
 void vu_rewrite_forked(void)
 {
-	rw_fresh = 0;
+	vu_rewrite_fresh = 0;
 	rw_lock = 0;	/* a thread of the parent's may have held it */
 	for (int i = 0; i < RW_SITES; i++) {
 		rw_sites[i].calls = 0;

@@ -99,17 +99,5 @@ vu_rw_entry:
 	 * bytes after the return address), which traps on this thread's own
 	 * signal stack */
 8:	addq	$13, 96(%rsp)
-	popq	%rbp
-	popq	%rbx
-	popq	%r11
-	popq	%rcx
-	popq	%r9
-	popq	%r8
-	popq	%r10
-	popq	%rdx
-	popq	%rsi
-	popq	%rdi
-	popq	%rax
-	popfq
-	ret
+	jmp	5b			/* %rbx is %rsp: the same restore */
 	.size vu_rw_entry, .-vu_rw_entry

@@ -156,6 +156,7 @@ int vu_rewrite_marked(const struct vu_call *c) VU_HIDDEN;
 const char *vu_rewrite_why(unsigned long at) VU_HIDDEN;
 unsigned long vu_rewrite_origin(unsigned long at) VU_HIDDEN;
 void vu_rewrite_save(void) VU_HIDDEN;
+extern int vu_rewrite_fresh VU_HIDDEN;
 void vu_rewrite_images(void) VU_HIDDEN;
 void vu_rewrite_forked(void) VU_HIDDEN;
 void vu_stats_forked(void) VU_HIDDEN;

@@ -13,6 +13,10 @@
  *   rawfork N         N raw forks from one site (rw_fork: the first traps, the
  *                     rest are vu's fork through the trampoline); each child
  *                     checks rw_getppid and exits with its status
+ *   window N          getppid N times through rw_window: no padding within a
+ *                     short jump, so the window method (a moved 5-byte head)
+ *   riprel N          the same through rw_riprel, whose head is a RIP-relative
+ *                     lea the trampoline moves: the register it sets is checked
  *   forkwhile T N     T threads call rw_getppid while the main thread forks N
  *                     children (through glibc) that call it 100 times each:
  *                     fork while the site is being patched
@@ -29,6 +33,10 @@ long rw_jt(long never);
 long rw_read(long fd, void *buf, long len);
 long rw_openat(long dfd, const char *path, long flags);
 long rw_fork(void);
+long rw_window(void);
+long rw_riprel(void);
+long rw_val;
+const long *rw_seen;
 
 __asm__(".text\n"
 	".p2align 4\n"
@@ -56,7 +64,20 @@ __asm__(".text\n"
 	".globl rw_fork\n.type rw_fork,@function\n"
 	"rw_fork:\n.cfi_startproc\n"
 	"\tmovl $57, %eax\n\tsyscall\n\tret\n"
-	".cfi_endproc\n.size rw_fork,.-rw_fork\n");
+	".cfi_endproc\n.size rw_fork,.-rw_fork\n"
+	/* 140 bytes of executed nops on each side: no padding a jmp rel8 reaches */
+	".p2align 4\n"
+	".globl rw_window\n.type rw_window,@function\n"
+	"rw_window:\n.cfi_startproc\n"
+	"\t.fill 140, 1, 0x90\n\tmovl $110, %eax\n\tsyscall\n\t.fill 140, 1, 0x90\n\tret\n"
+	".cfi_endproc\n.size rw_window,.-rw_window\n"
+	".p2align 4\n"
+	".globl rw_riprel\n.type rw_riprel,@function\n"
+	"rw_riprel:\n.cfi_startproc\n"
+	"\t.fill 140, 1, 0x90\n\tmovl $110, %eax\n\ttestq %rdi, %rdi\n"
+	"\tleaq rw_val(%rip), %rsi\n\tsyscall\n"
+	"\tmovq %rsi, rw_seen(%rip)\n\t.fill 140, 1, 0x90\n\tret\n"
+	".cfi_endproc\n.size rw_riprel,.-rw_riprel\n");
 
 static long loops(long (*f)(void), long n)
 {
@@ -162,6 +183,13 @@ int main(int argc, char **argv)
 		snprintf(num, sizeof(num), "%ld", n);
 		execl("/proc/self/exe", argv[0], "getppid", num, (char *)NULL);
 		return 127;
+	} else if (!strcmp(m, "window") || !strcmp(m, "riprel")) {
+		int rip = !strcmp(m, "riprel");
+		long bad = loops(rip ? rw_riprel : rw_window, n);
+
+		if (rip && rw_seen != &rw_val)
+			bad++;
+		printf(bad ? "bad %ld\n" : "ok\n", bad);
 	} else if (!strcmp(m, "rawfork")) {
 		long bad = 0;
 

@@ -135,6 +135,18 @@ test('a cache file with garbage, wrong offsets or bytes that changed is ignored 
   }
 });
 
+test('with no padding within a short jump, the window method moves the head: a register move, or a RIP-relative lea', (t) => {
+  for (const m of ['window', 'riprel']) {
+    const { r, lines, own } = under([m, '100']);
+    t.is(r.stdout, 'ok\n', `${m}: ${r.stderr}`);
+    t.deepEqual(lines.flatMap((l) => own(l).traps).map((s) => [s.n, s.sud]), [[1, 'rewritten']], m);
+    t.is(lines.flatMap((l) => own(l).rw).reduce((a, s) => a + s.n, 0), 99, m);
+  }
+  // rewriting off: the same answers, every call trapped
+  const off = under(['window', '5'], false);
+  t.is(off.r.stdout, 'ok\n');
+});
+
 test('raw forks from a rewritten site are vu\'s fork: children run, later forks do not trap', (t) => {
   const { r, lines, own } = under(['rawfork', '20']);
   t.is(r.stdout, 'ok\n', r.stderr);
