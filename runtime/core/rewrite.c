@@ -125,6 +125,7 @@ struct vu_rw_regs {
 };
 long vu_rw_call(struct vu_rw_regs *r) VU_HIDDEN;
 static int keeps_trap(long nr, unsigned long a0, unsigned long a1, int allow);
+static int pad_insn(const unsigned char *p, const struct vu_x86i *in);
 #define VU_RW_R2 13	/* R2 - R1 in a trampoline (tramp_emit); rewrite_entry.S's too */
 
 static struct rw_site *site_get(unsigned long at, int add)
@@ -179,7 +180,7 @@ long vu_rw_call(struct vu_rw_regs *r)
 	c.depth = 0;
 	c.scratch = 0;
 	c.scratch_used = 0;
-	c.core_tmp[0] = 0;
+	c.core_tmp[0] = (long)r;	/* vu_rewrite_clone */
 	c.core_tmp[1] = VU_RW_MARK;
 	c.op = 0;
 	if (t) {
@@ -193,6 +194,24 @@ long vu_rw_call(struct vu_rw_regs *r)
 	}
 	errno = saved_errno;
 	return ret;
+}
+
+/* vu_rewrite_clone -- procmodel.c: a clone with a new stack from a
+ * rewritten site (c is vu_rw_call's). As on the trap path, the call is
+ * made again by vu_clone_tramp with every register the program's: the
+ * child returns from the top of its stack to after the site's syscall,
+ * the parent through vu_clone_ret into its trampoline. Returns the number
+ * (rax for vu_clone_tramp's syscall). */
+long vu_rewrite_clone(struct vu_call *c)
+{
+	struct vu_rw_regs *r = (struct vu_rw_regs *)c->core_tmp[0];
+	unsigned long sp = (unsigned long)c->args[1];
+
+	*(unsigned long *)(sp - 8) = r->rcx;	/* the address after the syscall */
+	r->rsi = sp - 8;
+	vu_clone_ret = r->ret;
+	r->ret = (unsigned long)vu_clone_tramp;
+	return c->nr;
 }
 
 /* vu_rewrite_marked -- stats.c: was c made from a rewritten site? */
@@ -336,12 +355,28 @@ static int fde_range(const unsigned char *hdr, unsigned long pc, unsigned long *
 		return -1;
 	{
 		const int *e = (const int *)(p + at * 8);
+		const int *e0 = e;
+		long at0 = at;
+		unsigned long nlo2, nhi2;
 
-		if (fde_parse((const unsigned char *)(base + (long)e[1]), lo, hi) || pc < *lo || pc >= *hi)
+		if (fde_parse((const unsigned char *)(base + (long)e[1]), lo, hi) || pc < *lo)
 			return -1;
+		if (pc >= *hi) {
+			/* a short hole between two FDEs, as glibc's clone and
+			 * clone3 leave around their syscall (cfi_endproc before
+			 * it: the child's unwind information would be wrong):
+			 * the two and the hole are decoded as one function */
+			if ((unsigned long)at + 1 >= count ||
+			    fde_parse((const unsigned char *)(base + (long)e[3]), &nlo2, &nhi2) ||
+			    pc >= nlo2 || nlo2 - *hi > 32 || nlo2 < *hi)
+				return -1;
+			*hi = nhi2;
+			at++;
+			e += 2;
+		}
 		if ((unsigned long)at + 1 < count)
 			*next = base + (long)e[2];
-		if (at > 0 && fde_parse((const unsigned char *)(base + (long)e[-1]), prev_lo, prev_hi))
+		if (at0 > 0 && fde_parse((const unsigned char *)(base + (long)e0[-1]), prev_lo, prev_hi))
 			*prev_lo = *prev_hi = 0;
 	}
 	return 0;
@@ -366,6 +401,8 @@ static int simple(const unsigned char *p, int len, const struct vu_x86i *in, int
 		*dest = (int)reg;	/* lea/mov d(%rip),%reg: the trampoline moves d */
 		return 1;
 	}
+	if (pad_insn(p, in) && !(in->map == 0 && in->op == 0xcc))
+		return 1;	/* a nop of any length (66 90, nopw ...): copied as it is */
 	if (in->prefixes || in->riprel || (in->map != 0 && in->map != 1))
 		return 0;
 	if (in->map == 0) {
@@ -420,26 +457,27 @@ static int simple(const unsigned char *p, int len, const struct vu_x86i *in, int
 	return 0;
 }
 
-/* calls that need the SIGSYS frame or the program's own stack: a new
- * thread returns on its own stack (clone with one), sigreturn reads its
- * frame there, exit frees vu's per-thread state, a vfork child shares the
- * stack; exec and clone3 are left to the trap too. A trampoline runs these
- * with a syscall instruction of its own, which traps as the site did.
+/* calls that need the SIGSYS frame or the program's own stack: sigreturn
+ * reads its frame there; exec is left to the trap too. A trampoline runs
+ * these with a syscall instruction of its own, which traps as the site did.
  * Through vu (selector BLOCK) a fork-like clone, fork and vfork are vu's
- * fork (procmodel.c do_fork: the child returns as the parent does), and the
+ * fork (procmodel.c do_fork: the child returns as the parent does); a
+ * clone with a new stack goes out through vu_clone_tramp as from the trap
+ * path (vu_rewrite_clone); clone3 is refused (glibc falls back to clone);
+ * a thread's exit frees vu's block from vu's stack (vu_exit_unmap); the
  * signal mask, handler and stack calls are emulated as from a libc
  * wrapper, without a frame. At ALLOW (the call goes to the kernel from
- * vu_rw_call) anything that shares the stack keeps the trampoline's own
- * syscall. */
+ * vu_rw_call) anything that shares the stack, and exit, keep the
+ * trampoline's own syscall. */
 static int keeps_trap(long nr, unsigned long a0, unsigned long a1, int allow)
 {
 	switch (nr) {
-	case SYS_rt_sigreturn: case SYS_exit: case SYS_execve: case SYS_execveat: case SYS_clone3:
+	case SYS_rt_sigreturn: case SYS_execve: case SYS_execveat:
 		return 1;
-	case SYS_clone:
-		return a1 != 0 || (allow && (a0 & (CLONE_VM | CLONE_VFORK)));
-	case SYS_vfork:
+	case SYS_exit: case SYS_clone3: case SYS_vfork:
 		return allow;
+	case SYS_clone:
+		return allow && (a1 != 0 || (a0 & (CLONE_VM | CLONE_VFORK)));
 	}
 	return 0;
 }
@@ -1476,7 +1514,7 @@ static void eager_patch(void)
  * the trampolines after it. Its name starts with the object's (stats.c
  * names sites by it). Anything that does not match -- version, build ID,
  * sizes, the address range taken -- and the object is left as it is. */
-#define IMG_VERSION 1
+#define IMG_VERSION 2
 #define IMG_DIST (1UL << 30)
 #define IMG_TRAMP_MAX (256UL * 1024)
 struct img_hdr {

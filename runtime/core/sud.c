@@ -153,8 +153,9 @@ void vu_thread_child(unsigned long flags)
 			t->tid = vu_sys0(SYS_gettid);
 			install_altstack(t);
 			/* a thread without its own TLS shares the parent's
-			 * vu_self: leave that alone */
-			if (flags & CLONE_SETTLS)
+			 * vu_self, one on a live thread's TLS that thread's
+			 * (procmodel.c tls_state): leave those alone */
+			if ((flags & CLONE_SETTLS) && !vu_self)
 				vu_self = t;
 		}
 	}
@@ -270,8 +271,12 @@ void vu_sigsys(int sig, siginfo_t *si, void *ucv)
 		vu_self->sud_rsp = g[REG_RSP];
 		/* the program at its own top level: sigreturn re-arms all of
 		 * vu's signal stack (a handler left by longjmp may have left
-		 * a smaller part of it armed) */
+		 * a smaller part of it armed). Only on that stack: a thread
+		 * sharing this block (no TLS of its own) runs on its own, and
+		 * given this one's it would write its frames over this
+		 * thread's live ones. */
 		if (vu_self->own_altstack && !vu_self->on_app_stack &&
+		    vu_altstack_has(vu_self, (unsigned long)__builtin_frame_address(0)) &&
 		    !vu_altstack_has(vu_self, g[REG_RSP]) &&
 		    !vu_app_altstack_has(vu_self, g[REG_RSP]))
 			vu_altstack_full(vu_self, &uc->uc_stack);

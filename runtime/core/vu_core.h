@@ -153,6 +153,7 @@ void vu_init_run(void) VU_HIDDEN;
 extern int vu_rewrite_on VU_HIDDEN;
 void vu_rewrite_trap(unsigned long at, long nr) VU_HIDDEN;
 int vu_rewrite_marked(const struct vu_call *c) VU_HIDDEN;
+long vu_rewrite_clone(struct vu_call *c) VU_HIDDEN;
 const char *vu_rewrite_why(unsigned long at) VU_HIDDEN;
 unsigned long vu_rewrite_origin(unsigned long at) VU_HIDDEN;
 void vu_rewrite_save(void) VU_HIDDEN;

@@ -7,6 +7,7 @@
  */
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/uio.h>
 #include <sys/syscall.h>
 #include "vu_core.h"
 
@@ -81,19 +82,59 @@ static long do_fork(unsigned long flags, long ptid, long ctid, long tls)
 
 /* clone with a new stack: re-issued by vu_clone_tramp after sigreturn, so
  * the child starts on its own stack and not inside this signal frame. */
+/* the thread pointer a CLONE_SETTLS child starts with: 0 when vu can run
+ * on it (a C library thread block: its first word points at itself, and
+ * vu's own slot in it is free), 1 when vu's slot is taken by a live thread
+ * (whose block the child then shares, as a child without CLONE_SETTLS
+ * shares its parent's), -1 when vu cannot use it (no such block: vu's code
+ * could not find its own state from it). Read with process_vm_readv: a bad
+ * pointer gives EFAULT, not a fault. */
+static int tls_state(unsigned long tls, struct vu_thread **owner)
+{
+	unsigned long tp, off, got[2] = { 0, 0 };
+	struct iovec local[2] = { { &got[0], 8 }, { &got[1], 8 } }, remote[2];
+	long n;
+
+	__asm__("movq %%fs:0, %0" : "=r"(tp));
+	off = (unsigned long)&vu_self - tp;
+	remote[0] = (struct iovec){ (void *)tls, 8 };
+	remote[1] = (struct iovec){ (void *)(tls + off), 8 };
+	n = vu_sys6(SYS_process_vm_readv, vu_sys0(SYS_getpid), local, 2, remote, 2, 0);
+	if (n == -ENOSYS || n == -EPERM || n == -EACCES)
+		return 0;	/* cannot look (a filter): as before */
+	if (n != 16 || got[0] != tls)
+		return -1;
+	*owner = (struct vu_thread *)got[1];
+	return got[1] ? 1 : 0;
+}
+
 static long clone_via_tramp(struct vu_call *c, ucontext_t *uc)
 {
-	greg_t *g = uc->uc_mcontext.gregs;
+	greg_t *g = uc ? uc->uc_mcontext.gregs : NULL;
 	unsigned long sp = (unsigned long)c->args[1];
+	struct vu_thread *owner = NULL;
 
-	*(unsigned long *)(sp - 8) = g[REG_RIP];
-	g[REG_RSI] = sp - 8;
+	if ((c->args[0] & (CLONE_VM | CLONE_SETTLS)) == (CLONE_VM | CLONE_SETTLS) && !vu_foreign) {
+		switch (tls_state((unsigned long)c->args[4], &owner)) {
+		case -1:
+			vu_log("clone: refused a thread whose thread pointer (CLONE_SETTLS 0x%lx) is "
+			       "not a C library thread block: vu could not find its own state from it", c->args[4]);
+			return -EINVAL;
+		case 1:
+			owner->tls_shared = 1;	/* the child runs on a live thread's TLS */
+			break;
+		}
+	}
 	if ((c->args[0] & CLONE_VM) && !(c->args[0] & (CLONE_VFORK | CLONE_SETTLS)) && vu_self)
 		vu_self->tls_shared = 1;	/* the child runs on this thread's TLS */
 	if ((c->args[0] & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK) && vu_self) {
 		vu_self->vfork_depth = vu_self->depth - 1;	/* this call's level */
 		vu_self->vfork_pending = 1;
 	}
+	if (!g)
+		return vu_rewrite_clone(c);	/* from a rewritten site: its registers */
+	*(unsigned long *)(sp - 8) = g[REG_RIP];
+	g[REG_RSI] = sp - 8;
 	if (vu_foreign) {
 		/* the child's own block and vu thread pointer, made here: it
 		 * cannot run vu's code before it has them (static.c) */
@@ -252,10 +293,10 @@ static long all_mode(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc, in
 	case SYS_clone3:
 		return -ENOSYS;		/* glibc falls back to clone */
 	case SYS_clone:
+		if (c->args[1] && (uc || vu_rewrite_marked(c)))
+			return clone_via_tramp(c, uc);
 		if (!uc && (bottom || c->args[1]))
 			break;	/* glibc's clone behind a wrapper */
-		if (c->args[1])	/* (never without uc: a rewritten site traps for it) */
-			return clone_via_tramp(c, uc);
 		return do_fork(c->args[0], c->args[2], c->args[3], c->args[4]);
 	case SYS_fork:
 	case SYS_vfork:
@@ -289,7 +330,7 @@ static long all_mode(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc, in
 		}
 		break;
 	case SYS_exit:
-		if (uc)
+		if (uc || vu_rewrite_marked(c))	/* (rewrite.c: on vu's stack) */
 			return thread_exit(c);
 		break;
 	}
