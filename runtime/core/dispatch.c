@@ -33,8 +33,8 @@ void vu_interest_compute(void)
 
 long vu_gate_call(struct vu_call *c)
 {
-	return vu_syscall6(c->nr, c->args[0], c->args[1], c->args[2], c->args[3],
-				c->args[4], c->args[5]);
+	return vu_app_syscall6(c->nr, c->args[0], c->args[1], c->args[2], c->args[3],
+			       c->args[4], c->args[5]);
 }
 
 /* vu_dispatch -- run c through the stack. bottom: the real libc function

@@ -57,8 +57,30 @@ vu_syscall6:
 	movq	%r9, %r8
 	movq	8(%rsp), %r9
 	syscall
+	.globl vu_ip_own
+	.hidden vu_ip_own
+vu_ip_own:				/* (seccomp.c: vu's own calls) */
 	ret
 	.size vu_syscall6, .-vu_syscall6
+
+/* long vu_app_syscall6(...) -- vu_syscall6 for the program's own calls
+ * (vu_gate_call): another instruction, which the program's seccomp filters
+ * judge in full (seccomp.c) */
+	.p2align 4
+	.globl vu_app_syscall6
+	.hidden vu_app_syscall6
+	.type vu_app_syscall6, @function
+vu_app_syscall6:
+	movq	%rdi, %rax
+	movq	%rsi, %rdi
+	movq	%rdx, %rsi
+	movq	%rcx, %rdx
+	movq	%r8, %r10
+	movq	%r9, %r8
+	movq	8(%rsp), %r9
+	syscall
+	ret
+	.size vu_app_syscall6, .-vu_app_syscall6
 
 /* vu_restorer -- sa_restorer of every handler vu installs */
 	.p2align 4
@@ -68,6 +90,9 @@ vu_syscall6:
 vu_restorer:
 	movq	$15, %rax		/* __NR_rt_sigreturn */
 	syscall
+	.globl vu_ip_restorer
+	.hidden vu_ip_restorer
+vu_ip_restorer:
 	hlt
 	.size vu_restorer, .-vu_restorer
 
@@ -124,9 +149,15 @@ vu_clone_tramp:
 vu_exit_unmap:
 	movq	$11, %rax		/* __NR_munmap */
 	syscall
+	.globl vu_ip_unmap
+	.hidden vu_ip_unmap
+vu_ip_unmap:
 	movq	%rdx, %rdi
 	movq	$60, %rax		/* __NR_exit */
 	syscall
+	.globl vu_ip_exit
+	.hidden vu_ip_exit
+vu_ip_exit:
 	hlt
 	.size vu_exit_unmap, .-vu_exit_unmap
 

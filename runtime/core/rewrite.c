@@ -165,7 +165,7 @@ long vu_rw_call(struct vu_rw_regs *r)
 	r->rcx = s ? s->at : img_site_at(r->site, r->ret);	/* what the syscall instruction leaves */
 	r->r11 = r->flags;
 	if (vu_selector != 1)	/* ALLOW: glibc's function behind a wrapper */
-		return vu_syscall6((long)r->rax, r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9);
+		return vu_app_syscall6((long)r->rax, r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9);
 	if (s)
 		__atomic_fetch_add(&s->calls, 1, __ATOMIC_RELAXED);
 	c.nr = (long)r->rax;

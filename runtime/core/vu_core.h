@@ -154,6 +154,10 @@ extern int vu_rewrite_on VU_HIDDEN;
 void vu_rewrite_trap(unsigned long at, long nr) VU_HIDDEN;
 int vu_rewrite_marked(const struct vu_call *c) VU_HIDDEN;
 long vu_rewrite_clone(struct vu_call *c) VU_HIDDEN;
+
+/* ---- seccomp.c: the program's own seccomp filters ---- */
+long vu_app_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6) VU_HIDDEN;
+long vu_seccomp_bottom(struct vu_call *c, vu_bottom_fn *bottom) VU_HIDDEN;
 const char *vu_rewrite_why(unsigned long at) VU_HIDDEN;
 unsigned long vu_rewrite_origin(unsigned long at) VU_HIDDEN;
 void vu_rewrite_save(void) VU_HIDDEN;

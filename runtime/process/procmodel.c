@@ -30,6 +30,8 @@ int vu_core_wants(long nr)
 		return vu_fd_count() > 0;
 	case SYS_io_uring_setup:
 		return vu.nlayers > 0;
+	case SYS_seccomp:
+		return vu.mode != VU_MODE_OFF;	/* (seccomp.c: vu's own calls stay possible) */
 	case SYS_clone:
 	case SYS_clone3:
 	case SYS_fork:
@@ -348,6 +350,12 @@ long vu_core_bottom(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
 	case SYS_execve:
 	case SYS_execveat:
 		return vu_exec_bottom(c, bottom);
+	case SYS_seccomp:
+		return vu_seccomp_bottom(c, bottom);
+	case SYS_prctl:
+		if (c->args[0] == PR_SET_SECCOMP)
+			return vu_seccomp_bottom(c, bottom);
+		break;
 	case SYS_io_uring_setup:
 		if (!vu.nlayers)
 			break;
