@@ -141,23 +141,39 @@ function absolutize(layer: Record<string, unknown>): Record<string, unknown> {
 
 /** A config made of the base stack plus command-line layers, kept under
  * the temp folder by content (children exec'ed later still find it). */
-function composeConfig(base: string | null, extra: Record<string, unknown>[], trace: string | null): string {
+/** The config vu run writes: the base config's layers (resolved), the
+ * --trace layer first, the --layer ones last, one layer per line (lines[i]:
+ * the 1-based line of layer i, so that an error's position names the
+ * option it came from). */
+function composeConfig(base: string | null, extra: Record<string, unknown>[], trace: string | null): { file: string; origin: (line: number) => string | null } {
   let layers: unknown[] = [];
+  const from: string[] = [];
   let intercept = 'all';
   if (base) {
     const r = resolvedConfig(base);
     if (!r) fail('internal error: the config checked but did not resolve');
     layers = r.layers;
     intercept = r.intercept;
+    for (let k = 0; k < layers.length; k++) from.push(`${base} (layer ${k + 1})`);
   }
-  if (trace) layers = [{ type: 'trace', output: resolve(trace) }, ...layers];
+  if (trace) {
+    layers = [{ type: 'trace', output: resolve(trace) }, ...layers];
+    from.unshift(`--trace ${trace}`);
+  }
+  extra.forEach((l, k) => from.push(`--layer ${k + 1} ${JSON.stringify(l)}`));
   layers = [...layers, ...extra.map(absolutize)];
-  const text = JSON.stringify({ $comment: `made by vu run from ${base ?? 'the command line'}`, intercept, layers }, null, 2) + '\n';
+  const head = [
+    '{',
+    `  "$comment": ${JSON.stringify(`made by vu run from ${base ?? 'the command line'}`)},`,
+    `  "intercept": ${JSON.stringify(intercept)},`,
+    '  "layers": [',
+  ];
+  const text = [...head, ...layers.map((l, k) => `    ${JSON.stringify(l)}${k + 1 < layers.length ? ',' : ''}`), '  ]', '}'].join('\n') + '\n';
   const dir = join(tmpdir(), `vu-${process.getuid?.() ?? 'u'}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, `run-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.json`);
   writeFileSync(file, text, { mode: 0o600 });
-  return file;
+  return { file, origin: (line: number) => from[line - head.length - 1] ?? null };
 }
 
 function cmdRun(args: string[]): void {
@@ -202,10 +218,16 @@ function cmdRun(args: string[]): void {
     }
   }
   if (extra.length || trace) {
-    file = composeConfig(file, extra, trace);
+    const composed = composeConfig(file, extra, trace);
+    file = composed.file;
     const errors = checkConfig(file);
     if (errors.length) {
-      printErrors(errors);
+      // FILE:LINE:COL of the file vu run wrote: the option it came from
+      printErrors(errors.map((e) => {
+        const m = e.startsWith(`${file}:`) ? /^(\d+):\d+: (.*)$/s.exec(e.slice(file!.length + 1)) : null;
+        const o = m ? composed.origin(Number(m[1])) : null;
+        return o ? `${o}: ${m![2]}` : e;
+      }));
       fail(`not running ${cmd[0]}: a --layer is wrong ('vu layers' lists the layer types and options)`);
     }
   }

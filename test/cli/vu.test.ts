@@ -221,6 +221,17 @@ test('vu run --layer adds a layer; relative paths are from the current folder', 
   t.regex(bad.stderr, /missing\.txt: No such file or directory/);
 });
 
+test('vu run: an error in a --layer names that --layer (its number and text), not the file vu run writes', (t) => {
+  const dir = tmpdir();
+  const r = vu(['run', '--trace', join(dir, 't.jsonl'), '--layer', '{"type":"hide","paths":["/x"]}', '--layer', '{"type":"remap","mapp":{}}', '--', 'true'], dir);
+  t.is(r.status, 125);
+  t.regex(r.stderr, /^vu: --layer 2 \{"type":"remap","mapp":\{\}\}: unknown option "mapp" for layer remap \(did you mean "map"\?\)/m);
+  t.regex(r.stderr, /^vu: --layer 2 .*: layer remap needs option "map"$/m);
+  t.notRegex(r.stderr, /run-[0-9a-f]+\.json/);
+  const typo = vu(['run', '--layer', '{"type":"remapp"}', '--', 'true'], dir);
+  t.regex(typo.stderr, /^vu: --layer 1 \{"type":"remapp"\}: unknown layer type "remapp" \(did you mean "remap"\?\)/m);
+});
+
 test('vu run runs a static binary through vu\'s loader (vu-static), virtualized', (t) => {
   const dir = tmpdir();
   const src = join(dir, 's.c');
