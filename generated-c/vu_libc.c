@@ -2123,6 +2123,8 @@ VU_EXPORT int link(const char *oldname, const char *newname)
 #endif
 
 #ifdef VU_NR_unlink
+/* remove: hand-written in runtime/ */
+vu_remove_fn *vu_real_remove;
 typedef int vu_unlink_fn(const char *);
 static vu_unlink_fn *vu_real_unlink;
 
@@ -5070,6 +5072,10 @@ VU_EXPORT int mkdirat(int dfd, const char *pathname, mode_t mode)
 #endif
 
 #ifdef VU_NR_mknodat
+/* mkfifo: hand-written in runtime/ */
+vu_mkfifo_fn *vu_real_mkfifo;
+/* mkfifoat: hand-written in runtime/ */
+vu_mkfifoat_fn *vu_real_mkfifoat;
 typedef int vu_mknodat_fn(int, const char *, mode_t, dev_t);
 static vu_mknodat_fn *vu_real_mknodat;
 
@@ -5516,6 +5522,8 @@ VU_EXPORT ssize_t readlinkat(int dfd, const char *pathname, char *buf, size_t bu
 #ifdef VU_NR_fchmodat
 /* fchmodat: hand-written in runtime/ */
 vu_fchmodat_fn *vu_real_fchmodat;
+/* lchmod: hand-written in runtime/ */
+vu_lchmod_fn *vu_real_lchmod;
 #endif
 
 #ifdef VU_NR_ppoll
@@ -7140,6 +7148,10 @@ VU_EXPORT int pidfd_getfd(int pidfd, int fd, unsigned int flags)
 #endif
 
 #ifdef VU_NR_faccessat2
+/* euidaccess: hand-written in runtime/ */
+vu_euidaccess_fn *vu_real_euidaccess;
+/* eaccess: hand-written in runtime/ */
+vu_eaccess_fn *vu_real_eaccess;
 typedef int vu_faccessat_fn(int, const char *, int, int);
 static vu_faccessat_fn *vu_real_faccessat;
 
@@ -7487,6 +7499,7 @@ VU_HIDDEN void vu_libc_resolve(void)
 #endif
 #ifdef VU_NR_unlink
 	vu_real_unlink = (vu_unlink_fn *)vu_libc_sym("unlink");
+	vu_real_remove = (vu_remove_fn *)vu_libc_sym("remove");
 #endif
 #ifdef VU_NR_symlink
 	vu_real_symlink = (vu_symlink_fn *)vu_libc_sym("symlink");
@@ -7814,6 +7827,8 @@ VU_HIDDEN void vu_libc_resolve(void)
 #ifdef VU_NR_mknodat
 	vu_real_mknodat = (vu_mknodat_fn *)vu_libc_sym("mknodat");
 	vu_real_mknod = (vu_mknod_fn *)vu_libc_sym("mknod");
+	vu_real_mkfifo = (vu_mkfifo_fn *)vu_libc_sym("mkfifo");
+	vu_real_mkfifoat = (vu_mkfifoat_fn *)vu_libc_sym("mkfifoat");
 #endif
 #ifdef VU_NR_fchownat
 	vu_real_fchownat = (vu_fchownat_fn *)vu_libc_sym("fchownat");
@@ -7857,6 +7872,7 @@ VU_HIDDEN void vu_libc_resolve(void)
 #endif
 #ifdef VU_NR_fchmodat
 	vu_real_fchmodat = (vu_fchmodat_fn *)vu_libc_sym("fchmodat");
+	vu_real_lchmod = (vu_lchmod_fn *)vu_libc_sym("lchmod");
 #endif
 #ifdef VU_NR_ppoll
 	vu_real_ppoll = (vu_ppoll_fn *)vu_libc_sym("ppoll");
@@ -8022,6 +8038,8 @@ VU_HIDDEN void vu_libc_resolve(void)
 #endif
 #ifdef VU_NR_faccessat2
 	vu_real_faccessat = (vu_faccessat_fn *)vu_libc_sym("faccessat");
+	vu_real_euidaccess = (vu_euidaccess_fn *)vu_libc_sym("euidaccess");
+	vu_real_eaccess = (vu_eaccess_fn *)vu_libc_sym("eaccess");
 #endif
 #ifdef VU_NR_epoll_pwait2
 	vu_real_epoll_pwait2 = (vu_epoll_pwait2_fn *)vu_libc_sym("epoll_pwait2");
@@ -8297,6 +8315,7 @@ VU_HIDDEN const char *const vu_libc_names[] = {
 #endif
 #ifdef VU_NR_unlink
 	"unlink",
+	"remove",
 #endif
 #ifdef VU_NR_symlink
 	"symlink",
@@ -8624,6 +8643,8 @@ VU_HIDDEN const char *const vu_libc_names[] = {
 #ifdef VU_NR_mknodat
 	"mknodat",
 	"mknod",
+	"mkfifo",
+	"mkfifoat",
 #endif
 #ifdef VU_NR_fchownat
 	"fchownat",
@@ -8667,6 +8688,7 @@ VU_HIDDEN const char *const vu_libc_names[] = {
 #endif
 #ifdef VU_NR_fchmodat
 	"fchmodat",
+	"lchmod",
 #endif
 #ifdef VU_NR_ppoll
 	"ppoll",
@@ -8832,6 +8854,8 @@ VU_HIDDEN const char *const vu_libc_names[] = {
 #endif
 #ifdef VU_NR_faccessat2
 	"faccessat",
+	"euidaccess",
+	"eaccess",
 #endif
 #ifdef VU_NR_epoll_pwait2
 	"epoll_pwait2",

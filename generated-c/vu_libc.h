@@ -228,6 +228,10 @@ extern vu_getcwd_fn *vu_real_getcwd VU_HIDDEN;
 typedef __typeof__(mkdtemp) vu_mkdtemp_fn;
 extern vu_mkdtemp_fn *vu_real_mkdtemp VU_HIDDEN;
 #endif
+#ifdef VU_NR_unlink
+typedef __typeof__(remove) vu_remove_fn;
+extern vu_remove_fn *vu_real_remove VU_HIDDEN;
+#endif
 #ifdef VU_NR_readlink
 typedef __typeof__(realpath) vu_realpath_fn;
 extern vu_realpath_fn *vu_real_realpath VU_HIDDEN;
@@ -294,6 +298,12 @@ extern vu_tmpfile_fn *vu_real_tmpfile VU_HIDDEN;
 typedef __typeof__(tmpfile64) vu_tmpfile64_fn;
 extern vu_tmpfile64_fn *vu_real_tmpfile64 VU_HIDDEN;
 #endif
+#ifdef VU_NR_mknodat
+typedef __typeof__(mkfifo) vu_mkfifo_fn;
+extern vu_mkfifo_fn *vu_real_mkfifo VU_HIDDEN;
+typedef __typeof__(mkfifoat) vu_mkfifoat_fn;
+extern vu_mkfifoat_fn *vu_real_mkfifoat VU_HIDDEN;
+#endif
 #ifdef VU_NR_newfstatat
 typedef __typeof__(mktemp) vu_mktemp_fn;
 extern vu_mktemp_fn *vu_real_mktemp VU_HIDDEN;
@@ -323,6 +333,8 @@ extern vu___fxstatat64_fn *vu_real___fxstatat64 VU_HIDDEN;
 #ifdef VU_NR_fchmodat
 typedef __typeof__(fchmodat) vu_fchmodat_fn;
 extern vu_fchmodat_fn *vu_real_fchmodat VU_HIDDEN;
+typedef __typeof__(lchmod) vu_lchmod_fn;
+extern vu_lchmod_fn *vu_real_lchmod VU_HIDDEN;
 #endif
 #ifdef VU_NR_utimensat
 typedef __typeof__(utime) vu_utime_fn;
@@ -341,6 +353,12 @@ typedef __typeof__(execveat) vu_execveat_fn;
 extern vu_execveat_fn *vu_real_execveat VU_HIDDEN;
 typedef __typeof__(fexecve) vu_fexecve_fn;
 extern vu_fexecve_fn *vu_real_fexecve VU_HIDDEN;
+#endif
+#ifdef VU_NR_faccessat2
+typedef __typeof__(euidaccess) vu_euidaccess_fn;
+extern vu_euidaccess_fn *vu_real_euidaccess VU_HIDDEN;
+typedef __typeof__(eaccess) vu_eaccess_fn;
+extern vu_eaccess_fn *vu_real_eaccess VU_HIDDEN;
 #endif
 
 #endif

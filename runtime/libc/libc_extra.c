@@ -9,8 +9,12 @@
  * exported uname / clock_gettime wrappers, so the layers see the one system
  * call they know, on the fast path, with glibc's results and errors.
  */
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
+#include <unistd.h>
 #include "vu_core.h"
 #include "vu_libc.h"
 
@@ -73,4 +77,70 @@ VU_EXPORT int timespec_get(struct timespec *ts, int base)
 		return r;
 	}
 	return 0;
+}
+
+/*
+ * Functions glibc builds on a system call it makes inside libc (found by
+ * tools/libc-audit.ts): rebuilt on vu's exported wrappers of that call, so
+ * that "libc" mode sees it; when no layer wants the call, glibc's own runs
+ * with the selector open.
+ */
+/* remove -- glibc 2.36's: unlink, and for a directory (EISDIR) rmdir */
+VU_EXPORT int remove(const char *path)
+{
+	if (!vu_wants(VU_NR_unlink) && !vu_wants(VU_NR_rmdir) && vu_real_remove) {
+		unsigned char s = vu_allow();
+		int r = vu_real_remove(path);
+
+		vu_restore(s);
+		return r;
+	}
+	if (unlink(path) == 0)
+		return 0;
+	if (errno != EISDIR)
+		return -1;
+	return rmdir(path);
+}
+
+/* mkfifoat, mkfifo -- mknodat with S_IFIFO */
+VU_EXPORT int mkfifoat(int dfd, const char *path, mode_t mode)
+{
+	if (!vu_wants(VU_NR_mknodat) && vu_real_mkfifoat) {
+		unsigned char s = vu_allow();
+		int r = vu_real_mkfifoat(dfd, path, mode);
+
+		vu_restore(s);
+		return r;
+	}
+	return mknodat(dfd, path, (mode & ~(mode_t)S_IFMT) | S_IFIFO, 0);
+}
+
+VU_EXPORT int mkfifo(const char *path, mode_t mode)
+{
+	return mkfifoat(AT_FDCWD, path, mode);
+}
+
+/* lchmod -- fchmodat(AT_SYMLINK_NOFOLLOW) (vu's, fchmodat.c) */
+VU_EXPORT int lchmod(const char *path, mode_t mode)
+{
+	return fchmodat(AT_FDCWD, path, mode, AT_SYMLINK_NOFOLLOW);
+}
+
+/* euidaccess, eaccess -- access checked with the effective ids: the
+ * kernel's faccessat2(AT_EACCESS), as glibc's faccessat issues it */
+VU_EXPORT int euidaccess(const char *path, int mode)
+{
+	if (!vu_wants(VU_NR_faccessat2) && vu_real_euidaccess) {
+		unsigned char s = vu_allow();
+		int r = vu_real_euidaccess(path, mode);
+
+		vu_restore(s);
+		return r;
+	}
+	return faccessat(AT_FDCWD, path, mode, AT_EACCESS);
+}
+
+VU_EXPORT int eaccess(const char *path, int mode)
+{
+	return euidaccess(path, mode);
 }
