@@ -88,6 +88,8 @@ extern __thread struct vu_thread *vu_self
 	__attribute__((tls_model("initial-exec"))) VU_HIDDEN;
 extern __thread unsigned long vu_clone_ret
 	__attribute__((tls_model("initial-exec"))) VU_HIDDEN;
+extern __thread int vu_quiet_fd1
+	__attribute__((tls_model("initial-exec"))) VU_HIDDEN;
 struct vu_thread *vu_thread_self(void) VU_HIDDEN;
 int vu_altstack_has(const struct vu_thread *t, unsigned long sp) VU_HIDDEN;
 int vu_app_altstack_has(const struct vu_thread *t, unsigned long sp) VU_HIDDEN;

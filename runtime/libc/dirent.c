@@ -71,23 +71,31 @@ VU_EXPORT DIR *opendir(const char *name)
 	return d;
 }
 
+/* fdopendir -- glibc 2.36's checks and calls, in its order: fstat
+ * (ENOTDIR), F_GETFL (EINVAL for a write-only descriptor), and
+ * F_SETFD FD_CLOEXEC on the program's descriptor (glibc's __alloc_dir sets
+ * close-on-exec on a descriptor it was given; without it a find under vu
+ * leaked its directory descriptors into the programs it ran) */
 VU_EXPORT DIR *fdopendir(int fd)
 {
 	struct stat st;
-	int fl = fcntl(fd, F_GETFL);
+	int fl;
 
-	if (fl < 0)
-		return NULL;
-	if ((fl & O_ACCMODE) == O_WRONLY || (fl & O_PATH)) {
-		errno = EBADF;
-		return NULL;
-	}
 	if (fstat(fd, &st))
 		return NULL;
 	if (!S_ISDIR(st.st_mode)) {
 		errno = ENOTDIR;
 		return NULL;
 	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0)
+		return NULL;
+	if ((fl & O_ACCMODE) == O_WRONLY) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return NULL;
 	return dir_new(fd);
 }
 

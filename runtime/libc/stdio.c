@@ -89,20 +89,31 @@ static vu_fdopen_fn *glibc_fdopen(void)
 }
 
 /* vu_stream_of -- a glibc stream on fd (opened through vu's wrappers),
- * made by glibc's fdopen with the selector open (its fcntl(F_GETFL) is
- * glibc's own business, as in glibc's fopen); on failure fd is closed and
- * errno kept. Used by fopen and tmpfile. */
+ * made by glibc's fdopen; on failure fd is closed and errno kept. Used by
+ * fopen and tmpfile. fdopen's fcntl on fd is vu's business (glibc's fopen
+ * makes none): it goes to the kernel as it is (vu_quiet_fd1). The
+ * allocator's calls inside (brk, mmap... as glibc's fopen makes them) go
+ * through the stack when a layer wants any of them; else the selector is
+ * open for the whole of fdopen. */
 FILE *vu_stream_of(int fd, const char *mode)
 {
+	static const short alloc_nrs[] = { VU_NR_brk, VU_NR_mmap, VU_NR_munmap, VU_NR_mremap, VU_NR_madvise,
+					   VU_NR_mprotect, VU_NR_getrandom };
 	vu_fdopen_fn *fdo = glibc_fdopen();
 	unsigned char s;
 	FILE *f = NULL;
-	int e;
+	int e, wanted = 0;
 
-	if (fdo) {
+	for (unsigned i = 0; i < sizeof(alloc_nrs) / sizeof(alloc_nrs[0]); i++)
+		wanted |= vu_interest[alloc_nrs[i]] == 1;
+	if (fdo && !wanted) {
 		s = vu_allow();
 		f = fdo(fd, mode);
 		vu_restore(s);
+	} else if (fdo) {
+		vu_quiet_fd1 = fd + 1;
+		f = fdo(fd, mode);
+		vu_quiet_fd1 = 0;
 	} else {
 		errno = ENOSYS;
 	}
