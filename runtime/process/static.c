@@ -439,6 +439,21 @@ static void *noop(void *a)
 	return a;
 }
 
+/* does a layer want a call the vDSO would answer? */
+static int vdso_wanted(void)
+{
+	static const short nrs[] = { VU_NR_clock_gettime, VU_NR_gettimeofday, VU_NR_clock_getres, VU_NR_getcpu,
+#ifdef VU_NR_time
+				     VU_NR_time,
+#endif
+	};
+
+	for (unsigned i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++)
+		if (vu.layer_mask && vu.layer_mask[nrs[i]])
+			return 1;
+	return 0;
+}
+
 /* vu_static_main -- vu-static's main: load and enter the program. */
 VU_EXPORT int vu_static_main(int argc, char **argv, char **envp)
 {
@@ -525,7 +540,7 @@ VU_EXPORT int vu_static_main(int argc, char **argv, char **envp)
 				*w++ = (unsigned long)*e;
 		*w++ = 0;
 		for (unsigned long *a = auxv; a[0] != AT_NULL; a += 2) {
-			unsigned long v = a[1];
+			unsigned long v = a[1], type = a[0];
 
 			switch (a[0]) {
 			case AT_PHDR: v = im.phdr; break;
@@ -535,8 +550,19 @@ VU_EXPORT int vu_static_main(int argc, char **argv, char **envp)
 			case AT_BASE: v = 0; break;
 			case AT_EXECFN: v = (unsigned long)s; break;
 			case AT_RANDOM: v = top; break;
+			case AT_SYSINFO_EHDR:
+				/* the vDSO answers the time calls without a
+				 * system call: no wrapper of vu's is in a static
+				 * program, so a layer that wants them (faketime,
+				 * trace) hides it and the C library (glibc, musl,
+				 * Go's runtime) makes the calls, which trap */
+				if (vdso_wanted()) {
+					type = AT_IGNORE;
+					v = 0;
+				}
+				break;
 			}
-			*w++ = a[0];
+			*w++ = type;
 			*w++ = v;
 		}
 		*w++ = AT_NULL;

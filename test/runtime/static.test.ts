@@ -171,6 +171,64 @@ const busybox = spawnSync('sh', ['-c', 'f=$(command -v busybox) && file -L "$f" 
   t.is(r.stdout, 'true "remapped\\n" child="remapped\\n" <nil>\n');
 });
 
+/** fsops (test/probes/static/fsops.c) static and dynamic under the same
+ * layer, from a dynamic shell: the same lines, and what the layer says */
+function both(config: string, args: string, prep?: () => void) {
+  const s = build('fsops', 'gcc', ['-static']), d = build('fsops', 'gcc', []);
+  prep?.();
+  const rs = run('sh', ['-c', `${s} ${args}`], { config });
+  prep?.();
+  const rd = run('sh', ['-c', `${d} ${args}`], { config });
+  return { s: rs.stdout, d: rd.stdout, err: rs.stderr + rd.stderr };
+}
+
+test('static: bind -- a static program sees the source at the target, reads and writes there, as the dynamic build', (t) => {
+  const dir = tmpdir();
+  mkdirSync(join(dir, 'src'));
+  writeFileSync(join(dir, 'src', 'f'), 'from src');
+  const config = writeConfig({ layers: [{ type: 'bind', source: join(dir, 'src'), target: '/vu-bound' }] }, dir);
+  const r = both(config, 'read /vu-bound/f -- write /vu-bound/new x -- ls /vu-bound');
+  t.is(r.s, 'read /vu-bound/f: from src\nwrite /vu-bound/new: ok\nls /vu-bound: f new\n', r.err);
+  t.is(r.d, r.s);
+  t.is(readFileSync(join(dir, 'src', 'new'), 'utf8'), 'x');
+});
+
+test('static: fakeroot -- chown succeeds and stat shows the faked owner, as the dynamic build', (t) => {
+  const dir = tmpdir();
+  const f = join(dir, 'f');
+  const config = writeConfig({ layers: [{ type: 'fakeroot', state: join(dir, 'state.db') }] }, dir);
+  const r = both(config, `write ${f} x -- chown ${f} 0 0 -- stat ${f} -- chown ${f} 1234 5678 -- stat ${f}`, () => writeFileSync(f, ''));
+  t.regex(r.s, new RegExp(`chown ${f}: ok\nstat ${f}: uid=0 gid=0 mode=100644 size=1\nchown ${f}: ok\nstat ${f}: uid=1234 gid=5678 `), r.err);
+  t.is(r.d, r.s);
+});
+
+test('static: faketime -- time() and clock_gettime (the vDSO hidden from the static program: its calls trap) show the fake year, as the dynamic build', (t) => {
+  const config = writeConfig({ layers: [{ type: 'faketime', at: '2020-06-01T00:00:00Z' }] });
+  const r = both(config, 'year');
+  t.is(r.s, 'year: time 2020, clock_gettime 2020\n', r.err);
+  t.is(r.d, r.s);
+  // natively the real year; a static program under a stack with no time
+  // layer keeps its vDSO
+  const y = new Date().getUTCFullYear();
+  t.is(run(build('fsops', 'gcc', ['-static']), ['year'], { vu: false }).stdout, `year: time ${y}, clock_gettime ${y}\n`);
+  const plain = writeConfig({ layers: [{ type: 'hide', paths: ['/vu-nothing'] }] });
+  t.is(run('sh', ['-c', `${build('fsops', 'gcc', ['-static'])} year`], { config: plain }).stdout, `year: time ${y}, clock_gettime ${y}\n`);
+  if (has('musl-gcc')) t.is(run('sh', ['-c', `${build('fsops', 'musl-gcc', ['-static'])} year`], { config }).stdout, 'year: time 2020, clock_gettime 2020\n');
+});
+
+test('static: overlay -- writes land in the upper folder, the lower one is untouched, listings merge, as the dynamic build', (t) => {
+  const dir = tmpdir();
+  const lower = join(dir, 'lower'), upper = join(dir, 'upper');
+  mkdirSync(lower);
+  writeFileSync(join(lower, 'a'), 'lower a');
+  const config = writeConfig({ layers: [{ type: 'overlay', lower, upper }] }, dir);
+  const r = both(config, `write ${lower}/a changed -- write ${lower}/b new -- read ${lower}/a -- ls ${lower}`);
+  t.is(r.s, `write ${lower}/a: ok\nwrite ${lower}/b: ok\nread ${lower}/a: changed\nls ${lower}: a b\n`, r.err);
+  t.is(r.d, r.s);
+  t.is(readFileSync(join(lower, 'a'), 'utf8'), 'lower a');
+  t.is(readFileSync(join(upper, 'a'), 'utf8'), 'changed');
+});
+
 test('static: native runs of the probes are unchanged (sanity)', (t) => {
   t.is(body(run(stat('cat'), ['/etc/hostname'], { vu: false }).stdout), HOST);
 });
