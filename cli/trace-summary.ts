@@ -42,6 +42,63 @@ const pathArgs = new Map<string, string[]>(
   SYSCALLS.map((s) => [s.name, s.args.filter((a) => a.type === 'path').map((a) => a.name)]),
 );
 
+/** the arguments of an strace-format line, split at the top-level commas
+ * (strings may hold commas, structures and lists nest) */
+function splitArgs(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0, start = 0, quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '\\') i++;
+      else if (c === '"') quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === '{' || c === '[' || c === '(') depth++;
+    else if (c === '}' || c === ']' || c === ')') depth--;
+    else if (c === ',' && depth === 0) {
+      out.push(text.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  if (text.trim()) out.push(text.slice(start).trim());
+  return out;
+}
+
+const STRACE = /^(?:\[pid\s+)?(\d+)\]?\s+(?:(\w+)\((.*?)\)?\s+=\s+(\?|-?\d+|0x[0-9a-f]+)(?:\s+(E[A-Z0-9]+)\b)?.*?(?:<(\d+\.\d+)>)?\s*$|(\w+)\((.*)<unfinished \.\.\.>\s*$|<\.\.\. (\w+) resumed>)/;
+
+/** a line of the trace layer's "strace" format (PID NAME(ARGS) = RET
+ * [ERRNO (text)] [<seconds>]), or null; a call split by another
+ * process's line counts at its first part (name set), its resumed part
+ * has no name */
+function straceLine(text: string): Line | null {
+  const m = STRACE.exec(text);
+  if (!m) return null;
+  if (m[9]) return { pid: Number(m[1]) };
+  const name = m[2] ?? m[7];
+  const rawArgs = m[2] ? m[3] : m[8];
+  const list = splitArgs(rawArgs ?? '');
+  const args: Record<string, unknown> = {};
+  const info = SYSCALLS.find((x) => x.name === name);
+  info?.args.forEach((a, i) => {
+    const v = list[i];
+    if (v === undefined) return;
+    try {
+      args[a.name] = /^".*"$/.test(v) ? JSON.parse(v.replace(/\\x([0-9a-f]{2})/g, '\\u00$1')) : v;
+    } catch {
+      args[a.name] = v.slice(1, -1);	// an escape JSON does not have (octal): as written
+    }
+  });
+  return {
+    pid: Number(m[1]),
+    name,
+    src: 'strace',
+    ret: m[4] && m[4] !== '?' ? Number(m[4]) : undefined,
+    errno: m[5],
+    dur_us: m[6] ? Number(m[6]) * 1e6 : 0,
+    args,
+  };
+}
+
 export async function summarize(file: string): Promise<Summary> {
   const per = new Map<string, SyscallStat>();
   const paths = new Map<string, number>();
@@ -52,12 +109,16 @@ export async function summarize(file: string): Promise<Summary> {
   for await (const text of rl) {
     if (!text.trim()) continue;
     lines++;
-    let l: Line;
+    let l: Line | null;
     try {
       l = JSON.parse(text) as Line;
     } catch {
-      bad++;
-      continue;
+      l = straceLine(text);	// a trace written with "format": "strace"
+      if (!l) {
+        bad++;
+        continue;
+      }
+      if (!l.name) continue;	// the rest of a call whose line came before
     }
     if (!l.name) {
       bad++;
@@ -70,7 +131,7 @@ export async function summarize(file: string): Promise<Summary> {
     if (l.errno) s.errors++;
     s.us += l.dur_us ?? 0;
     if (l.src === 'sud') s.sud++;
-    else s.libc++;
+    else if (l.src !== 'strace') s.libc++;
     for (const a of pathArgs.get(l.name) ?? []) {
       const p = l.args?.[a];
       if (typeof p === 'string') paths.set(p, (paths.get(p) ?? 0) + 1);

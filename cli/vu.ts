@@ -328,6 +328,8 @@ async function cmdTrace(args: string[]): Promise<void> {
   if (files.length !== 1) usage('trace summary takes one FILE', 'trace');
   if (!existsSync(files[0])) fail(`${files[0]}: no such file`, 1);
   const s = await summarize(files[0]);
+  if (s.bad && !s.calls)
+    fail(`${files[0]}: not a vu trace: none of its ${s.bad} line${s.bad === 1 ? ' is' : 's are'} a trace line (JSON lines, or the "strace" format)`, 1);
   process.stdout.write(json ? JSON.stringify(s, null, 2) + '\n' : formatSummary(s));
 }
 

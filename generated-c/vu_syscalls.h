@@ -619,6 +619,8 @@ struct vu_syscall_info {
 
 /* Indexed by VU_NR_*; holes are all zero. */
 extern const struct vu_syscall_info vu_syscalls[VU_NR_COUNT];
+/* names of the calls not in vu_syscalls[] (generator/catalog.json), or NULL */
+extern const char *const vu_other_names[VU_NR_COUNT];
 
 /* What a call does to the file system: the "does" of syscalls.json
  * (docs/TABLE.md). Layers decide by kind, not by call number. */

@@ -13,6 +13,7 @@ import { vuLibcH } from './emit/vu_libc_h.js';
 import { vuMap } from './emit/vu_map.js';
 import { vuSchemaJson } from './emit/vu_schema_json.js';
 import { vuSyscallTableC } from './emit/vu_syscall_table_c.js';
+import { loadCatalog } from './catalog.js';
 import { vuSyscallsH } from './emit/vu_syscalls_h.js';
 import { vuDecodeC } from './emit/vu_decode_c.js';
 import { vuDecodeH } from './emit/vu_decode_h.js';
@@ -45,7 +46,13 @@ export function loadInputs(paths: Pick<GenPaths, 'table' | 'layers' | 'decode'>)
 
 /** generate -- the text of every output, keyed by path under the output root. */
 export function generate(paths: GenPaths, inputs = loadInputs(paths)): Map<string, string> {
-  const ctx: EmitContext = { inputs, syscalls: syscallModels(inputs), templates: new Templates(paths.templates) };
+  const syscalls = syscallModels(inputs);
+  const known = new Set(syscalls.map((s) => s.name));
+  const others = [...loadCatalog(paths.catalog).values()]
+    .filter((e) => !known.has(e.name) && e.nr && typeof e.nr === 'object')
+    .map((e) => ({ name: e.name, nr: e.nr as { x86_64?: number; aarch64?: number } }))
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
+  const ctx: EmitContext = { inputs, syscalls, templates: new Templates(paths.templates), others };
   return new Map(EMITTERS.map((e) => [e.path, e.emit(ctx)]));
 }
 

@@ -10,6 +10,9 @@ export interface EmitContext {
   inputs: Inputs;
   syscalls: SyscallModel[];
   templates: Templates;
+  /** calls of generator/catalog.json the table does not describe: their
+   * names, for traces */
+  others: Array<{ name: string; nr: { x86_64?: number; aarch64?: number } }>;
 }
 
 /** One output file: its path under the output root, and its text. */

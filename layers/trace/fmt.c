@@ -687,10 +687,15 @@ static void args(struct fmt *f, const struct vu_syscall_info *si)
 			}
 			puts_(o, "\":");
 		}
-		if (si->name[0])
+		if (si->name[0]) {
 			arg_value(f, si, i);
-		else
+		} else if (f->js) {	/* a call the table does not describe: "0x..." */
+			putch(o, '"');
 			putx(o, (unsigned long)r->args[i]);
+			putch(o, '"');
+		} else {
+			putx(o, (unsigned long)r->args[i]);
+		}
 		if (o->full) {
 			o->len = at;
 			o->full = 0;
@@ -706,11 +711,15 @@ static void args(struct fmt *f, const struct vu_syscall_info *si)
 
 static void name(struct fmt *f, const struct vu_syscall_info *si)
 {
+	long nr = f->l->r->nr;
+
 	if (si->name[0]) {
 		puts_(f->o, si->name);
+	} else if (nr >= 0 && nr < VU_NR_COUNT && vu_other_names[nr]) {
+		puts_(f->o, vu_other_names[nr]);	/* not in the table: its name only */
 	} else {
 		puts_(f->o, "syscall_");
-		putu(f->o, (unsigned long)f->l->r->nr);
+		putu(f->o, (unsigned long)nr);
 	}
 }
 

@@ -270,6 +270,27 @@ test('vu trace summary: errors for a missing file', (t) => {
   t.regex(r.stderr, /no such file/);
 });
 
+test('vu trace summary: a trace in the "strace" format, written by a real run, is read; a file that is no trace is refused (exit 1)', (t) => {
+  const dir = tmpdir();
+  const out = join(dir, 't.txt');
+  const config = writeConfig({ layers: [{ type: 'trace', output: out, format: 'strace' }] }, dir);
+  const r0 = spawnSync('sh', ['-c', 'cat /etc/hostname /nonexistent; true'], { encoding: 'utf8', env: { ...process.env, LD_PRELOAD: LIB, VU_CONFIG: config } });
+  t.is(r0.status, 0, r0.stderr);
+  const r = vu(['trace', 'summary', out]);
+  t.is(r.status, 0, r.stderr);
+  t.regex(r.stdout, /\bopenat\b/);
+  t.regex(r.stdout, /\d+ process(es)?, \d+ calls, 0 through SUD traps\n/);
+  t.notRegex(r.stdout, /unreadable/);
+  t.regex(r.stdout, /1\s+\/nonexistent/);
+  const j = JSON.parse(vu(['trace', 'summary', out, '--json']).stdout) as { calls: number; syscalls: Array<{ name: string; errors: number }> };
+  t.true(j.calls > 5);
+  t.true((j.syscalls.find((s) => s.name === 'openat')?.errors ?? 0) >= 1);
+  writeFileSync(join(dir, 'junk'), 'hello\nworld\n');
+  const bad = vu(['trace', 'summary', join(dir, 'junk')]);
+  t.is(bad.status, 1);
+  t.regex(bad.stderr, /not a vu trace: none of its 2 lines are a trace line/);
+});
+
 test('vu trace summary counts calls, errors, SUD traps and paths', (t) => {
   const dir = tmpdir();
   const f = join(dir, 't.jsonl');

@@ -278,3 +278,21 @@ test('trace: a trace of a program that never traps nor calls libc is empty, and 
   run('true', [], { config });
   t.is(readFileSync(join(dir, 'sub', 't.jsonl'), 'utf8'), 'kept\n', 'appended, never truncated');
 });
+
+test('trace: calls the table does not describe are whole JSON lines too, named from the catalog, their registers as "0x..." strings', (t) => {
+  const dir = tmpdir();
+  const src = join(dir, 'u.c');
+  writeFileSync(src, '#include <unistd.h>\n#include <sys/syscall.h>\nint main(void){ char b[64]; syscall(103, 10, 0, 0); syscall(143, 0, b); syscall(29, 0, 4096, 0); return 0; }\n');
+  const exe = join(dir, 'u');
+  t.is(spawnSync('gcc', ['-o', exe, src]).status, 0);
+  const out = join(dir, 't.jsonl');
+  const r = run(exe, [], { config: writeConfig({ layers: [{ type: 'trace', output: out }] }, dir) });
+  t.is(r.status, 0, r.stderr);
+  const lines = readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));	// throws on a bad line
+  const byName = (n: string) => lines.find((l) => l.name === n);
+  t.deepEqual(byName('syslog')?.args, { a0: '0xa', a1: '0x0', a2: '0x0', a3: byName('syslog').args.a3, a4: byName('syslog').args.a4, a5: byName('syslog').args.a5 });
+  t.truthy(byName('sched_getparam'));
+  t.is(byName('sched_getparam').ret, 0);
+  t.truthy(byName('shmget'));
+  t.false(lines.some((l) => /^syscall_/.test(l.name)));
+});

@@ -1,0 +1,50 @@
+// build.mjs -- the package's install and prepare steps, skipped when their
+// output is newer than every input: `npx vu` in vu's own checkout installs
+// the checkout into npx's cache (npm's rule for a package's own bin), which
+// runs these again; with the build fresh it answers at once instead of
+// rebuilding libvu.so (22-54 s). `npm test` and `npm run build` always build.
+//   node tools/build.mjs native   node-gyp rebuild, unless libvu.so and vu-static are fresh
+//   node tools/build.mjs ts       tsc, unless dist/ is fresh
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const what = process.argv[2];
+
+function newest(paths) {
+  let t = 0;
+  const walk = (p) => {
+    if (!existsSync(p)) return;
+    const s = statSync(p);
+    if (s.isDirectory()) for (const e of readdirSync(p)) walk(join(p, e));
+    else t = Math.max(t, s.mtimeMs);
+  };
+  for (const p of paths) walk(join(root, p));
+  return t;
+}
+function oldest(paths) {
+  let t = Infinity;
+  for (const p of paths) t = existsSync(join(root, p)) ? Math.min(t, statSync(join(root, p)).mtimeMs) : -1;
+  return t;
+}
+function sh(cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', shell: false });
+  process.exit(r.status ?? 1);
+}
+
+if (what === 'native') {
+  const fresh = oldest(['build/Release/libvu.so', 'build/Release/vu-static']) >
+    newest(['runtime', 'layers', 'generated-c', 'binding.gyp']);
+  if (fresh && !process.env.VU_FORCE_BUILD) process.exit(0);
+  sh(process.platform === 'win32' ? 'node-gyp.cmd' : 'node-gyp', ['rebuild']);
+} else if (what === 'ts') {
+  const fresh = oldest(['dist/cli/vu.js', 'dist/generator/cli.js']) >
+    newest(['cli', 'generator', 'generated-ts', 'tsconfig.json']);
+  if (fresh && !process.env.VU_FORCE_BUILD) process.exit(0);
+  sh(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json']);
+} else {
+  process.stderr.write('usage: node tools/build.mjs native|ts\n');
+  process.exit(2);
+}
