@@ -258,6 +258,19 @@ test('add NAME: number from the kernel headers, signature from the catalog', (t)
   rmSync(dir, { recursive: true });
 });
 
+withGcc(`add on the real table and catalog: a call of the running kernel the table lacks is added without --nr or --signature, and the compile check passes (it uses binding.gyp's flags: glibc's deprecated readdir_r is no error)${noGcc}`, (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vu-gen-real-'));
+  cpSync(join(ROOT, 'syscalls.json'), join(dir, 'syscalls.json'));
+  cpSync(join(ROOT, 'layers'), join(dir, 'layers'), { recursive: true });
+  cpSync(join(ROOT, 'generator', 'catalog.json'), join(dir, 'catalog.json'));
+  const r = gen(dir, 'add', 'sched_getparam');
+  t.is(r.status, 0, r.stderr);
+  t.notRegex(r.stderr, /does not compile|deprecated/);
+  t.deepEqual(table(dir).syscalls.find((e) => e.name === 'sched_getparam')?.nr, { x86_64: 143, aarch64: 121 });
+  t.regex(read(dir, 'generated-c/vu_syscall_table.c'), /\[VU_NR_sched_getparam\] = \{ "sched_getparam", 2,/);
+  rmSync(dir, { recursive: true });
+});
+
 test('add: a name already in the table, or unknown without --nr, is an error', (t) => {
   const dir = workdir();
   const before = read(dir, 'syscalls.json');
