@@ -645,6 +645,10 @@ VU_EXPORT ssize_t writev(int fd, const struct iovec *vec, int vlen)
 #endif
 
 #ifdef VU_NR_access
+/* euidaccess: hand-written in runtime/ */
+vu_euidaccess_fn *vu_real_euidaccess;
+/* eaccess: hand-written in runtime/ */
+vu_eaccess_fn *vu_real_eaccess;
 typedef int vu_access_fn(const char *, int);
 static vu_access_fn *vu_real_access;
 
@@ -7148,10 +7152,6 @@ VU_EXPORT int pidfd_getfd(int pidfd, int fd, unsigned int flags)
 #endif
 
 #ifdef VU_NR_faccessat2
-/* euidaccess: hand-written in runtime/ */
-vu_euidaccess_fn *vu_real_euidaccess;
-/* eaccess: hand-written in runtime/ */
-vu_eaccess_fn *vu_real_eaccess;
 typedef int vu_faccessat_fn(int, const char *, int, int);
 static vu_faccessat_fn *vu_real_faccessat;
 
@@ -7333,6 +7333,8 @@ VU_HIDDEN void vu_libc_resolve(void)
 #endif
 #ifdef VU_NR_access
 	vu_real_access = (vu_access_fn *)vu_libc_sym("access");
+	vu_real_euidaccess = (vu_euidaccess_fn *)vu_libc_sym("euidaccess");
+	vu_real_eaccess = (vu_eaccess_fn *)vu_libc_sym("eaccess");
 #endif
 #ifdef VU_NR_sched_yield
 	vu_real_sched_yield = (vu_sched_yield_fn *)vu_libc_sym("sched_yield");
@@ -8038,8 +8040,6 @@ VU_HIDDEN void vu_libc_resolve(void)
 #endif
 #ifdef VU_NR_faccessat2
 	vu_real_faccessat = (vu_faccessat_fn *)vu_libc_sym("faccessat");
-	vu_real_euidaccess = (vu_euidaccess_fn *)vu_libc_sym("euidaccess");
-	vu_real_eaccess = (vu_eaccess_fn *)vu_libc_sym("eaccess");
 #endif
 #ifdef VU_NR_epoll_pwait2
 	vu_real_epoll_pwait2 = (vu_epoll_pwait2_fn *)vu_libc_sym("epoll_pwait2");
@@ -8149,6 +8149,8 @@ VU_HIDDEN const char *const vu_libc_names[] = {
 #endif
 #ifdef VU_NR_access
 	"access",
+	"euidaccess",
+	"eaccess",
 #endif
 #ifdef VU_NR_sched_yield
 	"sched_yield",
@@ -8854,8 +8856,6 @@ VU_HIDDEN const char *const vu_libc_names[] = {
 #endif
 #ifdef VU_NR_faccessat2
 	"faccessat",
-	"euidaccess",
-	"eaccess",
 #endif
 #ifdef VU_NR_epoll_pwait2
 	"epoll_pwait2",

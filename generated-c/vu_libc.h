@@ -188,6 +188,12 @@ extern vu_siginterrupt_fn *vu_real_siginterrupt VU_HIDDEN;
 typedef __typeof__(isatty) vu_isatty_fn;
 extern vu_isatty_fn *vu_real_isatty VU_HIDDEN;
 #endif
+#ifdef VU_NR_access
+typedef __typeof__(euidaccess) vu_euidaccess_fn;
+extern vu_euidaccess_fn *vu_real_euidaccess VU_HIDDEN;
+typedef __typeof__(eaccess) vu_eaccess_fn;
+extern vu_eaccess_fn *vu_real_eaccess VU_HIDDEN;
+#endif
 #ifdef VU_NR_vfork
 typedef __typeof__(vfork) vu_vfork_fn;
 extern vu_vfork_fn *vu_real_vfork VU_HIDDEN;
@@ -353,12 +359,6 @@ typedef __typeof__(execveat) vu_execveat_fn;
 extern vu_execveat_fn *vu_real_execveat VU_HIDDEN;
 typedef __typeof__(fexecve) vu_fexecve_fn;
 extern vu_fexecve_fn *vu_real_fexecve VU_HIDDEN;
-#endif
-#ifdef VU_NR_faccessat2
-typedef __typeof__(euidaccess) vu_euidaccess_fn;
-extern vu_euidaccess_fn *vu_real_euidaccess VU_HIDDEN;
-typedef __typeof__(eaccess) vu_eaccess_fn;
-extern vu_eaccess_fn *vu_real_eaccess VU_HIDDEN;
 #endif
 
 #endif

@@ -156,6 +156,9 @@ extern int vu_rewrite_on VU_HIDDEN;
 void vu_rewrite_trap(unsigned long at, long nr) VU_HIDDEN;
 int vu_rewrite_marked(const struct vu_call *c) VU_HIDDEN;
 long vu_rewrite_clone(struct vu_call *c) VU_HIDDEN;
+/* c->core_tmp[1] of a call made as it is at the bottom, never emulated
+ * (spawn.c's child resetting handlers) */
+#define VU_REAL_MARK 0x7265616cL
 
 /* ---- seccomp.c: the program's own seccomp filters ---- */
 long vu_app_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6) VU_HIDDEN;

@@ -54,13 +54,24 @@ static long getdents(DIR *d)
 	return vu_libc_call(&c, NULL);
 }
 
+/* opendir -- glibc 2.36's calls: the open, then fstat (its opendir_tail
+ * checks S_ISDIR and sizes its buffer from it) */
 VU_EXPORT DIR *opendir(const char *name)
 {
-	int fd = openat(AT_FDCWD, name, O_RDONLY | O_NDELAY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, name, O_RDONLY | O_NDELAY | O_DIRECTORY | O_CLOEXEC), r;
+	struct stat st;
 	DIR *d;
 
 	if (fd < 0)
 		return NULL;
+	r = fstat(fd, &st);
+	if (r || !S_ISDIR(st.st_mode)) {
+		int e = r ? errno : ENOTDIR;	/* (O_DIRECTORY: only a layer could hand back a file) */
+
+		close(fd);
+		errno = e;
+		return NULL;
+	}
 	d = dir_new(fd);
 	if (!d) {
 		int e = errno;

@@ -3,11 +3,13 @@
  * path.
  *
  * glibc's realpath walks the path itself with a readlink per component,
- * made inside libc: one SUD trap each in "all" mode (gcc's driver does
- * thousands), and unseen by layers in "libc" mode. Here the kernel resolves
- * the path: open(O_PATH) and readlink("/proc/self/fd/N"), both through vu's
- * own wrappers, so layers map the path in (bind, overlay, hide) and the
- * answer out. Without /proc, glibc's own realpath is used.
+ * made inside libc: unseen by layers in "libc" mode. There the kernel
+ * resolves the path: open(O_PATH) and readlink("/proc/self/fd/N"), both
+ * through vu's own wrappers, so layers map the path in (bind, overlay,
+ * hide) and the answer out. Without /proc, glibc's own realpath is used.
+ * In "all" mode glibc's realpath runs as it is: its calls go through
+ * glibc's image (rewritten sites: a function call each) to the stack, the
+ * calls a native run makes.
  */
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -33,6 +35,13 @@ VU_EXPORT char *realpath(const char *path, char *resolved)
 		errno = ENOENT;
 		return NULL;
 	}
+	/* "all" mode: glibc's own, with the selector as it is -- its readlink
+	 * per component and its getcwd reach the stack through glibc's image
+	 * (a function call each) or the trap: the layers and a trace see the
+	 * calls strace sees natively (issue 15). "libc" mode cannot see them:
+	 * the kernel resolves the path below. */
+	if (vu.mode == VU_MODE_ALL && !vu_foreign && vu_real_realpath && vu_init_state == VU_INIT_DONE)
+		return vu_real_realpath(path, resolved);
 	fd = open(path, O_PATH | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;

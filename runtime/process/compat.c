@@ -11,9 +11,10 @@
  *     here, since signal() reads it.
  *   - the pre-2.33 stat ABI: __xstat, __lxstat, __fxstat, __fxstatat and
  *     their 64 aliases are compat symbols in glibc 2.36 that binaries built
- *     against older glibc still import (Debian 12's make does); they make
- *     the stat/lstat/fstat system calls inline. Here they are the modern
- *     calls after glibc's version check (0 and 1 accepted, else EINVAL).
+ *     against older glibc still import (Debian 12's make, node's official
+ *     builds do); they make the stat/lstat/fstat system calls inline. Here
+ *     they make the same calls through the stack after glibc's version
+ *     check (0 and 1 accepted, else EINVAL).
  *
  *   - vfork: a fork (a trapped vfork is one in "all" mode too). A child
  *     sharing the parent's memory shares the thread's vu state as well: each
@@ -122,9 +123,25 @@ static int version_ok(int vers)
 	return 0;
 }
 
+/* the system call glibc's compat function makes (stat, lstat, fstat where
+ * the architecture has them: a trace and the layers see what strace sees
+ * natively), through the stack */
+static int old_stat(long nr, long a0, struct stat *buf)
+{
+	struct vu_call c = VU_CALL(nr, a0, (long)buf);
+
+	return (int)vu_set_errno(vu_libc_call(&c, NULL));
+}
+
 VU_EXPORT int __xstat(int vers, const char *path, struct stat *buf)
 {
-	return version_ok(vers) ? fstatat(AT_FDCWD, path, buf, 0) : -1;
+	if (!version_ok(vers))
+		return -1;
+#ifdef VU_NR_stat
+	return old_stat(VU_NR_stat, (long)path, buf);
+#else
+	return fstatat(AT_FDCWD, path, buf, 0);
+#endif
 }
 
 VU_EXPORT int __xstat64(int vers, const char *path, struct stat *buf)
@@ -134,7 +151,13 @@ VU_EXPORT int __xstat64(int vers, const char *path, struct stat *buf)
 
 VU_EXPORT int __lxstat(int vers, const char *path, struct stat *buf)
 {
-	return version_ok(vers) ? fstatat(AT_FDCWD, path, buf, AT_SYMLINK_NOFOLLOW) : -1;
+	if (!version_ok(vers))
+		return -1;
+#ifdef VU_NR_lstat
+	return old_stat(VU_NR_lstat, (long)path, buf);
+#else
+	return fstatat(AT_FDCWD, path, buf, AT_SYMLINK_NOFOLLOW);
+#endif
 }
 
 VU_EXPORT int __lxstat64(int vers, const char *path, struct stat *buf)
@@ -144,7 +167,13 @@ VU_EXPORT int __lxstat64(int vers, const char *path, struct stat *buf)
 
 VU_EXPORT int __fxstat(int vers, int fd, struct stat *buf)
 {
-	return version_ok(vers) ? fstat(fd, buf) : -1;
+	if (!version_ok(vers))
+		return -1;
+#ifdef VU_NR_fstat
+	return old_stat(VU_NR_fstat, fd, buf);
+#else
+	return fstat(fd, buf);
+#endif
 }
 
 VU_EXPORT int __fxstat64(int vers, int fd, struct stat *buf)

@@ -309,6 +309,8 @@ static long all_mode(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc, in
 		strip_sigsys_arg(c, 1);
 		return real(c, bottom);
 	case SYS_rt_sigaction:
+		if (c->core_tmp[1] == VU_REAL_MARK)
+			break;	/* spawn.c's child: the kernel's, not the emulation */
 		return vu_sigaction_emul((int)c->args[0], (const void *)c->args[1],
 					 (void *)c->args[2], c->args[3]);
 	case SYS_rt_sigsuspend:
