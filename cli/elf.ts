@@ -9,7 +9,7 @@ import { accessSync, closeSync, constants, openSync, readSync, statSync } from '
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 
 /** Resolve a command like execvp does; null when not found. */
-export function which(cmd: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string | null {
+export function which(cmd: string, env: Record<string, string | undefined> = process.env, cwd = process.cwd()): string | null {
   if (cmd.includes('/')) return resolve(cwd, cmd);
   for (const dir of (env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter)) {
     const p = join(isAbsolute(dir) ? dir : resolve(cwd, dir || '.'), cmd);
@@ -32,7 +32,7 @@ export function which(cmd: string, env: NodeJS.ProcessEnv = process.env, cwd = p
  * only if no executable one follows. */
 export type Located = { path: string } | { status: 126 | 127; message: string };
 
-export function locate(cmd: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Located {
+export function locate(cmd: string, env: Record<string, string | undefined> = process.env, cwd = process.cwd()): Located {
   const check = (p: string): Located => {
     let st;
     try {

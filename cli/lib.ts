@@ -29,7 +29,7 @@ export function libPath(): string {
  * nearest vu.json upward, else null. Like libvu's lookup, any entry named
  * vu.json counts (a FIFO, a directory, a dangling symlink), so that the
  * check refuses it instead of skipping it. */
-export function findConfig(cwd: string, env: NodeJS.ProcessEnv = process.env): string | null {
+export function findConfig(cwd: string, env: Record<string, string | undefined> = process.env): string | null {
   const v = env.VU_CONFIG;
   if (v !== undefined) return v === '' ? null : resolve(cwd, v);
   let dir = resolve(cwd);

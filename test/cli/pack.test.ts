@@ -5,7 +5,9 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { ROOT } from '../helpers.js';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, tmpdir } from '../helpers.js';
 
 test('npm pack contents: library, schema, bins, no test junk', (t) => {
   const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' });
@@ -27,4 +29,22 @@ test('the package exports the config types and the helpers', async (t) => {
   const mod = (await import('../../dist/cli/index.js')) as { libPath: () => string; SYSCALLS: unknown[] };
   t.regex(mod.libPath(), /build\/Release\/libvu\.so$/);
   t.true(mod.SYSCALLS.length >= 150);
+});
+
+test('a TypeScript project without @types/node type-checks `import type { VuConfig } from "vu"` and the helpers', (t) => {
+  const dir = tmpdir();
+  mkdirSync(join(dir, 'node_modules'), { recursive: true });
+  symlinkSync(ROOT, join(dir, 'node_modules', 'vu'));
+  writeFileSync(join(dir, 'a.ts'), [
+    "import type { VuConfig } from 'vu';",
+    "import { findConfig } from 'vu';",
+    "const c: VuConfig = { layers: [{ type: 'remap', map: { '/a': '/b' } }] };",
+    'export const found: string | null = findConfig("/");',
+    'export default c;',
+    '',
+  ].join('\n'));
+  // "types": [] -- no @types package is visible, as in a project without @types/node
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', noEmit: true, types: [], skipLibCheck: false }, files: ['a.ts'] }));
+  const r = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', dir], { encoding: 'utf8' });
+  t.is(r.status, 0, r.stdout + r.stderr);
 });
