@@ -68,7 +68,18 @@ export const vuSchemaJson: Emitter = {
         layers: {
           description: 'the stack, from the first layer a call meets to the last',
           type: 'array',
-          items: layers.length === 0 ? false : { oneOf: layers.map((l) => ({ $ref: `#/$defs/${l.name}` })) },
+          // discriminated by "type": a mistake in one layer is reported
+          // against that layer's schema only (a plain oneOf listed every
+          // layer's required options)
+          items: layers.length === 0 ? false : {
+            type: 'object',
+            required: ['type'],
+            properties: { type: { description: 'the layer (vu layers lists them)', enum: layers.map((l) => l.name) } },
+            allOf: layers.map((l) => ({
+              if: { properties: { type: { const: l.name } }, required: ['type'] },
+              then: { $ref: `#/$defs/${l.name}` },
+            })),
+          },
         },
       },
       required: ['layers'],
