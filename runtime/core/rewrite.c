@@ -110,6 +110,8 @@ static unsigned long img_site_at(unsigned long idx, unsigned long ret)
 	return 0;
 }
 static int rw_lock;
+/* analyze() of a site in an image that it can prove: the image patched it */
+static const char image_why[] = "in its library's shared image, not patched when the image was built";
 static char cache_path[4096];	/* the learned-sites file, or "" */
 static char exe_id[41];		/* the program's build ID: the file's key */
 /* a site is patched at its rw_after-th trap: patching costs a copy of its
@@ -852,7 +854,7 @@ static const char *analyze(unsigned long sys, struct window *w)
 		w->stub = find_stub(sys, lo, hi, next, last_dead, prev_lo, prev_hi);
 	}
 	if ((w->stub || k >= 0) && in_image(sys))	/* (k: always) */
-		return "in its library's shared image, not patched when the image was built";
+		return image_why;
 	if (w->stub) {
 		w->straddle = (sys & 15) == 15;
 		return NULL;
@@ -1775,6 +1777,24 @@ const char *vu_rewrite_why(unsigned long at)
 
 	if (!vu_rewrite_on)
 		return NULL;
+	if (in_image(at - 2)) {
+		/* a trap at a site of glibc's image: the image patched it (the
+		 * trap was its trampoline's own syscall), or analyze() says why
+		 * it could not */
+		static const char patched[] = "rewritten in the C library's image; the calls that need the signal "
+					      "frame (sigreturn, exec, a thread on its parent's TLS) trap at its trampoline";
+		int unlocked = 0;
+		struct window w;
+		const char *why;
+
+		if (*(const unsigned char *)(at - 2) == 0xeb)
+			return patched;	/* the jump method's jmp rel8 */
+		if (!__atomic_compare_exchange_n(&rw_lock, &unlocked, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return NULL;
+		why = analyze(at - 2, &w);
+		__atomic_store_n(&rw_lock, 0, __ATOMIC_RELEASE);
+		return why == image_why ? patched : why;	/* (the window method: its head) */
+	}
 	s = site_get(at, 0);
 	if (s && !__atomic_load_n(&s->nr, __ATOMIC_ACQUIRE) && s->traps)
 		return not_hot_why;

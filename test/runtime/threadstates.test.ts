@@ -93,3 +93,13 @@ test('creating and ending 200 pthreads traps 0 times (clone3 refused, clone and 
   t.deepEqual(glibc, []);
   t.true(lines.reduce((a, l) => a + (l.rw ?? 0), 0) >= 600);	// clone3, clone, exit per thread
 });
+
+test('VU_STATS names a trap at a site of glibc\'s image for what it is: rewritten there, trapping at its trampoline (a thread on its parent\'s TLS sends its owner\'s calls there)', (t) => {
+  const stats = join(tmpdir(), 'stats.jsonl');
+  const r = run(P, ['/etc/passwd', '40', 'clone-parent', 'pthread'], { config, env: { VU_CACHE_DIR: tmpdir(), VU_STATS: stats } });
+  t.is(r.status, 0, r.stderr);
+  const sites = readFileSync(stats, 'utf8').split('\n').filter(Boolean).flatMap((l) => JSON.parse(l).sites as Array<{ at: string; sud: string }>);
+  const libc = sites.filter((s) => s.at.startsWith('libc.so.6+'));
+  t.true(libc.length > 0, JSON.stringify(sites));
+  for (const s of libc) t.regex(s.sud, /^rewritten in the C library's image/, s.at);
+});
