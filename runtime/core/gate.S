@@ -44,11 +44,8 @@ vu_call_on_stack:
 	.hidden vu_gate_start
 vu_gate_start:
 
-/* long vu_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6) */
-	.globl vu_syscall6
-	.protected vu_syscall6
-	.type vu_syscall6, @function
-vu_syscall6:
+/* the C call's (nr, a1..a6) into the kernel's registers */
+	.macro SYSCALL_ARGS6
 	movq	%rdi, %rax
 	movq	%rsi, %rdi
 	movq	%rdx, %rsi
@@ -56,6 +53,14 @@ vu_syscall6:
 	movq	%r8, %r10
 	movq	%r9, %r8
 	movq	8(%rsp), %r9
+	.endm
+
+/* long vu_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6) */
+	.globl vu_syscall6
+	.protected vu_syscall6
+	.type vu_syscall6, @function
+vu_syscall6:
+	SYSCALL_ARGS6
 	syscall
 	.globl vu_ip_own
 	.hidden vu_ip_own
@@ -71,13 +76,7 @@ vu_ip_own:				/* (seccomp.c: vu's own calls) */
 	.hidden vu_app_syscall6
 	.type vu_app_syscall6, @function
 vu_app_syscall6:
-	movq	%rdi, %rax
-	movq	%rsi, %rdi
-	movq	%rdx, %rsi
-	movq	%rcx, %rdx
-	movq	%r8, %r10
-	movq	%r9, %r8
-	movq	8(%rsp), %r9
+	SYSCALL_ARGS6
 	syscall
 	ret
 	.size vu_app_syscall6, .-vu_app_syscall6
