@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [--out DIR] [--no-install]
+ * npm run bench [-- --quick] [--out DIR] [--no-install] [--instructions]
  *
  * Measures vu against native and against the survey's techniques, and
  * writes BENCHMARKS.md, bench/results.json and bench/chart.svg from that
@@ -7,7 +7,9 @@
  * install, real workloads only native and under vu, no warm-up, 1,000
  * paths instead of 10,000 in the callgrind rows) that finishes in well
  * under two minutes, written to bench/.cache/quick/
- * unless --out says otherwise. See BENCHMARKS.md
+ * unless --out says otherwise. --instructions: only the callgrind and
+ * memory rows, printed as a table (nothing written): the loop to iterate
+ * on when working on per-call cost. See BENCHMARKS.md
  * "Method" for what is measured how.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -28,17 +30,19 @@ interface Options {
   quick: boolean;
   out: string | null;
   install: boolean;
+  instructions: boolean;
 }
 
 function options(argv: string[]): Options {
-  const o: Options = { quick: false, out: null, install: true };
+  const o: Options = { quick: false, out: null, install: true, instructions: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') o.quick = true;
     else if (a === '--no-install') o.install = false;
+    else if (a === '--instructions') o.instructions = true;
     else if (a === '--out' && argv[i + 1]) o.out = argv[++i];
     else {
-      process.stderr.write('usage: node --import=tsx bench/run.ts [--quick] [--out DIR] [--no-install]\n');
+      process.stderr.write('usage: node --import=tsx bench/run.ts [--quick] [--out DIR] [--no-install] [--instructions]\n');
       process.exit(2);
     }
   }
@@ -56,6 +60,17 @@ function main(): void {
   const m = machine();
   log(`${o.quick ? 'quick' : 'full'} run on ${m.cpu}, Linux ${m.kernel}, load ${m.load_start.join(' ')}`);
   build();
+  if (o.instructions) {
+    const cfg = configs();
+    const notes: string[] = [];
+    const ins = runInstructions(cfg, scaleConfigs(cfg, settings.instr_entries), settings.instr_iterations, settings.memory_runs, notes);
+    for (const n of notes) log(n);
+    for (const r of ins.rows) {
+      const v = r.kind === 'scale' ? `${r.judged.toFixed(2)}x` : String(Math.round(r.judged));
+      log(`${r.pass === null ? '  ?' : r.pass ? ' ok' : 'OVER'} ${r.id.padEnd(28)} ${v.padStart(10)}  (goal ${r.goal})${r.errors.length ? ' ' + r.errors[0] : ''}`);
+    }
+    return;
+  }
   const pr = proot(o.install && !o.quick);
   log(pr.note);
   const cfg = configs();

@@ -21,13 +21,17 @@
 #endif
 
 /*
- * Every wrapper has three ways out:
+ * Every wrapper has these ways out:
+ * - vu_direct[nr] is 0 (nothing in vu wants the call, no SUD in this
+ *   process, no VU_STATS): a tail call of the real function, no frame;
  * - nothing in vu wants the call: call the real function with the SUD
  *   selector at ALLOW (it is not trapped a second time);
  * - else build a struct vu_call and run it through the layer stack, whose
  *   bottom is vu_bottom_<entry>: the real function again, unless a layer
  *   rewrote an argument that the function cannot express (then the gate);
- * - the real function is not resolved yet: the gate issues the call.
+ * - the real function is not in this C library: the gate issues the call.
+ * The real function is looked up at its wrapper's first use
+ * (vu_libc_sym_lazy), or by vu_libc_resolve at start-up where that cannot be.
  */
 
 #ifdef VU_NR_read
@@ -51,6 +55,7 @@ vu_getdelim_fn *vu_real_getdelim;
 vu___getdelim_fn *vu_real___getdelim;
 typedef ssize_t vu_read_fn(int, void *, size_t);
 static vu_read_fn *vu_real_read;
+static unsigned char vu_known_read;	/* looked up (on first use) */
 
 static long vu_bottom_read(struct vu_call *vu_c)
 {
@@ -63,7 +68,13 @@ static long vu_bottom_read(struct vu_call *vu_c)
 /* read -- read(fd, buf, count) */
 VU_EXPORT ssize_t read(int fd, void *buf, size_t count)
 {
-	if (!vu_wants(VU_NR_read) && vu_real_read) {
+	if (__builtin_expect(!vu_direct[VU_NR_read], 1) && vu_real_read)
+		return vu_real_read(fd, buf, count);
+	int vu_w = vu_wants(VU_NR_read);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_read, 0) && !vu_real_read)
+		vu_known_read = (unsigned char)vu_libc_sym_lazy("read", (void **)&vu_real_read);
+	if (!vu_w && vu_real_read) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_read(fd, buf, count);
 		vu_restore(vu_s);
@@ -113,6 +124,7 @@ vu___vprintf_chk_fn *vu_real___vprintf_chk;
 vu___vfprintf_chk_fn *vu_real___vfprintf_chk;
 typedef ssize_t vu_write_fn(int, const void *, size_t);
 static vu_write_fn *vu_real_write;
+static unsigned char vu_known_write;	/* looked up (on first use) */
 
 static long vu_bottom_write(struct vu_call *vu_c)
 {
@@ -125,7 +137,13 @@ static long vu_bottom_write(struct vu_call *vu_c)
 /* write -- write(fd, buf, count) */
 VU_EXPORT ssize_t write(int fd, const void *buf, size_t count)
 {
-	if (!vu_wants(VU_NR_write) && vu_real_write) {
+	if (__builtin_expect(!vu_direct[VU_NR_write], 1) && vu_real_write)
+		return vu_real_write(fd, buf, count);
+	int vu_w = vu_wants(VU_NR_write);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_write, 0) && !vu_real_write)
+		vu_known_write = (unsigned char)vu_libc_sym_lazy("write", (void **)&vu_real_write);
+	if (!vu_w && vu_real_write) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_write(fd, buf, count);
 		vu_restore(vu_s);
@@ -141,6 +159,7 @@ VU_EXPORT ssize_t write(int fd, const void *buf, size_t count)
 vu_fclose_fn *vu_real_fclose;
 typedef int vu_close_fn(int);
 static vu_close_fn *vu_real_close;
+static unsigned char vu_known_close;	/* looked up (on first use) */
 
 static long vu_bottom_close(struct vu_call *vu_c)
 {
@@ -153,7 +172,13 @@ static long vu_bottom_close(struct vu_call *vu_c)
 /* close -- close(fd) */
 VU_EXPORT int close(int fd)
 {
-	if (!vu_wants(VU_NR_close) && vu_real_close) {
+	if (__builtin_expect(!vu_direct[VU_NR_close], 1) && vu_real_close)
+		return vu_real_close(fd);
+	int vu_w = vu_wants(VU_NR_close);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_close, 0) && !vu_real_close)
+		vu_known_close = (unsigned char)vu_libc_sym_lazy("close", (void **)&vu_real_close);
+	if (!vu_w && vu_real_close) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_close(fd);
 		vu_restore(vu_s);
@@ -167,6 +192,7 @@ VU_EXPORT int close(int fd)
 #ifdef VU_NR_poll
 typedef int vu_poll_fn(struct pollfd *, nfds_t, int);
 static vu_poll_fn *vu_real_poll;
+static unsigned char vu_known_poll;	/* looked up (on first use) */
 
 static long vu_bottom_poll(struct vu_call *vu_c)
 {
@@ -179,7 +205,13 @@ static long vu_bottom_poll(struct vu_call *vu_c)
 /* poll -- poll(ufds, nfds, timeout_msecs) */
 VU_EXPORT int poll(struct pollfd *ufds, nfds_t nfds, int timeout_msecs)
 {
-	if (!vu_wants(VU_NR_poll) && vu_real_poll) {
+	if (__builtin_expect(!vu_direct[VU_NR_poll], 1) && vu_real_poll)
+		return vu_real_poll(ufds, nfds, timeout_msecs);
+	int vu_w = vu_wants(VU_NR_poll);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_poll, 0) && !vu_real_poll)
+		vu_known_poll = (unsigned char)vu_libc_sym_lazy("poll", (void **)&vu_real_poll);
+	if (!vu_w && vu_real_poll) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_poll(ufds, nfds, timeout_msecs);
 		vu_restore(vu_s);
@@ -215,6 +247,7 @@ vu_fsetpos_fn *vu_real_fsetpos;
 vu_fsetpos64_fn *vu_real_fsetpos64;
 typedef off_t vu_lseek_fn(int, off_t, int);
 static vu_lseek_fn *vu_real_lseek;
+static unsigned char vu_known_lseek;	/* looked up (on first use) */
 
 static long vu_bottom_lseek(struct vu_call *vu_c)
 {
@@ -227,7 +260,13 @@ static long vu_bottom_lseek(struct vu_call *vu_c)
 /* lseek -- lseek(fd, offset, whence) */
 VU_EXPORT off_t lseek(int fd, off_t offset, int whence)
 {
-	if (!vu_wants(VU_NR_lseek) && vu_real_lseek) {
+	if (__builtin_expect(!vu_direct[VU_NR_lseek], 1) && vu_real_lseek)
+		return vu_real_lseek(fd, offset, whence);
+	int vu_w = vu_wants(VU_NR_lseek);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_lseek, 0) && !vu_real_lseek)
+		vu_known_lseek = (unsigned char)vu_libc_sym_lazy("lseek", (void **)&vu_real_lseek);
+	if (!vu_w && vu_real_lseek) {
 		unsigned char vu_s = vu_allow();
 		off_t vu_r = vu_real_lseek(fd, offset, whence);
 		vu_restore(vu_s);
@@ -239,6 +278,7 @@ VU_EXPORT off_t lseek(int fd, off_t offset, int whence)
 
 typedef off64_t vu_lseek64_fn(int, off64_t, int);
 static vu_lseek64_fn *vu_real_lseek64;
+static unsigned char vu_known_lseek64;	/* looked up (on first use) */
 
 static long vu_bottom_lseek64(struct vu_call *vu_c)
 {
@@ -251,7 +291,13 @@ static long vu_bottom_lseek64(struct vu_call *vu_c)
 /* lseek64 -- lseek(fd, offset, whence) */
 VU_EXPORT off64_t lseek64(int fd, off64_t offset, int whence)
 {
-	if (!vu_wants(VU_NR_lseek) && vu_real_lseek64) {
+	if (__builtin_expect(!vu_direct[VU_NR_lseek], 1) && vu_real_lseek64)
+		return vu_real_lseek64(fd, offset, whence);
+	int vu_w = vu_wants(VU_NR_lseek);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_lseek64, 0) && !vu_real_lseek64)
+		vu_known_lseek64 = (unsigned char)vu_libc_sym_lazy("lseek64", (void **)&vu_real_lseek64);
+	if (!vu_w && vu_real_lseek64) {
 		unsigned char vu_s = vu_allow();
 		off64_t vu_r = vu_real_lseek64(fd, offset, whence);
 		vu_restore(vu_s);
@@ -265,6 +311,7 @@ VU_EXPORT off64_t lseek64(int fd, off64_t offset, int whence)
 #ifdef VU_NR_mmap
 typedef void *vu_mmap_fn(void *, size_t, int, int, int, off_t);
 static vu_mmap_fn *vu_real_mmap;
+static unsigned char vu_known_mmap;	/* looked up (on first use) */
 
 static long vu_bottom_mmap(struct vu_call *vu_c)
 {
@@ -277,7 +324,13 @@ static long vu_bottom_mmap(struct vu_call *vu_c)
 /* mmap -- mmap(addr, len, prot, flags, fd, off) */
 VU_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	if (!vu_wants(VU_NR_mmap) && vu_real_mmap) {
+	if (__builtin_expect(!vu_direct[VU_NR_mmap], 1) && vu_real_mmap)
+		return vu_real_mmap(addr, len, prot, flags, fd, off);
+	int vu_w = vu_wants(VU_NR_mmap);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_mmap, 0) && !vu_real_mmap)
+		vu_known_mmap = (unsigned char)vu_libc_sym_lazy("mmap", (void **)&vu_real_mmap);
+	if (!vu_w && vu_real_mmap) {
 		unsigned char vu_s = vu_allow();
 		void *vu_r = vu_real_mmap(addr, len, prot, flags, fd, off);
 		vu_restore(vu_s);
@@ -289,6 +342,7 @@ VU_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t 
 
 typedef void *vu_mmap64_fn(void *, size_t, int, int, int, off64_t);
 static vu_mmap64_fn *vu_real_mmap64;
+static unsigned char vu_known_mmap64;	/* looked up (on first use) */
 
 static long vu_bottom_mmap64(struct vu_call *vu_c)
 {
@@ -301,7 +355,13 @@ static long vu_bottom_mmap64(struct vu_call *vu_c)
 /* mmap64 -- mmap(addr, len, prot, flags, fd, off) */
 VU_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
 {
-	if (!vu_wants(VU_NR_mmap) && vu_real_mmap64) {
+	if (__builtin_expect(!vu_direct[VU_NR_mmap], 1) && vu_real_mmap64)
+		return vu_real_mmap64(addr, len, prot, flags, fd, off);
+	int vu_w = vu_wants(VU_NR_mmap);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_mmap64, 0) && !vu_real_mmap64)
+		vu_known_mmap64 = (unsigned char)vu_libc_sym_lazy("mmap64", (void **)&vu_real_mmap64);
+	if (!vu_w && vu_real_mmap64) {
 		unsigned char vu_s = vu_allow();
 		void *vu_r = vu_real_mmap64(addr, len, prot, flags, fd, off);
 		vu_restore(vu_s);
@@ -315,6 +375,7 @@ VU_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off6
 #ifdef VU_NR_mprotect
 typedef int vu_mprotect_fn(void *, size_t, int);
 static vu_mprotect_fn *vu_real_mprotect;
+static unsigned char vu_known_mprotect;	/* looked up (on first use) */
 
 static long vu_bottom_mprotect(struct vu_call *vu_c)
 {
@@ -327,7 +388,13 @@ static long vu_bottom_mprotect(struct vu_call *vu_c)
 /* mprotect -- mprotect(start, len, prot) */
 VU_EXPORT int mprotect(void *start, size_t len, int prot)
 {
-	if (!vu_wants(VU_NR_mprotect) && vu_real_mprotect) {
+	if (__builtin_expect(!vu_direct[VU_NR_mprotect], 1) && vu_real_mprotect)
+		return vu_real_mprotect(start, len, prot);
+	int vu_w = vu_wants(VU_NR_mprotect);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_mprotect, 0) && !vu_real_mprotect)
+		vu_known_mprotect = (unsigned char)vu_libc_sym_lazy("mprotect", (void **)&vu_real_mprotect);
+	if (!vu_w && vu_real_mprotect) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_mprotect(start, len, prot);
 		vu_restore(vu_s);
@@ -341,6 +408,7 @@ VU_EXPORT int mprotect(void *start, size_t len, int prot)
 #ifdef VU_NR_munmap
 typedef int vu_munmap_fn(void *, size_t);
 static vu_munmap_fn *vu_real_munmap;
+static unsigned char vu_known_munmap;	/* looked up (on first use) */
 
 static long vu_bottom_munmap(struct vu_call *vu_c)
 {
@@ -353,7 +421,13 @@ static long vu_bottom_munmap(struct vu_call *vu_c)
 /* munmap -- munmap(addr, len) */
 VU_EXPORT int munmap(void *addr, size_t len)
 {
-	if (!vu_wants(VU_NR_munmap) && vu_real_munmap) {
+	if (__builtin_expect(!vu_direct[VU_NR_munmap], 1) && vu_real_munmap)
+		return vu_real_munmap(addr, len);
+	int vu_w = vu_wants(VU_NR_munmap);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_munmap, 0) && !vu_real_munmap)
+		vu_known_munmap = (unsigned char)vu_libc_sym_lazy("munmap", (void **)&vu_real_munmap);
+	if (!vu_w && vu_real_munmap) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_munmap(addr, len);
 		vu_restore(vu_s);
@@ -382,6 +456,7 @@ vu_siginterrupt_fn *vu_real_siginterrupt;
 #ifdef VU_NR_rt_sigprocmask
 typedef int vu_sigprocmask_fn(int, const sigset_t *, sigset_t *);
 static vu_sigprocmask_fn *vu_real_sigprocmask;
+static unsigned char vu_known_sigprocmask;	/* looked up (on first use) */
 
 static long vu_bottom_sigprocmask(struct vu_call *vu_c)
 {
@@ -396,7 +471,13 @@ static long vu_bottom_sigprocmask(struct vu_call *vu_c)
 /* sigprocmask -- rt_sigprocmask(how, nset, oset, _NSIG / 8) */
 VU_EXPORT int sigprocmask(int how, const sigset_t *nset, sigset_t *oset)
 {
-	if (!vu_wants(VU_NR_rt_sigprocmask) && vu_real_sigprocmask) {
+	if (__builtin_expect(!vu_direct[VU_NR_rt_sigprocmask], 1) && vu_real_sigprocmask)
+		return vu_real_sigprocmask(how, nset, oset);
+	int vu_w = vu_wants(VU_NR_rt_sigprocmask);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_sigprocmask, 0) && !vu_real_sigprocmask)
+		vu_known_sigprocmask = (unsigned char)vu_libc_sym_lazy("sigprocmask", (void **)&vu_real_sigprocmask);
+	if (!vu_w && vu_real_sigprocmask) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_sigprocmask(how, nset, oset);
 		vu_restore(vu_s);
@@ -408,6 +489,7 @@ VU_EXPORT int sigprocmask(int how, const sigset_t *nset, sigset_t *oset)
 
 typedef int vu_pthread_sigmask_fn(int, const sigset_t *, sigset_t *);
 static vu_pthread_sigmask_fn *vu_real_pthread_sigmask;
+static unsigned char vu_known_pthread_sigmask;	/* looked up (on first use) */
 
 static long vu_bottom_pthread_sigmask(struct vu_call *vu_c)
 {
@@ -422,7 +504,13 @@ static long vu_bottom_pthread_sigmask(struct vu_call *vu_c)
 /* pthread_sigmask -- rt_sigprocmask(how, nset, oset, _NSIG / 8); returns the error number */
 VU_EXPORT int pthread_sigmask(int how, const sigset_t *nset, sigset_t *oset)
 {
-	if (!vu_wants(VU_NR_rt_sigprocmask) && vu_real_pthread_sigmask) {
+	if (__builtin_expect(!vu_direct[VU_NR_rt_sigprocmask], 1) && vu_real_pthread_sigmask)
+		return vu_real_pthread_sigmask(how, nset, oset);
+	int vu_w = vu_wants(VU_NR_rt_sigprocmask);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_pthread_sigmask, 0) && !vu_real_pthread_sigmask)
+		vu_known_pthread_sigmask = (unsigned char)vu_libc_sym_lazy("pthread_sigmask", (void **)&vu_real_pthread_sigmask);
+	if (!vu_w && vu_real_pthread_sigmask) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_pthread_sigmask(how, nset, oset);
 		vu_restore(vu_s);
@@ -439,6 +527,7 @@ VU_EXPORT int pthread_sigmask(int how, const sigset_t *nset, sigset_t *oset)
 vu_isatty_fn *vu_real_isatty;
 typedef int vu_ioctl_fn(int, unsigned long, ...);
 static vu_ioctl_fn *vu_real_ioctl;
+static unsigned char vu_known_ioctl;	/* looked up (on first use) */
 
 static long vu_bottom_ioctl(struct vu_call *vu_c)
 {
@@ -455,7 +544,13 @@ VU_EXPORT int ioctl(int fd, unsigned long cmd, ...)
 	va_start(vu_ap, cmd);
 	unsigned long arg = va_arg(vu_ap, unsigned long);
 	va_end(vu_ap);
-	if (!vu_wants(VU_NR_ioctl) && vu_real_ioctl) {
+	if (__builtin_expect(!vu_direct[VU_NR_ioctl], 1) && vu_real_ioctl)
+		return vu_real_ioctl(fd, cmd, arg);
+	int vu_w = vu_wants(VU_NR_ioctl);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_ioctl, 0) && !vu_real_ioctl)
+		vu_known_ioctl = (unsigned char)vu_libc_sym_lazy("ioctl", (void **)&vu_real_ioctl);
+	if (!vu_w && vu_real_ioctl) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_ioctl(fd, cmd, arg);
 		vu_restore(vu_s);
@@ -467,6 +562,7 @@ VU_EXPORT int ioctl(int fd, unsigned long cmd, ...)
 
 typedef int vu_tcgetattr_fn(int, struct termios *);
 static vu_tcgetattr_fn *vu_real_tcgetattr;
+static unsigned char vu_known_tcgetattr;	/* looked up (on first use) */
 
 static long vu_bottom_tcgetattr(struct vu_call *vu_c)
 {
@@ -481,7 +577,13 @@ static long vu_bottom_tcgetattr(struct vu_call *vu_c)
 /* tcgetattr -- ioctl(fd, TCGETS, arg) */
 VU_EXPORT int tcgetattr(int fd, struct termios *arg)
 {
-	if (!vu_wants(VU_NR_ioctl) && vu_real_tcgetattr) {
+	if (__builtin_expect(!vu_direct[VU_NR_ioctl], 1) && vu_real_tcgetattr)
+		return vu_real_tcgetattr(fd, arg);
+	int vu_w = vu_wants(VU_NR_ioctl);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_tcgetattr, 0) && !vu_real_tcgetattr)
+		vu_known_tcgetattr = (unsigned char)vu_libc_sym_lazy("tcgetattr", (void **)&vu_real_tcgetattr);
+	if (!vu_w && vu_real_tcgetattr) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_tcgetattr(fd, arg);
 		vu_restore(vu_s);
@@ -495,6 +597,7 @@ VU_EXPORT int tcgetattr(int fd, struct termios *arg)
 #ifdef VU_NR_pread64
 typedef ssize_t vu_pread_fn(int, void *, size_t, off_t);
 static vu_pread_fn *vu_real_pread;
+static unsigned char vu_known_pread;	/* looked up (on first use) */
 
 static long vu_bottom_pread(struct vu_call *vu_c)
 {
@@ -507,7 +610,13 @@ static long vu_bottom_pread(struct vu_call *vu_c)
 /* pread -- pread64(fd, buf, count, pos) */
 VU_EXPORT ssize_t pread(int fd, void *buf, size_t count, off_t pos)
 {
-	if (!vu_wants(VU_NR_pread64) && vu_real_pread) {
+	if (__builtin_expect(!vu_direct[VU_NR_pread64], 1) && vu_real_pread)
+		return vu_real_pread(fd, buf, count, pos);
+	int vu_w = vu_wants(VU_NR_pread64);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_pread, 0) && !vu_real_pread)
+		vu_known_pread = (unsigned char)vu_libc_sym_lazy("pread", (void **)&vu_real_pread);
+	if (!vu_w && vu_real_pread) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_pread(fd, buf, count, pos);
 		vu_restore(vu_s);
@@ -519,6 +628,7 @@ VU_EXPORT ssize_t pread(int fd, void *buf, size_t count, off_t pos)
 
 typedef ssize_t vu_pread64_fn(int, void *, size_t, off64_t);
 static vu_pread64_fn *vu_real_pread64;
+static unsigned char vu_known_pread64;	/* looked up (on first use) */
 
 static long vu_bottom_pread64(struct vu_call *vu_c)
 {
@@ -531,7 +641,13 @@ static long vu_bottom_pread64(struct vu_call *vu_c)
 /* pread64 -- pread64(fd, buf, count, pos) */
 VU_EXPORT ssize_t pread64(int fd, void *buf, size_t count, off64_t pos)
 {
-	if (!vu_wants(VU_NR_pread64) && vu_real_pread64) {
+	if (__builtin_expect(!vu_direct[VU_NR_pread64], 1) && vu_real_pread64)
+		return vu_real_pread64(fd, buf, count, pos);
+	int vu_w = vu_wants(VU_NR_pread64);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_pread64, 0) && !vu_real_pread64)
+		vu_known_pread64 = (unsigned char)vu_libc_sym_lazy("pread64", (void **)&vu_real_pread64);
+	if (!vu_w && vu_real_pread64) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_pread64(fd, buf, count, pos);
 		vu_restore(vu_s);
@@ -545,6 +661,7 @@ VU_EXPORT ssize_t pread64(int fd, void *buf, size_t count, off64_t pos)
 #ifdef VU_NR_pwrite64
 typedef ssize_t vu_pwrite_fn(int, const void *, size_t, off_t);
 static vu_pwrite_fn *vu_real_pwrite;
+static unsigned char vu_known_pwrite;	/* looked up (on first use) */
 
 static long vu_bottom_pwrite(struct vu_call *vu_c)
 {
@@ -557,7 +674,13 @@ static long vu_bottom_pwrite(struct vu_call *vu_c)
 /* pwrite -- pwrite64(fd, buf, count, pos) */
 VU_EXPORT ssize_t pwrite(int fd, const void *buf, size_t count, off_t pos)
 {
-	if (!vu_wants(VU_NR_pwrite64) && vu_real_pwrite) {
+	if (__builtin_expect(!vu_direct[VU_NR_pwrite64], 1) && vu_real_pwrite)
+		return vu_real_pwrite(fd, buf, count, pos);
+	int vu_w = vu_wants(VU_NR_pwrite64);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_pwrite, 0) && !vu_real_pwrite)
+		vu_known_pwrite = (unsigned char)vu_libc_sym_lazy("pwrite", (void **)&vu_real_pwrite);
+	if (!vu_w && vu_real_pwrite) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_pwrite(fd, buf, count, pos);
 		vu_restore(vu_s);
@@ -569,6 +692,7 @@ VU_EXPORT ssize_t pwrite(int fd, const void *buf, size_t count, off_t pos)
 
 typedef ssize_t vu_pwrite64_fn(int, const void *, size_t, off64_t);
 static vu_pwrite64_fn *vu_real_pwrite64;
+static unsigned char vu_known_pwrite64;	/* looked up (on first use) */
 
 static long vu_bottom_pwrite64(struct vu_call *vu_c)
 {
@@ -581,7 +705,13 @@ static long vu_bottom_pwrite64(struct vu_call *vu_c)
 /* pwrite64 -- pwrite64(fd, buf, count, pos) */
 VU_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t count, off64_t pos)
 {
-	if (!vu_wants(VU_NR_pwrite64) && vu_real_pwrite64) {
+	if (__builtin_expect(!vu_direct[VU_NR_pwrite64], 1) && vu_real_pwrite64)
+		return vu_real_pwrite64(fd, buf, count, pos);
+	int vu_w = vu_wants(VU_NR_pwrite64);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_pwrite64, 0) && !vu_real_pwrite64)
+		vu_known_pwrite64 = (unsigned char)vu_libc_sym_lazy("pwrite64", (void **)&vu_real_pwrite64);
+	if (!vu_w && vu_real_pwrite64) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_pwrite64(fd, buf, count, pos);
 		vu_restore(vu_s);
@@ -595,6 +725,7 @@ VU_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t count, off64_t pos)
 #ifdef VU_NR_readv
 typedef ssize_t vu_readv_fn(int, const struct iovec *, int);
 static vu_readv_fn *vu_real_readv;
+static unsigned char vu_known_readv;	/* looked up (on first use) */
 
 static long vu_bottom_readv(struct vu_call *vu_c)
 {
@@ -607,7 +738,13 @@ static long vu_bottom_readv(struct vu_call *vu_c)
 /* readv -- readv(fd, vec, vlen) */
 VU_EXPORT ssize_t readv(int fd, const struct iovec *vec, int vlen)
 {
-	if (!vu_wants(VU_NR_readv) && vu_real_readv) {
+	if (__builtin_expect(!vu_direct[VU_NR_readv], 1) && vu_real_readv)
+		return vu_real_readv(fd, vec, vlen);
+	int vu_w = vu_wants(VU_NR_readv);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_readv, 0) && !vu_real_readv)
+		vu_known_readv = (unsigned char)vu_libc_sym_lazy("readv", (void **)&vu_real_readv);
+	if (!vu_w && vu_real_readv) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_readv(fd, vec, vlen);
 		vu_restore(vu_s);
@@ -621,6 +758,7 @@ VU_EXPORT ssize_t readv(int fd, const struct iovec *vec, int vlen)
 #ifdef VU_NR_writev
 typedef ssize_t vu_writev_fn(int, const struct iovec *, int);
 static vu_writev_fn *vu_real_writev;
+static unsigned char vu_known_writev;	/* looked up (on first use) */
 
 static long vu_bottom_writev(struct vu_call *vu_c)
 {
@@ -633,7 +771,13 @@ static long vu_bottom_writev(struct vu_call *vu_c)
 /* writev -- writev(fd, vec, vlen) */
 VU_EXPORT ssize_t writev(int fd, const struct iovec *vec, int vlen)
 {
-	if (!vu_wants(VU_NR_writev) && vu_real_writev) {
+	if (__builtin_expect(!vu_direct[VU_NR_writev], 1) && vu_real_writev)
+		return vu_real_writev(fd, vec, vlen);
+	int vu_w = vu_wants(VU_NR_writev);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_writev, 0) && !vu_real_writev)
+		vu_known_writev = (unsigned char)vu_libc_sym_lazy("writev", (void **)&vu_real_writev);
+	if (!vu_w && vu_real_writev) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_writev(fd, vec, vlen);
 		vu_restore(vu_s);
@@ -651,6 +795,7 @@ vu_euidaccess_fn *vu_real_euidaccess;
 vu_eaccess_fn *vu_real_eaccess;
 typedef int vu_access_fn(const char *, int);
 static vu_access_fn *vu_real_access;
+static unsigned char vu_known_access;	/* looked up (on first use) */
 
 static long vu_bottom_access(struct vu_call *vu_c)
 {
@@ -663,7 +808,13 @@ static long vu_bottom_access(struct vu_call *vu_c)
 /* access -- access(filename, mode) */
 VU_EXPORT int access(const char *filename, int mode)
 {
-	if (!vu_wants(VU_NR_access) && vu_real_access) {
+	if (__builtin_expect(!vu_direct[VU_NR_access], 1) && vu_real_access)
+		return vu_real_access(filename, mode);
+	int vu_w = vu_wants(VU_NR_access);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_access, 0) && !vu_real_access)
+		vu_known_access = (unsigned char)vu_libc_sym_lazy("access", (void **)&vu_real_access);
+	if (!vu_w && vu_real_access) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_access(filename, mode);
 		vu_restore(vu_s);
@@ -677,6 +828,7 @@ VU_EXPORT int access(const char *filename, int mode)
 #ifdef VU_NR_sched_yield
 typedef int vu_sched_yield_fn(void);
 static vu_sched_yield_fn *vu_real_sched_yield;
+static unsigned char vu_known_sched_yield;	/* looked up (on first use) */
 
 static long vu_bottom_sched_yield(struct vu_call *vu_c)
 {
@@ -690,7 +842,13 @@ static long vu_bottom_sched_yield(struct vu_call *vu_c)
 /* sched_yield -- sched_yield() */
 VU_EXPORT int sched_yield(void)
 {
-	if (!vu_wants(VU_NR_sched_yield) && vu_real_sched_yield) {
+	if (__builtin_expect(!vu_direct[VU_NR_sched_yield], 1) && vu_real_sched_yield)
+		return vu_real_sched_yield();
+	int vu_w = vu_wants(VU_NR_sched_yield);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_sched_yield, 0) && !vu_real_sched_yield)
+		vu_known_sched_yield = (unsigned char)vu_libc_sym_lazy("sched_yield", (void **)&vu_real_sched_yield);
+	if (!vu_w && vu_real_sched_yield) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_sched_yield();
 		vu_restore(vu_s);
@@ -704,6 +862,7 @@ VU_EXPORT int sched_yield(void)
 #ifdef VU_NR_mremap
 typedef void *vu_mremap_fn(void *, size_t, size_t, int, ...);
 static vu_mremap_fn *vu_real_mremap;
+static unsigned char vu_known_mremap;	/* looked up (on first use) */
 
 static long vu_bottom_mremap(struct vu_call *vu_c)
 {
@@ -720,7 +879,13 @@ VU_EXPORT void *mremap(void *addr, size_t old_len, size_t new_len, int flags, ..
 	va_start(vu_ap, flags);
 	void *new_addr = (void *)va_arg(vu_ap, unsigned long);
 	va_end(vu_ap);
-	if (!vu_wants(VU_NR_mremap) && vu_real_mremap) {
+	if (__builtin_expect(!vu_direct[VU_NR_mremap], 1) && vu_real_mremap)
+		return vu_real_mremap(addr, old_len, new_len, flags, new_addr);
+	int vu_w = vu_wants(VU_NR_mremap);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_mremap, 0) && !vu_real_mremap)
+		vu_known_mremap = (unsigned char)vu_libc_sym_lazy("mremap", (void **)&vu_real_mremap);
+	if (!vu_w && vu_real_mremap) {
 		unsigned char vu_s = vu_allow();
 		void *vu_r = vu_real_mremap(addr, old_len, new_len, flags, new_addr);
 		vu_restore(vu_s);
@@ -734,6 +899,7 @@ VU_EXPORT void *mremap(void *addr, size_t old_len, size_t new_len, int flags, ..
 #ifdef VU_NR_msync
 typedef int vu_msync_fn(void *, size_t, int);
 static vu_msync_fn *vu_real_msync;
+static unsigned char vu_known_msync;	/* looked up (on first use) */
 
 static long vu_bottom_msync(struct vu_call *vu_c)
 {
@@ -746,7 +912,13 @@ static long vu_bottom_msync(struct vu_call *vu_c)
 /* msync -- msync(start, len, flags) */
 VU_EXPORT int msync(void *start, size_t len, int flags)
 {
-	if (!vu_wants(VU_NR_msync) && vu_real_msync) {
+	if (__builtin_expect(!vu_direct[VU_NR_msync], 1) && vu_real_msync)
+		return vu_real_msync(start, len, flags);
+	int vu_w = vu_wants(VU_NR_msync);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_msync, 0) && !vu_real_msync)
+		vu_known_msync = (unsigned char)vu_libc_sym_lazy("msync", (void **)&vu_real_msync);
+	if (!vu_w && vu_real_msync) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_msync(start, len, flags);
 		vu_restore(vu_s);
@@ -760,6 +932,7 @@ VU_EXPORT int msync(void *start, size_t len, int flags)
 #ifdef VU_NR_mincore
 typedef int vu_mincore_fn(void *, size_t, unsigned char *);
 static vu_mincore_fn *vu_real_mincore;
+static unsigned char vu_known_mincore;	/* looked up (on first use) */
 
 static long vu_bottom_mincore(struct vu_call *vu_c)
 {
@@ -772,7 +945,13 @@ static long vu_bottom_mincore(struct vu_call *vu_c)
 /* mincore -- mincore(start, len, vec) */
 VU_EXPORT int mincore(void *start, size_t len, unsigned char *vec)
 {
-	if (!vu_wants(VU_NR_mincore) && vu_real_mincore) {
+	if (__builtin_expect(!vu_direct[VU_NR_mincore], 1) && vu_real_mincore)
+		return vu_real_mincore(start, len, vec);
+	int vu_w = vu_wants(VU_NR_mincore);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_mincore, 0) && !vu_real_mincore)
+		vu_known_mincore = (unsigned char)vu_libc_sym_lazy("mincore", (void **)&vu_real_mincore);
+	if (!vu_w && vu_real_mincore) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_mincore(start, len, vec);
 		vu_restore(vu_s);
@@ -786,6 +965,7 @@ VU_EXPORT int mincore(void *start, size_t len, unsigned char *vec)
 #ifdef VU_NR_madvise
 typedef int vu_madvise_fn(void *, size_t, int);
 static vu_madvise_fn *vu_real_madvise;
+static unsigned char vu_known_madvise;	/* looked up (on first use) */
 
 static long vu_bottom_madvise(struct vu_call *vu_c)
 {
@@ -798,7 +978,13 @@ static long vu_bottom_madvise(struct vu_call *vu_c)
 /* madvise -- madvise(start, len_in, behavior) */
 VU_EXPORT int madvise(void *start, size_t len_in, int behavior)
 {
-	if (!vu_wants(VU_NR_madvise) && vu_real_madvise) {
+	if (__builtin_expect(!vu_direct[VU_NR_madvise], 1) && vu_real_madvise)
+		return vu_real_madvise(start, len_in, behavior);
+	int vu_w = vu_wants(VU_NR_madvise);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_madvise, 0) && !vu_real_madvise)
+		vu_known_madvise = (unsigned char)vu_libc_sym_lazy("madvise", (void **)&vu_real_madvise);
+	if (!vu_w && vu_real_madvise) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_madvise(start, len_in, behavior);
 		vu_restore(vu_s);
@@ -812,6 +998,7 @@ VU_EXPORT int madvise(void *start, size_t len_in, int behavior)
 #ifdef VU_NR_dup
 typedef int vu_dup_fn(int);
 static vu_dup_fn *vu_real_dup;
+static unsigned char vu_known_dup;	/* looked up (on first use) */
 
 static long vu_bottom_dup(struct vu_call *vu_c)
 {
@@ -824,7 +1011,13 @@ static long vu_bottom_dup(struct vu_call *vu_c)
 /* dup -- dup(fildes) */
 VU_EXPORT int dup(int fildes)
 {
-	if (!vu_wants(VU_NR_dup) && vu_real_dup) {
+	if (__builtin_expect(!vu_direct[VU_NR_dup], 1) && vu_real_dup)
+		return vu_real_dup(fildes);
+	int vu_w = vu_wants(VU_NR_dup);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_dup, 0) && !vu_real_dup)
+		vu_known_dup = (unsigned char)vu_libc_sym_lazy("dup", (void **)&vu_real_dup);
+	if (!vu_w && vu_real_dup) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_dup(fildes);
 		vu_restore(vu_s);
@@ -838,6 +1031,7 @@ VU_EXPORT int dup(int fildes)
 #ifdef VU_NR_dup2
 typedef int vu_dup2_fn(int, int);
 static vu_dup2_fn *vu_real_dup2;
+static unsigned char vu_known_dup2;	/* looked up (on first use) */
 
 static long vu_bottom_dup2(struct vu_call *vu_c)
 {
@@ -850,7 +1044,13 @@ static long vu_bottom_dup2(struct vu_call *vu_c)
 /* dup2 -- dup2(oldfd, newfd) */
 VU_EXPORT int dup2(int oldfd, int newfd)
 {
-	if (!vu_wants(VU_NR_dup2) && vu_real_dup2) {
+	if (__builtin_expect(!vu_direct[VU_NR_dup2], 1) && vu_real_dup2)
+		return vu_real_dup2(oldfd, newfd);
+	int vu_w = vu_wants(VU_NR_dup2);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_dup2, 0) && !vu_real_dup2)
+		vu_known_dup2 = (unsigned char)vu_libc_sym_lazy("dup2", (void **)&vu_real_dup2);
+	if (!vu_w && vu_real_dup2) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_dup2(oldfd, newfd);
 		vu_restore(vu_s);
@@ -864,6 +1064,7 @@ VU_EXPORT int dup2(int oldfd, int newfd)
 #ifdef VU_NR_pause
 typedef int vu_pause_fn(void);
 static vu_pause_fn *vu_real_pause;
+static unsigned char vu_known_pause;	/* looked up (on first use) */
 
 static long vu_bottom_pause(struct vu_call *vu_c)
 {
@@ -877,7 +1078,13 @@ static long vu_bottom_pause(struct vu_call *vu_c)
 /* pause -- pause() */
 VU_EXPORT int pause(void)
 {
-	if (!vu_wants(VU_NR_pause) && vu_real_pause) {
+	if (__builtin_expect(!vu_direct[VU_NR_pause], 1) && vu_real_pause)
+		return vu_real_pause();
+	int vu_w = vu_wants(VU_NR_pause);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_pause, 0) && !vu_real_pause)
+		vu_known_pause = (unsigned char)vu_libc_sym_lazy("pause", (void **)&vu_real_pause);
+	if (!vu_w && vu_real_pause) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_pause();
 		vu_restore(vu_s);
@@ -891,6 +1098,7 @@ VU_EXPORT int pause(void)
 #ifdef VU_NR_getitimer
 typedef int vu_getitimer_fn(__itimer_which_t, struct itimerval *);
 static vu_getitimer_fn *vu_real_getitimer;
+static unsigned char vu_known_getitimer;	/* looked up (on first use) */
 
 static long vu_bottom_getitimer(struct vu_call *vu_c)
 {
@@ -903,7 +1111,13 @@ static long vu_bottom_getitimer(struct vu_call *vu_c)
 /* getitimer -- getitimer(which, value) */
 VU_EXPORT int getitimer(__itimer_which_t which, struct itimerval *value)
 {
-	if (!vu_wants(VU_NR_getitimer) && vu_real_getitimer) {
+	if (__builtin_expect(!vu_direct[VU_NR_getitimer], 1) && vu_real_getitimer)
+		return vu_real_getitimer(which, value);
+	int vu_w = vu_wants(VU_NR_getitimer);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_getitimer, 0) && !vu_real_getitimer)
+		vu_known_getitimer = (unsigned char)vu_libc_sym_lazy("getitimer", (void **)&vu_real_getitimer);
+	if (!vu_w && vu_real_getitimer) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_getitimer(which, value);
 		vu_restore(vu_s);
@@ -917,6 +1131,7 @@ VU_EXPORT int getitimer(__itimer_which_t which, struct itimerval *value)
 #ifdef VU_NR_alarm
 typedef unsigned int vu_alarm_fn(unsigned int);
 static vu_alarm_fn *vu_real_alarm;
+static unsigned char vu_known_alarm;	/* looked up (on first use) */
 
 static long vu_bottom_alarm(struct vu_call *vu_c)
 {
@@ -929,7 +1144,13 @@ static long vu_bottom_alarm(struct vu_call *vu_c)
 /* alarm -- alarm(seconds) */
 VU_EXPORT unsigned int alarm(unsigned int seconds)
 {
-	if (!vu_wants(VU_NR_alarm) && vu_real_alarm) {
+	if (__builtin_expect(!vu_direct[VU_NR_alarm], 1) && vu_real_alarm)
+		return vu_real_alarm(seconds);
+	int vu_w = vu_wants(VU_NR_alarm);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_alarm, 0) && !vu_real_alarm)
+		vu_known_alarm = (unsigned char)vu_libc_sym_lazy("alarm", (void **)&vu_real_alarm);
+	if (!vu_w && vu_real_alarm) {
 		unsigned char vu_s = vu_allow();
 		unsigned int vu_r = vu_real_alarm(seconds);
 		vu_restore(vu_s);
@@ -943,6 +1164,7 @@ VU_EXPORT unsigned int alarm(unsigned int seconds)
 #ifdef VU_NR_setitimer
 typedef int vu_setitimer_fn(__itimer_which_t, const struct itimerval *, struct itimerval *);
 static vu_setitimer_fn *vu_real_setitimer;
+static unsigned char vu_known_setitimer;	/* looked up (on first use) */
 
 static long vu_bottom_setitimer(struct vu_call *vu_c)
 {
@@ -955,7 +1177,13 @@ static long vu_bottom_setitimer(struct vu_call *vu_c)
 /* setitimer -- setitimer(which, value, ovalue) */
 VU_EXPORT int setitimer(__itimer_which_t which, const struct itimerval *value, struct itimerval *ovalue)
 {
-	if (!vu_wants(VU_NR_setitimer) && vu_real_setitimer) {
+	if (__builtin_expect(!vu_direct[VU_NR_setitimer], 1) && vu_real_setitimer)
+		return vu_real_setitimer(which, value, ovalue);
+	int vu_w = vu_wants(VU_NR_setitimer);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_setitimer, 0) && !vu_real_setitimer)
+		vu_known_setitimer = (unsigned char)vu_libc_sym_lazy("setitimer", (void **)&vu_real_setitimer);
+	if (!vu_w && vu_real_setitimer) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setitimer(which, value, ovalue);
 		vu_restore(vu_s);
@@ -969,6 +1197,7 @@ VU_EXPORT int setitimer(__itimer_which_t which, const struct itimerval *value, s
 #ifdef VU_NR_getpid
 typedef pid_t vu_getpid_fn(void);
 static vu_getpid_fn *vu_real_getpid;
+static unsigned char vu_known_getpid;	/* looked up (on first use) */
 
 static long vu_bottom_getpid(struct vu_call *vu_c)
 {
@@ -982,7 +1211,13 @@ static long vu_bottom_getpid(struct vu_call *vu_c)
 /* getpid -- getpid() */
 VU_EXPORT pid_t getpid(void)
 {
-	if (!vu_wants(VU_NR_getpid) && vu_real_getpid) {
+	if (__builtin_expect(!vu_direct[VU_NR_getpid], 1) && vu_real_getpid)
+		return vu_real_getpid();
+	int vu_w = vu_wants(VU_NR_getpid);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_getpid, 0) && !vu_real_getpid)
+		vu_known_getpid = (unsigned char)vu_libc_sym_lazy("getpid", (void **)&vu_real_getpid);
+	if (!vu_w && vu_real_getpid) {
 		unsigned char vu_s = vu_allow();
 		pid_t vu_r = vu_real_getpid();
 		vu_restore(vu_s);
@@ -996,6 +1231,7 @@ VU_EXPORT pid_t getpid(void)
 #ifdef VU_NR_sendfile
 typedef ssize_t vu_sendfile_fn(int, int, off_t *, size_t);
 static vu_sendfile_fn *vu_real_sendfile;
+static unsigned char vu_known_sendfile;	/* looked up (on first use) */
 
 static long vu_bottom_sendfile(struct vu_call *vu_c)
 {
@@ -1008,7 +1244,13 @@ static long vu_bottom_sendfile(struct vu_call *vu_c)
 /* sendfile -- sendfile(out_fd, in_fd, offset, count) */
 VU_EXPORT ssize_t sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
 {
-	if (!vu_wants(VU_NR_sendfile) && vu_real_sendfile) {
+	if (__builtin_expect(!vu_direct[VU_NR_sendfile], 1) && vu_real_sendfile)
+		return vu_real_sendfile(out_fd, in_fd, offset, count);
+	int vu_w = vu_wants(VU_NR_sendfile);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_sendfile, 0) && !vu_real_sendfile)
+		vu_known_sendfile = (unsigned char)vu_libc_sym_lazy("sendfile", (void **)&vu_real_sendfile);
+	if (!vu_w && vu_real_sendfile) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_sendfile(out_fd, in_fd, offset, count);
 		vu_restore(vu_s);
@@ -1020,6 +1262,7 @@ VU_EXPORT ssize_t sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
 
 typedef ssize_t vu_sendfile64_fn(int, int, off64_t *, size_t);
 static vu_sendfile64_fn *vu_real_sendfile64;
+static unsigned char vu_known_sendfile64;	/* looked up (on first use) */
 
 static long vu_bottom_sendfile64(struct vu_call *vu_c)
 {
@@ -1032,7 +1275,13 @@ static long vu_bottom_sendfile64(struct vu_call *vu_c)
 /* sendfile64 -- sendfile(out_fd, in_fd, offset, count) */
 VU_EXPORT ssize_t sendfile64(int out_fd, int in_fd, off64_t *offset, size_t count)
 {
-	if (!vu_wants(VU_NR_sendfile) && vu_real_sendfile64) {
+	if (__builtin_expect(!vu_direct[VU_NR_sendfile], 1) && vu_real_sendfile64)
+		return vu_real_sendfile64(out_fd, in_fd, offset, count);
+	int vu_w = vu_wants(VU_NR_sendfile);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_sendfile64, 0) && !vu_real_sendfile64)
+		vu_known_sendfile64 = (unsigned char)vu_libc_sym_lazy("sendfile64", (void **)&vu_real_sendfile64);
+	if (!vu_w && vu_real_sendfile64) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_sendfile64(out_fd, in_fd, offset, count);
 		vu_restore(vu_s);
@@ -1046,6 +1295,7 @@ VU_EXPORT ssize_t sendfile64(int out_fd, int in_fd, off64_t *offset, size_t coun
 #ifdef VU_NR_socket
 typedef int vu_socket_fn(int, int, int);
 static vu_socket_fn *vu_real_socket;
+static unsigned char vu_known_socket;	/* looked up (on first use) */
 
 static long vu_bottom_socket(struct vu_call *vu_c)
 {
@@ -1058,7 +1308,13 @@ static long vu_bottom_socket(struct vu_call *vu_c)
 /* socket -- socket(family, type, protocol) */
 VU_EXPORT int socket(int family, int type, int protocol)
 {
-	if (!vu_wants(VU_NR_socket) && vu_real_socket) {
+	if (__builtin_expect(!vu_direct[VU_NR_socket], 1) && vu_real_socket)
+		return vu_real_socket(family, type, protocol);
+	int vu_w = vu_wants(VU_NR_socket);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_socket, 0) && !vu_real_socket)
+		vu_known_socket = (unsigned char)vu_libc_sym_lazy("socket", (void **)&vu_real_socket);
+	if (!vu_w && vu_real_socket) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_socket(family, type, protocol);
 		vu_restore(vu_s);
@@ -1072,6 +1328,7 @@ VU_EXPORT int socket(int family, int type, int protocol)
 #ifdef VU_NR_connect
 typedef int vu_connect_fn(int, const struct sockaddr *, socklen_t);
 static vu_connect_fn *vu_real_connect;
+static unsigned char vu_known_connect;	/* looked up (on first use) */
 
 static long vu_bottom_connect(struct vu_call *vu_c)
 {
@@ -1084,7 +1341,13 @@ static long vu_bottom_connect(struct vu_call *vu_c)
 /* connect -- connect(fd, uservaddr, addrlen) */
 VU_EXPORT int connect(int fd, const struct sockaddr *uservaddr, socklen_t addrlen)
 {
-	if (!vu_wants(VU_NR_connect) && vu_real_connect) {
+	if (__builtin_expect(!vu_direct[VU_NR_connect], 1) && vu_real_connect)
+		return vu_real_connect(fd, uservaddr, addrlen);
+	int vu_w = vu_wants(VU_NR_connect);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_connect, 0) && !vu_real_connect)
+		vu_known_connect = (unsigned char)vu_libc_sym_lazy("connect", (void **)&vu_real_connect);
+	if (!vu_w && vu_real_connect) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_connect(fd, uservaddr, addrlen);
 		vu_restore(vu_s);
@@ -1098,6 +1361,7 @@ VU_EXPORT int connect(int fd, const struct sockaddr *uservaddr, socklen_t addrle
 #ifdef VU_NR_accept
 typedef int vu_accept_fn(int, struct sockaddr *, socklen_t *);
 static vu_accept_fn *vu_real_accept;
+static unsigned char vu_known_accept;	/* looked up (on first use) */
 
 static long vu_bottom_accept(struct vu_call *vu_c)
 {
@@ -1110,7 +1374,13 @@ static long vu_bottom_accept(struct vu_call *vu_c)
 /* accept -- accept(fd, upeer_sockaddr, upeer_addrlen) */
 VU_EXPORT int accept(int fd, struct sockaddr *upeer_sockaddr, socklen_t *upeer_addrlen)
 {
-	if (!vu_wants(VU_NR_accept) && vu_real_accept) {
+	if (__builtin_expect(!vu_direct[VU_NR_accept], 1) && vu_real_accept)
+		return vu_real_accept(fd, upeer_sockaddr, upeer_addrlen);
+	int vu_w = vu_wants(VU_NR_accept);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_accept, 0) && !vu_real_accept)
+		vu_known_accept = (unsigned char)vu_libc_sym_lazy("accept", (void **)&vu_real_accept);
+	if (!vu_w && vu_real_accept) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_accept(fd, upeer_sockaddr, upeer_addrlen);
 		vu_restore(vu_s);
@@ -1124,6 +1394,7 @@ VU_EXPORT int accept(int fd, struct sockaddr *upeer_sockaddr, socklen_t *upeer_a
 #ifdef VU_NR_sendto
 typedef ssize_t vu_sendto_fn(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
 static vu_sendto_fn *vu_real_sendto;
+static unsigned char vu_known_sendto;	/* looked up (on first use) */
 
 static long vu_bottom_sendto(struct vu_call *vu_c)
 {
@@ -1136,7 +1407,13 @@ static long vu_bottom_sendto(struct vu_call *vu_c)
 /* sendto -- sendto(fd, buff, len, flags, addr, addr_len) */
 VU_EXPORT ssize_t sendto(int fd, const void *buff, size_t len, int flags, const struct sockaddr *addr, socklen_t addr_len)
 {
-	if (!vu_wants(VU_NR_sendto) && vu_real_sendto) {
+	if (__builtin_expect(!vu_direct[VU_NR_sendto], 1) && vu_real_sendto)
+		return vu_real_sendto(fd, buff, len, flags, addr, addr_len);
+	int vu_w = vu_wants(VU_NR_sendto);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_sendto, 0) && !vu_real_sendto)
+		vu_known_sendto = (unsigned char)vu_libc_sym_lazy("sendto", (void **)&vu_real_sendto);
+	if (!vu_w && vu_real_sendto) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_sendto(fd, buff, len, flags, addr, addr_len);
 		vu_restore(vu_s);
@@ -1148,6 +1425,7 @@ VU_EXPORT ssize_t sendto(int fd, const void *buff, size_t len, int flags, const 
 
 typedef ssize_t vu_send_fn(int, const void *, size_t, int);
 static vu_send_fn *vu_real_send;
+static unsigned char vu_known_send;	/* looked up (on first use) */
 
 static long vu_bottom_send(struct vu_call *vu_c)
 {
@@ -1163,7 +1441,13 @@ static long vu_bottom_send(struct vu_call *vu_c)
 /* send -- sendto(fd, buff, len, flags, 0, 0) */
 VU_EXPORT ssize_t send(int fd, const void *buff, size_t len, int flags)
 {
-	if (!vu_wants(VU_NR_sendto) && vu_real_send) {
+	if (__builtin_expect(!vu_direct[VU_NR_sendto], 1) && vu_real_send)
+		return vu_real_send(fd, buff, len, flags);
+	int vu_w = vu_wants(VU_NR_sendto);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_send, 0) && !vu_real_send)
+		vu_known_send = (unsigned char)vu_libc_sym_lazy("send", (void **)&vu_real_send);
+	if (!vu_w && vu_real_send) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_send(fd, buff, len, flags);
 		vu_restore(vu_s);
@@ -1177,6 +1461,7 @@ VU_EXPORT ssize_t send(int fd, const void *buff, size_t len, int flags)
 #ifdef VU_NR_recvfrom
 typedef ssize_t vu_recvfrom_fn(int, void *, size_t, int, struct sockaddr *, socklen_t *);
 static vu_recvfrom_fn *vu_real_recvfrom;
+static unsigned char vu_known_recvfrom;	/* looked up (on first use) */
 
 static long vu_bottom_recvfrom(struct vu_call *vu_c)
 {
@@ -1189,7 +1474,13 @@ static long vu_bottom_recvfrom(struct vu_call *vu_c)
 /* recvfrom -- recvfrom(fd, ubuf, size, flags, addr, addr_len) */
 VU_EXPORT ssize_t recvfrom(int fd, void *ubuf, size_t size, int flags, struct sockaddr *addr, socklen_t *addr_len)
 {
-	if (!vu_wants(VU_NR_recvfrom) && vu_real_recvfrom) {
+	if (__builtin_expect(!vu_direct[VU_NR_recvfrom], 1) && vu_real_recvfrom)
+		return vu_real_recvfrom(fd, ubuf, size, flags, addr, addr_len);
+	int vu_w = vu_wants(VU_NR_recvfrom);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_recvfrom, 0) && !vu_real_recvfrom)
+		vu_known_recvfrom = (unsigned char)vu_libc_sym_lazy("recvfrom", (void **)&vu_real_recvfrom);
+	if (!vu_w && vu_real_recvfrom) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_recvfrom(fd, ubuf, size, flags, addr, addr_len);
 		vu_restore(vu_s);
@@ -1201,6 +1492,7 @@ VU_EXPORT ssize_t recvfrom(int fd, void *ubuf, size_t size, int flags, struct so
 
 typedef ssize_t vu_recv_fn(int, void *, size_t, int);
 static vu_recv_fn *vu_real_recv;
+static unsigned char vu_known_recv;	/* looked up (on first use) */
 
 static long vu_bottom_recv(struct vu_call *vu_c)
 {
@@ -1216,7 +1508,13 @@ static long vu_bottom_recv(struct vu_call *vu_c)
 /* recv -- recvfrom(fd, ubuf, size, flags, 0, 0) */
 VU_EXPORT ssize_t recv(int fd, void *ubuf, size_t size, int flags)
 {
-	if (!vu_wants(VU_NR_recvfrom) && vu_real_recv) {
+	if (__builtin_expect(!vu_direct[VU_NR_recvfrom], 1) && vu_real_recv)
+		return vu_real_recv(fd, ubuf, size, flags);
+	int vu_w = vu_wants(VU_NR_recvfrom);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_recv, 0) && !vu_real_recv)
+		vu_known_recv = (unsigned char)vu_libc_sym_lazy("recv", (void **)&vu_real_recv);
+	if (!vu_w && vu_real_recv) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_recv(fd, ubuf, size, flags);
 		vu_restore(vu_s);
@@ -1230,6 +1528,7 @@ VU_EXPORT ssize_t recv(int fd, void *ubuf, size_t size, int flags)
 #ifdef VU_NR_sendmsg
 typedef ssize_t vu_sendmsg_fn(int, const struct msghdr *, int);
 static vu_sendmsg_fn *vu_real_sendmsg;
+static unsigned char vu_known_sendmsg;	/* looked up (on first use) */
 
 static long vu_bottom_sendmsg(struct vu_call *vu_c)
 {
@@ -1242,7 +1541,13 @@ static long vu_bottom_sendmsg(struct vu_call *vu_c)
 /* sendmsg -- sendmsg(fd, msg, flags) */
 VU_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-	if (!vu_wants(VU_NR_sendmsg) && vu_real_sendmsg) {
+	if (__builtin_expect(!vu_direct[VU_NR_sendmsg], 1) && vu_real_sendmsg)
+		return vu_real_sendmsg(fd, msg, flags);
+	int vu_w = vu_wants(VU_NR_sendmsg);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_sendmsg, 0) && !vu_real_sendmsg)
+		vu_known_sendmsg = (unsigned char)vu_libc_sym_lazy("sendmsg", (void **)&vu_real_sendmsg);
+	if (!vu_w && vu_real_sendmsg) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_sendmsg(fd, msg, flags);
 		vu_restore(vu_s);
@@ -1256,6 +1561,7 @@ VU_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 #ifdef VU_NR_recvmsg
 typedef ssize_t vu_recvmsg_fn(int, struct msghdr *, int);
 static vu_recvmsg_fn *vu_real_recvmsg;
+static unsigned char vu_known_recvmsg;	/* looked up (on first use) */
 
 static long vu_bottom_recvmsg(struct vu_call *vu_c)
 {
@@ -1268,7 +1574,13 @@ static long vu_bottom_recvmsg(struct vu_call *vu_c)
 /* recvmsg -- recvmsg(fd, msg, flags) */
 VU_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
-	if (!vu_wants(VU_NR_recvmsg) && vu_real_recvmsg) {
+	if (__builtin_expect(!vu_direct[VU_NR_recvmsg], 1) && vu_real_recvmsg)
+		return vu_real_recvmsg(fd, msg, flags);
+	int vu_w = vu_wants(VU_NR_recvmsg);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_recvmsg, 0) && !vu_real_recvmsg)
+		vu_known_recvmsg = (unsigned char)vu_libc_sym_lazy("recvmsg", (void **)&vu_real_recvmsg);
+	if (!vu_w && vu_real_recvmsg) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_recvmsg(fd, msg, flags);
 		vu_restore(vu_s);
@@ -1282,6 +1594,7 @@ VU_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 #ifdef VU_NR_shutdown
 typedef int vu_shutdown_fn(int, int);
 static vu_shutdown_fn *vu_real_shutdown;
+static unsigned char vu_known_shutdown;	/* looked up (on first use) */
 
 static long vu_bottom_shutdown(struct vu_call *vu_c)
 {
@@ -1294,7 +1607,13 @@ static long vu_bottom_shutdown(struct vu_call *vu_c)
 /* shutdown -- shutdown(fd, how) */
 VU_EXPORT int shutdown(int fd, int how)
 {
-	if (!vu_wants(VU_NR_shutdown) && vu_real_shutdown) {
+	if (__builtin_expect(!vu_direct[VU_NR_shutdown], 1) && vu_real_shutdown)
+		return vu_real_shutdown(fd, how);
+	int vu_w = vu_wants(VU_NR_shutdown);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_shutdown, 0) && !vu_real_shutdown)
+		vu_known_shutdown = (unsigned char)vu_libc_sym_lazy("shutdown", (void **)&vu_real_shutdown);
+	if (!vu_w && vu_real_shutdown) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_shutdown(fd, how);
 		vu_restore(vu_s);
@@ -1308,6 +1627,7 @@ VU_EXPORT int shutdown(int fd, int how)
 #ifdef VU_NR_bind
 typedef int vu_bind_fn(int, const struct sockaddr *, socklen_t);
 static vu_bind_fn *vu_real_bind;
+static unsigned char vu_known_bind;	/* looked up (on first use) */
 
 static long vu_bottom_bind(struct vu_call *vu_c)
 {
@@ -1320,7 +1640,13 @@ static long vu_bottom_bind(struct vu_call *vu_c)
 /* bind -- bind(fd, umyaddr, addrlen) */
 VU_EXPORT int bind(int fd, const struct sockaddr *umyaddr, socklen_t addrlen)
 {
-	if (!vu_wants(VU_NR_bind) && vu_real_bind) {
+	if (__builtin_expect(!vu_direct[VU_NR_bind], 1) && vu_real_bind)
+		return vu_real_bind(fd, umyaddr, addrlen);
+	int vu_w = vu_wants(VU_NR_bind);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_bind, 0) && !vu_real_bind)
+		vu_known_bind = (unsigned char)vu_libc_sym_lazy("bind", (void **)&vu_real_bind);
+	if (!vu_w && vu_real_bind) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_bind(fd, umyaddr, addrlen);
 		vu_restore(vu_s);
@@ -1334,6 +1660,7 @@ VU_EXPORT int bind(int fd, const struct sockaddr *umyaddr, socklen_t addrlen)
 #ifdef VU_NR_listen
 typedef int vu_listen_fn(int, int);
 static vu_listen_fn *vu_real_listen;
+static unsigned char vu_known_listen;	/* looked up (on first use) */
 
 static long vu_bottom_listen(struct vu_call *vu_c)
 {
@@ -1346,7 +1673,13 @@ static long vu_bottom_listen(struct vu_call *vu_c)
 /* listen -- listen(fd, backlog) */
 VU_EXPORT int listen(int fd, int backlog)
 {
-	if (!vu_wants(VU_NR_listen) && vu_real_listen) {
+	if (__builtin_expect(!vu_direct[VU_NR_listen], 1) && vu_real_listen)
+		return vu_real_listen(fd, backlog);
+	int vu_w = vu_wants(VU_NR_listen);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_listen, 0) && !vu_real_listen)
+		vu_known_listen = (unsigned char)vu_libc_sym_lazy("listen", (void **)&vu_real_listen);
+	if (!vu_w && vu_real_listen) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_listen(fd, backlog);
 		vu_restore(vu_s);
@@ -1360,6 +1693,7 @@ VU_EXPORT int listen(int fd, int backlog)
 #ifdef VU_NR_getsockname
 typedef int vu_getsockname_fn(int, struct sockaddr *, socklen_t *);
 static vu_getsockname_fn *vu_real_getsockname;
+static unsigned char vu_known_getsockname;	/* looked up (on first use) */
 
 static long vu_bottom_getsockname(struct vu_call *vu_c)
 {
@@ -1372,7 +1706,13 @@ static long vu_bottom_getsockname(struct vu_call *vu_c)
 /* getsockname -- getsockname(fd, usockaddr, usockaddr_len) */
 VU_EXPORT int getsockname(int fd, struct sockaddr *usockaddr, socklen_t *usockaddr_len)
 {
-	if (!vu_wants(VU_NR_getsockname) && vu_real_getsockname) {
+	if (__builtin_expect(!vu_direct[VU_NR_getsockname], 1) && vu_real_getsockname)
+		return vu_real_getsockname(fd, usockaddr, usockaddr_len);
+	int vu_w = vu_wants(VU_NR_getsockname);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_getsockname, 0) && !vu_real_getsockname)
+		vu_known_getsockname = (unsigned char)vu_libc_sym_lazy("getsockname", (void **)&vu_real_getsockname);
+	if (!vu_w && vu_real_getsockname) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_getsockname(fd, usockaddr, usockaddr_len);
 		vu_restore(vu_s);
@@ -1386,6 +1726,7 @@ VU_EXPORT int getsockname(int fd, struct sockaddr *usockaddr, socklen_t *usockad
 #ifdef VU_NR_getpeername
 typedef int vu_getpeername_fn(int, struct sockaddr *, socklen_t *);
 static vu_getpeername_fn *vu_real_getpeername;
+static unsigned char vu_known_getpeername;	/* looked up (on first use) */
 
 static long vu_bottom_getpeername(struct vu_call *vu_c)
 {
@@ -1398,7 +1739,13 @@ static long vu_bottom_getpeername(struct vu_call *vu_c)
 /* getpeername -- getpeername(fd, usockaddr, usockaddr_len) */
 VU_EXPORT int getpeername(int fd, struct sockaddr *usockaddr, socklen_t *usockaddr_len)
 {
-	if (!vu_wants(VU_NR_getpeername) && vu_real_getpeername) {
+	if (__builtin_expect(!vu_direct[VU_NR_getpeername], 1) && vu_real_getpeername)
+		return vu_real_getpeername(fd, usockaddr, usockaddr_len);
+	int vu_w = vu_wants(VU_NR_getpeername);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_getpeername, 0) && !vu_real_getpeername)
+		vu_known_getpeername = (unsigned char)vu_libc_sym_lazy("getpeername", (void **)&vu_real_getpeername);
+	if (!vu_w && vu_real_getpeername) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_getpeername(fd, usockaddr, usockaddr_len);
 		vu_restore(vu_s);
@@ -1412,6 +1759,7 @@ VU_EXPORT int getpeername(int fd, struct sockaddr *usockaddr, socklen_t *usockad
 #ifdef VU_NR_socketpair
 typedef int vu_socketpair_fn(int, int, int, int *);
 static vu_socketpair_fn *vu_real_socketpair;
+static unsigned char vu_known_socketpair;	/* looked up (on first use) */
 
 static long vu_bottom_socketpair(struct vu_call *vu_c)
 {
@@ -1424,7 +1772,13 @@ static long vu_bottom_socketpair(struct vu_call *vu_c)
 /* socketpair -- socketpair(family, type, protocol, usockvec) */
 VU_EXPORT int socketpair(int family, int type, int protocol, int *usockvec)
 {
-	if (!vu_wants(VU_NR_socketpair) && vu_real_socketpair) {
+	if (__builtin_expect(!vu_direct[VU_NR_socketpair], 1) && vu_real_socketpair)
+		return vu_real_socketpair(family, type, protocol, usockvec);
+	int vu_w = vu_wants(VU_NR_socketpair);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_socketpair, 0) && !vu_real_socketpair)
+		vu_known_socketpair = (unsigned char)vu_libc_sym_lazy("socketpair", (void **)&vu_real_socketpair);
+	if (!vu_w && vu_real_socketpair) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_socketpair(family, type, protocol, usockvec);
 		vu_restore(vu_s);
@@ -1438,6 +1792,7 @@ VU_EXPORT int socketpair(int family, int type, int protocol, int *usockvec)
 #ifdef VU_NR_setsockopt
 typedef int vu_setsockopt_fn(int, int, int, const void *, socklen_t);
 static vu_setsockopt_fn *vu_real_setsockopt;
+static unsigned char vu_known_setsockopt;	/* looked up (on first use) */
 
 static long vu_bottom_setsockopt(struct vu_call *vu_c)
 {
@@ -1450,7 +1805,13 @@ static long vu_bottom_setsockopt(struct vu_call *vu_c)
 /* setsockopt -- setsockopt(fd, level, optname, optval, optlen) */
 VU_EXPORT int setsockopt(int fd, int level, int optname, const void *optval, socklen_t optlen)
 {
-	if (!vu_wants(VU_NR_setsockopt) && vu_real_setsockopt) {
+	if (__builtin_expect(!vu_direct[VU_NR_setsockopt], 1) && vu_real_setsockopt)
+		return vu_real_setsockopt(fd, level, optname, optval, optlen);
+	int vu_w = vu_wants(VU_NR_setsockopt);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_setsockopt, 0) && !vu_real_setsockopt)
+		vu_known_setsockopt = (unsigned char)vu_libc_sym_lazy("setsockopt", (void **)&vu_real_setsockopt);
+	if (!vu_w && vu_real_setsockopt) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setsockopt(fd, level, optname, optval, optlen);
 		vu_restore(vu_s);
@@ -1464,6 +1825,7 @@ VU_EXPORT int setsockopt(int fd, int level, int optname, const void *optval, soc
 #ifdef VU_NR_getsockopt
 typedef int vu_getsockopt_fn(int, int, int, void *, socklen_t *);
 static vu_getsockopt_fn *vu_real_getsockopt;
+static unsigned char vu_known_getsockopt;	/* looked up (on first use) */
 
 static long vu_bottom_getsockopt(struct vu_call *vu_c)
 {
@@ -1476,7 +1838,13 @@ static long vu_bottom_getsockopt(struct vu_call *vu_c)
 /* getsockopt -- getsockopt(fd, level, optname, optval, optlen) */
 VU_EXPORT int getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen)
 {
-	if (!vu_wants(VU_NR_getsockopt) && vu_real_getsockopt) {
+	if (__builtin_expect(!vu_direct[VU_NR_getsockopt], 1) && vu_real_getsockopt)
+		return vu_real_getsockopt(fd, level, optname, optval, optlen);
+	int vu_w = vu_wants(VU_NR_getsockopt);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_getsockopt, 0) && !vu_real_getsockopt)
+		vu_known_getsockopt = (unsigned char)vu_libc_sym_lazy("getsockopt", (void **)&vu_real_getsockopt);
+	if (!vu_w && vu_real_getsockopt) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_getsockopt(fd, level, optname, optval, optlen);
 		vu_restore(vu_s);
@@ -1518,6 +1886,7 @@ vu_posix_spawnp_fn *vu_real_posix_spawnp;
 #ifdef VU_NR_wait4
 typedef pid_t vu_wait4_fn(pid_t, int *, int, struct rusage *);
 static vu_wait4_fn *vu_real_wait4;
+static unsigned char vu_known_wait4;	/* looked up (on first use) */
 
 static long vu_bottom_wait4(struct vu_call *vu_c)
 {
@@ -1530,7 +1899,13 @@ static long vu_bottom_wait4(struct vu_call *vu_c)
 /* wait4 -- wait4(upid, stat_addr, options, ru) */
 VU_EXPORT pid_t wait4(pid_t upid, int *stat_addr, int options, struct rusage *ru)
 {
-	if (!vu_wants(VU_NR_wait4) && vu_real_wait4) {
+	if (__builtin_expect(!vu_direct[VU_NR_wait4], 1) && vu_real_wait4)
+		return vu_real_wait4(upid, stat_addr, options, ru);
+	int vu_w = vu_wants(VU_NR_wait4);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_wait4, 0) && !vu_real_wait4)
+		vu_known_wait4 = (unsigned char)vu_libc_sym_lazy("wait4", (void **)&vu_real_wait4);
+	if (!vu_w && vu_real_wait4) {
 		unsigned char vu_s = vu_allow();
 		pid_t vu_r = vu_real_wait4(upid, stat_addr, options, ru);
 		vu_restore(vu_s);
@@ -1542,6 +1917,7 @@ VU_EXPORT pid_t wait4(pid_t upid, int *stat_addr, int options, struct rusage *ru
 
 typedef pid_t vu_waitpid_fn(pid_t, int *, int);
 static vu_waitpid_fn *vu_real_waitpid;
+static unsigned char vu_known_waitpid;	/* looked up (on first use) */
 
 static long vu_bottom_waitpid(struct vu_call *vu_c)
 {
@@ -1556,7 +1932,13 @@ static long vu_bottom_waitpid(struct vu_call *vu_c)
 /* waitpid -- wait4(upid, stat_addr, options, 0) */
 VU_EXPORT pid_t waitpid(pid_t upid, int *stat_addr, int options)
 {
-	if (!vu_wants(VU_NR_wait4) && vu_real_waitpid) {
+	if (__builtin_expect(!vu_direct[VU_NR_wait4], 1) && vu_real_waitpid)
+		return vu_real_waitpid(upid, stat_addr, options);
+	int vu_w = vu_wants(VU_NR_wait4);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_waitpid, 0) && !vu_real_waitpid)
+		vu_known_waitpid = (unsigned char)vu_libc_sym_lazy("waitpid", (void **)&vu_real_waitpid);
+	if (!vu_w && vu_real_waitpid) {
 		unsigned char vu_s = vu_allow();
 		pid_t vu_r = vu_real_waitpid(upid, stat_addr, options);
 		vu_restore(vu_s);
@@ -1568,6 +1950,7 @@ VU_EXPORT pid_t waitpid(pid_t upid, int *stat_addr, int options)
 
 typedef pid_t vu_wait3_fn(int *, int, struct rusage *);
 static vu_wait3_fn *vu_real_wait3;
+static unsigned char vu_known_wait3;	/* looked up (on first use) */
 
 static long vu_bottom_wait3(struct vu_call *vu_c)
 {
@@ -1582,7 +1965,13 @@ static long vu_bottom_wait3(struct vu_call *vu_c)
 /* wait3 -- wait4(-1, stat_addr, options, ru) */
 VU_EXPORT pid_t wait3(int *stat_addr, int options, struct rusage *ru)
 {
-	if (!vu_wants(VU_NR_wait4) && vu_real_wait3) {
+	if (__builtin_expect(!vu_direct[VU_NR_wait4], 1) && vu_real_wait3)
+		return vu_real_wait3(stat_addr, options, ru);
+	int vu_w = vu_wants(VU_NR_wait4);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_wait3, 0) && !vu_real_wait3)
+		vu_known_wait3 = (unsigned char)vu_libc_sym_lazy("wait3", (void **)&vu_real_wait3);
+	if (!vu_w && vu_real_wait3) {
 		unsigned char vu_s = vu_allow();
 		pid_t vu_r = vu_real_wait3(stat_addr, options, ru);
 		vu_restore(vu_s);
@@ -1594,6 +1983,7 @@ VU_EXPORT pid_t wait3(int *stat_addr, int options, struct rusage *ru)
 
 typedef pid_t vu_wait_fn(int *);
 static vu_wait_fn *vu_real_wait;
+static unsigned char vu_known_wait;	/* looked up (on first use) */
 
 static long vu_bottom_wait(struct vu_call *vu_c)
 {
@@ -1610,7 +2000,13 @@ static long vu_bottom_wait(struct vu_call *vu_c)
 /* wait -- wait4(-1, stat_addr, 0, 0) */
 VU_EXPORT pid_t wait(int *stat_addr)
 {
-	if (!vu_wants(VU_NR_wait4) && vu_real_wait) {
+	if (__builtin_expect(!vu_direct[VU_NR_wait4], 1) && vu_real_wait)
+		return vu_real_wait(stat_addr);
+	int vu_w = vu_wants(VU_NR_wait4);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_wait, 0) && !vu_real_wait)
+		vu_known_wait = (unsigned char)vu_libc_sym_lazy("wait", (void **)&vu_real_wait);
+	if (!vu_w && vu_real_wait) {
 		unsigned char vu_s = vu_allow();
 		pid_t vu_r = vu_real_wait(stat_addr);
 		vu_restore(vu_s);
@@ -1624,6 +2020,7 @@ VU_EXPORT pid_t wait(int *stat_addr)
 #ifdef VU_NR_kill
 typedef int vu_kill_fn(pid_t, int);
 static vu_kill_fn *vu_real_kill;
+static unsigned char vu_known_kill;	/* looked up (on first use) */
 
 static long vu_bottom_kill(struct vu_call *vu_c)
 {
@@ -1636,7 +2033,13 @@ static long vu_bottom_kill(struct vu_call *vu_c)
 /* kill -- kill(pid, sig) */
 VU_EXPORT int kill(pid_t pid, int sig)
 {
-	if (!vu_wants(VU_NR_kill) && vu_real_kill) {
+	if (__builtin_expect(!vu_direct[VU_NR_kill], 1) && vu_real_kill)
+		return vu_real_kill(pid, sig);
+	int vu_w = vu_wants(VU_NR_kill);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_kill, 0) && !vu_real_kill)
+		vu_known_kill = (unsigned char)vu_libc_sym_lazy("kill", (void **)&vu_real_kill);
+	if (!vu_w && vu_real_kill) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_kill(pid, sig);
 		vu_restore(vu_s);
@@ -1654,6 +2057,7 @@ vu_gethostname_fn *vu_real_gethostname;
 vu_getdomainname_fn *vu_real_getdomainname;
 typedef int vu_uname_fn(struct utsname *);
 static vu_uname_fn *vu_real_uname;
+static unsigned char vu_known_uname;	/* looked up (on first use) */
 
 static long vu_bottom_uname(struct vu_call *vu_c)
 {
@@ -1666,7 +2070,13 @@ static long vu_bottom_uname(struct vu_call *vu_c)
 /* uname -- uname(name) */
 VU_EXPORT int uname(struct utsname *name)
 {
-	if (!vu_wants(VU_NR_uname) && vu_real_uname) {
+	if (__builtin_expect(!vu_direct[VU_NR_uname], 1) && vu_real_uname)
+		return vu_real_uname(name);
+	int vu_w = vu_wants(VU_NR_uname);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_uname, 0) && !vu_real_uname)
+		vu_known_uname = (unsigned char)vu_libc_sym_lazy("uname", (void **)&vu_real_uname);
+	if (!vu_w && vu_real_uname) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_uname(name);
 		vu_restore(vu_s);
@@ -1680,6 +2090,7 @@ VU_EXPORT int uname(struct utsname *name)
 #ifdef VU_NR_fcntl
 typedef int vu_fcntl_fn(int, int, ...);
 static vu_fcntl_fn *vu_real_fcntl;
+static unsigned char vu_known_fcntl;	/* looked up (on first use) */
 
 static long vu_bottom_fcntl(struct vu_call *vu_c)
 {
@@ -1696,7 +2107,13 @@ VU_EXPORT int fcntl(int fd, int cmd, ...)
 	va_start(vu_ap, cmd);
 	unsigned long arg = va_arg(vu_ap, unsigned long);
 	va_end(vu_ap);
-	if (!vu_wants(VU_NR_fcntl) && vu_real_fcntl) {
+	if (__builtin_expect(!vu_direct[VU_NR_fcntl], 1) && vu_real_fcntl)
+		return vu_real_fcntl(fd, cmd, arg);
+	int vu_w = vu_wants(VU_NR_fcntl);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_fcntl, 0) && !vu_real_fcntl)
+		vu_known_fcntl = (unsigned char)vu_libc_sym_lazy("fcntl", (void **)&vu_real_fcntl);
+	if (!vu_w && vu_real_fcntl) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fcntl(fd, cmd, arg);
 		vu_restore(vu_s);
@@ -1708,6 +2125,7 @@ VU_EXPORT int fcntl(int fd, int cmd, ...)
 
 typedef int vu_fcntl64_fn(int, int, ...);
 static vu_fcntl64_fn *vu_real_fcntl64;
+static unsigned char vu_known_fcntl64;	/* looked up (on first use) */
 
 static long vu_bottom_fcntl64(struct vu_call *vu_c)
 {
@@ -1724,7 +2142,13 @@ VU_EXPORT int fcntl64(int fd, int cmd, ...)
 	va_start(vu_ap, cmd);
 	unsigned long arg = va_arg(vu_ap, unsigned long);
 	va_end(vu_ap);
-	if (!vu_wants(VU_NR_fcntl) && vu_real_fcntl64) {
+	if (__builtin_expect(!vu_direct[VU_NR_fcntl], 1) && vu_real_fcntl64)
+		return vu_real_fcntl64(fd, cmd, arg);
+	int vu_w = vu_wants(VU_NR_fcntl);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_fcntl64, 0) && !vu_real_fcntl64)
+		vu_known_fcntl64 = (unsigned char)vu_libc_sym_lazy("fcntl64", (void **)&vu_real_fcntl64);
+	if (!vu_w && vu_real_fcntl64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fcntl64(fd, cmd, arg);
 		vu_restore(vu_s);
@@ -1738,6 +2162,7 @@ VU_EXPORT int fcntl64(int fd, int cmd, ...)
 #ifdef VU_NR_flock
 typedef int vu_flock_fn(int, int);
 static vu_flock_fn *vu_real_flock;
+static unsigned char vu_known_flock;	/* looked up (on first use) */
 
 static long vu_bottom_flock(struct vu_call *vu_c)
 {
@@ -1750,7 +2175,13 @@ static long vu_bottom_flock(struct vu_call *vu_c)
 /* flock -- flock(fd, cmd) */
 VU_EXPORT int flock(int fd, int cmd)
 {
-	if (!vu_wants(VU_NR_flock) && vu_real_flock) {
+	if (__builtin_expect(!vu_direct[VU_NR_flock], 1) && vu_real_flock)
+		return vu_real_flock(fd, cmd);
+	int vu_w = vu_wants(VU_NR_flock);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_flock, 0) && !vu_real_flock)
+		vu_known_flock = (unsigned char)vu_libc_sym_lazy("flock", (void **)&vu_real_flock);
+	if (!vu_w && vu_real_flock) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_flock(fd, cmd);
 		vu_restore(vu_s);
@@ -1764,6 +2195,7 @@ VU_EXPORT int flock(int fd, int cmd)
 #ifdef VU_NR_fsync
 typedef int vu_fsync_fn(int);
 static vu_fsync_fn *vu_real_fsync;
+static unsigned char vu_known_fsync;	/* looked up (on first use) */
 
 static long vu_bottom_fsync(struct vu_call *vu_c)
 {
@@ -1776,7 +2208,13 @@ static long vu_bottom_fsync(struct vu_call *vu_c)
 /* fsync -- fsync(fd) */
 VU_EXPORT int fsync(int fd)
 {
-	if (!vu_wants(VU_NR_fsync) && vu_real_fsync) {
+	if (__builtin_expect(!vu_direct[VU_NR_fsync], 1) && vu_real_fsync)
+		return vu_real_fsync(fd);
+	int vu_w = vu_wants(VU_NR_fsync);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_fsync, 0) && !vu_real_fsync)
+		vu_known_fsync = (unsigned char)vu_libc_sym_lazy("fsync", (void **)&vu_real_fsync);
+	if (!vu_w && vu_real_fsync) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fsync(fd);
 		vu_restore(vu_s);
@@ -1790,6 +2228,7 @@ VU_EXPORT int fsync(int fd)
 #ifdef VU_NR_fdatasync
 typedef int vu_fdatasync_fn(int);
 static vu_fdatasync_fn *vu_real_fdatasync;
+static unsigned char vu_known_fdatasync;	/* looked up (on first use) */
 
 static long vu_bottom_fdatasync(struct vu_call *vu_c)
 {
@@ -1802,7 +2241,13 @@ static long vu_bottom_fdatasync(struct vu_call *vu_c)
 /* fdatasync -- fdatasync(fd) */
 VU_EXPORT int fdatasync(int fd)
 {
-	if (!vu_wants(VU_NR_fdatasync) && vu_real_fdatasync) {
+	if (__builtin_expect(!vu_direct[VU_NR_fdatasync], 1) && vu_real_fdatasync)
+		return vu_real_fdatasync(fd);
+	int vu_w = vu_wants(VU_NR_fdatasync);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_fdatasync, 0) && !vu_real_fdatasync)
+		vu_known_fdatasync = (unsigned char)vu_libc_sym_lazy("fdatasync", (void **)&vu_real_fdatasync);
+	if (!vu_w && vu_real_fdatasync) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fdatasync(fd);
 		vu_restore(vu_s);
@@ -1816,6 +2261,7 @@ VU_EXPORT int fdatasync(int fd)
 #ifdef VU_NR_truncate
 typedef int vu_truncate_fn(const char *, off_t);
 static vu_truncate_fn *vu_real_truncate;
+static unsigned char vu_known_truncate;	/* looked up (on first use) */
 
 static long vu_bottom_truncate(struct vu_call *vu_c)
 {
@@ -1828,7 +2274,13 @@ static long vu_bottom_truncate(struct vu_call *vu_c)
 /* truncate -- truncate(path, length) */
 VU_EXPORT int truncate(const char *path, off_t length)
 {
-	if (!vu_wants(VU_NR_truncate) && vu_real_truncate) {
+	if (__builtin_expect(!vu_direct[VU_NR_truncate], 1) && vu_real_truncate)
+		return vu_real_truncate(path, length);
+	int vu_w = vu_wants(VU_NR_truncate);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_truncate, 0) && !vu_real_truncate)
+		vu_known_truncate = (unsigned char)vu_libc_sym_lazy("truncate", (void **)&vu_real_truncate);
+	if (!vu_w && vu_real_truncate) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_truncate(path, length);
 		vu_restore(vu_s);
@@ -1840,6 +2292,7 @@ VU_EXPORT int truncate(const char *path, off_t length)
 
 typedef int vu_truncate64_fn(const char *, off64_t);
 static vu_truncate64_fn *vu_real_truncate64;
+static unsigned char vu_known_truncate64;	/* looked up (on first use) */
 
 static long vu_bottom_truncate64(struct vu_call *vu_c)
 {
@@ -1852,7 +2305,13 @@ static long vu_bottom_truncate64(struct vu_call *vu_c)
 /* truncate64 -- truncate(path, length) */
 VU_EXPORT int truncate64(const char *path, off64_t length)
 {
-	if (!vu_wants(VU_NR_truncate) && vu_real_truncate64) {
+	if (__builtin_expect(!vu_direct[VU_NR_truncate], 1) && vu_real_truncate64)
+		return vu_real_truncate64(path, length);
+	int vu_w = vu_wants(VU_NR_truncate);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_truncate64, 0) && !vu_real_truncate64)
+		vu_known_truncate64 = (unsigned char)vu_libc_sym_lazy("truncate64", (void **)&vu_real_truncate64);
+	if (!vu_w && vu_real_truncate64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_truncate64(path, length);
 		vu_restore(vu_s);
@@ -1866,6 +2325,7 @@ VU_EXPORT int truncate64(const char *path, off64_t length)
 #ifdef VU_NR_ftruncate
 typedef int vu_ftruncate_fn(int, off_t);
 static vu_ftruncate_fn *vu_real_ftruncate;
+static unsigned char vu_known_ftruncate;	/* looked up (on first use) */
 
 static long vu_bottom_ftruncate(struct vu_call *vu_c)
 {
@@ -1878,7 +2338,13 @@ static long vu_bottom_ftruncate(struct vu_call *vu_c)
 /* ftruncate -- ftruncate(fd, length) */
 VU_EXPORT int ftruncate(int fd, off_t length)
 {
-	if (!vu_wants(VU_NR_ftruncate) && vu_real_ftruncate) {
+	if (__builtin_expect(!vu_direct[VU_NR_ftruncate], 1) && vu_real_ftruncate)
+		return vu_real_ftruncate(fd, length);
+	int vu_w = vu_wants(VU_NR_ftruncate);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_ftruncate, 0) && !vu_real_ftruncate)
+		vu_known_ftruncate = (unsigned char)vu_libc_sym_lazy("ftruncate", (void **)&vu_real_ftruncate);
+	if (!vu_w && vu_real_ftruncate) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_ftruncate(fd, length);
 		vu_restore(vu_s);
@@ -1890,6 +2356,7 @@ VU_EXPORT int ftruncate(int fd, off_t length)
 
 typedef int vu_ftruncate64_fn(int, off64_t);
 static vu_ftruncate64_fn *vu_real_ftruncate64;
+static unsigned char vu_known_ftruncate64;	/* looked up (on first use) */
 
 static long vu_bottom_ftruncate64(struct vu_call *vu_c)
 {
@@ -1902,7 +2369,13 @@ static long vu_bottom_ftruncate64(struct vu_call *vu_c)
 /* ftruncate64 -- ftruncate(fd, length) */
 VU_EXPORT int ftruncate64(int fd, off64_t length)
 {
-	if (!vu_wants(VU_NR_ftruncate) && vu_real_ftruncate64) {
+	if (__builtin_expect(!vu_direct[VU_NR_ftruncate], 1) && vu_real_ftruncate64)
+		return vu_real_ftruncate64(fd, length);
+	int vu_w = vu_wants(VU_NR_ftruncate);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_ftruncate64, 0) && !vu_real_ftruncate64)
+		vu_known_ftruncate64 = (unsigned char)vu_libc_sym_lazy("ftruncate64", (void **)&vu_real_ftruncate64);
+	if (!vu_w && vu_real_ftruncate64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_ftruncate64(fd, length);
 		vu_restore(vu_s);
@@ -1921,6 +2394,7 @@ vu_getcwd_fn *vu_real_getcwd;
 #ifdef VU_NR_chdir
 typedef int vu_chdir_fn(const char *);
 static vu_chdir_fn *vu_real_chdir;
+static unsigned char vu_known_chdir;	/* looked up (on first use) */
 
 static long vu_bottom_chdir(struct vu_call *vu_c)
 {
@@ -1933,7 +2407,13 @@ static long vu_bottom_chdir(struct vu_call *vu_c)
 /* chdir -- chdir(filename) */
 VU_EXPORT int chdir(const char *filename)
 {
-	if (!vu_wants(VU_NR_chdir) && vu_real_chdir) {
+	if (__builtin_expect(!vu_direct[VU_NR_chdir], 1) && vu_real_chdir)
+		return vu_real_chdir(filename);
+	int vu_w = vu_wants(VU_NR_chdir);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_chdir, 0) && !vu_real_chdir)
+		vu_known_chdir = (unsigned char)vu_libc_sym_lazy("chdir", (void **)&vu_real_chdir);
+	if (!vu_w && vu_real_chdir) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_chdir(filename);
 		vu_restore(vu_s);
@@ -1947,6 +2427,7 @@ VU_EXPORT int chdir(const char *filename)
 #ifdef VU_NR_fchdir
 typedef int vu_fchdir_fn(int);
 static vu_fchdir_fn *vu_real_fchdir;
+static unsigned char vu_known_fchdir;	/* looked up (on first use) */
 
 static long vu_bottom_fchdir(struct vu_call *vu_c)
 {
@@ -1959,7 +2440,13 @@ static long vu_bottom_fchdir(struct vu_call *vu_c)
 /* fchdir -- fchdir(fd) */
 VU_EXPORT int fchdir(int fd)
 {
-	if (!vu_wants(VU_NR_fchdir) && vu_real_fchdir) {
+	if (__builtin_expect(!vu_direct[VU_NR_fchdir], 1) && vu_real_fchdir)
+		return vu_real_fchdir(fd);
+	int vu_w = vu_wants(VU_NR_fchdir);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_fchdir, 0) && !vu_real_fchdir)
+		vu_known_fchdir = (unsigned char)vu_libc_sym_lazy("fchdir", (void **)&vu_real_fchdir);
+	if (!vu_w && vu_real_fchdir) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fchdir(fd);
 		vu_restore(vu_s);
@@ -1973,6 +2460,7 @@ VU_EXPORT int fchdir(int fd)
 #ifdef VU_NR_rename
 typedef int vu_rename_fn(const char *, const char *);
 static vu_rename_fn *vu_real_rename;
+static unsigned char vu_known_rename;	/* looked up (on first use) */
 
 static long vu_bottom_rename(struct vu_call *vu_c)
 {
@@ -1985,7 +2473,13 @@ static long vu_bottom_rename(struct vu_call *vu_c)
 /* rename -- rename(oldname, newname) */
 VU_EXPORT int rename(const char *oldname, const char *newname)
 {
-	if (!vu_wants(VU_NR_rename) && vu_real_rename) {
+	if (__builtin_expect(!vu_direct[VU_NR_rename], 1) && vu_real_rename)
+		return vu_real_rename(oldname, newname);
+	int vu_w = vu_wants(VU_NR_rename);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_rename, 0) && !vu_real_rename)
+		vu_known_rename = (unsigned char)vu_libc_sym_lazy("rename", (void **)&vu_real_rename);
+	if (!vu_w && vu_real_rename) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_rename(oldname, newname);
 		vu_restore(vu_s);
@@ -2001,6 +2495,7 @@ VU_EXPORT int rename(const char *oldname, const char *newname)
 vu_mkdtemp_fn *vu_real_mkdtemp;
 typedef int vu_mkdir_fn(const char *, mode_t);
 static vu_mkdir_fn *vu_real_mkdir;
+static unsigned char vu_known_mkdir;	/* looked up (on first use) */
 
 static long vu_bottom_mkdir(struct vu_call *vu_c)
 {
@@ -2013,7 +2508,13 @@ static long vu_bottom_mkdir(struct vu_call *vu_c)
 /* mkdir -- mkdir(pathname, mode) */
 VU_EXPORT int mkdir(const char *pathname, mode_t mode)
 {
-	if (!vu_wants(VU_NR_mkdir) && vu_real_mkdir) {
+	if (__builtin_expect(!vu_direct[VU_NR_mkdir], 1) && vu_real_mkdir)
+		return vu_real_mkdir(pathname, mode);
+	int vu_w = vu_wants(VU_NR_mkdir);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_mkdir, 0) && !vu_real_mkdir)
+		vu_known_mkdir = (unsigned char)vu_libc_sym_lazy("mkdir", (void **)&vu_real_mkdir);
+	if (!vu_w && vu_real_mkdir) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_mkdir(pathname, mode);
 		vu_restore(vu_s);
@@ -2027,6 +2528,7 @@ VU_EXPORT int mkdir(const char *pathname, mode_t mode)
 #ifdef VU_NR_rmdir
 typedef int vu_rmdir_fn(const char *);
 static vu_rmdir_fn *vu_real_rmdir;
+static unsigned char vu_known_rmdir;	/* looked up (on first use) */
 
 static long vu_bottom_rmdir(struct vu_call *vu_c)
 {
@@ -2039,7 +2541,13 @@ static long vu_bottom_rmdir(struct vu_call *vu_c)
 /* rmdir -- rmdir(pathname) */
 VU_EXPORT int rmdir(const char *pathname)
 {
-	if (!vu_wants(VU_NR_rmdir) && vu_real_rmdir) {
+	if (__builtin_expect(!vu_direct[VU_NR_rmdir], 1) && vu_real_rmdir)
+		return vu_real_rmdir(pathname);
+	int vu_w = vu_wants(VU_NR_rmdir);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_rmdir, 0) && !vu_real_rmdir)
+		vu_known_rmdir = (unsigned char)vu_libc_sym_lazy("rmdir", (void **)&vu_real_rmdir);
+	if (!vu_w && vu_real_rmdir) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_rmdir(pathname);
 		vu_restore(vu_s);
@@ -2053,6 +2561,7 @@ VU_EXPORT int rmdir(const char *pathname)
 #ifdef VU_NR_creat
 typedef int vu_creat_fn(const char *, mode_t);
 static vu_creat_fn *vu_real_creat;
+static unsigned char vu_known_creat;	/* looked up (on first use) */
 
 static long vu_bottom_creat(struct vu_call *vu_c)
 {
@@ -2065,7 +2574,13 @@ static long vu_bottom_creat(struct vu_call *vu_c)
 /* creat -- creat(pathname, mode) */
 VU_EXPORT int creat(const char *pathname, mode_t mode)
 {
-	if (!vu_wants(VU_NR_creat) && vu_real_creat) {
+	if (__builtin_expect(!vu_direct[VU_NR_creat], 1) && vu_real_creat)
+		return vu_real_creat(pathname, mode);
+	int vu_w = vu_wants(VU_NR_creat);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_creat, 0) && !vu_real_creat)
+		vu_known_creat = (unsigned char)vu_libc_sym_lazy("creat", (void **)&vu_real_creat);
+	if (!vu_w && vu_real_creat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_creat(pathname, mode);
 		vu_restore(vu_s);
@@ -2077,6 +2592,7 @@ VU_EXPORT int creat(const char *pathname, mode_t mode)
 
 typedef int vu_creat64_fn(const char *, mode_t);
 static vu_creat64_fn *vu_real_creat64;
+static unsigned char vu_known_creat64;	/* looked up (on first use) */
 
 static long vu_bottom_creat64(struct vu_call *vu_c)
 {
@@ -2089,7 +2605,13 @@ static long vu_bottom_creat64(struct vu_call *vu_c)
 /* creat64 -- creat(pathname, mode) */
 VU_EXPORT int creat64(const char *pathname, mode_t mode)
 {
-	if (!vu_wants(VU_NR_creat) && vu_real_creat64) {
+	if (__builtin_expect(!vu_direct[VU_NR_creat], 1) && vu_real_creat64)
+		return vu_real_creat64(pathname, mode);
+	int vu_w = vu_wants(VU_NR_creat);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_creat64, 0) && !vu_real_creat64)
+		vu_known_creat64 = (unsigned char)vu_libc_sym_lazy("creat64", (void **)&vu_real_creat64);
+	if (!vu_w && vu_real_creat64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_creat64(pathname, mode);
 		vu_restore(vu_s);
@@ -2103,6 +2625,7 @@ VU_EXPORT int creat64(const char *pathname, mode_t mode)
 #ifdef VU_NR_link
 typedef int vu_link_fn(const char *, const char *);
 static vu_link_fn *vu_real_link;
+static unsigned char vu_known_link;	/* looked up (on first use) */
 
 static long vu_bottom_link(struct vu_call *vu_c)
 {
@@ -2115,7 +2638,13 @@ static long vu_bottom_link(struct vu_call *vu_c)
 /* link -- link(oldname, newname) */
 VU_EXPORT int link(const char *oldname, const char *newname)
 {
-	if (!vu_wants(VU_NR_link) && vu_real_link) {
+	if (__builtin_expect(!vu_direct[VU_NR_link], 1) && vu_real_link)
+		return vu_real_link(oldname, newname);
+	int vu_w = vu_wants(VU_NR_link);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_link, 0) && !vu_real_link)
+		vu_known_link = (unsigned char)vu_libc_sym_lazy("link", (void **)&vu_real_link);
+	if (!vu_w && vu_real_link) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_link(oldname, newname);
 		vu_restore(vu_s);
@@ -2131,6 +2660,7 @@ VU_EXPORT int link(const char *oldname, const char *newname)
 vu_remove_fn *vu_real_remove;
 typedef int vu_unlink_fn(const char *);
 static vu_unlink_fn *vu_real_unlink;
+static unsigned char vu_known_unlink;	/* looked up (on first use) */
 
 static long vu_bottom_unlink(struct vu_call *vu_c)
 {
@@ -2143,7 +2673,13 @@ static long vu_bottom_unlink(struct vu_call *vu_c)
 /* unlink -- unlink(pathname) */
 VU_EXPORT int unlink(const char *pathname)
 {
-	if (!vu_wants(VU_NR_unlink) && vu_real_unlink) {
+	if (__builtin_expect(!vu_direct[VU_NR_unlink], 1) && vu_real_unlink)
+		return vu_real_unlink(pathname);
+	int vu_w = vu_wants(VU_NR_unlink);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_unlink, 0) && !vu_real_unlink)
+		vu_known_unlink = (unsigned char)vu_libc_sym_lazy("unlink", (void **)&vu_real_unlink);
+	if (!vu_w && vu_real_unlink) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_unlink(pathname);
 		vu_restore(vu_s);
@@ -2157,6 +2693,7 @@ VU_EXPORT int unlink(const char *pathname)
 #ifdef VU_NR_symlink
 typedef int vu_symlink_fn(const char *, const char *);
 static vu_symlink_fn *vu_real_symlink;
+static unsigned char vu_known_symlink;	/* looked up (on first use) */
 
 static long vu_bottom_symlink(struct vu_call *vu_c)
 {
@@ -2169,7 +2706,13 @@ static long vu_bottom_symlink(struct vu_call *vu_c)
 /* symlink -- symlink(oldname, newname) */
 VU_EXPORT int symlink(const char *oldname, const char *newname)
 {
-	if (!vu_wants(VU_NR_symlink) && vu_real_symlink) {
+	if (__builtin_expect(!vu_direct[VU_NR_symlink], 1) && vu_real_symlink)
+		return vu_real_symlink(oldname, newname);
+	int vu_w = vu_wants(VU_NR_symlink);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_symlink, 0) && !vu_real_symlink)
+		vu_known_symlink = (unsigned char)vu_libc_sym_lazy("symlink", (void **)&vu_real_symlink);
+	if (!vu_w && vu_real_symlink) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_symlink(oldname, newname);
 		vu_restore(vu_s);
@@ -2189,6 +2732,7 @@ vu_canonicalize_file_name_fn *vu_real_canonicalize_file_name;
 vu___realpath_chk_fn *vu_real___realpath_chk;
 typedef ssize_t vu_readlink_fn(const char *, char *, size_t);
 static vu_readlink_fn *vu_real_readlink;
+static unsigned char vu_known_readlink;	/* looked up (on first use) */
 
 static long vu_bottom_readlink(struct vu_call *vu_c)
 {
@@ -2201,7 +2745,13 @@ static long vu_bottom_readlink(struct vu_call *vu_c)
 /* readlink -- readlink(path, buf, bufsiz) */
 VU_EXPORT ssize_t readlink(const char *path, char *buf, size_t bufsiz)
 {
-	if (!vu_wants(VU_NR_readlink) && vu_real_readlink) {
+	if (__builtin_expect(!vu_direct[VU_NR_readlink], 1) && vu_real_readlink)
+		return vu_real_readlink(path, buf, bufsiz);
+	int vu_w = vu_wants(VU_NR_readlink);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_readlink, 0) && !vu_real_readlink)
+		vu_known_readlink = (unsigned char)vu_libc_sym_lazy("readlink", (void **)&vu_real_readlink);
+	if (!vu_w && vu_real_readlink) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_readlink(path, buf, bufsiz);
 		vu_restore(vu_s);
@@ -2215,6 +2765,7 @@ VU_EXPORT ssize_t readlink(const char *path, char *buf, size_t bufsiz)
 #ifdef VU_NR_chmod
 typedef int vu_chmod_fn(const char *, mode_t);
 static vu_chmod_fn *vu_real_chmod;
+static unsigned char vu_known_chmod;	/* looked up (on first use) */
 
 static long vu_bottom_chmod(struct vu_call *vu_c)
 {
@@ -2227,7 +2778,13 @@ static long vu_bottom_chmod(struct vu_call *vu_c)
 /* chmod -- chmod(filename, mode) */
 VU_EXPORT int chmod(const char *filename, mode_t mode)
 {
-	if (!vu_wants(VU_NR_chmod) && vu_real_chmod) {
+	if (__builtin_expect(!vu_direct[VU_NR_chmod], 1) && vu_real_chmod)
+		return vu_real_chmod(filename, mode);
+	int vu_w = vu_wants(VU_NR_chmod);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_chmod, 0) && !vu_real_chmod)
+		vu_known_chmod = (unsigned char)vu_libc_sym_lazy("chmod", (void **)&vu_real_chmod);
+	if (!vu_w && vu_real_chmod) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_chmod(filename, mode);
 		vu_restore(vu_s);
@@ -2241,6 +2798,7 @@ VU_EXPORT int chmod(const char *filename, mode_t mode)
 #ifdef VU_NR_fchmod
 typedef int vu_fchmod_fn(int, mode_t);
 static vu_fchmod_fn *vu_real_fchmod;
+static unsigned char vu_known_fchmod;	/* looked up (on first use) */
 
 static long vu_bottom_fchmod(struct vu_call *vu_c)
 {
@@ -2253,7 +2811,13 @@ static long vu_bottom_fchmod(struct vu_call *vu_c)
 /* fchmod -- fchmod(fd, mode) */
 VU_EXPORT int fchmod(int fd, mode_t mode)
 {
-	if (!vu_wants(VU_NR_fchmod) && vu_real_fchmod) {
+	if (__builtin_expect(!vu_direct[VU_NR_fchmod], 1) && vu_real_fchmod)
+		return vu_real_fchmod(fd, mode);
+	int vu_w = vu_wants(VU_NR_fchmod);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_fchmod, 0) && !vu_real_fchmod)
+		vu_known_fchmod = (unsigned char)vu_libc_sym_lazy("fchmod", (void **)&vu_real_fchmod);
+	if (!vu_w && vu_real_fchmod) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fchmod(fd, mode);
 		vu_restore(vu_s);
@@ -2267,6 +2831,7 @@ VU_EXPORT int fchmod(int fd, mode_t mode)
 #ifdef VU_NR_chown
 typedef int vu_chown_fn(const char *, uid_t, gid_t);
 static vu_chown_fn *vu_real_chown;
+static unsigned char vu_known_chown;	/* looked up (on first use) */
 
 static long vu_bottom_chown(struct vu_call *vu_c)
 {
@@ -2279,7 +2844,13 @@ static long vu_bottom_chown(struct vu_call *vu_c)
 /* chown -- chown(filename, user, group) */
 VU_EXPORT int chown(const char *filename, uid_t user, gid_t group)
 {
-	if (!vu_wants(VU_NR_chown) && vu_real_chown) {
+	if (__builtin_expect(!vu_direct[VU_NR_chown], 1) && vu_real_chown)
+		return vu_real_chown(filename, user, group);
+	int vu_w = vu_wants(VU_NR_chown);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_chown, 0) && !vu_real_chown)
+		vu_known_chown = (unsigned char)vu_libc_sym_lazy("chown", (void **)&vu_real_chown);
+	if (!vu_w && vu_real_chown) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_chown(filename, user, group);
 		vu_restore(vu_s);
@@ -2293,6 +2864,7 @@ VU_EXPORT int chown(const char *filename, uid_t user, gid_t group)
 #ifdef VU_NR_fchown
 typedef int vu_fchown_fn(int, uid_t, gid_t);
 static vu_fchown_fn *vu_real_fchown;
+static unsigned char vu_known_fchown;	/* looked up (on first use) */
 
 static long vu_bottom_fchown(struct vu_call *vu_c)
 {
@@ -2305,7 +2877,13 @@ static long vu_bottom_fchown(struct vu_call *vu_c)
 /* fchown -- fchown(fd, user, group) */
 VU_EXPORT int fchown(int fd, uid_t user, gid_t group)
 {
-	if (!vu_wants(VU_NR_fchown) && vu_real_fchown) {
+	if (__builtin_expect(!vu_direct[VU_NR_fchown], 1) && vu_real_fchown)
+		return vu_real_fchown(fd, user, group);
+	int vu_w = vu_wants(VU_NR_fchown);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_fchown, 0) && !vu_real_fchown)
+		vu_known_fchown = (unsigned char)vu_libc_sym_lazy("fchown", (void **)&vu_real_fchown);
+	if (!vu_w && vu_real_fchown) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fchown(fd, user, group);
 		vu_restore(vu_s);
@@ -2319,6 +2897,7 @@ VU_EXPORT int fchown(int fd, uid_t user, gid_t group)
 #ifdef VU_NR_lchown
 typedef int vu_lchown_fn(const char *, uid_t, gid_t);
 static vu_lchown_fn *vu_real_lchown;
+static unsigned char vu_known_lchown;	/* looked up (on first use) */
 
 static long vu_bottom_lchown(struct vu_call *vu_c)
 {
@@ -2331,7 +2910,13 @@ static long vu_bottom_lchown(struct vu_call *vu_c)
 /* lchown -- lchown(filename, user, group) */
 VU_EXPORT int lchown(const char *filename, uid_t user, gid_t group)
 {
-	if (!vu_wants(VU_NR_lchown) && vu_real_lchown) {
+	if (__builtin_expect(!vu_direct[VU_NR_lchown], 1) && vu_real_lchown)
+		return vu_real_lchown(filename, user, group);
+	int vu_w = vu_wants(VU_NR_lchown);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_lchown, 0) && !vu_real_lchown)
+		vu_known_lchown = (unsigned char)vu_libc_sym_lazy("lchown", (void **)&vu_real_lchown);
+	if (!vu_w && vu_real_lchown) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_lchown(filename, user, group);
 		vu_restore(vu_s);
@@ -2345,6 +2930,7 @@ VU_EXPORT int lchown(const char *filename, uid_t user, gid_t group)
 #ifdef VU_NR_umask
 typedef mode_t vu_umask_fn(mode_t);
 static vu_umask_fn *vu_real_umask;
+static unsigned char vu_known_umask;	/* looked up (on first use) */
 
 static long vu_bottom_umask(struct vu_call *vu_c)
 {
@@ -2357,7 +2943,13 @@ static long vu_bottom_umask(struct vu_call *vu_c)
 /* umask -- umask(mask) */
 VU_EXPORT mode_t umask(mode_t mask)
 {
-	if (!vu_wants(VU_NR_umask) && vu_real_umask) {
+	if (__builtin_expect(!vu_direct[VU_NR_umask], 1) && vu_real_umask)
+		return vu_real_umask(mask);
+	int vu_w = vu_wants(VU_NR_umask);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_umask, 0) && !vu_real_umask)
+		vu_known_umask = (unsigned char)vu_libc_sym_lazy("umask", (void **)&vu_real_umask);
+	if (!vu_w && vu_real_umask) {
 		unsigned char vu_s = vu_allow();
 		mode_t vu_r = vu_real_umask(mask);
 		vu_restore(vu_s);
@@ -2371,6 +2963,7 @@ VU_EXPORT mode_t umask(mode_t mask)
 #ifdef VU_NR_gettimeofday
 typedef int vu_gettimeofday_fn(struct timeval *, void *);
 static vu_gettimeofday_fn *vu_real_gettimeofday;
+static unsigned char vu_known_gettimeofday;	/* looked up (on first use) */
 
 static long vu_bottom_gettimeofday(struct vu_call *vu_c)
 {
@@ -2383,7 +2976,13 @@ static long vu_bottom_gettimeofday(struct vu_call *vu_c)
 /* gettimeofday -- gettimeofday(tv, tz) */
 VU_EXPORT int gettimeofday(struct timeval *tv, void *tz)
 {
-	if (!vu_wants(VU_NR_gettimeofday) && vu_real_gettimeofday) {
+	if (__builtin_expect(!vu_direct[VU_NR_gettimeofday], 1) && vu_real_gettimeofday)
+		return vu_real_gettimeofday(tv, tz);
+	int vu_w = vu_wants(VU_NR_gettimeofday);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_gettimeofday, 0) && !vu_real_gettimeofday)
+		vu_known_gettimeofday = (unsigned char)vu_libc_sym_lazy("gettimeofday", (void **)&vu_real_gettimeofday);
+	if (!vu_w && vu_real_gettimeofday) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_gettimeofday(tv, tz);
 		vu_restore(vu_s);
@@ -2397,6 +2996,7 @@ VU_EXPORT int gettimeofday(struct timeval *tv, void *tz)
 #ifdef VU_NR_getrusage
 typedef int vu_getrusage_fn(__rusage_who_t, struct rusage *);
 static vu_getrusage_fn *vu_real_getrusage;
+static unsigned char vu_known_getrusage;	/* looked up (on first use) */
 
 static long vu_bottom_getrusage(struct vu_call *vu_c)
 {
@@ -2409,7 +3009,13 @@ static long vu_bottom_getrusage(struct vu_call *vu_c)
 /* getrusage -- getrusage(who, ru) */
 VU_EXPORT int getrusage(__rusage_who_t who, struct rusage *ru)
 {
-	if (!vu_wants(VU_NR_getrusage) && vu_real_getrusage) {
+	if (__builtin_expect(!vu_direct[VU_NR_getrusage], 1) && vu_real_getrusage)
+		return vu_real_getrusage(who, ru);
+	int vu_w = vu_wants(VU_NR_getrusage);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_getrusage, 0) && !vu_real_getrusage)
+		vu_known_getrusage = (unsigned char)vu_libc_sym_lazy("getrusage", (void **)&vu_real_getrusage);
+	if (!vu_w && vu_real_getrusage) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_getrusage(who, ru);
 		vu_restore(vu_s);
@@ -2423,6 +3029,7 @@ VU_EXPORT int getrusage(__rusage_who_t who, struct rusage *ru)
 #ifdef VU_NR_sysinfo
 typedef int vu_sysinfo_fn(struct sysinfo *);
 static vu_sysinfo_fn *vu_real_sysinfo;
+static unsigned char vu_known_sysinfo;	/* looked up (on first use) */
 
 static long vu_bottom_sysinfo(struct vu_call *vu_c)
 {
@@ -2435,7 +3042,13 @@ static long vu_bottom_sysinfo(struct vu_call *vu_c)
 /* sysinfo -- sysinfo(info) */
 VU_EXPORT int sysinfo(struct sysinfo *info)
 {
-	if (!vu_wants(VU_NR_sysinfo) && vu_real_sysinfo) {
+	if (__builtin_expect(!vu_direct[VU_NR_sysinfo], 1) && vu_real_sysinfo)
+		return vu_real_sysinfo(info);
+	int vu_w = vu_wants(VU_NR_sysinfo);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_sysinfo, 0) && !vu_real_sysinfo)
+		vu_known_sysinfo = (unsigned char)vu_libc_sym_lazy("sysinfo", (void **)&vu_real_sysinfo);
+	if (!vu_w && vu_real_sysinfo) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_sysinfo(info);
 		vu_restore(vu_s);
@@ -2449,6 +3062,7 @@ VU_EXPORT int sysinfo(struct sysinfo *info)
 #ifdef VU_NR_times
 typedef clock_t vu_times_fn(struct tms *);
 static vu_times_fn *vu_real_times;
+static unsigned char vu_known_times;	/* looked up (on first use) */
 
 static long vu_bottom_times(struct vu_call *vu_c)
 {
@@ -2461,7 +3075,13 @@ static long vu_bottom_times(struct vu_call *vu_c)
 /* times -- times(tbuf) */
 VU_EXPORT clock_t times(struct tms *tbuf)
 {
-	if (!vu_wants(VU_NR_times) && vu_real_times) {
+	if (__builtin_expect(!vu_direct[VU_NR_times], 1) && vu_real_times)
+		return vu_real_times(tbuf);
+	int vu_w = vu_wants(VU_NR_times);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_times, 0) && !vu_real_times)
+		vu_known_times = (unsigned char)vu_libc_sym_lazy("times", (void **)&vu_real_times);
+	if (!vu_w && vu_real_times) {
 		unsigned char vu_s = vu_allow();
 		clock_t vu_r = vu_real_times(tbuf);
 		vu_restore(vu_s);
@@ -2475,6 +3095,7 @@ VU_EXPORT clock_t times(struct tms *tbuf)
 #ifdef VU_NR_getuid
 typedef uid_t vu_getuid_fn(void);
 static vu_getuid_fn *vu_real_getuid;
+static unsigned char vu_known_getuid;	/* looked up (on first use) */
 
 static long vu_bottom_getuid(struct vu_call *vu_c)
 {
@@ -2488,7 +3109,13 @@ static long vu_bottom_getuid(struct vu_call *vu_c)
 /* getuid -- getuid() */
 VU_EXPORT uid_t getuid(void)
 {
-	if (!vu_wants(VU_NR_getuid) && vu_real_getuid) {
+	if (__builtin_expect(!vu_direct[VU_NR_getuid], 1) && vu_real_getuid)
+		return vu_real_getuid();
+	int vu_w = vu_wants(VU_NR_getuid);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_getuid, 0) && !vu_real_getuid)
+		vu_known_getuid = (unsigned char)vu_libc_sym_lazy("getuid", (void **)&vu_real_getuid);
+	if (!vu_w && vu_real_getuid) {
 		unsigned char vu_s = vu_allow();
 		uid_t vu_r = vu_real_getuid();
 		vu_restore(vu_s);
@@ -2502,6 +3129,7 @@ VU_EXPORT uid_t getuid(void)
 #ifdef VU_NR_getgid
 typedef gid_t vu_getgid_fn(void);
 static vu_getgid_fn *vu_real_getgid;
+static unsigned char vu_known_getgid;	/* looked up (on first use) */
 
 static long vu_bottom_getgid(struct vu_call *vu_c)
 {
@@ -2515,7 +3143,13 @@ static long vu_bottom_getgid(struct vu_call *vu_c)
 /* getgid -- getgid() */
 VU_EXPORT gid_t getgid(void)
 {
-	if (!vu_wants(VU_NR_getgid) && vu_real_getgid) {
+	if (__builtin_expect(!vu_direct[VU_NR_getgid], 1) && vu_real_getgid)
+		return vu_real_getgid();
+	int vu_w = vu_wants(VU_NR_getgid);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_getgid, 0) && !vu_real_getgid)
+		vu_known_getgid = (unsigned char)vu_libc_sym_lazy("getgid", (void **)&vu_real_getgid);
+	if (!vu_w && vu_real_getgid) {
 		unsigned char vu_s = vu_allow();
 		gid_t vu_r = vu_real_getgid();
 		vu_restore(vu_s);
@@ -2529,6 +3163,7 @@ VU_EXPORT gid_t getgid(void)
 #ifdef VU_NR_setuid
 typedef int vu_setuid_fn(uid_t);
 static vu_setuid_fn *vu_real_setuid;
+static unsigned char vu_known_setuid;	/* looked up (on first use) */
 
 static long vu_bottom_setuid(struct vu_call *vu_c)
 {
@@ -2541,7 +3176,13 @@ static long vu_bottom_setuid(struct vu_call *vu_c)
 /* setuid -- setuid(uid) */
 VU_EXPORT int setuid(uid_t uid)
 {
-	if (!vu_wants(VU_NR_setuid) && vu_real_setuid) {
+	if (__builtin_expect(!vu_direct[VU_NR_setuid], 1) && vu_real_setuid)
+		return vu_real_setuid(uid);
+	int vu_w = vu_wants(VU_NR_setuid);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_setuid, 0) && !vu_real_setuid)
+		vu_known_setuid = (unsigned char)vu_libc_sym_lazy("setuid", (void **)&vu_real_setuid);
+	if (!vu_w && vu_real_setuid) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setuid(uid);
 		vu_restore(vu_s);
@@ -2555,6 +3196,7 @@ VU_EXPORT int setuid(uid_t uid)
 #ifdef VU_NR_setgid
 typedef int vu_setgid_fn(gid_t);
 static vu_setgid_fn *vu_real_setgid;
+static unsigned char vu_known_setgid;	/* looked up (on first use) */
 
 static long vu_bottom_setgid(struct vu_call *vu_c)
 {
@@ -2567,7 +3209,13 @@ static long vu_bottom_setgid(struct vu_call *vu_c)
 /* setgid -- setgid(gid) */
 VU_EXPORT int setgid(gid_t gid)
 {
-	if (!vu_wants(VU_NR_setgid) && vu_real_setgid) {
+	if (__builtin_expect(!vu_direct[VU_NR_setgid], 1) && vu_real_setgid)
+		return vu_real_setgid(gid);
+	int vu_w = vu_wants(VU_NR_setgid);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_setgid, 0) && !vu_real_setgid)
+		vu_known_setgid = (unsigned char)vu_libc_sym_lazy("setgid", (void **)&vu_real_setgid);
+	if (!vu_w && vu_real_setgid) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setgid(gid);
 		vu_restore(vu_s);
@@ -2581,6 +3229,7 @@ VU_EXPORT int setgid(gid_t gid)
 #ifdef VU_NR_geteuid
 typedef uid_t vu_geteuid_fn(void);
 static vu_geteuid_fn *vu_real_geteuid;
+static unsigned char vu_known_geteuid;	/* looked up (on first use) */
 
 static long vu_bottom_geteuid(struct vu_call *vu_c)
 {
@@ -2594,7 +3243,13 @@ static long vu_bottom_geteuid(struct vu_call *vu_c)
 /* geteuid -- geteuid() */
 VU_EXPORT uid_t geteuid(void)
 {
-	if (!vu_wants(VU_NR_geteuid) && vu_real_geteuid) {
+	if (__builtin_expect(!vu_direct[VU_NR_geteuid], 1) && vu_real_geteuid)
+		return vu_real_geteuid();
+	int vu_w = vu_wants(VU_NR_geteuid);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_geteuid, 0) && !vu_real_geteuid)
+		vu_known_geteuid = (unsigned char)vu_libc_sym_lazy("geteuid", (void **)&vu_real_geteuid);
+	if (!vu_w && vu_real_geteuid) {
 		unsigned char vu_s = vu_allow();
 		uid_t vu_r = vu_real_geteuid();
 		vu_restore(vu_s);
@@ -2608,6 +3263,7 @@ VU_EXPORT uid_t geteuid(void)
 #ifdef VU_NR_getegid
 typedef gid_t vu_getegid_fn(void);
 static vu_getegid_fn *vu_real_getegid;
+static unsigned char vu_known_getegid;	/* looked up (on first use) */
 
 static long vu_bottom_getegid(struct vu_call *vu_c)
 {
@@ -2621,7 +3277,13 @@ static long vu_bottom_getegid(struct vu_call *vu_c)
 /* getegid -- getegid() */
 VU_EXPORT gid_t getegid(void)
 {
-	if (!vu_wants(VU_NR_getegid) && vu_real_getegid) {
+	if (__builtin_expect(!vu_direct[VU_NR_getegid], 1) && vu_real_getegid)
+		return vu_real_getegid();
+	int vu_w = vu_wants(VU_NR_getegid);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_getegid, 0) && !vu_real_getegid)
+		vu_known_getegid = (unsigned char)vu_libc_sym_lazy("getegid", (void **)&vu_real_getegid);
+	if (!vu_w && vu_real_getegid) {
 		unsigned char vu_s = vu_allow();
 		gid_t vu_r = vu_real_getegid();
 		vu_restore(vu_s);
@@ -2635,6 +3297,7 @@ VU_EXPORT gid_t getegid(void)
 #ifdef VU_NR_setpgid
 typedef int vu_setpgid_fn(pid_t, pid_t);
 static vu_setpgid_fn *vu_real_setpgid;
+static unsigned char vu_known_setpgid;	/* looked up (on first use) */
 
 static long vu_bottom_setpgid(struct vu_call *vu_c)
 {
@@ -2647,7 +3310,13 @@ static long vu_bottom_setpgid(struct vu_call *vu_c)
 /* setpgid -- setpgid(pid, pgid) */
 VU_EXPORT int setpgid(pid_t pid, pid_t pgid)
 {
-	if (!vu_wants(VU_NR_setpgid) && vu_real_setpgid) {
+	if (__builtin_expect(!vu_direct[VU_NR_setpgid], 1) && vu_real_setpgid)
+		return vu_real_setpgid(pid, pgid);
+	int vu_w = vu_wants(VU_NR_setpgid);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_setpgid, 0) && !vu_real_setpgid)
+		vu_known_setpgid = (unsigned char)vu_libc_sym_lazy("setpgid", (void **)&vu_real_setpgid);
+	if (!vu_w && vu_real_setpgid) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setpgid(pid, pgid);
 		vu_restore(vu_s);
@@ -2661,6 +3330,7 @@ VU_EXPORT int setpgid(pid_t pid, pid_t pgid)
 #ifdef VU_NR_getppid
 typedef pid_t vu_getppid_fn(void);
 static vu_getppid_fn *vu_real_getppid;
+static unsigned char vu_known_getppid;	/* looked up (on first use) */
 
 static long vu_bottom_getppid(struct vu_call *vu_c)
 {
@@ -2674,7 +3344,13 @@ static long vu_bottom_getppid(struct vu_call *vu_c)
 /* getppid -- getppid() */
 VU_EXPORT pid_t getppid(void)
 {
-	if (!vu_wants(VU_NR_getppid) && vu_real_getppid) {
+	if (__builtin_expect(!vu_direct[VU_NR_getppid], 1) && vu_real_getppid)
+		return vu_real_getppid();
+	int vu_w = vu_wants(VU_NR_getppid);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_getppid, 0) && !vu_real_getppid)
+		vu_known_getppid = (unsigned char)vu_libc_sym_lazy("getppid", (void **)&vu_real_getppid);
+	if (!vu_w && vu_real_getppid) {
 		unsigned char vu_s = vu_allow();
 		pid_t vu_r = vu_real_getppid();
 		vu_restore(vu_s);
@@ -2688,6 +3364,7 @@ VU_EXPORT pid_t getppid(void)
 #ifdef VU_NR_getpgrp
 typedef pid_t vu_getpgrp_fn(void);
 static vu_getpgrp_fn *vu_real_getpgrp;
+static unsigned char vu_known_getpgrp;	/* looked up (on first use) */
 
 static long vu_bottom_getpgrp(struct vu_call *vu_c)
 {
@@ -2701,7 +3378,13 @@ static long vu_bottom_getpgrp(struct vu_call *vu_c)
 /* getpgrp -- getpgrp() */
 VU_EXPORT pid_t getpgrp(void)
 {
-	if (!vu_wants(VU_NR_getpgrp) && vu_real_getpgrp) {
+	if (__builtin_expect(!vu_direct[VU_NR_getpgrp], 1) && vu_real_getpgrp)
+		return vu_real_getpgrp();
+	int vu_w = vu_wants(VU_NR_getpgrp);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_getpgrp, 0) && !vu_real_getpgrp)
+		vu_known_getpgrp = (unsigned char)vu_libc_sym_lazy("getpgrp", (void **)&vu_real_getpgrp);
+	if (!vu_w && vu_real_getpgrp) {
 		unsigned char vu_s = vu_allow();
 		pid_t vu_r = vu_real_getpgrp();
 		vu_restore(vu_s);
@@ -2715,6 +3398,7 @@ VU_EXPORT pid_t getpgrp(void)
 #ifdef VU_NR_setsid
 typedef pid_t vu_setsid_fn(void);
 static vu_setsid_fn *vu_real_setsid;
+static unsigned char vu_known_setsid;	/* looked up (on first use) */
 
 static long vu_bottom_setsid(struct vu_call *vu_c)
 {
@@ -2728,7 +3412,13 @@ static long vu_bottom_setsid(struct vu_call *vu_c)
 /* setsid -- setsid() */
 VU_EXPORT pid_t setsid(void)
 {
-	if (!vu_wants(VU_NR_setsid) && vu_real_setsid) {
+	if (__builtin_expect(!vu_direct[VU_NR_setsid], 1) && vu_real_setsid)
+		return vu_real_setsid();
+	int vu_w = vu_wants(VU_NR_setsid);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_setsid, 0) && !vu_real_setsid)
+		vu_known_setsid = (unsigned char)vu_libc_sym_lazy("setsid", (void **)&vu_real_setsid);
+	if (!vu_w && vu_real_setsid) {
 		unsigned char vu_s = vu_allow();
 		pid_t vu_r = vu_real_setsid();
 		vu_restore(vu_s);
@@ -2742,6 +3432,7 @@ VU_EXPORT pid_t setsid(void)
 #ifdef VU_NR_setreuid
 typedef int vu_setreuid_fn(uid_t, uid_t);
 static vu_setreuid_fn *vu_real_setreuid;
+static unsigned char vu_known_setreuid;	/* looked up (on first use) */
 
 static long vu_bottom_setreuid(struct vu_call *vu_c)
 {
@@ -2754,7 +3445,13 @@ static long vu_bottom_setreuid(struct vu_call *vu_c)
 /* setreuid -- setreuid(ruid, euid) */
 VU_EXPORT int setreuid(uid_t ruid, uid_t euid)
 {
-	if (!vu_wants(VU_NR_setreuid) && vu_real_setreuid) {
+	if (__builtin_expect(!vu_direct[VU_NR_setreuid], 1) && vu_real_setreuid)
+		return vu_real_setreuid(ruid, euid);
+	int vu_w = vu_wants(VU_NR_setreuid);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_setreuid, 0) && !vu_real_setreuid)
+		vu_known_setreuid = (unsigned char)vu_libc_sym_lazy("setreuid", (void **)&vu_real_setreuid);
+	if (!vu_w && vu_real_setreuid) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setreuid(ruid, euid);
 		vu_restore(vu_s);
@@ -2768,6 +3465,7 @@ VU_EXPORT int setreuid(uid_t ruid, uid_t euid)
 #ifdef VU_NR_setregid
 typedef int vu_setregid_fn(gid_t, gid_t);
 static vu_setregid_fn *vu_real_setregid;
+static unsigned char vu_known_setregid;	/* looked up (on first use) */
 
 static long vu_bottom_setregid(struct vu_call *vu_c)
 {
@@ -2780,7 +3478,13 @@ static long vu_bottom_setregid(struct vu_call *vu_c)
 /* setregid -- setregid(rgid, egid) */
 VU_EXPORT int setregid(gid_t rgid, gid_t egid)
 {
-	if (!vu_wants(VU_NR_setregid) && vu_real_setregid) {
+	if (__builtin_expect(!vu_direct[VU_NR_setregid], 1) && vu_real_setregid)
+		return vu_real_setregid(rgid, egid);
+	int vu_w = vu_wants(VU_NR_setregid);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_setregid, 0) && !vu_real_setregid)
+		vu_known_setregid = (unsigned char)vu_libc_sym_lazy("setregid", (void **)&vu_real_setregid);
+	if (!vu_w && vu_real_setregid) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setregid(rgid, egid);
 		vu_restore(vu_s);
@@ -2794,6 +3498,7 @@ VU_EXPORT int setregid(gid_t rgid, gid_t egid)
 #ifdef VU_NR_getgroups
 typedef int vu_getgroups_fn(int, gid_t *);
 static vu_getgroups_fn *vu_real_getgroups;
+static unsigned char vu_known_getgroups;	/* looked up (on first use) */
 
 static long vu_bottom_getgroups(struct vu_call *vu_c)
 {
@@ -2806,7 +3511,13 @@ static long vu_bottom_getgroups(struct vu_call *vu_c)
 /* getgroups -- getgroups(gidsetsize, grouplist) */
 VU_EXPORT int getgroups(int gidsetsize, gid_t *grouplist)
 {
-	if (!vu_wants(VU_NR_getgroups) && vu_real_getgroups) {
+	if (__builtin_expect(!vu_direct[VU_NR_getgroups], 1) && vu_real_getgroups)
+		return vu_real_getgroups(gidsetsize, grouplist);
+	int vu_w = vu_wants(VU_NR_getgroups);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_getgroups, 0) && !vu_real_getgroups)
+		vu_known_getgroups = (unsigned char)vu_libc_sym_lazy("getgroups", (void **)&vu_real_getgroups);
+	if (!vu_w && vu_real_getgroups) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_getgroups(gidsetsize, grouplist);
 		vu_restore(vu_s);
@@ -2820,6 +3531,7 @@ VU_EXPORT int getgroups(int gidsetsize, gid_t *grouplist)
 #ifdef VU_NR_setgroups
 typedef int vu_setgroups_fn(size_t, const gid_t *);
 static vu_setgroups_fn *vu_real_setgroups;
+static unsigned char vu_known_setgroups;	/* looked up (on first use) */
 
 static long vu_bottom_setgroups(struct vu_call *vu_c)
 {
@@ -2832,7 +3544,13 @@ static long vu_bottom_setgroups(struct vu_call *vu_c)
 /* setgroups -- setgroups(gidsetsize, grouplist) */
 VU_EXPORT int setgroups(size_t gidsetsize, const gid_t *grouplist)
 {
-	if (!vu_wants(VU_NR_setgroups) && vu_real_setgroups) {
+	if (__builtin_expect(!vu_direct[VU_NR_setgroups], 1) && vu_real_setgroups)
+		return vu_real_setgroups(gidsetsize, grouplist);
+	int vu_w = vu_wants(VU_NR_setgroups);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_setgroups, 0) && !vu_real_setgroups)
+		vu_known_setgroups = (unsigned char)vu_libc_sym_lazy("setgroups", (void **)&vu_real_setgroups);
+	if (!vu_w && vu_real_setgroups) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setgroups(gidsetsize, grouplist);
 		vu_restore(vu_s);
@@ -2846,6 +3564,7 @@ VU_EXPORT int setgroups(size_t gidsetsize, const gid_t *grouplist)
 #ifdef VU_NR_setresuid
 typedef int vu_setresuid_fn(uid_t, uid_t, uid_t);
 static vu_setresuid_fn *vu_real_setresuid;
+static unsigned char vu_known_setresuid;	/* looked up (on first use) */
 
 static long vu_bottom_setresuid(struct vu_call *vu_c)
 {
@@ -2858,7 +3577,13 @@ static long vu_bottom_setresuid(struct vu_call *vu_c)
 /* setresuid -- setresuid(ruid, euid, suid) */
 VU_EXPORT int setresuid(uid_t ruid, uid_t euid, uid_t suid)
 {
-	if (!vu_wants(VU_NR_setresuid) && vu_real_setresuid) {
+	if (__builtin_expect(!vu_direct[VU_NR_setresuid], 1) && vu_real_setresuid)
+		return vu_real_setresuid(ruid, euid, suid);
+	int vu_w = vu_wants(VU_NR_setresuid);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_setresuid, 0) && !vu_real_setresuid)
+		vu_known_setresuid = (unsigned char)vu_libc_sym_lazy("setresuid", (void **)&vu_real_setresuid);
+	if (!vu_w && vu_real_setresuid) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setresuid(ruid, euid, suid);
 		vu_restore(vu_s);
@@ -2870,6 +3595,7 @@ VU_EXPORT int setresuid(uid_t ruid, uid_t euid, uid_t suid)
 
 typedef int vu_seteuid_fn(uid_t);
 static vu_seteuid_fn *vu_real_seteuid;
+static unsigned char vu_known_seteuid;	/* looked up (on first use) */
 
 static long vu_bottom_seteuid(struct vu_call *vu_c)
 {
@@ -2885,7 +3611,13 @@ static long vu_bottom_seteuid(struct vu_call *vu_c)
 /* seteuid -- setresuid(-1, euid, -1) */
 VU_EXPORT int seteuid(uid_t euid)
 {
-	if (!vu_wants(VU_NR_setresuid) && vu_real_seteuid) {
+	if (__builtin_expect(!vu_direct[VU_NR_setresuid], 1) && vu_real_seteuid)
+		return vu_real_seteuid(euid);
+	int vu_w = vu_wants(VU_NR_setresuid);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_seteuid, 0) && !vu_real_seteuid)
+		vu_known_seteuid = (unsigned char)vu_libc_sym_lazy("seteuid", (void **)&vu_real_seteuid);
+	if (!vu_w && vu_real_seteuid) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_seteuid(euid);
 		vu_restore(vu_s);
@@ -2899,6 +3631,7 @@ VU_EXPORT int seteuid(uid_t euid)
 #ifdef VU_NR_getresuid
 typedef int vu_getresuid_fn(uid_t *, uid_t *, uid_t *);
 static vu_getresuid_fn *vu_real_getresuid;
+static unsigned char vu_known_getresuid;	/* looked up (on first use) */
 
 static long vu_bottom_getresuid(struct vu_call *vu_c)
 {
@@ -2911,7 +3644,13 @@ static long vu_bottom_getresuid(struct vu_call *vu_c)
 /* getresuid -- getresuid(ruidp, euidp, suidp) */
 VU_EXPORT int getresuid(uid_t *ruidp, uid_t *euidp, uid_t *suidp)
 {
-	if (!vu_wants(VU_NR_getresuid) && vu_real_getresuid) {
+	if (__builtin_expect(!vu_direct[VU_NR_getresuid], 1) && vu_real_getresuid)
+		return vu_real_getresuid(ruidp, euidp, suidp);
+	int vu_w = vu_wants(VU_NR_getresuid);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_getresuid, 0) && !vu_real_getresuid)
+		vu_known_getresuid = (unsigned char)vu_libc_sym_lazy("getresuid", (void **)&vu_real_getresuid);
+	if (!vu_w && vu_real_getresuid) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_getresuid(ruidp, euidp, suidp);
 		vu_restore(vu_s);
@@ -2925,6 +3664,7 @@ VU_EXPORT int getresuid(uid_t *ruidp, uid_t *euidp, uid_t *suidp)
 #ifdef VU_NR_setresgid
 typedef int vu_setresgid_fn(gid_t, gid_t, gid_t);
 static vu_setresgid_fn *vu_real_setresgid;
+static unsigned char vu_known_setresgid;	/* looked up (on first use) */
 
 static long vu_bottom_setresgid(struct vu_call *vu_c)
 {
@@ -2937,7 +3677,13 @@ static long vu_bottom_setresgid(struct vu_call *vu_c)
 /* setresgid -- setresgid(rgid, egid, sgid) */
 VU_EXPORT int setresgid(gid_t rgid, gid_t egid, gid_t sgid)
 {
-	if (!vu_wants(VU_NR_setresgid) && vu_real_setresgid) {
+	if (__builtin_expect(!vu_direct[VU_NR_setresgid], 1) && vu_real_setresgid)
+		return vu_real_setresgid(rgid, egid, sgid);
+	int vu_w = vu_wants(VU_NR_setresgid);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_setresgid, 0) && !vu_real_setresgid)
+		vu_known_setresgid = (unsigned char)vu_libc_sym_lazy("setresgid", (void **)&vu_real_setresgid);
+	if (!vu_w && vu_real_setresgid) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setresgid(rgid, egid, sgid);
 		vu_restore(vu_s);
@@ -2949,6 +3695,7 @@ VU_EXPORT int setresgid(gid_t rgid, gid_t egid, gid_t sgid)
 
 typedef int vu_setegid_fn(gid_t);
 static vu_setegid_fn *vu_real_setegid;
+static unsigned char vu_known_setegid;	/* looked up (on first use) */
 
 static long vu_bottom_setegid(struct vu_call *vu_c)
 {
@@ -2964,7 +3711,13 @@ static long vu_bottom_setegid(struct vu_call *vu_c)
 /* setegid -- setresgid(-1, egid, -1) */
 VU_EXPORT int setegid(gid_t egid)
 {
-	if (!vu_wants(VU_NR_setresgid) && vu_real_setegid) {
+	if (__builtin_expect(!vu_direct[VU_NR_setresgid], 1) && vu_real_setegid)
+		return vu_real_setegid(egid);
+	int vu_w = vu_wants(VU_NR_setresgid);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_setegid, 0) && !vu_real_setegid)
+		vu_known_setegid = (unsigned char)vu_libc_sym_lazy("setegid", (void **)&vu_real_setegid);
+	if (!vu_w && vu_real_setegid) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setegid(egid);
 		vu_restore(vu_s);
@@ -2978,6 +3731,7 @@ VU_EXPORT int setegid(gid_t egid)
 #ifdef VU_NR_getresgid
 typedef int vu_getresgid_fn(gid_t *, gid_t *, gid_t *);
 static vu_getresgid_fn *vu_real_getresgid;
+static unsigned char vu_known_getresgid;	/* looked up (on first use) */
 
 static long vu_bottom_getresgid(struct vu_call *vu_c)
 {
@@ -2990,7 +3744,13 @@ static long vu_bottom_getresgid(struct vu_call *vu_c)
 /* getresgid -- getresgid(rgidp, egidp, sgidp) */
 VU_EXPORT int getresgid(gid_t *rgidp, gid_t *egidp, gid_t *sgidp)
 {
-	if (!vu_wants(VU_NR_getresgid) && vu_real_getresgid) {
+	if (__builtin_expect(!vu_direct[VU_NR_getresgid], 1) && vu_real_getresgid)
+		return vu_real_getresgid(rgidp, egidp, sgidp);
+	int vu_w = vu_wants(VU_NR_getresgid);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_getresgid, 0) && !vu_real_getresgid)
+		vu_known_getresgid = (unsigned char)vu_libc_sym_lazy("getresgid", (void **)&vu_real_getresgid);
+	if (!vu_w && vu_real_getresgid) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_getresgid(rgidp, egidp, sgidp);
 		vu_restore(vu_s);
@@ -3004,6 +3764,7 @@ VU_EXPORT int getresgid(gid_t *rgidp, gid_t *egidp, gid_t *sgidp)
 #ifdef VU_NR_getpgid
 typedef pid_t vu_getpgid_fn(pid_t);
 static vu_getpgid_fn *vu_real_getpgid;
+static unsigned char vu_known_getpgid;	/* looked up (on first use) */
 
 static long vu_bottom_getpgid(struct vu_call *vu_c)
 {
@@ -3016,7 +3777,13 @@ static long vu_bottom_getpgid(struct vu_call *vu_c)
 /* getpgid -- getpgid(pid) */
 VU_EXPORT pid_t getpgid(pid_t pid)
 {
-	if (!vu_wants(VU_NR_getpgid) && vu_real_getpgid) {
+	if (__builtin_expect(!vu_direct[VU_NR_getpgid], 1) && vu_real_getpgid)
+		return vu_real_getpgid(pid);
+	int vu_w = vu_wants(VU_NR_getpgid);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_getpgid, 0) && !vu_real_getpgid)
+		vu_known_getpgid = (unsigned char)vu_libc_sym_lazy("getpgid", (void **)&vu_real_getpgid);
+	if (!vu_w && vu_real_getpgid) {
 		unsigned char vu_s = vu_allow();
 		pid_t vu_r = vu_real_getpgid(pid);
 		vu_restore(vu_s);
@@ -3030,6 +3797,7 @@ VU_EXPORT pid_t getpgid(pid_t pid)
 #ifdef VU_NR_setfsuid
 typedef int vu_setfsuid_fn(uid_t);
 static vu_setfsuid_fn *vu_real_setfsuid;
+static unsigned char vu_known_setfsuid;	/* looked up (on first use) */
 
 static long vu_bottom_setfsuid(struct vu_call *vu_c)
 {
@@ -3042,7 +3810,13 @@ static long vu_bottom_setfsuid(struct vu_call *vu_c)
 /* setfsuid -- setfsuid(uid) */
 VU_EXPORT int setfsuid(uid_t uid)
 {
-	if (!vu_wants(VU_NR_setfsuid) && vu_real_setfsuid) {
+	if (__builtin_expect(!vu_direct[VU_NR_setfsuid], 1) && vu_real_setfsuid)
+		return vu_real_setfsuid(uid);
+	int vu_w = vu_wants(VU_NR_setfsuid);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_setfsuid, 0) && !vu_real_setfsuid)
+		vu_known_setfsuid = (unsigned char)vu_libc_sym_lazy("setfsuid", (void **)&vu_real_setfsuid);
+	if (!vu_w && vu_real_setfsuid) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setfsuid(uid);
 		vu_restore(vu_s);
@@ -3056,6 +3830,7 @@ VU_EXPORT int setfsuid(uid_t uid)
 #ifdef VU_NR_setfsgid
 typedef int vu_setfsgid_fn(gid_t);
 static vu_setfsgid_fn *vu_real_setfsgid;
+static unsigned char vu_known_setfsgid;	/* looked up (on first use) */
 
 static long vu_bottom_setfsgid(struct vu_call *vu_c)
 {
@@ -3068,7 +3843,13 @@ static long vu_bottom_setfsgid(struct vu_call *vu_c)
 /* setfsgid -- setfsgid(gid) */
 VU_EXPORT int setfsgid(gid_t gid)
 {
-	if (!vu_wants(VU_NR_setfsgid) && vu_real_setfsgid) {
+	if (__builtin_expect(!vu_direct[VU_NR_setfsgid], 1) && vu_real_setfsgid)
+		return vu_real_setfsgid(gid);
+	int vu_w = vu_wants(VU_NR_setfsgid);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_setfsgid, 0) && !vu_real_setfsgid)
+		vu_known_setfsgid = (unsigned char)vu_libc_sym_lazy("setfsgid", (void **)&vu_real_setfsgid);
+	if (!vu_w && vu_real_setfsgid) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setfsgid(gid);
 		vu_restore(vu_s);
@@ -3082,6 +3863,7 @@ VU_EXPORT int setfsgid(gid_t gid)
 #ifdef VU_NR_getsid
 typedef pid_t vu_getsid_fn(pid_t);
 static vu_getsid_fn *vu_real_getsid;
+static unsigned char vu_known_getsid;	/* looked up (on first use) */
 
 static long vu_bottom_getsid(struct vu_call *vu_c)
 {
@@ -3094,7 +3876,13 @@ static long vu_bottom_getsid(struct vu_call *vu_c)
 /* getsid -- getsid(pid) */
 VU_EXPORT pid_t getsid(pid_t pid)
 {
-	if (!vu_wants(VU_NR_getsid) && vu_real_getsid) {
+	if (__builtin_expect(!vu_direct[VU_NR_getsid], 1) && vu_real_getsid)
+		return vu_real_getsid(pid);
+	int vu_w = vu_wants(VU_NR_getsid);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_getsid, 0) && !vu_real_getsid)
+		vu_known_getsid = (unsigned char)vu_libc_sym_lazy("getsid", (void **)&vu_real_getsid);
+	if (!vu_w && vu_real_getsid) {
 		unsigned char vu_s = vu_allow();
 		pid_t vu_r = vu_real_getsid(pid);
 		vu_restore(vu_s);
@@ -3108,6 +3896,7 @@ VU_EXPORT pid_t getsid(pid_t pid)
 #ifdef VU_NR_capget
 typedef int vu_capget_fn(void *, void *);
 static vu_capget_fn *vu_real_capget;
+static unsigned char vu_known_capget;	/* looked up (on first use) */
 
 static long vu_bottom_capget(struct vu_call *vu_c)
 {
@@ -3120,7 +3909,13 @@ static long vu_bottom_capget(struct vu_call *vu_c)
 /* capget -- capget(header, dataptr) */
 VU_EXPORT int capget(void *header, void *dataptr)
 {
-	if (!vu_wants(VU_NR_capget) && vu_real_capget) {
+	if (__builtin_expect(!vu_direct[VU_NR_capget], 1) && vu_real_capget)
+		return vu_real_capget(header, dataptr);
+	int vu_w = vu_wants(VU_NR_capget);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_capget, 0) && !vu_real_capget)
+		vu_known_capget = (unsigned char)vu_libc_sym_lazy("capget", (void **)&vu_real_capget);
+	if (!vu_w && vu_real_capget) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_capget(header, dataptr);
 		vu_restore(vu_s);
@@ -3134,6 +3929,7 @@ VU_EXPORT int capget(void *header, void *dataptr)
 #ifdef VU_NR_capset
 typedef int vu_capset_fn(void *, const void *);
 static vu_capset_fn *vu_real_capset;
+static unsigned char vu_known_capset;	/* looked up (on first use) */
 
 static long vu_bottom_capset(struct vu_call *vu_c)
 {
@@ -3146,7 +3942,13 @@ static long vu_bottom_capset(struct vu_call *vu_c)
 /* capset -- capset(header, data) */
 VU_EXPORT int capset(void *header, const void *data)
 {
-	if (!vu_wants(VU_NR_capset) && vu_real_capset) {
+	if (__builtin_expect(!vu_direct[VU_NR_capset], 1) && vu_real_capset)
+		return vu_real_capset(header, data);
+	int vu_w = vu_wants(VU_NR_capset);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_capset, 0) && !vu_real_capset)
+		vu_known_capset = (unsigned char)vu_libc_sym_lazy("capset", (void **)&vu_real_capset);
+	if (!vu_w && vu_real_capset) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_capset(header, data);
 		vu_restore(vu_s);
@@ -3160,6 +3962,7 @@ VU_EXPORT int capset(void *header, const void *data)
 #ifdef VU_NR_rt_sigpending
 typedef int vu_sigpending_fn(sigset_t *);
 static vu_sigpending_fn *vu_real_sigpending;
+static unsigned char vu_known_sigpending;	/* looked up (on first use) */
 
 static long vu_bottom_sigpending(struct vu_call *vu_c)
 {
@@ -3174,7 +3977,13 @@ static long vu_bottom_sigpending(struct vu_call *vu_c)
 /* sigpending -- rt_sigpending(uset, _NSIG / 8) */
 VU_EXPORT int sigpending(sigset_t *uset)
 {
-	if (!vu_wants(VU_NR_rt_sigpending) && vu_real_sigpending) {
+	if (__builtin_expect(!vu_direct[VU_NR_rt_sigpending], 1) && vu_real_sigpending)
+		return vu_real_sigpending(uset);
+	int vu_w = vu_wants(VU_NR_rt_sigpending);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_sigpending, 0) && !vu_real_sigpending)
+		vu_known_sigpending = (unsigned char)vu_libc_sym_lazy("sigpending", (void **)&vu_real_sigpending);
+	if (!vu_w && vu_real_sigpending) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_sigpending(uset);
 		vu_restore(vu_s);
@@ -3188,6 +3997,7 @@ VU_EXPORT int sigpending(sigset_t *uset)
 #ifdef VU_NR_rt_sigtimedwait
 typedef int vu_sigtimedwait_fn(const sigset_t *, siginfo_t *, const struct timespec *);
 static vu_sigtimedwait_fn *vu_real_sigtimedwait;
+static unsigned char vu_known_sigtimedwait;	/* looked up (on first use) */
 
 static long vu_bottom_sigtimedwait(struct vu_call *vu_c)
 {
@@ -3202,7 +4012,13 @@ static long vu_bottom_sigtimedwait(struct vu_call *vu_c)
 /* sigtimedwait -- rt_sigtimedwait(uthese, uinfo, uts, _NSIG / 8) */
 VU_EXPORT int sigtimedwait(const sigset_t *uthese, siginfo_t *uinfo, const struct timespec *uts)
 {
-	if (!vu_wants(VU_NR_rt_sigtimedwait) && vu_real_sigtimedwait) {
+	if (__builtin_expect(!vu_direct[VU_NR_rt_sigtimedwait], 1) && vu_real_sigtimedwait)
+		return vu_real_sigtimedwait(uthese, uinfo, uts);
+	int vu_w = vu_wants(VU_NR_rt_sigtimedwait);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_sigtimedwait, 0) && !vu_real_sigtimedwait)
+		vu_known_sigtimedwait = (unsigned char)vu_libc_sym_lazy("sigtimedwait", (void **)&vu_real_sigtimedwait);
+	if (!vu_w && vu_real_sigtimedwait) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_sigtimedwait(uthese, uinfo, uts);
 		vu_restore(vu_s);
@@ -3214,6 +4030,7 @@ VU_EXPORT int sigtimedwait(const sigset_t *uthese, siginfo_t *uinfo, const struc
 
 typedef int vu_sigwaitinfo_fn(const sigset_t *, siginfo_t *);
 static vu_sigwaitinfo_fn *vu_real_sigwaitinfo;
+static unsigned char vu_known_sigwaitinfo;	/* looked up (on first use) */
 
 static long vu_bottom_sigwaitinfo(struct vu_call *vu_c)
 {
@@ -3229,7 +4046,13 @@ static long vu_bottom_sigwaitinfo(struct vu_call *vu_c)
 /* sigwaitinfo -- rt_sigtimedwait(uthese, uinfo, 0, _NSIG / 8) */
 VU_EXPORT int sigwaitinfo(const sigset_t *uthese, siginfo_t *uinfo)
 {
-	if (!vu_wants(VU_NR_rt_sigtimedwait) && vu_real_sigwaitinfo) {
+	if (__builtin_expect(!vu_direct[VU_NR_rt_sigtimedwait], 1) && vu_real_sigwaitinfo)
+		return vu_real_sigwaitinfo(uthese, uinfo);
+	int vu_w = vu_wants(VU_NR_rt_sigtimedwait);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_sigwaitinfo, 0) && !vu_real_sigwaitinfo)
+		vu_known_sigwaitinfo = (unsigned char)vu_libc_sym_lazy("sigwaitinfo", (void **)&vu_real_sigwaitinfo);
+	if (!vu_w && vu_real_sigwaitinfo) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_sigwaitinfo(uthese, uinfo);
 		vu_restore(vu_s);
@@ -3243,6 +4066,7 @@ VU_EXPORT int sigwaitinfo(const sigset_t *uthese, siginfo_t *uinfo)
 #ifdef VU_NR_rt_sigsuspend
 typedef int vu_sigsuspend_fn(const sigset_t *);
 static vu_sigsuspend_fn *vu_real_sigsuspend;
+static unsigned char vu_known_sigsuspend;	/* looked up (on first use) */
 
 static long vu_bottom_sigsuspend(struct vu_call *vu_c)
 {
@@ -3257,7 +4081,13 @@ static long vu_bottom_sigsuspend(struct vu_call *vu_c)
 /* sigsuspend -- rt_sigsuspend(unewset, _NSIG / 8) */
 VU_EXPORT int sigsuspend(const sigset_t *unewset)
 {
-	if (!vu_wants(VU_NR_rt_sigsuspend) && vu_real_sigsuspend) {
+	if (__builtin_expect(!vu_direct[VU_NR_rt_sigsuspend], 1) && vu_real_sigsuspend)
+		return vu_real_sigsuspend(unewset);
+	int vu_w = vu_wants(VU_NR_rt_sigsuspend);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_sigsuspend, 0) && !vu_real_sigsuspend)
+		vu_known_sigsuspend = (unsigned char)vu_libc_sym_lazy("sigsuspend", (void **)&vu_real_sigsuspend);
+	if (!vu_w && vu_real_sigsuspend) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_sigsuspend(unewset);
 		vu_restore(vu_s);
@@ -3271,6 +4101,7 @@ VU_EXPORT int sigsuspend(const sigset_t *unewset)
 #ifdef VU_NR_sigaltstack
 typedef int vu_sigaltstack_fn(const stack_t *, stack_t *);
 static vu_sigaltstack_fn *vu_real_sigaltstack;
+static unsigned char vu_known_sigaltstack;	/* looked up (on first use) */
 
 static long vu_bottom_sigaltstack(struct vu_call *vu_c)
 {
@@ -3283,7 +4114,13 @@ static long vu_bottom_sigaltstack(struct vu_call *vu_c)
 /* sigaltstack -- sigaltstack(uss, uoss) */
 VU_EXPORT int sigaltstack(const stack_t *uss, stack_t *uoss)
 {
-	if (!vu_wants(VU_NR_sigaltstack) && vu_real_sigaltstack) {
+	if (__builtin_expect(!vu_direct[VU_NR_sigaltstack], 1) && vu_real_sigaltstack)
+		return vu_real_sigaltstack(uss, uoss);
+	int vu_w = vu_wants(VU_NR_sigaltstack);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_sigaltstack, 0) && !vu_real_sigaltstack)
+		vu_known_sigaltstack = (unsigned char)vu_libc_sym_lazy("sigaltstack", (void **)&vu_real_sigaltstack);
+	if (!vu_w && vu_real_sigaltstack) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_sigaltstack(uss, uoss);
 		vu_restore(vu_s);
@@ -3297,6 +4134,7 @@ VU_EXPORT int sigaltstack(const stack_t *uss, stack_t *uoss)
 #ifdef VU_NR_personality
 typedef int vu_personality_fn(unsigned long);
 static vu_personality_fn *vu_real_personality;
+static unsigned char vu_known_personality;	/* looked up (on first use) */
 
 static long vu_bottom_personality(struct vu_call *vu_c)
 {
@@ -3309,7 +4147,13 @@ static long vu_bottom_personality(struct vu_call *vu_c)
 /* personality -- personality(personality) */
 VU_EXPORT int personality(unsigned long personality)
 {
-	if (!vu_wants(VU_NR_personality) && vu_real_personality) {
+	if (__builtin_expect(!vu_direct[VU_NR_personality], 1) && vu_real_personality)
+		return vu_real_personality(personality);
+	int vu_w = vu_wants(VU_NR_personality);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_personality, 0) && !vu_real_personality)
+		vu_known_personality = (unsigned char)vu_libc_sym_lazy("personality", (void **)&vu_real_personality);
+	if (!vu_w && vu_real_personality) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_personality(personality);
 		vu_restore(vu_s);
@@ -3323,6 +4167,7 @@ VU_EXPORT int personality(unsigned long personality)
 #ifdef VU_NR_statfs
 typedef int vu_statfs_fn(const char *, struct statfs *);
 static vu_statfs_fn *vu_real_statfs;
+static unsigned char vu_known_statfs;	/* looked up (on first use) */
 
 static long vu_bottom_statfs(struct vu_call *vu_c)
 {
@@ -3335,7 +4180,13 @@ static long vu_bottom_statfs(struct vu_call *vu_c)
 /* statfs -- statfs(pathname, buf) */
 VU_EXPORT int statfs(const char *pathname, struct statfs *buf)
 {
-	if (!vu_wants(VU_NR_statfs) && vu_real_statfs) {
+	if (__builtin_expect(!vu_direct[VU_NR_statfs], 1) && vu_real_statfs)
+		return vu_real_statfs(pathname, buf);
+	int vu_w = vu_wants(VU_NR_statfs);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_statfs, 0) && !vu_real_statfs)
+		vu_known_statfs = (unsigned char)vu_libc_sym_lazy("statfs", (void **)&vu_real_statfs);
+	if (!vu_w && vu_real_statfs) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_statfs(pathname, buf);
 		vu_restore(vu_s);
@@ -3347,6 +4198,7 @@ VU_EXPORT int statfs(const char *pathname, struct statfs *buf)
 
 typedef int vu_statfs64_fn(const char *, struct statfs64 *);
 static vu_statfs64_fn *vu_real_statfs64;
+static unsigned char vu_known_statfs64;	/* looked up (on first use) */
 
 static long vu_bottom_statfs64(struct vu_call *vu_c)
 {
@@ -3359,7 +4211,13 @@ static long vu_bottom_statfs64(struct vu_call *vu_c)
 /* statfs64 -- statfs(pathname, buf) */
 VU_EXPORT int statfs64(const char *pathname, struct statfs64 *buf)
 {
-	if (!vu_wants(VU_NR_statfs) && vu_real_statfs64) {
+	if (__builtin_expect(!vu_direct[VU_NR_statfs], 1) && vu_real_statfs64)
+		return vu_real_statfs64(pathname, buf);
+	int vu_w = vu_wants(VU_NR_statfs);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_statfs64, 0) && !vu_real_statfs64)
+		vu_known_statfs64 = (unsigned char)vu_libc_sym_lazy("statfs64", (void **)&vu_real_statfs64);
+	if (!vu_w && vu_real_statfs64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_statfs64(pathname, buf);
 		vu_restore(vu_s);
@@ -3373,6 +4231,7 @@ VU_EXPORT int statfs64(const char *pathname, struct statfs64 *buf)
 #ifdef VU_NR_fstatfs
 typedef int vu_fstatfs_fn(int, struct statfs *);
 static vu_fstatfs_fn *vu_real_fstatfs;
+static unsigned char vu_known_fstatfs;	/* looked up (on first use) */
 
 static long vu_bottom_fstatfs(struct vu_call *vu_c)
 {
@@ -3385,7 +4244,13 @@ static long vu_bottom_fstatfs(struct vu_call *vu_c)
 /* fstatfs -- fstatfs(fd, buf) */
 VU_EXPORT int fstatfs(int fd, struct statfs *buf)
 {
-	if (!vu_wants(VU_NR_fstatfs) && vu_real_fstatfs) {
+	if (__builtin_expect(!vu_direct[VU_NR_fstatfs], 1) && vu_real_fstatfs)
+		return vu_real_fstatfs(fd, buf);
+	int vu_w = vu_wants(VU_NR_fstatfs);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_fstatfs, 0) && !vu_real_fstatfs)
+		vu_known_fstatfs = (unsigned char)vu_libc_sym_lazy("fstatfs", (void **)&vu_real_fstatfs);
+	if (!vu_w && vu_real_fstatfs) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fstatfs(fd, buf);
 		vu_restore(vu_s);
@@ -3397,6 +4262,7 @@ VU_EXPORT int fstatfs(int fd, struct statfs *buf)
 
 typedef int vu_fstatfs64_fn(int, struct statfs64 *);
 static vu_fstatfs64_fn *vu_real_fstatfs64;
+static unsigned char vu_known_fstatfs64;	/* looked up (on first use) */
 
 static long vu_bottom_fstatfs64(struct vu_call *vu_c)
 {
@@ -3409,7 +4275,13 @@ static long vu_bottom_fstatfs64(struct vu_call *vu_c)
 /* fstatfs64 -- fstatfs(fd, buf) */
 VU_EXPORT int fstatfs64(int fd, struct statfs64 *buf)
 {
-	if (!vu_wants(VU_NR_fstatfs) && vu_real_fstatfs64) {
+	if (__builtin_expect(!vu_direct[VU_NR_fstatfs], 1) && vu_real_fstatfs64)
+		return vu_real_fstatfs64(fd, buf);
+	int vu_w = vu_wants(VU_NR_fstatfs);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_fstatfs64, 0) && !vu_real_fstatfs64)
+		vu_known_fstatfs64 = (unsigned char)vu_libc_sym_lazy("fstatfs64", (void **)&vu_real_fstatfs64);
+	if (!vu_w && vu_real_fstatfs64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fstatfs64(fd, buf);
 		vu_restore(vu_s);
@@ -3423,6 +4295,7 @@ VU_EXPORT int fstatfs64(int fd, struct statfs64 *buf)
 #ifdef VU_NR_setpriority
 typedef int vu_setpriority_fn(__priority_which_t, id_t, int);
 static vu_setpriority_fn *vu_real_setpriority;
+static unsigned char vu_known_setpriority;	/* looked up (on first use) */
 
 static long vu_bottom_setpriority(struct vu_call *vu_c)
 {
@@ -3435,7 +4308,13 @@ static long vu_bottom_setpriority(struct vu_call *vu_c)
 /* setpriority -- setpriority(which, who, niceval) */
 VU_EXPORT int setpriority(__priority_which_t which, id_t who, int niceval)
 {
-	if (!vu_wants(VU_NR_setpriority) && vu_real_setpriority) {
+	if (__builtin_expect(!vu_direct[VU_NR_setpriority], 1) && vu_real_setpriority)
+		return vu_real_setpriority(which, who, niceval);
+	int vu_w = vu_wants(VU_NR_setpriority);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_setpriority, 0) && !vu_real_setpriority)
+		vu_known_setpriority = (unsigned char)vu_libc_sym_lazy("setpriority", (void **)&vu_real_setpriority);
+	if (!vu_w && vu_real_setpriority) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setpriority(which, who, niceval);
 		vu_restore(vu_s);
@@ -3449,6 +4328,7 @@ VU_EXPORT int setpriority(__priority_which_t which, id_t who, int niceval)
 #ifdef VU_NR_mlock
 typedef int vu_mlock_fn(const void *, size_t);
 static vu_mlock_fn *vu_real_mlock;
+static unsigned char vu_known_mlock;	/* looked up (on first use) */
 
 static long vu_bottom_mlock(struct vu_call *vu_c)
 {
@@ -3461,7 +4341,13 @@ static long vu_bottom_mlock(struct vu_call *vu_c)
 /* mlock -- mlock(start, len) */
 VU_EXPORT int mlock(const void *start, size_t len)
 {
-	if (!vu_wants(VU_NR_mlock) && vu_real_mlock) {
+	if (__builtin_expect(!vu_direct[VU_NR_mlock], 1) && vu_real_mlock)
+		return vu_real_mlock(start, len);
+	int vu_w = vu_wants(VU_NR_mlock);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_mlock, 0) && !vu_real_mlock)
+		vu_known_mlock = (unsigned char)vu_libc_sym_lazy("mlock", (void **)&vu_real_mlock);
+	if (!vu_w && vu_real_mlock) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_mlock(start, len);
 		vu_restore(vu_s);
@@ -3475,6 +4361,7 @@ VU_EXPORT int mlock(const void *start, size_t len)
 #ifdef VU_NR_munlock
 typedef int vu_munlock_fn(const void *, size_t);
 static vu_munlock_fn *vu_real_munlock;
+static unsigned char vu_known_munlock;	/* looked up (on first use) */
 
 static long vu_bottom_munlock(struct vu_call *vu_c)
 {
@@ -3487,7 +4374,13 @@ static long vu_bottom_munlock(struct vu_call *vu_c)
 /* munlock -- munlock(start, len) */
 VU_EXPORT int munlock(const void *start, size_t len)
 {
-	if (!vu_wants(VU_NR_munlock) && vu_real_munlock) {
+	if (__builtin_expect(!vu_direct[VU_NR_munlock], 1) && vu_real_munlock)
+		return vu_real_munlock(start, len);
+	int vu_w = vu_wants(VU_NR_munlock);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_munlock, 0) && !vu_real_munlock)
+		vu_known_munlock = (unsigned char)vu_libc_sym_lazy("munlock", (void **)&vu_real_munlock);
+	if (!vu_w && vu_real_munlock) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_munlock(start, len);
 		vu_restore(vu_s);
@@ -3501,6 +4394,7 @@ VU_EXPORT int munlock(const void *start, size_t len)
 #ifdef VU_NR_mlockall
 typedef int vu_mlockall_fn(int);
 static vu_mlockall_fn *vu_real_mlockall;
+static unsigned char vu_known_mlockall;	/* looked up (on first use) */
 
 static long vu_bottom_mlockall(struct vu_call *vu_c)
 {
@@ -3513,7 +4407,13 @@ static long vu_bottom_mlockall(struct vu_call *vu_c)
 /* mlockall -- mlockall(flags) */
 VU_EXPORT int mlockall(int flags)
 {
-	if (!vu_wants(VU_NR_mlockall) && vu_real_mlockall) {
+	if (__builtin_expect(!vu_direct[VU_NR_mlockall], 1) && vu_real_mlockall)
+		return vu_real_mlockall(flags);
+	int vu_w = vu_wants(VU_NR_mlockall);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_mlockall, 0) && !vu_real_mlockall)
+		vu_known_mlockall = (unsigned char)vu_libc_sym_lazy("mlockall", (void **)&vu_real_mlockall);
+	if (!vu_w && vu_real_mlockall) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_mlockall(flags);
 		vu_restore(vu_s);
@@ -3527,6 +4427,7 @@ VU_EXPORT int mlockall(int flags)
 #ifdef VU_NR_munlockall
 typedef int vu_munlockall_fn(void);
 static vu_munlockall_fn *vu_real_munlockall;
+static unsigned char vu_known_munlockall;	/* looked up (on first use) */
 
 static long vu_bottom_munlockall(struct vu_call *vu_c)
 {
@@ -3540,7 +4441,13 @@ static long vu_bottom_munlockall(struct vu_call *vu_c)
 /* munlockall -- munlockall() */
 VU_EXPORT int munlockall(void)
 {
-	if (!vu_wants(VU_NR_munlockall) && vu_real_munlockall) {
+	if (__builtin_expect(!vu_direct[VU_NR_munlockall], 1) && vu_real_munlockall)
+		return vu_real_munlockall();
+	int vu_w = vu_wants(VU_NR_munlockall);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_munlockall, 0) && !vu_real_munlockall)
+		vu_known_munlockall = (unsigned char)vu_libc_sym_lazy("munlockall", (void **)&vu_real_munlockall);
+	if (!vu_w && vu_real_munlockall) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_munlockall();
 		vu_restore(vu_s);
@@ -3554,6 +4461,7 @@ VU_EXPORT int munlockall(void)
 #ifdef VU_NR_pivot_root
 typedef int vu_pivot_root_fn(const char *, const char *);
 static vu_pivot_root_fn *vu_real_pivot_root;
+static unsigned char vu_known_pivot_root;	/* looked up (on first use) */
 
 static long vu_bottom_pivot_root(struct vu_call *vu_c)
 {
@@ -3566,7 +4474,13 @@ static long vu_bottom_pivot_root(struct vu_call *vu_c)
 /* pivot_root -- pivot_root(new_root, put_old) */
 VU_EXPORT int pivot_root(const char *new_root, const char *put_old)
 {
-	if (!vu_wants(VU_NR_pivot_root) && vu_real_pivot_root) {
+	if (__builtin_expect(!vu_direct[VU_NR_pivot_root], 1) && vu_real_pivot_root)
+		return vu_real_pivot_root(new_root, put_old);
+	int vu_w = vu_wants(VU_NR_pivot_root);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_pivot_root, 0) && !vu_real_pivot_root)
+		vu_known_pivot_root = (unsigned char)vu_libc_sym_lazy("pivot_root", (void **)&vu_real_pivot_root);
+	if (!vu_w && vu_real_pivot_root) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_pivot_root(new_root, put_old);
 		vu_restore(vu_s);
@@ -3580,6 +4494,7 @@ VU_EXPORT int pivot_root(const char *new_root, const char *put_old)
 #ifdef VU_NR_prctl
 typedef int vu_prctl_fn(int, ...);
 static vu_prctl_fn *vu_real_prctl;
+static unsigned char vu_known_prctl;	/* looked up (on first use) */
 
 static long vu_bottom_prctl(struct vu_call *vu_c)
 {
@@ -3599,7 +4514,13 @@ VU_EXPORT int prctl(int option, ...)
 	unsigned long arg4 = va_arg(vu_ap, unsigned long);
 	unsigned long arg5 = va_arg(vu_ap, unsigned long);
 	va_end(vu_ap);
-	if (!vu_wants(VU_NR_prctl) && vu_real_prctl) {
+	if (__builtin_expect(!vu_direct[VU_NR_prctl], 1) && vu_real_prctl)
+		return vu_real_prctl(option, arg2, arg3, arg4, arg5);
+	int vu_w = vu_wants(VU_NR_prctl);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_prctl, 0) && !vu_real_prctl)
+		vu_known_prctl = (unsigned char)vu_libc_sym_lazy("prctl", (void **)&vu_real_prctl);
+	if (!vu_w && vu_real_prctl) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_prctl(option, arg2, arg3, arg4, arg5);
 		vu_restore(vu_s);
@@ -3613,6 +4534,7 @@ VU_EXPORT int prctl(int option, ...)
 #ifdef VU_NR_arch_prctl
 typedef int vu_arch_prctl_fn(int, unsigned long);
 static vu_arch_prctl_fn *vu_real_arch_prctl;
+static unsigned char vu_known_arch_prctl;	/* looked up (on first use) */
 
 static long vu_bottom_arch_prctl(struct vu_call *vu_c)
 {
@@ -3625,7 +4547,13 @@ static long vu_bottom_arch_prctl(struct vu_call *vu_c)
 /* arch_prctl -- arch_prctl(option, arg2) */
 VU_EXPORT int arch_prctl(int option, unsigned long arg2)
 {
-	if (!vu_wants(VU_NR_arch_prctl) && vu_real_arch_prctl) {
+	if (__builtin_expect(!vu_direct[VU_NR_arch_prctl], 1) && vu_real_arch_prctl)
+		return vu_real_arch_prctl(option, arg2);
+	int vu_w = vu_wants(VU_NR_arch_prctl);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_arch_prctl, 0) && !vu_real_arch_prctl)
+		vu_known_arch_prctl = (unsigned char)vu_libc_sym_lazy("arch_prctl", (void **)&vu_real_arch_prctl);
+	if (!vu_w && vu_real_arch_prctl) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_arch_prctl(option, arg2);
 		vu_restore(vu_s);
@@ -3639,6 +4567,7 @@ VU_EXPORT int arch_prctl(int option, unsigned long arg2)
 #ifdef VU_NR_chroot
 typedef int vu_chroot_fn(const char *);
 static vu_chroot_fn *vu_real_chroot;
+static unsigned char vu_known_chroot;	/* looked up (on first use) */
 
 static long vu_bottom_chroot(struct vu_call *vu_c)
 {
@@ -3651,7 +4580,13 @@ static long vu_bottom_chroot(struct vu_call *vu_c)
 /* chroot -- chroot(filename) */
 VU_EXPORT int chroot(const char *filename)
 {
-	if (!vu_wants(VU_NR_chroot) && vu_real_chroot) {
+	if (__builtin_expect(!vu_direct[VU_NR_chroot], 1) && vu_real_chroot)
+		return vu_real_chroot(filename);
+	int vu_w = vu_wants(VU_NR_chroot);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_chroot, 0) && !vu_real_chroot)
+		vu_known_chroot = (unsigned char)vu_libc_sym_lazy("chroot", (void **)&vu_real_chroot);
+	if (!vu_w && vu_real_chroot) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_chroot(filename);
 		vu_restore(vu_s);
@@ -3665,6 +4600,7 @@ VU_EXPORT int chroot(const char *filename)
 #ifdef VU_NR_sync
 typedef void vu_sync_fn(void);
 static vu_sync_fn *vu_real_sync;
+static unsigned char vu_known_sync;	/* looked up (on first use) */
 
 static long vu_bottom_sync(struct vu_call *vu_c)
 {
@@ -3678,7 +4614,13 @@ static long vu_bottom_sync(struct vu_call *vu_c)
 /* sync -- sync() */
 VU_EXPORT void sync(void)
 {
-	if (!vu_wants(VU_NR_sync) && vu_real_sync) {
+	if (__builtin_expect(!vu_direct[VU_NR_sync], 1) && vu_real_sync)
+		{ vu_real_sync(); return; }
+	int vu_w = vu_wants(VU_NR_sync);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_sync, 0) && !vu_real_sync)
+		vu_known_sync = (unsigned char)vu_libc_sym_lazy("sync", (void **)&vu_real_sync);
+	if (!vu_w && vu_real_sync) {
 		unsigned char vu_s = vu_allow();
 		vu_real_sync();
 		vu_restore(vu_s);
@@ -3692,6 +4634,7 @@ VU_EXPORT void sync(void)
 #ifdef VU_NR_acct
 typedef int vu_acct_fn(const char *);
 static vu_acct_fn *vu_real_acct;
+static unsigned char vu_known_acct;	/* looked up (on first use) */
 
 static long vu_bottom_acct(struct vu_call *vu_c)
 {
@@ -3704,7 +4647,13 @@ static long vu_bottom_acct(struct vu_call *vu_c)
 /* acct -- acct(name) */
 VU_EXPORT int acct(const char *name)
 {
-	if (!vu_wants(VU_NR_acct) && vu_real_acct) {
+	if (__builtin_expect(!vu_direct[VU_NR_acct], 1) && vu_real_acct)
+		return vu_real_acct(name);
+	int vu_w = vu_wants(VU_NR_acct);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_acct, 0) && !vu_real_acct)
+		vu_known_acct = (unsigned char)vu_libc_sym_lazy("acct", (void **)&vu_real_acct);
+	if (!vu_w && vu_real_acct) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_acct(name);
 		vu_restore(vu_s);
@@ -3718,6 +4667,7 @@ VU_EXPORT int acct(const char *name)
 #ifdef VU_NR_mount
 typedef int vu_mount_fn(const char *, const char *, const char *, unsigned long, const void *);
 static vu_mount_fn *vu_real_mount;
+static unsigned char vu_known_mount;	/* looked up (on first use) */
 
 static long vu_bottom_mount(struct vu_call *vu_c)
 {
@@ -3730,7 +4680,13 @@ static long vu_bottom_mount(struct vu_call *vu_c)
 /* mount -- mount(dev_name, dir_name, type, flags, data) */
 VU_EXPORT int mount(const char *dev_name, const char *dir_name, const char *type, unsigned long flags, const void *data)
 {
-	if (!vu_wants(VU_NR_mount) && vu_real_mount) {
+	if (__builtin_expect(!vu_direct[VU_NR_mount], 1) && vu_real_mount)
+		return vu_real_mount(dev_name, dir_name, type, flags, data);
+	int vu_w = vu_wants(VU_NR_mount);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_mount, 0) && !vu_real_mount)
+		vu_known_mount = (unsigned char)vu_libc_sym_lazy("mount", (void **)&vu_real_mount);
+	if (!vu_w && vu_real_mount) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_mount(dev_name, dir_name, type, flags, data);
 		vu_restore(vu_s);
@@ -3744,6 +4700,7 @@ VU_EXPORT int mount(const char *dev_name, const char *dir_name, const char *type
 #ifdef VU_NR_umount2
 typedef int vu_umount2_fn(const char *, int);
 static vu_umount2_fn *vu_real_umount2;
+static unsigned char vu_known_umount2;	/* looked up (on first use) */
 
 static long vu_bottom_umount2(struct vu_call *vu_c)
 {
@@ -3756,7 +4713,13 @@ static long vu_bottom_umount2(struct vu_call *vu_c)
 /* umount2 -- umount2(name, flags) */
 VU_EXPORT int umount2(const char *name, int flags)
 {
-	if (!vu_wants(VU_NR_umount2) && vu_real_umount2) {
+	if (__builtin_expect(!vu_direct[VU_NR_umount2], 1) && vu_real_umount2)
+		return vu_real_umount2(name, flags);
+	int vu_w = vu_wants(VU_NR_umount2);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_umount2, 0) && !vu_real_umount2)
+		vu_known_umount2 = (unsigned char)vu_libc_sym_lazy("umount2", (void **)&vu_real_umount2);
+	if (!vu_w && vu_real_umount2) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_umount2(name, flags);
 		vu_restore(vu_s);
@@ -3768,6 +4731,7 @@ VU_EXPORT int umount2(const char *name, int flags)
 
 typedef int vu_umount_fn(const char *);
 static vu_umount_fn *vu_real_umount;
+static unsigned char vu_known_umount;	/* looked up (on first use) */
 
 static long vu_bottom_umount(struct vu_call *vu_c)
 {
@@ -3782,7 +4746,13 @@ static long vu_bottom_umount(struct vu_call *vu_c)
 /* umount -- umount2(name, 0) */
 VU_EXPORT int umount(const char *name)
 {
-	if (!vu_wants(VU_NR_umount2) && vu_real_umount) {
+	if (__builtin_expect(!vu_direct[VU_NR_umount2], 1) && vu_real_umount)
+		return vu_real_umount(name);
+	int vu_w = vu_wants(VU_NR_umount2);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_umount, 0) && !vu_real_umount)
+		vu_known_umount = (unsigned char)vu_libc_sym_lazy("umount", (void **)&vu_real_umount);
+	if (!vu_w && vu_real_umount) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_umount(name);
 		vu_restore(vu_s);
@@ -3796,6 +4766,7 @@ VU_EXPORT int umount(const char *name)
 #ifdef VU_NR_swapon
 typedef int vu_swapon_fn(const char *, int);
 static vu_swapon_fn *vu_real_swapon;
+static unsigned char vu_known_swapon;	/* looked up (on first use) */
 
 static long vu_bottom_swapon(struct vu_call *vu_c)
 {
@@ -3808,7 +4779,13 @@ static long vu_bottom_swapon(struct vu_call *vu_c)
 /* swapon -- swapon(specialfile, swap_flags) */
 VU_EXPORT int swapon(const char *specialfile, int swap_flags)
 {
-	if (!vu_wants(VU_NR_swapon) && vu_real_swapon) {
+	if (__builtin_expect(!vu_direct[VU_NR_swapon], 1) && vu_real_swapon)
+		return vu_real_swapon(specialfile, swap_flags);
+	int vu_w = vu_wants(VU_NR_swapon);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_swapon, 0) && !vu_real_swapon)
+		vu_known_swapon = (unsigned char)vu_libc_sym_lazy("swapon", (void **)&vu_real_swapon);
+	if (!vu_w && vu_real_swapon) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_swapon(specialfile, swap_flags);
 		vu_restore(vu_s);
@@ -3822,6 +4799,7 @@ VU_EXPORT int swapon(const char *specialfile, int swap_flags)
 #ifdef VU_NR_swapoff
 typedef int vu_swapoff_fn(const char *);
 static vu_swapoff_fn *vu_real_swapoff;
+static unsigned char vu_known_swapoff;	/* looked up (on first use) */
 
 static long vu_bottom_swapoff(struct vu_call *vu_c)
 {
@@ -3834,7 +4812,13 @@ static long vu_bottom_swapoff(struct vu_call *vu_c)
 /* swapoff -- swapoff(specialfile) */
 VU_EXPORT int swapoff(const char *specialfile)
 {
-	if (!vu_wants(VU_NR_swapoff) && vu_real_swapoff) {
+	if (__builtin_expect(!vu_direct[VU_NR_swapoff], 1) && vu_real_swapoff)
+		return vu_real_swapoff(specialfile);
+	int vu_w = vu_wants(VU_NR_swapoff);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_swapoff, 0) && !vu_real_swapoff)
+		vu_known_swapoff = (unsigned char)vu_libc_sym_lazy("swapoff", (void **)&vu_real_swapoff);
+	if (!vu_w && vu_real_swapoff) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_swapoff(specialfile);
 		vu_restore(vu_s);
@@ -3848,6 +4832,7 @@ VU_EXPORT int swapoff(const char *specialfile)
 #ifdef VU_NR_sethostname
 typedef int vu_sethostname_fn(const char *, size_t);
 static vu_sethostname_fn *vu_real_sethostname;
+static unsigned char vu_known_sethostname;	/* looked up (on first use) */
 
 static long vu_bottom_sethostname(struct vu_call *vu_c)
 {
@@ -3860,7 +4845,13 @@ static long vu_bottom_sethostname(struct vu_call *vu_c)
 /* sethostname -- sethostname(name, len) */
 VU_EXPORT int sethostname(const char *name, size_t len)
 {
-	if (!vu_wants(VU_NR_sethostname) && vu_real_sethostname) {
+	if (__builtin_expect(!vu_direct[VU_NR_sethostname], 1) && vu_real_sethostname)
+		return vu_real_sethostname(name, len);
+	int vu_w = vu_wants(VU_NR_sethostname);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_sethostname, 0) && !vu_real_sethostname)
+		vu_known_sethostname = (unsigned char)vu_libc_sym_lazy("sethostname", (void **)&vu_real_sethostname);
+	if (!vu_w && vu_real_sethostname) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_sethostname(name, len);
 		vu_restore(vu_s);
@@ -3874,6 +4865,7 @@ VU_EXPORT int sethostname(const char *name, size_t len)
 #ifdef VU_NR_setdomainname
 typedef int vu_setdomainname_fn(const char *, size_t);
 static vu_setdomainname_fn *vu_real_setdomainname;
+static unsigned char vu_known_setdomainname;	/* looked up (on first use) */
 
 static long vu_bottom_setdomainname(struct vu_call *vu_c)
 {
@@ -3886,7 +4878,13 @@ static long vu_bottom_setdomainname(struct vu_call *vu_c)
 /* setdomainname -- setdomainname(name, len) */
 VU_EXPORT int setdomainname(const char *name, size_t len)
 {
-	if (!vu_wants(VU_NR_setdomainname) && vu_real_setdomainname) {
+	if (__builtin_expect(!vu_direct[VU_NR_setdomainname], 1) && vu_real_setdomainname)
+		return vu_real_setdomainname(name, len);
+	int vu_w = vu_wants(VU_NR_setdomainname);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_setdomainname, 0) && !vu_real_setdomainname)
+		vu_known_setdomainname = (unsigned char)vu_libc_sym_lazy("setdomainname", (void **)&vu_real_setdomainname);
+	if (!vu_w && vu_real_setdomainname) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setdomainname(name, len);
 		vu_restore(vu_s);
@@ -3900,6 +4898,7 @@ VU_EXPORT int setdomainname(const char *name, size_t len)
 #ifdef VU_NR_quotactl
 typedef int vu_quotactl_fn(int, const char *, int, caddr_t);
 static vu_quotactl_fn *vu_real_quotactl;
+static unsigned char vu_known_quotactl;	/* looked up (on first use) */
 
 static long vu_bottom_quotactl(struct vu_call *vu_c)
 {
@@ -3912,7 +4911,13 @@ static long vu_bottom_quotactl(struct vu_call *vu_c)
 /* quotactl -- quotactl(cmd, special, id, addr) */
 VU_EXPORT int quotactl(int cmd, const char *special, int id, caddr_t addr)
 {
-	if (!vu_wants(VU_NR_quotactl) && vu_real_quotactl) {
+	if (__builtin_expect(!vu_direct[VU_NR_quotactl], 1) && vu_real_quotactl)
+		return vu_real_quotactl(cmd, special, id, addr);
+	int vu_w = vu_wants(VU_NR_quotactl);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_quotactl, 0) && !vu_real_quotactl)
+		vu_known_quotactl = (unsigned char)vu_libc_sym_lazy("quotactl", (void **)&vu_real_quotactl);
+	if (!vu_w && vu_real_quotactl) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_quotactl(cmd, special, id, addr);
 		vu_restore(vu_s);
@@ -3926,6 +4931,7 @@ VU_EXPORT int quotactl(int cmd, const char *special, int id, caddr_t addr)
 #ifdef VU_NR_gettid
 typedef pid_t vu_gettid_fn(void);
 static vu_gettid_fn *vu_real_gettid;
+static unsigned char vu_known_gettid;	/* looked up (on first use) */
 
 static long vu_bottom_gettid(struct vu_call *vu_c)
 {
@@ -3939,7 +4945,13 @@ static long vu_bottom_gettid(struct vu_call *vu_c)
 /* gettid -- gettid() */
 VU_EXPORT pid_t gettid(void)
 {
-	if (!vu_wants(VU_NR_gettid) && vu_real_gettid) {
+	if (__builtin_expect(!vu_direct[VU_NR_gettid], 1) && vu_real_gettid)
+		return vu_real_gettid();
+	int vu_w = vu_wants(VU_NR_gettid);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_gettid, 0) && !vu_real_gettid)
+		vu_known_gettid = (unsigned char)vu_libc_sym_lazy("gettid", (void **)&vu_real_gettid);
+	if (!vu_w && vu_real_gettid) {
 		unsigned char vu_s = vu_allow();
 		pid_t vu_r = vu_real_gettid();
 		vu_restore(vu_s);
@@ -3953,6 +4965,7 @@ VU_EXPORT pid_t gettid(void)
 #ifdef VU_NR_readahead
 typedef ssize_t vu_readahead_fn(int, __off64_t, size_t);
 static vu_readahead_fn *vu_real_readahead;
+static unsigned char vu_known_readahead;	/* looked up (on first use) */
 
 static long vu_bottom_readahead(struct vu_call *vu_c)
 {
@@ -3965,7 +4978,13 @@ static long vu_bottom_readahead(struct vu_call *vu_c)
 /* readahead -- readahead(fd, offset, count) */
 VU_EXPORT ssize_t readahead(int fd, __off64_t offset, size_t count)
 {
-	if (!vu_wants(VU_NR_readahead) && vu_real_readahead) {
+	if (__builtin_expect(!vu_direct[VU_NR_readahead], 1) && vu_real_readahead)
+		return vu_real_readahead(fd, offset, count);
+	int vu_w = vu_wants(VU_NR_readahead);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_readahead, 0) && !vu_real_readahead)
+		vu_known_readahead = (unsigned char)vu_libc_sym_lazy("readahead", (void **)&vu_real_readahead);
+	if (!vu_w && vu_real_readahead) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_readahead(fd, offset, count);
 		vu_restore(vu_s);
@@ -3979,6 +4998,7 @@ VU_EXPORT ssize_t readahead(int fd, __off64_t offset, size_t count)
 #ifdef VU_NR_setxattr
 typedef int vu_setxattr_fn(const char *, const char *, const void *, size_t, int);
 static vu_setxattr_fn *vu_real_setxattr;
+static unsigned char vu_known_setxattr;	/* looked up (on first use) */
 
 static long vu_bottom_setxattr(struct vu_call *vu_c)
 {
@@ -3991,7 +5011,13 @@ static long vu_bottom_setxattr(struct vu_call *vu_c)
 /* setxattr -- setxattr(pathname, name, value, size, flags) */
 VU_EXPORT int setxattr(const char *pathname, const char *name, const void *value, size_t size, int flags)
 {
-	if (!vu_wants(VU_NR_setxattr) && vu_real_setxattr) {
+	if (__builtin_expect(!vu_direct[VU_NR_setxattr], 1) && vu_real_setxattr)
+		return vu_real_setxattr(pathname, name, value, size, flags);
+	int vu_w = vu_wants(VU_NR_setxattr);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_setxattr, 0) && !vu_real_setxattr)
+		vu_known_setxattr = (unsigned char)vu_libc_sym_lazy("setxattr", (void **)&vu_real_setxattr);
+	if (!vu_w && vu_real_setxattr) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setxattr(pathname, name, value, size, flags);
 		vu_restore(vu_s);
@@ -4005,6 +5031,7 @@ VU_EXPORT int setxattr(const char *pathname, const char *name, const void *value
 #ifdef VU_NR_lsetxattr
 typedef int vu_lsetxattr_fn(const char *, const char *, const void *, size_t, int);
 static vu_lsetxattr_fn *vu_real_lsetxattr;
+static unsigned char vu_known_lsetxattr;	/* looked up (on first use) */
 
 static long vu_bottom_lsetxattr(struct vu_call *vu_c)
 {
@@ -4017,7 +5044,13 @@ static long vu_bottom_lsetxattr(struct vu_call *vu_c)
 /* lsetxattr -- lsetxattr(pathname, name, value, size, flags) */
 VU_EXPORT int lsetxattr(const char *pathname, const char *name, const void *value, size_t size, int flags)
 {
-	if (!vu_wants(VU_NR_lsetxattr) && vu_real_lsetxattr) {
+	if (__builtin_expect(!vu_direct[VU_NR_lsetxattr], 1) && vu_real_lsetxattr)
+		return vu_real_lsetxattr(pathname, name, value, size, flags);
+	int vu_w = vu_wants(VU_NR_lsetxattr);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_lsetxattr, 0) && !vu_real_lsetxattr)
+		vu_known_lsetxattr = (unsigned char)vu_libc_sym_lazy("lsetxattr", (void **)&vu_real_lsetxattr);
+	if (!vu_w && vu_real_lsetxattr) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_lsetxattr(pathname, name, value, size, flags);
 		vu_restore(vu_s);
@@ -4031,6 +5064,7 @@ VU_EXPORT int lsetxattr(const char *pathname, const char *name, const void *valu
 #ifdef VU_NR_fsetxattr
 typedef int vu_fsetxattr_fn(int, const char *, const void *, size_t, int);
 static vu_fsetxattr_fn *vu_real_fsetxattr;
+static unsigned char vu_known_fsetxattr;	/* looked up (on first use) */
 
 static long vu_bottom_fsetxattr(struct vu_call *vu_c)
 {
@@ -4043,7 +5077,13 @@ static long vu_bottom_fsetxattr(struct vu_call *vu_c)
 /* fsetxattr -- fsetxattr(fd, name, value, size, flags) */
 VU_EXPORT int fsetxattr(int fd, const char *name, const void *value, size_t size, int flags)
 {
-	if (!vu_wants(VU_NR_fsetxattr) && vu_real_fsetxattr) {
+	if (__builtin_expect(!vu_direct[VU_NR_fsetxattr], 1) && vu_real_fsetxattr)
+		return vu_real_fsetxattr(fd, name, value, size, flags);
+	int vu_w = vu_wants(VU_NR_fsetxattr);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_fsetxattr, 0) && !vu_real_fsetxattr)
+		vu_known_fsetxattr = (unsigned char)vu_libc_sym_lazy("fsetxattr", (void **)&vu_real_fsetxattr);
+	if (!vu_w && vu_real_fsetxattr) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fsetxattr(fd, name, value, size, flags);
 		vu_restore(vu_s);
@@ -4057,6 +5097,7 @@ VU_EXPORT int fsetxattr(int fd, const char *name, const void *value, size_t size
 #ifdef VU_NR_getxattr
 typedef ssize_t vu_getxattr_fn(const char *, const char *, void *, size_t);
 static vu_getxattr_fn *vu_real_getxattr;
+static unsigned char vu_known_getxattr;	/* looked up (on first use) */
 
 static long vu_bottom_getxattr(struct vu_call *vu_c)
 {
@@ -4069,7 +5110,13 @@ static long vu_bottom_getxattr(struct vu_call *vu_c)
 /* getxattr -- getxattr(pathname, name, value, size) */
 VU_EXPORT ssize_t getxattr(const char *pathname, const char *name, void *value, size_t size)
 {
-	if (!vu_wants(VU_NR_getxattr) && vu_real_getxattr) {
+	if (__builtin_expect(!vu_direct[VU_NR_getxattr], 1) && vu_real_getxattr)
+		return vu_real_getxattr(pathname, name, value, size);
+	int vu_w = vu_wants(VU_NR_getxattr);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_getxattr, 0) && !vu_real_getxattr)
+		vu_known_getxattr = (unsigned char)vu_libc_sym_lazy("getxattr", (void **)&vu_real_getxattr);
+	if (!vu_w && vu_real_getxattr) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_getxattr(pathname, name, value, size);
 		vu_restore(vu_s);
@@ -4083,6 +5130,7 @@ VU_EXPORT ssize_t getxattr(const char *pathname, const char *name, void *value, 
 #ifdef VU_NR_lgetxattr
 typedef ssize_t vu_lgetxattr_fn(const char *, const char *, void *, size_t);
 static vu_lgetxattr_fn *vu_real_lgetxattr;
+static unsigned char vu_known_lgetxattr;	/* looked up (on first use) */
 
 static long vu_bottom_lgetxattr(struct vu_call *vu_c)
 {
@@ -4095,7 +5143,13 @@ static long vu_bottom_lgetxattr(struct vu_call *vu_c)
 /* lgetxattr -- lgetxattr(pathname, name, value, size) */
 VU_EXPORT ssize_t lgetxattr(const char *pathname, const char *name, void *value, size_t size)
 {
-	if (!vu_wants(VU_NR_lgetxattr) && vu_real_lgetxattr) {
+	if (__builtin_expect(!vu_direct[VU_NR_lgetxattr], 1) && vu_real_lgetxattr)
+		return vu_real_lgetxattr(pathname, name, value, size);
+	int vu_w = vu_wants(VU_NR_lgetxattr);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_lgetxattr, 0) && !vu_real_lgetxattr)
+		vu_known_lgetxattr = (unsigned char)vu_libc_sym_lazy("lgetxattr", (void **)&vu_real_lgetxattr);
+	if (!vu_w && vu_real_lgetxattr) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_lgetxattr(pathname, name, value, size);
 		vu_restore(vu_s);
@@ -4109,6 +5163,7 @@ VU_EXPORT ssize_t lgetxattr(const char *pathname, const char *name, void *value,
 #ifdef VU_NR_fgetxattr
 typedef ssize_t vu_fgetxattr_fn(int, const char *, void *, size_t);
 static vu_fgetxattr_fn *vu_real_fgetxattr;
+static unsigned char vu_known_fgetxattr;	/* looked up (on first use) */
 
 static long vu_bottom_fgetxattr(struct vu_call *vu_c)
 {
@@ -4121,7 +5176,13 @@ static long vu_bottom_fgetxattr(struct vu_call *vu_c)
 /* fgetxattr -- fgetxattr(fd, name, value, size) */
 VU_EXPORT ssize_t fgetxattr(int fd, const char *name, void *value, size_t size)
 {
-	if (!vu_wants(VU_NR_fgetxattr) && vu_real_fgetxattr) {
+	if (__builtin_expect(!vu_direct[VU_NR_fgetxattr], 1) && vu_real_fgetxattr)
+		return vu_real_fgetxattr(fd, name, value, size);
+	int vu_w = vu_wants(VU_NR_fgetxattr);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_fgetxattr, 0) && !vu_real_fgetxattr)
+		vu_known_fgetxattr = (unsigned char)vu_libc_sym_lazy("fgetxattr", (void **)&vu_real_fgetxattr);
+	if (!vu_w && vu_real_fgetxattr) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_fgetxattr(fd, name, value, size);
 		vu_restore(vu_s);
@@ -4135,6 +5196,7 @@ VU_EXPORT ssize_t fgetxattr(int fd, const char *name, void *value, size_t size)
 #ifdef VU_NR_listxattr
 typedef ssize_t vu_listxattr_fn(const char *, char *, size_t);
 static vu_listxattr_fn *vu_real_listxattr;
+static unsigned char vu_known_listxattr;	/* looked up (on first use) */
 
 static long vu_bottom_listxattr(struct vu_call *vu_c)
 {
@@ -4147,7 +5209,13 @@ static long vu_bottom_listxattr(struct vu_call *vu_c)
 /* listxattr -- listxattr(pathname, list, size) */
 VU_EXPORT ssize_t listxattr(const char *pathname, char *list, size_t size)
 {
-	if (!vu_wants(VU_NR_listxattr) && vu_real_listxattr) {
+	if (__builtin_expect(!vu_direct[VU_NR_listxattr], 1) && vu_real_listxattr)
+		return vu_real_listxattr(pathname, list, size);
+	int vu_w = vu_wants(VU_NR_listxattr);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_listxattr, 0) && !vu_real_listxattr)
+		vu_known_listxattr = (unsigned char)vu_libc_sym_lazy("listxattr", (void **)&vu_real_listxattr);
+	if (!vu_w && vu_real_listxattr) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_listxattr(pathname, list, size);
 		vu_restore(vu_s);
@@ -4161,6 +5229,7 @@ VU_EXPORT ssize_t listxattr(const char *pathname, char *list, size_t size)
 #ifdef VU_NR_llistxattr
 typedef ssize_t vu_llistxattr_fn(const char *, char *, size_t);
 static vu_llistxattr_fn *vu_real_llistxattr;
+static unsigned char vu_known_llistxattr;	/* looked up (on first use) */
 
 static long vu_bottom_llistxattr(struct vu_call *vu_c)
 {
@@ -4173,7 +5242,13 @@ static long vu_bottom_llistxattr(struct vu_call *vu_c)
 /* llistxattr -- llistxattr(pathname, list, size) */
 VU_EXPORT ssize_t llistxattr(const char *pathname, char *list, size_t size)
 {
-	if (!vu_wants(VU_NR_llistxattr) && vu_real_llistxattr) {
+	if (__builtin_expect(!vu_direct[VU_NR_llistxattr], 1) && vu_real_llistxattr)
+		return vu_real_llistxattr(pathname, list, size);
+	int vu_w = vu_wants(VU_NR_llistxattr);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_llistxattr, 0) && !vu_real_llistxattr)
+		vu_known_llistxattr = (unsigned char)vu_libc_sym_lazy("llistxattr", (void **)&vu_real_llistxattr);
+	if (!vu_w && vu_real_llistxattr) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_llistxattr(pathname, list, size);
 		vu_restore(vu_s);
@@ -4187,6 +5262,7 @@ VU_EXPORT ssize_t llistxattr(const char *pathname, char *list, size_t size)
 #ifdef VU_NR_flistxattr
 typedef ssize_t vu_flistxattr_fn(int, char *, size_t);
 static vu_flistxattr_fn *vu_real_flistxattr;
+static unsigned char vu_known_flistxattr;	/* looked up (on first use) */
 
 static long vu_bottom_flistxattr(struct vu_call *vu_c)
 {
@@ -4199,7 +5275,13 @@ static long vu_bottom_flistxattr(struct vu_call *vu_c)
 /* flistxattr -- flistxattr(fd, list, size) */
 VU_EXPORT ssize_t flistxattr(int fd, char *list, size_t size)
 {
-	if (!vu_wants(VU_NR_flistxattr) && vu_real_flistxattr) {
+	if (__builtin_expect(!vu_direct[VU_NR_flistxattr], 1) && vu_real_flistxattr)
+		return vu_real_flistxattr(fd, list, size);
+	int vu_w = vu_wants(VU_NR_flistxattr);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_flistxattr, 0) && !vu_real_flistxattr)
+		vu_known_flistxattr = (unsigned char)vu_libc_sym_lazy("flistxattr", (void **)&vu_real_flistxattr);
+	if (!vu_w && vu_real_flistxattr) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_flistxattr(fd, list, size);
 		vu_restore(vu_s);
@@ -4213,6 +5295,7 @@ VU_EXPORT ssize_t flistxattr(int fd, char *list, size_t size)
 #ifdef VU_NR_removexattr
 typedef int vu_removexattr_fn(const char *, const char *);
 static vu_removexattr_fn *vu_real_removexattr;
+static unsigned char vu_known_removexattr;	/* looked up (on first use) */
 
 static long vu_bottom_removexattr(struct vu_call *vu_c)
 {
@@ -4225,7 +5308,13 @@ static long vu_bottom_removexattr(struct vu_call *vu_c)
 /* removexattr -- removexattr(pathname, name) */
 VU_EXPORT int removexattr(const char *pathname, const char *name)
 {
-	if (!vu_wants(VU_NR_removexattr) && vu_real_removexattr) {
+	if (__builtin_expect(!vu_direct[VU_NR_removexattr], 1) && vu_real_removexattr)
+		return vu_real_removexattr(pathname, name);
+	int vu_w = vu_wants(VU_NR_removexattr);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_removexattr, 0) && !vu_real_removexattr)
+		vu_known_removexattr = (unsigned char)vu_libc_sym_lazy("removexattr", (void **)&vu_real_removexattr);
+	if (!vu_w && vu_real_removexattr) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_removexattr(pathname, name);
 		vu_restore(vu_s);
@@ -4239,6 +5328,7 @@ VU_EXPORT int removexattr(const char *pathname, const char *name)
 #ifdef VU_NR_lremovexattr
 typedef int vu_lremovexattr_fn(const char *, const char *);
 static vu_lremovexattr_fn *vu_real_lremovexattr;
+static unsigned char vu_known_lremovexattr;	/* looked up (on first use) */
 
 static long vu_bottom_lremovexattr(struct vu_call *vu_c)
 {
@@ -4251,7 +5341,13 @@ static long vu_bottom_lremovexattr(struct vu_call *vu_c)
 /* lremovexattr -- lremovexattr(pathname, name) */
 VU_EXPORT int lremovexattr(const char *pathname, const char *name)
 {
-	if (!vu_wants(VU_NR_lremovexattr) && vu_real_lremovexattr) {
+	if (__builtin_expect(!vu_direct[VU_NR_lremovexattr], 1) && vu_real_lremovexattr)
+		return vu_real_lremovexattr(pathname, name);
+	int vu_w = vu_wants(VU_NR_lremovexattr);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_lremovexattr, 0) && !vu_real_lremovexattr)
+		vu_known_lremovexattr = (unsigned char)vu_libc_sym_lazy("lremovexattr", (void **)&vu_real_lremovexattr);
+	if (!vu_w && vu_real_lremovexattr) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_lremovexattr(pathname, name);
 		vu_restore(vu_s);
@@ -4265,6 +5361,7 @@ VU_EXPORT int lremovexattr(const char *pathname, const char *name)
 #ifdef VU_NR_fremovexattr
 typedef int vu_fremovexattr_fn(int, const char *);
 static vu_fremovexattr_fn *vu_real_fremovexattr;
+static unsigned char vu_known_fremovexattr;	/* looked up (on first use) */
 
 static long vu_bottom_fremovexattr(struct vu_call *vu_c)
 {
@@ -4277,7 +5374,13 @@ static long vu_bottom_fremovexattr(struct vu_call *vu_c)
 /* fremovexattr -- fremovexattr(fd, name) */
 VU_EXPORT int fremovexattr(int fd, const char *name)
 {
-	if (!vu_wants(VU_NR_fremovexattr) && vu_real_fremovexattr) {
+	if (__builtin_expect(!vu_direct[VU_NR_fremovexattr], 1) && vu_real_fremovexattr)
+		return vu_real_fremovexattr(fd, name);
+	int vu_w = vu_wants(VU_NR_fremovexattr);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_fremovexattr, 0) && !vu_real_fremovexattr)
+		vu_known_fremovexattr = (unsigned char)vu_libc_sym_lazy("fremovexattr", (void **)&vu_real_fremovexattr);
+	if (!vu_w && vu_real_fremovexattr) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fremovexattr(fd, name);
 		vu_restore(vu_s);
@@ -4291,6 +5394,7 @@ VU_EXPORT int fremovexattr(int fd, const char *name)
 #ifdef VU_NR_time
 typedef time_t vu_time_fn(time_t *);
 static vu_time_fn *vu_real_time;
+static unsigned char vu_known_time;	/* looked up (on first use) */
 
 static long vu_bottom_time(struct vu_call *vu_c)
 {
@@ -4303,7 +5407,13 @@ static long vu_bottom_time(struct vu_call *vu_c)
 /* time -- time(tloc) */
 VU_EXPORT time_t time(time_t *tloc)
 {
-	if (!vu_wants(VU_NR_time) && vu_real_time) {
+	if (__builtin_expect(!vu_direct[VU_NR_time], 1) && vu_real_time)
+		return vu_real_time(tloc);
+	int vu_w = vu_wants(VU_NR_time);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_time, 0) && !vu_real_time)
+		vu_known_time = (unsigned char)vu_libc_sym_lazy("time", (void **)&vu_real_time);
+	if (!vu_w && vu_real_time) {
 		unsigned char vu_s = vu_allow();
 		time_t vu_r = vu_real_time(tloc);
 		vu_restore(vu_s);
@@ -4317,6 +5427,7 @@ VU_EXPORT time_t time(time_t *tloc)
 #ifdef VU_NR_sched_setaffinity
 typedef int vu_sched_setaffinity_fn(pid_t, size_t, const cpu_set_t *);
 static vu_sched_setaffinity_fn *vu_real_sched_setaffinity;
+static unsigned char vu_known_sched_setaffinity;	/* looked up (on first use) */
 
 static long vu_bottom_sched_setaffinity(struct vu_call *vu_c)
 {
@@ -4329,7 +5440,13 @@ static long vu_bottom_sched_setaffinity(struct vu_call *vu_c)
 /* sched_setaffinity -- sched_setaffinity(pid, len, user_mask_ptr) */
 VU_EXPORT int sched_setaffinity(pid_t pid, size_t len, const cpu_set_t *user_mask_ptr)
 {
-	if (!vu_wants(VU_NR_sched_setaffinity) && vu_real_sched_setaffinity) {
+	if (__builtin_expect(!vu_direct[VU_NR_sched_setaffinity], 1) && vu_real_sched_setaffinity)
+		return vu_real_sched_setaffinity(pid, len, user_mask_ptr);
+	int vu_w = vu_wants(VU_NR_sched_setaffinity);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_sched_setaffinity, 0) && !vu_real_sched_setaffinity)
+		vu_known_sched_setaffinity = (unsigned char)vu_libc_sym_lazy("sched_setaffinity", (void **)&vu_real_sched_setaffinity);
+	if (!vu_w && vu_real_sched_setaffinity) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_sched_setaffinity(pid, len, user_mask_ptr);
 		vu_restore(vu_s);
@@ -4343,6 +5460,7 @@ VU_EXPORT int sched_setaffinity(pid_t pid, size_t len, const cpu_set_t *user_mas
 #ifdef VU_NR_epoll_create
 typedef int vu_epoll_create_fn(int);
 static vu_epoll_create_fn *vu_real_epoll_create;
+static unsigned char vu_known_epoll_create;	/* looked up (on first use) */
 
 static long vu_bottom_epoll_create(struct vu_call *vu_c)
 {
@@ -4355,7 +5473,13 @@ static long vu_bottom_epoll_create(struct vu_call *vu_c)
 /* epoll_create -- epoll_create(size) */
 VU_EXPORT int epoll_create(int size)
 {
-	if (!vu_wants(VU_NR_epoll_create) && vu_real_epoll_create) {
+	if (__builtin_expect(!vu_direct[VU_NR_epoll_create], 1) && vu_real_epoll_create)
+		return vu_real_epoll_create(size);
+	int vu_w = vu_wants(VU_NR_epoll_create);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_epoll_create, 0) && !vu_real_epoll_create)
+		vu_known_epoll_create = (unsigned char)vu_libc_sym_lazy("epoll_create", (void **)&vu_real_epoll_create);
+	if (!vu_w && vu_real_epoll_create) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_epoll_create(size);
 		vu_restore(vu_s);
@@ -4393,6 +5517,7 @@ vu_scandir_fn *vu_real_scandir;
 vu_scandir64_fn *vu_real_scandir64;
 typedef ssize_t vu_getdents64_fn(int, void *, size_t);
 static vu_getdents64_fn *vu_real_getdents64;
+static unsigned char vu_known_getdents64;	/* looked up (on first use) */
 
 static long vu_bottom_getdents64(struct vu_call *vu_c)
 {
@@ -4405,7 +5530,13 @@ static long vu_bottom_getdents64(struct vu_call *vu_c)
 /* getdents64 -- getdents64(fd, dirent, count) */
 VU_EXPORT ssize_t getdents64(int fd, void *dirent, size_t count)
 {
-	if (!vu_wants(VU_NR_getdents64) && vu_real_getdents64) {
+	if (__builtin_expect(!vu_direct[VU_NR_getdents64], 1) && vu_real_getdents64)
+		return vu_real_getdents64(fd, dirent, count);
+	int vu_w = vu_wants(VU_NR_getdents64);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_getdents64, 0) && !vu_real_getdents64)
+		vu_known_getdents64 = (unsigned char)vu_libc_sym_lazy("getdents64", (void **)&vu_real_getdents64);
+	if (!vu_w && vu_real_getdents64) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_getdents64(fd, dirent, count);
 		vu_restore(vu_s);
@@ -4419,6 +5550,7 @@ VU_EXPORT ssize_t getdents64(int fd, void *dirent, size_t count)
 #ifdef VU_NR_fadvise64
 typedef int vu_posix_fadvise_fn(int, off_t, off_t, int);
 static vu_posix_fadvise_fn *vu_real_posix_fadvise;
+static unsigned char vu_known_posix_fadvise;	/* looked up (on first use) */
 
 static long vu_bottom_posix_fadvise(struct vu_call *vu_c)
 {
@@ -4431,7 +5563,13 @@ static long vu_bottom_posix_fadvise(struct vu_call *vu_c)
 /* posix_fadvise -- fadvise64(fd, offset, len, advice); returns the error number */
 VU_EXPORT int posix_fadvise(int fd, off_t offset, off_t len, int advice)
 {
-	if (!vu_wants(VU_NR_fadvise64) && vu_real_posix_fadvise) {
+	if (__builtin_expect(!vu_direct[VU_NR_fadvise64], 1) && vu_real_posix_fadvise)
+		return vu_real_posix_fadvise(fd, offset, len, advice);
+	int vu_w = vu_wants(VU_NR_fadvise64);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_posix_fadvise, 0) && !vu_real_posix_fadvise)
+		vu_known_posix_fadvise = (unsigned char)vu_libc_sym_lazy("posix_fadvise", (void **)&vu_real_posix_fadvise);
+	if (!vu_w && vu_real_posix_fadvise) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_posix_fadvise(fd, offset, len, advice);
 		vu_restore(vu_s);
@@ -4444,6 +5582,7 @@ VU_EXPORT int posix_fadvise(int fd, off_t offset, off_t len, int advice)
 
 typedef int vu_posix_fadvise64_fn(int, off64_t, off64_t, int);
 static vu_posix_fadvise64_fn *vu_real_posix_fadvise64;
+static unsigned char vu_known_posix_fadvise64;	/* looked up (on first use) */
 
 static long vu_bottom_posix_fadvise64(struct vu_call *vu_c)
 {
@@ -4456,7 +5595,13 @@ static long vu_bottom_posix_fadvise64(struct vu_call *vu_c)
 /* posix_fadvise64 -- fadvise64(fd, offset, len, advice); returns the error number */
 VU_EXPORT int posix_fadvise64(int fd, off64_t offset, off64_t len, int advice)
 {
-	if (!vu_wants(VU_NR_fadvise64) && vu_real_posix_fadvise64) {
+	if (__builtin_expect(!vu_direct[VU_NR_fadvise64], 1) && vu_real_posix_fadvise64)
+		return vu_real_posix_fadvise64(fd, offset, len, advice);
+	int vu_w = vu_wants(VU_NR_fadvise64);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_posix_fadvise64, 0) && !vu_real_posix_fadvise64)
+		vu_known_posix_fadvise64 = (unsigned char)vu_libc_sym_lazy("posix_fadvise64", (void **)&vu_real_posix_fadvise64);
+	if (!vu_w && vu_real_posix_fadvise64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_posix_fadvise64(fd, offset, len, advice);
 		vu_restore(vu_s);
@@ -4471,6 +5616,7 @@ VU_EXPORT int posix_fadvise64(int fd, off64_t offset, off64_t len, int advice)
 #ifdef VU_NR_clock_settime
 typedef int vu_clock_settime_fn(clockid_t, const struct timespec *);
 static vu_clock_settime_fn *vu_real_clock_settime;
+static unsigned char vu_known_clock_settime;	/* looked up (on first use) */
 
 static long vu_bottom_clock_settime(struct vu_call *vu_c)
 {
@@ -4483,7 +5629,13 @@ static long vu_bottom_clock_settime(struct vu_call *vu_c)
 /* clock_settime -- clock_settime(which_clock, tp) */
 VU_EXPORT int clock_settime(clockid_t which_clock, const struct timespec *tp)
 {
-	if (!vu_wants(VU_NR_clock_settime) && vu_real_clock_settime) {
+	if (__builtin_expect(!vu_direct[VU_NR_clock_settime], 1) && vu_real_clock_settime)
+		return vu_real_clock_settime(which_clock, tp);
+	int vu_w = vu_wants(VU_NR_clock_settime);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_clock_settime, 0) && !vu_real_clock_settime)
+		vu_known_clock_settime = (unsigned char)vu_libc_sym_lazy("clock_settime", (void **)&vu_real_clock_settime);
+	if (!vu_w && vu_real_clock_settime) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_clock_settime(which_clock, tp);
 		vu_restore(vu_s);
@@ -4499,6 +5651,7 @@ VU_EXPORT int clock_settime(clockid_t which_clock, const struct timespec *tp)
 vu_timespec_get_fn *vu_real_timespec_get;
 typedef int vu_clock_gettime_fn(clockid_t, struct timespec *);
 static vu_clock_gettime_fn *vu_real_clock_gettime;
+static unsigned char vu_known_clock_gettime;	/* looked up (on first use) */
 
 static long vu_bottom_clock_gettime(struct vu_call *vu_c)
 {
@@ -4511,7 +5664,13 @@ static long vu_bottom_clock_gettime(struct vu_call *vu_c)
 /* clock_gettime -- clock_gettime(which_clock, tp) */
 VU_EXPORT int clock_gettime(clockid_t which_clock, struct timespec *tp)
 {
-	if (!vu_wants(VU_NR_clock_gettime) && vu_real_clock_gettime) {
+	if (__builtin_expect(!vu_direct[VU_NR_clock_gettime], 1) && vu_real_clock_gettime)
+		return vu_real_clock_gettime(which_clock, tp);
+	int vu_w = vu_wants(VU_NR_clock_gettime);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_clock_gettime, 0) && !vu_real_clock_gettime)
+		vu_known_clock_gettime = (unsigned char)vu_libc_sym_lazy("clock_gettime", (void **)&vu_real_clock_gettime);
+	if (!vu_w && vu_real_clock_gettime) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_clock_gettime(which_clock, tp);
 		vu_restore(vu_s);
@@ -4525,6 +5684,7 @@ VU_EXPORT int clock_gettime(clockid_t which_clock, struct timespec *tp)
 #ifdef VU_NR_clock_getres
 typedef int vu_clock_getres_fn(clockid_t, struct timespec *);
 static vu_clock_getres_fn *vu_real_clock_getres;
+static unsigned char vu_known_clock_getres;	/* looked up (on first use) */
 
 static long vu_bottom_clock_getres(struct vu_call *vu_c)
 {
@@ -4537,7 +5697,13 @@ static long vu_bottom_clock_getres(struct vu_call *vu_c)
 /* clock_getres -- clock_getres(which_clock, tp) */
 VU_EXPORT int clock_getres(clockid_t which_clock, struct timespec *tp)
 {
-	if (!vu_wants(VU_NR_clock_getres) && vu_real_clock_getres) {
+	if (__builtin_expect(!vu_direct[VU_NR_clock_getres], 1) && vu_real_clock_getres)
+		return vu_real_clock_getres(which_clock, tp);
+	int vu_w = vu_wants(VU_NR_clock_getres);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_clock_getres, 0) && !vu_real_clock_getres)
+		vu_known_clock_getres = (unsigned char)vu_libc_sym_lazy("clock_getres", (void **)&vu_real_clock_getres);
+	if (!vu_w && vu_real_clock_getres) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_clock_getres(which_clock, tp);
 		vu_restore(vu_s);
@@ -4551,6 +5717,7 @@ VU_EXPORT int clock_getres(clockid_t which_clock, struct timespec *tp)
 #ifdef VU_NR_clock_nanosleep
 typedef int vu_clock_nanosleep_fn(clockid_t, int, const struct timespec *, struct timespec *);
 static vu_clock_nanosleep_fn *vu_real_clock_nanosleep;
+static unsigned char vu_known_clock_nanosleep;	/* looked up (on first use) */
 
 static long vu_bottom_clock_nanosleep(struct vu_call *vu_c)
 {
@@ -4563,7 +5730,13 @@ static long vu_bottom_clock_nanosleep(struct vu_call *vu_c)
 /* clock_nanosleep -- clock_nanosleep(which_clock, flags, rqtp, rmtp); returns the error number */
 VU_EXPORT int clock_nanosleep(clockid_t which_clock, int flags, const struct timespec *rqtp, struct timespec *rmtp)
 {
-	if (!vu_wants(VU_NR_clock_nanosleep) && vu_real_clock_nanosleep) {
+	if (__builtin_expect(!vu_direct[VU_NR_clock_nanosleep], 1) && vu_real_clock_nanosleep)
+		return vu_real_clock_nanosleep(which_clock, flags, rqtp, rmtp);
+	int vu_w = vu_wants(VU_NR_clock_nanosleep);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_clock_nanosleep, 0) && !vu_real_clock_nanosleep)
+		vu_known_clock_nanosleep = (unsigned char)vu_libc_sym_lazy("clock_nanosleep", (void **)&vu_real_clock_nanosleep);
+	if (!vu_w && vu_real_clock_nanosleep) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_clock_nanosleep(which_clock, flags, rqtp, rmtp);
 		vu_restore(vu_s);
@@ -4576,6 +5749,7 @@ VU_EXPORT int clock_nanosleep(clockid_t which_clock, int flags, const struct tim
 
 typedef int vu_nanosleep_fn(const struct timespec *, struct timespec *);
 static vu_nanosleep_fn *vu_real_nanosleep;
+static unsigned char vu_known_nanosleep;	/* looked up (on first use) */
 
 static long vu_bottom_nanosleep(struct vu_call *vu_c)
 {
@@ -4591,7 +5765,13 @@ static long vu_bottom_nanosleep(struct vu_call *vu_c)
 /* nanosleep -- clock_nanosleep(CLOCK_REALTIME, 0, rqtp, rmtp) */
 VU_EXPORT int nanosleep(const struct timespec *rqtp, struct timespec *rmtp)
 {
-	if (!vu_wants(VU_NR_clock_nanosleep) && vu_real_nanosleep) {
+	if (__builtin_expect(!vu_direct[VU_NR_clock_nanosleep], 1) && vu_real_nanosleep)
+		return vu_real_nanosleep(rqtp, rmtp);
+	int vu_w = vu_wants(VU_NR_clock_nanosleep);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_nanosleep, 0) && !vu_real_nanosleep)
+		vu_known_nanosleep = (unsigned char)vu_libc_sym_lazy("nanosleep", (void **)&vu_real_nanosleep);
+	if (!vu_w && vu_real_nanosleep) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_nanosleep(rqtp, rmtp);
 		vu_restore(vu_s);
@@ -4605,6 +5785,7 @@ VU_EXPORT int nanosleep(const struct timespec *rqtp, struct timespec *rmtp)
 #ifdef VU_NR_epoll_wait
 typedef int vu_epoll_wait_fn(int, struct epoll_event *, int, int);
 static vu_epoll_wait_fn *vu_real_epoll_wait;
+static unsigned char vu_known_epoll_wait;	/* looked up (on first use) */
 
 static long vu_bottom_epoll_wait(struct vu_call *vu_c)
 {
@@ -4617,7 +5798,13 @@ static long vu_bottom_epoll_wait(struct vu_call *vu_c)
 /* epoll_wait -- epoll_wait(epfd, events, maxevents, timeout) */
 VU_EXPORT int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
 {
-	if (!vu_wants(VU_NR_epoll_wait) && vu_real_epoll_wait) {
+	if (__builtin_expect(!vu_direct[VU_NR_epoll_wait], 1) && vu_real_epoll_wait)
+		return vu_real_epoll_wait(epfd, events, maxevents, timeout);
+	int vu_w = vu_wants(VU_NR_epoll_wait);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_epoll_wait, 0) && !vu_real_epoll_wait)
+		vu_known_epoll_wait = (unsigned char)vu_libc_sym_lazy("epoll_wait", (void **)&vu_real_epoll_wait);
+	if (!vu_w && vu_real_epoll_wait) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_epoll_wait(epfd, events, maxevents, timeout);
 		vu_restore(vu_s);
@@ -4631,6 +5818,7 @@ VU_EXPORT int epoll_wait(int epfd, struct epoll_event *events, int maxevents, in
 #ifdef VU_NR_epoll_ctl
 typedef int vu_epoll_ctl_fn(int, int, int, struct epoll_event *);
 static vu_epoll_ctl_fn *vu_real_epoll_ctl;
+static unsigned char vu_known_epoll_ctl;	/* looked up (on first use) */
 
 static long vu_bottom_epoll_ctl(struct vu_call *vu_c)
 {
@@ -4643,7 +5831,13 @@ static long vu_bottom_epoll_ctl(struct vu_call *vu_c)
 /* epoll_ctl -- epoll_ctl(epfd, op, fd, event) */
 VU_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 {
-	if (!vu_wants(VU_NR_epoll_ctl) && vu_real_epoll_ctl) {
+	if (__builtin_expect(!vu_direct[VU_NR_epoll_ctl], 1) && vu_real_epoll_ctl)
+		return vu_real_epoll_ctl(epfd, op, fd, event);
+	int vu_w = vu_wants(VU_NR_epoll_ctl);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_epoll_ctl, 0) && !vu_real_epoll_ctl)
+		vu_known_epoll_ctl = (unsigned char)vu_libc_sym_lazy("epoll_ctl", (void **)&vu_real_epoll_ctl);
+	if (!vu_w && vu_real_epoll_ctl) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_epoll_ctl(epfd, op, fd, event);
 		vu_restore(vu_s);
@@ -4657,6 +5851,7 @@ VU_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 #ifdef VU_NR_tgkill
 typedef int vu_tgkill_fn(pid_t, pid_t, int);
 static vu_tgkill_fn *vu_real_tgkill;
+static unsigned char vu_known_tgkill;	/* looked up (on first use) */
 
 static long vu_bottom_tgkill(struct vu_call *vu_c)
 {
@@ -4669,7 +5864,13 @@ static long vu_bottom_tgkill(struct vu_call *vu_c)
 /* tgkill -- tgkill(tgid, pid, sig) */
 VU_EXPORT int tgkill(pid_t tgid, pid_t pid, int sig)
 {
-	if (!vu_wants(VU_NR_tgkill) && vu_real_tgkill) {
+	if (__builtin_expect(!vu_direct[VU_NR_tgkill], 1) && vu_real_tgkill)
+		return vu_real_tgkill(tgid, pid, sig);
+	int vu_w = vu_wants(VU_NR_tgkill);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_tgkill, 0) && !vu_real_tgkill)
+		vu_known_tgkill = (unsigned char)vu_libc_sym_lazy("tgkill", (void **)&vu_real_tgkill);
+	if (!vu_w && vu_real_tgkill) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_tgkill(tgid, pid, sig);
 		vu_restore(vu_s);
@@ -4683,6 +5884,7 @@ VU_EXPORT int tgkill(pid_t tgid, pid_t pid, int sig)
 #ifdef VU_NR_waitid
 typedef int vu_waitid_fn(idtype_t, id_t, siginfo_t *, int);
 static vu_waitid_fn *vu_real_waitid;
+static unsigned char vu_known_waitid;	/* looked up (on first use) */
 
 static long vu_bottom_waitid(struct vu_call *vu_c)
 {
@@ -4697,7 +5899,13 @@ static long vu_bottom_waitid(struct vu_call *vu_c)
 /* waitid -- waitid(which, upid, infop, options, 0) */
 VU_EXPORT int waitid(idtype_t which, id_t upid, siginfo_t *infop, int options)
 {
-	if (!vu_wants(VU_NR_waitid) && vu_real_waitid) {
+	if (__builtin_expect(!vu_direct[VU_NR_waitid], 1) && vu_real_waitid)
+		return vu_real_waitid(which, upid, infop, options);
+	int vu_w = vu_wants(VU_NR_waitid);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_waitid, 0) && !vu_real_waitid)
+		vu_known_waitid = (unsigned char)vu_libc_sym_lazy("waitid", (void **)&vu_real_waitid);
+	if (!vu_w && vu_real_waitid) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_waitid(which, upid, infop, options);
 		vu_restore(vu_s);
@@ -4711,6 +5919,7 @@ VU_EXPORT int waitid(idtype_t which, id_t upid, siginfo_t *infop, int options)
 #ifdef VU_NR_inotify_init
 typedef int vu_inotify_init_fn(void);
 static vu_inotify_init_fn *vu_real_inotify_init;
+static unsigned char vu_known_inotify_init;	/* looked up (on first use) */
 
 static long vu_bottom_inotify_init(struct vu_call *vu_c)
 {
@@ -4724,7 +5933,13 @@ static long vu_bottom_inotify_init(struct vu_call *vu_c)
 /* inotify_init -- inotify_init() */
 VU_EXPORT int inotify_init(void)
 {
-	if (!vu_wants(VU_NR_inotify_init) && vu_real_inotify_init) {
+	if (__builtin_expect(!vu_direct[VU_NR_inotify_init], 1) && vu_real_inotify_init)
+		return vu_real_inotify_init();
+	int vu_w = vu_wants(VU_NR_inotify_init);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_inotify_init, 0) && !vu_real_inotify_init)
+		vu_known_inotify_init = (unsigned char)vu_libc_sym_lazy("inotify_init", (void **)&vu_real_inotify_init);
+	if (!vu_w && vu_real_inotify_init) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_inotify_init();
 		vu_restore(vu_s);
@@ -4738,6 +5953,7 @@ VU_EXPORT int inotify_init(void)
 #ifdef VU_NR_inotify_add_watch
 typedef int vu_inotify_add_watch_fn(int, const char *, uint32_t);
 static vu_inotify_add_watch_fn *vu_real_inotify_add_watch;
+static unsigned char vu_known_inotify_add_watch;	/* looked up (on first use) */
 
 static long vu_bottom_inotify_add_watch(struct vu_call *vu_c)
 {
@@ -4750,7 +5966,13 @@ static long vu_bottom_inotify_add_watch(struct vu_call *vu_c)
 /* inotify_add_watch -- inotify_add_watch(fd, pathname, mask) */
 VU_EXPORT int inotify_add_watch(int fd, const char *pathname, uint32_t mask)
 {
-	if (!vu_wants(VU_NR_inotify_add_watch) && vu_real_inotify_add_watch) {
+	if (__builtin_expect(!vu_direct[VU_NR_inotify_add_watch], 1) && vu_real_inotify_add_watch)
+		return vu_real_inotify_add_watch(fd, pathname, mask);
+	int vu_w = vu_wants(VU_NR_inotify_add_watch);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_inotify_add_watch, 0) && !vu_real_inotify_add_watch)
+		vu_known_inotify_add_watch = (unsigned char)vu_libc_sym_lazy("inotify_add_watch", (void **)&vu_real_inotify_add_watch);
+	if (!vu_w && vu_real_inotify_add_watch) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_inotify_add_watch(fd, pathname, mask);
 		vu_restore(vu_s);
@@ -4764,6 +5986,7 @@ VU_EXPORT int inotify_add_watch(int fd, const char *pathname, uint32_t mask)
 #ifdef VU_NR_inotify_rm_watch
 typedef int vu_inotify_rm_watch_fn(int, int);
 static vu_inotify_rm_watch_fn *vu_real_inotify_rm_watch;
+static unsigned char vu_known_inotify_rm_watch;	/* looked up (on first use) */
 
 static long vu_bottom_inotify_rm_watch(struct vu_call *vu_c)
 {
@@ -4776,7 +5999,13 @@ static long vu_bottom_inotify_rm_watch(struct vu_call *vu_c)
 /* inotify_rm_watch -- inotify_rm_watch(fd, wd) */
 VU_EXPORT int inotify_rm_watch(int fd, int wd)
 {
-	if (!vu_wants(VU_NR_inotify_rm_watch) && vu_real_inotify_rm_watch) {
+	if (__builtin_expect(!vu_direct[VU_NR_inotify_rm_watch], 1) && vu_real_inotify_rm_watch)
+		return vu_real_inotify_rm_watch(fd, wd);
+	int vu_w = vu_wants(VU_NR_inotify_rm_watch);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_inotify_rm_watch, 0) && !vu_real_inotify_rm_watch)
+		vu_known_inotify_rm_watch = (unsigned char)vu_libc_sym_lazy("inotify_rm_watch", (void **)&vu_real_inotify_rm_watch);
+	if (!vu_w && vu_real_inotify_rm_watch) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_inotify_rm_watch(fd, wd);
 		vu_restore(vu_s);
@@ -4816,6 +6045,7 @@ vu_tmpfile_fn *vu_real_tmpfile;
 vu_tmpfile64_fn *vu_real_tmpfile64;
 typedef int vu_open_fn(const char *, int, ...);
 static vu_open_fn *vu_real_open;
+static unsigned char vu_known_open;	/* looked up (on first use) */
 
 static long vu_bottom_open(struct vu_call *vu_c)
 {
@@ -4837,7 +6067,13 @@ VU_EXPORT int open(const char *filename, int flags, ...)
 		mode = (mode_t)va_arg(vu_ap, int);
 		va_end(vu_ap);
 	}
-	if (!vu_wants(VU_NR_openat) && vu_real_open) {
+	if (__builtin_expect(!vu_direct[VU_NR_openat], 1) && vu_real_open)
+		return vu_real_open(filename, flags, mode);
+	int vu_w = vu_wants(VU_NR_openat);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_open, 0) && !vu_real_open)
+		vu_known_open = (unsigned char)vu_libc_sym_lazy("open", (void **)&vu_real_open);
+	if (!vu_w && vu_real_open) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_open(filename, flags, mode);
 		vu_restore(vu_s);
@@ -4849,6 +6085,7 @@ VU_EXPORT int open(const char *filename, int flags, ...)
 
 typedef int vu_open64_fn(const char *, int, ...);
 static vu_open64_fn *vu_real_open64;
+static unsigned char vu_known_open64;	/* looked up (on first use) */
 
 static long vu_bottom_open64(struct vu_call *vu_c)
 {
@@ -4870,7 +6107,13 @@ VU_EXPORT int open64(const char *filename, int flags, ...)
 		mode = (mode_t)va_arg(vu_ap, int);
 		va_end(vu_ap);
 	}
-	if (!vu_wants(VU_NR_openat) && vu_real_open64) {
+	if (__builtin_expect(!vu_direct[VU_NR_openat], 1) && vu_real_open64)
+		return vu_real_open64(filename, flags, mode);
+	int vu_w = vu_wants(VU_NR_openat);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_open64, 0) && !vu_real_open64)
+		vu_known_open64 = (unsigned char)vu_libc_sym_lazy("open64", (void **)&vu_real_open64);
+	if (!vu_w && vu_real_open64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_open64(filename, flags, mode);
 		vu_restore(vu_s);
@@ -4882,6 +6125,7 @@ VU_EXPORT int open64(const char *filename, int flags, ...)
 
 typedef int vu___open_2_fn(const char *, int);
 static vu___open_2_fn *vu_real___open_2;
+static unsigned char vu_known___open_2;	/* looked up (on first use) */
 
 static long vu_bottom___open_2(struct vu_call *vu_c)
 {
@@ -4897,7 +6141,13 @@ static long vu_bottom___open_2(struct vu_call *vu_c)
 /* __open_2 -- openat(AT_FDCWD, filename, flags, 0) */
 VU_EXPORT int __open_2(const char *filename, int flags)
 {
-	if (!vu_wants(VU_NR_openat) && vu_real___open_2) {
+	if (__builtin_expect(!vu_direct[VU_NR_openat], 1) && vu_real___open_2)
+		return vu_real___open_2(filename, flags);
+	int vu_w = vu_wants(VU_NR_openat);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known___open_2, 0) && !vu_real___open_2)
+		vu_known___open_2 = (unsigned char)vu_libc_sym_lazy("__open_2", (void **)&vu_real___open_2);
+	if (!vu_w && vu_real___open_2) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real___open_2(filename, flags);
 		vu_restore(vu_s);
@@ -4909,6 +6159,7 @@ VU_EXPORT int __open_2(const char *filename, int flags)
 
 typedef int vu___open64_2_fn(const char *, int);
 static vu___open64_2_fn *vu_real___open64_2;
+static unsigned char vu_known___open64_2;	/* looked up (on first use) */
 
 static long vu_bottom___open64_2(struct vu_call *vu_c)
 {
@@ -4924,7 +6175,13 @@ static long vu_bottom___open64_2(struct vu_call *vu_c)
 /* __open64_2 -- openat(AT_FDCWD, filename, flags, 0) */
 VU_EXPORT int __open64_2(const char *filename, int flags)
 {
-	if (!vu_wants(VU_NR_openat) && vu_real___open64_2) {
+	if (__builtin_expect(!vu_direct[VU_NR_openat], 1) && vu_real___open64_2)
+		return vu_real___open64_2(filename, flags);
+	int vu_w = vu_wants(VU_NR_openat);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known___open64_2, 0) && !vu_real___open64_2)
+		vu_known___open64_2 = (unsigned char)vu_libc_sym_lazy("__open64_2", (void **)&vu_real___open64_2);
+	if (!vu_w && vu_real___open64_2) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real___open64_2(filename, flags);
 		vu_restore(vu_s);
@@ -4936,6 +6193,7 @@ VU_EXPORT int __open64_2(const char *filename, int flags)
 
 typedef int vu_openat_fn(int, const char *, int, ...);
 static vu_openat_fn *vu_real_openat;
+static unsigned char vu_known_openat;	/* looked up (on first use) */
 
 static long vu_bottom_openat(struct vu_call *vu_c)
 {
@@ -4955,7 +6213,13 @@ VU_EXPORT int openat(int dfd, const char *filename, int flags, ...)
 		mode = (mode_t)va_arg(vu_ap, int);
 		va_end(vu_ap);
 	}
-	if (!vu_wants(VU_NR_openat) && vu_real_openat) {
+	if (__builtin_expect(!vu_direct[VU_NR_openat], 1) && vu_real_openat)
+		return vu_real_openat(dfd, filename, flags, mode);
+	int vu_w = vu_wants(VU_NR_openat);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_openat, 0) && !vu_real_openat)
+		vu_known_openat = (unsigned char)vu_libc_sym_lazy("openat", (void **)&vu_real_openat);
+	if (!vu_w && vu_real_openat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_openat(dfd, filename, flags, mode);
 		vu_restore(vu_s);
@@ -4967,6 +6231,7 @@ VU_EXPORT int openat(int dfd, const char *filename, int flags, ...)
 
 typedef int vu_openat64_fn(int, const char *, int, ...);
 static vu_openat64_fn *vu_real_openat64;
+static unsigned char vu_known_openat64;	/* looked up (on first use) */
 
 static long vu_bottom_openat64(struct vu_call *vu_c)
 {
@@ -4986,7 +6251,13 @@ VU_EXPORT int openat64(int dfd, const char *filename, int flags, ...)
 		mode = (mode_t)va_arg(vu_ap, int);
 		va_end(vu_ap);
 	}
-	if (!vu_wants(VU_NR_openat) && vu_real_openat64) {
+	if (__builtin_expect(!vu_direct[VU_NR_openat], 1) && vu_real_openat64)
+		return vu_real_openat64(dfd, filename, flags, mode);
+	int vu_w = vu_wants(VU_NR_openat);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_openat64, 0) && !vu_real_openat64)
+		vu_known_openat64 = (unsigned char)vu_libc_sym_lazy("openat64", (void **)&vu_real_openat64);
+	if (!vu_w && vu_real_openat64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_openat64(dfd, filename, flags, mode);
 		vu_restore(vu_s);
@@ -4998,6 +6269,7 @@ VU_EXPORT int openat64(int dfd, const char *filename, int flags, ...)
 
 typedef int vu___openat_2_fn(int, const char *, int);
 static vu___openat_2_fn *vu_real___openat_2;
+static unsigned char vu_known___openat_2;	/* looked up (on first use) */
 
 static long vu_bottom___openat_2(struct vu_call *vu_c)
 {
@@ -5012,7 +6284,13 @@ static long vu_bottom___openat_2(struct vu_call *vu_c)
 /* __openat_2 -- openat(dfd, filename, flags, 0) */
 VU_EXPORT int __openat_2(int dfd, const char *filename, int flags)
 {
-	if (!vu_wants(VU_NR_openat) && vu_real___openat_2) {
+	if (__builtin_expect(!vu_direct[VU_NR_openat], 1) && vu_real___openat_2)
+		return vu_real___openat_2(dfd, filename, flags);
+	int vu_w = vu_wants(VU_NR_openat);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known___openat_2, 0) && !vu_real___openat_2)
+		vu_known___openat_2 = (unsigned char)vu_libc_sym_lazy("__openat_2", (void **)&vu_real___openat_2);
+	if (!vu_w && vu_real___openat_2) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real___openat_2(dfd, filename, flags);
 		vu_restore(vu_s);
@@ -5024,6 +6302,7 @@ VU_EXPORT int __openat_2(int dfd, const char *filename, int flags)
 
 typedef int vu___openat64_2_fn(int, const char *, int);
 static vu___openat64_2_fn *vu_real___openat64_2;
+static unsigned char vu_known___openat64_2;	/* looked up (on first use) */
 
 static long vu_bottom___openat64_2(struct vu_call *vu_c)
 {
@@ -5038,7 +6317,13 @@ static long vu_bottom___openat64_2(struct vu_call *vu_c)
 /* __openat64_2 -- openat(dfd, filename, flags, 0) */
 VU_EXPORT int __openat64_2(int dfd, const char *filename, int flags)
 {
-	if (!vu_wants(VU_NR_openat) && vu_real___openat64_2) {
+	if (__builtin_expect(!vu_direct[VU_NR_openat], 1) && vu_real___openat64_2)
+		return vu_real___openat64_2(dfd, filename, flags);
+	int vu_w = vu_wants(VU_NR_openat);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known___openat64_2, 0) && !vu_real___openat64_2)
+		vu_known___openat64_2 = (unsigned char)vu_libc_sym_lazy("__openat64_2", (void **)&vu_real___openat64_2);
+	if (!vu_w && vu_real___openat64_2) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real___openat64_2(dfd, filename, flags);
 		vu_restore(vu_s);
@@ -5052,6 +6337,7 @@ VU_EXPORT int __openat64_2(int dfd, const char *filename, int flags)
 #ifdef VU_NR_mkdirat
 typedef int vu_mkdirat_fn(int, const char *, mode_t);
 static vu_mkdirat_fn *vu_real_mkdirat;
+static unsigned char vu_known_mkdirat;	/* looked up (on first use) */
 
 static long vu_bottom_mkdirat(struct vu_call *vu_c)
 {
@@ -5064,7 +6350,13 @@ static long vu_bottom_mkdirat(struct vu_call *vu_c)
 /* mkdirat -- mkdirat(dfd, pathname, mode) */
 VU_EXPORT int mkdirat(int dfd, const char *pathname, mode_t mode)
 {
-	if (!vu_wants(VU_NR_mkdirat) && vu_real_mkdirat) {
+	if (__builtin_expect(!vu_direct[VU_NR_mkdirat], 1) && vu_real_mkdirat)
+		return vu_real_mkdirat(dfd, pathname, mode);
+	int vu_w = vu_wants(VU_NR_mkdirat);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_mkdirat, 0) && !vu_real_mkdirat)
+		vu_known_mkdirat = (unsigned char)vu_libc_sym_lazy("mkdirat", (void **)&vu_real_mkdirat);
+	if (!vu_w && vu_real_mkdirat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_mkdirat(dfd, pathname, mode);
 		vu_restore(vu_s);
@@ -5082,6 +6374,7 @@ vu_mkfifo_fn *vu_real_mkfifo;
 vu_mkfifoat_fn *vu_real_mkfifoat;
 typedef int vu_mknodat_fn(int, const char *, mode_t, dev_t);
 static vu_mknodat_fn *vu_real_mknodat;
+static unsigned char vu_known_mknodat;	/* looked up (on first use) */
 
 static long vu_bottom_mknodat(struct vu_call *vu_c)
 {
@@ -5094,7 +6387,13 @@ static long vu_bottom_mknodat(struct vu_call *vu_c)
 /* mknodat -- mknodat(dfd, filename, mode, dev) */
 VU_EXPORT int mknodat(int dfd, const char *filename, mode_t mode, dev_t dev)
 {
-	if (!vu_wants(VU_NR_mknodat) && vu_real_mknodat) {
+	if (__builtin_expect(!vu_direct[VU_NR_mknodat], 1) && vu_real_mknodat)
+		return vu_real_mknodat(dfd, filename, mode, dev);
+	int vu_w = vu_wants(VU_NR_mknodat);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_mknodat, 0) && !vu_real_mknodat)
+		vu_known_mknodat = (unsigned char)vu_libc_sym_lazy("mknodat", (void **)&vu_real_mknodat);
+	if (!vu_w && vu_real_mknodat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_mknodat(dfd, filename, mode, dev);
 		vu_restore(vu_s);
@@ -5106,6 +6405,7 @@ VU_EXPORT int mknodat(int dfd, const char *filename, mode_t mode, dev_t dev)
 
 typedef int vu_mknod_fn(const char *, mode_t, dev_t);
 static vu_mknod_fn *vu_real_mknod;
+static unsigned char vu_known_mknod;	/* looked up (on first use) */
 
 static long vu_bottom_mknod(struct vu_call *vu_c)
 {
@@ -5120,7 +6420,13 @@ static long vu_bottom_mknod(struct vu_call *vu_c)
 /* mknod -- mknodat(AT_FDCWD, filename, mode, dev) */
 VU_EXPORT int mknod(const char *filename, mode_t mode, dev_t dev)
 {
-	if (!vu_wants(VU_NR_mknodat) && vu_real_mknod) {
+	if (__builtin_expect(!vu_direct[VU_NR_mknodat], 1) && vu_real_mknod)
+		return vu_real_mknod(filename, mode, dev);
+	int vu_w = vu_wants(VU_NR_mknodat);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_mknod, 0) && !vu_real_mknod)
+		vu_known_mknod = (unsigned char)vu_libc_sym_lazy("mknod", (void **)&vu_real_mknod);
+	if (!vu_w && vu_real_mknod) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_mknod(filename, mode, dev);
 		vu_restore(vu_s);
@@ -5134,6 +6440,7 @@ VU_EXPORT int mknod(const char *filename, mode_t mode, dev_t dev)
 #ifdef VU_NR_fchownat
 typedef int vu_fchownat_fn(int, const char *, uid_t, gid_t, int);
 static vu_fchownat_fn *vu_real_fchownat;
+static unsigned char vu_known_fchownat;	/* looked up (on first use) */
 
 static long vu_bottom_fchownat(struct vu_call *vu_c)
 {
@@ -5146,7 +6453,13 @@ static long vu_bottom_fchownat(struct vu_call *vu_c)
 /* fchownat -- fchownat(dfd, filename, user, group, flag) */
 VU_EXPORT int fchownat(int dfd, const char *filename, uid_t user, gid_t group, int flag)
 {
-	if (!vu_wants(VU_NR_fchownat) && vu_real_fchownat) {
+	if (__builtin_expect(!vu_direct[VU_NR_fchownat], 1) && vu_real_fchownat)
+		return vu_real_fchownat(dfd, filename, user, group, flag);
+	int vu_w = vu_wants(VU_NR_fchownat);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_fchownat, 0) && !vu_real_fchownat)
+		vu_known_fchownat = (unsigned char)vu_libc_sym_lazy("fchownat", (void **)&vu_real_fchownat);
+	if (!vu_w && vu_real_fchownat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fchownat(dfd, filename, user, group, flag);
 		vu_restore(vu_s);
@@ -5184,6 +6497,7 @@ vu___fxstatat_fn *vu_real___fxstatat;
 vu___fxstatat64_fn *vu_real___fxstatat64;
 typedef int vu_stat_fn(const char *, struct stat *);
 static vu_stat_fn *vu_real_stat;
+static unsigned char vu_known_stat;	/* looked up (on first use) */
 
 static long vu_bottom_stat(struct vu_call *vu_c)
 {
@@ -5199,7 +6513,13 @@ static long vu_bottom_stat(struct vu_call *vu_c)
 /* stat -- newfstatat(AT_FDCWD, filename, statbuf, 0) */
 VU_EXPORT int stat(const char *filename, struct stat *statbuf)
 {
-	if (!vu_wants(VU_NR_newfstatat) && vu_real_stat) {
+	if (__builtin_expect(!vu_direct[VU_NR_newfstatat], 1) && vu_real_stat)
+		return vu_real_stat(filename, statbuf);
+	int vu_w = vu_wants(VU_NR_newfstatat);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_stat, 0) && !vu_real_stat)
+		vu_known_stat = (unsigned char)vu_libc_sym_lazy("stat", (void **)&vu_real_stat);
+	if (!vu_w && vu_real_stat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_stat(filename, statbuf);
 		vu_restore(vu_s);
@@ -5211,6 +6531,7 @@ VU_EXPORT int stat(const char *filename, struct stat *statbuf)
 
 typedef int vu_stat64_fn(const char *, struct stat64 *);
 static vu_stat64_fn *vu_real_stat64;
+static unsigned char vu_known_stat64;	/* looked up (on first use) */
 
 static long vu_bottom_stat64(struct vu_call *vu_c)
 {
@@ -5226,7 +6547,13 @@ static long vu_bottom_stat64(struct vu_call *vu_c)
 /* stat64 -- newfstatat(AT_FDCWD, filename, statbuf, 0) */
 VU_EXPORT int stat64(const char *filename, struct stat64 *statbuf)
 {
-	if (!vu_wants(VU_NR_newfstatat) && vu_real_stat64) {
+	if (__builtin_expect(!vu_direct[VU_NR_newfstatat], 1) && vu_real_stat64)
+		return vu_real_stat64(filename, statbuf);
+	int vu_w = vu_wants(VU_NR_newfstatat);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_stat64, 0) && !vu_real_stat64)
+		vu_known_stat64 = (unsigned char)vu_libc_sym_lazy("stat64", (void **)&vu_real_stat64);
+	if (!vu_w && vu_real_stat64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_stat64(filename, statbuf);
 		vu_restore(vu_s);
@@ -5238,6 +6565,7 @@ VU_EXPORT int stat64(const char *filename, struct stat64 *statbuf)
 
 typedef int vu_lstat_fn(const char *, struct stat *);
 static vu_lstat_fn *vu_real_lstat;
+static unsigned char vu_known_lstat;	/* looked up (on first use) */
 
 static long vu_bottom_lstat(struct vu_call *vu_c)
 {
@@ -5253,7 +6581,13 @@ static long vu_bottom_lstat(struct vu_call *vu_c)
 /* lstat -- newfstatat(AT_FDCWD, filename, statbuf, AT_SYMLINK_NOFOLLOW) */
 VU_EXPORT int lstat(const char *filename, struct stat *statbuf)
 {
-	if (!vu_wants(VU_NR_newfstatat) && vu_real_lstat) {
+	if (__builtin_expect(!vu_direct[VU_NR_newfstatat], 1) && vu_real_lstat)
+		return vu_real_lstat(filename, statbuf);
+	int vu_w = vu_wants(VU_NR_newfstatat);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_lstat, 0) && !vu_real_lstat)
+		vu_known_lstat = (unsigned char)vu_libc_sym_lazy("lstat", (void **)&vu_real_lstat);
+	if (!vu_w && vu_real_lstat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_lstat(filename, statbuf);
 		vu_restore(vu_s);
@@ -5265,6 +6599,7 @@ VU_EXPORT int lstat(const char *filename, struct stat *statbuf)
 
 typedef int vu_lstat64_fn(const char *, struct stat64 *);
 static vu_lstat64_fn *vu_real_lstat64;
+static unsigned char vu_known_lstat64;	/* looked up (on first use) */
 
 static long vu_bottom_lstat64(struct vu_call *vu_c)
 {
@@ -5280,7 +6615,13 @@ static long vu_bottom_lstat64(struct vu_call *vu_c)
 /* lstat64 -- newfstatat(AT_FDCWD, filename, statbuf, AT_SYMLINK_NOFOLLOW) */
 VU_EXPORT int lstat64(const char *filename, struct stat64 *statbuf)
 {
-	if (!vu_wants(VU_NR_newfstatat) && vu_real_lstat64) {
+	if (__builtin_expect(!vu_direct[VU_NR_newfstatat], 1) && vu_real_lstat64)
+		return vu_real_lstat64(filename, statbuf);
+	int vu_w = vu_wants(VU_NR_newfstatat);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_lstat64, 0) && !vu_real_lstat64)
+		vu_known_lstat64 = (unsigned char)vu_libc_sym_lazy("lstat64", (void **)&vu_real_lstat64);
+	if (!vu_w && vu_real_lstat64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_lstat64(filename, statbuf);
 		vu_restore(vu_s);
@@ -5292,6 +6633,7 @@ VU_EXPORT int lstat64(const char *filename, struct stat64 *statbuf)
 
 typedef int vu_fstat_fn(int, struct stat *);
 static vu_fstat_fn *vu_real_fstat;
+static unsigned char vu_known_fstat;	/* looked up (on first use) */
 
 static long vu_bottom_fstat(struct vu_call *vu_c)
 {
@@ -5307,7 +6649,13 @@ static long vu_bottom_fstat(struct vu_call *vu_c)
 /* fstat -- newfstatat(dfd, "", statbuf, AT_EMPTY_PATH) */
 VU_EXPORT int fstat(int dfd, struct stat *statbuf)
 {
-	if (!vu_wants(VU_NR_newfstatat) && vu_real_fstat) {
+	if (__builtin_expect(!vu_direct[VU_NR_newfstatat], 1) && vu_real_fstat)
+		return vu_real_fstat(dfd, statbuf);
+	int vu_w = vu_wants(VU_NR_newfstatat);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_fstat, 0) && !vu_real_fstat)
+		vu_known_fstat = (unsigned char)vu_libc_sym_lazy("fstat", (void **)&vu_real_fstat);
+	if (!vu_w && vu_real_fstat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fstat(dfd, statbuf);
 		vu_restore(vu_s);
@@ -5319,6 +6667,7 @@ VU_EXPORT int fstat(int dfd, struct stat *statbuf)
 
 typedef int vu_fstat64_fn(int, struct stat64 *);
 static vu_fstat64_fn *vu_real_fstat64;
+static unsigned char vu_known_fstat64;	/* looked up (on first use) */
 
 static long vu_bottom_fstat64(struct vu_call *vu_c)
 {
@@ -5334,7 +6683,13 @@ static long vu_bottom_fstat64(struct vu_call *vu_c)
 /* fstat64 -- newfstatat(dfd, "", statbuf, AT_EMPTY_PATH) */
 VU_EXPORT int fstat64(int dfd, struct stat64 *statbuf)
 {
-	if (!vu_wants(VU_NR_newfstatat) && vu_real_fstat64) {
+	if (__builtin_expect(!vu_direct[VU_NR_newfstatat], 1) && vu_real_fstat64)
+		return vu_real_fstat64(dfd, statbuf);
+	int vu_w = vu_wants(VU_NR_newfstatat);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_fstat64, 0) && !vu_real_fstat64)
+		vu_known_fstat64 = (unsigned char)vu_libc_sym_lazy("fstat64", (void **)&vu_real_fstat64);
+	if (!vu_w && vu_real_fstat64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fstat64(dfd, statbuf);
 		vu_restore(vu_s);
@@ -5346,6 +6701,7 @@ VU_EXPORT int fstat64(int dfd, struct stat64 *statbuf)
 
 typedef int vu_fstatat_fn(int, const char *, struct stat *, int);
 static vu_fstatat_fn *vu_real_fstatat;
+static unsigned char vu_known_fstatat;	/* looked up (on first use) */
 
 static long vu_bottom_fstatat(struct vu_call *vu_c)
 {
@@ -5358,7 +6714,13 @@ static long vu_bottom_fstatat(struct vu_call *vu_c)
 /* fstatat -- newfstatat(dfd, filename, statbuf, flag) */
 VU_EXPORT int fstatat(int dfd, const char *filename, struct stat *statbuf, int flag)
 {
-	if (!vu_wants(VU_NR_newfstatat) && vu_real_fstatat) {
+	if (__builtin_expect(!vu_direct[VU_NR_newfstatat], 1) && vu_real_fstatat)
+		return vu_real_fstatat(dfd, filename, statbuf, flag);
+	int vu_w = vu_wants(VU_NR_newfstatat);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_fstatat, 0) && !vu_real_fstatat)
+		vu_known_fstatat = (unsigned char)vu_libc_sym_lazy("fstatat", (void **)&vu_real_fstatat);
+	if (!vu_w && vu_real_fstatat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fstatat(dfd, filename, statbuf, flag);
 		vu_restore(vu_s);
@@ -5370,6 +6732,7 @@ VU_EXPORT int fstatat(int dfd, const char *filename, struct stat *statbuf, int f
 
 typedef int vu_fstatat64_fn(int, const char *, struct stat64 *, int);
 static vu_fstatat64_fn *vu_real_fstatat64;
+static unsigned char vu_known_fstatat64;	/* looked up (on first use) */
 
 static long vu_bottom_fstatat64(struct vu_call *vu_c)
 {
@@ -5382,7 +6745,13 @@ static long vu_bottom_fstatat64(struct vu_call *vu_c)
 /* fstatat64 -- newfstatat(dfd, filename, statbuf, flag) */
 VU_EXPORT int fstatat64(int dfd, const char *filename, struct stat64 *statbuf, int flag)
 {
-	if (!vu_wants(VU_NR_newfstatat) && vu_real_fstatat64) {
+	if (__builtin_expect(!vu_direct[VU_NR_newfstatat], 1) && vu_real_fstatat64)
+		return vu_real_fstatat64(dfd, filename, statbuf, flag);
+	int vu_w = vu_wants(VU_NR_newfstatat);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_fstatat64, 0) && !vu_real_fstatat64)
+		vu_known_fstatat64 = (unsigned char)vu_libc_sym_lazy("fstatat64", (void **)&vu_real_fstatat64);
+	if (!vu_w && vu_real_fstatat64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fstatat64(dfd, filename, statbuf, flag);
 		vu_restore(vu_s);
@@ -5396,6 +6765,7 @@ VU_EXPORT int fstatat64(int dfd, const char *filename, struct stat64 *statbuf, i
 #ifdef VU_NR_unlinkat
 typedef int vu_unlinkat_fn(int, const char *, int);
 static vu_unlinkat_fn *vu_real_unlinkat;
+static unsigned char vu_known_unlinkat;	/* looked up (on first use) */
 
 static long vu_bottom_unlinkat(struct vu_call *vu_c)
 {
@@ -5408,7 +6778,13 @@ static long vu_bottom_unlinkat(struct vu_call *vu_c)
 /* unlinkat -- unlinkat(dfd, pathname, flag) */
 VU_EXPORT int unlinkat(int dfd, const char *pathname, int flag)
 {
-	if (!vu_wants(VU_NR_unlinkat) && vu_real_unlinkat) {
+	if (__builtin_expect(!vu_direct[VU_NR_unlinkat], 1) && vu_real_unlinkat)
+		return vu_real_unlinkat(dfd, pathname, flag);
+	int vu_w = vu_wants(VU_NR_unlinkat);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_unlinkat, 0) && !vu_real_unlinkat)
+		vu_known_unlinkat = (unsigned char)vu_libc_sym_lazy("unlinkat", (void **)&vu_real_unlinkat);
+	if (!vu_w && vu_real_unlinkat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_unlinkat(dfd, pathname, flag);
 		vu_restore(vu_s);
@@ -5422,6 +6798,7 @@ VU_EXPORT int unlinkat(int dfd, const char *pathname, int flag)
 #ifdef VU_NR_renameat
 typedef int vu_renameat_fn(int, const char *, int, const char *);
 static vu_renameat_fn *vu_real_renameat;
+static unsigned char vu_known_renameat;	/* looked up (on first use) */
 
 static long vu_bottom_renameat(struct vu_call *vu_c)
 {
@@ -5434,7 +6811,13 @@ static long vu_bottom_renameat(struct vu_call *vu_c)
 /* renameat -- renameat(olddfd, oldname, newdfd, newname) */
 VU_EXPORT int renameat(int olddfd, const char *oldname, int newdfd, const char *newname)
 {
-	if (!vu_wants(VU_NR_renameat) && vu_real_renameat) {
+	if (__builtin_expect(!vu_direct[VU_NR_renameat], 1) && vu_real_renameat)
+		return vu_real_renameat(olddfd, oldname, newdfd, newname);
+	int vu_w = vu_wants(VU_NR_renameat);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_renameat, 0) && !vu_real_renameat)
+		vu_known_renameat = (unsigned char)vu_libc_sym_lazy("renameat", (void **)&vu_real_renameat);
+	if (!vu_w && vu_real_renameat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_renameat(olddfd, oldname, newdfd, newname);
 		vu_restore(vu_s);
@@ -5448,6 +6831,7 @@ VU_EXPORT int renameat(int olddfd, const char *oldname, int newdfd, const char *
 #ifdef VU_NR_linkat
 typedef int vu_linkat_fn(int, const char *, int, const char *, int);
 static vu_linkat_fn *vu_real_linkat;
+static unsigned char vu_known_linkat;	/* looked up (on first use) */
 
 static long vu_bottom_linkat(struct vu_call *vu_c)
 {
@@ -5460,7 +6844,13 @@ static long vu_bottom_linkat(struct vu_call *vu_c)
 /* linkat -- linkat(olddfd, oldname, newdfd, newname, flags) */
 VU_EXPORT int linkat(int olddfd, const char *oldname, int newdfd, const char *newname, int flags)
 {
-	if (!vu_wants(VU_NR_linkat) && vu_real_linkat) {
+	if (__builtin_expect(!vu_direct[VU_NR_linkat], 1) && vu_real_linkat)
+		return vu_real_linkat(olddfd, oldname, newdfd, newname, flags);
+	int vu_w = vu_wants(VU_NR_linkat);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_linkat, 0) && !vu_real_linkat)
+		vu_known_linkat = (unsigned char)vu_libc_sym_lazy("linkat", (void **)&vu_real_linkat);
+	if (!vu_w && vu_real_linkat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_linkat(olddfd, oldname, newdfd, newname, flags);
 		vu_restore(vu_s);
@@ -5474,6 +6864,7 @@ VU_EXPORT int linkat(int olddfd, const char *oldname, int newdfd, const char *ne
 #ifdef VU_NR_symlinkat
 typedef int vu_symlinkat_fn(const char *, int, const char *);
 static vu_symlinkat_fn *vu_real_symlinkat;
+static unsigned char vu_known_symlinkat;	/* looked up (on first use) */
 
 static long vu_bottom_symlinkat(struct vu_call *vu_c)
 {
@@ -5486,7 +6877,13 @@ static long vu_bottom_symlinkat(struct vu_call *vu_c)
 /* symlinkat -- symlinkat(oldname, newdfd, newname) */
 VU_EXPORT int symlinkat(const char *oldname, int newdfd, const char *newname)
 {
-	if (!vu_wants(VU_NR_symlinkat) && vu_real_symlinkat) {
+	if (__builtin_expect(!vu_direct[VU_NR_symlinkat], 1) && vu_real_symlinkat)
+		return vu_real_symlinkat(oldname, newdfd, newname);
+	int vu_w = vu_wants(VU_NR_symlinkat);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_symlinkat, 0) && !vu_real_symlinkat)
+		vu_known_symlinkat = (unsigned char)vu_libc_sym_lazy("symlinkat", (void **)&vu_real_symlinkat);
+	if (!vu_w && vu_real_symlinkat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_symlinkat(oldname, newdfd, newname);
 		vu_restore(vu_s);
@@ -5500,6 +6897,7 @@ VU_EXPORT int symlinkat(const char *oldname, int newdfd, const char *newname)
 #ifdef VU_NR_readlinkat
 typedef ssize_t vu_readlinkat_fn(int, const char *, char *, size_t);
 static vu_readlinkat_fn *vu_real_readlinkat;
+static unsigned char vu_known_readlinkat;	/* looked up (on first use) */
 
 static long vu_bottom_readlinkat(struct vu_call *vu_c)
 {
@@ -5512,7 +6910,13 @@ static long vu_bottom_readlinkat(struct vu_call *vu_c)
 /* readlinkat -- readlinkat(dfd, pathname, buf, bufsiz) */
 VU_EXPORT ssize_t readlinkat(int dfd, const char *pathname, char *buf, size_t bufsiz)
 {
-	if (!vu_wants(VU_NR_readlinkat) && vu_real_readlinkat) {
+	if (__builtin_expect(!vu_direct[VU_NR_readlinkat], 1) && vu_real_readlinkat)
+		return vu_real_readlinkat(dfd, pathname, buf, bufsiz);
+	int vu_w = vu_wants(VU_NR_readlinkat);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_readlinkat, 0) && !vu_real_readlinkat)
+		vu_known_readlinkat = (unsigned char)vu_libc_sym_lazy("readlinkat", (void **)&vu_real_readlinkat);
+	if (!vu_w && vu_real_readlinkat) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_readlinkat(dfd, pathname, buf, bufsiz);
 		vu_restore(vu_s);
@@ -5533,6 +6937,7 @@ vu_lchmod_fn *vu_real_lchmod;
 #ifdef VU_NR_ppoll
 typedef int vu_ppoll_fn(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *);
 static vu_ppoll_fn *vu_real_ppoll;
+static unsigned char vu_known_ppoll;	/* looked up (on first use) */
 
 static long vu_bottom_ppoll(struct vu_call *vu_c)
 {
@@ -5547,7 +6952,13 @@ static long vu_bottom_ppoll(struct vu_call *vu_c)
 /* ppoll -- ppoll(ufds, nfds, tsp, sigmask, _NSIG / 8) */
 VU_EXPORT int ppoll(struct pollfd *ufds, nfds_t nfds, const struct timespec *tsp, const sigset_t *sigmask)
 {
-	if (!vu_wants(VU_NR_ppoll) && vu_real_ppoll) {
+	if (__builtin_expect(!vu_direct[VU_NR_ppoll], 1) && vu_real_ppoll)
+		return vu_real_ppoll(ufds, nfds, tsp, sigmask);
+	int vu_w = vu_wants(VU_NR_ppoll);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_ppoll, 0) && !vu_real_ppoll)
+		vu_known_ppoll = (unsigned char)vu_libc_sym_lazy("ppoll", (void **)&vu_real_ppoll);
+	if (!vu_w && vu_real_ppoll) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_ppoll(ufds, nfds, tsp, sigmask);
 		vu_restore(vu_s);
@@ -5561,6 +6972,7 @@ VU_EXPORT int ppoll(struct pollfd *ufds, nfds_t nfds, const struct timespec *tsp
 #ifdef VU_NR_unshare
 typedef int vu_unshare_fn(int);
 static vu_unshare_fn *vu_real_unshare;
+static unsigned char vu_known_unshare;	/* looked up (on first use) */
 
 static long vu_bottom_unshare(struct vu_call *vu_c)
 {
@@ -5573,7 +6985,13 @@ static long vu_bottom_unshare(struct vu_call *vu_c)
 /* unshare -- unshare(unshare_flags) */
 VU_EXPORT int unshare(int unshare_flags)
 {
-	if (!vu_wants(VU_NR_unshare) && vu_real_unshare) {
+	if (__builtin_expect(!vu_direct[VU_NR_unshare], 1) && vu_real_unshare)
+		return vu_real_unshare(unshare_flags);
+	int vu_w = vu_wants(VU_NR_unshare);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_unshare, 0) && !vu_real_unshare)
+		vu_known_unshare = (unsigned char)vu_libc_sym_lazy("unshare", (void **)&vu_real_unshare);
+	if (!vu_w && vu_real_unshare) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_unshare(unshare_flags);
 		vu_restore(vu_s);
@@ -5587,6 +7005,7 @@ VU_EXPORT int unshare(int unshare_flags)
 #ifdef VU_NR_splice
 typedef ssize_t vu_splice_fn(int, __off64_t *, int, __off64_t *, size_t, unsigned int);
 static vu_splice_fn *vu_real_splice;
+static unsigned char vu_known_splice;	/* looked up (on first use) */
 
 static long vu_bottom_splice(struct vu_call *vu_c)
 {
@@ -5599,7 +7018,13 @@ static long vu_bottom_splice(struct vu_call *vu_c)
 /* splice -- splice(fd_in, off_in, fd_out, off_out, len, flags) */
 VU_EXPORT ssize_t splice(int fd_in, __off64_t *off_in, int fd_out, __off64_t *off_out, size_t len, unsigned int flags)
 {
-	if (!vu_wants(VU_NR_splice) && vu_real_splice) {
+	if (__builtin_expect(!vu_direct[VU_NR_splice], 1) && vu_real_splice)
+		return vu_real_splice(fd_in, off_in, fd_out, off_out, len, flags);
+	int vu_w = vu_wants(VU_NR_splice);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_splice, 0) && !vu_real_splice)
+		vu_known_splice = (unsigned char)vu_libc_sym_lazy("splice", (void **)&vu_real_splice);
+	if (!vu_w && vu_real_splice) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_splice(fd_in, off_in, fd_out, off_out, len, flags);
 		vu_restore(vu_s);
@@ -5613,6 +7038,7 @@ VU_EXPORT ssize_t splice(int fd_in, __off64_t *off_in, int fd_out, __off64_t *of
 #ifdef VU_NR_tee
 typedef ssize_t vu_tee_fn(int, int, size_t, unsigned int);
 static vu_tee_fn *vu_real_tee;
+static unsigned char vu_known_tee;	/* looked up (on first use) */
 
 static long vu_bottom_tee(struct vu_call *vu_c)
 {
@@ -5625,7 +7051,13 @@ static long vu_bottom_tee(struct vu_call *vu_c)
 /* tee -- tee(fdin, fdout, len, flags) */
 VU_EXPORT ssize_t tee(int fdin, int fdout, size_t len, unsigned int flags)
 {
-	if (!vu_wants(VU_NR_tee) && vu_real_tee) {
+	if (__builtin_expect(!vu_direct[VU_NR_tee], 1) && vu_real_tee)
+		return vu_real_tee(fdin, fdout, len, flags);
+	int vu_w = vu_wants(VU_NR_tee);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_tee, 0) && !vu_real_tee)
+		vu_known_tee = (unsigned char)vu_libc_sym_lazy("tee", (void **)&vu_real_tee);
+	if (!vu_w && vu_real_tee) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_tee(fdin, fdout, len, flags);
 		vu_restore(vu_s);
@@ -5639,6 +7071,7 @@ VU_EXPORT ssize_t tee(int fdin, int fdout, size_t len, unsigned int flags)
 #ifdef VU_NR_sync_file_range
 typedef int vu_sync_file_range_fn(int, __off64_t, __off64_t, unsigned int);
 static vu_sync_file_range_fn *vu_real_sync_file_range;
+static unsigned char vu_known_sync_file_range;	/* looked up (on first use) */
 
 static long vu_bottom_sync_file_range(struct vu_call *vu_c)
 {
@@ -5651,7 +7084,13 @@ static long vu_bottom_sync_file_range(struct vu_call *vu_c)
 /* sync_file_range -- sync_file_range(fd, offset, nbytes, flags) */
 VU_EXPORT int sync_file_range(int fd, __off64_t offset, __off64_t nbytes, unsigned int flags)
 {
-	if (!vu_wants(VU_NR_sync_file_range) && vu_real_sync_file_range) {
+	if (__builtin_expect(!vu_direct[VU_NR_sync_file_range], 1) && vu_real_sync_file_range)
+		return vu_real_sync_file_range(fd, offset, nbytes, flags);
+	int vu_w = vu_wants(VU_NR_sync_file_range);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_sync_file_range, 0) && !vu_real_sync_file_range)
+		vu_known_sync_file_range = (unsigned char)vu_libc_sym_lazy("sync_file_range", (void **)&vu_real_sync_file_range);
+	if (!vu_w && vu_real_sync_file_range) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_sync_file_range(fd, offset, nbytes, flags);
 		vu_restore(vu_s);
@@ -5675,6 +7114,7 @@ vu_futimes_fn *vu_real_futimes;
 vu_futimesat_fn *vu_real_futimesat;
 typedef int vu_utimensat_fn(int, const char *, const struct timespec *, int);
 static vu_utimensat_fn *vu_real_utimensat;
+static unsigned char vu_known_utimensat;	/* looked up (on first use) */
 
 static long vu_bottom_utimensat(struct vu_call *vu_c)
 {
@@ -5687,7 +7127,13 @@ static long vu_bottom_utimensat(struct vu_call *vu_c)
 /* utimensat -- utimensat(dfd, filename, utimes, flags) */
 VU_EXPORT int utimensat(int dfd, const char *filename, const struct timespec *utimes, int flags)
 {
-	if (!vu_wants(VU_NR_utimensat) && vu_real_utimensat) {
+	if (__builtin_expect(!vu_direct[VU_NR_utimensat], 1) && vu_real_utimensat)
+		return vu_real_utimensat(dfd, filename, utimes, flags);
+	int vu_w = vu_wants(VU_NR_utimensat);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_utimensat, 0) && !vu_real_utimensat)
+		vu_known_utimensat = (unsigned char)vu_libc_sym_lazy("utimensat", (void **)&vu_real_utimensat);
+	if (!vu_w && vu_real_utimensat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_utimensat(dfd, filename, utimes, flags);
 		vu_restore(vu_s);
@@ -5699,6 +7145,7 @@ VU_EXPORT int utimensat(int dfd, const char *filename, const struct timespec *ut
 
 typedef int vu_futimens_fn(int, const struct timespec *);
 static vu_futimens_fn *vu_real_futimens;
+static unsigned char vu_known_futimens;	/* looked up (on first use) */
 
 static long vu_bottom_futimens(struct vu_call *vu_c)
 {
@@ -5714,7 +7161,13 @@ static long vu_bottom_futimens(struct vu_call *vu_c)
 /* futimens -- utimensat(dfd, NULL, utimes, 0) */
 VU_EXPORT int futimens(int dfd, const struct timespec *utimes)
 {
-	if (!vu_wants(VU_NR_utimensat) && vu_real_futimens) {
+	if (__builtin_expect(!vu_direct[VU_NR_utimensat], 1) && vu_real_futimens)
+		return vu_real_futimens(dfd, utimes);
+	int vu_w = vu_wants(VU_NR_utimensat);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_futimens, 0) && !vu_real_futimens)
+		vu_known_futimens = (unsigned char)vu_libc_sym_lazy("futimens", (void **)&vu_real_futimens);
+	if (!vu_w && vu_real_futimens) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_futimens(dfd, utimes);
 		vu_restore(vu_s);
@@ -5728,6 +7181,7 @@ VU_EXPORT int futimens(int dfd, const struct timespec *utimes)
 #ifdef VU_NR_epoll_pwait
 typedef int vu_epoll_pwait_fn(int, struct epoll_event *, int, int, const sigset_t *);
 static vu_epoll_pwait_fn *vu_real_epoll_pwait;
+static unsigned char vu_known_epoll_pwait;	/* looked up (on first use) */
 
 static long vu_bottom_epoll_pwait(struct vu_call *vu_c)
 {
@@ -5742,7 +7196,13 @@ static long vu_bottom_epoll_pwait(struct vu_call *vu_c)
 /* epoll_pwait -- epoll_pwait(epfd, events, maxevents, timeout, sigmask, _NSIG / 8) */
 VU_EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout, const sigset_t *sigmask)
 {
-	if (!vu_wants(VU_NR_epoll_pwait) && vu_real_epoll_pwait) {
+	if (__builtin_expect(!vu_direct[VU_NR_epoll_pwait], 1) && vu_real_epoll_pwait)
+		return vu_real_epoll_pwait(epfd, events, maxevents, timeout, sigmask);
+	int vu_w = vu_wants(VU_NR_epoll_pwait);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_epoll_pwait, 0) && !vu_real_epoll_pwait)
+		vu_known_epoll_pwait = (unsigned char)vu_libc_sym_lazy("epoll_pwait", (void **)&vu_real_epoll_pwait);
+	if (!vu_w && vu_real_epoll_pwait) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_epoll_pwait(epfd, events, maxevents, timeout, sigmask);
 		vu_restore(vu_s);
@@ -5756,6 +7216,7 @@ VU_EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, i
 #ifdef VU_NR_timerfd_create
 typedef int vu_timerfd_create_fn(clockid_t, int);
 static vu_timerfd_create_fn *vu_real_timerfd_create;
+static unsigned char vu_known_timerfd_create;	/* looked up (on first use) */
 
 static long vu_bottom_timerfd_create(struct vu_call *vu_c)
 {
@@ -5768,7 +7229,13 @@ static long vu_bottom_timerfd_create(struct vu_call *vu_c)
 /* timerfd_create -- timerfd_create(clockid, flags) */
 VU_EXPORT int timerfd_create(clockid_t clockid, int flags)
 {
-	if (!vu_wants(VU_NR_timerfd_create) && vu_real_timerfd_create) {
+	if (__builtin_expect(!vu_direct[VU_NR_timerfd_create], 1) && vu_real_timerfd_create)
+		return vu_real_timerfd_create(clockid, flags);
+	int vu_w = vu_wants(VU_NR_timerfd_create);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_timerfd_create, 0) && !vu_real_timerfd_create)
+		vu_known_timerfd_create = (unsigned char)vu_libc_sym_lazy("timerfd_create", (void **)&vu_real_timerfd_create);
+	if (!vu_w && vu_real_timerfd_create) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_timerfd_create(clockid, flags);
 		vu_restore(vu_s);
@@ -5782,6 +7249,7 @@ VU_EXPORT int timerfd_create(clockid_t clockid, int flags)
 #ifdef VU_NR_fallocate
 typedef int vu_fallocate_fn(int, int, off_t, off_t);
 static vu_fallocate_fn *vu_real_fallocate;
+static unsigned char vu_known_fallocate;	/* looked up (on first use) */
 
 static long vu_bottom_fallocate(struct vu_call *vu_c)
 {
@@ -5794,7 +7262,13 @@ static long vu_bottom_fallocate(struct vu_call *vu_c)
 /* fallocate -- fallocate(fd, mode, offset, len) */
 VU_EXPORT int fallocate(int fd, int mode, off_t offset, off_t len)
 {
-	if (!vu_wants(VU_NR_fallocate) && vu_real_fallocate) {
+	if (__builtin_expect(!vu_direct[VU_NR_fallocate], 1) && vu_real_fallocate)
+		return vu_real_fallocate(fd, mode, offset, len);
+	int vu_w = vu_wants(VU_NR_fallocate);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_fallocate, 0) && !vu_real_fallocate)
+		vu_known_fallocate = (unsigned char)vu_libc_sym_lazy("fallocate", (void **)&vu_real_fallocate);
+	if (!vu_w && vu_real_fallocate) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fallocate(fd, mode, offset, len);
 		vu_restore(vu_s);
@@ -5806,6 +7280,7 @@ VU_EXPORT int fallocate(int fd, int mode, off_t offset, off_t len)
 
 typedef int vu_fallocate64_fn(int, int, off64_t, off64_t);
 static vu_fallocate64_fn *vu_real_fallocate64;
+static unsigned char vu_known_fallocate64;	/* looked up (on first use) */
 
 static long vu_bottom_fallocate64(struct vu_call *vu_c)
 {
@@ -5818,7 +7293,13 @@ static long vu_bottom_fallocate64(struct vu_call *vu_c)
 /* fallocate64 -- fallocate(fd, mode, offset, len) */
 VU_EXPORT int fallocate64(int fd, int mode, off64_t offset, off64_t len)
 {
-	if (!vu_wants(VU_NR_fallocate) && vu_real_fallocate64) {
+	if (__builtin_expect(!vu_direct[VU_NR_fallocate], 1) && vu_real_fallocate64)
+		return vu_real_fallocate64(fd, mode, offset, len);
+	int vu_w = vu_wants(VU_NR_fallocate);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_fallocate64, 0) && !vu_real_fallocate64)
+		vu_known_fallocate64 = (unsigned char)vu_libc_sym_lazy("fallocate64", (void **)&vu_real_fallocate64);
+	if (!vu_w && vu_real_fallocate64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fallocate64(fd, mode, offset, len);
 		vu_restore(vu_s);
@@ -5832,6 +7313,7 @@ VU_EXPORT int fallocate64(int fd, int mode, off64_t offset, off64_t len)
 #ifdef VU_NR_timerfd_settime
 typedef int vu_timerfd_settime_fn(int, int, const struct itimerspec *, struct itimerspec *);
 static vu_timerfd_settime_fn *vu_real_timerfd_settime;
+static unsigned char vu_known_timerfd_settime;	/* looked up (on first use) */
 
 static long vu_bottom_timerfd_settime(struct vu_call *vu_c)
 {
@@ -5844,7 +7326,13 @@ static long vu_bottom_timerfd_settime(struct vu_call *vu_c)
 /* timerfd_settime -- timerfd_settime(ufd, flags, utmr, otmr) */
 VU_EXPORT int timerfd_settime(int ufd, int flags, const struct itimerspec *utmr, struct itimerspec *otmr)
 {
-	if (!vu_wants(VU_NR_timerfd_settime) && vu_real_timerfd_settime) {
+	if (__builtin_expect(!vu_direct[VU_NR_timerfd_settime], 1) && vu_real_timerfd_settime)
+		return vu_real_timerfd_settime(ufd, flags, utmr, otmr);
+	int vu_w = vu_wants(VU_NR_timerfd_settime);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_timerfd_settime, 0) && !vu_real_timerfd_settime)
+		vu_known_timerfd_settime = (unsigned char)vu_libc_sym_lazy("timerfd_settime", (void **)&vu_real_timerfd_settime);
+	if (!vu_w && vu_real_timerfd_settime) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_timerfd_settime(ufd, flags, utmr, otmr);
 		vu_restore(vu_s);
@@ -5858,6 +7346,7 @@ VU_EXPORT int timerfd_settime(int ufd, int flags, const struct itimerspec *utmr,
 #ifdef VU_NR_timerfd_gettime
 typedef int vu_timerfd_gettime_fn(int, struct itimerspec *);
 static vu_timerfd_gettime_fn *vu_real_timerfd_gettime;
+static unsigned char vu_known_timerfd_gettime;	/* looked up (on first use) */
 
 static long vu_bottom_timerfd_gettime(struct vu_call *vu_c)
 {
@@ -5870,7 +7359,13 @@ static long vu_bottom_timerfd_gettime(struct vu_call *vu_c)
 /* timerfd_gettime -- timerfd_gettime(ufd, otmr) */
 VU_EXPORT int timerfd_gettime(int ufd, struct itimerspec *otmr)
 {
-	if (!vu_wants(VU_NR_timerfd_gettime) && vu_real_timerfd_gettime) {
+	if (__builtin_expect(!vu_direct[VU_NR_timerfd_gettime], 1) && vu_real_timerfd_gettime)
+		return vu_real_timerfd_gettime(ufd, otmr);
+	int vu_w = vu_wants(VU_NR_timerfd_gettime);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_timerfd_gettime, 0) && !vu_real_timerfd_gettime)
+		vu_known_timerfd_gettime = (unsigned char)vu_libc_sym_lazy("timerfd_gettime", (void **)&vu_real_timerfd_gettime);
+	if (!vu_w && vu_real_timerfd_gettime) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_timerfd_gettime(ufd, otmr);
 		vu_restore(vu_s);
@@ -5884,6 +7379,7 @@ VU_EXPORT int timerfd_gettime(int ufd, struct itimerspec *otmr)
 #ifdef VU_NR_accept4
 typedef int vu_accept4_fn(int, struct sockaddr *, socklen_t *, int);
 static vu_accept4_fn *vu_real_accept4;
+static unsigned char vu_known_accept4;	/* looked up (on first use) */
 
 static long vu_bottom_accept4(struct vu_call *vu_c)
 {
@@ -5896,7 +7392,13 @@ static long vu_bottom_accept4(struct vu_call *vu_c)
 /* accept4 -- accept4(fd, upeer_sockaddr, upeer_addrlen, flags) */
 VU_EXPORT int accept4(int fd, struct sockaddr *upeer_sockaddr, socklen_t *upeer_addrlen, int flags)
 {
-	if (!vu_wants(VU_NR_accept4) && vu_real_accept4) {
+	if (__builtin_expect(!vu_direct[VU_NR_accept4], 1) && vu_real_accept4)
+		return vu_real_accept4(fd, upeer_sockaddr, upeer_addrlen, flags);
+	int vu_w = vu_wants(VU_NR_accept4);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_accept4, 0) && !vu_real_accept4)
+		vu_known_accept4 = (unsigned char)vu_libc_sym_lazy("accept4", (void **)&vu_real_accept4);
+	if (!vu_w && vu_real_accept4) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_accept4(fd, upeer_sockaddr, upeer_addrlen, flags);
 		vu_restore(vu_s);
@@ -5910,6 +7412,7 @@ VU_EXPORT int accept4(int fd, struct sockaddr *upeer_sockaddr, socklen_t *upeer_
 #ifdef VU_NR_signalfd4
 typedef int vu_signalfd_fn(int, const sigset_t *, int);
 static vu_signalfd_fn *vu_real_signalfd;
+static unsigned char vu_known_signalfd;	/* looked up (on first use) */
 
 static long vu_bottom_signalfd(struct vu_call *vu_c)
 {
@@ -5924,7 +7427,13 @@ static long vu_bottom_signalfd(struct vu_call *vu_c)
 /* signalfd -- signalfd4(ufd, user_mask, _NSIG / 8, flags) */
 VU_EXPORT int signalfd(int ufd, const sigset_t *user_mask, int flags)
 {
-	if (!vu_wants(VU_NR_signalfd4) && vu_real_signalfd) {
+	if (__builtin_expect(!vu_direct[VU_NR_signalfd4], 1) && vu_real_signalfd)
+		return vu_real_signalfd(ufd, user_mask, flags);
+	int vu_w = vu_wants(VU_NR_signalfd4);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_signalfd, 0) && !vu_real_signalfd)
+		vu_known_signalfd = (unsigned char)vu_libc_sym_lazy("signalfd", (void **)&vu_real_signalfd);
+	if (!vu_w && vu_real_signalfd) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_signalfd(ufd, user_mask, flags);
 		vu_restore(vu_s);
@@ -5938,6 +7447,7 @@ VU_EXPORT int signalfd(int ufd, const sigset_t *user_mask, int flags)
 #ifdef VU_NR_eventfd2
 typedef int vu_eventfd_fn(unsigned int, int);
 static vu_eventfd_fn *vu_real_eventfd;
+static unsigned char vu_known_eventfd;	/* looked up (on first use) */
 
 static long vu_bottom_eventfd(struct vu_call *vu_c)
 {
@@ -5950,7 +7460,13 @@ static long vu_bottom_eventfd(struct vu_call *vu_c)
 /* eventfd -- eventfd2(count, flags) */
 VU_EXPORT int eventfd(unsigned int count, int flags)
 {
-	if (!vu_wants(VU_NR_eventfd2) && vu_real_eventfd) {
+	if (__builtin_expect(!vu_direct[VU_NR_eventfd2], 1) && vu_real_eventfd)
+		return vu_real_eventfd(count, flags);
+	int vu_w = vu_wants(VU_NR_eventfd2);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_eventfd, 0) && !vu_real_eventfd)
+		vu_known_eventfd = (unsigned char)vu_libc_sym_lazy("eventfd", (void **)&vu_real_eventfd);
+	if (!vu_w && vu_real_eventfd) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_eventfd(count, flags);
 		vu_restore(vu_s);
@@ -5964,6 +7480,7 @@ VU_EXPORT int eventfd(unsigned int count, int flags)
 #ifdef VU_NR_epoll_create1
 typedef int vu_epoll_create1_fn(int);
 static vu_epoll_create1_fn *vu_real_epoll_create1;
+static unsigned char vu_known_epoll_create1;	/* looked up (on first use) */
 
 static long vu_bottom_epoll_create1(struct vu_call *vu_c)
 {
@@ -5976,7 +7493,13 @@ static long vu_bottom_epoll_create1(struct vu_call *vu_c)
 /* epoll_create1 -- epoll_create1(flags) */
 VU_EXPORT int epoll_create1(int flags)
 {
-	if (!vu_wants(VU_NR_epoll_create1) && vu_real_epoll_create1) {
+	if (__builtin_expect(!vu_direct[VU_NR_epoll_create1], 1) && vu_real_epoll_create1)
+		return vu_real_epoll_create1(flags);
+	int vu_w = vu_wants(VU_NR_epoll_create1);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_epoll_create1, 0) && !vu_real_epoll_create1)
+		vu_known_epoll_create1 = (unsigned char)vu_libc_sym_lazy("epoll_create1", (void **)&vu_real_epoll_create1);
+	if (!vu_w && vu_real_epoll_create1) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_epoll_create1(flags);
 		vu_restore(vu_s);
@@ -5990,6 +7513,7 @@ VU_EXPORT int epoll_create1(int flags)
 #ifdef VU_NR_dup3
 typedef int vu_dup3_fn(int, int, int);
 static vu_dup3_fn *vu_real_dup3;
+static unsigned char vu_known_dup3;	/* looked up (on first use) */
 
 static long vu_bottom_dup3(struct vu_call *vu_c)
 {
@@ -6002,7 +7526,13 @@ static long vu_bottom_dup3(struct vu_call *vu_c)
 /* dup3 -- dup3(oldfd, newfd, flags) */
 VU_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
-	if (!vu_wants(VU_NR_dup3) && vu_real_dup3) {
+	if (__builtin_expect(!vu_direct[VU_NR_dup3], 1) && vu_real_dup3)
+		return vu_real_dup3(oldfd, newfd, flags);
+	int vu_w = vu_wants(VU_NR_dup3);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_dup3, 0) && !vu_real_dup3)
+		vu_known_dup3 = (unsigned char)vu_libc_sym_lazy("dup3", (void **)&vu_real_dup3);
+	if (!vu_w && vu_real_dup3) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_dup3(oldfd, newfd, flags);
 		vu_restore(vu_s);
@@ -6016,6 +7546,7 @@ VU_EXPORT int dup3(int oldfd, int newfd, int flags)
 #ifdef VU_NR_pipe2
 typedef int vu_pipe2_fn(int *, int);
 static vu_pipe2_fn *vu_real_pipe2;
+static unsigned char vu_known_pipe2;	/* looked up (on first use) */
 
 static long vu_bottom_pipe2(struct vu_call *vu_c)
 {
@@ -6028,7 +7559,13 @@ static long vu_bottom_pipe2(struct vu_call *vu_c)
 /* pipe2 -- pipe2(fildes, flags) */
 VU_EXPORT int pipe2(int *fildes, int flags)
 {
-	if (!vu_wants(VU_NR_pipe2) && vu_real_pipe2) {
+	if (__builtin_expect(!vu_direct[VU_NR_pipe2], 1) && vu_real_pipe2)
+		return vu_real_pipe2(fildes, flags);
+	int vu_w = vu_wants(VU_NR_pipe2);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_pipe2, 0) && !vu_real_pipe2)
+		vu_known_pipe2 = (unsigned char)vu_libc_sym_lazy("pipe2", (void **)&vu_real_pipe2);
+	if (!vu_w && vu_real_pipe2) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_pipe2(fildes, flags);
 		vu_restore(vu_s);
@@ -6040,6 +7577,7 @@ VU_EXPORT int pipe2(int *fildes, int flags)
 
 typedef int vu_pipe_fn(int *);
 static vu_pipe_fn *vu_real_pipe;
+static unsigned char vu_known_pipe;	/* looked up (on first use) */
 
 static long vu_bottom_pipe(struct vu_call *vu_c)
 {
@@ -6054,7 +7592,13 @@ static long vu_bottom_pipe(struct vu_call *vu_c)
 /* pipe -- pipe2(fildes, 0) */
 VU_EXPORT int pipe(int *fildes)
 {
-	if (!vu_wants(VU_NR_pipe2) && vu_real_pipe) {
+	if (__builtin_expect(!vu_direct[VU_NR_pipe2], 1) && vu_real_pipe)
+		return vu_real_pipe(fildes);
+	int vu_w = vu_wants(VU_NR_pipe2);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_pipe, 0) && !vu_real_pipe)
+		vu_known_pipe = (unsigned char)vu_libc_sym_lazy("pipe", (void **)&vu_real_pipe);
+	if (!vu_w && vu_real_pipe) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_pipe(fildes);
 		vu_restore(vu_s);
@@ -6068,6 +7612,7 @@ VU_EXPORT int pipe(int *fildes)
 #ifdef VU_NR_inotify_init1
 typedef int vu_inotify_init1_fn(int);
 static vu_inotify_init1_fn *vu_real_inotify_init1;
+static unsigned char vu_known_inotify_init1;	/* looked up (on first use) */
 
 static long vu_bottom_inotify_init1(struct vu_call *vu_c)
 {
@@ -6080,7 +7625,13 @@ static long vu_bottom_inotify_init1(struct vu_call *vu_c)
 /* inotify_init1 -- inotify_init1(flags) */
 VU_EXPORT int inotify_init1(int flags)
 {
-	if (!vu_wants(VU_NR_inotify_init1) && vu_real_inotify_init1) {
+	if (__builtin_expect(!vu_direct[VU_NR_inotify_init1], 1) && vu_real_inotify_init1)
+		return vu_real_inotify_init1(flags);
+	int vu_w = vu_wants(VU_NR_inotify_init1);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_inotify_init1, 0) && !vu_real_inotify_init1)
+		vu_known_inotify_init1 = (unsigned char)vu_libc_sym_lazy("inotify_init1", (void **)&vu_real_inotify_init1);
+	if (!vu_w && vu_real_inotify_init1) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_inotify_init1(flags);
 		vu_restore(vu_s);
@@ -6094,6 +7645,7 @@ VU_EXPORT int inotify_init1(int flags)
 #ifdef VU_NR_preadv
 typedef ssize_t vu_preadv_fn(int, const struct iovec *, int, off_t);
 static vu_preadv_fn *vu_real_preadv;
+static unsigned char vu_known_preadv;	/* looked up (on first use) */
 
 static long vu_bottom_preadv(struct vu_call *vu_c)
 {
@@ -6108,7 +7660,13 @@ static long vu_bottom_preadv(struct vu_call *vu_c)
 /* preadv -- preadv(fd, vec, vlen, pos_l, 0) */
 VU_EXPORT ssize_t preadv(int fd, const struct iovec *vec, int vlen, off_t pos_l)
 {
-	if (!vu_wants(VU_NR_preadv) && vu_real_preadv) {
+	if (__builtin_expect(!vu_direct[VU_NR_preadv], 1) && vu_real_preadv)
+		return vu_real_preadv(fd, vec, vlen, pos_l);
+	int vu_w = vu_wants(VU_NR_preadv);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_preadv, 0) && !vu_real_preadv)
+		vu_known_preadv = (unsigned char)vu_libc_sym_lazy("preadv", (void **)&vu_real_preadv);
+	if (!vu_w && vu_real_preadv) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_preadv(fd, vec, vlen, pos_l);
 		vu_restore(vu_s);
@@ -6120,6 +7678,7 @@ VU_EXPORT ssize_t preadv(int fd, const struct iovec *vec, int vlen, off_t pos_l)
 
 typedef ssize_t vu_preadv64_fn(int, const struct iovec *, int, off64_t);
 static vu_preadv64_fn *vu_real_preadv64;
+static unsigned char vu_known_preadv64;	/* looked up (on first use) */
 
 static long vu_bottom_preadv64(struct vu_call *vu_c)
 {
@@ -6134,7 +7693,13 @@ static long vu_bottom_preadv64(struct vu_call *vu_c)
 /* preadv64 -- preadv(fd, vec, vlen, pos_l, 0) */
 VU_EXPORT ssize_t preadv64(int fd, const struct iovec *vec, int vlen, off64_t pos_l)
 {
-	if (!vu_wants(VU_NR_preadv) && vu_real_preadv64) {
+	if (__builtin_expect(!vu_direct[VU_NR_preadv], 1) && vu_real_preadv64)
+		return vu_real_preadv64(fd, vec, vlen, pos_l);
+	int vu_w = vu_wants(VU_NR_preadv);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_preadv64, 0) && !vu_real_preadv64)
+		vu_known_preadv64 = (unsigned char)vu_libc_sym_lazy("preadv64", (void **)&vu_real_preadv64);
+	if (!vu_w && vu_real_preadv64) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_preadv64(fd, vec, vlen, pos_l);
 		vu_restore(vu_s);
@@ -6148,6 +7713,7 @@ VU_EXPORT ssize_t preadv64(int fd, const struct iovec *vec, int vlen, off64_t po
 #ifdef VU_NR_pwritev
 typedef ssize_t vu_pwritev_fn(int, const struct iovec *, int, off_t);
 static vu_pwritev_fn *vu_real_pwritev;
+static unsigned char vu_known_pwritev;	/* looked up (on first use) */
 
 static long vu_bottom_pwritev(struct vu_call *vu_c)
 {
@@ -6162,7 +7728,13 @@ static long vu_bottom_pwritev(struct vu_call *vu_c)
 /* pwritev -- pwritev(fd, vec, vlen, pos_l, 0) */
 VU_EXPORT ssize_t pwritev(int fd, const struct iovec *vec, int vlen, off_t pos_l)
 {
-	if (!vu_wants(VU_NR_pwritev) && vu_real_pwritev) {
+	if (__builtin_expect(!vu_direct[VU_NR_pwritev], 1) && vu_real_pwritev)
+		return vu_real_pwritev(fd, vec, vlen, pos_l);
+	int vu_w = vu_wants(VU_NR_pwritev);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_pwritev, 0) && !vu_real_pwritev)
+		vu_known_pwritev = (unsigned char)vu_libc_sym_lazy("pwritev", (void **)&vu_real_pwritev);
+	if (!vu_w && vu_real_pwritev) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_pwritev(fd, vec, vlen, pos_l);
 		vu_restore(vu_s);
@@ -6174,6 +7746,7 @@ VU_EXPORT ssize_t pwritev(int fd, const struct iovec *vec, int vlen, off_t pos_l
 
 typedef ssize_t vu_pwritev64_fn(int, const struct iovec *, int, off64_t);
 static vu_pwritev64_fn *vu_real_pwritev64;
+static unsigned char vu_known_pwritev64;	/* looked up (on first use) */
 
 static long vu_bottom_pwritev64(struct vu_call *vu_c)
 {
@@ -6188,7 +7761,13 @@ static long vu_bottom_pwritev64(struct vu_call *vu_c)
 /* pwritev64 -- pwritev(fd, vec, vlen, pos_l, 0) */
 VU_EXPORT ssize_t pwritev64(int fd, const struct iovec *vec, int vlen, off64_t pos_l)
 {
-	if (!vu_wants(VU_NR_pwritev) && vu_real_pwritev64) {
+	if (__builtin_expect(!vu_direct[VU_NR_pwritev], 1) && vu_real_pwritev64)
+		return vu_real_pwritev64(fd, vec, vlen, pos_l);
+	int vu_w = vu_wants(VU_NR_pwritev);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_pwritev64, 0) && !vu_real_pwritev64)
+		vu_known_pwritev64 = (unsigned char)vu_libc_sym_lazy("pwritev64", (void **)&vu_real_pwritev64);
+	if (!vu_w && vu_real_pwritev64) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_pwritev64(fd, vec, vlen, pos_l);
 		vu_restore(vu_s);
@@ -6202,6 +7781,7 @@ VU_EXPORT ssize_t pwritev64(int fd, const struct iovec *vec, int vlen, off64_t p
 #ifdef VU_NR_recvmmsg
 typedef int vu_recvmmsg_fn(int, struct mmsghdr *, unsigned int, int, struct timespec *);
 static vu_recvmmsg_fn *vu_real_recvmmsg;
+static unsigned char vu_known_recvmmsg;	/* looked up (on first use) */
 
 static long vu_bottom_recvmmsg(struct vu_call *vu_c)
 {
@@ -6214,7 +7794,13 @@ static long vu_bottom_recvmmsg(struct vu_call *vu_c)
 /* recvmmsg -- recvmmsg(fd, mmsg, vlen, flags, timeout) */
 VU_EXPORT int recvmmsg(int fd, struct mmsghdr *mmsg, unsigned int vlen, int flags, struct timespec *timeout)
 {
-	if (!vu_wants(VU_NR_recvmmsg) && vu_real_recvmmsg) {
+	if (__builtin_expect(!vu_direct[VU_NR_recvmmsg], 1) && vu_real_recvmmsg)
+		return vu_real_recvmmsg(fd, mmsg, vlen, flags, timeout);
+	int vu_w = vu_wants(VU_NR_recvmmsg);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_recvmmsg, 0) && !vu_real_recvmmsg)
+		vu_known_recvmmsg = (unsigned char)vu_libc_sym_lazy("recvmmsg", (void **)&vu_real_recvmmsg);
+	if (!vu_w && vu_real_recvmmsg) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_recvmmsg(fd, mmsg, vlen, flags, timeout);
 		vu_restore(vu_s);
@@ -6228,6 +7814,7 @@ VU_EXPORT int recvmmsg(int fd, struct mmsghdr *mmsg, unsigned int vlen, int flag
 #ifdef VU_NR_fanotify_init
 typedef int vu_fanotify_init_fn(unsigned int, unsigned int);
 static vu_fanotify_init_fn *vu_real_fanotify_init;
+static unsigned char vu_known_fanotify_init;	/* looked up (on first use) */
 
 static long vu_bottom_fanotify_init(struct vu_call *vu_c)
 {
@@ -6240,7 +7827,13 @@ static long vu_bottom_fanotify_init(struct vu_call *vu_c)
 /* fanotify_init -- fanotify_init(flags, event_f_flags) */
 VU_EXPORT int fanotify_init(unsigned int flags, unsigned int event_f_flags)
 {
-	if (!vu_wants(VU_NR_fanotify_init) && vu_real_fanotify_init) {
+	if (__builtin_expect(!vu_direct[VU_NR_fanotify_init], 1) && vu_real_fanotify_init)
+		return vu_real_fanotify_init(flags, event_f_flags);
+	int vu_w = vu_wants(VU_NR_fanotify_init);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_fanotify_init, 0) && !vu_real_fanotify_init)
+		vu_known_fanotify_init = (unsigned char)vu_libc_sym_lazy("fanotify_init", (void **)&vu_real_fanotify_init);
+	if (!vu_w && vu_real_fanotify_init) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fanotify_init(flags, event_f_flags);
 		vu_restore(vu_s);
@@ -6254,6 +7847,7 @@ VU_EXPORT int fanotify_init(unsigned int flags, unsigned int event_f_flags)
 #ifdef VU_NR_fanotify_mark
 typedef int vu_fanotify_mark_fn(int, unsigned int, uint64_t, int, const char *);
 static vu_fanotify_mark_fn *vu_real_fanotify_mark;
+static unsigned char vu_known_fanotify_mark;	/* looked up (on first use) */
 
 static long vu_bottom_fanotify_mark(struct vu_call *vu_c)
 {
@@ -6266,7 +7860,13 @@ static long vu_bottom_fanotify_mark(struct vu_call *vu_c)
 /* fanotify_mark -- fanotify_mark(fanotify_fd, flags, mask, dfd, pathname) */
 VU_EXPORT int fanotify_mark(int fanotify_fd, unsigned int flags, uint64_t mask, int dfd, const char *pathname)
 {
-	if (!vu_wants(VU_NR_fanotify_mark) && vu_real_fanotify_mark) {
+	if (__builtin_expect(!vu_direct[VU_NR_fanotify_mark], 1) && vu_real_fanotify_mark)
+		return vu_real_fanotify_mark(fanotify_fd, flags, mask, dfd, pathname);
+	int vu_w = vu_wants(VU_NR_fanotify_mark);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_fanotify_mark, 0) && !vu_real_fanotify_mark)
+		vu_known_fanotify_mark = (unsigned char)vu_libc_sym_lazy("fanotify_mark", (void **)&vu_real_fanotify_mark);
+	if (!vu_w && vu_real_fanotify_mark) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fanotify_mark(fanotify_fd, flags, mask, dfd, pathname);
 		vu_restore(vu_s);
@@ -6280,6 +7880,7 @@ VU_EXPORT int fanotify_mark(int fanotify_fd, unsigned int flags, uint64_t mask, 
 #ifdef VU_NR_prlimit64
 typedef int vu_prlimit_fn(pid_t, __rlimit_resource_t, const struct rlimit *, struct rlimit *);
 static vu_prlimit_fn *vu_real_prlimit;
+static unsigned char vu_known_prlimit;	/* looked up (on first use) */
 
 static long vu_bottom_prlimit(struct vu_call *vu_c)
 {
@@ -6292,7 +7893,13 @@ static long vu_bottom_prlimit(struct vu_call *vu_c)
 /* prlimit -- prlimit64(pid, resource, new_rlim, old_rlim) */
 VU_EXPORT int prlimit(pid_t pid, __rlimit_resource_t resource, const struct rlimit *new_rlim, struct rlimit *old_rlim)
 {
-	if (!vu_wants(VU_NR_prlimit64) && vu_real_prlimit) {
+	if (__builtin_expect(!vu_direct[VU_NR_prlimit64], 1) && vu_real_prlimit)
+		return vu_real_prlimit(pid, resource, new_rlim, old_rlim);
+	int vu_w = vu_wants(VU_NR_prlimit64);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_prlimit, 0) && !vu_real_prlimit)
+		vu_known_prlimit = (unsigned char)vu_libc_sym_lazy("prlimit", (void **)&vu_real_prlimit);
+	if (!vu_w && vu_real_prlimit) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_prlimit(pid, resource, new_rlim, old_rlim);
 		vu_restore(vu_s);
@@ -6304,6 +7911,7 @@ VU_EXPORT int prlimit(pid_t pid, __rlimit_resource_t resource, const struct rlim
 
 typedef int vu_prlimit64_fn(pid_t, __rlimit_resource_t, const struct rlimit64 *, struct rlimit64 *);
 static vu_prlimit64_fn *vu_real_prlimit64;
+static unsigned char vu_known_prlimit64;	/* looked up (on first use) */
 
 static long vu_bottom_prlimit64(struct vu_call *vu_c)
 {
@@ -6316,7 +7924,13 @@ static long vu_bottom_prlimit64(struct vu_call *vu_c)
 /* prlimit64 -- prlimit64(pid, resource, new_rlim, old_rlim) */
 VU_EXPORT int prlimit64(pid_t pid, __rlimit_resource_t resource, const struct rlimit64 *new_rlim, struct rlimit64 *old_rlim)
 {
-	if (!vu_wants(VU_NR_prlimit64) && vu_real_prlimit64) {
+	if (__builtin_expect(!vu_direct[VU_NR_prlimit64], 1) && vu_real_prlimit64)
+		return vu_real_prlimit64(pid, resource, new_rlim, old_rlim);
+	int vu_w = vu_wants(VU_NR_prlimit64);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_prlimit64, 0) && !vu_real_prlimit64)
+		vu_known_prlimit64 = (unsigned char)vu_libc_sym_lazy("prlimit64", (void **)&vu_real_prlimit64);
+	if (!vu_w && vu_real_prlimit64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_prlimit64(pid, resource, new_rlim, old_rlim);
 		vu_restore(vu_s);
@@ -6328,6 +7942,7 @@ VU_EXPORT int prlimit64(pid_t pid, __rlimit_resource_t resource, const struct rl
 
 typedef int vu_getrlimit_fn(__rlimit_resource_t, struct rlimit *);
 static vu_getrlimit_fn *vu_real_getrlimit;
+static unsigned char vu_known_getrlimit;	/* looked up (on first use) */
 
 static long vu_bottom_getrlimit(struct vu_call *vu_c)
 {
@@ -6343,7 +7958,13 @@ static long vu_bottom_getrlimit(struct vu_call *vu_c)
 /* getrlimit -- prlimit64(0, resource, 0, old_rlim) */
 VU_EXPORT int getrlimit(__rlimit_resource_t resource, struct rlimit *old_rlim)
 {
-	if (!vu_wants(VU_NR_prlimit64) && vu_real_getrlimit) {
+	if (__builtin_expect(!vu_direct[VU_NR_prlimit64], 1) && vu_real_getrlimit)
+		return vu_real_getrlimit(resource, old_rlim);
+	int vu_w = vu_wants(VU_NR_prlimit64);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_getrlimit, 0) && !vu_real_getrlimit)
+		vu_known_getrlimit = (unsigned char)vu_libc_sym_lazy("getrlimit", (void **)&vu_real_getrlimit);
+	if (!vu_w && vu_real_getrlimit) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_getrlimit(resource, old_rlim);
 		vu_restore(vu_s);
@@ -6355,6 +7976,7 @@ VU_EXPORT int getrlimit(__rlimit_resource_t resource, struct rlimit *old_rlim)
 
 typedef int vu_getrlimit64_fn(__rlimit_resource_t, struct rlimit64 *);
 static vu_getrlimit64_fn *vu_real_getrlimit64;
+static unsigned char vu_known_getrlimit64;	/* looked up (on first use) */
 
 static long vu_bottom_getrlimit64(struct vu_call *vu_c)
 {
@@ -6370,7 +7992,13 @@ static long vu_bottom_getrlimit64(struct vu_call *vu_c)
 /* getrlimit64 -- prlimit64(0, resource, 0, old_rlim) */
 VU_EXPORT int getrlimit64(__rlimit_resource_t resource, struct rlimit64 *old_rlim)
 {
-	if (!vu_wants(VU_NR_prlimit64) && vu_real_getrlimit64) {
+	if (__builtin_expect(!vu_direct[VU_NR_prlimit64], 1) && vu_real_getrlimit64)
+		return vu_real_getrlimit64(resource, old_rlim);
+	int vu_w = vu_wants(VU_NR_prlimit64);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_getrlimit64, 0) && !vu_real_getrlimit64)
+		vu_known_getrlimit64 = (unsigned char)vu_libc_sym_lazy("getrlimit64", (void **)&vu_real_getrlimit64);
+	if (!vu_w && vu_real_getrlimit64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_getrlimit64(resource, old_rlim);
 		vu_restore(vu_s);
@@ -6382,6 +8010,7 @@ VU_EXPORT int getrlimit64(__rlimit_resource_t resource, struct rlimit64 *old_rli
 
 typedef int vu_setrlimit_fn(__rlimit_resource_t, const struct rlimit *);
 static vu_setrlimit_fn *vu_real_setrlimit;
+static unsigned char vu_known_setrlimit;	/* looked up (on first use) */
 
 static long vu_bottom_setrlimit(struct vu_call *vu_c)
 {
@@ -6397,7 +8026,13 @@ static long vu_bottom_setrlimit(struct vu_call *vu_c)
 /* setrlimit -- prlimit64(0, resource, new_rlim, 0) */
 VU_EXPORT int setrlimit(__rlimit_resource_t resource, const struct rlimit *new_rlim)
 {
-	if (!vu_wants(VU_NR_prlimit64) && vu_real_setrlimit) {
+	if (__builtin_expect(!vu_direct[VU_NR_prlimit64], 1) && vu_real_setrlimit)
+		return vu_real_setrlimit(resource, new_rlim);
+	int vu_w = vu_wants(VU_NR_prlimit64);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_setrlimit, 0) && !vu_real_setrlimit)
+		vu_known_setrlimit = (unsigned char)vu_libc_sym_lazy("setrlimit", (void **)&vu_real_setrlimit);
+	if (!vu_w && vu_real_setrlimit) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setrlimit(resource, new_rlim);
 		vu_restore(vu_s);
@@ -6409,6 +8044,7 @@ VU_EXPORT int setrlimit(__rlimit_resource_t resource, const struct rlimit *new_r
 
 typedef int vu_setrlimit64_fn(__rlimit_resource_t, const struct rlimit64 *);
 static vu_setrlimit64_fn *vu_real_setrlimit64;
+static unsigned char vu_known_setrlimit64;	/* looked up (on first use) */
 
 static long vu_bottom_setrlimit64(struct vu_call *vu_c)
 {
@@ -6424,7 +8060,13 @@ static long vu_bottom_setrlimit64(struct vu_call *vu_c)
 /* setrlimit64 -- prlimit64(0, resource, new_rlim, 0) */
 VU_EXPORT int setrlimit64(__rlimit_resource_t resource, const struct rlimit64 *new_rlim)
 {
-	if (!vu_wants(VU_NR_prlimit64) && vu_real_setrlimit64) {
+	if (__builtin_expect(!vu_direct[VU_NR_prlimit64], 1) && vu_real_setrlimit64)
+		return vu_real_setrlimit64(resource, new_rlim);
+	int vu_w = vu_wants(VU_NR_prlimit64);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_setrlimit64, 0) && !vu_real_setrlimit64)
+		vu_known_setrlimit64 = (unsigned char)vu_libc_sym_lazy("setrlimit64", (void **)&vu_real_setrlimit64);
+	if (!vu_w && vu_real_setrlimit64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setrlimit64(resource, new_rlim);
 		vu_restore(vu_s);
@@ -6438,6 +8080,7 @@ VU_EXPORT int setrlimit64(__rlimit_resource_t resource, const struct rlimit64 *n
 #ifdef VU_NR_name_to_handle_at
 typedef int vu_name_to_handle_at_fn(int, const char *, struct file_handle *, int *, int);
 static vu_name_to_handle_at_fn *vu_real_name_to_handle_at;
+static unsigned char vu_known_name_to_handle_at;	/* looked up (on first use) */
 
 static long vu_bottom_name_to_handle_at(struct vu_call *vu_c)
 {
@@ -6450,7 +8093,13 @@ static long vu_bottom_name_to_handle_at(struct vu_call *vu_c)
 /* name_to_handle_at -- name_to_handle_at(dfd, name, handle, mnt_id, flag) */
 VU_EXPORT int name_to_handle_at(int dfd, const char *name, struct file_handle *handle, int *mnt_id, int flag)
 {
-	if (!vu_wants(VU_NR_name_to_handle_at) && vu_real_name_to_handle_at) {
+	if (__builtin_expect(!vu_direct[VU_NR_name_to_handle_at], 1) && vu_real_name_to_handle_at)
+		return vu_real_name_to_handle_at(dfd, name, handle, mnt_id, flag);
+	int vu_w = vu_wants(VU_NR_name_to_handle_at);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_name_to_handle_at, 0) && !vu_real_name_to_handle_at)
+		vu_known_name_to_handle_at = (unsigned char)vu_libc_sym_lazy("name_to_handle_at", (void **)&vu_real_name_to_handle_at);
+	if (!vu_w && vu_real_name_to_handle_at) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_name_to_handle_at(dfd, name, handle, mnt_id, flag);
 		vu_restore(vu_s);
@@ -6464,6 +8113,7 @@ VU_EXPORT int name_to_handle_at(int dfd, const char *name, struct file_handle *h
 #ifdef VU_NR_open_by_handle_at
 typedef int vu_open_by_handle_at_fn(int, struct file_handle *, int);
 static vu_open_by_handle_at_fn *vu_real_open_by_handle_at;
+static unsigned char vu_known_open_by_handle_at;	/* looked up (on first use) */
 
 static long vu_bottom_open_by_handle_at(struct vu_call *vu_c)
 {
@@ -6476,7 +8126,13 @@ static long vu_bottom_open_by_handle_at(struct vu_call *vu_c)
 /* open_by_handle_at -- open_by_handle_at(mountdirfd, handle, flags) */
 VU_EXPORT int open_by_handle_at(int mountdirfd, struct file_handle *handle, int flags)
 {
-	if (!vu_wants(VU_NR_open_by_handle_at) && vu_real_open_by_handle_at) {
+	if (__builtin_expect(!vu_direct[VU_NR_open_by_handle_at], 1) && vu_real_open_by_handle_at)
+		return vu_real_open_by_handle_at(mountdirfd, handle, flags);
+	int vu_w = vu_wants(VU_NR_open_by_handle_at);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_open_by_handle_at, 0) && !vu_real_open_by_handle_at)
+		vu_known_open_by_handle_at = (unsigned char)vu_libc_sym_lazy("open_by_handle_at", (void **)&vu_real_open_by_handle_at);
+	if (!vu_w && vu_real_open_by_handle_at) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_open_by_handle_at(mountdirfd, handle, flags);
 		vu_restore(vu_s);
@@ -6490,6 +8146,7 @@ VU_EXPORT int open_by_handle_at(int mountdirfd, struct file_handle *handle, int 
 #ifdef VU_NR_clock_adjtime
 typedef int vu_clock_adjtime_fn(clockid_t, struct timex *);
 static vu_clock_adjtime_fn *vu_real_clock_adjtime;
+static unsigned char vu_known_clock_adjtime;	/* looked up (on first use) */
 
 static long vu_bottom_clock_adjtime(struct vu_call *vu_c)
 {
@@ -6502,7 +8159,13 @@ static long vu_bottom_clock_adjtime(struct vu_call *vu_c)
 /* clock_adjtime -- clock_adjtime(which_clock, utx) */
 VU_EXPORT int clock_adjtime(clockid_t which_clock, struct timex *utx)
 {
-	if (!vu_wants(VU_NR_clock_adjtime) && vu_real_clock_adjtime) {
+	if (__builtin_expect(!vu_direct[VU_NR_clock_adjtime], 1) && vu_real_clock_adjtime)
+		return vu_real_clock_adjtime(which_clock, utx);
+	int vu_w = vu_wants(VU_NR_clock_adjtime);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_clock_adjtime, 0) && !vu_real_clock_adjtime)
+		vu_known_clock_adjtime = (unsigned char)vu_libc_sym_lazy("clock_adjtime", (void **)&vu_real_clock_adjtime);
+	if (!vu_w && vu_real_clock_adjtime) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_clock_adjtime(which_clock, utx);
 		vu_restore(vu_s);
@@ -6514,6 +8177,7 @@ VU_EXPORT int clock_adjtime(clockid_t which_clock, struct timex *utx)
 
 typedef int vu_adjtimex_fn(struct timex *);
 static vu_adjtimex_fn *vu_real_adjtimex;
+static unsigned char vu_known_adjtimex;	/* looked up (on first use) */
 
 static long vu_bottom_adjtimex(struct vu_call *vu_c)
 {
@@ -6528,7 +8192,13 @@ static long vu_bottom_adjtimex(struct vu_call *vu_c)
 /* adjtimex -- clock_adjtime(CLOCK_REALTIME, utx) */
 VU_EXPORT int adjtimex(struct timex *utx)
 {
-	if (!vu_wants(VU_NR_clock_adjtime) && vu_real_adjtimex) {
+	if (__builtin_expect(!vu_direct[VU_NR_clock_adjtime], 1) && vu_real_adjtimex)
+		return vu_real_adjtimex(utx);
+	int vu_w = vu_wants(VU_NR_clock_adjtime);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_adjtimex, 0) && !vu_real_adjtimex)
+		vu_known_adjtimex = (unsigned char)vu_libc_sym_lazy("adjtimex", (void **)&vu_real_adjtimex);
+	if (!vu_w && vu_real_adjtimex) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_adjtimex(utx);
 		vu_restore(vu_s);
@@ -6540,6 +8210,7 @@ VU_EXPORT int adjtimex(struct timex *utx)
 
 typedef int vu_ntp_adjtime_fn(struct timex *);
 static vu_ntp_adjtime_fn *vu_real_ntp_adjtime;
+static unsigned char vu_known_ntp_adjtime;	/* looked up (on first use) */
 
 static long vu_bottom_ntp_adjtime(struct vu_call *vu_c)
 {
@@ -6554,7 +8225,13 @@ static long vu_bottom_ntp_adjtime(struct vu_call *vu_c)
 /* ntp_adjtime -- clock_adjtime(CLOCK_REALTIME, utx) */
 VU_EXPORT int ntp_adjtime(struct timex *utx)
 {
-	if (!vu_wants(VU_NR_clock_adjtime) && vu_real_ntp_adjtime) {
+	if (__builtin_expect(!vu_direct[VU_NR_clock_adjtime], 1) && vu_real_ntp_adjtime)
+		return vu_real_ntp_adjtime(utx);
+	int vu_w = vu_wants(VU_NR_clock_adjtime);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_ntp_adjtime, 0) && !vu_real_ntp_adjtime)
+		vu_known_ntp_adjtime = (unsigned char)vu_libc_sym_lazy("ntp_adjtime", (void **)&vu_real_ntp_adjtime);
+	if (!vu_w && vu_real_ntp_adjtime) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_ntp_adjtime(utx);
 		vu_restore(vu_s);
@@ -6568,6 +8245,7 @@ VU_EXPORT int ntp_adjtime(struct timex *utx)
 #ifdef VU_NR_syncfs
 typedef int vu_syncfs_fn(int);
 static vu_syncfs_fn *vu_real_syncfs;
+static unsigned char vu_known_syncfs;	/* looked up (on first use) */
 
 static long vu_bottom_syncfs(struct vu_call *vu_c)
 {
@@ -6580,7 +8258,13 @@ static long vu_bottom_syncfs(struct vu_call *vu_c)
 /* syncfs -- syncfs(fd) */
 VU_EXPORT int syncfs(int fd)
 {
-	if (!vu_wants(VU_NR_syncfs) && vu_real_syncfs) {
+	if (__builtin_expect(!vu_direct[VU_NR_syncfs], 1) && vu_real_syncfs)
+		return vu_real_syncfs(fd);
+	int vu_w = vu_wants(VU_NR_syncfs);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_syncfs, 0) && !vu_real_syncfs)
+		vu_known_syncfs = (unsigned char)vu_libc_sym_lazy("syncfs", (void **)&vu_real_syncfs);
+	if (!vu_w && vu_real_syncfs) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_syncfs(fd);
 		vu_restore(vu_s);
@@ -6594,6 +8278,7 @@ VU_EXPORT int syncfs(int fd)
 #ifdef VU_NR_sendmmsg
 typedef int vu_sendmmsg_fn(int, struct mmsghdr *, unsigned int, int);
 static vu_sendmmsg_fn *vu_real_sendmmsg;
+static unsigned char vu_known_sendmmsg;	/* looked up (on first use) */
 
 static long vu_bottom_sendmmsg(struct vu_call *vu_c)
 {
@@ -6606,7 +8291,13 @@ static long vu_bottom_sendmmsg(struct vu_call *vu_c)
 /* sendmmsg -- sendmmsg(fd, mmsg, vlen, flags) */
 VU_EXPORT int sendmmsg(int fd, struct mmsghdr *mmsg, unsigned int vlen, int flags)
 {
-	if (!vu_wants(VU_NR_sendmmsg) && vu_real_sendmmsg) {
+	if (__builtin_expect(!vu_direct[VU_NR_sendmmsg], 1) && vu_real_sendmmsg)
+		return vu_real_sendmmsg(fd, mmsg, vlen, flags);
+	int vu_w = vu_wants(VU_NR_sendmmsg);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_sendmmsg, 0) && !vu_real_sendmmsg)
+		vu_known_sendmmsg = (unsigned char)vu_libc_sym_lazy("sendmmsg", (void **)&vu_real_sendmmsg);
+	if (!vu_w && vu_real_sendmmsg) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_sendmmsg(fd, mmsg, vlen, flags);
 		vu_restore(vu_s);
@@ -6620,6 +8311,7 @@ VU_EXPORT int sendmmsg(int fd, struct mmsghdr *mmsg, unsigned int vlen, int flag
 #ifdef VU_NR_setns
 typedef int vu_setns_fn(int, int);
 static vu_setns_fn *vu_real_setns;
+static unsigned char vu_known_setns;	/* looked up (on first use) */
 
 static long vu_bottom_setns(struct vu_call *vu_c)
 {
@@ -6632,7 +8324,13 @@ static long vu_bottom_setns(struct vu_call *vu_c)
 /* setns -- setns(fd, flags) */
 VU_EXPORT int setns(int fd, int flags)
 {
-	if (!vu_wants(VU_NR_setns) && vu_real_setns) {
+	if (__builtin_expect(!vu_direct[VU_NR_setns], 1) && vu_real_setns)
+		return vu_real_setns(fd, flags);
+	int vu_w = vu_wants(VU_NR_setns);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_setns, 0) && !vu_real_setns)
+		vu_known_setns = (unsigned char)vu_libc_sym_lazy("setns", (void **)&vu_real_setns);
+	if (!vu_w && vu_real_setns) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setns(fd, flags);
 		vu_restore(vu_s);
@@ -6646,6 +8344,7 @@ VU_EXPORT int setns(int fd, int flags)
 #ifdef VU_NR_getcpu
 typedef int vu_getcpu_fn(unsigned int *, unsigned int *);
 static vu_getcpu_fn *vu_real_getcpu;
+static unsigned char vu_known_getcpu;	/* looked up (on first use) */
 
 static long vu_bottom_getcpu(struct vu_call *vu_c)
 {
@@ -6660,7 +8359,13 @@ static long vu_bottom_getcpu(struct vu_call *vu_c)
 /* getcpu -- getcpu(cpup, nodep, 0) */
 VU_EXPORT int getcpu(unsigned int *cpup, unsigned int *nodep)
 {
-	if (!vu_wants(VU_NR_getcpu) && vu_real_getcpu) {
+	if (__builtin_expect(!vu_direct[VU_NR_getcpu], 1) && vu_real_getcpu)
+		return vu_real_getcpu(cpup, nodep);
+	int vu_w = vu_wants(VU_NR_getcpu);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_getcpu, 0) && !vu_real_getcpu)
+		vu_known_getcpu = (unsigned char)vu_libc_sym_lazy("getcpu", (void **)&vu_real_getcpu);
+	if (!vu_w && vu_real_getcpu) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_getcpu(cpup, nodep);
 		vu_restore(vu_s);
@@ -6674,6 +8379,7 @@ VU_EXPORT int getcpu(unsigned int *cpup, unsigned int *nodep)
 #ifdef VU_NR_renameat2
 typedef int vu_renameat2_fn(int, const char *, int, const char *, unsigned int);
 static vu_renameat2_fn *vu_real_renameat2;
+static unsigned char vu_known_renameat2;	/* looked up (on first use) */
 
 static long vu_bottom_renameat2(struct vu_call *vu_c)
 {
@@ -6686,7 +8392,13 @@ static long vu_bottom_renameat2(struct vu_call *vu_c)
 /* renameat2 -- renameat2(olddfd, oldname, newdfd, newname, flags) */
 VU_EXPORT int renameat2(int olddfd, const char *oldname, int newdfd, const char *newname, unsigned int flags)
 {
-	if (!vu_wants(VU_NR_renameat2) && vu_real_renameat2) {
+	if (__builtin_expect(!vu_direct[VU_NR_renameat2], 1) && vu_real_renameat2)
+		return vu_real_renameat2(olddfd, oldname, newdfd, newname, flags);
+	int vu_w = vu_wants(VU_NR_renameat2);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_renameat2, 0) && !vu_real_renameat2)
+		vu_known_renameat2 = (unsigned char)vu_libc_sym_lazy("renameat2", (void **)&vu_real_renameat2);
+	if (!vu_w && vu_real_renameat2) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_renameat2(olddfd, oldname, newdfd, newname, flags);
 		vu_restore(vu_s);
@@ -6700,6 +8412,7 @@ VU_EXPORT int renameat2(int olddfd, const char *oldname, int newdfd, const char 
 #ifdef VU_NR_getrandom
 typedef ssize_t vu_getrandom_fn(void *, size_t, unsigned int);
 static vu_getrandom_fn *vu_real_getrandom;
+static unsigned char vu_known_getrandom;	/* looked up (on first use) */
 
 static long vu_bottom_getrandom(struct vu_call *vu_c)
 {
@@ -6712,7 +8425,13 @@ static long vu_bottom_getrandom(struct vu_call *vu_c)
 /* getrandom -- getrandom(ubuf, len, flags) */
 VU_EXPORT ssize_t getrandom(void *ubuf, size_t len, unsigned int flags)
 {
-	if (!vu_wants(VU_NR_getrandom) && vu_real_getrandom) {
+	if (__builtin_expect(!vu_direct[VU_NR_getrandom], 1) && vu_real_getrandom)
+		return vu_real_getrandom(ubuf, len, flags);
+	int vu_w = vu_wants(VU_NR_getrandom);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_getrandom, 0) && !vu_real_getrandom)
+		vu_known_getrandom = (unsigned char)vu_libc_sym_lazy("getrandom", (void **)&vu_real_getrandom);
+	if (!vu_w && vu_real_getrandom) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_getrandom(ubuf, len, flags);
 		vu_restore(vu_s);
@@ -6726,6 +8445,7 @@ VU_EXPORT ssize_t getrandom(void *ubuf, size_t len, unsigned int flags)
 #ifdef VU_NR_memfd_create
 typedef int vu_memfd_create_fn(const char *, unsigned int);
 static vu_memfd_create_fn *vu_real_memfd_create;
+static unsigned char vu_known_memfd_create;	/* looked up (on first use) */
 
 static long vu_bottom_memfd_create(struct vu_call *vu_c)
 {
@@ -6738,7 +8458,13 @@ static long vu_bottom_memfd_create(struct vu_call *vu_c)
 /* memfd_create -- memfd_create(uname, flags) */
 VU_EXPORT int memfd_create(const char *uname, unsigned int flags)
 {
-	if (!vu_wants(VU_NR_memfd_create) && vu_real_memfd_create) {
+	if (__builtin_expect(!vu_direct[VU_NR_memfd_create], 1) && vu_real_memfd_create)
+		return vu_real_memfd_create(uname, flags);
+	int vu_w = vu_wants(VU_NR_memfd_create);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_memfd_create, 0) && !vu_real_memfd_create)
+		vu_known_memfd_create = (unsigned char)vu_libc_sym_lazy("memfd_create", (void **)&vu_real_memfd_create);
+	if (!vu_w && vu_real_memfd_create) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_memfd_create(uname, flags);
 		vu_restore(vu_s);
@@ -6759,6 +8485,7 @@ vu_fexecve_fn *vu_real_fexecve;
 #ifdef VU_NR_copy_file_range
 typedef ssize_t vu_copy_file_range_fn(int, __off64_t *, int, __off64_t *, size_t, unsigned int);
 static vu_copy_file_range_fn *vu_real_copy_file_range;
+static unsigned char vu_known_copy_file_range;	/* looked up (on first use) */
 
 static long vu_bottom_copy_file_range(struct vu_call *vu_c)
 {
@@ -6771,7 +8498,13 @@ static long vu_bottom_copy_file_range(struct vu_call *vu_c)
 /* copy_file_range -- copy_file_range(fd_in, off_in, fd_out, off_out, len, flags) */
 VU_EXPORT ssize_t copy_file_range(int fd_in, __off64_t *off_in, int fd_out, __off64_t *off_out, size_t len, unsigned int flags)
 {
-	if (!vu_wants(VU_NR_copy_file_range) && vu_real_copy_file_range) {
+	if (__builtin_expect(!vu_direct[VU_NR_copy_file_range], 1) && vu_real_copy_file_range)
+		return vu_real_copy_file_range(fd_in, off_in, fd_out, off_out, len, flags);
+	int vu_w = vu_wants(VU_NR_copy_file_range);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_copy_file_range, 0) && !vu_real_copy_file_range)
+		vu_known_copy_file_range = (unsigned char)vu_libc_sym_lazy("copy_file_range", (void **)&vu_real_copy_file_range);
+	if (!vu_w && vu_real_copy_file_range) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_copy_file_range(fd_in, off_in, fd_out, off_out, len, flags);
 		vu_restore(vu_s);
@@ -6785,6 +8518,7 @@ VU_EXPORT ssize_t copy_file_range(int fd_in, __off64_t *off_in, int fd_out, __of
 #ifdef VU_NR_preadv2
 typedef ssize_t vu_preadv2_fn(int, const struct iovec *, int, off_t, int);
 static vu_preadv2_fn *vu_real_preadv2;
+static unsigned char vu_known_preadv2;	/* looked up (on first use) */
 
 static long vu_bottom_preadv2(struct vu_call *vu_c)
 {
@@ -6799,7 +8533,13 @@ static long vu_bottom_preadv2(struct vu_call *vu_c)
 /* preadv2 -- preadv2(fd, vec, vlen, pos_l, 0, flags) */
 VU_EXPORT ssize_t preadv2(int fd, const struct iovec *vec, int vlen, off_t pos_l, int flags)
 {
-	if (!vu_wants(VU_NR_preadv2) && vu_real_preadv2) {
+	if (__builtin_expect(!vu_direct[VU_NR_preadv2], 1) && vu_real_preadv2)
+		return vu_real_preadv2(fd, vec, vlen, pos_l, flags);
+	int vu_w = vu_wants(VU_NR_preadv2);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_preadv2, 0) && !vu_real_preadv2)
+		vu_known_preadv2 = (unsigned char)vu_libc_sym_lazy("preadv2", (void **)&vu_real_preadv2);
+	if (!vu_w && vu_real_preadv2) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_preadv2(fd, vec, vlen, pos_l, flags);
 		vu_restore(vu_s);
@@ -6811,6 +8551,7 @@ VU_EXPORT ssize_t preadv2(int fd, const struct iovec *vec, int vlen, off_t pos_l
 
 typedef ssize_t vu_preadv64v2_fn(int, const struct iovec *, int, off_t, int);
 static vu_preadv64v2_fn *vu_real_preadv64v2;
+static unsigned char vu_known_preadv64v2;	/* looked up (on first use) */
 
 static long vu_bottom_preadv64v2(struct vu_call *vu_c)
 {
@@ -6825,7 +8566,13 @@ static long vu_bottom_preadv64v2(struct vu_call *vu_c)
 /* preadv64v2 -- preadv2(fd, vec, vlen, pos_l, 0, flags) */
 VU_EXPORT ssize_t preadv64v2(int fd, const struct iovec *vec, int vlen, off_t pos_l, int flags)
 {
-	if (!vu_wants(VU_NR_preadv2) && vu_real_preadv64v2) {
+	if (__builtin_expect(!vu_direct[VU_NR_preadv2], 1) && vu_real_preadv64v2)
+		return vu_real_preadv64v2(fd, vec, vlen, pos_l, flags);
+	int vu_w = vu_wants(VU_NR_preadv2);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_preadv64v2, 0) && !vu_real_preadv64v2)
+		vu_known_preadv64v2 = (unsigned char)vu_libc_sym_lazy("preadv64v2", (void **)&vu_real_preadv64v2);
+	if (!vu_w && vu_real_preadv64v2) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_preadv64v2(fd, vec, vlen, pos_l, flags);
 		vu_restore(vu_s);
@@ -6839,6 +8586,7 @@ VU_EXPORT ssize_t preadv64v2(int fd, const struct iovec *vec, int vlen, off_t po
 #ifdef VU_NR_pwritev2
 typedef ssize_t vu_pwritev2_fn(int, const struct iovec *, int, off_t, int);
 static vu_pwritev2_fn *vu_real_pwritev2;
+static unsigned char vu_known_pwritev2;	/* looked up (on first use) */
 
 static long vu_bottom_pwritev2(struct vu_call *vu_c)
 {
@@ -6853,7 +8601,13 @@ static long vu_bottom_pwritev2(struct vu_call *vu_c)
 /* pwritev2 -- pwritev2(fd, vec, vlen, pos_l, 0, flags) */
 VU_EXPORT ssize_t pwritev2(int fd, const struct iovec *vec, int vlen, off_t pos_l, int flags)
 {
-	if (!vu_wants(VU_NR_pwritev2) && vu_real_pwritev2) {
+	if (__builtin_expect(!vu_direct[VU_NR_pwritev2], 1) && vu_real_pwritev2)
+		return vu_real_pwritev2(fd, vec, vlen, pos_l, flags);
+	int vu_w = vu_wants(VU_NR_pwritev2);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_pwritev2, 0) && !vu_real_pwritev2)
+		vu_known_pwritev2 = (unsigned char)vu_libc_sym_lazy("pwritev2", (void **)&vu_real_pwritev2);
+	if (!vu_w && vu_real_pwritev2) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_pwritev2(fd, vec, vlen, pos_l, flags);
 		vu_restore(vu_s);
@@ -6865,6 +8619,7 @@ VU_EXPORT ssize_t pwritev2(int fd, const struct iovec *vec, int vlen, off_t pos_
 
 typedef ssize_t vu_pwritev64v2_fn(int, const struct iovec *, int, off_t, int);
 static vu_pwritev64v2_fn *vu_real_pwritev64v2;
+static unsigned char vu_known_pwritev64v2;	/* looked up (on first use) */
 
 static long vu_bottom_pwritev64v2(struct vu_call *vu_c)
 {
@@ -6879,7 +8634,13 @@ static long vu_bottom_pwritev64v2(struct vu_call *vu_c)
 /* pwritev64v2 -- pwritev2(fd, vec, vlen, pos_l, 0, flags) */
 VU_EXPORT ssize_t pwritev64v2(int fd, const struct iovec *vec, int vlen, off_t pos_l, int flags)
 {
-	if (!vu_wants(VU_NR_pwritev2) && vu_real_pwritev64v2) {
+	if (__builtin_expect(!vu_direct[VU_NR_pwritev2], 1) && vu_real_pwritev64v2)
+		return vu_real_pwritev64v2(fd, vec, vlen, pos_l, flags);
+	int vu_w = vu_wants(VU_NR_pwritev2);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_pwritev64v2, 0) && !vu_real_pwritev64v2)
+		vu_known_pwritev64v2 = (unsigned char)vu_libc_sym_lazy("pwritev64v2", (void **)&vu_real_pwritev64v2);
+	if (!vu_w && vu_real_pwritev64v2) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_pwritev64v2(fd, vec, vlen, pos_l, flags);
 		vu_restore(vu_s);
@@ -6893,6 +8654,7 @@ VU_EXPORT ssize_t pwritev64v2(int fd, const struct iovec *vec, int vlen, off_t p
 #ifdef VU_NR_pkey_alloc
 typedef int vu_pkey_alloc_fn(unsigned int, unsigned int);
 static vu_pkey_alloc_fn *vu_real_pkey_alloc;
+static unsigned char vu_known_pkey_alloc;	/* looked up (on first use) */
 
 static long vu_bottom_pkey_alloc(struct vu_call *vu_c)
 {
@@ -6905,7 +8667,13 @@ static long vu_bottom_pkey_alloc(struct vu_call *vu_c)
 /* pkey_alloc -- pkey_alloc(flags, init_val) */
 VU_EXPORT int pkey_alloc(unsigned int flags, unsigned int init_val)
 {
-	if (!vu_wants(VU_NR_pkey_alloc) && vu_real_pkey_alloc) {
+	if (__builtin_expect(!vu_direct[VU_NR_pkey_alloc], 1) && vu_real_pkey_alloc)
+		return vu_real_pkey_alloc(flags, init_val);
+	int vu_w = vu_wants(VU_NR_pkey_alloc);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_pkey_alloc, 0) && !vu_real_pkey_alloc)
+		vu_known_pkey_alloc = (unsigned char)vu_libc_sym_lazy("pkey_alloc", (void **)&vu_real_pkey_alloc);
+	if (!vu_w && vu_real_pkey_alloc) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_pkey_alloc(flags, init_val);
 		vu_restore(vu_s);
@@ -6919,6 +8687,7 @@ VU_EXPORT int pkey_alloc(unsigned int flags, unsigned int init_val)
 #ifdef VU_NR_statx
 typedef int vu_statx_fn(int, const char *, int, unsigned int, struct statx *);
 static vu_statx_fn *vu_real_statx;
+static unsigned char vu_known_statx;	/* looked up (on first use) */
 
 static long vu_bottom_statx(struct vu_call *vu_c)
 {
@@ -6931,7 +8700,13 @@ static long vu_bottom_statx(struct vu_call *vu_c)
 /* statx -- statx(dfd, filename, flags, mask, buffer) */
 VU_EXPORT int statx(int dfd, const char *filename, int flags, unsigned int mask, struct statx *buffer)
 {
-	if (!vu_wants(VU_NR_statx) && vu_real_statx) {
+	if (__builtin_expect(!vu_direct[VU_NR_statx], 1) && vu_real_statx)
+		return vu_real_statx(dfd, filename, flags, mask, buffer);
+	int vu_w = vu_wants(VU_NR_statx);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_statx, 0) && !vu_real_statx)
+		vu_known_statx = (unsigned char)vu_libc_sym_lazy("statx", (void **)&vu_real_statx);
+	if (!vu_w && vu_real_statx) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_statx(dfd, filename, flags, mask, buffer);
 		vu_restore(vu_s);
@@ -6945,6 +8720,7 @@ VU_EXPORT int statx(int dfd, const char *filename, int flags, unsigned int mask,
 #ifdef VU_NR_pidfd_send_signal
 typedef int vu_pidfd_send_signal_fn(int, int, siginfo_t *, unsigned int);
 static vu_pidfd_send_signal_fn *vu_real_pidfd_send_signal;
+static unsigned char vu_known_pidfd_send_signal;	/* looked up (on first use) */
 
 static long vu_bottom_pidfd_send_signal(struct vu_call *vu_c)
 {
@@ -6957,7 +8733,13 @@ static long vu_bottom_pidfd_send_signal(struct vu_call *vu_c)
 /* pidfd_send_signal -- pidfd_send_signal(pidfd, sig, info, flags) */
 VU_EXPORT int pidfd_send_signal(int pidfd, int sig, siginfo_t *info, unsigned int flags)
 {
-	if (!vu_wants(VU_NR_pidfd_send_signal) && vu_real_pidfd_send_signal) {
+	if (__builtin_expect(!vu_direct[VU_NR_pidfd_send_signal], 1) && vu_real_pidfd_send_signal)
+		return vu_real_pidfd_send_signal(pidfd, sig, info, flags);
+	int vu_w = vu_wants(VU_NR_pidfd_send_signal);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_pidfd_send_signal, 0) && !vu_real_pidfd_send_signal)
+		vu_known_pidfd_send_signal = (unsigned char)vu_libc_sym_lazy("pidfd_send_signal", (void **)&vu_real_pidfd_send_signal);
+	if (!vu_w && vu_real_pidfd_send_signal) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_pidfd_send_signal(pidfd, sig, info, flags);
 		vu_restore(vu_s);
@@ -6971,6 +8753,7 @@ VU_EXPORT int pidfd_send_signal(int pidfd, int sig, siginfo_t *info, unsigned in
 #ifdef VU_NR_open_tree
 typedef int vu_open_tree_fn(int, const char *, unsigned int);
 static vu_open_tree_fn *vu_real_open_tree;
+static unsigned char vu_known_open_tree;	/* looked up (on first use) */
 
 static long vu_bottom_open_tree(struct vu_call *vu_c)
 {
@@ -6983,7 +8766,13 @@ static long vu_bottom_open_tree(struct vu_call *vu_c)
 /* open_tree -- open_tree(dfd, filename, flags) */
 VU_EXPORT int open_tree(int dfd, const char *filename, unsigned int flags)
 {
-	if (!vu_wants(VU_NR_open_tree) && vu_real_open_tree) {
+	if (__builtin_expect(!vu_direct[VU_NR_open_tree], 1) && vu_real_open_tree)
+		return vu_real_open_tree(dfd, filename, flags);
+	int vu_w = vu_wants(VU_NR_open_tree);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_open_tree, 0) && !vu_real_open_tree)
+		vu_known_open_tree = (unsigned char)vu_libc_sym_lazy("open_tree", (void **)&vu_real_open_tree);
+	if (!vu_w && vu_real_open_tree) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_open_tree(dfd, filename, flags);
 		vu_restore(vu_s);
@@ -6997,6 +8786,7 @@ VU_EXPORT int open_tree(int dfd, const char *filename, unsigned int flags)
 #ifdef VU_NR_move_mount
 typedef int vu_move_mount_fn(int, const char *, int, const char *, unsigned int);
 static vu_move_mount_fn *vu_real_move_mount;
+static unsigned char vu_known_move_mount;	/* looked up (on first use) */
 
 static long vu_bottom_move_mount(struct vu_call *vu_c)
 {
@@ -7009,7 +8799,13 @@ static long vu_bottom_move_mount(struct vu_call *vu_c)
 /* move_mount -- move_mount(from_dfd, from_pathname, to_dfd, to_pathname, flags) */
 VU_EXPORT int move_mount(int from_dfd, const char *from_pathname, int to_dfd, const char *to_pathname, unsigned int flags)
 {
-	if (!vu_wants(VU_NR_move_mount) && vu_real_move_mount) {
+	if (__builtin_expect(!vu_direct[VU_NR_move_mount], 1) && vu_real_move_mount)
+		return vu_real_move_mount(from_dfd, from_pathname, to_dfd, to_pathname, flags);
+	int vu_w = vu_wants(VU_NR_move_mount);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_move_mount, 0) && !vu_real_move_mount)
+		vu_known_move_mount = (unsigned char)vu_libc_sym_lazy("move_mount", (void **)&vu_real_move_mount);
+	if (!vu_w && vu_real_move_mount) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_move_mount(from_dfd, from_pathname, to_dfd, to_pathname, flags);
 		vu_restore(vu_s);
@@ -7023,6 +8819,7 @@ VU_EXPORT int move_mount(int from_dfd, const char *from_pathname, int to_dfd, co
 #ifdef VU_NR_fspick
 typedef int vu_fspick_fn(int, const char *, unsigned int);
 static vu_fspick_fn *vu_real_fspick;
+static unsigned char vu_known_fspick;	/* looked up (on first use) */
 
 static long vu_bottom_fspick(struct vu_call *vu_c)
 {
@@ -7035,7 +8832,13 @@ static long vu_bottom_fspick(struct vu_call *vu_c)
 /* fspick -- fspick(dfd, path, flags) */
 VU_EXPORT int fspick(int dfd, const char *path, unsigned int flags)
 {
-	if (!vu_wants(VU_NR_fspick) && vu_real_fspick) {
+	if (__builtin_expect(!vu_direct[VU_NR_fspick], 1) && vu_real_fspick)
+		return vu_real_fspick(dfd, path, flags);
+	int vu_w = vu_wants(VU_NR_fspick);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_fspick, 0) && !vu_real_fspick)
+		vu_known_fspick = (unsigned char)vu_libc_sym_lazy("fspick", (void **)&vu_real_fspick);
+	if (!vu_w && vu_real_fspick) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fspick(dfd, path, flags);
 		vu_restore(vu_s);
@@ -7049,6 +8852,7 @@ VU_EXPORT int fspick(int dfd, const char *path, unsigned int flags)
 #ifdef VU_NR_pidfd_open
 typedef int vu_pidfd_open_fn(pid_t, unsigned int);
 static vu_pidfd_open_fn *vu_real_pidfd_open;
+static unsigned char vu_known_pidfd_open;	/* looked up (on first use) */
 
 static long vu_bottom_pidfd_open(struct vu_call *vu_c)
 {
@@ -7061,7 +8865,13 @@ static long vu_bottom_pidfd_open(struct vu_call *vu_c)
 /* pidfd_open -- pidfd_open(pid, flags) */
 VU_EXPORT int pidfd_open(pid_t pid, unsigned int flags)
 {
-	if (!vu_wants(VU_NR_pidfd_open) && vu_real_pidfd_open) {
+	if (__builtin_expect(!vu_direct[VU_NR_pidfd_open], 1) && vu_real_pidfd_open)
+		return vu_real_pidfd_open(pid, flags);
+	int vu_w = vu_wants(VU_NR_pidfd_open);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_pidfd_open, 0) && !vu_real_pidfd_open)
+		vu_known_pidfd_open = (unsigned char)vu_libc_sym_lazy("pidfd_open", (void **)&vu_real_pidfd_open);
+	if (!vu_w && vu_real_pidfd_open) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_pidfd_open(pid, flags);
 		vu_restore(vu_s);
@@ -7075,6 +8885,7 @@ VU_EXPORT int pidfd_open(pid_t pid, unsigned int flags)
 #ifdef VU_NR_close_range
 typedef int vu_close_range_fn(unsigned int, unsigned int, int);
 static vu_close_range_fn *vu_real_close_range;
+static unsigned char vu_known_close_range;	/* looked up (on first use) */
 
 static long vu_bottom_close_range(struct vu_call *vu_c)
 {
@@ -7087,7 +8898,13 @@ static long vu_bottom_close_range(struct vu_call *vu_c)
 /* close_range -- close_range(fd, max_fd, flags) */
 VU_EXPORT int close_range(unsigned int fd, unsigned int max_fd, int flags)
 {
-	if (!vu_wants(VU_NR_close_range) && vu_real_close_range) {
+	if (__builtin_expect(!vu_direct[VU_NR_close_range], 1) && vu_real_close_range)
+		return vu_real_close_range(fd, max_fd, flags);
+	int vu_w = vu_wants(VU_NR_close_range);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_close_range, 0) && !vu_real_close_range)
+		vu_known_close_range = (unsigned char)vu_libc_sym_lazy("close_range", (void **)&vu_real_close_range);
+	if (!vu_w && vu_real_close_range) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_close_range(fd, max_fd, flags);
 		vu_restore(vu_s);
@@ -7099,6 +8916,7 @@ VU_EXPORT int close_range(unsigned int fd, unsigned int max_fd, int flags)
 
 typedef void vu_closefrom_fn(int);
 static vu_closefrom_fn *vu_real_closefrom;
+static unsigned char vu_known_closefrom;	/* looked up (on first use) */
 
 static long vu_bottom_closefrom(struct vu_call *vu_c)
 {
@@ -7114,7 +8932,13 @@ static long vu_bottom_closefrom(struct vu_call *vu_c)
 /* closefrom -- close_range(fd, ~0U, 0) */
 VU_EXPORT void closefrom(int fd)
 {
-	if (!vu_wants(VU_NR_close_range) && vu_real_closefrom) {
+	if (__builtin_expect(!vu_direct[VU_NR_close_range], 1) && vu_real_closefrom)
+		{ vu_real_closefrom(fd); return; }
+	int vu_w = vu_wants(VU_NR_close_range);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_closefrom, 0) && !vu_real_closefrom)
+		vu_known_closefrom = (unsigned char)vu_libc_sym_lazy("closefrom", (void **)&vu_real_closefrom);
+	if (!vu_w && vu_real_closefrom) {
 		unsigned char vu_s = vu_allow();
 		vu_real_closefrom(fd);
 		vu_restore(vu_s);
@@ -7128,6 +8952,7 @@ VU_EXPORT void closefrom(int fd)
 #ifdef VU_NR_pidfd_getfd
 typedef int vu_pidfd_getfd_fn(int, int, unsigned int);
 static vu_pidfd_getfd_fn *vu_real_pidfd_getfd;
+static unsigned char vu_known_pidfd_getfd;	/* looked up (on first use) */
 
 static long vu_bottom_pidfd_getfd(struct vu_call *vu_c)
 {
@@ -7140,7 +8965,13 @@ static long vu_bottom_pidfd_getfd(struct vu_call *vu_c)
 /* pidfd_getfd -- pidfd_getfd(pidfd, fd, flags) */
 VU_EXPORT int pidfd_getfd(int pidfd, int fd, unsigned int flags)
 {
-	if (!vu_wants(VU_NR_pidfd_getfd) && vu_real_pidfd_getfd) {
+	if (__builtin_expect(!vu_direct[VU_NR_pidfd_getfd], 1) && vu_real_pidfd_getfd)
+		return vu_real_pidfd_getfd(pidfd, fd, flags);
+	int vu_w = vu_wants(VU_NR_pidfd_getfd);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_pidfd_getfd, 0) && !vu_real_pidfd_getfd)
+		vu_known_pidfd_getfd = (unsigned char)vu_libc_sym_lazy("pidfd_getfd", (void **)&vu_real_pidfd_getfd);
+	if (!vu_w && vu_real_pidfd_getfd) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_pidfd_getfd(pidfd, fd, flags);
 		vu_restore(vu_s);
@@ -7154,6 +8985,7 @@ VU_EXPORT int pidfd_getfd(int pidfd, int fd, unsigned int flags)
 #ifdef VU_NR_faccessat2
 typedef int vu_faccessat_fn(int, const char *, int, int);
 static vu_faccessat_fn *vu_real_faccessat;
+static unsigned char vu_known_faccessat;	/* looked up (on first use) */
 
 static long vu_bottom_faccessat(struct vu_call *vu_c)
 {
@@ -7166,7 +8998,13 @@ static long vu_bottom_faccessat(struct vu_call *vu_c)
 /* faccessat -- faccessat2(dfd, filename, mode, flags) */
 VU_EXPORT int faccessat(int dfd, const char *filename, int mode, int flags)
 {
-	if (!vu_wants(VU_NR_faccessat2) && vu_real_faccessat) {
+	if (__builtin_expect(!vu_direct[VU_NR_faccessat2], 1) && vu_real_faccessat)
+		return vu_real_faccessat(dfd, filename, mode, flags);
+	int vu_w = vu_wants(VU_NR_faccessat2);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_faccessat, 0) && !vu_real_faccessat)
+		vu_known_faccessat = (unsigned char)vu_libc_sym_lazy("faccessat", (void **)&vu_real_faccessat);
+	if (!vu_w && vu_real_faccessat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_faccessat(dfd, filename, mode, flags);
 		vu_restore(vu_s);
@@ -7180,6 +9018,7 @@ VU_EXPORT int faccessat(int dfd, const char *filename, int mode, int flags)
 #ifdef VU_NR_epoll_pwait2
 typedef int vu_epoll_pwait2_fn(int, struct epoll_event *, int, const struct timespec *, const sigset_t *);
 static vu_epoll_pwait2_fn *vu_real_epoll_pwait2;
+static unsigned char vu_known_epoll_pwait2;	/* looked up (on first use) */
 
 static long vu_bottom_epoll_pwait2(struct vu_call *vu_c)
 {
@@ -7194,7 +9033,13 @@ static long vu_bottom_epoll_pwait2(struct vu_call *vu_c)
 /* epoll_pwait2 -- epoll_pwait2(epfd, events, maxevents, timeout, sigmask, _NSIG / 8) */
 VU_EXPORT int epoll_pwait2(int epfd, struct epoll_event *events, int maxevents, const struct timespec *timeout, const sigset_t *sigmask)
 {
-	if (!vu_wants(VU_NR_epoll_pwait2) && vu_real_epoll_pwait2) {
+	if (__builtin_expect(!vu_direct[VU_NR_epoll_pwait2], 1) && vu_real_epoll_pwait2)
+		return vu_real_epoll_pwait2(epfd, events, maxevents, timeout, sigmask);
+	int vu_w = vu_wants(VU_NR_epoll_pwait2);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_epoll_pwait2, 0) && !vu_real_epoll_pwait2)
+		vu_known_epoll_pwait2 = (unsigned char)vu_libc_sym_lazy("epoll_pwait2", (void **)&vu_real_epoll_pwait2);
+	if (!vu_w && vu_real_epoll_pwait2) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_epoll_pwait2(epfd, events, maxevents, timeout, sigmask);
 		vu_restore(vu_s);
@@ -7208,6 +9053,7 @@ VU_EXPORT int epoll_pwait2(int epfd, struct epoll_event *events, int maxevents, 
 #ifdef VU_NR_mount_setattr
 typedef int vu_mount_setattr_fn(int, const char *, unsigned int, struct mount_attr *, size_t);
 static vu_mount_setattr_fn *vu_real_mount_setattr;
+static unsigned char vu_known_mount_setattr;	/* looked up (on first use) */
 
 static long vu_bottom_mount_setattr(struct vu_call *vu_c)
 {
@@ -7220,7 +9066,13 @@ static long vu_bottom_mount_setattr(struct vu_call *vu_c)
 /* mount_setattr -- mount_setattr(dfd, path, flags, uattr, usize) */
 VU_EXPORT int mount_setattr(int dfd, const char *path, unsigned int flags, struct mount_attr *uattr, size_t usize)
 {
-	if (!vu_wants(VU_NR_mount_setattr) && vu_real_mount_setattr) {
+	if (__builtin_expect(!vu_direct[VU_NR_mount_setattr], 1) && vu_real_mount_setattr)
+		return vu_real_mount_setattr(dfd, path, flags, uattr, usize);
+	int vu_w = vu_wants(VU_NR_mount_setattr);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_mount_setattr, 0) && !vu_real_mount_setattr)
+		vu_known_mount_setattr = (unsigned char)vu_libc_sym_lazy("mount_setattr", (void **)&vu_real_mount_setattr);
+	if (!vu_w && vu_real_mount_setattr) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_mount_setattr(dfd, path, flags, uattr, usize);
 		vu_restore(vu_s);
@@ -7231,12 +9083,15 @@ VU_EXPORT int mount_setattr(int dfd, const char *path, unsigned int flags, struc
 }
 #endif
 
-/* vu_libc_resolve -- find the real function behind every wrapper (and
- * behind the hand-written ones); called once at start-up. */
+/* vu_libc_resolve -- find the real function behind the hand-written
+ * wrappers, and behind every generated one unless they may look theirs
+ * up on first use (vu_libc_lazy_ok: a process calls a few dozen of some
+ * 1,400); called once at start-up. */
 VU_HIDDEN void vu_libc_resolve(void)
 {
+	int lazy = vu_libc_lazy_ok();
+
 #ifdef VU_NR_read
-	vu_real_read = (vu_read_fn *)vu_libc_sym("read");
 	vu_real_fread = (vu_fread_fn *)vu_libc_sym("fread");
 	vu_real_fread_unlocked = (vu_fread_unlocked_fn *)vu_libc_sym("fread_unlocked");
 	vu_real_fgets = (vu_fgets_fn *)vu_libc_sym("fgets");
@@ -7246,9 +9101,11 @@ VU_HIDDEN void vu_libc_resolve(void)
 	vu_real___uflow = (vu___uflow_fn *)vu_libc_sym("__uflow");
 	vu_real_getdelim = (vu_getdelim_fn *)vu_libc_sym("getdelim");
 	vu_real___getdelim = (vu___getdelim_fn *)vu_libc_sym("__getdelim");
+	if (!lazy) {
+		vu_real_read = (vu_read_fn *)vu_libc_sym("read");
+	}
 #endif
 #ifdef VU_NR_write
-	vu_real_write = (vu_write_fn *)vu_libc_sym("write");
 	vu_real_fwrite = (vu_fwrite_fn *)vu_libc_sym("fwrite");
 	vu_real_fwrite_unlocked = (vu_fwrite_unlocked_fn *)vu_libc_sym("fwrite_unlocked");
 	vu_real_fputs = (vu_fputs_fn *)vu_libc_sym("fputs");
@@ -7267,17 +9124,22 @@ VU_HIDDEN void vu_libc_resolve(void)
 	vu_real___fprintf_chk = (vu___fprintf_chk_fn *)vu_libc_sym("__fprintf_chk");
 	vu_real___vprintf_chk = (vu___vprintf_chk_fn *)vu_libc_sym("__vprintf_chk");
 	vu_real___vfprintf_chk = (vu___vfprintf_chk_fn *)vu_libc_sym("__vfprintf_chk");
+	if (!lazy) {
+		vu_real_write = (vu_write_fn *)vu_libc_sym("write");
+	}
 #endif
 #ifdef VU_NR_close
-	vu_real_close = (vu_close_fn *)vu_libc_sym("close");
 	vu_real_fclose = (vu_fclose_fn *)vu_libc_sym("fclose");
+	if (!lazy) {
+		vu_real_close = (vu_close_fn *)vu_libc_sym("close");
+	}
 #endif
 #ifdef VU_NR_poll
-	vu_real_poll = (vu_poll_fn *)vu_libc_sym("poll");
+	if (!lazy) {
+		vu_real_poll = (vu_poll_fn *)vu_libc_sym("poll");
+	}
 #endif
 #ifdef VU_NR_lseek
-	vu_real_lseek = (vu_lseek_fn *)vu_libc_sym("lseek");
-	vu_real_lseek64 = (vu_lseek64_fn *)vu_libc_sym("lseek64");
 	vu_real_fseek = (vu_fseek_fn *)vu_libc_sym("fseek");
 	vu_real_fseeko = (vu_fseeko_fn *)vu_libc_sym("fseeko");
 	vu_real_fseeko64 = (vu_fseeko64_fn *)vu_libc_sym("fseeko64");
@@ -7289,16 +9151,26 @@ VU_HIDDEN void vu_libc_resolve(void)
 	vu_real_fgetpos64 = (vu_fgetpos64_fn *)vu_libc_sym("fgetpos64");
 	vu_real_fsetpos = (vu_fsetpos_fn *)vu_libc_sym("fsetpos");
 	vu_real_fsetpos64 = (vu_fsetpos64_fn *)vu_libc_sym("fsetpos64");
+	if (!lazy) {
+		vu_real_lseek = (vu_lseek_fn *)vu_libc_sym("lseek");
+		vu_real_lseek64 = (vu_lseek64_fn *)vu_libc_sym("lseek64");
+	}
 #endif
 #ifdef VU_NR_mmap
-	vu_real_mmap = (vu_mmap_fn *)vu_libc_sym("mmap");
-	vu_real_mmap64 = (vu_mmap64_fn *)vu_libc_sym("mmap64");
+	if (!lazy) {
+		vu_real_mmap = (vu_mmap_fn *)vu_libc_sym("mmap");
+		vu_real_mmap64 = (vu_mmap64_fn *)vu_libc_sym("mmap64");
+	}
 #endif
 #ifdef VU_NR_mprotect
-	vu_real_mprotect = (vu_mprotect_fn *)vu_libc_sym("mprotect");
+	if (!lazy) {
+		vu_real_mprotect = (vu_mprotect_fn *)vu_libc_sym("mprotect");
+	}
 #endif
 #ifdef VU_NR_munmap
-	vu_real_munmap = (vu_munmap_fn *)vu_libc_sym("munmap");
+	if (!lazy) {
+		vu_real_munmap = (vu_munmap_fn *)vu_libc_sym("munmap");
+	}
 #endif
 #ifdef VU_NR_rt_sigaction
 	vu_real_sigaction = (vu_sigaction_fn *)vu_libc_sym("sigaction");
@@ -7309,119 +9181,189 @@ VU_HIDDEN void vu_libc_resolve(void)
 	vu_real_siginterrupt = (vu_siginterrupt_fn *)vu_libc_sym("siginterrupt");
 #endif
 #ifdef VU_NR_rt_sigprocmask
-	vu_real_sigprocmask = (vu_sigprocmask_fn *)vu_libc_sym("sigprocmask");
-	vu_real_pthread_sigmask = (vu_pthread_sigmask_fn *)vu_libc_sym("pthread_sigmask");
+	if (!lazy) {
+		vu_real_sigprocmask = (vu_sigprocmask_fn *)vu_libc_sym("sigprocmask");
+		vu_real_pthread_sigmask = (vu_pthread_sigmask_fn *)vu_libc_sym("pthread_sigmask");
+	}
 #endif
 #ifdef VU_NR_ioctl
-	vu_real_ioctl = (vu_ioctl_fn *)vu_libc_sym("ioctl");
-	vu_real_tcgetattr = (vu_tcgetattr_fn *)vu_libc_sym("tcgetattr");
 	vu_real_isatty = (vu_isatty_fn *)vu_libc_sym("isatty");
+	if (!lazy) {
+		vu_real_ioctl = (vu_ioctl_fn *)vu_libc_sym("ioctl");
+		vu_real_tcgetattr = (vu_tcgetattr_fn *)vu_libc_sym("tcgetattr");
+	}
 #endif
 #ifdef VU_NR_pread64
-	vu_real_pread = (vu_pread_fn *)vu_libc_sym("pread");
-	vu_real_pread64 = (vu_pread64_fn *)vu_libc_sym("pread64");
+	if (!lazy) {
+		vu_real_pread = (vu_pread_fn *)vu_libc_sym("pread");
+		vu_real_pread64 = (vu_pread64_fn *)vu_libc_sym("pread64");
+	}
 #endif
 #ifdef VU_NR_pwrite64
-	vu_real_pwrite = (vu_pwrite_fn *)vu_libc_sym("pwrite");
-	vu_real_pwrite64 = (vu_pwrite64_fn *)vu_libc_sym("pwrite64");
+	if (!lazy) {
+		vu_real_pwrite = (vu_pwrite_fn *)vu_libc_sym("pwrite");
+		vu_real_pwrite64 = (vu_pwrite64_fn *)vu_libc_sym("pwrite64");
+	}
 #endif
 #ifdef VU_NR_readv
-	vu_real_readv = (vu_readv_fn *)vu_libc_sym("readv");
+	if (!lazy) {
+		vu_real_readv = (vu_readv_fn *)vu_libc_sym("readv");
+	}
 #endif
 #ifdef VU_NR_writev
-	vu_real_writev = (vu_writev_fn *)vu_libc_sym("writev");
+	if (!lazy) {
+		vu_real_writev = (vu_writev_fn *)vu_libc_sym("writev");
+	}
 #endif
 #ifdef VU_NR_access
-	vu_real_access = (vu_access_fn *)vu_libc_sym("access");
 	vu_real_euidaccess = (vu_euidaccess_fn *)vu_libc_sym("euidaccess");
 	vu_real_eaccess = (vu_eaccess_fn *)vu_libc_sym("eaccess");
+	if (!lazy) {
+		vu_real_access = (vu_access_fn *)vu_libc_sym("access");
+	}
 #endif
 #ifdef VU_NR_sched_yield
-	vu_real_sched_yield = (vu_sched_yield_fn *)vu_libc_sym("sched_yield");
+	if (!lazy) {
+		vu_real_sched_yield = (vu_sched_yield_fn *)vu_libc_sym("sched_yield");
+	}
 #endif
 #ifdef VU_NR_mremap
-	vu_real_mremap = (vu_mremap_fn *)vu_libc_sym("mremap");
+	if (!lazy) {
+		vu_real_mremap = (vu_mremap_fn *)vu_libc_sym("mremap");
+	}
 #endif
 #ifdef VU_NR_msync
-	vu_real_msync = (vu_msync_fn *)vu_libc_sym("msync");
+	if (!lazy) {
+		vu_real_msync = (vu_msync_fn *)vu_libc_sym("msync");
+	}
 #endif
 #ifdef VU_NR_mincore
-	vu_real_mincore = (vu_mincore_fn *)vu_libc_sym("mincore");
+	if (!lazy) {
+		vu_real_mincore = (vu_mincore_fn *)vu_libc_sym("mincore");
+	}
 #endif
 #ifdef VU_NR_madvise
-	vu_real_madvise = (vu_madvise_fn *)vu_libc_sym("madvise");
+	if (!lazy) {
+		vu_real_madvise = (vu_madvise_fn *)vu_libc_sym("madvise");
+	}
 #endif
 #ifdef VU_NR_dup
-	vu_real_dup = (vu_dup_fn *)vu_libc_sym("dup");
+	if (!lazy) {
+		vu_real_dup = (vu_dup_fn *)vu_libc_sym("dup");
+	}
 #endif
 #ifdef VU_NR_dup2
-	vu_real_dup2 = (vu_dup2_fn *)vu_libc_sym("dup2");
+	if (!lazy) {
+		vu_real_dup2 = (vu_dup2_fn *)vu_libc_sym("dup2");
+	}
 #endif
 #ifdef VU_NR_pause
-	vu_real_pause = (vu_pause_fn *)vu_libc_sym("pause");
+	if (!lazy) {
+		vu_real_pause = (vu_pause_fn *)vu_libc_sym("pause");
+	}
 #endif
 #ifdef VU_NR_getitimer
-	vu_real_getitimer = (vu_getitimer_fn *)vu_libc_sym("getitimer");
+	if (!lazy) {
+		vu_real_getitimer = (vu_getitimer_fn *)vu_libc_sym("getitimer");
+	}
 #endif
 #ifdef VU_NR_alarm
-	vu_real_alarm = (vu_alarm_fn *)vu_libc_sym("alarm");
+	if (!lazy) {
+		vu_real_alarm = (vu_alarm_fn *)vu_libc_sym("alarm");
+	}
 #endif
 #ifdef VU_NR_setitimer
-	vu_real_setitimer = (vu_setitimer_fn *)vu_libc_sym("setitimer");
+	if (!lazy) {
+		vu_real_setitimer = (vu_setitimer_fn *)vu_libc_sym("setitimer");
+	}
 #endif
 #ifdef VU_NR_getpid
-	vu_real_getpid = (vu_getpid_fn *)vu_libc_sym("getpid");
+	if (!lazy) {
+		vu_real_getpid = (vu_getpid_fn *)vu_libc_sym("getpid");
+	}
 #endif
 #ifdef VU_NR_sendfile
-	vu_real_sendfile = (vu_sendfile_fn *)vu_libc_sym("sendfile");
-	vu_real_sendfile64 = (vu_sendfile64_fn *)vu_libc_sym("sendfile64");
+	if (!lazy) {
+		vu_real_sendfile = (vu_sendfile_fn *)vu_libc_sym("sendfile");
+		vu_real_sendfile64 = (vu_sendfile64_fn *)vu_libc_sym("sendfile64");
+	}
 #endif
 #ifdef VU_NR_socket
-	vu_real_socket = (vu_socket_fn *)vu_libc_sym("socket");
+	if (!lazy) {
+		vu_real_socket = (vu_socket_fn *)vu_libc_sym("socket");
+	}
 #endif
 #ifdef VU_NR_connect
-	vu_real_connect = (vu_connect_fn *)vu_libc_sym("connect");
+	if (!lazy) {
+		vu_real_connect = (vu_connect_fn *)vu_libc_sym("connect");
+	}
 #endif
 #ifdef VU_NR_accept
-	vu_real_accept = (vu_accept_fn *)vu_libc_sym("accept");
+	if (!lazy) {
+		vu_real_accept = (vu_accept_fn *)vu_libc_sym("accept");
+	}
 #endif
 #ifdef VU_NR_sendto
-	vu_real_sendto = (vu_sendto_fn *)vu_libc_sym("sendto");
-	vu_real_send = (vu_send_fn *)vu_libc_sym("send");
+	if (!lazy) {
+		vu_real_sendto = (vu_sendto_fn *)vu_libc_sym("sendto");
+		vu_real_send = (vu_send_fn *)vu_libc_sym("send");
+	}
 #endif
 #ifdef VU_NR_recvfrom
-	vu_real_recvfrom = (vu_recvfrom_fn *)vu_libc_sym("recvfrom");
-	vu_real_recv = (vu_recv_fn *)vu_libc_sym("recv");
+	if (!lazy) {
+		vu_real_recvfrom = (vu_recvfrom_fn *)vu_libc_sym("recvfrom");
+		vu_real_recv = (vu_recv_fn *)vu_libc_sym("recv");
+	}
 #endif
 #ifdef VU_NR_sendmsg
-	vu_real_sendmsg = (vu_sendmsg_fn *)vu_libc_sym("sendmsg");
+	if (!lazy) {
+		vu_real_sendmsg = (vu_sendmsg_fn *)vu_libc_sym("sendmsg");
+	}
 #endif
 #ifdef VU_NR_recvmsg
-	vu_real_recvmsg = (vu_recvmsg_fn *)vu_libc_sym("recvmsg");
+	if (!lazy) {
+		vu_real_recvmsg = (vu_recvmsg_fn *)vu_libc_sym("recvmsg");
+	}
 #endif
 #ifdef VU_NR_shutdown
-	vu_real_shutdown = (vu_shutdown_fn *)vu_libc_sym("shutdown");
+	if (!lazy) {
+		vu_real_shutdown = (vu_shutdown_fn *)vu_libc_sym("shutdown");
+	}
 #endif
 #ifdef VU_NR_bind
-	vu_real_bind = (vu_bind_fn *)vu_libc_sym("bind");
+	if (!lazy) {
+		vu_real_bind = (vu_bind_fn *)vu_libc_sym("bind");
+	}
 #endif
 #ifdef VU_NR_listen
-	vu_real_listen = (vu_listen_fn *)vu_libc_sym("listen");
+	if (!lazy) {
+		vu_real_listen = (vu_listen_fn *)vu_libc_sym("listen");
+	}
 #endif
 #ifdef VU_NR_getsockname
-	vu_real_getsockname = (vu_getsockname_fn *)vu_libc_sym("getsockname");
+	if (!lazy) {
+		vu_real_getsockname = (vu_getsockname_fn *)vu_libc_sym("getsockname");
+	}
 #endif
 #ifdef VU_NR_getpeername
-	vu_real_getpeername = (vu_getpeername_fn *)vu_libc_sym("getpeername");
+	if (!lazy) {
+		vu_real_getpeername = (vu_getpeername_fn *)vu_libc_sym("getpeername");
+	}
 #endif
 #ifdef VU_NR_socketpair
-	vu_real_socketpair = (vu_socketpair_fn *)vu_libc_sym("socketpair");
+	if (!lazy) {
+		vu_real_socketpair = (vu_socketpair_fn *)vu_libc_sym("socketpair");
+	}
 #endif
 #ifdef VU_NR_setsockopt
-	vu_real_setsockopt = (vu_setsockopt_fn *)vu_libc_sym("setsockopt");
+	if (!lazy) {
+		vu_real_setsockopt = (vu_setsockopt_fn *)vu_libc_sym("setsockopt");
+	}
 #endif
 #ifdef VU_NR_getsockopt
-	vu_real_getsockopt = (vu_getsockopt_fn *)vu_libc_sym("getsockopt");
+	if (!lazy) {
+		vu_real_getsockopt = (vu_getsockopt_fn *)vu_libc_sym("getsockopt");
+	}
 #endif
 #ifdef VU_NR_vfork
 	vu_real_vfork = (vu_vfork_fn *)vu_libc_sym("vfork");
@@ -7439,315 +9381,504 @@ VU_HIDDEN void vu_libc_resolve(void)
 	vu_real_posix_spawnp = (vu_posix_spawnp_fn *)vu_libc_sym("posix_spawnp");
 #endif
 #ifdef VU_NR_wait4
-	vu_real_wait4 = (vu_wait4_fn *)vu_libc_sym("wait4");
-	vu_real_waitpid = (vu_waitpid_fn *)vu_libc_sym("waitpid");
-	vu_real_wait3 = (vu_wait3_fn *)vu_libc_sym("wait3");
-	vu_real_wait = (vu_wait_fn *)vu_libc_sym("wait");
+	if (!lazy) {
+		vu_real_wait4 = (vu_wait4_fn *)vu_libc_sym("wait4");
+		vu_real_waitpid = (vu_waitpid_fn *)vu_libc_sym("waitpid");
+		vu_real_wait3 = (vu_wait3_fn *)vu_libc_sym("wait3");
+		vu_real_wait = (vu_wait_fn *)vu_libc_sym("wait");
+	}
 #endif
 #ifdef VU_NR_kill
-	vu_real_kill = (vu_kill_fn *)vu_libc_sym("kill");
+	if (!lazy) {
+		vu_real_kill = (vu_kill_fn *)vu_libc_sym("kill");
+	}
 #endif
 #ifdef VU_NR_uname
-	vu_real_uname = (vu_uname_fn *)vu_libc_sym("uname");
 	vu_real_gethostname = (vu_gethostname_fn *)vu_libc_sym("gethostname");
 	vu_real_getdomainname = (vu_getdomainname_fn *)vu_libc_sym("getdomainname");
+	if (!lazy) {
+		vu_real_uname = (vu_uname_fn *)vu_libc_sym("uname");
+	}
 #endif
 #ifdef VU_NR_fcntl
-	vu_real_fcntl = (vu_fcntl_fn *)vu_libc_sym("fcntl");
-	vu_real_fcntl64 = (vu_fcntl64_fn *)vu_libc_sym("fcntl64");
+	if (!lazy) {
+		vu_real_fcntl = (vu_fcntl_fn *)vu_libc_sym("fcntl");
+		vu_real_fcntl64 = (vu_fcntl64_fn *)vu_libc_sym("fcntl64");
+	}
 #endif
 #ifdef VU_NR_flock
-	vu_real_flock = (vu_flock_fn *)vu_libc_sym("flock");
+	if (!lazy) {
+		vu_real_flock = (vu_flock_fn *)vu_libc_sym("flock");
+	}
 #endif
 #ifdef VU_NR_fsync
-	vu_real_fsync = (vu_fsync_fn *)vu_libc_sym("fsync");
+	if (!lazy) {
+		vu_real_fsync = (vu_fsync_fn *)vu_libc_sym("fsync");
+	}
 #endif
 #ifdef VU_NR_fdatasync
-	vu_real_fdatasync = (vu_fdatasync_fn *)vu_libc_sym("fdatasync");
+	if (!lazy) {
+		vu_real_fdatasync = (vu_fdatasync_fn *)vu_libc_sym("fdatasync");
+	}
 #endif
 #ifdef VU_NR_truncate
-	vu_real_truncate = (vu_truncate_fn *)vu_libc_sym("truncate");
-	vu_real_truncate64 = (vu_truncate64_fn *)vu_libc_sym("truncate64");
+	if (!lazy) {
+		vu_real_truncate = (vu_truncate_fn *)vu_libc_sym("truncate");
+		vu_real_truncate64 = (vu_truncate64_fn *)vu_libc_sym("truncate64");
+	}
 #endif
 #ifdef VU_NR_ftruncate
-	vu_real_ftruncate = (vu_ftruncate_fn *)vu_libc_sym("ftruncate");
-	vu_real_ftruncate64 = (vu_ftruncate64_fn *)vu_libc_sym("ftruncate64");
+	if (!lazy) {
+		vu_real_ftruncate = (vu_ftruncate_fn *)vu_libc_sym("ftruncate");
+		vu_real_ftruncate64 = (vu_ftruncate64_fn *)vu_libc_sym("ftruncate64");
+	}
 #endif
 #ifdef VU_NR_getcwd
 	vu_real_getcwd = (vu_getcwd_fn *)vu_libc_sym("getcwd");
 #endif
 #ifdef VU_NR_chdir
-	vu_real_chdir = (vu_chdir_fn *)vu_libc_sym("chdir");
+	if (!lazy) {
+		vu_real_chdir = (vu_chdir_fn *)vu_libc_sym("chdir");
+	}
 #endif
 #ifdef VU_NR_fchdir
-	vu_real_fchdir = (vu_fchdir_fn *)vu_libc_sym("fchdir");
+	if (!lazy) {
+		vu_real_fchdir = (vu_fchdir_fn *)vu_libc_sym("fchdir");
+	}
 #endif
 #ifdef VU_NR_rename
-	vu_real_rename = (vu_rename_fn *)vu_libc_sym("rename");
+	if (!lazy) {
+		vu_real_rename = (vu_rename_fn *)vu_libc_sym("rename");
+	}
 #endif
 #ifdef VU_NR_mkdir
-	vu_real_mkdir = (vu_mkdir_fn *)vu_libc_sym("mkdir");
 	vu_real_mkdtemp = (vu_mkdtemp_fn *)vu_libc_sym("mkdtemp");
+	if (!lazy) {
+		vu_real_mkdir = (vu_mkdir_fn *)vu_libc_sym("mkdir");
+	}
 #endif
 #ifdef VU_NR_rmdir
-	vu_real_rmdir = (vu_rmdir_fn *)vu_libc_sym("rmdir");
+	if (!lazy) {
+		vu_real_rmdir = (vu_rmdir_fn *)vu_libc_sym("rmdir");
+	}
 #endif
 #ifdef VU_NR_creat
-	vu_real_creat = (vu_creat_fn *)vu_libc_sym("creat");
-	vu_real_creat64 = (vu_creat64_fn *)vu_libc_sym("creat64");
+	if (!lazy) {
+		vu_real_creat = (vu_creat_fn *)vu_libc_sym("creat");
+		vu_real_creat64 = (vu_creat64_fn *)vu_libc_sym("creat64");
+	}
 #endif
 #ifdef VU_NR_link
-	vu_real_link = (vu_link_fn *)vu_libc_sym("link");
+	if (!lazy) {
+		vu_real_link = (vu_link_fn *)vu_libc_sym("link");
+	}
 #endif
 #ifdef VU_NR_unlink
-	vu_real_unlink = (vu_unlink_fn *)vu_libc_sym("unlink");
 	vu_real_remove = (vu_remove_fn *)vu_libc_sym("remove");
+	if (!lazy) {
+		vu_real_unlink = (vu_unlink_fn *)vu_libc_sym("unlink");
+	}
 #endif
 #ifdef VU_NR_symlink
-	vu_real_symlink = (vu_symlink_fn *)vu_libc_sym("symlink");
+	if (!lazy) {
+		vu_real_symlink = (vu_symlink_fn *)vu_libc_sym("symlink");
+	}
 #endif
 #ifdef VU_NR_readlink
-	vu_real_readlink = (vu_readlink_fn *)vu_libc_sym("readlink");
 	vu_real_realpath = (vu_realpath_fn *)vu_libc_sym("realpath");
 	vu_real_canonicalize_file_name = (vu_canonicalize_file_name_fn *)vu_libc_sym("canonicalize_file_name");
 	vu_real___realpath_chk = (vu___realpath_chk_fn *)vu_libc_sym("__realpath_chk");
+	if (!lazy) {
+		vu_real_readlink = (vu_readlink_fn *)vu_libc_sym("readlink");
+	}
 #endif
 #ifdef VU_NR_chmod
-	vu_real_chmod = (vu_chmod_fn *)vu_libc_sym("chmod");
+	if (!lazy) {
+		vu_real_chmod = (vu_chmod_fn *)vu_libc_sym("chmod");
+	}
 #endif
 #ifdef VU_NR_fchmod
-	vu_real_fchmod = (vu_fchmod_fn *)vu_libc_sym("fchmod");
+	if (!lazy) {
+		vu_real_fchmod = (vu_fchmod_fn *)vu_libc_sym("fchmod");
+	}
 #endif
 #ifdef VU_NR_chown
-	vu_real_chown = (vu_chown_fn *)vu_libc_sym("chown");
+	if (!lazy) {
+		vu_real_chown = (vu_chown_fn *)vu_libc_sym("chown");
+	}
 #endif
 #ifdef VU_NR_fchown
-	vu_real_fchown = (vu_fchown_fn *)vu_libc_sym("fchown");
+	if (!lazy) {
+		vu_real_fchown = (vu_fchown_fn *)vu_libc_sym("fchown");
+	}
 #endif
 #ifdef VU_NR_lchown
-	vu_real_lchown = (vu_lchown_fn *)vu_libc_sym("lchown");
+	if (!lazy) {
+		vu_real_lchown = (vu_lchown_fn *)vu_libc_sym("lchown");
+	}
 #endif
 #ifdef VU_NR_umask
-	vu_real_umask = (vu_umask_fn *)vu_libc_sym("umask");
+	if (!lazy) {
+		vu_real_umask = (vu_umask_fn *)vu_libc_sym("umask");
+	}
 #endif
 #ifdef VU_NR_gettimeofday
-	vu_real_gettimeofday = (vu_gettimeofday_fn *)vu_libc_sym("gettimeofday");
+	if (!lazy) {
+		vu_real_gettimeofday = (vu_gettimeofday_fn *)vu_libc_sym("gettimeofday");
+	}
 #endif
 #ifdef VU_NR_getrusage
-	vu_real_getrusage = (vu_getrusage_fn *)vu_libc_sym("getrusage");
+	if (!lazy) {
+		vu_real_getrusage = (vu_getrusage_fn *)vu_libc_sym("getrusage");
+	}
 #endif
 #ifdef VU_NR_sysinfo
-	vu_real_sysinfo = (vu_sysinfo_fn *)vu_libc_sym("sysinfo");
+	if (!lazy) {
+		vu_real_sysinfo = (vu_sysinfo_fn *)vu_libc_sym("sysinfo");
+	}
 #endif
 #ifdef VU_NR_times
-	vu_real_times = (vu_times_fn *)vu_libc_sym("times");
+	if (!lazy) {
+		vu_real_times = (vu_times_fn *)vu_libc_sym("times");
+	}
 #endif
 #ifdef VU_NR_getuid
-	vu_real_getuid = (vu_getuid_fn *)vu_libc_sym("getuid");
+	if (!lazy) {
+		vu_real_getuid = (vu_getuid_fn *)vu_libc_sym("getuid");
+	}
 #endif
 #ifdef VU_NR_getgid
-	vu_real_getgid = (vu_getgid_fn *)vu_libc_sym("getgid");
+	if (!lazy) {
+		vu_real_getgid = (vu_getgid_fn *)vu_libc_sym("getgid");
+	}
 #endif
 #ifdef VU_NR_setuid
-	vu_real_setuid = (vu_setuid_fn *)vu_libc_sym("setuid");
+	if (!lazy) {
+		vu_real_setuid = (vu_setuid_fn *)vu_libc_sym("setuid");
+	}
 #endif
 #ifdef VU_NR_setgid
-	vu_real_setgid = (vu_setgid_fn *)vu_libc_sym("setgid");
+	if (!lazy) {
+		vu_real_setgid = (vu_setgid_fn *)vu_libc_sym("setgid");
+	}
 #endif
 #ifdef VU_NR_geteuid
-	vu_real_geteuid = (vu_geteuid_fn *)vu_libc_sym("geteuid");
+	if (!lazy) {
+		vu_real_geteuid = (vu_geteuid_fn *)vu_libc_sym("geteuid");
+	}
 #endif
 #ifdef VU_NR_getegid
-	vu_real_getegid = (vu_getegid_fn *)vu_libc_sym("getegid");
+	if (!lazy) {
+		vu_real_getegid = (vu_getegid_fn *)vu_libc_sym("getegid");
+	}
 #endif
 #ifdef VU_NR_setpgid
-	vu_real_setpgid = (vu_setpgid_fn *)vu_libc_sym("setpgid");
+	if (!lazy) {
+		vu_real_setpgid = (vu_setpgid_fn *)vu_libc_sym("setpgid");
+	}
 #endif
 #ifdef VU_NR_getppid
-	vu_real_getppid = (vu_getppid_fn *)vu_libc_sym("getppid");
+	if (!lazy) {
+		vu_real_getppid = (vu_getppid_fn *)vu_libc_sym("getppid");
+	}
 #endif
 #ifdef VU_NR_getpgrp
-	vu_real_getpgrp = (vu_getpgrp_fn *)vu_libc_sym("getpgrp");
+	if (!lazy) {
+		vu_real_getpgrp = (vu_getpgrp_fn *)vu_libc_sym("getpgrp");
+	}
 #endif
 #ifdef VU_NR_setsid
-	vu_real_setsid = (vu_setsid_fn *)vu_libc_sym("setsid");
+	if (!lazy) {
+		vu_real_setsid = (vu_setsid_fn *)vu_libc_sym("setsid");
+	}
 #endif
 #ifdef VU_NR_setreuid
-	vu_real_setreuid = (vu_setreuid_fn *)vu_libc_sym("setreuid");
+	if (!lazy) {
+		vu_real_setreuid = (vu_setreuid_fn *)vu_libc_sym("setreuid");
+	}
 #endif
 #ifdef VU_NR_setregid
-	vu_real_setregid = (vu_setregid_fn *)vu_libc_sym("setregid");
+	if (!lazy) {
+		vu_real_setregid = (vu_setregid_fn *)vu_libc_sym("setregid");
+	}
 #endif
 #ifdef VU_NR_getgroups
-	vu_real_getgroups = (vu_getgroups_fn *)vu_libc_sym("getgroups");
+	if (!lazy) {
+		vu_real_getgroups = (vu_getgroups_fn *)vu_libc_sym("getgroups");
+	}
 #endif
 #ifdef VU_NR_setgroups
-	vu_real_setgroups = (vu_setgroups_fn *)vu_libc_sym("setgroups");
+	if (!lazy) {
+		vu_real_setgroups = (vu_setgroups_fn *)vu_libc_sym("setgroups");
+	}
 #endif
 #ifdef VU_NR_setresuid
-	vu_real_setresuid = (vu_setresuid_fn *)vu_libc_sym("setresuid");
-	vu_real_seteuid = (vu_seteuid_fn *)vu_libc_sym("seteuid");
+	if (!lazy) {
+		vu_real_setresuid = (vu_setresuid_fn *)vu_libc_sym("setresuid");
+		vu_real_seteuid = (vu_seteuid_fn *)vu_libc_sym("seteuid");
+	}
 #endif
 #ifdef VU_NR_getresuid
-	vu_real_getresuid = (vu_getresuid_fn *)vu_libc_sym("getresuid");
+	if (!lazy) {
+		vu_real_getresuid = (vu_getresuid_fn *)vu_libc_sym("getresuid");
+	}
 #endif
 #ifdef VU_NR_setresgid
-	vu_real_setresgid = (vu_setresgid_fn *)vu_libc_sym("setresgid");
-	vu_real_setegid = (vu_setegid_fn *)vu_libc_sym("setegid");
+	if (!lazy) {
+		vu_real_setresgid = (vu_setresgid_fn *)vu_libc_sym("setresgid");
+		vu_real_setegid = (vu_setegid_fn *)vu_libc_sym("setegid");
+	}
 #endif
 #ifdef VU_NR_getresgid
-	vu_real_getresgid = (vu_getresgid_fn *)vu_libc_sym("getresgid");
+	if (!lazy) {
+		vu_real_getresgid = (vu_getresgid_fn *)vu_libc_sym("getresgid");
+	}
 #endif
 #ifdef VU_NR_getpgid
-	vu_real_getpgid = (vu_getpgid_fn *)vu_libc_sym("getpgid");
+	if (!lazy) {
+		vu_real_getpgid = (vu_getpgid_fn *)vu_libc_sym("getpgid");
+	}
 #endif
 #ifdef VU_NR_setfsuid
-	vu_real_setfsuid = (vu_setfsuid_fn *)vu_libc_sym("setfsuid");
+	if (!lazy) {
+		vu_real_setfsuid = (vu_setfsuid_fn *)vu_libc_sym("setfsuid");
+	}
 #endif
 #ifdef VU_NR_setfsgid
-	vu_real_setfsgid = (vu_setfsgid_fn *)vu_libc_sym("setfsgid");
+	if (!lazy) {
+		vu_real_setfsgid = (vu_setfsgid_fn *)vu_libc_sym("setfsgid");
+	}
 #endif
 #ifdef VU_NR_getsid
-	vu_real_getsid = (vu_getsid_fn *)vu_libc_sym("getsid");
+	if (!lazy) {
+		vu_real_getsid = (vu_getsid_fn *)vu_libc_sym("getsid");
+	}
 #endif
 #ifdef VU_NR_capget
-	vu_real_capget = (vu_capget_fn *)vu_libc_sym("capget");
+	if (!lazy) {
+		vu_real_capget = (vu_capget_fn *)vu_libc_sym("capget");
+	}
 #endif
 #ifdef VU_NR_capset
-	vu_real_capset = (vu_capset_fn *)vu_libc_sym("capset");
+	if (!lazy) {
+		vu_real_capset = (vu_capset_fn *)vu_libc_sym("capset");
+	}
 #endif
 #ifdef VU_NR_rt_sigpending
-	vu_real_sigpending = (vu_sigpending_fn *)vu_libc_sym("sigpending");
+	if (!lazy) {
+		vu_real_sigpending = (vu_sigpending_fn *)vu_libc_sym("sigpending");
+	}
 #endif
 #ifdef VU_NR_rt_sigtimedwait
-	vu_real_sigtimedwait = (vu_sigtimedwait_fn *)vu_libc_sym("sigtimedwait");
-	vu_real_sigwaitinfo = (vu_sigwaitinfo_fn *)vu_libc_sym("sigwaitinfo");
+	if (!lazy) {
+		vu_real_sigtimedwait = (vu_sigtimedwait_fn *)vu_libc_sym("sigtimedwait");
+		vu_real_sigwaitinfo = (vu_sigwaitinfo_fn *)vu_libc_sym("sigwaitinfo");
+	}
 #endif
 #ifdef VU_NR_rt_sigsuspend
-	vu_real_sigsuspend = (vu_sigsuspend_fn *)vu_libc_sym("sigsuspend");
+	if (!lazy) {
+		vu_real_sigsuspend = (vu_sigsuspend_fn *)vu_libc_sym("sigsuspend");
+	}
 #endif
 #ifdef VU_NR_sigaltstack
-	vu_real_sigaltstack = (vu_sigaltstack_fn *)vu_libc_sym("sigaltstack");
+	if (!lazy) {
+		vu_real_sigaltstack = (vu_sigaltstack_fn *)vu_libc_sym("sigaltstack");
+	}
 #endif
 #ifdef VU_NR_personality
-	vu_real_personality = (vu_personality_fn *)vu_libc_sym("personality");
+	if (!lazy) {
+		vu_real_personality = (vu_personality_fn *)vu_libc_sym("personality");
+	}
 #endif
 #ifdef VU_NR_statfs
-	vu_real_statfs = (vu_statfs_fn *)vu_libc_sym("statfs");
-	vu_real_statfs64 = (vu_statfs64_fn *)vu_libc_sym("statfs64");
+	if (!lazy) {
+		vu_real_statfs = (vu_statfs_fn *)vu_libc_sym("statfs");
+		vu_real_statfs64 = (vu_statfs64_fn *)vu_libc_sym("statfs64");
+	}
 #endif
 #ifdef VU_NR_fstatfs
-	vu_real_fstatfs = (vu_fstatfs_fn *)vu_libc_sym("fstatfs");
-	vu_real_fstatfs64 = (vu_fstatfs64_fn *)vu_libc_sym("fstatfs64");
+	if (!lazy) {
+		vu_real_fstatfs = (vu_fstatfs_fn *)vu_libc_sym("fstatfs");
+		vu_real_fstatfs64 = (vu_fstatfs64_fn *)vu_libc_sym("fstatfs64");
+	}
 #endif
 #ifdef VU_NR_setpriority
-	vu_real_setpriority = (vu_setpriority_fn *)vu_libc_sym("setpriority");
+	if (!lazy) {
+		vu_real_setpriority = (vu_setpriority_fn *)vu_libc_sym("setpriority");
+	}
 #endif
 #ifdef VU_NR_mlock
-	vu_real_mlock = (vu_mlock_fn *)vu_libc_sym("mlock");
+	if (!lazy) {
+		vu_real_mlock = (vu_mlock_fn *)vu_libc_sym("mlock");
+	}
 #endif
 #ifdef VU_NR_munlock
-	vu_real_munlock = (vu_munlock_fn *)vu_libc_sym("munlock");
+	if (!lazy) {
+		vu_real_munlock = (vu_munlock_fn *)vu_libc_sym("munlock");
+	}
 #endif
 #ifdef VU_NR_mlockall
-	vu_real_mlockall = (vu_mlockall_fn *)vu_libc_sym("mlockall");
+	if (!lazy) {
+		vu_real_mlockall = (vu_mlockall_fn *)vu_libc_sym("mlockall");
+	}
 #endif
 #ifdef VU_NR_munlockall
-	vu_real_munlockall = (vu_munlockall_fn *)vu_libc_sym("munlockall");
+	if (!lazy) {
+		vu_real_munlockall = (vu_munlockall_fn *)vu_libc_sym("munlockall");
+	}
 #endif
 #ifdef VU_NR_pivot_root
-	vu_real_pivot_root = (vu_pivot_root_fn *)vu_libc_sym("pivot_root");
+	if (!lazy) {
+		vu_real_pivot_root = (vu_pivot_root_fn *)vu_libc_sym("pivot_root");
+	}
 #endif
 #ifdef VU_NR_prctl
-	vu_real_prctl = (vu_prctl_fn *)vu_libc_sym("prctl");
+	if (!lazy) {
+		vu_real_prctl = (vu_prctl_fn *)vu_libc_sym("prctl");
+	}
 #endif
 #ifdef VU_NR_arch_prctl
-	vu_real_arch_prctl = (vu_arch_prctl_fn *)vu_libc_sym("arch_prctl");
+	if (!lazy) {
+		vu_real_arch_prctl = (vu_arch_prctl_fn *)vu_libc_sym("arch_prctl");
+	}
 #endif
 #ifdef VU_NR_chroot
-	vu_real_chroot = (vu_chroot_fn *)vu_libc_sym("chroot");
+	if (!lazy) {
+		vu_real_chroot = (vu_chroot_fn *)vu_libc_sym("chroot");
+	}
 #endif
 #ifdef VU_NR_sync
-	vu_real_sync = (vu_sync_fn *)vu_libc_sym("sync");
+	if (!lazy) {
+		vu_real_sync = (vu_sync_fn *)vu_libc_sym("sync");
+	}
 #endif
 #ifdef VU_NR_acct
-	vu_real_acct = (vu_acct_fn *)vu_libc_sym("acct");
+	if (!lazy) {
+		vu_real_acct = (vu_acct_fn *)vu_libc_sym("acct");
+	}
 #endif
 #ifdef VU_NR_mount
-	vu_real_mount = (vu_mount_fn *)vu_libc_sym("mount");
+	if (!lazy) {
+		vu_real_mount = (vu_mount_fn *)vu_libc_sym("mount");
+	}
 #endif
 #ifdef VU_NR_umount2
-	vu_real_umount2 = (vu_umount2_fn *)vu_libc_sym("umount2");
-	vu_real_umount = (vu_umount_fn *)vu_libc_sym("umount");
+	if (!lazy) {
+		vu_real_umount2 = (vu_umount2_fn *)vu_libc_sym("umount2");
+		vu_real_umount = (vu_umount_fn *)vu_libc_sym("umount");
+	}
 #endif
 #ifdef VU_NR_swapon
-	vu_real_swapon = (vu_swapon_fn *)vu_libc_sym("swapon");
+	if (!lazy) {
+		vu_real_swapon = (vu_swapon_fn *)vu_libc_sym("swapon");
+	}
 #endif
 #ifdef VU_NR_swapoff
-	vu_real_swapoff = (vu_swapoff_fn *)vu_libc_sym("swapoff");
+	if (!lazy) {
+		vu_real_swapoff = (vu_swapoff_fn *)vu_libc_sym("swapoff");
+	}
 #endif
 #ifdef VU_NR_sethostname
-	vu_real_sethostname = (vu_sethostname_fn *)vu_libc_sym("sethostname");
+	if (!lazy) {
+		vu_real_sethostname = (vu_sethostname_fn *)vu_libc_sym("sethostname");
+	}
 #endif
 #ifdef VU_NR_setdomainname
-	vu_real_setdomainname = (vu_setdomainname_fn *)vu_libc_sym("setdomainname");
+	if (!lazy) {
+		vu_real_setdomainname = (vu_setdomainname_fn *)vu_libc_sym("setdomainname");
+	}
 #endif
 #ifdef VU_NR_quotactl
-	vu_real_quotactl = (vu_quotactl_fn *)vu_libc_sym("quotactl");
+	if (!lazy) {
+		vu_real_quotactl = (vu_quotactl_fn *)vu_libc_sym("quotactl");
+	}
 #endif
 #ifdef VU_NR_gettid
-	vu_real_gettid = (vu_gettid_fn *)vu_libc_sym("gettid");
+	if (!lazy) {
+		vu_real_gettid = (vu_gettid_fn *)vu_libc_sym("gettid");
+	}
 #endif
 #ifdef VU_NR_readahead
-	vu_real_readahead = (vu_readahead_fn *)vu_libc_sym("readahead");
+	if (!lazy) {
+		vu_real_readahead = (vu_readahead_fn *)vu_libc_sym("readahead");
+	}
 #endif
 #ifdef VU_NR_setxattr
-	vu_real_setxattr = (vu_setxattr_fn *)vu_libc_sym("setxattr");
+	if (!lazy) {
+		vu_real_setxattr = (vu_setxattr_fn *)vu_libc_sym("setxattr");
+	}
 #endif
 #ifdef VU_NR_lsetxattr
-	vu_real_lsetxattr = (vu_lsetxattr_fn *)vu_libc_sym("lsetxattr");
+	if (!lazy) {
+		vu_real_lsetxattr = (vu_lsetxattr_fn *)vu_libc_sym("lsetxattr");
+	}
 #endif
 #ifdef VU_NR_fsetxattr
-	vu_real_fsetxattr = (vu_fsetxattr_fn *)vu_libc_sym("fsetxattr");
+	if (!lazy) {
+		vu_real_fsetxattr = (vu_fsetxattr_fn *)vu_libc_sym("fsetxattr");
+	}
 #endif
 #ifdef VU_NR_getxattr
-	vu_real_getxattr = (vu_getxattr_fn *)vu_libc_sym("getxattr");
+	if (!lazy) {
+		vu_real_getxattr = (vu_getxattr_fn *)vu_libc_sym("getxattr");
+	}
 #endif
 #ifdef VU_NR_lgetxattr
-	vu_real_lgetxattr = (vu_lgetxattr_fn *)vu_libc_sym("lgetxattr");
+	if (!lazy) {
+		vu_real_lgetxattr = (vu_lgetxattr_fn *)vu_libc_sym("lgetxattr");
+	}
 #endif
 #ifdef VU_NR_fgetxattr
-	vu_real_fgetxattr = (vu_fgetxattr_fn *)vu_libc_sym("fgetxattr");
+	if (!lazy) {
+		vu_real_fgetxattr = (vu_fgetxattr_fn *)vu_libc_sym("fgetxattr");
+	}
 #endif
 #ifdef VU_NR_listxattr
-	vu_real_listxattr = (vu_listxattr_fn *)vu_libc_sym("listxattr");
+	if (!lazy) {
+		vu_real_listxattr = (vu_listxattr_fn *)vu_libc_sym("listxattr");
+	}
 #endif
 #ifdef VU_NR_llistxattr
-	vu_real_llistxattr = (vu_llistxattr_fn *)vu_libc_sym("llistxattr");
+	if (!lazy) {
+		vu_real_llistxattr = (vu_llistxattr_fn *)vu_libc_sym("llistxattr");
+	}
 #endif
 #ifdef VU_NR_flistxattr
-	vu_real_flistxattr = (vu_flistxattr_fn *)vu_libc_sym("flistxattr");
+	if (!lazy) {
+		vu_real_flistxattr = (vu_flistxattr_fn *)vu_libc_sym("flistxattr");
+	}
 #endif
 #ifdef VU_NR_removexattr
-	vu_real_removexattr = (vu_removexattr_fn *)vu_libc_sym("removexattr");
+	if (!lazy) {
+		vu_real_removexattr = (vu_removexattr_fn *)vu_libc_sym("removexattr");
+	}
 #endif
 #ifdef VU_NR_lremovexattr
-	vu_real_lremovexattr = (vu_lremovexattr_fn *)vu_libc_sym("lremovexattr");
+	if (!lazy) {
+		vu_real_lremovexattr = (vu_lremovexattr_fn *)vu_libc_sym("lremovexattr");
+	}
 #endif
 #ifdef VU_NR_fremovexattr
-	vu_real_fremovexattr = (vu_fremovexattr_fn *)vu_libc_sym("fremovexattr");
+	if (!lazy) {
+		vu_real_fremovexattr = (vu_fremovexattr_fn *)vu_libc_sym("fremovexattr");
+	}
 #endif
 #ifdef VU_NR_time
-	vu_real_time = (vu_time_fn *)vu_libc_sym("time");
+	if (!lazy) {
+		vu_real_time = (vu_time_fn *)vu_libc_sym("time");
+	}
 #endif
 #ifdef VU_NR_sched_setaffinity
-	vu_real_sched_setaffinity = (vu_sched_setaffinity_fn *)vu_libc_sym("sched_setaffinity");
+	if (!lazy) {
+		vu_real_sched_setaffinity = (vu_sched_setaffinity_fn *)vu_libc_sym("sched_setaffinity");
+	}
 #endif
 #ifdef VU_NR_epoll_create
-	vu_real_epoll_create = (vu_epoll_create_fn *)vu_libc_sym("epoll_create");
+	if (!lazy) {
+		vu_real_epoll_create = (vu_epoll_create_fn *)vu_libc_sym("epoll_create");
+	}
 #endif
 #ifdef VU_NR_getdents64
-	vu_real_getdents64 = (vu_getdents64_fn *)vu_libc_sym("getdents64");
 	vu_real_readdir = (vu_readdir_fn *)vu_libc_sym("readdir");
 	vu_real_readdir64 = (vu_readdir64_fn *)vu_libc_sym("readdir64");
 	vu_real_readdir_r = (vu_readdir_r_fn *)vu_libc_sym("readdir_r");
@@ -7760,55 +9891,74 @@ VU_HIDDEN void vu_libc_resolve(void)
 	vu_real_telldir = (vu_telldir_fn *)vu_libc_sym("telldir");
 	vu_real_scandir = (vu_scandir_fn *)vu_libc_sym("scandir");
 	vu_real_scandir64 = (vu_scandir64_fn *)vu_libc_sym("scandir64");
+	if (!lazy) {
+		vu_real_getdents64 = (vu_getdents64_fn *)vu_libc_sym("getdents64");
+	}
 #endif
 #ifdef VU_NR_fadvise64
-	vu_real_posix_fadvise = (vu_posix_fadvise_fn *)vu_libc_sym("posix_fadvise");
-	vu_real_posix_fadvise64 = (vu_posix_fadvise64_fn *)vu_libc_sym("posix_fadvise64");
+	if (!lazy) {
+		vu_real_posix_fadvise = (vu_posix_fadvise_fn *)vu_libc_sym("posix_fadvise");
+		vu_real_posix_fadvise64 = (vu_posix_fadvise64_fn *)vu_libc_sym("posix_fadvise64");
+	}
 #endif
 #ifdef VU_NR_clock_settime
-	vu_real_clock_settime = (vu_clock_settime_fn *)vu_libc_sym("clock_settime");
+	if (!lazy) {
+		vu_real_clock_settime = (vu_clock_settime_fn *)vu_libc_sym("clock_settime");
+	}
 #endif
 #ifdef VU_NR_clock_gettime
-	vu_real_clock_gettime = (vu_clock_gettime_fn *)vu_libc_sym("clock_gettime");
 	vu_real_timespec_get = (vu_timespec_get_fn *)vu_libc_sym("timespec_get");
+	if (!lazy) {
+		vu_real_clock_gettime = (vu_clock_gettime_fn *)vu_libc_sym("clock_gettime");
+	}
 #endif
 #ifdef VU_NR_clock_getres
-	vu_real_clock_getres = (vu_clock_getres_fn *)vu_libc_sym("clock_getres");
+	if (!lazy) {
+		vu_real_clock_getres = (vu_clock_getres_fn *)vu_libc_sym("clock_getres");
+	}
 #endif
 #ifdef VU_NR_clock_nanosleep
-	vu_real_clock_nanosleep = (vu_clock_nanosleep_fn *)vu_libc_sym("clock_nanosleep");
-	vu_real_nanosleep = (vu_nanosleep_fn *)vu_libc_sym("nanosleep");
+	if (!lazy) {
+		vu_real_clock_nanosleep = (vu_clock_nanosleep_fn *)vu_libc_sym("clock_nanosleep");
+		vu_real_nanosleep = (vu_nanosleep_fn *)vu_libc_sym("nanosleep");
+	}
 #endif
 #ifdef VU_NR_epoll_wait
-	vu_real_epoll_wait = (vu_epoll_wait_fn *)vu_libc_sym("epoll_wait");
+	if (!lazy) {
+		vu_real_epoll_wait = (vu_epoll_wait_fn *)vu_libc_sym("epoll_wait");
+	}
 #endif
 #ifdef VU_NR_epoll_ctl
-	vu_real_epoll_ctl = (vu_epoll_ctl_fn *)vu_libc_sym("epoll_ctl");
+	if (!lazy) {
+		vu_real_epoll_ctl = (vu_epoll_ctl_fn *)vu_libc_sym("epoll_ctl");
+	}
 #endif
 #ifdef VU_NR_tgkill
-	vu_real_tgkill = (vu_tgkill_fn *)vu_libc_sym("tgkill");
+	if (!lazy) {
+		vu_real_tgkill = (vu_tgkill_fn *)vu_libc_sym("tgkill");
+	}
 #endif
 #ifdef VU_NR_waitid
-	vu_real_waitid = (vu_waitid_fn *)vu_libc_sym("waitid");
+	if (!lazy) {
+		vu_real_waitid = (vu_waitid_fn *)vu_libc_sym("waitid");
+	}
 #endif
 #ifdef VU_NR_inotify_init
-	vu_real_inotify_init = (vu_inotify_init_fn *)vu_libc_sym("inotify_init");
+	if (!lazy) {
+		vu_real_inotify_init = (vu_inotify_init_fn *)vu_libc_sym("inotify_init");
+	}
 #endif
 #ifdef VU_NR_inotify_add_watch
-	vu_real_inotify_add_watch = (vu_inotify_add_watch_fn *)vu_libc_sym("inotify_add_watch");
+	if (!lazy) {
+		vu_real_inotify_add_watch = (vu_inotify_add_watch_fn *)vu_libc_sym("inotify_add_watch");
+	}
 #endif
 #ifdef VU_NR_inotify_rm_watch
-	vu_real_inotify_rm_watch = (vu_inotify_rm_watch_fn *)vu_libc_sym("inotify_rm_watch");
+	if (!lazy) {
+		vu_real_inotify_rm_watch = (vu_inotify_rm_watch_fn *)vu_libc_sym("inotify_rm_watch");
+	}
 #endif
 #ifdef VU_NR_openat
-	vu_real_open = (vu_open_fn *)vu_libc_sym("open");
-	vu_real_open64 = (vu_open64_fn *)vu_libc_sym("open64");
-	vu_real___open_2 = (vu___open_2_fn *)vu_libc_sym("__open_2");
-	vu_real___open64_2 = (vu___open64_2_fn *)vu_libc_sym("__open64_2");
-	vu_real_openat = (vu_openat_fn *)vu_libc_sym("openat");
-	vu_real_openat64 = (vu_openat64_fn *)vu_libc_sym("openat64");
-	vu_real___openat_2 = (vu___openat_2_fn *)vu_libc_sym("__openat_2");
-	vu_real___openat64_2 = (vu___openat64_2_fn *)vu_libc_sym("__openat64_2");
 	vu_real_opendir = (vu_opendir_fn *)vu_libc_sym("opendir");
 	vu_real_fopen = (vu_fopen_fn *)vu_libc_sym("fopen");
 	vu_real_fopen64 = (vu_fopen64_fn *)vu_libc_sym("fopen64");
@@ -7822,32 +9972,40 @@ VU_HIDDEN void vu_libc_resolve(void)
 	vu_real_mkostemps64 = (vu_mkostemps64_fn *)vu_libc_sym("mkostemps64");
 	vu_real_tmpfile = (vu_tmpfile_fn *)vu_libc_sym("tmpfile");
 	vu_real_tmpfile64 = (vu_tmpfile64_fn *)vu_libc_sym("tmpfile64");
+	if (!lazy) {
+		vu_real_open = (vu_open_fn *)vu_libc_sym("open");
+		vu_real_open64 = (vu_open64_fn *)vu_libc_sym("open64");
+		vu_real___open_2 = (vu___open_2_fn *)vu_libc_sym("__open_2");
+		vu_real___open64_2 = (vu___open64_2_fn *)vu_libc_sym("__open64_2");
+		vu_real_openat = (vu_openat_fn *)vu_libc_sym("openat");
+		vu_real_openat64 = (vu_openat64_fn *)vu_libc_sym("openat64");
+		vu_real___openat_2 = (vu___openat_2_fn *)vu_libc_sym("__openat_2");
+		vu_real___openat64_2 = (vu___openat64_2_fn *)vu_libc_sym("__openat64_2");
+	}
 #endif
 #ifdef VU_NR_mkdirat
-	vu_real_mkdirat = (vu_mkdirat_fn *)vu_libc_sym("mkdirat");
+	if (!lazy) {
+		vu_real_mkdirat = (vu_mkdirat_fn *)vu_libc_sym("mkdirat");
+	}
 #endif
 #ifdef VU_NR_mknodat
-	vu_real_mknodat = (vu_mknodat_fn *)vu_libc_sym("mknodat");
-	vu_real_mknod = (vu_mknod_fn *)vu_libc_sym("mknod");
 	vu_real_mkfifo = (vu_mkfifo_fn *)vu_libc_sym("mkfifo");
 	vu_real_mkfifoat = (vu_mkfifoat_fn *)vu_libc_sym("mkfifoat");
+	if (!lazy) {
+		vu_real_mknodat = (vu_mknodat_fn *)vu_libc_sym("mknodat");
+		vu_real_mknod = (vu_mknod_fn *)vu_libc_sym("mknod");
+	}
 #endif
 #ifdef VU_NR_fchownat
-	vu_real_fchownat = (vu_fchownat_fn *)vu_libc_sym("fchownat");
+	if (!lazy) {
+		vu_real_fchownat = (vu_fchownat_fn *)vu_libc_sym("fchownat");
+	}
 #endif
 #ifdef VU_NR_newfstatat
-	vu_real_stat = (vu_stat_fn *)vu_libc_sym("stat");
-	vu_real_stat64 = (vu_stat64_fn *)vu_libc_sym("stat64");
-	vu_real_lstat = (vu_lstat_fn *)vu_libc_sym("lstat");
-	vu_real_lstat64 = (vu_lstat64_fn *)vu_libc_sym("lstat64");
 	vu_real_mktemp = (vu_mktemp_fn *)vu_libc_sym("mktemp");
 	vu_real_tempnam = (vu_tempnam_fn *)vu_libc_sym("tempnam");
 	vu_real_tmpnam = (vu_tmpnam_fn *)vu_libc_sym("tmpnam");
 	vu_real_tmpnam_r = (vu_tmpnam_r_fn *)vu_libc_sym("tmpnam_r");
-	vu_real_fstat = (vu_fstat_fn *)vu_libc_sym("fstat");
-	vu_real_fstat64 = (vu_fstat64_fn *)vu_libc_sym("fstat64");
-	vu_real_fstatat = (vu_fstatat_fn *)vu_libc_sym("fstatat");
-	vu_real_fstatat64 = (vu_fstatat64_fn *)vu_libc_sym("fstatat64");
 	vu_real___xstat = (vu___xstat_fn *)vu_libc_sym("__xstat");
 	vu_real___xstat64 = (vu___xstat64_fn *)vu_libc_sym("__xstat64");
 	vu_real___lxstat = (vu___lxstat_fn *)vu_libc_sym("__lxstat");
@@ -7856,196 +10014,314 @@ VU_HIDDEN void vu_libc_resolve(void)
 	vu_real___fxstat64 = (vu___fxstat64_fn *)vu_libc_sym("__fxstat64");
 	vu_real___fxstatat = (vu___fxstatat_fn *)vu_libc_sym("__fxstatat");
 	vu_real___fxstatat64 = (vu___fxstatat64_fn *)vu_libc_sym("__fxstatat64");
+	if (!lazy) {
+		vu_real_stat = (vu_stat_fn *)vu_libc_sym("stat");
+		vu_real_stat64 = (vu_stat64_fn *)vu_libc_sym("stat64");
+		vu_real_lstat = (vu_lstat_fn *)vu_libc_sym("lstat");
+		vu_real_lstat64 = (vu_lstat64_fn *)vu_libc_sym("lstat64");
+		vu_real_fstat = (vu_fstat_fn *)vu_libc_sym("fstat");
+		vu_real_fstat64 = (vu_fstat64_fn *)vu_libc_sym("fstat64");
+		vu_real_fstatat = (vu_fstatat_fn *)vu_libc_sym("fstatat");
+		vu_real_fstatat64 = (vu_fstatat64_fn *)vu_libc_sym("fstatat64");
+	}
 #endif
 #ifdef VU_NR_unlinkat
-	vu_real_unlinkat = (vu_unlinkat_fn *)vu_libc_sym("unlinkat");
+	if (!lazy) {
+		vu_real_unlinkat = (vu_unlinkat_fn *)vu_libc_sym("unlinkat");
+	}
 #endif
 #ifdef VU_NR_renameat
-	vu_real_renameat = (vu_renameat_fn *)vu_libc_sym("renameat");
+	if (!lazy) {
+		vu_real_renameat = (vu_renameat_fn *)vu_libc_sym("renameat");
+	}
 #endif
 #ifdef VU_NR_linkat
-	vu_real_linkat = (vu_linkat_fn *)vu_libc_sym("linkat");
+	if (!lazy) {
+		vu_real_linkat = (vu_linkat_fn *)vu_libc_sym("linkat");
+	}
 #endif
 #ifdef VU_NR_symlinkat
-	vu_real_symlinkat = (vu_symlinkat_fn *)vu_libc_sym("symlinkat");
+	if (!lazy) {
+		vu_real_symlinkat = (vu_symlinkat_fn *)vu_libc_sym("symlinkat");
+	}
 #endif
 #ifdef VU_NR_readlinkat
-	vu_real_readlinkat = (vu_readlinkat_fn *)vu_libc_sym("readlinkat");
+	if (!lazy) {
+		vu_real_readlinkat = (vu_readlinkat_fn *)vu_libc_sym("readlinkat");
+	}
 #endif
 #ifdef VU_NR_fchmodat
 	vu_real_fchmodat = (vu_fchmodat_fn *)vu_libc_sym("fchmodat");
 	vu_real_lchmod = (vu_lchmod_fn *)vu_libc_sym("lchmod");
 #endif
 #ifdef VU_NR_ppoll
-	vu_real_ppoll = (vu_ppoll_fn *)vu_libc_sym("ppoll");
+	if (!lazy) {
+		vu_real_ppoll = (vu_ppoll_fn *)vu_libc_sym("ppoll");
+	}
 #endif
 #ifdef VU_NR_unshare
-	vu_real_unshare = (vu_unshare_fn *)vu_libc_sym("unshare");
+	if (!lazy) {
+		vu_real_unshare = (vu_unshare_fn *)vu_libc_sym("unshare");
+	}
 #endif
 #ifdef VU_NR_splice
-	vu_real_splice = (vu_splice_fn *)vu_libc_sym("splice");
+	if (!lazy) {
+		vu_real_splice = (vu_splice_fn *)vu_libc_sym("splice");
+	}
 #endif
 #ifdef VU_NR_tee
-	vu_real_tee = (vu_tee_fn *)vu_libc_sym("tee");
+	if (!lazy) {
+		vu_real_tee = (vu_tee_fn *)vu_libc_sym("tee");
+	}
 #endif
 #ifdef VU_NR_sync_file_range
-	vu_real_sync_file_range = (vu_sync_file_range_fn *)vu_libc_sym("sync_file_range");
+	if (!lazy) {
+		vu_real_sync_file_range = (vu_sync_file_range_fn *)vu_libc_sym("sync_file_range");
+	}
 #endif
 #ifdef VU_NR_utimensat
-	vu_real_utimensat = (vu_utimensat_fn *)vu_libc_sym("utimensat");
-	vu_real_futimens = (vu_futimens_fn *)vu_libc_sym("futimens");
 	vu_real_utime = (vu_utime_fn *)vu_libc_sym("utime");
 	vu_real_utimes = (vu_utimes_fn *)vu_libc_sym("utimes");
 	vu_real_lutimes = (vu_lutimes_fn *)vu_libc_sym("lutimes");
 	vu_real_futimes = (vu_futimes_fn *)vu_libc_sym("futimes");
 	vu_real_futimesat = (vu_futimesat_fn *)vu_libc_sym("futimesat");
+	if (!lazy) {
+		vu_real_utimensat = (vu_utimensat_fn *)vu_libc_sym("utimensat");
+		vu_real_futimens = (vu_futimens_fn *)vu_libc_sym("futimens");
+	}
 #endif
 #ifdef VU_NR_epoll_pwait
-	vu_real_epoll_pwait = (vu_epoll_pwait_fn *)vu_libc_sym("epoll_pwait");
+	if (!lazy) {
+		vu_real_epoll_pwait = (vu_epoll_pwait_fn *)vu_libc_sym("epoll_pwait");
+	}
 #endif
 #ifdef VU_NR_timerfd_create
-	vu_real_timerfd_create = (vu_timerfd_create_fn *)vu_libc_sym("timerfd_create");
+	if (!lazy) {
+		vu_real_timerfd_create = (vu_timerfd_create_fn *)vu_libc_sym("timerfd_create");
+	}
 #endif
 #ifdef VU_NR_fallocate
-	vu_real_fallocate = (vu_fallocate_fn *)vu_libc_sym("fallocate");
-	vu_real_fallocate64 = (vu_fallocate64_fn *)vu_libc_sym("fallocate64");
+	if (!lazy) {
+		vu_real_fallocate = (vu_fallocate_fn *)vu_libc_sym("fallocate");
+		vu_real_fallocate64 = (vu_fallocate64_fn *)vu_libc_sym("fallocate64");
+	}
 #endif
 #ifdef VU_NR_timerfd_settime
-	vu_real_timerfd_settime = (vu_timerfd_settime_fn *)vu_libc_sym("timerfd_settime");
+	if (!lazy) {
+		vu_real_timerfd_settime = (vu_timerfd_settime_fn *)vu_libc_sym("timerfd_settime");
+	}
 #endif
 #ifdef VU_NR_timerfd_gettime
-	vu_real_timerfd_gettime = (vu_timerfd_gettime_fn *)vu_libc_sym("timerfd_gettime");
+	if (!lazy) {
+		vu_real_timerfd_gettime = (vu_timerfd_gettime_fn *)vu_libc_sym("timerfd_gettime");
+	}
 #endif
 #ifdef VU_NR_accept4
-	vu_real_accept4 = (vu_accept4_fn *)vu_libc_sym("accept4");
+	if (!lazy) {
+		vu_real_accept4 = (vu_accept4_fn *)vu_libc_sym("accept4");
+	}
 #endif
 #ifdef VU_NR_signalfd4
-	vu_real_signalfd = (vu_signalfd_fn *)vu_libc_sym("signalfd");
+	if (!lazy) {
+		vu_real_signalfd = (vu_signalfd_fn *)vu_libc_sym("signalfd");
+	}
 #endif
 #ifdef VU_NR_eventfd2
-	vu_real_eventfd = (vu_eventfd_fn *)vu_libc_sym("eventfd");
+	if (!lazy) {
+		vu_real_eventfd = (vu_eventfd_fn *)vu_libc_sym("eventfd");
+	}
 #endif
 #ifdef VU_NR_epoll_create1
-	vu_real_epoll_create1 = (vu_epoll_create1_fn *)vu_libc_sym("epoll_create1");
+	if (!lazy) {
+		vu_real_epoll_create1 = (vu_epoll_create1_fn *)vu_libc_sym("epoll_create1");
+	}
 #endif
 #ifdef VU_NR_dup3
-	vu_real_dup3 = (vu_dup3_fn *)vu_libc_sym("dup3");
+	if (!lazy) {
+		vu_real_dup3 = (vu_dup3_fn *)vu_libc_sym("dup3");
+	}
 #endif
 #ifdef VU_NR_pipe2
-	vu_real_pipe2 = (vu_pipe2_fn *)vu_libc_sym("pipe2");
-	vu_real_pipe = (vu_pipe_fn *)vu_libc_sym("pipe");
+	if (!lazy) {
+		vu_real_pipe2 = (vu_pipe2_fn *)vu_libc_sym("pipe2");
+		vu_real_pipe = (vu_pipe_fn *)vu_libc_sym("pipe");
+	}
 #endif
 #ifdef VU_NR_inotify_init1
-	vu_real_inotify_init1 = (vu_inotify_init1_fn *)vu_libc_sym("inotify_init1");
+	if (!lazy) {
+		vu_real_inotify_init1 = (vu_inotify_init1_fn *)vu_libc_sym("inotify_init1");
+	}
 #endif
 #ifdef VU_NR_preadv
-	vu_real_preadv = (vu_preadv_fn *)vu_libc_sym("preadv");
-	vu_real_preadv64 = (vu_preadv64_fn *)vu_libc_sym("preadv64");
+	if (!lazy) {
+		vu_real_preadv = (vu_preadv_fn *)vu_libc_sym("preadv");
+		vu_real_preadv64 = (vu_preadv64_fn *)vu_libc_sym("preadv64");
+	}
 #endif
 #ifdef VU_NR_pwritev
-	vu_real_pwritev = (vu_pwritev_fn *)vu_libc_sym("pwritev");
-	vu_real_pwritev64 = (vu_pwritev64_fn *)vu_libc_sym("pwritev64");
+	if (!lazy) {
+		vu_real_pwritev = (vu_pwritev_fn *)vu_libc_sym("pwritev");
+		vu_real_pwritev64 = (vu_pwritev64_fn *)vu_libc_sym("pwritev64");
+	}
 #endif
 #ifdef VU_NR_recvmmsg
-	vu_real_recvmmsg = (vu_recvmmsg_fn *)vu_libc_sym("recvmmsg");
+	if (!lazy) {
+		vu_real_recvmmsg = (vu_recvmmsg_fn *)vu_libc_sym("recvmmsg");
+	}
 #endif
 #ifdef VU_NR_fanotify_init
-	vu_real_fanotify_init = (vu_fanotify_init_fn *)vu_libc_sym("fanotify_init");
+	if (!lazy) {
+		vu_real_fanotify_init = (vu_fanotify_init_fn *)vu_libc_sym("fanotify_init");
+	}
 #endif
 #ifdef VU_NR_fanotify_mark
-	vu_real_fanotify_mark = (vu_fanotify_mark_fn *)vu_libc_sym("fanotify_mark");
+	if (!lazy) {
+		vu_real_fanotify_mark = (vu_fanotify_mark_fn *)vu_libc_sym("fanotify_mark");
+	}
 #endif
 #ifdef VU_NR_prlimit64
-	vu_real_prlimit = (vu_prlimit_fn *)vu_libc_sym("prlimit");
-	vu_real_prlimit64 = (vu_prlimit64_fn *)vu_libc_sym("prlimit64");
-	vu_real_getrlimit = (vu_getrlimit_fn *)vu_libc_sym("getrlimit");
-	vu_real_getrlimit64 = (vu_getrlimit64_fn *)vu_libc_sym("getrlimit64");
-	vu_real_setrlimit = (vu_setrlimit_fn *)vu_libc_sym("setrlimit");
-	vu_real_setrlimit64 = (vu_setrlimit64_fn *)vu_libc_sym("setrlimit64");
+	if (!lazy) {
+		vu_real_prlimit = (vu_prlimit_fn *)vu_libc_sym("prlimit");
+		vu_real_prlimit64 = (vu_prlimit64_fn *)vu_libc_sym("prlimit64");
+		vu_real_getrlimit = (vu_getrlimit_fn *)vu_libc_sym("getrlimit");
+		vu_real_getrlimit64 = (vu_getrlimit64_fn *)vu_libc_sym("getrlimit64");
+		vu_real_setrlimit = (vu_setrlimit_fn *)vu_libc_sym("setrlimit");
+		vu_real_setrlimit64 = (vu_setrlimit64_fn *)vu_libc_sym("setrlimit64");
+	}
 #endif
 #ifdef VU_NR_name_to_handle_at
-	vu_real_name_to_handle_at = (vu_name_to_handle_at_fn *)vu_libc_sym("name_to_handle_at");
+	if (!lazy) {
+		vu_real_name_to_handle_at = (vu_name_to_handle_at_fn *)vu_libc_sym("name_to_handle_at");
+	}
 #endif
 #ifdef VU_NR_open_by_handle_at
-	vu_real_open_by_handle_at = (vu_open_by_handle_at_fn *)vu_libc_sym("open_by_handle_at");
+	if (!lazy) {
+		vu_real_open_by_handle_at = (vu_open_by_handle_at_fn *)vu_libc_sym("open_by_handle_at");
+	}
 #endif
 #ifdef VU_NR_clock_adjtime
-	vu_real_clock_adjtime = (vu_clock_adjtime_fn *)vu_libc_sym("clock_adjtime");
-	vu_real_adjtimex = (vu_adjtimex_fn *)vu_libc_sym("adjtimex");
-	vu_real_ntp_adjtime = (vu_ntp_adjtime_fn *)vu_libc_sym("ntp_adjtime");
+	if (!lazy) {
+		vu_real_clock_adjtime = (vu_clock_adjtime_fn *)vu_libc_sym("clock_adjtime");
+		vu_real_adjtimex = (vu_adjtimex_fn *)vu_libc_sym("adjtimex");
+		vu_real_ntp_adjtime = (vu_ntp_adjtime_fn *)vu_libc_sym("ntp_adjtime");
+	}
 #endif
 #ifdef VU_NR_syncfs
-	vu_real_syncfs = (vu_syncfs_fn *)vu_libc_sym("syncfs");
+	if (!lazy) {
+		vu_real_syncfs = (vu_syncfs_fn *)vu_libc_sym("syncfs");
+	}
 #endif
 #ifdef VU_NR_sendmmsg
-	vu_real_sendmmsg = (vu_sendmmsg_fn *)vu_libc_sym("sendmmsg");
+	if (!lazy) {
+		vu_real_sendmmsg = (vu_sendmmsg_fn *)vu_libc_sym("sendmmsg");
+	}
 #endif
 #ifdef VU_NR_setns
-	vu_real_setns = (vu_setns_fn *)vu_libc_sym("setns");
+	if (!lazy) {
+		vu_real_setns = (vu_setns_fn *)vu_libc_sym("setns");
+	}
 #endif
 #ifdef VU_NR_getcpu
-	vu_real_getcpu = (vu_getcpu_fn *)vu_libc_sym("getcpu");
+	if (!lazy) {
+		vu_real_getcpu = (vu_getcpu_fn *)vu_libc_sym("getcpu");
+	}
 #endif
 #ifdef VU_NR_renameat2
-	vu_real_renameat2 = (vu_renameat2_fn *)vu_libc_sym("renameat2");
+	if (!lazy) {
+		vu_real_renameat2 = (vu_renameat2_fn *)vu_libc_sym("renameat2");
+	}
 #endif
 #ifdef VU_NR_getrandom
-	vu_real_getrandom = (vu_getrandom_fn *)vu_libc_sym("getrandom");
+	if (!lazy) {
+		vu_real_getrandom = (vu_getrandom_fn *)vu_libc_sym("getrandom");
+	}
 #endif
 #ifdef VU_NR_memfd_create
-	vu_real_memfd_create = (vu_memfd_create_fn *)vu_libc_sym("memfd_create");
+	if (!lazy) {
+		vu_real_memfd_create = (vu_memfd_create_fn *)vu_libc_sym("memfd_create");
+	}
 #endif
 #ifdef VU_NR_execveat
 	vu_real_execveat = (vu_execveat_fn *)vu_libc_sym("execveat");
 	vu_real_fexecve = (vu_fexecve_fn *)vu_libc_sym("fexecve");
 #endif
 #ifdef VU_NR_copy_file_range
-	vu_real_copy_file_range = (vu_copy_file_range_fn *)vu_libc_sym("copy_file_range");
+	if (!lazy) {
+		vu_real_copy_file_range = (vu_copy_file_range_fn *)vu_libc_sym("copy_file_range");
+	}
 #endif
 #ifdef VU_NR_preadv2
-	vu_real_preadv2 = (vu_preadv2_fn *)vu_libc_sym("preadv2");
-	vu_real_preadv64v2 = (vu_preadv64v2_fn *)vu_libc_sym("preadv64v2");
+	if (!lazy) {
+		vu_real_preadv2 = (vu_preadv2_fn *)vu_libc_sym("preadv2");
+		vu_real_preadv64v2 = (vu_preadv64v2_fn *)vu_libc_sym("preadv64v2");
+	}
 #endif
 #ifdef VU_NR_pwritev2
-	vu_real_pwritev2 = (vu_pwritev2_fn *)vu_libc_sym("pwritev2");
-	vu_real_pwritev64v2 = (vu_pwritev64v2_fn *)vu_libc_sym("pwritev64v2");
+	if (!lazy) {
+		vu_real_pwritev2 = (vu_pwritev2_fn *)vu_libc_sym("pwritev2");
+		vu_real_pwritev64v2 = (vu_pwritev64v2_fn *)vu_libc_sym("pwritev64v2");
+	}
 #endif
 #ifdef VU_NR_pkey_alloc
-	vu_real_pkey_alloc = (vu_pkey_alloc_fn *)vu_libc_sym("pkey_alloc");
+	if (!lazy) {
+		vu_real_pkey_alloc = (vu_pkey_alloc_fn *)vu_libc_sym("pkey_alloc");
+	}
 #endif
 #ifdef VU_NR_statx
-	vu_real_statx = (vu_statx_fn *)vu_libc_sym("statx");
+	if (!lazy) {
+		vu_real_statx = (vu_statx_fn *)vu_libc_sym("statx");
+	}
 #endif
 #ifdef VU_NR_pidfd_send_signal
-	vu_real_pidfd_send_signal = (vu_pidfd_send_signal_fn *)vu_libc_sym("pidfd_send_signal");
+	if (!lazy) {
+		vu_real_pidfd_send_signal = (vu_pidfd_send_signal_fn *)vu_libc_sym("pidfd_send_signal");
+	}
 #endif
 #ifdef VU_NR_open_tree
-	vu_real_open_tree = (vu_open_tree_fn *)vu_libc_sym("open_tree");
+	if (!lazy) {
+		vu_real_open_tree = (vu_open_tree_fn *)vu_libc_sym("open_tree");
+	}
 #endif
 #ifdef VU_NR_move_mount
-	vu_real_move_mount = (vu_move_mount_fn *)vu_libc_sym("move_mount");
+	if (!lazy) {
+		vu_real_move_mount = (vu_move_mount_fn *)vu_libc_sym("move_mount");
+	}
 #endif
 #ifdef VU_NR_fspick
-	vu_real_fspick = (vu_fspick_fn *)vu_libc_sym("fspick");
+	if (!lazy) {
+		vu_real_fspick = (vu_fspick_fn *)vu_libc_sym("fspick");
+	}
 #endif
 #ifdef VU_NR_pidfd_open
-	vu_real_pidfd_open = (vu_pidfd_open_fn *)vu_libc_sym("pidfd_open");
+	if (!lazy) {
+		vu_real_pidfd_open = (vu_pidfd_open_fn *)vu_libc_sym("pidfd_open");
+	}
 #endif
 #ifdef VU_NR_close_range
-	vu_real_close_range = (vu_close_range_fn *)vu_libc_sym("close_range");
-	vu_real_closefrom = (vu_closefrom_fn *)vu_libc_sym("closefrom");
+	if (!lazy) {
+		vu_real_close_range = (vu_close_range_fn *)vu_libc_sym("close_range");
+		vu_real_closefrom = (vu_closefrom_fn *)vu_libc_sym("closefrom");
+	}
 #endif
 #ifdef VU_NR_pidfd_getfd
-	vu_real_pidfd_getfd = (vu_pidfd_getfd_fn *)vu_libc_sym("pidfd_getfd");
+	if (!lazy) {
+		vu_real_pidfd_getfd = (vu_pidfd_getfd_fn *)vu_libc_sym("pidfd_getfd");
+	}
 #endif
 #ifdef VU_NR_faccessat2
-	vu_real_faccessat = (vu_faccessat_fn *)vu_libc_sym("faccessat");
+	if (!lazy) {
+		vu_real_faccessat = (vu_faccessat_fn *)vu_libc_sym("faccessat");
+	}
 #endif
 #ifdef VU_NR_epoll_pwait2
-	vu_real_epoll_pwait2 = (vu_epoll_pwait2_fn *)vu_libc_sym("epoll_pwait2");
+	if (!lazy) {
+		vu_real_epoll_pwait2 = (vu_epoll_pwait2_fn *)vu_libc_sym("epoll_pwait2");
+	}
 #endif
 #ifdef VU_NR_mount_setattr
-	vu_real_mount_setattr = (vu_mount_setattr_fn *)vu_libc_sym("mount_setattr");
+	if (!lazy) {
+		vu_real_mount_setattr = (vu_mount_setattr_fn *)vu_libc_sym("mount_setattr");
+	}
 #endif
 }
 

@@ -345,6 +345,10 @@ export interface LibcModel {
   prologue: string[];
   /** the fast path: the real function with the selector at ALLOW */
   fast: string[];
+  /** "vu_known_NAME": the real function was looked up */
+  known: string;
+  /** the tail call when vu_direct[nr] is 0, or null (a function that does not return) */
+  direct: string[] | null;
   /** the condition under which the bottom must use the gate, or null */
   gateIf: string | null;
   /** the bottom's real call and conversion to -errno */
@@ -448,6 +452,7 @@ export function libcModel(sys: SyscallSpec, l: LibcSpec): LibcModel {
   const noreturn = sys.ret === 'noreturn';
   const typedef = `vu_${l.name}_fn`;
   const real = `vu_real_${l.name}`;
+  const known = `vu_known_${l.name}`;
   const bottom = `vu_bottom_${l.name}`;
   const nrMacro = `VU_NR_${sys.name}`;
 
@@ -492,12 +497,16 @@ export function libcModel(sys: SyscallSpec, l: LibcSpec): LibcModel {
     typedef,
     typedefLine,
     real,
+    known,
     bottom,
     ret,
     signature,
     about,
     prologue: variadicPrologue(sys, l, named, rest),
     fast: [...callStatements(ret, noreturn, `${real}(${params.map((p) => p.name).join(', ')})`), ...r.fast],
+    direct: noreturn ? null : ret === 'void'
+      ? [`{ ${real}(${params.map((p) => p.name).join(', ')}); return; }`]
+      : [`return ${real}(${params.map((p) => p.name).join(', ')});`],
     gateIf: gate.length === 0 ? null : gate.join(' ||\n\t    '),
     bottomBody: [...(sys.args.length === 0 ? ['(void)vu_c;'] : []), ...callStatements(ret, noreturn, `${real}(${bottomArgs.join(', ')})`), ...r.bottom],
     callInit: `struct vu_call vu_c = VU_CALL(${[nrMacro, ...(slots.length === 0 ? ['0'] : slots)].join(', ')});`,

@@ -39,6 +39,7 @@ struct bind {
 	size_t tlen;
 	const char *base;	/* last component of target */
 	size_t blen;
+	unsigned bhash;		/* vu_name_hash of base */
 	/* listing target in its parent (target missing on the host) */
 	int inject;
 	unsigned long pdev, pino;	/* the parent directory on the host */
@@ -104,6 +105,7 @@ static int bind_init(struct vu_layer *self, char *err, size_t errlen)
 	b->tlen = n;
 	b->base = strrchr(tgt, '/') + 1;
 	b->blen = strlen(b->base);
+	b->bhash = vu_name_hash(b->base, b->blen);
 	b->sino = st.st_ino;
 	/* a target missing on the host is listed in its parent */
 	parent = strndup(tgt, b->base - 1 - tgt);
@@ -265,6 +267,19 @@ static const char *map(const struct bind *b, struct vu_call *c, int i, long *err
 
 	if (!p || !*p)
 		return NULL;
+	{
+		/* the call's names: most paths bear not the target's last
+		 * name and are let go at once */
+		const struct vu_names *nm = vu_call_names(c, i);
+		unsigned k = 0;
+
+		if (nm && nm->n <= VU_NAMES_MAX && ((nm->flags & VU_NAMES_ABS) || !(nm->flags & VU_NAMES_DOTDOT))) {
+			while (k < nm->n && nm->hash[k] != b->bhash)
+				k++;
+			if (k == nm->n)
+				return NULL;
+		}
+	}
 	scan(b, p, &hit, &dotdot);
 	if (!hit && (p[0] == '/' || !dotdot))
 		return NULL;	/* cannot reach target, or resolves as it is */

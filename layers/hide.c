@@ -32,6 +32,7 @@
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include "vu_layer.h"
@@ -69,8 +70,10 @@ static int hide_init(struct vu_layer *self, char *err, size_t errlen)
 	if (!h)
 		return -ENOMEM;
 	h->strict = !self->opt[1].set || self->opt[1].num;
-	h->cache = calloc(1, sizeof(*h->cache));
-	if (!h->cache)
+	/* 64 KiB of zeroes: mapped, so that neither start-up nor memory pays
+	 * for the entries never used */
+	h->cache = mmap(NULL, sizeof(*h->cache), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (h->cache == MAP_FAILED)
 		return -ENOMEM;
 	h->cache->gen = 1;
 	if (paths->count == 0) {
@@ -133,6 +136,23 @@ static int maybe_hidden(const struct hide *h, const char *p, int dirfd)
 	return 0;
 }
 
+/* maybe_hidden, with the call's summary of the path's names first: a
+ * path that bears no hidden last name is let go in a few instructions */
+static int might_be_named(const struct hide *h, struct vu_call *c, int i, const char *p)
+{
+	const struct vu_names *nm = vu_call_names(c, c->op->path[i].arg);
+
+	if (nm && nm->n <= VU_NAMES_MAX && ((nm->flags & VU_NAMES_ABS) || !h->cwd_hidden)) {
+		unsigned k;
+
+		for (k = 0; k < nm->n && !vu_roots_may_have_base(&h->roots, nm->hash[k]); k++)
+			;
+		if (k == nm->n)
+			return 0;
+	}
+	return maybe_hidden(h, p, vu_op_dirfd(c, i));
+}
+
 /* path argument i, by name: 1 when hidden */
 static int hidden_by_name(const struct hide *h, struct vu_call *c, int i)
 {
@@ -143,8 +163,8 @@ static int hidden_by_name(const struct hide *h, struct vu_call *c, int i)
 
 	/* RESOLVE_IN_ROOT: an absolute path is inside the dirfd, not at "/";
 	 * the object look decides */
-	if (!p || !*p || (c->op->resolve & RESOLVE_IN_ROOT) || !maybe_hidden(h, p, vu_op_dirfd(c, i)))
-		return 0;
+	if (!p || !*p || (c->op->resolve & RESOLVE_IN_ROOT))
+		return 0;	/* (the caller asked maybe_hidden) */
 	abs = vu_call_alloc(c, 2 * PATH_MAX);
 	if (!abs)
 		return 1;	/* cannot look: fail closed */
@@ -153,6 +173,8 @@ static int hidden_by_name(const struct hide *h, struct vu_call *c, int i)
 	vu_call_release(c, mark);
 	return hit;
 }
+
+static int prefix_leads_in(const struct hide *h, struct vu_call *c, int dirfd, const char *path);
 
 /* path argument i, by the object the kernel reaches: 1 when hidden */
 static int hidden_by_object(const struct hide *h, struct vu_call *c, int i)
@@ -174,6 +196,13 @@ static int hidden_by_object(const struct hide *h, struct vu_call *c, int i)
 	else if (e == -ENOMEM || e == -EMFILE || e == -ENFILE)
 		hit = 1;	/* cannot look: fail closed */
 	vu_reach_close(&r);
+	if (e == -ENOENT || e == -ENOTDIR || e == -ELOOP || e == -EACCES) {
+		/* neither it nor its folder: how far does it get? */
+		const char *path = (const char *)c->args[p->arg];
+
+		if (path && *path)
+			hit = prefix_leads_in(h, c, vu_op_dirfd(c, i), path) == 1;
+	}
 	vu_call_release(c, mark);
 	return hit;
 }
@@ -196,32 +225,23 @@ static int hidden_by_object(const struct hide *h, struct vu_call *c, int i)
  * every entry is forgotten. (A symlink made meanwhile by a process outside
  * vu is not seen by the cache: a limit of layers/hide.md.) */
 
-static unsigned dir_hash(const char *p, size_t n)
+static int safe_dir_known(const struct hide *h, const char *p, size_t n, unsigned long hash)
 {
-	unsigned x = 2166136261u;
-
-	for (size_t i = 0; i < n; i++)
-		x = (x ^ (unsigned char)p[i]) * 16777619u;
-	return x % SAFE_DIRS;
-}
-
-static int safe_dir_known(const struct hide *h, const char *p, size_t n)
-{
-	const struct safe_dir *d = &h->cache->e[dir_hash(p, n)];
+	const struct safe_dir *d = &h->cache->e[hash % SAFE_DIRS];
 	unsigned s = __atomic_load_n(&d->seq, __ATOMIC_ACQUIRE);
 	int hit;
 
 	if ((s & 1) || n >= SAFE_DIR_LEN)
 		return 0;
 	hit = d->gen == __atomic_load_n(&h->cache->gen, __ATOMIC_RELAXED) && d->len == n &&
-	      !vu_strncmp(d->path, p, n);
+	      vu_memeq(d->path, p, n);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	return hit && __atomic_load_n(&d->seq, __ATOMIC_RELAXED) == s;
 }
 
-static void safe_dir_add(const struct hide *h, const char *p, size_t n)
+static void safe_dir_add(const struct hide *h, const char *p, size_t n, unsigned long hash)
 {
-	struct safe_dir *d = &h->cache->e[dir_hash(p, n)];
+	struct safe_dir *d = &h->cache->e[hash % SAFE_DIRS];
 	unsigned s = __atomic_load_n(&d->seq, __ATOMIC_RELAXED);
 
 	if (n >= SAFE_DIR_LEN || (s & 1) ||
@@ -241,17 +261,58 @@ static void safe_dirs_forget(const struct hide *h, const struct vu_op *op)
 		__atomic_add_fetch(&h->cache->gen, 1, __ATOMIC_RELAXED);
 }
 
+/* the deepest part of path (at dirfd) the kernel can reach: does it lead
+ * into a hidden tree? A path that fails (ENOTDIR, ENOENT, ELOOP, EACCES)
+ * may have gone through one before failing: "link/file/" where link is a
+ * symlink into a hidden folder says ENOTDIR natively, which tells that the
+ * file exists. So each shorter prefix is asked (O_PATH + readlink of
+ * /proc/self/fd/N + close) until one is reached. 1 yes, 0 no, -1 vu
+ * cannot tell */
+static int prefix_leads_in(const struct hide *h, struct vu_call *c, int dirfd, const char *path)
+{
+	unsigned long mark = c->scratch_used;
+	size_t n = vu_strlen(path);
+	char *buf = vu_call_alloc(c, n + 2);
+	int hit = -1;
+
+	if (!buf)
+		return -1;
+	vu_memcpy(buf, path, n + 1);
+	for (;;) {
+		struct vu_reach r;
+		long e = vu_reach_at(c, dirfd, n ? buf : ".", VU_REACH_FOLLOW, c->op->resolve, &r);
+
+		if (e == 0)
+			hit = vu_roots_holds(&h->roots, c, r.real) >= 0;
+		vu_reach_close(&r);
+		if (e == 0 || (e != -ENOENT && e != -ENOTDIR && e != -ELOOP && e != -EACCES))
+			break;
+		/* the object without its trailing "/" ("file/": ENOTDIR), else
+		 * one component less ("a/b" -> "a", "/a" -> "/") */
+		if (n > 1 && buf[n - 1] == '/') {
+			while (n > 1 && buf[n - 1] == '/')
+				n--;
+		} else {
+			while (n > 0 && buf[n - 1] != '/')
+				n--;
+			while (n > 1 && buf[n - 1] == '/')
+				n--;
+		}
+		buf[n] = 0;
+		if (n == 0 || (n == 1 && buf[0] == '/')) {
+			hit = 0;	/* the dirfd, the cwd or "/": never inside one */
+			break;
+		}
+	}
+	vu_call_release(c, mark);
+	return hit;
+}
+
 /* the folder dir (at dirfd) crosses a symlink: does it lead into a
- * hidden tree? (O_PATH + readlink of /proc/self/fd/N + close) 1 yes,
- * 0 no, -1 vu cannot tell */
+ * hidden tree? 1 yes, 0 no, -1 vu cannot tell */
 static int dir_leads_in(const struct hide *h, struct vu_call *c, int dirfd, const char *dir)
 {
-	struct vu_reach r;
-	long e = vu_reach_at(c, dirfd, dir, VU_REACH_FOLLOW, c->op->resolve, &r);
-	int hit = e == 0 ? vu_roots_holds(&h->roots, c, r.real) >= 0 : e == -ENOENT || e == -ENOTDIR || e == -EACCES ? 0 : -1;
-
-	vu_reach_close(&r);
-	return hit;
+	return prefix_leads_in(h, c, dirfd, dir);
 }
 
 /* can path argument i reach a hidden object without bearing a hidden
@@ -262,11 +323,29 @@ static int crosses_no_link(const struct hide *h, struct vu_call *c, int i)
 	const char *path = (const char *)c->args[p->arg];
 	int dirfd = vu_op_dirfd(c, i);
 	size_t n, s;
+	unsigned long nh;
 	const char *last;
+	int cacheable;
 
 	if (!path || !*path || (c->op->resolve & RESOLVE_IN_ROOT))
 		return 0;
-	n = vu_strlen(path);
+	cacheable = path[0] == '/' || dirfd == AT_FDCWD;
+	{
+		/* an absolute path as the call's memo has it (normalized, its
+		 * hash known), else the path as written */
+		long len;
+		const char *abs = path[0] == '/' ? vu_call_path(c, p->arg, &len, &nh) : 0;
+
+		if (abs == path) {
+			n = (size_t)len;
+		} else {
+			n = vu_strlen(path);
+			nh = vu_strmap_hash(path, n);
+		}
+	}
+	/* the whole path was seen to cross no symlink, and is none */
+	if (cacheable && safe_dir_known(h, path, n, nh))
+		return 1;
 	if (path[n - 1] == '/') {
 		/* "name/": the last component is followed whatever the call
 		 * says: the whole path is the folder part */
@@ -279,9 +358,9 @@ static int crosses_no_link(const struct hide *h, struct vu_call *c, int i)
 	last = path + s;
 	if (s > 0 && !(path[0] == '/' && s == 1)) {
 		/* the folder part: every component of it is followed */
-		int cacheable = path[0] == '/' || dirfd == AT_FDCWD;
+		unsigned long sh = s == n ? nh : vu_strmap_hash(path, s);
 
-		if (!(cacheable && safe_dir_known(h, path, s))) {
+		if (!(cacheable && safe_dir_known(h, path, s, sh))) {
 			char *dir = vu_call_alloc(c, s + 1);
 			struct open_how how = {
 				.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
@@ -294,10 +373,13 @@ static int crosses_no_link(const struct hide *h, struct vu_call *c, int i)
 			vu_memcpy(dir, path, s);
 			dir[s] = 0;
 			fd = vu_sys4(SYS_openat2, dirfd, dir, &how, sizeof(how));
-			if (fd == -ELOOP && !(c->op->resolve & (RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS))) {
-				/* it crosses a symlink (/lib on a merged /usr): where
-				 * does the folder really lead? Its last name is not a
-				 * hidden one, nor is a visible folder's parent. */
+			if ((fd == -ELOOP && !(c->op->resolve & (RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS))) ||
+			    (fd == -ENOSYS && !c->op->resolve)) {
+				/* it crosses a symlink (/lib on a merged /usr), or
+				 * this kernel has no openat2 (before 5.6, or
+				 * valgrind): where does the folder really lead? Its
+				 * last name is not a hidden one, nor is a visible
+				 * folder's parent. */
 				if (dir_leads_in(h, c, dirfd, dir) != 0)
 					return 0;
 				fd = -ENOENT;	/* remembered below */
@@ -312,19 +394,18 @@ static int crosses_no_link(const struct hide *h, struct vu_call *c, int i)
 			 * remembered too (setlocale probes a missing folder per
 			 * category) */
 			if (cacheable)
-				safe_dir_add(h, path, s);
+				safe_dir_add(h, path, s, sh);
 		}
 	}
 	if (p->follow && p->role == VU_ROLE_OBJECT && !(n - s == 1 && last[0] == '.') &&
-	    !(n - s == 2 && last[0] == '.' && last[1] == '.') && n > s &&
-	    !((path[0] == '/' || dirfd == AT_FDCWD) && safe_dir_known(h, path, n))) {
+	    !(n - s == 2 && last[0] == '.' && last[1] == '.') && n > s) {
 		struct stat st;
 		long e = vu_sys4(SYS_newfstatat, dirfd, path, &st, AT_SYMLINK_NOFOLLOW);
 
 		if (e == 0 && S_ISLNK(st.st_mode))
 			return 0;	/* followed: where does it lead? */
-		if (e == 0 && (path[0] == '/' || dirfd == AT_FDCWD))
-			safe_dir_add(h, path, n);	/* the same cache: "dir/" and "dir/name" differ */
+		if (e == 0 && cacheable)
+			safe_dir_add(h, path, n, nh);	/* the same cache: "dir/" and "dir/name" differ */
 	}
 	return 1;
 }
@@ -338,6 +419,7 @@ static enum vu_action hide_enter(struct vu_layer *self, struct vu_call *c)
 		safe_dirs_forget(h, op);
 	for (int i = 0; i < op->npaths; i++) {
 		const char *path = (const char *)c->args[op->path[i].arg];
+		int named;
 
 		if (op->path[i].role == VU_ROLE_CONTENT)
 			continue;
@@ -345,9 +427,9 @@ static enum vu_action hide_enter(struct vu_layer *self, struct vu_call *c)
 		 * through vu (glibc's fstat is newfstatat(fd, "", AT_EMPTY_PATH)) */
 		if (op->path[i].empty && (!path || !*path))
 			continue;
-		if (hidden_by_name(h, c, i) ||
-		    (h->strict && (!path || (c->op->resolve & RESOLVE_IN_ROOT) ||
-				   maybe_hidden(h, path, vu_op_dirfd(c, i)) ||
+		named = path && *path && might_be_named(h, c, i, path);
+		if ((named && hidden_by_name(h, c, i)) ||
+		    (h->strict && (!path || (c->op->resolve & RESOLVE_IN_ROOT) || named ||
 				   !crosses_no_link(h, c, i)) &&
 		     hidden_by_object(h, c, i))) {
 			vu_debug("hide %s: %s -> ENOENT", vu_syscalls[c->nr].name,

@@ -82,9 +82,12 @@ static int maybe(const void *ctx, const char *p, int dirfd)
 {
 	const struct remap *r = ctx;
 	size_t len;
-	const char *t = tail(p, &len);
+	const char *t;
 
 	(void)dirfd;
+	if (p[0] == '/')
+		return 1;	/* absolute: the whole path is looked up, its hash known */
+	t = tail(p, &len);
 	if (len == 1 && t[0] == '.')
 		return 1;	/* "." or ".." may name anything */
 	if (len == 2 && t[0] == '.' && t[1] == '.')
@@ -92,23 +95,33 @@ static int maybe(const void *ctx, const char *p, int dirfd)
 	return vu_strmap_get(&r->by_base, t, len) >= 0;
 }
 
-static enum vu_action remap_one(const void *ctx, struct vu_call *c, int i, const char *abs)
-{
-	const struct remap *r = ctx;
-
-	long k = vu_strmap_get(&r->by_from, abs, vu_strlen(abs));
-
-	if (k >= 0) {
-		vu_debug("remap %s: %s -> %s", vu_syscalls[c->nr].name,
-			 (const char *)c->args[i], r->to[k]);
-		c->args[i] = (long)r->to[k];
-	}
-	return VU_CONTINUE;
-}
-
 static enum vu_action remap_enter(struct vu_layer *self, struct vu_call *c)
 {
-	return vu_call_for_each_path(c, maybe, remap_one, self->state);
+	const struct remap *r = self->state;
+
+	for (unsigned m = vu_call_path_args(c); m; m &= m - 1) {
+		int i = __builtin_ctz(m);
+		const char *p = (const char *)c->args[i], *abs;
+		unsigned long h;
+		long n, k;
+
+		if (!p || !*p || !maybe(r, p, 0))
+			continue;
+		abs = vu_call_path(c, i, &n, &h);
+		if (!abs) {
+			if (n == -ENOMEM) {
+				c->ret = -ENOMEM;
+				return VU_DONE;
+			}
+			continue;	/* the kernel says what is wrong with it */
+		}
+		k = vu_strmap_get_hashed(&r->by_from, abs, n, h);
+		if (k >= 0) {
+			vu_debug("remap %s: %s -> %s", vu_syscalls[c->nr].name, p, r->to[k]);
+			c->args[i] = (long)r->to[k];
+		}
+	}
+	return VU_CONTINUE;
 }
 
 const struct vu_layer_ops vu_layer_remap_ops = {

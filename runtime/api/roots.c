@@ -62,6 +62,11 @@ static int add(struct vu_roots *r, const char *p)
 	r->len[r->n] = n;
 	r->base[r->n] = b;
 	vu_strmap_put(&r->by_base, b, strlen(b), r->n);
+	{
+		unsigned h = vu_name_hash(b, strlen(b)) & r->bloom_mask;
+
+		r->base_bloom[h / 64] |= 1UL << (h % 64);
+	}
 	r->n++;
 	return 0;
 }
@@ -86,6 +91,12 @@ int vu_roots_init(struct vu_roots *r, const char *const *items, int n, int want_
 		return -ENOSYS;
 	}
 	r->n = 0;
+	/* 16 bits per name (each item twice: as written and resolved) */
+	for (r->bloom_mask = 255; r->bloom_mask + 1 < 32U * (unsigned)n; r->bloom_mask = 2 * r->bloom_mask + 1)
+		;
+	r->base_bloom = calloc((r->bloom_mask + 1) / 64, sizeof(unsigned long));
+	if (!r->base_bloom)
+		return -ENOMEM;
 	r->path = calloc(2 * n + 1, sizeof(char *));
 	r->len = calloc(2 * n + 1, sizeof(size_t));
 	r->base = calloc(2 * n + 1, sizeof(char *));
@@ -147,6 +158,8 @@ int vu_roots_is(const struct vu_roots *r, const char *abs)
 
 int vu_roots_has_base(const struct vu_roots *r, const char *name, size_t len)
 {
+	if (!vu_roots_may_have_base(r, vu_name_hash(name, len)))
+		return 0;
 	return vu_strmap_get(&r->by_base, name, len) >= 0;
 }
 

@@ -9,12 +9,32 @@
 #include <stdlib.h>
 #include "vu_layer.h"
 
-static unsigned long hash(const char *s, size_t n)
+/* vu_strmap_hash -- 8 bytes per step (a multiply and a fold), the last
+ * 1 to 7 bytes as one word: the same for a key wherever it lies */
+unsigned long vu_strmap_hash(const char *s, size_t n)
 {
-	unsigned long h = 1469598103934665603UL;
+	unsigned long h = 0x9e3779b97f4a7c15UL ^ n, w;
+	size_t left = n;
 
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211UL;
+	for (; left >= 8; left -= 8, s += 8) {
+		__builtin_memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdUL;
+		h ^= h >> 32;
+	}
+	if (left) {
+		if (n >= 8) {
+			/* the last 8 bytes of the key, those already hashed
+			 * shifted out */
+			__builtin_memcpy(&w, s + left - 8, 8);
+			w >>= 8 * (8 - left);
+		} else {
+			w = 0;
+			for (size_t i = 0; i < left; i++)
+				w |= (unsigned long)(unsigned char)s[i] << (8 * i);
+		}
+		h = (h ^ w) * 0xff51afd7ed558ccdUL;
+		h ^= h >> 32;
+	}
 	return h;
 }
 
@@ -31,17 +51,15 @@ int vu_strmap_init(struct vu_strmap *m, size_t n)
 	return m->slot ? 0 : -ENOMEM;
 }
 
-static struct vu_strmap_slot *find(const struct vu_strmap *m, const char *key, size_t n)
+static struct vu_strmap_slot *find(const struct vu_strmap *m, const char *key, size_t n,
+				    unsigned long h)
 {
-	unsigned long h;
-
 	if (!m->cap)
 		return 0;
-	h = hash(key, n);
 	for (size_t i = h & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
 		struct vu_strmap_slot *s = &m->slot[i];
 
-		if (!s->key || (s->hash == h && s->len == n && !vu_strncmp(s->key, key, n)))
+		if (!s->key || (s->hash == h && s->len == n && vu_memeq(s->key, key, n)))
 			return s;
 	}
 }
@@ -54,12 +72,12 @@ int vu_strmap_put(struct vu_strmap *m, const char *key, size_t n, long value)
 
 	if (2 * (m->count + 1) > m->cap)
 		return -ENOSPC;
-	s = find(m, key, n);
+	s = find(m, key, n, vu_strmap_hash(key, n));
 	if (s->key)
 		return 0;
 	s->key = key;
 	s->len = n;
-	s->hash = hash(key, n);
+	s->hash = vu_strmap_hash(key, n);
 	s->value = value;
 	m->count++;
 	return 1;
@@ -68,7 +86,15 @@ int vu_strmap_put(struct vu_strmap *m, const char *key, size_t n, long value)
 /* vu_strmap_get -- the value of key (n bytes), or -1 when absent */
 long vu_strmap_get(const struct vu_strmap *m, const char *key, size_t n)
 {
-	const struct vu_strmap_slot *s = find(m, key, n);
+	const struct vu_strmap_slot *s = find(m, key, n, vu_strmap_hash(key, n));
+
+	return s && s->key ? s->value : -1;
+}
+
+/* vu_strmap_get_hashed -- the same, h being vu_strmap_hash(key, n) */
+long vu_strmap_get_hashed(const struct vu_strmap *m, const char *key, size_t n, unsigned long h)
+{
+	const struct vu_strmap_slot *s = find(m, key, n, h);
 
 	return s && s->key ? s->value : -1;
 }

@@ -34,7 +34,9 @@
 /* 2 (2026-11-23): struct vu_syscall_info holds its strings (no pointers) */
 /* 3 (2026-12-06): struct vu_call carries the decoded operation (op), the
  * helpers have one public name each */
-#define VU_ABI_VERSION 3
+/* 4 (2026-12-07): struct vu_roots carries a summary of its last names,
+ * struct vu_op the call's worked-out paths (vu_call_path) */
+#define VU_ABI_VERSION 4
 
 /* What a hook tells the stack to do next. */
 enum vu_action {
@@ -249,6 +251,8 @@ VU_API size_t vu_strlen(const char *s);
 VU_API int vu_strcmp(const char *a, const char *b);
 VU_API int vu_strncmp(const char *a, const char *b, size_t n);
 VU_API void *vu_memcpy(void *d, const void *s, size_t n);
+/* vu_memeq -- are the n bytes at a and b the same? */
+VU_API int vu_memeq(const void *a, const void *b, size_t n);
 VU_API char *vu_stpcpy(char *d, const char *s);
 
 /* vu_format -- snprintf for the hook path: %s %d %u %x %#x %p %c %% with the
@@ -288,6 +292,47 @@ VU_API int vu_call_dirfd(const struct vu_call *c, int i);
  * lexically, into out (len bytes). Returns the length or -errno. */
 VU_API long vu_call_abspath(const struct vu_call *c, int i, char *out, size_t len);
 
+/* vu_call_path -- path argument i of c as vu_call_abspath makes it, worked
+ * out once per call and shared by every layer: the same string for the
+ * same argument until a layer rewrites it (then it is worked out again).
+ * Returns it (read-only, valid while the call lasts and the argument is
+ * not rewritten), its length in *len and vu_strmap_hash of it in *hash;
+ * or NULL and -errno in *len. */
+VU_API const char *vu_call_path(const struct vu_call *c, int i, long *len, unsigned long *hash);
+
+/* vu_call_names -- the names path argument i of c bears as written (the
+ * vu_name_hash of each component, in order), worked out once per call and
+ * shared by every layer: a layer that looks for certain names (say, the
+ * last names of its trees: vu_roots_may_have_base) lets a path that bears
+ * none of them go in a few instructions. NULL when vu has no room (then
+ * look at the path yourself). n > VU_NAMES_MAX: too many components to
+ * list (only flags is known). */
+#define VU_NAMES_MAX 24
+#define VU_NAMES_ABS 1		/* it starts with "/" */
+#define VU_NAMES_DOTDOT 2	/* it has a ".." component */
+#define VU_NAMES_PLAIN 4	/* absolute and normalized: no "//", no "." or ".."
+				 * component, no trailing "/" (but "/" itself) */
+struct vu_names {
+	unsigned flags;		/* VU_NAMES_* */
+	unsigned n;		/* components ("." and ".." included) */
+	unsigned hash[VU_NAMES_MAX];
+};
+VU_API const struct vu_names *vu_call_names(const struct vu_call *c, int i);
+
+/* vu_name_hash -- the hash of one name (a component, n bytes): FNV-1a */
+static inline unsigned vu_name_hash(const char *name, size_t n)
+{
+	unsigned h = 2166136261u;
+
+	for (size_t k = 0; k < n; k++)
+		h = (h ^ (unsigned char)name[k]) * 16777619u;
+	return h;
+}
+
+/* vu_call_path_args -- the path arguments of c that name a file (those of
+ * kind path, but a symlink's content), bit i for argument i */
+VU_API unsigned vu_call_path_args(const struct vu_call *c);
+
 /* vu_call_for_each_path -- for each path argument i of c (non-empty) that
  * maybe(ctx, path, dirfd) lets through (a cheap look at the string first),
  * fn(ctx, c, i, abs) with the path made absolute and normalized in scratch
@@ -325,6 +370,7 @@ struct vu_op {
 	int fd_arg;		/* index of the descriptor it acts on, or -1 */
 	unsigned long oflags;	/* VU_OP_OPEN: the open flags */
 	unsigned long long resolve;	/* openat2: its RESOLVE_* flags */
+	void *memo;		/* vu's core: the call's paths, worked out once (vu_call_path) */
 };
 
 /* vu_op_dirfd -- the directory path argument i of c is looked up from
@@ -385,6 +431,11 @@ VU_API int vu_strmap_init(struct vu_strmap *m, size_t n);
 VU_API int vu_strmap_put(struct vu_strmap *m, const char *key, size_t n, long value);
 /* vu_strmap_get -- the value of key (n bytes), or -1 (signal-safe). */
 VU_API long vu_strmap_get(const struct vu_strmap *m, const char *key, size_t n);
+/* vu_strmap_hash -- the hash the map keys by: a caller that looks one key
+ * up in several maps (or has it from vu_call_path) hashes it once */
+VU_API unsigned long vu_strmap_hash(const char *key, size_t n);
+VU_API long vu_strmap_get_hashed(const struct vu_strmap *m, const char *key, size_t n,
+				 unsigned long h);
 
 struct vu_roots {
 	int n;
@@ -394,7 +445,20 @@ struct vu_roots {
 	unsigned long *dev, *ino;	/* identity of each root (0, 0: did not exist at start-up) */
 	struct vu_strmap by_path, by_base, by_id;	/* path, last name, (dev, ino) -> index */
 	unsigned long *id;		/* (dev, ino) pairs, the keys of by_id */
+	/* a bitmap of the vu_name_hash of the last names, 8 bits or more
+	 * per name: a name whose bit is clear is no root's last name */
+	unsigned long *base_bloom;
+	unsigned bloom_mask;		/* bits - 1 */
 };
+
+/* vu_roots_may_have_base -- could a name whose vu_name_hash is h be the
+ * last name of a root? 0: certainly not */
+static inline int vu_roots_may_have_base(const struct vu_roots *r, unsigned h)
+{
+	unsigned b = h & r->bloom_mask;
+
+	return r->base_bloom && (r->base_bloom[b / 64] >> (b % 64)) & 1;
+}
 
 /* vu_roots_init -- at start-up (libc allowed): the trees named by items
  * (absolute, normalized), each as written and, when different, with its

@@ -11,10 +11,28 @@
  * (vu_wants_early) */
 unsigned char vu_interest[VU_NR_COUNT] = { [0 ... VU_NR_COUNT - 1] = 2 };
 
+unsigned char vu_direct[VU_NR_COUNT] = { [0 ... VU_NR_COUNT - 1] = 1 };
+
+/* vu_direct_compute -- once vu_init is done (or gave up): which wrappers
+ * may tail-call glibc (vu_wrap.h) */
+void vu_direct_compute(void)
+{
+	for (long nr = 0; nr < VU_NR_COUNT; nr++)
+		vu_direct[nr] = vu_interest[nr] || vu_stats_on || vu.mode == VU_MODE_ALL;
+}
+
 /* vu_interest_compute -- at start-up: which calls does anyone want? */
+/* the layers that have a leave hook, as bits */
+static unsigned long long leave_mask;
+
 void vu_interest_compute(void)
 {
 	static unsigned long long masks[VU_NR_COUNT];
+
+	leave_mask = 0;
+	for (int i = 0; i < vu.nlayers && i < 64; i++)
+		if (vu.layers[i].type->ops->leave)
+			leave_mask |= 1ULL << i;
 
 	vu.layer_mask = masks;
 	for (long nr = 0; nr < VU_NR_COUNT; nr++) {
@@ -29,6 +47,9 @@ void vu_interest_compute(void)
 		masks[nr] = m;
 		vu_interest[nr] = m || vu_core_wants(nr);
 	}
+	vu_core_bottom_compute();
+	if (vu_init_state == VU_INIT_DONE)
+		vu_direct_compute();	/* again: vu-static turns "all" mode on */
 }
 
 long vu_gate_call(struct vu_call *c)
@@ -41,23 +62,24 @@ long vu_gate_call(struct vu_call *c)
  * (libc path) or NULL (gate); uc: the SIGSYS context, or NULL. */
 long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
 {
-	struct vu_thread *t = vu_thread_self();
+	struct vu_thread *t = vu_self ? vu_self : vu_thread_self();
 	struct vu_op op;
-	unsigned long long m = 0;
-	int i, last = -1, level = 0;
+	unsigned long long m = 0, todo;
+	int last = -1, level = 0, done = 0;
 
 	if (__builtin_expect(vu_stats_on, 0))
 		vu_stats_note(c);
 	if (__builtin_expect(vu_rewrite_fresh, 0) &&
 	    (c->nr == SYS_exit_group || c->nr == SYS_execve || c->nr == SYS_execveat))
 		vu_rewrite_save();	/* the sites learned here, for the next process */
-	/* back from a vfork child that left the shared block deeper (its
-	 * exec or exit never came back); the child itself has another tid */
-	if (t && t->vfork_pending && vu_sys0(SYS_gettid) == t->tid) {
-		t->depth = t->vfork_depth;
-		t->vfork_pending = 0;
-	}
 	if (t) {
+		/* back from a vfork child that left the shared block deeper
+		 * (its exec or exit never came back); the child itself has
+		 * another tid */
+		if (__builtin_expect(t->vfork_pending, 0) && vu_sys0(SYS_gettid) == t->tid) {
+			t->depth = t->vfork_depth;
+			t->vfork_pending = 0;
+		}
 		level = t->depth;
 		if (level < VU_SCRATCH_DEPTH)
 			c->scratch = t->scratch[level];
@@ -69,29 +91,45 @@ long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
 		m = vu.layer_mask[c->nr];
 	if (m) {
 		vu_op_decode(c, &op);	/* once: every layer reads the same */
-		c->op = &op;
-	}
-	for (i = 0; m && i < vu.nlayers; i++) {
-		const struct vu_layer_ops *ops = vu.layers[i].type->ops;
-
-		if (!(m & (1ULL << i)))
-			continue;
-		c->depth = last = i;	/* no enter: passes through, still left */
-		if (ops->enter && ops->enter(&vu.layers[i], c) == VU_DONE)
-			break;
-	}
-	if (i >= vu.nlayers || !m)
-		c->ret = vu_core_bottom(c, bottom, uc);
-	for (i = last; i >= 0; i--) {
-		const struct vu_layer_ops *ops = vu.layers[i].type->ops;
-
-		if ((m & (1ULL << i)) && ops->leave) {
-			c->depth = i;
-			ops->leave(&vu.layers[i], c);
+		op.memo = 0;
+		if (t && level < VU_SCRATCH_DEPTH) {
+			op.memo = t->memo[level];
+			t->memo[level][0].src = t->memo[level][1].src = 0;
 		}
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdangling-pointer"
+#endif
+		c->op = &op;	/* for this dispatch only: cleared below */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#pragma GCC diagnostic pop
+#endif
+	}
+	/* down the layers that want the call, first to last */
+	for (todo = m; todo; todo &= todo - 1) {
+		int i = __builtin_ctzll(todo);
+		const struct vu_layer_ops *ops = vu.layers[i].type->ops;
+
+		c->depth = last = i;	/* no enter: passes through, still left */
+		if (ops->enter && ops->enter(&vu.layers[i], c) == VU_DONE) {
+			done = 1;
+			break;
+		}
+	}
+	if (!done)
+		c->ret = vu_core_bottom(c, bottom, uc);
+	/* and up again, through those of them that were entered */
+	for (todo = last >= 0 ? m & leave_mask & (~0ULL >> (63 - last)) : 0; todo;) {
+		int i = 63 - __builtin_clzll(todo);
+
+		todo &= ~(1ULL << i);
+		c->depth = i;
+		vu.layers[i].type->ops->leave(&vu.layers[i], c);
 	}
 	if (t)
 		t->depth = level;	/* not --: a level dropped by vu_unwind_to */
+	if (m)
+		c->op = 0;	/* op was this frame's */
 	return c->ret;
 }
 

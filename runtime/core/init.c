@@ -146,6 +146,7 @@ void vu_init_run(void)
 	if (vu_interest[0] > 1)	/* not preloaded (or no config): nothing wanted */
 		for (long nr = 0; nr < VU_NR_COUNT; nr++)
 			vu_interest[nr] = 0;
+	vu_direct_compute();
 	__atomic_store_n(&vu_init_state, VU_INIT_DONE, __ATOMIC_RELEASE);
 }
 

@@ -23,25 +23,77 @@ static int open_writes(unsigned long fl)
 	return (fl & O_ACCMODE) != O_RDONLY || (fl & (O_TRUNC | O_CREAT | __O_TMPFILE));
 }
 
+/* what a call does before its arguments are looked at (the table's part,
+ * worked out the first time the call is seen), and whether its paths
+ * depend on its flags */
+static struct vu_op tmpl[VU_NR_COUNT];
+static unsigned char tmpl_state[VU_NR_COUNT];	/* 0 not yet; 1 static paths; 2 flag-dependent */
+
+static void make_tmpl(long nr)
+{
+	const struct vu_sem *s = &vu_sems[nr];
+	struct vu_op *op = &tmpl[nr];
+	int dyn = 0;
+
+	op->kind = s->kind;
+	op->writes = 0;
+	op->fd_arg = s->fd;
+	op->npaths = s->npaths;
+	op->oflags = s->kind == VU_OP_OPEN && s->how < 0 && s->oflags < 0 ? s->oflags_fixed : 0;
+	op->resolve = 0;
+	op->memo = 0;
+	switch (s->kind) {
+	case VU_OP_OPEN:
+		op->writes = open_writes(op->oflags);
+		dyn = 1;
+		break;
+	case VU_OP_WRITE: case VU_OP_CREATE: case VU_OP_DELETE: case VU_OP_RENAME:
+	case VU_OP_LINK: case VU_OP_META: case VU_OP_MOUNT: case VU_OP_UNKNOWN:
+		op->writes = 1;
+		break;
+	}
+	for (int i = 0; i < s->npaths && i < 2; i++) {
+		const struct vu_sem_path *sp = &s->path[i];
+		struct vu_op_path *p = &op->path[i];
+
+		p->arg = sp->arg;
+		p->dirfd_arg = sp->dirfd;
+		p->role = sp->role;
+		p->follow = sp->follow;
+		p->empty = 0;
+		p->empty_needs_fd = sp->empty_needs_fd;
+		if (sp->nofollow || sp->follow_flag || sp->empty || sp->null_is_fd)
+			dyn = 1;
+	}
+	__atomic_store_n(&tmpl_state[nr], dyn ? 2 : 1, __ATOMIC_RELEASE);
+}
+
 /* vu_op_decode -- what c does, from the table and its arguments. */
 void vu_op_decode(const struct vu_call *c, struct vu_op *op)
 {
 	const struct vu_sem *s;
+	int state;
 
-	op->kind = VU_OP_NONE;
-	op->writes = 0;
-	op->npaths = 0;
-	op->fd_arg = -1;
-	op->oflags = 0;
-	op->resolve = 0;
-	if (c->nr < 0 || c->nr >= VU_NR_COUNT)
+	if (c->nr < 0 || c->nr >= VU_NR_COUNT) {
+		op->kind = VU_OP_NONE;
+		op->writes = 0;
+		op->npaths = 0;
+		op->fd_arg = -1;
+		op->oflags = 0;
+		op->resolve = 0;
+		op->memo = 0;
+		return;
+	}
+	state = __atomic_load_n(&tmpl_state[c->nr], __ATOMIC_ACQUIRE);
+	if (__builtin_expect(!state, 0)) {
+		make_tmpl(c->nr);	/* two threads at once write the same */
+		state = tmpl_state[c->nr];
+	}
+	*op = tmpl[c->nr];
+	if (state == 1)
 		return;
 	s = &vu_sems[c->nr];
-	op->kind = s->kind;
-	op->fd_arg = s->fd;
-	op->npaths = s->npaths;
-	switch (s->kind) {
-	case VU_OP_OPEN:
+	if (s->kind == VU_OP_OPEN) {
 		if (s->how >= 0) {
 			const struct open_how *how = (const struct open_how *)c->args[s->how];
 
@@ -53,27 +105,14 @@ void vu_op_decode(const struct vu_call *c, struct vu_op *op)
 			}
 		} else if (s->oflags >= 0) {
 			op->oflags = (unsigned int)c->args[s->oflags];
-		} else {
-			op->oflags = s->oflags_fixed;
 		}
 		op->writes = open_writes(op->oflags);
-		break;
-	case VU_OP_WRITE: case VU_OP_CREATE: case VU_OP_DELETE: case VU_OP_RENAME:
-	case VU_OP_LINK: case VU_OP_META: case VU_OP_MOUNT: case VU_OP_UNKNOWN:
-		op->writes = 1;
-		break;
 	}
 	for (int i = 0; i < s->npaths && i < 2; i++) {
 		const struct vu_sem_path *sp = &s->path[i];
 		struct vu_op_path *p = &op->path[i];
 		unsigned long fl = 0;
 
-		p->arg = sp->arg;
-		p->dirfd_arg = sp->dirfd;
-		p->role = sp->role;
-		p->follow = sp->follow;
-		p->empty = 0;
-		p->empty_needs_fd = sp->empty_needs_fd;
 		if (s->kind == VU_OP_OPEN)
 			fl = op->oflags;
 		else if (sp->flags >= 0)

@@ -278,6 +278,7 @@ __attribute__((constructor(102))) static void vu_stats_init(void)
 		snprintf(stats_path, sizeof(stats_path), "%s/%s", cwd, f);
 	pthread_atfork(NULL, NULL, stats_child);
 	vu_stats_on = 1;
+	vu_direct_compute();	/* every wrapper entry is counted from now on */
 }
 
 /* vu_stats_exit -- a static program's exit_group (static.c): vu-static

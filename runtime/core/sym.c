@@ -73,6 +73,9 @@ static void sym_init(void)
 		libc.ready = 1;
 }
 
+/* the IFUNC lookup() last found (its (void *)-1), thread-local */
+static __thread const ElfW(Sym) *ifunc_sym __attribute__((tls_model("initial-exec")));
+
 static void *lookup(const char *name)
 {
 	const uint32_t *gh = libc.gnuhash;
@@ -92,13 +95,55 @@ static void *lookup(const char *name)
 
 		if ((h | 1) == (h2 | 1) && !strcmp(name, libc.strtab + s->st_name) &&
 		    s->st_shndx != SHN_UNDEF && !(libc.versym[i] & 0x8000)) {
-			if (ELF64_ST_TYPE(s->st_info) == STT_GNU_IFUNC)
-				return (void *)-1;	/* ask dlsym */
+			if (ELF64_ST_TYPE(s->st_info) == STT_GNU_IFUNC) {
+				ifunc_sym = s;
+				return (void *)-1;	/* ask dlsym, or run its resolver */
+			}
 			return (void *)(libc.base + s->st_value);
 		}
 		if (h2 & 1)
 			return NULL;
 	}
+}
+
+static int lazy_on;	/* vu_libc_lazy_ok said yes */
+
+/* vu_libc_lazy_ok -- may the wrappers find their real functions on first
+ * use (vu_libc_sym_lazy)? Start-up only. Only where nothing but libvu is
+ * preloaded (libc's table answers) and on x86_64 (where an IFUNC's
+ * resolver takes no argument and can be called as ld.so calls it). */
+int vu_libc_lazy_ok(void)
+{
+	if (!libc.ready)
+		sym_init();
+#if defined(__x86_64__)
+	__atomic_store_n(&lazy_on, libc.ready == 1, __ATOMIC_RELEASE);
+#endif
+	return lazy_on;
+}
+
+/* vu_libc_sym_lazy -- vu_libc_sym for a wrapper's first use, in any
+ * thread and in a signal handler: only reads libc's tables (and runs an
+ * IFUNC's resolver, a pure function), never dlsym. 0 while vu_init has not
+ * said the wrappers may look theirs up (before it, or when
+ * vu_libc_resolve found them all): then *out is left as it is. */
+int vu_libc_sym_lazy(const char *name, void **out)
+{
+	void *p;
+
+	if (!__atomic_load_n(&lazy_on, __ATOMIC_ACQUIRE))
+		return 0;
+	p = lookup(name);
+#if defined(__x86_64__)
+	if (p == (void *)-1) {
+		/* the IFUNC's resolver, as ld.so's elf_ifunc_invoke calls it */
+		const ElfW(Sym) *s = ifunc_sym;
+
+		p = s ? ((void *(*)(void))(libc.base + s->st_value))() : NULL;
+	}
+#endif
+	*out = p == (void *)-1 ? NULL : p;
+	return 1;
 }
 
 /* vu_libc_sym -- glibc's definition of name (what dlsym(RTLD_NEXT, name)

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <limits.h>
 #include <signal.h>
 #include <ucontext.h>
 #include "vu_wrap.h"
@@ -51,6 +52,24 @@ struct vu_ksigaction {
 #define VU_GUARD_SIZE 4096
 #define VU_SCRATCH_DEPTH 4
 #define VU_FRAMES 16		/* dispatch levels whose frame is remembered */
+/* a path argument of the call of one dispatch level, absolute and
+ * normalized (vu_call_path) */
+struct vu_path_memo {
+	long src;		/* the argument's value it was made from; 0: none */
+	int arg;
+	int scanned;		/* names is known */
+	int measured;		/* wlen and wflags are known */
+	unsigned wflags;	/* VU_NAMES_ABS and VU_NAMES_PLAIN of it as written */
+	int resolved;		/* len, hash and str are known, for dirfd */
+	int dirfd;
+	long wlen;		/* its length as written */
+	struct vu_names names;	/* its names as written (vu_call_names) */
+	long len;		/* of str, or -errno */
+	unsigned long hash;	/* vu_strmap_hash(str, len) */
+	const char *str;	/* the argument itself when it is already
+				 * absolute and normalized, else path */
+	char path[2 * PATH_MAX];	/* the path; behind it, the cwd or dirfd's path it was joined to */
+};
 struct vu_thread {
 	char guard[VU_GUARD_SIZE];
 	char altstack[VU_ALTSTACK_SIZE];
@@ -83,6 +102,9 @@ struct vu_thread {
 	 * (it runs on this block too): rewritten sites take the trap path,
 	 * whose stack the kernel keeps per thread (rewrite_entry.S) */
 	int tls_shared;
+	/* each dispatch level's paths, worked out once per call (last: the
+	 * offsets above are known to rewrite_entry.S) */
+	struct vu_path_memo memo[VU_SCRATCH_DEPTH][2];
 };
 extern __thread struct vu_thread *vu_self
 	__attribute__((tls_model("initial-exec"))) VU_HIDDEN;
@@ -140,6 +162,8 @@ long vu_fd_bottom(struct vu_call *c, int *handled) VU_HIDDEN;
 long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc) VU_HIDDEN;
 void vu_unwind_to(unsigned long sp) VU_HIDDEN;
 void vu_interest_compute(void) VU_HIDDEN;
+void vu_direct_compute(void) VU_HIDDEN;
+void vu_core_bottom_compute(void) VU_HIDDEN;
 
 /* ---- stats.c ---- */
 void vu_stats_note(const struct vu_call *c) VU_HIDDEN;

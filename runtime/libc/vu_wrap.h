@@ -28,6 +28,12 @@
  * 2 for every call before). */
 extern unsigned char vu_interest[VU_NR_COUNT] VU_HIDDEN;
 
+/* 0 when a wrapper may tail-call the real function and nothing else:
+ * nothing in vu wants call nr, SUD is never armed in this process ("libc"
+ * mode: the selector is not looked at) and VU_STATS is off. 1 for every
+ * call until vu_init has run (vu_interest_compute). */
+extern unsigned char vu_direct[VU_NR_COUNT] VU_HIDDEN;
+
 /* Per-thread SUD selector: SYSCALL_DISPATCH_FILTER_ALLOW (0) or BLOCK (1). */
 extern __thread unsigned char vu_selector
 	__attribute__((tls_model("initial-exec"))) VU_HIDDEN;
@@ -40,6 +46,11 @@ long vu_libc_call(struct vu_call *c, vu_bottom_fn *bottom) VU_HIDDEN VU_NO_ASAN;
 
 /* vu_libc_sym -- glibc's own definition of name (start-up only). */
 void *vu_libc_sym(const char *name) VU_HIDDEN;
+/* vu_libc_sym_lazy -- the same at a wrapper's first use (signal-safe),
+ * into *out: 1 when that is the answer for good; vu_libc_lazy_ok --
+ * whether the wrappers may wait for it (sym.c) */
+int vu_libc_sym_lazy(const char *name, void **out) VU_HIDDEN VU_NO_ASAN;
+int vu_libc_lazy_ok(void) VU_HIDDEN;
 
 /* vu_gate_call -- issue c as a raw system call through the gate. */
 long vu_gate_call(struct vu_call *c) VU_HIDDEN VU_NO_ASAN;

@@ -342,12 +342,28 @@ static long all_mode(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc, in
 	return 0;
 }
 
+/* the calls whose bottom is more than the real call (1), worked out with
+ * the interest (vu_core_bottom_compute): 1 for all in "all" mode and in
+ * foreign mode */
+static unsigned char core_special[VU_NR_COUNT] = { [0 ... VU_NR_COUNT - 1] = 1 };
+
+void vu_core_bottom_compute(void)
+{
+	for (long nr = 0; nr < VU_NR_COUNT; nr++)
+		core_special[nr] = vu.mode == VU_MODE_ALL || vu_foreign || nr == SYS_execve ||
+				   nr == SYS_execveat || nr == SYS_seccomp || nr == SYS_prctl ||
+				   nr == SYS_io_uring_setup || nr == SYS_close || nr == SYS_dup2 ||
+				   nr == SYS_dup3 || nr == SYS_close_range;
+}
+
 /* vu_core_bottom -- below the last layer. */
 long vu_core_bottom(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
 {
 	int handled = 0;
 	long r;
 
+	if (c->nr >= 0 && c->nr < VU_NR_COUNT && !core_special[c->nr])
+		return bottom ? bottom(c) : vu_gate_call(c);
 	switch (c->nr) {
 	case SYS_execve:
 	case SYS_execveat:
