@@ -1402,6 +1402,1046 @@ const struct vu_syscall_info vu_syscalls[VU_NR_COUNT] = {
 	} },
 };
 
+/* Small copies of what start-up asks about every call (the layers'
+ * wants()): a few hundred bytes to read instead of the tables above. */
+const unsigned char vu_sc_flags[VU_NR_COUNT] = {
+	[VU_NR_read] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_write] = VU_SC_FD | VU_SC_KNOWN,
+#ifdef VU_NR_open
+	[VU_NR_open] = VU_SC_PATH | VU_SC_KNOWN,
+#endif
+	[VU_NR_close] = VU_SC_FD | VU_SC_KNOWN,
+#ifdef VU_NR_stat
+	[VU_NR_stat] = VU_SC_PATH | VU_SC_KNOWN,
+#endif
+	[VU_NR_fstat] = VU_SC_FD | VU_SC_KNOWN,
+#ifdef VU_NR_lstat
+	[VU_NR_lstat] = VU_SC_PATH | VU_SC_KNOWN,
+#endif
+#ifdef VU_NR_poll
+	[VU_NR_poll] = 0 | VU_SC_KNOWN,
+#endif
+	[VU_NR_lseek] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_mmap] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_mprotect] = 0 | VU_SC_KNOWN,
+	[VU_NR_munmap] = 0 | VU_SC_KNOWN,
+	[VU_NR_brk] = 0 | VU_SC_KNOWN,
+	[VU_NR_rt_sigaction] = 0 | VU_SC_KNOWN,
+	[VU_NR_rt_sigprocmask] = 0 | VU_SC_KNOWN,
+	[VU_NR_rt_sigreturn] = 0 | VU_SC_KNOWN,
+	[VU_NR_ioctl] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_pread64] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_pwrite64] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_readv] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_writev] = VU_SC_FD | VU_SC_KNOWN,
+#ifdef VU_NR_access
+	[VU_NR_access] = VU_SC_PATH | VU_SC_KNOWN,
+#endif
+#ifdef VU_NR_pipe
+	[VU_NR_pipe] = 0 | VU_SC_KNOWN,
+#endif
+#ifdef VU_NR_select
+	[VU_NR_select] = 0 | VU_SC_KNOWN,
+#endif
+	[VU_NR_sched_yield] = 0 | VU_SC_KNOWN,
+	[VU_NR_mremap] = 0 | VU_SC_KNOWN,
+	[VU_NR_msync] = 0 | VU_SC_KNOWN,
+	[VU_NR_mincore] = 0 | VU_SC_KNOWN,
+	[VU_NR_madvise] = 0 | VU_SC_KNOWN,
+	[VU_NR_dup] = VU_SC_FD | VU_SC_KNOWN,
+#ifdef VU_NR_dup2
+	[VU_NR_dup2] = VU_SC_FD | VU_SC_KNOWN,
+#endif
+#ifdef VU_NR_pause
+	[VU_NR_pause] = 0 | VU_SC_KNOWN,
+#endif
+	[VU_NR_nanosleep] = 0 | VU_SC_KNOWN,
+	[VU_NR_getitimer] = 0 | VU_SC_KNOWN,
+#ifdef VU_NR_alarm
+	[VU_NR_alarm] = 0 | VU_SC_KNOWN,
+#endif
+	[VU_NR_setitimer] = 0 | VU_SC_KNOWN,
+	[VU_NR_getpid] = 0 | VU_SC_KNOWN,
+	[VU_NR_sendfile] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_socket] = 0 | VU_SC_KNOWN,
+	[VU_NR_connect] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_accept] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_sendto] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_recvfrom] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_sendmsg] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_recvmsg] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_shutdown] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_bind] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_listen] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_getsockname] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_getpeername] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_socketpair] = 0 | VU_SC_KNOWN,
+	[VU_NR_setsockopt] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_getsockopt] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_clone] = 0 | VU_SC_KNOWN,
+#ifdef VU_NR_fork
+	[VU_NR_fork] = 0 | VU_SC_KNOWN,
+#endif
+#ifdef VU_NR_vfork
+	[VU_NR_vfork] = 0 | VU_SC_KNOWN,
+#endif
+	[VU_NR_execve] = VU_SC_PATH | VU_SC_KNOWN,
+	[VU_NR_exit] = 0 | VU_SC_KNOWN,
+	[VU_NR_wait4] = 0 | VU_SC_KNOWN,
+	[VU_NR_kill] = 0 | VU_SC_KNOWN,
+	[VU_NR_uname] = 0 | VU_SC_KNOWN,
+	[VU_NR_fcntl] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_flock] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_fsync] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_fdatasync] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_truncate] = VU_SC_PATH | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_ftruncate] = VU_SC_FD | VU_SC_WRITES | VU_SC_KNOWN,
+#ifdef VU_NR_getdents
+	[VU_NR_getdents] = VU_SC_FD | VU_SC_KNOWN,
+#endif
+	[VU_NR_getcwd] = 0 | VU_SC_KNOWN,
+	[VU_NR_chdir] = VU_SC_PATH | VU_SC_KNOWN,
+	[VU_NR_fchdir] = VU_SC_FD | VU_SC_KNOWN,
+#ifdef VU_NR_rename
+	[VU_NR_rename] = VU_SC_PATH | VU_SC_WRITES | VU_SC_KNOWN,
+#endif
+#ifdef VU_NR_mkdir
+	[VU_NR_mkdir] = VU_SC_PATH | VU_SC_WRITES | VU_SC_KNOWN,
+#endif
+#ifdef VU_NR_rmdir
+	[VU_NR_rmdir] = VU_SC_PATH | VU_SC_WRITES | VU_SC_KNOWN,
+#endif
+#ifdef VU_NR_creat
+	[VU_NR_creat] = VU_SC_PATH | VU_SC_WRITES | VU_SC_KNOWN,
+#endif
+#ifdef VU_NR_link
+	[VU_NR_link] = VU_SC_PATH | VU_SC_WRITES | VU_SC_KNOWN,
+#endif
+#ifdef VU_NR_unlink
+	[VU_NR_unlink] = VU_SC_PATH | VU_SC_WRITES | VU_SC_KNOWN,
+#endif
+#ifdef VU_NR_symlink
+	[VU_NR_symlink] = VU_SC_PATH | VU_SC_WRITES | VU_SC_KNOWN,
+#endif
+#ifdef VU_NR_readlink
+	[VU_NR_readlink] = VU_SC_PATH | VU_SC_KNOWN,
+#endif
+#ifdef VU_NR_chmod
+	[VU_NR_chmod] = VU_SC_PATH | VU_SC_WRITES | VU_SC_KNOWN,
+#endif
+	[VU_NR_fchmod] = VU_SC_FD | VU_SC_WRITES | VU_SC_KNOWN,
+#ifdef VU_NR_chown
+	[VU_NR_chown] = VU_SC_PATH | VU_SC_WRITES | VU_SC_KNOWN,
+#endif
+	[VU_NR_fchown] = VU_SC_FD | VU_SC_WRITES | VU_SC_KNOWN,
+#ifdef VU_NR_lchown
+	[VU_NR_lchown] = VU_SC_PATH | VU_SC_WRITES | VU_SC_KNOWN,
+#endif
+	[VU_NR_umask] = 0 | VU_SC_KNOWN,
+	[VU_NR_gettimeofday] = 0 | VU_SC_KNOWN,
+	[VU_NR_getrlimit] = 0 | VU_SC_KNOWN,
+	[VU_NR_getrusage] = 0 | VU_SC_KNOWN,
+	[VU_NR_sysinfo] = 0 | VU_SC_KNOWN,
+	[VU_NR_times] = 0 | VU_SC_KNOWN,
+	[VU_NR_ptrace] = 0 | VU_SC_KNOWN,
+	[VU_NR_getuid] = 0 | VU_SC_KNOWN,
+	[VU_NR_getgid] = 0 | VU_SC_KNOWN,
+	[VU_NR_setuid] = 0 | VU_SC_KNOWN,
+	[VU_NR_setgid] = 0 | VU_SC_KNOWN,
+	[VU_NR_geteuid] = 0 | VU_SC_KNOWN,
+	[VU_NR_getegid] = 0 | VU_SC_KNOWN,
+	[VU_NR_setpgid] = 0 | VU_SC_KNOWN,
+	[VU_NR_getppid] = 0 | VU_SC_KNOWN,
+#ifdef VU_NR_getpgrp
+	[VU_NR_getpgrp] = 0 | VU_SC_KNOWN,
+#endif
+	[VU_NR_setsid] = 0 | VU_SC_KNOWN,
+	[VU_NR_setreuid] = 0 | VU_SC_KNOWN,
+	[VU_NR_setregid] = 0 | VU_SC_KNOWN,
+	[VU_NR_getgroups] = 0 | VU_SC_KNOWN,
+	[VU_NR_setgroups] = 0 | VU_SC_KNOWN,
+	[VU_NR_setresuid] = 0 | VU_SC_KNOWN,
+	[VU_NR_getresuid] = 0 | VU_SC_KNOWN,
+	[VU_NR_setresgid] = 0 | VU_SC_KNOWN,
+	[VU_NR_getresgid] = 0 | VU_SC_KNOWN,
+	[VU_NR_getpgid] = 0 | VU_SC_KNOWN,
+	[VU_NR_setfsuid] = 0 | VU_SC_KNOWN,
+	[VU_NR_setfsgid] = 0 | VU_SC_KNOWN,
+	[VU_NR_getsid] = 0 | VU_SC_KNOWN,
+	[VU_NR_capget] = 0 | VU_SC_KNOWN,
+	[VU_NR_capset] = 0 | VU_SC_KNOWN,
+	[VU_NR_rt_sigpending] = 0 | VU_SC_KNOWN,
+	[VU_NR_rt_sigtimedwait] = 0 | VU_SC_KNOWN,
+	[VU_NR_rt_sigqueueinfo] = 0 | VU_SC_KNOWN,
+	[VU_NR_rt_sigsuspend] = 0 | VU_SC_KNOWN,
+	[VU_NR_sigaltstack] = 0 | VU_SC_KNOWN,
+#ifdef VU_NR_utime
+	[VU_NR_utime] = VU_SC_PATH | VU_SC_WRITES | VU_SC_KNOWN,
+#endif
+#ifdef VU_NR_mknod
+	[VU_NR_mknod] = VU_SC_PATH | VU_SC_WRITES | VU_SC_KNOWN,
+#endif
+	[VU_NR_personality] = 0 | VU_SC_KNOWN,
+	[VU_NR_statfs] = VU_SC_PATH | VU_SC_KNOWN,
+	[VU_NR_fstatfs] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_getpriority] = 0 | VU_SC_KNOWN,
+	[VU_NR_setpriority] = 0 | VU_SC_KNOWN,
+	[VU_NR_mlock] = 0 | VU_SC_KNOWN,
+	[VU_NR_munlock] = 0 | VU_SC_KNOWN,
+	[VU_NR_mlockall] = 0 | VU_SC_KNOWN,
+	[VU_NR_munlockall] = 0 | VU_SC_KNOWN,
+	[VU_NR_pivot_root] = VU_SC_PATH | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_prctl] = 0 | VU_SC_KNOWN,
+#ifdef VU_NR_arch_prctl
+	[VU_NR_arch_prctl] = 0 | VU_SC_KNOWN,
+#endif
+	[VU_NR_adjtimex] = 0 | VU_SC_KNOWN,
+	[VU_NR_setrlimit] = 0 | VU_SC_KNOWN,
+	[VU_NR_chroot] = VU_SC_PATH | VU_SC_KNOWN,
+	[VU_NR_sync] = 0 | VU_SC_KNOWN,
+	[VU_NR_acct] = VU_SC_PATH | VU_SC_KNOWN,
+	[VU_NR_settimeofday] = 0 | VU_SC_KNOWN,
+	[VU_NR_mount] = VU_SC_PATH | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_umount2] = VU_SC_PATH | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_swapon] = VU_SC_PATH | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_swapoff] = VU_SC_PATH | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_sethostname] = 0 | VU_SC_KNOWN,
+	[VU_NR_setdomainname] = 0 | VU_SC_KNOWN,
+	[VU_NR_quotactl] = VU_SC_PATH | VU_SC_KNOWN,
+	[VU_NR_gettid] = 0 | VU_SC_KNOWN,
+	[VU_NR_readahead] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_setxattr] = VU_SC_PATH | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_lsetxattr] = VU_SC_PATH | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_fsetxattr] = VU_SC_FD | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_getxattr] = VU_SC_PATH | VU_SC_KNOWN,
+	[VU_NR_lgetxattr] = VU_SC_PATH | VU_SC_KNOWN,
+	[VU_NR_fgetxattr] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_listxattr] = VU_SC_PATH | VU_SC_KNOWN,
+	[VU_NR_llistxattr] = VU_SC_PATH | VU_SC_KNOWN,
+	[VU_NR_flistxattr] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_removexattr] = VU_SC_PATH | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_lremovexattr] = VU_SC_PATH | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_fremovexattr] = VU_SC_FD | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_tkill] = 0 | VU_SC_KNOWN,
+#ifdef VU_NR_time
+	[VU_NR_time] = 0 | VU_SC_KNOWN,
+#endif
+	[VU_NR_futex] = 0 | VU_SC_KNOWN,
+	[VU_NR_sched_setaffinity] = 0 | VU_SC_KNOWN,
+	[VU_NR_sched_getaffinity] = 0 | VU_SC_KNOWN,
+#ifdef VU_NR_epoll_create
+	[VU_NR_epoll_create] = 0 | VU_SC_KNOWN,
+#endif
+	[VU_NR_getdents64] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_set_tid_address] = 0 | VU_SC_KNOWN,
+	[VU_NR_fadvise64] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_timer_create] = 0 | VU_SC_KNOWN,
+	[VU_NR_timer_settime] = 0 | VU_SC_KNOWN,
+	[VU_NR_timer_gettime] = 0 | VU_SC_KNOWN,
+	[VU_NR_timer_getoverrun] = 0 | VU_SC_KNOWN,
+	[VU_NR_timer_delete] = 0 | VU_SC_KNOWN,
+	[VU_NR_clock_settime] = 0 | VU_SC_KNOWN,
+	[VU_NR_clock_gettime] = 0 | VU_SC_KNOWN,
+	[VU_NR_clock_getres] = 0 | VU_SC_KNOWN,
+	[VU_NR_clock_nanosleep] = 0 | VU_SC_KNOWN,
+	[VU_NR_exit_group] = 0 | VU_SC_KNOWN,
+#ifdef VU_NR_epoll_wait
+	[VU_NR_epoll_wait] = VU_SC_FD | VU_SC_KNOWN,
+#endif
+	[VU_NR_epoll_ctl] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_tgkill] = 0 | VU_SC_KNOWN,
+#ifdef VU_NR_utimes
+	[VU_NR_utimes] = VU_SC_PATH | VU_SC_WRITES | VU_SC_KNOWN,
+#endif
+	[VU_NR_waitid] = 0 | VU_SC_KNOWN,
+#ifdef VU_NR_inotify_init
+	[VU_NR_inotify_init] = 0 | VU_SC_KNOWN,
+#endif
+	[VU_NR_inotify_add_watch] = VU_SC_PATH | VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_inotify_rm_watch] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_openat] = VU_SC_PATH | VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_mkdirat] = VU_SC_PATH | VU_SC_FD | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_mknodat] = VU_SC_PATH | VU_SC_FD | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_fchownat] = VU_SC_PATH | VU_SC_FD | VU_SC_WRITES | VU_SC_KNOWN,
+#ifdef VU_NR_futimesat
+	[VU_NR_futimesat] = VU_SC_PATH | VU_SC_FD | VU_SC_WRITES | VU_SC_KNOWN,
+#endif
+	[VU_NR_newfstatat] = VU_SC_PATH | VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_unlinkat] = VU_SC_PATH | VU_SC_FD | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_renameat] = VU_SC_PATH | VU_SC_FD | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_linkat] = VU_SC_PATH | VU_SC_FD | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_symlinkat] = VU_SC_PATH | VU_SC_FD | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_readlinkat] = VU_SC_PATH | VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_fchmodat] = VU_SC_PATH | VU_SC_FD | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_faccessat] = VU_SC_PATH | VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_pselect6] = 0 | VU_SC_KNOWN,
+	[VU_NR_ppoll] = 0 | VU_SC_KNOWN,
+	[VU_NR_unshare] = 0 | VU_SC_KNOWN,
+	[VU_NR_set_robust_list] = 0 | VU_SC_KNOWN,
+	[VU_NR_splice] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_tee] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_sync_file_range] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_utimensat] = VU_SC_PATH | VU_SC_FD | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_epoll_pwait] = VU_SC_FD | VU_SC_KNOWN,
+#ifdef VU_NR_signalfd
+	[VU_NR_signalfd] = VU_SC_FD | VU_SC_KNOWN,
+#endif
+	[VU_NR_timerfd_create] = 0 | VU_SC_KNOWN,
+#ifdef VU_NR_eventfd
+	[VU_NR_eventfd] = 0 | VU_SC_KNOWN,
+#endif
+	[VU_NR_fallocate] = VU_SC_FD | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_timerfd_settime] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_timerfd_gettime] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_accept4] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_signalfd4] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_eventfd2] = 0 | VU_SC_KNOWN,
+	[VU_NR_epoll_create1] = 0 | VU_SC_KNOWN,
+	[VU_NR_dup3] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_pipe2] = 0 | VU_SC_KNOWN,
+	[VU_NR_inotify_init1] = 0 | VU_SC_KNOWN,
+	[VU_NR_preadv] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_pwritev] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_rt_tgsigqueueinfo] = 0 | VU_SC_KNOWN,
+	[VU_NR_recvmmsg] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_fanotify_init] = 0 | VU_SC_KNOWN,
+	[VU_NR_fanotify_mark] = VU_SC_PATH | VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_prlimit64] = 0 | VU_SC_KNOWN,
+	[VU_NR_name_to_handle_at] = VU_SC_PATH | VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_open_by_handle_at] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_clock_adjtime] = 0 | VU_SC_KNOWN,
+	[VU_NR_syncfs] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_sendmmsg] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_setns] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_getcpu] = 0 | VU_SC_KNOWN,
+	[VU_NR_renameat2] = VU_SC_PATH | VU_SC_FD | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_seccomp] = 0 | VU_SC_KNOWN,
+	[VU_NR_getrandom] = 0 | VU_SC_KNOWN,
+	[VU_NR_memfd_create] = 0 | VU_SC_KNOWN,
+	[VU_NR_execveat] = VU_SC_PATH | VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_copy_file_range] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_preadv2] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_pwritev2] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_pkey_alloc] = 0 | VU_SC_KNOWN,
+	[VU_NR_statx] = VU_SC_PATH | VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_rseq] = 0 | VU_SC_KNOWN,
+	[VU_NR_pidfd_send_signal] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_io_uring_setup] = 0 | VU_SC_KNOWN,
+	[VU_NR_io_uring_enter] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_io_uring_register] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_open_tree] = VU_SC_PATH | VU_SC_FD | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_move_mount] = VU_SC_PATH | VU_SC_FD | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_fspick] = VU_SC_PATH | VU_SC_FD | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_pidfd_open] = 0 | VU_SC_KNOWN,
+	[VU_NR_clone3] = 0 | VU_SC_KNOWN,
+	[VU_NR_close_range] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_openat2] = VU_SC_PATH | VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_pidfd_getfd] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_faccessat2] = VU_SC_PATH | VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_epoll_pwait2] = VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_mount_setattr] = VU_SC_PATH | VU_SC_FD | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_fchmodat2] = VU_SC_PATH | VU_SC_FD | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_setxattrat] = VU_SC_PATH | VU_SC_FD | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_getxattrat] = VU_SC_PATH | VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_listxattrat] = VU_SC_PATH | VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_removexattrat] = VU_SC_PATH | VU_SC_FD | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_open_tree_attr] = VU_SC_PATH | VU_SC_FD | VU_SC_WRITES | VU_SC_KNOWN,
+	[VU_NR_file_getattr] = VU_SC_PATH | VU_SC_FD | VU_SC_KNOWN,
+	[VU_NR_file_setattr] = VU_SC_PATH | VU_SC_FD | VU_SC_WRITES | VU_SC_KNOWN,
+};
+
+const unsigned char vu_sem_kind[VU_NR_COUNT] = {
+	[VU_NR_read] = VU_OP_IO,
+	[VU_NR_write] = VU_OP_IO,
+#ifdef VU_NR_open
+	[VU_NR_open] = VU_OP_OPEN,
+#endif
+	[VU_NR_close] = VU_OP_IO,
+#ifdef VU_NR_stat
+	[VU_NR_stat] = VU_OP_READ,
+#endif
+	[VU_NR_fstat] = VU_OP_READ,
+#ifdef VU_NR_lstat
+	[VU_NR_lstat] = VU_OP_READ,
+#endif
+#ifdef VU_NR_poll
+	[VU_NR_poll] = VU_OP_NONE,
+#endif
+	[VU_NR_lseek] = VU_OP_IO,
+	[VU_NR_mmap] = VU_OP_IO,
+	[VU_NR_mprotect] = VU_OP_NONE,
+	[VU_NR_munmap] = VU_OP_NONE,
+	[VU_NR_brk] = VU_OP_NONE,
+	[VU_NR_rt_sigaction] = VU_OP_NONE,
+	[VU_NR_rt_sigprocmask] = VU_OP_NONE,
+	[VU_NR_rt_sigreturn] = VU_OP_NONE,
+	[VU_NR_ioctl] = VU_OP_IO,
+	[VU_NR_pread64] = VU_OP_IO,
+	[VU_NR_pwrite64] = VU_OP_IO,
+	[VU_NR_readv] = VU_OP_IO,
+	[VU_NR_writev] = VU_OP_IO,
+#ifdef VU_NR_access
+	[VU_NR_access] = VU_OP_READ,
+#endif
+#ifdef VU_NR_pipe
+	[VU_NR_pipe] = VU_OP_NONE,
+#endif
+#ifdef VU_NR_select
+	[VU_NR_select] = VU_OP_NONE,
+#endif
+	[VU_NR_sched_yield] = VU_OP_NONE,
+	[VU_NR_mremap] = VU_OP_NONE,
+	[VU_NR_msync] = VU_OP_NONE,
+	[VU_NR_mincore] = VU_OP_NONE,
+	[VU_NR_madvise] = VU_OP_NONE,
+	[VU_NR_dup] = VU_OP_IO,
+#ifdef VU_NR_dup2
+	[VU_NR_dup2] = VU_OP_IO,
+#endif
+#ifdef VU_NR_pause
+	[VU_NR_pause] = VU_OP_NONE,
+#endif
+	[VU_NR_nanosleep] = VU_OP_NONE,
+	[VU_NR_getitimer] = VU_OP_NONE,
+#ifdef VU_NR_alarm
+	[VU_NR_alarm] = VU_OP_NONE,
+#endif
+	[VU_NR_setitimer] = VU_OP_NONE,
+	[VU_NR_getpid] = VU_OP_NONE,
+	[VU_NR_sendfile] = VU_OP_IO,
+	[VU_NR_socket] = VU_OP_NONE,
+	[VU_NR_connect] = VU_OP_IO,
+	[VU_NR_accept] = VU_OP_IO,
+	[VU_NR_sendto] = VU_OP_IO,
+	[VU_NR_recvfrom] = VU_OP_IO,
+	[VU_NR_sendmsg] = VU_OP_IO,
+	[VU_NR_recvmsg] = VU_OP_IO,
+	[VU_NR_shutdown] = VU_OP_IO,
+	[VU_NR_bind] = VU_OP_IO,
+	[VU_NR_listen] = VU_OP_IO,
+	[VU_NR_getsockname] = VU_OP_IO,
+	[VU_NR_getpeername] = VU_OP_IO,
+	[VU_NR_socketpair] = VU_OP_NONE,
+	[VU_NR_setsockopt] = VU_OP_IO,
+	[VU_NR_getsockopt] = VU_OP_IO,
+	[VU_NR_clone] = VU_OP_NONE,
+#ifdef VU_NR_fork
+	[VU_NR_fork] = VU_OP_NONE,
+#endif
+#ifdef VU_NR_vfork
+	[VU_NR_vfork] = VU_OP_NONE,
+#endif
+	[VU_NR_execve] = VU_OP_EXEC,
+	[VU_NR_exit] = VU_OP_NONE,
+	[VU_NR_wait4] = VU_OP_NONE,
+	[VU_NR_kill] = VU_OP_NONE,
+	[VU_NR_uname] = VU_OP_NONE,
+	[VU_NR_fcntl] = VU_OP_IO,
+	[VU_NR_flock] = VU_OP_IO,
+	[VU_NR_fsync] = VU_OP_IO,
+	[VU_NR_fdatasync] = VU_OP_IO,
+	[VU_NR_truncate] = VU_OP_WRITE,
+	[VU_NR_ftruncate] = VU_OP_WRITE,
+#ifdef VU_NR_getdents
+	[VU_NR_getdents] = VU_OP_READ,
+#endif
+	[VU_NR_getcwd] = VU_OP_NONE,
+	[VU_NR_chdir] = VU_OP_CHDIR,
+	[VU_NR_fchdir] = VU_OP_CHDIR,
+#ifdef VU_NR_rename
+	[VU_NR_rename] = VU_OP_RENAME,
+#endif
+#ifdef VU_NR_mkdir
+	[VU_NR_mkdir] = VU_OP_CREATE,
+#endif
+#ifdef VU_NR_rmdir
+	[VU_NR_rmdir] = VU_OP_DELETE,
+#endif
+#ifdef VU_NR_creat
+	[VU_NR_creat] = VU_OP_OPEN,
+#endif
+#ifdef VU_NR_link
+	[VU_NR_link] = VU_OP_LINK,
+#endif
+#ifdef VU_NR_unlink
+	[VU_NR_unlink] = VU_OP_DELETE,
+#endif
+#ifdef VU_NR_symlink
+	[VU_NR_symlink] = VU_OP_CREATE,
+#endif
+#ifdef VU_NR_readlink
+	[VU_NR_readlink] = VU_OP_READ,
+#endif
+#ifdef VU_NR_chmod
+	[VU_NR_chmod] = VU_OP_META,
+#endif
+	[VU_NR_fchmod] = VU_OP_META,
+#ifdef VU_NR_chown
+	[VU_NR_chown] = VU_OP_META,
+#endif
+	[VU_NR_fchown] = VU_OP_META,
+#ifdef VU_NR_lchown
+	[VU_NR_lchown] = VU_OP_META,
+#endif
+	[VU_NR_umask] = VU_OP_NONE,
+	[VU_NR_gettimeofday] = VU_OP_NONE,
+	[VU_NR_getrlimit] = VU_OP_NONE,
+	[VU_NR_getrusage] = VU_OP_NONE,
+	[VU_NR_sysinfo] = VU_OP_NONE,
+	[VU_NR_times] = VU_OP_NONE,
+	[VU_NR_ptrace] = VU_OP_NONE,
+	[VU_NR_getuid] = VU_OP_NONE,
+	[VU_NR_getgid] = VU_OP_NONE,
+	[VU_NR_setuid] = VU_OP_NONE,
+	[VU_NR_setgid] = VU_OP_NONE,
+	[VU_NR_geteuid] = VU_OP_NONE,
+	[VU_NR_getegid] = VU_OP_NONE,
+	[VU_NR_setpgid] = VU_OP_NONE,
+	[VU_NR_getppid] = VU_OP_NONE,
+#ifdef VU_NR_getpgrp
+	[VU_NR_getpgrp] = VU_OP_NONE,
+#endif
+	[VU_NR_setsid] = VU_OP_NONE,
+	[VU_NR_setreuid] = VU_OP_NONE,
+	[VU_NR_setregid] = VU_OP_NONE,
+	[VU_NR_getgroups] = VU_OP_NONE,
+	[VU_NR_setgroups] = VU_OP_NONE,
+	[VU_NR_setresuid] = VU_OP_NONE,
+	[VU_NR_getresuid] = VU_OP_NONE,
+	[VU_NR_setresgid] = VU_OP_NONE,
+	[VU_NR_getresgid] = VU_OP_NONE,
+	[VU_NR_getpgid] = VU_OP_NONE,
+	[VU_NR_setfsuid] = VU_OP_NONE,
+	[VU_NR_setfsgid] = VU_OP_NONE,
+	[VU_NR_getsid] = VU_OP_NONE,
+	[VU_NR_capget] = VU_OP_NONE,
+	[VU_NR_capset] = VU_OP_NONE,
+	[VU_NR_rt_sigpending] = VU_OP_NONE,
+	[VU_NR_rt_sigtimedwait] = VU_OP_NONE,
+	[VU_NR_rt_sigqueueinfo] = VU_OP_NONE,
+	[VU_NR_rt_sigsuspend] = VU_OP_NONE,
+	[VU_NR_sigaltstack] = VU_OP_NONE,
+#ifdef VU_NR_utime
+	[VU_NR_utime] = VU_OP_META,
+#endif
+#ifdef VU_NR_mknod
+	[VU_NR_mknod] = VU_OP_CREATE,
+#endif
+	[VU_NR_personality] = VU_OP_NONE,
+	[VU_NR_statfs] = VU_OP_READ,
+	[VU_NR_fstatfs] = VU_OP_READ,
+	[VU_NR_getpriority] = VU_OP_NONE,
+	[VU_NR_setpriority] = VU_OP_NONE,
+	[VU_NR_mlock] = VU_OP_NONE,
+	[VU_NR_munlock] = VU_OP_NONE,
+	[VU_NR_mlockall] = VU_OP_NONE,
+	[VU_NR_munlockall] = VU_OP_NONE,
+	[VU_NR_pivot_root] = VU_OP_MOUNT,
+	[VU_NR_prctl] = VU_OP_NONE,
+#ifdef VU_NR_arch_prctl
+	[VU_NR_arch_prctl] = VU_OP_NONE,
+#endif
+	[VU_NR_adjtimex] = VU_OP_NONE,
+	[VU_NR_setrlimit] = VU_OP_NONE,
+	[VU_NR_chroot] = VU_OP_CHDIR,
+	[VU_NR_sync] = VU_OP_NONE,
+	[VU_NR_acct] = VU_OP_UNKNOWN,
+	[VU_NR_settimeofday] = VU_OP_NONE,
+	[VU_NR_mount] = VU_OP_MOUNT,
+	[VU_NR_umount2] = VU_OP_MOUNT,
+	[VU_NR_swapon] = VU_OP_MOUNT,
+	[VU_NR_swapoff] = VU_OP_MOUNT,
+	[VU_NR_sethostname] = VU_OP_NONE,
+	[VU_NR_setdomainname] = VU_OP_NONE,
+	[VU_NR_quotactl] = VU_OP_UNKNOWN,
+	[VU_NR_gettid] = VU_OP_NONE,
+	[VU_NR_readahead] = VU_OP_IO,
+	[VU_NR_setxattr] = VU_OP_META,
+	[VU_NR_lsetxattr] = VU_OP_META,
+	[VU_NR_fsetxattr] = VU_OP_META,
+	[VU_NR_getxattr] = VU_OP_READ,
+	[VU_NR_lgetxattr] = VU_OP_READ,
+	[VU_NR_fgetxattr] = VU_OP_READ,
+	[VU_NR_listxattr] = VU_OP_READ,
+	[VU_NR_llistxattr] = VU_OP_READ,
+	[VU_NR_flistxattr] = VU_OP_READ,
+	[VU_NR_removexattr] = VU_OP_META,
+	[VU_NR_lremovexattr] = VU_OP_META,
+	[VU_NR_fremovexattr] = VU_OP_META,
+	[VU_NR_tkill] = VU_OP_NONE,
+#ifdef VU_NR_time
+	[VU_NR_time] = VU_OP_NONE,
+#endif
+	[VU_NR_futex] = VU_OP_NONE,
+	[VU_NR_sched_setaffinity] = VU_OP_NONE,
+	[VU_NR_sched_getaffinity] = VU_OP_NONE,
+#ifdef VU_NR_epoll_create
+	[VU_NR_epoll_create] = VU_OP_NONE,
+#endif
+	[VU_NR_getdents64] = VU_OP_READ,
+	[VU_NR_set_tid_address] = VU_OP_NONE,
+	[VU_NR_fadvise64] = VU_OP_IO,
+	[VU_NR_timer_create] = VU_OP_NONE,
+	[VU_NR_timer_settime] = VU_OP_NONE,
+	[VU_NR_timer_gettime] = VU_OP_NONE,
+	[VU_NR_timer_getoverrun] = VU_OP_NONE,
+	[VU_NR_timer_delete] = VU_OP_NONE,
+	[VU_NR_clock_settime] = VU_OP_NONE,
+	[VU_NR_clock_gettime] = VU_OP_NONE,
+	[VU_NR_clock_getres] = VU_OP_NONE,
+	[VU_NR_clock_nanosleep] = VU_OP_NONE,
+	[VU_NR_exit_group] = VU_OP_NONE,
+#ifdef VU_NR_epoll_wait
+	[VU_NR_epoll_wait] = VU_OP_IO,
+#endif
+	[VU_NR_epoll_ctl] = VU_OP_IO,
+	[VU_NR_tgkill] = VU_OP_NONE,
+#ifdef VU_NR_utimes
+	[VU_NR_utimes] = VU_OP_META,
+#endif
+	[VU_NR_waitid] = VU_OP_NONE,
+#ifdef VU_NR_inotify_init
+	[VU_NR_inotify_init] = VU_OP_NONE,
+#endif
+	[VU_NR_inotify_add_watch] = VU_OP_READ,
+	[VU_NR_inotify_rm_watch] = VU_OP_IO,
+	[VU_NR_openat] = VU_OP_OPEN,
+	[VU_NR_mkdirat] = VU_OP_CREATE,
+	[VU_NR_mknodat] = VU_OP_CREATE,
+	[VU_NR_fchownat] = VU_OP_META,
+#ifdef VU_NR_futimesat
+	[VU_NR_futimesat] = VU_OP_META,
+#endif
+	[VU_NR_newfstatat] = VU_OP_READ,
+	[VU_NR_unlinkat] = VU_OP_DELETE,
+	[VU_NR_renameat] = VU_OP_RENAME,
+	[VU_NR_linkat] = VU_OP_LINK,
+	[VU_NR_symlinkat] = VU_OP_CREATE,
+	[VU_NR_readlinkat] = VU_OP_READ,
+	[VU_NR_fchmodat] = VU_OP_META,
+	[VU_NR_faccessat] = VU_OP_READ,
+	[VU_NR_pselect6] = VU_OP_NONE,
+	[VU_NR_ppoll] = VU_OP_NONE,
+	[VU_NR_unshare] = VU_OP_NONE,
+	[VU_NR_set_robust_list] = VU_OP_NONE,
+	[VU_NR_splice] = VU_OP_IO,
+	[VU_NR_tee] = VU_OP_IO,
+	[VU_NR_sync_file_range] = VU_OP_IO,
+	[VU_NR_utimensat] = VU_OP_META,
+	[VU_NR_epoll_pwait] = VU_OP_IO,
+#ifdef VU_NR_signalfd
+	[VU_NR_signalfd] = VU_OP_IO,
+#endif
+	[VU_NR_timerfd_create] = VU_OP_NONE,
+#ifdef VU_NR_eventfd
+	[VU_NR_eventfd] = VU_OP_NONE,
+#endif
+	[VU_NR_fallocate] = VU_OP_WRITE,
+	[VU_NR_timerfd_settime] = VU_OP_IO,
+	[VU_NR_timerfd_gettime] = VU_OP_IO,
+	[VU_NR_accept4] = VU_OP_IO,
+	[VU_NR_signalfd4] = VU_OP_IO,
+	[VU_NR_eventfd2] = VU_OP_NONE,
+	[VU_NR_epoll_create1] = VU_OP_NONE,
+	[VU_NR_dup3] = VU_OP_IO,
+	[VU_NR_pipe2] = VU_OP_NONE,
+	[VU_NR_inotify_init1] = VU_OP_NONE,
+	[VU_NR_preadv] = VU_OP_IO,
+	[VU_NR_pwritev] = VU_OP_IO,
+	[VU_NR_rt_tgsigqueueinfo] = VU_OP_NONE,
+	[VU_NR_recvmmsg] = VU_OP_IO,
+	[VU_NR_fanotify_init] = VU_OP_NONE,
+	[VU_NR_fanotify_mark] = VU_OP_UNKNOWN,
+	[VU_NR_prlimit64] = VU_OP_NONE,
+	[VU_NR_name_to_handle_at] = VU_OP_UNKNOWN,
+	[VU_NR_open_by_handle_at] = VU_OP_OPEN,
+	[VU_NR_clock_adjtime] = VU_OP_NONE,
+	[VU_NR_syncfs] = VU_OP_IO,
+	[VU_NR_sendmmsg] = VU_OP_IO,
+	[VU_NR_setns] = VU_OP_UNKNOWN,
+	[VU_NR_getcpu] = VU_OP_NONE,
+	[VU_NR_renameat2] = VU_OP_RENAME,
+	[VU_NR_seccomp] = VU_OP_NONE,
+	[VU_NR_getrandom] = VU_OP_NONE,
+	[VU_NR_memfd_create] = VU_OP_NONE,
+	[VU_NR_execveat] = VU_OP_EXEC,
+	[VU_NR_copy_file_range] = VU_OP_IO,
+	[VU_NR_preadv2] = VU_OP_IO,
+	[VU_NR_pwritev2] = VU_OP_IO,
+	[VU_NR_pkey_alloc] = VU_OP_NONE,
+	[VU_NR_statx] = VU_OP_READ,
+	[VU_NR_rseq] = VU_OP_NONE,
+	[VU_NR_pidfd_send_signal] = VU_OP_IO,
+	[VU_NR_io_uring_setup] = VU_OP_NONE,
+	[VU_NR_io_uring_enter] = VU_OP_IO,
+	[VU_NR_io_uring_register] = VU_OP_IO,
+	[VU_NR_open_tree] = VU_OP_MOUNT,
+	[VU_NR_move_mount] = VU_OP_MOUNT,
+	[VU_NR_fspick] = VU_OP_MOUNT,
+	[VU_NR_pidfd_open] = VU_OP_NONE,
+	[VU_NR_clone3] = VU_OP_NONE,
+	[VU_NR_close_range] = VU_OP_IO,
+	[VU_NR_openat2] = VU_OP_OPEN,
+	[VU_NR_pidfd_getfd] = VU_OP_IO,
+	[VU_NR_faccessat2] = VU_OP_READ,
+	[VU_NR_epoll_pwait2] = VU_OP_IO,
+	[VU_NR_mount_setattr] = VU_OP_MOUNT,
+	[VU_NR_fchmodat2] = VU_OP_META,
+	[VU_NR_setxattrat] = VU_OP_META,
+	[VU_NR_getxattrat] = VU_OP_READ,
+	[VU_NR_listxattrat] = VU_OP_READ,
+	[VU_NR_removexattrat] = VU_OP_META,
+	[VU_NR_open_tree_attr] = VU_OP_MOUNT,
+	[VU_NR_file_getattr] = VU_OP_READ,
+	[VU_NR_file_setattr] = VU_OP_META,
+};
+
+const unsigned char vu_sem_npaths[VU_NR_COUNT] = {
+	[VU_NR_read] = 0,
+	[VU_NR_write] = 0,
+#ifdef VU_NR_open
+	[VU_NR_open] = 1,
+#endif
+	[VU_NR_close] = 0,
+#ifdef VU_NR_stat
+	[VU_NR_stat] = 1,
+#endif
+	[VU_NR_fstat] = 0,
+#ifdef VU_NR_lstat
+	[VU_NR_lstat] = 1,
+#endif
+#ifdef VU_NR_poll
+	[VU_NR_poll] = 0,
+#endif
+	[VU_NR_lseek] = 0,
+	[VU_NR_mmap] = 0,
+	[VU_NR_mprotect] = 0,
+	[VU_NR_munmap] = 0,
+	[VU_NR_brk] = 0,
+	[VU_NR_rt_sigaction] = 0,
+	[VU_NR_rt_sigprocmask] = 0,
+	[VU_NR_rt_sigreturn] = 0,
+	[VU_NR_ioctl] = 0,
+	[VU_NR_pread64] = 0,
+	[VU_NR_pwrite64] = 0,
+	[VU_NR_readv] = 0,
+	[VU_NR_writev] = 0,
+#ifdef VU_NR_access
+	[VU_NR_access] = 1,
+#endif
+#ifdef VU_NR_pipe
+	[VU_NR_pipe] = 0,
+#endif
+#ifdef VU_NR_select
+	[VU_NR_select] = 0,
+#endif
+	[VU_NR_sched_yield] = 0,
+	[VU_NR_mremap] = 0,
+	[VU_NR_msync] = 0,
+	[VU_NR_mincore] = 0,
+	[VU_NR_madvise] = 0,
+	[VU_NR_dup] = 0,
+#ifdef VU_NR_dup2
+	[VU_NR_dup2] = 0,
+#endif
+#ifdef VU_NR_pause
+	[VU_NR_pause] = 0,
+#endif
+	[VU_NR_nanosleep] = 0,
+	[VU_NR_getitimer] = 0,
+#ifdef VU_NR_alarm
+	[VU_NR_alarm] = 0,
+#endif
+	[VU_NR_setitimer] = 0,
+	[VU_NR_getpid] = 0,
+	[VU_NR_sendfile] = 0,
+	[VU_NR_socket] = 0,
+	[VU_NR_connect] = 0,
+	[VU_NR_accept] = 0,
+	[VU_NR_sendto] = 0,
+	[VU_NR_recvfrom] = 0,
+	[VU_NR_sendmsg] = 0,
+	[VU_NR_recvmsg] = 0,
+	[VU_NR_shutdown] = 0,
+	[VU_NR_bind] = 0,
+	[VU_NR_listen] = 0,
+	[VU_NR_getsockname] = 0,
+	[VU_NR_getpeername] = 0,
+	[VU_NR_socketpair] = 0,
+	[VU_NR_setsockopt] = 0,
+	[VU_NR_getsockopt] = 0,
+	[VU_NR_clone] = 0,
+#ifdef VU_NR_fork
+	[VU_NR_fork] = 0,
+#endif
+#ifdef VU_NR_vfork
+	[VU_NR_vfork] = 0,
+#endif
+	[VU_NR_execve] = 1,
+	[VU_NR_exit] = 0,
+	[VU_NR_wait4] = 0,
+	[VU_NR_kill] = 0,
+	[VU_NR_uname] = 0,
+	[VU_NR_fcntl] = 0,
+	[VU_NR_flock] = 0,
+	[VU_NR_fsync] = 0,
+	[VU_NR_fdatasync] = 0,
+	[VU_NR_truncate] = 1,
+	[VU_NR_ftruncate] = 0,
+#ifdef VU_NR_getdents
+	[VU_NR_getdents] = 0,
+#endif
+	[VU_NR_getcwd] = 0,
+	[VU_NR_chdir] = 1,
+	[VU_NR_fchdir] = 0,
+#ifdef VU_NR_rename
+	[VU_NR_rename] = 2,
+#endif
+#ifdef VU_NR_mkdir
+	[VU_NR_mkdir] = 1,
+#endif
+#ifdef VU_NR_rmdir
+	[VU_NR_rmdir] = 1,
+#endif
+#ifdef VU_NR_creat
+	[VU_NR_creat] = 1,
+#endif
+#ifdef VU_NR_link
+	[VU_NR_link] = 2,
+#endif
+#ifdef VU_NR_unlink
+	[VU_NR_unlink] = 1,
+#endif
+#ifdef VU_NR_symlink
+	[VU_NR_symlink] = 2,
+#endif
+#ifdef VU_NR_readlink
+	[VU_NR_readlink] = 1,
+#endif
+#ifdef VU_NR_chmod
+	[VU_NR_chmod] = 1,
+#endif
+	[VU_NR_fchmod] = 0,
+#ifdef VU_NR_chown
+	[VU_NR_chown] = 1,
+#endif
+	[VU_NR_fchown] = 0,
+#ifdef VU_NR_lchown
+	[VU_NR_lchown] = 1,
+#endif
+	[VU_NR_umask] = 0,
+	[VU_NR_gettimeofday] = 0,
+	[VU_NR_getrlimit] = 0,
+	[VU_NR_getrusage] = 0,
+	[VU_NR_sysinfo] = 0,
+	[VU_NR_times] = 0,
+	[VU_NR_ptrace] = 0,
+	[VU_NR_getuid] = 0,
+	[VU_NR_getgid] = 0,
+	[VU_NR_setuid] = 0,
+	[VU_NR_setgid] = 0,
+	[VU_NR_geteuid] = 0,
+	[VU_NR_getegid] = 0,
+	[VU_NR_setpgid] = 0,
+	[VU_NR_getppid] = 0,
+#ifdef VU_NR_getpgrp
+	[VU_NR_getpgrp] = 0,
+#endif
+	[VU_NR_setsid] = 0,
+	[VU_NR_setreuid] = 0,
+	[VU_NR_setregid] = 0,
+	[VU_NR_getgroups] = 0,
+	[VU_NR_setgroups] = 0,
+	[VU_NR_setresuid] = 0,
+	[VU_NR_getresuid] = 0,
+	[VU_NR_setresgid] = 0,
+	[VU_NR_getresgid] = 0,
+	[VU_NR_getpgid] = 0,
+	[VU_NR_setfsuid] = 0,
+	[VU_NR_setfsgid] = 0,
+	[VU_NR_getsid] = 0,
+	[VU_NR_capget] = 0,
+	[VU_NR_capset] = 0,
+	[VU_NR_rt_sigpending] = 0,
+	[VU_NR_rt_sigtimedwait] = 0,
+	[VU_NR_rt_sigqueueinfo] = 0,
+	[VU_NR_rt_sigsuspend] = 0,
+	[VU_NR_sigaltstack] = 0,
+#ifdef VU_NR_utime
+	[VU_NR_utime] = 1,
+#endif
+#ifdef VU_NR_mknod
+	[VU_NR_mknod] = 1,
+#endif
+	[VU_NR_personality] = 0,
+	[VU_NR_statfs] = 1,
+	[VU_NR_fstatfs] = 0,
+	[VU_NR_getpriority] = 0,
+	[VU_NR_setpriority] = 0,
+	[VU_NR_mlock] = 0,
+	[VU_NR_munlock] = 0,
+	[VU_NR_mlockall] = 0,
+	[VU_NR_munlockall] = 0,
+	[VU_NR_pivot_root] = 2,
+	[VU_NR_prctl] = 0,
+#ifdef VU_NR_arch_prctl
+	[VU_NR_arch_prctl] = 0,
+#endif
+	[VU_NR_adjtimex] = 0,
+	[VU_NR_setrlimit] = 0,
+	[VU_NR_chroot] = 1,
+	[VU_NR_sync] = 0,
+	[VU_NR_acct] = 1,
+	[VU_NR_settimeofday] = 0,
+	[VU_NR_mount] = 2,
+	[VU_NR_umount2] = 1,
+	[VU_NR_swapon] = 1,
+	[VU_NR_swapoff] = 1,
+	[VU_NR_sethostname] = 0,
+	[VU_NR_setdomainname] = 0,
+	[VU_NR_quotactl] = 1,
+	[VU_NR_gettid] = 0,
+	[VU_NR_readahead] = 0,
+	[VU_NR_setxattr] = 1,
+	[VU_NR_lsetxattr] = 1,
+	[VU_NR_fsetxattr] = 0,
+	[VU_NR_getxattr] = 1,
+	[VU_NR_lgetxattr] = 1,
+	[VU_NR_fgetxattr] = 0,
+	[VU_NR_listxattr] = 1,
+	[VU_NR_llistxattr] = 1,
+	[VU_NR_flistxattr] = 0,
+	[VU_NR_removexattr] = 1,
+	[VU_NR_lremovexattr] = 1,
+	[VU_NR_fremovexattr] = 0,
+	[VU_NR_tkill] = 0,
+#ifdef VU_NR_time
+	[VU_NR_time] = 0,
+#endif
+	[VU_NR_futex] = 0,
+	[VU_NR_sched_setaffinity] = 0,
+	[VU_NR_sched_getaffinity] = 0,
+#ifdef VU_NR_epoll_create
+	[VU_NR_epoll_create] = 0,
+#endif
+	[VU_NR_getdents64] = 0,
+	[VU_NR_set_tid_address] = 0,
+	[VU_NR_fadvise64] = 0,
+	[VU_NR_timer_create] = 0,
+	[VU_NR_timer_settime] = 0,
+	[VU_NR_timer_gettime] = 0,
+	[VU_NR_timer_getoverrun] = 0,
+	[VU_NR_timer_delete] = 0,
+	[VU_NR_clock_settime] = 0,
+	[VU_NR_clock_gettime] = 0,
+	[VU_NR_clock_getres] = 0,
+	[VU_NR_clock_nanosleep] = 0,
+	[VU_NR_exit_group] = 0,
+#ifdef VU_NR_epoll_wait
+	[VU_NR_epoll_wait] = 0,
+#endif
+	[VU_NR_epoll_ctl] = 0,
+	[VU_NR_tgkill] = 0,
+#ifdef VU_NR_utimes
+	[VU_NR_utimes] = 1,
+#endif
+	[VU_NR_waitid] = 0,
+#ifdef VU_NR_inotify_init
+	[VU_NR_inotify_init] = 0,
+#endif
+	[VU_NR_inotify_add_watch] = 1,
+	[VU_NR_inotify_rm_watch] = 0,
+	[VU_NR_openat] = 1,
+	[VU_NR_mkdirat] = 1,
+	[VU_NR_mknodat] = 1,
+	[VU_NR_fchownat] = 1,
+#ifdef VU_NR_futimesat
+	[VU_NR_futimesat] = 1,
+#endif
+	[VU_NR_newfstatat] = 1,
+	[VU_NR_unlinkat] = 1,
+	[VU_NR_renameat] = 2,
+	[VU_NR_linkat] = 2,
+	[VU_NR_symlinkat] = 2,
+	[VU_NR_readlinkat] = 1,
+	[VU_NR_fchmodat] = 1,
+	[VU_NR_faccessat] = 1,
+	[VU_NR_pselect6] = 0,
+	[VU_NR_ppoll] = 0,
+	[VU_NR_unshare] = 0,
+	[VU_NR_set_robust_list] = 0,
+	[VU_NR_splice] = 0,
+	[VU_NR_tee] = 0,
+	[VU_NR_sync_file_range] = 0,
+	[VU_NR_utimensat] = 1,
+	[VU_NR_epoll_pwait] = 0,
+#ifdef VU_NR_signalfd
+	[VU_NR_signalfd] = 0,
+#endif
+	[VU_NR_timerfd_create] = 0,
+#ifdef VU_NR_eventfd
+	[VU_NR_eventfd] = 0,
+#endif
+	[VU_NR_fallocate] = 0,
+	[VU_NR_timerfd_settime] = 0,
+	[VU_NR_timerfd_gettime] = 0,
+	[VU_NR_accept4] = 0,
+	[VU_NR_signalfd4] = 0,
+	[VU_NR_eventfd2] = 0,
+	[VU_NR_epoll_create1] = 0,
+	[VU_NR_dup3] = 0,
+	[VU_NR_pipe2] = 0,
+	[VU_NR_inotify_init1] = 0,
+	[VU_NR_preadv] = 0,
+	[VU_NR_pwritev] = 0,
+	[VU_NR_rt_tgsigqueueinfo] = 0,
+	[VU_NR_recvmmsg] = 0,
+	[VU_NR_fanotify_init] = 0,
+	[VU_NR_fanotify_mark] = 1,
+	[VU_NR_prlimit64] = 0,
+	[VU_NR_name_to_handle_at] = 1,
+	[VU_NR_open_by_handle_at] = 0,
+	[VU_NR_clock_adjtime] = 0,
+	[VU_NR_syncfs] = 0,
+	[VU_NR_sendmmsg] = 0,
+	[VU_NR_setns] = 0,
+	[VU_NR_getcpu] = 0,
+	[VU_NR_renameat2] = 2,
+	[VU_NR_seccomp] = 0,
+	[VU_NR_getrandom] = 0,
+	[VU_NR_memfd_create] = 0,
+	[VU_NR_execveat] = 1,
+	[VU_NR_copy_file_range] = 0,
+	[VU_NR_preadv2] = 0,
+	[VU_NR_pwritev2] = 0,
+	[VU_NR_pkey_alloc] = 0,
+	[VU_NR_statx] = 1,
+	[VU_NR_rseq] = 0,
+	[VU_NR_pidfd_send_signal] = 0,
+	[VU_NR_io_uring_setup] = 0,
+	[VU_NR_io_uring_enter] = 0,
+	[VU_NR_io_uring_register] = 0,
+	[VU_NR_open_tree] = 1,
+	[VU_NR_move_mount] = 2,
+	[VU_NR_fspick] = 1,
+	[VU_NR_pidfd_open] = 0,
+	[VU_NR_clone3] = 0,
+	[VU_NR_close_range] = 0,
+	[VU_NR_openat2] = 1,
+	[VU_NR_pidfd_getfd] = 0,
+	[VU_NR_faccessat2] = 1,
+	[VU_NR_epoll_pwait2] = 0,
+	[VU_NR_mount_setattr] = 1,
+	[VU_NR_fchmodat2] = 1,
+	[VU_NR_setxattrat] = 1,
+	[VU_NR_getxattrat] = 1,
+	[VU_NR_listxattrat] = 1,
+	[VU_NR_removexattrat] = 1,
+	[VU_NR_open_tree_attr] = 1,
+	[VU_NR_file_getattr] = 1,
+	[VU_NR_file_setattr] = 1,
+};
+
 /* What each call does (syscalls.json "does"):
  * { kind, npaths, fd, oflags, how, howsize, oflags_fixed, {
  *	{ arg, dirfd, flags, role, follow, null_is_fd, empty_needs_fd, nofollow, follow_flag, empty } x 2 },

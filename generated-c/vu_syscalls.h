@@ -619,6 +619,10 @@ struct vu_syscall_info {
 
 /* Indexed by VU_NR_*; holes are all zero. */
 extern const struct vu_syscall_info vu_syscalls[VU_NR_COUNT];
+/* vu_syscalls[nr].flags, and VU_SC_KNOWN for a call of the table (not a
+ * hole): one byte per call, for loops over every call */
+#define VU_SC_KNOWN 0x80
+extern const unsigned char vu_sc_flags[VU_NR_COUNT];
 /* names of the calls not in vu_syscalls[] (generator/catalog.json), or NULL */
 extern const char *const vu_other_names[VU_NR_COUNT];
 
@@ -750,5 +754,8 @@ struct vu_sem {
 /* Indexed by VU_NR_*; every call of the table has its entry (-1 where an
  * argument is absent); holes are all zero (VU_OP_NONE). */
 extern const struct vu_sem vu_sems[VU_NR_COUNT];
+/* vu_sems[nr].kind and .npaths, one byte per call */
+extern const unsigned char vu_sem_kind[VU_NR_COUNT];
+extern const unsigned char vu_sem_npaths[VU_NR_COUNT];
 
 #endif

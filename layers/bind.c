@@ -124,9 +124,14 @@ static int bind_wants(struct vu_layer *self, long nr)
 {
 	const struct bind *b = self->state;
 
-	if (vu_syscalls[nr].flags & VU_SC_PATH)
-		return 1;
-	return nr == VU_NR_getcwd || (nr == VU_NR_getdents64 && b->inject);
+	/* leave() looks at getcwd, listings and readlink only */
+	if (nr == VU_NR_getcwd || (nr == VU_NR_getdents64 && b->inject) || nr == VU_NR_readlinkat)
+		return VU_WANTS;
+#ifdef VU_NR_readlink
+	if (nr == VU_NR_readlink)
+		return VU_WANTS;
+#endif
+	return vu_sc_flags[nr] & VU_SC_PATH ? VU_WANTS_ENTER : 0;
 }
 
 /* ---- strings ---- */

@@ -113,8 +113,11 @@ static int is_listing(long nr)
 static int hide_wants(struct vu_layer *self, long nr)
 {
 	(void)self;
-	/* chdir kinds without a path (fchdir): the cache of folders forgets */
-	return is_listing(nr) || vu_sems[nr].npaths > 0 || vu_sems[nr].kind == VU_OP_CHDIR;
+	/* chdir kinds without a path (fchdir): the cache of folders forgets;
+	 * leave() only cuts listings */
+	if (is_listing(nr))
+		return VU_WANTS;
+	return vu_sem_npaths[nr] > 0 || vu_sem_kind[nr] == VU_OP_CHDIR ? VU_WANTS_ENTER : 0;
 }
 
 /* could p lead into a hidden path by its name? (see the top of the file) */

@@ -77,11 +77,13 @@ static int looks_after(long nr)
 
 static int ro_wants(struct vu_layer *self, long nr)
 {
-	int k = vu_sems[nr].kind;
+	int k = vu_sem_kind[nr];
 
 	(void)self;
-	return (k != VU_OP_NONE && k != VU_OP_IO && k != VU_OP_READ && k != VU_OP_EXEC &&
-		k != VU_OP_CHDIR) || looks_after(nr);
+	if (looks_after(nr))
+		return VU_WANTS;
+	return k != VU_OP_NONE && k != VU_OP_IO && k != VU_OP_READ && k != VU_OP_EXEC &&
+	       k != VU_OP_CHDIR ? VU_WANTS_ENTER : 0;
 }
 
 /* ---- asking the kernel ---- */

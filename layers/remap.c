@@ -60,7 +60,7 @@ static int remap_init(struct vu_layer *self, char *err, size_t errlen)
 static int remap_wants(struct vu_layer *self, long nr)
 {
 	(void)self;
-	return (vu_syscalls[nr].flags & VU_SC_PATH) != 0;
+	return (vu_sc_flags[nr] & VU_SC_PATH) != 0;
 }
 
 /* the last component of p, ignoring trailing slashes: length in *len */

@@ -13,13 +13,15 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const what = process.argv[2];
 
+/** the newest mtime of the files under paths that a build reads (a
+ * layer's .md page is no input: editing it rebuilds nothing) */
 function newest(paths) {
   let t = 0;
   const walk = (p) => {
     if (!existsSync(p)) return;
     const s = statSync(p);
     if (s.isDirectory()) for (const e of readdirSync(p)) walk(join(p, e));
-    else t = Math.max(t, s.mtimeMs);
+    else if (!/\.(md|txt)$/.test(p)) t = Math.max(t, s.mtimeMs);
   };
   for (const p of paths) walk(join(root, p));
   return t;

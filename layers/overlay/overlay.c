@@ -492,7 +492,7 @@ static void overlay_leave(struct vu_layer *self, struct vu_call *c)
  * calls that do not open their object (mount, umount2...: see Limits) */
 static int overlay_wants(struct vu_layer *self, long nr)
 {
-	int k = vu_sems[nr].kind;
+	int k = vu_sem_kind[nr];
 
 	(void)self;
 	if (special(nr))

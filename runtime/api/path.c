@@ -158,6 +158,16 @@ static long plain(const char *p, unsigned *flags)
 	return q - (const unsigned char *)p;
 }
 
+/* vu_path_plain -- the length of p when it is absolute and normalized
+ * (as vu_path_normalize would leave it), else -1 */
+long vu_path_plain(const char *p)
+{
+	unsigned f;
+	long n = plain(p, &f);
+
+	return (f & VU_NAMES_PLAIN) ? n : -1;
+}
+
 /* scan -- the names of the path p as written: the hash of each and
  * VU_NAMES_* in *nm; its length */
 static long scan(const char *p, struct vu_names *nm)
@@ -171,13 +181,10 @@ static long scan(const char *p, struct vu_names *nm)
 	}
 	for (;;) {
 		const unsigned char *s = q;
-		unsigned h = 2166136261u;	/* vu_name_hash, byte by byte */
 		size_t n;
 
-		while ((c = *q) > '/' || (c != '/' && c)) {
-			h = (h ^ c) * 16777619u;
+		while ((c = *q) > '/' || (c != '/' && c))
 			q++;
-		}
 		n = q - s;
 		if (n == 0) {
 			/* "//", or a trailing "/" (not "/" itself) */
@@ -185,7 +192,7 @@ static long scan(const char *p, struct vu_names *nm)
 				f &= ~VU_NAMES_PLAIN;
 		} else {
 			if (k < VU_NAMES_MAX)
-				nm->hash[k] = h;
+				nm->hash[k] = vu_name_hash((const char *)s, n);
 			k++;
 			if (s[0] == '.' && (n == 1 || (n == 2 && s[1] == '.'))) {
 				f &= ~VU_NAMES_PLAIN;

@@ -14,34 +14,91 @@
 
 /* p with its symlinks resolved: vu_host_realpath() of the longest prefix that
  * exists, the rest appended as written. NULL when out of memory. */
-static char *resolved(const char *p)
+static char *resolved_slow(const char *p)
 {
-	char head[PATH_MAX], tail[PATH_MAX] = "", out[2 * PATH_MAX];
-	char *r, *slash;
+	char head[PATH_MAX], tail[PATH_MAX], *r, *out;
+	size_t hl = strlen(p), tl = 0, rl;
 
-	snprintf(head, sizeof(head), "%s", p);
+	if (hl >= PATH_MAX)
+		return strdup(p);
+	memcpy(head, p, hl + 1);
+	tail[0] = 0;
 	for (;;) {
+		char *slash;
+
 		r = vu_host_realpath(head, NULL);
 		if (r)
 			break;
 		slash = strrchr(head, '/');
 		if (!slash || slash == head)
 			return strdup(p);	/* nothing of it exists but "/" */
-		{
-			char t[PATH_MAX];
-
-			snprintf(t, sizeof(t), "%s%s", slash, tail);
-			snprintf(tail, sizeof(tail), "%s", t);
-		}
+		/* the missing component goes to the front of tail */
+		hl = slash - head;
+		memmove(tail + (strlen(slash)), tail, tl + 1);
+		memcpy(tail, slash, strlen(slash));
+		tl += strlen(slash);
 		*slash = 0;
 	}
-	snprintf(out, sizeof(out), "%s%s", strcmp(r, "/") ? r : "", tail);
-	free(r);
-	if (!out[0])
-		return strdup("/");
-	if (strlen(out) >= PATH_MAX)
+	rl = strcmp(r, "/") ? strlen(r) : 0;
+	if (rl + tl >= PATH_MAX) {
+		free(r);
 		return strdup(p);
-	return strdup(out);
+	}
+	out = malloc(rl + tl + 2);
+	if (out) {
+		memcpy(out, r, rl);
+		memcpy(out + rl, tail, tl + 1);
+		if (!out[0])
+			strcpy(out, "/");
+	}
+	free(r);
+	return out;
+}
+
+/* the folder of the path resolved last: paths of a list share theirs */
+struct last_dir {
+	char dir[PATH_MAX];	/* as written */
+	char *real;		/* resolved_slow(dir), or NULL */
+};
+
+/* resolved -- resolved_slow(p), with one system call for a p whose folder
+ * was the last one's: its last component is no symlink (lstat), so p is
+ * the folder's resolved path and that name. *st: p's lstat, when *have. */
+static char *resolved(const char *p, struct last_dir *ld, struct stat *st, int *have)
+{
+	const char *slash = strrchr(p, '/');
+	size_t dl = slash ? (size_t)(slash - p) : 0, rl, nl;
+	char *out;
+
+	*have = 0;
+	if (!slash || dl == 0 || dl >= PATH_MAX || !slash[1])
+		return resolved_slow(p);
+	if (!ld->real || strncmp(ld->dir, p, dl) || ld->dir[dl]) {
+		free(ld->real);
+		memcpy(ld->dir, p, dl);
+		ld->dir[dl] = 0;
+		ld->real = resolved_slow(ld->dir);
+		if (!ld->real)
+			return NULL;
+	}
+	if (lstat(p, st) == 0) {
+		*have = 1;
+		if (S_ISLNK(st->st_mode))
+			return resolved_slow(p);
+	} else if (errno != ENOENT) {
+		return resolved_slow(p);
+	}
+	rl = strlen(ld->real);
+	nl = strlen(slash + 1);
+	if (rl + 1 + nl >= PATH_MAX)
+		return strdup(p);
+	out = malloc(rl + nl + 2);
+	if (!out)
+		return NULL;
+	memcpy(out, ld->real, rl);
+	out[rl == 1 ? 0 : rl] = '/';
+	memcpy(out + (rl == 1 ? 1 : rl + 1), slash + 1, nl + 1);
+	return out;
 }
 
 static const char *last_of(const char *p)
@@ -71,16 +128,22 @@ static int add(struct vu_roots *r, const char *p)
 	return 0;
 }
 
-/* can the path of a descriptor be read back? (needs /proc) */
+/* can the path of a descriptor be read back? (needs /proc; asked once) */
 static int proc_works(void)
 {
+	static int known;	/* 1 yes, -1 no */
 	char buf[PATH_MAX];
-	int fd = open("/", O_PATH | O_CLOEXEC);
-	long n = fd < 0 ? -1 : vu_fd_realpath(fd, buf, sizeof(buf));
+	int fd;
+	long n;
 
+	if (known)
+		return known > 0;
+	fd = open("/", O_PATH | O_CLOEXEC);
+	n = fd < 0 ? -1 : vu_fd_realpath(fd, buf, sizeof(buf));
 	if (fd >= 0)
 		close(fd);
-	return n == 1 && buf[0] == '/';
+	known = n == 1 && buf[0] == '/' ? 1 : -1;
+	return known > 0;
 }
 
 int vu_roots_init(struct vu_roots *r, const char *const *items, int n, int want_both,
@@ -107,24 +170,52 @@ int vu_roots_init(struct vu_roots *r, const char *const *items, int n, int want_
 	    vu_strmap_init(&r->by_path, 2 * n + 1) || vu_strmap_init(&r->by_base, 2 * n + 1) ||
 	    vu_strmap_init(&r->by_id, 2 * n + 1))
 		return -ENOMEM;
+	struct last_dir *ld = calloc(1, sizeof(*ld));
+	unsigned char *known = calloc(2 * n + 1, 1);	/* st of root i is known */
+	struct stat *sts = calloc(2 * n + 1, sizeof(struct stat));
+
+	if (!ld || !known || !sts) {
+		free(ld);
+		free(known);
+		free(sts);
+		return -ENOMEM;
+	}
 	for (int i = 0; i < n; i++) {
+		struct stat st;
 		char *real;
+		int have, k;
 
 		if (!items[i] || items[i][0] != '/') {
 			snprintf(err, errlen, "path %d is not absolute", i + 1);
+			free(ld->real);
+			free(ld);
+			free(known);
+			free(sts);
 			return -EINVAL;
 		}
-		real = resolved(items[i]);
+		real = resolved(items[i], ld, &st, &have);
 		if (!real)
 			return -ENOMEM;
+		k = r->n;
 		if (want_both)
 			add(r, items[i]);
-		add(r, real);
+		if (!want_both || strcmp(real, items[i]))
+			add(r, real);
+		else
+			free(real);	/* the same path: added once */
+		/* an lstat of a name that is no symlink is its stat: the roots
+		 * just added (as written and resolved) are that object */
+		for (; have && !S_ISLNK(st.st_mode) && k < r->n; k++) {
+			known[k] = 1;
+			sts[k] = st;
+		}
 	}
+	free(ld->real);
+	free(ld);
 	for (int i = 0; i < r->n; i++) {
 		struct stat st;
 
-		if (stat(r->path[i], &st) == 0) {
+		if (known[i] ? (st = sts[i], 1) : stat(r->path[i], &st) == 0) {
 			r->dev[i] = st.st_dev;
 			r->ino[i] = st.st_ino;
 			r->id[2 * i] = st.st_dev;
@@ -132,6 +223,8 @@ int vu_roots_init(struct vu_roots *r, const char *const *items, int n, int want_
 			vu_strmap_put(&r->by_id, (const char *)&r->id[2 * i], 2 * sizeof(unsigned long), i);
 		}
 	}
+	free(known);
+	free(sts);
 	return 0;
 }
 

@@ -72,12 +72,14 @@ int vu_strmap_put(struct vu_strmap *m, const char *key, size_t n, long value)
 
 	if (2 * (m->count + 1) > m->cap)
 		return -ENOSPC;
-	s = find(m, key, n, vu_strmap_hash(key, n));
+	unsigned long h = vu_strmap_hash(key, n);
+
+	s = find(m, key, n, h);
 	if (s->key)
 		return 0;
 	s->key = key;
 	s->len = n;
-	s->hash = vu_strmap_hash(key, n);
+	s->hash = h;
 	s->value = value;
 	m->count++;
 	return 1;

@@ -12,9 +12,16 @@
 #define HAS_ZERO(w) (((w) - ONES) & ~(w) & HIGHS)
 
 typedef unsigned long __attribute__((may_alias)) vu_word;
+/* reads past the end, within the word: not for ASan's eyes (gcc says
+ * __SANITIZE_ADDRESS__, clang __has_feature) */
 #if defined(__SANITIZE_ADDRESS__)
-#define VU_WORDWISE __attribute__((no_sanitize_address))	/* reads past the end, in the same word */
-#else
+#define VU_WORDWISE __attribute__((no_sanitize_address))
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VU_WORDWISE __attribute__((no_sanitize_address))
+#endif
+#endif
+#ifndef VU_WORDWISE
 #define VU_WORDWISE
 #endif
 

@@ -131,7 +131,9 @@ struct vu_layer_ops {
 	/* init -- parse options, fill self->state; return 0 or -errno (and
 	 * an explanation in err, at most errlen bytes) */
 	int (*init)(struct vu_layer *self, char *err, size_t errlen);
-	/* wants -- does the layer look at system call nr? (start-up only) */
+	/* wants -- does the layer look at system call nr? (start-up only)
+	 * 0 no; VU_WANTS (or any other nonzero) yes; VU_WANTS_ENTER: yes,
+	 * but leave() has nothing to do for it (it is not called then) */
 	int (*wants)(struct vu_layer *self, long nr);
 	enum vu_action (*enter)(struct vu_layer *self, struct vu_call *c);
 	void (*leave)(struct vu_layer *self, struct vu_call *c);
@@ -144,6 +146,9 @@ struct vu_layer_type {
 	int nopts;
 	const struct vu_layer_ops *ops;
 };
+
+#define VU_WANTS 1
+#define VU_WANTS_ENTER 2
 
 /* One instance of a layer in the stack. */
 struct vu_layer {
@@ -319,14 +324,31 @@ struct vu_names {
 };
 VU_API const struct vu_names *vu_call_names(const struct vu_call *c, int i);
 
-/* vu_name_hash -- the hash of one name (a component, n bytes): FNV-1a */
+/* vu_name_hash -- the hash of one name (a component, n bytes): of its
+ * length and its first and last 8 bytes (fewer for a short name), so it
+ * costs the same for any length; names that differ only in between
+ * collide, which a filter built on it tolerates */
 static inline unsigned vu_name_hash(const char *name, size_t n)
 {
-	unsigned h = 2166136261u;
+	unsigned long a, b, h;
 
-	for (size_t k = 0; k < n; k++)
-		h = (h ^ (unsigned char)name[k]) * 16777619u;
-	return h;
+	if (n >= 8) {
+		__builtin_memcpy(&a, name, 8);
+		__builtin_memcpy(&b, name + n - 8, 8);
+	} else if (n >= 4) {
+		unsigned x, y;
+
+		__builtin_memcpy(&x, name, 4);
+		__builtin_memcpy(&y, name + n - 4, 4);
+		a = x;
+		b = y;
+	} else {
+		a = n ? (unsigned long)(unsigned char)name[0] | (unsigned long)(unsigned char)name[n / 2] << 8 |
+			(unsigned long)(unsigned char)name[n - 1] << 16 : 0;
+		b = 0;
+	}
+	h = (a ^ (b * 0x9e3779b97f4a7c15UL) ^ n) * 0xff51afd7ed558ccdUL;
+	return (unsigned)(h >> 32) ^ (unsigned)h;
 }
 
 /* vu_call_path_args -- the path arguments of c that name a file (those of

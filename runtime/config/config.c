@@ -76,20 +76,30 @@ const char *vu_config_home(void)
 }
 
 /* Make a config path absolute: relative to the config's folder, ~ is the
- * home (vu_config_home). */
+ * home (vu_config_home). p is a string of the config's JSON tree, kept for
+ * the life of the process, as the result is. */
 static char *abs_path(const char *dir, const char *p, int tilde)
 {
 	char buf[PATH_MAX * 2];
 	const char *home = vu_config_home();
 
-	if (tilde && p[0] == '~' && (p[1] == '/' || !p[1]) && home)
-		snprintf(buf, sizeof(buf), "%s/%s", home, p + 1);
-	else if (p[0] == '/')
-		snprintf(buf, sizeof(buf), "%s", p);
-	else
-		snprintf(buf, sizeof(buf), "%s/%s", dir, p);
 	char norm[PATH_MAX];
 
+	if (p[0] == '/') {
+		/* most paths of a config: already normalized, or normalized
+		 * as they are (no copy, no formatting) */
+		long n = vu_path_plain(p);
+
+		if (n >= 0 && n < PATH_MAX)
+			return (char *)p;	/* the config's own string: it lives as long */
+		if (vu_path_normalize(p, norm, sizeof(norm)) < 0)
+			return NULL;
+		return strdup(norm);
+	}
+	if (tilde && p[0] == '~' && (p[1] == '/' || !p[1]) && home)
+		snprintf(buf, sizeof(buf), "%s/%s", home, p + 1);
+	else
+		snprintf(buf, sizeof(buf), "%s/%s", dir, p);
 	if (vu_path_normalize(buf, norm, sizeof(norm)) < 0)
 		return NULL;
 	return strdup(norm);	/* its own size: 10,000 paths are not 40 MiB */

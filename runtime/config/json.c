@@ -20,7 +20,62 @@ struct parser {
 	 * on from there keeps a long one-line file linear, not quadratic */
 	const char *col_line, *col_at;
 	int col;
+	/* nodes and strings come from chunks (they live as long as the
+	 * config): a config of 10,000 paths is not 20,000 mallocs */
+	char *ar, *ar_end;
+	size_t ar_size;
 };
+
+/* under ASan the unused part of a chunk is poisoned, so that the fuzzer
+ * (fuzz/run.sh) sees a string or a node overrun as it would a malloc's */
+#if defined(__SANITIZE_ADDRESS__)
+#define VU_JSON_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VU_JSON_ASAN 1
+#endif
+#endif
+#ifdef VU_JSON_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+#define VU_JSON_CHUNK 65536
+
+/* n zeroed bytes for the tree, or NULL. Chunks grow from 2 KiB to 64 KiB:
+ * a small config takes a small one. */
+static void *arena(struct parser *ps, size_t n)
+{
+	size_t want = n;
+	void *r;
+
+	n = (n + 15) & ~(size_t)15;
+	if (n > VU_JSON_CHUNK / 4)
+		return calloc(1, n);
+	if ((size_t)(ps->ar_end - ps->ar) < n) {
+		size_t sz = ps->ar_size ? ps->ar_size * 2 : 2048;
+		char *c;
+
+		if (sz > VU_JSON_CHUNK)
+			sz = VU_JSON_CHUNK;
+		while (sz < n)
+			sz *= 2;	/* (n is at most a quarter of a full chunk) */
+		c = malloc(sz);
+		if (!c)
+			return NULL;
+		POISON(c, sz);
+		ps->ar_size = sz;
+		ps->ar = c;
+		ps->ar_end = c + sz;
+	}
+	r = ps->ar;
+	ps->ar += n;
+	UNPOISON(r, want);
+	return memset(r, 0, want);
+}
 
 static int col_of(struct parser *ps, const char *at)
 {
@@ -69,7 +124,7 @@ static void skip_ws(struct parser *ps)
 
 static struct vu_json *node(struct parser *ps, int type)
 {
-	struct vu_json *n = calloc(1, sizeof(*n));
+	struct vu_json *n = arena(ps, sizeof(*n));
 
 	if (!n)
 		return fail_at(ps, ps->p, "out of memory");
@@ -158,12 +213,44 @@ static struct vu_json *parse_string(struct parser *ps)
 	if (!n)
 		return NULL;
 	ps->p++;	/* opening quote */
+	/* most strings: printable ASCII, no escape; 8 bytes at a time while
+	 * none of them is '"', '\\', a control character or not ASCII */
+	q = ps->p;
+	while (ps->end - q >= 8) {
+		unsigned long w, lo;
+
+		memcpy(&w, q, 8);
+		lo = (w - 0x2020202020202020UL) & ~w;	/* a byte < 0x20 */
+		if ((lo | w) & 0x8080808080808080UL)
+			break;
+		if (((w ^ 0x2222222222222222UL) - 0x0101010101010101UL) & ~(w ^ 0x2222222222222222UL) &
+		    0x8080808080808080UL)
+			break;
+		if (((w ^ 0x5c5c5c5c5c5c5c5cUL) - 0x0101010101010101UL) & ~(w ^ 0x5c5c5c5c5c5c5c5cUL) &
+		    0x8080808080808080UL)
+			break;
+		q += 8;
+	}
+	for (; q < ps->end && (unsigned char)*q >= 0x20 && (unsigned char)*q < 0x80 &&
+	     *q != '"' && *q != '\\'; q++)
+		;
+	if (q < ps->end && *q == '"') {
+		out = arena(ps, q - ps->p + 1);
+		if (!out)
+			return fail_at(ps, ps->p, "out of memory");
+		memcpy(out, ps->p, q - ps->p);
+		out[q - ps->p] = 0;
+		n->str = out;
+		n->slen = q - ps->p;
+		ps->p = q + 1;
+		return n;
+	}
 	for (q = ps->p; q < ps->end && *q != '"'; q++)
 		if (*q == '\\' && q + 1 < ps->end)
 			q++;
 	if (q >= ps->end)
 		return fail_at(ps, n->src, "unterminated string");
-	out = o = malloc(q - ps->p + 1);
+	out = o = arena(ps, q - ps->p + 1);
 	if (!out)
 		return fail_at(ps, ps->p, "out of memory");
 	while (*ps->p != '"') {
@@ -206,6 +293,11 @@ static struct vu_json *parse_string(struct parser *ps)
 				return fail_at(ps, ps->p, "bad escape in string");
 			}
 			ps->p += 2;
+			continue;
+		}
+		if (c < 0x80) {
+			*o++ = (char)c;	/* ASCII, most of a config: no UTF-8 to check */
+			ps->p++;
 			continue;
 		}
 		int l = utf8_len((const unsigned char *)ps->p, (const unsigned char *)ps->end);

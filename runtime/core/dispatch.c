@@ -22,31 +22,46 @@ void vu_direct_compute(void)
 }
 
 /* vu_interest_compute -- at start-up: which calls does anyone want? */
-/* the layers that have a leave hook, as bits */
-static unsigned long long leave_mask;
+/* per call: the layers whose leave hook wants it, as bits */
+static unsigned long long leave_masks[VU_NR_COUNT];
+
+/* the hooks of each layer, in one compact table */
+static struct hooks {
+	enum vu_action (*enter)(struct vu_layer *self, struct vu_call *c);
+	void (*leave)(struct vu_layer *self, struct vu_call *c);
+	struct vu_layer *layer;
+} hooks[64];
 
 void vu_interest_compute(void)
 {
 	static unsigned long long masks[VU_NR_COUNT];
 
-	leave_mask = 0;
-	for (int i = 0; i < vu.nlayers && i < 64; i++)
-		if (vu.layers[i].type->ops->leave)
-			leave_mask |= 1ULL << i;
-
 	vu.layer_mask = masks;
-	for (long nr = 0; nr < VU_NR_COUNT; nr++) {
-		unsigned long long m = 0;
+	for (long nr = 0; nr < VU_NR_COUNT; nr++)
+		masks[nr] = leave_masks[nr] = 0;
+	/* a layer at a time: its wants() in a tight loop */
+	for (int i = 0; i < vu.nlayers && i < 64; i++) {
+		struct vu_layer *l = &vu.layers[i];
+		const struct vu_layer_ops *ops = l->type->ops;
+		int (*wants)(struct vu_layer *, long) = ops->wants;
 
-		for (int i = 0; i < vu.nlayers; i++) {
-			const struct vu_layer_ops *ops = vu.layers[i].type->ops;
+		hooks[i].enter = ops->enter;
+		hooks[i].leave = ops->leave;
+		hooks[i].layer = l;
+		if (!wants)
+			continue;
+		for (long nr = 0; nr < VU_NR_COUNT; nr++) {
+			int w = wants(l, nr);
 
-			if (ops->wants && ops->wants(&vu.layers[i], nr))
-				m |= 1ULL << i;
+			if (!w)
+				continue;
+			masks[nr] |= 1ULL << i;
+			if (ops->leave && w != VU_WANTS_ENTER)
+				leave_masks[nr] |= 1ULL << i;
 		}
-		masks[nr] = m;
-		vu_interest[nr] = m || vu_core_wants(nr);
 	}
+	for (long nr = 0; nr < VU_NR_COUNT; nr++)
+		vu_interest[nr] = masks[nr] || vu_core_wants(nr);
 	vu_core_bottom_compute();
 	if (vu_init_state == VU_INIT_DONE)
 		vu_direct_compute();	/* again: vu-static turns "all" mode on */
@@ -108,23 +123,22 @@ long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
 	/* down the layers that want the call, first to last */
 	for (todo = m; todo; todo &= todo - 1) {
 		int i = __builtin_ctzll(todo);
-		const struct vu_layer_ops *ops = vu.layers[i].type->ops;
 
 		c->depth = last = i;	/* no enter: passes through, still left */
-		if (ops->enter && ops->enter(&vu.layers[i], c) == VU_DONE) {
+		if (hooks[i].enter && hooks[i].enter(hooks[i].layer, c) == VU_DONE) {
 			done = 1;
 			break;
 		}
 	}
 	if (!done)
 		c->ret = vu_core_bottom(c, bottom, uc);
-	/* and up again, through those of them that were entered */
-	for (todo = last >= 0 ? m & leave_mask & (~0ULL >> (63 - last)) : 0; todo;) {
+	/* and up again, through those of them that were entered and want it */
+	for (todo = last >= 0 ? leave_masks[c->nr] & (~0ULL >> (63 - last)) : 0; todo;) {
 		int i = 63 - __builtin_clzll(todo);
 
 		todo &= ~(1ULL << i);
 		c->depth = i;
-		vu.layers[i].type->ops->leave(&vu.layers[i], c);
+		hooks[i].leave(hooks[i].layer, c);
 	}
 	if (t)
 		t->depth = level;	/* not --: a level dropped by vu_unwind_to */

@@ -4,6 +4,7 @@
  * (and before SUD is armed), so it may use libc.
  */
 #include <dlfcn.h>
+#include <link.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -97,6 +98,23 @@ void vu_thread_blocks_freed(void) VU_HIDDEN;
 
 int vu_init_state;	/* VU_INIT_*: vu_libc_call starts vu if a wrapper comes first */
 
+/* own_file -- the file libvu was loaded from (info->dli_fname):
+ * _dl_find_object (glibc 2.35+, a lookup meant for unwinders) where there
+ * is one, else dladdr, ten times the work */
+static int own_file(Dl_info *info)
+{
+#ifdef DLFO_STRUCT_HAS_EH_DBASE
+	struct dl_find_object fo;
+
+	if (_dl_find_object((void *)own_file, &fo) == 0 && fo.dlfo_link_map &&
+	    fo.dlfo_link_map->l_name && fo.dlfo_link_map->l_name[0]) {
+		info->dli_fname = fo.dlfo_link_map->l_name;
+		return 1;
+	}
+#endif
+	return dladdr((void *)own_file, info);
+}
+
 static void vu_init(void)
 {
 	Dl_info info;
@@ -106,7 +124,7 @@ static void vu_init(void)
 
 	struct stat me;
 
-	if (!dladdr((void *)vu_init, &info) || !info.dli_fname ||
+	if (!own_file(&info) || !info.dli_fname ||
 	    !self_path(info.dli_fname, self) || stat(self, &me))
 		return;
 	if (!preloaded(self, &me))

@@ -110,6 +110,36 @@ test('plugin: one built against the old header name (vu_plugin.h, vu_debug_log) 
   t.regex(r.stderr, /vu\[\d+\]: oldname: \/etc\/hostname\n/);
 });
 
+test('plugin: VU_WANTS_ENTER skips leave for that call; VU_WANTS keeps it; vu_call_path and vu_call_names agree with the path', (t) => {
+  const p = build('wantsenter', srcFile('wantsenter', [
+    '#include "vu_layer.h"',
+    '/* openat: enter only; newfstatat: enter and leave */',
+    'static int w(struct vu_layer *self, long nr)',
+    '{ (void)self; return nr == VU_NR_openat ? VU_WANTS_ENTER : nr == VU_NR_newfstatat ? VU_WANTS : 0; }',
+    'static enum vu_action en(struct vu_layer *self, struct vu_call *c)',
+    '{',
+    '	long n; unsigned long h; const char *p; const struct vu_names *nm;',
+    '	(void)self;',
+    '	if (c->nr != VU_NR_openat) return VU_CONTINUE;',
+    '	p = vu_call_path(c, 1, &n, &h);',
+    '	nm = vu_call_names(c, 1);',
+    '	if (p && vu_strlen(p) == (unsigned long)n && h == vu_strmap_hash(p, n) && nm)',
+    '		vu_log("enter openat %s names %u last %d", p, nm->n, nm->hash[nm->n - 1] == vu_name_hash("passwd", 6));',
+    '	return VU_CONTINUE;',
+    '}',
+    'static void lv(struct vu_layer *self, struct vu_call *c) { (void)self; vu_log("leave %s", vu_syscall_info(c->nr)->name); }',
+    'static const struct vu_layer_ops ops = { .abi = VU_ABI_VERSION, .wants = w, .enter = en, .leave = lv };',
+    'VU_PLUGIN("wantsenter", &ops);',
+    '',
+  ].join('\n')));
+  const r = run('python3', ['-c', 'import os; open("/etc/./passwd").close(); os.stat("/etc/hostname")'],
+    { config: writeConfig({ intercept: 'libc', layers: [{ type: 'plugin', path: p }] }) });
+  t.is(r.status, 0, r.stderr);
+  t.regex(r.stderr, /enter openat \/etc\/passwd names 3 last 1\n/, 'the path normalized, its names as written (etc . passwd)');
+  t.notRegex(r.stderr, /leave openat/);
+  t.regex(r.stderr, /leave newfstatat/);
+});
+
 function pluginText(path: string, options = ''): string {
   return `{"layers": [\n  {"type": "plugin",\n   "path": ${JSON.stringify(path)}${options}}]}`;
 }
