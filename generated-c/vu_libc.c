@@ -73,7 +73,7 @@ VU_EXPORT ssize_t read(int fd, void *buf, size_t count)
 	int vu_w = vu_wants(VU_NR_read);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_read, 0) && !vu_real_read)
-		vu_known_read = (unsigned char)vu_libc_sym_lazy("read", (void **)&vu_real_read);
+		vu_known_read = (unsigned char)vu_libc_sym_lazy("read", 2090683713u, (void **)&vu_real_read);
 	if (!vu_w && vu_real_read) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_read(fd, buf, count);
@@ -142,7 +142,7 @@ VU_EXPORT ssize_t write(int fd, const void *buf, size_t count)
 	int vu_w = vu_wants(VU_NR_write);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_write, 0) && !vu_real_write)
-		vu_known_write = (unsigned char)vu_libc_sym_lazy("write", (void **)&vu_real_write);
+		vu_known_write = (unsigned char)vu_libc_sym_lazy("write", 279491920u, (void **)&vu_real_write);
 	if (!vu_w && vu_real_write) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_write(fd, buf, count);
@@ -177,7 +177,7 @@ VU_EXPORT int close(int fd)
 	int vu_w = vu_wants(VU_NR_close);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_close, 0) && !vu_real_close)
-		vu_known_close = (unsigned char)vu_libc_sym_lazy("close", (void **)&vu_real_close);
+		vu_known_close = (unsigned char)vu_libc_sym_lazy("close", 255564379u, (void **)&vu_real_close);
 	if (!vu_w && vu_real_close) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_close(fd);
@@ -210,7 +210,7 @@ VU_EXPORT int poll(struct pollfd *ufds, nfds_t nfds, int timeout_msecs)
 	int vu_w = vu_wants(VU_NR_poll);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_poll, 0) && !vu_real_poll)
-		vu_known_poll = (unsigned char)vu_libc_sym_lazy("poll", (void **)&vu_real_poll);
+		vu_known_poll = (unsigned char)vu_libc_sym_lazy("poll", 2090623100u, (void **)&vu_real_poll);
 	if (!vu_w && vu_real_poll) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_poll(ufds, nfds, timeout_msecs);
@@ -265,7 +265,7 @@ VU_EXPORT off_t lseek(int fd, off_t offset, int whence)
 	int vu_w = vu_wants(VU_NR_lseek);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_lseek, 0) && !vu_real_lseek)
-		vu_known_lseek = (unsigned char)vu_libc_sym_lazy("lseek", (void **)&vu_real_lseek);
+		vu_known_lseek = (unsigned char)vu_libc_sym_lazy("lseek", 266477881u, (void **)&vu_real_lseek);
 	if (!vu_w && vu_real_lseek) {
 		unsigned char vu_s = vu_allow();
 		off_t vu_r = vu_real_lseek(fd, offset, whence);
@@ -296,7 +296,7 @@ VU_EXPORT off64_t lseek64(int fd, off64_t offset, int whence)
 	int vu_w = vu_wants(VU_NR_lseek);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_lseek64, 0) && !vu_real_lseek64)
-		vu_known_lseek64 = (unsigned char)vu_libc_sym_lazy("lseek64", (void **)&vu_real_lseek64);
+		vu_known_lseek64 = (unsigned char)vu_libc_sym_lazy("lseek64", 2431605411u, (void **)&vu_real_lseek64);
 	if (!vu_w && vu_real_lseek64) {
 		unsigned char vu_s = vu_allow();
 		off64_t vu_r = vu_real_lseek64(fd, offset, whence);
@@ -329,7 +329,7 @@ VU_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t 
 	int vu_w = vu_wants(VU_NR_mmap);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_mmap, 0) && !vu_real_mmap)
-		vu_known_mmap = (unsigned char)vu_libc_sym_lazy("mmap", (void **)&vu_real_mmap);
+		vu_known_mmap = (unsigned char)vu_libc_sym_lazy("mmap", 2090512752u, (void **)&vu_real_mmap);
 	if (!vu_w && vu_real_mmap) {
 		unsigned char vu_s = vu_allow();
 		void *vu_r = vu_real_mmap(addr, len, prot, flags, fd, off);
@@ -360,7 +360,7 @@ VU_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off6
 	int vu_w = vu_wants(VU_NR_mmap);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_mmap64, 0) && !vu_real_mmap64)
-		vu_known_mmap64 = (unsigned char)vu_libc_sym_lazy("mmap64", (void **)&vu_real_mmap64);
+		vu_known_mmap64 = (unsigned char)vu_libc_sym_lazy("mmap64", 235721882u, (void **)&vu_real_mmap64);
 	if (!vu_w && vu_real_mmap64) {
 		unsigned char vu_s = vu_allow();
 		void *vu_r = vu_real_mmap64(addr, len, prot, flags, fd, off);
@@ -393,7 +393,7 @@ VU_EXPORT int mprotect(void *start, size_t len, int prot)
 	int vu_w = vu_wants(VU_NR_mprotect);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_mprotect, 0) && !vu_real_mprotect)
-		vu_known_mprotect = (unsigned char)vu_libc_sym_lazy("mprotect", (void **)&vu_real_mprotect);
+		vu_known_mprotect = (unsigned char)vu_libc_sym_lazy("mprotect", 3543896243u, (void **)&vu_real_mprotect);
 	if (!vu_w && vu_real_mprotect) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_mprotect(start, len, prot);
@@ -426,7 +426,7 @@ VU_EXPORT int munmap(void *addr, size_t len)
 	int vu_w = vu_wants(VU_NR_munmap);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_munmap, 0) && !vu_real_munmap)
-		vu_known_munmap = (unsigned char)vu_libc_sym_lazy("munmap", (void **)&vu_real_munmap);
+		vu_known_munmap = (unsigned char)vu_libc_sym_lazy("munmap", 245674643u, (void **)&vu_real_munmap);
 	if (!vu_w && vu_real_munmap) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_munmap(addr, len);
@@ -476,7 +476,7 @@ VU_EXPORT int sigprocmask(int how, const sigset_t *nset, sigset_t *oset)
 	int vu_w = vu_wants(VU_NR_rt_sigprocmask);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sigprocmask, 0) && !vu_real_sigprocmask)
-		vu_known_sigprocmask = (unsigned char)vu_libc_sym_lazy("sigprocmask", (void **)&vu_real_sigprocmask);
+		vu_known_sigprocmask = (unsigned char)vu_libc_sym_lazy("sigprocmask", 148630344u, (void **)&vu_real_sigprocmask);
 	if (!vu_w && vu_real_sigprocmask) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_sigprocmask(how, nset, oset);
@@ -509,7 +509,7 @@ VU_EXPORT int pthread_sigmask(int how, const sigset_t *nset, sigset_t *oset)
 	int vu_w = vu_wants(VU_NR_rt_sigprocmask);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pthread_sigmask, 0) && !vu_real_pthread_sigmask)
-		vu_known_pthread_sigmask = (unsigned char)vu_libc_sym_lazy("pthread_sigmask", (void **)&vu_real_pthread_sigmask);
+		vu_known_pthread_sigmask = (unsigned char)vu_libc_sym_lazy("pthread_sigmask", 3488983867u, (void **)&vu_real_pthread_sigmask);
 	if (!vu_w && vu_real_pthread_sigmask) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_pthread_sigmask(how, nset, oset);
@@ -549,7 +549,7 @@ VU_EXPORT int ioctl(int fd, unsigned long cmd, ...)
 	int vu_w = vu_wants(VU_NR_ioctl);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_ioctl, 0) && !vu_real_ioctl)
-		vu_known_ioctl = (unsigned char)vu_libc_sym_lazy("ioctl", (void **)&vu_real_ioctl);
+		vu_known_ioctl = (unsigned char)vu_libc_sym_lazy("ioctl", 262774688u, (void **)&vu_real_ioctl);
 	if (!vu_w && vu_real_ioctl) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_ioctl(fd, cmd, arg);
@@ -582,7 +582,7 @@ VU_EXPORT int tcgetattr(int fd, struct termios *arg)
 	int vu_w = vu_wants(VU_NR_ioctl);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_tcgetattr, 0) && !vu_real_tcgetattr)
-		vu_known_tcgetattr = (unsigned char)vu_libc_sym_lazy("tcgetattr", (void **)&vu_real_tcgetattr);
+		vu_known_tcgetattr = (unsigned char)vu_libc_sym_lazy("tcgetattr", 78041943u, (void **)&vu_real_tcgetattr);
 	if (!vu_w && vu_real_tcgetattr) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_tcgetattr(fd, arg);
@@ -615,7 +615,7 @@ VU_EXPORT ssize_t pread(int fd, void *buf, size_t count, off_t pos)
 	int vu_w = vu_wants(VU_NR_pread64);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pread, 0) && !vu_real_pread)
-		vu_known_pread = (unsigned char)vu_libc_sym_lazy("pread", (void **)&vu_real_pread);
+		vu_known_pread = (unsigned char)vu_libc_sym_lazy("pread", 271185489u, (void **)&vu_real_pread);
 	if (!vu_w && vu_real_pread) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_pread(fd, buf, count, pos);
@@ -646,7 +646,7 @@ VU_EXPORT ssize_t pread64(int fd, void *buf, size_t count, off64_t pos)
 	int vu_w = vu_wants(VU_NR_pread64);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pread64, 0) && !vu_real_pread64)
-		vu_known_pread64 = (unsigned char)vu_libc_sym_lazy("pread64", (void **)&vu_real_pread64);
+		vu_known_pread64 = (unsigned char)vu_libc_sym_lazy("pread64", 3263223227u, (void **)&vu_real_pread64);
 	if (!vu_w && vu_real_pread64) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_pread64(fd, buf, count, pos);
@@ -679,7 +679,7 @@ VU_EXPORT ssize_t pwrite(int fd, const void *buf, size_t count, off_t pos)
 	int vu_w = vu_wants(VU_NR_pwrite64);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pwrite, 0) && !vu_real_pwrite)
-		vu_known_pwrite = (unsigned char)vu_libc_sym_lazy("pwrite", (void **)&vu_real_pwrite);
+		vu_known_pwrite = (unsigned char)vu_libc_sym_lazy("pwrite", 365592672u, (void **)&vu_real_pwrite);
 	if (!vu_w && vu_real_pwrite) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_pwrite(fd, buf, count, pos);
@@ -710,7 +710,7 @@ VU_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t count, off64_t pos)
 	int vu_w = vu_wants(VU_NR_pwrite64);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pwrite64, 0) && !vu_real_pwrite64)
-		vu_known_pwrite64 = (unsigned char)vu_libc_sym_lazy("pwrite64", (void **)&vu_real_pwrite64);
+		vu_known_pwrite64 = (unsigned char)vu_libc_sym_lazy("pwrite64", 2993430410u, (void **)&vu_real_pwrite64);
 	if (!vu_w && vu_real_pwrite64) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_pwrite64(fd, buf, count, pos);
@@ -743,7 +743,7 @@ VU_EXPORT ssize_t readv(int fd, const struct iovec *vec, int vlen)
 	int vu_w = vu_wants(VU_NR_readv);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_readv, 0) && !vu_real_readv)
-		vu_known_readv = (unsigned char)vu_libc_sym_lazy("readv", (void **)&vu_real_readv);
+		vu_known_readv = (unsigned char)vu_libc_sym_lazy("readv", 273085911u, (void **)&vu_real_readv);
 	if (!vu_w && vu_real_readv) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_readv(fd, vec, vlen);
@@ -776,7 +776,7 @@ VU_EXPORT ssize_t writev(int fd, const struct iovec *vec, int vlen)
 	int vu_w = vu_wants(VU_NR_writev);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_writev, 0) && !vu_real_writev)
-		vu_known_writev = (unsigned char)vu_libc_sym_lazy("writev", (void **)&vu_real_writev);
+		vu_known_writev = (unsigned char)vu_libc_sym_lazy("writev", 633298886u, (void **)&vu_real_writev);
 	if (!vu_w && vu_real_writev) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_writev(fd, vec, vlen);
@@ -813,7 +813,7 @@ VU_EXPORT int access(const char *filename, int mode)
 	int vu_w = vu_wants(VU_NR_access);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_access, 0) && !vu_real_access)
-		vu_known_access = (unsigned char)vu_libc_sym_lazy("access", (void **)&vu_real_access);
+		vu_known_access = (unsigned char)vu_libc_sym_lazy("access", 4049267223u, (void **)&vu_real_access);
 	if (!vu_w && vu_real_access) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_access(filename, mode);
@@ -847,7 +847,7 @@ VU_EXPORT int sched_yield(void)
 	int vu_w = vu_wants(VU_NR_sched_yield);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sched_yield, 0) && !vu_real_sched_yield)
-		vu_known_sched_yield = (unsigned char)vu_libc_sym_lazy("sched_yield", (void **)&vu_real_sched_yield);
+		vu_known_sched_yield = (unsigned char)vu_libc_sym_lazy("sched_yield", 3838766306u, (void **)&vu_real_sched_yield);
 	if (!vu_w && vu_real_sched_yield) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_sched_yield();
@@ -884,7 +884,7 @@ VU_EXPORT void *mremap(void *addr, size_t old_len, size_t new_len, int flags, ..
 	int vu_w = vu_wants(VU_NR_mremap);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_mremap, 0) && !vu_real_mremap)
-		vu_known_mremap = (unsigned char)vu_libc_sym_lazy("mremap", (void **)&vu_real_mremap);
+		vu_known_mremap = (unsigned char)vu_libc_sym_lazy("mremap", 241793447u, (void **)&vu_real_mremap);
 	if (!vu_w && vu_real_mremap) {
 		unsigned char vu_s = vu_allow();
 		void *vu_r = vu_real_mremap(addr, old_len, new_len, flags, new_addr);
@@ -917,7 +917,7 @@ VU_EXPORT int msync(void *start, size_t len, int flags)
 	int vu_w = vu_wants(VU_NR_msync);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_msync, 0) && !vu_real_msync)
-		vu_known_msync = (unsigned char)vu_libc_sym_lazy("msync", (void **)&vu_real_msync);
+		vu_known_msync = (unsigned char)vu_libc_sym_lazy("msync", 267685871u, (void **)&vu_real_msync);
 	if (!vu_w && vu_real_msync) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_msync(start, len, flags);
@@ -950,7 +950,7 @@ VU_EXPORT int mincore(void *start, size_t len, unsigned char *vec)
 	int vu_w = vu_wants(VU_NR_mincore);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_mincore, 0) && !vu_real_mincore)
-		vu_known_mincore = (unsigned char)vu_libc_sym_lazy("mincore", (void **)&vu_real_mincore);
+		vu_known_mincore = (unsigned char)vu_libc_sym_lazy("mincore", 3342327250u, (void **)&vu_real_mincore);
 	if (!vu_w && vu_real_mincore) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_mincore(start, len, vec);
@@ -983,7 +983,7 @@ VU_EXPORT int madvise(void *start, size_t len_in, int behavior)
 	int vu_w = vu_wants(VU_NR_madvise);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_madvise, 0) && !vu_real_madvise)
-		vu_known_madvise = (unsigned char)vu_libc_sym_lazy("madvise", (void **)&vu_real_madvise);
+		vu_known_madvise = (unsigned char)vu_libc_sym_lazy("madvise", 3018061198u, (void **)&vu_real_madvise);
 	if (!vu_w && vu_real_madvise) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_madvise(start, len_in, behavior);
@@ -1016,7 +1016,7 @@ VU_EXPORT int dup(int fildes)
 	int vu_w = vu_wants(VU_NR_dup);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_dup, 0) && !vu_real_dup)
-		vu_known_dup = (unsigned char)vu_libc_sym_lazy("dup", (void **)&vu_real_dup);
+		vu_known_dup = (unsigned char)vu_libc_sym_lazy("dup", 193489870u, (void **)&vu_real_dup);
 	if (!vu_w && vu_real_dup) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_dup(fildes);
@@ -1049,7 +1049,7 @@ VU_EXPORT int dup2(int oldfd, int newfd)
 	int vu_w = vu_wants(VU_NR_dup2);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_dup2, 0) && !vu_real_dup2)
-		vu_known_dup2 = (unsigned char)vu_libc_sym_lazy("dup2", (void **)&vu_real_dup2);
+		vu_known_dup2 = (unsigned char)vu_libc_sym_lazy("dup2", 2090198464u, (void **)&vu_real_dup2);
 	if (!vu_w && vu_real_dup2) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_dup2(oldfd, newfd);
@@ -1083,7 +1083,7 @@ VU_EXPORT int pause(void)
 	int vu_w = vu_wants(VU_NR_pause);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pause, 0) && !vu_real_pause)
-		vu_known_pause = (unsigned char)vu_libc_sym_lazy("pause", (void **)&vu_real_pause);
+		vu_known_pause = (unsigned char)vu_libc_sym_lazy("pause", 270592579u, (void **)&vu_real_pause);
 	if (!vu_w && vu_real_pause) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_pause();
@@ -1116,7 +1116,7 @@ VU_EXPORT int getitimer(__itimer_which_t which, struct itimerval *value)
 	int vu_w = vu_wants(VU_NR_getitimer);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getitimer, 0) && !vu_real_getitimer)
-		vu_known_getitimer = (unsigned char)vu_libc_sym_lazy("getitimer", (void **)&vu_real_getitimer);
+		vu_known_getitimer = (unsigned char)vu_libc_sym_lazy("getitimer", 3840326575u, (void **)&vu_real_getitimer);
 	if (!vu_w && vu_real_getitimer) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_getitimer(which, value);
@@ -1149,7 +1149,7 @@ VU_EXPORT unsigned int alarm(unsigned int seconds)
 	int vu_w = vu_wants(VU_NR_alarm);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_alarm, 0) && !vu_real_alarm)
-		vu_known_alarm = (unsigned char)vu_libc_sym_lazy("alarm", (void **)&vu_real_alarm);
+		vu_known_alarm = (unsigned char)vu_libc_sym_lazy("alarm", 253177266u, (void **)&vu_real_alarm);
 	if (!vu_w && vu_real_alarm) {
 		unsigned char vu_s = vu_allow();
 		unsigned int vu_r = vu_real_alarm(seconds);
@@ -1182,7 +1182,7 @@ VU_EXPORT int setitimer(__itimer_which_t which, const struct itimerval *value, s
 	int vu_w = vu_wants(VU_NR_setitimer);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setitimer, 0) && !vu_real_setitimer)
-		vu_known_setitimer = (unsigned char)vu_libc_sym_lazy("setitimer", (void **)&vu_real_setitimer);
+		vu_known_setitimer = (unsigned char)vu_libc_sym_lazy("setitimer", 1522272187u, (void **)&vu_real_setitimer);
 	if (!vu_w && vu_real_setitimer) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setitimer(which, value, ovalue);
@@ -1216,7 +1216,7 @@ VU_EXPORT pid_t getpid(void)
 	int vu_w = vu_wants(VU_NR_getpid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getpid, 0) && !vu_real_getpid)
-		vu_known_getpid = (unsigned char)vu_libc_sym_lazy("getpid", (void **)&vu_real_getpid);
+		vu_known_getpid = (unsigned char)vu_libc_sym_lazy("getpid", 4287073986u, (void **)&vu_real_getpid);
 	if (!vu_w && vu_real_getpid) {
 		unsigned char vu_s = vu_allow();
 		pid_t vu_r = vu_real_getpid();
@@ -1249,7 +1249,7 @@ VU_EXPORT ssize_t sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
 	int vu_w = vu_wants(VU_NR_sendfile);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sendfile, 0) && !vu_real_sendfile)
-		vu_known_sendfile = (unsigned char)vu_libc_sym_lazy("sendfile", (void **)&vu_real_sendfile);
+		vu_known_sendfile = (unsigned char)vu_libc_sym_lazy("sendfile", 65185391u, (void **)&vu_real_sendfile);
 	if (!vu_w && vu_real_sendfile) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_sendfile(out_fd, in_fd, offset, count);
@@ -1280,7 +1280,7 @@ VU_EXPORT ssize_t sendfile64(int out_fd, int in_fd, off64_t *offset, size_t coun
 	int vu_w = vu_wants(VU_NR_sendfile);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sendfile64, 0) && !vu_real_sendfile64)
-		vu_known_sendfile64 = (unsigned char)vu_libc_sym_lazy("sendfile64", (void **)&vu_real_sendfile64);
+		vu_known_sendfile64 = (unsigned char)vu_libc_sym_lazy("sendfile64", 2267415897u, (void **)&vu_real_sendfile64);
 	if (!vu_w && vu_real_sendfile64) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_sendfile64(out_fd, in_fd, offset, count);
@@ -1313,7 +1313,7 @@ VU_EXPORT int socket(int family, int type, int protocol)
 	int vu_w = vu_wants(VU_NR_socket);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_socket, 0) && !vu_real_socket)
-		vu_known_socket = (unsigned char)vu_libc_sym_lazy("socket", (void **)&vu_real_socket);
+		vu_known_socket = (unsigned char)vu_libc_sym_lazy("socket", 472974126u, (void **)&vu_real_socket);
 	if (!vu_w && vu_real_socket) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_socket(family, type, protocol);
@@ -1346,7 +1346,7 @@ VU_EXPORT int connect(int fd, const struct sockaddr *uservaddr, socklen_t addrle
 	int vu_w = vu_wants(VU_NR_connect);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_connect, 0) && !vu_real_connect)
-		vu_known_connect = (unsigned char)vu_libc_sym_lazy("connect", (void **)&vu_real_connect);
+		vu_known_connect = (unsigned char)vu_libc_sym_lazy("connect", 3547745743u, (void **)&vu_real_connect);
 	if (!vu_w && vu_real_connect) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_connect(fd, uservaddr, addrlen);
@@ -1379,7 +1379,7 @@ VU_EXPORT int accept(int fd, struct sockaddr *upeer_sockaddr, socklen_t *upeer_a
 	int vu_w = vu_wants(VU_NR_accept);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_accept, 0) && !vu_real_accept)
-		vu_known_accept = (unsigned char)vu_libc_sym_lazy("accept", (void **)&vu_real_accept);
+		vu_known_accept = (unsigned char)vu_libc_sym_lazy("accept", 4049267125u, (void **)&vu_real_accept);
 	if (!vu_w && vu_real_accept) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_accept(fd, upeer_sockaddr, upeer_addrlen);
@@ -1412,7 +1412,7 @@ VU_EXPORT ssize_t sendto(int fd, const void *buff, size_t len, int flags, const 
 	int vu_w = vu_wants(VU_NR_sendto);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sendto, 0) && !vu_real_sendto)
-		vu_known_sendto = (unsigned char)vu_libc_sym_lazy("sendto", (void **)&vu_real_sendto);
+		vu_known_sendto = (unsigned char)vu_libc_sym_lazy("sendto", 461503090u, (void **)&vu_real_sendto);
 	if (!vu_w && vu_real_sendto) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_sendto(fd, buff, len, flags, addr, addr_len);
@@ -1446,7 +1446,7 @@ VU_EXPORT ssize_t send(int fd, const void *buff, size_t len, int flags)
 	int vu_w = vu_wants(VU_NR_sendto);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_send, 0) && !vu_real_send)
-		vu_known_send = (unsigned char)vu_libc_sym_lazy("send", (void **)&vu_real_send);
+		vu_known_send = (unsigned char)vu_libc_sym_lazy("send", 2090720079u, (void **)&vu_real_send);
 	if (!vu_w && vu_real_send) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_send(fd, buff, len, flags);
@@ -1479,7 +1479,7 @@ VU_EXPORT ssize_t recvfrom(int fd, void *ubuf, size_t size, int flags, struct so
 	int vu_w = vu_wants(VU_NR_recvfrom);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_recvfrom, 0) && !vu_real_recvfrom)
-		vu_known_recvfrom = (unsigned char)vu_libc_sym_lazy("recvfrom", (void **)&vu_real_recvfrom);
+		vu_known_recvfrom = (unsigned char)vu_libc_sym_lazy("recvfrom", 4282249833u, (void **)&vu_real_recvfrom);
 	if (!vu_w && vu_real_recvfrom) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_recvfrom(fd, ubuf, size, flags, addr, addr_len);
@@ -1513,7 +1513,7 @@ VU_EXPORT ssize_t recv(int fd, void *ubuf, size_t size, int flags)
 	int vu_w = vu_wants(VU_NR_recvfrom);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_recv, 0) && !vu_real_recv)
-		vu_known_recv = (unsigned char)vu_libc_sym_lazy("recv", (void **)&vu_real_recv);
+		vu_known_recv = (unsigned char)vu_libc_sym_lazy("recv", 2090683797u, (void **)&vu_real_recv);
 	if (!vu_w && vu_real_recv) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_recv(fd, ubuf, size, flags);
@@ -1546,7 +1546,7 @@ VU_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	int vu_w = vu_wants(VU_NR_sendmsg);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sendmsg, 0) && !vu_real_sendmsg)
-		vu_known_sendmsg = (unsigned char)vu_libc_sym_lazy("sendmsg", (void **)&vu_real_sendmsg);
+		vu_known_sendmsg = (unsigned char)vu_libc_sym_lazy("sendmsg", 2344692694u, (void **)&vu_real_sendmsg);
 	if (!vu_w && vu_real_sendmsg) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_sendmsg(fd, msg, flags);
@@ -1579,7 +1579,7 @@ VU_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	int vu_w = vu_wants(VU_NR_recvmsg);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_recvmsg, 0) && !vu_real_recvmsg)
-		vu_known_recvmsg = (unsigned char)vu_libc_sym_lazy("recvmsg", (void **)&vu_real_recvmsg);
+		vu_known_recvmsg = (unsigned char)vu_libc_sym_lazy("recvmsg", 1040826460u, (void **)&vu_real_recvmsg);
 	if (!vu_w && vu_real_recvmsg) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_recvmsg(fd, msg, flags);
@@ -1612,7 +1612,7 @@ VU_EXPORT int shutdown(int fd, int how)
 	int vu_w = vu_wants(VU_NR_shutdown);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_shutdown, 0) && !vu_real_shutdown)
-		vu_known_shutdown = (unsigned char)vu_libc_sym_lazy("shutdown", (void **)&vu_real_shutdown);
+		vu_known_shutdown = (unsigned char)vu_libc_sym_lazy("shutdown", 4232446817u, (void **)&vu_real_shutdown);
 	if (!vu_w && vu_real_shutdown) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_shutdown(fd, how);
@@ -1645,7 +1645,7 @@ VU_EXPORT int bind(int fd, const struct sockaddr *umyaddr, socklen_t addrlen)
 	int vu_w = vu_wants(VU_NR_bind);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_bind, 0) && !vu_real_bind)
-		vu_known_bind = (unsigned char)vu_libc_sym_lazy("bind", (void **)&vu_real_bind);
+		vu_known_bind = (unsigned char)vu_libc_sym_lazy("bind", 2090113506u, (void **)&vu_real_bind);
 	if (!vu_w && vu_real_bind) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_bind(fd, umyaddr, addrlen);
@@ -1678,7 +1678,7 @@ VU_EXPORT int listen(int fd, int backlog)
 	int vu_w = vu_wants(VU_NR_listen);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_listen, 0) && !vu_real_listen)
-		vu_known_listen = (unsigned char)vu_libc_sym_lazy("listen", (void **)&vu_real_listen);
+		vu_known_listen = (unsigned char)vu_libc_sym_lazy("listen", 192495636u, (void **)&vu_real_listen);
 	if (!vu_w && vu_real_listen) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_listen(fd, backlog);
@@ -1711,7 +1711,7 @@ VU_EXPORT int getsockname(int fd, struct sockaddr *usockaddr, socklen_t *usockad
 	int vu_w = vu_wants(VU_NR_getsockname);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getsockname, 0) && !vu_real_getsockname)
-		vu_known_getsockname = (unsigned char)vu_libc_sym_lazy("getsockname", (void **)&vu_real_getsockname);
+		vu_known_getsockname = (unsigned char)vu_libc_sym_lazy("getsockname", 1695880502u, (void **)&vu_real_getsockname);
 	if (!vu_w && vu_real_getsockname) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_getsockname(fd, usockaddr, usockaddr_len);
@@ -1744,7 +1744,7 @@ VU_EXPORT int getpeername(int fd, struct sockaddr *usockaddr, socklen_t *usockad
 	int vu_w = vu_wants(VU_NR_getpeername);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getpeername, 0) && !vu_real_getpeername)
-		vu_known_getpeername = (unsigned char)vu_libc_sym_lazy("getpeername", (void **)&vu_real_getpeername);
+		vu_known_getpeername = (unsigned char)vu_libc_sym_lazy("getpeername", 2746364882u, (void **)&vu_real_getpeername);
 	if (!vu_w && vu_real_getpeername) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_getpeername(fd, usockaddr, usockaddr_len);
@@ -1777,7 +1777,7 @@ VU_EXPORT int socketpair(int family, int type, int protocol, int *usockvec)
 	int vu_w = vu_wants(VU_NR_socketpair);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_socketpair, 0) && !vu_real_socketpair)
-		vu_known_socketpair = (unsigned char)vu_libc_sym_lazy("socketpair", (void **)&vu_real_socketpair);
+		vu_known_socketpair = (unsigned char)vu_libc_sym_lazy("socketpair", 108658490u, (void **)&vu_real_socketpair);
 	if (!vu_w && vu_real_socketpair) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_socketpair(family, type, protocol, usockvec);
@@ -1810,7 +1810,7 @@ VU_EXPORT int setsockopt(int fd, int level, int optname, const void *optval, soc
 	int vu_w = vu_wants(VU_NR_setsockopt);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setsockopt, 0) && !vu_real_setsockopt)
-		vu_known_setsockopt = (unsigned char)vu_libc_sym_lazy("setsockopt", (void **)&vu_real_setsockopt);
+		vu_known_setsockopt = (unsigned char)vu_libc_sym_lazy("setsockopt", 2817266292u, (void **)&vu_real_setsockopt);
 	if (!vu_w && vu_real_setsockopt) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setsockopt(fd, level, optname, optval, optlen);
@@ -1843,7 +1843,7 @@ VU_EXPORT int getsockopt(int fd, int level, int optname, void *optval, socklen_t
 	int vu_w = vu_wants(VU_NR_getsockopt);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getsockopt, 0) && !vu_real_getsockopt)
-		vu_known_getsockopt = (unsigned char)vu_libc_sym_lazy("getsockopt", (void **)&vu_real_getsockopt);
+		vu_known_getsockopt = (unsigned char)vu_libc_sym_lazy("getsockopt", 2003649768u, (void **)&vu_real_getsockopt);
 	if (!vu_w && vu_real_getsockopt) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_getsockopt(fd, level, optname, optval, optlen);
@@ -1904,7 +1904,7 @@ VU_EXPORT pid_t wait4(pid_t upid, int *stat_addr, int options, struct rusage *ru
 	int vu_w = vu_wants(VU_NR_wait4);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_wait4, 0) && !vu_real_wait4)
-		vu_known_wait4 = (unsigned char)vu_libc_sym_lazy("wait4", (void **)&vu_real_wait4);
+		vu_known_wait4 = (unsigned char)vu_libc_sym_lazy("wait4", 278880942u, (void **)&vu_real_wait4);
 	if (!vu_w && vu_real_wait4) {
 		unsigned char vu_s = vu_allow();
 		pid_t vu_r = vu_real_wait4(upid, stat_addr, options, ru);
@@ -1937,7 +1937,7 @@ VU_EXPORT pid_t waitpid(pid_t upid, int *stat_addr, int options)
 	int vu_w = vu_wants(VU_NR_wait4);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_waitpid, 0) && !vu_real_waitpid)
-		vu_known_waitpid = (unsigned char)vu_libc_sym_lazy("waitpid", (void **)&vu_real_waitpid);
+		vu_known_waitpid = (unsigned char)vu_libc_sym_lazy("waitpid", 3053704023u, (void **)&vu_real_waitpid);
 	if (!vu_w && vu_real_waitpid) {
 		unsigned char vu_s = vu_allow();
 		pid_t vu_r = vu_real_waitpid(upid, stat_addr, options);
@@ -1970,7 +1970,7 @@ VU_EXPORT pid_t wait3(int *stat_addr, int options, struct rusage *ru)
 	int vu_w = vu_wants(VU_NR_wait4);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_wait3, 0) && !vu_real_wait3)
-		vu_known_wait3 = (unsigned char)vu_libc_sym_lazy("wait3", (void **)&vu_real_wait3);
+		vu_known_wait3 = (unsigned char)vu_libc_sym_lazy("wait3", 278880941u, (void **)&vu_real_wait3);
 	if (!vu_w && vu_real_wait3) {
 		unsigned char vu_s = vu_allow();
 		pid_t vu_r = vu_real_wait3(stat_addr, options, ru);
@@ -2005,7 +2005,7 @@ VU_EXPORT pid_t wait(int *stat_addr)
 	int vu_w = vu_wants(VU_NR_wait4);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_wait, 0) && !vu_real_wait)
-		vu_known_wait = (unsigned char)vu_libc_sym_lazy("wait", (void **)&vu_real_wait);
+		vu_known_wait = (unsigned char)vu_libc_sym_lazy("wait", 2090859322u, (void **)&vu_real_wait);
 	if (!vu_w && vu_real_wait) {
 		unsigned char vu_s = vu_allow();
 		pid_t vu_r = vu_real_wait(stat_addr);
@@ -2038,7 +2038,7 @@ VU_EXPORT int kill(pid_t pid, int sig)
 	int vu_w = vu_wants(VU_NR_kill);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_kill, 0) && !vu_real_kill)
-		vu_known_kill = (unsigned char)vu_libc_sym_lazy("kill", (void **)&vu_real_kill);
+		vu_known_kill = (unsigned char)vu_libc_sym_lazy("kill", 2090436881u, (void **)&vu_real_kill);
 	if (!vu_w && vu_real_kill) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_kill(pid, sig);
@@ -2075,7 +2075,7 @@ VU_EXPORT int uname(struct utsname *name)
 	int vu_w = vu_wants(VU_NR_uname);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_uname, 0) && !vu_real_uname)
-		vu_known_uname = (unsigned char)vu_libc_sym_lazy("uname", (void **)&vu_real_uname);
+		vu_known_uname = (unsigned char)vu_libc_sym_lazy("uname", 276967387u, (void **)&vu_real_uname);
 	if (!vu_w && vu_real_uname) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_uname(name);
@@ -2112,7 +2112,7 @@ VU_EXPORT int fcntl(int fd, int cmd, ...)
 	int vu_w = vu_wants(VU_NR_fcntl);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fcntl, 0) && !vu_real_fcntl)
-		vu_known_fcntl = (unsigned char)vu_libc_sym_lazy("fcntl", (void **)&vu_real_fcntl);
+		vu_known_fcntl = (unsigned char)vu_libc_sym_lazy("fcntl", 258797660u, (void **)&vu_real_fcntl);
 	if (!vu_w && vu_real_fcntl) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fcntl(fd, cmd, arg);
@@ -2147,7 +2147,7 @@ VU_EXPORT int fcntl64(int fd, int cmd, ...)
 	int vu_w = vu_wants(VU_NR_fcntl);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fcntl64, 0) && !vu_real_fcntl64)
-		vu_known_fcntl64 = (unsigned char)vu_libc_sym_lazy("fcntl64", (void **)&vu_real_fcntl64);
+		vu_known_fcntl64 = (unsigned char)vu_libc_sym_lazy("fcntl64", 2657779334u, (void **)&vu_real_fcntl64);
 	if (!vu_w && vu_real_fcntl64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fcntl64(fd, cmd, arg);
@@ -2180,7 +2180,7 @@ VU_EXPORT int flock(int fd, int cmd)
 	int vu_w = vu_wants(VU_NR_flock);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_flock, 0) && !vu_real_flock)
-		vu_known_flock = (unsigned char)vu_libc_sym_lazy("flock", (void **)&vu_real_flock);
+		vu_known_flock = (unsigned char)vu_libc_sym_lazy("flock", 259121620u, (void **)&vu_real_flock);
 	if (!vu_w && vu_real_flock) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_flock(fd, cmd);
@@ -2213,7 +2213,7 @@ VU_EXPORT int fsync(int fd)
 	int vu_w = vu_wants(VU_NR_fsync);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fsync, 0) && !vu_real_fsync)
-		vu_known_fsync = (unsigned char)vu_libc_sym_lazy("fsync", (void **)&vu_real_fsync);
+		vu_known_fsync = (unsigned char)vu_libc_sym_lazy("fsync", 259384424u, (void **)&vu_real_fsync);
 	if (!vu_w && vu_real_fsync) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fsync(fd);
@@ -2246,7 +2246,7 @@ VU_EXPORT int fdatasync(int fd)
 	int vu_w = vu_wants(VU_NR_fdatasync);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fdatasync, 0) && !vu_real_fdatasync)
-		vu_known_fdatasync = (unsigned char)vu_libc_sym_lazy("fdatasync", (void **)&vu_real_fdatasync);
+		vu_known_fdatasync = (unsigned char)vu_libc_sym_lazy("fdatasync", 3857486018u, (void **)&vu_real_fdatasync);
 	if (!vu_w && vu_real_fdatasync) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fdatasync(fd);
@@ -2279,7 +2279,7 @@ VU_EXPORT int truncate(const char *path, off_t length)
 	int vu_w = vu_wants(VU_NR_truncate);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_truncate, 0) && !vu_real_truncate)
-		vu_known_truncate = (unsigned char)vu_libc_sym_lazy("truncate", (void **)&vu_real_truncate);
+		vu_known_truncate = (unsigned char)vu_libc_sym_lazy("truncate", 3923827819u, (void **)&vu_real_truncate);
 	if (!vu_w && vu_real_truncate) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_truncate(path, length);
@@ -2310,7 +2310,7 @@ VU_EXPORT int truncate64(const char *path, off64_t length)
 	int vu_w = vu_wants(VU_NR_truncate);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_truncate64, 0) && !vu_real_truncate64)
-		vu_known_truncate64 = (unsigned char)vu_libc_sym_lazy("truncate64", (void **)&vu_real_truncate64);
+		vu_known_truncate64 = (unsigned char)vu_libc_sym_lazy("truncate64", 3851004501u, (void **)&vu_real_truncate64);
 	if (!vu_w && vu_real_truncate64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_truncate64(path, length);
@@ -2343,7 +2343,7 @@ VU_EXPORT int ftruncate(int fd, off_t length)
 	int vu_w = vu_wants(VU_NR_ftruncate);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_ftruncate, 0) && !vu_real_ftruncate)
-		vu_known_ftruncate = (unsigned char)vu_libc_sym_lazy("ftruncate", (void **)&vu_real_ftruncate);
+		vu_known_ftruncate = (unsigned char)vu_libc_sym_lazy("ftruncate", 3386844017u, (void **)&vu_real_ftruncate);
 	if (!vu_w && vu_real_ftruncate) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_ftruncate(fd, length);
@@ -2374,7 +2374,7 @@ VU_EXPORT int ftruncate64(int fd, off64_t length)
 	int vu_w = vu_wants(VU_NR_ftruncate);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_ftruncate64, 0) && !vu_real_ftruncate64)
-		vu_known_ftruncate64 = (unsigned char)vu_libc_sym_lazy("ftruncate64", (void **)&vu_real_ftruncate64);
+		vu_known_ftruncate64 = (unsigned char)vu_libc_sym_lazy("ftruncate64", 3191196379u, (void **)&vu_real_ftruncate64);
 	if (!vu_w && vu_real_ftruncate64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_ftruncate64(fd, length);
@@ -2412,7 +2412,7 @@ VU_EXPORT int chdir(const char *filename)
 	int vu_w = vu_wants(VU_NR_chdir);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_chdir, 0) && !vu_real_chdir)
-		vu_known_chdir = (unsigned char)vu_libc_sym_lazy("chdir", (void **)&vu_real_chdir);
+		vu_known_chdir = (unsigned char)vu_libc_sym_lazy("chdir", 255408335u, (void **)&vu_real_chdir);
 	if (!vu_w && vu_real_chdir) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_chdir(filename);
@@ -2445,7 +2445,7 @@ VU_EXPORT int fchdir(int fd)
 	int vu_w = vu_wants(VU_NR_fchdir);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fchdir, 0) && !vu_real_fchdir)
-		vu_known_fchdir = (unsigned char)vu_libc_sym_lazy("fchdir", (void **)&vu_real_fchdir);
+		vu_known_fchdir = (unsigned char)vu_libc_sym_lazy("fchdir", 4245122453u, (void **)&vu_real_fchdir);
 	if (!vu_w && vu_real_fchdir) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fchdir(fd);
@@ -2478,7 +2478,7 @@ VU_EXPORT int rename(const char *oldname, const char *newname)
 	int vu_w = vu_wants(VU_NR_rename);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_rename, 0) && !vu_real_rename)
-		vu_known_rename = (unsigned char)vu_libc_sym_lazy("rename", (void **)&vu_real_rename);
+		vu_known_rename = (unsigned char)vu_libc_sym_lazy("rename", 422364189u, (void **)&vu_real_rename);
 	if (!vu_w && vu_real_rename) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_rename(oldname, newname);
@@ -2513,7 +2513,7 @@ VU_EXPORT int mkdir(const char *pathname, mode_t mode)
 	int vu_w = vu_wants(VU_NR_mkdir);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_mkdir, 0) && !vu_real_mkdir)
-		vu_known_mkdir = (unsigned char)vu_libc_sym_lazy("mkdir", (void **)&vu_real_mkdir);
+		vu_known_mkdir = (unsigned char)vu_libc_sym_lazy("mkdir", 267375356u, (void **)&vu_real_mkdir);
 	if (!vu_w && vu_real_mkdir) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_mkdir(pathname, mode);
@@ -2546,7 +2546,7 @@ VU_EXPORT int rmdir(const char *pathname)
 	int vu_w = vu_wants(VU_NR_rmdir);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_rmdir, 0) && !vu_real_rmdir)
-		vu_known_rmdir = (unsigned char)vu_libc_sym_lazy("rmdir", (void **)&vu_real_rmdir);
+		vu_known_rmdir = (unsigned char)vu_libc_sym_lazy("rmdir", 273376835u, (void **)&vu_real_rmdir);
 	if (!vu_w && vu_real_rmdir) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_rmdir(pathname);
@@ -2579,7 +2579,7 @@ VU_EXPORT int creat(const char *pathname, mode_t mode)
 	int vu_w = vu_wants(VU_NR_creat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_creat, 0) && !vu_real_creat)
-		vu_known_creat = (unsigned char)vu_libc_sym_lazy("creat", (void **)&vu_real_creat);
+		vu_known_creat = (unsigned char)vu_libc_sym_lazy("creat", 255768532u, (void **)&vu_real_creat);
 	if (!vu_w && vu_real_creat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_creat(pathname, mode);
@@ -2610,7 +2610,7 @@ VU_EXPORT int creat64(const char *pathname, mode_t mode)
 	int vu_w = vu_wants(VU_NR_creat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_creat64, 0) && !vu_real_creat64)
-		vu_known_creat64 = (unsigned char)vu_libc_sym_lazy("creat64", (void **)&vu_real_creat64);
+		vu_known_creat64 = (unsigned char)vu_libc_sym_lazy("creat64", 3654026238u, (void **)&vu_real_creat64);
 	if (!vu_w && vu_real_creat64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_creat64(pathname, mode);
@@ -2643,7 +2643,7 @@ VU_EXPORT int link(const char *oldname, const char *newname)
 	int vu_w = vu_wants(VU_NR_link);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_link, 0) && !vu_real_link)
-		vu_known_link = (unsigned char)vu_libc_sym_lazy("link", (void **)&vu_real_link);
+		vu_known_link = (unsigned char)vu_libc_sym_lazy("link", 2090472883u, (void **)&vu_real_link);
 	if (!vu_w && vu_real_link) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_link(oldname, newname);
@@ -2678,7 +2678,7 @@ VU_EXPORT int unlink(const char *pathname)
 	int vu_w = vu_wants(VU_NR_unlink);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_unlink, 0) && !vu_real_unlink)
-		vu_known_unlink = (unsigned char)vu_libc_sym_lazy("unlink", (void **)&vu_real_unlink);
+		vu_known_unlink = (unsigned char)vu_libc_sym_lazy("unlink", 550380534u, (void **)&vu_real_unlink);
 	if (!vu_w && vu_real_unlink) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_unlink(pathname);
@@ -2711,7 +2711,7 @@ VU_EXPORT int symlink(const char *oldname, const char *newname)
 	int vu_w = vu_wants(VU_NR_symlink);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_symlink, 0) && !vu_real_symlink)
-		vu_known_symlink = (unsigned char)vu_libc_sym_lazy("symlink", (void **)&vu_real_symlink);
+		vu_known_symlink = (unsigned char)vu_libc_sym_lazy("symlink", 3126497612u, (void **)&vu_real_symlink);
 	if (!vu_w && vu_real_symlink) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_symlink(oldname, newname);
@@ -2750,7 +2750,7 @@ VU_EXPORT ssize_t readlink(const char *path, char *buf, size_t bufsiz)
 	int vu_w = vu_wants(VU_NR_readlink);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_readlink, 0) && !vu_real_readlink)
-		vu_known_readlink = (unsigned char)vu_libc_sym_lazy("readlink", (void **)&vu_real_readlink);
+		vu_known_readlink = (unsigned char)vu_libc_sym_lazy("readlink", 4182838255u, (void **)&vu_real_readlink);
 	if (!vu_w && vu_real_readlink) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_readlink(path, buf, bufsiz);
@@ -2783,7 +2783,7 @@ VU_EXPORT int chmod(const char *filename, mode_t mode)
 	int vu_w = vu_wants(VU_NR_chmod);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_chmod, 0) && !vu_real_chmod)
-		vu_known_chmod = (unsigned char)vu_libc_sym_lazy("chmod", (void **)&vu_real_chmod);
+		vu_known_chmod = (unsigned char)vu_libc_sym_lazy("chmod", 255418320u, (void **)&vu_real_chmod);
 	if (!vu_w && vu_real_chmod) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_chmod(filename, mode);
@@ -2816,7 +2816,7 @@ VU_EXPORT int fchmod(int fd, mode_t mode)
 	int vu_w = vu_wants(VU_NR_fchmod);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fchmod, 0) && !vu_real_fchmod)
-		vu_known_fchmod = (unsigned char)vu_libc_sym_lazy("fchmod", (void **)&vu_real_fchmod);
+		vu_known_fchmod = (unsigned char)vu_libc_sym_lazy("fchmod", 4245132438u, (void **)&vu_real_fchmod);
 	if (!vu_w && vu_real_fchmod) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fchmod(fd, mode);
@@ -2849,7 +2849,7 @@ VU_EXPORT int chown(const char *filename, uid_t user, gid_t group)
 	int vu_w = vu_wants(VU_NR_chown);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_chown, 0) && !vu_real_chown)
-		vu_known_chown = (unsigned char)vu_libc_sym_lazy("chown", (void **)&vu_real_chown);
+		vu_known_chown = (unsigned char)vu_libc_sym_lazy("chown", 255420772u, (void **)&vu_real_chown);
 	if (!vu_w && vu_real_chown) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_chown(filename, user, group);
@@ -2882,7 +2882,7 @@ VU_EXPORT int fchown(int fd, uid_t user, gid_t group)
 	int vu_w = vu_wants(VU_NR_fchown);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fchown, 0) && !vu_real_fchown)
-		vu_known_fchown = (unsigned char)vu_libc_sym_lazy("fchown", (void **)&vu_real_fchown);
+		vu_known_fchown = (unsigned char)vu_libc_sym_lazy("fchown", 4245134890u, (void **)&vu_real_fchown);
 	if (!vu_w && vu_real_fchown) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fchown(fd, user, group);
@@ -2915,7 +2915,7 @@ VU_EXPORT int lchown(const char *filename, uid_t user, gid_t group)
 	int vu_w = vu_wants(VU_NR_lchown);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_lchown, 0) && !vu_real_lchown)
-		vu_known_lchown = (unsigned char)vu_libc_sym_lazy("lchown", (void **)&vu_real_lchown);
+		vu_known_lchown = (unsigned char)vu_libc_sym_lazy("lchown", 184979952u, (void **)&vu_real_lchown);
 	if (!vu_w && vu_real_lchown) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_lchown(filename, user, group);
@@ -2948,7 +2948,7 @@ VU_EXPORT mode_t umask(mode_t mask)
 	int vu_w = vu_wants(VU_NR_umask);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_umask, 0) && !vu_real_umask)
-		vu_known_umask = (unsigned char)vu_libc_sym_lazy("umask", (void **)&vu_real_umask);
+		vu_known_umask = (unsigned char)vu_libc_sym_lazy("umask", 276931654u, (void **)&vu_real_umask);
 	if (!vu_w && vu_real_umask) {
 		unsigned char vu_s = vu_allow();
 		mode_t vu_r = vu_real_umask(mask);
@@ -2981,7 +2981,7 @@ VU_EXPORT int gettimeofday(struct timeval *tv, void *tz)
 	int vu_w = vu_wants(VU_NR_gettimeofday);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_gettimeofday, 0) && !vu_real_gettimeofday)
-		vu_known_gettimeofday = (unsigned char)vu_libc_sym_lazy("gettimeofday", (void **)&vu_real_gettimeofday);
+		vu_known_gettimeofday = (unsigned char)vu_libc_sym_lazy("gettimeofday", 3867495303u, (void **)&vu_real_gettimeofday);
 	if (!vu_w && vu_real_gettimeofday) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_gettimeofday(tv, tz);
@@ -3014,7 +3014,7 @@ VU_EXPORT int getrusage(__rusage_who_t who, struct rusage *ru)
 	int vu_w = vu_wants(VU_NR_getrusage);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getrusage, 0) && !vu_real_getrusage)
-		vu_known_getrusage = (unsigned char)vu_libc_sym_lazy("getrusage", (void **)&vu_real_getrusage);
+		vu_known_getrusage = (unsigned char)vu_libc_sym_lazy("getrusage", 4194077388u, (void **)&vu_real_getrusage);
 	if (!vu_w && vu_real_getrusage) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_getrusage(who, ru);
@@ -3047,7 +3047,7 @@ VU_EXPORT int sysinfo(struct sysinfo *info)
 	int vu_w = vu_wants(VU_NR_sysinfo);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sysinfo, 0) && !vu_real_sysinfo)
-		vu_known_sysinfo = (unsigned char)vu_libc_sym_lazy("sysinfo", (void **)&vu_real_sysinfo);
+		vu_known_sysinfo = (unsigned char)vu_libc_sym_lazy("sysinfo", 3133510512u, (void **)&vu_real_sysinfo);
 	if (!vu_w && vu_real_sysinfo) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_sysinfo(info);
@@ -3080,7 +3080,7 @@ VU_EXPORT clock_t times(struct tms *tbuf)
 	int vu_w = vu_wants(VU_NR_times);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_times, 0) && !vu_real_times)
-		vu_known_times = (unsigned char)vu_libc_sym_lazy("times", (void **)&vu_real_times);
+		vu_known_times = (unsigned char)vu_libc_sym_lazy("times", 275614599u, (void **)&vu_real_times);
 	if (!vu_w && vu_real_times) {
 		unsigned char vu_s = vu_allow();
 		clock_t vu_r = vu_real_times(tbuf);
@@ -3114,7 +3114,7 @@ VU_EXPORT uid_t getuid(void)
 	int vu_w = vu_wants(VU_NR_getuid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getuid, 0) && !vu_real_getuid)
-		vu_known_getuid = (unsigned char)vu_libc_sym_lazy("getuid", (void **)&vu_real_getuid);
+		vu_known_getuid = (unsigned char)vu_libc_sym_lazy("getuid", 4287079431u, (void **)&vu_real_getuid);
 	if (!vu_w && vu_real_getuid) {
 		unsigned char vu_s = vu_allow();
 		uid_t vu_r = vu_real_getuid();
@@ -3148,7 +3148,7 @@ VU_EXPORT gid_t getgid(void)
 	int vu_w = vu_wants(VU_NR_getgid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getgid, 0) && !vu_real_getgid)
-		vu_known_getgid = (unsigned char)vu_libc_sym_lazy("getgid", (void **)&vu_real_getgid);
+		vu_known_getgid = (unsigned char)vu_libc_sym_lazy("getgid", 4287064185u, (void **)&vu_real_getgid);
 	if (!vu_w && vu_real_getgid) {
 		unsigned char vu_s = vu_allow();
 		gid_t vu_r = vu_real_getgid();
@@ -3181,7 +3181,7 @@ VU_EXPORT int setuid(uid_t uid)
 	int vu_w = vu_wants(VU_NR_setuid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setuid, 0) && !vu_real_setuid)
-		vu_known_setuid = (unsigned char)vu_libc_sym_lazy("setuid", (void **)&vu_real_setuid);
+		vu_known_setuid = (unsigned char)vu_libc_sym_lazy("setuid", 461736851u, (void **)&vu_real_setuid);
 	if (!vu_w && vu_real_setuid) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setuid(uid);
@@ -3214,7 +3214,7 @@ VU_EXPORT int setgid(gid_t gid)
 	int vu_w = vu_wants(VU_NR_setgid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setgid, 0) && !vu_real_setgid)
-		vu_known_setgid = (unsigned char)vu_libc_sym_lazy("setgid", (void **)&vu_real_setgid);
+		vu_known_setgid = (unsigned char)vu_libc_sym_lazy("setgid", 461721605u, (void **)&vu_real_setgid);
 	if (!vu_w && vu_real_setgid) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setgid(gid);
@@ -3248,7 +3248,7 @@ VU_EXPORT uid_t geteuid(void)
 	int vu_w = vu_wants(VU_NR_geteuid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_geteuid, 0) && !vu_real_geteuid)
-		vu_known_geteuid = (unsigned char)vu_libc_sym_lazy("geteuid", (void **)&vu_real_geteuid);
+		vu_known_geteuid = (unsigned char)vu_libc_sym_lazy("geteuid", 4034106092u, (void **)&vu_real_geteuid);
 	if (!vu_w && vu_real_geteuid) {
 		unsigned char vu_s = vu_allow();
 		uid_t vu_r = vu_real_geteuid();
@@ -3282,7 +3282,7 @@ VU_EXPORT gid_t getegid(void)
 	int vu_w = vu_wants(VU_NR_getegid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getegid, 0) && !vu_real_getegid)
-		vu_known_getegid = (unsigned char)vu_libc_sym_lazy("getegid", (void **)&vu_real_getegid);
+		vu_known_getegid = (unsigned char)vu_libc_sym_lazy("getegid", 4034090846u, (void **)&vu_real_getegid);
 	if (!vu_w && vu_real_getegid) {
 		unsigned char vu_s = vu_allow();
 		gid_t vu_r = vu_real_getegid();
@@ -3315,7 +3315,7 @@ VU_EXPORT int setpgid(pid_t pid, pid_t pgid)
 	int vu_w = vu_wants(VU_NR_setpgid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setpgid, 0) && !vu_real_setpgid)
-		vu_known_setpgid = (unsigned char)vu_libc_sym_lazy("setpgid", (void **)&vu_real_setpgid);
+		vu_known_setpgid = (unsigned char)vu_libc_sym_lazy("setpgid", 2352232597u, (void **)&vu_real_setpgid);
 	if (!vu_w && vu_real_setpgid) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setpgid(pid, pgid);
@@ -3349,7 +3349,7 @@ VU_EXPORT pid_t getppid(void)
 	int vu_w = vu_wants(VU_NR_getppid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getppid, 0) && !vu_real_getppid)
-		vu_known_getppid = (unsigned char)vu_libc_sym_lazy("getppid", (void **)&vu_real_getppid);
+		vu_known_getppid = (unsigned char)vu_libc_sym_lazy("getppid", 4034495954u, (void **)&vu_real_getppid);
 	if (!vu_w && vu_real_getppid) {
 		unsigned char vu_s = vu_allow();
 		pid_t vu_r = vu_real_getppid();
@@ -3383,7 +3383,7 @@ VU_EXPORT pid_t getpgrp(void)
 	int vu_w = vu_wants(VU_NR_getpgrp);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getpgrp, 0) && !vu_real_getpgrp)
-		vu_known_getpgrp = (unsigned char)vu_libc_sym_lazy("getpgrp", (void **)&vu_real_getpgrp);
+		vu_known_getpgrp = (unsigned char)vu_libc_sym_lazy("getpgrp", 4034486462u, (void **)&vu_real_getpgrp);
 	if (!vu_w && vu_real_getpgrp) {
 		unsigned char vu_s = vu_allow();
 		pid_t vu_r = vu_real_getpgrp();
@@ -3417,7 +3417,7 @@ VU_EXPORT pid_t setsid(void)
 	int vu_w = vu_wants(VU_NR_setsid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setsid, 0) && !vu_real_setsid)
-		vu_known_setsid = (unsigned char)vu_libc_sym_lazy("setsid", (void **)&vu_real_setsid);
+		vu_known_setsid = (unsigned char)vu_libc_sym_lazy("setsid", 461734673u, (void **)&vu_real_setsid);
 	if (!vu_w && vu_real_setsid) {
 		unsigned char vu_s = vu_allow();
 		pid_t vu_r = vu_real_setsid();
@@ -3450,7 +3450,7 @@ VU_EXPORT int setreuid(uid_t ruid, uid_t euid)
 	int vu_w = vu_wants(VU_NR_setreuid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setreuid, 0) && !vu_real_setreuid)
-		vu_known_setreuid = (unsigned char)vu_libc_sym_lazy("setreuid", (void **)&vu_real_setreuid);
+		vu_known_setreuid = (unsigned char)vu_libc_sym_lazy("setreuid", 316577674u, (void **)&vu_real_setreuid);
 	if (!vu_w && vu_real_setreuid) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setreuid(ruid, euid);
@@ -3483,7 +3483,7 @@ VU_EXPORT int setregid(gid_t rgid, gid_t egid)
 	int vu_w = vu_wants(VU_NR_setregid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setregid, 0) && !vu_real_setregid)
-		vu_known_setregid = (unsigned char)vu_libc_sym_lazy("setregid", (void **)&vu_real_setregid);
+		vu_known_setregid = (unsigned char)vu_libc_sym_lazy("setregid", 316562428u, (void **)&vu_real_setregid);
 	if (!vu_w && vu_real_setregid) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setregid(rgid, egid);
@@ -3516,7 +3516,7 @@ VU_EXPORT int getgroups(int gidsetsize, gid_t *grouplist)
 	int vu_w = vu_wants(VU_NR_getgroups);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getgroups, 0) && !vu_real_getgroups)
-		vu_known_getgroups = (unsigned char)vu_libc_sym_lazy("getgroups", (void **)&vu_real_getgroups);
+		vu_known_getgroups = (unsigned char)vu_libc_sym_lazy("getgroups", 3759908645u, (void **)&vu_real_getgroups);
 	if (!vu_w && vu_real_getgroups) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_getgroups(gidsetsize, grouplist);
@@ -3549,7 +3549,7 @@ VU_EXPORT int setgroups(size_t gidsetsize, const gid_t *grouplist)
 	int vu_w = vu_wants(VU_NR_setgroups);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setgroups, 0) && !vu_real_setgroups)
-		vu_known_setgroups = (unsigned char)vu_libc_sym_lazy("setgroups", (void **)&vu_real_setgroups);
+		vu_known_setgroups = (unsigned char)vu_libc_sym_lazy("setgroups", 1441854257u, (void **)&vu_real_setgroups);
 	if (!vu_w && vu_real_setgroups) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setgroups(gidsetsize, grouplist);
@@ -3582,7 +3582,7 @@ VU_EXPORT int setresuid(uid_t ruid, uid_t euid, uid_t suid)
 	int vu_w = vu_wants(VU_NR_setresuid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setresuid, 0) && !vu_real_setresuid)
-		vu_known_setresuid = (unsigned char)vu_libc_sym_lazy("setresuid", (void **)&vu_real_setresuid);
+		vu_known_setresuid = (unsigned char)vu_libc_sym_lazy("setresuid", 1857070109u, (void **)&vu_real_setresuid);
 	if (!vu_w && vu_real_setresuid) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setresuid(ruid, euid, suid);
@@ -3616,7 +3616,7 @@ VU_EXPORT int seteuid(uid_t euid)
 	int vu_w = vu_wants(VU_NR_setresuid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_seteuid, 0) && !vu_real_seteuid)
-		vu_known_seteuid = (unsigned char)vu_libc_sym_lazy("seteuid", (void **)&vu_real_seteuid);
+		vu_known_seteuid = (unsigned char)vu_libc_sym_lazy("seteuid", 2351852536u, (void **)&vu_real_seteuid);
 	if (!vu_w && vu_real_seteuid) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_seteuid(euid);
@@ -3649,7 +3649,7 @@ VU_EXPORT int getresuid(uid_t *ruidp, uid_t *euidp, uid_t *suidp)
 	int vu_w = vu_wants(VU_NR_getresuid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getresuid, 0) && !vu_real_getresuid)
-		vu_known_getresuid = (unsigned char)vu_libc_sym_lazy("getresuid", (void **)&vu_real_getresuid);
+		vu_known_getresuid = (unsigned char)vu_libc_sym_lazy("getresuid", 4175124497u, (void **)&vu_real_getresuid);
 	if (!vu_w && vu_real_getresuid) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_getresuid(ruidp, euidp, suidp);
@@ -3682,7 +3682,7 @@ VU_EXPORT int setresgid(gid_t rgid, gid_t egid, gid_t sgid)
 	int vu_w = vu_wants(VU_NR_setresgid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setresgid, 0) && !vu_real_setresgid)
-		vu_known_setresgid = (unsigned char)vu_libc_sym_lazy("setresgid", (void **)&vu_real_setresgid);
+		vu_known_setresgid = (unsigned char)vu_libc_sym_lazy("setresgid", 1857054863u, (void **)&vu_real_setresgid);
 	if (!vu_w && vu_real_setresgid) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setresgid(rgid, egid, sgid);
@@ -3716,7 +3716,7 @@ VU_EXPORT int setegid(gid_t egid)
 	int vu_w = vu_wants(VU_NR_setresgid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setegid, 0) && !vu_real_setegid)
-		vu_known_setegid = (unsigned char)vu_libc_sym_lazy("setegid", (void **)&vu_real_setegid);
+		vu_known_setegid = (unsigned char)vu_libc_sym_lazy("setegid", 2351837290u, (void **)&vu_real_setegid);
 	if (!vu_w && vu_real_setegid) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setegid(egid);
@@ -3749,7 +3749,7 @@ VU_EXPORT int getresgid(gid_t *rgidp, gid_t *egidp, gid_t *sgidp)
 	int vu_w = vu_wants(VU_NR_getresgid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getresgid, 0) && !vu_real_getresgid)
-		vu_known_getresgid = (unsigned char)vu_libc_sym_lazy("getresgid", (void **)&vu_real_getresgid);
+		vu_known_getresgid = (unsigned char)vu_libc_sym_lazy("getresgid", 4175109251u, (void **)&vu_real_getresgid);
 	if (!vu_w && vu_real_getresgid) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_getresgid(rgidp, egidp, sgidp);
@@ -3782,7 +3782,7 @@ VU_EXPORT pid_t getpgid(pid_t pid)
 	int vu_w = vu_wants(VU_NR_getpgid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getpgid, 0) && !vu_real_getpgid)
-		vu_known_getpgid = (unsigned char)vu_libc_sym_lazy("getpgid", (void **)&vu_real_getpgid);
+		vu_known_getpgid = (unsigned char)vu_libc_sym_lazy("getpgid", 4034486153u, (void **)&vu_real_getpgid);
 	if (!vu_w && vu_real_getpgid) {
 		unsigned char vu_s = vu_allow();
 		pid_t vu_r = vu_real_getpgid(pid);
@@ -3815,7 +3815,7 @@ VU_EXPORT int setfsuid(uid_t uid)
 	int vu_w = vu_wants(VU_NR_setfsuid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setfsuid, 0) && !vu_real_setfsuid)
-		vu_known_setfsuid = (unsigned char)vu_libc_sym_lazy("setfsuid", (void **)&vu_real_setfsuid);
+		vu_known_setfsuid = (unsigned char)vu_libc_sym_lazy("setfsuid", 302849740u, (void **)&vu_real_setfsuid);
 	if (!vu_w && vu_real_setfsuid) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setfsuid(uid);
@@ -3848,7 +3848,7 @@ VU_EXPORT int setfsgid(gid_t gid)
 	int vu_w = vu_wants(VU_NR_setfsgid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setfsgid, 0) && !vu_real_setfsgid)
-		vu_known_setfsgid = (unsigned char)vu_libc_sym_lazy("setfsgid", (void **)&vu_real_setfsgid);
+		vu_known_setfsgid = (unsigned char)vu_libc_sym_lazy("setfsgid", 302834494u, (void **)&vu_real_setfsgid);
 	if (!vu_w && vu_real_setfsgid) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setfsgid(gid);
@@ -3881,7 +3881,7 @@ VU_EXPORT pid_t getsid(pid_t pid)
 	int vu_w = vu_wants(VU_NR_getsid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getsid, 0) && !vu_real_getsid)
-		vu_known_getsid = (unsigned char)vu_libc_sym_lazy("getsid", (void **)&vu_real_getsid);
+		vu_known_getsid = (unsigned char)vu_libc_sym_lazy("getsid", 4287077253u, (void **)&vu_real_getsid);
 	if (!vu_w && vu_real_getsid) {
 		unsigned char vu_s = vu_allow();
 		pid_t vu_r = vu_real_getsid(pid);
@@ -3914,7 +3914,7 @@ VU_EXPORT int capget(void *header, void *dataptr)
 	int vu_w = vu_wants(VU_NR_capget);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_capget, 0) && !vu_real_capget)
-		vu_known_capget = (unsigned char)vu_libc_sym_lazy("capget", (void **)&vu_real_capget);
+		vu_known_capget = (unsigned char)vu_libc_sym_lazy("capget", 4125635065u, (void **)&vu_real_capget);
 	if (!vu_w && vu_real_capget) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_capget(header, dataptr);
@@ -3947,7 +3947,7 @@ VU_EXPORT int capset(void *header, const void *data)
 	int vu_w = vu_wants(VU_NR_capset);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_capset, 0) && !vu_real_capset)
-		vu_known_capset = (unsigned char)vu_libc_sym_lazy("capset", (void **)&vu_real_capset);
+		vu_known_capset = (unsigned char)vu_libc_sym_lazy("capset", 4125648133u, (void **)&vu_real_capset);
 	if (!vu_w && vu_real_capset) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_capset(header, data);
@@ -3982,7 +3982,7 @@ VU_EXPORT int sigpending(sigset_t *uset)
 	int vu_w = vu_wants(VU_NR_rt_sigpending);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sigpending, 0) && !vu_real_sigpending)
-		vu_known_sigpending = (unsigned char)vu_libc_sym_lazy("sigpending", (void **)&vu_real_sigpending);
+		vu_known_sigpending = (unsigned char)vu_libc_sym_lazy("sigpending", 2097600397u, (void **)&vu_real_sigpending);
 	if (!vu_w && vu_real_sigpending) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_sigpending(uset);
@@ -4017,7 +4017,7 @@ VU_EXPORT int sigtimedwait(const sigset_t *uthese, siginfo_t *uinfo, const struc
 	int vu_w = vu_wants(VU_NR_rt_sigtimedwait);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sigtimedwait, 0) && !vu_real_sigtimedwait)
-		vu_known_sigtimedwait = (unsigned char)vu_libc_sym_lazy("sigtimedwait", (void **)&vu_real_sigtimedwait);
+		vu_known_sigtimedwait = (unsigned char)vu_libc_sym_lazy("sigtimedwait", 303651728u, (void **)&vu_real_sigtimedwait);
 	if (!vu_w && vu_real_sigtimedwait) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_sigtimedwait(uthese, uinfo, uts);
@@ -4051,7 +4051,7 @@ VU_EXPORT int sigwaitinfo(const sigset_t *uthese, siginfo_t *uinfo)
 	int vu_w = vu_wants(VU_NR_rt_sigtimedwait);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sigwaitinfo, 0) && !vu_real_sigwaitinfo)
-		vu_known_sigwaitinfo = (unsigned char)vu_libc_sym_lazy("sigwaitinfo", (void **)&vu_real_sigwaitinfo);
+		vu_known_sigwaitinfo = (unsigned char)vu_libc_sym_lazy("sigwaitinfo", 1430087049u, (void **)&vu_real_sigwaitinfo);
 	if (!vu_w && vu_real_sigwaitinfo) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_sigwaitinfo(uthese, uinfo);
@@ -4086,7 +4086,7 @@ VU_EXPORT int sigsuspend(const sigset_t *unewset)
 	int vu_w = vu_wants(VU_NR_rt_sigsuspend);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sigsuspend, 0) && !vu_real_sigsuspend)
-		vu_known_sigsuspend = (unsigned char)vu_libc_sym_lazy("sigsuspend", (void **)&vu_real_sigsuspend);
+		vu_known_sigsuspend = (unsigned char)vu_libc_sym_lazy("sigsuspend", 2309559786u, (void **)&vu_real_sigsuspend);
 	if (!vu_w && vu_real_sigsuspend) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_sigsuspend(unewset);
@@ -4119,7 +4119,7 @@ VU_EXPORT int sigaltstack(const stack_t *uss, stack_t *uoss)
 	int vu_w = vu_wants(VU_NR_sigaltstack);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sigaltstack, 0) && !vu_real_sigaltstack)
-		vu_known_sigaltstack = (unsigned char)vu_libc_sym_lazy("sigaltstack", (void **)&vu_real_sigaltstack);
+		vu_known_sigaltstack = (unsigned char)vu_libc_sym_lazy("sigaltstack", 1878142303u, (void **)&vu_real_sigaltstack);
 	if (!vu_w && vu_real_sigaltstack) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_sigaltstack(uss, uoss);
@@ -4152,7 +4152,7 @@ VU_EXPORT int personality(unsigned long personality)
 	int vu_w = vu_wants(VU_NR_personality);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_personality, 0) && !vu_real_personality)
-		vu_known_personality = (unsigned char)vu_libc_sym_lazy("personality", (void **)&vu_real_personality);
+		vu_known_personality = (unsigned char)vu_libc_sym_lazy("personality", 1162962591u, (void **)&vu_real_personality);
 	if (!vu_w && vu_real_personality) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_personality(personality);
@@ -4185,7 +4185,7 @@ VU_EXPORT int statfs(const char *pathname, struct statfs *buf)
 	int vu_w = vu_wants(VU_NR_statfs);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_statfs, 0) && !vu_real_statfs)
-		vu_known_statfs = (unsigned char)vu_libc_sym_lazy("statfs", (void **)&vu_real_statfs);
+		vu_known_statfs = (unsigned char)vu_libc_sym_lazy("statfs", 478841690u, (void **)&vu_real_statfs);
 	if (!vu_w && vu_real_statfs) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_statfs(pathname, buf);
@@ -4216,7 +4216,7 @@ VU_EXPORT int statfs64(const char *pathname, struct statfs64 *buf)
 	int vu_w = vu_wants(VU_NR_statfs);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_statfs64, 0) && !vu_real_statfs64)
-		vu_known_statfs64 = (unsigned char)vu_libc_sym_lazy("statfs64", (void **)&vu_real_statfs64);
+		vu_known_statfs64 = (unsigned char)vu_libc_sym_lazy("statfs64", 1767559428u, (void **)&vu_real_statfs64);
 	if (!vu_w && vu_real_statfs64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_statfs64(pathname, buf);
@@ -4249,7 +4249,7 @@ VU_EXPORT int fstatfs(int fd, struct statfs *buf)
 	int vu_w = vu_wants(VU_NR_fstatfs);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fstatfs, 0) && !vu_real_fstatfs)
-		vu_known_fstatfs = (unsigned char)vu_libc_sym_lazy("fstatfs", (void **)&vu_real_fstatfs);
+		vu_known_fstatfs = (unsigned char)vu_libc_sym_lazy("fstatfs", 3290388704u, (void **)&vu_real_fstatfs);
 	if (!vu_w && vu_real_fstatfs) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fstatfs(fd, buf);
@@ -4280,7 +4280,7 @@ VU_EXPORT int fstatfs64(int fd, struct statfs64 *buf)
 	int vu_w = vu_wants(VU_NR_fstatfs);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fstatfs64, 0) && !vu_real_fstatfs64)
-		vu_known_fstatfs64 = (unsigned char)vu_libc_sym_lazy("fstatfs64", (void **)&vu_real_fstatfs64);
+		vu_known_fstatfs64 = (unsigned char)vu_libc_sym_lazy("fstatfs64", 1230575626u, (void **)&vu_real_fstatfs64);
 	if (!vu_w && vu_real_fstatfs64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fstatfs64(fd, buf);
@@ -4313,7 +4313,7 @@ VU_EXPORT int setpriority(__priority_which_t which, id_t who, int niceval)
 	int vu_w = vu_wants(VU_NR_setpriority);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setpriority, 0) && !vu_real_setpriority)
-		vu_known_setpriority = (unsigned char)vu_libc_sym_lazy("setpriority", (void **)&vu_real_setpriority);
+		vu_known_setpriority = (unsigned char)vu_libc_sym_lazy("setpriority", 3588257331u, (void **)&vu_real_setpriority);
 	if (!vu_w && vu_real_setpriority) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setpriority(which, who, niceval);
@@ -4346,7 +4346,7 @@ VU_EXPORT int mlock(const void *start, size_t len)
 	int vu_w = vu_wants(VU_NR_mlock);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_mlock, 0) && !vu_real_mlock)
-		vu_known_mlock = (unsigned char)vu_libc_sym_lazy("mlock", (void **)&vu_real_mlock);
+		vu_known_mlock = (unsigned char)vu_libc_sym_lazy("mlock", 267423067u, (void **)&vu_real_mlock);
 	if (!vu_w && vu_real_mlock) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_mlock(start, len);
@@ -4379,7 +4379,7 @@ VU_EXPORT int munlock(const void *start, size_t len)
 	int vu_w = vu_wants(VU_NR_munlock);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_munlock, 0) && !vu_real_munlock)
-		vu_known_munlock = (unsigned char)vu_libc_sym_lazy("munlock", (void **)&vu_real_munlock);
+		vu_known_munlock = (unsigned char)vu_libc_sym_lazy("munlock", 3812274910u, (void **)&vu_real_munlock);
 	if (!vu_w && vu_real_munlock) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_munlock(start, len);
@@ -4412,7 +4412,7 @@ VU_EXPORT int mlockall(int flags)
 	int vu_w = vu_wants(VU_NR_mlockall);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_mlockall, 0) && !vu_real_mlockall)
-		vu_known_mlockall = (unsigned char)vu_libc_sym_lazy("mlockall", (void **)&vu_real_mlockall);
+		vu_known_mlockall = (unsigned char)vu_libc_sym_lazy("mlockall", 2541026932u, (void **)&vu_real_mlockall);
 	if (!vu_w && vu_real_mlockall) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_mlockall(flags);
@@ -4446,7 +4446,7 @@ VU_EXPORT int munlockall(void)
 	int vu_w = vu_wants(VU_NR_munlockall);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_munlockall, 0) && !vu_real_munlockall)
-		vu_known_munlockall = (unsigned char)vu_libc_sym_lazy("munlockall", (void **)&vu_real_munlockall);
+		vu_known_munlockall = (unsigned char)vu_libc_sym_lazy("munlockall", 856742167u, (void **)&vu_real_munlockall);
 	if (!vu_w && vu_real_munlockall) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_munlockall();
@@ -4479,7 +4479,7 @@ VU_EXPORT int pivot_root(const char *new_root, const char *put_old)
 	int vu_w = vu_wants(VU_NR_pivot_root);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pivot_root, 0) && !vu_real_pivot_root)
-		vu_known_pivot_root = (unsigned char)vu_libc_sym_lazy("pivot_root", (void **)&vu_real_pivot_root);
+		vu_known_pivot_root = (unsigned char)vu_libc_sym_lazy("pivot_root", 498997626u, (void **)&vu_real_pivot_root);
 	if (!vu_w && vu_real_pivot_root) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_pivot_root(new_root, put_old);
@@ -4519,7 +4519,7 @@ VU_EXPORT int prctl(int option, ...)
 	int vu_w = vu_wants(VU_NR_prctl);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_prctl, 0) && !vu_real_prctl)
-		vu_known_prctl = (unsigned char)vu_libc_sym_lazy("prctl", (void **)&vu_real_prctl);
+		vu_known_prctl = (unsigned char)vu_libc_sym_lazy("prctl", 271183946u, (void **)&vu_real_prctl);
 	if (!vu_w && vu_real_prctl) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_prctl(option, arg2, arg3, arg4, arg5);
@@ -4552,7 +4552,7 @@ VU_EXPORT int arch_prctl(int option, unsigned long arg2)
 	int vu_w = vu_wants(VU_NR_arch_prctl);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_arch_prctl, 0) && !vu_real_arch_prctl)
-		vu_known_arch_prctl = (unsigned char)vu_libc_sym_lazy("arch_prctl", (void **)&vu_real_arch_prctl);
+		vu_known_arch_prctl = (unsigned char)vu_libc_sym_lazy("arch_prctl", 637285511u, (void **)&vu_real_arch_prctl);
 	if (!vu_w && vu_real_arch_prctl) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_arch_prctl(option, arg2);
@@ -4585,7 +4585,7 @@ VU_EXPORT int chroot(const char *filename)
 	int vu_w = vu_wants(VU_NR_chroot);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_chroot, 0) && !vu_real_chroot)
-		vu_known_chroot = (unsigned char)vu_libc_sym_lazy("chroot", (void **)&vu_real_chroot);
+		vu_known_chroot = (unsigned char)vu_libc_sym_lazy("chroot", 4134017428u, (void **)&vu_real_chroot);
 	if (!vu_w && vu_real_chroot) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_chroot(filename);
@@ -4619,7 +4619,7 @@ VU_EXPORT void sync(void)
 	int vu_w = vu_wants(VU_NR_sync);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sync, 0) && !vu_real_sync)
-		vu_known_sync = (unsigned char)vu_libc_sym_lazy("sync", (void **)&vu_real_sync);
+		vu_known_sync = (unsigned char)vu_libc_sym_lazy("sync", 2090741858u, (void **)&vu_real_sync);
 	if (!vu_w && vu_real_sync) {
 		unsigned char vu_s = vu_allow();
 		vu_real_sync();
@@ -4652,7 +4652,7 @@ VU_EXPORT int acct(const char *name)
 	int vu_w = vu_wants(VU_NR_acct);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_acct, 0) && !vu_real_acct)
-		vu_known_acct = (unsigned char)vu_libc_sym_lazy("acct", (void **)&vu_real_acct);
+		vu_known_acct = (unsigned char)vu_libc_sym_lazy("acct", 2090070688u, (void **)&vu_real_acct);
 	if (!vu_w && vu_real_acct) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_acct(name);
@@ -4685,7 +4685,7 @@ VU_EXPORT int mount(const char *dev_name, const char *dir_name, const char *type
 	int vu_w = vu_wants(VU_NR_mount);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_mount, 0) && !vu_real_mount)
-		vu_known_mount = (unsigned char)vu_libc_sym_lazy("mount", (void **)&vu_real_mount);
+		vu_known_mount = (unsigned char)vu_libc_sym_lazy("mount", 267537784u, (void **)&vu_real_mount);
 	if (!vu_w && vu_real_mount) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_mount(dev_name, dir_name, type, flags, data);
@@ -4718,7 +4718,7 @@ VU_EXPORT int umount2(const char *name, int flags)
 	int vu_w = vu_wants(VU_NR_umount2);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_umount2, 0) && !vu_real_umount2)
-		vu_known_umount2 = (unsigned char)vu_libc_sym_lazy("umount2", (void **)&vu_real_umount2);
+		vu_known_umount2 = (unsigned char)vu_libc_sym_lazy("umount2", 947542399u, (void **)&vu_real_umount2);
 	if (!vu_w && vu_real_umount2) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_umount2(name, flags);
@@ -4751,7 +4751,7 @@ VU_EXPORT int umount(const char *name)
 	int vu_w = vu_wants(VU_NR_umount2);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_umount, 0) && !vu_real_umount)
-		vu_known_umount = (unsigned char)vu_libc_sym_lazy("umount", (void **)&vu_real_umount);
+		vu_known_umount = (unsigned char)vu_libc_sym_lazy("umount", 549315501u, (void **)&vu_real_umount);
 	if (!vu_w && vu_real_umount) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_umount(name);
@@ -4784,7 +4784,7 @@ VU_EXPORT int swapon(const char *specialfile, int swap_flags)
 	int vu_w = vu_wants(VU_NR_swapon);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_swapon, 0) && !vu_real_swapon)
-		vu_known_swapon = (unsigned char)vu_libc_sym_lazy("swapon", (void **)&vu_real_swapon);
+		vu_known_swapon = (unsigned char)vu_libc_sym_lazy("swapon", 482395389u, (void **)&vu_real_swapon);
 	if (!vu_w && vu_real_swapon) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_swapon(specialfile, swap_flags);
@@ -4817,7 +4817,7 @@ VU_EXPORT int swapoff(const char *specialfile)
 	int vu_w = vu_wants(VU_NR_swapoff);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_swapoff, 0) && !vu_real_swapoff)
-		vu_known_swapoff = (unsigned char)vu_libc_sym_lazy("swapoff", (void **)&vu_real_swapoff);
+		vu_known_swapoff = (unsigned char)vu_libc_sym_lazy("swapoff", 3034145787u, (void **)&vu_real_swapoff);
 	if (!vu_w && vu_real_swapoff) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_swapoff(specialfile);
@@ -4850,7 +4850,7 @@ VU_EXPORT int sethostname(const char *name, size_t len)
 	int vu_w = vu_wants(VU_NR_sethostname);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sethostname, 0) && !vu_real_sethostname)
-		vu_known_sethostname = (unsigned char)vu_libc_sym_lazy("sethostname", (void **)&vu_real_sethostname);
+		vu_known_sethostname = (unsigned char)vu_libc_sym_lazy("sethostname", 2760824112u, (void **)&vu_real_sethostname);
 	if (!vu_w && vu_real_sethostname) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_sethostname(name, len);
@@ -4883,7 +4883,7 @@ VU_EXPORT int setdomainname(const char *name, size_t len)
 	int vu_w = vu_wants(VU_NR_setdomainname);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setdomainname, 0) && !vu_real_setdomainname)
-		vu_known_setdomainname = (unsigned char)vu_libc_sym_lazy("setdomainname", (void **)&vu_real_setdomainname);
+		vu_known_setdomainname = (unsigned char)vu_libc_sym_lazy("setdomainname", 2828212810u, (void **)&vu_real_setdomainname);
 	if (!vu_w && vu_real_setdomainname) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setdomainname(name, len);
@@ -4916,7 +4916,7 @@ VU_EXPORT int quotactl(int cmd, const char *special, int id, caddr_t addr)
 	int vu_w = vu_wants(VU_NR_quotactl);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_quotactl, 0) && !vu_real_quotactl)
-		vu_known_quotactl = (unsigned char)vu_libc_sym_lazy("quotactl", (void **)&vu_real_quotactl);
+		vu_known_quotactl = (unsigned char)vu_libc_sym_lazy("quotactl", 4269187858u, (void **)&vu_real_quotactl);
 	if (!vu_w && vu_real_quotactl) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_quotactl(cmd, special, id, addr);
@@ -4950,7 +4950,7 @@ VU_EXPORT pid_t gettid(void)
 	int vu_w = vu_wants(VU_NR_gettid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_gettid, 0) && !vu_real_gettid)
-		vu_known_gettid = (unsigned char)vu_libc_sym_lazy("gettid", (void **)&vu_real_gettid);
+		vu_known_gettid = (unsigned char)vu_libc_sym_lazy("gettid", 4287078342u, (void **)&vu_real_gettid);
 	if (!vu_w && vu_real_gettid) {
 		unsigned char vu_s = vu_allow();
 		pid_t vu_r = vu_real_gettid();
@@ -4983,7 +4983,7 @@ VU_EXPORT ssize_t readahead(int fd, __off64_t offset, size_t count)
 	int vu_w = vu_wants(VU_NR_readahead);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_readahead, 0) && !vu_real_readahead)
-		vu_known_readahead = (unsigned char)vu_libc_sym_lazy("readahead", (void **)&vu_real_readahead);
+		vu_known_readahead = (unsigned char)vu_libc_sym_lazy("readahead", 581617844u, (void **)&vu_real_readahead);
 	if (!vu_w && vu_real_readahead) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_readahead(fd, offset, count);
@@ -5016,7 +5016,7 @@ VU_EXPORT int setxattr(const char *pathname, const char *name, const void *value
 	int vu_w = vu_wants(VU_NR_setxattr);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setxattr, 0) && !vu_real_setxattr)
-		vu_known_setxattr = (unsigned char)vu_libc_sym_lazy("setxattr", (void **)&vu_real_setxattr);
+		vu_known_setxattr = (unsigned char)vu_libc_sym_lazy("setxattr", 323548740u, (void **)&vu_real_setxattr);
 	if (!vu_w && vu_real_setxattr) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setxattr(pathname, name, value, size, flags);
@@ -5049,7 +5049,7 @@ VU_EXPORT int lsetxattr(const char *pathname, const char *name, const void *valu
 	int vu_w = vu_wants(VU_NR_lsetxattr);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_lsetxattr, 0) && !vu_real_lsetxattr)
-		vu_known_lsetxattr = (unsigned char)vu_libc_sym_lazy("lsetxattr", (void **)&vu_real_lsetxattr);
+		vu_known_lsetxattr = (unsigned char)vu_libc_sym_lazy("lsetxattr", 2922505040u, (void **)&vu_real_lsetxattr);
 	if (!vu_w && vu_real_lsetxattr) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_lsetxattr(pathname, name, value, size, flags);
@@ -5082,7 +5082,7 @@ VU_EXPORT int fsetxattr(int fd, const char *name, const void *value, size_t size
 	int vu_w = vu_wants(VU_NR_fsetxattr);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fsetxattr, 0) && !vu_real_fsetxattr)
-		vu_known_fsetxattr = (unsigned char)vu_libc_sym_lazy("fsetxattr", (void **)&vu_real_fsetxattr);
+		vu_known_fsetxattr = (unsigned char)vu_libc_sym_lazy("fsetxattr", 4081532234u, (void **)&vu_real_fsetxattr);
 	if (!vu_w && vu_real_fsetxattr) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fsetxattr(fd, name, value, size, flags);
@@ -5115,7 +5115,7 @@ VU_EXPORT ssize_t getxattr(const char *pathname, const char *name, void *value, 
 	int vu_w = vu_wants(VU_NR_getxattr);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getxattr, 0) && !vu_real_getxattr)
-		vu_known_getxattr = (unsigned char)vu_libc_sym_lazy("getxattr", (void **)&vu_real_getxattr);
+		vu_known_getxattr = (unsigned char)vu_libc_sym_lazy("getxattr", 3341240u, (void **)&vu_real_getxattr);
 	if (!vu_w && vu_real_getxattr) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_getxattr(pathname, name, value, size);
@@ -5148,7 +5148,7 @@ VU_EXPORT ssize_t lgetxattr(const char *pathname, const char *name, void *value,
 	int vu_w = vu_wants(VU_NR_lgetxattr);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_lgetxattr, 0) && !vu_real_lgetxattr)
-		vu_known_lgetxattr = (unsigned char)vu_libc_sym_lazy("lgetxattr", (void **)&vu_real_lgetxattr);
+		vu_known_lgetxattr = (unsigned char)vu_libc_sym_lazy("lgetxattr", 2602297540u, (void **)&vu_real_lgetxattr);
 	if (!vu_w && vu_real_lgetxattr) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_lgetxattr(pathname, name, value, size);
@@ -5181,7 +5181,7 @@ VU_EXPORT ssize_t fgetxattr(int fd, const char *name, void *value, size_t size)
 	int vu_w = vu_wants(VU_NR_fgetxattr);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fgetxattr, 0) && !vu_real_fgetxattr)
-		vu_known_fgetxattr = (unsigned char)vu_libc_sym_lazy("fgetxattr", (void **)&vu_real_fgetxattr);
+		vu_known_fgetxattr = (unsigned char)vu_libc_sym_lazy("fgetxattr", 3761324734u, (void **)&vu_real_fgetxattr);
 	if (!vu_w && vu_real_fgetxattr) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_fgetxattr(fd, name, value, size);
@@ -5214,7 +5214,7 @@ VU_EXPORT ssize_t listxattr(const char *pathname, char *list, size_t size)
 	int vu_w = vu_wants(VU_NR_listxattr);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_listxattr, 0) && !vu_real_listxattr)
-		vu_known_listxattr = (unsigned char)vu_libc_sym_lazy("listxattr", (void **)&vu_real_listxattr);
+		vu_known_listxattr = (unsigned char)vu_libc_sym_lazy("listxattr", 2840519956u, (void **)&vu_real_listxattr);
 	if (!vu_w && vu_real_listxattr) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_listxattr(pathname, list, size);
@@ -5247,7 +5247,7 @@ VU_EXPORT ssize_t llistxattr(const char *pathname, char *list, size_t size)
 	int vu_w = vu_wants(VU_NR_llistxattr);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_llistxattr, 0) && !vu_real_llistxattr)
-		vu_known_llistxattr = (unsigned char)vu_libc_sym_lazy("llistxattr", (void **)&vu_real_llistxattr);
+		vu_known_llistxattr = (unsigned char)vu_libc_sym_lazy("llistxattr", 2706731936u, (void **)&vu_real_llistxattr);
 	if (!vu_w && vu_real_llistxattr) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_llistxattr(pathname, list, size);
@@ -5280,7 +5280,7 @@ VU_EXPORT ssize_t flistxattr(int fd, char *list, size_t size)
 	int vu_w = vu_wants(VU_NR_flistxattr);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_flistxattr, 0) && !vu_real_flistxattr)
-		vu_known_flistxattr = (unsigned char)vu_libc_sym_lazy("flistxattr", (void **)&vu_real_flistxattr);
+		vu_known_flistxattr = (unsigned char)vu_libc_sym_lazy("flistxattr", 2299923674u, (void **)&vu_real_flistxattr);
 	if (!vu_w && vu_real_flistxattr) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_flistxattr(fd, list, size);
@@ -5313,7 +5313,7 @@ VU_EXPORT int removexattr(const char *pathname, const char *name)
 	int vu_w = vu_wants(VU_NR_removexattr);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_removexattr, 0) && !vu_real_removexattr)
-		vu_known_removexattr = (unsigned char)vu_libc_sym_lazy("removexattr", (void **)&vu_real_removexattr);
+		vu_known_removexattr = (unsigned char)vu_libc_sym_lazy("removexattr", 1611193958u, (void **)&vu_real_removexattr);
 	if (!vu_w && vu_real_removexattr) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_removexattr(pathname, name);
@@ -5346,7 +5346,7 @@ VU_EXPORT int lremovexattr(const char *pathname, const char *name)
 	int vu_w = vu_wants(VU_NR_lremovexattr);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_lremovexattr, 0) && !vu_real_lremovexattr)
-		vu_known_lremovexattr = (unsigned char)vu_libc_sym_lazy("lremovexattr", (void **)&vu_real_lremovexattr);
+		vu_known_lremovexattr = (unsigned char)vu_libc_sym_lazy("lremovexattr", 1944928242u, (void **)&vu_real_lremovexattr);
 	if (!vu_w && vu_real_lremovexattr) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_lremovexattr(pathname, name);
@@ -5379,7 +5379,7 @@ VU_EXPORT int fremovexattr(int fd, const char *name)
 	int vu_w = vu_wants(VU_NR_fremovexattr);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fremovexattr, 0) && !vu_real_fremovexattr)
-		vu_known_fremovexattr = (unsigned char)vu_libc_sym_lazy("fremovexattr", (void **)&vu_real_fremovexattr);
+		vu_known_fremovexattr = (unsigned char)vu_libc_sym_lazy("fremovexattr", 1312362412u, (void **)&vu_real_fremovexattr);
 	if (!vu_w && vu_real_fremovexattr) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fremovexattr(fd, name);
@@ -5412,7 +5412,7 @@ VU_EXPORT time_t time(time_t *tloc)
 	int vu_w = vu_wants(VU_NR_time);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_time, 0) && !vu_real_time)
-		vu_known_time = (unsigned char)vu_libc_sym_lazy("time", (void **)&vu_real_time);
+		vu_known_time = (unsigned char)vu_libc_sym_lazy("time", 2090760340u, (void **)&vu_real_time);
 	if (!vu_w && vu_real_time) {
 		unsigned char vu_s = vu_allow();
 		time_t vu_r = vu_real_time(tloc);
@@ -5445,7 +5445,7 @@ VU_EXPORT int sched_setaffinity(pid_t pid, size_t len, const cpu_set_t *user_mas
 	int vu_w = vu_wants(VU_NR_sched_setaffinity);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sched_setaffinity, 0) && !vu_real_sched_setaffinity)
-		vu_known_sched_setaffinity = (unsigned char)vu_libc_sym_lazy("sched_setaffinity", (void **)&vu_real_sched_setaffinity);
+		vu_known_sched_setaffinity = (unsigned char)vu_libc_sym_lazy("sched_setaffinity", 2011585041u, (void **)&vu_real_sched_setaffinity);
 	if (!vu_w && vu_real_sched_setaffinity) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_sched_setaffinity(pid, len, user_mask_ptr);
@@ -5478,7 +5478,7 @@ VU_EXPORT int epoll_create(int size)
 	int vu_w = vu_wants(VU_NR_epoll_create);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_epoll_create, 0) && !vu_real_epoll_create)
-		vu_known_epoll_create = (unsigned char)vu_libc_sym_lazy("epoll_create", (void **)&vu_real_epoll_create);
+		vu_known_epoll_create = (unsigned char)vu_libc_sym_lazy("epoll_create", 304319092u, (void **)&vu_real_epoll_create);
 	if (!vu_w && vu_real_epoll_create) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_epoll_create(size);
@@ -5535,7 +5535,7 @@ VU_EXPORT ssize_t getdents64(int fd, void *dirent, size_t count)
 	int vu_w = vu_wants(VU_NR_getdents64);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getdents64, 0) && !vu_real_getdents64)
-		vu_known_getdents64 = (unsigned char)vu_libc_sym_lazy("getdents64", (void **)&vu_real_getdents64);
+		vu_known_getdents64 = (unsigned char)vu_libc_sym_lazy("getdents64", 3728483725u, (void **)&vu_real_getdents64);
 	if (!vu_w && vu_real_getdents64) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_getdents64(fd, dirent, count);
@@ -5568,7 +5568,7 @@ VU_EXPORT int posix_fadvise(int fd, off_t offset, off_t len, int advice)
 	int vu_w = vu_wants(VU_NR_fadvise64);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_posix_fadvise, 0) && !vu_real_posix_fadvise)
-		vu_known_posix_fadvise = (unsigned char)vu_libc_sym_lazy("posix_fadvise", (void **)&vu_real_posix_fadvise);
+		vu_known_posix_fadvise = (unsigned char)vu_libc_sym_lazy("posix_fadvise", 3441398841u, (void **)&vu_real_posix_fadvise);
 	if (!vu_w && vu_real_posix_fadvise) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_posix_fadvise(fd, offset, len, advice);
@@ -5600,7 +5600,7 @@ VU_EXPORT int posix_fadvise64(int fd, off64_t offset, off64_t len, int advice)
 	int vu_w = vu_wants(VU_NR_fadvise64);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_posix_fadvise64, 0) && !vu_real_posix_fadvise64)
-		vu_known_posix_fadvise64 = (unsigned char)vu_libc_sym_lazy("posix_fadvise64", (void **)&vu_real_posix_fadvise64);
+		vu_known_posix_fadvise64 = (unsigned char)vu_libc_sym_lazy("posix_fadvise64", 2471857571u, (void **)&vu_real_posix_fadvise64);
 	if (!vu_w && vu_real_posix_fadvise64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_posix_fadvise64(fd, offset, len, advice);
@@ -5634,7 +5634,7 @@ VU_EXPORT int clock_settime(clockid_t which_clock, const struct timespec *tp)
 	int vu_w = vu_wants(VU_NR_clock_settime);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_clock_settime, 0) && !vu_real_clock_settime)
-		vu_known_clock_settime = (unsigned char)vu_libc_sym_lazy("clock_settime", (void **)&vu_real_clock_settime);
+		vu_known_clock_settime = (unsigned char)vu_libc_sym_lazy("clock_settime", 228077195u, (void **)&vu_real_clock_settime);
 	if (!vu_w && vu_real_clock_settime) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_clock_settime(which_clock, tp);
@@ -5669,7 +5669,7 @@ VU_EXPORT int clock_gettime(clockid_t which_clock, struct timespec *tp)
 	int vu_w = vu_wants(VU_NR_clock_gettime);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_clock_gettime, 0) && !vu_real_clock_gettime)
-		vu_known_clock_gettime = (unsigned char)vu_libc_sym_lazy("clock_gettime", (void **)&vu_real_clock_gettime);
+		vu_known_clock_gettime = (unsigned char)vu_libc_sym_lazy("clock_gettime", 1910330751u, (void **)&vu_real_clock_gettime);
 	if (!vu_w && vu_real_clock_gettime) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_clock_gettime(which_clock, tp);
@@ -5702,7 +5702,7 @@ VU_EXPORT int clock_getres(clockid_t which_clock, struct timespec *tp)
 	int vu_w = vu_wants(VU_NR_clock_getres);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_clock_getres, 0) && !vu_real_clock_getres)
-		vu_known_clock_getres = (unsigned char)vu_libc_sym_lazy("clock_getres", (void **)&vu_real_clock_getres);
+		vu_known_clock_getres = (unsigned char)vu_libc_sym_lazy("clock_getres", 2660896986u, (void **)&vu_real_clock_getres);
 	if (!vu_w && vu_real_clock_getres) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_clock_getres(which_clock, tp);
@@ -5735,7 +5735,7 @@ VU_EXPORT int clock_nanosleep(clockid_t which_clock, int flags, const struct tim
 	int vu_w = vu_wants(VU_NR_clock_nanosleep);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_clock_nanosleep, 0) && !vu_real_clock_nanosleep)
-		vu_known_clock_nanosleep = (unsigned char)vu_libc_sym_lazy("clock_nanosleep", (void **)&vu_real_clock_nanosleep);
+		vu_known_clock_nanosleep = (unsigned char)vu_libc_sym_lazy("clock_nanosleep", 68530997u, (void **)&vu_real_clock_nanosleep);
 	if (!vu_w && vu_real_clock_nanosleep) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_clock_nanosleep(which_clock, flags, rqtp, rmtp);
@@ -5770,7 +5770,7 @@ VU_EXPORT int nanosleep(const struct timespec *rqtp, struct timespec *rmtp)
 	int vu_w = vu_wants(VU_NR_clock_nanosleep);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_nanosleep, 0) && !vu_real_nanosleep)
-		vu_known_nanosleep = (unsigned char)vu_libc_sym_lazy("nanosleep", (void **)&vu_real_nanosleep);
+		vu_known_nanosleep = (unsigned char)vu_libc_sym_lazy("nanosleep", 2740416778u, (void **)&vu_real_nanosleep);
 	if (!vu_w && vu_real_nanosleep) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_nanosleep(rqtp, rmtp);
@@ -5803,7 +5803,7 @@ VU_EXPORT int epoll_wait(int epfd, struct epoll_event *events, int maxevents, in
 	int vu_w = vu_wants(VU_NR_epoll_wait);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_epoll_wait, 0) && !vu_real_epoll_wait)
-		vu_known_epoll_wait = (unsigned char)vu_libc_sym_lazy("epoll_wait", (void **)&vu_real_epoll_wait);
+		vu_known_epoll_wait = (unsigned char)vu_libc_sym_lazy("epoll_wait", 2974722101u, (void **)&vu_real_epoll_wait);
 	if (!vu_w && vu_real_epoll_wait) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_epoll_wait(epfd, events, maxevents, timeout);
@@ -5836,7 +5836,7 @@ VU_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 	int vu_w = vu_wants(VU_NR_epoll_ctl);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_epoll_ctl, 0) && !vu_real_epoll_ctl)
-		vu_known_epoll_ctl = (unsigned char)vu_libc_sym_lazy("epoll_ctl", (void **)&vu_real_epoll_ctl);
+		vu_known_epoll_ctl = (unsigned char)vu_libc_sym_lazy("epoll_ctl", 2823282947u, (void **)&vu_real_epoll_ctl);
 	if (!vu_w && vu_real_epoll_ctl) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_epoll_ctl(epfd, op, fd, event);
@@ -5869,7 +5869,7 @@ VU_EXPORT int tgkill(pid_t tgid, pid_t pid, int sig)
 	int vu_w = vu_wants(VU_NR_tgkill);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_tgkill, 0) && !vu_real_tgkill)
-		vu_known_tgkill = (unsigned char)vu_libc_sym_lazy("tgkill", (void **)&vu_real_tgkill);
+		vu_known_tgkill = (unsigned char)vu_libc_sym_lazy("tgkill", 502907692u, (void **)&vu_real_tgkill);
 	if (!vu_w && vu_real_tgkill) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_tgkill(tgid, pid, sig);
@@ -5904,7 +5904,7 @@ VU_EXPORT int waitid(idtype_t which, id_t upid, siginfo_t *infop, int options)
 	int vu_w = vu_wants(VU_NR_waitid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_waitid, 0) && !vu_real_waitid)
-		vu_known_waitid = (unsigned char)vu_libc_sym_lazy("waitid", (void **)&vu_real_waitid);
+		vu_known_waitid = (unsigned char)vu_libc_sym_lazy("waitid", 613138343u, (void **)&vu_real_waitid);
 	if (!vu_w && vu_real_waitid) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_waitid(which, upid, infop, options);
@@ -5938,7 +5938,7 @@ VU_EXPORT int inotify_init(void)
 	int vu_w = vu_wants(VU_NR_inotify_init);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_inotify_init, 0) && !vu_real_inotify_init)
-		vu_known_inotify_init = (unsigned char)vu_libc_sym_lazy("inotify_init", (void **)&vu_real_inotify_init);
+		vu_known_inotify_init = (unsigned char)vu_libc_sym_lazy("inotify_init", 4146682842u, (void **)&vu_real_inotify_init);
 	if (!vu_w && vu_real_inotify_init) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_inotify_init();
@@ -5971,7 +5971,7 @@ VU_EXPORT int inotify_add_watch(int fd, const char *pathname, uint32_t mask)
 	int vu_w = vu_wants(VU_NR_inotify_add_watch);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_inotify_add_watch, 0) && !vu_real_inotify_add_watch)
-		vu_known_inotify_add_watch = (unsigned char)vu_libc_sym_lazy("inotify_add_watch", (void **)&vu_real_inotify_add_watch);
+		vu_known_inotify_add_watch = (unsigned char)vu_libc_sym_lazy("inotify_add_watch", 2466907557u, (void **)&vu_real_inotify_add_watch);
 	if (!vu_w && vu_real_inotify_add_watch) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_inotify_add_watch(fd, pathname, mask);
@@ -6004,7 +6004,7 @@ VU_EXPORT int inotify_rm_watch(int fd, int wd)
 	int vu_w = vu_wants(VU_NR_inotify_rm_watch);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_inotify_rm_watch, 0) && !vu_real_inotify_rm_watch)
-		vu_known_inotify_rm_watch = (unsigned char)vu_libc_sym_lazy("inotify_rm_watch", (void **)&vu_real_inotify_rm_watch);
+		vu_known_inotify_rm_watch = (unsigned char)vu_libc_sym_lazy("inotify_rm_watch", 3426211483u, (void **)&vu_real_inotify_rm_watch);
 	if (!vu_w && vu_real_inotify_rm_watch) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_inotify_rm_watch(fd, wd);
@@ -6072,7 +6072,7 @@ VU_EXPORT int open(const char *filename, int flags, ...)
 	int vu_w = vu_wants(VU_NR_openat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_open, 0) && !vu_real_open)
-		vu_known_open = (unsigned char)vu_libc_sym_lazy("open", (void **)&vu_real_open);
+		vu_known_open = (unsigned char)vu_libc_sym_lazy("open", 2090588023u, (void **)&vu_real_open);
 	if (!vu_w && vu_real_open) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_open(filename, flags, mode);
@@ -6112,7 +6112,7 @@ VU_EXPORT int open64(const char *filename, int flags, ...)
 	int vu_w = vu_wants(VU_NR_openat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_open64, 0) && !vu_real_open64)
-		vu_known_open64 = (unsigned char)vu_libc_sym_lazy("open64", (void **)&vu_real_open64);
+		vu_known_open64 = (unsigned char)vu_libc_sym_lazy("open64", 317692001u, (void **)&vu_real_open64);
 	if (!vu_w && vu_real_open64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_open64(filename, flags, mode);
@@ -6146,7 +6146,7 @@ VU_EXPORT int __open_2(const char *filename, int flags)
 	int vu_w = vu_wants(VU_NR_openat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known___open_2, 0) && !vu_real___open_2)
-		vu_known___open_2 = (unsigned char)vu_libc_sym_lazy("__open_2", (void **)&vu_real___open_2);
+		vu_known___open_2 = (unsigned char)vu_libc_sym_lazy("__open_2", 3289280006u, (void **)&vu_real___open_2);
 	if (!vu_w && vu_real___open_2) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real___open_2(filename, flags);
@@ -6180,7 +6180,7 @@ VU_EXPORT int __open64_2(const char *filename, int flags)
 	int vu_w = vu_wants(VU_NR_openat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known___open64_2, 0) && !vu_real___open64_2)
-		vu_known___open64_2 = (unsigned char)vu_libc_sym_lazy("__open64_2", (void **)&vu_real___open64_2);
+		vu_known___open64_2 = (unsigned char)vu_libc_sym_lazy("__open64_2", 21733616u, (void **)&vu_real___open64_2);
 	if (!vu_w && vu_real___open64_2) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real___open64_2(filename, flags);
@@ -6218,7 +6218,7 @@ VU_EXPORT int openat(int dfd, const char *filename, int flags, ...)
 	int vu_w = vu_wants(VU_NR_openat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_openat, 0) && !vu_real_openat)
-		vu_known_openat = (unsigned char)vu_libc_sym_lazy("openat", (void **)&vu_real_openat);
+		vu_known_openat = (unsigned char)vu_libc_sym_lazy("openat", 317693484u, (void **)&vu_real_openat);
 	if (!vu_w && vu_real_openat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_openat(dfd, filename, flags, mode);
@@ -6256,7 +6256,7 @@ VU_EXPORT int openat64(int dfd, const char *filename, int flags, ...)
 	int vu_w = vu_wants(VU_NR_openat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_openat64, 0) && !vu_real_openat64)
-		vu_known_openat64 = (unsigned char)vu_libc_sym_lazy("openat64", (void **)&vu_real_openat64);
+		vu_known_openat64 = (unsigned char)vu_libc_sym_lazy("openat64", 2370822230u, (void **)&vu_real_openat64);
 	if (!vu_w && vu_real_openat64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_openat64(dfd, filename, flags, mode);
@@ -6289,7 +6289,7 @@ VU_EXPORT int __openat_2(int dfd, const char *filename, int flags)
 	int vu_w = vu_wants(VU_NR_openat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known___openat_2, 0) && !vu_real___openat_2)
-		vu_known___openat_2 = (unsigned char)vu_libc_sym_lazy("__openat_2", (void **)&vu_real___openat_2);
+		vu_known___openat_2 = (unsigned char)vu_libc_sym_lazy("__openat_2", 23348603u, (void **)&vu_real___openat_2);
 	if (!vu_w && vu_real___openat_2) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real___openat_2(dfd, filename, flags);
@@ -6322,7 +6322,7 @@ VU_EXPORT int __openat64_2(int dfd, const char *filename, int flags)
 	int vu_w = vu_wants(VU_NR_openat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known___openat64_2, 0) && !vu_real___openat64_2)
-		vu_known___openat64_2 = (unsigned char)vu_libc_sym_lazy("__openat64_2", (void **)&vu_real___openat64_2);
+		vu_known___openat64_2 = (unsigned char)vu_libc_sym_lazy("__openat64_2", 3950324133u, (void **)&vu_real___openat64_2);
 	if (!vu_w && vu_real___openat64_2) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real___openat64_2(dfd, filename, flags);
@@ -6355,7 +6355,7 @@ VU_EXPORT int mkdirat(int dfd, const char *pathname, mode_t mode)
 	int vu_w = vu_wants(VU_NR_mkdirat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_mkdirat, 0) && !vu_real_mkdirat)
-		vu_known_mkdirat = (unsigned char)vu_libc_sym_lazy("mkdirat", (void **)&vu_real_mkdirat);
+		vu_known_mkdirat = (unsigned char)vu_libc_sym_lazy("mkdirat", 3408957169u, (void **)&vu_real_mkdirat);
 	if (!vu_w && vu_real_mkdirat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_mkdirat(dfd, pathname, mode);
@@ -6392,7 +6392,7 @@ VU_EXPORT int mknodat(int dfd, const char *filename, mode_t mode, dev_t dev)
 	int vu_w = vu_wants(VU_NR_mknodat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_mknodat, 0) && !vu_real_mknodat)
-		vu_known_mknodat = (unsigned char)vu_libc_sym_lazy("mknodat", (void **)&vu_real_mknodat);
+		vu_known_mknodat = (unsigned char)vu_libc_sym_lazy("mknodat", 3421016755u, (void **)&vu_real_mknodat);
 	if (!vu_w && vu_real_mknodat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_mknodat(dfd, filename, mode, dev);
@@ -6425,7 +6425,7 @@ VU_EXPORT int mknod(const char *filename, mode_t mode, dev_t dev)
 	int vu_w = vu_wants(VU_NR_mknodat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_mknod, 0) && !vu_real_mknod)
-		vu_known_mknod = (unsigned char)vu_libc_sym_lazy("mknod", (void **)&vu_real_mknod);
+		vu_known_mknod = (unsigned char)vu_libc_sym_lazy("mknod", 267386430u, (void **)&vu_real_mknod);
 	if (!vu_w && vu_real_mknod) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_mknod(filename, mode, dev);
@@ -6458,7 +6458,7 @@ VU_EXPORT int fchownat(int dfd, const char *filename, uid_t user, gid_t group, i
 	int vu_w = vu_wants(VU_NR_fchownat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fchownat, 0) && !vu_real_fchownat)
-		vu_known_fchownat = (unsigned char)vu_libc_sym_lazy("fchownat", (void **)&vu_real_fchownat);
+		vu_known_fchownat = (unsigned char)vu_libc_sym_lazy("fchownat", 1567088031u, (void **)&vu_real_fchownat);
 	if (!vu_w && vu_real_fchownat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fchownat(dfd, filename, user, group, flag);
@@ -6518,7 +6518,7 @@ VU_EXPORT int stat(const char *filename, struct stat *statbuf)
 	int vu_w = vu_wants(VU_NR_newfstatat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_stat, 0) && !vu_real_stat)
-		vu_known_stat = (unsigned char)vu_libc_sym_lazy("stat", (void **)&vu_real_stat);
+		vu_known_stat = (unsigned char)vu_libc_sym_lazy("stat", 2090736001u, (void **)&vu_real_stat);
 	if (!vu_w && vu_real_stat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_stat(filename, statbuf);
@@ -6552,7 +6552,7 @@ VU_EXPORT int stat64(const char *filename, struct stat64 *statbuf)
 	int vu_w = vu_wants(VU_NR_newfstatat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_stat64, 0) && !vu_real_stat64)
-		vu_known_stat64 = (unsigned char)vu_libc_sym_lazy("stat64", (void **)&vu_real_stat64);
+		vu_known_stat64 = (unsigned char)vu_libc_sym_lazy("stat64", 478840043u, (void **)&vu_real_stat64);
 	if (!vu_w && vu_real_stat64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_stat64(filename, statbuf);
@@ -6586,7 +6586,7 @@ VU_EXPORT int lstat(const char *filename, struct stat *statbuf)
 	int vu_w = vu_wants(VU_NR_newfstatat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_lstat, 0) && !vu_real_lstat)
-		vu_known_lstat = (unsigned char)vu_libc_sym_lazy("lstat", (void **)&vu_real_lstat);
+		vu_known_lstat = (unsigned char)vu_libc_sym_lazy("lstat", 266494093u, (void **)&vu_real_lstat);
 	if (!vu_w && vu_real_lstat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_lstat(filename, statbuf);
@@ -6620,7 +6620,7 @@ VU_EXPORT int lstat64(const char *filename, struct stat64 *statbuf)
 	int vu_w = vu_wants(VU_NR_newfstatat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_lstat64, 0) && !vu_real_lstat64)
-		vu_known_lstat64 = (unsigned char)vu_libc_sym_lazy("lstat64", (void **)&vu_real_lstat64);
+		vu_known_lstat64 = (unsigned char)vu_libc_sym_lazy("lstat64", 2449260279u, (void **)&vu_real_lstat64);
 	if (!vu_w && vu_real_lstat64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_lstat64(filename, statbuf);
@@ -6654,7 +6654,7 @@ VU_EXPORT int fstat(int dfd, struct stat *statbuf)
 	int vu_w = vu_wants(VU_NR_newfstatat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fstat, 0) && !vu_real_fstat)
-		vu_known_fstat = (unsigned char)vu_libc_sym_lazy("fstat", (void **)&vu_real_fstat);
+		vu_known_fstat = (unsigned char)vu_libc_sym_lazy("fstat", 259378567u, (void **)&vu_real_fstat);
 	if (!vu_w && vu_real_fstat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fstat(dfd, statbuf);
@@ -6688,7 +6688,7 @@ VU_EXPORT int fstat64(int dfd, struct stat64 *statbuf)
 	int vu_w = vu_wants(VU_NR_newfstatat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fstat64, 0) && !vu_real_fstat64)
-		vu_known_fstat64 = (unsigned char)vu_libc_sym_lazy("fstat64", (void **)&vu_real_fstat64);
+		vu_known_fstat64 = (unsigned char)vu_libc_sym_lazy("fstat64", 3290387057u, (void **)&vu_real_fstat64);
 	if (!vu_w && vu_real_fstat64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fstat64(dfd, statbuf);
@@ -6719,7 +6719,7 @@ VU_EXPORT int fstatat(int dfd, const char *filename, struct stat *statbuf, int f
 	int vu_w = vu_wants(VU_NR_newfstatat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fstatat, 0) && !vu_real_fstatat)
-		vu_known_fstatat = (unsigned char)vu_libc_sym_lazy("fstatat", (void **)&vu_real_fstatat);
+		vu_known_fstatat = (unsigned char)vu_libc_sym_lazy("fstatat", 3290388540u, (void **)&vu_real_fstatat);
 	if (!vu_w && vu_real_fstatat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fstatat(dfd, filename, statbuf, flag);
@@ -6750,7 +6750,7 @@ VU_EXPORT int fstatat64(int dfd, const char *filename, struct stat64 *statbuf, i
 	int vu_w = vu_wants(VU_NR_newfstatat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fstatat64, 0) && !vu_real_fstatat64)
-		vu_known_fstatat64 = (unsigned char)vu_libc_sym_lazy("fstatat64", (void **)&vu_real_fstatat64);
+		vu_known_fstatat64 = (unsigned char)vu_libc_sym_lazy("fstatat64", 1230397030u, (void **)&vu_real_fstatat64);
 	if (!vu_w && vu_real_fstatat64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fstatat64(dfd, filename, statbuf, flag);
@@ -6783,7 +6783,7 @@ VU_EXPORT int unlinkat(int dfd, const char *pathname, int flag)
 	int vu_w = vu_wants(VU_NR_unlinkat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_unlinkat, 0) && !vu_real_unlinkat)
-		vu_known_unlinkat = (unsigned char)vu_libc_sym_lazy("unlinkat", (void **)&vu_real_unlinkat);
+		vu_known_unlinkat = (unsigned char)vu_libc_sym_lazy("unlinkat", 2363950699u, (void **)&vu_real_unlinkat);
 	if (!vu_w && vu_real_unlinkat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_unlinkat(dfd, pathname, flag);
@@ -6816,7 +6816,7 @@ VU_EXPORT int renameat(int olddfd, const char *oldname, int newdfd, const char *
 	int vu_w = vu_wants(VU_NR_renameat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_renameat, 0) && !vu_real_renameat)
-		vu_known_renameat = (unsigned char)vu_libc_sym_lazy("renameat", (void **)&vu_real_renameat);
+		vu_known_renameat = (unsigned char)vu_libc_sym_lazy("renameat", 393104466u, (void **)&vu_real_renameat);
 	if (!vu_w && vu_real_renameat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_renameat(olddfd, oldname, newdfd, newname);
@@ -6849,7 +6849,7 @@ VU_EXPORT int linkat(int olddfd, const char *oldname, int newdfd, const char *ne
 	int vu_w = vu_wants(VU_NR_linkat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_linkat, 0) && !vu_real_linkat)
-		vu_known_linkat = (unsigned char)vu_libc_sym_lazy("linkat", (void **)&vu_real_linkat);
+		vu_known_linkat = (unsigned char)vu_libc_sym_lazy("linkat", 192306024u, (void **)&vu_real_linkat);
 	if (!vu_w && vu_real_linkat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_linkat(olddfd, oldname, newdfd, newname, flags);
@@ -6882,7 +6882,7 @@ VU_EXPORT int symlinkat(const char *oldname, int newdfd, const char *newname)
 	int vu_w = vu_wants(VU_NR_symlinkat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_symlinkat, 0) && !vu_real_symlinkat)
-		vu_known_symlinkat = (unsigned char)vu_libc_sym_lazy("symlinkat", (void **)&vu_real_symlinkat);
+		vu_known_symlinkat = (unsigned char)vu_libc_sym_lazy("symlinkat", 3141804353u, (void **)&vu_real_symlinkat);
 	if (!vu_w && vu_real_symlinkat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_symlinkat(oldname, newdfd, newname);
@@ -6915,7 +6915,7 @@ VU_EXPORT ssize_t readlinkat(int dfd, const char *pathname, char *buf, size_t bu
 	int vu_w = vu_wants(VU_NR_readlinkat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_readlinkat, 0) && !vu_real_readlinkat)
-		vu_known_readlinkat = (unsigned char)vu_libc_sym_lazy("readlinkat", (void **)&vu_real_readlinkat);
+		vu_known_readlinkat = (unsigned char)vu_libc_sym_lazy("readlinkat", 2445529252u, (void **)&vu_real_readlinkat);
 	if (!vu_w && vu_real_readlinkat) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_readlinkat(dfd, pathname, buf, bufsiz);
@@ -6957,7 +6957,7 @@ VU_EXPORT int ppoll(struct pollfd *ufds, nfds_t nfds, const struct timespec *tsp
 	int vu_w = vu_wants(VU_NR_ppoll);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_ppoll, 0) && !vu_real_ppoll)
-		vu_known_ppoll = (unsigned char)vu_libc_sym_lazy("ppoll", (void **)&vu_real_ppoll);
+		vu_known_ppoll = (unsigned char)vu_libc_sym_lazy("ppoll", 271124876u, (void **)&vu_real_ppoll);
 	if (!vu_w && vu_real_ppoll) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_ppoll(ufds, nfds, tsp, sigmask);
@@ -6990,7 +6990,7 @@ VU_EXPORT int unshare(int unshare_flags)
 	int vu_w = vu_wants(VU_NR_unshare);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_unshare, 0) && !vu_real_unshare)
-		vu_known_unshare = (unsigned char)vu_libc_sym_lazy("unshare", (void **)&vu_real_unshare);
+		vu_known_unshare = (unsigned char)vu_libc_sym_lazy("unshare", 990940123u, (void **)&vu_real_unshare);
 	if (!vu_w && vu_real_unshare) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_unshare(unshare_flags);
@@ -7023,7 +7023,7 @@ VU_EXPORT ssize_t splice(int fd_in, __off64_t *off_in, int fd_out, __off64_t *of
 	int vu_w = vu_wants(VU_NR_splice);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_splice, 0) && !vu_real_splice)
-		vu_known_splice = (unsigned char)vu_libc_sym_lazy("splice", (void **)&vu_real_splice);
+		vu_known_splice = (unsigned char)vu_libc_sym_lazy("splice", 474481221u, (void **)&vu_real_splice);
 	if (!vu_w && vu_real_splice) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_splice(fd_in, off_in, fd_out, off_out, len, flags);
@@ -7056,7 +7056,7 @@ VU_EXPORT ssize_t tee(int fdin, int fdout, size_t len, unsigned int flags)
 	int vu_w = vu_wants(VU_NR_tee);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_tee, 0) && !vu_real_tee)
-		vu_known_tee = (unsigned char)vu_libc_sym_lazy("tee", (void **)&vu_real_tee);
+		vu_known_tee = (unsigned char)vu_libc_sym_lazy("tee", 193506755u, (void **)&vu_real_tee);
 	if (!vu_w && vu_real_tee) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_tee(fdin, fdout, len, flags);
@@ -7089,7 +7089,7 @@ VU_EXPORT int sync_file_range(int fd, __off64_t offset, __off64_t nbytes, unsign
 	int vu_w = vu_wants(VU_NR_sync_file_range);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sync_file_range, 0) && !vu_real_sync_file_range)
-		vu_known_sync_file_range = (unsigned char)vu_libc_sym_lazy("sync_file_range", (void **)&vu_real_sync_file_range);
+		vu_known_sync_file_range = (unsigned char)vu_libc_sym_lazy("sync_file_range", 3448845677u, (void **)&vu_real_sync_file_range);
 	if (!vu_w && vu_real_sync_file_range) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_sync_file_range(fd, offset, nbytes, flags);
@@ -7132,7 +7132,7 @@ VU_EXPORT int utimensat(int dfd, const char *filename, const struct timespec *ut
 	int vu_w = vu_wants(VU_NR_utimensat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_utimensat, 0) && !vu_real_utimensat)
-		vu_known_utimensat = (unsigned char)vu_libc_sym_lazy("utimensat", (void **)&vu_real_utimensat);
+		vu_known_utimensat = (unsigned char)vu_libc_sym_lazy("utimensat", 3575107711u, (void **)&vu_real_utimensat);
 	if (!vu_w && vu_real_utimensat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_utimensat(dfd, filename, utimes, flags);
@@ -7166,7 +7166,7 @@ VU_EXPORT int futimens(int dfd, const struct timespec *utimes)
 	int vu_w = vu_wants(VU_NR_utimensat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_futimens, 0) && !vu_real_futimens)
-		vu_known_futimens = (unsigned char)vu_libc_sym_lazy("futimens", (void **)&vu_real_futimens);
+		vu_known_futimens = (unsigned char)vu_libc_sym_lazy("futimens", 3800815440u, (void **)&vu_real_futimens);
 	if (!vu_w && vu_real_futimens) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_futimens(dfd, utimes);
@@ -7201,7 +7201,7 @@ VU_EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, i
 	int vu_w = vu_wants(VU_NR_epoll_pwait);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_epoll_pwait, 0) && !vu_real_epoll_pwait)
-		vu_known_epoll_pwait = (unsigned char)vu_libc_sym_lazy("epoll_pwait", (void **)&vu_real_epoll_pwait);
+		vu_known_epoll_pwait = (unsigned char)vu_libc_sym_lazy("epoll_pwait", 3669029029u, (void **)&vu_real_epoll_pwait);
 	if (!vu_w && vu_real_epoll_pwait) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_epoll_pwait(epfd, events, maxevents, timeout, sigmask);
@@ -7234,7 +7234,7 @@ VU_EXPORT int timerfd_create(clockid_t clockid, int flags)
 	int vu_w = vu_wants(VU_NR_timerfd_create);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_timerfd_create, 0) && !vu_real_timerfd_create)
-		vu_known_timerfd_create = (unsigned char)vu_libc_sym_lazy("timerfd_create", (void **)&vu_real_timerfd_create);
+		vu_known_timerfd_create = (unsigned char)vu_libc_sym_lazy("timerfd_create", 3904981539u, (void **)&vu_real_timerfd_create);
 	if (!vu_w && vu_real_timerfd_create) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_timerfd_create(clockid, flags);
@@ -7267,7 +7267,7 @@ VU_EXPORT int fallocate(int fd, int mode, off_t offset, off_t len)
 	int vu_w = vu_wants(VU_NR_fallocate);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fallocate, 0) && !vu_real_fallocate)
-		vu_known_fallocate = (unsigned char)vu_libc_sym_lazy("fallocate", (void **)&vu_real_fallocate);
+		vu_known_fallocate = (unsigned char)vu_libc_sym_lazy("fallocate", 1580373264u, (void **)&vu_real_fallocate);
 	if (!vu_w && vu_real_fallocate) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fallocate(fd, mode, offset, len);
@@ -7298,7 +7298,7 @@ VU_EXPORT int fallocate64(int fd, int mode, off64_t offset, off64_t len)
 	int vu_w = vu_wants(VU_NR_fallocate);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fallocate64, 0) && !vu_real_fallocate64)
-		vu_known_fallocate64 = (unsigned char)vu_libc_sym_lazy("fallocate64", (void **)&vu_real_fallocate64);
+		vu_known_fallocate64 = (unsigned char)vu_libc_sym_lazy("fallocate64", 3039567930u, (void **)&vu_real_fallocate64);
 	if (!vu_w && vu_real_fallocate64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fallocate64(fd, mode, offset, len);
@@ -7331,7 +7331,7 @@ VU_EXPORT int timerfd_settime(int ufd, int flags, const struct itimerspec *utmr,
 	int vu_w = vu_wants(VU_NR_timerfd_settime);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_timerfd_settime, 0) && !vu_real_timerfd_settime)
-		vu_known_timerfd_settime = (unsigned char)vu_libc_sym_lazy("timerfd_settime", (void **)&vu_real_timerfd_settime);
+		vu_known_timerfd_settime = (unsigned char)vu_libc_sym_lazy("timerfd_settime", 3008690122u, (void **)&vu_real_timerfd_settime);
 	if (!vu_w && vu_real_timerfd_settime) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_timerfd_settime(ufd, flags, utmr, otmr);
@@ -7364,7 +7364,7 @@ VU_EXPORT int timerfd_gettime(int ufd, struct itimerspec *otmr)
 	int vu_w = vu_wants(VU_NR_timerfd_gettime);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_timerfd_gettime, 0) && !vu_real_timerfd_gettime)
-		vu_known_timerfd_gettime = (unsigned char)vu_libc_sym_lazy("timerfd_gettime", (void **)&vu_real_timerfd_gettime);
+		vu_known_timerfd_gettime = (unsigned char)vu_libc_sym_lazy("timerfd_gettime", 395976382u, (void **)&vu_real_timerfd_gettime);
 	if (!vu_w && vu_real_timerfd_gettime) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_timerfd_gettime(ufd, otmr);
@@ -7397,7 +7397,7 @@ VU_EXPORT int accept4(int fd, struct sockaddr *upeer_sockaddr, socklen_t *upeer_
 	int vu_w = vu_wants(VU_NR_accept4);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_accept4, 0) && !vu_real_accept4)
-		vu_known_accept4 = (unsigned char)vu_libc_sym_lazy("accept4", (void **)&vu_real_accept4);
+		vu_known_accept4 = (unsigned char)vu_libc_sym_lazy("accept4", 481829001u, (void **)&vu_real_accept4);
 	if (!vu_w && vu_real_accept4) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_accept4(fd, upeer_sockaddr, upeer_addrlen, flags);
@@ -7432,7 +7432,7 @@ VU_EXPORT int signalfd(int ufd, const sigset_t *user_mask, int flags)
 	int vu_w = vu_wants(VU_NR_signalfd4);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_signalfd, 0) && !vu_real_signalfd)
-		vu_known_signalfd = (unsigned char)vu_libc_sym_lazy("signalfd", (void **)&vu_real_signalfd);
+		vu_known_signalfd = (unsigned char)vu_libc_sym_lazy("signalfd", 673824813u, (void **)&vu_real_signalfd);
 	if (!vu_w && vu_real_signalfd) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_signalfd(ufd, user_mask, flags);
@@ -7465,7 +7465,7 @@ VU_EXPORT int eventfd(unsigned int count, int flags)
 	int vu_w = vu_wants(VU_NR_eventfd2);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_eventfd, 0) && !vu_real_eventfd)
-		vu_known_eventfd = (unsigned char)vu_libc_sym_lazy("eventfd", (void **)&vu_real_eventfd);
+		vu_known_eventfd = (unsigned char)vu_libc_sym_lazy("eventfd", 2099005265u, (void **)&vu_real_eventfd);
 	if (!vu_w && vu_real_eventfd) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_eventfd(count, flags);
@@ -7498,7 +7498,7 @@ VU_EXPORT int epoll_create1(int flags)
 	int vu_w = vu_wants(VU_NR_epoll_create1);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_epoll_create1, 0) && !vu_real_epoll_create1)
-		vu_known_epoll_create1 = (unsigned char)vu_libc_sym_lazy("epoll_create1", (void **)&vu_real_epoll_create1);
+		vu_known_epoll_create1 = (unsigned char)vu_libc_sym_lazy("epoll_create1", 1452595493u, (void **)&vu_real_epoll_create1);
 	if (!vu_w && vu_real_epoll_create1) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_epoll_create1(flags);
@@ -7531,7 +7531,7 @@ VU_EXPORT int dup3(int oldfd, int newfd, int flags)
 	int vu_w = vu_wants(VU_NR_dup3);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_dup3, 0) && !vu_real_dup3)
-		vu_known_dup3 = (unsigned char)vu_libc_sym_lazy("dup3", (void **)&vu_real_dup3);
+		vu_known_dup3 = (unsigned char)vu_libc_sym_lazy("dup3", 2090198465u, (void **)&vu_real_dup3);
 	if (!vu_w && vu_real_dup3) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_dup3(oldfd, newfd, flags);
@@ -7564,7 +7564,7 @@ VU_EXPORT int pipe2(int *fildes, int flags)
 	int vu_w = vu_wants(VU_NR_pipe2);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pipe2, 0) && !vu_real_pipe2)
-		vu_known_pipe2 = (unsigned char)vu_libc_sym_lazy("pipe2", (void **)&vu_real_pipe2);
+		vu_known_pipe2 = (unsigned char)vu_libc_sym_lazy("pipe2", 270874117u, (void **)&vu_real_pipe2);
 	if (!vu_w && vu_real_pipe2) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_pipe2(fildes, flags);
@@ -7597,7 +7597,7 @@ VU_EXPORT int pipe(int *fildes)
 	int vu_w = vu_wants(VU_NR_pipe2);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pipe, 0) && !vu_real_pipe)
-		vu_known_pipe = (unsigned char)vu_libc_sym_lazy("pipe", (void **)&vu_real_pipe);
+		vu_known_pipe = (unsigned char)vu_libc_sym_lazy("pipe", 2090616691u, (void **)&vu_real_pipe);
 	if (!vu_w && vu_real_pipe) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_pipe(fildes);
@@ -7630,7 +7630,7 @@ VU_EXPORT int inotify_init1(int flags)
 	int vu_w = vu_wants(VU_NR_inotify_init1);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_inotify_init1, 0) && !vu_real_inotify_init1)
-		vu_known_inotify_init1 = (unsigned char)vu_libc_sym_lazy("inotify_init1", (void **)&vu_real_inotify_init1);
+		vu_known_inotify_init1 = (unsigned char)vu_libc_sym_lazy("inotify_init1", 3696547659u, (void **)&vu_real_inotify_init1);
 	if (!vu_w && vu_real_inotify_init1) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_inotify_init1(flags);
@@ -7665,7 +7665,7 @@ VU_EXPORT ssize_t preadv(int fd, const struct iovec *vec, int vlen, off_t pos_l)
 	int vu_w = vu_wants(VU_NR_preadv);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_preadv, 0) && !vu_real_preadv)
-		vu_known_preadv = (unsigned char)vu_libc_sym_lazy("preadv", (void **)&vu_real_preadv);
+		vu_known_preadv = (unsigned char)vu_libc_sym_lazy("preadv", 359186663u, (void **)&vu_real_preadv);
 	if (!vu_w && vu_real_preadv) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_preadv(fd, vec, vlen, pos_l);
@@ -7698,7 +7698,7 @@ VU_EXPORT ssize_t preadv64(int fd, const struct iovec *vec, int vlen, off64_t po
 	int vu_w = vu_wants(VU_NR_preadv);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_preadv64, 0) && !vu_real_preadv64)
-		vu_known_preadv64 = (unsigned char)vu_libc_sym_lazy("preadv64", (void **)&vu_real_preadv64);
+		vu_known_preadv64 = (unsigned char)vu_libc_sym_lazy("preadv64", 312253905u, (void **)&vu_real_preadv64);
 	if (!vu_w && vu_real_preadv64) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_preadv64(fd, vec, vlen, pos_l);
@@ -7733,7 +7733,7 @@ VU_EXPORT ssize_t pwritev(int fd, const struct iovec *vec, int vlen, off_t pos_l
 	int vu_w = vu_wants(VU_NR_pwritev);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pwritev, 0) && !vu_real_pwritev)
-		vu_known_pwritev = (unsigned char)vu_libc_sym_lazy("pwritev", (void **)&vu_real_pwritev);
+		vu_known_pwritev = (unsigned char)vu_libc_sym_lazy("pwritev", 3474623702u, (void **)&vu_real_pwritev);
 	if (!vu_w && vu_real_pwritev) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_pwritev(fd, vec, vlen, pos_l);
@@ -7766,7 +7766,7 @@ VU_EXPORT ssize_t pwritev64(int fd, const struct iovec *vec, int vlen, off64_t p
 	int vu_w = vu_wants(VU_NR_pwritev);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pwritev64, 0) && !vu_real_pwritev64)
-		vu_known_pwritev64 = (unsigned char)vu_libc_sym_lazy("pwritev64", (void **)&vu_real_pwritev64);
+		vu_known_pwritev64 = (unsigned char)vu_libc_sym_lazy("pwritev64", 4293992832u, (void **)&vu_real_pwritev64);
 	if (!vu_w && vu_real_pwritev64) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_pwritev64(fd, vec, vlen, pos_l);
@@ -7799,7 +7799,7 @@ VU_EXPORT int recvmmsg(int fd, struct mmsghdr *mmsg, unsigned int vlen, int flag
 	int vu_w = vu_wants(VU_NR_recvmmsg);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_recvmmsg, 0) && !vu_real_recvmmsg)
-		vu_known_recvmmsg = (unsigned char)vu_libc_sym_lazy("recvmmsg", (void **)&vu_real_recvmmsg);
+		vu_known_recvmmsg = (unsigned char)vu_libc_sym_lazy("recvmmsg", 4282496073u, (void **)&vu_real_recvmmsg);
 	if (!vu_w && vu_real_recvmmsg) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_recvmmsg(fd, mmsg, vlen, flags, timeout);
@@ -7832,7 +7832,7 @@ VU_EXPORT int fanotify_init(unsigned int flags, unsigned int event_f_flags)
 	int vu_w = vu_wants(VU_NR_fanotify_init);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fanotify_init, 0) && !vu_real_fanotify_init)
-		vu_known_fanotify_init = (unsigned char)vu_libc_sym_lazy("fanotify_init", (void **)&vu_real_fanotify_init);
+		vu_known_fanotify_init = (unsigned char)vu_libc_sym_lazy("fanotify_init", 600099544u, (void **)&vu_real_fanotify_init);
 	if (!vu_w && vu_real_fanotify_init) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fanotify_init(flags, event_f_flags);
@@ -7865,7 +7865,7 @@ VU_EXPORT int fanotify_mark(int fanotify_fd, unsigned int flags, uint64_t mask, 
 	int vu_w = vu_wants(VU_NR_fanotify_mark);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fanotify_mark, 0) && !vu_real_fanotify_mark)
-		vu_known_fanotify_mark = (unsigned char)vu_libc_sym_lazy("fanotify_mark", (void **)&vu_real_fanotify_mark);
+		vu_known_fanotify_mark = (unsigned char)vu_libc_sym_lazy("fanotify_mark", 600229423u, (void **)&vu_real_fanotify_mark);
 	if (!vu_w && vu_real_fanotify_mark) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fanotify_mark(fanotify_fd, flags, mask, dfd, pathname);
@@ -7898,7 +7898,7 @@ VU_EXPORT int prlimit(pid_t pid, __rlimit_resource_t resource, const struct rlim
 	int vu_w = vu_wants(VU_NR_prlimit64);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_prlimit, 0) && !vu_real_prlimit)
-		vu_known_prlimit = (unsigned char)vu_libc_sym_lazy("prlimit", (void **)&vu_real_prlimit);
+		vu_known_prlimit = (unsigned char)vu_libc_sym_lazy("prlimit", 3271823718u, (void **)&vu_real_prlimit);
 	if (!vu_w && vu_real_prlimit) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_prlimit(pid, resource, new_rlim, old_rlim);
@@ -7929,7 +7929,7 @@ VU_EXPORT int prlimit64(pid_t pid, __rlimit_resource_t resource, const struct rl
 	int vu_w = vu_wants(VU_NR_prlimit64);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_prlimit64, 0) && !vu_real_prlimit64)
-		vu_known_prlimit64 = (unsigned char)vu_libc_sym_lazy("prlimit64", (void **)&vu_real_prlimit64);
+		vu_known_prlimit64 = (unsigned char)vu_libc_sym_lazy("prlimit64", 2488142352u, (void **)&vu_real_prlimit64);
 	if (!vu_w && vu_real_prlimit64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_prlimit64(pid, resource, new_rlim, old_rlim);
@@ -7963,7 +7963,7 @@ VU_EXPORT int getrlimit(__rlimit_resource_t resource, struct rlimit *old_rlim)
 	int vu_w = vu_wants(VU_NR_prlimit64);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getrlimit, 0) && !vu_real_getrlimit)
-		vu_known_getrlimit = (unsigned char)vu_libc_sym_lazy("getrlimit", (void **)&vu_real_getrlimit);
+		vu_known_getrlimit = (unsigned char)vu_libc_sym_lazy("getrlimit", 4183057878u, (void **)&vu_real_getrlimit);
 	if (!vu_w && vu_real_getrlimit) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_getrlimit(resource, old_rlim);
@@ -7997,7 +7997,7 @@ VU_EXPORT int getrlimit64(__rlimit_resource_t resource, struct rlimit64 *old_rli
 	int vu_w = vu_wants(VU_NR_prlimit64);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getrlimit64, 0) && !vu_real_getrlimit64)
-		vu_known_getrlimit64 = (unsigned char)vu_libc_sym_lazy("getrlimit64", (void **)&vu_real_getrlimit64);
+		vu_known_getrlimit64 = (unsigned char)vu_libc_sym_lazy("getrlimit64", 2684697216u, (void **)&vu_real_getrlimit64);
 	if (!vu_w && vu_real_getrlimit64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_getrlimit64(resource, old_rlim);
@@ -8031,7 +8031,7 @@ VU_EXPORT int setrlimit(__rlimit_resource_t resource, const struct rlimit *new_r
 	int vu_w = vu_wants(VU_NR_prlimit64);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setrlimit, 0) && !vu_real_setrlimit)
-		vu_known_setrlimit = (unsigned char)vu_libc_sym_lazy("setrlimit", (void **)&vu_real_setrlimit);
+		vu_known_setrlimit = (unsigned char)vu_libc_sym_lazy("setrlimit", 1865003490u, (void **)&vu_real_setrlimit);
 	if (!vu_w && vu_real_setrlimit) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setrlimit(resource, new_rlim);
@@ -8065,7 +8065,7 @@ VU_EXPORT int setrlimit64(__rlimit_resource_t resource, const struct rlimit64 *n
 	int vu_w = vu_wants(VU_NR_prlimit64);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setrlimit64, 0) && !vu_real_setrlimit64)
-		vu_known_setrlimit64 = (unsigned char)vu_libc_sym_lazy("setrlimit64", (void **)&vu_real_setrlimit64);
+		vu_known_setrlimit64 = (unsigned char)vu_libc_sym_lazy("setrlimit64", 3764238732u, (void **)&vu_real_setrlimit64);
 	if (!vu_w && vu_real_setrlimit64) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setrlimit64(resource, new_rlim);
@@ -8098,7 +8098,7 @@ VU_EXPORT int name_to_handle_at(int dfd, const char *name, struct file_handle *h
 	int vu_w = vu_wants(VU_NR_name_to_handle_at);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_name_to_handle_at, 0) && !vu_real_name_to_handle_at)
-		vu_known_name_to_handle_at = (unsigned char)vu_libc_sym_lazy("name_to_handle_at", (void **)&vu_real_name_to_handle_at);
+		vu_known_name_to_handle_at = (unsigned char)vu_libc_sym_lazy("name_to_handle_at", 3901521031u, (void **)&vu_real_name_to_handle_at);
 	if (!vu_w && vu_real_name_to_handle_at) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_name_to_handle_at(dfd, name, handle, mnt_id, flag);
@@ -8131,7 +8131,7 @@ VU_EXPORT int open_by_handle_at(int mountdirfd, struct file_handle *handle, int 
 	int vu_w = vu_wants(VU_NR_open_by_handle_at);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_open_by_handle_at, 0) && !vu_real_open_by_handle_at)
-		vu_known_open_by_handle_at = (unsigned char)vu_libc_sym_lazy("open_by_handle_at", (void **)&vu_real_open_by_handle_at);
+		vu_known_open_by_handle_at = (unsigned char)vu_libc_sym_lazy("open_by_handle_at", 4060918544u, (void **)&vu_real_open_by_handle_at);
 	if (!vu_w && vu_real_open_by_handle_at) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_open_by_handle_at(mountdirfd, handle, flags);
@@ -8164,7 +8164,7 @@ VU_EXPORT int clock_adjtime(clockid_t which_clock, struct timex *utx)
 	int vu_w = vu_wants(VU_NR_clock_adjtime);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_clock_adjtime, 0) && !vu_real_clock_adjtime)
-		vu_known_clock_adjtime = (unsigned char)vu_libc_sym_lazy("clock_adjtime", (void **)&vu_real_clock_adjtime);
+		vu_known_clock_adjtime = (unsigned char)vu_libc_sym_lazy("clock_adjtime", 2700462926u, (void **)&vu_real_clock_adjtime);
 	if (!vu_w && vu_real_clock_adjtime) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_clock_adjtime(which_clock, utx);
@@ -8197,7 +8197,7 @@ VU_EXPORT int adjtimex(struct timex *utx)
 	int vu_w = vu_wants(VU_NR_clock_adjtime);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_adjtimex, 0) && !vu_real_adjtimex)
-		vu_known_adjtimex = (unsigned char)vu_libc_sym_lazy("adjtimex", (void **)&vu_real_adjtimex);
+		vu_known_adjtimex = (unsigned char)vu_libc_sym_lazy("adjtimex", 303434939u, (void **)&vu_real_adjtimex);
 	if (!vu_w && vu_real_adjtimex) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_adjtimex(utx);
@@ -8230,7 +8230,7 @@ VU_EXPORT int ntp_adjtime(struct timex *utx)
 	int vu_w = vu_wants(VU_NR_clock_adjtime);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_ntp_adjtime, 0) && !vu_real_ntp_adjtime)
-		vu_known_ntp_adjtime = (unsigned char)vu_libc_sym_lazy("ntp_adjtime", (void **)&vu_real_ntp_adjtime);
+		vu_known_ntp_adjtime = (unsigned char)vu_libc_sym_lazy("ntp_adjtime", 3434958644u, (void **)&vu_real_ntp_adjtime);
 	if (!vu_w && vu_real_ntp_adjtime) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_ntp_adjtime(utx);
@@ -8263,7 +8263,7 @@ VU_EXPORT int syncfs(int fd)
 	int vu_w = vu_wants(VU_NR_syncfs);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_syncfs, 0) && !vu_real_syncfs)
-		vu_known_syncfs = (unsigned char)vu_libc_sym_lazy("syncfs", (void **)&vu_real_syncfs);
+		vu_known_syncfs = (unsigned char)vu_libc_sym_lazy("syncfs", 485219963u, (void **)&vu_real_syncfs);
 	if (!vu_w && vu_real_syncfs) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_syncfs(fd);
@@ -8296,7 +8296,7 @@ VU_EXPORT int sendmmsg(int fd, struct mmsghdr *mmsg, unsigned int vlen, int flag
 	int vu_w = vu_wants(VU_NR_sendmmsg);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sendmmsg, 0) && !vu_real_sendmmsg)
-		vu_known_sendmmsg = (unsigned char)vu_libc_sym_lazy("sendmmsg", (void **)&vu_real_sendmmsg);
+		vu_known_sendmmsg = (unsigned char)vu_libc_sym_lazy("sendmmsg", 65441539u, (void **)&vu_real_sendmmsg);
 	if (!vu_w && vu_real_sendmmsg) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_sendmmsg(fd, mmsg, vlen, flags);
@@ -8329,7 +8329,7 @@ VU_EXPORT int setns(int fd, int flags)
 	int vu_w = vu_wants(VU_NR_setns);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setns, 0) && !vu_real_setns)
-		vu_known_setns = (unsigned char)vu_libc_sym_lazy("setns", (void **)&vu_real_setns);
+		vu_known_setns = (unsigned char)vu_libc_sym_lazy("setns", 274292850u, (void **)&vu_real_setns);
 	if (!vu_w && vu_real_setns) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_setns(fd, flags);
@@ -8364,7 +8364,7 @@ VU_EXPORT int getcpu(unsigned int *cpup, unsigned int *nodep)
 	int vu_w = vu_wants(VU_NR_getcpu);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getcpu, 0) && !vu_real_getcpu)
-		vu_known_getcpu = (unsigned char)vu_libc_sym_lazy("getcpu", (void **)&vu_real_getcpu);
+		vu_known_getcpu = (unsigned char)vu_libc_sym_lazy("getcpu", 4287060077u, (void **)&vu_real_getcpu);
 	if (!vu_w && vu_real_getcpu) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_getcpu(cpup, nodep);
@@ -8397,7 +8397,7 @@ VU_EXPORT int renameat2(int olddfd, const char *oldname, int newdfd, const char 
 	int vu_w = vu_wants(VU_NR_renameat2);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_renameat2, 0) && !vu_real_renameat2)
-		vu_known_renameat2 = (unsigned char)vu_libc_sym_lazy("renameat2", (void **)&vu_real_renameat2);
+		vu_known_renameat2 = (unsigned char)vu_libc_sym_lazy("renameat2", 87545540u, (void **)&vu_real_renameat2);
 	if (!vu_w && vu_real_renameat2) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_renameat2(olddfd, oldname, newdfd, newname, flags);
@@ -8430,7 +8430,7 @@ VU_EXPORT ssize_t getrandom(void *ubuf, size_t len, unsigned int flags)
 	int vu_w = vu_wants(VU_NR_getrandom);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getrandom, 0) && !vu_real_getrandom)
-		vu_known_getrandom = (unsigned char)vu_libc_sym_lazy("getrandom", (void **)&vu_real_getrandom);
+		vu_known_getrandom = (unsigned char)vu_libc_sym_lazy("getrandom", 4170182822u, (void **)&vu_real_getrandom);
 	if (!vu_w && vu_real_getrandom) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_getrandom(ubuf, len, flags);
@@ -8463,7 +8463,7 @@ VU_EXPORT int memfd_create(const char *uname, unsigned int flags)
 	int vu_w = vu_wants(VU_NR_memfd_create);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_memfd_create, 0) && !vu_real_memfd_create)
-		vu_known_memfd_create = (unsigned char)vu_libc_sym_lazy("memfd_create", (void **)&vu_real_memfd_create);
+		vu_known_memfd_create = (unsigned char)vu_libc_sym_lazy("memfd_create", 3115596897u, (void **)&vu_real_memfd_create);
 	if (!vu_w && vu_real_memfd_create) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_memfd_create(uname, flags);
@@ -8503,7 +8503,7 @@ VU_EXPORT ssize_t copy_file_range(int fd_in, __off64_t *off_in, int fd_out, __of
 	int vu_w = vu_wants(VU_NR_copy_file_range);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_copy_file_range, 0) && !vu_real_copy_file_range)
-		vu_known_copy_file_range = (unsigned char)vu_libc_sym_lazy("copy_file_range", (void **)&vu_real_copy_file_range);
+		vu_known_copy_file_range = (unsigned char)vu_libc_sym_lazy("copy_file_range", 473969259u, (void **)&vu_real_copy_file_range);
 	if (!vu_w && vu_real_copy_file_range) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_copy_file_range(fd_in, off_in, fd_out, off_out, len, flags);
@@ -8538,7 +8538,7 @@ VU_EXPORT ssize_t preadv2(int fd, const struct iovec *vec, int vlen, off_t pos_l
 	int vu_w = vu_wants(VU_NR_preadv2);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_preadv2, 0) && !vu_real_preadv2)
-		vu_known_preadv2 = (unsigned char)vu_libc_sym_lazy("preadv2", (void **)&vu_real_preadv2);
+		vu_known_preadv2 = (unsigned char)vu_libc_sym_lazy("preadv2", 3263225337u, (void **)&vu_real_preadv2);
 	if (!vu_w && vu_real_preadv2) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_preadv2(fd, vec, vlen, pos_l, flags);
@@ -8571,7 +8571,7 @@ VU_EXPORT ssize_t preadv64v2(int fd, const struct iovec *vec, int vlen, off_t po
 	int vu_w = vu_wants(VU_NR_preadv2);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_preadv64v2, 0) && !vu_real_preadv64v2)
-		vu_known_preadv64v2 = (unsigned char)vu_libc_sym_lazy("preadv64v2", (void **)&vu_real_preadv64v2);
+		vu_known_preadv64v2 = (unsigned char)vu_libc_sym_lazy("preadv64v2", 742090105u, (void **)&vu_real_preadv64v2);
 	if (!vu_w && vu_real_preadv64v2) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_preadv64v2(fd, vec, vlen, pos_l, flags);
@@ -8606,7 +8606,7 @@ VU_EXPORT ssize_t pwritev2(int fd, const struct iovec *vec, int vlen, off_t pos_
 	int vu_w = vu_wants(VU_NR_pwritev2);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pwritev2, 0) && !vu_real_pwritev2)
-		vu_known_pwritev2 = (unsigned char)vu_libc_sym_lazy("pwritev2", (void **)&vu_real_pwritev2);
+		vu_known_pwritev2 = (unsigned char)vu_libc_sym_lazy("pwritev2", 2993432520u, (void **)&vu_real_pwritev2);
 	if (!vu_w && vu_real_pwritev2) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_pwritev2(fd, vec, vlen, pos_l, flags);
@@ -8639,7 +8639,7 @@ VU_EXPORT ssize_t pwritev64v2(int fd, const struct iovec *vec, int vlen, off_t p
 	int vu_w = vu_wants(VU_NR_pwritev2);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pwritev64v2, 0) && !vu_real_pwritev64v2)
-		vu_known_pwritev64v2 = (unsigned char)vu_libc_sym_lazy("pwritev64v2", (void **)&vu_real_pwritev64v2);
+		vu_known_pwritev64v2 = (unsigned char)vu_libc_sym_lazy("pwritev64v2", 3233779944u, (void **)&vu_real_pwritev64v2);
 	if (!vu_w && vu_real_pwritev64v2) {
 		unsigned char vu_s = vu_allow();
 		ssize_t vu_r = vu_real_pwritev64v2(fd, vec, vlen, pos_l, flags);
@@ -8672,7 +8672,7 @@ VU_EXPORT int pkey_alloc(unsigned int flags, unsigned int init_val)
 	int vu_w = vu_wants(VU_NR_pkey_alloc);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pkey_alloc, 0) && !vu_real_pkey_alloc)
-		vu_known_pkey_alloc = (unsigned char)vu_libc_sym_lazy("pkey_alloc", (void **)&vu_real_pkey_alloc);
+		vu_known_pkey_alloc = (unsigned char)vu_libc_sym_lazy("pkey_alloc", 658685128u, (void **)&vu_real_pkey_alloc);
 	if (!vu_w && vu_real_pkey_alloc) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_pkey_alloc(flags, init_val);
@@ -8705,7 +8705,7 @@ VU_EXPORT int statx(int dfd, const char *filename, int flags, unsigned int mask,
 	int vu_w = vu_wants(VU_NR_statx);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_statx, 0) && !vu_real_statx)
-		vu_known_statx = (unsigned char)vu_libc_sym_lazy("statx", (void **)&vu_real_statx);
+		vu_known_statx = (unsigned char)vu_libc_sym_lazy("statx", 274811417u, (void **)&vu_real_statx);
 	if (!vu_w && vu_real_statx) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_statx(dfd, filename, flags, mask, buffer);
@@ -8738,7 +8738,7 @@ VU_EXPORT int pidfd_send_signal(int pidfd, int sig, siginfo_t *info, unsigned in
 	int vu_w = vu_wants(VU_NR_pidfd_send_signal);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pidfd_send_signal, 0) && !vu_real_pidfd_send_signal)
-		vu_known_pidfd_send_signal = (unsigned char)vu_libc_sym_lazy("pidfd_send_signal", (void **)&vu_real_pidfd_send_signal);
+		vu_known_pidfd_send_signal = (unsigned char)vu_libc_sym_lazy("pidfd_send_signal", 3289159058u, (void **)&vu_real_pidfd_send_signal);
 	if (!vu_w && vu_real_pidfd_send_signal) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_pidfd_send_signal(pidfd, sig, info, flags);
@@ -8771,7 +8771,7 @@ VU_EXPORT int open_tree(int dfd, const char *filename, unsigned int flags)
 	int vu_w = vu_wants(VU_NR_open_tree);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_open_tree, 0) && !vu_real_open_tree)
-		vu_known_open_tree = (unsigned char)vu_libc_sym_lazy("open_tree", (void **)&vu_real_open_tree);
+		vu_known_open_tree = (unsigned char)vu_libc_sym_lazy("open_tree", 925417478u, (void **)&vu_real_open_tree);
 	if (!vu_w && vu_real_open_tree) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_open_tree(dfd, filename, flags);
@@ -8804,7 +8804,7 @@ VU_EXPORT int move_mount(int from_dfd, const char *from_pathname, int to_dfd, co
 	int vu_w = vu_wants(VU_NR_move_mount);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_move_mount, 0) && !vu_real_move_mount)
-		vu_known_move_mount = (unsigned char)vu_libc_sym_lazy("move_mount", (void **)&vu_real_move_mount);
+		vu_known_move_mount = (unsigned char)vu_libc_sym_lazy("move_mount", 2596414126u, (void **)&vu_real_move_mount);
 	if (!vu_w && vu_real_move_mount) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_move_mount(from_dfd, from_pathname, to_dfd, to_pathname, flags);
@@ -8837,7 +8837,7 @@ VU_EXPORT int fspick(int dfd, const char *path, unsigned int flags)
 	int vu_w = vu_wants(VU_NR_fspick);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fspick, 0) && !vu_real_fspick)
-		vu_known_fspick = (unsigned char)vu_libc_sym_lazy("fspick", (void **)&vu_real_fspick);
+		vu_known_fspick = (unsigned char)vu_libc_sym_lazy("fspick", 4264389925u, (void **)&vu_real_fspick);
 	if (!vu_w && vu_real_fspick) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_fspick(dfd, path, flags);
@@ -8870,7 +8870,7 @@ VU_EXPORT int pidfd_open(pid_t pid, unsigned int flags)
 	int vu_w = vu_wants(VU_NR_pidfd_open);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pidfd_open, 0) && !vu_real_pidfd_open)
-		vu_known_pidfd_open = (unsigned char)vu_libc_sym_lazy("pidfd_open", (void **)&vu_real_pidfd_open);
+		vu_known_pidfd_open = (unsigned char)vu_libc_sym_lazy("pidfd_open", 2801586845u, (void **)&vu_real_pidfd_open);
 	if (!vu_w && vu_real_pidfd_open) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_pidfd_open(pid, flags);
@@ -8903,7 +8903,7 @@ VU_EXPORT int close_range(unsigned int fd, unsigned int max_fd, int flags)
 	int vu_w = vu_wants(VU_NR_close_range);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_close_range, 0) && !vu_real_close_range)
-		vu_known_close_range = (unsigned char)vu_libc_sym_lazy("close_range", (void **)&vu_real_close_range);
+		vu_known_close_range = (unsigned char)vu_libc_sym_lazy("close_range", 450544167u, (void **)&vu_real_close_range);
 	if (!vu_w && vu_real_close_range) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_close_range(fd, max_fd, flags);
@@ -8937,7 +8937,7 @@ VU_EXPORT void closefrom(int fd)
 	int vu_w = vu_wants(VU_NR_close_range);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_closefrom, 0) && !vu_real_closefrom)
-		vu_known_closefrom = (unsigned char)vu_libc_sym_lazy("closefrom", (void **)&vu_real_closefrom);
+		vu_known_closefrom = (unsigned char)vu_libc_sym_lazy("closefrom", 505492015u, (void **)&vu_real_closefrom);
 	if (!vu_w && vu_real_closefrom) {
 		unsigned char vu_s = vu_allow();
 		vu_real_closefrom(fd);
@@ -8970,7 +8970,7 @@ VU_EXPORT int pidfd_getfd(int pidfd, int fd, unsigned int flags)
 	int vu_w = vu_wants(VU_NR_pidfd_getfd);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pidfd_getfd, 0) && !vu_real_pidfd_getfd)
-		vu_known_pidfd_getfd = (unsigned char)vu_libc_sym_lazy("pidfd_getfd", (void **)&vu_real_pidfd_getfd);
+		vu_known_pidfd_getfd = (unsigned char)vu_libc_sym_lazy("pidfd_getfd", 2248186165u, (void **)&vu_real_pidfd_getfd);
 	if (!vu_w && vu_real_pidfd_getfd) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_pidfd_getfd(pidfd, fd, flags);
@@ -9003,7 +9003,7 @@ VU_EXPORT int faccessat(int dfd, const char *filename, int mode, int flags)
 	int vu_w = vu_wants(VU_NR_faccessat2);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_faccessat, 0) && !vu_real_faccessat)
-		vu_known_faccessat = (unsigned char)vu_libc_sym_lazy("faccessat", (void **)&vu_real_faccessat);
+		vu_known_faccessat = (unsigned char)vu_libc_sym_lazy("faccessat", 2478579666u, (void **)&vu_real_faccessat);
 	if (!vu_w && vu_real_faccessat) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_faccessat(dfd, filename, mode, flags);
@@ -9038,7 +9038,7 @@ VU_EXPORT int epoll_pwait2(int epfd, struct epoll_event *events, int maxevents, 
 	int vu_w = vu_wants(VU_NR_epoll_pwait2);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_epoll_pwait2, 0) && !vu_real_epoll_pwait2)
-		vu_known_epoll_pwait2 = (unsigned char)vu_libc_sym_lazy("epoll_pwait2", (void **)&vu_real_epoll_pwait2);
+		vu_known_epoll_pwait2 = (unsigned char)vu_libc_sym_lazy("epoll_pwait2", 818873719u, (void **)&vu_real_epoll_pwait2);
 	if (!vu_w && vu_real_epoll_pwait2) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_epoll_pwait2(epfd, events, maxevents, timeout, sigmask);
@@ -9071,7 +9071,7 @@ VU_EXPORT int mount_setattr(int dfd, const char *path, unsigned int flags, struc
 	int vu_w = vu_wants(VU_NR_mount_setattr);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_mount_setattr, 0) && !vu_real_mount_setattr)
-		vu_known_mount_setattr = (unsigned char)vu_libc_sym_lazy("mount_setattr", (void **)&vu_real_mount_setattr);
+		vu_known_mount_setattr = (unsigned char)vu_libc_sym_lazy("mount_setattr", 522116926u, (void **)&vu_real_mount_setattr);
 	if (!vu_w && vu_real_mount_setattr) {
 		unsigned char vu_s = vu_allow();
 		int vu_r = vu_real_mount_setattr(dfd, path, flags, uattr, usize);
@@ -9092,1235 +9092,1235 @@ VU_HIDDEN void vu_libc_resolve(void)
 	int lazy = vu_libc_lazy_ok();
 
 #ifdef VU_NR_read
-	vu_real_fread = (vu_fread_fn *)vu_libc_sym("fread");
-	vu_real_fread_unlocked = (vu_fread_unlocked_fn *)vu_libc_sym("fread_unlocked");
-	vu_real_fgets = (vu_fgets_fn *)vu_libc_sym("fgets");
-	vu_real_fgets_unlocked = (vu_fgets_unlocked_fn *)vu_libc_sym("fgets_unlocked");
-	vu_real_fgetc = (vu_fgetc_fn *)vu_libc_sym("fgetc");
-	vu_real_getc = (vu_getc_fn *)vu_libc_sym("getc");
-	vu_real___uflow = (vu___uflow_fn *)vu_libc_sym("__uflow");
-	vu_real_getdelim = (vu_getdelim_fn *)vu_libc_sym("getdelim");
-	vu_real___getdelim = (vu___getdelim_fn *)vu_libc_sym("__getdelim");
+	vu_real_fread = (vu_fread_fn *)vu_libc_sym_hashed("fread", 259326279u);
+	vu_real_fread_unlocked = (vu_fread_unlocked_fn *)vu_libc_sym_hashed("fread_unlocked", 3093076027u);
+	vu_real_fgets = (vu_fgets_fn *)vu_libc_sym_hashed("fgets", 258931614u);
+	vu_real_fgets_unlocked = (vu_fgets_unlocked_fn *)vu_libc_sym_hashed("fgets_unlocked", 1908876402u);
+	vu_real_fgetc = (vu_fgetc_fn *)vu_libc_sym_hashed("fgetc", 258931598u);
+	vu_real_getc = (vu_getc_fn *)vu_libc_sym_hashed("getc", 2090289032u);
+	vu_real___uflow = (vu___uflow_fn *)vu_libc_sym_hashed("__uflow", 2058696848u);
+	vu_real_getdelim = (vu_getdelim_fn *)vu_libc_sym_hashed("getdelim", 4274724784u);
+	vu_real___getdelim = (vu___getdelim_fn *)vu_libc_sym_hashed("__getdelim", 1927249806u);
 	if (!lazy) {
-		vu_real_read = (vu_read_fn *)vu_libc_sym("read");
+		vu_real_read = (vu_read_fn *)vu_libc_sym_hashed("read", 2090683713u);
 	}
 #endif
 #ifdef VU_NR_write
-	vu_real_fwrite = (vu_fwrite_fn *)vu_libc_sym("fwrite");
-	vu_real_fwrite_unlocked = (vu_fwrite_unlocked_fn *)vu_libc_sym("fwrite_unlocked");
-	vu_real_fputs = (vu_fputs_fn *)vu_libc_sym("fputs");
-	vu_real_fputs_unlocked = (vu_fputs_unlocked_fn *)vu_libc_sym("fputs_unlocked");
-	vu_real_puts = (vu_puts_fn *)vu_libc_sym("puts");
-	vu_real_fputc = (vu_fputc_fn *)vu_libc_sym("fputc");
-	vu_real_putc = (vu_putc_fn *)vu_libc_sym("putc");
-	vu_real___overflow = (vu___overflow_fn *)vu_libc_sym("__overflow");
-	vu_real_fflush = (vu_fflush_fn *)vu_libc_sym("fflush");
-	vu_real_fflush_unlocked = (vu_fflush_unlocked_fn *)vu_libc_sym("fflush_unlocked");
-	vu_real_printf = (vu_printf_fn *)vu_libc_sym("printf");
-	vu_real_fprintf = (vu_fprintf_fn *)vu_libc_sym("fprintf");
-	vu_real_vprintf = (vu_vprintf_fn *)vu_libc_sym("vprintf");
-	vu_real_vfprintf = (vu_vfprintf_fn *)vu_libc_sym("vfprintf");
-	vu_real___printf_chk = (vu___printf_chk_fn *)vu_libc_sym("__printf_chk");
-	vu_real___fprintf_chk = (vu___fprintf_chk_fn *)vu_libc_sym("__fprintf_chk");
-	vu_real___vprintf_chk = (vu___vprintf_chk_fn *)vu_libc_sym("__vprintf_chk");
-	vu_real___vfprintf_chk = (vu___vfprintf_chk_fn *)vu_libc_sym("__vfprintf_chk");
+	vu_real_fwrite = (vu_fwrite_fn *)vu_libc_sym_hashed("fwrite", 4269206038u);
+	vu_real_fwrite_unlocked = (vu_fwrite_unlocked_fn *)vu_libc_sym_hashed("fwrite_unlocked", 4035893738u);
+	vu_real_fputs = (vu_fputs_fn *)vu_libc_sym_hashed("fputs", 259272471u);
+	vu_real_fputs_unlocked = (vu_fputs_unlocked_fn *)vu_libc_sym_hashed("fputs_unlocked", 1263816715u);
+	vu_real_puts = (vu_puts_fn *)vu_libc_sym_hashed("puts", 2090629905u);
+	vu_real_fputc = (vu_fputc_fn *)vu_libc_sym_hashed("fputc", 259272455u);
+	vu_real_putc = (vu_putc_fn *)vu_libc_sym_hashed("putc", 2090629889u);
+	vu_real___overflow = (vu___overflow_fn *)vu_libc_sym_hashed("__overflow", 3482104375u);
+	vu_real_fflush = (vu_fflush_fn *)vu_libc_sym_hashed("fflush", 4248842797u);
+	vu_real_fflush_unlocked = (vu_fflush_unlocked_fn *)vu_libc_sym_hashed("fflush_unlocked", 4147915745u);
+	vu_real_printf = (vu_printf_fn *)vu_libc_sym_hashed("printf", 359345080u);
+	vu_real_fprintf = (vu_fprintf_fn *)vu_libc_sym_hashed("fprintf", 3170892094u);
+	vu_real_vprintf = (vu_vprintf_fn *)vu_libc_sym_hashed("vprintf", 2359543118u);
+	vu_real_vfprintf = (vu_vfprintf_fn *)vu_libc_sym_hashed("vfprintf", 457950612u);
+	vu_real___printf_chk = (vu___printf_chk_fn *)vu_libc_sym_hashed("__printf_chk", 3035357707u);
+	vu_real___fprintf_chk = (vu___fprintf_chk_fn *)vu_libc_sym_hashed("__fprintf_chk", 3809603153u);
+	vu_real___vprintf_chk = (vu___vprintf_chk_fn *)vu_libc_sym_hashed("__vprintf_chk", 954024545u);
+	vu_real___vfprintf_chk = (vu___vfprintf_chk_fn *)vu_libc_sym_hashed("__vfprintf_chk", 3845085543u);
 	if (!lazy) {
-		vu_real_write = (vu_write_fn *)vu_libc_sym("write");
+		vu_real_write = (vu_write_fn *)vu_libc_sym_hashed("write", 279491920u);
 	}
 #endif
 #ifdef VU_NR_close
-	vu_real_fclose = (vu_fclose_fn *)vu_libc_sym("fclose");
+	vu_real_fclose = (vu_fclose_fn *)vu_libc_sym_hashed("fclose", 4245278497u);
 	if (!lazy) {
-		vu_real_close = (vu_close_fn *)vu_libc_sym("close");
+		vu_real_close = (vu_close_fn *)vu_libc_sym_hashed("close", 255564379u);
 	}
 #endif
 #ifdef VU_NR_poll
 	if (!lazy) {
-		vu_real_poll = (vu_poll_fn *)vu_libc_sym("poll");
+		vu_real_poll = (vu_poll_fn *)vu_libc_sym_hashed("poll", 2090623100u);
 	}
 #endif
 #ifdef VU_NR_lseek
-	vu_real_fseek = (vu_fseek_fn *)vu_libc_sym("fseek");
-	vu_real_fseeko = (vu_fseeko_fn *)vu_libc_sym("fseeko");
-	vu_real_fseeko64 = (vu_fseeko64_fn *)vu_libc_sym("fseeko64");
-	vu_real_ftell = (vu_ftell_fn *)vu_libc_sym("ftell");
-	vu_real_ftello = (vu_ftello_fn *)vu_libc_sym("ftello");
-	vu_real_ftello64 = (vu_ftello64_fn *)vu_libc_sym("ftello64");
-	vu_real_rewind = (vu_rewind_fn *)vu_libc_sym("rewind");
-	vu_real_fgetpos = (vu_fgetpos_fn *)vu_libc_sym("fgetpos");
-	vu_real_fgetpos64 = (vu_fgetpos64_fn *)vu_libc_sym("fgetpos64");
-	vu_real_fsetpos = (vu_fsetpos_fn *)vu_libc_sym("fsetpos");
-	vu_real_fsetpos64 = (vu_fsetpos64_fn *)vu_libc_sym("fsetpos64");
+	vu_real_fseek = (vu_fseek_fn *)vu_libc_sym_hashed("fseek", 259362355u);
+	vu_real_fseeko = (vu_fseeko_fn *)vu_libc_sym_hashed("fseeko", 4263990530u);
+	vu_real_fseeko64 = (vu_fseeko64_fn *)vu_libc_sym_hashed("fseeko64", 626042028u);
+	vu_real_ftell = (vu_ftell_fn *)vu_libc_sym_hashed("ftell", 259398524u);
+	vu_real_ftello = (vu_ftello_fn *)vu_libc_sym_hashed("ftello", 4265184107u);
+	vu_real_ftello64 = (vu_ftello64_fn *)vu_libc_sym_hashed("ftello64", 1925847381u);
+	vu_real_rewind = (vu_rewind_fn *)vu_libc_sym_hashed("rewind", 422696366u);
+	vu_real_fgetpos = (vu_fgetpos_fn *)vu_libc_sym_hashed("fgetpos", 2803653917u);
+	vu_real_fgetpos64 = (vu_fgetpos64_fn *)vu_libc_sym_hashed("fgetpos64", 3752337287u);
+	vu_real_fsetpos = (vu_fsetpos_fn *)vu_libc_sym_hashed("fsetpos", 3273278633u);
+	vu_real_fsetpos64 = (vu_fsetpos64_fn *)vu_libc_sym_hashed("fsetpos64", 4072544787u);
 	if (!lazy) {
-		vu_real_lseek = (vu_lseek_fn *)vu_libc_sym("lseek");
-		vu_real_lseek64 = (vu_lseek64_fn *)vu_libc_sym("lseek64");
+		vu_real_lseek = (vu_lseek_fn *)vu_libc_sym_hashed("lseek", 266477881u);
+		vu_real_lseek64 = (vu_lseek64_fn *)vu_libc_sym_hashed("lseek64", 2431605411u);
 	}
 #endif
 #ifdef VU_NR_mmap
 	if (!lazy) {
-		vu_real_mmap = (vu_mmap_fn *)vu_libc_sym("mmap");
-		vu_real_mmap64 = (vu_mmap64_fn *)vu_libc_sym("mmap64");
+		vu_real_mmap = (vu_mmap_fn *)vu_libc_sym_hashed("mmap", 2090512752u);
+		vu_real_mmap64 = (vu_mmap64_fn *)vu_libc_sym_hashed("mmap64", 235721882u);
 	}
 #endif
 #ifdef VU_NR_mprotect
 	if (!lazy) {
-		vu_real_mprotect = (vu_mprotect_fn *)vu_libc_sym("mprotect");
+		vu_real_mprotect = (vu_mprotect_fn *)vu_libc_sym_hashed("mprotect", 3543896243u);
 	}
 #endif
 #ifdef VU_NR_munmap
 	if (!lazy) {
-		vu_real_munmap = (vu_munmap_fn *)vu_libc_sym("munmap");
+		vu_real_munmap = (vu_munmap_fn *)vu_libc_sym_hashed("munmap", 245674643u);
 	}
 #endif
 #ifdef VU_NR_rt_sigaction
-	vu_real_sigaction = (vu_sigaction_fn *)vu_libc_sym("sigaction");
-	vu_real_signal = (vu_signal_fn *)vu_libc_sym("signal");
-	vu_real_bsd_signal = (vu_bsd_signal_fn *)vu_libc_sym("bsd_signal");
-	vu_real_sysv_signal = (vu_sysv_signal_fn *)vu_libc_sym("sysv_signal");
-	vu_real___sysv_signal = (vu___sysv_signal_fn *)vu_libc_sym("__sysv_signal");
-	vu_real_siginterrupt = (vu_siginterrupt_fn *)vu_libc_sym("siginterrupt");
+	vu_real_sigaction = (vu_sigaction_fn *)vu_libc_sym_hashed("sigaction", 255285318u);
+	vu_real_signal = (vu_signal_fn *)vu_libc_sym_hashed("signal", 466005475u);
+	vu_real_bsd_signal = (vu_bsd_signal_fn *)vu_libc_sym_hashed("bsd_signal", 68914683u);
+	vu_real_sysv_signal = (vu_sysv_signal_fn *)vu_libc_sym_hashed("sysv_signal", 2618352791u);
+	vu_real___sysv_signal = (vu___sysv_signal_fn *)vu_libc_sym_hashed("__sysv_signal", 3157696437u);
+	vu_real_siginterrupt = (vu_siginterrupt_fn *)vu_libc_sym_hashed("siginterrupt", 3386655061u);
 #endif
 #ifdef VU_NR_rt_sigprocmask
 	if (!lazy) {
-		vu_real_sigprocmask = (vu_sigprocmask_fn *)vu_libc_sym("sigprocmask");
-		vu_real_pthread_sigmask = (vu_pthread_sigmask_fn *)vu_libc_sym("pthread_sigmask");
+		vu_real_sigprocmask = (vu_sigprocmask_fn *)vu_libc_sym_hashed("sigprocmask", 148630344u);
+		vu_real_pthread_sigmask = (vu_pthread_sigmask_fn *)vu_libc_sym_hashed("pthread_sigmask", 3488983867u);
 	}
 #endif
 #ifdef VU_NR_ioctl
-	vu_real_isatty = (vu_isatty_fn *)vu_libc_sym("isatty");
+	vu_real_isatty = (vu_isatty_fn *)vu_libc_sym_hashed("isatty", 86302307u);
 	if (!lazy) {
-		vu_real_ioctl = (vu_ioctl_fn *)vu_libc_sym("ioctl");
-		vu_real_tcgetattr = (vu_tcgetattr_fn *)vu_libc_sym("tcgetattr");
+		vu_real_ioctl = (vu_ioctl_fn *)vu_libc_sym_hashed("ioctl", 262774688u);
+		vu_real_tcgetattr = (vu_tcgetattr_fn *)vu_libc_sym_hashed("tcgetattr", 78041943u);
 	}
 #endif
 #ifdef VU_NR_pread64
 	if (!lazy) {
-		vu_real_pread = (vu_pread_fn *)vu_libc_sym("pread");
-		vu_real_pread64 = (vu_pread64_fn *)vu_libc_sym("pread64");
+		vu_real_pread = (vu_pread_fn *)vu_libc_sym_hashed("pread", 271185489u);
+		vu_real_pread64 = (vu_pread64_fn *)vu_libc_sym_hashed("pread64", 3263223227u);
 	}
 #endif
 #ifdef VU_NR_pwrite64
 	if (!lazy) {
-		vu_real_pwrite = (vu_pwrite_fn *)vu_libc_sym("pwrite");
-		vu_real_pwrite64 = (vu_pwrite64_fn *)vu_libc_sym("pwrite64");
+		vu_real_pwrite = (vu_pwrite_fn *)vu_libc_sym_hashed("pwrite", 365592672u);
+		vu_real_pwrite64 = (vu_pwrite64_fn *)vu_libc_sym_hashed("pwrite64", 2993430410u);
 	}
 #endif
 #ifdef VU_NR_readv
 	if (!lazy) {
-		vu_real_readv = (vu_readv_fn *)vu_libc_sym("readv");
+		vu_real_readv = (vu_readv_fn *)vu_libc_sym_hashed("readv", 273085911u);
 	}
 #endif
 #ifdef VU_NR_writev
 	if (!lazy) {
-		vu_real_writev = (vu_writev_fn *)vu_libc_sym("writev");
+		vu_real_writev = (vu_writev_fn *)vu_libc_sym_hashed("writev", 633298886u);
 	}
 #endif
 #ifdef VU_NR_access
-	vu_real_euidaccess = (vu_euidaccess_fn *)vu_libc_sym("euidaccess");
-	vu_real_eaccess = (vu_eaccess_fn *)vu_libc_sym("eaccess");
+	vu_real_euidaccess = (vu_euidaccess_fn *)vu_libc_sym_hashed("euidaccess", 3975460798u);
+	vu_real_eaccess = (vu_eaccess_fn *)vu_libc_sym_hashed("eaccess", 1274378972u);
 	if (!lazy) {
-		vu_real_access = (vu_access_fn *)vu_libc_sym("access");
+		vu_real_access = (vu_access_fn *)vu_libc_sym_hashed("access", 4049267223u);
 	}
 #endif
 #ifdef VU_NR_sched_yield
 	if (!lazy) {
-		vu_real_sched_yield = (vu_sched_yield_fn *)vu_libc_sym("sched_yield");
+		vu_real_sched_yield = (vu_sched_yield_fn *)vu_libc_sym_hashed("sched_yield", 3838766306u);
 	}
 #endif
 #ifdef VU_NR_mremap
 	if (!lazy) {
-		vu_real_mremap = (vu_mremap_fn *)vu_libc_sym("mremap");
+		vu_real_mremap = (vu_mremap_fn *)vu_libc_sym_hashed("mremap", 241793447u);
 	}
 #endif
 #ifdef VU_NR_msync
 	if (!lazy) {
-		vu_real_msync = (vu_msync_fn *)vu_libc_sym("msync");
+		vu_real_msync = (vu_msync_fn *)vu_libc_sym_hashed("msync", 267685871u);
 	}
 #endif
 #ifdef VU_NR_mincore
 	if (!lazy) {
-		vu_real_mincore = (vu_mincore_fn *)vu_libc_sym("mincore");
+		vu_real_mincore = (vu_mincore_fn *)vu_libc_sym_hashed("mincore", 3342327250u);
 	}
 #endif
 #ifdef VU_NR_madvise
 	if (!lazy) {
-		vu_real_madvise = (vu_madvise_fn *)vu_libc_sym("madvise");
+		vu_real_madvise = (vu_madvise_fn *)vu_libc_sym_hashed("madvise", 3018061198u);
 	}
 #endif
 #ifdef VU_NR_dup
 	if (!lazy) {
-		vu_real_dup = (vu_dup_fn *)vu_libc_sym("dup");
+		vu_real_dup = (vu_dup_fn *)vu_libc_sym_hashed("dup", 193489870u);
 	}
 #endif
 #ifdef VU_NR_dup2
 	if (!lazy) {
-		vu_real_dup2 = (vu_dup2_fn *)vu_libc_sym("dup2");
+		vu_real_dup2 = (vu_dup2_fn *)vu_libc_sym_hashed("dup2", 2090198464u);
 	}
 #endif
 #ifdef VU_NR_pause
 	if (!lazy) {
-		vu_real_pause = (vu_pause_fn *)vu_libc_sym("pause");
+		vu_real_pause = (vu_pause_fn *)vu_libc_sym_hashed("pause", 270592579u);
 	}
 #endif
 #ifdef VU_NR_getitimer
 	if (!lazy) {
-		vu_real_getitimer = (vu_getitimer_fn *)vu_libc_sym("getitimer");
+		vu_real_getitimer = (vu_getitimer_fn *)vu_libc_sym_hashed("getitimer", 3840326575u);
 	}
 #endif
 #ifdef VU_NR_alarm
 	if (!lazy) {
-		vu_real_alarm = (vu_alarm_fn *)vu_libc_sym("alarm");
+		vu_real_alarm = (vu_alarm_fn *)vu_libc_sym_hashed("alarm", 253177266u);
 	}
 #endif
 #ifdef VU_NR_setitimer
 	if (!lazy) {
-		vu_real_setitimer = (vu_setitimer_fn *)vu_libc_sym("setitimer");
+		vu_real_setitimer = (vu_setitimer_fn *)vu_libc_sym_hashed("setitimer", 1522272187u);
 	}
 #endif
 #ifdef VU_NR_getpid
 	if (!lazy) {
-		vu_real_getpid = (vu_getpid_fn *)vu_libc_sym("getpid");
+		vu_real_getpid = (vu_getpid_fn *)vu_libc_sym_hashed("getpid", 4287073986u);
 	}
 #endif
 #ifdef VU_NR_sendfile
 	if (!lazy) {
-		vu_real_sendfile = (vu_sendfile_fn *)vu_libc_sym("sendfile");
-		vu_real_sendfile64 = (vu_sendfile64_fn *)vu_libc_sym("sendfile64");
+		vu_real_sendfile = (vu_sendfile_fn *)vu_libc_sym_hashed("sendfile", 65185391u);
+		vu_real_sendfile64 = (vu_sendfile64_fn *)vu_libc_sym_hashed("sendfile64", 2267415897u);
 	}
 #endif
 #ifdef VU_NR_socket
 	if (!lazy) {
-		vu_real_socket = (vu_socket_fn *)vu_libc_sym("socket");
+		vu_real_socket = (vu_socket_fn *)vu_libc_sym_hashed("socket", 472974126u);
 	}
 #endif
 #ifdef VU_NR_connect
 	if (!lazy) {
-		vu_real_connect = (vu_connect_fn *)vu_libc_sym("connect");
+		vu_real_connect = (vu_connect_fn *)vu_libc_sym_hashed("connect", 3547745743u);
 	}
 #endif
 #ifdef VU_NR_accept
 	if (!lazy) {
-		vu_real_accept = (vu_accept_fn *)vu_libc_sym("accept");
+		vu_real_accept = (vu_accept_fn *)vu_libc_sym_hashed("accept", 4049267125u);
 	}
 #endif
 #ifdef VU_NR_sendto
 	if (!lazy) {
-		vu_real_sendto = (vu_sendto_fn *)vu_libc_sym("sendto");
-		vu_real_send = (vu_send_fn *)vu_libc_sym("send");
+		vu_real_sendto = (vu_sendto_fn *)vu_libc_sym_hashed("sendto", 461503090u);
+		vu_real_send = (vu_send_fn *)vu_libc_sym_hashed("send", 2090720079u);
 	}
 #endif
 #ifdef VU_NR_recvfrom
 	if (!lazy) {
-		vu_real_recvfrom = (vu_recvfrom_fn *)vu_libc_sym("recvfrom");
-		vu_real_recv = (vu_recv_fn *)vu_libc_sym("recv");
+		vu_real_recvfrom = (vu_recvfrom_fn *)vu_libc_sym_hashed("recvfrom", 4282249833u);
+		vu_real_recv = (vu_recv_fn *)vu_libc_sym_hashed("recv", 2090683797u);
 	}
 #endif
 #ifdef VU_NR_sendmsg
 	if (!lazy) {
-		vu_real_sendmsg = (vu_sendmsg_fn *)vu_libc_sym("sendmsg");
+		vu_real_sendmsg = (vu_sendmsg_fn *)vu_libc_sym_hashed("sendmsg", 2344692694u);
 	}
 #endif
 #ifdef VU_NR_recvmsg
 	if (!lazy) {
-		vu_real_recvmsg = (vu_recvmsg_fn *)vu_libc_sym("recvmsg");
+		vu_real_recvmsg = (vu_recvmsg_fn *)vu_libc_sym_hashed("recvmsg", 1040826460u);
 	}
 #endif
 #ifdef VU_NR_shutdown
 	if (!lazy) {
-		vu_real_shutdown = (vu_shutdown_fn *)vu_libc_sym("shutdown");
+		vu_real_shutdown = (vu_shutdown_fn *)vu_libc_sym_hashed("shutdown", 4232446817u);
 	}
 #endif
 #ifdef VU_NR_bind
 	if (!lazy) {
-		vu_real_bind = (vu_bind_fn *)vu_libc_sym("bind");
+		vu_real_bind = (vu_bind_fn *)vu_libc_sym_hashed("bind", 2090113506u);
 	}
 #endif
 #ifdef VU_NR_listen
 	if (!lazy) {
-		vu_real_listen = (vu_listen_fn *)vu_libc_sym("listen");
+		vu_real_listen = (vu_listen_fn *)vu_libc_sym_hashed("listen", 192495636u);
 	}
 #endif
 #ifdef VU_NR_getsockname
 	if (!lazy) {
-		vu_real_getsockname = (vu_getsockname_fn *)vu_libc_sym("getsockname");
+		vu_real_getsockname = (vu_getsockname_fn *)vu_libc_sym_hashed("getsockname", 1695880502u);
 	}
 #endif
 #ifdef VU_NR_getpeername
 	if (!lazy) {
-		vu_real_getpeername = (vu_getpeername_fn *)vu_libc_sym("getpeername");
+		vu_real_getpeername = (vu_getpeername_fn *)vu_libc_sym_hashed("getpeername", 2746364882u);
 	}
 #endif
 #ifdef VU_NR_socketpair
 	if (!lazy) {
-		vu_real_socketpair = (vu_socketpair_fn *)vu_libc_sym("socketpair");
+		vu_real_socketpair = (vu_socketpair_fn *)vu_libc_sym_hashed("socketpair", 108658490u);
 	}
 #endif
 #ifdef VU_NR_setsockopt
 	if (!lazy) {
-		vu_real_setsockopt = (vu_setsockopt_fn *)vu_libc_sym("setsockopt");
+		vu_real_setsockopt = (vu_setsockopt_fn *)vu_libc_sym_hashed("setsockopt", 2817266292u);
 	}
 #endif
 #ifdef VU_NR_getsockopt
 	if (!lazy) {
-		vu_real_getsockopt = (vu_getsockopt_fn *)vu_libc_sym("getsockopt");
+		vu_real_getsockopt = (vu_getsockopt_fn *)vu_libc_sym_hashed("getsockopt", 2003649768u);
 	}
 #endif
 #ifdef VU_NR_vfork
-	vu_real_vfork = (vu_vfork_fn *)vu_libc_sym("vfork");
-	vu_real___vfork = (vu___vfork_fn *)vu_libc_sym("__vfork");
+	vu_real_vfork = (vu_vfork_fn *)vu_libc_sym_hashed("vfork", 277881229u);
+	vu_real___vfork = (vu___vfork_fn *)vu_libc_sym_hashed("__vfork", 2059886123u);
 #endif
 #ifdef VU_NR_execve
-	vu_real_execve = (vu_execve_fn *)vu_libc_sym("execve");
-	vu_real_execv = (vu_execv_fn *)vu_libc_sym("execv");
-	vu_real_execvp = (vu_execvp_fn *)vu_libc_sym("execvp");
-	vu_real_execvpe = (vu_execvpe_fn *)vu_libc_sym("execvpe");
-	vu_real_execl = (vu_execl_fn *)vu_libc_sym("execl");
-	vu_real_execle = (vu_execle_fn *)vu_libc_sym("execle");
-	vu_real_execlp = (vu_execlp_fn *)vu_libc_sym("execlp");
-	vu_real_posix_spawn = (vu_posix_spawn_fn *)vu_libc_sym("posix_spawn");
-	vu_real_posix_spawnp = (vu_posix_spawnp_fn *)vu_libc_sym("posix_spawnp");
+	vu_real_execve = (vu_execve_fn *)vu_libc_sym_hashed("execve", 4230782917u);
+	vu_real_execv = (vu_execv_fn *)vu_libc_sym_hashed("execv", 258356064u);
+	vu_real_execvp = (vu_execvp_fn *)vu_libc_sym_hashed("execvp", 4230782928u);
+	vu_real_execvpe = (vu_execvpe_fn *)vu_libc_sym_hashed("execvpe", 2176883253u);
+	vu_real_execl = (vu_execl_fn *)vu_libc_sym_hashed("execl", 258356054u);
+	vu_real_execle = (vu_execle_fn *)vu_libc_sym_hashed("execle", 4230782587u);
+	vu_real_execlp = (vu_execlp_fn *)vu_libc_sym_hashed("execlp", 4230782598u);
+	vu_real_posix_spawn = (vu_posix_spawn_fn *)vu_libc_sym_hashed("posix_spawn", 985381984u);
+	vu_real_posix_spawnp = (vu_posix_spawnp_fn *)vu_libc_sym_hashed("posix_spawnp", 2452834512u);
 #endif
 #ifdef VU_NR_wait4
 	if (!lazy) {
-		vu_real_wait4 = (vu_wait4_fn *)vu_libc_sym("wait4");
-		vu_real_waitpid = (vu_waitpid_fn *)vu_libc_sym("waitpid");
-		vu_real_wait3 = (vu_wait3_fn *)vu_libc_sym("wait3");
-		vu_real_wait = (vu_wait_fn *)vu_libc_sym("wait");
+		vu_real_wait4 = (vu_wait4_fn *)vu_libc_sym_hashed("wait4", 278880942u);
+		vu_real_waitpid = (vu_waitpid_fn *)vu_libc_sym_hashed("waitpid", 3053704023u);
+		vu_real_wait3 = (vu_wait3_fn *)vu_libc_sym_hashed("wait3", 278880941u);
+		vu_real_wait = (vu_wait_fn *)vu_libc_sym_hashed("wait", 2090859322u);
 	}
 #endif
 #ifdef VU_NR_kill
 	if (!lazy) {
-		vu_real_kill = (vu_kill_fn *)vu_libc_sym("kill");
+		vu_real_kill = (vu_kill_fn *)vu_libc_sym_hashed("kill", 2090436881u);
 	}
 #endif
 #ifdef VU_NR_uname
-	vu_real_gethostname = (vu_gethostname_fn *)vu_libc_sym("gethostname");
-	vu_real_getdomainname = (vu_getdomainname_fn *)vu_libc_sym("getdomainname");
+	vu_real_gethostname = (vu_gethostname_fn *)vu_libc_sym_hashed("gethostname", 1681282596u);
+	vu_real_getdomainname = (vu_getdomainname_fn *)vu_libc_sym_hashed("getdomainname", 4028540990u);
 	if (!lazy) {
-		vu_real_uname = (vu_uname_fn *)vu_libc_sym("uname");
+		vu_real_uname = (vu_uname_fn *)vu_libc_sym_hashed("uname", 276967387u);
 	}
 #endif
 #ifdef VU_NR_fcntl
 	if (!lazy) {
-		vu_real_fcntl = (vu_fcntl_fn *)vu_libc_sym("fcntl");
-		vu_real_fcntl64 = (vu_fcntl64_fn *)vu_libc_sym("fcntl64");
+		vu_real_fcntl = (vu_fcntl_fn *)vu_libc_sym_hashed("fcntl", 258797660u);
+		vu_real_fcntl64 = (vu_fcntl64_fn *)vu_libc_sym_hashed("fcntl64", 2657779334u);
 	}
 #endif
 #ifdef VU_NR_flock
 	if (!lazy) {
-		vu_real_flock = (vu_flock_fn *)vu_libc_sym("flock");
+		vu_real_flock = (vu_flock_fn *)vu_libc_sym_hashed("flock", 259121620u);
 	}
 #endif
 #ifdef VU_NR_fsync
 	if (!lazy) {
-		vu_real_fsync = (vu_fsync_fn *)vu_libc_sym("fsync");
+		vu_real_fsync = (vu_fsync_fn *)vu_libc_sym_hashed("fsync", 259384424u);
 	}
 #endif
 #ifdef VU_NR_fdatasync
 	if (!lazy) {
-		vu_real_fdatasync = (vu_fdatasync_fn *)vu_libc_sym("fdatasync");
+		vu_real_fdatasync = (vu_fdatasync_fn *)vu_libc_sym_hashed("fdatasync", 3857486018u);
 	}
 #endif
 #ifdef VU_NR_truncate
 	if (!lazy) {
-		vu_real_truncate = (vu_truncate_fn *)vu_libc_sym("truncate");
-		vu_real_truncate64 = (vu_truncate64_fn *)vu_libc_sym("truncate64");
+		vu_real_truncate = (vu_truncate_fn *)vu_libc_sym_hashed("truncate", 3923827819u);
+		vu_real_truncate64 = (vu_truncate64_fn *)vu_libc_sym_hashed("truncate64", 3851004501u);
 	}
 #endif
 #ifdef VU_NR_ftruncate
 	if (!lazy) {
-		vu_real_ftruncate = (vu_ftruncate_fn *)vu_libc_sym("ftruncate");
-		vu_real_ftruncate64 = (vu_ftruncate64_fn *)vu_libc_sym("ftruncate64");
+		vu_real_ftruncate = (vu_ftruncate_fn *)vu_libc_sym_hashed("ftruncate", 3386844017u);
+		vu_real_ftruncate64 = (vu_ftruncate64_fn *)vu_libc_sym_hashed("ftruncate64", 3191196379u);
 	}
 #endif
 #ifdef VU_NR_getcwd
-	vu_real_getcwd = (vu_getcwd_fn *)vu_libc_sym("getcwd");
+	vu_real_getcwd = (vu_getcwd_fn *)vu_libc_sym_hashed("getcwd", 4287060291u);
 #endif
 #ifdef VU_NR_chdir
 	if (!lazy) {
-		vu_real_chdir = (vu_chdir_fn *)vu_libc_sym("chdir");
+		vu_real_chdir = (vu_chdir_fn *)vu_libc_sym_hashed("chdir", 255408335u);
 	}
 #endif
 #ifdef VU_NR_fchdir
 	if (!lazy) {
-		vu_real_fchdir = (vu_fchdir_fn *)vu_libc_sym("fchdir");
+		vu_real_fchdir = (vu_fchdir_fn *)vu_libc_sym_hashed("fchdir", 4245122453u);
 	}
 #endif
 #ifdef VU_NR_rename
 	if (!lazy) {
-		vu_real_rename = (vu_rename_fn *)vu_libc_sym("rename");
+		vu_real_rename = (vu_rename_fn *)vu_libc_sym_hashed("rename", 422364189u);
 	}
 #endif
 #ifdef VU_NR_mkdir
-	vu_real_mkdtemp = (vu_mkdtemp_fn *)vu_libc_sym("mkdtemp");
+	vu_real_mkdtemp = (vu_mkdtemp_fn *)vu_libc_sym_hashed("mkdtemp", 3409338711u);
 	if (!lazy) {
-		vu_real_mkdir = (vu_mkdir_fn *)vu_libc_sym("mkdir");
+		vu_real_mkdir = (vu_mkdir_fn *)vu_libc_sym_hashed("mkdir", 267375356u);
 	}
 #endif
 #ifdef VU_NR_rmdir
 	if (!lazy) {
-		vu_real_rmdir = (vu_rmdir_fn *)vu_libc_sym("rmdir");
+		vu_real_rmdir = (vu_rmdir_fn *)vu_libc_sym_hashed("rmdir", 273376835u);
 	}
 #endif
 #ifdef VU_NR_creat
 	if (!lazy) {
-		vu_real_creat = (vu_creat_fn *)vu_libc_sym("creat");
-		vu_real_creat64 = (vu_creat64_fn *)vu_libc_sym("creat64");
+		vu_real_creat = (vu_creat_fn *)vu_libc_sym_hashed("creat", 255768532u);
+		vu_real_creat64 = (vu_creat64_fn *)vu_libc_sym_hashed("creat64", 3654026238u);
 	}
 #endif
 #ifdef VU_NR_link
 	if (!lazy) {
-		vu_real_link = (vu_link_fn *)vu_libc_sym("link");
+		vu_real_link = (vu_link_fn *)vu_libc_sym_hashed("link", 2090472883u);
 	}
 #endif
 #ifdef VU_NR_unlink
-	vu_real_remove = (vu_remove_fn *)vu_libc_sym("remove");
+	vu_real_remove = (vu_remove_fn *)vu_libc_sym_hashed("remove", 422343795u);
 	if (!lazy) {
-		vu_real_unlink = (vu_unlink_fn *)vu_libc_sym("unlink");
+		vu_real_unlink = (vu_unlink_fn *)vu_libc_sym_hashed("unlink", 550380534u);
 	}
 #endif
 #ifdef VU_NR_symlink
 	if (!lazy) {
-		vu_real_symlink = (vu_symlink_fn *)vu_libc_sym("symlink");
+		vu_real_symlink = (vu_symlink_fn *)vu_libc_sym_hashed("symlink", 3126497612u);
 	}
 #endif
 #ifdef VU_NR_readlink
-	vu_real_realpath = (vu_realpath_fn *)vu_libc_sym("realpath");
-	vu_real_canonicalize_file_name = (vu_canonicalize_file_name_fn *)vu_libc_sym("canonicalize_file_name");
-	vu_real___realpath_chk = (vu___realpath_chk_fn *)vu_libc_sym("__realpath_chk");
+	vu_real_realpath = (vu_realpath_fn *)vu_libc_sym_hashed("realpath", 4192460854u);
+	vu_real_canonicalize_file_name = (vu_canonicalize_file_name_fn *)vu_libc_sym_hashed("canonicalize_file_name", 2682698420u);
+	vu_real___realpath_chk = (vu___realpath_chk_fn *)vu_libc_sym_hashed("__realpath_chk", 834139401u);
 	if (!lazy) {
-		vu_real_readlink = (vu_readlink_fn *)vu_libc_sym("readlink");
+		vu_real_readlink = (vu_readlink_fn *)vu_libc_sym_hashed("readlink", 4182838255u);
 	}
 #endif
 #ifdef VU_NR_chmod
 	if (!lazy) {
-		vu_real_chmod = (vu_chmod_fn *)vu_libc_sym("chmod");
+		vu_real_chmod = (vu_chmod_fn *)vu_libc_sym_hashed("chmod", 255418320u);
 	}
 #endif
 #ifdef VU_NR_fchmod
 	if (!lazy) {
-		vu_real_fchmod = (vu_fchmod_fn *)vu_libc_sym("fchmod");
+		vu_real_fchmod = (vu_fchmod_fn *)vu_libc_sym_hashed("fchmod", 4245132438u);
 	}
 #endif
 #ifdef VU_NR_chown
 	if (!lazy) {
-		vu_real_chown = (vu_chown_fn *)vu_libc_sym("chown");
+		vu_real_chown = (vu_chown_fn *)vu_libc_sym_hashed("chown", 255420772u);
 	}
 #endif
 #ifdef VU_NR_fchown
 	if (!lazy) {
-		vu_real_fchown = (vu_fchown_fn *)vu_libc_sym("fchown");
+		vu_real_fchown = (vu_fchown_fn *)vu_libc_sym_hashed("fchown", 4245134890u);
 	}
 #endif
 #ifdef VU_NR_lchown
 	if (!lazy) {
-		vu_real_lchown = (vu_lchown_fn *)vu_libc_sym("lchown");
+		vu_real_lchown = (vu_lchown_fn *)vu_libc_sym_hashed("lchown", 184979952u);
 	}
 #endif
 #ifdef VU_NR_umask
 	if (!lazy) {
-		vu_real_umask = (vu_umask_fn *)vu_libc_sym("umask");
+		vu_real_umask = (vu_umask_fn *)vu_libc_sym_hashed("umask", 276931654u);
 	}
 #endif
 #ifdef VU_NR_gettimeofday
 	if (!lazy) {
-		vu_real_gettimeofday = (vu_gettimeofday_fn *)vu_libc_sym("gettimeofday");
+		vu_real_gettimeofday = (vu_gettimeofday_fn *)vu_libc_sym_hashed("gettimeofday", 3867495303u);
 	}
 #endif
 #ifdef VU_NR_getrusage
 	if (!lazy) {
-		vu_real_getrusage = (vu_getrusage_fn *)vu_libc_sym("getrusage");
+		vu_real_getrusage = (vu_getrusage_fn *)vu_libc_sym_hashed("getrusage", 4194077388u);
 	}
 #endif
 #ifdef VU_NR_sysinfo
 	if (!lazy) {
-		vu_real_sysinfo = (vu_sysinfo_fn *)vu_libc_sym("sysinfo");
+		vu_real_sysinfo = (vu_sysinfo_fn *)vu_libc_sym_hashed("sysinfo", 3133510512u);
 	}
 #endif
 #ifdef VU_NR_times
 	if (!lazy) {
-		vu_real_times = (vu_times_fn *)vu_libc_sym("times");
+		vu_real_times = (vu_times_fn *)vu_libc_sym_hashed("times", 275614599u);
 	}
 #endif
 #ifdef VU_NR_getuid
 	if (!lazy) {
-		vu_real_getuid = (vu_getuid_fn *)vu_libc_sym("getuid");
+		vu_real_getuid = (vu_getuid_fn *)vu_libc_sym_hashed("getuid", 4287079431u);
 	}
 #endif
 #ifdef VU_NR_getgid
 	if (!lazy) {
-		vu_real_getgid = (vu_getgid_fn *)vu_libc_sym("getgid");
+		vu_real_getgid = (vu_getgid_fn *)vu_libc_sym_hashed("getgid", 4287064185u);
 	}
 #endif
 #ifdef VU_NR_setuid
 	if (!lazy) {
-		vu_real_setuid = (vu_setuid_fn *)vu_libc_sym("setuid");
+		vu_real_setuid = (vu_setuid_fn *)vu_libc_sym_hashed("setuid", 461736851u);
 	}
 #endif
 #ifdef VU_NR_setgid
 	if (!lazy) {
-		vu_real_setgid = (vu_setgid_fn *)vu_libc_sym("setgid");
+		vu_real_setgid = (vu_setgid_fn *)vu_libc_sym_hashed("setgid", 461721605u);
 	}
 #endif
 #ifdef VU_NR_geteuid
 	if (!lazy) {
-		vu_real_geteuid = (vu_geteuid_fn *)vu_libc_sym("geteuid");
+		vu_real_geteuid = (vu_geteuid_fn *)vu_libc_sym_hashed("geteuid", 4034106092u);
 	}
 #endif
 #ifdef VU_NR_getegid
 	if (!lazy) {
-		vu_real_getegid = (vu_getegid_fn *)vu_libc_sym("getegid");
+		vu_real_getegid = (vu_getegid_fn *)vu_libc_sym_hashed("getegid", 4034090846u);
 	}
 #endif
 #ifdef VU_NR_setpgid
 	if (!lazy) {
-		vu_real_setpgid = (vu_setpgid_fn *)vu_libc_sym("setpgid");
+		vu_real_setpgid = (vu_setpgid_fn *)vu_libc_sym_hashed("setpgid", 2352232597u);
 	}
 #endif
 #ifdef VU_NR_getppid
 	if (!lazy) {
-		vu_real_getppid = (vu_getppid_fn *)vu_libc_sym("getppid");
+		vu_real_getppid = (vu_getppid_fn *)vu_libc_sym_hashed("getppid", 4034495954u);
 	}
 #endif
 #ifdef VU_NR_getpgrp
 	if (!lazy) {
-		vu_real_getpgrp = (vu_getpgrp_fn *)vu_libc_sym("getpgrp");
+		vu_real_getpgrp = (vu_getpgrp_fn *)vu_libc_sym_hashed("getpgrp", 4034486462u);
 	}
 #endif
 #ifdef VU_NR_setsid
 	if (!lazy) {
-		vu_real_setsid = (vu_setsid_fn *)vu_libc_sym("setsid");
+		vu_real_setsid = (vu_setsid_fn *)vu_libc_sym_hashed("setsid", 461734673u);
 	}
 #endif
 #ifdef VU_NR_setreuid
 	if (!lazy) {
-		vu_real_setreuid = (vu_setreuid_fn *)vu_libc_sym("setreuid");
+		vu_real_setreuid = (vu_setreuid_fn *)vu_libc_sym_hashed("setreuid", 316577674u);
 	}
 #endif
 #ifdef VU_NR_setregid
 	if (!lazy) {
-		vu_real_setregid = (vu_setregid_fn *)vu_libc_sym("setregid");
+		vu_real_setregid = (vu_setregid_fn *)vu_libc_sym_hashed("setregid", 316562428u);
 	}
 #endif
 #ifdef VU_NR_getgroups
 	if (!lazy) {
-		vu_real_getgroups = (vu_getgroups_fn *)vu_libc_sym("getgroups");
+		vu_real_getgroups = (vu_getgroups_fn *)vu_libc_sym_hashed("getgroups", 3759908645u);
 	}
 #endif
 #ifdef VU_NR_setgroups
 	if (!lazy) {
-		vu_real_setgroups = (vu_setgroups_fn *)vu_libc_sym("setgroups");
+		vu_real_setgroups = (vu_setgroups_fn *)vu_libc_sym_hashed("setgroups", 1441854257u);
 	}
 #endif
 #ifdef VU_NR_setresuid
 	if (!lazy) {
-		vu_real_setresuid = (vu_setresuid_fn *)vu_libc_sym("setresuid");
-		vu_real_seteuid = (vu_seteuid_fn *)vu_libc_sym("seteuid");
+		vu_real_setresuid = (vu_setresuid_fn *)vu_libc_sym_hashed("setresuid", 1857070109u);
+		vu_real_seteuid = (vu_seteuid_fn *)vu_libc_sym_hashed("seteuid", 2351852536u);
 	}
 #endif
 #ifdef VU_NR_getresuid
 	if (!lazy) {
-		vu_real_getresuid = (vu_getresuid_fn *)vu_libc_sym("getresuid");
+		vu_real_getresuid = (vu_getresuid_fn *)vu_libc_sym_hashed("getresuid", 4175124497u);
 	}
 #endif
 #ifdef VU_NR_setresgid
 	if (!lazy) {
-		vu_real_setresgid = (vu_setresgid_fn *)vu_libc_sym("setresgid");
-		vu_real_setegid = (vu_setegid_fn *)vu_libc_sym("setegid");
+		vu_real_setresgid = (vu_setresgid_fn *)vu_libc_sym_hashed("setresgid", 1857054863u);
+		vu_real_setegid = (vu_setegid_fn *)vu_libc_sym_hashed("setegid", 2351837290u);
 	}
 #endif
 #ifdef VU_NR_getresgid
 	if (!lazy) {
-		vu_real_getresgid = (vu_getresgid_fn *)vu_libc_sym("getresgid");
+		vu_real_getresgid = (vu_getresgid_fn *)vu_libc_sym_hashed("getresgid", 4175109251u);
 	}
 #endif
 #ifdef VU_NR_getpgid
 	if (!lazy) {
-		vu_real_getpgid = (vu_getpgid_fn *)vu_libc_sym("getpgid");
+		vu_real_getpgid = (vu_getpgid_fn *)vu_libc_sym_hashed("getpgid", 4034486153u);
 	}
 #endif
 #ifdef VU_NR_setfsuid
 	if (!lazy) {
-		vu_real_setfsuid = (vu_setfsuid_fn *)vu_libc_sym("setfsuid");
+		vu_real_setfsuid = (vu_setfsuid_fn *)vu_libc_sym_hashed("setfsuid", 302849740u);
 	}
 #endif
 #ifdef VU_NR_setfsgid
 	if (!lazy) {
-		vu_real_setfsgid = (vu_setfsgid_fn *)vu_libc_sym("setfsgid");
+		vu_real_setfsgid = (vu_setfsgid_fn *)vu_libc_sym_hashed("setfsgid", 302834494u);
 	}
 #endif
 #ifdef VU_NR_getsid
 	if (!lazy) {
-		vu_real_getsid = (vu_getsid_fn *)vu_libc_sym("getsid");
+		vu_real_getsid = (vu_getsid_fn *)vu_libc_sym_hashed("getsid", 4287077253u);
 	}
 #endif
 #ifdef VU_NR_capget
 	if (!lazy) {
-		vu_real_capget = (vu_capget_fn *)vu_libc_sym("capget");
+		vu_real_capget = (vu_capget_fn *)vu_libc_sym_hashed("capget", 4125635065u);
 	}
 #endif
 #ifdef VU_NR_capset
 	if (!lazy) {
-		vu_real_capset = (vu_capset_fn *)vu_libc_sym("capset");
+		vu_real_capset = (vu_capset_fn *)vu_libc_sym_hashed("capset", 4125648133u);
 	}
 #endif
 #ifdef VU_NR_rt_sigpending
 	if (!lazy) {
-		vu_real_sigpending = (vu_sigpending_fn *)vu_libc_sym("sigpending");
+		vu_real_sigpending = (vu_sigpending_fn *)vu_libc_sym_hashed("sigpending", 2097600397u);
 	}
 #endif
 #ifdef VU_NR_rt_sigtimedwait
 	if (!lazy) {
-		vu_real_sigtimedwait = (vu_sigtimedwait_fn *)vu_libc_sym("sigtimedwait");
-		vu_real_sigwaitinfo = (vu_sigwaitinfo_fn *)vu_libc_sym("sigwaitinfo");
+		vu_real_sigtimedwait = (vu_sigtimedwait_fn *)vu_libc_sym_hashed("sigtimedwait", 303651728u);
+		vu_real_sigwaitinfo = (vu_sigwaitinfo_fn *)vu_libc_sym_hashed("sigwaitinfo", 1430087049u);
 	}
 #endif
 #ifdef VU_NR_rt_sigsuspend
 	if (!lazy) {
-		vu_real_sigsuspend = (vu_sigsuspend_fn *)vu_libc_sym("sigsuspend");
+		vu_real_sigsuspend = (vu_sigsuspend_fn *)vu_libc_sym_hashed("sigsuspend", 2309559786u);
 	}
 #endif
 #ifdef VU_NR_sigaltstack
 	if (!lazy) {
-		vu_real_sigaltstack = (vu_sigaltstack_fn *)vu_libc_sym("sigaltstack");
+		vu_real_sigaltstack = (vu_sigaltstack_fn *)vu_libc_sym_hashed("sigaltstack", 1878142303u);
 	}
 #endif
 #ifdef VU_NR_personality
 	if (!lazy) {
-		vu_real_personality = (vu_personality_fn *)vu_libc_sym("personality");
+		vu_real_personality = (vu_personality_fn *)vu_libc_sym_hashed("personality", 1162962591u);
 	}
 #endif
 #ifdef VU_NR_statfs
 	if (!lazy) {
-		vu_real_statfs = (vu_statfs_fn *)vu_libc_sym("statfs");
-		vu_real_statfs64 = (vu_statfs64_fn *)vu_libc_sym("statfs64");
+		vu_real_statfs = (vu_statfs_fn *)vu_libc_sym_hashed("statfs", 478841690u);
+		vu_real_statfs64 = (vu_statfs64_fn *)vu_libc_sym_hashed("statfs64", 1767559428u);
 	}
 #endif
 #ifdef VU_NR_fstatfs
 	if (!lazy) {
-		vu_real_fstatfs = (vu_fstatfs_fn *)vu_libc_sym("fstatfs");
-		vu_real_fstatfs64 = (vu_fstatfs64_fn *)vu_libc_sym("fstatfs64");
+		vu_real_fstatfs = (vu_fstatfs_fn *)vu_libc_sym_hashed("fstatfs", 3290388704u);
+		vu_real_fstatfs64 = (vu_fstatfs64_fn *)vu_libc_sym_hashed("fstatfs64", 1230575626u);
 	}
 #endif
 #ifdef VU_NR_setpriority
 	if (!lazy) {
-		vu_real_setpriority = (vu_setpriority_fn *)vu_libc_sym("setpriority");
+		vu_real_setpriority = (vu_setpriority_fn *)vu_libc_sym_hashed("setpriority", 3588257331u);
 	}
 #endif
 #ifdef VU_NR_mlock
 	if (!lazy) {
-		vu_real_mlock = (vu_mlock_fn *)vu_libc_sym("mlock");
+		vu_real_mlock = (vu_mlock_fn *)vu_libc_sym_hashed("mlock", 267423067u);
 	}
 #endif
 #ifdef VU_NR_munlock
 	if (!lazy) {
-		vu_real_munlock = (vu_munlock_fn *)vu_libc_sym("munlock");
+		vu_real_munlock = (vu_munlock_fn *)vu_libc_sym_hashed("munlock", 3812274910u);
 	}
 #endif
 #ifdef VU_NR_mlockall
 	if (!lazy) {
-		vu_real_mlockall = (vu_mlockall_fn *)vu_libc_sym("mlockall");
+		vu_real_mlockall = (vu_mlockall_fn *)vu_libc_sym_hashed("mlockall", 2541026932u);
 	}
 #endif
 #ifdef VU_NR_munlockall
 	if (!lazy) {
-		vu_real_munlockall = (vu_munlockall_fn *)vu_libc_sym("munlockall");
+		vu_real_munlockall = (vu_munlockall_fn *)vu_libc_sym_hashed("munlockall", 856742167u);
 	}
 #endif
 #ifdef VU_NR_pivot_root
 	if (!lazy) {
-		vu_real_pivot_root = (vu_pivot_root_fn *)vu_libc_sym("pivot_root");
+		vu_real_pivot_root = (vu_pivot_root_fn *)vu_libc_sym_hashed("pivot_root", 498997626u);
 	}
 #endif
 #ifdef VU_NR_prctl
 	if (!lazy) {
-		vu_real_prctl = (vu_prctl_fn *)vu_libc_sym("prctl");
+		vu_real_prctl = (vu_prctl_fn *)vu_libc_sym_hashed("prctl", 271183946u);
 	}
 #endif
 #ifdef VU_NR_arch_prctl
 	if (!lazy) {
-		vu_real_arch_prctl = (vu_arch_prctl_fn *)vu_libc_sym("arch_prctl");
+		vu_real_arch_prctl = (vu_arch_prctl_fn *)vu_libc_sym_hashed("arch_prctl", 637285511u);
 	}
 #endif
 #ifdef VU_NR_chroot
 	if (!lazy) {
-		vu_real_chroot = (vu_chroot_fn *)vu_libc_sym("chroot");
+		vu_real_chroot = (vu_chroot_fn *)vu_libc_sym_hashed("chroot", 4134017428u);
 	}
 #endif
 #ifdef VU_NR_sync
 	if (!lazy) {
-		vu_real_sync = (vu_sync_fn *)vu_libc_sym("sync");
+		vu_real_sync = (vu_sync_fn *)vu_libc_sym_hashed("sync", 2090741858u);
 	}
 #endif
 #ifdef VU_NR_acct
 	if (!lazy) {
-		vu_real_acct = (vu_acct_fn *)vu_libc_sym("acct");
+		vu_real_acct = (vu_acct_fn *)vu_libc_sym_hashed("acct", 2090070688u);
 	}
 #endif
 #ifdef VU_NR_mount
 	if (!lazy) {
-		vu_real_mount = (vu_mount_fn *)vu_libc_sym("mount");
+		vu_real_mount = (vu_mount_fn *)vu_libc_sym_hashed("mount", 267537784u);
 	}
 #endif
 #ifdef VU_NR_umount2
 	if (!lazy) {
-		vu_real_umount2 = (vu_umount2_fn *)vu_libc_sym("umount2");
-		vu_real_umount = (vu_umount_fn *)vu_libc_sym("umount");
+		vu_real_umount2 = (vu_umount2_fn *)vu_libc_sym_hashed("umount2", 947542399u);
+		vu_real_umount = (vu_umount_fn *)vu_libc_sym_hashed("umount", 549315501u);
 	}
 #endif
 #ifdef VU_NR_swapon
 	if (!lazy) {
-		vu_real_swapon = (vu_swapon_fn *)vu_libc_sym("swapon");
+		vu_real_swapon = (vu_swapon_fn *)vu_libc_sym_hashed("swapon", 482395389u);
 	}
 #endif
 #ifdef VU_NR_swapoff
 	if (!lazy) {
-		vu_real_swapoff = (vu_swapoff_fn *)vu_libc_sym("swapoff");
+		vu_real_swapoff = (vu_swapoff_fn *)vu_libc_sym_hashed("swapoff", 3034145787u);
 	}
 #endif
 #ifdef VU_NR_sethostname
 	if (!lazy) {
-		vu_real_sethostname = (vu_sethostname_fn *)vu_libc_sym("sethostname");
+		vu_real_sethostname = (vu_sethostname_fn *)vu_libc_sym_hashed("sethostname", 2760824112u);
 	}
 #endif
 #ifdef VU_NR_setdomainname
 	if (!lazy) {
-		vu_real_setdomainname = (vu_setdomainname_fn *)vu_libc_sym("setdomainname");
+		vu_real_setdomainname = (vu_setdomainname_fn *)vu_libc_sym_hashed("setdomainname", 2828212810u);
 	}
 #endif
 #ifdef VU_NR_quotactl
 	if (!lazy) {
-		vu_real_quotactl = (vu_quotactl_fn *)vu_libc_sym("quotactl");
+		vu_real_quotactl = (vu_quotactl_fn *)vu_libc_sym_hashed("quotactl", 4269187858u);
 	}
 #endif
 #ifdef VU_NR_gettid
 	if (!lazy) {
-		vu_real_gettid = (vu_gettid_fn *)vu_libc_sym("gettid");
+		vu_real_gettid = (vu_gettid_fn *)vu_libc_sym_hashed("gettid", 4287078342u);
 	}
 #endif
 #ifdef VU_NR_readahead
 	if (!lazy) {
-		vu_real_readahead = (vu_readahead_fn *)vu_libc_sym("readahead");
+		vu_real_readahead = (vu_readahead_fn *)vu_libc_sym_hashed("readahead", 581617844u);
 	}
 #endif
 #ifdef VU_NR_setxattr
 	if (!lazy) {
-		vu_real_setxattr = (vu_setxattr_fn *)vu_libc_sym("setxattr");
+		vu_real_setxattr = (vu_setxattr_fn *)vu_libc_sym_hashed("setxattr", 323548740u);
 	}
 #endif
 #ifdef VU_NR_lsetxattr
 	if (!lazy) {
-		vu_real_lsetxattr = (vu_lsetxattr_fn *)vu_libc_sym("lsetxattr");
+		vu_real_lsetxattr = (vu_lsetxattr_fn *)vu_libc_sym_hashed("lsetxattr", 2922505040u);
 	}
 #endif
 #ifdef VU_NR_fsetxattr
 	if (!lazy) {
-		vu_real_fsetxattr = (vu_fsetxattr_fn *)vu_libc_sym("fsetxattr");
+		vu_real_fsetxattr = (vu_fsetxattr_fn *)vu_libc_sym_hashed("fsetxattr", 4081532234u);
 	}
 #endif
 #ifdef VU_NR_getxattr
 	if (!lazy) {
-		vu_real_getxattr = (vu_getxattr_fn *)vu_libc_sym("getxattr");
+		vu_real_getxattr = (vu_getxattr_fn *)vu_libc_sym_hashed("getxattr", 3341240u);
 	}
 #endif
 #ifdef VU_NR_lgetxattr
 	if (!lazy) {
-		vu_real_lgetxattr = (vu_lgetxattr_fn *)vu_libc_sym("lgetxattr");
+		vu_real_lgetxattr = (vu_lgetxattr_fn *)vu_libc_sym_hashed("lgetxattr", 2602297540u);
 	}
 #endif
 #ifdef VU_NR_fgetxattr
 	if (!lazy) {
-		vu_real_fgetxattr = (vu_fgetxattr_fn *)vu_libc_sym("fgetxattr");
+		vu_real_fgetxattr = (vu_fgetxattr_fn *)vu_libc_sym_hashed("fgetxattr", 3761324734u);
 	}
 #endif
 #ifdef VU_NR_listxattr
 	if (!lazy) {
-		vu_real_listxattr = (vu_listxattr_fn *)vu_libc_sym("listxattr");
+		vu_real_listxattr = (vu_listxattr_fn *)vu_libc_sym_hashed("listxattr", 2840519956u);
 	}
 #endif
 #ifdef VU_NR_llistxattr
 	if (!lazy) {
-		vu_real_llistxattr = (vu_llistxattr_fn *)vu_libc_sym("llistxattr");
+		vu_real_llistxattr = (vu_llistxattr_fn *)vu_libc_sym_hashed("llistxattr", 2706731936u);
 	}
 #endif
 #ifdef VU_NR_flistxattr
 	if (!lazy) {
-		vu_real_flistxattr = (vu_flistxattr_fn *)vu_libc_sym("flistxattr");
+		vu_real_flistxattr = (vu_flistxattr_fn *)vu_libc_sym_hashed("flistxattr", 2299923674u);
 	}
 #endif
 #ifdef VU_NR_removexattr
 	if (!lazy) {
-		vu_real_removexattr = (vu_removexattr_fn *)vu_libc_sym("removexattr");
+		vu_real_removexattr = (vu_removexattr_fn *)vu_libc_sym_hashed("removexattr", 1611193958u);
 	}
 #endif
 #ifdef VU_NR_lremovexattr
 	if (!lazy) {
-		vu_real_lremovexattr = (vu_lremovexattr_fn *)vu_libc_sym("lremovexattr");
+		vu_real_lremovexattr = (vu_lremovexattr_fn *)vu_libc_sym_hashed("lremovexattr", 1944928242u);
 	}
 #endif
 #ifdef VU_NR_fremovexattr
 	if (!lazy) {
-		vu_real_fremovexattr = (vu_fremovexattr_fn *)vu_libc_sym("fremovexattr");
+		vu_real_fremovexattr = (vu_fremovexattr_fn *)vu_libc_sym_hashed("fremovexattr", 1312362412u);
 	}
 #endif
 #ifdef VU_NR_time
 	if (!lazy) {
-		vu_real_time = (vu_time_fn *)vu_libc_sym("time");
+		vu_real_time = (vu_time_fn *)vu_libc_sym_hashed("time", 2090760340u);
 	}
 #endif
 #ifdef VU_NR_sched_setaffinity
 	if (!lazy) {
-		vu_real_sched_setaffinity = (vu_sched_setaffinity_fn *)vu_libc_sym("sched_setaffinity");
+		vu_real_sched_setaffinity = (vu_sched_setaffinity_fn *)vu_libc_sym_hashed("sched_setaffinity", 2011585041u);
 	}
 #endif
 #ifdef VU_NR_epoll_create
 	if (!lazy) {
-		vu_real_epoll_create = (vu_epoll_create_fn *)vu_libc_sym("epoll_create");
+		vu_real_epoll_create = (vu_epoll_create_fn *)vu_libc_sym_hashed("epoll_create", 304319092u);
 	}
 #endif
 #ifdef VU_NR_getdents64
-	vu_real_readdir = (vu_readdir_fn *)vu_libc_sym("readdir");
-	vu_real_readdir64 = (vu_readdir64_fn *)vu_libc_sym("readdir64");
-	vu_real_readdir_r = (vu_readdir_r_fn *)vu_libc_sym("readdir_r");
-	vu_real_readdir64_r = (vu_readdir64_r_fn *)vu_libc_sym("readdir64_r");
-	vu_real_fdopendir = (vu_fdopendir_fn *)vu_libc_sym("fdopendir");
-	vu_real_closedir = (vu_closedir_fn *)vu_libc_sym("closedir");
-	vu_real_dirfd = (vu_dirfd_fn *)vu_libc_sym("dirfd");
-	vu_real_rewinddir = (vu_rewinddir_fn *)vu_libc_sym("rewinddir");
-	vu_real_seekdir = (vu_seekdir_fn *)vu_libc_sym("seekdir");
-	vu_real_telldir = (vu_telldir_fn *)vu_libc_sym("telldir");
-	vu_real_scandir = (vu_scandir_fn *)vu_libc_sym("scandir");
-	vu_real_scandir64 = (vu_scandir64_fn *)vu_libc_sym("scandir64");
+	vu_real_readdir = (vu_readdir_fn *)vu_libc_sym_hashed("readdir", 1037797632u);
+	vu_real_readdir64 = (vu_readdir64_fn *)vu_libc_sym_hashed("readdir64", 585224234u);
+	vu_real_readdir_r = (vu_readdir_r_fn *)vu_libc_sym_hashed("readdir_r", 585225649u);
+	vu_real_readdir64_r = (vu_readdir64_r_fn *)vu_libc_sym_hashed("readdir64_r", 1654034267u);
+	vu_real_fdopendir = (vu_fdopendir_fn *)vu_libc_sym_hashed("fdopendir", 311200512u);
+	vu_real_closedir = (vu_closedir_fn *)vu_libc_sym_hashed("closedir", 1577121754u);
+	vu_real_dirfd = (vu_dirfd_fn *)vu_libc_sym_hashed("dirfd", 256645326u);
+	vu_real_rewinddir = (vu_rewinddir_fn *)vu_libc_sym_hashed("rewinddir", 3435058765u);
+	vu_real_seekdir = (vu_seekdir_fn *)vu_libc_sym_hashed("seekdir", 2334260844u);
+	vu_real_telldir = (vu_telldir_fn *)vu_libc_sym_hashed("telldir", 3634066197u);
+	vu_real_scandir = (vu_scandir_fn *)vu_libc_sym_hashed("scandir", 2251354185u);
+	vu_real_scandir64 = (vu_scandir64_fn *)vu_libc_sym_hashed("scandir64", 3593350579u);
 	if (!lazy) {
-		vu_real_getdents64 = (vu_getdents64_fn *)vu_libc_sym("getdents64");
+		vu_real_getdents64 = (vu_getdents64_fn *)vu_libc_sym_hashed("getdents64", 3728483725u);
 	}
 #endif
 #ifdef VU_NR_fadvise64
 	if (!lazy) {
-		vu_real_posix_fadvise = (vu_posix_fadvise_fn *)vu_libc_sym("posix_fadvise");
-		vu_real_posix_fadvise64 = (vu_posix_fadvise64_fn *)vu_libc_sym("posix_fadvise64");
+		vu_real_posix_fadvise = (vu_posix_fadvise_fn *)vu_libc_sym_hashed("posix_fadvise", 3441398841u);
+		vu_real_posix_fadvise64 = (vu_posix_fadvise64_fn *)vu_libc_sym_hashed("posix_fadvise64", 2471857571u);
 	}
 #endif
 #ifdef VU_NR_clock_settime
 	if (!lazy) {
-		vu_real_clock_settime = (vu_clock_settime_fn *)vu_libc_sym("clock_settime");
+		vu_real_clock_settime = (vu_clock_settime_fn *)vu_libc_sym_hashed("clock_settime", 228077195u);
 	}
 #endif
 #ifdef VU_NR_clock_gettime
-	vu_real_timespec_get = (vu_timespec_get_fn *)vu_libc_sym("timespec_get");
+	vu_real_timespec_get = (vu_timespec_get_fn *)vu_libc_sym_hashed("timespec_get", 2841861918u);
 	if (!lazy) {
-		vu_real_clock_gettime = (vu_clock_gettime_fn *)vu_libc_sym("clock_gettime");
+		vu_real_clock_gettime = (vu_clock_gettime_fn *)vu_libc_sym_hashed("clock_gettime", 1910330751u);
 	}
 #endif
 #ifdef VU_NR_clock_getres
 	if (!lazy) {
-		vu_real_clock_getres = (vu_clock_getres_fn *)vu_libc_sym("clock_getres");
+		vu_real_clock_getres = (vu_clock_getres_fn *)vu_libc_sym_hashed("clock_getres", 2660896986u);
 	}
 #endif
 #ifdef VU_NR_clock_nanosleep
 	if (!lazy) {
-		vu_real_clock_nanosleep = (vu_clock_nanosleep_fn *)vu_libc_sym("clock_nanosleep");
-		vu_real_nanosleep = (vu_nanosleep_fn *)vu_libc_sym("nanosleep");
+		vu_real_clock_nanosleep = (vu_clock_nanosleep_fn *)vu_libc_sym_hashed("clock_nanosleep", 68530997u);
+		vu_real_nanosleep = (vu_nanosleep_fn *)vu_libc_sym_hashed("nanosleep", 2740416778u);
 	}
 #endif
 #ifdef VU_NR_epoll_wait
 	if (!lazy) {
-		vu_real_epoll_wait = (vu_epoll_wait_fn *)vu_libc_sym("epoll_wait");
+		vu_real_epoll_wait = (vu_epoll_wait_fn *)vu_libc_sym_hashed("epoll_wait", 2974722101u);
 	}
 #endif
 #ifdef VU_NR_epoll_ctl
 	if (!lazy) {
-		vu_real_epoll_ctl = (vu_epoll_ctl_fn *)vu_libc_sym("epoll_ctl");
+		vu_real_epoll_ctl = (vu_epoll_ctl_fn *)vu_libc_sym_hashed("epoll_ctl", 2823282947u);
 	}
 #endif
 #ifdef VU_NR_tgkill
 	if (!lazy) {
-		vu_real_tgkill = (vu_tgkill_fn *)vu_libc_sym("tgkill");
+		vu_real_tgkill = (vu_tgkill_fn *)vu_libc_sym_hashed("tgkill", 502907692u);
 	}
 #endif
 #ifdef VU_NR_waitid
 	if (!lazy) {
-		vu_real_waitid = (vu_waitid_fn *)vu_libc_sym("waitid");
+		vu_real_waitid = (vu_waitid_fn *)vu_libc_sym_hashed("waitid", 613138343u);
 	}
 #endif
 #ifdef VU_NR_inotify_init
 	if (!lazy) {
-		vu_real_inotify_init = (vu_inotify_init_fn *)vu_libc_sym("inotify_init");
+		vu_real_inotify_init = (vu_inotify_init_fn *)vu_libc_sym_hashed("inotify_init", 4146682842u);
 	}
 #endif
 #ifdef VU_NR_inotify_add_watch
 	if (!lazy) {
-		vu_real_inotify_add_watch = (vu_inotify_add_watch_fn *)vu_libc_sym("inotify_add_watch");
+		vu_real_inotify_add_watch = (vu_inotify_add_watch_fn *)vu_libc_sym_hashed("inotify_add_watch", 2466907557u);
 	}
 #endif
 #ifdef VU_NR_inotify_rm_watch
 	if (!lazy) {
-		vu_real_inotify_rm_watch = (vu_inotify_rm_watch_fn *)vu_libc_sym("inotify_rm_watch");
+		vu_real_inotify_rm_watch = (vu_inotify_rm_watch_fn *)vu_libc_sym_hashed("inotify_rm_watch", 3426211483u);
 	}
 #endif
 #ifdef VU_NR_openat
-	vu_real_opendir = (vu_opendir_fn *)vu_libc_sym("opendir");
-	vu_real_fopen = (vu_fopen_fn *)vu_libc_sym("fopen");
-	vu_real_fopen64 = (vu_fopen64_fn *)vu_libc_sym("fopen64");
-	vu_real_mkstemp = (vu_mkstemp_fn *)vu_libc_sym("mkstemp");
-	vu_real_mkstemp64 = (vu_mkstemp64_fn *)vu_libc_sym("mkstemp64");
-	vu_real_mkostemp = (vu_mkostemp_fn *)vu_libc_sym("mkostemp");
-	vu_real_mkostemp64 = (vu_mkostemp64_fn *)vu_libc_sym("mkostemp64");
-	vu_real_mkstemps = (vu_mkstemps_fn *)vu_libc_sym("mkstemps");
-	vu_real_mkstemps64 = (vu_mkstemps64_fn *)vu_libc_sym("mkstemps64");
-	vu_real_mkostemps = (vu_mkostemps_fn *)vu_libc_sym("mkostemps");
-	vu_real_mkostemps64 = (vu_mkostemps64_fn *)vu_libc_sym("mkostemps64");
-	vu_real_tmpfile = (vu_tmpfile_fn *)vu_libc_sym("tmpfile");
-	vu_real_tmpfile64 = (vu_tmpfile64_fn *)vu_libc_sym("tmpfile64");
+	vu_real_opendir = (vu_opendir_fn *)vu_libc_sym_hashed("opendir", 1893953398u);
+	vu_real_fopen = (vu_fopen_fn *)vu_libc_sym_hashed("fopen", 259230589u);
+	vu_real_fopen64 = (vu_fopen64_fn *)vu_libc_sym_hashed("fopen64", 3129239015u);
+	vu_real_mkstemp = (vu_mkstemp_fn *)vu_libc_sym_hashed("mkstemp", 3427127526u);
+	vu_real_mkstemp64 = (vu_mkstemp64_fn *)vu_libc_sym_hashed("mkstemp64", 4110264720u);
+	vu_real_mkostemp = (vu_mkostemp_fn *)vu_libc_sym_hashed("mkostemp", 1268861525u);
+	vu_real_mkostemp64 = (vu_mkostemp64_fn *)vu_libc_sym_hashed("mkostemp64", 3105700543u);
+	vu_real_mkstemps = (vu_mkstemps_fn *)vu_libc_sym_hashed("mkstemps", 1426058777u);
+	vu_real_mkstemps64 = (vu_mkstemps64_fn *)vu_libc_sym_hashed("mkstemps64", 2494816131u);
+	vu_real_mkostemps = (vu_mkostemps_fn *)vu_libc_sym_hashed("mkostemps", 3217724776u);
+	vu_real_mkostemps64 = (vu_mkostemps64_fn *)vu_libc_sym_hashed("mkostemps64", 3703936658u);
+	vu_real_tmpfile = (vu_tmpfile_fn *)vu_libc_sym_hashed("tmpfile", 3951682934u);
+	vu_real_tmpfile64 = (vu_tmpfile64_fn *)vu_libc_sym_hashed("tmpfile64", 4120453664u);
 	if (!lazy) {
-		vu_real_open = (vu_open_fn *)vu_libc_sym("open");
-		vu_real_open64 = (vu_open64_fn *)vu_libc_sym("open64");
-		vu_real___open_2 = (vu___open_2_fn *)vu_libc_sym("__open_2");
-		vu_real___open64_2 = (vu___open64_2_fn *)vu_libc_sym("__open64_2");
-		vu_real_openat = (vu_openat_fn *)vu_libc_sym("openat");
-		vu_real_openat64 = (vu_openat64_fn *)vu_libc_sym("openat64");
-		vu_real___openat_2 = (vu___openat_2_fn *)vu_libc_sym("__openat_2");
-		vu_real___openat64_2 = (vu___openat64_2_fn *)vu_libc_sym("__openat64_2");
+		vu_real_open = (vu_open_fn *)vu_libc_sym_hashed("open", 2090588023u);
+		vu_real_open64 = (vu_open64_fn *)vu_libc_sym_hashed("open64", 317692001u);
+		vu_real___open_2 = (vu___open_2_fn *)vu_libc_sym_hashed("__open_2", 3289280006u);
+		vu_real___open64_2 = (vu___open64_2_fn *)vu_libc_sym_hashed("__open64_2", 21733616u);
+		vu_real_openat = (vu_openat_fn *)vu_libc_sym_hashed("openat", 317693484u);
+		vu_real_openat64 = (vu_openat64_fn *)vu_libc_sym_hashed("openat64", 2370822230u);
+		vu_real___openat_2 = (vu___openat_2_fn *)vu_libc_sym_hashed("__openat_2", 23348603u);
+		vu_real___openat64_2 = (vu___openat64_2_fn *)vu_libc_sym_hashed("__openat64_2", 3950324133u);
 	}
 #endif
 #ifdef VU_NR_mkdirat
 	if (!lazy) {
-		vu_real_mkdirat = (vu_mkdirat_fn *)vu_libc_sym("mkdirat");
+		vu_real_mkdirat = (vu_mkdirat_fn *)vu_libc_sym_hashed("mkdirat", 3408957169u);
 	}
 #endif
 #ifdef VU_NR_mknodat
-	vu_real_mkfifo = (vu_mkfifo_fn *)vu_libc_sym("mkfifo");
-	vu_real_mkfifoat = (vu_mkfifoat_fn *)vu_libc_sym("mkfifoat");
+	vu_real_mkfifo = (vu_mkfifo_fn *)vu_libc_sym_hashed("mkfifo", 233523745u);
+	vu_real_mkfifoat = (vu_mkfifoat_fn *)vu_libc_sym_hashed("mkfifoat", 904291158u);
 	if (!lazy) {
-		vu_real_mknodat = (vu_mknodat_fn *)vu_libc_sym("mknodat");
-		vu_real_mknod = (vu_mknod_fn *)vu_libc_sym("mknod");
+		vu_real_mknodat = (vu_mknodat_fn *)vu_libc_sym_hashed("mknodat", 3421016755u);
+		vu_real_mknod = (vu_mknod_fn *)vu_libc_sym_hashed("mknod", 267386430u);
 	}
 #endif
 #ifdef VU_NR_fchownat
 	if (!lazy) {
-		vu_real_fchownat = (vu_fchownat_fn *)vu_libc_sym("fchownat");
+		vu_real_fchownat = (vu_fchownat_fn *)vu_libc_sym_hashed("fchownat", 1567088031u);
 	}
 #endif
 #ifdef VU_NR_newfstatat
-	vu_real_mktemp = (vu_mktemp_fn *)vu_libc_sym("mktemp");
-	vu_real_tempnam = (vu_tempnam_fn *)vu_libc_sym("tempnam");
-	vu_real_tmpnam = (vu_tmpnam_fn *)vu_libc_sym("tmpnam");
-	vu_real_tmpnam_r = (vu_tmpnam_r_fn *)vu_libc_sym("tmpnam_r");
-	vu_real___xstat = (vu___xstat_fn *)vu_libc_sym("__xstat");
-	vu_real___xstat64 = (vu___xstat64_fn *)vu_libc_sym("__xstat64");
-	vu_real___lxstat = (vu___lxstat_fn *)vu_libc_sym("__lxstat");
-	vu_real___lxstat64 = (vu___lxstat64_fn *)vu_libc_sym("__lxstat64");
-	vu_real___fxstat = (vu___fxstat_fn *)vu_libc_sym("__fxstat");
-	vu_real___fxstat64 = (vu___fxstat64_fn *)vu_libc_sym("__fxstat64");
-	vu_real___fxstatat = (vu___fxstatat_fn *)vu_libc_sym("__fxstatat");
-	vu_real___fxstatat64 = (vu___fxstatat64_fn *)vu_libc_sym("__fxstatat64");
+	vu_real_mktemp = (vu_mktemp_fn *)vu_libc_sym_hashed("mktemp", 234022739u);
+	vu_real_tempnam = (vu_tempnam_fn *)vu_libc_sym_hashed("tempnam", 3635406487u);
+	vu_real_tmpnam = (vu_tmpnam_fn *)vu_libc_sym_hashed("tmpnam", 510207986u);
+	vu_real_tmpnam_r = (vu_tmpnam_r_fn *)vu_libc_sym_hashed("tmpnam_r", 1565718819u);
+	vu_real___xstat = (vu___xstat_fn *)vu_libc_sym_hashed("__xstat", 2062730039u);
+	vu_real___xstat64 = (vu___xstat64_fn *)vu_libc_sym_hashed("__xstat64", 45118497u);
+	vu_real___lxstat = (vu___lxstat_fn *)vu_libc_sym_hashed("__lxstat", 3181870979u);
+	vu_real___lxstat64 = (vu___lxstat64_fn *)vu_libc_sym_hashed("__lxstat64", 3313857389u);
+	vu_real___fxstat = (vu___fxstat_fn *)vu_libc_sym_hashed("__fxstat", 2947058621u);
+	vu_real___fxstat64 = (vu___fxstat64_fn *)vu_libc_sym_hashed("__fxstat64", 1006269991u);
+	vu_real___fxstatat = (vu___fxstatat_fn *)vu_libc_sym_hashed("__fxstatat", 1006271474u);
+	vu_real___fxstatat64 = (vu___fxstatat64_fn *)vu_libc_sym_hashed("__fxstatat64", 612976540u);
 	if (!lazy) {
-		vu_real_stat = (vu_stat_fn *)vu_libc_sym("stat");
-		vu_real_stat64 = (vu_stat64_fn *)vu_libc_sym("stat64");
-		vu_real_lstat = (vu_lstat_fn *)vu_libc_sym("lstat");
-		vu_real_lstat64 = (vu_lstat64_fn *)vu_libc_sym("lstat64");
-		vu_real_fstat = (vu_fstat_fn *)vu_libc_sym("fstat");
-		vu_real_fstat64 = (vu_fstat64_fn *)vu_libc_sym("fstat64");
-		vu_real_fstatat = (vu_fstatat_fn *)vu_libc_sym("fstatat");
-		vu_real_fstatat64 = (vu_fstatat64_fn *)vu_libc_sym("fstatat64");
+		vu_real_stat = (vu_stat_fn *)vu_libc_sym_hashed("stat", 2090736001u);
+		vu_real_stat64 = (vu_stat64_fn *)vu_libc_sym_hashed("stat64", 478840043u);
+		vu_real_lstat = (vu_lstat_fn *)vu_libc_sym_hashed("lstat", 266494093u);
+		vu_real_lstat64 = (vu_lstat64_fn *)vu_libc_sym_hashed("lstat64", 2449260279u);
+		vu_real_fstat = (vu_fstat_fn *)vu_libc_sym_hashed("fstat", 259378567u);
+		vu_real_fstat64 = (vu_fstat64_fn *)vu_libc_sym_hashed("fstat64", 3290387057u);
+		vu_real_fstatat = (vu_fstatat_fn *)vu_libc_sym_hashed("fstatat", 3290388540u);
+		vu_real_fstatat64 = (vu_fstatat64_fn *)vu_libc_sym_hashed("fstatat64", 1230397030u);
 	}
 #endif
 #ifdef VU_NR_unlinkat
 	if (!lazy) {
-		vu_real_unlinkat = (vu_unlinkat_fn *)vu_libc_sym("unlinkat");
+		vu_real_unlinkat = (vu_unlinkat_fn *)vu_libc_sym_hashed("unlinkat", 2363950699u);
 	}
 #endif
 #ifdef VU_NR_renameat
 	if (!lazy) {
-		vu_real_renameat = (vu_renameat_fn *)vu_libc_sym("renameat");
+		vu_real_renameat = (vu_renameat_fn *)vu_libc_sym_hashed("renameat", 393104466u);
 	}
 #endif
 #ifdef VU_NR_linkat
 	if (!lazy) {
-		vu_real_linkat = (vu_linkat_fn *)vu_libc_sym("linkat");
+		vu_real_linkat = (vu_linkat_fn *)vu_libc_sym_hashed("linkat", 192306024u);
 	}
 #endif
 #ifdef VU_NR_symlinkat
 	if (!lazy) {
-		vu_real_symlinkat = (vu_symlinkat_fn *)vu_libc_sym("symlinkat");
+		vu_real_symlinkat = (vu_symlinkat_fn *)vu_libc_sym_hashed("symlinkat", 3141804353u);
 	}
 #endif
 #ifdef VU_NR_readlinkat
 	if (!lazy) {
-		vu_real_readlinkat = (vu_readlinkat_fn *)vu_libc_sym("readlinkat");
+		vu_real_readlinkat = (vu_readlinkat_fn *)vu_libc_sym_hashed("readlinkat", 2445529252u);
 	}
 #endif
 #ifdef VU_NR_fchmodat
-	vu_real_fchmodat = (vu_fchmodat_fn *)vu_libc_sym("fchmodat");
-	vu_real_lchmod = (vu_lchmod_fn *)vu_libc_sym("lchmod");
+	vu_real_fchmodat = (vu_fchmodat_fn *)vu_libc_sym_hashed("fchmodat", 1564417803u);
+	vu_real_lchmod = (vu_lchmod_fn *)vu_libc_sym_hashed("lchmod", 184977500u);
 #endif
 #ifdef VU_NR_ppoll
 	if (!lazy) {
-		vu_real_ppoll = (vu_ppoll_fn *)vu_libc_sym("ppoll");
+		vu_real_ppoll = (vu_ppoll_fn *)vu_libc_sym_hashed("ppoll", 271124876u);
 	}
 #endif
 #ifdef VU_NR_unshare
 	if (!lazy) {
-		vu_real_unshare = (vu_unshare_fn *)vu_libc_sym("unshare");
+		vu_real_unshare = (vu_unshare_fn *)vu_libc_sym_hashed("unshare", 990940123u);
 	}
 #endif
 #ifdef VU_NR_splice
 	if (!lazy) {
-		vu_real_splice = (vu_splice_fn *)vu_libc_sym("splice");
+		vu_real_splice = (vu_splice_fn *)vu_libc_sym_hashed("splice", 474481221u);
 	}
 #endif
 #ifdef VU_NR_tee
 	if (!lazy) {
-		vu_real_tee = (vu_tee_fn *)vu_libc_sym("tee");
+		vu_real_tee = (vu_tee_fn *)vu_libc_sym_hashed("tee", 193506755u);
 	}
 #endif
 #ifdef VU_NR_sync_file_range
 	if (!lazy) {
-		vu_real_sync_file_range = (vu_sync_file_range_fn *)vu_libc_sym("sync_file_range");
+		vu_real_sync_file_range = (vu_sync_file_range_fn *)vu_libc_sym_hashed("sync_file_range", 3448845677u);
 	}
 #endif
 #ifdef VU_NR_utimensat
-	vu_real_utime = (vu_utime_fn *)vu_libc_sym("utime");
-	vu_real_utimes = (vu_utimes_fn *)vu_libc_sym("utimes");
-	vu_real_lutimes = (vu_lutimes_fn *)vu_libc_sym("lutimes");
-	vu_real_futimes = (vu_futimes_fn *)vu_libc_sym("futimes");
-	vu_real_futimesat = (vu_futimesat_fn *)vu_libc_sym("futimesat");
+	vu_real_utime = (vu_utime_fn *)vu_libc_sym_hashed("utime", 277191721u);
+	vu_real_utimes = (vu_utimes_fn *)vu_libc_sym_hashed("utimes", 557392316u);
+	vu_real_lutimes = (vu_lutimes_fn *)vu_libc_sym_hashed("lutimes", 2527812552u);
+	vu_real_futimes = (vu_futimes_fn *)vu_libc_sym_hashed("futimes", 3368939330u);
+	vu_real_futimesat = (vu_futimesat_fn *)vu_libc_sym_hashed("futimesat", 872862903u);
 	if (!lazy) {
-		vu_real_utimensat = (vu_utimensat_fn *)vu_libc_sym("utimensat");
-		vu_real_futimens = (vu_futimens_fn *)vu_libc_sym("futimens");
+		vu_real_utimensat = (vu_utimensat_fn *)vu_libc_sym_hashed("utimensat", 3575107711u);
+		vu_real_futimens = (vu_futimens_fn *)vu_libc_sym_hashed("futimens", 3800815440u);
 	}
 #endif
 #ifdef VU_NR_epoll_pwait
 	if (!lazy) {
-		vu_real_epoll_pwait = (vu_epoll_pwait_fn *)vu_libc_sym("epoll_pwait");
+		vu_real_epoll_pwait = (vu_epoll_pwait_fn *)vu_libc_sym_hashed("epoll_pwait", 3669029029u);
 	}
 #endif
 #ifdef VU_NR_timerfd_create
 	if (!lazy) {
-		vu_real_timerfd_create = (vu_timerfd_create_fn *)vu_libc_sym("timerfd_create");
+		vu_real_timerfd_create = (vu_timerfd_create_fn *)vu_libc_sym_hashed("timerfd_create", 3904981539u);
 	}
 #endif
 #ifdef VU_NR_fallocate
 	if (!lazy) {
-		vu_real_fallocate = (vu_fallocate_fn *)vu_libc_sym("fallocate");
-		vu_real_fallocate64 = (vu_fallocate64_fn *)vu_libc_sym("fallocate64");
+		vu_real_fallocate = (vu_fallocate_fn *)vu_libc_sym_hashed("fallocate", 1580373264u);
+		vu_real_fallocate64 = (vu_fallocate64_fn *)vu_libc_sym_hashed("fallocate64", 3039567930u);
 	}
 #endif
 #ifdef VU_NR_timerfd_settime
 	if (!lazy) {
-		vu_real_timerfd_settime = (vu_timerfd_settime_fn *)vu_libc_sym("timerfd_settime");
+		vu_real_timerfd_settime = (vu_timerfd_settime_fn *)vu_libc_sym_hashed("timerfd_settime", 3008690122u);
 	}
 #endif
 #ifdef VU_NR_timerfd_gettime
 	if (!lazy) {
-		vu_real_timerfd_gettime = (vu_timerfd_gettime_fn *)vu_libc_sym("timerfd_gettime");
+		vu_real_timerfd_gettime = (vu_timerfd_gettime_fn *)vu_libc_sym_hashed("timerfd_gettime", 395976382u);
 	}
 #endif
 #ifdef VU_NR_accept4
 	if (!lazy) {
-		vu_real_accept4 = (vu_accept4_fn *)vu_libc_sym("accept4");
+		vu_real_accept4 = (vu_accept4_fn *)vu_libc_sym_hashed("accept4", 481829001u);
 	}
 #endif
 #ifdef VU_NR_signalfd4
 	if (!lazy) {
-		vu_real_signalfd = (vu_signalfd_fn *)vu_libc_sym("signalfd");
+		vu_real_signalfd = (vu_signalfd_fn *)vu_libc_sym_hashed("signalfd", 673824813u);
 	}
 #endif
 #ifdef VU_NR_eventfd2
 	if (!lazy) {
-		vu_real_eventfd = (vu_eventfd_fn *)vu_libc_sym("eventfd");
+		vu_real_eventfd = (vu_eventfd_fn *)vu_libc_sym_hashed("eventfd", 2099005265u);
 	}
 #endif
 #ifdef VU_NR_epoll_create1
 	if (!lazy) {
-		vu_real_epoll_create1 = (vu_epoll_create1_fn *)vu_libc_sym("epoll_create1");
+		vu_real_epoll_create1 = (vu_epoll_create1_fn *)vu_libc_sym_hashed("epoll_create1", 1452595493u);
 	}
 #endif
 #ifdef VU_NR_dup3
 	if (!lazy) {
-		vu_real_dup3 = (vu_dup3_fn *)vu_libc_sym("dup3");
+		vu_real_dup3 = (vu_dup3_fn *)vu_libc_sym_hashed("dup3", 2090198465u);
 	}
 #endif
 #ifdef VU_NR_pipe2
 	if (!lazy) {
-		vu_real_pipe2 = (vu_pipe2_fn *)vu_libc_sym("pipe2");
-		vu_real_pipe = (vu_pipe_fn *)vu_libc_sym("pipe");
+		vu_real_pipe2 = (vu_pipe2_fn *)vu_libc_sym_hashed("pipe2", 270874117u);
+		vu_real_pipe = (vu_pipe_fn *)vu_libc_sym_hashed("pipe", 2090616691u);
 	}
 #endif
 #ifdef VU_NR_inotify_init1
 	if (!lazy) {
-		vu_real_inotify_init1 = (vu_inotify_init1_fn *)vu_libc_sym("inotify_init1");
+		vu_real_inotify_init1 = (vu_inotify_init1_fn *)vu_libc_sym_hashed("inotify_init1", 3696547659u);
 	}
 #endif
 #ifdef VU_NR_preadv
 	if (!lazy) {
-		vu_real_preadv = (vu_preadv_fn *)vu_libc_sym("preadv");
-		vu_real_preadv64 = (vu_preadv64_fn *)vu_libc_sym("preadv64");
+		vu_real_preadv = (vu_preadv_fn *)vu_libc_sym_hashed("preadv", 359186663u);
+		vu_real_preadv64 = (vu_preadv64_fn *)vu_libc_sym_hashed("preadv64", 312253905u);
 	}
 #endif
 #ifdef VU_NR_pwritev
 	if (!lazy) {
-		vu_real_pwritev = (vu_pwritev_fn *)vu_libc_sym("pwritev");
-		vu_real_pwritev64 = (vu_pwritev64_fn *)vu_libc_sym("pwritev64");
+		vu_real_pwritev = (vu_pwritev_fn *)vu_libc_sym_hashed("pwritev", 3474623702u);
+		vu_real_pwritev64 = (vu_pwritev64_fn *)vu_libc_sym_hashed("pwritev64", 4293992832u);
 	}
 #endif
 #ifdef VU_NR_recvmmsg
 	if (!lazy) {
-		vu_real_recvmmsg = (vu_recvmmsg_fn *)vu_libc_sym("recvmmsg");
+		vu_real_recvmmsg = (vu_recvmmsg_fn *)vu_libc_sym_hashed("recvmmsg", 4282496073u);
 	}
 #endif
 #ifdef VU_NR_fanotify_init
 	if (!lazy) {
-		vu_real_fanotify_init = (vu_fanotify_init_fn *)vu_libc_sym("fanotify_init");
+		vu_real_fanotify_init = (vu_fanotify_init_fn *)vu_libc_sym_hashed("fanotify_init", 600099544u);
 	}
 #endif
 #ifdef VU_NR_fanotify_mark
 	if (!lazy) {
-		vu_real_fanotify_mark = (vu_fanotify_mark_fn *)vu_libc_sym("fanotify_mark");
+		vu_real_fanotify_mark = (vu_fanotify_mark_fn *)vu_libc_sym_hashed("fanotify_mark", 600229423u);
 	}
 #endif
 #ifdef VU_NR_prlimit64
 	if (!lazy) {
-		vu_real_prlimit = (vu_prlimit_fn *)vu_libc_sym("prlimit");
-		vu_real_prlimit64 = (vu_prlimit64_fn *)vu_libc_sym("prlimit64");
-		vu_real_getrlimit = (vu_getrlimit_fn *)vu_libc_sym("getrlimit");
-		vu_real_getrlimit64 = (vu_getrlimit64_fn *)vu_libc_sym("getrlimit64");
-		vu_real_setrlimit = (vu_setrlimit_fn *)vu_libc_sym("setrlimit");
-		vu_real_setrlimit64 = (vu_setrlimit64_fn *)vu_libc_sym("setrlimit64");
+		vu_real_prlimit = (vu_prlimit_fn *)vu_libc_sym_hashed("prlimit", 3271823718u);
+		vu_real_prlimit64 = (vu_prlimit64_fn *)vu_libc_sym_hashed("prlimit64", 2488142352u);
+		vu_real_getrlimit = (vu_getrlimit_fn *)vu_libc_sym_hashed("getrlimit", 4183057878u);
+		vu_real_getrlimit64 = (vu_getrlimit64_fn *)vu_libc_sym_hashed("getrlimit64", 2684697216u);
+		vu_real_setrlimit = (vu_setrlimit_fn *)vu_libc_sym_hashed("setrlimit", 1865003490u);
+		vu_real_setrlimit64 = (vu_setrlimit64_fn *)vu_libc_sym_hashed("setrlimit64", 3764238732u);
 	}
 #endif
 #ifdef VU_NR_name_to_handle_at
 	if (!lazy) {
-		vu_real_name_to_handle_at = (vu_name_to_handle_at_fn *)vu_libc_sym("name_to_handle_at");
+		vu_real_name_to_handle_at = (vu_name_to_handle_at_fn *)vu_libc_sym_hashed("name_to_handle_at", 3901521031u);
 	}
 #endif
 #ifdef VU_NR_open_by_handle_at
 	if (!lazy) {
-		vu_real_open_by_handle_at = (vu_open_by_handle_at_fn *)vu_libc_sym("open_by_handle_at");
+		vu_real_open_by_handle_at = (vu_open_by_handle_at_fn *)vu_libc_sym_hashed("open_by_handle_at", 4060918544u);
 	}
 #endif
 #ifdef VU_NR_clock_adjtime
 	if (!lazy) {
-		vu_real_clock_adjtime = (vu_clock_adjtime_fn *)vu_libc_sym("clock_adjtime");
-		vu_real_adjtimex = (vu_adjtimex_fn *)vu_libc_sym("adjtimex");
-		vu_real_ntp_adjtime = (vu_ntp_adjtime_fn *)vu_libc_sym("ntp_adjtime");
+		vu_real_clock_adjtime = (vu_clock_adjtime_fn *)vu_libc_sym_hashed("clock_adjtime", 2700462926u);
+		vu_real_adjtimex = (vu_adjtimex_fn *)vu_libc_sym_hashed("adjtimex", 303434939u);
+		vu_real_ntp_adjtime = (vu_ntp_adjtime_fn *)vu_libc_sym_hashed("ntp_adjtime", 3434958644u);
 	}
 #endif
 #ifdef VU_NR_syncfs
 	if (!lazy) {
-		vu_real_syncfs = (vu_syncfs_fn *)vu_libc_sym("syncfs");
+		vu_real_syncfs = (vu_syncfs_fn *)vu_libc_sym_hashed("syncfs", 485219963u);
 	}
 #endif
 #ifdef VU_NR_sendmmsg
 	if (!lazy) {
-		vu_real_sendmmsg = (vu_sendmmsg_fn *)vu_libc_sym("sendmmsg");
+		vu_real_sendmmsg = (vu_sendmmsg_fn *)vu_libc_sym_hashed("sendmmsg", 65441539u);
 	}
 #endif
 #ifdef VU_NR_setns
 	if (!lazy) {
-		vu_real_setns = (vu_setns_fn *)vu_libc_sym("setns");
+		vu_real_setns = (vu_setns_fn *)vu_libc_sym_hashed("setns", 274292850u);
 	}
 #endif
 #ifdef VU_NR_getcpu
 	if (!lazy) {
-		vu_real_getcpu = (vu_getcpu_fn *)vu_libc_sym("getcpu");
+		vu_real_getcpu = (vu_getcpu_fn *)vu_libc_sym_hashed("getcpu", 4287060077u);
 	}
 #endif
 #ifdef VU_NR_renameat2
 	if (!lazy) {
-		vu_real_renameat2 = (vu_renameat2_fn *)vu_libc_sym("renameat2");
+		vu_real_renameat2 = (vu_renameat2_fn *)vu_libc_sym_hashed("renameat2", 87545540u);
 	}
 #endif
 #ifdef VU_NR_getrandom
 	if (!lazy) {
-		vu_real_getrandom = (vu_getrandom_fn *)vu_libc_sym("getrandom");
+		vu_real_getrandom = (vu_getrandom_fn *)vu_libc_sym_hashed("getrandom", 4170182822u);
 	}
 #endif
 #ifdef VU_NR_memfd_create
 	if (!lazy) {
-		vu_real_memfd_create = (vu_memfd_create_fn *)vu_libc_sym("memfd_create");
+		vu_real_memfd_create = (vu_memfd_create_fn *)vu_libc_sym_hashed("memfd_create", 3115596897u);
 	}
 #endif
 #ifdef VU_NR_execveat
-	vu_real_execveat = (vu_execveat_fn *)vu_libc_sym("execveat");
-	vu_real_fexecve = (vu_fexecve_fn *)vu_libc_sym("fexecve");
+	vu_real_execveat = (vu_execveat_fn *)vu_libc_sym_hashed("execveat", 3117658618u);
+	vu_real_fexecve = (vu_fexecve_fn *)vu_libc_sym_hashed("fexecve", 2747362635u);
 #endif
 #ifdef VU_NR_copy_file_range
 	if (!lazy) {
-		vu_real_copy_file_range = (vu_copy_file_range_fn *)vu_libc_sym("copy_file_range");
+		vu_real_copy_file_range = (vu_copy_file_range_fn *)vu_libc_sym_hashed("copy_file_range", 473969259u);
 	}
 #endif
 #ifdef VU_NR_preadv2
 	if (!lazy) {
-		vu_real_preadv2 = (vu_preadv2_fn *)vu_libc_sym("preadv2");
-		vu_real_preadv64v2 = (vu_preadv64v2_fn *)vu_libc_sym("preadv64v2");
+		vu_real_preadv2 = (vu_preadv2_fn *)vu_libc_sym_hashed("preadv2", 3263225337u);
+		vu_real_preadv64v2 = (vu_preadv64v2_fn *)vu_libc_sym_hashed("preadv64v2", 742090105u);
 	}
 #endif
 #ifdef VU_NR_pwritev2
 	if (!lazy) {
-		vu_real_pwritev2 = (vu_pwritev2_fn *)vu_libc_sym("pwritev2");
-		vu_real_pwritev64v2 = (vu_pwritev64v2_fn *)vu_libc_sym("pwritev64v2");
+		vu_real_pwritev2 = (vu_pwritev2_fn *)vu_libc_sym_hashed("pwritev2", 2993432520u);
+		vu_real_pwritev64v2 = (vu_pwritev64v2_fn *)vu_libc_sym_hashed("pwritev64v2", 3233779944u);
 	}
 #endif
 #ifdef VU_NR_pkey_alloc
 	if (!lazy) {
-		vu_real_pkey_alloc = (vu_pkey_alloc_fn *)vu_libc_sym("pkey_alloc");
+		vu_real_pkey_alloc = (vu_pkey_alloc_fn *)vu_libc_sym_hashed("pkey_alloc", 658685128u);
 	}
 #endif
 #ifdef VU_NR_statx
 	if (!lazy) {
-		vu_real_statx = (vu_statx_fn *)vu_libc_sym("statx");
+		vu_real_statx = (vu_statx_fn *)vu_libc_sym_hashed("statx", 274811417u);
 	}
 #endif
 #ifdef VU_NR_pidfd_send_signal
 	if (!lazy) {
-		vu_real_pidfd_send_signal = (vu_pidfd_send_signal_fn *)vu_libc_sym("pidfd_send_signal");
+		vu_real_pidfd_send_signal = (vu_pidfd_send_signal_fn *)vu_libc_sym_hashed("pidfd_send_signal", 3289159058u);
 	}
 #endif
 #ifdef VU_NR_open_tree
 	if (!lazy) {
-		vu_real_open_tree = (vu_open_tree_fn *)vu_libc_sym("open_tree");
+		vu_real_open_tree = (vu_open_tree_fn *)vu_libc_sym_hashed("open_tree", 925417478u);
 	}
 #endif
 #ifdef VU_NR_move_mount
 	if (!lazy) {
-		vu_real_move_mount = (vu_move_mount_fn *)vu_libc_sym("move_mount");
+		vu_real_move_mount = (vu_move_mount_fn *)vu_libc_sym_hashed("move_mount", 2596414126u);
 	}
 #endif
 #ifdef VU_NR_fspick
 	if (!lazy) {
-		vu_real_fspick = (vu_fspick_fn *)vu_libc_sym("fspick");
+		vu_real_fspick = (vu_fspick_fn *)vu_libc_sym_hashed("fspick", 4264389925u);
 	}
 #endif
 #ifdef VU_NR_pidfd_open
 	if (!lazy) {
-		vu_real_pidfd_open = (vu_pidfd_open_fn *)vu_libc_sym("pidfd_open");
+		vu_real_pidfd_open = (vu_pidfd_open_fn *)vu_libc_sym_hashed("pidfd_open", 2801586845u);
 	}
 #endif
 #ifdef VU_NR_close_range
 	if (!lazy) {
-		vu_real_close_range = (vu_close_range_fn *)vu_libc_sym("close_range");
-		vu_real_closefrom = (vu_closefrom_fn *)vu_libc_sym("closefrom");
+		vu_real_close_range = (vu_close_range_fn *)vu_libc_sym_hashed("close_range", 450544167u);
+		vu_real_closefrom = (vu_closefrom_fn *)vu_libc_sym_hashed("closefrom", 505492015u);
 	}
 #endif
 #ifdef VU_NR_pidfd_getfd
 	if (!lazy) {
-		vu_real_pidfd_getfd = (vu_pidfd_getfd_fn *)vu_libc_sym("pidfd_getfd");
+		vu_real_pidfd_getfd = (vu_pidfd_getfd_fn *)vu_libc_sym_hashed("pidfd_getfd", 2248186165u);
 	}
 #endif
 #ifdef VU_NR_faccessat2
 	if (!lazy) {
-		vu_real_faccessat = (vu_faccessat_fn *)vu_libc_sym("faccessat");
+		vu_real_faccessat = (vu_faccessat_fn *)vu_libc_sym_hashed("faccessat", 2478579666u);
 	}
 #endif
 #ifdef VU_NR_epoll_pwait2
 	if (!lazy) {
-		vu_real_epoll_pwait2 = (vu_epoll_pwait2_fn *)vu_libc_sym("epoll_pwait2");
+		vu_real_epoll_pwait2 = (vu_epoll_pwait2_fn *)vu_libc_sym_hashed("epoll_pwait2", 818873719u);
 	}
 #endif
 #ifdef VU_NR_mount_setattr
 	if (!lazy) {
-		vu_real_mount_setattr = (vu_mount_setattr_fn *)vu_libc_sym("mount_setattr");
+		vu_real_mount_setattr = (vu_mount_setattr_fn *)vu_libc_sym_hashed("mount_setattr", 522116926u);
 	}
 #endif
 }

@@ -347,6 +347,8 @@ export interface LibcModel {
   fast: string[];
   /** "vu_known_NAME": the real function was looked up */
   known: string;
+  /** the ELF GNU hash of the name, as a C constant */
+  gnuHash: string;
   /** the tail call when vu_direct[nr] is 0, or null (a function that does not return) */
   direct: string[] | null;
   /** the condition under which the bottom must use the gate, or null */
@@ -453,6 +455,9 @@ export function libcModel(sys: SyscallSpec, l: LibcSpec): LibcModel {
   const typedef = `vu_${l.name}_fn`;
   const real = `vu_real_${l.name}`;
   const known = `vu_known_${l.name}`;
+  // the ELF GNU hash of the name (what ld.so computes), for sym.c's lookup
+  let gnuHash = 5381;
+  for (const ch of Buffer.from(l.name)) gnuHash = (Math.imul(gnuHash, 33) + ch) >>> 0;
   const bottom = `vu_bottom_${l.name}`;
   const nrMacro = `VU_NR_${sys.name}`;
 
@@ -498,6 +503,7 @@ export function libcModel(sys: SyscallSpec, l: LibcSpec): LibcModel {
     typedefLine,
     real,
     known,
+    gnuHash: `${gnuHash}u`,
     bottom,
     ret,
     signature,

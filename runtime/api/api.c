@@ -25,7 +25,7 @@ long vu_syscall_lookup(const char *name)
 
 int vu_below_wants(const struct vu_layer *self, long nr)
 {
-	return nr >= 0 && nr < VU_NR_COUNT && (vu.layer_mask[nr] >> self->index) > 1;
+	return nr >= 0 && nr < VU_NR_COUNT && (vu_layer_mask_of(nr) >> self->index) > 1;
 }
 
 /* A plugin's layer has one option, "options" (see layers/plugin.c). */

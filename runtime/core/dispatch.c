@@ -6,65 +6,107 @@
 #include <sys/syscall.h>
 #include "vu_core.h"
 
-/* 2 for every call until vu_init has computed the real answer: a wrapper
- * entered before it (another library's constructor) starts vu first
- * (vu_wants_early) */
+/* 2 for every call until vu_init has run: a wrapper entered before it
+ * (another library's constructor) starts vu first (vu_wants_early); then 3
+ * for every call until its first use works the answer out (vu_wanted) */
 unsigned char vu_interest[VU_NR_COUNT] = { [0 ... VU_NR_COUNT - 1] = 2 };
 
 unsigned char vu_direct[VU_NR_COUNT] = { [0 ... VU_NR_COUNT - 1] = 1 };
 
-/* vu_direct_compute -- once vu_init is done (or gave up): which wrappers
- * may tail-call glibc (vu_wrap.h) */
-void vu_direct_compute(void)
-{
-	for (long nr = 0; nr < VU_NR_COUNT; nr++)
-		vu_direct[nr] = vu_interest[nr] || vu_stats_on || vu.mode == VU_MODE_ALL;
-}
-
-/* vu_interest_compute -- at start-up: which calls does anyone want? */
-/* per call: the layers whose leave hook wants it, as bits */
-static unsigned long long leave_masks[VU_NR_COUNT];
+/* per call: the layers that want it, and those whose leave hook does, as
+ * bits; known[nr]: worked out */
+static unsigned long long masks[VU_NR_COUNT], leave_masks[VU_NR_COUNT];
+static unsigned char known[VU_NR_COUNT];
 
 /* the hooks of each layer, in one compact table */
 static struct hooks {
 	enum vu_action (*enter)(struct vu_layer *self, struct vu_call *c);
 	void (*leave)(struct vu_layer *self, struct vu_call *c);
+	int (*wants)(struct vu_layer *self, long nr);
 	struct vu_layer *layer;
 } hooks[64];
+static int nhooks;
 
+static unsigned char direct_of(long nr)
+{
+	return vu_interest[nr] || vu_stats_on || vu.mode == VU_MODE_ALL;
+}
+
+/* vu_direct_compute -- once vu_init is done (or gave up), and when VU_STATS
+ * turns on: which wrappers may tail-call glibc (vu_wrap.h); a call not
+ * worked out yet stays 1 until its first use */
+void vu_direct_compute(void)
+{
+	for (long nr = 0; nr < VU_NR_COUNT; nr++)
+		vu_direct[nr] = direct_of(nr);
+}
+
+/* interest_one -- who wants call nr: each layer's wants(), asked at the
+ * call's first use rather than for all ~470 calls at every start-up (a
+ * program makes a few dozen). Two threads at once write the same. */
+static void interest_one(long nr)
+{
+	unsigned long long m = 0, lm = 0;
+
+	for (int i = 0; i < nhooks; i++) {
+		int w = hooks[i].wants ? hooks[i].wants(hooks[i].layer, nr) : 0;
+
+		if (!w)
+			continue;
+		m |= 1ULL << i;
+		if (hooks[i].leave && w != VU_WANTS_ENTER)
+			lm |= 1ULL << i;
+	}
+	masks[nr] = m;
+	leave_masks[nr] = lm;
+	vu_interest[nr] = m || vu_core_wants(nr);
+	if (vu_init_state == VU_INIT_DONE)
+		vu_direct[nr] = direct_of(nr);
+	__atomic_store_n(&known[nr], 1, __ATOMIC_RELEASE);
+}
+
+/* vu_layer_mask_of -- the layers that want call nr (bit i: layer i) */
+unsigned long long vu_layer_mask_of(long nr)
+{
+	if (nr < 0 || nr >= VU_NR_COUNT || !vu.layer_mask)
+		return 0;
+	if (__builtin_expect(!__atomic_load_n(&known[nr], __ATOMIC_ACQUIRE), 0))
+		interest_one(nr);
+	return masks[nr];
+}
+
+/* vu_wanted -- does a layer or the core want call nr? (0 before vu_init) */
+int vu_wanted(long nr)
+{
+	if (nr < 0 || nr >= VU_NR_COUNT || !vu.layer_mask)
+		return 0;
+	if (__builtin_expect(!__atomic_load_n(&known[nr], __ATOMIC_ACQUIRE), 0))
+		interest_one(nr);
+	return vu_interest[nr];
+}
+
+/* vu_interest_compute -- at start-up (and when vu-static turns foreign
+ * mode on): the stack is known; each call's answer is worked out at its
+ * first use */
 void vu_interest_compute(void)
 {
-	static unsigned long long masks[VU_NR_COUNT];
-
-	vu.layer_mask = masks;
-	for (long nr = 0; nr < VU_NR_COUNT; nr++)
-		masks[nr] = leave_masks[nr] = 0;
-	/* a layer at a time: its wants() in a tight loop */
+	nhooks = 0;
 	for (int i = 0; i < vu.nlayers && i < 64; i++) {
-		struct vu_layer *l = &vu.layers[i];
-		const struct vu_layer_ops *ops = l->type->ops;
-		int (*wants)(struct vu_layer *, long) = ops->wants;
+		const struct vu_layer_ops *ops = vu.layers[i].type->ops;
 
 		hooks[i].enter = ops->enter;
 		hooks[i].leave = ops->leave;
-		hooks[i].layer = l;
-		if (!wants)
-			continue;
-		for (long nr = 0; nr < VU_NR_COUNT; nr++) {
-			int w = wants(l, nr);
-
-			if (!w)
-				continue;
-			masks[nr] |= 1ULL << i;
-			if (ops->leave && w != VU_WANTS_ENTER)
-				leave_masks[nr] |= 1ULL << i;
-		}
+		hooks[i].wants = ops->wants;
+		hooks[i].layer = &vu.layers[i];
+		nhooks = i + 1;
 	}
-	for (long nr = 0; nr < VU_NR_COUNT; nr++)
-		vu_interest[nr] = masks[nr] || vu_core_wants(nr);
+	for (long nr = 0; nr < VU_NR_COUNT; nr++) {
+		known[nr] = 0;
+		vu_interest[nr] = 3;
+		vu_direct[nr] = 1;
+	}
+	vu.layer_mask = masks;
 	vu_core_bottom_compute();
-	if (vu_init_state == VU_INIT_DONE)
-		vu_direct_compute();	/* again: vu-static turns "all" mode on */
 }
 
 long vu_gate_call(struct vu_call *c)
@@ -102,8 +144,7 @@ long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
 			t->frame[level] = (unsigned long)__builtin_frame_address(0);
 		t->depth = level + 1;
 	}
-	if (c->nr >= 0 && c->nr < VU_NR_COUNT && vu.layer_mask)
-		m = vu.layer_mask[c->nr];
+	m = vu_layer_mask_of(c->nr);
 	if (m) {
 		vu_op_decode(c, &op);	/* once: every layer reads the same */
 		op.memo = 0;

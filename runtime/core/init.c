@@ -88,7 +88,7 @@ static void log_start(void)
 
 	line[0] = 0;
 	for (long nr = 0; nr < VU_NR_COUNT && n < sizeof(line) - 64; nr++)
-		if (vu_interest[nr] && vu_syscalls[nr].name[0])
+		if (vu_syscalls[nr].name[0] && vu_wanted(nr))
 			n += (size_t)snprintf(line + n, sizeof(line) - n, " %s", vu_syscalls[nr].name);
 	vu_log("wanted:%s", n ? line : " none");
 }
@@ -161,7 +161,7 @@ void vu_init_run(void)
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return;
 	vu_init();
-	if (vu_interest[0] > 1)	/* not preloaded (or no config): nothing wanted */
+	if (vu_interest[0] == 2)	/* not preloaded (or no config): nothing wanted */
 		for (long nr = 0; nr < VU_NR_COUNT; nr++)
 			vu_interest[nr] = 0;
 	vu_direct_compute();
@@ -180,7 +180,7 @@ int vu_wants_early(long nr)
 		vu_init_run();
 	if (__atomic_load_n(&vu_init_state, __ATOMIC_ACQUIRE) != VU_INIT_DONE)
 		return 0;	/* vu_init's own calls */
-	return vu_interest[nr];
+	return vu_wanted(nr);	/* (3: not worked out yet) */
 }
 
 __attribute__((constructor(101))) static void vu_init_ctor(void)

@@ -76,16 +76,24 @@ static void sym_init(void)
 /* the IFUNC lookup() last found (its (void *)-1), thread-local */
 static __thread const ElfW(Sym) *ifunc_sym __attribute__((tls_model("initial-exec")));
 
-static void *lookup(const char *name)
+static uint32_t gnu_hash(const char *name)
+{
+	uint32_t h = 5381;
+
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		h = h * 33 + *c;
+	return h;
+}
+
+/* lookup -- name, whose GNU hash is h, in libc's table */
+static void *lookup_h(const char *name, uint32_t h)
 {
 	const uint32_t *gh = libc.gnuhash;
 	uint32_t nbuckets = gh[0], symoffset = gh[1], bloom_size = gh[2];
 	const uint32_t *buckets = (const uint32_t *)((const ElfW(Addr) *)(gh + 4) + bloom_size);
 	const uint32_t *chain = buckets + nbuckets;
-	uint32_t h = 5381, i;
+	uint32_t i;
 
-	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
-		h = h * 33 + *c;
 	i = buckets[h % nbuckets];
 	if (i < symoffset)
 		return NULL;
@@ -106,7 +114,12 @@ static void *lookup(const char *name)
 	}
 }
 
-static int lazy_on;	/* vu_libc_lazy_ok said yes */
+static int lazy_on;	static void *lookup(const char *name)
+{
+	return lookup_h(name, gnu_hash(name));
+}
+
+/* vu_libc_lazy_ok said yes */
 
 /* vu_libc_lazy_ok -- may the wrappers find their real functions on first
  * use (vu_libc_sym_lazy)? Start-up only. Only where nothing but libvu is
@@ -127,13 +140,13 @@ int vu_libc_lazy_ok(void)
  * IFUNC's resolver, a pure function), never dlsym. 0 while vu_init has not
  * said the wrappers may look theirs up (before it, or when
  * vu_libc_resolve found them all): then *out is left as it is. */
-int vu_libc_sym_lazy(const char *name, void **out)
+int vu_libc_sym_lazy(const char *name, unsigned hash, void **out)
 {
 	void *p;
 
 	if (!__atomic_load_n(&lazy_on, __ATOMIC_ACQUIRE))
 		return 0;
-	p = lookup(name);
+	p = lookup_h(name, hash);
 #if defined(__x86_64__)
 	if (p == (void *)-1) {
 		/* the IFUNC's resolver, as ld.so's elf_ifunc_invoke calls it */
@@ -148,6 +161,18 @@ int vu_libc_sym_lazy(const char *name, void **out)
 
 /* vu_libc_sym -- glibc's definition of name (what dlsym(RTLD_NEXT, name)
  * gives in libvu), or NULL. Start-up only. */
+void *vu_libc_sym_hashed(const char *name, unsigned hash)
+{
+	void *p;
+
+	if (!libc.ready)
+		sym_init();
+	if (libc.ready < 0)
+		return dlsym(RTLD_NEXT, name);
+	p = lookup_h(name, hash);
+	return p == (void *)-1 ? dlsym(RTLD_NEXT, name) : p;
+}
+
 void *vu_libc_sym(const char *name)
 {
 	void *p;

@@ -163,6 +163,8 @@ long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc) VU_HID
 void vu_unwind_to(unsigned long sp) VU_HIDDEN;
 void vu_interest_compute(void) VU_HIDDEN;
 void vu_direct_compute(void) VU_HIDDEN;
+unsigned long long vu_layer_mask_of(long nr) VU_HIDDEN;
+int vu_wanted(long nr) VU_HIDDEN;
 long vu_path_plain(const char *p) VU_HIDDEN;
 void vu_core_bottom_compute(void) VU_HIDDEN;
 

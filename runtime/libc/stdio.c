@@ -105,7 +105,7 @@ FILE *vu_stream_of(int fd, const char *mode)
 	int e, wanted = 0;
 
 	for (unsigned i = 0; i < sizeof(alloc_nrs) / sizeof(alloc_nrs[0]); i++)
-		wanted |= vu_interest[alloc_nrs[i]] == 1;
+		wanted |= vu_wanted(alloc_nrs[i]) == 1;
 	if (fdo && !wanted) {
 		s = vu_allow();
 		f = fdo(fd, mode);
@@ -199,10 +199,10 @@ void vu_stdio_setup(void) VU_HIDDEN;
 void vu_stdio_setup(void)
 {
 	file_jumps = vu_libc_sym("_IO_file_jumps");
-	stdio_quiet = file_jumps && !vu_interest[VU_NR_read] && !vu_interest[VU_NR_write] &&
-		      !vu_interest[VU_NR_lseek];
-	alloc_quiet = stdio_quiet && !vu_interest[VU_NR_newfstatat] && !vu_interest[VU_NR_fstat] &&
-		      !vu_interest[VU_NR_ioctl];
+	stdio_quiet = file_jumps && !vu_wanted(VU_NR_read) && !vu_wanted(VU_NR_write) &&
+		      !vu_wanted(VU_NR_lseek);
+	alloc_quiet = stdio_quiet && !vu_wanted(VU_NR_newfstatat) && !vu_wanted(VU_NR_fstat) &&
+		      !vu_wanted(VU_NR_ioctl);
 }
 
 static inline int quiet(FILE *f)
@@ -395,7 +395,7 @@ VU_EXPORT int fclose(FILE *f)
 {
 	int fd = f ? f->_fileno : -1;
 
-	if (quiet(f) && vu.layer_mask && !vu.layer_mask[VU_NR_close] && fd >= 0 && !vu_fd_is_ours(fd)) {
+	if (quiet(f) && vu.layer_mask && !vu_layer_mask_of(VU_NR_close) && fd >= 0 && !vu_fd_is_ours(fd)) {
 		unsigned char s = vu_allow();
 		int r = REAL(fclose)(f);
 

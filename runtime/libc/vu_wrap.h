@@ -24,8 +24,9 @@
 #define VU_EXPORT __attribute__((visibility("default"))) VU_NO_ASAN
 #define VU_HIDDEN __attribute__((visibility("hidden")))
 
-/* Nonzero when a layer or the core wants system call nr (set at start-up;
- * 2 for every call before). */
+/* Nonzero when a layer or the core wants system call nr: 2 for every call
+ * before vu_init, 3 for a call not worked out yet (vu_wanted, at its first
+ * use), else 0 or 1. */
 extern unsigned char vu_interest[VU_NR_COUNT] VU_HIDDEN;
 
 /* 0 when a wrapper may tail-call the real function and nothing else:
@@ -46,10 +47,12 @@ long vu_libc_call(struct vu_call *c, vu_bottom_fn *bottom) VU_HIDDEN VU_NO_ASAN;
 
 /* vu_libc_sym -- glibc's own definition of name (start-up only). */
 void *vu_libc_sym(const char *name) VU_HIDDEN;
+/* the same, hash being the name's ELF GNU hash (worked out by vu-gen) */
+void *vu_libc_sym_hashed(const char *name, unsigned hash) VU_HIDDEN;
 /* vu_libc_sym_lazy -- the same at a wrapper's first use (signal-safe),
  * into *out: 1 when that is the answer for good; vu_libc_lazy_ok --
  * whether the wrappers may wait for it (sym.c) */
-int vu_libc_sym_lazy(const char *name, void **out) VU_HIDDEN VU_NO_ASAN;
+int vu_libc_sym_lazy(const char *name, unsigned hash, void **out) VU_HIDDEN VU_NO_ASAN;
 int vu_libc_lazy_ok(void) VU_HIDDEN;
 
 /* vu_gate_call -- issue c as a raw system call through the gate. */

@@ -449,7 +449,7 @@ static int vdso_wanted(void)
 	};
 
 	for (unsigned i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++)
-		if (vu.layer_mask && vu.layer_mask[nrs[i]])
+		if (vu_layer_mask_of(nrs[i]))
 			return 1;
 	return 0;
 }
