@@ -5515,6 +5515,18 @@ vu_telldir_fn *vu_real_telldir;
 vu_scandir_fn *vu_real_scandir;
 /* scandir64: hand-written in runtime/ */
 vu_scandir64_fn *vu_real_scandir64;
+/* glob: hand-written in runtime/ */
+vu_glob_fn *vu_real_glob;
+/* glob64: hand-written in runtime/ */
+vu_glob64_fn *vu_real_glob64;
+/* ftw: hand-written in runtime/ */
+vu_ftw_fn *vu_real_ftw;
+/* ftw64: hand-written in runtime/ */
+vu_ftw64_fn *vu_real_ftw64;
+/* nftw: hand-written in runtime/ */
+vu_nftw_fn *vu_real_nftw;
+/* nftw64: hand-written in runtime/ */
+vu_nftw64_fn *vu_real_nftw64;
 typedef ssize_t vu_getdents64_fn(int, void *, size_t);
 static vu_getdents64_fn *vu_real_getdents64;
 static unsigned char vu_known_getdents64;	/* looked up (on first use) */
@@ -9891,6 +9903,12 @@ VU_HIDDEN void vu_libc_resolve(void)
 	vu_real_telldir = (vu_telldir_fn *)vu_libc_sym_hashed("telldir", 3634066197u);
 	vu_real_scandir = (vu_scandir_fn *)vu_libc_sym_hashed("scandir", 2251354185u);
 	vu_real_scandir64 = (vu_scandir64_fn *)vu_libc_sym_hashed("scandir64", 3593350579u);
+	vu_real_glob = (vu_glob_fn *)vu_libc_sym_hashed("glob", 2090296489u);
+	vu_real_glob64 = (vu_glob64_fn *)vu_libc_sym_hashed("glob64", 211475u);
+	vu_real_ftw = (vu_ftw_fn *)vu_libc_sym_hashed("ftw", 193492022u);
+	vu_real_ftw64 = (vu_ftw64_fn *)vu_libc_sym_hashed("ftw64", 259416288u);
+	vu_real_nftw = (vu_nftw_fn *)vu_libc_sym_hashed("nftw", 2090541700u);
+	vu_real_nftw64 = (vu_nftw64_fn *)vu_libc_sym_hashed("nftw64", 267246254u);
 	if (!lazy) {
 		vu_real_getdents64 = (vu_getdents64_fn *)vu_libc_sym_hashed("getdents64", 3728483725u);
 	}
@@ -10852,6 +10870,12 @@ VU_HIDDEN const char *const vu_libc_names[] = {
 	"telldir",
 	"scandir",
 	"scandir64",
+	"glob",
+	"glob64",
+	"ftw",
+	"ftw64",
+	"nftw",
+	"nftw64",
 #endif
 #ifdef VU_NR_fadvise64
 	"posix_fadvise",

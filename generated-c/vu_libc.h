@@ -69,6 +69,8 @@
 #include <sys/quota.h>
 #include <sys/fanotify.h>
 #include <termios.h>
+#include <glob.h>
+#include <ftw.h>
 #if __has_include(<sys/io.h>)
 #include <sys/io.h>
 #endif
@@ -271,6 +273,18 @@ typedef __typeof__(scandir) vu_scandir_fn;
 extern vu_scandir_fn *vu_real_scandir VU_HIDDEN;
 typedef __typeof__(scandir64) vu_scandir64_fn;
 extern vu_scandir64_fn *vu_real_scandir64 VU_HIDDEN;
+typedef __typeof__(glob) vu_glob_fn;
+extern vu_glob_fn *vu_real_glob VU_HIDDEN;
+typedef __typeof__(glob64) vu_glob64_fn;
+extern vu_glob64_fn *vu_real_glob64 VU_HIDDEN;
+typedef __typeof__(ftw) vu_ftw_fn;
+extern vu_ftw_fn *vu_real_ftw VU_HIDDEN;
+typedef __typeof__(ftw64) vu_ftw64_fn;
+extern vu_ftw64_fn *vu_real_ftw64 VU_HIDDEN;
+typedef __typeof__(nftw) vu_nftw_fn;
+extern vu_nftw_fn *vu_real_nftw VU_HIDDEN;
+typedef __typeof__(nftw64) vu_nftw64_fn;
+extern vu_nftw64_fn *vu_real_nftw64 VU_HIDDEN;
 #endif
 #ifdef VU_NR_clock_gettime
 typedef __typeof__(timespec_get) vu_timespec_get_fn;

@@ -569,7 +569,7 @@ export const LIBC_INCLUDES = [
   'sys/personality.h', 'sys/ptrace.h', 'sys/ipc.h', 'sys/shm.h',
   'sys/msg.h', 'sys/sem.h', 'grp.h', 'spawn.h', 'mqueue.h', 'sys/timex.h',
   'sys/swap.h', 'sys/reboot.h', 'sys/klog.h', 'sys/acct.h', 'sys/quota.h',
-  'sys/fanotify.h', 'termios.h',
+  'sys/fanotify.h', 'termios.h', 'glob.h', 'ftw.h',
 ];
 
 /** Headers not every glibc or architecture has (included when present). */

@@ -42,7 +42,8 @@ static int remap_init(struct vu_layer *self, char *err, size_t errlen)
 	r->n = map->count;
 	r->from = map->keys;
 	r->to = map->items;
-	if (vu_strmap_init(&r->by_from, r->n) || vu_strmap_init(&r->by_base, r->n))
+	/* (last names repeat: that map starts small and grows) */
+	if (vu_strmap_init(&r->by_from, r->n) || vu_strmap_init(&r->by_base, 8))
 		return -ENOMEM;
 	for (int i = 0; i < r->n; i++) {
 		const char *b = last_component(r->from[i]);

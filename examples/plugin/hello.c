@@ -51,7 +51,7 @@ static int hello_init(struct vu_layer *self, char *err, size_t errlen)
 	return 0;
 }
 
-/* wants -- start-up: which calls reach enter() */
+/* wants -- which calls reach enter(): asked once per call, at its first use (the rules of the hook path) */
 static int hello_wants(struct vu_layer *self, long nr)
 {
 	(void)self;

@@ -167,17 +167,15 @@ int vu_roots_init(struct vu_roots *r, const char *const *items, int n, int want_
 	r->ino = calloc(2 * n + 1, sizeof(unsigned long));
 	r->id = calloc(4 * n + 2, sizeof(unsigned long));
 	if (!r->path || !r->len || !r->base || !r->dev || !r->ino || !r->id ||
-	    vu_strmap_init(&r->by_path, 2 * n + 1) || vu_strmap_init(&r->by_base, 2 * n + 1) ||
-	    vu_strmap_init(&r->by_id, 2 * n + 1))
+	    vu_strmap_init(&r->by_path, n + 1) || vu_strmap_init(&r->by_base, 8) ||
+	    vu_strmap_init(&r->by_id, n + 1))	/* (last names repeat: that map grows) */
 		return -ENOMEM;
 	struct last_dir *ld = calloc(1, sizeof(*ld));
-	unsigned char *known = calloc(2 * n + 1, 1);	/* st of root i is known */
-	struct stat *sts = calloc(2 * n + 1, sizeof(struct stat));
+	unsigned char *known = calloc(2 * n + 1, 1);	/* dev and ino of root i are known */
 
-	if (!ld || !known || !sts) {
+	if (!ld || !known) {
 		free(ld);
 		free(known);
-		free(sts);
 		return -ENOMEM;
 	}
 	for (int i = 0; i < n; i++) {
@@ -190,7 +188,6 @@ int vu_roots_init(struct vu_roots *r, const char *const *items, int n, int want_
 			free(ld->real);
 			free(ld);
 			free(known);
-			free(sts);
 			return -EINVAL;
 		}
 		real = resolved(items[i], ld, &st, &have);
@@ -207,7 +204,8 @@ int vu_roots_init(struct vu_roots *r, const char *const *items, int n, int want_
 		 * just added (as written and resolved) are that object */
 		for (; have && !S_ISLNK(st.st_mode) && k < r->n; k++) {
 			known[k] = 1;
-			sts[k] = st;
+			r->dev[k] = st.st_dev;
+			r->ino[k] = st.st_ino;
 		}
 	}
 	free(ld->real);
@@ -215,16 +213,18 @@ int vu_roots_init(struct vu_roots *r, const char *const *items, int n, int want_
 	for (int i = 0; i < r->n; i++) {
 		struct stat st;
 
-		if (known[i] ? (st = sts[i], 1) : stat(r->path[i], &st) == 0) {
+		if (!known[i] && stat(r->path[i], &st) == 0) {
 			r->dev[i] = st.st_dev;
 			r->ino[i] = st.st_ino;
-			r->id[2 * i] = st.st_dev;
-			r->id[2 * i + 1] = st.st_ino;
+			known[i] = 1;
+		}
+		if (known[i]) {
+			r->id[2 * i] = r->dev[i];
+			r->id[2 * i + 1] = r->ino[i];
 			vu_strmap_put(&r->by_id, (const char *)&r->id[2 * i], 2 * sizeof(unsigned long), i);
 		}
 	}
 	free(known);
-	free(sts);
 	return 0;
 }
 

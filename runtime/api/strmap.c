@@ -59,28 +59,43 @@ static struct vu_strmap_slot *find(const struct vu_strmap *m, const char *key, s
 	for (size_t i = h & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
 		struct vu_strmap_slot *s = &m->slot[i];
 
-		if (!s->key || (s->hash == h && s->len == n && vu_memeq(s->key, key, n)))
+		if (!s->key || (s->len == n && vu_memeq(s->key, key, n)))
 			return s;
 	}
 }
 
+/* twice the room: every key again at its place in the new table */
+static int grow(struct vu_strmap *m)
+{
+	size_t cap = m->cap ? 2 * m->cap : 16;
+	struct vu_strmap_slot *slot = calloc(cap, sizeof(*slot)), *old = m->slot;
+	size_t oldcap = m->cap;
+
+	if (!slot)
+		return -ENOMEM;
+	m->slot = slot;
+	m->cap = cap;
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i].key)
+			*find(m, old[i].key, old[i].len, vu_strmap_hash(old[i].key, old[i].len)) = old[i];
+	free(old);
+	return 0;
+}
+
 /* vu_strmap_put -- key (n bytes, kept, not copied) -> value; an existing
- * key keeps its first value. 1 added, 0 already there, -ENOSPC full. */
+ * key keeps its first value. 1 added, 0 already there, -ENOMEM. */
 int vu_strmap_put(struct vu_strmap *m, const char *key, size_t n, long value)
 {
 	struct vu_strmap_slot *s;
 
-	if (2 * (m->count + 1) > m->cap)
-		return -ENOSPC;
-	unsigned long h = vu_strmap_hash(key, n);
-
-	s = find(m, key, n, h);
+	if (2 * (m->count + 1) > m->cap && grow(m))
+		return -ENOMEM;
+	s = find(m, key, n, vu_strmap_hash(key, n));
 	if (s->key)
 		return 0;
 	s->key = key;
-	s->len = n;
-	s->hash = h;
-	s->value = value;
+	s->len = (unsigned)n;
+	s->value = (int)value;
 	m->count++;
 	return 1;
 }

@@ -131,9 +131,11 @@ struct vu_layer_ops {
 	/* init -- parse options, fill self->state; return 0 or -errno (and
 	 * an explanation in err, at most errlen bytes) */
 	int (*init)(struct vu_layer *self, char *err, size_t errlen);
-	/* wants -- does the layer look at system call nr? (start-up only)
-	 * 0 no; VU_WANTS (or any other nonzero) yes; VU_WANTS_ENTER: yes,
-	 * but leave() has nothing to do for it (it is not called then) */
+	/* wants -- does the layer look at system call nr? Asked once per
+	 * call, at its first use (on the hook path: the rules of enter), the
+	 * same answer every time. 0 no; VU_WANTS (or any other nonzero) yes;
+	 * VU_WANTS_ENTER: yes, but leave() has nothing to do for it (it is
+	 * not called then) */
 	int (*wants)(struct vu_layer *self, long nr);
 	enum vu_action (*enter)(struct vu_layer *self, struct vu_call *c);
 	void (*leave)(struct vu_layer *self, struct vu_call *c);
@@ -190,8 +192,8 @@ static inline const char *vu_arg_str(const struct vu_call *c, int i)
 }
 
 /*
- * What libvu offers layers. The rules of the hook path (wants at start-up;
- * enter and leave on every call, inside libc wrappers and SIGSYS handlers,
+ * What libvu offers layers. The rules of the hook path (wants at a call's
+ * first use, enter and leave on every call, inside libc wrappers and SIGSYS handlers,
  * in any thread, also in a vfork child): no malloc or free, no stdio, no
  * locks a signal handler could already hold, no libc function that makes a
  * system call (it would come back through vu); make system calls with
@@ -438,18 +440,19 @@ VU_API void vu_reach_close(struct vu_reach *r);
 /* ---- a string map built at start-up, looked up in O(1) (strmap.c) ---- */
 struct vu_strmap_slot {
 	const char *key;	/* not copied: kept for the life of the map */
-	size_t len;
-	unsigned long hash;
-	long value;
+	unsigned len;		/* (16 bytes a slot: 10,000 keys in 512 KiB) */
+	int value;
 };
 struct vu_strmap {
 	struct vu_strmap_slot *slot;
 	size_t cap, count;
 };
-/* vu_strmap_init -- room for n keys (start-up, uses libc). 0 or -ENOMEM. */
+/* vu_strmap_init -- room for n keys to start with (start-up, uses libc). 0
+ * or -ENOMEM. */
 VU_API int vu_strmap_init(struct vu_strmap *m, size_t n);
-/* vu_strmap_put -- key (n bytes) -> value >= 0. 1 added, 0 already there
- * (the first value stays), -ENOSPC when more than n keys. */
+/* vu_strmap_put -- key (n bytes) -> value, 0 to INT_MAX (start-up: the
+ * map grows as needed). 1 added, 0 already there (the first value stays),
+ * -ENOMEM. */
 VU_API int vu_strmap_put(struct vu_strmap *m, const char *key, size_t n, long value);
 /* vu_strmap_get -- the value of key (n bytes), or -1 (signal-safe). */
 VU_API long vu_strmap_get(const struct vu_strmap *m, const char *key, size_t n);

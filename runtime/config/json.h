@@ -10,17 +10,17 @@
 
 enum vu_json_type { VU_J_NULL, VU_J_BOOL, VU_J_NUM, VU_J_STR, VU_J_ARR, VU_J_OBJ };
 
-struct vu_json {
-	int type;
+struct vu_json {		/* 64 bytes: a config of 10,000 paths has 10,000 */
+	unsigned char type;
+	unsigned char boolean;	/* BOOL */
+	unsigned char is_int;	/* NUM without fraction or exponent */
 	int line, col;
-	const char *str;	/* STR (decoded, NUL-terminated) */
-	size_t slen;
-	double num;		/* NUM */
-	int boolean;		/* BOOL */
-	int is_int;		/* NUM without fraction or exponent */
-	const char *src;	/* start of this value in the source */
-	size_t srclen;		/* its length */
 	int count;		/* ARR, OBJ */
+	unsigned slen;		/* STR */
+	unsigned srclen;	/* the length of its source */
+	const char *str;	/* STR (decoded, NUL-terminated) */
+	const char *src;	/* start of this value in the source */
+	double num;		/* NUM */
 	struct vu_json **items;	/* ARR values, OBJ values */
 	struct vu_json **keys;	/* OBJ keys (STR nodes, with positions) */
 };
