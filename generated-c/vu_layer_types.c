@@ -22,10 +22,10 @@ extern const struct vu_layer_ops vu_layer_remap_ops VU_GEN_HIDDEN;
 extern const struct vu_layer_ops vu_layer_trace_ops VU_GEN_HIDDEN;
 extern const struct vu_layer_ops vu_layer_uname_ops VU_GEN_HIDDEN;
 
-/* bind -- A directory seen at another place, like proot -b or a bind mount: paths under target reach source, and paths under source flow back out as target paths (getcwd, /proc/self/cwd, /proc/self/fd/N). */
+/* bind -- A directory (or a file) seen at another place, like proot -b or a bind mount: paths under target reach source, and paths under source flow back out as target paths (getcwd, /proc/self/cwd, /proc/self/fd/N). */
 static const struct vu_opt_desc vu_opts_bind[] = {
 	{ "source", VU_OPT_PATH, 1, NULL, NULL,
-	  "an existing directory, relative to the config's folder" },
+	  "an existing directory, or a regular file (bound like proot -b FILE:FILE), relative to the config's folder" },
 	{ "target", VU_OPT_STRING, 1, NULL, NULL,
 	  "absolute path where the program sees source; need not exist" },
 };
@@ -58,6 +58,8 @@ static const struct vu_opt_desc vu_opts_hide[] = {
 	  "files or folders to hide (with everything below them); ~ is $HOME, relative paths are relative to the config's folder" },
 	{ "strict", VU_OPT_BOOL, 0, NULL, "true",
 	  "judge each path by the object the kernel reaches (symlinks, /proc magic links, openat2 RESOLVE_* flags, a hidden folder whose parent was renamed), not only by its name; false: by name only, cheaper (see the layer's page for the measured difference) but a symlink into a hidden path reaches it" },
+	{ "except", VU_OPT_PATH_LIST, 0, NULL, NULL,
+	  "paths below the hidden ones that stay visible, like a bubblewrap allow-list (\"hide ~ except ~/project\"); the folders on the way to them stay too, listing only the names that lead to them" },
 };
 
 /* overlay -- Copy-on-write over a directory: the program writes into lower, the writes land in upper, deletions are remembered, listings merge; lower is never changed. */
@@ -121,7 +123,7 @@ VU_GEN_HIDDEN const struct vu_layer_type vu_layer_types[] = {
 	{ "deny", vu_opts_deny, 2, &vu_layer_deny_ops },
 	{ "fakeroot", vu_opts_fakeroot, 1, &vu_layer_fakeroot_ops },
 	{ "faketime", vu_opts_faketime, 2, &vu_layer_faketime_ops },
-	{ "hide", vu_opts_hide, 2, &vu_layer_hide_ops },
+	{ "hide", vu_opts_hide, 3, &vu_layer_hide_ops },
 	{ "overlay", vu_opts_overlay, 2, &vu_layer_overlay_ops },
 	{ "plugin", vu_opts_plugin, 2, &vu_layer_plugin_ops },
 	{ "readonly", vu_opts_readonly, 1, &vu_layer_readonly_ops },

@@ -22,12 +22,12 @@ export interface VuConfig {
   layers: VuLayer[];
 }
 
-/** A directory seen at another place, like proot -b or a bind mount: paths under target reach source, and paths under source flow back out as target paths (getcwd, /proc/self/cwd, /proc/self/fd/N). */
+/** A directory (or a file) seen at another place, like proot -b or a bind mount: paths under target reach source, and paths under source flow back out as target paths (getcwd, /proc/self/cwd, /proc/self/fd/N). */
 export interface BindLayer {
   type: 'bind';
   /** a note for people; vu ignores it */
   $comment?: string;
-  /** an existing directory, relative to the config's folder */
+  /** an existing directory, or a regular file (bound like proot -b FILE:FILE), relative to the config's folder */
   source: string;
   /** absolute path where the program sees source; need not exist */
   target: string;
@@ -82,6 +82,8 @@ export interface HideLayer {
    * @default true
    */
   strict?: boolean;
+  /** paths below the hidden ones that stay visible, like a bubblewrap allow-list ("hide ~ except ~/project"); the folders on the way to them stay too, listing only the names that lead to them */
+  except?: string[];
 }
 
 /** Copy-on-write over a directory: the program writes into lower, the writes land in upper, deletions are remembered, listings merge; lower is never changed. */

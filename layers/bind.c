@@ -44,6 +44,7 @@ struct bind {
 	int inject;
 	unsigned long pdev, pino;	/* the parent directory on the host */
 	unsigned long sino;		/* the inode of source */
+	unsigned char stype;		/* DT_DIR, or DT_REG for a file bound like proot -b FILE:FILE */
 };
 
 /* what the hooks keep between enter and leave, at the start of a scratch
@@ -77,9 +78,9 @@ static int bind_init(struct vu_layer *self, char *err, size_t errlen)
 		snprintf(err, errlen, "source %s: %s", source, strerror(errno));
 		return -ENOENT;
 	}
-	if (!S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "source %s is not a directory", source);
-		return -ENOTDIR;
+	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "source %s is neither a directory nor a regular file", source);
+		return -EINVAL;
 	}
 	tgt = malloc(PATH_MAX);
 	b = calloc(1, sizeof(*b));
@@ -107,6 +108,7 @@ static int bind_init(struct vu_layer *self, char *err, size_t errlen)
 	b->blen = strlen(b->base);
 	b->bhash = vu_name_hash(b->base, b->blen);
 	b->sino = st.st_ino;
+	b->stype = S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
 	/* a target missing on the host is listed in its parent */
 	parent = strndup(tgt, b->base - 1 - tgt);
 	if (parent && lstat(tgt, &st) && errno == ENOENT &&
@@ -541,7 +543,7 @@ static void getdents_leave(const struct bind *b, struct vu_call *c)
 	d->d_ino = b->sino;
 	d->d_off = last->d_off;	/* telldir after it: where the next batch starts */
 	d->d_reclen = reclen(b);
-	d->d_type = DT_DIR;
+	d->d_type = b->stype;
 	vu_memcpy(d->d_name, b->base, b->blen + 1);
 	for (unsigned long i = offsetof(struct kdirent, d_name) + b->blen + 1; i < d->d_reclen; i++)
 		((char *)d)[i] = 0;

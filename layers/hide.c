@@ -31,6 +31,7 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -55,10 +56,29 @@ struct safe_dirs {
 
 struct hide {
 	struct vu_roots roots;
+	/* "except": paths below hidden ones that stay visible, and the set
+	 * of the folders on the way to them (every proper prefix) */
+	struct vu_roots ex;
+	struct vu_strmap ex_way;
+	int nex;
 	struct safe_dirs *cache;	/* folders and names known to lead nowhere hidden */
 	int cwd_hidden;		/* the process started inside a hidden path */
 	int strict;		/* also by object (the default) */
 };
+
+/* is abs (absolute, normalized) an excepted path, below one, or a folder
+ * on the way to one? */
+static int excepted(const struct hide *h, const char *abs)
+{
+	return h->nex && (vu_roots_match(&h->ex, abs) >= 0 ||
+			  vu_strmap_get(&h->ex_way, abs, vu_strlen(abs)) >= 0);
+}
+
+/* is abs at or below a hidden path, and not excepted? */
+static int hidden_path(const struct hide *h, const char *abs)
+{
+	return vu_roots_match(&h->roots, abs) >= 0 && !excepted(h, abs);
+}
 
 static int hide_init(struct vu_layer *self, char *err, size_t errlen)
 {
@@ -96,7 +116,35 @@ static int hide_init(struct vu_layer *self, char *err, size_t errlen)
 		}
 		vu_debug("hide: %s", h->roots.path[i]);
 	}
-	h->cwd_hidden = getcwd(cwd, sizeof(cwd)) && vu_roots_match(&h->roots, cwd) >= 0;
+	if (self->opt[2].set && self->opt[2].count > 0) {
+		const struct vu_opt_value *ex = &self->opt[2];
+
+		/* each one strictly below a hidden path */
+		for (int i = 0; i < ex->count; i++) {
+			if (vu_roots_match(&h->roots, ex->items[i]) < 0 || vu_roots_is(&h->roots, ex->items[i])) {
+				vu_format(err, errlen, "hide.except: %s is not below a hidden path", ex->items[i]);
+				self->err_opt = 2;
+				self->err_item = i;
+				return -EINVAL;
+			}
+		}
+		e = vu_roots_init(&h->ex, ex->items, ex->count, 1, err, errlen);
+		if (e)
+			return e;
+		if (vu_strmap_init(&h->ex_way, 16))
+			return -ENOMEM;
+		for (int i = 0; i < h->ex.n; i++) {
+			const char *p = h->ex.path[i];
+
+			/* "/a/b/c": "/", "/a" and "/a/b" are on the way */
+			for (size_t k = 1; p[k]; k++)
+				if (p[k] == '/')
+					vu_strmap_put(&h->ex_way, strndup(p, k), k, i);
+			vu_strmap_put(&h->ex_way, "/", 1, i);
+		}
+		h->nex = h->ex.n;
+	}
+	h->cwd_hidden = getcwd(cwd, sizeof(cwd)) && hidden_path(h, cwd);
 	self->state = h;
 	return 0;
 }
@@ -171,8 +219,7 @@ static int hidden_by_name(const struct hide *h, struct vu_call *c, int i)
 	abs = vu_call_alloc(c, 2 * PATH_MAX);
 	if (!abs)
 		return 1;	/* cannot look: fail closed */
-	hit = vu_path_abs(vu_op_dirfd(c, i), p, abs, 2 * PATH_MAX) >= 0 &&
-	      vu_roots_match(&h->roots, abs) >= 0;
+	hit = vu_path_abs(vu_op_dirfd(c, i), p, abs, 2 * PATH_MAX) >= 0 && hidden_path(h, abs);
 	vu_call_release(c, mark);
 	return hit;
 }
@@ -195,7 +242,7 @@ static int hidden_by_object(const struct hide *h, struct vu_call *c, int i)
 		e = vu_op_reach(c, i, VU_REACH_PARENT, &r);
 	}
 	if (e == 0)
-		hit = vu_roots_holds(&h->roots, c, r.real) >= 0;
+		hit = vu_roots_holds(&h->roots, c, r.real) >= 0 && !excepted(h, r.real);
 	else if (e == -ENOMEM || e == -EMFILE || e == -ENFILE)
 		hit = 1;	/* cannot look: fail closed */
 	vu_reach_close(&r);
@@ -286,7 +333,7 @@ static int prefix_leads_in(const struct hide *h, struct vu_call *c, int dirfd, c
 		long e = vu_reach_at(c, dirfd, n ? buf : ".", VU_REACH_FOLLOW, c->op->resolve, &r);
 
 		if (e == 0)
-			hit = vu_roots_holds(&h->roots, c, r.real) >= 0;
+			hit = vu_roots_holds(&h->roots, c, r.real) >= 0 && !excepted(h, r.real);
 		vu_reach_close(&r);
 		if (e == 0 || (e != -ENOENT && e != -ENOTDIR && e != -ELOOP && e != -EACCES))
 			break;
@@ -474,19 +521,37 @@ static int name_is_base(const struct hide *h, const char *name)
 /* is name, in the folder open as fd (real path dir, dlen bytes, or dlen
  * < 0: not known), hidden? By identity first (a hidden root wherever it
  * was moved), then by path. */
+/* dir/name into dir (dlen bytes of folder); 0, or -1 when it does not fit */
+static int join_name(char *dir, long dlen, const char *name, size_t nl)
+{
+	if (dlen < 0 || dlen + 1 + nl + 1 > 2 * PATH_MAX)
+		return -1;
+	dir[dlen] = '/';
+	vu_memcpy(dir + dlen + 1 - (dlen == 1), name, nl + 1);
+	return 0;
+}
+
 static int entry_hidden(const struct hide *h, int fd, char *dir, long dlen, const char *name)
 {
 	struct stat st;
 	size_t nl = vu_strlen(name);
+	int joined = join_name(dir, dlen, name, nl) == 0;
 
 	if (vu_sys4(SYS_newfstatat, fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    vu_roots_id(&h->roots, st.st_dev, st.st_ino) >= 0)
+		return !(joined && excepted(h, dir));
+	return joined && hidden_path(h, dir);
+}
+
+/* is name in dir (a folder on the way to an excepted path) on the way, or
+ * excepted? "." and ".." stay */
+static int entry_on_way(const struct hide *h, char *dir, long dlen, const char *name)
+{
+	size_t nl = vu_strlen(name);
+
+	if (name[0] == '.' && (nl == 1 || (nl == 2 && name[1] == '.')))
 		return 1;
-	if (dlen < 0 || dlen + 1 + nl + 1 > 2 * PATH_MAX)
-		return 0;
-	dir[dlen] = '/';
-	vu_memcpy(dir + dlen + 1 - (dlen == 1), name, nl + 1);
-	return vu_roots_match(&h->roots, dir) >= 0;
+	return join_name(dir, dlen, name, nl) == 0 && excepted(h, dir);
 }
 
 /* cut the hidden entries out of buf (len bytes); returns the new length */
@@ -495,7 +560,7 @@ static long filter(const struct hide *h, struct vu_call *c, int fd, char *buf, l
 {
 	char *dir = 0, *prev = 0;
 	long in = 0, out = 0, dlen = 0;
-	int any = 0;
+	int any = 0, way = 0;
 
 	for (long o = 0, rl; o < len; o += rl) {
 		rl = reclen_at(buf + o, l);
@@ -504,17 +569,26 @@ static long filter(const struct hide *h, struct vu_call *c, int fd, char *buf, l
 		if (name_is_base(h, buf + o + l->name_pos))
 			any = 1;
 	}
-	if (!any)
+	if (!any && !h->nex)
 		return len;
 	dir = vu_call_alloc(c, 2 * PATH_MAX);
 	if (!dir)
 		return -ENOMEM;
 	dlen = vu_fd_realpath(fd, dir, PATH_MAX);
+	/* a hidden folder on the way to an excepted path: only the names on
+	 * the way are listed */
+	way = h->nex && dlen > 0 && vu_roots_match(&h->roots, dir) >= 0 &&
+	      vu_strmap_get(&h->ex_way, dir, dlen) >= 0;
+	if (!any && !way)
+		return len;
 	while (in < len) {
 		unsigned short rl = reclen_at(buf + in, l);
 		const char *name = buf + in + l->name_pos;
+		int gone = way ? !entry_on_way(h, dir, dlen, name)
+			       : name_is_base(h, name) && entry_hidden(h, fd, dir, dlen, name);
 
-		if (name_is_base(h, name) && entry_hidden(h, fd, dir, dlen, name)) {
+		dir[dlen > 0 ? dlen : 0] = 0;	/* (entry_* wrote the name after it) */
+		if (gone) {
 			/* the entry before it now leads past it */
 			if (prev)
 				vu_memcpy(prev + l->off_pos, buf + in + l->off_pos, 8);

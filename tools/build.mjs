@@ -37,8 +37,10 @@ function sh(cmd, args) {
 }
 
 if (what === 'native') {
-  const fresh = oldest(['build/Release/libvu.so', 'build/Release/vu-static']) >
-    newest(['runtime', 'layers', 'generated-c', 'binding.gyp']);
+  // each output against its own inputs: `node-gyp build` relinks libvu.so
+  // alone when only the library's sources changed
+  const fresh = oldest(['build/Release/libvu.so']) > newest(['runtime', 'layers', 'generated-c', 'binding.gyp']) &&
+    oldest(['build/Release/vu-static']) > newest(['runtime/vu-static.c', 'binding.gyp']);
   if (fresh && !process.env.VU_FORCE_BUILD) process.exit(0);
   sh(process.platform === 'win32' ? 'node-gyp.cmd' : 'node-gyp', ['rebuild']);
 } else if (what === 'ts') {

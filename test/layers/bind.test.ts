@@ -6,6 +6,7 @@
  * the target's. Through libc and through inline syscalls (probes).
  */
 import test from 'ava';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { probe, run, tmpdir, writeConfig } from '../helpers.js';
@@ -213,9 +214,31 @@ test('bind: git status and rev-parse in a repository seen at the target', (t) =>
   t.true(vu.stdout.includes(f.tgt));
 });
 
+for (const mode of ['all', 'libc'] as const) {
+  test(`bind: a single file, as proot -b FILE:FILE (read, stat, listed in its parent, /proc/self/fd, written through, FILE/x is ENOTDIR), "${mode}"`, (t) => {
+    const dir = tmpdir('vu-bind-file-');
+    writeFileSync(join(dir, 'real.conf'), 'from the source\n');
+    const tgt = `/etc/vu-bindfile-${process.pid}-${Math.random().toString(36).slice(2, 8)}.conf`;
+    const name = tgt.slice('/etc/'.length);
+    const config = writeConfig({ intercept: mode, layers: [{ type: 'bind', source: './real.conf', target: tgt }] }, dir);
+    const script = [
+      `cat ${tgt}`, `stat -c '%s %F' ${tgt}`, `ls /etc | grep -cx '${name}'`, `find /etc -maxdepth 1 -name '${name}' -type f`,
+      `cd /etc && cat ${name}`, `readlink /proc/self/fd/3 3<${tgt}`, `echo appended >> ${tgt}`,
+      `cat ${tgt}/x 2>&1 | sed 's/^.*: //'`, `test -d ${tgt} || echo not-a-dir`,
+    ].join('; ');
+    const r = run('bash', ['-c', script], { config });
+    t.is(r.status, 0, r.stderr);
+    t.is(r.stdout, [
+      'from the source', '16 regular file', '1', tgt, 'from the source', tgt, 'Not a directory', 'not-a-dir', '',
+    ].join('\n'));
+    t.is(readFileSync(join(dir, 'real.conf'), 'utf8'), 'from the source\nappended\n', 'the write reached the source');
+    t.false(existsSync(tgt), 'nothing was made on the host');
+  });
+}
+
 const bad: Array<[string, Record<string, unknown>, RegExp]> = [
   ['a missing source', { source: './nope', target: '/etc/x' }, /vu\.json:\d+:\d+: bind\.source: .*\/nope: No such file or directory/],
-  ['a source that is a file', { source: './file', target: '/etc/x' }, /vu\.json:\d+:\d+: layer bind: source .*\/file is not a directory/],
+  ['a source that is a FIFO', { source: './fifo', target: '/etc/x' }, /vu\.json:\d+:\d+: layer bind: source .*\/fifo is neither a directory nor a regular file/],
   ['a relative target', { source: '.', target: 'etc/x' }, /vu\.json:\d+:\d+: layer bind: target "etc\/x" must be an absolute path/],
   ['a target inside the source', { source: '.', target: '__DIR__/in' }, /vu\.json:\d+:\d+: layer bind: target .* must not contain one another/],
   ['no target', { source: '.' }, /vu\.json:\d+:\d+: layer bind needs option "target"/],
@@ -225,6 +248,7 @@ for (const [title, opts, expect] of bad) {
   test(`bind: ${title} -> exit 125 with FILE:LINE:COL, program not run`, (t) => {
     const dir = tmpdir('vu-bind-bad-');
     writeFileSync(join(dir, 'file'), '');
+    execFileSync('mkfifo', [join(dir, 'fifo')]);
     const layer = JSON.parse(JSON.stringify({ type: 'bind', ...opts }).replaceAll('__DIR__', dir));
     const config = writeConfig({ layers: [layer] }, dir);
     const marker = join(dir, 'ran');

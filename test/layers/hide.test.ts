@@ -345,3 +345,41 @@ test('hide: a folder remembered as crossing no symlink is forgotten when the pro
   const r = run('python3', ['-c', script], { config: h.config, env: { HOME: h.home } });
   t.is(r.stdout, 'mine\n2\n2\n');
 });
+
+for (const mode of ['all', 'libc'] as const) {
+  test(`hide: "except" keeps paths below a hidden one visible, and the folders on the way list only those ("${mode}")`, (t) => {
+    const root = tmpdir('vu-hide-except-');
+    const home = join(root, 'home');
+    for (const d of ['project/src', '.ssh', 'other', 'a/b/keep', 'a/b/drop']) mkdirSync(join(home, d), { recursive: true });
+    for (const f of ['project/src/main.c', '.ssh/id', 'other/x', 'top', 'a/b/keep/k', 'a/b/drop/d', 'a/b/file']) writeFileSync(join(home, f), `${f}\n`);
+    const config = writeConfig({ intercept: mode, layers: [{ type: 'hide', paths: [home], except: [join(home, 'project'), join(home, 'a/b/keep')] }] });
+    const script = [
+      `ls -A ${home}`, `ls -A ${home}/a ${home}/a/b`, `cat ${home}/project/src/main.c ${home}/a/b/keep/k`,
+      `cat ${home}/top ${home}/.ssh/id ${home}/a/b/file 2>&1 | sed 's/^cat: //'`, `test -e ${home}/other || echo other-hidden`,
+      `cd ${home} && pwd && cd project && touch made && ls`, `touch ${home}/new 2>&1 | sed 's/^touch: //'`,
+      `find ${home} | sort`,
+    ].join('; ');
+    const r = run('bash', ['-c', script], { config });
+    t.is(r.stdout, [
+      'a', 'project',
+      `${home}/a:`, 'b', '', `${home}/a/b:`, 'keep',
+      'project/src/main.c', 'a/b/keep/k',
+      `${home}/top: No such file or directory`, `${home}/.ssh/id: No such file or directory`, `${home}/a/b/file: No such file or directory`,
+      'other-hidden',
+      home, 'made', 'src',
+      `cannot touch '${home}/new': No such file or directory`,
+      home, `${home}/a`, `${home}/a/b`, `${home}/a/b/keep`, `${home}/a/b/keep/k`, `${home}/project`, `${home}/project/made`,
+      `${home}/project/src`, `${home}/project/src/main.c`, '',
+    ].join('\n'), r.stderr);
+    t.true(existsSync(join(home, 'project/made')), 'an excepted path is written for real');
+    t.false(existsSync(join(home, 'new')));
+  });
+}
+
+test('hide: an "except" path not below a hidden one -> exit 125 with FILE:LINE:COL', (t) => {
+  const root = tmpdir('vu-hide-except-bad-');
+  const config = writeConfig({ layers: [{ type: 'hide', paths: [join(root, 'a')], except: [join(root, 'b')] }] });
+  const r = run('true', [], { config });
+  t.is(r.status, 125);
+  t.regex(r.stderr, /vu\.json:\d+:\d+: layer hide: hide\.except: .*\/b is not below a hidden path/);
+});
