@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { canEnter, locate } from './elf.js';
@@ -172,8 +172,29 @@ function composeConfig(base: string | null, extra: Record<string, unknown>[], tr
   const dir = join(tmpdir(), `vu-${process.getuid?.() ?? 'u'}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, `run-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.json`);
-  writeFileSync(file, text, { mode: 0o600 });
+  writeFileSync(file, text, { mode: 0o600 });	// (its time: the last run that used it)
+  pruneRunConfigs(dir, file);
   return { file, origin: (line: number) => from[line - head.length - 1] ?? null };
+}
+
+/** Configs of earlier `vu run`s are kept by content, so that a program
+ * exec'ed long after its parent still finds its one; those no run has
+ * used for a week go. */
+function pruneRunConfigs(dir: string, keep: string): void {
+  const week = Date.now() - 7 * 24 * 3600 * 1000;
+  try {
+    for (const name of readdirSync(dir)) {
+      const f = join(dir, name);
+      if (!/^run-[0-9a-f]{16}\.json$/.test(name) || f === keep) continue;
+      try {
+        if (statSync(f).mtimeMs < week) rmSync(f, { force: true });
+      } catch {
+        // another vu run removed it first
+      }
+    }
+  } catch {
+    // an unreadable folder: nothing to prune
+  }
 }
 
 function cmdRun(args: string[]): void {

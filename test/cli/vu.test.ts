@@ -3,7 +3,8 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir as osTmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LIB, ROOT, VU, seedConfig, tmpdir, writeConfig } from '../helpers.js';
 
@@ -219,6 +220,25 @@ test('vu run --layer adds a layer; relative paths are from the current folder', 
   const bad = vu(['run', '--layer', '{"type":"remap","map":{"/etc/passwd":"missing.txt"}}', '--', 'true'], dir);
   t.is(bad.status, 125);
   t.regex(bad.stderr, /missing\.txt: No such file or directory/);
+});
+
+test('vu run: the configs it writes for --layer are kept by content, and those unused for a week go', (t) => {
+  const dir = join(osTmpdir(), `vu-${process.getuid?.() ?? 'u'}`);
+  mkdirSync(dir, { recursive: true });
+  const old = join(dir, 'run-00000000deadbeef.json');
+  const recent = join(dir, 'run-00000000feedface.json');
+  const other = join(dir, 'not-a-run-config.json');
+  for (const f of [old, recent, other]) writeFileSync(f, '{}\n');
+  const eightDays = (Date.now() - 8 * 24 * 3600 * 1000) / 1000;
+  utimesSync(old, eightDays, eightDays);
+  utimesSync(other, eightDays, eightDays);
+  const r = vu(['run', '--layer', '{"type":"uname","nodename":"kept"}', '--', 'uname', '-n']);
+  t.is(r.stdout, 'kept\n', r.stderr);
+  t.false(existsSync(old), 'a config no run used for 8 days is gone');
+  t.true(existsSync(recent), 'a recent one stays');
+  t.true(existsSync(other), 'files vu run did not write stay');
+  rmSync(recent, { force: true });
+  rmSync(other, { force: true });
 });
 
 test('vu run: an error in a --layer names that --layer (its number and text), not the file vu run writes', (t) => {
