@@ -42,11 +42,13 @@ if (what === 'native') {
   const fresh = oldest(['build/Release/libvu.so']) > newest(['runtime', 'layers', 'generated-c', 'binding.gyp']) &&
     oldest(['build/Release/vu-static']) > newest(['runtime/vu-static.c', 'binding.gyp']);
   if (fresh && !process.env.VU_FORCE_BUILD) process.exit(0);
+  process.stderr.write('vu: building libvu.so and vu-static (node-gyp rebuild: about a minute on 2 cores)\n');
   sh(process.platform === 'win32' ? 'node-gyp.cmd' : 'node-gyp', ['rebuild']);
 } else if (what === 'ts') {
   const fresh = oldest(['dist/cli/vu.js', 'dist/generator/cli.js']) >
     newest(['cli', 'generator', 'generated-ts', 'tsconfig.json']);
   if (fresh && !process.env.VU_FORCE_BUILD) process.exit(0);
+  process.stderr.write('vu: compiling the command line tools and vu-gen (tsc)\n');
   sh(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json']);
 } else {
   process.stderr.write('usage: node tools/build.mjs native|ts\n');

@@ -411,6 +411,22 @@ export function markdown(res: Results): string {
 }
 
 /** one color per technique in both panels */
+/** what each series of the chart is (its legend) */
+const NOTE: Record<string, string> = {
+  'native-target': 'no interception, opening /etc/hostname (the file the remap leads to)',
+  'vu-libc': 'vu, wrappers only (LD_PRELOAD); inline syscalls pass',
+  'vu-all': 'vu, wrappers and Syscall User Dispatch (the default)',
+  ptrace: 'a tracer process stops the program at every call',
+  'seccomp-ptrace': 'seccomp sends the calls it filters to a ptrace tracer',
+  'seccomp-unotify': 'seccomp user notification to a supervisor process',
+  sud: 'every call traps to a SIGSYS handler, nothing else',
+  sudfloor: 'SUD armed, selector at ALLOW: the tax on every call',
+  proot: 'proot 5 (ptrace + seccomp)',
+  'vu-stack': 'vu with bind + readonly + hide + remap, "all" mode',
+  'vu-stack-libc': 'the same stack, "libc" mode',
+  'vu-trace': 'the stack and a trace layer writing JSON lines',
+};
+
 const COLOR: Record<string, string> = {
   'vu-libc': '#1f77b4', 'vu-stack-libc': '#1f77b4', 'vu-all': '#ff7f0e', 'vu-stack': '#ff7f0e', 'vu-trace': '#bcbd22',
   ptrace: '#2ca02c', 'seccomp-ptrace': '#d62728', 'seccomp-unotify': '#9467bd', sud: '#8c564b', sudfloor: '#e377c2', proot: '#7f7f7f',
@@ -420,7 +436,7 @@ export function svg(res: Results): string {
   const micro: Panel = {
     title: `Micro benchmarks: ns/op ÷ native (median of ${res.settings.micro_rounds} runs)`,
     groups: [...res.micro.ops],
-    series: res.micro.runners.filter((r) => r.kind !== 'native').map((r) => ({ id: r.id, label: r.label, color: COLOR[r.id] })),
+    series: res.micro.runners.filter((r) => r.kind !== 'native').map((r) => ({ id: r.id, label: r.label, color: COLOR[r.id], note: NOTE[r.id] })),
     values: [],
   };
   micro.values = micro.groups.map((op) =>
@@ -429,7 +445,7 @@ export function svg(res: Results): string {
   const real: Panel = {
     title: `Real workloads: wall time ÷ native (median of ${res.settings.real_rounds} rounds)`,
     groups: res.real.workloads.map((w) => w.id),
-    series: res.real.runners.filter((r) => r.id !== 'native').map((r) => ({ id: r.id, label: r.label, color: COLOR[r.id] })),
+    series: res.real.runners.filter((r) => r.id !== 'native').map((r) => ({ id: r.id, label: r.label, color: COLOR[r.id], note: NOTE[r.id] })),
     values: [],
   };
   real.values = real.groups.map((w) =>

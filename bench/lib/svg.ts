@@ -7,7 +7,8 @@
 export interface Panel {
   title: string;
   groups: string[];
-  series: { id: string; label: string; color?: string }[];
+  /** note: what the series is, in the legend beside its label */
+  series: { id: string; label: string; color?: string; note?: string }[];
   /** values[g][s]: ratio, or NaN when there is none */
   values: number[][];
 }
@@ -30,10 +31,11 @@ function fmt(x: number): string {
 }
 
 function tickFmt(x: number): string {
-  return x >= 1 ? x.toFixed(0) : String(Number(x.toPrecision(2)));
+  return x >= 2 || x === 1 ? x.toFixed(0) : String(Number(x.toPrecision(2)));
 }
 
-/** decade and half-decade ticks between lo and hi */
+/** decade and half-decade ticks between lo and hi, and near 1× the
+ * steps a ratio of 1.05 or 1.2 is read against */
 function ticks(lo: number, hi: number): number[] {
   const out: number[] = [];
   for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++)
@@ -41,40 +43,47 @@ function ticks(lo: number, hi: number): number[] {
       const v = m * 10 ** e;
       if (v >= lo * 0.999 && v <= hi * 1.001) out.push(v);
     }
-  return out;
+  for (const v of [0.8, 0.9, 1.1, 1.2, 1.5]) if (v >= lo && v <= hi) out.push(v);
+  return out.sort((a, b) => a - b);
 }
 
-/** legend entries laid out in rows under the title; returns the rows' height */
+/** legend entries, one per row: the colour, the label and what it is;
+ * returns the rows' height */
 function legend(p: Panel, y0: number, out: string[]): number {
-  let lx = LEFT;
-  let ly = y0 + 32;
+  let ly = y0 + 30;
+  const width = (t: { label: string; note?: string }) => 24 + (t.label.length + (t.note ? t.note.length + 3 : 0)) * 6;
+  const cols = p.series.every((t) => width(t) < (W - LEFT - RIGHT) / 2) ? 2 : 1;
+  const colW = (W - LEFT - RIGHT) / cols;
   p.series.forEach((s, si) => {
-    const w = 18 + s.label.length * 6.4;
-    if (lx + w > W - RIGHT) {
-      lx = LEFT;
-      ly += 16;
-    }
+    const lx = LEFT + (si % cols) * colW;
+    if (si % cols === 0 && si > 0) ly += 15;
     out.push(`<rect x="${lx}" y="${ly}" width="10" height="10" fill="${s.color ?? COLORS[si % COLORS.length]}"/>`);
-    out.push(`<text x="${lx + 14}" y="${ly + 9}" class="legend">${esc(s.label)}</text>`);
-    lx += w + 12;
+    out.push(`<text x="${lx + 14}" y="${ly + 9}" class="legend"><tspan font-weight="bold">${esc(s.label)}</tspan>${s.note ? ` — ${esc(s.note)}` : ''}</text>`);
   });
-  return ly + 16 - y0;
+  return ly + 18 - y0;
 }
 
 function panel(p: Panel, y0: number): string {
   const finite = p.values.flat().filter((v) => Number.isFinite(v) && v > 0);
-  const yLo = Math.min(0.5, ...finite.map((v) => v / 1.2));
+  const yLo = Math.min(0.9, ...finite.map((v) => v / 1.1));
   const hi = Math.max(2, ...finite.map((v) => v * 1.2));
   const out: string[] = [];
   out.push(`<text x="${LEFT}" y="${y0 + 20}" class="title">${esc(p.title)}</text>`);
   const top = y0 + legend(p, y0, out) + 8;
   const plotH = y0 + PANEL_H - BOTTOM - top;
   const plotW = W - LEFT - RIGHT;
-  const y = (v: number) => top + plotH * (1 - (Math.log(v) - Math.log(yLo)) / (Math.log(hi) - Math.log(yLo)));
-  for (const t of ticks(yLo, hi)) {
-    const ty = y(t).toFixed(1);
-    out.push(`<line x1="${LEFT}" x2="${W - RIGHT}" y1="${ty}" y2="${ty}" class="${t === 1 ? 'one' : 'grid'}"/>`);
-    out.push(`<text x="${LEFT - 6}" y="${ty}" class="tick" text-anchor="end" dominant-baseline="middle">${tickFmt(t)}×</text>`);
+  // a log scale opened up around 1×: sign(ln v)·|ln v|^0.6, so that 1.05×
+  // and 1.2× are as far apart as 20× and 40×
+  const f = (v: number) => Math.sign(Math.log(v)) * Math.abs(Math.log(v)) ** 0.6;
+  const y = (v: number) => top + plotH * (1 - (f(v) - f(yLo)) / (f(hi) - f(yLo)));
+  let lastLabel = Infinity;
+  for (const t of ticks(yLo, hi).sort((a, b) => a - b)) {
+    const ty = y(t);
+    out.push(`<line x1="${LEFT}" x2="${W - RIGHT}" y1="${ty.toFixed(1)}" y2="${ty.toFixed(1)}" class="${t === 1 ? 'one' : [0.8, 0.9, 1.1, 1.2, 1.5].includes(t) ? 'fine' : 'grid'}"/>`);
+    if (lastLabel - ty < 11 && t !== 1)
+      continue;	// too close to the label below it
+    out.push(`<text x="${LEFT - 6}" y="${ty.toFixed(1)}" class="tick" text-anchor="end" dominant-baseline="middle">${tickFmt(t)}×</text>`);
+    lastLabel = ty;
   }
   const gw = plotW / Math.max(1, p.groups.length);
   const bw = Math.min(28, Math.max(2, (gw * 0.8) / Math.max(1, p.series.length)));
@@ -91,13 +100,18 @@ function panel(p: Panel, y0: number): string {
         `<rect x="${x.toFixed(1)}" y="${y1.toFixed(1)}" width="${(bw - 1).toFixed(1)}" height="${Math.max(0.5, y2 - y1).toFixed(1)}" ` +
           `fill="${s.color ?? COLORS[si % COLORS.length]}"><title>${esc(`${s.label}, ${g}: ${fmt(v)}×`)}</title></rect>`,
       );
+      // the value, above the bar (below it for a bar under 1×), upright
+      const cx = (x + bw / 2).toFixed(1);
+      const vy = (yv < base ? y1 - 3 : y2 + 3).toFixed(1);
+      out.push(`<text x="${cx}" y="${vy}" class="value" text-anchor="${yv < base ? 'start' : 'end'}" ` +
+        `transform="rotate(-90 ${cx} ${vy})" dominant-baseline="middle">${fmt(v)}${v > hi ? '+' : ''}</text>`);
     });
     const lx = LEFT + gi * gw + gw / 2;
     const ly = top + plotH + 14;
     out.push(`<text x="${lx.toFixed(1)}" y="${ly}" class="group" text-anchor="end" transform="rotate(-25 ${lx.toFixed(1)} ${ly})">${esc(g)}</text>`);
   });
   const mid = (top + plotH / 2).toFixed(1);
-  out.push(`<text x="16" y="${mid}" class="axis" transform="rotate(-90 16 ${mid})" text-anchor="middle">ratio to native (log)</text>`);
+  out.push(`<text x="16" y="${mid}" class="axis" transform="rotate(-90 16 ${mid})" text-anchor="middle">ratio to native (log, opened up near 1×)</text>`);
   return out.join('\n');
 }
 
@@ -109,9 +123,11 @@ export function chart(panels: Panel[], caption: string): string {
 <style>
 .title { font-size: 15px; font-weight: bold; }
 .tick, .legend { font-size: 11px; }
+.value { font-size: 8px; fill: #333; }
 .group { font-size: 11px; }
 .axis { font-size: 12px; }
 .grid { stroke: #ddd; stroke-width: 1; }
+.fine { stroke: #eee; stroke-width: 1; stroke-dasharray: 3 3; }
 .one { stroke: #000; stroke-width: 1.2; }
 .caption { font-size: 11px; fill: #555; }
 </style>
