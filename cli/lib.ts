@@ -62,7 +62,13 @@ export function checkConfig(path: string): string[] {
     .filter((l) => l.length > 0);
 }
 
-function call(fn: string, path: string): string {
+/** What a fakeroot state file records (vu fakeroot show): the text
+ * libvu makes of it, or a first line "error: ...". */
+export function fakerootShow(state: string, dir: string): string {
+  return call('vu_fakeroot_show', state, dir);
+}
+
+function call(fn: string, ...args: string[]): string {
   const lib = libPath();
   if (!existsSync(lib)) throw new Error(`${lib} is missing: run npm install`);
   if (!opened) {
@@ -73,8 +79,8 @@ function call(fn: string, path: string): string {
     library: 'libvu',
     funcName: fn,
     retType: DataType.String,
-    paramsType: [DataType.String],
-    paramsValue: [path],
+    paramsType: args.map(() => DataType.String),
+    paramsValue: args,
   }) as string;
 }
 

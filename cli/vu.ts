@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { canEnter, locate } from './elf.js';
-import { checkConfig, findConfig, layerExample, libPath, manifests, packageRoot, resolvedConfig, version } from './lib.js';
+import { checkConfig, fakerootShow, findConfig, layerExample, libPath, manifests, packageRoot, resolvedConfig, version } from './lib.js';
 import { bold, dim, fail, table } from './term.js';
 import { formatSummary, summarize } from './trace-summary.js';
 
@@ -27,6 +27,8 @@ commands:
                       the layer types, their options and examples
   trace summary FILE [--json]
                       per-syscall counts, errors and time of a vu trace
+  fakeroot show STATE [DIR]
+                      what a fakeroot state file records (owners, modes, devices)
   lib                 print the absolute path of libvu.so
 
 options: -h, --help (also after a command), -V, --version
@@ -66,6 +68,13 @@ example; with NAME, only that layer.`,
 Summarizes a trace written by the trace layer: per-syscall calls, errors and
 time (like strace -c), how many calls trapped through SUD, the most touched
 paths. --json prints the same as JSON.`,
+  fakeroot: `usage: vu fakeroot show STATE [DIR]
+
+Prints what the fakeroot layer's state file STATE records, one file a line:
+its path (with DIR: the files under DIR that have a record) or its device
+and inode (without), then the fields the program set (uid=, gid=, mode=
+with its type letter, rdev=major,minor); the others are the real file's.
+The last line counts the records. Exit status 1 when STATE cannot be read.`,
   lib: `usage: vu lib
 
 Prints the absolute path of libvu.so (for LD_PRELOAD).`,
@@ -378,6 +387,14 @@ switch (verb) {
     break;
   case 'trace':
     await cmdTrace(rest);
+    break;
+  case 'fakeroot':
+    if (rest[0] !== 'show' || rest.length < 2 || rest.length > 3) usage(rest[0] === 'show' ? 'show needs STATE [DIR]' : `unknown fakeroot command ${rest[0] ?? '(none)'}`, 'fakeroot');
+    {
+      const out = fakerootShow(resolve(rest[1]), rest[2] ? resolve(rest[2]) : '');
+      if (out.startsWith('error: ')) fail(out.slice('error: '.length).trimEnd(), 1);
+      process.stdout.write(out);
+    }
     break;
   case 'lib':
     if (rest.length) usage(`unexpected ${rest[0]}`, 'lib');

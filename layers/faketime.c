@@ -28,6 +28,8 @@
 #include <sys/time.h>
 #include <sys/timerfd.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <time.h>
 #include <utime.h>
 #include "vu_layer.h"
@@ -43,6 +45,7 @@
 #define TIMER_IDS 4096			/* POSIX timer ids we remember the clock of */
 #define LBITS (8 * sizeof(unsigned long))
 #define BASE_ENV "VU_FAKETIME_BASE"
+#define AT_ENV "VU_FAKETIME_AT"	/* the instant of an "@..." at, as the tree's first process read it */
 
 struct faketime {
 	long off_s, off_ns;		/* fake = real + off; 0 <= off_ns < NS */
@@ -154,12 +157,52 @@ static int leap(long y)
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
+/* local_to_utc -- mktime of tm, in a child process: mktime sets glibc's
+ * time zone state (tzset), and a program whose own state then differs
+ * from it goes wrong (coreutils' date -u printed TZ's offset added to %s
+ * when a constructor had called mktime first: tried, natively too) */
+static int local_to_utc(struct tm *tm, long *out)
+{
+	int p[2], st;
+	long v = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		time_t t = mktime(tm);
+
+		v = (long)t;
+		n = write(p[1], &v, sizeof(v));
+		_exit(t == (time_t)-1 || n != sizeof(v));
+	}
+	close(p[1]);
+	n = read(p[0], &v, sizeof(v));
+	close(p[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (n != sizeof(v) || !WIFEXITED(st) || WEXITSTATUS(st))
+		return -1;
+	*out = v;
+	return 0;
+}
+
 /* parse_iso -- ISO 8601 (see the manifest) into seconds and nanoseconds
- * since the epoch; 0, -1 (malformed) or -2 (no time zone) */
-static int parse_iso(const char *p, long *sec, long *nsec)
+ * since the epoch; 0, -1 (malformed) or -2 (no time zone). local: a time
+ * without a zone, and a date alone, are the process's local time (TZ), as
+ * libfaketime reads "@2020-01-01 12:00:00" */
+static int parse_iso(const char *p, long *sec, long *nsec, int local)
 {
 	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	long y, mo, d, h = 0, mi = 0, s = 0, ns = 0, zone = 0;
+	int zoneless = local;
 
 	if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' ||
 	    digits(&p, 2, &d))
@@ -189,6 +232,7 @@ static int parse_iso(const char *p, long *sec, long *nsec)
 			return -1;
 		if (*p == 'Z' || *p == 'z') {
 			p++;
+			zoneless = 0;
 		} else if (*p == '+' || *p == '-') {
 			int neg = *p++ == '-';
 			long zh, zm = 0;
@@ -202,13 +246,25 @@ static int parse_iso(const char *p, long *sec, long *nsec)
 			if (zh > 23 || zm > 59)
 				return -1;
 			zone = (neg ? -1 : 1) * (zh * 3600 + zm * 60);
+			zoneless = 0;
 		} else if (!*p) {
-			return -2;
+			if (!local)
+				return -2;
 		} else {
 			return -1;
 		}
 		if (*p)
 			return -1;
+	}
+	if (zoneless) {
+		/* start-up (libc allowed): the local time of TZ */
+		struct tm tm = { .tm_year = (int)y - 1900, .tm_mon = (int)mo - 1, .tm_mday = (int)d,
+				 .tm_hour = (int)h, .tm_min = (int)mi, .tm_sec = (int)s, .tm_isdst = -1 };
+
+		if (local_to_utc(&tm, sec))
+			return -1;
+		*nsec = ns;
+		return 0;
 	}
 	*sec = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - zone;
 	*nsec = ns;
@@ -321,13 +377,31 @@ static int faketime_init(struct vu_layer *self, char *err, size_t errlen)
 	if (at->set) {
 		long bs, bns;
 
-		r = parse_iso(at->str, &s, &ns);
+		/* "@2020-01-01 12:00:00": libfaketime's start-and-run form, in
+		 * local time unless it says its zone; the first process of the
+		 * tree reads it in its TZ and hands the instant to the others
+		 * (VU_FAKETIME_AT), so a child with another TZ keeps the clock */
+		int local = at->str[0] == '@';
+		const char *had = local ? getenv(AT_ENV) : NULL;
+		char *end;
+
+		if (had && (s = strtol(had, &end, 10), *end == '.') && (ns = strtol(end + 1, &end, 10), !*end))
+			r = 0;
+		else
+			r = parse_iso(at->str + local, &s, &ns, local);
+		if (!r && local && !had && !self->check_only) {
+			char line[64];
+
+			snprintf(line, sizeof(line), AT_ENV "=%ld.%09ld", s, ns);
+			if (setenv(AT_ENV, line + sizeof(AT_ENV), 1) || vu_exec_env_add(line))
+				return -ENOMEM;
+		}
 		if (r) {
 			self->err_opt = 0;
 			vu_format(err, errlen, r == -2 ?
-			       "at: \"%s\" needs a time zone: \"Z\" or an offset like \"+02:00\"" :
-			       "at: \"%s\" is not an ISO 8601 time like \"2020-01-01T00:00:00Z\"",
-			       at->str);
+			       "at: \"%s\" needs a time zone: \"Z\" or an offset like \"+02:00\" (or \"@%s\": local time, as libfaketime)" :
+			       "at: \"%s\" is not an ISO 8601 time like \"2020-01-01T00:00:00Z\" or \"@2020-01-01 12:00:00\"",
+			       at->str, at->str);
 			return -EINVAL;
 		}
 		r = tree_base(self, &bs, &bns);

@@ -464,6 +464,39 @@ int fr_db_get(struct fr_db *db, uint64_t dev, uint64_t ino, struct fr_rec *out)
 	return out->flags ? 1 : 0;
 }
 
+/* fr_db_each -- fn for every inode with a record (for `vu fakeroot show`);
+ * the number of records, or -errno */
+long fr_db_each(struct fr_db *db, void (*fn)(void *ctx, uint64_t dev, uint64_t ino, const struct fr_rec *r),
+		void *ctx)
+{
+	long n = 0;
+
+	if (!db->hdr)
+		return 0;
+	for (uint32_t k = 0; k < __atomic_load_n(&db->hdr->nseg, __ATOMIC_ACQUIRE); k++) {
+		char *m = map_seg(db, (int)k);
+		uint64_t slots = seg_slots((int)k);
+		struct fr_key *keys = (struct fr_key *)m;
+		struct fr_val *vals = (struct fr_val *)(m + slots * FR_KEY);
+
+		if (!m)
+			return -ENOMEM;
+		for (uint64_t i = 0; i < slots; i++) {
+			uint32_t w[FR_W];
+			struct fr_rec r;
+
+			if (!keys[i].ino || read_val(keys[i].dev, keys[i].ino, &vals[i], w))
+				continue;
+			words_to_rec(w, &r);
+			if (!r.flags)
+				continue;
+			fn(ctx, keys[i].dev, keys[i].ino, &r);
+			n++;
+		}
+	}
+	return n;
+}
+
 /* fr_db_empty -- nothing was ever recorded (then lookups can be skipped) */
 int fr_db_empty(const struct fr_db *db)
 {

@@ -48,6 +48,8 @@ int fr_db_open(struct fr_db *db, const char *path, int check_only, char *err, si
 int fr_db_get(struct fr_db *db, uint64_t dev, uint64_t ino, struct fr_rec *out);
 int fr_db_change(struct fr_db *db, uint64_t dev, uint64_t ino, const struct fr_change *ch);
 int fr_db_empty(const struct fr_db *db);
+long fr_db_each(struct fr_db *db, void (*fn)(void *ctx, uint64_t dev, uint64_t ino, const struct fr_rec *r),
+		void *ctx);
 int fr_db_has_devices(const struct fr_db *db);
 
 /* fr_arg_of_kind -- the first argument of call nr of kind (enum vu_arg_kind), or -1 */

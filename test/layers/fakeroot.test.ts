@@ -266,6 +266,30 @@ test('fakeroot: the state persists across runs, in the file named by "state"', (
   t.is(ok(t, sh(s, "stat -c '%n %u:%g %a %F %t:%T' f d")), 'f 9:10 1750 regular empty file 0:0\nd 0:0 644 block special file 8:0\n');
 });
 
+test('fakeroot: vu fakeroot show lists what the state records, by path under a folder and by inode without', (t) => {
+  const s = setup({ state: 'sub/my.db' });
+  ok(t, sh(s, 'mkdir -p tree/in && touch tree/f tree/in/g tree/untouched && chown 9:10 tree/f && chmod 4755 tree/in/g && mknod tree/dev c 1 3'));
+  const db = join(s.dir, 'sub', 'my.db');
+  const show = (args: string[]) => run('node', [VU, 'fakeroot', 'show', ...args], { vu: false, cwd: s.dir });
+  const byPath = show([db, join(s.dir, 'tree')]);
+  t.is(byPath.status, 0, byPath.stderr);
+  const lines = byPath.stdout.trim().split('\n').sort();
+  t.deepEqual(lines, [
+    '# 3 records',
+    `${s.dir}/tree/dev\tmode=c0644 rdev=1,3`,
+    `${s.dir}/tree/f\tuid=9 gid=10`,
+    `${s.dir}/tree/in/g\tmode=-4755`,
+  ]);
+  const byInode = show([db]);
+  t.is(byInode.status, 0, byInode.stderr);
+  t.regex(byInode.stdout, /^\d+,\d+:\d+\tuid=9 gid=10$/m);
+  t.regex(byInode.stdout, /# 3 records\n$/);
+  const missing = show([join(s.dir, 'nope.db')]);
+  t.is(missing.status, 1);
+  t.regex(missing.stderr, /nope\.db: No such file or directory/);
+  t.false(existsSync(join(s.dir, 'nope.db')), 'show makes no state file');
+});
+
 test('fakeroot: xargs -P8 chown over 2,000 files, and concurrent chown and chmod of the same files: every update present', (t) => {
   const s = setup();
   ok(t, sh(s, 'mkdir a b && cd a && seq 0 1999 | sed s/^/f/ | xargs touch && cd ../b && seq 0 1999 | sed s/^/f/ | xargs touch', false));

@@ -46,6 +46,19 @@ test('faketime: date, python3 time.time() and node Date.now() start at "at"', (t
   fresh(t, Number(run('node', ['-e', 'console.log(Date.now())'], { config }).stdout) / 1000, AT_S, 'node');
 });
 
+test('faketime: libfaketime\'s start-and-run form "@2020-01-01 12:00:00" is local time (TZ); with a zone, that zone', (t) => {
+  const at = (v: string, tz: string) =>
+    run('date', ['-u', '+%Y-%m-%dT%H:%M'], { config: faketime({ at: v }), env: { TZ: tz } }).stdout;
+  t.is(at('@2020-01-01 09:00:00', 'Asia/Tokyo'), '2020-01-01T00:00\n', 'JST is UTC+9');
+  t.is(at('@2020-01-01 09:00', 'UTC'), '2020-01-01T09:00\n');
+  t.is(at('@2020-01-01', 'Asia/Tokyo'), '2019-12-31T15:00\n', 'a date alone: local midnight');
+  t.is(at('@2020-01-01 12:00:00+02:00', 'Asia/Tokyo'), '2020-01-01T10:00\n', 'a zone given wins');
+  t.is(at('2020-01-01T00:00:00Z', 'Asia/Tokyo'), '2020-01-01T00:00\n', 'ISO with Z: TZ does not matter');
+  const bad = run('true', [], { config: faketime({ at: '2020-01-01 12:00:00' }) });
+  t.is(bad.status, 125);
+  t.regex(bad.stderr, /at: "2020-01-01 12:00:00" needs a time zone: "Z" or an offset like "\+02:00" \(or "@2020-01-01 12:00:00": local time, as libfaketime\)/);
+});
+
 test('faketime: every way of reading realtime is faked, libc and raw; monotonic and boottime are native', (t) => {
   const nat = clocks(run(probe('clocks'), ['now'], { vu: false }).stdout);
   const r = run(probe('clocks'), ['now'], { config: faketime({ at: AT }) });
