@@ -335,7 +335,10 @@ static long now_sec(void)
 }
 
 /* take the writer lock of v; a holder whose thread is gone (killed in the
- * middle of a change) is replaced, and after 2 s anyone is */
+ * middle of a change) is replaced at once, and after 30 s anyone is (its
+ * thread id was reused). Not sooner: a writer holds the lock for
+ * microseconds, but a loaded machine can leave it off a CPU for a second
+ * or two, and two writers on one copy damage the record */
 static void lock_val(struct fr_val *v, uint32_t me)
 {
 	long start = 0;
@@ -355,7 +358,7 @@ static void lock_val(struct fr_val *v, uint32_t me)
 			continue;
 		if (!start)
 			start = now_sec();
-		if (vu_sys2(SYS_kill, holder, 0) == -ESRCH || now_sec() - start > 2) {
+		if (vu_sys2(SYS_kill, holder, 0) == -ESRCH || now_sec() - start > 30) {
 			if (__atomic_compare_exchange_n(&v->lock, &holder, me, 0,
 							__ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
 				vu_debug("fakeroot: took over the lock of thread %u", holder);
