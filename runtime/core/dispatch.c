@@ -121,7 +121,7 @@ long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
 {
 	struct vu_thread *t = vu_self ? vu_self : vu_thread_self();
 	struct vu_op op;
-	unsigned long long m = 0, todo;
+	unsigned long long m = 0, rest;
 	int last = -1, level = 0, done = 0;
 
 	if (__builtin_expect(vu_stats_on, 0))
@@ -162,8 +162,8 @@ long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
 #endif
 	}
 	/* down the layers that want the call, first to last */
-	for (todo = m; todo; todo &= todo - 1) {
-		int i = __builtin_ctzll(todo);
+	for (rest = m; rest; rest &= rest - 1) {
+		int i = __builtin_ctzll(rest);
 
 		c->depth = last = i;	/* no enter: passes through, still left */
 		if (hooks[i].enter && hooks[i].enter(hooks[i].layer, c) == VU_DONE) {
@@ -174,10 +174,10 @@ long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
 	if (!done)
 		c->ret = vu_core_bottom(c, bottom, uc);
 	/* and up again, through those of them that were entered and want it */
-	for (todo = last >= 0 ? leave_masks[c->nr] & (~0ULL >> (63 - last)) : 0; todo;) {
-		int i = 63 - __builtin_clzll(todo);
+	for (rest = last >= 0 ? leave_masks[c->nr] & (~0ULL >> (63 - last)) : 0; rest;) {
+		int i = 63 - __builtin_clzll(rest);
 
-		todo &= ~(1ULL << i);
+		rest &= ~(1ULL << i);
 		c->depth = i;
 		hooks[i].leave(hooks[i].layer, c);
 	}
