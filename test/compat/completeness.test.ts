@@ -160,6 +160,10 @@ for (const w of WORKLOADS) {
       if (vu >= lo && vu <= hi) continue;
       if (k === 'brk' && vu <= hi && vu >= lo - 3 * procs) continue;
       if (k === 'getrandom' && vu <= hi && vu >= lo - procs) continue;
+      // a thread still running when another calls exit_group never makes
+      // its own exit: how many threads got there first is timing (node's
+      // pool: 5 or 6 of them); never more than the threads there were
+      if (k === 'exit' && vu <= Math.max(range('clone')[1], all.get('clone') ?? 0)) continue;
       const what = `${k}: native ${lo === hi ? lo : `${lo}-${hi}`}, traced ${vu}`;
       if (w.residual?.includes(k)) residual.push(what);
       else diffs.push(what);
@@ -169,6 +173,7 @@ for (const w of WORKLOADS) {
     const extra: string[] = [];
     for (const [k, vu] of libc) {
       if (uncounted(k) || k === 'brk' || k === 'getrandom' || w.residual?.includes(k)) continue;
+      if (k === 'exit' && vu <= Math.max(range('clone')[1], libc.get('clone') ?? 0)) continue;
       if (vu > range(k)[1]) extra.push(`${k}: native ${range(k)[1]}, traced in "libc" mode ${vu}`);
     }
     t.deepEqual(extra, []);
