@@ -9,6 +9,16 @@
         "<!@(ls -1 runtime/*/*.c runtime/*/*.S layers/*.c layers/*/*.c generated-c/*.c)"
       ],
       "include_dirs": ["runtime/api", "runtime/core", "runtime/libc", "runtime/config", "generated-c"],
+      "actions": [
+        {
+          "action_name": "libc_calls",
+          "inputs": ["tools/libc-calls.mjs", "generated-c/vu_fn.def", "syscalls.json"],
+          "outputs": ["<(INTERMEDIATE_DIR)/vu_fncalls.c"],
+          "action": ["node", "tools/libc-calls.mjs", "<(INTERMEDIATE_DIR)/vu_fncalls.c"],
+          "process_outputs_as_sources": 1,
+          "message": "vu: the calls of glibc's functions, from its binary (tools/libc-calls.mjs)"
+        }
+      ],
       "cflags!": ["-fno-exceptions"],
       "cflags": [
         "-std=gnu11", "-D_GNU_SOURCE", "-DVU_BUILDING_LIBVU", "-O2", "-g", "-fPIC", "-fvisibility=hidden",

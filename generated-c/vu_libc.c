@@ -75,7 +75,7 @@ VU_EXPORT ssize_t read(int fd, void *buf, size_t count)
 	if (__builtin_expect(!vu_known_read, 0) && !vu_real_read)
 		vu_known_read = (unsigned char)vu_libc_sym_lazy("read", 2090683713u, (void **)&vu_real_read);
 	if (!vu_w && vu_real_read) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_read, VU_NR_read);
 		ssize_t vu_r = vu_real_read(fd, buf, count);
 		vu_restore(vu_s);
 		return vu_r;
@@ -144,7 +144,7 @@ VU_EXPORT ssize_t write(int fd, const void *buf, size_t count)
 	if (__builtin_expect(!vu_known_write, 0) && !vu_real_write)
 		vu_known_write = (unsigned char)vu_libc_sym_lazy("write", 279491920u, (void **)&vu_real_write);
 	if (!vu_w && vu_real_write) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_write, VU_NR_write);
 		ssize_t vu_r = vu_real_write(fd, buf, count);
 		vu_restore(vu_s);
 		return vu_r;
@@ -179,7 +179,7 @@ VU_EXPORT int close(int fd)
 	if (__builtin_expect(!vu_known_close, 0) && !vu_real_close)
 		vu_known_close = (unsigned char)vu_libc_sym_lazy("close", 255564379u, (void **)&vu_real_close);
 	if (!vu_w && vu_real_close) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_close, VU_NR_close);
 		int vu_r = vu_real_close(fd);
 		vu_restore(vu_s);
 		return vu_r;
@@ -212,7 +212,7 @@ VU_EXPORT int poll(struct pollfd *ufds, nfds_t nfds, int timeout_msecs)
 	if (__builtin_expect(!vu_known_poll, 0) && !vu_real_poll)
 		vu_known_poll = (unsigned char)vu_libc_sym_lazy("poll", 2090623100u, (void **)&vu_real_poll);
 	if (!vu_w && vu_real_poll) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_poll, VU_NR_poll);
 		int vu_r = vu_real_poll(ufds, nfds, timeout_msecs);
 		vu_restore(vu_s);
 		return vu_r;
@@ -267,7 +267,7 @@ VU_EXPORT off_t lseek(int fd, off_t offset, int whence)
 	if (__builtin_expect(!vu_known_lseek, 0) && !vu_real_lseek)
 		vu_known_lseek = (unsigned char)vu_libc_sym_lazy("lseek", 266477881u, (void **)&vu_real_lseek);
 	if (!vu_w && vu_real_lseek) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_lseek, VU_NR_lseek);
 		off_t vu_r = vu_real_lseek(fd, offset, whence);
 		vu_restore(vu_s);
 		return vu_r;
@@ -298,7 +298,7 @@ VU_EXPORT off64_t lseek64(int fd, off64_t offset, int whence)
 	if (__builtin_expect(!vu_known_lseek64, 0) && !vu_real_lseek64)
 		vu_known_lseek64 = (unsigned char)vu_libc_sym_lazy("lseek64", 2431605411u, (void **)&vu_real_lseek64);
 	if (!vu_w && vu_real_lseek64) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_lseek64, VU_NR_lseek);
 		off64_t vu_r = vu_real_lseek64(fd, offset, whence);
 		vu_restore(vu_s);
 		return vu_r;
@@ -331,7 +331,7 @@ VU_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t 
 	if (__builtin_expect(!vu_known_mmap, 0) && !vu_real_mmap)
 		vu_known_mmap = (unsigned char)vu_libc_sym_lazy("mmap", 2090512752u, (void **)&vu_real_mmap);
 	if (!vu_w && vu_real_mmap) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_mmap, VU_NR_mmap);
 		void *vu_r = vu_real_mmap(addr, len, prot, flags, fd, off);
 		vu_restore(vu_s);
 		return vu_r;
@@ -362,7 +362,7 @@ VU_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off6
 	if (__builtin_expect(!vu_known_mmap64, 0) && !vu_real_mmap64)
 		vu_known_mmap64 = (unsigned char)vu_libc_sym_lazy("mmap64", 235721882u, (void **)&vu_real_mmap64);
 	if (!vu_w && vu_real_mmap64) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_mmap64, VU_NR_mmap);
 		void *vu_r = vu_real_mmap64(addr, len, prot, flags, fd, off);
 		vu_restore(vu_s);
 		return vu_r;
@@ -395,7 +395,7 @@ VU_EXPORT int mprotect(void *start, size_t len, int prot)
 	if (__builtin_expect(!vu_known_mprotect, 0) && !vu_real_mprotect)
 		vu_known_mprotect = (unsigned char)vu_libc_sym_lazy("mprotect", 3543896243u, (void **)&vu_real_mprotect);
 	if (!vu_w && vu_real_mprotect) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_mprotect, VU_NR_mprotect);
 		int vu_r = vu_real_mprotect(start, len, prot);
 		vu_restore(vu_s);
 		return vu_r;
@@ -428,7 +428,7 @@ VU_EXPORT int munmap(void *addr, size_t len)
 	if (__builtin_expect(!vu_known_munmap, 0) && !vu_real_munmap)
 		vu_known_munmap = (unsigned char)vu_libc_sym_lazy("munmap", 245674643u, (void **)&vu_real_munmap);
 	if (!vu_w && vu_real_munmap) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_munmap, VU_NR_munmap);
 		int vu_r = vu_real_munmap(addr, len);
 		vu_restore(vu_s);
 		return vu_r;
@@ -478,7 +478,7 @@ VU_EXPORT int sigprocmask(int how, const sigset_t *nset, sigset_t *oset)
 	if (__builtin_expect(!vu_known_sigprocmask, 0) && !vu_real_sigprocmask)
 		vu_known_sigprocmask = (unsigned char)vu_libc_sym_lazy("sigprocmask", 148630344u, (void **)&vu_real_sigprocmask);
 	if (!vu_w && vu_real_sigprocmask) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_sigprocmask, VU_NR_rt_sigprocmask);
 		int vu_r = vu_real_sigprocmask(how, nset, oset);
 		vu_restore(vu_s);
 		return vu_r;
@@ -511,7 +511,7 @@ VU_EXPORT int pthread_sigmask(int how, const sigset_t *nset, sigset_t *oset)
 	if (__builtin_expect(!vu_known_pthread_sigmask, 0) && !vu_real_pthread_sigmask)
 		vu_known_pthread_sigmask = (unsigned char)vu_libc_sym_lazy("pthread_sigmask", 3488983867u, (void **)&vu_real_pthread_sigmask);
 	if (!vu_w && vu_real_pthread_sigmask) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_pthread_sigmask, VU_NR_rt_sigprocmask);
 		int vu_r = vu_real_pthread_sigmask(how, nset, oset);
 		vu_restore(vu_s);
 		return vu_r;
@@ -551,7 +551,7 @@ VU_EXPORT int ioctl(int fd, unsigned long cmd, ...)
 	if (__builtin_expect(!vu_known_ioctl, 0) && !vu_real_ioctl)
 		vu_known_ioctl = (unsigned char)vu_libc_sym_lazy("ioctl", 262774688u, (void **)&vu_real_ioctl);
 	if (!vu_w && vu_real_ioctl) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_ioctl, VU_NR_ioctl);
 		int vu_r = vu_real_ioctl(fd, cmd, arg);
 		vu_restore(vu_s);
 		return vu_r;
@@ -584,7 +584,7 @@ VU_EXPORT int tcgetattr(int fd, struct termios *arg)
 	if (__builtin_expect(!vu_known_tcgetattr, 0) && !vu_real_tcgetattr)
 		vu_known_tcgetattr = (unsigned char)vu_libc_sym_lazy("tcgetattr", 78041943u, (void **)&vu_real_tcgetattr);
 	if (!vu_w && vu_real_tcgetattr) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_tcgetattr, VU_NR_ioctl);
 		int vu_r = vu_real_tcgetattr(fd, arg);
 		vu_restore(vu_s);
 		return vu_r;
@@ -617,7 +617,7 @@ VU_EXPORT ssize_t pread(int fd, void *buf, size_t count, off_t pos)
 	if (__builtin_expect(!vu_known_pread, 0) && !vu_real_pread)
 		vu_known_pread = (unsigned char)vu_libc_sym_lazy("pread", 271185489u, (void **)&vu_real_pread);
 	if (!vu_w && vu_real_pread) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_pread, VU_NR_pread64);
 		ssize_t vu_r = vu_real_pread(fd, buf, count, pos);
 		vu_restore(vu_s);
 		return vu_r;
@@ -648,7 +648,7 @@ VU_EXPORT ssize_t pread64(int fd, void *buf, size_t count, off64_t pos)
 	if (__builtin_expect(!vu_known_pread64, 0) && !vu_real_pread64)
 		vu_known_pread64 = (unsigned char)vu_libc_sym_lazy("pread64", 3263223227u, (void **)&vu_real_pread64);
 	if (!vu_w && vu_real_pread64) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_pread64, VU_NR_pread64);
 		ssize_t vu_r = vu_real_pread64(fd, buf, count, pos);
 		vu_restore(vu_s);
 		return vu_r;
@@ -681,7 +681,7 @@ VU_EXPORT ssize_t pwrite(int fd, const void *buf, size_t count, off_t pos)
 	if (__builtin_expect(!vu_known_pwrite, 0) && !vu_real_pwrite)
 		vu_known_pwrite = (unsigned char)vu_libc_sym_lazy("pwrite", 365592672u, (void **)&vu_real_pwrite);
 	if (!vu_w && vu_real_pwrite) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_pwrite, VU_NR_pwrite64);
 		ssize_t vu_r = vu_real_pwrite(fd, buf, count, pos);
 		vu_restore(vu_s);
 		return vu_r;
@@ -712,7 +712,7 @@ VU_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t count, off64_t pos)
 	if (__builtin_expect(!vu_known_pwrite64, 0) && !vu_real_pwrite64)
 		vu_known_pwrite64 = (unsigned char)vu_libc_sym_lazy("pwrite64", 2993430410u, (void **)&vu_real_pwrite64);
 	if (!vu_w && vu_real_pwrite64) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_pwrite64, VU_NR_pwrite64);
 		ssize_t vu_r = vu_real_pwrite64(fd, buf, count, pos);
 		vu_restore(vu_s);
 		return vu_r;
@@ -745,7 +745,7 @@ VU_EXPORT ssize_t readv(int fd, const struct iovec *vec, int vlen)
 	if (__builtin_expect(!vu_known_readv, 0) && !vu_real_readv)
 		vu_known_readv = (unsigned char)vu_libc_sym_lazy("readv", 273085911u, (void **)&vu_real_readv);
 	if (!vu_w && vu_real_readv) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_readv, VU_NR_readv);
 		ssize_t vu_r = vu_real_readv(fd, vec, vlen);
 		vu_restore(vu_s);
 		return vu_r;
@@ -778,7 +778,7 @@ VU_EXPORT ssize_t writev(int fd, const struct iovec *vec, int vlen)
 	if (__builtin_expect(!vu_known_writev, 0) && !vu_real_writev)
 		vu_known_writev = (unsigned char)vu_libc_sym_lazy("writev", 633298886u, (void **)&vu_real_writev);
 	if (!vu_w && vu_real_writev) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_writev, VU_NR_writev);
 		ssize_t vu_r = vu_real_writev(fd, vec, vlen);
 		vu_restore(vu_s);
 		return vu_r;
@@ -815,7 +815,7 @@ VU_EXPORT int access(const char *filename, int mode)
 	if (__builtin_expect(!vu_known_access, 0) && !vu_real_access)
 		vu_known_access = (unsigned char)vu_libc_sym_lazy("access", 4049267223u, (void **)&vu_real_access);
 	if (!vu_w && vu_real_access) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_access, VU_NR_access);
 		int vu_r = vu_real_access(filename, mode);
 		vu_restore(vu_s);
 		return vu_r;
@@ -849,7 +849,7 @@ VU_EXPORT int sched_yield(void)
 	if (__builtin_expect(!vu_known_sched_yield, 0) && !vu_real_sched_yield)
 		vu_known_sched_yield = (unsigned char)vu_libc_sym_lazy("sched_yield", 3838766306u, (void **)&vu_real_sched_yield);
 	if (!vu_w && vu_real_sched_yield) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_sched_yield, VU_NR_sched_yield);
 		int vu_r = vu_real_sched_yield();
 		vu_restore(vu_s);
 		return vu_r;
@@ -886,7 +886,7 @@ VU_EXPORT void *mremap(void *addr, size_t old_len, size_t new_len, int flags, ..
 	if (__builtin_expect(!vu_known_mremap, 0) && !vu_real_mremap)
 		vu_known_mremap = (unsigned char)vu_libc_sym_lazy("mremap", 241793447u, (void **)&vu_real_mremap);
 	if (!vu_w && vu_real_mremap) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_mremap, VU_NR_mremap);
 		void *vu_r = vu_real_mremap(addr, old_len, new_len, flags, new_addr);
 		vu_restore(vu_s);
 		return vu_r;
@@ -919,7 +919,7 @@ VU_EXPORT int msync(void *start, size_t len, int flags)
 	if (__builtin_expect(!vu_known_msync, 0) && !vu_real_msync)
 		vu_known_msync = (unsigned char)vu_libc_sym_lazy("msync", 267685871u, (void **)&vu_real_msync);
 	if (!vu_w && vu_real_msync) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_msync, VU_NR_msync);
 		int vu_r = vu_real_msync(start, len, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -952,7 +952,7 @@ VU_EXPORT int mincore(void *start, size_t len, unsigned char *vec)
 	if (__builtin_expect(!vu_known_mincore, 0) && !vu_real_mincore)
 		vu_known_mincore = (unsigned char)vu_libc_sym_lazy("mincore", 3342327250u, (void **)&vu_real_mincore);
 	if (!vu_w && vu_real_mincore) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_mincore, VU_NR_mincore);
 		int vu_r = vu_real_mincore(start, len, vec);
 		vu_restore(vu_s);
 		return vu_r;
@@ -985,7 +985,7 @@ VU_EXPORT int madvise(void *start, size_t len_in, int behavior)
 	if (__builtin_expect(!vu_known_madvise, 0) && !vu_real_madvise)
 		vu_known_madvise = (unsigned char)vu_libc_sym_lazy("madvise", 3018061198u, (void **)&vu_real_madvise);
 	if (!vu_w && vu_real_madvise) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_madvise, VU_NR_madvise);
 		int vu_r = vu_real_madvise(start, len_in, behavior);
 		vu_restore(vu_s);
 		return vu_r;
@@ -1018,7 +1018,7 @@ VU_EXPORT int dup(int fildes)
 	if (__builtin_expect(!vu_known_dup, 0) && !vu_real_dup)
 		vu_known_dup = (unsigned char)vu_libc_sym_lazy("dup", 193489870u, (void **)&vu_real_dup);
 	if (!vu_w && vu_real_dup) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_dup, VU_NR_dup);
 		int vu_r = vu_real_dup(fildes);
 		vu_restore(vu_s);
 		return vu_r;
@@ -1051,7 +1051,7 @@ VU_EXPORT int dup2(int oldfd, int newfd)
 	if (__builtin_expect(!vu_known_dup2, 0) && !vu_real_dup2)
 		vu_known_dup2 = (unsigned char)vu_libc_sym_lazy("dup2", 2090198464u, (void **)&vu_real_dup2);
 	if (!vu_w && vu_real_dup2) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_dup2, VU_NR_dup2);
 		int vu_r = vu_real_dup2(oldfd, newfd);
 		vu_restore(vu_s);
 		return vu_r;
@@ -1085,7 +1085,7 @@ VU_EXPORT int pause(void)
 	if (__builtin_expect(!vu_known_pause, 0) && !vu_real_pause)
 		vu_known_pause = (unsigned char)vu_libc_sym_lazy("pause", 270592579u, (void **)&vu_real_pause);
 	if (!vu_w && vu_real_pause) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_pause, VU_NR_pause);
 		int vu_r = vu_real_pause();
 		vu_restore(vu_s);
 		return vu_r;
@@ -1118,7 +1118,7 @@ VU_EXPORT int getitimer(__itimer_which_t which, struct itimerval *value)
 	if (__builtin_expect(!vu_known_getitimer, 0) && !vu_real_getitimer)
 		vu_known_getitimer = (unsigned char)vu_libc_sym_lazy("getitimer", 3840326575u, (void **)&vu_real_getitimer);
 	if (!vu_w && vu_real_getitimer) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_getitimer, VU_NR_getitimer);
 		int vu_r = vu_real_getitimer(which, value);
 		vu_restore(vu_s);
 		return vu_r;
@@ -1151,7 +1151,7 @@ VU_EXPORT unsigned int alarm(unsigned int seconds)
 	if (__builtin_expect(!vu_known_alarm, 0) && !vu_real_alarm)
 		vu_known_alarm = (unsigned char)vu_libc_sym_lazy("alarm", 253177266u, (void **)&vu_real_alarm);
 	if (!vu_w && vu_real_alarm) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_alarm, VU_NR_alarm);
 		unsigned int vu_r = vu_real_alarm(seconds);
 		vu_restore(vu_s);
 		return vu_r;
@@ -1184,7 +1184,7 @@ VU_EXPORT int setitimer(__itimer_which_t which, const struct itimerval *value, s
 	if (__builtin_expect(!vu_known_setitimer, 0) && !vu_real_setitimer)
 		vu_known_setitimer = (unsigned char)vu_libc_sym_lazy("setitimer", 1522272187u, (void **)&vu_real_setitimer);
 	if (!vu_w && vu_real_setitimer) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_setitimer, VU_NR_setitimer);
 		int vu_r = vu_real_setitimer(which, value, ovalue);
 		vu_restore(vu_s);
 		return vu_r;
@@ -1218,7 +1218,7 @@ VU_EXPORT pid_t getpid(void)
 	if (__builtin_expect(!vu_known_getpid, 0) && !vu_real_getpid)
 		vu_known_getpid = (unsigned char)vu_libc_sym_lazy("getpid", 4287073986u, (void **)&vu_real_getpid);
 	if (!vu_w && vu_real_getpid) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_getpid, VU_NR_getpid);
 		pid_t vu_r = vu_real_getpid();
 		vu_restore(vu_s);
 		return vu_r;
@@ -1251,7 +1251,7 @@ VU_EXPORT ssize_t sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
 	if (__builtin_expect(!vu_known_sendfile, 0) && !vu_real_sendfile)
 		vu_known_sendfile = (unsigned char)vu_libc_sym_lazy("sendfile", 65185391u, (void **)&vu_real_sendfile);
 	if (!vu_w && vu_real_sendfile) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_sendfile, VU_NR_sendfile);
 		ssize_t vu_r = vu_real_sendfile(out_fd, in_fd, offset, count);
 		vu_restore(vu_s);
 		return vu_r;
@@ -1282,7 +1282,7 @@ VU_EXPORT ssize_t sendfile64(int out_fd, int in_fd, off64_t *offset, size_t coun
 	if (__builtin_expect(!vu_known_sendfile64, 0) && !vu_real_sendfile64)
 		vu_known_sendfile64 = (unsigned char)vu_libc_sym_lazy("sendfile64", 2267415897u, (void **)&vu_real_sendfile64);
 	if (!vu_w && vu_real_sendfile64) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_sendfile64, VU_NR_sendfile);
 		ssize_t vu_r = vu_real_sendfile64(out_fd, in_fd, offset, count);
 		vu_restore(vu_s);
 		return vu_r;
@@ -1315,7 +1315,7 @@ VU_EXPORT int socket(int family, int type, int protocol)
 	if (__builtin_expect(!vu_known_socket, 0) && !vu_real_socket)
 		vu_known_socket = (unsigned char)vu_libc_sym_lazy("socket", 472974126u, (void **)&vu_real_socket);
 	if (!vu_w && vu_real_socket) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_socket, VU_NR_socket);
 		int vu_r = vu_real_socket(family, type, protocol);
 		vu_restore(vu_s);
 		return vu_r;
@@ -1348,7 +1348,7 @@ VU_EXPORT int connect(int fd, const struct sockaddr *uservaddr, socklen_t addrle
 	if (__builtin_expect(!vu_known_connect, 0) && !vu_real_connect)
 		vu_known_connect = (unsigned char)vu_libc_sym_lazy("connect", 3547745743u, (void **)&vu_real_connect);
 	if (!vu_w && vu_real_connect) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_connect, VU_NR_connect);
 		int vu_r = vu_real_connect(fd, uservaddr, addrlen);
 		vu_restore(vu_s);
 		return vu_r;
@@ -1381,7 +1381,7 @@ VU_EXPORT int accept(int fd, struct sockaddr *upeer_sockaddr, socklen_t *upeer_a
 	if (__builtin_expect(!vu_known_accept, 0) && !vu_real_accept)
 		vu_known_accept = (unsigned char)vu_libc_sym_lazy("accept", 4049267125u, (void **)&vu_real_accept);
 	if (!vu_w && vu_real_accept) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_accept, VU_NR_accept);
 		int vu_r = vu_real_accept(fd, upeer_sockaddr, upeer_addrlen);
 		vu_restore(vu_s);
 		return vu_r;
@@ -1414,7 +1414,7 @@ VU_EXPORT ssize_t sendto(int fd, const void *buff, size_t len, int flags, const 
 	if (__builtin_expect(!vu_known_sendto, 0) && !vu_real_sendto)
 		vu_known_sendto = (unsigned char)vu_libc_sym_lazy("sendto", 461503090u, (void **)&vu_real_sendto);
 	if (!vu_w && vu_real_sendto) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_sendto, VU_NR_sendto);
 		ssize_t vu_r = vu_real_sendto(fd, buff, len, flags, addr, addr_len);
 		vu_restore(vu_s);
 		return vu_r;
@@ -1448,7 +1448,7 @@ VU_EXPORT ssize_t send(int fd, const void *buff, size_t len, int flags)
 	if (__builtin_expect(!vu_known_send, 0) && !vu_real_send)
 		vu_known_send = (unsigned char)vu_libc_sym_lazy("send", 2090720079u, (void **)&vu_real_send);
 	if (!vu_w && vu_real_send) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_send, VU_NR_sendto);
 		ssize_t vu_r = vu_real_send(fd, buff, len, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -1481,7 +1481,7 @@ VU_EXPORT ssize_t recvfrom(int fd, void *ubuf, size_t size, int flags, struct so
 	if (__builtin_expect(!vu_known_recvfrom, 0) && !vu_real_recvfrom)
 		vu_known_recvfrom = (unsigned char)vu_libc_sym_lazy("recvfrom", 4282249833u, (void **)&vu_real_recvfrom);
 	if (!vu_w && vu_real_recvfrom) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_recvfrom, VU_NR_recvfrom);
 		ssize_t vu_r = vu_real_recvfrom(fd, ubuf, size, flags, addr, addr_len);
 		vu_restore(vu_s);
 		return vu_r;
@@ -1515,7 +1515,7 @@ VU_EXPORT ssize_t recv(int fd, void *ubuf, size_t size, int flags)
 	if (__builtin_expect(!vu_known_recv, 0) && !vu_real_recv)
 		vu_known_recv = (unsigned char)vu_libc_sym_lazy("recv", 2090683797u, (void **)&vu_real_recv);
 	if (!vu_w && vu_real_recv) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_recv, VU_NR_recvfrom);
 		ssize_t vu_r = vu_real_recv(fd, ubuf, size, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -1548,7 +1548,7 @@ VU_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	if (__builtin_expect(!vu_known_sendmsg, 0) && !vu_real_sendmsg)
 		vu_known_sendmsg = (unsigned char)vu_libc_sym_lazy("sendmsg", 2344692694u, (void **)&vu_real_sendmsg);
 	if (!vu_w && vu_real_sendmsg) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_sendmsg, VU_NR_sendmsg);
 		ssize_t vu_r = vu_real_sendmsg(fd, msg, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -1581,7 +1581,7 @@ VU_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	if (__builtin_expect(!vu_known_recvmsg, 0) && !vu_real_recvmsg)
 		vu_known_recvmsg = (unsigned char)vu_libc_sym_lazy("recvmsg", 1040826460u, (void **)&vu_real_recvmsg);
 	if (!vu_w && vu_real_recvmsg) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_recvmsg, VU_NR_recvmsg);
 		ssize_t vu_r = vu_real_recvmsg(fd, msg, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -1614,7 +1614,7 @@ VU_EXPORT int shutdown(int fd, int how)
 	if (__builtin_expect(!vu_known_shutdown, 0) && !vu_real_shutdown)
 		vu_known_shutdown = (unsigned char)vu_libc_sym_lazy("shutdown", 4232446817u, (void **)&vu_real_shutdown);
 	if (!vu_w && vu_real_shutdown) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_shutdown, VU_NR_shutdown);
 		int vu_r = vu_real_shutdown(fd, how);
 		vu_restore(vu_s);
 		return vu_r;
@@ -1647,7 +1647,7 @@ VU_EXPORT int bind(int fd, const struct sockaddr *umyaddr, socklen_t addrlen)
 	if (__builtin_expect(!vu_known_bind, 0) && !vu_real_bind)
 		vu_known_bind = (unsigned char)vu_libc_sym_lazy("bind", 2090113506u, (void **)&vu_real_bind);
 	if (!vu_w && vu_real_bind) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_bind, VU_NR_bind);
 		int vu_r = vu_real_bind(fd, umyaddr, addrlen);
 		vu_restore(vu_s);
 		return vu_r;
@@ -1680,7 +1680,7 @@ VU_EXPORT int listen(int fd, int backlog)
 	if (__builtin_expect(!vu_known_listen, 0) && !vu_real_listen)
 		vu_known_listen = (unsigned char)vu_libc_sym_lazy("listen", 192495636u, (void **)&vu_real_listen);
 	if (!vu_w && vu_real_listen) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_listen, VU_NR_listen);
 		int vu_r = vu_real_listen(fd, backlog);
 		vu_restore(vu_s);
 		return vu_r;
@@ -1713,7 +1713,7 @@ VU_EXPORT int getsockname(int fd, struct sockaddr *usockaddr, socklen_t *usockad
 	if (__builtin_expect(!vu_known_getsockname, 0) && !vu_real_getsockname)
 		vu_known_getsockname = (unsigned char)vu_libc_sym_lazy("getsockname", 1695880502u, (void **)&vu_real_getsockname);
 	if (!vu_w && vu_real_getsockname) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_getsockname, VU_NR_getsockname);
 		int vu_r = vu_real_getsockname(fd, usockaddr, usockaddr_len);
 		vu_restore(vu_s);
 		return vu_r;
@@ -1746,7 +1746,7 @@ VU_EXPORT int getpeername(int fd, struct sockaddr *usockaddr, socklen_t *usockad
 	if (__builtin_expect(!vu_known_getpeername, 0) && !vu_real_getpeername)
 		vu_known_getpeername = (unsigned char)vu_libc_sym_lazy("getpeername", 2746364882u, (void **)&vu_real_getpeername);
 	if (!vu_w && vu_real_getpeername) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_getpeername, VU_NR_getpeername);
 		int vu_r = vu_real_getpeername(fd, usockaddr, usockaddr_len);
 		vu_restore(vu_s);
 		return vu_r;
@@ -1779,7 +1779,7 @@ VU_EXPORT int socketpair(int family, int type, int protocol, int *usockvec)
 	if (__builtin_expect(!vu_known_socketpair, 0) && !vu_real_socketpair)
 		vu_known_socketpair = (unsigned char)vu_libc_sym_lazy("socketpair", 108658490u, (void **)&vu_real_socketpair);
 	if (!vu_w && vu_real_socketpair) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_socketpair, VU_NR_socketpair);
 		int vu_r = vu_real_socketpair(family, type, protocol, usockvec);
 		vu_restore(vu_s);
 		return vu_r;
@@ -1812,7 +1812,7 @@ VU_EXPORT int setsockopt(int fd, int level, int optname, const void *optval, soc
 	if (__builtin_expect(!vu_known_setsockopt, 0) && !vu_real_setsockopt)
 		vu_known_setsockopt = (unsigned char)vu_libc_sym_lazy("setsockopt", 2817266292u, (void **)&vu_real_setsockopt);
 	if (!vu_w && vu_real_setsockopt) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_setsockopt, VU_NR_setsockopt);
 		int vu_r = vu_real_setsockopt(fd, level, optname, optval, optlen);
 		vu_restore(vu_s);
 		return vu_r;
@@ -1845,7 +1845,7 @@ VU_EXPORT int getsockopt(int fd, int level, int optname, void *optval, socklen_t
 	if (__builtin_expect(!vu_known_getsockopt, 0) && !vu_real_getsockopt)
 		vu_known_getsockopt = (unsigned char)vu_libc_sym_lazy("getsockopt", 2003649768u, (void **)&vu_real_getsockopt);
 	if (!vu_w && vu_real_getsockopt) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_getsockopt, VU_NR_getsockopt);
 		int vu_r = vu_real_getsockopt(fd, level, optname, optval, optlen);
 		vu_restore(vu_s);
 		return vu_r;
@@ -1906,7 +1906,7 @@ VU_EXPORT pid_t wait4(pid_t upid, int *stat_addr, int options, struct rusage *ru
 	if (__builtin_expect(!vu_known_wait4, 0) && !vu_real_wait4)
 		vu_known_wait4 = (unsigned char)vu_libc_sym_lazy("wait4", 278880942u, (void **)&vu_real_wait4);
 	if (!vu_w && vu_real_wait4) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_wait4, VU_NR_wait4);
 		pid_t vu_r = vu_real_wait4(upid, stat_addr, options, ru);
 		vu_restore(vu_s);
 		return vu_r;
@@ -1939,7 +1939,7 @@ VU_EXPORT pid_t waitpid(pid_t upid, int *stat_addr, int options)
 	if (__builtin_expect(!vu_known_waitpid, 0) && !vu_real_waitpid)
 		vu_known_waitpid = (unsigned char)vu_libc_sym_lazy("waitpid", 3053704023u, (void **)&vu_real_waitpid);
 	if (!vu_w && vu_real_waitpid) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_waitpid, VU_NR_wait4);
 		pid_t vu_r = vu_real_waitpid(upid, stat_addr, options);
 		vu_restore(vu_s);
 		return vu_r;
@@ -1972,7 +1972,7 @@ VU_EXPORT pid_t wait3(int *stat_addr, int options, struct rusage *ru)
 	if (__builtin_expect(!vu_known_wait3, 0) && !vu_real_wait3)
 		vu_known_wait3 = (unsigned char)vu_libc_sym_lazy("wait3", 278880941u, (void **)&vu_real_wait3);
 	if (!vu_w && vu_real_wait3) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_wait3, VU_NR_wait4);
 		pid_t vu_r = vu_real_wait3(stat_addr, options, ru);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2007,7 +2007,7 @@ VU_EXPORT pid_t wait(int *stat_addr)
 	if (__builtin_expect(!vu_known_wait, 0) && !vu_real_wait)
 		vu_known_wait = (unsigned char)vu_libc_sym_lazy("wait", 2090859322u, (void **)&vu_real_wait);
 	if (!vu_w && vu_real_wait) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_wait, VU_NR_wait4);
 		pid_t vu_r = vu_real_wait(stat_addr);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2040,7 +2040,7 @@ VU_EXPORT int kill(pid_t pid, int sig)
 	if (__builtin_expect(!vu_known_kill, 0) && !vu_real_kill)
 		vu_known_kill = (unsigned char)vu_libc_sym_lazy("kill", 2090436881u, (void **)&vu_real_kill);
 	if (!vu_w && vu_real_kill) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_kill, VU_NR_kill);
 		int vu_r = vu_real_kill(pid, sig);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2077,7 +2077,7 @@ VU_EXPORT int uname(struct utsname *name)
 	if (__builtin_expect(!vu_known_uname, 0) && !vu_real_uname)
 		vu_known_uname = (unsigned char)vu_libc_sym_lazy("uname", 276967387u, (void **)&vu_real_uname);
 	if (!vu_w && vu_real_uname) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_uname, VU_NR_uname);
 		int vu_r = vu_real_uname(name);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2114,7 +2114,7 @@ VU_EXPORT int fcntl(int fd, int cmd, ...)
 	if (__builtin_expect(!vu_known_fcntl, 0) && !vu_real_fcntl)
 		vu_known_fcntl = (unsigned char)vu_libc_sym_lazy("fcntl", 258797660u, (void **)&vu_real_fcntl);
 	if (!vu_w && vu_real_fcntl) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_fcntl, VU_NR_fcntl);
 		int vu_r = vu_real_fcntl(fd, cmd, arg);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2149,7 +2149,7 @@ VU_EXPORT int fcntl64(int fd, int cmd, ...)
 	if (__builtin_expect(!vu_known_fcntl64, 0) && !vu_real_fcntl64)
 		vu_known_fcntl64 = (unsigned char)vu_libc_sym_lazy("fcntl64", 2657779334u, (void **)&vu_real_fcntl64);
 	if (!vu_w && vu_real_fcntl64) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_fcntl64, VU_NR_fcntl);
 		int vu_r = vu_real_fcntl64(fd, cmd, arg);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2182,7 +2182,7 @@ VU_EXPORT int flock(int fd, int cmd)
 	if (__builtin_expect(!vu_known_flock, 0) && !vu_real_flock)
 		vu_known_flock = (unsigned char)vu_libc_sym_lazy("flock", 259121620u, (void **)&vu_real_flock);
 	if (!vu_w && vu_real_flock) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_flock, VU_NR_flock);
 		int vu_r = vu_real_flock(fd, cmd);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2215,7 +2215,7 @@ VU_EXPORT int fsync(int fd)
 	if (__builtin_expect(!vu_known_fsync, 0) && !vu_real_fsync)
 		vu_known_fsync = (unsigned char)vu_libc_sym_lazy("fsync", 259384424u, (void **)&vu_real_fsync);
 	if (!vu_w && vu_real_fsync) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_fsync, VU_NR_fsync);
 		int vu_r = vu_real_fsync(fd);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2248,7 +2248,7 @@ VU_EXPORT int fdatasync(int fd)
 	if (__builtin_expect(!vu_known_fdatasync, 0) && !vu_real_fdatasync)
 		vu_known_fdatasync = (unsigned char)vu_libc_sym_lazy("fdatasync", 3857486018u, (void **)&vu_real_fdatasync);
 	if (!vu_w && vu_real_fdatasync) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_fdatasync, VU_NR_fdatasync);
 		int vu_r = vu_real_fdatasync(fd);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2281,7 +2281,7 @@ VU_EXPORT int truncate(const char *path, off_t length)
 	if (__builtin_expect(!vu_known_truncate, 0) && !vu_real_truncate)
 		vu_known_truncate = (unsigned char)vu_libc_sym_lazy("truncate", 3923827819u, (void **)&vu_real_truncate);
 	if (!vu_w && vu_real_truncate) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_truncate, VU_NR_truncate);
 		int vu_r = vu_real_truncate(path, length);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2312,7 +2312,7 @@ VU_EXPORT int truncate64(const char *path, off64_t length)
 	if (__builtin_expect(!vu_known_truncate64, 0) && !vu_real_truncate64)
 		vu_known_truncate64 = (unsigned char)vu_libc_sym_lazy("truncate64", 3851004501u, (void **)&vu_real_truncate64);
 	if (!vu_w && vu_real_truncate64) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_truncate64, VU_NR_truncate);
 		int vu_r = vu_real_truncate64(path, length);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2345,7 +2345,7 @@ VU_EXPORT int ftruncate(int fd, off_t length)
 	if (__builtin_expect(!vu_known_ftruncate, 0) && !vu_real_ftruncate)
 		vu_known_ftruncate = (unsigned char)vu_libc_sym_lazy("ftruncate", 3386844017u, (void **)&vu_real_ftruncate);
 	if (!vu_w && vu_real_ftruncate) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_ftruncate, VU_NR_ftruncate);
 		int vu_r = vu_real_ftruncate(fd, length);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2376,7 +2376,7 @@ VU_EXPORT int ftruncate64(int fd, off64_t length)
 	if (__builtin_expect(!vu_known_ftruncate64, 0) && !vu_real_ftruncate64)
 		vu_known_ftruncate64 = (unsigned char)vu_libc_sym_lazy("ftruncate64", 3191196379u, (void **)&vu_real_ftruncate64);
 	if (!vu_w && vu_real_ftruncate64) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_ftruncate64, VU_NR_ftruncate);
 		int vu_r = vu_real_ftruncate64(fd, length);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2414,7 +2414,7 @@ VU_EXPORT int chdir(const char *filename)
 	if (__builtin_expect(!vu_known_chdir, 0) && !vu_real_chdir)
 		vu_known_chdir = (unsigned char)vu_libc_sym_lazy("chdir", 255408335u, (void **)&vu_real_chdir);
 	if (!vu_w && vu_real_chdir) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_chdir, VU_NR_chdir);
 		int vu_r = vu_real_chdir(filename);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2447,7 +2447,7 @@ VU_EXPORT int fchdir(int fd)
 	if (__builtin_expect(!vu_known_fchdir, 0) && !vu_real_fchdir)
 		vu_known_fchdir = (unsigned char)vu_libc_sym_lazy("fchdir", 4245122453u, (void **)&vu_real_fchdir);
 	if (!vu_w && vu_real_fchdir) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_fchdir, VU_NR_fchdir);
 		int vu_r = vu_real_fchdir(fd);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2480,7 +2480,7 @@ VU_EXPORT int rename(const char *oldname, const char *newname)
 	if (__builtin_expect(!vu_known_rename, 0) && !vu_real_rename)
 		vu_known_rename = (unsigned char)vu_libc_sym_lazy("rename", 422364189u, (void **)&vu_real_rename);
 	if (!vu_w && vu_real_rename) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_rename, VU_NR_rename);
 		int vu_r = vu_real_rename(oldname, newname);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2515,7 +2515,7 @@ VU_EXPORT int mkdir(const char *pathname, mode_t mode)
 	if (__builtin_expect(!vu_known_mkdir, 0) && !vu_real_mkdir)
 		vu_known_mkdir = (unsigned char)vu_libc_sym_lazy("mkdir", 267375356u, (void **)&vu_real_mkdir);
 	if (!vu_w && vu_real_mkdir) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_mkdir, VU_NR_mkdir);
 		int vu_r = vu_real_mkdir(pathname, mode);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2548,7 +2548,7 @@ VU_EXPORT int rmdir(const char *pathname)
 	if (__builtin_expect(!vu_known_rmdir, 0) && !vu_real_rmdir)
 		vu_known_rmdir = (unsigned char)vu_libc_sym_lazy("rmdir", 273376835u, (void **)&vu_real_rmdir);
 	if (!vu_w && vu_real_rmdir) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_rmdir, VU_NR_rmdir);
 		int vu_r = vu_real_rmdir(pathname);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2581,7 +2581,7 @@ VU_EXPORT int creat(const char *pathname, mode_t mode)
 	if (__builtin_expect(!vu_known_creat, 0) && !vu_real_creat)
 		vu_known_creat = (unsigned char)vu_libc_sym_lazy("creat", 255768532u, (void **)&vu_real_creat);
 	if (!vu_w && vu_real_creat) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_creat, VU_NR_creat);
 		int vu_r = vu_real_creat(pathname, mode);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2612,7 +2612,7 @@ VU_EXPORT int creat64(const char *pathname, mode_t mode)
 	if (__builtin_expect(!vu_known_creat64, 0) && !vu_real_creat64)
 		vu_known_creat64 = (unsigned char)vu_libc_sym_lazy("creat64", 3654026238u, (void **)&vu_real_creat64);
 	if (!vu_w && vu_real_creat64) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_creat64, VU_NR_creat);
 		int vu_r = vu_real_creat64(pathname, mode);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2645,7 +2645,7 @@ VU_EXPORT int link(const char *oldname, const char *newname)
 	if (__builtin_expect(!vu_known_link, 0) && !vu_real_link)
 		vu_known_link = (unsigned char)vu_libc_sym_lazy("link", 2090472883u, (void **)&vu_real_link);
 	if (!vu_w && vu_real_link) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_link, VU_NR_link);
 		int vu_r = vu_real_link(oldname, newname);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2680,7 +2680,7 @@ VU_EXPORT int unlink(const char *pathname)
 	if (__builtin_expect(!vu_known_unlink, 0) && !vu_real_unlink)
 		vu_known_unlink = (unsigned char)vu_libc_sym_lazy("unlink", 550380534u, (void **)&vu_real_unlink);
 	if (!vu_w && vu_real_unlink) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_unlink, VU_NR_unlink);
 		int vu_r = vu_real_unlink(pathname);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2713,7 +2713,7 @@ VU_EXPORT int symlink(const char *oldname, const char *newname)
 	if (__builtin_expect(!vu_known_symlink, 0) && !vu_real_symlink)
 		vu_known_symlink = (unsigned char)vu_libc_sym_lazy("symlink", 3126497612u, (void **)&vu_real_symlink);
 	if (!vu_w && vu_real_symlink) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_symlink, VU_NR_symlink);
 		int vu_r = vu_real_symlink(oldname, newname);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2752,7 +2752,7 @@ VU_EXPORT ssize_t readlink(const char *path, char *buf, size_t bufsiz)
 	if (__builtin_expect(!vu_known_readlink, 0) && !vu_real_readlink)
 		vu_known_readlink = (unsigned char)vu_libc_sym_lazy("readlink", 4182838255u, (void **)&vu_real_readlink);
 	if (!vu_w && vu_real_readlink) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_readlink, VU_NR_readlink);
 		ssize_t vu_r = vu_real_readlink(path, buf, bufsiz);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2785,7 +2785,7 @@ VU_EXPORT int chmod(const char *filename, mode_t mode)
 	if (__builtin_expect(!vu_known_chmod, 0) && !vu_real_chmod)
 		vu_known_chmod = (unsigned char)vu_libc_sym_lazy("chmod", 255418320u, (void **)&vu_real_chmod);
 	if (!vu_w && vu_real_chmod) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_chmod, VU_NR_chmod);
 		int vu_r = vu_real_chmod(filename, mode);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2818,7 +2818,7 @@ VU_EXPORT int fchmod(int fd, mode_t mode)
 	if (__builtin_expect(!vu_known_fchmod, 0) && !vu_real_fchmod)
 		vu_known_fchmod = (unsigned char)vu_libc_sym_lazy("fchmod", 4245132438u, (void **)&vu_real_fchmod);
 	if (!vu_w && vu_real_fchmod) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_fchmod, VU_NR_fchmod);
 		int vu_r = vu_real_fchmod(fd, mode);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2851,7 +2851,7 @@ VU_EXPORT int chown(const char *filename, uid_t user, gid_t group)
 	if (__builtin_expect(!vu_known_chown, 0) && !vu_real_chown)
 		vu_known_chown = (unsigned char)vu_libc_sym_lazy("chown", 255420772u, (void **)&vu_real_chown);
 	if (!vu_w && vu_real_chown) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_chown, VU_NR_chown);
 		int vu_r = vu_real_chown(filename, user, group);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2884,7 +2884,7 @@ VU_EXPORT int fchown(int fd, uid_t user, gid_t group)
 	if (__builtin_expect(!vu_known_fchown, 0) && !vu_real_fchown)
 		vu_known_fchown = (unsigned char)vu_libc_sym_lazy("fchown", 4245134890u, (void **)&vu_real_fchown);
 	if (!vu_w && vu_real_fchown) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_fchown, VU_NR_fchown);
 		int vu_r = vu_real_fchown(fd, user, group);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2917,7 +2917,7 @@ VU_EXPORT int lchown(const char *filename, uid_t user, gid_t group)
 	if (__builtin_expect(!vu_known_lchown, 0) && !vu_real_lchown)
 		vu_known_lchown = (unsigned char)vu_libc_sym_lazy("lchown", 184979952u, (void **)&vu_real_lchown);
 	if (!vu_w && vu_real_lchown) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_lchown, VU_NR_lchown);
 		int vu_r = vu_real_lchown(filename, user, group);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2950,7 +2950,7 @@ VU_EXPORT mode_t umask(mode_t mask)
 	if (__builtin_expect(!vu_known_umask, 0) && !vu_real_umask)
 		vu_known_umask = (unsigned char)vu_libc_sym_lazy("umask", 276931654u, (void **)&vu_real_umask);
 	if (!vu_w && vu_real_umask) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_umask, VU_NR_umask);
 		mode_t vu_r = vu_real_umask(mask);
 		vu_restore(vu_s);
 		return vu_r;
@@ -2983,7 +2983,7 @@ VU_EXPORT int gettimeofday(struct timeval *tv, void *tz)
 	if (__builtin_expect(!vu_known_gettimeofday, 0) && !vu_real_gettimeofday)
 		vu_known_gettimeofday = (unsigned char)vu_libc_sym_lazy("gettimeofday", 3867495303u, (void **)&vu_real_gettimeofday);
 	if (!vu_w && vu_real_gettimeofday) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_gettimeofday, VU_NR_gettimeofday);
 		int vu_r = vu_real_gettimeofday(tv, tz);
 		vu_restore(vu_s);
 		return vu_r;
@@ -3016,7 +3016,7 @@ VU_EXPORT int getrusage(__rusage_who_t who, struct rusage *ru)
 	if (__builtin_expect(!vu_known_getrusage, 0) && !vu_real_getrusage)
 		vu_known_getrusage = (unsigned char)vu_libc_sym_lazy("getrusage", 4194077388u, (void **)&vu_real_getrusage);
 	if (!vu_w && vu_real_getrusage) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_getrusage, VU_NR_getrusage);
 		int vu_r = vu_real_getrusage(who, ru);
 		vu_restore(vu_s);
 		return vu_r;
@@ -3049,7 +3049,7 @@ VU_EXPORT int sysinfo(struct sysinfo *info)
 	if (__builtin_expect(!vu_known_sysinfo, 0) && !vu_real_sysinfo)
 		vu_known_sysinfo = (unsigned char)vu_libc_sym_lazy("sysinfo", 3133510512u, (void **)&vu_real_sysinfo);
 	if (!vu_w && vu_real_sysinfo) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_sysinfo, VU_NR_sysinfo);
 		int vu_r = vu_real_sysinfo(info);
 		vu_restore(vu_s);
 		return vu_r;
@@ -3082,7 +3082,7 @@ VU_EXPORT clock_t times(struct tms *tbuf)
 	if (__builtin_expect(!vu_known_times, 0) && !vu_real_times)
 		vu_known_times = (unsigned char)vu_libc_sym_lazy("times", 275614599u, (void **)&vu_real_times);
 	if (!vu_w && vu_real_times) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_times, VU_NR_times);
 		clock_t vu_r = vu_real_times(tbuf);
 		vu_restore(vu_s);
 		return vu_r;
@@ -3116,7 +3116,7 @@ VU_EXPORT uid_t getuid(void)
 	if (__builtin_expect(!vu_known_getuid, 0) && !vu_real_getuid)
 		vu_known_getuid = (unsigned char)vu_libc_sym_lazy("getuid", 4287079431u, (void **)&vu_real_getuid);
 	if (!vu_w && vu_real_getuid) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_getuid, VU_NR_getuid);
 		uid_t vu_r = vu_real_getuid();
 		vu_restore(vu_s);
 		return vu_r;
@@ -3150,7 +3150,7 @@ VU_EXPORT gid_t getgid(void)
 	if (__builtin_expect(!vu_known_getgid, 0) && !vu_real_getgid)
 		vu_known_getgid = (unsigned char)vu_libc_sym_lazy("getgid", 4287064185u, (void **)&vu_real_getgid);
 	if (!vu_w && vu_real_getgid) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_getgid, VU_NR_getgid);
 		gid_t vu_r = vu_real_getgid();
 		vu_restore(vu_s);
 		return vu_r;
@@ -3183,7 +3183,7 @@ VU_EXPORT int setuid(uid_t uid)
 	if (__builtin_expect(!vu_known_setuid, 0) && !vu_real_setuid)
 		vu_known_setuid = (unsigned char)vu_libc_sym_lazy("setuid", 461736851u, (void **)&vu_real_setuid);
 	if (!vu_w && vu_real_setuid) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_setuid, VU_NR_setuid);
 		int vu_r = vu_real_setuid(uid);
 		vu_restore(vu_s);
 		return vu_r;
@@ -3216,7 +3216,7 @@ VU_EXPORT int setgid(gid_t gid)
 	if (__builtin_expect(!vu_known_setgid, 0) && !vu_real_setgid)
 		vu_known_setgid = (unsigned char)vu_libc_sym_lazy("setgid", 461721605u, (void **)&vu_real_setgid);
 	if (!vu_w && vu_real_setgid) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_setgid, VU_NR_setgid);
 		int vu_r = vu_real_setgid(gid);
 		vu_restore(vu_s);
 		return vu_r;
@@ -3250,7 +3250,7 @@ VU_EXPORT uid_t geteuid(void)
 	if (__builtin_expect(!vu_known_geteuid, 0) && !vu_real_geteuid)
 		vu_known_geteuid = (unsigned char)vu_libc_sym_lazy("geteuid", 4034106092u, (void **)&vu_real_geteuid);
 	if (!vu_w && vu_real_geteuid) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_geteuid, VU_NR_geteuid);
 		uid_t vu_r = vu_real_geteuid();
 		vu_restore(vu_s);
 		return vu_r;
@@ -3284,7 +3284,7 @@ VU_EXPORT gid_t getegid(void)
 	if (__builtin_expect(!vu_known_getegid, 0) && !vu_real_getegid)
 		vu_known_getegid = (unsigned char)vu_libc_sym_lazy("getegid", 4034090846u, (void **)&vu_real_getegid);
 	if (!vu_w && vu_real_getegid) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_getegid, VU_NR_getegid);
 		gid_t vu_r = vu_real_getegid();
 		vu_restore(vu_s);
 		return vu_r;
@@ -3317,7 +3317,7 @@ VU_EXPORT int setpgid(pid_t pid, pid_t pgid)
 	if (__builtin_expect(!vu_known_setpgid, 0) && !vu_real_setpgid)
 		vu_known_setpgid = (unsigned char)vu_libc_sym_lazy("setpgid", 2352232597u, (void **)&vu_real_setpgid);
 	if (!vu_w && vu_real_setpgid) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_setpgid, VU_NR_setpgid);
 		int vu_r = vu_real_setpgid(pid, pgid);
 		vu_restore(vu_s);
 		return vu_r;
@@ -3351,7 +3351,7 @@ VU_EXPORT pid_t getppid(void)
 	if (__builtin_expect(!vu_known_getppid, 0) && !vu_real_getppid)
 		vu_known_getppid = (unsigned char)vu_libc_sym_lazy("getppid", 4034495954u, (void **)&vu_real_getppid);
 	if (!vu_w && vu_real_getppid) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_getppid, VU_NR_getppid);
 		pid_t vu_r = vu_real_getppid();
 		vu_restore(vu_s);
 		return vu_r;
@@ -3385,7 +3385,7 @@ VU_EXPORT pid_t getpgrp(void)
 	if (__builtin_expect(!vu_known_getpgrp, 0) && !vu_real_getpgrp)
 		vu_known_getpgrp = (unsigned char)vu_libc_sym_lazy("getpgrp", 4034486462u, (void **)&vu_real_getpgrp);
 	if (!vu_w && vu_real_getpgrp) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_getpgrp, VU_NR_getpgrp);
 		pid_t vu_r = vu_real_getpgrp();
 		vu_restore(vu_s);
 		return vu_r;
@@ -3419,7 +3419,7 @@ VU_EXPORT pid_t setsid(void)
 	if (__builtin_expect(!vu_known_setsid, 0) && !vu_real_setsid)
 		vu_known_setsid = (unsigned char)vu_libc_sym_lazy("setsid", 461734673u, (void **)&vu_real_setsid);
 	if (!vu_w && vu_real_setsid) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_setsid, VU_NR_setsid);
 		pid_t vu_r = vu_real_setsid();
 		vu_restore(vu_s);
 		return vu_r;
@@ -3452,7 +3452,7 @@ VU_EXPORT int setreuid(uid_t ruid, uid_t euid)
 	if (__builtin_expect(!vu_known_setreuid, 0) && !vu_real_setreuid)
 		vu_known_setreuid = (unsigned char)vu_libc_sym_lazy("setreuid", 316577674u, (void **)&vu_real_setreuid);
 	if (!vu_w && vu_real_setreuid) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_setreuid, VU_NR_setreuid);
 		int vu_r = vu_real_setreuid(ruid, euid);
 		vu_restore(vu_s);
 		return vu_r;
@@ -3485,7 +3485,7 @@ VU_EXPORT int setregid(gid_t rgid, gid_t egid)
 	if (__builtin_expect(!vu_known_setregid, 0) && !vu_real_setregid)
 		vu_known_setregid = (unsigned char)vu_libc_sym_lazy("setregid", 316562428u, (void **)&vu_real_setregid);
 	if (!vu_w && vu_real_setregid) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_setregid, VU_NR_setregid);
 		int vu_r = vu_real_setregid(rgid, egid);
 		vu_restore(vu_s);
 		return vu_r;
@@ -3518,7 +3518,7 @@ VU_EXPORT int getgroups(int gidsetsize, gid_t *grouplist)
 	if (__builtin_expect(!vu_known_getgroups, 0) && !vu_real_getgroups)
 		vu_known_getgroups = (unsigned char)vu_libc_sym_lazy("getgroups", 3759908645u, (void **)&vu_real_getgroups);
 	if (!vu_w && vu_real_getgroups) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_getgroups, VU_NR_getgroups);
 		int vu_r = vu_real_getgroups(gidsetsize, grouplist);
 		vu_restore(vu_s);
 		return vu_r;
@@ -3551,7 +3551,7 @@ VU_EXPORT int setgroups(size_t gidsetsize, const gid_t *grouplist)
 	if (__builtin_expect(!vu_known_setgroups, 0) && !vu_real_setgroups)
 		vu_known_setgroups = (unsigned char)vu_libc_sym_lazy("setgroups", 1441854257u, (void **)&vu_real_setgroups);
 	if (!vu_w && vu_real_setgroups) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_setgroups, VU_NR_setgroups);
 		int vu_r = vu_real_setgroups(gidsetsize, grouplist);
 		vu_restore(vu_s);
 		return vu_r;
@@ -3584,7 +3584,7 @@ VU_EXPORT int setresuid(uid_t ruid, uid_t euid, uid_t suid)
 	if (__builtin_expect(!vu_known_setresuid, 0) && !vu_real_setresuid)
 		vu_known_setresuid = (unsigned char)vu_libc_sym_lazy("setresuid", 1857070109u, (void **)&vu_real_setresuid);
 	if (!vu_w && vu_real_setresuid) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_setresuid, VU_NR_setresuid);
 		int vu_r = vu_real_setresuid(ruid, euid, suid);
 		vu_restore(vu_s);
 		return vu_r;
@@ -3618,7 +3618,7 @@ VU_EXPORT int seteuid(uid_t euid)
 	if (__builtin_expect(!vu_known_seteuid, 0) && !vu_real_seteuid)
 		vu_known_seteuid = (unsigned char)vu_libc_sym_lazy("seteuid", 2351852536u, (void **)&vu_real_seteuid);
 	if (!vu_w && vu_real_seteuid) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_seteuid, VU_NR_setresuid);
 		int vu_r = vu_real_seteuid(euid);
 		vu_restore(vu_s);
 		return vu_r;
@@ -3651,7 +3651,7 @@ VU_EXPORT int getresuid(uid_t *ruidp, uid_t *euidp, uid_t *suidp)
 	if (__builtin_expect(!vu_known_getresuid, 0) && !vu_real_getresuid)
 		vu_known_getresuid = (unsigned char)vu_libc_sym_lazy("getresuid", 4175124497u, (void **)&vu_real_getresuid);
 	if (!vu_w && vu_real_getresuid) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_getresuid, VU_NR_getresuid);
 		int vu_r = vu_real_getresuid(ruidp, euidp, suidp);
 		vu_restore(vu_s);
 		return vu_r;
@@ -3684,7 +3684,7 @@ VU_EXPORT int setresgid(gid_t rgid, gid_t egid, gid_t sgid)
 	if (__builtin_expect(!vu_known_setresgid, 0) && !vu_real_setresgid)
 		vu_known_setresgid = (unsigned char)vu_libc_sym_lazy("setresgid", 1857054863u, (void **)&vu_real_setresgid);
 	if (!vu_w && vu_real_setresgid) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_setresgid, VU_NR_setresgid);
 		int vu_r = vu_real_setresgid(rgid, egid, sgid);
 		vu_restore(vu_s);
 		return vu_r;
@@ -3718,7 +3718,7 @@ VU_EXPORT int setegid(gid_t egid)
 	if (__builtin_expect(!vu_known_setegid, 0) && !vu_real_setegid)
 		vu_known_setegid = (unsigned char)vu_libc_sym_lazy("setegid", 2351837290u, (void **)&vu_real_setegid);
 	if (!vu_w && vu_real_setegid) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_setegid, VU_NR_setresgid);
 		int vu_r = vu_real_setegid(egid);
 		vu_restore(vu_s);
 		return vu_r;
@@ -3751,7 +3751,7 @@ VU_EXPORT int getresgid(gid_t *rgidp, gid_t *egidp, gid_t *sgidp)
 	if (__builtin_expect(!vu_known_getresgid, 0) && !vu_real_getresgid)
 		vu_known_getresgid = (unsigned char)vu_libc_sym_lazy("getresgid", 4175109251u, (void **)&vu_real_getresgid);
 	if (!vu_w && vu_real_getresgid) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_getresgid, VU_NR_getresgid);
 		int vu_r = vu_real_getresgid(rgidp, egidp, sgidp);
 		vu_restore(vu_s);
 		return vu_r;
@@ -3784,7 +3784,7 @@ VU_EXPORT pid_t getpgid(pid_t pid)
 	if (__builtin_expect(!vu_known_getpgid, 0) && !vu_real_getpgid)
 		vu_known_getpgid = (unsigned char)vu_libc_sym_lazy("getpgid", 4034486153u, (void **)&vu_real_getpgid);
 	if (!vu_w && vu_real_getpgid) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_getpgid, VU_NR_getpgid);
 		pid_t vu_r = vu_real_getpgid(pid);
 		vu_restore(vu_s);
 		return vu_r;
@@ -3817,7 +3817,7 @@ VU_EXPORT int setfsuid(uid_t uid)
 	if (__builtin_expect(!vu_known_setfsuid, 0) && !vu_real_setfsuid)
 		vu_known_setfsuid = (unsigned char)vu_libc_sym_lazy("setfsuid", 302849740u, (void **)&vu_real_setfsuid);
 	if (!vu_w && vu_real_setfsuid) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_setfsuid, VU_NR_setfsuid);
 		int vu_r = vu_real_setfsuid(uid);
 		vu_restore(vu_s);
 		return vu_r;
@@ -3850,7 +3850,7 @@ VU_EXPORT int setfsgid(gid_t gid)
 	if (__builtin_expect(!vu_known_setfsgid, 0) && !vu_real_setfsgid)
 		vu_known_setfsgid = (unsigned char)vu_libc_sym_lazy("setfsgid", 302834494u, (void **)&vu_real_setfsgid);
 	if (!vu_w && vu_real_setfsgid) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_setfsgid, VU_NR_setfsgid);
 		int vu_r = vu_real_setfsgid(gid);
 		vu_restore(vu_s);
 		return vu_r;
@@ -3883,7 +3883,7 @@ VU_EXPORT pid_t getsid(pid_t pid)
 	if (__builtin_expect(!vu_known_getsid, 0) && !vu_real_getsid)
 		vu_known_getsid = (unsigned char)vu_libc_sym_lazy("getsid", 4287077253u, (void **)&vu_real_getsid);
 	if (!vu_w && vu_real_getsid) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_getsid, VU_NR_getsid);
 		pid_t vu_r = vu_real_getsid(pid);
 		vu_restore(vu_s);
 		return vu_r;
@@ -3916,7 +3916,7 @@ VU_EXPORT int capget(void *header, void *dataptr)
 	if (__builtin_expect(!vu_known_capget, 0) && !vu_real_capget)
 		vu_known_capget = (unsigned char)vu_libc_sym_lazy("capget", 4125635065u, (void **)&vu_real_capget);
 	if (!vu_w && vu_real_capget) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_capget, VU_NR_capget);
 		int vu_r = vu_real_capget(header, dataptr);
 		vu_restore(vu_s);
 		return vu_r;
@@ -3949,7 +3949,7 @@ VU_EXPORT int capset(void *header, const void *data)
 	if (__builtin_expect(!vu_known_capset, 0) && !vu_real_capset)
 		vu_known_capset = (unsigned char)vu_libc_sym_lazy("capset", 4125648133u, (void **)&vu_real_capset);
 	if (!vu_w && vu_real_capset) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_capset, VU_NR_capset);
 		int vu_r = vu_real_capset(header, data);
 		vu_restore(vu_s);
 		return vu_r;
@@ -3984,7 +3984,7 @@ VU_EXPORT int sigpending(sigset_t *uset)
 	if (__builtin_expect(!vu_known_sigpending, 0) && !vu_real_sigpending)
 		vu_known_sigpending = (unsigned char)vu_libc_sym_lazy("sigpending", 2097600397u, (void **)&vu_real_sigpending);
 	if (!vu_w && vu_real_sigpending) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_sigpending, VU_NR_rt_sigpending);
 		int vu_r = vu_real_sigpending(uset);
 		vu_restore(vu_s);
 		return vu_r;
@@ -4019,7 +4019,7 @@ VU_EXPORT int sigtimedwait(const sigset_t *uthese, siginfo_t *uinfo, const struc
 	if (__builtin_expect(!vu_known_sigtimedwait, 0) && !vu_real_sigtimedwait)
 		vu_known_sigtimedwait = (unsigned char)vu_libc_sym_lazy("sigtimedwait", 303651728u, (void **)&vu_real_sigtimedwait);
 	if (!vu_w && vu_real_sigtimedwait) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_sigtimedwait, VU_NR_rt_sigtimedwait);
 		int vu_r = vu_real_sigtimedwait(uthese, uinfo, uts);
 		vu_restore(vu_s);
 		return vu_r;
@@ -4053,7 +4053,7 @@ VU_EXPORT int sigwaitinfo(const sigset_t *uthese, siginfo_t *uinfo)
 	if (__builtin_expect(!vu_known_sigwaitinfo, 0) && !vu_real_sigwaitinfo)
 		vu_known_sigwaitinfo = (unsigned char)vu_libc_sym_lazy("sigwaitinfo", 1430087049u, (void **)&vu_real_sigwaitinfo);
 	if (!vu_w && vu_real_sigwaitinfo) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_sigwaitinfo, VU_NR_rt_sigtimedwait);
 		int vu_r = vu_real_sigwaitinfo(uthese, uinfo);
 		vu_restore(vu_s);
 		return vu_r;
@@ -4088,7 +4088,7 @@ VU_EXPORT int sigsuspend(const sigset_t *unewset)
 	if (__builtin_expect(!vu_known_sigsuspend, 0) && !vu_real_sigsuspend)
 		vu_known_sigsuspend = (unsigned char)vu_libc_sym_lazy("sigsuspend", 2309559786u, (void **)&vu_real_sigsuspend);
 	if (!vu_w && vu_real_sigsuspend) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_sigsuspend, VU_NR_rt_sigsuspend);
 		int vu_r = vu_real_sigsuspend(unewset);
 		vu_restore(vu_s);
 		return vu_r;
@@ -4121,7 +4121,7 @@ VU_EXPORT int sigaltstack(const stack_t *uss, stack_t *uoss)
 	if (__builtin_expect(!vu_known_sigaltstack, 0) && !vu_real_sigaltstack)
 		vu_known_sigaltstack = (unsigned char)vu_libc_sym_lazy("sigaltstack", 1878142303u, (void **)&vu_real_sigaltstack);
 	if (!vu_w && vu_real_sigaltstack) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_sigaltstack, VU_NR_sigaltstack);
 		int vu_r = vu_real_sigaltstack(uss, uoss);
 		vu_restore(vu_s);
 		return vu_r;
@@ -4154,7 +4154,7 @@ VU_EXPORT int personality(unsigned long personality)
 	if (__builtin_expect(!vu_known_personality, 0) && !vu_real_personality)
 		vu_known_personality = (unsigned char)vu_libc_sym_lazy("personality", 1162962591u, (void **)&vu_real_personality);
 	if (!vu_w && vu_real_personality) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_personality, VU_NR_personality);
 		int vu_r = vu_real_personality(personality);
 		vu_restore(vu_s);
 		return vu_r;
@@ -4187,7 +4187,7 @@ VU_EXPORT int statfs(const char *pathname, struct statfs *buf)
 	if (__builtin_expect(!vu_known_statfs, 0) && !vu_real_statfs)
 		vu_known_statfs = (unsigned char)vu_libc_sym_lazy("statfs", 478841690u, (void **)&vu_real_statfs);
 	if (!vu_w && vu_real_statfs) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_statfs, VU_NR_statfs);
 		int vu_r = vu_real_statfs(pathname, buf);
 		vu_restore(vu_s);
 		return vu_r;
@@ -4218,7 +4218,7 @@ VU_EXPORT int statfs64(const char *pathname, struct statfs64 *buf)
 	if (__builtin_expect(!vu_known_statfs64, 0) && !vu_real_statfs64)
 		vu_known_statfs64 = (unsigned char)vu_libc_sym_lazy("statfs64", 1767559428u, (void **)&vu_real_statfs64);
 	if (!vu_w && vu_real_statfs64) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_statfs64, VU_NR_statfs);
 		int vu_r = vu_real_statfs64(pathname, buf);
 		vu_restore(vu_s);
 		return vu_r;
@@ -4251,7 +4251,7 @@ VU_EXPORT int fstatfs(int fd, struct statfs *buf)
 	if (__builtin_expect(!vu_known_fstatfs, 0) && !vu_real_fstatfs)
 		vu_known_fstatfs = (unsigned char)vu_libc_sym_lazy("fstatfs", 3290388704u, (void **)&vu_real_fstatfs);
 	if (!vu_w && vu_real_fstatfs) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_fstatfs, VU_NR_fstatfs);
 		int vu_r = vu_real_fstatfs(fd, buf);
 		vu_restore(vu_s);
 		return vu_r;
@@ -4282,7 +4282,7 @@ VU_EXPORT int fstatfs64(int fd, struct statfs64 *buf)
 	if (__builtin_expect(!vu_known_fstatfs64, 0) && !vu_real_fstatfs64)
 		vu_known_fstatfs64 = (unsigned char)vu_libc_sym_lazy("fstatfs64", 1230575626u, (void **)&vu_real_fstatfs64);
 	if (!vu_w && vu_real_fstatfs64) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_fstatfs64, VU_NR_fstatfs);
 		int vu_r = vu_real_fstatfs64(fd, buf);
 		vu_restore(vu_s);
 		return vu_r;
@@ -4315,7 +4315,7 @@ VU_EXPORT int setpriority(__priority_which_t which, id_t who, int niceval)
 	if (__builtin_expect(!vu_known_setpriority, 0) && !vu_real_setpriority)
 		vu_known_setpriority = (unsigned char)vu_libc_sym_lazy("setpriority", 3588257331u, (void **)&vu_real_setpriority);
 	if (!vu_w && vu_real_setpriority) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_setpriority, VU_NR_setpriority);
 		int vu_r = vu_real_setpriority(which, who, niceval);
 		vu_restore(vu_s);
 		return vu_r;
@@ -4348,7 +4348,7 @@ VU_EXPORT int mlock(const void *start, size_t len)
 	if (__builtin_expect(!vu_known_mlock, 0) && !vu_real_mlock)
 		vu_known_mlock = (unsigned char)vu_libc_sym_lazy("mlock", 267423067u, (void **)&vu_real_mlock);
 	if (!vu_w && vu_real_mlock) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_mlock, VU_NR_mlock);
 		int vu_r = vu_real_mlock(start, len);
 		vu_restore(vu_s);
 		return vu_r;
@@ -4381,7 +4381,7 @@ VU_EXPORT int munlock(const void *start, size_t len)
 	if (__builtin_expect(!vu_known_munlock, 0) && !vu_real_munlock)
 		vu_known_munlock = (unsigned char)vu_libc_sym_lazy("munlock", 3812274910u, (void **)&vu_real_munlock);
 	if (!vu_w && vu_real_munlock) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_munlock, VU_NR_munlock);
 		int vu_r = vu_real_munlock(start, len);
 		vu_restore(vu_s);
 		return vu_r;
@@ -4414,7 +4414,7 @@ VU_EXPORT int mlockall(int flags)
 	if (__builtin_expect(!vu_known_mlockall, 0) && !vu_real_mlockall)
 		vu_known_mlockall = (unsigned char)vu_libc_sym_lazy("mlockall", 2541026932u, (void **)&vu_real_mlockall);
 	if (!vu_w && vu_real_mlockall) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_mlockall, VU_NR_mlockall);
 		int vu_r = vu_real_mlockall(flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -4448,7 +4448,7 @@ VU_EXPORT int munlockall(void)
 	if (__builtin_expect(!vu_known_munlockall, 0) && !vu_real_munlockall)
 		vu_known_munlockall = (unsigned char)vu_libc_sym_lazy("munlockall", 856742167u, (void **)&vu_real_munlockall);
 	if (!vu_w && vu_real_munlockall) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_munlockall, VU_NR_munlockall);
 		int vu_r = vu_real_munlockall();
 		vu_restore(vu_s);
 		return vu_r;
@@ -4481,7 +4481,7 @@ VU_EXPORT int pivot_root(const char *new_root, const char *put_old)
 	if (__builtin_expect(!vu_known_pivot_root, 0) && !vu_real_pivot_root)
 		vu_known_pivot_root = (unsigned char)vu_libc_sym_lazy("pivot_root", 498997626u, (void **)&vu_real_pivot_root);
 	if (!vu_w && vu_real_pivot_root) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_pivot_root, VU_NR_pivot_root);
 		int vu_r = vu_real_pivot_root(new_root, put_old);
 		vu_restore(vu_s);
 		return vu_r;
@@ -4521,7 +4521,7 @@ VU_EXPORT int prctl(int option, ...)
 	if (__builtin_expect(!vu_known_prctl, 0) && !vu_real_prctl)
 		vu_known_prctl = (unsigned char)vu_libc_sym_lazy("prctl", 271183946u, (void **)&vu_real_prctl);
 	if (!vu_w && vu_real_prctl) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_prctl, VU_NR_prctl);
 		int vu_r = vu_real_prctl(option, arg2, arg3, arg4, arg5);
 		vu_restore(vu_s);
 		return vu_r;
@@ -4554,7 +4554,7 @@ VU_EXPORT int arch_prctl(int option, unsigned long arg2)
 	if (__builtin_expect(!vu_known_arch_prctl, 0) && !vu_real_arch_prctl)
 		vu_known_arch_prctl = (unsigned char)vu_libc_sym_lazy("arch_prctl", 637285511u, (void **)&vu_real_arch_prctl);
 	if (!vu_w && vu_real_arch_prctl) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_arch_prctl, VU_NR_arch_prctl);
 		int vu_r = vu_real_arch_prctl(option, arg2);
 		vu_restore(vu_s);
 		return vu_r;
@@ -4587,7 +4587,7 @@ VU_EXPORT int chroot(const char *filename)
 	if (__builtin_expect(!vu_known_chroot, 0) && !vu_real_chroot)
 		vu_known_chroot = (unsigned char)vu_libc_sym_lazy("chroot", 4134017428u, (void **)&vu_real_chroot);
 	if (!vu_w && vu_real_chroot) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_chroot, VU_NR_chroot);
 		int vu_r = vu_real_chroot(filename);
 		vu_restore(vu_s);
 		return vu_r;
@@ -4621,7 +4621,7 @@ VU_EXPORT void sync(void)
 	if (__builtin_expect(!vu_known_sync, 0) && !vu_real_sync)
 		vu_known_sync = (unsigned char)vu_libc_sym_lazy("sync", 2090741858u, (void **)&vu_real_sync);
 	if (!vu_w && vu_real_sync) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_sync, VU_NR_sync);
 		vu_real_sync();
 		vu_restore(vu_s);
 		return;
@@ -4654,7 +4654,7 @@ VU_EXPORT int acct(const char *name)
 	if (__builtin_expect(!vu_known_acct, 0) && !vu_real_acct)
 		vu_known_acct = (unsigned char)vu_libc_sym_lazy("acct", 2090070688u, (void **)&vu_real_acct);
 	if (!vu_w && vu_real_acct) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_acct, VU_NR_acct);
 		int vu_r = vu_real_acct(name);
 		vu_restore(vu_s);
 		return vu_r;
@@ -4687,7 +4687,7 @@ VU_EXPORT int mount(const char *dev_name, const char *dir_name, const char *type
 	if (__builtin_expect(!vu_known_mount, 0) && !vu_real_mount)
 		vu_known_mount = (unsigned char)vu_libc_sym_lazy("mount", 267537784u, (void **)&vu_real_mount);
 	if (!vu_w && vu_real_mount) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_mount, VU_NR_mount);
 		int vu_r = vu_real_mount(dev_name, dir_name, type, flags, data);
 		vu_restore(vu_s);
 		return vu_r;
@@ -4720,7 +4720,7 @@ VU_EXPORT int umount2(const char *name, int flags)
 	if (__builtin_expect(!vu_known_umount2, 0) && !vu_real_umount2)
 		vu_known_umount2 = (unsigned char)vu_libc_sym_lazy("umount2", 947542399u, (void **)&vu_real_umount2);
 	if (!vu_w && vu_real_umount2) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_umount2, VU_NR_umount2);
 		int vu_r = vu_real_umount2(name, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -4753,7 +4753,7 @@ VU_EXPORT int umount(const char *name)
 	if (__builtin_expect(!vu_known_umount, 0) && !vu_real_umount)
 		vu_known_umount = (unsigned char)vu_libc_sym_lazy("umount", 549315501u, (void **)&vu_real_umount);
 	if (!vu_w && vu_real_umount) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_umount, VU_NR_umount2);
 		int vu_r = vu_real_umount(name);
 		vu_restore(vu_s);
 		return vu_r;
@@ -4786,7 +4786,7 @@ VU_EXPORT int swapon(const char *specialfile, int swap_flags)
 	if (__builtin_expect(!vu_known_swapon, 0) && !vu_real_swapon)
 		vu_known_swapon = (unsigned char)vu_libc_sym_lazy("swapon", 482395389u, (void **)&vu_real_swapon);
 	if (!vu_w && vu_real_swapon) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_swapon, VU_NR_swapon);
 		int vu_r = vu_real_swapon(specialfile, swap_flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -4819,7 +4819,7 @@ VU_EXPORT int swapoff(const char *specialfile)
 	if (__builtin_expect(!vu_known_swapoff, 0) && !vu_real_swapoff)
 		vu_known_swapoff = (unsigned char)vu_libc_sym_lazy("swapoff", 3034145787u, (void **)&vu_real_swapoff);
 	if (!vu_w && vu_real_swapoff) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_swapoff, VU_NR_swapoff);
 		int vu_r = vu_real_swapoff(specialfile);
 		vu_restore(vu_s);
 		return vu_r;
@@ -4852,7 +4852,7 @@ VU_EXPORT int sethostname(const char *name, size_t len)
 	if (__builtin_expect(!vu_known_sethostname, 0) && !vu_real_sethostname)
 		vu_known_sethostname = (unsigned char)vu_libc_sym_lazy("sethostname", 2760824112u, (void **)&vu_real_sethostname);
 	if (!vu_w && vu_real_sethostname) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_sethostname, VU_NR_sethostname);
 		int vu_r = vu_real_sethostname(name, len);
 		vu_restore(vu_s);
 		return vu_r;
@@ -4885,7 +4885,7 @@ VU_EXPORT int setdomainname(const char *name, size_t len)
 	if (__builtin_expect(!vu_known_setdomainname, 0) && !vu_real_setdomainname)
 		vu_known_setdomainname = (unsigned char)vu_libc_sym_lazy("setdomainname", 2828212810u, (void **)&vu_real_setdomainname);
 	if (!vu_w && vu_real_setdomainname) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_setdomainname, VU_NR_setdomainname);
 		int vu_r = vu_real_setdomainname(name, len);
 		vu_restore(vu_s);
 		return vu_r;
@@ -4918,7 +4918,7 @@ VU_EXPORT int quotactl(int cmd, const char *special, int id, caddr_t addr)
 	if (__builtin_expect(!vu_known_quotactl, 0) && !vu_real_quotactl)
 		vu_known_quotactl = (unsigned char)vu_libc_sym_lazy("quotactl", 4269187858u, (void **)&vu_real_quotactl);
 	if (!vu_w && vu_real_quotactl) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_quotactl, VU_NR_quotactl);
 		int vu_r = vu_real_quotactl(cmd, special, id, addr);
 		vu_restore(vu_s);
 		return vu_r;
@@ -4952,7 +4952,7 @@ VU_EXPORT pid_t gettid(void)
 	if (__builtin_expect(!vu_known_gettid, 0) && !vu_real_gettid)
 		vu_known_gettid = (unsigned char)vu_libc_sym_lazy("gettid", 4287078342u, (void **)&vu_real_gettid);
 	if (!vu_w && vu_real_gettid) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_gettid, VU_NR_gettid);
 		pid_t vu_r = vu_real_gettid();
 		vu_restore(vu_s);
 		return vu_r;
@@ -4985,7 +4985,7 @@ VU_EXPORT ssize_t readahead(int fd, __off64_t offset, size_t count)
 	if (__builtin_expect(!vu_known_readahead, 0) && !vu_real_readahead)
 		vu_known_readahead = (unsigned char)vu_libc_sym_lazy("readahead", 581617844u, (void **)&vu_real_readahead);
 	if (!vu_w && vu_real_readahead) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_readahead, VU_NR_readahead);
 		ssize_t vu_r = vu_real_readahead(fd, offset, count);
 		vu_restore(vu_s);
 		return vu_r;
@@ -5018,7 +5018,7 @@ VU_EXPORT int setxattr(const char *pathname, const char *name, const void *value
 	if (__builtin_expect(!vu_known_setxattr, 0) && !vu_real_setxattr)
 		vu_known_setxattr = (unsigned char)vu_libc_sym_lazy("setxattr", 323548740u, (void **)&vu_real_setxattr);
 	if (!vu_w && vu_real_setxattr) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_setxattr, VU_NR_setxattr);
 		int vu_r = vu_real_setxattr(pathname, name, value, size, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -5051,7 +5051,7 @@ VU_EXPORT int lsetxattr(const char *pathname, const char *name, const void *valu
 	if (__builtin_expect(!vu_known_lsetxattr, 0) && !vu_real_lsetxattr)
 		vu_known_lsetxattr = (unsigned char)vu_libc_sym_lazy("lsetxattr", 2922505040u, (void **)&vu_real_lsetxattr);
 	if (!vu_w && vu_real_lsetxattr) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_lsetxattr, VU_NR_lsetxattr);
 		int vu_r = vu_real_lsetxattr(pathname, name, value, size, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -5084,7 +5084,7 @@ VU_EXPORT int fsetxattr(int fd, const char *name, const void *value, size_t size
 	if (__builtin_expect(!vu_known_fsetxattr, 0) && !vu_real_fsetxattr)
 		vu_known_fsetxattr = (unsigned char)vu_libc_sym_lazy("fsetxattr", 4081532234u, (void **)&vu_real_fsetxattr);
 	if (!vu_w && vu_real_fsetxattr) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_fsetxattr, VU_NR_fsetxattr);
 		int vu_r = vu_real_fsetxattr(fd, name, value, size, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -5117,7 +5117,7 @@ VU_EXPORT ssize_t getxattr(const char *pathname, const char *name, void *value, 
 	if (__builtin_expect(!vu_known_getxattr, 0) && !vu_real_getxattr)
 		vu_known_getxattr = (unsigned char)vu_libc_sym_lazy("getxattr", 3341240u, (void **)&vu_real_getxattr);
 	if (!vu_w && vu_real_getxattr) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_getxattr, VU_NR_getxattr);
 		ssize_t vu_r = vu_real_getxattr(pathname, name, value, size);
 		vu_restore(vu_s);
 		return vu_r;
@@ -5150,7 +5150,7 @@ VU_EXPORT ssize_t lgetxattr(const char *pathname, const char *name, void *value,
 	if (__builtin_expect(!vu_known_lgetxattr, 0) && !vu_real_lgetxattr)
 		vu_known_lgetxattr = (unsigned char)vu_libc_sym_lazy("lgetxattr", 2602297540u, (void **)&vu_real_lgetxattr);
 	if (!vu_w && vu_real_lgetxattr) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_lgetxattr, VU_NR_lgetxattr);
 		ssize_t vu_r = vu_real_lgetxattr(pathname, name, value, size);
 		vu_restore(vu_s);
 		return vu_r;
@@ -5183,7 +5183,7 @@ VU_EXPORT ssize_t fgetxattr(int fd, const char *name, void *value, size_t size)
 	if (__builtin_expect(!vu_known_fgetxattr, 0) && !vu_real_fgetxattr)
 		vu_known_fgetxattr = (unsigned char)vu_libc_sym_lazy("fgetxattr", 3761324734u, (void **)&vu_real_fgetxattr);
 	if (!vu_w && vu_real_fgetxattr) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_fgetxattr, VU_NR_fgetxattr);
 		ssize_t vu_r = vu_real_fgetxattr(fd, name, value, size);
 		vu_restore(vu_s);
 		return vu_r;
@@ -5216,7 +5216,7 @@ VU_EXPORT ssize_t listxattr(const char *pathname, char *list, size_t size)
 	if (__builtin_expect(!vu_known_listxattr, 0) && !vu_real_listxattr)
 		vu_known_listxattr = (unsigned char)vu_libc_sym_lazy("listxattr", 2840519956u, (void **)&vu_real_listxattr);
 	if (!vu_w && vu_real_listxattr) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_listxattr, VU_NR_listxattr);
 		ssize_t vu_r = vu_real_listxattr(pathname, list, size);
 		vu_restore(vu_s);
 		return vu_r;
@@ -5249,7 +5249,7 @@ VU_EXPORT ssize_t llistxattr(const char *pathname, char *list, size_t size)
 	if (__builtin_expect(!vu_known_llistxattr, 0) && !vu_real_llistxattr)
 		vu_known_llistxattr = (unsigned char)vu_libc_sym_lazy("llistxattr", 2706731936u, (void **)&vu_real_llistxattr);
 	if (!vu_w && vu_real_llistxattr) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_llistxattr, VU_NR_llistxattr);
 		ssize_t vu_r = vu_real_llistxattr(pathname, list, size);
 		vu_restore(vu_s);
 		return vu_r;
@@ -5282,7 +5282,7 @@ VU_EXPORT ssize_t flistxattr(int fd, char *list, size_t size)
 	if (__builtin_expect(!vu_known_flistxattr, 0) && !vu_real_flistxattr)
 		vu_known_flistxattr = (unsigned char)vu_libc_sym_lazy("flistxattr", 2299923674u, (void **)&vu_real_flistxattr);
 	if (!vu_w && vu_real_flistxattr) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_flistxattr, VU_NR_flistxattr);
 		ssize_t vu_r = vu_real_flistxattr(fd, list, size);
 		vu_restore(vu_s);
 		return vu_r;
@@ -5315,7 +5315,7 @@ VU_EXPORT int removexattr(const char *pathname, const char *name)
 	if (__builtin_expect(!vu_known_removexattr, 0) && !vu_real_removexattr)
 		vu_known_removexattr = (unsigned char)vu_libc_sym_lazy("removexattr", 1611193958u, (void **)&vu_real_removexattr);
 	if (!vu_w && vu_real_removexattr) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_removexattr, VU_NR_removexattr);
 		int vu_r = vu_real_removexattr(pathname, name);
 		vu_restore(vu_s);
 		return vu_r;
@@ -5348,7 +5348,7 @@ VU_EXPORT int lremovexattr(const char *pathname, const char *name)
 	if (__builtin_expect(!vu_known_lremovexattr, 0) && !vu_real_lremovexattr)
 		vu_known_lremovexattr = (unsigned char)vu_libc_sym_lazy("lremovexattr", 1944928242u, (void **)&vu_real_lremovexattr);
 	if (!vu_w && vu_real_lremovexattr) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_lremovexattr, VU_NR_lremovexattr);
 		int vu_r = vu_real_lremovexattr(pathname, name);
 		vu_restore(vu_s);
 		return vu_r;
@@ -5381,7 +5381,7 @@ VU_EXPORT int fremovexattr(int fd, const char *name)
 	if (__builtin_expect(!vu_known_fremovexattr, 0) && !vu_real_fremovexattr)
 		vu_known_fremovexattr = (unsigned char)vu_libc_sym_lazy("fremovexattr", 1312362412u, (void **)&vu_real_fremovexattr);
 	if (!vu_w && vu_real_fremovexattr) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_fremovexattr, VU_NR_fremovexattr);
 		int vu_r = vu_real_fremovexattr(fd, name);
 		vu_restore(vu_s);
 		return vu_r;
@@ -5414,7 +5414,7 @@ VU_EXPORT time_t time(time_t *tloc)
 	if (__builtin_expect(!vu_known_time, 0) && !vu_real_time)
 		vu_known_time = (unsigned char)vu_libc_sym_lazy("time", 2090760340u, (void **)&vu_real_time);
 	if (!vu_w && vu_real_time) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_time, VU_NR_time);
 		time_t vu_r = vu_real_time(tloc);
 		vu_restore(vu_s);
 		return vu_r;
@@ -5447,7 +5447,7 @@ VU_EXPORT int sched_setaffinity(pid_t pid, size_t len, const cpu_set_t *user_mas
 	if (__builtin_expect(!vu_known_sched_setaffinity, 0) && !vu_real_sched_setaffinity)
 		vu_known_sched_setaffinity = (unsigned char)vu_libc_sym_lazy("sched_setaffinity", 2011585041u, (void **)&vu_real_sched_setaffinity);
 	if (!vu_w && vu_real_sched_setaffinity) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_sched_setaffinity, VU_NR_sched_setaffinity);
 		int vu_r = vu_real_sched_setaffinity(pid, len, user_mask_ptr);
 		vu_restore(vu_s);
 		return vu_r;
@@ -5480,7 +5480,7 @@ VU_EXPORT int epoll_create(int size)
 	if (__builtin_expect(!vu_known_epoll_create, 0) && !vu_real_epoll_create)
 		vu_known_epoll_create = (unsigned char)vu_libc_sym_lazy("epoll_create", 304319092u, (void **)&vu_real_epoll_create);
 	if (!vu_w && vu_real_epoll_create) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_epoll_create, VU_NR_epoll_create);
 		int vu_r = vu_real_epoll_create(size);
 		vu_restore(vu_s);
 		return vu_r;
@@ -5549,7 +5549,7 @@ VU_EXPORT ssize_t getdents64(int fd, void *dirent, size_t count)
 	if (__builtin_expect(!vu_known_getdents64, 0) && !vu_real_getdents64)
 		vu_known_getdents64 = (unsigned char)vu_libc_sym_lazy("getdents64", 3728483725u, (void **)&vu_real_getdents64);
 	if (!vu_w && vu_real_getdents64) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_getdents64, VU_NR_getdents64);
 		ssize_t vu_r = vu_real_getdents64(fd, dirent, count);
 		vu_restore(vu_s);
 		return vu_r;
@@ -5582,7 +5582,7 @@ VU_EXPORT int posix_fadvise(int fd, off_t offset, off_t len, int advice)
 	if (__builtin_expect(!vu_known_posix_fadvise, 0) && !vu_real_posix_fadvise)
 		vu_known_posix_fadvise = (unsigned char)vu_libc_sym_lazy("posix_fadvise", 3441398841u, (void **)&vu_real_posix_fadvise);
 	if (!vu_w && vu_real_posix_fadvise) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_posix_fadvise, VU_NR_fadvise64);
 		int vu_r = vu_real_posix_fadvise(fd, offset, len, advice);
 		vu_restore(vu_s);
 		return vu_r;
@@ -5614,7 +5614,7 @@ VU_EXPORT int posix_fadvise64(int fd, off64_t offset, off64_t len, int advice)
 	if (__builtin_expect(!vu_known_posix_fadvise64, 0) && !vu_real_posix_fadvise64)
 		vu_known_posix_fadvise64 = (unsigned char)vu_libc_sym_lazy("posix_fadvise64", 2471857571u, (void **)&vu_real_posix_fadvise64);
 	if (!vu_w && vu_real_posix_fadvise64) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_posix_fadvise64, VU_NR_fadvise64);
 		int vu_r = vu_real_posix_fadvise64(fd, offset, len, advice);
 		vu_restore(vu_s);
 		return vu_r;
@@ -5648,7 +5648,7 @@ VU_EXPORT int clock_settime(clockid_t which_clock, const struct timespec *tp)
 	if (__builtin_expect(!vu_known_clock_settime, 0) && !vu_real_clock_settime)
 		vu_known_clock_settime = (unsigned char)vu_libc_sym_lazy("clock_settime", 228077195u, (void **)&vu_real_clock_settime);
 	if (!vu_w && vu_real_clock_settime) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_clock_settime, VU_NR_clock_settime);
 		int vu_r = vu_real_clock_settime(which_clock, tp);
 		vu_restore(vu_s);
 		return vu_r;
@@ -5683,7 +5683,7 @@ VU_EXPORT int clock_gettime(clockid_t which_clock, struct timespec *tp)
 	if (__builtin_expect(!vu_known_clock_gettime, 0) && !vu_real_clock_gettime)
 		vu_known_clock_gettime = (unsigned char)vu_libc_sym_lazy("clock_gettime", 1910330751u, (void **)&vu_real_clock_gettime);
 	if (!vu_w && vu_real_clock_gettime) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_clock_gettime, VU_NR_clock_gettime);
 		int vu_r = vu_real_clock_gettime(which_clock, tp);
 		vu_restore(vu_s);
 		return vu_r;
@@ -5716,7 +5716,7 @@ VU_EXPORT int clock_getres(clockid_t which_clock, struct timespec *tp)
 	if (__builtin_expect(!vu_known_clock_getres, 0) && !vu_real_clock_getres)
 		vu_known_clock_getres = (unsigned char)vu_libc_sym_lazy("clock_getres", 2660896986u, (void **)&vu_real_clock_getres);
 	if (!vu_w && vu_real_clock_getres) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_clock_getres, VU_NR_clock_getres);
 		int vu_r = vu_real_clock_getres(which_clock, tp);
 		vu_restore(vu_s);
 		return vu_r;
@@ -5749,7 +5749,7 @@ VU_EXPORT int clock_nanosleep(clockid_t which_clock, int flags, const struct tim
 	if (__builtin_expect(!vu_known_clock_nanosleep, 0) && !vu_real_clock_nanosleep)
 		vu_known_clock_nanosleep = (unsigned char)vu_libc_sym_lazy("clock_nanosleep", 68530997u, (void **)&vu_real_clock_nanosleep);
 	if (!vu_w && vu_real_clock_nanosleep) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_clock_nanosleep, VU_NR_clock_nanosleep);
 		int vu_r = vu_real_clock_nanosleep(which_clock, flags, rqtp, rmtp);
 		vu_restore(vu_s);
 		return vu_r;
@@ -5784,7 +5784,7 @@ VU_EXPORT int nanosleep(const struct timespec *rqtp, struct timespec *rmtp)
 	if (__builtin_expect(!vu_known_nanosleep, 0) && !vu_real_nanosleep)
 		vu_known_nanosleep = (unsigned char)vu_libc_sym_lazy("nanosleep", 2740416778u, (void **)&vu_real_nanosleep);
 	if (!vu_w && vu_real_nanosleep) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_nanosleep, VU_NR_clock_nanosleep);
 		int vu_r = vu_real_nanosleep(rqtp, rmtp);
 		vu_restore(vu_s);
 		return vu_r;
@@ -5817,7 +5817,7 @@ VU_EXPORT int epoll_wait(int epfd, struct epoll_event *events, int maxevents, in
 	if (__builtin_expect(!vu_known_epoll_wait, 0) && !vu_real_epoll_wait)
 		vu_known_epoll_wait = (unsigned char)vu_libc_sym_lazy("epoll_wait", 2974722101u, (void **)&vu_real_epoll_wait);
 	if (!vu_w && vu_real_epoll_wait) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_epoll_wait, VU_NR_epoll_wait);
 		int vu_r = vu_real_epoll_wait(epfd, events, maxevents, timeout);
 		vu_restore(vu_s);
 		return vu_r;
@@ -5850,7 +5850,7 @@ VU_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 	if (__builtin_expect(!vu_known_epoll_ctl, 0) && !vu_real_epoll_ctl)
 		vu_known_epoll_ctl = (unsigned char)vu_libc_sym_lazy("epoll_ctl", 2823282947u, (void **)&vu_real_epoll_ctl);
 	if (!vu_w && vu_real_epoll_ctl) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_epoll_ctl, VU_NR_epoll_ctl);
 		int vu_r = vu_real_epoll_ctl(epfd, op, fd, event);
 		vu_restore(vu_s);
 		return vu_r;
@@ -5883,7 +5883,7 @@ VU_EXPORT int tgkill(pid_t tgid, pid_t pid, int sig)
 	if (__builtin_expect(!vu_known_tgkill, 0) && !vu_real_tgkill)
 		vu_known_tgkill = (unsigned char)vu_libc_sym_lazy("tgkill", 502907692u, (void **)&vu_real_tgkill);
 	if (!vu_w && vu_real_tgkill) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_tgkill, VU_NR_tgkill);
 		int vu_r = vu_real_tgkill(tgid, pid, sig);
 		vu_restore(vu_s);
 		return vu_r;
@@ -5918,7 +5918,7 @@ VU_EXPORT int waitid(idtype_t which, id_t upid, siginfo_t *infop, int options)
 	if (__builtin_expect(!vu_known_waitid, 0) && !vu_real_waitid)
 		vu_known_waitid = (unsigned char)vu_libc_sym_lazy("waitid", 613138343u, (void **)&vu_real_waitid);
 	if (!vu_w && vu_real_waitid) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_waitid, VU_NR_waitid);
 		int vu_r = vu_real_waitid(which, upid, infop, options);
 		vu_restore(vu_s);
 		return vu_r;
@@ -5952,7 +5952,7 @@ VU_EXPORT int inotify_init(void)
 	if (__builtin_expect(!vu_known_inotify_init, 0) && !vu_real_inotify_init)
 		vu_known_inotify_init = (unsigned char)vu_libc_sym_lazy("inotify_init", 4146682842u, (void **)&vu_real_inotify_init);
 	if (!vu_w && vu_real_inotify_init) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_inotify_init, VU_NR_inotify_init);
 		int vu_r = vu_real_inotify_init();
 		vu_restore(vu_s);
 		return vu_r;
@@ -5985,7 +5985,7 @@ VU_EXPORT int inotify_add_watch(int fd, const char *pathname, uint32_t mask)
 	if (__builtin_expect(!vu_known_inotify_add_watch, 0) && !vu_real_inotify_add_watch)
 		vu_known_inotify_add_watch = (unsigned char)vu_libc_sym_lazy("inotify_add_watch", 2466907557u, (void **)&vu_real_inotify_add_watch);
 	if (!vu_w && vu_real_inotify_add_watch) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_inotify_add_watch, VU_NR_inotify_add_watch);
 		int vu_r = vu_real_inotify_add_watch(fd, pathname, mask);
 		vu_restore(vu_s);
 		return vu_r;
@@ -6018,7 +6018,7 @@ VU_EXPORT int inotify_rm_watch(int fd, int wd)
 	if (__builtin_expect(!vu_known_inotify_rm_watch, 0) && !vu_real_inotify_rm_watch)
 		vu_known_inotify_rm_watch = (unsigned char)vu_libc_sym_lazy("inotify_rm_watch", 3426211483u, (void **)&vu_real_inotify_rm_watch);
 	if (!vu_w && vu_real_inotify_rm_watch) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_inotify_rm_watch, VU_NR_inotify_rm_watch);
 		int vu_r = vu_real_inotify_rm_watch(fd, wd);
 		vu_restore(vu_s);
 		return vu_r;
@@ -6086,7 +6086,7 @@ VU_EXPORT int open(const char *filename, int flags, ...)
 	if (__builtin_expect(!vu_known_open, 0) && !vu_real_open)
 		vu_known_open = (unsigned char)vu_libc_sym_lazy("open", 2090588023u, (void **)&vu_real_open);
 	if (!vu_w && vu_real_open) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_open, VU_NR_openat);
 		int vu_r = vu_real_open(filename, flags, mode);
 		vu_restore(vu_s);
 		return vu_r;
@@ -6126,7 +6126,7 @@ VU_EXPORT int open64(const char *filename, int flags, ...)
 	if (__builtin_expect(!vu_known_open64, 0) && !vu_real_open64)
 		vu_known_open64 = (unsigned char)vu_libc_sym_lazy("open64", 317692001u, (void **)&vu_real_open64);
 	if (!vu_w && vu_real_open64) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_open64, VU_NR_openat);
 		int vu_r = vu_real_open64(filename, flags, mode);
 		vu_restore(vu_s);
 		return vu_r;
@@ -6160,7 +6160,7 @@ VU_EXPORT int __open_2(const char *filename, int flags)
 	if (__builtin_expect(!vu_known___open_2, 0) && !vu_real___open_2)
 		vu_known___open_2 = (unsigned char)vu_libc_sym_lazy("__open_2", 3289280006u, (void **)&vu_real___open_2);
 	if (!vu_w && vu_real___open_2) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN___open_2, VU_NR_openat);
 		int vu_r = vu_real___open_2(filename, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -6194,7 +6194,7 @@ VU_EXPORT int __open64_2(const char *filename, int flags)
 	if (__builtin_expect(!vu_known___open64_2, 0) && !vu_real___open64_2)
 		vu_known___open64_2 = (unsigned char)vu_libc_sym_lazy("__open64_2", 21733616u, (void **)&vu_real___open64_2);
 	if (!vu_w && vu_real___open64_2) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN___open64_2, VU_NR_openat);
 		int vu_r = vu_real___open64_2(filename, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -6232,7 +6232,7 @@ VU_EXPORT int openat(int dfd, const char *filename, int flags, ...)
 	if (__builtin_expect(!vu_known_openat, 0) && !vu_real_openat)
 		vu_known_openat = (unsigned char)vu_libc_sym_lazy("openat", 317693484u, (void **)&vu_real_openat);
 	if (!vu_w && vu_real_openat) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_openat, VU_NR_openat);
 		int vu_r = vu_real_openat(dfd, filename, flags, mode);
 		vu_restore(vu_s);
 		return vu_r;
@@ -6270,7 +6270,7 @@ VU_EXPORT int openat64(int dfd, const char *filename, int flags, ...)
 	if (__builtin_expect(!vu_known_openat64, 0) && !vu_real_openat64)
 		vu_known_openat64 = (unsigned char)vu_libc_sym_lazy("openat64", 2370822230u, (void **)&vu_real_openat64);
 	if (!vu_w && vu_real_openat64) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_openat64, VU_NR_openat);
 		int vu_r = vu_real_openat64(dfd, filename, flags, mode);
 		vu_restore(vu_s);
 		return vu_r;
@@ -6303,7 +6303,7 @@ VU_EXPORT int __openat_2(int dfd, const char *filename, int flags)
 	if (__builtin_expect(!vu_known___openat_2, 0) && !vu_real___openat_2)
 		vu_known___openat_2 = (unsigned char)vu_libc_sym_lazy("__openat_2", 23348603u, (void **)&vu_real___openat_2);
 	if (!vu_w && vu_real___openat_2) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN___openat_2, VU_NR_openat);
 		int vu_r = vu_real___openat_2(dfd, filename, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -6336,7 +6336,7 @@ VU_EXPORT int __openat64_2(int dfd, const char *filename, int flags)
 	if (__builtin_expect(!vu_known___openat64_2, 0) && !vu_real___openat64_2)
 		vu_known___openat64_2 = (unsigned char)vu_libc_sym_lazy("__openat64_2", 3950324133u, (void **)&vu_real___openat64_2);
 	if (!vu_w && vu_real___openat64_2) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN___openat64_2, VU_NR_openat);
 		int vu_r = vu_real___openat64_2(dfd, filename, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -6369,7 +6369,7 @@ VU_EXPORT int mkdirat(int dfd, const char *pathname, mode_t mode)
 	if (__builtin_expect(!vu_known_mkdirat, 0) && !vu_real_mkdirat)
 		vu_known_mkdirat = (unsigned char)vu_libc_sym_lazy("mkdirat", 3408957169u, (void **)&vu_real_mkdirat);
 	if (!vu_w && vu_real_mkdirat) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_mkdirat, VU_NR_mkdirat);
 		int vu_r = vu_real_mkdirat(dfd, pathname, mode);
 		vu_restore(vu_s);
 		return vu_r;
@@ -6406,7 +6406,7 @@ VU_EXPORT int mknodat(int dfd, const char *filename, mode_t mode, dev_t dev)
 	if (__builtin_expect(!vu_known_mknodat, 0) && !vu_real_mknodat)
 		vu_known_mknodat = (unsigned char)vu_libc_sym_lazy("mknodat", 3421016755u, (void **)&vu_real_mknodat);
 	if (!vu_w && vu_real_mknodat) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_mknodat, VU_NR_mknodat);
 		int vu_r = vu_real_mknodat(dfd, filename, mode, dev);
 		vu_restore(vu_s);
 		return vu_r;
@@ -6439,7 +6439,7 @@ VU_EXPORT int mknod(const char *filename, mode_t mode, dev_t dev)
 	if (__builtin_expect(!vu_known_mknod, 0) && !vu_real_mknod)
 		vu_known_mknod = (unsigned char)vu_libc_sym_lazy("mknod", 267386430u, (void **)&vu_real_mknod);
 	if (!vu_w && vu_real_mknod) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_mknod, VU_NR_mknodat);
 		int vu_r = vu_real_mknod(filename, mode, dev);
 		vu_restore(vu_s);
 		return vu_r;
@@ -6472,7 +6472,7 @@ VU_EXPORT int fchownat(int dfd, const char *filename, uid_t user, gid_t group, i
 	if (__builtin_expect(!vu_known_fchownat, 0) && !vu_real_fchownat)
 		vu_known_fchownat = (unsigned char)vu_libc_sym_lazy("fchownat", 1567088031u, (void **)&vu_real_fchownat);
 	if (!vu_w && vu_real_fchownat) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_fchownat, VU_NR_fchownat);
 		int vu_r = vu_real_fchownat(dfd, filename, user, group, flag);
 		vu_restore(vu_s);
 		return vu_r;
@@ -6532,7 +6532,7 @@ VU_EXPORT int stat(const char *filename, struct stat *statbuf)
 	if (__builtin_expect(!vu_known_stat, 0) && !vu_real_stat)
 		vu_known_stat = (unsigned char)vu_libc_sym_lazy("stat", 2090736001u, (void **)&vu_real_stat);
 	if (!vu_w && vu_real_stat) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_stat, VU_NR_newfstatat);
 		int vu_r = vu_real_stat(filename, statbuf);
 		vu_restore(vu_s);
 		return vu_r;
@@ -6566,7 +6566,7 @@ VU_EXPORT int stat64(const char *filename, struct stat64 *statbuf)
 	if (__builtin_expect(!vu_known_stat64, 0) && !vu_real_stat64)
 		vu_known_stat64 = (unsigned char)vu_libc_sym_lazy("stat64", 478840043u, (void **)&vu_real_stat64);
 	if (!vu_w && vu_real_stat64) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_stat64, VU_NR_newfstatat);
 		int vu_r = vu_real_stat64(filename, statbuf);
 		vu_restore(vu_s);
 		return vu_r;
@@ -6600,7 +6600,7 @@ VU_EXPORT int lstat(const char *filename, struct stat *statbuf)
 	if (__builtin_expect(!vu_known_lstat, 0) && !vu_real_lstat)
 		vu_known_lstat = (unsigned char)vu_libc_sym_lazy("lstat", 266494093u, (void **)&vu_real_lstat);
 	if (!vu_w && vu_real_lstat) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_lstat, VU_NR_newfstatat);
 		int vu_r = vu_real_lstat(filename, statbuf);
 		vu_restore(vu_s);
 		return vu_r;
@@ -6634,7 +6634,7 @@ VU_EXPORT int lstat64(const char *filename, struct stat64 *statbuf)
 	if (__builtin_expect(!vu_known_lstat64, 0) && !vu_real_lstat64)
 		vu_known_lstat64 = (unsigned char)vu_libc_sym_lazy("lstat64", 2449260279u, (void **)&vu_real_lstat64);
 	if (!vu_w && vu_real_lstat64) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_lstat64, VU_NR_newfstatat);
 		int vu_r = vu_real_lstat64(filename, statbuf);
 		vu_restore(vu_s);
 		return vu_r;
@@ -6668,7 +6668,7 @@ VU_EXPORT int fstat(int dfd, struct stat *statbuf)
 	if (__builtin_expect(!vu_known_fstat, 0) && !vu_real_fstat)
 		vu_known_fstat = (unsigned char)vu_libc_sym_lazy("fstat", 259378567u, (void **)&vu_real_fstat);
 	if (!vu_w && vu_real_fstat) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_fstat, VU_NR_newfstatat);
 		int vu_r = vu_real_fstat(dfd, statbuf);
 		vu_restore(vu_s);
 		return vu_r;
@@ -6702,7 +6702,7 @@ VU_EXPORT int fstat64(int dfd, struct stat64 *statbuf)
 	if (__builtin_expect(!vu_known_fstat64, 0) && !vu_real_fstat64)
 		vu_known_fstat64 = (unsigned char)vu_libc_sym_lazy("fstat64", 3290387057u, (void **)&vu_real_fstat64);
 	if (!vu_w && vu_real_fstat64) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_fstat64, VU_NR_newfstatat);
 		int vu_r = vu_real_fstat64(dfd, statbuf);
 		vu_restore(vu_s);
 		return vu_r;
@@ -6733,7 +6733,7 @@ VU_EXPORT int fstatat(int dfd, const char *filename, struct stat *statbuf, int f
 	if (__builtin_expect(!vu_known_fstatat, 0) && !vu_real_fstatat)
 		vu_known_fstatat = (unsigned char)vu_libc_sym_lazy("fstatat", 3290388540u, (void **)&vu_real_fstatat);
 	if (!vu_w && vu_real_fstatat) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_fstatat, VU_NR_newfstatat);
 		int vu_r = vu_real_fstatat(dfd, filename, statbuf, flag);
 		vu_restore(vu_s);
 		return vu_r;
@@ -6764,7 +6764,7 @@ VU_EXPORT int fstatat64(int dfd, const char *filename, struct stat64 *statbuf, i
 	if (__builtin_expect(!vu_known_fstatat64, 0) && !vu_real_fstatat64)
 		vu_known_fstatat64 = (unsigned char)vu_libc_sym_lazy("fstatat64", 1230397030u, (void **)&vu_real_fstatat64);
 	if (!vu_w && vu_real_fstatat64) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_fstatat64, VU_NR_newfstatat);
 		int vu_r = vu_real_fstatat64(dfd, filename, statbuf, flag);
 		vu_restore(vu_s);
 		return vu_r;
@@ -6797,7 +6797,7 @@ VU_EXPORT int unlinkat(int dfd, const char *pathname, int flag)
 	if (__builtin_expect(!vu_known_unlinkat, 0) && !vu_real_unlinkat)
 		vu_known_unlinkat = (unsigned char)vu_libc_sym_lazy("unlinkat", 2363950699u, (void **)&vu_real_unlinkat);
 	if (!vu_w && vu_real_unlinkat) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_unlinkat, VU_NR_unlinkat);
 		int vu_r = vu_real_unlinkat(dfd, pathname, flag);
 		vu_restore(vu_s);
 		return vu_r;
@@ -6830,7 +6830,7 @@ VU_EXPORT int renameat(int olddfd, const char *oldname, int newdfd, const char *
 	if (__builtin_expect(!vu_known_renameat, 0) && !vu_real_renameat)
 		vu_known_renameat = (unsigned char)vu_libc_sym_lazy("renameat", 393104466u, (void **)&vu_real_renameat);
 	if (!vu_w && vu_real_renameat) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_renameat, VU_NR_renameat);
 		int vu_r = vu_real_renameat(olddfd, oldname, newdfd, newname);
 		vu_restore(vu_s);
 		return vu_r;
@@ -6863,7 +6863,7 @@ VU_EXPORT int linkat(int olddfd, const char *oldname, int newdfd, const char *ne
 	if (__builtin_expect(!vu_known_linkat, 0) && !vu_real_linkat)
 		vu_known_linkat = (unsigned char)vu_libc_sym_lazy("linkat", 192306024u, (void **)&vu_real_linkat);
 	if (!vu_w && vu_real_linkat) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_linkat, VU_NR_linkat);
 		int vu_r = vu_real_linkat(olddfd, oldname, newdfd, newname, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -6896,7 +6896,7 @@ VU_EXPORT int symlinkat(const char *oldname, int newdfd, const char *newname)
 	if (__builtin_expect(!vu_known_symlinkat, 0) && !vu_real_symlinkat)
 		vu_known_symlinkat = (unsigned char)vu_libc_sym_lazy("symlinkat", 3141804353u, (void **)&vu_real_symlinkat);
 	if (!vu_w && vu_real_symlinkat) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_symlinkat, VU_NR_symlinkat);
 		int vu_r = vu_real_symlinkat(oldname, newdfd, newname);
 		vu_restore(vu_s);
 		return vu_r;
@@ -6929,7 +6929,7 @@ VU_EXPORT ssize_t readlinkat(int dfd, const char *pathname, char *buf, size_t bu
 	if (__builtin_expect(!vu_known_readlinkat, 0) && !vu_real_readlinkat)
 		vu_known_readlinkat = (unsigned char)vu_libc_sym_lazy("readlinkat", 2445529252u, (void **)&vu_real_readlinkat);
 	if (!vu_w && vu_real_readlinkat) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_readlinkat, VU_NR_readlinkat);
 		ssize_t vu_r = vu_real_readlinkat(dfd, pathname, buf, bufsiz);
 		vu_restore(vu_s);
 		return vu_r;
@@ -6971,7 +6971,7 @@ VU_EXPORT int ppoll(struct pollfd *ufds, nfds_t nfds, const struct timespec *tsp
 	if (__builtin_expect(!vu_known_ppoll, 0) && !vu_real_ppoll)
 		vu_known_ppoll = (unsigned char)vu_libc_sym_lazy("ppoll", 271124876u, (void **)&vu_real_ppoll);
 	if (!vu_w && vu_real_ppoll) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_ppoll, VU_NR_ppoll);
 		int vu_r = vu_real_ppoll(ufds, nfds, tsp, sigmask);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7004,7 +7004,7 @@ VU_EXPORT int unshare(int unshare_flags)
 	if (__builtin_expect(!vu_known_unshare, 0) && !vu_real_unshare)
 		vu_known_unshare = (unsigned char)vu_libc_sym_lazy("unshare", 990940123u, (void **)&vu_real_unshare);
 	if (!vu_w && vu_real_unshare) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_unshare, VU_NR_unshare);
 		int vu_r = vu_real_unshare(unshare_flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7037,7 +7037,7 @@ VU_EXPORT ssize_t splice(int fd_in, __off64_t *off_in, int fd_out, __off64_t *of
 	if (__builtin_expect(!vu_known_splice, 0) && !vu_real_splice)
 		vu_known_splice = (unsigned char)vu_libc_sym_lazy("splice", 474481221u, (void **)&vu_real_splice);
 	if (!vu_w && vu_real_splice) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_splice, VU_NR_splice);
 		ssize_t vu_r = vu_real_splice(fd_in, off_in, fd_out, off_out, len, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7070,7 +7070,7 @@ VU_EXPORT ssize_t tee(int fdin, int fdout, size_t len, unsigned int flags)
 	if (__builtin_expect(!vu_known_tee, 0) && !vu_real_tee)
 		vu_known_tee = (unsigned char)vu_libc_sym_lazy("tee", 193506755u, (void **)&vu_real_tee);
 	if (!vu_w && vu_real_tee) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_tee, VU_NR_tee);
 		ssize_t vu_r = vu_real_tee(fdin, fdout, len, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7103,7 +7103,7 @@ VU_EXPORT int sync_file_range(int fd, __off64_t offset, __off64_t nbytes, unsign
 	if (__builtin_expect(!vu_known_sync_file_range, 0) && !vu_real_sync_file_range)
 		vu_known_sync_file_range = (unsigned char)vu_libc_sym_lazy("sync_file_range", 3448845677u, (void **)&vu_real_sync_file_range);
 	if (!vu_w && vu_real_sync_file_range) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_sync_file_range, VU_NR_sync_file_range);
 		int vu_r = vu_real_sync_file_range(fd, offset, nbytes, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7146,7 +7146,7 @@ VU_EXPORT int utimensat(int dfd, const char *filename, const struct timespec *ut
 	if (__builtin_expect(!vu_known_utimensat, 0) && !vu_real_utimensat)
 		vu_known_utimensat = (unsigned char)vu_libc_sym_lazy("utimensat", 3575107711u, (void **)&vu_real_utimensat);
 	if (!vu_w && vu_real_utimensat) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_utimensat, VU_NR_utimensat);
 		int vu_r = vu_real_utimensat(dfd, filename, utimes, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7180,7 +7180,7 @@ VU_EXPORT int futimens(int dfd, const struct timespec *utimes)
 	if (__builtin_expect(!vu_known_futimens, 0) && !vu_real_futimens)
 		vu_known_futimens = (unsigned char)vu_libc_sym_lazy("futimens", 3800815440u, (void **)&vu_real_futimens);
 	if (!vu_w && vu_real_futimens) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_futimens, VU_NR_utimensat);
 		int vu_r = vu_real_futimens(dfd, utimes);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7215,7 +7215,7 @@ VU_EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, i
 	if (__builtin_expect(!vu_known_epoll_pwait, 0) && !vu_real_epoll_pwait)
 		vu_known_epoll_pwait = (unsigned char)vu_libc_sym_lazy("epoll_pwait", 3669029029u, (void **)&vu_real_epoll_pwait);
 	if (!vu_w && vu_real_epoll_pwait) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_epoll_pwait, VU_NR_epoll_pwait);
 		int vu_r = vu_real_epoll_pwait(epfd, events, maxevents, timeout, sigmask);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7248,7 +7248,7 @@ VU_EXPORT int timerfd_create(clockid_t clockid, int flags)
 	if (__builtin_expect(!vu_known_timerfd_create, 0) && !vu_real_timerfd_create)
 		vu_known_timerfd_create = (unsigned char)vu_libc_sym_lazy("timerfd_create", 3904981539u, (void **)&vu_real_timerfd_create);
 	if (!vu_w && vu_real_timerfd_create) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_timerfd_create, VU_NR_timerfd_create);
 		int vu_r = vu_real_timerfd_create(clockid, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7281,7 +7281,7 @@ VU_EXPORT int fallocate(int fd, int mode, off_t offset, off_t len)
 	if (__builtin_expect(!vu_known_fallocate, 0) && !vu_real_fallocate)
 		vu_known_fallocate = (unsigned char)vu_libc_sym_lazy("fallocate", 1580373264u, (void **)&vu_real_fallocate);
 	if (!vu_w && vu_real_fallocate) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_fallocate, VU_NR_fallocate);
 		int vu_r = vu_real_fallocate(fd, mode, offset, len);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7312,7 +7312,7 @@ VU_EXPORT int fallocate64(int fd, int mode, off64_t offset, off64_t len)
 	if (__builtin_expect(!vu_known_fallocate64, 0) && !vu_real_fallocate64)
 		vu_known_fallocate64 = (unsigned char)vu_libc_sym_lazy("fallocate64", 3039567930u, (void **)&vu_real_fallocate64);
 	if (!vu_w && vu_real_fallocate64) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_fallocate64, VU_NR_fallocate);
 		int vu_r = vu_real_fallocate64(fd, mode, offset, len);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7345,7 +7345,7 @@ VU_EXPORT int timerfd_settime(int ufd, int flags, const struct itimerspec *utmr,
 	if (__builtin_expect(!vu_known_timerfd_settime, 0) && !vu_real_timerfd_settime)
 		vu_known_timerfd_settime = (unsigned char)vu_libc_sym_lazy("timerfd_settime", 3008690122u, (void **)&vu_real_timerfd_settime);
 	if (!vu_w && vu_real_timerfd_settime) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_timerfd_settime, VU_NR_timerfd_settime);
 		int vu_r = vu_real_timerfd_settime(ufd, flags, utmr, otmr);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7378,7 +7378,7 @@ VU_EXPORT int timerfd_gettime(int ufd, struct itimerspec *otmr)
 	if (__builtin_expect(!vu_known_timerfd_gettime, 0) && !vu_real_timerfd_gettime)
 		vu_known_timerfd_gettime = (unsigned char)vu_libc_sym_lazy("timerfd_gettime", 395976382u, (void **)&vu_real_timerfd_gettime);
 	if (!vu_w && vu_real_timerfd_gettime) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_timerfd_gettime, VU_NR_timerfd_gettime);
 		int vu_r = vu_real_timerfd_gettime(ufd, otmr);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7411,7 +7411,7 @@ VU_EXPORT int accept4(int fd, struct sockaddr *upeer_sockaddr, socklen_t *upeer_
 	if (__builtin_expect(!vu_known_accept4, 0) && !vu_real_accept4)
 		vu_known_accept4 = (unsigned char)vu_libc_sym_lazy("accept4", 481829001u, (void **)&vu_real_accept4);
 	if (!vu_w && vu_real_accept4) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_accept4, VU_NR_accept4);
 		int vu_r = vu_real_accept4(fd, upeer_sockaddr, upeer_addrlen, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7446,7 +7446,7 @@ VU_EXPORT int signalfd(int ufd, const sigset_t *user_mask, int flags)
 	if (__builtin_expect(!vu_known_signalfd, 0) && !vu_real_signalfd)
 		vu_known_signalfd = (unsigned char)vu_libc_sym_lazy("signalfd", 673824813u, (void **)&vu_real_signalfd);
 	if (!vu_w && vu_real_signalfd) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_signalfd, VU_NR_signalfd4);
 		int vu_r = vu_real_signalfd(ufd, user_mask, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7479,7 +7479,7 @@ VU_EXPORT int eventfd(unsigned int count, int flags)
 	if (__builtin_expect(!vu_known_eventfd, 0) && !vu_real_eventfd)
 		vu_known_eventfd = (unsigned char)vu_libc_sym_lazy("eventfd", 2099005265u, (void **)&vu_real_eventfd);
 	if (!vu_w && vu_real_eventfd) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_eventfd, VU_NR_eventfd2);
 		int vu_r = vu_real_eventfd(count, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7512,7 +7512,7 @@ VU_EXPORT int epoll_create1(int flags)
 	if (__builtin_expect(!vu_known_epoll_create1, 0) && !vu_real_epoll_create1)
 		vu_known_epoll_create1 = (unsigned char)vu_libc_sym_lazy("epoll_create1", 1452595493u, (void **)&vu_real_epoll_create1);
 	if (!vu_w && vu_real_epoll_create1) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_epoll_create1, VU_NR_epoll_create1);
 		int vu_r = vu_real_epoll_create1(flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7545,7 +7545,7 @@ VU_EXPORT int dup3(int oldfd, int newfd, int flags)
 	if (__builtin_expect(!vu_known_dup3, 0) && !vu_real_dup3)
 		vu_known_dup3 = (unsigned char)vu_libc_sym_lazy("dup3", 2090198465u, (void **)&vu_real_dup3);
 	if (!vu_w && vu_real_dup3) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_dup3, VU_NR_dup3);
 		int vu_r = vu_real_dup3(oldfd, newfd, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7578,7 +7578,7 @@ VU_EXPORT int pipe2(int *fildes, int flags)
 	if (__builtin_expect(!vu_known_pipe2, 0) && !vu_real_pipe2)
 		vu_known_pipe2 = (unsigned char)vu_libc_sym_lazy("pipe2", 270874117u, (void **)&vu_real_pipe2);
 	if (!vu_w && vu_real_pipe2) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_pipe2, VU_NR_pipe2);
 		int vu_r = vu_real_pipe2(fildes, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7611,7 +7611,7 @@ VU_EXPORT int pipe(int *fildes)
 	if (__builtin_expect(!vu_known_pipe, 0) && !vu_real_pipe)
 		vu_known_pipe = (unsigned char)vu_libc_sym_lazy("pipe", 2090616691u, (void **)&vu_real_pipe);
 	if (!vu_w && vu_real_pipe) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_pipe, VU_NR_pipe2);
 		int vu_r = vu_real_pipe(fildes);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7644,7 +7644,7 @@ VU_EXPORT int inotify_init1(int flags)
 	if (__builtin_expect(!vu_known_inotify_init1, 0) && !vu_real_inotify_init1)
 		vu_known_inotify_init1 = (unsigned char)vu_libc_sym_lazy("inotify_init1", 3696547659u, (void **)&vu_real_inotify_init1);
 	if (!vu_w && vu_real_inotify_init1) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_inotify_init1, VU_NR_inotify_init1);
 		int vu_r = vu_real_inotify_init1(flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7679,7 +7679,7 @@ VU_EXPORT ssize_t preadv(int fd, const struct iovec *vec, int vlen, off_t pos_l)
 	if (__builtin_expect(!vu_known_preadv, 0) && !vu_real_preadv)
 		vu_known_preadv = (unsigned char)vu_libc_sym_lazy("preadv", 359186663u, (void **)&vu_real_preadv);
 	if (!vu_w && vu_real_preadv) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_preadv, VU_NR_preadv);
 		ssize_t vu_r = vu_real_preadv(fd, vec, vlen, pos_l);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7712,7 +7712,7 @@ VU_EXPORT ssize_t preadv64(int fd, const struct iovec *vec, int vlen, off64_t po
 	if (__builtin_expect(!vu_known_preadv64, 0) && !vu_real_preadv64)
 		vu_known_preadv64 = (unsigned char)vu_libc_sym_lazy("preadv64", 312253905u, (void **)&vu_real_preadv64);
 	if (!vu_w && vu_real_preadv64) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_preadv64, VU_NR_preadv);
 		ssize_t vu_r = vu_real_preadv64(fd, vec, vlen, pos_l);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7747,7 +7747,7 @@ VU_EXPORT ssize_t pwritev(int fd, const struct iovec *vec, int vlen, off_t pos_l
 	if (__builtin_expect(!vu_known_pwritev, 0) && !vu_real_pwritev)
 		vu_known_pwritev = (unsigned char)vu_libc_sym_lazy("pwritev", 3474623702u, (void **)&vu_real_pwritev);
 	if (!vu_w && vu_real_pwritev) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_pwritev, VU_NR_pwritev);
 		ssize_t vu_r = vu_real_pwritev(fd, vec, vlen, pos_l);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7780,7 +7780,7 @@ VU_EXPORT ssize_t pwritev64(int fd, const struct iovec *vec, int vlen, off64_t p
 	if (__builtin_expect(!vu_known_pwritev64, 0) && !vu_real_pwritev64)
 		vu_known_pwritev64 = (unsigned char)vu_libc_sym_lazy("pwritev64", 4293992832u, (void **)&vu_real_pwritev64);
 	if (!vu_w && vu_real_pwritev64) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_pwritev64, VU_NR_pwritev);
 		ssize_t vu_r = vu_real_pwritev64(fd, vec, vlen, pos_l);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7813,7 +7813,7 @@ VU_EXPORT int recvmmsg(int fd, struct mmsghdr *mmsg, unsigned int vlen, int flag
 	if (__builtin_expect(!vu_known_recvmmsg, 0) && !vu_real_recvmmsg)
 		vu_known_recvmmsg = (unsigned char)vu_libc_sym_lazy("recvmmsg", 4282496073u, (void **)&vu_real_recvmmsg);
 	if (!vu_w && vu_real_recvmmsg) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_recvmmsg, VU_NR_recvmmsg);
 		int vu_r = vu_real_recvmmsg(fd, mmsg, vlen, flags, timeout);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7846,7 +7846,7 @@ VU_EXPORT int fanotify_init(unsigned int flags, unsigned int event_f_flags)
 	if (__builtin_expect(!vu_known_fanotify_init, 0) && !vu_real_fanotify_init)
 		vu_known_fanotify_init = (unsigned char)vu_libc_sym_lazy("fanotify_init", 600099544u, (void **)&vu_real_fanotify_init);
 	if (!vu_w && vu_real_fanotify_init) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_fanotify_init, VU_NR_fanotify_init);
 		int vu_r = vu_real_fanotify_init(flags, event_f_flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7879,7 +7879,7 @@ VU_EXPORT int fanotify_mark(int fanotify_fd, unsigned int flags, uint64_t mask, 
 	if (__builtin_expect(!vu_known_fanotify_mark, 0) && !vu_real_fanotify_mark)
 		vu_known_fanotify_mark = (unsigned char)vu_libc_sym_lazy("fanotify_mark", 600229423u, (void **)&vu_real_fanotify_mark);
 	if (!vu_w && vu_real_fanotify_mark) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_fanotify_mark, VU_NR_fanotify_mark);
 		int vu_r = vu_real_fanotify_mark(fanotify_fd, flags, mask, dfd, pathname);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7912,7 +7912,7 @@ VU_EXPORT int prlimit(pid_t pid, __rlimit_resource_t resource, const struct rlim
 	if (__builtin_expect(!vu_known_prlimit, 0) && !vu_real_prlimit)
 		vu_known_prlimit = (unsigned char)vu_libc_sym_lazy("prlimit", 3271823718u, (void **)&vu_real_prlimit);
 	if (!vu_w && vu_real_prlimit) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_prlimit, VU_NR_prlimit64);
 		int vu_r = vu_real_prlimit(pid, resource, new_rlim, old_rlim);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7943,7 +7943,7 @@ VU_EXPORT int prlimit64(pid_t pid, __rlimit_resource_t resource, const struct rl
 	if (__builtin_expect(!vu_known_prlimit64, 0) && !vu_real_prlimit64)
 		vu_known_prlimit64 = (unsigned char)vu_libc_sym_lazy("prlimit64", 2488142352u, (void **)&vu_real_prlimit64);
 	if (!vu_w && vu_real_prlimit64) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_prlimit64, VU_NR_prlimit64);
 		int vu_r = vu_real_prlimit64(pid, resource, new_rlim, old_rlim);
 		vu_restore(vu_s);
 		return vu_r;
@@ -7977,7 +7977,7 @@ VU_EXPORT int getrlimit(__rlimit_resource_t resource, struct rlimit *old_rlim)
 	if (__builtin_expect(!vu_known_getrlimit, 0) && !vu_real_getrlimit)
 		vu_known_getrlimit = (unsigned char)vu_libc_sym_lazy("getrlimit", 4183057878u, (void **)&vu_real_getrlimit);
 	if (!vu_w && vu_real_getrlimit) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_getrlimit, VU_NR_prlimit64);
 		int vu_r = vu_real_getrlimit(resource, old_rlim);
 		vu_restore(vu_s);
 		return vu_r;
@@ -8011,7 +8011,7 @@ VU_EXPORT int getrlimit64(__rlimit_resource_t resource, struct rlimit64 *old_rli
 	if (__builtin_expect(!vu_known_getrlimit64, 0) && !vu_real_getrlimit64)
 		vu_known_getrlimit64 = (unsigned char)vu_libc_sym_lazy("getrlimit64", 2684697216u, (void **)&vu_real_getrlimit64);
 	if (!vu_w && vu_real_getrlimit64) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_getrlimit64, VU_NR_prlimit64);
 		int vu_r = vu_real_getrlimit64(resource, old_rlim);
 		vu_restore(vu_s);
 		return vu_r;
@@ -8045,7 +8045,7 @@ VU_EXPORT int setrlimit(__rlimit_resource_t resource, const struct rlimit *new_r
 	if (__builtin_expect(!vu_known_setrlimit, 0) && !vu_real_setrlimit)
 		vu_known_setrlimit = (unsigned char)vu_libc_sym_lazy("setrlimit", 1865003490u, (void **)&vu_real_setrlimit);
 	if (!vu_w && vu_real_setrlimit) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_setrlimit, VU_NR_prlimit64);
 		int vu_r = vu_real_setrlimit(resource, new_rlim);
 		vu_restore(vu_s);
 		return vu_r;
@@ -8079,7 +8079,7 @@ VU_EXPORT int setrlimit64(__rlimit_resource_t resource, const struct rlimit64 *n
 	if (__builtin_expect(!vu_known_setrlimit64, 0) && !vu_real_setrlimit64)
 		vu_known_setrlimit64 = (unsigned char)vu_libc_sym_lazy("setrlimit64", 3764238732u, (void **)&vu_real_setrlimit64);
 	if (!vu_w && vu_real_setrlimit64) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_setrlimit64, VU_NR_prlimit64);
 		int vu_r = vu_real_setrlimit64(resource, new_rlim);
 		vu_restore(vu_s);
 		return vu_r;
@@ -8112,7 +8112,7 @@ VU_EXPORT int name_to_handle_at(int dfd, const char *name, struct file_handle *h
 	if (__builtin_expect(!vu_known_name_to_handle_at, 0) && !vu_real_name_to_handle_at)
 		vu_known_name_to_handle_at = (unsigned char)vu_libc_sym_lazy("name_to_handle_at", 3901521031u, (void **)&vu_real_name_to_handle_at);
 	if (!vu_w && vu_real_name_to_handle_at) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_name_to_handle_at, VU_NR_name_to_handle_at);
 		int vu_r = vu_real_name_to_handle_at(dfd, name, handle, mnt_id, flag);
 		vu_restore(vu_s);
 		return vu_r;
@@ -8145,7 +8145,7 @@ VU_EXPORT int open_by_handle_at(int mountdirfd, struct file_handle *handle, int 
 	if (__builtin_expect(!vu_known_open_by_handle_at, 0) && !vu_real_open_by_handle_at)
 		vu_known_open_by_handle_at = (unsigned char)vu_libc_sym_lazy("open_by_handle_at", 4060918544u, (void **)&vu_real_open_by_handle_at);
 	if (!vu_w && vu_real_open_by_handle_at) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_open_by_handle_at, VU_NR_open_by_handle_at);
 		int vu_r = vu_real_open_by_handle_at(mountdirfd, handle, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -8178,7 +8178,7 @@ VU_EXPORT int clock_adjtime(clockid_t which_clock, struct timex *utx)
 	if (__builtin_expect(!vu_known_clock_adjtime, 0) && !vu_real_clock_adjtime)
 		vu_known_clock_adjtime = (unsigned char)vu_libc_sym_lazy("clock_adjtime", 2700462926u, (void **)&vu_real_clock_adjtime);
 	if (!vu_w && vu_real_clock_adjtime) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_clock_adjtime, VU_NR_clock_adjtime);
 		int vu_r = vu_real_clock_adjtime(which_clock, utx);
 		vu_restore(vu_s);
 		return vu_r;
@@ -8211,7 +8211,7 @@ VU_EXPORT int adjtimex(struct timex *utx)
 	if (__builtin_expect(!vu_known_adjtimex, 0) && !vu_real_adjtimex)
 		vu_known_adjtimex = (unsigned char)vu_libc_sym_lazy("adjtimex", 303434939u, (void **)&vu_real_adjtimex);
 	if (!vu_w && vu_real_adjtimex) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_adjtimex, VU_NR_clock_adjtime);
 		int vu_r = vu_real_adjtimex(utx);
 		vu_restore(vu_s);
 		return vu_r;
@@ -8244,7 +8244,7 @@ VU_EXPORT int ntp_adjtime(struct timex *utx)
 	if (__builtin_expect(!vu_known_ntp_adjtime, 0) && !vu_real_ntp_adjtime)
 		vu_known_ntp_adjtime = (unsigned char)vu_libc_sym_lazy("ntp_adjtime", 3434958644u, (void **)&vu_real_ntp_adjtime);
 	if (!vu_w && vu_real_ntp_adjtime) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_ntp_adjtime, VU_NR_clock_adjtime);
 		int vu_r = vu_real_ntp_adjtime(utx);
 		vu_restore(vu_s);
 		return vu_r;
@@ -8277,7 +8277,7 @@ VU_EXPORT int syncfs(int fd)
 	if (__builtin_expect(!vu_known_syncfs, 0) && !vu_real_syncfs)
 		vu_known_syncfs = (unsigned char)vu_libc_sym_lazy("syncfs", 485219963u, (void **)&vu_real_syncfs);
 	if (!vu_w && vu_real_syncfs) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_syncfs, VU_NR_syncfs);
 		int vu_r = vu_real_syncfs(fd);
 		vu_restore(vu_s);
 		return vu_r;
@@ -8310,7 +8310,7 @@ VU_EXPORT int sendmmsg(int fd, struct mmsghdr *mmsg, unsigned int vlen, int flag
 	if (__builtin_expect(!vu_known_sendmmsg, 0) && !vu_real_sendmmsg)
 		vu_known_sendmmsg = (unsigned char)vu_libc_sym_lazy("sendmmsg", 65441539u, (void **)&vu_real_sendmmsg);
 	if (!vu_w && vu_real_sendmmsg) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_sendmmsg, VU_NR_sendmmsg);
 		int vu_r = vu_real_sendmmsg(fd, mmsg, vlen, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -8343,7 +8343,7 @@ VU_EXPORT int setns(int fd, int flags)
 	if (__builtin_expect(!vu_known_setns, 0) && !vu_real_setns)
 		vu_known_setns = (unsigned char)vu_libc_sym_lazy("setns", 274292850u, (void **)&vu_real_setns);
 	if (!vu_w && vu_real_setns) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_setns, VU_NR_setns);
 		int vu_r = vu_real_setns(fd, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -8378,7 +8378,7 @@ VU_EXPORT int getcpu(unsigned int *cpup, unsigned int *nodep)
 	if (__builtin_expect(!vu_known_getcpu, 0) && !vu_real_getcpu)
 		vu_known_getcpu = (unsigned char)vu_libc_sym_lazy("getcpu", 4287060077u, (void **)&vu_real_getcpu);
 	if (!vu_w && vu_real_getcpu) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_getcpu, VU_NR_getcpu);
 		int vu_r = vu_real_getcpu(cpup, nodep);
 		vu_restore(vu_s);
 		return vu_r;
@@ -8411,7 +8411,7 @@ VU_EXPORT int renameat2(int olddfd, const char *oldname, int newdfd, const char 
 	if (__builtin_expect(!vu_known_renameat2, 0) && !vu_real_renameat2)
 		vu_known_renameat2 = (unsigned char)vu_libc_sym_lazy("renameat2", 87545540u, (void **)&vu_real_renameat2);
 	if (!vu_w && vu_real_renameat2) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_renameat2, VU_NR_renameat2);
 		int vu_r = vu_real_renameat2(olddfd, oldname, newdfd, newname, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -8444,7 +8444,7 @@ VU_EXPORT ssize_t getrandom(void *ubuf, size_t len, unsigned int flags)
 	if (__builtin_expect(!vu_known_getrandom, 0) && !vu_real_getrandom)
 		vu_known_getrandom = (unsigned char)vu_libc_sym_lazy("getrandom", 4170182822u, (void **)&vu_real_getrandom);
 	if (!vu_w && vu_real_getrandom) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_getrandom, VU_NR_getrandom);
 		ssize_t vu_r = vu_real_getrandom(ubuf, len, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -8477,7 +8477,7 @@ VU_EXPORT int memfd_create(const char *uname, unsigned int flags)
 	if (__builtin_expect(!vu_known_memfd_create, 0) && !vu_real_memfd_create)
 		vu_known_memfd_create = (unsigned char)vu_libc_sym_lazy("memfd_create", 3115596897u, (void **)&vu_real_memfd_create);
 	if (!vu_w && vu_real_memfd_create) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_memfd_create, VU_NR_memfd_create);
 		int vu_r = vu_real_memfd_create(uname, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -8517,7 +8517,7 @@ VU_EXPORT ssize_t copy_file_range(int fd_in, __off64_t *off_in, int fd_out, __of
 	if (__builtin_expect(!vu_known_copy_file_range, 0) && !vu_real_copy_file_range)
 		vu_known_copy_file_range = (unsigned char)vu_libc_sym_lazy("copy_file_range", 473969259u, (void **)&vu_real_copy_file_range);
 	if (!vu_w && vu_real_copy_file_range) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_copy_file_range, VU_NR_copy_file_range);
 		ssize_t vu_r = vu_real_copy_file_range(fd_in, off_in, fd_out, off_out, len, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -8552,7 +8552,7 @@ VU_EXPORT ssize_t preadv2(int fd, const struct iovec *vec, int vlen, off_t pos_l
 	if (__builtin_expect(!vu_known_preadv2, 0) && !vu_real_preadv2)
 		vu_known_preadv2 = (unsigned char)vu_libc_sym_lazy("preadv2", 3263225337u, (void **)&vu_real_preadv2);
 	if (!vu_w && vu_real_preadv2) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_preadv2, VU_NR_preadv2);
 		ssize_t vu_r = vu_real_preadv2(fd, vec, vlen, pos_l, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -8585,7 +8585,7 @@ VU_EXPORT ssize_t preadv64v2(int fd, const struct iovec *vec, int vlen, off_t po
 	if (__builtin_expect(!vu_known_preadv64v2, 0) && !vu_real_preadv64v2)
 		vu_known_preadv64v2 = (unsigned char)vu_libc_sym_lazy("preadv64v2", 742090105u, (void **)&vu_real_preadv64v2);
 	if (!vu_w && vu_real_preadv64v2) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_preadv64v2, VU_NR_preadv2);
 		ssize_t vu_r = vu_real_preadv64v2(fd, vec, vlen, pos_l, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -8620,7 +8620,7 @@ VU_EXPORT ssize_t pwritev2(int fd, const struct iovec *vec, int vlen, off_t pos_
 	if (__builtin_expect(!vu_known_pwritev2, 0) && !vu_real_pwritev2)
 		vu_known_pwritev2 = (unsigned char)vu_libc_sym_lazy("pwritev2", 2993432520u, (void **)&vu_real_pwritev2);
 	if (!vu_w && vu_real_pwritev2) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_pwritev2, VU_NR_pwritev2);
 		ssize_t vu_r = vu_real_pwritev2(fd, vec, vlen, pos_l, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -8653,7 +8653,7 @@ VU_EXPORT ssize_t pwritev64v2(int fd, const struct iovec *vec, int vlen, off_t p
 	if (__builtin_expect(!vu_known_pwritev64v2, 0) && !vu_real_pwritev64v2)
 		vu_known_pwritev64v2 = (unsigned char)vu_libc_sym_lazy("pwritev64v2", 3233779944u, (void **)&vu_real_pwritev64v2);
 	if (!vu_w && vu_real_pwritev64v2) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_pwritev64v2, VU_NR_pwritev2);
 		ssize_t vu_r = vu_real_pwritev64v2(fd, vec, vlen, pos_l, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -8686,7 +8686,7 @@ VU_EXPORT int pkey_alloc(unsigned int flags, unsigned int init_val)
 	if (__builtin_expect(!vu_known_pkey_alloc, 0) && !vu_real_pkey_alloc)
 		vu_known_pkey_alloc = (unsigned char)vu_libc_sym_lazy("pkey_alloc", 658685128u, (void **)&vu_real_pkey_alloc);
 	if (!vu_w && vu_real_pkey_alloc) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_pkey_alloc, VU_NR_pkey_alloc);
 		int vu_r = vu_real_pkey_alloc(flags, init_val);
 		vu_restore(vu_s);
 		return vu_r;
@@ -8719,7 +8719,7 @@ VU_EXPORT int statx(int dfd, const char *filename, int flags, unsigned int mask,
 	if (__builtin_expect(!vu_known_statx, 0) && !vu_real_statx)
 		vu_known_statx = (unsigned char)vu_libc_sym_lazy("statx", 274811417u, (void **)&vu_real_statx);
 	if (!vu_w && vu_real_statx) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_statx, VU_NR_statx);
 		int vu_r = vu_real_statx(dfd, filename, flags, mask, buffer);
 		vu_restore(vu_s);
 		return vu_r;
@@ -8752,7 +8752,7 @@ VU_EXPORT int pidfd_send_signal(int pidfd, int sig, siginfo_t *info, unsigned in
 	if (__builtin_expect(!vu_known_pidfd_send_signal, 0) && !vu_real_pidfd_send_signal)
 		vu_known_pidfd_send_signal = (unsigned char)vu_libc_sym_lazy("pidfd_send_signal", 3289159058u, (void **)&vu_real_pidfd_send_signal);
 	if (!vu_w && vu_real_pidfd_send_signal) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_pidfd_send_signal, VU_NR_pidfd_send_signal);
 		int vu_r = vu_real_pidfd_send_signal(pidfd, sig, info, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -8785,7 +8785,7 @@ VU_EXPORT int open_tree(int dfd, const char *filename, unsigned int flags)
 	if (__builtin_expect(!vu_known_open_tree, 0) && !vu_real_open_tree)
 		vu_known_open_tree = (unsigned char)vu_libc_sym_lazy("open_tree", 925417478u, (void **)&vu_real_open_tree);
 	if (!vu_w && vu_real_open_tree) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_open_tree, VU_NR_open_tree);
 		int vu_r = vu_real_open_tree(dfd, filename, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -8818,7 +8818,7 @@ VU_EXPORT int move_mount(int from_dfd, const char *from_pathname, int to_dfd, co
 	if (__builtin_expect(!vu_known_move_mount, 0) && !vu_real_move_mount)
 		vu_known_move_mount = (unsigned char)vu_libc_sym_lazy("move_mount", 2596414126u, (void **)&vu_real_move_mount);
 	if (!vu_w && vu_real_move_mount) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_move_mount, VU_NR_move_mount);
 		int vu_r = vu_real_move_mount(from_dfd, from_pathname, to_dfd, to_pathname, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -8851,7 +8851,7 @@ VU_EXPORT int fspick(int dfd, const char *path, unsigned int flags)
 	if (__builtin_expect(!vu_known_fspick, 0) && !vu_real_fspick)
 		vu_known_fspick = (unsigned char)vu_libc_sym_lazy("fspick", 4264389925u, (void **)&vu_real_fspick);
 	if (!vu_w && vu_real_fspick) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_fspick, VU_NR_fspick);
 		int vu_r = vu_real_fspick(dfd, path, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -8884,7 +8884,7 @@ VU_EXPORT int pidfd_open(pid_t pid, unsigned int flags)
 	if (__builtin_expect(!vu_known_pidfd_open, 0) && !vu_real_pidfd_open)
 		vu_known_pidfd_open = (unsigned char)vu_libc_sym_lazy("pidfd_open", 2801586845u, (void **)&vu_real_pidfd_open);
 	if (!vu_w && vu_real_pidfd_open) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_pidfd_open, VU_NR_pidfd_open);
 		int vu_r = vu_real_pidfd_open(pid, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -8917,7 +8917,7 @@ VU_EXPORT int close_range(unsigned int fd, unsigned int max_fd, int flags)
 	if (__builtin_expect(!vu_known_close_range, 0) && !vu_real_close_range)
 		vu_known_close_range = (unsigned char)vu_libc_sym_lazy("close_range", 450544167u, (void **)&vu_real_close_range);
 	if (!vu_w && vu_real_close_range) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_close_range, VU_NR_close_range);
 		int vu_r = vu_real_close_range(fd, max_fd, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -8951,7 +8951,7 @@ VU_EXPORT void closefrom(int fd)
 	if (__builtin_expect(!vu_known_closefrom, 0) && !vu_real_closefrom)
 		vu_known_closefrom = (unsigned char)vu_libc_sym_lazy("closefrom", 505492015u, (void **)&vu_real_closefrom);
 	if (!vu_w && vu_real_closefrom) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_closefrom, VU_NR_close_range);
 		vu_real_closefrom(fd);
 		vu_restore(vu_s);
 		return;
@@ -8984,7 +8984,7 @@ VU_EXPORT int pidfd_getfd(int pidfd, int fd, unsigned int flags)
 	if (__builtin_expect(!vu_known_pidfd_getfd, 0) && !vu_real_pidfd_getfd)
 		vu_known_pidfd_getfd = (unsigned char)vu_libc_sym_lazy("pidfd_getfd", 2248186165u, (void **)&vu_real_pidfd_getfd);
 	if (!vu_w && vu_real_pidfd_getfd) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_pidfd_getfd, VU_NR_pidfd_getfd);
 		int vu_r = vu_real_pidfd_getfd(pidfd, fd, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -9017,7 +9017,7 @@ VU_EXPORT int faccessat(int dfd, const char *filename, int mode, int flags)
 	if (__builtin_expect(!vu_known_faccessat, 0) && !vu_real_faccessat)
 		vu_known_faccessat = (unsigned char)vu_libc_sym_lazy("faccessat", 2478579666u, (void **)&vu_real_faccessat);
 	if (!vu_w && vu_real_faccessat) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_faccessat, VU_NR_faccessat2);
 		int vu_r = vu_real_faccessat(dfd, filename, mode, flags);
 		vu_restore(vu_s);
 		return vu_r;
@@ -9052,7 +9052,7 @@ VU_EXPORT int epoll_pwait2(int epfd, struct epoll_event *events, int maxevents, 
 	if (__builtin_expect(!vu_known_epoll_pwait2, 0) && !vu_real_epoll_pwait2)
 		vu_known_epoll_pwait2 = (unsigned char)vu_libc_sym_lazy("epoll_pwait2", 818873719u, (void **)&vu_real_epoll_pwait2);
 	if (!vu_w && vu_real_epoll_pwait2) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_epoll_pwait2, VU_NR_epoll_pwait2);
 		int vu_r = vu_real_epoll_pwait2(epfd, events, maxevents, timeout, sigmask);
 		vu_restore(vu_s);
 		return vu_r;
@@ -9085,7 +9085,7 @@ VU_EXPORT int mount_setattr(int dfd, const char *path, unsigned int flags, struc
 	if (__builtin_expect(!vu_known_mount_setattr, 0) && !vu_real_mount_setattr)
 		vu_known_mount_setattr = (unsigned char)vu_libc_sym_lazy("mount_setattr", 522116926u, (void **)&vu_real_mount_setattr);
 	if (!vu_w && vu_real_mount_setattr) {
-		unsigned char vu_s = vu_allow();
+		unsigned char vu_s = vu_allow_for(VU_FN_mount_setattr, VU_NR_mount_setattr);
 		int vu_r = vu_real_mount_setattr(dfd, path, flags, uattr, usize);
 		vu_restore(vu_s);
 		return vu_r;

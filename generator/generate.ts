@@ -11,6 +11,7 @@ import { vuLayerTypesC } from './emit/vu_layer_types_c.js';
 import { vuLibcC } from './emit/vu_libc_c.js';
 import { vuLibcH } from './emit/vu_libc_h.js';
 import { vuMap } from './emit/vu_map.js';
+import { vuFnDef } from './emit/vu_fn_def.js';
 import { vuSchemaJson } from './emit/vu_schema_json.js';
 import { vuSyscallTableC } from './emit/vu_syscall_table_c.js';
 import { loadCatalog } from './catalog.js';
@@ -34,6 +35,7 @@ export const EMITTERS: readonly Emitter[] = [
   vuLibcC,
   vuLayerTypesC,
   vuMap,
+  vuFnDef,
   syscallsTs,
   configTs,
   vuSchemaJson,

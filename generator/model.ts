@@ -433,10 +433,12 @@ function returns(ret: string, l: LibcSpec, noreturn: boolean) {
   };
 }
 
-function callStatements(ret: string, noreturn: boolean, call: string): string[] {
-  if (noreturn) return ['(void)vu_allow();', `${call};`];
+/** allow: how the selector is opened (the fast path asks vu_allow_for
+ * whether a layer wants another call glibc's function can make) */
+function callStatements(ret: string, noreturn: boolean, call: string, allow = 'vu_allow()'): string[] {
+  if (noreturn) return [`(void)${allow};`, `${call};`];
   const assign = ret === 'void' ? `${call};` : `${declOf(ret, 'vu_r')} = ${call};`;
-  return ['unsigned char vu_s = vu_allow();', assign, 'vu_restore(vu_s);'];
+  return [`unsigned char vu_s = ${allow};`, assign, 'vu_restore(vu_s);'];
 }
 
 export function libcModel(sys: SyscallSpec, l: LibcSpec): LibcModel {
@@ -509,7 +511,7 @@ export function libcModel(sys: SyscallSpec, l: LibcSpec): LibcModel {
     signature,
     about,
     prologue: variadicPrologue(sys, l, named, rest),
-    fast: [...callStatements(ret, noreturn, `${real}(${params.map((p) => p.name).join(', ')})`), ...r.fast],
+    fast: [...callStatements(ret, noreturn, `${real}(${params.map((p) => p.name).join(', ')})`, `vu_allow_for(VU_FN_${l.name}, ${nrMacro})`), ...r.fast],
     direct: noreturn ? null : ret === 'void'
       ? [`{ ${real}(${params.map((p) => p.name).join(', ')}); return; }`]
       : [`return ${real}(${params.map((p) => p.name).join(', ')});`],

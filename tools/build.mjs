@@ -6,7 +6,7 @@
 //   node tools/build.mjs native   node-gyp rebuild, unless libvu.so and vu-static are fresh
 //   node tools/build.mjs ts       tsc, unless dist/ is fresh
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,7 +39,11 @@ function sh(cmd, args) {
 if (what === 'native') {
   // each output against its own inputs: `node-gyp build` relinks libvu.so
   // alone when only the library's sources changed
-  const fresh = oldest(['build/Release/libvu.so']) > newest(['runtime', 'layers', 'generated-c', 'binding.gyp']) &&
+  // (and the C library: the table of its functions' calls is made from it
+  // by tools/libc-calls.mjs)
+  const libc = /\s(\/\S*\/libc\.so\.6)$/m.exec(readFileSync('/proc/self/maps', 'utf8'))?.[1];
+  const libcTime = libc && existsSync(libc) ? statSync(libc).mtimeMs : 0;
+  const fresh = oldest(['build/Release/libvu.so']) > Math.max(libcTime, newest(['runtime', 'layers', 'generated-c', 'binding.gyp', 'tools/libc-calls.mjs'])) &&
     oldest(['build/Release/vu-static']) > newest(['runtime/vu-static.c', 'binding.gyp']);
   if (fresh && !process.env.VU_FORCE_BUILD) process.exit(0);
   process.stderr.write('vu: building libvu.so and vu-static (node-gyp rebuild: about a minute on 2 cores)\n');

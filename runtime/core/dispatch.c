@@ -106,6 +106,7 @@ void vu_interest_compute(void)
 		vu_direct[nr] = 1;
 	}
 	vu.layer_mask = masks;
+	vu_fncalls_reset();
 	vu_core_bottom_compute();
 }
 

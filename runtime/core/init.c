@@ -135,6 +135,7 @@ static void vu_init(void)
 	open_log();
 	vu_config_load();
 	vu_exec_setup(env && !*env ? "" : NULL);
+	vu_fncalls_setup();
 	vu_interest_compute();
 	vu_stdio_setup();
 	log_start();

@@ -29,7 +29,7 @@ VU_EXPORT int fchmodat(int dfd, const char *path, mode_t mode, int flag)
 	long r;
 
 	if (!vu_wants(SYS_fchmodat) && vu_real_fchmodat) {
-		unsigned char s = vu_allow();
+		unsigned char s = vu_allow_for(VU_FN_fchmodat, SYS_fchmodat);
 
 		r = vu_real_fchmodat(dfd, path, mode, flag);
 		vu_restore(s);

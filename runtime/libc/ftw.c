@@ -399,12 +399,11 @@ out:
 	return result;
 }
 
-/* the calls a walk makes: does a layer want any? */
-static int walk_wanted(void)
+/* the calls glibc's walk (fn) can make: does a layer want any?
+ * (vu_fncalls.h; asking for openat first starts vu in a constructor) */
+static int walk_wanted(unsigned fn)
 {
-	return vu_wants(VU_NR_openat) || vu_wants(VU_NR_getdents64) || vu_wants(VU_NR_newfstatat) ||
-	       vu_wants(VU_NR_close) || vu_wants(VU_NR_fstat) || vu_wants(VU_NR_chdir) ||
-	       vu_wants(VU_NR_fchdir);
+	return vu_wants(VU_NR_openat) || vu_fn_loud(fn, -1, 0);
 }
 
 #define PASS(REAL, ...) do { \
@@ -419,7 +418,7 @@ static int walk_wanted(void)
 VU_EXPORT int nftw64(const char *dir, int (*fn)(const char *, const struct stat64 *, int, struct FTW *),
 		     int nopenfd, int flags)
 {
-	if (!walk_wanted() && vu_real_nftw64)
+	if (!walk_wanted(VU_FN_nftw64) && vu_real_nftw64)
 		PASS(vu_real_nftw64, dir, fn, nopenfd, flags);
 	if (flags & ~NFTW_FLAGS) {
 		errno = EINVAL;
@@ -431,7 +430,7 @@ VU_EXPORT int nftw64(const char *dir, int (*fn)(const char *, const struct stat6
 VU_EXPORT int nftw(const char *dir, int (*fn)(const char *, const struct stat *, int, struct FTW *),
 		   int nopenfd, int flags)
 {
-	if (!walk_wanted() && vu_real_nftw)
+	if (!walk_wanted(VU_FN_nftw) && vu_real_nftw)
 		PASS(vu_real_nftw, dir, fn, nopenfd, flags);
 	if (flags & ~NFTW_FLAGS) {
 		errno = EINVAL;
@@ -443,14 +442,14 @@ VU_EXPORT int nftw(const char *dir, int (*fn)(const char *, const struct stat *,
 
 VU_EXPORT int ftw64(const char *dir, int (*fn)(const char *, const struct stat64 *, int), int nopenfd)
 {
-	if (!walk_wanted() && vu_real_ftw64)
+	if (!walk_wanted(VU_FN_ftw64) && vu_real_ftw64)
 		PASS(vu_real_ftw64, dir, fn, nopenfd);
 	return walk(dir, 0, NULL, fn, nopenfd, 0);
 }
 
 VU_EXPORT int ftw(const char *dir, int (*fn)(const char *, const struct stat *, int), int nopenfd)
 {
-	if (!walk_wanted() && vu_real_ftw)
+	if (!walk_wanted(VU_FN_ftw) && vu_real_ftw)
 		PASS(vu_real_ftw, dir, fn, nopenfd);
 	return walk(dir, 0, NULL, (int (*)(const char *, const struct stat64 *, int))fn, nopenfd, 0);
 }

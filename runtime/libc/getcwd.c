@@ -39,7 +39,7 @@ VU_EXPORT char *getcwd(char *buf, size_t size)
 	long r;
 
 	if (!vu_wants(VU_NR_getcwd) && vu_real_getcwd) {
-		unsigned char s = vu_allow();
+		unsigned char s = vu_allow_for(VU_FN_getcwd, VU_NR_getcwd);
 		char *p = vu_real_getcwd(buf, size);
 
 		vu_restore(s);

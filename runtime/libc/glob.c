@@ -61,18 +61,18 @@ static int g_lstat64(const char *p, struct stat64 *st)
 	return lstat64(p, st);
 }
 
-/* the calls glob makes: does a layer want any? */
-static int glob_wanted(void)
+/* the calls glibc's glob (fn) can make: does a layer want any?
+ * (vu_fncalls.h; asking for openat first starts vu in a constructor) */
+static int glob_wanted(unsigned fn)
 {
-	return vu_wants(VU_NR_openat) || vu_wants(VU_NR_getdents64) || vu_wants(VU_NR_newfstatat) ||
-	       vu_wants(VU_NR_close) || vu_wants(VU_NR_fstat);
+	return vu_wants(VU_NR_openat) || vu_fn_loud(fn, -1, 0);
 }
 
 VU_EXPORT int glob(const char *pattern, int flags, int (*errfunc)(const char *, int), glob_t *pglob)
 {
 	int r;
 
-	if ((flags & GLOB_ALTDIRFUNC) || !glob_wanted()) {
+	if ((flags & GLOB_ALTDIRFUNC) || !glob_wanted(VU_FN_glob)) {
 		unsigned char s;
 
 		if (!vu_real_glob)
@@ -98,7 +98,7 @@ VU_EXPORT int glob64(const char *pattern, int flags, int (*errfunc)(const char *
 {
 	int r;
 
-	if ((flags & GLOB_ALTDIRFUNC) || !glob_wanted()) {
+	if ((flags & GLOB_ALTDIRFUNC) || !glob_wanted(VU_FN_glob64)) {
 		unsigned char s;
 
 		if (!vu_real_glob64)

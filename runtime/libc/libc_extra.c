@@ -26,7 +26,7 @@ VU_EXPORT int gethostname(char *name, size_t len)
 	size_t n;
 
 	if (!vu_wants(VU_NR_uname) && vu_real_gethostname) {
-		unsigned char s = vu_allow();
+		unsigned char s = vu_allow_for(VU_FN_gethostname, VU_NR_uname);
 		int r = vu_real_gethostname(name, len);
 
 		vu_restore(s);
@@ -50,7 +50,7 @@ VU_EXPORT int getdomainname(char *name, size_t len)
 	size_t n;
 
 	if (!vu_wants(VU_NR_uname) && vu_real_getdomainname) {
-		unsigned char s = vu_allow();
+		unsigned char s = vu_allow_for(VU_FN_getdomainname, VU_NR_uname);
 		int r = vu_real_getdomainname(name, len);
 
 		vu_restore(s);
@@ -70,7 +70,7 @@ VU_EXPORT int timespec_get(struct timespec *ts, int base)
 	if (base == TIME_UTC && vu_wants(VU_NR_clock_gettime))
 		return clock_gettime(CLOCK_REALTIME, ts) ? 0 : base;
 	if (vu_real_timespec_get) {
-		unsigned char s = vu_allow();
+		unsigned char s = vu_allow_for(VU_FN_timespec_get, -1);
 		int r = vu_real_timespec_get(ts, base);
 
 		vu_restore(s);
@@ -88,7 +88,7 @@ VU_EXPORT int timespec_get(struct timespec *ts, int base)
 /* remove -- glibc 2.36's: unlink, and for a directory (EISDIR) rmdir */
 VU_EXPORT int remove(const char *path)
 {
-	if (!vu_wants(VU_NR_unlink) && !vu_wants(VU_NR_rmdir) && vu_real_remove) {
+	if (!vu_wants(VU_NR_unlink) && !vu_fn_loud(VU_FN_remove, VU_NR_unlink, 0) && vu_real_remove) {
 		unsigned char s = vu_allow();
 		int r = vu_real_remove(path);
 
@@ -106,7 +106,7 @@ VU_EXPORT int remove(const char *path)
 VU_EXPORT int mkfifoat(int dfd, const char *path, mode_t mode)
 {
 	if (!vu_wants(VU_NR_mknodat) && vu_real_mkfifoat) {
-		unsigned char s = vu_allow();
+		unsigned char s = vu_allow_for(VU_FN_mkfifoat, VU_NR_mknodat);
 		int r = vu_real_mkfifoat(dfd, path, mode);
 
 		vu_restore(s);
@@ -136,7 +136,7 @@ VU_EXPORT int euidaccess(const char *path, int mode)
 	struct stat st;
 	unsigned granted, m;
 
-	if (!vu_wants(VU_NR_access) && !vu_wants(VU_NR_newfstatat) && vu_real_euidaccess) {
+	if (!vu_wants(VU_NR_access) && !vu_fn_loud(VU_FN_euidaccess, VU_NR_access, 0) && vu_real_euidaccess) {
 		unsigned char s = vu_allow();
 		int r = vu_real_euidaccess(path, mode);
 

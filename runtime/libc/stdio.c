@@ -125,7 +125,7 @@ FILE *vu_stream_of(int fd, const char *mode)
 	return f;
 }
 
-static FILE *vu_fopen(const char *path, const char *mode, void *resolved, const char *name)
+static FILE *vu_fopen(const char *path, const char *mode, void *resolved, const char *name, unsigned fn)
 {
 	FILE *(*glibc)(const char *, const char *) = real(resolved, name);
 	int flags, fd, e;
@@ -137,7 +137,7 @@ static FILE *vu_fopen(const char *path, const char *mode, void *resolved, const 
 	if (!glibc_fdopen() || !resolved || strstr(mode, ",ccs="))
 		return glibc(path, mode);	/* vu not set up yet, or a wide stream: SUD's */
 	if (!vu_wants(VU_NR_openat)) {
-		s = vu_allow();			/* no layer looks at opens */
+		s = vu_allow_for(fn, VU_NR_openat);	/* no layer looks at opens */
 		f = glibc(path, mode);
 		vu_restore(s);
 		return f;
@@ -163,122 +163,113 @@ VU_EXPORT FILE *fopen(const char *path, const char *mode)
 {
 	if (__builtin_expect(vu_init_state == VU_INIT_NOT_YET, 0))
 		vu_wants_early(VU_NR_openat);	/* a constructor before libvu's */
-	return vu_fopen(path, mode, (void *)vu_real_fopen, "fopen");
+	return vu_fopen(path, mode, (void *)vu_real_fopen, "fopen", VU_FN_fopen);
 }
 
 VU_EXPORT FILE *fopen64(const char *path, const char *mode)
 {
 	if (__builtin_expect(vu_init_state == VU_INIT_NOT_YET, 0))
 		vu_wants_early(VU_NR_openat);
-	return vu_fopen(path, mode, (void *)vu_real_fopen64, "fopen64");
+	return vu_fopen(path, mode, (void *)vu_real_fopen64, "fopen64", VU_FN_fopen64);
 }
 
 /*
  * The stream functions: glibc fills and empties a FILE's buffer with its
  * internal read, write and lseek, which trap in "all" mode (ld's fseek and
  * fread: ~950 traps per link; a printf to a terminal: one per line). When
- * no layer wants any of those calls, nothing would be decided on them:
- * these run glibc's function with the selector open, as the generated
- * wrappers do for a call nobody wants. Only for a plain file stream (glibc's
+ * no layer wants any call glibc's function can make, nothing would be
+ * decided on them: these run glibc's function with the selector open, as
+ * the generated wrappers do for a call nobody wants. Which calls each
+ * function can make comes from glibc's binary (vu_fncalls.h): for a stream
+ * that has its buffer, and for one that has not (then the allocation's
+ * fstat and isatty's ioctl too). Only for a plain file stream (glibc's
  * own _IO_file_jumps: not fopencookie's or a wide stream's, whose callbacks
- * are the program's), and only once it has its buffer, or when the calls
- * glibc makes to allocate one (fstat, the ioctl of isatty) are not wanted
- * either. Everything else is glibc's function as it is.
- *
- * The one other system call glibc may make in there: the printf family,
- * writing wide characters (%ls, %lc) in a locale whose charset is not
- * UTF-8, loads a gconv module (open, mmap) the first time; on the fast path
- * that load is not seen by the layers.
+ * are the program's). Otherwise glibc's function runs with the selector as
+ * it is: in "all" mode its calls trap and go through the stack.
  */
 static const void *file_jumps;	/* glibc's _IO_file_jumps */
-static int stdio_quiet;		/* no layer wants read, write, lseek */
-static int alloc_quiet;		/* ... nor fstat, newfstatat, ioctl */
 
 /* vu_stdio_setup -- at start-up, after the stack is known */
 void vu_stdio_setup(void) VU_HIDDEN;
 void vu_stdio_setup(void)
 {
 	file_jumps = vu_libc_sym("_IO_file_jumps");
-	stdio_quiet = file_jumps && !vu_wanted(VU_NR_read) && !vu_wanted(VU_NR_write) &&
-		      !vu_wanted(VU_NR_lseek);
-	alloc_quiet = stdio_quiet && !vu_wanted(VU_NR_newfstatat) && !vu_wanted(VU_NR_fstat) &&
-		      !vu_wanted(VU_NR_ioctl);
 }
 
-static inline int quiet(FILE *f)
+static inline int quiet(FILE *f, unsigned fn)
 {
-	return stdio_quiet && f && *(const void *const *)(f + 1) == file_jumps &&
-	       (f->_IO_buf_base || alloc_quiet);
+	return file_jumps && f && *(const void *const *)(f + 1) == file_jumps &&
+	       !vu_fn_loud(fn, -1, f->_IO_buf_base != NULL);
 }
 
 /* glibc's name (resolved at start-up, or now for a constructor's call) */
 #define REAL(name) (vu_real_##name ? vu_real_##name : (vu_##name##_fn *)dlsym(RTLD_NEXT, #name))
 
-#define ON_STREAM(f, type, expr)                                        \
+#define ON_STREAM(f, type, name, args)                                  \
 	do {                                                           \
-		if (quiet(f)) {                                        \
+		if (quiet(f, VU_FN_##name)) {                          \
 			unsigned char s_ = vu_allow();                 \
-			type r_ = (expr);                              \
+			type r_ = REAL(name) args;                     \
 			vu_restore(s_);                                \
 			return r_;                                     \
 		}                                                      \
-		return (expr);                                         \
+		return REAL(name) args;                                \
 	} while (0)
 
-#define ON_STREAM_VOID(f, expr)                                         \
+#define ON_STREAM_VOID(f, name, args)                                   \
 	do {                                                           \
-		if (quiet(f)) {                                        \
+		if (quiet(f, VU_FN_##name)) {                          \
 			unsigned char s_ = vu_allow();                 \
-			expr;                                          \
+			REAL(name) args;                               \
 			vu_restore(s_);                                \
 			return;                                        \
 		}                                                      \
-		expr;                                                  \
+		REAL(name) args;                                       \
 	} while (0)
 
 VU_EXPORT size_t fwrite(const void *p, size_t size, size_t n, FILE *f)
 {
-	ON_STREAM(f, size_t, REAL(fwrite)(p, size, n, f));
+	ON_STREAM(f, size_t, fwrite, (p, size, n, f));
 }
 
 VU_EXPORT size_t (fwrite_unlocked)(const void *p, size_t size, size_t n, FILE *f)
 {
-	ON_STREAM(f, size_t, REAL(fwrite_unlocked)(p, size, n, f));
+	ON_STREAM(f, size_t, fwrite_unlocked, (p, size, n, f));
 }
 
 VU_EXPORT size_t fread(void *p, size_t size, size_t n, FILE *f)
 {
-	ON_STREAM(f, size_t, REAL(fread)(p, size, n, f));
+	ON_STREAM(f, size_t, fread, (p, size, n, f));
 }
 
 VU_EXPORT size_t (fread_unlocked)(void *p, size_t size, size_t n, FILE *f)
 {
-	ON_STREAM(f, size_t, REAL(fread_unlocked)(p, size, n, f));
+	ON_STREAM(f, size_t, fread_unlocked, (p, size, n, f));
 }
 
 VU_EXPORT int fputs(const char *s, FILE *f)
 {
-	ON_STREAM(f, int, REAL(fputs)(s, f));
+	ON_STREAM(f, int, fputs, (s, f));
 }
 
 VU_EXPORT int fputs_unlocked(const char *s, FILE *f)
 {
-	ON_STREAM(f, int, REAL(fputs_unlocked)(s, f));
+	ON_STREAM(f, int, fputs_unlocked, (s, f));
 }
 
 VU_EXPORT int puts(const char *s)
 {
-	ON_STREAM(stdout, int, REAL(puts)(s));
+	ON_STREAM(stdout, int, puts, (s));
 }
 
 VU_EXPORT int fputc(int c, FILE *f)
 {
-	ON_STREAM(f, int, REAL(fputc)(c, f));
+	ON_STREAM(f, int, fputc, (c, f));
 }
 
 VU_EXPORT int putc(int c, FILE *f)
 {
-	ON_STREAM(f, int, REAL(putc)(c, f));
+	ON_STREAM(f, int, putc, (c, f));
 }
 
 /* __overflow and __uflow: what the inline putc_unlocked, getc_unlocked,
@@ -286,107 +277,107 @@ VU_EXPORT int putc(int c, FILE *f)
  * empty */
 VU_EXPORT int __overflow(FILE *f, int c)
 {
-	ON_STREAM(f, int, REAL(__overflow)(f, c));
+	ON_STREAM(f, int, __overflow, (f, c));
 }
 
 VU_EXPORT int __uflow(FILE *f)
 {
-	ON_STREAM(f, int, REAL(__uflow)(f));
+	ON_STREAM(f, int, __uflow, (f));
 }
 
 VU_EXPORT int fflush(FILE *f)
 {
-	ON_STREAM(f, int, REAL(fflush)(f));	/* NULL (every stream): glibc's as it is */
+	ON_STREAM(f, int, fflush, (f));	/* NULL (every stream): glibc's as it is */
 }
 
 VU_EXPORT int fflush_unlocked(FILE *f)
 {
-	ON_STREAM(f, int, REAL(fflush_unlocked)(f));
+	ON_STREAM(f, int, fflush_unlocked, (f));
 }
 
 VU_EXPORT char *fgets(char *s, int n, FILE *f)
 {
-	ON_STREAM(f, char *, REAL(fgets)(s, n, f));
+	ON_STREAM(f, char *, fgets, (s, n, f));
 }
 
 VU_EXPORT char *fgets_unlocked(char *s, int n, FILE *f)
 {
-	ON_STREAM(f, char *, REAL(fgets_unlocked)(s, n, f));
+	ON_STREAM(f, char *, fgets_unlocked, (s, n, f));
 }
 
 VU_EXPORT int fgetc(FILE *f)
 {
-	ON_STREAM(f, int, REAL(fgetc)(f));
+	ON_STREAM(f, int, fgetc, (f));
 }
 
 VU_EXPORT int getc(FILE *f)
 {
-	ON_STREAM(f, int, REAL(getc)(f));
+	ON_STREAM(f, int, getc, (f));
 }
 
 VU_EXPORT ssize_t getdelim(char **line, size_t *n, int delim, FILE *f)
 {
-	ON_STREAM(f, ssize_t, REAL(getdelim)(line, n, delim, f));
+	ON_STREAM(f, ssize_t, getdelim, (line, n, delim, f));
 }
 
 VU_EXPORT ssize_t __getdelim(char **line, size_t *n, int delim, FILE *f)
 {
-	ON_STREAM(f, ssize_t, REAL(__getdelim)(line, n, delim, f));
+	ON_STREAM(f, ssize_t, __getdelim, (line, n, delim, f));
 }
 
 VU_EXPORT int fseek(FILE *f, long off, int whence)
 {
-	ON_STREAM(f, int, REAL(fseek)(f, off, whence));
+	ON_STREAM(f, int, fseek, (f, off, whence));
 }
 
 VU_EXPORT int fseeko(FILE *f, off_t off, int whence)
 {
-	ON_STREAM(f, int, REAL(fseeko)(f, off, whence));
+	ON_STREAM(f, int, fseeko, (f, off, whence));
 }
 
 VU_EXPORT int fseeko64(FILE *f, off64_t off, int whence)
 {
-	ON_STREAM(f, int, REAL(fseeko64)(f, off, whence));
+	ON_STREAM(f, int, fseeko64, (f, off, whence));
 }
 
 VU_EXPORT long ftell(FILE *f)
 {
-	ON_STREAM(f, long, REAL(ftell)(f));
+	ON_STREAM(f, long, ftell, (f));
 }
 
 VU_EXPORT off_t ftello(FILE *f)
 {
-	ON_STREAM(f, off_t, REAL(ftello)(f));
+	ON_STREAM(f, off_t, ftello, (f));
 }
 
 VU_EXPORT off64_t ftello64(FILE *f)
 {
-	ON_STREAM(f, off64_t, REAL(ftello64)(f));
+	ON_STREAM(f, off64_t, ftello64, (f));
 }
 
 VU_EXPORT void rewind(FILE *f)
 {
-	ON_STREAM_VOID(f, REAL(rewind)(f));
+	ON_STREAM_VOID(f, rewind, (f));
 }
 
 VU_EXPORT int fgetpos(FILE *f, fpos_t *pos)
 {
-	ON_STREAM(f, int, REAL(fgetpos)(f, pos));
+	ON_STREAM(f, int, fgetpos, (f, pos));
 }
 
 VU_EXPORT int fgetpos64(FILE *f, fpos64_t *pos)
 {
-	ON_STREAM(f, int, REAL(fgetpos64)(f, pos));
+	ON_STREAM(f, int, fgetpos64, (f, pos));
 }
 
 VU_EXPORT int fsetpos(FILE *f, const fpos_t *pos)
 {
-	ON_STREAM(f, int, REAL(fsetpos)(f, pos));
+	ON_STREAM(f, int, fsetpos, (f, pos));
 }
 
 VU_EXPORT int fsetpos64(FILE *f, const fpos64_t *pos)
 {
-	ON_STREAM(f, int, REAL(fsetpos64)(f, pos));
+	ON_STREAM(f, int, fsetpos64, (f, pos));
 }
 
 /* fclose: its close too, when no layer wants close (the core does when it
@@ -395,7 +386,7 @@ VU_EXPORT int fclose(FILE *f)
 {
 	int fd = f ? f->_fileno : -1;
 
-	if (quiet(f) && vu.layer_mask && !vu_layer_mask_of(VU_NR_close) && fd >= 0 && !vu_fd_is_ours(fd)) {
+	if (quiet(f, VU_FN_fclose) && fd >= 0 && !vu_fd_is_ours(fd)) {
 		unsigned char s = vu_allow();
 		int r = REAL(fclose)(f);
 
@@ -408,22 +399,22 @@ VU_EXPORT int fclose(FILE *f)
 /* the printf family, on glibc's v-functions */
 VU_EXPORT int vfprintf(FILE *f, const char *fmt, va_list ap)
 {
-	ON_STREAM(f, int, REAL(vfprintf)(f, fmt, ap));
+	ON_STREAM(f, int, vfprintf, (f, fmt, ap));
 }
 
 VU_EXPORT int vprintf(const char *fmt, va_list ap)
 {
-	ON_STREAM(stdout, int, REAL(vfprintf)(stdout, fmt, ap));
+	ON_STREAM(stdout, int, vfprintf, (stdout, fmt, ap));
 }
 
 VU_EXPORT int __vfprintf_chk(FILE *f, int flag, const char *fmt, va_list ap)
 {
-	ON_STREAM(f, int, REAL(__vfprintf_chk)(f, flag, fmt, ap));
+	ON_STREAM(f, int, __vfprintf_chk, (f, flag, fmt, ap));
 }
 
 VU_EXPORT int __vprintf_chk(int flag, const char *fmt, va_list ap)
 {
-	ON_STREAM(stdout, int, REAL(__vfprintf_chk)(stdout, flag, fmt, ap));
+	ON_STREAM(stdout, int, __vfprintf_chk, (stdout, flag, fmt, ap));
 }
 
 VU_EXPORT int fprintf(FILE *f, const char *fmt, ...)

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <sys/mman.h>
 #include "vu_layer.h"
+#include "vu_fncalls.h"
 
 /* In a sanitizer build (test/robust/asan.sh) the wrappers can run before
  * ASan has mapped its shadow memory: ASan's own start-up calls getrlimit,
@@ -83,6 +84,20 @@ static inline VU_NO_ASAN unsigned char vu_allow(void)
 {
 	unsigned char s = vu_selector;
 	vu_selector = 0;
+	__asm__ __volatile__("" ::: "memory");
+	return s;
+}
+
+/* vu_allow_for -- the same before running glibc's function fn, whose own
+ * call own (or -1) no layer wants: unless a layer wants another call fn
+ * can make (vu_fncalls.h); then the selector stays as it is, and in "all"
+ * mode those calls trap and go through the stack */
+static inline VU_NO_ASAN unsigned char vu_allow_for(unsigned fn, long own)
+{
+	unsigned char s = vu_selector;
+
+	if (!vu_fn_loud(fn, own, 0))
+		vu_selector = 0;
 	__asm__ __volatile__("" ::: "memory");
 	return s;
 }

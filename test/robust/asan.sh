@@ -11,7 +11,8 @@ out=build/asan
 rm -rf "$out"
 mkdir -p "$out"
 CC=${CC:-gcc}
-srcs=(runtime/*/*.c runtime/*/*.S layers/*.c layers/*/*.c generated-c/*.c)
+node tools/libc-calls.mjs "$out/vu_fncalls.c"	# (binding.gyp's action)
+srcs=(runtime/*/*.c runtime/*/*.S layers/*.c layers/*/*.c generated-c/*.c "$out/vu_fncalls.c")
 "$CC" -std=gnu11 -D_GNU_SOURCE -DVU_BUILDING_LIBVU -O1 -g -fPIC -shared -fvisibility=hidden \
   -fno-omit-frame-pointer -fno-stack-protector -fno-builtin \
   -fsanitize=address,undefined -fno-sanitize-recover=undefined \
