@@ -114,12 +114,14 @@ static void *lookup_h(const char *name, uint32_t h)
 	}
 }
 
-static int lazy_on;	static void *lookup(const char *name)
+/* lookup -- name in libc's table */
+static void *lookup(const char *name)
 {
 	return lookup_h(name, gnu_hash(name));
 }
 
 /* vu_libc_lazy_ok said yes */
+static int lazy_on;
 
 /* vu_libc_lazy_ok -- may the wrappers find their real functions on first
  * use (vu_libc_sym_lazy)? Start-up only. Only where nothing but libvu is
