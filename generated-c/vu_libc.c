@@ -59,9 +59,9 @@ static unsigned char vu_known_read;	/* looked up (on first use) */
 
 static long vu_bottom_read(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_read, VU_NR_read);
 	ssize_t vu_r = vu_real_read((int)vu_c->args[0], (void *)vu_c->args[1], (size_t)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -128,9 +128,9 @@ static unsigned char vu_known_write;	/* looked up (on first use) */
 
 static long vu_bottom_write(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_write, VU_NR_write);
 	ssize_t vu_r = vu_real_write((int)vu_c->args[0], (const void *)vu_c->args[1], (size_t)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -163,9 +163,9 @@ static unsigned char vu_known_close;	/* looked up (on first use) */
 
 static long vu_bottom_close(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_close, VU_NR_close);
 	int vu_r = vu_real_close((int)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -196,9 +196,9 @@ static unsigned char vu_known_poll;	/* looked up (on first use) */
 
 static long vu_bottom_poll(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_poll, VU_NR_poll);
 	int vu_r = vu_real_poll((struct pollfd *)vu_c->args[0], (nfds_t)vu_c->args[1], (int)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -251,9 +251,9 @@ static unsigned char vu_known_lseek;	/* looked up (on first use) */
 
 static long vu_bottom_lseek(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_lseek, VU_NR_lseek);
 	off_t vu_r = vu_real_lseek((int)vu_c->args[0], (off_t)vu_c->args[1], (int)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -282,9 +282,9 @@ static unsigned char vu_known_lseek64;	/* looked up (on first use) */
 
 static long vu_bottom_lseek64(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_lseek64, VU_NR_lseek);
 	off64_t vu_r = vu_real_lseek64((int)vu_c->args[0], (off64_t)vu_c->args[1], (int)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -315,9 +315,9 @@ static unsigned char vu_known_mmap;	/* looked up (on first use) */
 
 static long vu_bottom_mmap(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_mmap, VU_NR_mmap);
 	void *vu_r = vu_real_mmap((void *)vu_c->args[0], (size_t)vu_c->args[1], (int)vu_c->args[2], (int)vu_c->args[3], (int)vu_c->args[4], (off_t)vu_c->args[5]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno_ptr(vu_r);
 }
 
@@ -346,9 +346,9 @@ static unsigned char vu_known_mmap64;	/* looked up (on first use) */
 
 static long vu_bottom_mmap64(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_mmap64, VU_NR_mmap);
 	void *vu_r = vu_real_mmap64((void *)vu_c->args[0], (size_t)vu_c->args[1], (int)vu_c->args[2], (int)vu_c->args[3], (int)vu_c->args[4], (off64_t)vu_c->args[5]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno_ptr(vu_r);
 }
 
@@ -379,9 +379,9 @@ static unsigned char vu_known_mprotect;	/* looked up (on first use) */
 
 static long vu_bottom_mprotect(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_mprotect, VU_NR_mprotect);
 	int vu_r = vu_real_mprotect((void *)vu_c->args[0], (size_t)vu_c->args[1], (int)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -412,9 +412,9 @@ static unsigned char vu_known_munmap;	/* looked up (on first use) */
 
 static long vu_bottom_munmap(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_munmap, VU_NR_munmap);
 	int vu_r = vu_real_munmap((void *)vu_c->args[0], (size_t)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -462,9 +462,9 @@ static long vu_bottom_sigprocmask(struct vu_call *vu_c)
 {
 	if (vu_c->args[3] != (long)(_NSIG / 8))
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_sigprocmask, VU_NR_rt_sigprocmask);
 	int vu_r = vu_real_sigprocmask((int)vu_c->args[0], (const sigset_t *)vu_c->args[1], (sigset_t *)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -495,9 +495,9 @@ static long vu_bottom_pthread_sigmask(struct vu_call *vu_c)
 {
 	if (vu_c->args[3] != (long)(_NSIG / 8))
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_pthread_sigmask, VU_NR_rt_sigprocmask);
 	int vu_r = vu_real_pthread_sigmask((int)vu_c->args[0], (const sigset_t *)vu_c->args[1], (sigset_t *)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return -(long)vu_r;
 }
 
@@ -531,9 +531,9 @@ static unsigned char vu_known_ioctl;	/* looked up (on first use) */
 
 static long vu_bottom_ioctl(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_ioctl, VU_NR_ioctl);
 	int vu_r = vu_real_ioctl((int)vu_c->args[0], (unsigned long)vu_c->args[1], (unsigned long)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -568,9 +568,9 @@ static long vu_bottom_tcgetattr(struct vu_call *vu_c)
 {
 	if (vu_c->args[1] != (long)(TCGETS))
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_tcgetattr, VU_NR_ioctl);
 	int vu_r = vu_real_tcgetattr((int)vu_c->args[0], (struct termios *)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -601,9 +601,9 @@ static unsigned char vu_known_pread;	/* looked up (on first use) */
 
 static long vu_bottom_pread(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_pread, VU_NR_pread64);
 	ssize_t vu_r = vu_real_pread((int)vu_c->args[0], (void *)vu_c->args[1], (size_t)vu_c->args[2], (off_t)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -632,9 +632,9 @@ static unsigned char vu_known_pread64;	/* looked up (on first use) */
 
 static long vu_bottom_pread64(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_pread64, VU_NR_pread64);
 	ssize_t vu_r = vu_real_pread64((int)vu_c->args[0], (void *)vu_c->args[1], (size_t)vu_c->args[2], (off64_t)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -665,9 +665,9 @@ static unsigned char vu_known_pwrite;	/* looked up (on first use) */
 
 static long vu_bottom_pwrite(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_pwrite, VU_NR_pwrite64);
 	ssize_t vu_r = vu_real_pwrite((int)vu_c->args[0], (const void *)vu_c->args[1], (size_t)vu_c->args[2], (off_t)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -696,9 +696,9 @@ static unsigned char vu_known_pwrite64;	/* looked up (on first use) */
 
 static long vu_bottom_pwrite64(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_pwrite64, VU_NR_pwrite64);
 	ssize_t vu_r = vu_real_pwrite64((int)vu_c->args[0], (const void *)vu_c->args[1], (size_t)vu_c->args[2], (off64_t)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -729,9 +729,9 @@ static unsigned char vu_known_readv;	/* looked up (on first use) */
 
 static long vu_bottom_readv(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_readv, VU_NR_readv);
 	ssize_t vu_r = vu_real_readv((int)vu_c->args[0], (const struct iovec *)vu_c->args[1], (int)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -762,9 +762,9 @@ static unsigned char vu_known_writev;	/* looked up (on first use) */
 
 static long vu_bottom_writev(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_writev, VU_NR_writev);
 	ssize_t vu_r = vu_real_writev((int)vu_c->args[0], (const struct iovec *)vu_c->args[1], (int)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -799,9 +799,9 @@ static unsigned char vu_known_access;	/* looked up (on first use) */
 
 static long vu_bottom_access(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_access, VU_NR_access);
 	int vu_r = vu_real_access((const char *)vu_c->args[0], (int)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -833,9 +833,9 @@ static unsigned char vu_known_sched_yield;	/* looked up (on first use) */
 static long vu_bottom_sched_yield(struct vu_call *vu_c)
 {
 	(void)vu_c;
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_sched_yield, VU_NR_sched_yield);
 	int vu_r = vu_real_sched_yield();
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -866,9 +866,9 @@ static unsigned char vu_known_mremap;	/* looked up (on first use) */
 
 static long vu_bottom_mremap(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_mremap, VU_NR_mremap);
 	void *vu_r = vu_real_mremap((void *)vu_c->args[0], (size_t)vu_c->args[1], (size_t)vu_c->args[2], (int)vu_c->args[3], (void *)vu_c->args[4]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno_ptr(vu_r);
 }
 
@@ -903,9 +903,9 @@ static unsigned char vu_known_msync;	/* looked up (on first use) */
 
 static long vu_bottom_msync(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_msync, VU_NR_msync);
 	int vu_r = vu_real_msync((void *)vu_c->args[0], (size_t)vu_c->args[1], (int)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -936,9 +936,9 @@ static unsigned char vu_known_mincore;	/* looked up (on first use) */
 
 static long vu_bottom_mincore(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_mincore, VU_NR_mincore);
 	int vu_r = vu_real_mincore((void *)vu_c->args[0], (size_t)vu_c->args[1], (unsigned char *)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -969,9 +969,9 @@ static unsigned char vu_known_madvise;	/* looked up (on first use) */
 
 static long vu_bottom_madvise(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_madvise, VU_NR_madvise);
 	int vu_r = vu_real_madvise((void *)vu_c->args[0], (size_t)vu_c->args[1], (int)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1002,9 +1002,9 @@ static unsigned char vu_known_dup;	/* looked up (on first use) */
 
 static long vu_bottom_dup(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_dup, VU_NR_dup);
 	int vu_r = vu_real_dup((int)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1035,9 +1035,9 @@ static unsigned char vu_known_dup2;	/* looked up (on first use) */
 
 static long vu_bottom_dup2(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_dup2, VU_NR_dup2);
 	int vu_r = vu_real_dup2((int)vu_c->args[0], (int)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1069,9 +1069,9 @@ static unsigned char vu_known_pause;	/* looked up (on first use) */
 static long vu_bottom_pause(struct vu_call *vu_c)
 {
 	(void)vu_c;
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_pause, VU_NR_pause);
 	int vu_r = vu_real_pause();
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1102,9 +1102,9 @@ static unsigned char vu_known_getitimer;	/* looked up (on first use) */
 
 static long vu_bottom_getitimer(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_getitimer, VU_NR_getitimer);
 	int vu_r = vu_real_getitimer((__itimer_which_t)vu_c->args[0], (struct itimerval *)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1135,9 +1135,9 @@ static unsigned char vu_known_alarm;	/* looked up (on first use) */
 
 static long vu_bottom_alarm(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_alarm, VU_NR_alarm);
 	unsigned int vu_r = vu_real_alarm((unsigned int)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1168,9 +1168,9 @@ static unsigned char vu_known_setitimer;	/* looked up (on first use) */
 
 static long vu_bottom_setitimer(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_setitimer, VU_NR_setitimer);
 	int vu_r = vu_real_setitimer((__itimer_which_t)vu_c->args[0], (const struct itimerval *)vu_c->args[1], (struct itimerval *)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1202,9 +1202,9 @@ static unsigned char vu_known_getpid;	/* looked up (on first use) */
 static long vu_bottom_getpid(struct vu_call *vu_c)
 {
 	(void)vu_c;
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_getpid, VU_NR_getpid);
 	pid_t vu_r = vu_real_getpid();
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1235,9 +1235,9 @@ static unsigned char vu_known_sendfile;	/* looked up (on first use) */
 
 static long vu_bottom_sendfile(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_sendfile, VU_NR_sendfile);
 	ssize_t vu_r = vu_real_sendfile((int)vu_c->args[0], (int)vu_c->args[1], (off_t *)vu_c->args[2], (size_t)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1266,9 +1266,9 @@ static unsigned char vu_known_sendfile64;	/* looked up (on first use) */
 
 static long vu_bottom_sendfile64(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_sendfile64, VU_NR_sendfile);
 	ssize_t vu_r = vu_real_sendfile64((int)vu_c->args[0], (int)vu_c->args[1], (off64_t *)vu_c->args[2], (size_t)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1299,9 +1299,9 @@ static unsigned char vu_known_socket;	/* looked up (on first use) */
 
 static long vu_bottom_socket(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_socket, VU_NR_socket);
 	int vu_r = vu_real_socket((int)vu_c->args[0], (int)vu_c->args[1], (int)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1332,9 +1332,9 @@ static unsigned char vu_known_connect;	/* looked up (on first use) */
 
 static long vu_bottom_connect(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_connect, VU_NR_connect);
 	int vu_r = vu_real_connect((int)vu_c->args[0], (const struct sockaddr *)vu_c->args[1], (socklen_t)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1365,9 +1365,9 @@ static unsigned char vu_known_accept;	/* looked up (on first use) */
 
 static long vu_bottom_accept(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_accept, VU_NR_accept);
 	int vu_r = vu_real_accept((int)vu_c->args[0], (struct sockaddr *)vu_c->args[1], (socklen_t *)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1398,9 +1398,9 @@ static unsigned char vu_known_sendto;	/* looked up (on first use) */
 
 static long vu_bottom_sendto(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_sendto, VU_NR_sendto);
 	ssize_t vu_r = vu_real_sendto((int)vu_c->args[0], (const void *)vu_c->args[1], (size_t)vu_c->args[2], (int)vu_c->args[3], (const struct sockaddr *)vu_c->args[4], (socklen_t)vu_c->args[5]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1432,9 +1432,9 @@ static long vu_bottom_send(struct vu_call *vu_c)
 	if (vu_c->args[4] != 0 ||
 	    vu_c->args[5] != 0)
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_send, VU_NR_sendto);
 	ssize_t vu_r = vu_real_send((int)vu_c->args[0], (const void *)vu_c->args[1], (size_t)vu_c->args[2], (int)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1465,9 +1465,9 @@ static unsigned char vu_known_recvfrom;	/* looked up (on first use) */
 
 static long vu_bottom_recvfrom(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_recvfrom, VU_NR_recvfrom);
 	ssize_t vu_r = vu_real_recvfrom((int)vu_c->args[0], (void *)vu_c->args[1], (size_t)vu_c->args[2], (int)vu_c->args[3], (struct sockaddr *)vu_c->args[4], (socklen_t *)vu_c->args[5]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1499,9 +1499,9 @@ static long vu_bottom_recv(struct vu_call *vu_c)
 	if (vu_c->args[4] != 0 ||
 	    vu_c->args[5] != 0)
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_recv, VU_NR_recvfrom);
 	ssize_t vu_r = vu_real_recv((int)vu_c->args[0], (void *)vu_c->args[1], (size_t)vu_c->args[2], (int)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1532,9 +1532,9 @@ static unsigned char vu_known_sendmsg;	/* looked up (on first use) */
 
 static long vu_bottom_sendmsg(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_sendmsg, VU_NR_sendmsg);
 	ssize_t vu_r = vu_real_sendmsg((int)vu_c->args[0], (const struct msghdr *)vu_c->args[1], (int)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1565,9 +1565,9 @@ static unsigned char vu_known_recvmsg;	/* looked up (on first use) */
 
 static long vu_bottom_recvmsg(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_recvmsg, VU_NR_recvmsg);
 	ssize_t vu_r = vu_real_recvmsg((int)vu_c->args[0], (struct msghdr *)vu_c->args[1], (int)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1598,9 +1598,9 @@ static unsigned char vu_known_shutdown;	/* looked up (on first use) */
 
 static long vu_bottom_shutdown(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_shutdown, VU_NR_shutdown);
 	int vu_r = vu_real_shutdown((int)vu_c->args[0], (int)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1631,9 +1631,9 @@ static unsigned char vu_known_bind;	/* looked up (on first use) */
 
 static long vu_bottom_bind(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_bind, VU_NR_bind);
 	int vu_r = vu_real_bind((int)vu_c->args[0], (const struct sockaddr *)vu_c->args[1], (socklen_t)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1664,9 +1664,9 @@ static unsigned char vu_known_listen;	/* looked up (on first use) */
 
 static long vu_bottom_listen(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_listen, VU_NR_listen);
 	int vu_r = vu_real_listen((int)vu_c->args[0], (int)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1697,9 +1697,9 @@ static unsigned char vu_known_getsockname;	/* looked up (on first use) */
 
 static long vu_bottom_getsockname(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_getsockname, VU_NR_getsockname);
 	int vu_r = vu_real_getsockname((int)vu_c->args[0], (struct sockaddr *)vu_c->args[1], (socklen_t *)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1730,9 +1730,9 @@ static unsigned char vu_known_getpeername;	/* looked up (on first use) */
 
 static long vu_bottom_getpeername(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_getpeername, VU_NR_getpeername);
 	int vu_r = vu_real_getpeername((int)vu_c->args[0], (struct sockaddr *)vu_c->args[1], (socklen_t *)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1763,9 +1763,9 @@ static unsigned char vu_known_socketpair;	/* looked up (on first use) */
 
 static long vu_bottom_socketpair(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_socketpair, VU_NR_socketpair);
 	int vu_r = vu_real_socketpair((int)vu_c->args[0], (int)vu_c->args[1], (int)vu_c->args[2], (int *)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1796,9 +1796,9 @@ static unsigned char vu_known_setsockopt;	/* looked up (on first use) */
 
 static long vu_bottom_setsockopt(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_setsockopt, VU_NR_setsockopt);
 	int vu_r = vu_real_setsockopt((int)vu_c->args[0], (int)vu_c->args[1], (int)vu_c->args[2], (const void *)vu_c->args[3], (socklen_t)vu_c->args[4]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1829,9 +1829,9 @@ static unsigned char vu_known_getsockopt;	/* looked up (on first use) */
 
 static long vu_bottom_getsockopt(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_getsockopt, VU_NR_getsockopt);
 	int vu_r = vu_real_getsockopt((int)vu_c->args[0], (int)vu_c->args[1], (int)vu_c->args[2], (void *)vu_c->args[3], (socklen_t *)vu_c->args[4]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1890,9 +1890,9 @@ static unsigned char vu_known_wait4;	/* looked up (on first use) */
 
 static long vu_bottom_wait4(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_wait4, VU_NR_wait4);
 	pid_t vu_r = vu_real_wait4((pid_t)vu_c->args[0], (int *)vu_c->args[1], (int)vu_c->args[2], (struct rusage *)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1923,9 +1923,9 @@ static long vu_bottom_waitpid(struct vu_call *vu_c)
 {
 	if (vu_c->args[3] != 0)
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_waitpid, VU_NR_wait4);
 	pid_t vu_r = vu_real_waitpid((pid_t)vu_c->args[0], (int *)vu_c->args[1], (int)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1956,9 +1956,9 @@ static long vu_bottom_wait3(struct vu_call *vu_c)
 {
 	if (vu_c->args[0] != (long)(-1))
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_wait3, VU_NR_wait4);
 	pid_t vu_r = vu_real_wait3((int *)vu_c->args[1], (int)vu_c->args[2], (struct rusage *)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -1991,9 +1991,9 @@ static long vu_bottom_wait(struct vu_call *vu_c)
 	    vu_c->args[2] != 0 ||
 	    vu_c->args[3] != 0)
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_wait, VU_NR_wait4);
 	pid_t vu_r = vu_real_wait((int *)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -2024,9 +2024,9 @@ static unsigned char vu_known_kill;	/* looked up (on first use) */
 
 static long vu_bottom_kill(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_kill, VU_NR_kill);
 	int vu_r = vu_real_kill((pid_t)vu_c->args[0], (int)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -2061,9 +2061,9 @@ static unsigned char vu_known_uname;	/* looked up (on first use) */
 
 static long vu_bottom_uname(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_uname, VU_NR_uname);
 	int vu_r = vu_real_uname((struct utsname *)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -2094,9 +2094,9 @@ static unsigned char vu_known_fcntl;	/* looked up (on first use) */
 
 static long vu_bottom_fcntl(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fcntl, VU_NR_fcntl);
 	int vu_r = vu_real_fcntl((int)vu_c->args[0], (int)vu_c->args[1], (unsigned long)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -2129,9 +2129,9 @@ static unsigned char vu_known_fcntl64;	/* looked up (on first use) */
 
 static long vu_bottom_fcntl64(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fcntl64, VU_NR_fcntl);
 	int vu_r = vu_real_fcntl64((int)vu_c->args[0], (int)vu_c->args[1], (unsigned long)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -2166,9 +2166,9 @@ static unsigned char vu_known_flock;	/* looked up (on first use) */
 
 static long vu_bottom_flock(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_flock, VU_NR_flock);
 	int vu_r = vu_real_flock((int)vu_c->args[0], (int)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -2199,9 +2199,9 @@ static unsigned char vu_known_fsync;	/* looked up (on first use) */
 
 static long vu_bottom_fsync(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fsync, VU_NR_fsync);
 	int vu_r = vu_real_fsync((int)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -2232,9 +2232,9 @@ static unsigned char vu_known_fdatasync;	/* looked up (on first use) */
 
 static long vu_bottom_fdatasync(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fdatasync, VU_NR_fdatasync);
 	int vu_r = vu_real_fdatasync((int)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -2265,9 +2265,9 @@ static unsigned char vu_known_truncate;	/* looked up (on first use) */
 
 static long vu_bottom_truncate(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_truncate, VU_NR_truncate);
 	int vu_r = vu_real_truncate((const char *)vu_c->args[0], (off_t)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -2296,9 +2296,9 @@ static unsigned char vu_known_truncate64;	/* looked up (on first use) */
 
 static long vu_bottom_truncate64(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_truncate64, VU_NR_truncate);
 	int vu_r = vu_real_truncate64((const char *)vu_c->args[0], (off64_t)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -2329,9 +2329,9 @@ static unsigned char vu_known_ftruncate;	/* looked up (on first use) */
 
 static long vu_bottom_ftruncate(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_ftruncate, VU_NR_ftruncate);
 	int vu_r = vu_real_ftruncate((int)vu_c->args[0], (off_t)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -2360,9 +2360,9 @@ static unsigned char vu_known_ftruncate64;	/* looked up (on first use) */
 
 static long vu_bottom_ftruncate64(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_ftruncate64, VU_NR_ftruncate);
 	int vu_r = vu_real_ftruncate64((int)vu_c->args[0], (off64_t)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -2398,9 +2398,9 @@ static unsigned char vu_known_chdir;	/* looked up (on first use) */
 
 static long vu_bottom_chdir(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_chdir, VU_NR_chdir);
 	int vu_r = vu_real_chdir((const char *)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -2431,9 +2431,9 @@ static unsigned char vu_known_fchdir;	/* looked up (on first use) */
 
 static long vu_bottom_fchdir(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fchdir, VU_NR_fchdir);
 	int vu_r = vu_real_fchdir((int)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -2464,9 +2464,9 @@ static unsigned char vu_known_rename;	/* looked up (on first use) */
 
 static long vu_bottom_rename(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_rename, VU_NR_rename);
 	int vu_r = vu_real_rename((const char *)vu_c->args[0], (const char *)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -2499,9 +2499,9 @@ static unsigned char vu_known_mkdir;	/* looked up (on first use) */
 
 static long vu_bottom_mkdir(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_mkdir, VU_NR_mkdir);
 	int vu_r = vu_real_mkdir((const char *)vu_c->args[0], (mode_t)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -2532,9 +2532,9 @@ static unsigned char vu_known_rmdir;	/* looked up (on first use) */
 
 static long vu_bottom_rmdir(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_rmdir, VU_NR_rmdir);
 	int vu_r = vu_real_rmdir((const char *)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -2565,9 +2565,9 @@ static unsigned char vu_known_creat;	/* looked up (on first use) */
 
 static long vu_bottom_creat(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_creat, VU_NR_creat);
 	int vu_r = vu_real_creat((const char *)vu_c->args[0], (mode_t)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -2596,9 +2596,9 @@ static unsigned char vu_known_creat64;	/* looked up (on first use) */
 
 static long vu_bottom_creat64(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_creat64, VU_NR_creat);
 	int vu_r = vu_real_creat64((const char *)vu_c->args[0], (mode_t)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -2629,9 +2629,9 @@ static unsigned char vu_known_link;	/* looked up (on first use) */
 
 static long vu_bottom_link(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_link, VU_NR_link);
 	int vu_r = vu_real_link((const char *)vu_c->args[0], (const char *)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -2664,9 +2664,9 @@ static unsigned char vu_known_unlink;	/* looked up (on first use) */
 
 static long vu_bottom_unlink(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_unlink, VU_NR_unlink);
 	int vu_r = vu_real_unlink((const char *)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -2697,9 +2697,9 @@ static unsigned char vu_known_symlink;	/* looked up (on first use) */
 
 static long vu_bottom_symlink(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_symlink, VU_NR_symlink);
 	int vu_r = vu_real_symlink((const char *)vu_c->args[0], (const char *)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -2736,9 +2736,9 @@ static unsigned char vu_known_readlink;	/* looked up (on first use) */
 
 static long vu_bottom_readlink(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_readlink, VU_NR_readlink);
 	ssize_t vu_r = vu_real_readlink((const char *)vu_c->args[0], (char *)vu_c->args[1], (size_t)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -2769,9 +2769,9 @@ static unsigned char vu_known_chmod;	/* looked up (on first use) */
 
 static long vu_bottom_chmod(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_chmod, VU_NR_chmod);
 	int vu_r = vu_real_chmod((const char *)vu_c->args[0], (mode_t)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -2802,9 +2802,9 @@ static unsigned char vu_known_fchmod;	/* looked up (on first use) */
 
 static long vu_bottom_fchmod(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fchmod, VU_NR_fchmod);
 	int vu_r = vu_real_fchmod((int)vu_c->args[0], (mode_t)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -2835,9 +2835,9 @@ static unsigned char vu_known_chown;	/* looked up (on first use) */
 
 static long vu_bottom_chown(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_chown, VU_NR_chown);
 	int vu_r = vu_real_chown((const char *)vu_c->args[0], (uid_t)vu_c->args[1], (gid_t)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -2868,9 +2868,9 @@ static unsigned char vu_known_fchown;	/* looked up (on first use) */
 
 static long vu_bottom_fchown(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fchown, VU_NR_fchown);
 	int vu_r = vu_real_fchown((int)vu_c->args[0], (uid_t)vu_c->args[1], (gid_t)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -2901,9 +2901,9 @@ static unsigned char vu_known_lchown;	/* looked up (on first use) */
 
 static long vu_bottom_lchown(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_lchown, VU_NR_lchown);
 	int vu_r = vu_real_lchown((const char *)vu_c->args[0], (uid_t)vu_c->args[1], (gid_t)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -2934,9 +2934,9 @@ static unsigned char vu_known_umask;	/* looked up (on first use) */
 
 static long vu_bottom_umask(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_umask, VU_NR_umask);
 	mode_t vu_r = vu_real_umask((mode_t)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -2967,9 +2967,9 @@ static unsigned char vu_known_gettimeofday;	/* looked up (on first use) */
 
 static long vu_bottom_gettimeofday(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_gettimeofday, VU_NR_gettimeofday);
 	int vu_r = vu_real_gettimeofday((struct timeval *)vu_c->args[0], (void *)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3000,9 +3000,9 @@ static unsigned char vu_known_getrusage;	/* looked up (on first use) */
 
 static long vu_bottom_getrusage(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_getrusage, VU_NR_getrusage);
 	int vu_r = vu_real_getrusage((__rusage_who_t)vu_c->args[0], (struct rusage *)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3033,9 +3033,9 @@ static unsigned char vu_known_sysinfo;	/* looked up (on first use) */
 
 static long vu_bottom_sysinfo(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_sysinfo, VU_NR_sysinfo);
 	int vu_r = vu_real_sysinfo((struct sysinfo *)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3066,9 +3066,9 @@ static unsigned char vu_known_times;	/* looked up (on first use) */
 
 static long vu_bottom_times(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_times, VU_NR_times);
 	clock_t vu_r = vu_real_times((struct tms *)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3100,9 +3100,9 @@ static unsigned char vu_known_getuid;	/* looked up (on first use) */
 static long vu_bottom_getuid(struct vu_call *vu_c)
 {
 	(void)vu_c;
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_getuid, VU_NR_getuid);
 	uid_t vu_r = vu_real_getuid();
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3134,9 +3134,9 @@ static unsigned char vu_known_getgid;	/* looked up (on first use) */
 static long vu_bottom_getgid(struct vu_call *vu_c)
 {
 	(void)vu_c;
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_getgid, VU_NR_getgid);
 	gid_t vu_r = vu_real_getgid();
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3167,9 +3167,9 @@ static unsigned char vu_known_setuid;	/* looked up (on first use) */
 
 static long vu_bottom_setuid(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_setuid, VU_NR_setuid);
 	int vu_r = vu_real_setuid((uid_t)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3200,9 +3200,9 @@ static unsigned char vu_known_setgid;	/* looked up (on first use) */
 
 static long vu_bottom_setgid(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_setgid, VU_NR_setgid);
 	int vu_r = vu_real_setgid((gid_t)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3234,9 +3234,9 @@ static unsigned char vu_known_geteuid;	/* looked up (on first use) */
 static long vu_bottom_geteuid(struct vu_call *vu_c)
 {
 	(void)vu_c;
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_geteuid, VU_NR_geteuid);
 	uid_t vu_r = vu_real_geteuid();
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3268,9 +3268,9 @@ static unsigned char vu_known_getegid;	/* looked up (on first use) */
 static long vu_bottom_getegid(struct vu_call *vu_c)
 {
 	(void)vu_c;
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_getegid, VU_NR_getegid);
 	gid_t vu_r = vu_real_getegid();
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3301,9 +3301,9 @@ static unsigned char vu_known_setpgid;	/* looked up (on first use) */
 
 static long vu_bottom_setpgid(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_setpgid, VU_NR_setpgid);
 	int vu_r = vu_real_setpgid((pid_t)vu_c->args[0], (pid_t)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3335,9 +3335,9 @@ static unsigned char vu_known_getppid;	/* looked up (on first use) */
 static long vu_bottom_getppid(struct vu_call *vu_c)
 {
 	(void)vu_c;
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_getppid, VU_NR_getppid);
 	pid_t vu_r = vu_real_getppid();
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3369,9 +3369,9 @@ static unsigned char vu_known_getpgrp;	/* looked up (on first use) */
 static long vu_bottom_getpgrp(struct vu_call *vu_c)
 {
 	(void)vu_c;
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_getpgrp, VU_NR_getpgrp);
 	pid_t vu_r = vu_real_getpgrp();
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3403,9 +3403,9 @@ static unsigned char vu_known_setsid;	/* looked up (on first use) */
 static long vu_bottom_setsid(struct vu_call *vu_c)
 {
 	(void)vu_c;
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_setsid, VU_NR_setsid);
 	pid_t vu_r = vu_real_setsid();
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3436,9 +3436,9 @@ static unsigned char vu_known_setreuid;	/* looked up (on first use) */
 
 static long vu_bottom_setreuid(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_setreuid, VU_NR_setreuid);
 	int vu_r = vu_real_setreuid((uid_t)vu_c->args[0], (uid_t)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3469,9 +3469,9 @@ static unsigned char vu_known_setregid;	/* looked up (on first use) */
 
 static long vu_bottom_setregid(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_setregid, VU_NR_setregid);
 	int vu_r = vu_real_setregid((gid_t)vu_c->args[0], (gid_t)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3502,9 +3502,9 @@ static unsigned char vu_known_getgroups;	/* looked up (on first use) */
 
 static long vu_bottom_getgroups(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_getgroups, VU_NR_getgroups);
 	int vu_r = vu_real_getgroups((int)vu_c->args[0], (gid_t *)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3535,9 +3535,9 @@ static unsigned char vu_known_setgroups;	/* looked up (on first use) */
 
 static long vu_bottom_setgroups(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_setgroups, VU_NR_setgroups);
 	int vu_r = vu_real_setgroups((size_t)vu_c->args[0], (const gid_t *)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3568,9 +3568,9 @@ static unsigned char vu_known_setresuid;	/* looked up (on first use) */
 
 static long vu_bottom_setresuid(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_setresuid, VU_NR_setresuid);
 	int vu_r = vu_real_setresuid((uid_t)vu_c->args[0], (uid_t)vu_c->args[1], (uid_t)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3602,9 +3602,9 @@ static long vu_bottom_seteuid(struct vu_call *vu_c)
 	if (vu_c->args[0] != (long)(-1) ||
 	    vu_c->args[2] != (long)(-1))
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_seteuid, VU_NR_setresuid);
 	int vu_r = vu_real_seteuid((uid_t)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3635,9 +3635,9 @@ static unsigned char vu_known_getresuid;	/* looked up (on first use) */
 
 static long vu_bottom_getresuid(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_getresuid, VU_NR_getresuid);
 	int vu_r = vu_real_getresuid((uid_t *)vu_c->args[0], (uid_t *)vu_c->args[1], (uid_t *)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3668,9 +3668,9 @@ static unsigned char vu_known_setresgid;	/* looked up (on first use) */
 
 static long vu_bottom_setresgid(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_setresgid, VU_NR_setresgid);
 	int vu_r = vu_real_setresgid((gid_t)vu_c->args[0], (gid_t)vu_c->args[1], (gid_t)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3702,9 +3702,9 @@ static long vu_bottom_setegid(struct vu_call *vu_c)
 	if (vu_c->args[0] != (long)(-1) ||
 	    vu_c->args[2] != (long)(-1))
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_setegid, VU_NR_setresgid);
 	int vu_r = vu_real_setegid((gid_t)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3735,9 +3735,9 @@ static unsigned char vu_known_getresgid;	/* looked up (on first use) */
 
 static long vu_bottom_getresgid(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_getresgid, VU_NR_getresgid);
 	int vu_r = vu_real_getresgid((gid_t *)vu_c->args[0], (gid_t *)vu_c->args[1], (gid_t *)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3768,9 +3768,9 @@ static unsigned char vu_known_getpgid;	/* looked up (on first use) */
 
 static long vu_bottom_getpgid(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_getpgid, VU_NR_getpgid);
 	pid_t vu_r = vu_real_getpgid((pid_t)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3801,9 +3801,9 @@ static unsigned char vu_known_setfsuid;	/* looked up (on first use) */
 
 static long vu_bottom_setfsuid(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_setfsuid, VU_NR_setfsuid);
 	int vu_r = vu_real_setfsuid((uid_t)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3834,9 +3834,9 @@ static unsigned char vu_known_setfsgid;	/* looked up (on first use) */
 
 static long vu_bottom_setfsgid(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_setfsgid, VU_NR_setfsgid);
 	int vu_r = vu_real_setfsgid((gid_t)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3867,9 +3867,9 @@ static unsigned char vu_known_getsid;	/* looked up (on first use) */
 
 static long vu_bottom_getsid(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_getsid, VU_NR_getsid);
 	pid_t vu_r = vu_real_getsid((pid_t)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3900,9 +3900,9 @@ static unsigned char vu_known_capget;	/* looked up (on first use) */
 
 static long vu_bottom_capget(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_capget, VU_NR_capget);
 	int vu_r = vu_real_capget((void *)vu_c->args[0], (void *)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3933,9 +3933,9 @@ static unsigned char vu_known_capset;	/* looked up (on first use) */
 
 static long vu_bottom_capset(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_capset, VU_NR_capset);
 	int vu_r = vu_real_capset((void *)vu_c->args[0], (const void *)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -3968,9 +3968,9 @@ static long vu_bottom_sigpending(struct vu_call *vu_c)
 {
 	if (vu_c->args[1] != (long)(_NSIG / 8))
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_sigpending, VU_NR_rt_sigpending);
 	int vu_r = vu_real_sigpending((sigset_t *)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -4003,9 +4003,9 @@ static long vu_bottom_sigtimedwait(struct vu_call *vu_c)
 {
 	if (vu_c->args[3] != (long)(_NSIG / 8))
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_sigtimedwait, VU_NR_rt_sigtimedwait);
 	int vu_r = vu_real_sigtimedwait((const sigset_t *)vu_c->args[0], (siginfo_t *)vu_c->args[1], (const struct timespec *)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -4037,9 +4037,9 @@ static long vu_bottom_sigwaitinfo(struct vu_call *vu_c)
 	if (vu_c->args[2] != 0 ||
 	    vu_c->args[3] != (long)(_NSIG / 8))
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_sigwaitinfo, VU_NR_rt_sigtimedwait);
 	int vu_r = vu_real_sigwaitinfo((const sigset_t *)vu_c->args[0], (siginfo_t *)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -4072,9 +4072,9 @@ static long vu_bottom_sigsuspend(struct vu_call *vu_c)
 {
 	if (vu_c->args[1] != (long)(_NSIG / 8))
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_sigsuspend, VU_NR_rt_sigsuspend);
 	int vu_r = vu_real_sigsuspend((const sigset_t *)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -4105,9 +4105,9 @@ static unsigned char vu_known_sigaltstack;	/* looked up (on first use) */
 
 static long vu_bottom_sigaltstack(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_sigaltstack, VU_NR_sigaltstack);
 	int vu_r = vu_real_sigaltstack((const stack_t *)vu_c->args[0], (stack_t *)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -4138,9 +4138,9 @@ static unsigned char vu_known_personality;	/* looked up (on first use) */
 
 static long vu_bottom_personality(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_personality, VU_NR_personality);
 	int vu_r = vu_real_personality((unsigned long)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -4171,9 +4171,9 @@ static unsigned char vu_known_statfs;	/* looked up (on first use) */
 
 static long vu_bottom_statfs(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_statfs, VU_NR_statfs);
 	int vu_r = vu_real_statfs((const char *)vu_c->args[0], (struct statfs *)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -4202,9 +4202,9 @@ static unsigned char vu_known_statfs64;	/* looked up (on first use) */
 
 static long vu_bottom_statfs64(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_statfs64, VU_NR_statfs);
 	int vu_r = vu_real_statfs64((const char *)vu_c->args[0], (struct statfs64 *)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -4235,9 +4235,9 @@ static unsigned char vu_known_fstatfs;	/* looked up (on first use) */
 
 static long vu_bottom_fstatfs(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fstatfs, VU_NR_fstatfs);
 	int vu_r = vu_real_fstatfs((int)vu_c->args[0], (struct statfs *)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -4266,9 +4266,9 @@ static unsigned char vu_known_fstatfs64;	/* looked up (on first use) */
 
 static long vu_bottom_fstatfs64(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fstatfs64, VU_NR_fstatfs);
 	int vu_r = vu_real_fstatfs64((int)vu_c->args[0], (struct statfs64 *)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -4299,9 +4299,9 @@ static unsigned char vu_known_setpriority;	/* looked up (on first use) */
 
 static long vu_bottom_setpriority(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_setpriority, VU_NR_setpriority);
 	int vu_r = vu_real_setpriority((__priority_which_t)vu_c->args[0], (id_t)vu_c->args[1], (int)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -4332,9 +4332,9 @@ static unsigned char vu_known_mlock;	/* looked up (on first use) */
 
 static long vu_bottom_mlock(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_mlock, VU_NR_mlock);
 	int vu_r = vu_real_mlock((const void *)vu_c->args[0], (size_t)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -4365,9 +4365,9 @@ static unsigned char vu_known_munlock;	/* looked up (on first use) */
 
 static long vu_bottom_munlock(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_munlock, VU_NR_munlock);
 	int vu_r = vu_real_munlock((const void *)vu_c->args[0], (size_t)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -4398,9 +4398,9 @@ static unsigned char vu_known_mlockall;	/* looked up (on first use) */
 
 static long vu_bottom_mlockall(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_mlockall, VU_NR_mlockall);
 	int vu_r = vu_real_mlockall((int)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -4432,9 +4432,9 @@ static unsigned char vu_known_munlockall;	/* looked up (on first use) */
 static long vu_bottom_munlockall(struct vu_call *vu_c)
 {
 	(void)vu_c;
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_munlockall, VU_NR_munlockall);
 	int vu_r = vu_real_munlockall();
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -4465,9 +4465,9 @@ static unsigned char vu_known_pivot_root;	/* looked up (on first use) */
 
 static long vu_bottom_pivot_root(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_pivot_root, VU_NR_pivot_root);
 	int vu_r = vu_real_pivot_root((const char *)vu_c->args[0], (const char *)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -4498,9 +4498,9 @@ static unsigned char vu_known_prctl;	/* looked up (on first use) */
 
 static long vu_bottom_prctl(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_prctl, VU_NR_prctl);
 	int vu_r = vu_real_prctl((int)vu_c->args[0], (unsigned long)vu_c->args[1], (unsigned long)vu_c->args[2], (unsigned long)vu_c->args[3], (unsigned long)vu_c->args[4]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -4538,9 +4538,9 @@ static unsigned char vu_known_arch_prctl;	/* looked up (on first use) */
 
 static long vu_bottom_arch_prctl(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_arch_prctl, VU_NR_arch_prctl);
 	int vu_r = vu_real_arch_prctl((int)vu_c->args[0], (unsigned long)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -4571,9 +4571,9 @@ static unsigned char vu_known_chroot;	/* looked up (on first use) */
 
 static long vu_bottom_chroot(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_chroot, VU_NR_chroot);
 	int vu_r = vu_real_chroot((const char *)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -4605,9 +4605,9 @@ static unsigned char vu_known_sync;	/* looked up (on first use) */
 static long vu_bottom_sync(struct vu_call *vu_c)
 {
 	(void)vu_c;
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_sync, VU_NR_sync);
 	vu_real_sync();
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return 0;
 }
 
@@ -4638,9 +4638,9 @@ static unsigned char vu_known_acct;	/* looked up (on first use) */
 
 static long vu_bottom_acct(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_acct, VU_NR_acct);
 	int vu_r = vu_real_acct((const char *)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -4671,9 +4671,9 @@ static unsigned char vu_known_mount;	/* looked up (on first use) */
 
 static long vu_bottom_mount(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_mount, VU_NR_mount);
 	int vu_r = vu_real_mount((const char *)vu_c->args[0], (const char *)vu_c->args[1], (const char *)vu_c->args[2], (unsigned long)vu_c->args[3], (const void *)vu_c->args[4]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -4704,9 +4704,9 @@ static unsigned char vu_known_umount2;	/* looked up (on first use) */
 
 static long vu_bottom_umount2(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_umount2, VU_NR_umount2);
 	int vu_r = vu_real_umount2((const char *)vu_c->args[0], (int)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -4737,9 +4737,9 @@ static long vu_bottom_umount(struct vu_call *vu_c)
 {
 	if (vu_c->args[1] != 0)
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_umount, VU_NR_umount2);
 	int vu_r = vu_real_umount((const char *)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -4770,9 +4770,9 @@ static unsigned char vu_known_swapon;	/* looked up (on first use) */
 
 static long vu_bottom_swapon(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_swapon, VU_NR_swapon);
 	int vu_r = vu_real_swapon((const char *)vu_c->args[0], (int)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -4803,9 +4803,9 @@ static unsigned char vu_known_swapoff;	/* looked up (on first use) */
 
 static long vu_bottom_swapoff(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_swapoff, VU_NR_swapoff);
 	int vu_r = vu_real_swapoff((const char *)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -4836,9 +4836,9 @@ static unsigned char vu_known_sethostname;	/* looked up (on first use) */
 
 static long vu_bottom_sethostname(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_sethostname, VU_NR_sethostname);
 	int vu_r = vu_real_sethostname((const char *)vu_c->args[0], (size_t)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -4869,9 +4869,9 @@ static unsigned char vu_known_setdomainname;	/* looked up (on first use) */
 
 static long vu_bottom_setdomainname(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_setdomainname, VU_NR_setdomainname);
 	int vu_r = vu_real_setdomainname((const char *)vu_c->args[0], (size_t)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -4902,9 +4902,9 @@ static unsigned char vu_known_quotactl;	/* looked up (on first use) */
 
 static long vu_bottom_quotactl(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_quotactl, VU_NR_quotactl);
 	int vu_r = vu_real_quotactl((int)vu_c->args[0], (const char *)vu_c->args[1], (int)vu_c->args[2], (caddr_t)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -4936,9 +4936,9 @@ static unsigned char vu_known_gettid;	/* looked up (on first use) */
 static long vu_bottom_gettid(struct vu_call *vu_c)
 {
 	(void)vu_c;
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_gettid, VU_NR_gettid);
 	pid_t vu_r = vu_real_gettid();
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -4969,9 +4969,9 @@ static unsigned char vu_known_readahead;	/* looked up (on first use) */
 
 static long vu_bottom_readahead(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_readahead, VU_NR_readahead);
 	ssize_t vu_r = vu_real_readahead((int)vu_c->args[0], (__off64_t)vu_c->args[1], (size_t)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -5002,9 +5002,9 @@ static unsigned char vu_known_setxattr;	/* looked up (on first use) */
 
 static long vu_bottom_setxattr(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_setxattr, VU_NR_setxattr);
 	int vu_r = vu_real_setxattr((const char *)vu_c->args[0], (const char *)vu_c->args[1], (const void *)vu_c->args[2], (size_t)vu_c->args[3], (int)vu_c->args[4]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -5035,9 +5035,9 @@ static unsigned char vu_known_lsetxattr;	/* looked up (on first use) */
 
 static long vu_bottom_lsetxattr(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_lsetxattr, VU_NR_lsetxattr);
 	int vu_r = vu_real_lsetxattr((const char *)vu_c->args[0], (const char *)vu_c->args[1], (const void *)vu_c->args[2], (size_t)vu_c->args[3], (int)vu_c->args[4]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -5068,9 +5068,9 @@ static unsigned char vu_known_fsetxattr;	/* looked up (on first use) */
 
 static long vu_bottom_fsetxattr(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fsetxattr, VU_NR_fsetxattr);
 	int vu_r = vu_real_fsetxattr((int)vu_c->args[0], (const char *)vu_c->args[1], (const void *)vu_c->args[2], (size_t)vu_c->args[3], (int)vu_c->args[4]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -5101,9 +5101,9 @@ static unsigned char vu_known_getxattr;	/* looked up (on first use) */
 
 static long vu_bottom_getxattr(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_getxattr, VU_NR_getxattr);
 	ssize_t vu_r = vu_real_getxattr((const char *)vu_c->args[0], (const char *)vu_c->args[1], (void *)vu_c->args[2], (size_t)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -5134,9 +5134,9 @@ static unsigned char vu_known_lgetxattr;	/* looked up (on first use) */
 
 static long vu_bottom_lgetxattr(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_lgetxattr, VU_NR_lgetxattr);
 	ssize_t vu_r = vu_real_lgetxattr((const char *)vu_c->args[0], (const char *)vu_c->args[1], (void *)vu_c->args[2], (size_t)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -5167,9 +5167,9 @@ static unsigned char vu_known_fgetxattr;	/* looked up (on first use) */
 
 static long vu_bottom_fgetxattr(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fgetxattr, VU_NR_fgetxattr);
 	ssize_t vu_r = vu_real_fgetxattr((int)vu_c->args[0], (const char *)vu_c->args[1], (void *)vu_c->args[2], (size_t)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -5200,9 +5200,9 @@ static unsigned char vu_known_listxattr;	/* looked up (on first use) */
 
 static long vu_bottom_listxattr(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_listxattr, VU_NR_listxattr);
 	ssize_t vu_r = vu_real_listxattr((const char *)vu_c->args[0], (char *)vu_c->args[1], (size_t)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -5233,9 +5233,9 @@ static unsigned char vu_known_llistxattr;	/* looked up (on first use) */
 
 static long vu_bottom_llistxattr(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_llistxattr, VU_NR_llistxattr);
 	ssize_t vu_r = vu_real_llistxattr((const char *)vu_c->args[0], (char *)vu_c->args[1], (size_t)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -5266,9 +5266,9 @@ static unsigned char vu_known_flistxattr;	/* looked up (on first use) */
 
 static long vu_bottom_flistxattr(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_flistxattr, VU_NR_flistxattr);
 	ssize_t vu_r = vu_real_flistxattr((int)vu_c->args[0], (char *)vu_c->args[1], (size_t)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -5299,9 +5299,9 @@ static unsigned char vu_known_removexattr;	/* looked up (on first use) */
 
 static long vu_bottom_removexattr(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_removexattr, VU_NR_removexattr);
 	int vu_r = vu_real_removexattr((const char *)vu_c->args[0], (const char *)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -5332,9 +5332,9 @@ static unsigned char vu_known_lremovexattr;	/* looked up (on first use) */
 
 static long vu_bottom_lremovexattr(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_lremovexattr, VU_NR_lremovexattr);
 	int vu_r = vu_real_lremovexattr((const char *)vu_c->args[0], (const char *)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -5365,9 +5365,9 @@ static unsigned char vu_known_fremovexattr;	/* looked up (on first use) */
 
 static long vu_bottom_fremovexattr(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fremovexattr, VU_NR_fremovexattr);
 	int vu_r = vu_real_fremovexattr((int)vu_c->args[0], (const char *)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -5398,9 +5398,9 @@ static unsigned char vu_known_time;	/* looked up (on first use) */
 
 static long vu_bottom_time(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_time, VU_NR_time);
 	time_t vu_r = vu_real_time((time_t *)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -5431,9 +5431,9 @@ static unsigned char vu_known_sched_setaffinity;	/* looked up (on first use) */
 
 static long vu_bottom_sched_setaffinity(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_sched_setaffinity, VU_NR_sched_setaffinity);
 	int vu_r = vu_real_sched_setaffinity((pid_t)vu_c->args[0], (size_t)vu_c->args[1], (const cpu_set_t *)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -5464,9 +5464,9 @@ static unsigned char vu_known_epoll_create;	/* looked up (on first use) */
 
 static long vu_bottom_epoll_create(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_epoll_create, VU_NR_epoll_create);
 	int vu_r = vu_real_epoll_create((int)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -5533,9 +5533,9 @@ static unsigned char vu_known_getdents64;	/* looked up (on first use) */
 
 static long vu_bottom_getdents64(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_getdents64, VU_NR_getdents64);
 	ssize_t vu_r = vu_real_getdents64((int)vu_c->args[0], (void *)vu_c->args[1], (size_t)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -5566,9 +5566,9 @@ static unsigned char vu_known_posix_fadvise;	/* looked up (on first use) */
 
 static long vu_bottom_posix_fadvise(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_posix_fadvise, VU_NR_fadvise64);
 	int vu_r = vu_real_posix_fadvise((int)vu_c->args[0], (off_t)vu_c->args[1], (off_t)vu_c->args[2], (int)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return -(long)vu_r;
 }
 
@@ -5598,9 +5598,9 @@ static unsigned char vu_known_posix_fadvise64;	/* looked up (on first use) */
 
 static long vu_bottom_posix_fadvise64(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_posix_fadvise64, VU_NR_fadvise64);
 	int vu_r = vu_real_posix_fadvise64((int)vu_c->args[0], (off64_t)vu_c->args[1], (off64_t)vu_c->args[2], (int)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return -(long)vu_r;
 }
 
@@ -5632,9 +5632,9 @@ static unsigned char vu_known_clock_settime;	/* looked up (on first use) */
 
 static long vu_bottom_clock_settime(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_clock_settime, VU_NR_clock_settime);
 	int vu_r = vu_real_clock_settime((clockid_t)vu_c->args[0], (const struct timespec *)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -5667,9 +5667,9 @@ static unsigned char vu_known_clock_gettime;	/* looked up (on first use) */
 
 static long vu_bottom_clock_gettime(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_clock_gettime, VU_NR_clock_gettime);
 	int vu_r = vu_real_clock_gettime((clockid_t)vu_c->args[0], (struct timespec *)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -5700,9 +5700,9 @@ static unsigned char vu_known_clock_getres;	/* looked up (on first use) */
 
 static long vu_bottom_clock_getres(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_clock_getres, VU_NR_clock_getres);
 	int vu_r = vu_real_clock_getres((clockid_t)vu_c->args[0], (struct timespec *)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -5733,9 +5733,9 @@ static unsigned char vu_known_clock_nanosleep;	/* looked up (on first use) */
 
 static long vu_bottom_clock_nanosleep(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_clock_nanosleep, VU_NR_clock_nanosleep);
 	int vu_r = vu_real_clock_nanosleep((clockid_t)vu_c->args[0], (int)vu_c->args[1], (const struct timespec *)vu_c->args[2], (struct timespec *)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return -(long)vu_r;
 }
 
@@ -5768,9 +5768,9 @@ static long vu_bottom_nanosleep(struct vu_call *vu_c)
 	if (vu_c->args[0] != (long)(CLOCK_REALTIME) ||
 	    vu_c->args[1] != 0)
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_nanosleep, VU_NR_clock_nanosleep);
 	int vu_r = vu_real_nanosleep((const struct timespec *)vu_c->args[2], (struct timespec *)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -5801,9 +5801,9 @@ static unsigned char vu_known_epoll_wait;	/* looked up (on first use) */
 
 static long vu_bottom_epoll_wait(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_epoll_wait, VU_NR_epoll_wait);
 	int vu_r = vu_real_epoll_wait((int)vu_c->args[0], (struct epoll_event *)vu_c->args[1], (int)vu_c->args[2], (int)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -5834,9 +5834,9 @@ static unsigned char vu_known_epoll_ctl;	/* looked up (on first use) */
 
 static long vu_bottom_epoll_ctl(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_epoll_ctl, VU_NR_epoll_ctl);
 	int vu_r = vu_real_epoll_ctl((int)vu_c->args[0], (int)vu_c->args[1], (int)vu_c->args[2], (struct epoll_event *)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -5867,9 +5867,9 @@ static unsigned char vu_known_tgkill;	/* looked up (on first use) */
 
 static long vu_bottom_tgkill(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_tgkill, VU_NR_tgkill);
 	int vu_r = vu_real_tgkill((pid_t)vu_c->args[0], (pid_t)vu_c->args[1], (int)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -5902,9 +5902,9 @@ static long vu_bottom_waitid(struct vu_call *vu_c)
 {
 	if (vu_c->args[4] != 0)
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_waitid, VU_NR_waitid);
 	int vu_r = vu_real_waitid((idtype_t)vu_c->args[0], (id_t)vu_c->args[1], (siginfo_t *)vu_c->args[2], (int)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -5936,9 +5936,9 @@ static unsigned char vu_known_inotify_init;	/* looked up (on first use) */
 static long vu_bottom_inotify_init(struct vu_call *vu_c)
 {
 	(void)vu_c;
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_inotify_init, VU_NR_inotify_init);
 	int vu_r = vu_real_inotify_init();
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -5969,9 +5969,9 @@ static unsigned char vu_known_inotify_add_watch;	/* looked up (on first use) */
 
 static long vu_bottom_inotify_add_watch(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_inotify_add_watch, VU_NR_inotify_add_watch);
 	int vu_r = vu_real_inotify_add_watch((int)vu_c->args[0], (const char *)vu_c->args[1], (uint32_t)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -6002,9 +6002,9 @@ static unsigned char vu_known_inotify_rm_watch;	/* looked up (on first use) */
 
 static long vu_bottom_inotify_rm_watch(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_inotify_rm_watch, VU_NR_inotify_rm_watch);
 	int vu_r = vu_real_inotify_rm_watch((int)vu_c->args[0], (int)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -6063,9 +6063,9 @@ static long vu_bottom_open(struct vu_call *vu_c)
 {
 	if (vu_c->args[0] != (long)(AT_FDCWD))
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_open, VU_NR_openat);
 	int vu_r = vu_real_open((const char *)vu_c->args[1], (int)vu_c->args[2], (mode_t)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -6103,9 +6103,9 @@ static long vu_bottom_open64(struct vu_call *vu_c)
 {
 	if (vu_c->args[0] != (long)(AT_FDCWD))
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_open64, VU_NR_openat);
 	int vu_r = vu_real_open64((const char *)vu_c->args[1], (int)vu_c->args[2], (mode_t)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -6144,9 +6144,9 @@ static long vu_bottom___open_2(struct vu_call *vu_c)
 	if (vu_c->args[0] != (long)(AT_FDCWD) ||
 	    vu_c->args[3] != 0)
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN___open_2, VU_NR_openat);
 	int vu_r = vu_real___open_2((const char *)vu_c->args[1], (int)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -6178,9 +6178,9 @@ static long vu_bottom___open64_2(struct vu_call *vu_c)
 	if (vu_c->args[0] != (long)(AT_FDCWD) ||
 	    vu_c->args[3] != 0)
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN___open64_2, VU_NR_openat);
 	int vu_r = vu_real___open64_2((const char *)vu_c->args[1], (int)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -6209,9 +6209,9 @@ static unsigned char vu_known_openat;	/* looked up (on first use) */
 
 static long vu_bottom_openat(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_openat, VU_NR_openat);
 	int vu_r = vu_real_openat((int)vu_c->args[0], (const char *)vu_c->args[1], (int)vu_c->args[2], (mode_t)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -6247,9 +6247,9 @@ static unsigned char vu_known_openat64;	/* looked up (on first use) */
 
 static long vu_bottom_openat64(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_openat64, VU_NR_openat);
 	int vu_r = vu_real_openat64((int)vu_c->args[0], (const char *)vu_c->args[1], (int)vu_c->args[2], (mode_t)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -6287,9 +6287,9 @@ static long vu_bottom___openat_2(struct vu_call *vu_c)
 {
 	if (vu_c->args[3] != 0)
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN___openat_2, VU_NR_openat);
 	int vu_r = vu_real___openat_2((int)vu_c->args[0], (const char *)vu_c->args[1], (int)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -6320,9 +6320,9 @@ static long vu_bottom___openat64_2(struct vu_call *vu_c)
 {
 	if (vu_c->args[3] != 0)
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN___openat64_2, VU_NR_openat);
 	int vu_r = vu_real___openat64_2((int)vu_c->args[0], (const char *)vu_c->args[1], (int)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -6353,9 +6353,9 @@ static unsigned char vu_known_mkdirat;	/* looked up (on first use) */
 
 static long vu_bottom_mkdirat(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_mkdirat, VU_NR_mkdirat);
 	int vu_r = vu_real_mkdirat((int)vu_c->args[0], (const char *)vu_c->args[1], (mode_t)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -6390,9 +6390,9 @@ static unsigned char vu_known_mknodat;	/* looked up (on first use) */
 
 static long vu_bottom_mknodat(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_mknodat, VU_NR_mknodat);
 	int vu_r = vu_real_mknodat((int)vu_c->args[0], (const char *)vu_c->args[1], (mode_t)vu_c->args[2], (dev_t)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -6423,9 +6423,9 @@ static long vu_bottom_mknod(struct vu_call *vu_c)
 {
 	if (vu_c->args[0] != (long)(AT_FDCWD))
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_mknod, VU_NR_mknodat);
 	int vu_r = vu_real_mknod((const char *)vu_c->args[1], (mode_t)vu_c->args[2], (dev_t)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -6456,9 +6456,9 @@ static unsigned char vu_known_fchownat;	/* looked up (on first use) */
 
 static long vu_bottom_fchownat(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fchownat, VU_NR_fchownat);
 	int vu_r = vu_real_fchownat((int)vu_c->args[0], (const char *)vu_c->args[1], (uid_t)vu_c->args[2], (gid_t)vu_c->args[3], (int)vu_c->args[4]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -6516,9 +6516,9 @@ static long vu_bottom_stat(struct vu_call *vu_c)
 	if (vu_c->args[0] != (long)(AT_FDCWD) ||
 	    vu_c->args[3] != (long)(0))
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_stat, VU_NR_newfstatat);
 	int vu_r = vu_real_stat((const char *)vu_c->args[1], (struct stat *)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -6550,9 +6550,9 @@ static long vu_bottom_stat64(struct vu_call *vu_c)
 	if (vu_c->args[0] != (long)(AT_FDCWD) ||
 	    vu_c->args[3] != (long)(0))
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_stat64, VU_NR_newfstatat);
 	int vu_r = vu_real_stat64((const char *)vu_c->args[1], (struct stat64 *)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -6584,9 +6584,9 @@ static long vu_bottom_lstat(struct vu_call *vu_c)
 	if (vu_c->args[0] != (long)(AT_FDCWD) ||
 	    vu_c->args[3] != (long)(AT_SYMLINK_NOFOLLOW))
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_lstat, VU_NR_newfstatat);
 	int vu_r = vu_real_lstat((const char *)vu_c->args[1], (struct stat *)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -6618,9 +6618,9 @@ static long vu_bottom_lstat64(struct vu_call *vu_c)
 	if (vu_c->args[0] != (long)(AT_FDCWD) ||
 	    vu_c->args[3] != (long)(AT_SYMLINK_NOFOLLOW))
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_lstat64, VU_NR_newfstatat);
 	int vu_r = vu_real_lstat64((const char *)vu_c->args[1], (struct stat64 *)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -6652,9 +6652,9 @@ static long vu_bottom_fstat(struct vu_call *vu_c)
 	if (vu_c->args[1] != (long)("") ||
 	    vu_c->args[3] != (long)(AT_EMPTY_PATH))
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fstat, VU_NR_newfstatat);
 	int vu_r = vu_real_fstat((int)vu_c->args[0], (struct stat *)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -6686,9 +6686,9 @@ static long vu_bottom_fstat64(struct vu_call *vu_c)
 	if (vu_c->args[1] != (long)("") ||
 	    vu_c->args[3] != (long)(AT_EMPTY_PATH))
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fstat64, VU_NR_newfstatat);
 	int vu_r = vu_real_fstat64((int)vu_c->args[0], (struct stat64 *)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -6717,9 +6717,9 @@ static unsigned char vu_known_fstatat;	/* looked up (on first use) */
 
 static long vu_bottom_fstatat(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fstatat, VU_NR_newfstatat);
 	int vu_r = vu_real_fstatat((int)vu_c->args[0], (const char *)vu_c->args[1], (struct stat *)vu_c->args[2], (int)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -6748,9 +6748,9 @@ static unsigned char vu_known_fstatat64;	/* looked up (on first use) */
 
 static long vu_bottom_fstatat64(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fstatat64, VU_NR_newfstatat);
 	int vu_r = vu_real_fstatat64((int)vu_c->args[0], (const char *)vu_c->args[1], (struct stat64 *)vu_c->args[2], (int)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -6781,9 +6781,9 @@ static unsigned char vu_known_unlinkat;	/* looked up (on first use) */
 
 static long vu_bottom_unlinkat(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_unlinkat, VU_NR_unlinkat);
 	int vu_r = vu_real_unlinkat((int)vu_c->args[0], (const char *)vu_c->args[1], (int)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -6814,9 +6814,9 @@ static unsigned char vu_known_renameat;	/* looked up (on first use) */
 
 static long vu_bottom_renameat(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_renameat, VU_NR_renameat);
 	int vu_r = vu_real_renameat((int)vu_c->args[0], (const char *)vu_c->args[1], (int)vu_c->args[2], (const char *)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -6847,9 +6847,9 @@ static unsigned char vu_known_linkat;	/* looked up (on first use) */
 
 static long vu_bottom_linkat(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_linkat, VU_NR_linkat);
 	int vu_r = vu_real_linkat((int)vu_c->args[0], (const char *)vu_c->args[1], (int)vu_c->args[2], (const char *)vu_c->args[3], (int)vu_c->args[4]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -6880,9 +6880,9 @@ static unsigned char vu_known_symlinkat;	/* looked up (on first use) */
 
 static long vu_bottom_symlinkat(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_symlinkat, VU_NR_symlinkat);
 	int vu_r = vu_real_symlinkat((const char *)vu_c->args[0], (int)vu_c->args[1], (const char *)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -6913,9 +6913,9 @@ static unsigned char vu_known_readlinkat;	/* looked up (on first use) */
 
 static long vu_bottom_readlinkat(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_readlinkat, VU_NR_readlinkat);
 	ssize_t vu_r = vu_real_readlinkat((int)vu_c->args[0], (const char *)vu_c->args[1], (char *)vu_c->args[2], (size_t)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -6955,9 +6955,9 @@ static long vu_bottom_ppoll(struct vu_call *vu_c)
 {
 	if (vu_c->args[4] != (long)(_NSIG / 8))
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_ppoll, VU_NR_ppoll);
 	int vu_r = vu_real_ppoll((struct pollfd *)vu_c->args[0], (nfds_t)vu_c->args[1], (const struct timespec *)vu_c->args[2], (const sigset_t *)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -6988,9 +6988,9 @@ static unsigned char vu_known_unshare;	/* looked up (on first use) */
 
 static long vu_bottom_unshare(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_unshare, VU_NR_unshare);
 	int vu_r = vu_real_unshare((int)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7021,9 +7021,9 @@ static unsigned char vu_known_splice;	/* looked up (on first use) */
 
 static long vu_bottom_splice(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_splice, VU_NR_splice);
 	ssize_t vu_r = vu_real_splice((int)vu_c->args[0], (__off64_t *)vu_c->args[1], (int)vu_c->args[2], (__off64_t *)vu_c->args[3], (size_t)vu_c->args[4], (unsigned int)vu_c->args[5]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7054,9 +7054,9 @@ static unsigned char vu_known_tee;	/* looked up (on first use) */
 
 static long vu_bottom_tee(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_tee, VU_NR_tee);
 	ssize_t vu_r = vu_real_tee((int)vu_c->args[0], (int)vu_c->args[1], (size_t)vu_c->args[2], (unsigned int)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7087,9 +7087,9 @@ static unsigned char vu_known_sync_file_range;	/* looked up (on first use) */
 
 static long vu_bottom_sync_file_range(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_sync_file_range, VU_NR_sync_file_range);
 	int vu_r = vu_real_sync_file_range((int)vu_c->args[0], (__off64_t)vu_c->args[1], (__off64_t)vu_c->args[2], (unsigned int)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7130,9 +7130,9 @@ static unsigned char vu_known_utimensat;	/* looked up (on first use) */
 
 static long vu_bottom_utimensat(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_utimensat, VU_NR_utimensat);
 	int vu_r = vu_real_utimensat((int)vu_c->args[0], (const char *)vu_c->args[1], (const struct timespec *)vu_c->args[2], (int)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7164,9 +7164,9 @@ static long vu_bottom_futimens(struct vu_call *vu_c)
 	if (vu_c->args[1] != (long)(NULL) ||
 	    vu_c->args[3] != (long)(0))
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_futimens, VU_NR_utimensat);
 	int vu_r = vu_real_futimens((int)vu_c->args[0], (const struct timespec *)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7199,9 +7199,9 @@ static long vu_bottom_epoll_pwait(struct vu_call *vu_c)
 {
 	if (vu_c->args[5] != (long)(_NSIG / 8))
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_epoll_pwait, VU_NR_epoll_pwait);
 	int vu_r = vu_real_epoll_pwait((int)vu_c->args[0], (struct epoll_event *)vu_c->args[1], (int)vu_c->args[2], (int)vu_c->args[3], (const sigset_t *)vu_c->args[4]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7232,9 +7232,9 @@ static unsigned char vu_known_timerfd_create;	/* looked up (on first use) */
 
 static long vu_bottom_timerfd_create(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_timerfd_create, VU_NR_timerfd_create);
 	int vu_r = vu_real_timerfd_create((clockid_t)vu_c->args[0], (int)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7265,9 +7265,9 @@ static unsigned char vu_known_fallocate;	/* looked up (on first use) */
 
 static long vu_bottom_fallocate(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fallocate, VU_NR_fallocate);
 	int vu_r = vu_real_fallocate((int)vu_c->args[0], (int)vu_c->args[1], (off_t)vu_c->args[2], (off_t)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7296,9 +7296,9 @@ static unsigned char vu_known_fallocate64;	/* looked up (on first use) */
 
 static long vu_bottom_fallocate64(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fallocate64, VU_NR_fallocate);
 	int vu_r = vu_real_fallocate64((int)vu_c->args[0], (int)vu_c->args[1], (off64_t)vu_c->args[2], (off64_t)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7329,9 +7329,9 @@ static unsigned char vu_known_timerfd_settime;	/* looked up (on first use) */
 
 static long vu_bottom_timerfd_settime(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_timerfd_settime, VU_NR_timerfd_settime);
 	int vu_r = vu_real_timerfd_settime((int)vu_c->args[0], (int)vu_c->args[1], (const struct itimerspec *)vu_c->args[2], (struct itimerspec *)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7362,9 +7362,9 @@ static unsigned char vu_known_timerfd_gettime;	/* looked up (on first use) */
 
 static long vu_bottom_timerfd_gettime(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_timerfd_gettime, VU_NR_timerfd_gettime);
 	int vu_r = vu_real_timerfd_gettime((int)vu_c->args[0], (struct itimerspec *)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7395,9 +7395,9 @@ static unsigned char vu_known_accept4;	/* looked up (on first use) */
 
 static long vu_bottom_accept4(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_accept4, VU_NR_accept4);
 	int vu_r = vu_real_accept4((int)vu_c->args[0], (struct sockaddr *)vu_c->args[1], (socklen_t *)vu_c->args[2], (int)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7430,9 +7430,9 @@ static long vu_bottom_signalfd(struct vu_call *vu_c)
 {
 	if (vu_c->args[2] != (long)(_NSIG / 8))
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_signalfd, VU_NR_signalfd4);
 	int vu_r = vu_real_signalfd((int)vu_c->args[0], (const sigset_t *)vu_c->args[1], (int)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7463,9 +7463,9 @@ static unsigned char vu_known_eventfd;	/* looked up (on first use) */
 
 static long vu_bottom_eventfd(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_eventfd, VU_NR_eventfd2);
 	int vu_r = vu_real_eventfd((unsigned int)vu_c->args[0], (int)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7496,9 +7496,9 @@ static unsigned char vu_known_epoll_create1;	/* looked up (on first use) */
 
 static long vu_bottom_epoll_create1(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_epoll_create1, VU_NR_epoll_create1);
 	int vu_r = vu_real_epoll_create1((int)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7529,9 +7529,9 @@ static unsigned char vu_known_dup3;	/* looked up (on first use) */
 
 static long vu_bottom_dup3(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_dup3, VU_NR_dup3);
 	int vu_r = vu_real_dup3((int)vu_c->args[0], (int)vu_c->args[1], (int)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7562,9 +7562,9 @@ static unsigned char vu_known_pipe2;	/* looked up (on first use) */
 
 static long vu_bottom_pipe2(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_pipe2, VU_NR_pipe2);
 	int vu_r = vu_real_pipe2((int *)vu_c->args[0], (int)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7595,9 +7595,9 @@ static long vu_bottom_pipe(struct vu_call *vu_c)
 {
 	if (vu_c->args[1] != 0)
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_pipe, VU_NR_pipe2);
 	int vu_r = vu_real_pipe((int *)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7628,9 +7628,9 @@ static unsigned char vu_known_inotify_init1;	/* looked up (on first use) */
 
 static long vu_bottom_inotify_init1(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_inotify_init1, VU_NR_inotify_init1);
 	int vu_r = vu_real_inotify_init1((int)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7663,9 +7663,9 @@ static long vu_bottom_preadv(struct vu_call *vu_c)
 {
 	if (vu_c->args[4] != 0)
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_preadv, VU_NR_preadv);
 	ssize_t vu_r = vu_real_preadv((int)vu_c->args[0], (const struct iovec *)vu_c->args[1], (int)vu_c->args[2], (off_t)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7696,9 +7696,9 @@ static long vu_bottom_preadv64(struct vu_call *vu_c)
 {
 	if (vu_c->args[4] != 0)
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_preadv64, VU_NR_preadv);
 	ssize_t vu_r = vu_real_preadv64((int)vu_c->args[0], (const struct iovec *)vu_c->args[1], (int)vu_c->args[2], (off64_t)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7731,9 +7731,9 @@ static long vu_bottom_pwritev(struct vu_call *vu_c)
 {
 	if (vu_c->args[4] != 0)
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_pwritev, VU_NR_pwritev);
 	ssize_t vu_r = vu_real_pwritev((int)vu_c->args[0], (const struct iovec *)vu_c->args[1], (int)vu_c->args[2], (off_t)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7764,9 +7764,9 @@ static long vu_bottom_pwritev64(struct vu_call *vu_c)
 {
 	if (vu_c->args[4] != 0)
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_pwritev64, VU_NR_pwritev);
 	ssize_t vu_r = vu_real_pwritev64((int)vu_c->args[0], (const struct iovec *)vu_c->args[1], (int)vu_c->args[2], (off64_t)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7797,9 +7797,9 @@ static unsigned char vu_known_recvmmsg;	/* looked up (on first use) */
 
 static long vu_bottom_recvmmsg(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_recvmmsg, VU_NR_recvmmsg);
 	int vu_r = vu_real_recvmmsg((int)vu_c->args[0], (struct mmsghdr *)vu_c->args[1], (unsigned int)vu_c->args[2], (int)vu_c->args[3], (struct timespec *)vu_c->args[4]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7830,9 +7830,9 @@ static unsigned char vu_known_fanotify_init;	/* looked up (on first use) */
 
 static long vu_bottom_fanotify_init(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fanotify_init, VU_NR_fanotify_init);
 	int vu_r = vu_real_fanotify_init((unsigned int)vu_c->args[0], (unsigned int)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7863,9 +7863,9 @@ static unsigned char vu_known_fanotify_mark;	/* looked up (on first use) */
 
 static long vu_bottom_fanotify_mark(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fanotify_mark, VU_NR_fanotify_mark);
 	int vu_r = vu_real_fanotify_mark((int)vu_c->args[0], (unsigned int)vu_c->args[1], (uint64_t)vu_c->args[2], (int)vu_c->args[3], (const char *)vu_c->args[4]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7896,9 +7896,9 @@ static unsigned char vu_known_prlimit;	/* looked up (on first use) */
 
 static long vu_bottom_prlimit(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_prlimit, VU_NR_prlimit64);
 	int vu_r = vu_real_prlimit((pid_t)vu_c->args[0], (__rlimit_resource_t)vu_c->args[1], (const struct rlimit *)vu_c->args[2], (struct rlimit *)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7927,9 +7927,9 @@ static unsigned char vu_known_prlimit64;	/* looked up (on first use) */
 
 static long vu_bottom_prlimit64(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_prlimit64, VU_NR_prlimit64);
 	int vu_r = vu_real_prlimit64((pid_t)vu_c->args[0], (__rlimit_resource_t)vu_c->args[1], (const struct rlimit64 *)vu_c->args[2], (struct rlimit64 *)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7961,9 +7961,9 @@ static long vu_bottom_getrlimit(struct vu_call *vu_c)
 	if (vu_c->args[0] != 0 ||
 	    vu_c->args[2] != 0)
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_getrlimit, VU_NR_prlimit64);
 	int vu_r = vu_real_getrlimit((__rlimit_resource_t)vu_c->args[1], (struct rlimit *)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -7995,9 +7995,9 @@ static long vu_bottom_getrlimit64(struct vu_call *vu_c)
 	if (vu_c->args[0] != 0 ||
 	    vu_c->args[2] != 0)
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_getrlimit64, VU_NR_prlimit64);
 	int vu_r = vu_real_getrlimit64((__rlimit_resource_t)vu_c->args[1], (struct rlimit64 *)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -8029,9 +8029,9 @@ static long vu_bottom_setrlimit(struct vu_call *vu_c)
 	if (vu_c->args[0] != 0 ||
 	    vu_c->args[3] != 0)
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_setrlimit, VU_NR_prlimit64);
 	int vu_r = vu_real_setrlimit((__rlimit_resource_t)vu_c->args[1], (const struct rlimit *)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -8063,9 +8063,9 @@ static long vu_bottom_setrlimit64(struct vu_call *vu_c)
 	if (vu_c->args[0] != 0 ||
 	    vu_c->args[3] != 0)
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_setrlimit64, VU_NR_prlimit64);
 	int vu_r = vu_real_setrlimit64((__rlimit_resource_t)vu_c->args[1], (const struct rlimit64 *)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -8096,9 +8096,9 @@ static unsigned char vu_known_name_to_handle_at;	/* looked up (on first use) */
 
 static long vu_bottom_name_to_handle_at(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_name_to_handle_at, VU_NR_name_to_handle_at);
 	int vu_r = vu_real_name_to_handle_at((int)vu_c->args[0], (const char *)vu_c->args[1], (struct file_handle *)vu_c->args[2], (int *)vu_c->args[3], (int)vu_c->args[4]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -8129,9 +8129,9 @@ static unsigned char vu_known_open_by_handle_at;	/* looked up (on first use) */
 
 static long vu_bottom_open_by_handle_at(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_open_by_handle_at, VU_NR_open_by_handle_at);
 	int vu_r = vu_real_open_by_handle_at((int)vu_c->args[0], (struct file_handle *)vu_c->args[1], (int)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -8162,9 +8162,9 @@ static unsigned char vu_known_clock_adjtime;	/* looked up (on first use) */
 
 static long vu_bottom_clock_adjtime(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_clock_adjtime, VU_NR_clock_adjtime);
 	int vu_r = vu_real_clock_adjtime((clockid_t)vu_c->args[0], (struct timex *)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -8195,9 +8195,9 @@ static long vu_bottom_adjtimex(struct vu_call *vu_c)
 {
 	if (vu_c->args[0] != (long)(CLOCK_REALTIME))
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_adjtimex, VU_NR_clock_adjtime);
 	int vu_r = vu_real_adjtimex((struct timex *)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -8228,9 +8228,9 @@ static long vu_bottom_ntp_adjtime(struct vu_call *vu_c)
 {
 	if (vu_c->args[0] != (long)(CLOCK_REALTIME))
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_ntp_adjtime, VU_NR_clock_adjtime);
 	int vu_r = vu_real_ntp_adjtime((struct timex *)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -8261,9 +8261,9 @@ static unsigned char vu_known_syncfs;	/* looked up (on first use) */
 
 static long vu_bottom_syncfs(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_syncfs, VU_NR_syncfs);
 	int vu_r = vu_real_syncfs((int)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -8294,9 +8294,9 @@ static unsigned char vu_known_sendmmsg;	/* looked up (on first use) */
 
 static long vu_bottom_sendmmsg(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_sendmmsg, VU_NR_sendmmsg);
 	int vu_r = vu_real_sendmmsg((int)vu_c->args[0], (struct mmsghdr *)vu_c->args[1], (unsigned int)vu_c->args[2], (int)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -8327,9 +8327,9 @@ static unsigned char vu_known_setns;	/* looked up (on first use) */
 
 static long vu_bottom_setns(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_setns, VU_NR_setns);
 	int vu_r = vu_real_setns((int)vu_c->args[0], (int)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -8362,9 +8362,9 @@ static long vu_bottom_getcpu(struct vu_call *vu_c)
 {
 	if (vu_c->args[2] != 0)
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_getcpu, VU_NR_getcpu);
 	int vu_r = vu_real_getcpu((unsigned int *)vu_c->args[0], (unsigned int *)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -8395,9 +8395,9 @@ static unsigned char vu_known_renameat2;	/* looked up (on first use) */
 
 static long vu_bottom_renameat2(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_renameat2, VU_NR_renameat2);
 	int vu_r = vu_real_renameat2((int)vu_c->args[0], (const char *)vu_c->args[1], (int)vu_c->args[2], (const char *)vu_c->args[3], (unsigned int)vu_c->args[4]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -8428,9 +8428,9 @@ static unsigned char vu_known_getrandom;	/* looked up (on first use) */
 
 static long vu_bottom_getrandom(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_getrandom, VU_NR_getrandom);
 	ssize_t vu_r = vu_real_getrandom((void *)vu_c->args[0], (size_t)vu_c->args[1], (unsigned int)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -8461,9 +8461,9 @@ static unsigned char vu_known_memfd_create;	/* looked up (on first use) */
 
 static long vu_bottom_memfd_create(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_memfd_create, VU_NR_memfd_create);
 	int vu_r = vu_real_memfd_create((const char *)vu_c->args[0], (unsigned int)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -8501,9 +8501,9 @@ static unsigned char vu_known_copy_file_range;	/* looked up (on first use) */
 
 static long vu_bottom_copy_file_range(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_copy_file_range, VU_NR_copy_file_range);
 	ssize_t vu_r = vu_real_copy_file_range((int)vu_c->args[0], (__off64_t *)vu_c->args[1], (int)vu_c->args[2], (__off64_t *)vu_c->args[3], (size_t)vu_c->args[4], (unsigned int)vu_c->args[5]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -8536,9 +8536,9 @@ static long vu_bottom_preadv2(struct vu_call *vu_c)
 {
 	if (vu_c->args[4] != 0)
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_preadv2, VU_NR_preadv2);
 	ssize_t vu_r = vu_real_preadv2((int)vu_c->args[0], (const struct iovec *)vu_c->args[1], (int)vu_c->args[2], (off_t)vu_c->args[3], (int)vu_c->args[5]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -8569,9 +8569,9 @@ static long vu_bottom_preadv64v2(struct vu_call *vu_c)
 {
 	if (vu_c->args[4] != 0)
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_preadv64v2, VU_NR_preadv2);
 	ssize_t vu_r = vu_real_preadv64v2((int)vu_c->args[0], (const struct iovec *)vu_c->args[1], (int)vu_c->args[2], (off_t)vu_c->args[3], (int)vu_c->args[5]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -8604,9 +8604,9 @@ static long vu_bottom_pwritev2(struct vu_call *vu_c)
 {
 	if (vu_c->args[4] != 0)
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_pwritev2, VU_NR_pwritev2);
 	ssize_t vu_r = vu_real_pwritev2((int)vu_c->args[0], (const struct iovec *)vu_c->args[1], (int)vu_c->args[2], (off_t)vu_c->args[3], (int)vu_c->args[5]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -8637,9 +8637,9 @@ static long vu_bottom_pwritev64v2(struct vu_call *vu_c)
 {
 	if (vu_c->args[4] != 0)
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_pwritev64v2, VU_NR_pwritev2);
 	ssize_t vu_r = vu_real_pwritev64v2((int)vu_c->args[0], (const struct iovec *)vu_c->args[1], (int)vu_c->args[2], (off_t)vu_c->args[3], (int)vu_c->args[5]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -8670,9 +8670,9 @@ static unsigned char vu_known_pkey_alloc;	/* looked up (on first use) */
 
 static long vu_bottom_pkey_alloc(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_pkey_alloc, VU_NR_pkey_alloc);
 	int vu_r = vu_real_pkey_alloc((unsigned int)vu_c->args[0], (unsigned int)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -8703,9 +8703,9 @@ static unsigned char vu_known_statx;	/* looked up (on first use) */
 
 static long vu_bottom_statx(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_statx, VU_NR_statx);
 	int vu_r = vu_real_statx((int)vu_c->args[0], (const char *)vu_c->args[1], (int)vu_c->args[2], (unsigned int)vu_c->args[3], (struct statx *)vu_c->args[4]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -8736,9 +8736,9 @@ static unsigned char vu_known_pidfd_send_signal;	/* looked up (on first use) */
 
 static long vu_bottom_pidfd_send_signal(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_pidfd_send_signal, VU_NR_pidfd_send_signal);
 	int vu_r = vu_real_pidfd_send_signal((int)vu_c->args[0], (int)vu_c->args[1], (siginfo_t *)vu_c->args[2], (unsigned int)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -8769,9 +8769,9 @@ static unsigned char vu_known_open_tree;	/* looked up (on first use) */
 
 static long vu_bottom_open_tree(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_open_tree, VU_NR_open_tree);
 	int vu_r = vu_real_open_tree((int)vu_c->args[0], (const char *)vu_c->args[1], (unsigned int)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -8802,9 +8802,9 @@ static unsigned char vu_known_move_mount;	/* looked up (on first use) */
 
 static long vu_bottom_move_mount(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_move_mount, VU_NR_move_mount);
 	int vu_r = vu_real_move_mount((int)vu_c->args[0], (const char *)vu_c->args[1], (int)vu_c->args[2], (const char *)vu_c->args[3], (unsigned int)vu_c->args[4]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -8835,9 +8835,9 @@ static unsigned char vu_known_fspick;	/* looked up (on first use) */
 
 static long vu_bottom_fspick(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fspick, VU_NR_fspick);
 	int vu_r = vu_real_fspick((int)vu_c->args[0], (const char *)vu_c->args[1], (unsigned int)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -8868,9 +8868,9 @@ static unsigned char vu_known_pidfd_open;	/* looked up (on first use) */
 
 static long vu_bottom_pidfd_open(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_pidfd_open, VU_NR_pidfd_open);
 	int vu_r = vu_real_pidfd_open((pid_t)vu_c->args[0], (unsigned int)vu_c->args[1]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -8901,9 +8901,9 @@ static unsigned char vu_known_close_range;	/* looked up (on first use) */
 
 static long vu_bottom_close_range(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_close_range, VU_NR_close_range);
 	int vu_r = vu_real_close_range((unsigned int)vu_c->args[0], (unsigned int)vu_c->args[1], (int)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -8935,9 +8935,9 @@ static long vu_bottom_closefrom(struct vu_call *vu_c)
 	if (vu_c->args[1] != (long)(~0U) ||
 	    vu_c->args[2] != (long)(0))
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_closefrom, VU_NR_close_range);
 	vu_real_closefrom((int)vu_c->args[0]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return 0;
 }
 
@@ -8968,9 +8968,9 @@ static unsigned char vu_known_pidfd_getfd;	/* looked up (on first use) */
 
 static long vu_bottom_pidfd_getfd(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_pidfd_getfd, VU_NR_pidfd_getfd);
 	int vu_r = vu_real_pidfd_getfd((int)vu_c->args[0], (int)vu_c->args[1], (unsigned int)vu_c->args[2]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -9001,9 +9001,9 @@ static unsigned char vu_known_faccessat;	/* looked up (on first use) */
 
 static long vu_bottom_faccessat(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_faccessat, VU_NR_faccessat2);
 	int vu_r = vu_real_faccessat((int)vu_c->args[0], (const char *)vu_c->args[1], (int)vu_c->args[2], (int)vu_c->args[3]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -9036,9 +9036,9 @@ static long vu_bottom_epoll_pwait2(struct vu_call *vu_c)
 {
 	if (vu_c->args[5] != (long)(_NSIG / 8))
 		return vu_gate_call(vu_c);
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_epoll_pwait2, VU_NR_epoll_pwait2);
 	int vu_r = vu_real_epoll_pwait2((int)vu_c->args[0], (struct epoll_event *)vu_c->args[1], (int)vu_c->args[2], (const struct timespec *)vu_c->args[3], (const sigset_t *)vu_c->args[4]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 
@@ -9069,9 +9069,9 @@ static unsigned char vu_known_mount_setattr;	/* looked up (on first use) */
 
 static long vu_bottom_mount_setattr(struct vu_call *vu_c)
 {
-	unsigned char vu_s = vu_allow();
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_mount_setattr, VU_NR_mount_setattr);
 	int vu_r = vu_real_mount_setattr((int)vu_c->args[0], (const char *)vu_c->args[1], (unsigned int)vu_c->args[2], (struct mount_attr *)vu_c->args[3], (size_t)vu_c->args[4]);
-	vu_restore(vu_s);
+	vu_restore_bottom(vu_s);
 	return vu_take_errno((long)vu_r);
 }
 

@@ -435,9 +435,10 @@ function returns(ret: string, l: LibcSpec, noreturn: boolean) {
 
 /** allow: how the selector is opened (the fast path asks vu_allow_for
  * whether a layer wants another call glibc's function can make) */
-function callStatements(ret: string, noreturn: boolean, call: string, allow = 'vu_allow()'): string[] {
+function callStatements(ret: string, noreturn: boolean, call: string, allow = 'vu_allow()', bottom = false): string[] {
   if (noreturn) return [`(void)${allow};`, `${call};`];
   const assign = ret === 'void' ? `${call};` : `${declOf(ret, 'vu_r')} = ${call};`;
+  if (bottom) return [`struct vu_bottom_state vu_s = ${allow};`, assign, 'vu_restore_bottom(vu_s);'];
   return [`unsigned char vu_s = ${allow};`, assign, 'vu_restore(vu_s);'];
 }
 
@@ -516,7 +517,7 @@ export function libcModel(sys: SyscallSpec, l: LibcSpec): LibcModel {
       ? [`{ ${real}(${params.map((p) => p.name).join(', ')}); return; }`]
       : [`return ${real}(${params.map((p) => p.name).join(', ')});`],
     gateIf: gate.length === 0 ? null : gate.join(' ||\n\t    '),
-    bottomBody: [...(sys.args.length === 0 ? ['(void)vu_c;'] : []), ...callStatements(ret, noreturn, `${real}(${bottomArgs.join(', ')})`), ...r.bottom],
+    bottomBody: [...(sys.args.length === 0 ? ['(void)vu_c;'] : []), ...callStatements(ret, noreturn, `${real}(${bottomArgs.join(', ')})`, `vu_allow_bottom(VU_FN_${l.name}, ${nrMacro})`, true), ...r.bottom],
     callInit: `struct vu_call vu_c = VU_CALL(${[nrMacro, ...(slots.length === 0 ? ['0'] : slots)].join(', ')});`,
     slow: r.slow(dispatch),
   };

@@ -33,6 +33,7 @@ __thread unsigned long vu_clone_ret __attribute__((tls_model("initial-exec")));
  * fcntl on that fd is vu's business (glibc's fopen makes none), not the
  * program's call, and goes to the kernel without the stack (0: none) */
 __thread int vu_quiet_fd1 __attribute__((tls_model("initial-exec")));
+__thread long vu_pass_nr1 __attribute__((tls_model("initial-exec")));
 
 /* vu_selector_allow, vu_selector_restore -- vu_allow and vu_restore of
  * vu_wrap.h (inline in the wrappers) for layers and plugins. */
@@ -269,6 +270,12 @@ void vu_sigsys(int sig, siginfo_t *si, void *ucv)
 		vu_stats_site((unsigned long)g[REG_RIP], c.nr);
 	if (vu_rewrite_on)
 		vu_rewrite_trap((unsigned long)g[REG_RIP], c.nr);	/* later calls: a function call */
+	if (__builtin_expect(vu_pass_nr1, 0) && c.nr + 1 == vu_pass_nr1) {
+		vu_pass_nr1 = 0;	/* seen by the stack in the wrapper: once */
+		g[REG_RAX] = vu_app_syscall6(c.nr, c.args[0], c.args[1], c.args[2], c.args[3], c.args[4], c.args[5]);
+		errno = saved_errno;
+		return;
+	}
 	if (__builtin_expect(c.nr == SYS_fcntl && vu_quiet_fd1, 0) && c.args[0] == vu_quiet_fd1 - 1) {
 		g[REG_RAX] = vu_app_syscall6(c.nr, c.args[0], c.args[1], c.args[2], 0, 0, 0);
 		errno = saved_errno;

@@ -14,11 +14,11 @@
 
 static long bottom_fchmodat(struct vu_call *c)
 {
-	unsigned char s = vu_allow();
+	struct vu_bottom_state s = vu_allow_bottom(VU_FN_fchmodat, SYS_fchmodat);
 	long r = vu_take_errno(vu_real_fchmodat((int)c->args[0], (const char *)c->args[1],
 						(mode_t)c->args[2], 0));
 
-	vu_restore(s);
+	vu_restore_bottom(s);
 	return r;
 }
 

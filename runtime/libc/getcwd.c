@@ -15,11 +15,11 @@
 #ifdef VU_NR_getcwd
 static long bottom_getcwd(struct vu_call *c)
 {
-	unsigned char s = vu_allow();
+	struct vu_bottom_state s = vu_allow_bottom(VU_FN_getcwd, VU_NR_getcwd);
 	char *r = vu_real_getcwd((char *)c->args[0], (size_t)c->args[1]);
 	long ret = r ? (long)vu_strlen(r) + 1 : -(long)errno;
 
-	vu_restore(s);
+	vu_restore_bottom(s);
 	return ret;
 }
 

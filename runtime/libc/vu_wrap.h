@@ -40,6 +40,13 @@ extern unsigned char vu_direct[VU_NR_COUNT] VU_HIDDEN;
 extern __thread unsigned char vu_selector
 	__attribute__((tls_model("initial-exec"))) VU_HIDDEN;
 
+/* Per thread: nr + 1 of a call the stack has already seen, which glibc's
+ * function in a wrapper's bottom is about to make: its trap (or rewritten
+ * site) goes to the kernel without a second pass (sud.c, rewrite.c);
+ * 0: none */
+extern __thread long vu_pass_nr1
+	__attribute__((tls_model("initial-exec"))) VU_HIDDEN;
+
 typedef long vu_bottom_fn(struct vu_call *c);
 
 /* vu_libc_call -- run c through the stack; bottom makes the real call
@@ -106,6 +113,35 @@ static inline VU_NO_ASAN void vu_restore(unsigned char s)
 {
 	__asm__ __volatile__("" ::: "memory");
 	vu_selector = s;
+}
+
+/* vu_allow_bottom -- a wrapper's bottom runs glibc's function fn, whose
+ * own call nr the stack has just seen: the selector opens, unless a layer
+ * wants another call fn can make; then it stays closed and only the own
+ * call is let through once (vu_pass_nr1), so in "all" mode the others
+ * trap and go through the stack */
+struct vu_bottom_state {
+	unsigned char selector;
+	long pass;
+};
+
+static inline VU_NO_ASAN struct vu_bottom_state vu_allow_bottom(unsigned fn, long nr)
+{
+	struct vu_bottom_state s = { vu_selector, vu_pass_nr1 };
+
+	if (s.selector == 1 && vu_fn_loud(fn, nr, 0))
+		vu_pass_nr1 = nr + 1;
+	else
+		vu_selector = 0;
+	__asm__ __volatile__("" ::: "memory");
+	return s;
+}
+
+static inline VU_NO_ASAN void vu_restore_bottom(struct vu_bottom_state s)
+{
+	__asm__ __volatile__("" ::: "memory");
+	vu_selector = s.selector;
+	vu_pass_nr1 = s.pass;
 }
 
 /* libc result (-1 and errno) -> -errno or the value */

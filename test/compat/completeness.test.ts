@@ -115,7 +115,7 @@ const PYTHON = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'],
 const WORKLOADS: Workload[] = [
   { name: 'find', cmd: ['find', 'tree', '-name', '*.txt'], prep: tree },
   { name: 'tar', cmd: ['tar', 'cf', '/dev/null', 'tree'], prep: tree },
-  { name: 'sh pipeline', cmd: ['sh', '-c', 'cat tree/d1/f1.txt tree/d2/f2.txt | sort | uniq -c | wc -l'], prep: tree, residual: ['read', 'close'] },
+  { name: 'sh pipeline', cmd: ['sh', '-c', 'cat tree/d1/f1.txt tree/d2/f2.txt | sort | uniq -c | wc -l'], prep: tree, residual: ['read', 'close', 'write'] },
   { name: 'python imports', cmd: [PYTHON, '-S', '-c', 'import json, base64'], residual: ['rt_sigaction'] },
   { name: 'git status', cmd: ['git', 'status', '--porcelain'], needs: 'git', prep: (dir) => {
     tree(dir);
