@@ -64,7 +64,7 @@ export interface FaketimeLayer {
   type: 'faketime';
   /** a note for people; vu ignores it */
   $comment?: string;
-  /** ISO 8601 time the process tree starts at, then runs on: "2020-01-01T00:00:00Z", "2020-01-01T12:30:00.5+02:00" or a date "2020-01-01" (UTC midnight); a date-time needs Z or an offset, or libfaketime's start-and-run form "@2020-01-01 12:00:00" (local time, TZ); exactly one of at and offset */
+  /** ISO 8601 time the process tree starts at, then runs on: "2020-01-01T00:00:00Z", "2020-01-01T12:30:00.5+02:00" or a date "2020-01-01" (UTC midnight); a date-time needs Z or an offset, or libfaketime's forms in local time (TZ): start-and-run "@2020-01-01 12:00:00", and absolute "2020-01-01 12:00:00" (a space, no zone), which stops the clock at that instant; exactly one of at and offset */
   at?: string;
   /** seconds added to the real time (a number, may be negative or fractional) or a string of signed amounts with units s m h d w y (y = 365 days): "-1d", "+3h", "1d12h"; exactly one of at and offset */
   offset?: string | number;

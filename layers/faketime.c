@@ -5,7 +5,10 @@
  * at - base, where base is the real time the process tree started: the
  * first process records it in VU_FAKETIME_BASE, which every child inherits
  * (also across env -i, through vu_exec_env_add), so all processes of a tree
- * agree and the fake clock runs on from "at".
+ * agree and the fake clock runs on from "at". libfaketime's absolute form
+ * ("2020-01-01 12:00:00": no "@", no zone) stops the clock instead: every
+ * reading is that instant, and an absolute deadline is as far ahead of
+ * the real now as it is of the frozen one.
  *
  * Readings are shifted forward in leave hooks (clock_gettime and
  * gettimeofday: the libc wrappers call the vDSO, raw calls trap; time is
@@ -49,6 +52,8 @@
 
 struct faketime {
 	long off_s, off_ns;		/* fake = real + off; 0 <= off_ns < NS */
+	int frozen;			/* the clock stands at at_s, at_ns */
+	long at_s, at_ns;
 	int (*real_gettime)(clockid_t, struct timespec *);	/* glibc's (vDSO) */
 	unsigned long rt_timer[TIMER_IDS / LBITS];	/* timer id on a realtime clock? */
 };
@@ -65,17 +70,31 @@ static void ts_add(struct timespec *t, long s, long ns)
 	}
 }
 
-/* an absolute fake deadline -> the real one (saturating; never before 0) */
+static void real_now(const struct faketime *f, struct timespec *ts);
+
+/* an absolute fake deadline -> the real one (saturating; never before 0);
+ * a frozen clock: the offset of this moment */
 static void ts_back(const struct faketime *f, struct timespec *t)
 {
-	long s;
+	long s, off_s = f->off_s, off_ns = f->off_ns;
 
 	if (t->tv_nsec < 0 || t->tv_nsec >= NS)
 		return;		/* invalid: let the kernel say EINVAL */
-	if (__builtin_sub_overflow((long)t->tv_sec, f->off_s, &s))
-		s = f->off_s < 0 ? LONG_MAX - 1 : 0;
+	if (f->frozen) {
+		struct timespec now;
+
+		real_now(f, &now);
+		off_s = f->at_s - now.tv_sec;
+		off_ns = f->at_ns - now.tv_nsec;
+		if (off_ns < 0) {
+			off_ns += NS;
+			off_s--;
+		}
+	}
+	if (__builtin_sub_overflow((long)t->tv_sec, off_s, &s))
+		s = off_s < 0 ? LONG_MAX - 1 : 0;
 	t->tv_sec = s;
-	t->tv_nsec -= f->off_ns;
+	t->tv_nsec -= off_ns;
 	if (t->tv_nsec < 0) {
 		t->tv_nsec += NS;
 		t->tv_sec--;
@@ -105,6 +124,10 @@ static void real_now(const struct faketime *f, struct timespec *ts)
 
 static void fake_now(const struct faketime *f, struct timespec *ts)
 {
+	if (f->frozen) {
+		*ts = (struct timespec){ f->at_s, f->at_ns };
+		return;
+	}
 	real_now(f, ts);
 	ts_add(ts, f->off_s, f->off_ns);
 }
@@ -378,31 +401,45 @@ static int faketime_init(struct vu_layer *self, char *err, size_t errlen)
 		long bs, bns;
 
 		/* "@2020-01-01 12:00:00": libfaketime's start-and-run form, in
-		 * local time unless it says its zone; the first process of the
-		 * tree reads it in its TZ and hands the instant to the others
-		 * (VU_FAKETIME_AT), so a child with another TZ keeps the clock */
-		int local = at->str[0] == '@';
+		 * local time unless it says its zone; "2020-01-01 12:00:00" (a
+		 * space, no zone): its absolute form, local time, the clock
+		 * stopped. The first process of the tree reads it in its TZ and
+		 * hands the instant to the others (VU_FAKETIME_AT), so a child
+		 * with another TZ keeps the clock */
+		int start = at->str[0] == '@';
+		int frozen = !start && strchr(at->str, ' ') && parse_iso(at->str, &s, &ns, 0) == -2;
+		int local = start || frozen;
 		const char *had = local ? getenv(AT_ENV) : NULL;
 		char *end;
 
 		if (had && (s = strtol(had, &end, 10), *end == '.') && (ns = strtol(end + 1, &end, 10), !*end))
 			r = 0;
 		else
-			r = parse_iso(at->str + local, &s, &ns, local);
-		if (!r && local && !had && !self->check_only) {
+			r = parse_iso(at->str + start, &s, &ns, local);
+		if (!r && local && !self->check_only) {
+			/* (every process hands it on: a child's env -i drops it) */
 			char line[64];
 
 			snprintf(line, sizeof(line), AT_ENV "=%ld.%09ld", s, ns);
-			if (setenv(AT_ENV, line + sizeof(AT_ENV), 1) || vu_exec_env_add(line))
+			if ((!had && setenv(AT_ENV, line + sizeof(AT_ENV), 1)) || vu_exec_env_add(line))
 				return -ENOMEM;
 		}
 		if (r) {
 			self->err_opt = 0;
 			vu_format(err, errlen, r == -2 ?
 			       "at: \"%s\" needs a time zone: \"Z\" or an offset like \"+02:00\" (or \"@%s\": local time, as libfaketime)" :
-			       "at: \"%s\" is not an ISO 8601 time like \"2020-01-01T00:00:00Z\" or \"@2020-01-01 12:00:00\"",
+			       "at: \"%s\" is not an ISO 8601 time like \"2020-01-01T00:00:00Z\", \"@2020-01-01 12:00:00\" or \"2020-01-01 12:00:00\"",
 			       at->str, at->str);
 			return -EINVAL;
+		}
+		if (frozen) {
+			f->frozen = 1;
+			f->at_s = s;
+			f->at_ns = ns;
+			f->real_gettime = (int (*)(clockid_t, struct timespec *))dlsym(RTLD_NEXT, "clock_gettime");
+			vu_debug("faketime: frozen at %ld s + %ld ns", s, ns);
+			self->state = f;
+			return 0;
 		}
 		r = tree_base(self, &bs, &bns);
 		if (r) {
@@ -610,7 +647,9 @@ static void leave_now(const struct faketime *f, struct vu_call *c, const struct 
 		return;
 	switch (t->now_repr) {
 	case VU_TIME_TIMESPEC:
-		if (out)
+		if (out && f->frozen)
+			*(struct timespec *)out = (struct timespec){ f->at_s, f->at_ns };
+		else if (out)
 			ts_add(out, f->off_s, f->off_ns);
 		return;
 	case VU_TIME_TIMEVAL:
@@ -618,7 +657,10 @@ static void leave_now(const struct faketime *f, struct vu_call *c, const struct 
 			struct timeval *tv = out;
 
 			now = (struct timespec){ tv->tv_sec, tv->tv_usec * 1000L };
-			ts_add(&now, f->off_s, f->off_ns);
+			if (f->frozen)
+				now = (struct timespec){ f->at_s, f->at_ns };
+			else
+				ts_add(&now, f->off_s, f->off_ns);
 			*tv = (struct timeval){ now.tv_sec, now.tv_nsec / 1000 };
 		}
 		return;

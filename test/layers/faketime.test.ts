@@ -54,9 +54,35 @@ test('faketime: libfaketime\'s start-and-run form "@2020-01-01 12:00:00" is loca
   t.is(at('@2020-01-01', 'Asia/Tokyo'), '2019-12-31T15:00\n', 'a date alone: local midnight');
   t.is(at('@2020-01-01 12:00:00+02:00', 'Asia/Tokyo'), '2020-01-01T10:00\n', 'a zone given wins');
   t.is(at('2020-01-01T00:00:00Z', 'Asia/Tokyo'), '2020-01-01T00:00\n', 'ISO with Z: TZ does not matter');
-  const bad = run('true', [], { config: faketime({ at: '2020-01-01 12:00:00' }) });
+  // a grandchild after env -i (no TZ: UTC) keeps the instant the tree read
+  t.is(run('sh', ['-c', 'env -i /usr/bin/env /usr/bin/date -u +%Y-%m-%dT%H:%M'], { config: faketime({ at: '@2020-01-01 09:00:00' }), env: { TZ: 'Asia/Tokyo' } }).stdout,
+    '2020-01-01T00:00\n', 'env -i: the tree\'s instant');
+  const bad = run('true', [], { config: faketime({ at: '2020-01-01T12:00:00' }) });
   t.is(bad.status, 125);
-  t.regex(bad.stderr, /at: "2020-01-01 12:00:00" needs a time zone: "Z" or an offset like "\+02:00" \(or "@2020-01-01 12:00:00": local time, as libfaketime\)/);
+  t.regex(bad.stderr, /at: "2020-01-01T12:00:00" needs a time zone: "Z" or an offset like "\+02:00" \(or "@2020-01-01T12:00:00": local time, as libfaketime\)/);
+});
+
+test('faketime: libfaketime\'s absolute form "2020-01-01 12:00:00" stops the clock, in local time, for the whole tree', (t) => {
+  const config = faketime({ at: '2020-01-01 09:00:00' });
+  const env = { TZ: 'Asia/Tokyo' };
+  const want = AT_S;	// 09:00 JST is 00:00 UTC
+  // date twice with a pause, in one shell and in a child with another TZ
+  const r = run('sh', ['-c', 'date +%s.%N; sleep 0.3; date +%s.%N; TZ=UTC date -u +%FT%T; env -i /usr/bin/date +%s'], { config, env });
+  t.is(r.status, 0, r.stderr);
+  t.deepEqual(r.stdout.trim().split('\n'), [`${want}.000000000`, `${want}.000000000`, '2020-01-01T00:00:00', `${want}`]);
+  // python and node: the same instant, however long they run
+  t.is(run('python3', ['-c', 'import time; a = time.time(); time.sleep(0.2); print(a, time.time())'], { config, env }).stdout, `${want}.0 ${want}.0\n`);
+  t.is(run('node', ['-e', 'const a = Date.now(); setTimeout(() => console.log(a, Date.now()), 200)'], { config, env }).stdout, `${want * 1000} ${want * 1000}\n`);
+  // every realtime reading, libc and raw, is the instant; monotonic runs
+  const v = clocks(run(probe('clocks'), ['now'], { config, env }).stdout);
+  for (const k of REALTIME) t.is(v[k], want, k);
+  t.true(v['libc-monotonic'] > 0 && v['raw-monotonic'] > 0);
+  // touch stores the frozen now
+  const dir = tmpdir();
+  t.is(run('touch', [join(dir, 'f')], { config, env }).status, 0);
+  t.is(Math.floor(statSync(join(dir, 'f')).mtimeMs / 1000), want);
+  // VU_DEBUG says so
+  t.regex(run('true', [], { config, env: { ...env, VU_DEBUG: '1' } }).stderr, new RegExp(`faketime: frozen at ${want} s \\+ 0 ns`));
 });
 
 test('faketime: every way of reading realtime is faked, libc and raw; monotonic and boottime are native', (t) => {
@@ -132,7 +158,7 @@ for (const kind of WAITS) {
   test(`faketime: an absolute realtime deadline 300 ms ahead waits 300 ms (${kind})`, (t) => {
     // in the past (at) an untranslated deadline returns at once; in the
     // future (offset) it would wait a day (the probe's alarm ends it)
-    for (const opts of [{ at: AT }, { offset: '+1d' }]) {
+    for (const opts of [{ at: AT }, { offset: '+1d' }, { at: '2020-01-01 00:00:00' }]) {
       const r = run(probe('clocks'), ['wait', kind], { config: faketime(opts) });
       t.is(r.status, 0, `${JSON.stringify(opts)}: ${r.stderr} ${r.signal}`);
       const ms = Number(r.stdout.split(' ')[1]);
