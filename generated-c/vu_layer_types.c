@@ -44,7 +44,7 @@ static const struct vu_opt_desc vu_opts_fakeroot[] = {
 	  "the state file (created with its folder when missing); relative to the config's folder" },
 };
 
-/* faketime -- The realtime clocks show another time, through libc (vDSO included) and raw system calls; monotonic clocks and file times stay real. */
+/* faketime -- The realtime clocks show another time, through libc (vDSO included) and raw system calls; clock_settime moves it for the whole tree; monotonic clocks and file times stay real. */
 static const struct vu_opt_desc vu_opts_faketime[] = {
 	{ "at", VU_OPT_STRING, 0, NULL, NULL,
 	  "ISO 8601 time the process tree starts at, then runs on: \"2020-01-01T00:00:00Z\", \"2020-01-01T12:30:00.5+02:00\" or a date \"2020-01-01\" (UTC midnight); a date-time needs Z or an offset, or libfaketime's forms in local time (TZ): start-and-run \"@2020-01-01 12:00:00\", and absolute \"2020-01-01 12:00:00\" (a space, no zone), which stops the clock at that instant; exactly one of at and offset" },

@@ -4664,6 +4664,39 @@ VU_EXPORT int acct(const char *name)
 }
 #endif
 
+#ifdef VU_NR_settimeofday
+typedef int vu_settimeofday_fn(const struct timeval *, const struct timezone *);
+static vu_settimeofday_fn *vu_real_settimeofday;
+static unsigned char vu_known_settimeofday;	/* looked up (on first use) */
+
+static long vu_bottom_settimeofday(struct vu_call *vu_c)
+{
+	struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_settimeofday, VU_NR_settimeofday);
+	int vu_r = vu_real_settimeofday((const struct timeval *)vu_c->args[0], (const struct timezone *)vu_c->args[1]);
+	vu_restore_bottom(vu_s);
+	return vu_take_errno((long)vu_r);
+}
+
+/* settimeofday -- settimeofday(tv, tz) */
+VU_EXPORT int settimeofday(const struct timeval *tv, const struct timezone *tz)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_settimeofday], 1) && vu_real_settimeofday)
+		return vu_real_settimeofday(tv, tz);
+	int vu_w = vu_wants(VU_NR_settimeofday);	/* (the first wrapper entered starts vu) */
+
+	if (__builtin_expect(!vu_known_settimeofday, 0) && !vu_real_settimeofday)
+		vu_known_settimeofday = (unsigned char)vu_libc_sym_lazy("settimeofday", 837659667u, (void **)&vu_real_settimeofday);
+	if (!vu_w && vu_real_settimeofday) {
+		unsigned char vu_s = vu_allow_for(VU_FN_settimeofday, VU_NR_settimeofday);
+		int vu_r = vu_real_settimeofday(tv, tz);
+		vu_restore(vu_s);
+		return vu_r;
+	}
+	struct vu_call vu_c = VU_CALL(VU_NR_settimeofday, (long)tv, (long)tz);
+	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_settimeofday ? vu_bottom_settimeofday : NULL));
+}
+#endif
+
 #ifdef VU_NR_mount
 typedef int vu_mount_fn(const char *, const char *, const char *, unsigned long, const void *);
 static vu_mount_fn *vu_real_mount;
@@ -9769,6 +9802,11 @@ VU_HIDDEN void vu_libc_resolve(void)
 		vu_real_acct = (vu_acct_fn *)vu_libc_sym_hashed("acct", 2090070688u);
 	}
 #endif
+#ifdef VU_NR_settimeofday
+	if (!lazy) {
+		vu_real_settimeofday = (vu_settimeofday_fn *)vu_libc_sym_hashed("settimeofday", 837659667u);
+	}
+#endif
 #ifdef VU_NR_mount
 	if (!lazy) {
 		vu_real_mount = (vu_mount_fn *)vu_libc_sym_hashed("mount", 267537784u);
@@ -10782,6 +10820,9 @@ VU_HIDDEN const char *const vu_libc_names[] = {
 #endif
 #ifdef VU_NR_acct
 	"acct",
+#endif
+#ifdef VU_NR_settimeofday
+	"settimeofday",
 #endif
 #ifdef VU_NR_mount
 	"mount",

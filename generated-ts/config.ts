@@ -59,7 +59,7 @@ export interface FakerootLayer {
   state?: string;
 }
 
-/** The realtime clocks show another time, through libc (vDSO included) and raw system calls; monotonic clocks and file times stay real. */
+/** The realtime clocks show another time, through libc (vDSO included) and raw system calls; clock_settime moves it for the whole tree; monotonic clocks and file times stay real. */
 export interface FaketimeLayer {
   type: 'faketime';
   /** a note for people; vu ignores it */

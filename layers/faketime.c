@@ -27,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
@@ -49,11 +51,20 @@
 #define LBITS (8 * sizeof(unsigned long))
 #define BASE_ENV "VU_FAKETIME_BASE"
 #define AT_ENV "VU_FAKETIME_AT"	/* the instant of an "@..." at, as the tree's first process read it */
+#define CLOCK_ENV "VU_FAKETIME_CLOCK"	/* the descriptor of the tree's shared clock */
+
+/* the fake clock: one page every process of the tree maps (a memfd they
+ * inherit), so clock_settime in one moves it for all */
+struct fake_clock {
+	unsigned seq;			/* odd while a writer is at it */
+	int frozen;			/* the clock stands at at_s, at_ns */
+	long off_s, off_ns;		/* else fake = real + off; 0 <= off_ns < NS */
+	long at_s, at_ns;
+};
 
 struct faketime {
-	long off_s, off_ns;		/* fake = real + off; 0 <= off_ns < NS */
-	int frozen;			/* the clock stands at at_s, at_ns */
-	long at_s, at_ns;
+	struct fake_clock own;		/* as configured */
+	struct fake_clock *clk;		/* the tree's (or &own) */
 	int (*real_gettime)(clockid_t, struct timespec *);	/* glibc's (vDSO) */
 	unsigned long rt_timer[TIMER_IDS / LBITS];	/* timer id on a realtime clock? */
 };
@@ -72,20 +83,64 @@ static void ts_add(struct timespec *t, long s, long ns)
 
 static void real_now(const struct faketime *f, struct timespec *ts);
 
+/* a consistent copy of the clock (a writer killed half-way is waited for
+ * only so long) */
+static void clock_read(const struct faketime *f, struct fake_clock *k)
+{
+	const struct fake_clock *c = f->clk;
+
+	for (int tries = 0;; tries++) {
+		unsigned s = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
+
+		if ((s & 1) && tries < (1 << 16))
+			continue;
+		k->frozen = __atomic_load_n(&c->frozen, __ATOMIC_RELAXED);
+		k->off_s = __atomic_load_n(&c->off_s, __ATOMIC_RELAXED);
+		k->off_ns = __atomic_load_n(&c->off_ns, __ATOMIC_RELAXED);
+		k->at_s = __atomic_load_n(&c->at_s, __ATOMIC_RELAXED);
+		k->at_ns = __atomic_load_n(&c->at_ns, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&c->seq, __ATOMIC_RELAXED) == s || tries >= (1 << 16))
+			return;
+	}
+}
+
+static void clock_write(struct faketime *f, const struct fake_clock *k)
+{
+	struct fake_clock *c = f->clk;
+	unsigned s;
+
+	for (;;) {
+		s = __atomic_load_n(&c->seq, __ATOMIC_RELAXED);
+		if (!(s & 1) && __atomic_compare_exchange_n(&c->seq, &s, s + 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			break;
+	}
+	__atomic_store_n(&c->frozen, k->frozen, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->off_s, k->off_s, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->off_ns, k->off_ns, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->at_s, k->at_s, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->at_ns, k->at_ns, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->seq, s + 2, __ATOMIC_RELEASE);
+}
+
 /* an absolute fake deadline -> the real one (saturating; never before 0);
  * a frozen clock: the offset of this moment */
 static void ts_back(const struct faketime *f, struct timespec *t)
 {
-	long s, off_s = f->off_s, off_ns = f->off_ns;
+	struct fake_clock k;
+	long s, off_s, off_ns;
 
 	if (t->tv_nsec < 0 || t->tv_nsec >= NS)
 		return;		/* invalid: let the kernel say EINVAL */
-	if (f->frozen) {
+	clock_read(f, &k);
+	off_s = k.off_s;
+	off_ns = k.off_ns;
+	if (k.frozen) {
 		struct timespec now;
 
 		real_now(f, &now);
-		off_s = f->at_s - now.tv_sec;
-		off_ns = f->at_ns - now.tv_nsec;
+		off_s = k.at_s - now.tv_sec;
+		off_ns = k.at_ns - now.tv_nsec;
 		if (off_ns < 0) {
 			off_ns += NS;
 			off_s--;
@@ -122,14 +177,22 @@ static void real_now(const struct faketime *f, struct timespec *ts)
 	}
 }
 
+/* the fake reading of ts, real now (k: the clock) */
+static void shift(const struct fake_clock *k, struct timespec *ts)
+{
+	if (k->frozen)
+		*ts = (struct timespec){ k->at_s, k->at_ns };
+	else
+		ts_add(ts, k->off_s, k->off_ns);
+}
+
 static void fake_now(const struct faketime *f, struct timespec *ts)
 {
-	if (f->frozen) {
-		*ts = (struct timespec){ f->at_s, f->at_ns };
-		return;
-	}
+	struct fake_clock k;
+
+	clock_read(f, &k);
 	real_now(f, ts);
-	ts_add(ts, f->off_s, f->off_ns);
+	shift(&k, ts);
 }
 
 /* copy n bytes of the program's memory without faulting in vu's handler:
@@ -381,6 +444,101 @@ keep:
 	return vu_exec_env_add(line);
 }
 
+/* the descriptor of an inherited tree clock: the one VU_FAKETIME_CLOCK
+ * names, else any "memfd:vu-faketime" among this process's (the number
+ * moves as each process takes it as vu's own, and a shell's own getenv may
+ * not answer before its main); -1 when there is none */
+static long inherited_clock(const char *env)
+{
+	static const char name[] = "/memfd:vu-faketime";
+	char path[40], link[64], buf[1024];
+	long fd = -1, dir, n;
+
+	if (env) {
+		char *end;
+
+		fd = strtol(env, &end, 10);
+		if (*end || fd < 0)
+			fd = -1;
+	}
+	if (fd >= 0) {
+		vu_format(path, sizeof(path), "/proc/self/fd/%ld", fd);
+		n = vu_sys4(SYS_readlinkat, AT_FDCWD, path, link, sizeof(link) - 1);
+		if (n >= (long)sizeof(name) - 1 && !vu_strncmp(link, name, sizeof(name) - 1))
+			return fd;
+	}
+	dir = vu_sys4(SYS_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (dir < 0)
+		return -1;
+	fd = -1;
+	while (fd < 0 && (n = vu_sys3(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
+		for (long o = 0; o < n && fd < 0;) {
+			const char *d_name = buf + o + 19;	/* struct linux_dirent64 */
+			unsigned short reclen = *(const unsigned short *)(buf + o + 16);
+			long k = 0;
+			const char *q = d_name;
+
+			o += reclen;
+			if (*q < '0' || *q > '9')
+				continue;
+			for (; *q >= '0' && *q <= '9'; q++)
+				k = k * 10 + (*q - '0');
+			if (k == dir)
+				continue;
+			vu_format(path, sizeof(path), "/proc/self/fd/%ld", k);
+			long m = vu_sys4(SYS_readlinkat, AT_FDCWD, path, link, sizeof(link) - 1);
+
+			if (m >= (long)sizeof(name) - 1 && !vu_strncmp(link, name, sizeof(name) - 1))
+				fd = k;
+		}
+	}
+	vu_sys1(SYS_close, dir);
+	return fd;
+}
+
+/* clock_share -- the tree's clock: the one a parent handed down (a memfd
+ * this process inherited), else a new one set to this process's own;
+ * handed on to the children (the descriptor is vu's: high, hidden from
+ * the program's close and dup2, and kept across exec). Without one (no
+ * memfd) the clock is this process's alone. */
+static int clock_share(struct vu_layer *self, struct faketime *f)
+{
+	struct fake_clock *c = MAP_FAILED;
+	char line[48];
+	long fd, nfd;
+
+	f->clk = &f->own;
+	f->real_gettime = (int (*)(clockid_t, struct timespec *))dlsym(RTLD_NEXT, "clock_gettime");
+	self->state = f;
+	if (self->check_only)
+		return 0;
+	fd = inherited_clock(getenv(CLOCK_ENV));
+	if (fd >= 0)
+		c = (void *)vu_sys6(SYS_mmap, 0, sizeof(*c), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if ((unsigned long)c > -4096UL) {
+		fd = vu_sys2(SYS_memfd_create, "vu-faketime", 0);
+		if (fd < 0 || vu_sys2(SYS_ftruncate, fd, 4096))
+			goto alone;
+		c = (void *)vu_sys6(SYS_mmap, 0, sizeof(*c), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if ((unsigned long)c > -4096UL)
+			goto alone;
+		*c = f->own;
+	}
+	f->clk = c;
+	nfd = vu_fd_keep((int)fd);
+	if (nfd < 0 || vu_sys3(SYS_fcntl, nfd, F_SETFD, 0))
+		return 0;	/* the clock is shared up to here */
+	snprintf(line, sizeof(line), CLOCK_ENV "=%ld", nfd);
+	if (setenv(CLOCK_ENV, line + sizeof(CLOCK_ENV), 1) || vu_exec_env_add(line))
+		return -ENOMEM;
+	return 0;
+alone:
+	if (fd >= 0)
+		vu_sys1(SYS_close, fd);
+	vu_debug("faketime: no clock shared with the tree (memfd: %ld)", fd);
+	return 0;
+}
+
 static int faketime_init(struct vu_layer *self, char *err, size_t errlen)
 {
 	const struct vu_opt_value *at = &self->opt[0], *off = &self->opt[1];
@@ -433,35 +591,31 @@ static int faketime_init(struct vu_layer *self, char *err, size_t errlen)
 			return -EINVAL;
 		}
 		if (frozen) {
-			f->frozen = 1;
-			f->at_s = s;
-			f->at_ns = ns;
-			f->real_gettime = (int (*)(clockid_t, struct timespec *))dlsym(RTLD_NEXT, "clock_gettime");
+			f->own.frozen = 1;
+			f->own.at_s = s;
+			f->own.at_ns = ns;
 			vu_debug("faketime: frozen at %ld s + %ld ns", s, ns);
-			self->state = f;
-			return 0;
+			return clock_share(self, f);
 		}
 		r = tree_base(self, &bs, &bns);
 		if (r) {
 			vu_format(err, errlen, "cannot record the start time for child processes");
 			return r;
 		}
-		f->off_s = s - bs;
-		f->off_ns = ns - bns;
-		if (f->off_ns < 0) {
-			f->off_ns += NS;
-			f->off_s--;
+		f->own.off_s = s - bs;
+		f->own.off_ns = ns - bns;
+		if (f->own.off_ns < 0) {
+			f->own.off_ns += NS;
+			f->own.off_s--;
 		}
-	} else if (parse_offset(off->str, &f->off_s, &f->off_ns)) {
+	} else if (parse_offset(off->str, &f->own.off_s, &f->own.off_ns)) {
 		self->err_opt = 1;
 		vu_format(err, errlen, "offset: \"%s\" is not seconds (-3600, 1.5) or amounts with units "
 		       "s m h d w y (\"-1d\", \"+3h\", \"1d12h\")", off->str);
 		return -EINVAL;
 	}
-	f->real_gettime = (int (*)(clockid_t, struct timespec *))dlsym(RTLD_NEXT, "clock_gettime");
-	vu_debug("faketime: real + %ld s + %ld ns", f->off_s, f->off_ns);
-	self->state = f;
-	return 0;
+	vu_debug("faketime: real + %ld s + %ld ns", f->own.off_s, f->own.off_ns);
+	return clock_share(self, f);
 }
 
 /* what the table says the call does with a clock's time */
@@ -480,6 +634,8 @@ static int faketime_wants(struct vu_layer *self, long nr)
 	t = time_of(nr);
 	switch (nr) {
 	case VU_NR_futex:		/* its op says whether, and how, it waits */
+	case VU_NR_clock_settime:	/* setting the realtime clock moves the fake one */
+	case VU_NR_settimeofday:
 		return 1;
 	}
 	/* readings, absolute deadlines, timers' clocks, "now" in file times */
@@ -617,12 +773,67 @@ static enum vu_action times_now(const struct faketime *f, struct vu_call *c, int
 	return VU_CONTINUE;
 }
 
+/* clock_settime(CLOCK_REALTIME) and settimeofday: the tree's fake clock
+ * shows the time given from now on (a stopped clock stays stopped, at
+ * it); the real clock is not touched, so no privilege is needed */
+static enum vu_action set_clock(struct faketime *f, struct vu_call *c, const void *in, int repr)
+{
+	struct timespec t, now;
+	struct fake_clock k;
+
+	if (repr == VU_TIME_TIMEVAL) {
+		struct timeval tv;
+
+		if (safe_read(&tv, in, sizeof(tv))) {
+			c->ret = -EFAULT;
+			return VU_DONE;
+		}
+		if (tv.tv_usec < 0 || tv.tv_usec >= 1000000) {
+			c->ret = -EINVAL;
+			return VU_DONE;
+		}
+		t = (struct timespec){ tv.tv_sec, tv.tv_usec * 1000L };
+	} else if (safe_read(&t, in, sizeof(t))) {
+		c->ret = -EFAULT;
+		return VU_DONE;
+	}
+	if (t.tv_sec < 0 || t.tv_nsec < 0 || t.tv_nsec >= NS) {
+		c->ret = -EINVAL;
+		return VU_DONE;
+	}
+	clock_read(f, &k);
+	if (k.frozen) {
+		k.at_s = t.tv_sec;
+		k.at_ns = t.tv_nsec;
+	} else {
+		real_now(f, &now);
+		k.off_s = t.tv_sec - now.tv_sec;
+		k.off_ns = t.tv_nsec - now.tv_nsec;
+		if (k.off_ns < 0) {
+			k.off_ns += NS;
+			k.off_s--;
+		}
+	}
+	clock_write(f, &k);
+	vu_debug("faketime: the clock set to %ld s + %ld ns", (long)t.tv_sec, (long)t.tv_nsec);
+	c->ret = 0;
+	return VU_DONE;
+}
+
 static enum vu_action faketime_enter(struct vu_layer *self, struct vu_call *c)
 {
-	const struct faketime *f = self->state;
+	struct faketime *f = self->state;
 	const struct vu_sem_time *t = time_of(c->nr);
 
 	switch (c->nr) {
+	case VU_NR_clock_settime:
+		if (c->args[0] == CLOCK_REALTIME && c->args[1])
+			return set_clock(f, c, (const void *)c->args[1], VU_TIME_TIMESPEC);
+		return VU_CONTINUE;
+	case VU_NR_settimeofday:	/* (a time zone alone: the kernel's) */
+		if (c->args[0] && !c->args[1])
+			return set_clock(f, c, (const void *)c->args[0], VU_TIME_TIMEVAL);
+		return VU_CONTINUE;
 	case VU_NR_futex:
 		if (futex_abs_realtime(c->args[1]))
 			return deadline_back(f, c, 3, VU_TIME_TIMESPEC);
@@ -641,26 +852,23 @@ static enum vu_action faketime_enter(struct vu_layer *self, struct vu_call *c)
 static void leave_now(const struct faketime *f, struct vu_call *c, const struct vu_sem_time *t)
 {
 	void *out = t->now >= 0 ? (void *)c->args[t->now] : NULL;
+	struct fake_clock k;
 	struct timespec now;
 
 	if (!clock_realtime(f, c, t))
 		return;
+	clock_read(f, &k);
 	switch (t->now_repr) {
 	case VU_TIME_TIMESPEC:
-		if (out && f->frozen)
-			*(struct timespec *)out = (struct timespec){ f->at_s, f->at_ns };
-		else if (out)
-			ts_add(out, f->off_s, f->off_ns);
+		if (out)
+			shift(&k, out);
 		return;
 	case VU_TIME_TIMEVAL:
 		if (out) {
 			struct timeval *tv = out;
 
 			now = (struct timespec){ tv->tv_sec, tv->tv_usec * 1000L };
-			if (f->frozen)
-				now = (struct timespec){ f->at_s, f->at_ns };
-			else
-				ts_add(&now, f->off_s, f->off_ns);
+			shift(&k, &now);
 			*tv = (struct timeval){ now.tv_sec, now.tv_nsec / 1000 };
 		}
 		return;

@@ -211,3 +211,47 @@ test('faketime: "at" with time zones, fractions or only a date, and offsets, giv
     t.regex(r.stderr, new RegExp(`faketime: real \\+ ${want.replace('+', '\\+')}\n`), JSON.stringify(opts));
   }
 });
+
+/* setting the clock: a deny layer below faketime refuses whatever reaches
+ * it, so a miss can never set this machine's real clock */
+const SAFE = [{ type: 'deny', syscalls: ['clock_settime', 'settimeofday', 'clock_adjtime', 'adjtimex'] }];
+function settable(opts: Record<string, unknown>, intercept = 'all'): string {
+  return writeConfig({ intercept, layers: [{ type: 'faketime', ...opts }, ...SAFE] });
+}
+
+for (const intercept of ['all', 'libc']) {
+  test(`faketime: date -s sets the fake clock for the whole tree -- the shell that ran it, later children, env -i (${intercept})`, (t) => {
+    const config = settable({ at: AT }, intercept);
+    const realYear = new Date().getUTCFullYear();
+    const r = run('bash', ['-c', [
+      'date -u +%F',
+      'date -u -s "2030-06-01 12:00:00" >/dev/null && echo set',
+      'printf "%(%F)T\\n" -1',	// bash itself, started before the change
+      'date -u +%F',
+      'bash -c \'bash -c "date -u +%F"\'',
+      'python3 -c "import time; print(time.strftime(\'%F\', time.gmtime()))"',
+      'env -i /usr/bin/date -u +%F',
+    ].join('; ')], { config, env: { TZ: 'UTC' } });
+    t.is(r.status, 0, r.stderr);
+    t.deepEqual(r.stdout.trim().split('\n'), ['2020-01-01', 'set', '2030-06-01', '2030-06-01', '2030-06-01', '2030-06-01', '2030-06-01']);
+    // the clock runs on from the time set; the real one was not touched
+    t.is(new Date().getUTCFullYear(), realYear);
+  });
+}
+
+test('faketime: a stopped clock set with date -s stands at the new time; a bad time is EINVAL as natively', (t) => {
+  const config = settable({ at: '2020-01-01 00:00:00' });
+  const r = run('sh', ['-c', 'date -u -s "2031-01-02 03:04:05" >/dev/null; date -u +%FT%T.%N; sleep 0.2; date -u +%s'], { config, env: { TZ: 'UTC' } });
+  t.is(r.status, 0, r.stderr);
+  t.deepEqual(r.stdout.trim().split('\n'), ['2031-01-02T03:04:05.000000000', String(Date.parse('2031-01-02T03:04:05Z') / 1000)]);
+  const bad = "import time, errno\ntry:\n    time.clock_settime(time.CLOCK_REALTIME, -5)\nexcept OSError as e:\n    print(errno.errorcode[e.errno])\n";
+  t.is(run('python3', ['-c', bad], { config: settable({ at: AT }) }).stdout, 'EINVAL\n');
+  t.is(run('python3', ['-c', bad], { vu: false }).stdout, 'EINVAL\n');
+});
+
+test('faketime: the tree\'s clock is one memfd every process keeps as vu\'s own descriptor', (t) => {
+  const r = run('bash', ['-c', 'ls -l /proc/self/fd | grep -c vu-faketime; exec 4000>&-; exec 4001>&-; exec 4002>&-; date -u -s "2030-01-01" >/dev/null; date -u +%Y'], { config: settable({ at: AT }), env: { TZ: 'UTC' } });
+  t.is(r.status, 0, r.stderr);
+  t.deepEqual(r.stdout.trim().split('\n'), ['1', '2030']);
+});
+
