@@ -3,14 +3,12 @@
  * descriptor-creating system calls inside glibc, and what "libc" mode does
  * about each (issue 13). Made from glibc's own binary, not by hand:
  *
- * - functions: the .eh_frame ranges (`readelf --debug-dump=frames`), glibc
- *   has no .symtab; exported names from its dynamic symbol table;
- * - code: `objdump -d`; a `syscall` gets the number of the nearest
- *   `mov $N,%eax` (or `xor %eax,%eax`) before it in its function, else "?"
- *   (glibc's syscall(), numbers passed in registers);
- * - reach: direct calls and jumps between functions, followed transitively
- *   (indirect calls -- NSS modules, stdio's vtables, function pointers --
- *   are not seen: the audit is a lower bound);
+ * - the calls each function can make: tools/libc-calls.mjs (the call
+ *   graph from .eh_frame and objdump, syscall numbers through registers,
+ *   direct calls and stdio's vtables followed; other indirect calls --
+ *   NSS modules, gconv, function pointers -- are not: a lower bound), the
+ *   same walk the runtime's shortcuts are decided by;
+ * - functions: exported names from the dynamic symbol table;
  * - which calls matter: the table (syscalls.json) -- an argument of type
  *   path or a descriptor as result;
  * - what vu does: libvu.so exports the function (its wrapper, or its own
@@ -24,6 +22,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { analyze } from './libc-calls.mjs';
 
 export interface AuditRow {
   fn: string;
@@ -36,23 +35,14 @@ export interface Audit {
   rows: AuditRow[];
 }
 
-const STOP = [
-  'abort', '__assert_fail', '__assert_perror_fail', '__assert', '__fortify_fail', '__chk_fail', '__stack_chk_fail',
-  '__libc_fatal', 'malloc', 'calloc', 'realloc', 'free', 'memalign', 'posix_memalign', 'aligned_alloc', 'valloc',
-  'pvalloc', 'reallocarray', '__libc_malloc', '__libc_calloc', '__libc_realloc', '__libc_free', '__libc_memalign',
-];
-
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** a tool's output (readelf exits 1 on glibc's .eh_frame warnings: its
- * output is still whole) */
+/** a tool's output */
 function sh(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
   if (r.error || !r.stdout) throw new Error(`${cmd} ${args.join(' ')}: ${r.error?.message ?? r.stderr.slice(0, 300)}`);
   return r.stdout;
 }
-
-interface Node { lo: number; hi: number; nrs: Set<number | '?'>; out: Set<number> }
 
 export function audit(libc = '/lib/x86_64-linux-gnu/libc.so.6', libvu = join(ROOT, 'build/Release/libvu.so')): Audit {
   // the table: numbers (x86_64) of calls that take a path or make a descriptor
@@ -65,85 +55,22 @@ export function audit(libc = '/lib/x86_64-linux-gnu/libc.so.6', libvu = join(ROO
     if (nr === undefined) continue;
     if ((s.args ?? []).some((a) => a.type === 'path') || s.ret === 'fd') interesting.set(nr, s.name);
   }
-  // functions: FDE ranges
-  const nodes: Node[] = [];
-  for (const m of sh('readelf', ['--debug-dump=frames', libc]).matchAll(/ FDE cie=\w+ pc=([0-9a-f]+)\.\.([0-9a-f]+)/g)) {
-    nodes.push({ lo: parseInt(m[1], 16), hi: parseInt(m[2], 16), nrs: new Set(), out: new Set() });
-  }
-  nodes.sort((a, b) => a.lo - b.lo);
-  const find = (a: number): number => {
-    let lo = 0, hi = nodes.length - 1, at = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (nodes[mid].lo <= a) { at = mid; lo = mid + 1; } else hi = mid - 1;
-    }
-    return at >= 0 && a < nodes[at].hi ? at : -1;
-  };
-  // code
-  let cur = -1;
-  let eax: number | '?' = '?';
-  let since = 0;
-  for (const line of sh('objdump', ['-d', '--no-show-raw-insn', libc]).split('\n')) {
-    const m = /^\s+([0-9a-f]+):\s+(\S+)\s*(.*)$/.exec(line);
-    if (!m) continue;
-    const addr = parseInt(m[1], 16);
-    const op = m[2];
-    const args = m[3];
-    const n = find(addr);
-    if (n !== cur) { cur = n; eax = '?'; since = 0; }
-    if (n < 0) continue;
-    since++;
-    let mm: RegExpExecArray | null;
-    if ((mm = /^\$0x([0-9a-f]+),%(e|r)ax$/.exec(args)) && op.startsWith('mov')) { eax = parseInt(mm[1], 16); since = 0; }
-    else if (op === 'xor' && /^%eax,%eax$/.test(args)) { eax = 0; since = 0; }
-    else if (op === 'syscall') nodes[n].nrs.add(since <= 12 ? eax : '?');
-    else if ((op.startsWith('call') || op.startsWith('j')) && (mm = /^([0-9a-f]+) </.exec(args))) {
-      const t = find(parseInt(mm[1], 16));
-      if (t >= 0 && t !== n) nodes[n].out.add(t);
-    }
-  }
-  // exported functions
-  // (the public names, and the __ ones programs call: the nocancel opens,
-  // the old stat ABI)
-  const exported = new Map<string, number>();
-  const allExported = new Map<string, number>();
+  // the call graph (tools/libc-calls.mjs: the one the runtime's table of
+  // shortcuts is made by)
+  const graph = analyze(libc) as { reach(name: string): Set<number | 'unknown'> | null };
+  // exported functions (the public names, and the __ ones programs call:
+  // the nocancel opens, the old stat ABI)
+  const exported = new Set<string>();
   for (const l of sh('nm', ['-D', '--defined-only', libc]).split('\n')) {
     const m = /^([0-9a-f]+) ([TWi]) (\S+?)(@@?\S+)?$/.exec(l);
-    if (!m) continue;
-    allExported.set(m[3], parseInt(m[1], 16));
-    if (!m[3].startsWith('_') || /^__(open|fopen|f?x?l?xstat|lxstat|fxstat|creat)/.test(m[3])) exported.set(m[3], parseInt(m[1], 16));
+    if (m && (!m[3].startsWith('_') || /^__(open|fopen|f?x?l?xstat|lxstat|fxstat|creat)/.test(m[3]))) exported.add(m[3]);
   }
   const vu = new Set(sh('nm', ['-D', '--defined-only', libvu]).split('\n').map((l) => l.split(' ')[2]).filter(Boolean).map((s) => s.replace(/@.*$/, '')));
-  // where the walk stops: the error paths every function has (abort,
-  // assertions, fortify: they end the process) and the allocator (its own
-  // rare opens -- malloc's tunables, mtrace -- would make every function
-  // that allocates "reach" openat); both are listed as functions themselves
-  const stop = new Set<number>();
-  for (const name of STOP) {
-    const a = exported.get(name) ?? allExported.get(name);
-    if (a !== undefined && find(a) >= 0) stop.add(find(a));
-  }
-  // reach
-  const memo = new Map<number, Set<number | '?'>>();
-  const reach = (start: number): Set<number | '?'> => {
-    const got = memo.get(start);
-    if (got) return got;
-    const seen = new Set<number>([start]);
-    const stack = [start];
-    const nrs = new Set<number | '?'>();
-    while (stack.length) {
-      const k = stack.pop()!;
-      for (const x of nodes[k].nrs) nrs.add(x);
-      for (const o of nodes[k].out) if (!seen.has(o) && !stop.has(o)) { seen.add(o); stack.push(o); }
-    }
-    memo.set(start, nrs);
-    return nrs;
-  };
   const rows: AuditRow[] = [];
-  for (const [fn, addr] of [...exported].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-    const k = find(addr);
-    if (k < 0) continue;
-    const calls = [...reach(k)].filter((x): x is number => x !== '?' && interesting.has(x)).map((x) => interesting.get(x)!).sort();
+  for (const fn of [...exported].sort()) {
+    const reach = graph.reach(fn);
+    if (!reach) continue;
+    const calls = [...reach].filter((x): x is number => x !== 'unknown' && interesting.has(x)).map((x) => interesting.get(x)!).sort();
     if (!calls.length) continue;
     rows.push({ fn, calls, status: vu.has(fn) ? 'wrapped' : 'gap' });
   }
@@ -165,7 +92,7 @@ function markdown(a: Audit): string {
     '',
     `Made by \`npm run audit:libc\` (tools/libc-audit.ts) from ${a.libc}: ${a.functions} exported`,
     `functions, ${a.rows.length} of them reach a system call that takes a path or makes a descriptor`,
-    '(by direct calls inside glibc; indirect ones -- NSS modules, stdio vtables -- are not followed).',
+    '(by direct calls inside glibc and stdio\'s vtables, tools/libc-calls.mjs; other indirect ones -- NSS modules, gconv -- are not followed).',
     '',
     `- **wrapped** (${wrapped.length}): libvu.so exports the function; its calls go through the stack in both modes.`,
     `- **gap** (${gaps.length}): "libc" mode does not see the calls these make (in "all" mode they trap or go`,
