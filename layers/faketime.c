@@ -414,7 +414,7 @@ static int parse_offset(const char *text, long *sec, long *nsec)
  * (recorded for the children) */
 static int tree_base(struct vu_layer *self, long *sec, long *nsec)
 {
-	const char *env = getenv(BASE_ENV);
+	const char *env = vu_getenv(BASE_ENV);
 	char line[96];
 	struct timespec now;
 
@@ -439,7 +439,7 @@ keep:
 	if (self->check_only)
 		return 0;
 	snprintf(line, sizeof(line), BASE_ENV "=%ld.%09ld", *sec, *nsec);
-	if (setenv(BASE_ENV, line + sizeof(BASE_ENV), 1))
+	if (vu_setenv(BASE_ENV, line + sizeof(BASE_ENV)))
 		return -errno;
 	return vu_exec_env_add(line);
 }
@@ -512,7 +512,7 @@ static int clock_share(struct vu_layer *self, struct faketime *f)
 	self->state = f;
 	if (self->check_only)
 		return 0;
-	fd = inherited_clock(getenv(CLOCK_ENV));
+	fd = inherited_clock(vu_getenv(CLOCK_ENV));
 	if (fd >= 0)
 		c = (void *)vu_sys6(SYS_mmap, 0, sizeof(*c), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if ((unsigned long)c > -4096UL) {
@@ -529,7 +529,7 @@ static int clock_share(struct vu_layer *self, struct faketime *f)
 	if (nfd < 0 || vu_sys3(SYS_fcntl, nfd, F_SETFD, 0))
 		return 0;	/* the clock is shared up to here */
 	snprintf(line, sizeof(line), CLOCK_ENV "=%ld", nfd);
-	if (setenv(CLOCK_ENV, line + sizeof(CLOCK_ENV), 1) || vu_exec_env_add(line))
+	if (vu_setenv(CLOCK_ENV, line + sizeof(CLOCK_ENV)) || vu_exec_env_add(line))
 		return -ENOMEM;
 	return 0;
 alone:
@@ -567,7 +567,7 @@ static int faketime_init(struct vu_layer *self, char *err, size_t errlen)
 		int start = at->str[0] == '@';
 		int frozen = !start && strchr(at->str, ' ') && parse_iso(at->str, &s, &ns, 0) == -2;
 		int local = start || frozen;
-		const char *had = local ? getenv(AT_ENV) : NULL;
+		const char *had = local ? vu_getenv(AT_ENV) : NULL;
 		char *end;
 
 		if (had && (s = strtol(had, &end, 10), *end == '.') && (ns = strtol(end + 1, &end, 10), !*end))
@@ -579,7 +579,7 @@ static int faketime_init(struct vu_layer *self, char *err, size_t errlen)
 			char line[64];
 
 			snprintf(line, sizeof(line), AT_ENV "=%ld.%09ld", s, ns);
-			if ((!had && setenv(AT_ENV, line + sizeof(AT_ENV), 1)) || vu_exec_env_add(line))
+			if ((!had && vu_setenv(AT_ENV, line + sizeof(AT_ENV))) || vu_exec_env_add(line))
 				return -ENOMEM;
 		}
 		if (r) {

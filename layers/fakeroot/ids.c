@@ -69,7 +69,7 @@ static int parse(const char *s, struct fr_ids *o)
 /* fr_ids_init -- at start-up: the ids a parent handed down, else root */
 void fr_ids_init(void)
 {
-	const char *env = getenv("VU_FAKEROOT_IDS");
+	const char *env = vu_getenv("VU_FAKEROOT_IDS");
 	struct fr_ids got;
 
 	if (!env)

@@ -2,6 +2,8 @@
  * util.c -- string helpers, a signal-safe formatter, logging and the fatal
  * path. Nothing here calls libc: it runs inside the SIGSYS handler.
  */
+#include <dlfcn.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <sys/syscall.h>
 #include "vu_core.h"
@@ -261,3 +263,29 @@ void vu_fatal_line(const char *s)
 
 	write_line(2, line, sizeof(line), n);
 }
+
+extern char **environ;
+
+const char *vu_getenv(const char *name)
+{
+	size_t n = vu_strlen(name);
+
+	for (char **e = environ; e && *e; e++)
+		if (!vu_strncmp(*e, name, n) && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
+int vu_setenv(const char *name, const char *value)
+{
+	static int (*glibc)(const char *, const char *, int);
+
+	if (!glibc)	/* (the C library's: after libvu, never the program's) */
+		glibc = (int (*)(const char *, const char *, int))dlsym(RTLD_NEXT, "setenv");
+	if (!glibc) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return glibc(name, value, 1);
+}
+

@@ -530,4 +530,12 @@ VU_API int vu_fd_keep_at(int *slot);
  * too, so a layer's per-tree state survives env -i. Returns 0 or -errno. */
 VU_API int vu_exec_env_add(const char *line);
 
+/* vu_getenv, vu_setenv -- the process's environment as glibc keeps it
+ * (environ), whatever the program defines: a shell's own getenv and
+ * setenv (bash exports both) answer from its variable table, which does
+ * not exist yet at start-up and, once a setenv made it, no longer sees
+ * environ. vu_setenv: start-up only; 0 or -1 and errno. */
+VU_API const char *vu_getenv(const char *name);
+VU_API int vu_setenv(const char *name, const char *value);
+
 #endif

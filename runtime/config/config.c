@@ -66,9 +66,9 @@ const char *vu_config_home(void)
 	const char *h;
 
 	if (!home[0]) {
-		h = getenv("VU_HOME");
+		h = vu_getenv("VU_HOME");
 		if (!h || h[0] != '/')
-			h = getenv("HOME");
+			h = vu_getenv("HOME");
 		if (h && h[0] == '/')
 			snprintf(home, sizeof(home), "%s", h);
 	}
@@ -698,7 +698,7 @@ static char *make_abs(const char *p)
  * 125 with every error. */
 void vu_config_load(void)
 {
-	const char *env = getenv("VU_CONFIG");
+	const char *env = vu_getenv("VU_CONFIG");
 	struct vu_errors e = { 0 };
 	char *path;
 
@@ -723,9 +723,9 @@ void vu_config_load(void)
 			 e.count == 1 ? "" : "s");
 	}
 	if (!env || strcmp(env, path))
-		setenv("VU_CONFIG", path, 1);
+		vu_setenv("VU_CONFIG", path);
 	if (vu_config_home())
-		setenv("VU_HOME", vu_config_home(), 1);
+		vu_setenv("VU_HOME", vu_config_home());
 }
 
 /* vu_config_check -- for `vu check` (through ffi): check the config at path

@@ -25,7 +25,7 @@ void vu_exec_resolve(void) VU_HIDDEN;
  * which costs a stat each instead of a realpath walk. */
 static int preloaded(const char *self, const struct stat *me)
 {
-	const char *pl = getenv("LD_PRELOAD");
+	const char *pl = vu_getenv("LD_PRELOAD");
 	char *list, *tok, *save;
 	struct stat st;
 	int found = 0;
@@ -57,7 +57,7 @@ static int self_path(const char *name, char *out)
 
 static void open_log(void)
 {
-	const char *d = getenv("VU_DEBUG");
+	const char *d = vu_getenv("VU_DEBUG");
 	long fd;
 
 	if (!d || !*d || !strcmp(d, "0"))
@@ -119,7 +119,7 @@ static void vu_init(void)
 {
 	Dl_info info;
 	static char self[PATH_MAX];
-	const char *env = getenv("VU_CONFIG");
+	const char *env = vu_getenv("VU_CONFIG");
 	long r;
 
 	struct stat me;

@@ -1833,8 +1833,8 @@ int vu_rewrite_next(int *i, unsigned long *at, long *nr, unsigned long *calls)
 static int rw_configured;
 static void rw_config(void)
 {
-	const char *e = getenv("VU_REWRITE");
-	const char *dir = getenv("VU_CACHE_DIR");
+	const char *e = vu_getenv("VU_REWRITE");
+	const char *dir = vu_getenv("VU_CACHE_DIR");
 	unsigned a, b, c, d;
 
 	if (rw_configured)
@@ -1846,7 +1846,7 @@ static void rw_config(void)
 		vu_rewrite_on = vu_rewrite_on && vu.mode == VU_MODE_ALL && !vu_foreign;
 		return;
 	}
-	e = getenv("VU_REWRITE_AFTER");
+	e = vu_getenv("VU_REWRITE_AFTER");
 	if (e && *e >= '1' && *e <= '9')
 		rw_after = strtoul(e, NULL, 10);
 	dl_iterate_phdr(exe_of, NULL);

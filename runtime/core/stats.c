@@ -267,7 +267,7 @@ void vu_stats_forked(void)
 
 __attribute__((constructor(102))) static void vu_stats_init(void)
 {
-	const char *f = getenv("VU_STATS");
+	const char *f = vu_getenv("VU_STATS");
 	char cwd[PATH_MAX];
 
 	if (!vu.lib_path || !f || !*f)

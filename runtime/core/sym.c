@@ -34,7 +34,7 @@ static ElfW(Addr) fix(ElfW(Addr) p)
 /* only libvu in LD_PRELOAD: then "next after libvu" is libc itself */
 static int alone(void)
 {
-	const char *pl = getenv("LD_PRELOAD");
+	const char *pl = vu_getenv("LD_PRELOAD");
 	int n = 0;
 
 	for (const char *p = pl; p && *p;) {

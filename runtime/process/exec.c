@@ -272,7 +272,7 @@ static void exec_script(const char *file, char *const argv[], char *const envp[]
  * does that, posix_spawnp does not). Returns -1 with errno. */
 int vu_exec_search(const char *file, char *const argv[], char *const envp[], int scripts)
 {
-	const char *path = getenv("PATH");
+	const char *path = vu_getenv("PATH");
 	int got_eacces = 0;
 	size_t flen;
 
