@@ -2448,7 +2448,7 @@ const unsigned char vu_sem_npaths[VU_NR_COUNT] = {
  *   ids { of, sets, which, { real, effective, saved, fs } },
  *   time { clock, clock_arg, clock_fixed, now, now_repr, now_ret, deadline, deadline_repr,
  *	abs_flags, abs, file_times, file_times_repr, timer_out },
- *   xattr { name, value, size, args }, node_mode, node_dev, exchange_flags, exchange } */
+ *   xattr { name, value, size, args, op }, node_mode, node_dev, exchange_flags, exchange } */
 const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	[VU_NR_read] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2457,7 +2457,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_write] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2465,7 +2465,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #ifdef VU_NR_open
 	[VU_NR_open] = { VU_OP_OPEN, 1, -1, 1, -1, -1, 0, {
 		{ 0, -1, 1, VU_ROLE_OBJECT, 1, 0, 0, O_NOFOLLOW, 0, 0 },
@@ -2474,7 +2474,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 	[VU_NR_close] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2483,7 +2483,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #ifdef VU_NR_stat
 	[VU_NR_stat] = { VU_OP_READ, 1, -1, -1, -1, -1, 0, {
 		{ 0, -1, -1, VU_ROLE_OBJECT, 1, 0, 0, 0, 0, 0 },
@@ -2492,7 +2492,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 	[VU_NR_fstat] = { VU_OP_READ, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2501,7 +2501,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #ifdef VU_NR_lstat
 	[VU_NR_lstat] = { VU_OP_READ, 1, -1, -1, -1, -1, 0, {
 		{ 0, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2510,7 +2510,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 #ifdef VU_NR_poll
 	[VU_NR_poll] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
@@ -2520,7 +2520,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 	[VU_NR_lseek] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2529,7 +2529,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_mmap] = { VU_OP_IO, 0, 4, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2537,7 +2537,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_mprotect] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2545,7 +2545,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_munmap] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2553,7 +2553,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_brk] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2561,7 +2561,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_rt_sigaction] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2569,7 +2569,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_rt_sigprocmask] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2577,7 +2577,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_rt_sigreturn] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2585,7 +2585,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_ioctl] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2593,7 +2593,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_pread64] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2601,7 +2601,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_pwrite64] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2609,7 +2609,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_readv] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2617,7 +2617,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_writev] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2625,7 +2625,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #ifdef VU_NR_access
 	[VU_NR_access] = { VU_OP_READ, 1, -1, -1, -1, -1, 0, {
 		{ 0, -1, -1, VU_ROLE_OBJECT, 1, 0, 0, 0, 0, 0 },
@@ -2634,7 +2634,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 #ifdef VU_NR_pipe
 	[VU_NR_pipe] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
@@ -2644,7 +2644,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 #ifdef VU_NR_select
 	[VU_NR_select] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
@@ -2654,7 +2654,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 	[VU_NR_sched_yield] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2663,7 +2663,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_mremap] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2671,7 +2671,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_msync] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2679,7 +2679,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_mincore] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2687,7 +2687,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_madvise] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2695,7 +2695,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_dup] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2703,7 +2703,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #ifdef VU_NR_dup2
 	[VU_NR_dup2] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2712,7 +2712,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 #ifdef VU_NR_pause
 	[VU_NR_pause] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
@@ -2722,7 +2722,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 	[VU_NR_nanosleep] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2731,7 +2731,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_FIXED, -1, CLOCK_MONOTONIC, -1, VU_TIME_NONE, 0, 0, VU_TIME_TIMESPEC,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_getitimer] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2739,7 +2739,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #ifdef VU_NR_alarm
 	[VU_NR_alarm] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2748,7 +2748,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 	[VU_NR_setitimer] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2757,7 +2757,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_getpid] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2765,7 +2765,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_sendfile] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2773,7 +2773,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_socket] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2781,7 +2781,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_connect] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2789,7 +2789,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_accept] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2797,7 +2797,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_sendto] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2805,7 +2805,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_recvfrom] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2813,7 +2813,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_sendmsg] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2821,7 +2821,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_recvmsg] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2829,7 +2829,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_shutdown] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2837,7 +2837,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_bind] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2845,7 +2845,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_listen] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2853,7 +2853,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_getsockname] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2861,7 +2861,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_getpeername] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2869,7 +2869,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_socketpair] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2877,7 +2877,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_setsockopt] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2885,7 +2885,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_getsockopt] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2893,7 +2893,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_clone] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2901,7 +2901,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #ifdef VU_NR_fork
 	[VU_NR_fork] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2910,7 +2910,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 #ifdef VU_NR_vfork
 	[VU_NR_vfork] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
@@ -2920,7 +2920,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 	[VU_NR_execve] = { VU_OP_EXEC, 1, -1, -1, -1, -1, 0, {
 		{ 0, -1, -1, VU_ROLE_OBJECT, 1, 0, 0, 0, 0, 0 },
@@ -2929,7 +2929,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_exit] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2937,7 +2937,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_wait4] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2945,7 +2945,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_kill] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2953,7 +2953,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_uname] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2961,7 +2961,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_fcntl] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2969,7 +2969,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_flock] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2977,7 +2977,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_fsync] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2985,7 +2985,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_fdatasync] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -2993,7 +2993,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_truncate] = { VU_OP_WRITE, 1, -1, -1, -1, -1, 0, {
 		{ 0, -1, -1, VU_ROLE_OBJECT, 1, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3001,7 +3001,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_ftruncate] = { VU_OP_WRITE, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3009,7 +3009,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #ifdef VU_NR_getdents
 	[VU_NR_getdents] = { VU_OP_READ, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3018,7 +3018,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 	[VU_NR_getcwd] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3027,7 +3027,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_chdir] = { VU_OP_CHDIR, 1, -1, -1, -1, -1, 0, {
 		{ 0, -1, -1, VU_ROLE_OBJECT, 1, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3035,7 +3035,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_fchdir] = { VU_OP_CHDIR, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3043,7 +3043,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #ifdef VU_NR_rename
 	[VU_NR_rename] = { VU_OP_RENAME, 2, -1, -1, -1, -1, 0, {
 		{ 0, -1, -1, VU_ROLE_OLD, 0, 0, 0, 0, 0, 0 },
@@ -3052,7 +3052,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 #ifdef VU_NR_mkdir
 	[VU_NR_mkdir] = { VU_OP_CREATE, 1, -1, -1, -1, -1, 0, {
@@ -3062,7 +3062,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 #ifdef VU_NR_rmdir
 	[VU_NR_rmdir] = { VU_OP_DELETE, 1, -1, -1, -1, -1, 0, {
@@ -3072,7 +3072,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 #ifdef VU_NR_creat
 	[VU_NR_creat] = { VU_OP_OPEN, 1, -1, -1, -1, -1, O_CREAT | O_WRONLY | O_TRUNC, {
@@ -3082,7 +3082,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 #ifdef VU_NR_link
 	[VU_NR_link] = { VU_OP_LINK, 2, -1, -1, -1, -1, 0, {
@@ -3092,7 +3092,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 #ifdef VU_NR_unlink
 	[VU_NR_unlink] = { VU_OP_DELETE, 1, -1, -1, -1, -1, 0, {
@@ -3102,7 +3102,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 #ifdef VU_NR_symlink
 	[VU_NR_symlink] = { VU_OP_CREATE, 2, -1, -1, -1, -1, 0, {
@@ -3112,7 +3112,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 #ifdef VU_NR_readlink
 	[VU_NR_readlink] = { VU_OP_READ, 1, -1, -1, -1, -1, 0, {
@@ -3122,7 +3122,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 #ifdef VU_NR_chmod
 	[VU_NR_chmod] = { VU_OP_META, 1, -1, -1, -1, -1, 0, {
@@ -3132,7 +3132,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 	[VU_NR_fchmod] = { VU_OP_META, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3141,7 +3141,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #ifdef VU_NR_chown
 	[VU_NR_chown] = { VU_OP_META, 1, -1, -1, -1, -1, 0, {
 		{ 0, -1, -1, VU_ROLE_OBJECT, 1, 0, 0, 0, 0, 0 },
@@ -3150,7 +3150,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 	[VU_NR_fchown] = { VU_OP_META, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3159,7 +3159,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #ifdef VU_NR_lchown
 	[VU_NR_lchown] = { VU_OP_META, 1, -1, -1, -1, -1, 0, {
 		{ 0, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3168,7 +3168,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 	[VU_NR_umask] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3177,7 +3177,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_gettimeofday] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3185,7 +3185,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_FIXED, -1, CLOCK_REALTIME, 0, VU_TIME_TIMEVAL, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_getrlimit] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3193,7 +3193,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_getrusage] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3201,7 +3201,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_sysinfo] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3209,7 +3209,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_times] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3217,7 +3217,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_ptrace] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3225,7 +3225,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_getuid] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3233,7 +3233,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_UID, 0, VU_ID_BIT(VU_ID_REAL), { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_getgid] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3241,7 +3241,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_GID, 0, VU_ID_BIT(VU_ID_REAL), { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_setuid] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3249,7 +3249,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_UID, 1, VU_ID_BIT(VU_ID_EFFECTIVE), { -1, 0, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_setgid] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3257,7 +3257,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_GID, 1, VU_ID_BIT(VU_ID_EFFECTIVE), { -1, 0, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_geteuid] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3265,7 +3265,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_UID, 0, VU_ID_BIT(VU_ID_EFFECTIVE), { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_getegid] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3273,7 +3273,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_GID, 0, VU_ID_BIT(VU_ID_EFFECTIVE), { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_setpgid] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3281,7 +3281,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_getppid] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3289,7 +3289,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #ifdef VU_NR_getpgrp
 	[VU_NR_getpgrp] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3298,7 +3298,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 	[VU_NR_setsid] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3307,7 +3307,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_setreuid] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3315,7 +3315,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_UID, 1, VU_ID_BIT(VU_ID_REAL) | VU_ID_BIT(VU_ID_EFFECTIVE), { 0, 1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_setregid] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3323,7 +3323,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_GID, 1, VU_ID_BIT(VU_ID_REAL) | VU_ID_BIT(VU_ID_EFFECTIVE), { 0, 1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_getgroups] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3331,7 +3331,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_GROUPS, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_setgroups] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3339,7 +3339,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_GROUPS, 1, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_setresuid] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3347,7 +3347,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_UID, 1, VU_ID_BIT(VU_ID_REAL) | VU_ID_BIT(VU_ID_EFFECTIVE) | VU_ID_BIT(VU_ID_SAVED), { 0, 1, 2, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_getresuid] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3355,7 +3355,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_UID, 0, VU_ID_BIT(VU_ID_REAL) | VU_ID_BIT(VU_ID_EFFECTIVE) | VU_ID_BIT(VU_ID_SAVED), { 0, 1, 2, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_setresgid] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3363,7 +3363,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_GID, 1, VU_ID_BIT(VU_ID_REAL) | VU_ID_BIT(VU_ID_EFFECTIVE) | VU_ID_BIT(VU_ID_SAVED), { 0, 1, 2, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_getresgid] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3371,7 +3371,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_GID, 0, VU_ID_BIT(VU_ID_REAL) | VU_ID_BIT(VU_ID_EFFECTIVE) | VU_ID_BIT(VU_ID_SAVED), { 0, 1, 2, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_getpgid] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3379,7 +3379,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_setfsuid] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3387,7 +3387,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_UID, 1, VU_ID_BIT(VU_ID_FS), { -1, -1, -1, 0 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_setfsgid] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3395,7 +3395,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_GID, 1, VU_ID_BIT(VU_ID_FS), { -1, -1, -1, 0 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_getsid] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3403,7 +3403,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_capget] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3411,7 +3411,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_capset] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3419,7 +3419,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_rt_sigpending] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3427,7 +3427,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_rt_sigtimedwait] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3435,7 +3435,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_rt_sigqueueinfo] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3443,7 +3443,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_rt_sigsuspend] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3451,7 +3451,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_sigaltstack] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3459,7 +3459,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #ifdef VU_NR_utime
 	[VU_NR_utime] = { VU_OP_META, 1, -1, -1, -1, -1, 0, {
 		{ 0, -1, -1, VU_ROLE_OBJECT, 1, 0, 0, 0, 0, 0 },
@@ -3468,7 +3468,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, 1, VU_TIME_UTIMBUF, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 #ifdef VU_NR_mknod
 	[VU_NR_mknod] = { VU_OP_CREATE, 1, -1, -1, -1, -1, 0, {
@@ -3478,7 +3478,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, 1, 2, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, 1, 2, -1, 0 },
 #endif
 	[VU_NR_personality] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3487,7 +3487,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_statfs] = { VU_OP_READ, 1, -1, -1, -1, -1, 0, {
 		{ 0, -1, -1, VU_ROLE_OBJECT, 1, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3495,7 +3495,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_fstatfs] = { VU_OP_READ, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3503,7 +3503,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_getpriority] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3511,7 +3511,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_setpriority] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3519,7 +3519,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_mlock] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3527,7 +3527,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_munlock] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3535,7 +3535,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_mlockall] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3543,7 +3543,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_munlockall] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3551,7 +3551,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_pivot_root] = { VU_OP_MOUNT, 2, -1, -1, -1, -1, 0, {
 		{ 0, -1, -1, VU_ROLE_OBJECT, 1, 0, 0, 0, 0, 0 },
 		{ 1, -1, -1, VU_ROLE_OBJECT, 1, 0, 0, 0, 0, 0 },
@@ -3559,7 +3559,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_prctl] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3567,7 +3567,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #ifdef VU_NR_arch_prctl
 	[VU_NR_arch_prctl] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3576,7 +3576,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 	[VU_NR_adjtimex] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3585,7 +3585,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_setrlimit] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3593,7 +3593,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_chroot] = { VU_OP_CHDIR, 1, -1, -1, -1, -1, 0, {
 		{ 0, -1, -1, VU_ROLE_OBJECT, 1, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3601,7 +3601,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_sync] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3609,7 +3609,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_acct] = { VU_OP_UNKNOWN, 1, -1, -1, -1, -1, 0, {
 		{ 0, -1, -1, VU_ROLE_OBJECT, 1, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3617,7 +3617,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_settimeofday] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3625,7 +3625,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_mount] = { VU_OP_MOUNT, 2, -1, -1, -1, -1, 0, {
 		{ 0, -1, -1, VU_ROLE_OBJECT, 1, 0, 0, 0, 0, 0 },
 		{ 1, -1, -1, VU_ROLE_OBJECT, 1, 0, 0, 0, 0, 0 },
@@ -3633,7 +3633,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_umount2] = { VU_OP_MOUNT, 1, -1, -1, -1, -1, 0, {
 		{ 0, -1, 1, VU_ROLE_OBJECT, 1, 0, 0, UMOUNT_NOFOLLOW, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3641,7 +3641,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_swapon] = { VU_OP_MOUNT, 1, -1, -1, -1, -1, 0, {
 		{ 0, -1, -1, VU_ROLE_OBJECT, 1, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3649,7 +3649,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_swapoff] = { VU_OP_MOUNT, 1, -1, -1, -1, -1, 0, {
 		{ 0, -1, -1, VU_ROLE_OBJECT, 1, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3657,7 +3657,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_sethostname] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3665,7 +3665,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_setdomainname] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3673,7 +3673,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_quotactl] = { VU_OP_UNKNOWN, 1, -1, -1, -1, -1, 0, {
 		{ 1, -1, -1, VU_ROLE_OBJECT, 1, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3681,7 +3681,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_gettid] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3689,7 +3689,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_readahead] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3697,7 +3697,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_setxattr] = { VU_OP_META, 1, -1, -1, -1, -1, 0, {
 		{ 0, -1, -1, VU_ROLE_OBJECT, 1, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3705,7 +3705,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { 1, 2, 3, -1 }, -1, -1, -1, 0 },
+	  { 1, 2, 3, -1, VU_XATTR_SET }, -1, -1, -1, 0 },
 	[VU_NR_lsetxattr] = { VU_OP_META, 1, -1, -1, -1, -1, 0, {
 		{ 0, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3713,7 +3713,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { 1, 2, 3, -1 }, -1, -1, -1, 0 },
+	  { 1, 2, 3, -1, VU_XATTR_SET }, -1, -1, -1, 0 },
 	[VU_NR_fsetxattr] = { VU_OP_META, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3721,7 +3721,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { 1, 2, 3, -1 }, -1, -1, -1, 0 },
+	  { 1, 2, 3, -1, VU_XATTR_SET }, -1, -1, -1, 0 },
 	[VU_NR_getxattr] = { VU_OP_READ, 1, -1, -1, -1, -1, 0, {
 		{ 0, -1, -1, VU_ROLE_OBJECT, 1, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3729,7 +3729,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { 1, 2, 3, -1, VU_XATTR_GET }, -1, -1, -1, 0 },
 	[VU_NR_lgetxattr] = { VU_OP_READ, 1, -1, -1, -1, -1, 0, {
 		{ 0, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3737,7 +3737,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { 1, 2, 3, -1, VU_XATTR_GET }, -1, -1, -1, 0 },
 	[VU_NR_fgetxattr] = { VU_OP_READ, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3745,7 +3745,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { 1, 2, 3, -1, VU_XATTR_GET }, -1, -1, -1, 0 },
 	[VU_NR_listxattr] = { VU_OP_READ, 1, -1, -1, -1, -1, 0, {
 		{ 0, -1, -1, VU_ROLE_OBJECT, 1, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3753,7 +3753,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, 1, 2, -1, VU_XATTR_LIST }, -1, -1, -1, 0 },
 	[VU_NR_llistxattr] = { VU_OP_READ, 1, -1, -1, -1, -1, 0, {
 		{ 0, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3761,7 +3761,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, 1, 2, -1, VU_XATTR_LIST }, -1, -1, -1, 0 },
 	[VU_NR_flistxattr] = { VU_OP_READ, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3769,7 +3769,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, 1, 2, -1, VU_XATTR_LIST }, -1, -1, -1, 0 },
 	[VU_NR_removexattr] = { VU_OP_META, 1, -1, -1, -1, -1, 0, {
 		{ 0, -1, -1, VU_ROLE_OBJECT, 1, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3777,7 +3777,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { 1, -1, -1, -1, VU_XATTR_REMOVE }, -1, -1, -1, 0 },
 	[VU_NR_lremovexattr] = { VU_OP_META, 1, -1, -1, -1, -1, 0, {
 		{ 0, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3785,7 +3785,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { 1, -1, -1, -1, VU_XATTR_REMOVE }, -1, -1, -1, 0 },
 	[VU_NR_fremovexattr] = { VU_OP_META, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3793,7 +3793,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { 1, -1, -1, -1, VU_XATTR_REMOVE }, -1, -1, -1, 0 },
 	[VU_NR_tkill] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3801,7 +3801,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #ifdef VU_NR_time
 	[VU_NR_time] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3810,7 +3810,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_FIXED, -1, CLOCK_REALTIME, 0, VU_TIME_TIME_T, 1, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 	[VU_NR_futex] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3819,7 +3819,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_sched_setaffinity] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3827,7 +3827,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_sched_getaffinity] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3835,7 +3835,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #ifdef VU_NR_epoll_create
 	[VU_NR_epoll_create] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3844,7 +3844,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 	[VU_NR_getdents64] = { VU_OP_READ, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3853,7 +3853,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_set_tid_address] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3861,7 +3861,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_fadvise64] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3869,7 +3869,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_timer_create] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3877,7 +3877,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_ARG, 0, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, 2 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_timer_settime] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3885,7 +3885,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_TIMER, 0, 0, -1, VU_TIME_NONE, 0, 2, VU_TIME_ITIMERSPEC,
 	    1, TIMER_ABSTIME, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_timer_gettime] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3893,7 +3893,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_timer_getoverrun] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3901,7 +3901,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_timer_delete] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3909,7 +3909,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_clock_settime] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3917,7 +3917,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_clock_gettime] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3925,7 +3925,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_ARG, 0, 0, 1, VU_TIME_TIMESPEC, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_clock_getres] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3933,7 +3933,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_clock_nanosleep] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3941,7 +3941,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_ARG, 0, 0, -1, VU_TIME_NONE, 0, 2, VU_TIME_TIMESPEC,
 	    1, TIMER_ABSTIME, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_exit_group] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3949,7 +3949,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #ifdef VU_NR_epoll_wait
 	[VU_NR_epoll_wait] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3958,7 +3958,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 	[VU_NR_epoll_ctl] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3967,7 +3967,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_tgkill] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3975,7 +3975,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #ifdef VU_NR_utimes
 	[VU_NR_utimes] = { VU_OP_META, 1, -1, -1, -1, -1, 0, {
 		{ 0, -1, -1, VU_ROLE_OBJECT, 1, 0, 0, 0, 0, 0 },
@@ -3984,7 +3984,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, 1, VU_TIME_TIMEVAL, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 	[VU_NR_waitid] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -3993,7 +3993,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #ifdef VU_NR_inotify_init
 	[VU_NR_inotify_init] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4002,7 +4002,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 	[VU_NR_inotify_add_watch] = { VU_OP_READ, 1, 0, -1, -1, -1, 0, {
 		{ 1, -1, 2, VU_ROLE_OBJECT, 1, 0, 0, IN_DONT_FOLLOW, 0, 0 },
@@ -4011,7 +4011,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_inotify_rm_watch] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4019,7 +4019,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_openat] = { VU_OP_OPEN, 1, -1, 2, -1, -1, 0, {
 		{ 1, 0, 2, VU_ROLE_OBJECT, 1, 0, 0, O_NOFOLLOW, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4027,7 +4027,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_mkdirat] = { VU_OP_CREATE, 1, -1, -1, -1, -1, 0, {
 		{ 1, 0, -1, VU_ROLE_NEW, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4035,7 +4035,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_mknodat] = { VU_OP_CREATE, 1, -1, -1, -1, -1, 0, {
 		{ 1, 0, -1, VU_ROLE_NEW, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4043,7 +4043,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, 2, 3, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, 2, 3, -1, 0 },
 	[VU_NR_fchownat] = { VU_OP_META, 1, -1, -1, -1, -1, 0, {
 		{ 1, 0, 4, VU_ROLE_OBJECT, 1, 0, 0, AT_SYMLINK_NOFOLLOW, 0, AT_EMPTY_PATH },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4051,7 +4051,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #ifdef VU_NR_futimesat
 	[VU_NR_futimesat] = { VU_OP_META, 1, -1, -1, -1, -1, 0, {
 		{ 1, 0, -1, VU_ROLE_OBJECT, 1, 1, 0, 0, 0, 0 },
@@ -4060,7 +4060,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, 2, VU_TIME_TIMEVAL, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 	[VU_NR_newfstatat] = { VU_OP_READ, 1, -1, -1, -1, -1, 0, {
 		{ 1, 0, 3, VU_ROLE_OBJECT, 1, 0, 0, AT_SYMLINK_NOFOLLOW, 0, AT_EMPTY_PATH },
@@ -4069,7 +4069,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_unlinkat] = { VU_OP_DELETE, 1, -1, -1, -1, -1, 0, {
 		{ 1, 0, -1, VU_ROLE_OLD, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4077,7 +4077,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_renameat] = { VU_OP_RENAME, 2, -1, -1, -1, -1, 0, {
 		{ 1, 0, -1, VU_ROLE_OLD, 0, 0, 0, 0, 0, 0 },
 		{ 3, 2, -1, VU_ROLE_NEW, 0, 0, 0, 0, 0, 0 },
@@ -4085,7 +4085,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_linkat] = { VU_OP_LINK, 2, -1, -1, -1, -1, 0, {
 		{ 1, 0, 4, VU_ROLE_OBJECT, 0, 0, 0, 0, AT_SYMLINK_FOLLOW, AT_EMPTY_PATH },
 		{ 3, 2, -1, VU_ROLE_NEW, 0, 0, 0, 0, 0, 0 },
@@ -4093,7 +4093,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_symlinkat] = { VU_OP_CREATE, 2, -1, -1, -1, -1, 0, {
 		{ 0, -1, -1, VU_ROLE_CONTENT, 0, 0, 0, 0, 0, 0 },
 		{ 2, 1, -1, VU_ROLE_NEW, 0, 0, 0, 0, 0, 0 },
@@ -4101,7 +4101,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_readlinkat] = { VU_OP_READ, 1, -1, -1, -1, -1, 0, {
 		{ 1, 0, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4109,7 +4109,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_fchmodat] = { VU_OP_META, 1, -1, -1, -1, -1, 0, {
 		{ 1, 0, -1, VU_ROLE_OBJECT, 1, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4117,7 +4117,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_faccessat] = { VU_OP_READ, 1, -1, -1, -1, -1, 0, {
 		{ 1, 0, -1, VU_ROLE_OBJECT, 1, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4125,7 +4125,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_pselect6] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4133,7 +4133,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_ppoll] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4141,7 +4141,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_unshare] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4149,7 +4149,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_set_robust_list] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4157,7 +4157,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_splice] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4165,7 +4165,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_tee] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4173,7 +4173,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_sync_file_range] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4181,7 +4181,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_utimensat] = { VU_OP_META, 1, -1, -1, -1, -1, 0, {
 		{ 1, 0, 3, VU_ROLE_OBJECT, 1, 1, 0, AT_SYMLINK_NOFOLLOW, 0, AT_EMPTY_PATH },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4189,7 +4189,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, 2, VU_TIME_TIMESPEC, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_epoll_pwait] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4197,7 +4197,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #ifdef VU_NR_signalfd
 	[VU_NR_signalfd] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4206,7 +4206,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 	[VU_NR_timerfd_create] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4215,7 +4215,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #ifdef VU_NR_eventfd
 	[VU_NR_eventfd] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4224,7 +4224,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 #endif
 	[VU_NR_fallocate] = { VU_OP_WRITE, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4233,7 +4233,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_timerfd_settime] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4241,7 +4241,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_FD, 0, 0, -1, VU_TIME_NONE, 0, 2, VU_TIME_ITIMERSPEC,
 	    1, TFD_TIMER_ABSTIME, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_timerfd_gettime] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4249,7 +4249,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_accept4] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4257,7 +4257,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_signalfd4] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4265,7 +4265,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_eventfd2] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4273,7 +4273,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_epoll_create1] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4281,7 +4281,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_dup3] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4289,7 +4289,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_pipe2] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4297,7 +4297,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_inotify_init1] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4305,7 +4305,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_preadv] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4313,7 +4313,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_pwritev] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4321,7 +4321,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_rt_tgsigqueueinfo] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4329,7 +4329,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_recvmmsg] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4337,7 +4337,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_fanotify_init] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4345,7 +4345,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_fanotify_mark] = { VU_OP_UNKNOWN, 1, 0, -1, -1, -1, 0, {
 		{ 4, 3, 1, VU_ROLE_OBJECT, 1, 1, 0, FAN_MARK_DONT_FOLLOW, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4353,7 +4353,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_prlimit64] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4361,7 +4361,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_name_to_handle_at] = { VU_OP_UNKNOWN, 1, -1, -1, -1, -1, 0, {
 		{ 1, 0, 4, VU_ROLE_OBJECT, 0, 0, 0, 0, AT_SYMLINK_FOLLOW, AT_EMPTY_PATH },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4369,7 +4369,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_open_by_handle_at] = { VU_OP_OPEN, 0, 0, 2, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4377,7 +4377,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_clock_adjtime] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4385,7 +4385,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_syncfs] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4393,7 +4393,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_sendmmsg] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4401,7 +4401,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_setns] = { VU_OP_UNKNOWN, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4409,7 +4409,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_getcpu] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4417,7 +4417,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_renameat2] = { VU_OP_RENAME, 2, -1, -1, -1, -1, 0, {
 		{ 1, 0, -1, VU_ROLE_OLD, 0, 0, 0, 0, 0, 0 },
 		{ 3, 2, -1, VU_ROLE_NEW, 0, 0, 0, 0, 0, 0 },
@@ -4425,7 +4425,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, 4, RENAME_EXCHANGE },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, 4, RENAME_EXCHANGE },
 	[VU_NR_seccomp] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4433,7 +4433,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_getrandom] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4441,7 +4441,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_memfd_create] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4449,7 +4449,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_execveat] = { VU_OP_EXEC, 1, -1, -1, -1, -1, 0, {
 		{ 1, 0, 4, VU_ROLE_OBJECT, 1, 0, 0, AT_SYMLINK_NOFOLLOW, 0, AT_EMPTY_PATH },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4457,7 +4457,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_copy_file_range] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4465,7 +4465,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_preadv2] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4473,7 +4473,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_pwritev2] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4481,7 +4481,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_pkey_alloc] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4489,7 +4489,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_statx] = { VU_OP_READ, 1, -1, -1, -1, -1, 0, {
 		{ 1, 0, 2, VU_ROLE_OBJECT, 1, 0, 0, AT_SYMLINK_NOFOLLOW, 0, AT_EMPTY_PATH },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4497,7 +4497,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_rseq] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4505,7 +4505,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_pidfd_send_signal] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4513,7 +4513,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_io_uring_setup] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4521,7 +4521,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_io_uring_enter] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4529,7 +4529,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_io_uring_register] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4537,7 +4537,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_open_tree] = { VU_OP_MOUNT, 1, -1, -1, -1, -1, 0, {
 		{ 1, 0, 2, VU_ROLE_OBJECT, 1, 0, 0, AT_SYMLINK_NOFOLLOW, 0, AT_EMPTY_PATH },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4545,7 +4545,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_move_mount] = { VU_OP_MOUNT, 2, -1, -1, -1, -1, 0, {
 		{ 1, 0, 4, VU_ROLE_OBJECT, 0, 0, 0, 0, MOVE_MOUNT_F_SYMLINKS, MOVE_MOUNT_F_EMPTY_PATH },
 		{ 3, 2, 4, VU_ROLE_OBJECT, 0, 0, 0, 0, MOVE_MOUNT_T_SYMLINKS, MOVE_MOUNT_T_EMPTY_PATH },
@@ -4553,7 +4553,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_fspick] = { VU_OP_MOUNT, 1, -1, -1, -1, -1, 0, {
 		{ 1, 0, 2, VU_ROLE_OBJECT, 1, 0, 0, FSPICK_SYMLINK_NOFOLLOW, 0, FSPICK_EMPTY_PATH },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4561,7 +4561,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_pidfd_open] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4569,7 +4569,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_clone3] = { VU_OP_NONE, 0, -1, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4577,7 +4577,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_close_range] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4585,7 +4585,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_openat2] = { VU_OP_OPEN, 1, -1, -1, 2, 3, 0, {
 		{ 1, 0, 2, VU_ROLE_OBJECT, 1, 0, 0, O_NOFOLLOW, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4593,7 +4593,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_pidfd_getfd] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4601,7 +4601,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_faccessat2] = { VU_OP_READ, 1, -1, -1, -1, -1, 0, {
 		{ 1, 0, 3, VU_ROLE_OBJECT, 1, 0, 0, AT_SYMLINK_NOFOLLOW, 0, AT_EMPTY_PATH },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4609,7 +4609,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_epoll_pwait2] = { VU_OP_IO, 0, 0, -1, -1, -1, 0, {
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4617,7 +4617,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_mount_setattr] = { VU_OP_MOUNT, 1, -1, -1, -1, -1, 0, {
 		{ 1, 0, 2, VU_ROLE_OBJECT, 1, 0, 0, AT_SYMLINK_NOFOLLOW, 0, AT_EMPTY_PATH },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4625,7 +4625,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_fchmodat2] = { VU_OP_META, 1, -1, -1, -1, -1, 0, {
 		{ 1, 0, 3, VU_ROLE_OBJECT, 1, 0, 0, AT_SYMLINK_NOFOLLOW, 0, AT_EMPTY_PATH },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4633,7 +4633,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_setxattrat] = { VU_OP_META, 1, -1, -1, -1, -1, 0, {
 		{ 1, 0, 2, VU_ROLE_OBJECT, 1, 0, 1, AT_SYMLINK_NOFOLLOW, 0, AT_EMPTY_PATH },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4641,7 +4641,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { 3, -1, -1, 4 }, -1, -1, -1, 0 },
+	  { 3, -1, -1, 4, VU_XATTR_SET }, -1, -1, -1, 0 },
 	[VU_NR_getxattrat] = { VU_OP_READ, 1, -1, -1, -1, -1, 0, {
 		{ 1, 0, 2, VU_ROLE_OBJECT, 1, 0, 1, AT_SYMLINK_NOFOLLOW, 0, AT_EMPTY_PATH },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4649,7 +4649,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { 3, -1, -1, 4, VU_XATTR_GET }, -1, -1, -1, 0 },
 	[VU_NR_listxattrat] = { VU_OP_READ, 1, -1, -1, -1, -1, 0, {
 		{ 1, 0, 2, VU_ROLE_OBJECT, 1, 0, 1, AT_SYMLINK_NOFOLLOW, 0, AT_EMPTY_PATH },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4657,7 +4657,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, 3, 4, -1, VU_XATTR_LIST }, -1, -1, -1, 0 },
 	[VU_NR_removexattrat] = { VU_OP_META, 1, -1, -1, -1, -1, 0, {
 		{ 1, 0, 2, VU_ROLE_OBJECT, 1, 0, 1, AT_SYMLINK_NOFOLLOW, 0, AT_EMPTY_PATH },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4665,7 +4665,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { 3, -1, -1, -1, VU_XATTR_REMOVE }, -1, -1, -1, 0 },
 	[VU_NR_open_tree_attr] = { VU_OP_MOUNT, 1, -1, -1, -1, -1, 0, {
 		{ 1, 0, 2, VU_ROLE_OBJECT, 1, 0, 0, AT_SYMLINK_NOFOLLOW, 0, AT_EMPTY_PATH },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4673,7 +4673,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_file_getattr] = { VU_OP_READ, 1, -1, -1, -1, -1, 0, {
 		{ 1, 0, 4, VU_ROLE_OBJECT, 1, 0, 1, AT_SYMLINK_NOFOLLOW, 0, AT_EMPTY_PATH },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4681,7 +4681,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 	[VU_NR_file_setattr] = { VU_OP_META, 1, -1, -1, -1, -1, 0, {
 		{ 1, 0, 4, VU_ROLE_OBJECT, 1, 0, 1, AT_SYMLINK_NOFOLLOW, 0, AT_EMPTY_PATH },
 		{ -1, -1, -1, VU_ROLE_OBJECT, 0, 0, 0, 0, 0, 0 },
@@ -4689,7 +4689,7 @@ const struct vu_sem vu_sems[VU_NR_COUNT] = {
 	  { VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },
 	  { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE,
 	    -1, 0, -1, VU_TIME_NONE, -1 },
-	  { -1, -1, -1, -1 }, -1, -1, -1, 0 },
+	  { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },
 };
 
 /* The names of the calls the table does not describe (generator/catalog.json),

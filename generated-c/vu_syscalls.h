@@ -726,11 +726,14 @@ struct vu_sem_time {
 	signed char timer_out;		/* the argument the new timer's id is written to */
 };
 
-/* a call that sets an extended attribute: argument indexes, -1 when absent */
+/* a call on extended attributes: what it does, and argument indexes, -1
+ * when absent */
+enum vu_xattr_op { VU_XATTR_NONE, VU_XATTR_SET, VU_XATTR_GET, VU_XATTR_LIST, VU_XATTR_REMOVE };
 struct vu_sem_xattr {
-	signed char name;		/* its name */
-	signed char value, size;	/* its value and size */
+	signed char name;		/* its name (not for a list) */
+	signed char value, size;	/* the value (a list: the names) and its size */
 	signed char args;		/* or a struct xattr_args holding them */
+	unsigned char op;		/* enum vu_xattr_op */
 };
 
 /* what a call does (syscalls.json "does") */

@@ -89,7 +89,7 @@ export interface SemModel {
   paths: SemPathModel[];
   ids: SemIdsModel;
   time: SemTimeModel;
-  xattr: { name: number; value: number; size: number; args: number };
+  xattr: { op: string; name: number; value: number; size: number; args: number };
   node: { mode: number; dev: number };
   /** the argument and bit that swap a rename's names, -1 and "0" when none */
   exchange: { flags: number; flag: string };
@@ -197,7 +197,7 @@ export function semModel(s: SyscallSpec): SemModel {
       fileTimesRepr: repr(t.file_times),
       timerOut: idx(t.timer_out),
     },
-    xattr: { name: idx(d.xattr?.name), value: idx(d.xattr?.value), size: idx(d.xattr?.size), args: idx(d.xattr?.args) },
+    xattr: { op: d.xattr ? `VU_XATTR_${(d.xattr.op ?? 'set').toUpperCase()}` : 'VU_XATTR_NONE', name: idx(d.xattr?.name), value: idx(d.xattr?.value), size: idx(d.xattr?.size), args: idx(d.xattr?.args) },
     node: { mode: idx(d.node?.mode), dev: idx(d.node?.dev) },
     exchange: { flags: idx(d.exchange?.flags), flag: cFlags(d.exchange?.flag) },
   };

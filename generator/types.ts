@@ -185,9 +185,10 @@ export interface DoesTimeSpec {
   timer_out?: string;
 }
 
-/** A call that sets an extended attribute: its name, and its value with size or a struct xattr_args. */
+/** A call on extended attributes: op "set" (the default: name, and value with size or a struct xattr_args), "get" (name, and the value buffer with size or a struct xattr_args), "list" (value: the buffer of names, with size) or "remove" (name). */
 export interface DoesXattrSpec {
-  name: string;
+  op?: 'set' | 'get' | 'list' | 'remove';
+  name?: string;
   value?: string;
   size?: string;
   args?: string;
@@ -203,7 +204,7 @@ export interface DoesSpec {
   ids?: DoesIdsSpec;
   /** what it does with a clock's time */
   time?: DoesTimeSpec;
-  /** kind meta: it sets an extended attribute */
+  /** kind meta: it sets or removes an extended attribute; kind read: it reads one, or the list */
   xattr?: DoesXattrSpec;
   /** kind create: it makes a node of the type of mode's S_IFMT bits, with device number dev */
   node?: { mode: string; dev: string };

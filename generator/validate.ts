@@ -409,7 +409,11 @@ function checkFacts(r: Report, e: Obj, d: Obj, dp: JsonPath, args: Obj[], argOf:
     if (d[key] !== undefined && kind !== k) r.err(dp.key(key), `only kind "${k}" has "${key}"`);
   };
   only('ids', 'none');
-  only('xattr', 'meta');
+  if (d.xattr !== undefined && isObj(d.xattr)) {
+    const op = typeof d.xattr.op === 'string' ? d.xattr.op : 'set';
+    const want = op === 'get' || op === 'list' ? 'read' : 'meta';
+    if (kind !== want) r.err(dp.key('xattr'), `only kind "${want}" has "xattr" with op "${op}"`);
+  }
   only('node', 'create');
   only('exchange', 'rename');
 
@@ -493,12 +497,22 @@ function checkFacts(r: Report, e: Obj, d: Obj, dp: JsonPath, args: Obj[], argOf:
     const x = d.xattr;
     if (!isObj(x)) r.err(xp, 'expected { "name": ARG, "value": ARG, "size": ARG } or { "name": ARG, "args": ARG }');
     else {
-      r.keys(x, xp, ['name', 'value', 'size', 'args']);
-      if (x.name === undefined) r.err(xp.key('name'), 'missing');
+      r.keys(x, xp, ['op', 'name', 'value', 'size', 'args']);
+      const op = typeof x.op === 'string' ? x.op : x.op === undefined ? 'set' : String(x.op);
+      if (!['set', 'get', 'list', 'remove'].includes(op)) r.err(xp.key('op'), `${show(op)} is not one of "set", "get", "list", "remove"`);
+      if (op !== 'list' && x.name === undefined) r.err(xp.key('name'), 'missing');
+      if (op === 'list' && x.name !== undefined) r.err(xp.key('name'), 'a list has no name');
       argOf(x, 'name', xp, ['str'], '"name"');
-      if ((x.value === undefined) === (x.args === undefined)) r.err(xp, 'exactly one of "value" (with "size") and "args" (a struct xattr_args)');
-      if (x.value !== undefined && x.size === undefined) r.err(xp.key('size'), 'missing: the size of "value"');
-      argOf(x, 'value', xp, ['buf_in'], '"value"');
+      if (op === 'remove') {
+        for (const k of ['value', 'size', 'args']) if (x[k] !== undefined) r.err(xp.key(k), 'a remove has only a name');
+      } else if (op === 'list') {
+        if (x.value === undefined || x.size === undefined) r.err(xp, 'a list needs "value" (the buffer of names) and "size"');
+        if (x.args !== undefined) r.err(xp.key('args'), 'a list has "value" and "size"');
+      } else if ((x.value === undefined) === (x.args === undefined)) {
+        r.err(xp, 'exactly one of "value" (with "size") and "args" (a struct xattr_args)');
+      }
+      if (x.value !== undefined && x.size === undefined && op !== 'list') r.err(xp.key('size'), 'missing: the size of "value"');
+      argOf(x, 'value', xp, [op === 'set' ? 'buf_in' : 'buf_out'], '"value"');
       argOf(x, 'size', xp, ['size'], '"size"');
       const a = argOf(x, 'args', xp, ['struct_in'], '"args"');
       if (a !== undefined && args.find((y) => y.name === a)?.struct !== 'xattr_args') r.err(xp.key('args'), `${show(a)} is not a struct xattr_args`);

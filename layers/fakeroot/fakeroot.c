@@ -14,6 +14,9 @@
  *   layer answers itself (EROFS on a read-only file system).
  * - setxattr (any variant) of system.posix_acl_access (cp -a copies modes so) changes a
  *   recorded mode's permission bits.
+ * - security.* and trusted.* attributes (setcap's security.capability):
+ *   set, got, listed and removed in STATE.xattr (xattr.c), never on the
+ *   file; the kernel's stand where the log has no record.
  * - chmod family: the real file gets the permission bits without set-id
  *   and sticky bits and always readable and writable by its real owner;
  *   the requested mode is recorded when the two differ.
@@ -49,6 +52,7 @@ enum { W_NONE, W_IDS, W_EXEC, W_CHOWN, W_CHMOD, W_XATTR, W_MKNOD, W_REMOVE, W_ST
 
 struct fakeroot {
 	struct fr_db db;
+	struct fr_xa xa;		/* security.* and trusted.* attributes */
 	uint32_t real_uid, real_gid;	/* shown as 0 when nothing is recorded */
 	const struct vu_layer *self;	/* this layer in the stack */
 	unsigned char what[VU_NR_COUNT];	/* W_* of each call */
@@ -105,7 +109,7 @@ static int plan(long nr)
 			return W_CHOWN;
 		if (fr_arg_of_kind(nr, VU_ARG_MODE) >= 0)
 			return W_CHMOD;
-		if (s->xattr.name >= 0)
+		if (s->xattr.op == VU_XATTR_SET || s->xattr.op == VU_XATTR_REMOVE)
 			return W_XATTR;
 		return W_NONE;
 	case VU_OP_CREATE:
@@ -113,6 +117,8 @@ static int plan(long nr)
 	case VU_OP_DELETE: case VU_OP_RENAME:
 		return W_REMOVE;
 	}
+	if (s->xattr.op == VU_XATTR_GET || s->xattr.op == VU_XATTR_LIST)
+		return W_XATTR;
 	return stat_out(nr, &at);
 }
 
@@ -678,6 +684,204 @@ static const unsigned char *xattr_value(const struct vu_call *c, unsigned long *
 	return (const unsigned char *)(uintptr_t)a->value;
 }
 
+/* the buffer and size of a get (value and size, or a struct xattr_args) */
+static unsigned char *xattr_out(const struct vu_call *c, unsigned long *size)
+{
+	const struct vu_sem_xattr *x = &vu_sems[c->nr].xattr;
+	const struct { uint64_t value; uint32_t size, flags; } *a;
+
+	if (x->value >= 0) {
+		*size = (unsigned long)c->args[x->size];
+		return (unsigned char *)c->args[x->value];
+	}
+	a = (const void *)c->args[x->args];
+	if (!a)
+		return NULL;
+	*size = a->size;
+	return (unsigned char *)(uintptr_t)a->value;
+}
+
+/* what the kernel says of the call's object: getxattr of name (value NULL
+ * and size 0: its length), or with name NULL listxattr -- through the
+ * gate, on the path the call names (a relative one under its dirfd
+ * through /proc/self/fd), or the descriptor */
+static long kernel_xattr(const struct vu_call *c, const char *name, void *value, unsigned long size)
+{
+	int dirfd, flags;
+	const char *path;
+	char full[4096 + 32];
+
+	target(c, &dirfd, &path, &flags);
+	if (!*path && (flags & AT_EMPTY_PATH))
+		return name ? vu_sys4(SYS_fgetxattr, dirfd, name, value, size) :
+			      vu_sys3(SYS_flistxattr, dirfd, value, size);
+	if (path[0] != '/' && dirfd != AT_FDCWD) {
+		vu_format(full, sizeof(full), "/proc/self/fd/%d/%s", dirfd, path);
+		path = full;
+	}
+	if (name)
+		return vu_sys4(flags & AT_SYMLINK_NOFOLLOW ? SYS_lgetxattr : SYS_getxattr, path, name, value, size);
+	return vu_sys3(flags & AT_SYMLINK_NOFOLLOW ? SYS_llistxattr : SYS_listxattr, path, value, size);
+}
+
+/* is name set on the object, by the log or else by the kernel? */
+static int xattr_exists(struct fakeroot *fr, const struct vu_call *c, unsigned char *buf,
+			const struct finfo *f, const char *name)
+{
+	size_t len;
+	int st = fr_xa_get(&fr->xa, buf, f->dev, f->ino, f->gen, name, NULL, 0, &len);
+
+	if (st != FR_XA_NONE)
+		return st == FR_XA_SET;
+	return kernel_xattr(c, name, NULL, 0) >= 0;
+}
+
+struct merge {
+	char *out;		/* the list being built */
+	size_t len, cap;
+	int err;
+};
+
+static void merge_add(struct merge *m, const char *name)
+{
+	size_t n = vu_strlen(name) + 1;
+
+	if (m->len + n > m->cap) {
+		m->err = -E2BIG;
+		return;
+	}
+	vu_memcpy(m->out + m->len, name, n);
+	m->len += n;
+}
+
+/* a list: is name in it? */
+static int listed(const char *list, size_t len, const char *name)
+{
+	for (size_t o = 0; o < len; o += vu_strlen(list + o) + 1)
+		if (!vu_strcmp(list + o, name))
+			return 1;
+	return 0;
+}
+
+struct log_names {
+	struct merge *m;
+	const char *kernel;
+	size_t klen;
+};
+
+static void add_set(void *ctx, const char *name, int state)
+{
+	struct log_names *l = ctx;
+
+	if (state == FR_XA_SET && !listed(l->kernel, l->klen, name))
+		merge_add(l->m, name);
+}
+
+/* security.* and trusted.* attributes: kept in STATE.xattr (xattr.c), never
+ * set on the file; the kernel's stand where the log has no record */
+static enum vu_action enter_xattr(struct fakeroot *fr, struct vu_call *c)
+{
+	const struct vu_sem_xattr *x = &vu_sems[c->nr].xattr;
+	const char *name = x->name >= 0 ? (const char *)c->args[x->name] : NULL;
+	unsigned char *buf, *value;
+	unsigned long size = 0;
+	int dirfd, flags, st;
+	const char *path;
+	struct finfo f;
+	size_t len = 0;
+	long r;
+
+	if (x->op != VU_XATTR_LIST && !fr_xa_faked(name))
+		return VU_CONTINUE;
+	if (fr->xa.fd < 0)
+		return VU_CONTINUE;
+	buf = vu_call_alloc(c, 2 * FR_XA_MAX);
+	if (!buf)
+		return VU_CONTINUE;
+	target(c, &dirfd, &path, &flags);
+	r = finfo_at(dirfd, path, flags, &f);
+	if (r)
+		return done(c, r);
+	switch (x->op) {
+	case VU_XATTR_SET: {
+		int xflags = x->value >= 0 ? (int)c->args[x->value + 2] : 0;	/* (value, size, flags) */
+
+		value = (unsigned char *)xattr_value(c, &size);
+		if (x->args >= 0 && c->args[x->args])
+			xflags = (int)((const uint32_t *)c->args[x->args])[3];
+		if ((xflags & ~3) || (xflags & 3) == 3)
+			return done(c, -EINVAL);
+		if (xflags & 3) {	/* XATTR_CREATE 1, XATTR_REPLACE 2 */
+			int has = xattr_exists(fr, c, buf, &f, name);
+
+			if ((xflags & 1) && has)
+				return done(c, -EEXIST);
+			if ((xflags & 2) && !has)
+				return done(c, -ENODATA);
+		}
+		if (size > FR_XA_MAX - 48 - 256)
+			return done(c, -E2BIG);
+		if (size && !value)
+			return done(c, -EFAULT);
+		vu_memcpy(buf + FR_XA_MAX, value, size);	/* (the record is built in buf) */
+		return done(c, fr_xa_put(&fr->xa, buf, f.dev, f.ino, f.gen, name, FR_XA_SET, buf + FR_XA_MAX, size));
+	}
+	case VU_XATTR_REMOVE:
+		if (!xattr_exists(fr, c, buf, &f, name))
+			return done(c, -ENODATA);
+		return done(c, fr_xa_put(&fr->xa, buf, f.dev, f.ino, f.gen, name, FR_XA_REMOVED, NULL, 0));
+	case VU_XATTR_GET:
+		value = xattr_out(c, &size);
+		st = fr_xa_get(&fr->xa, buf, f.dev, f.ino, f.gen, name, buf + FR_XA_MAX, FR_XA_MAX, &len);
+		if (st == FR_XA_NONE)
+			return VU_CONTINUE;
+		if (st == FR_XA_REMOVED)
+			return done(c, -ENODATA);
+		if (!size)
+			return done(c, (long)len);
+		if (size < len)
+			return done(c, -ERANGE);
+		vu_memcpy(value, buf + FR_XA_MAX, len);
+		return done(c, (long)len);
+	case VU_XATTR_LIST: {
+		/* the kernel's names, less the faked ones the log removed or
+		 * does not know, plus the ones it set */
+		char *kernel = vu_call_alloc(c, 8192), *out = vu_call_alloc(c, 8192);
+		struct merge m = { out, 0, 8192, 0 };
+		struct log_names l;
+		long kl;
+
+		if (!kernel || !out)
+			return VU_CONTINUE;
+		value = (unsigned char *)c->args[x->value];
+		size = (unsigned long)c->args[x->size];
+		kl = kernel_xattr(c, NULL, kernel, 8192);
+		if (kl == -ERANGE || kl == -E2BIG)
+			return VU_CONTINUE;	/* a list longer than vu's buffer: the kernel's */
+		if (kl < 0)
+			return done(c, kl);
+		for (long o = 0; o < kl; o += vu_strlen(kernel + o) + 1) {
+			size_t vl;
+
+			if (!fr_xa_faked(kernel + o) ||
+			    fr_xa_get(&fr->xa, buf, f.dev, f.ino, f.gen, kernel + o, NULL, 0, &vl) != FR_XA_REMOVED)
+				merge_add(&m, kernel + o);
+		}
+		l = (struct log_names){ &m, kernel, (size_t)kl };
+		fr_xa_each(&fr->xa, buf, f.dev, f.ino, f.gen, add_set, &l);
+		if (m.err)
+			return done(c, m.err);
+		if (!size)
+			return done(c, (long)m.len);
+		if (size < m.len)
+			return done(c, -ERANGE);
+		vu_memcpy(value, out, m.len);
+		return done(c, (long)m.len);
+	}
+	}
+	return VU_CONTINUE;
+}
+
 static enum vu_action enter_setxattr(struct fakeroot *fr, struct vu_call *c)
 {
 	const char *name = (const char *)c->args[vu_sems[c->nr].xattr.name];
@@ -689,6 +893,10 @@ static enum vu_action enter_setxattr(struct fakeroot *fr, struct vu_call *c)
 	struct finfo f;
 	uint32_t perms;
 
+	if (vu_sems[c->nr].xattr.op != VU_XATTR_SET)
+		return enter_xattr(fr, c);
+	if (fr_xa_faked(name))
+		return enter_xattr(fr, c);
 	if (fr_db_empty(&fr->db) || !name || vu_strcmp(name, "system.posix_acl_access"))
 		return VU_CONTINUE;
 	value = xattr_value(c, &size);
@@ -712,6 +920,12 @@ static int fakeroot_init(struct vu_layer *self, char *err, size_t errlen)
 		return -ENOMEM;
 	r = fr_db_open(&fr->db, self->opt[0].str, self->check_only, err, errlen);
 	if (r) {
+		free(fr);
+		return r;
+	}
+	r = fr_xa_open(&fr->xa, self->opt[0].str, self->check_only);
+	if (r) {
+		vu_format(err, errlen, "cannot open %s.xattr (errno %d)", self->opt[0].str, -r);
 		free(fr);
 		return r;
 	}

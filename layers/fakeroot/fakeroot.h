@@ -52,6 +52,23 @@ long fr_db_each(struct fr_db *db, void (*fn)(void *ctx, uint64_t dev, uint64_t i
 		void *ctx);
 int fr_db_has_devices(const struct fr_db *db);
 
+/* ---- extended attributes only root may set (xattr.c) ---- */
+
+#define FR_XA_MAX 4096		/* a record; the buffers below are this size */
+enum { FR_XA_NONE, FR_XA_SET, FR_XA_REMOVED };
+struct fr_xa {
+	int fd;			/* STATE.xattr, appended to; -1: none */
+};
+
+int fr_xa_faked(const char *name);
+int fr_xa_open(struct fr_xa *x, const char *state, int check_only);
+int fr_xa_get(const struct fr_xa *x, unsigned char *buf, uint64_t dev, uint64_t ino, uint64_t gen,
+	      const char *name, void *value, size_t cap, size_t *len);
+int fr_xa_put(struct fr_xa *x, unsigned char *buf, uint64_t dev, uint64_t ino, uint64_t gen,
+	      const char *name, int op, const void *value, size_t vallen);
+void fr_xa_each(const struct fr_xa *x, unsigned char *buf, uint64_t dev, uint64_t ino, uint64_t gen,
+		void (*fn)(void *ctx, const char *name, int state), void *ctx);
+
 /* fr_arg_of_kind -- the first argument of call nr of kind (enum vu_arg_kind), or -1 */
 int fr_arg_of_kind(long nr, int kind);
 

@@ -10,6 +10,7 @@
  * variable VU_FAKEROOT_IDS, which is only present once they differ from
  * the start.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -81,10 +82,103 @@ void fr_ids_init(void)
 	ids = got;
 }
 
-/* fr_ids_wants -- the table marks call nr as an id call */
+/* ---- capabilities: root's, as fakeroot's (setcap raises CAP_SETFCAP
+ * first) ---- */
+
+#define CAP_V1 0x19980330u
+#define CAP_V2 0x20071026u
+#define CAP_V3 0x20080522u
+
+static struct {
+	uint64_t eff, perm, inh;
+	int known;
+} caps;
+
+/* every capability this kernel has (/proc/sys/kernel/cap_last_cap) */
+static uint64_t all_caps(void)
+{
+	char buf[16];
+	long fd = vu_sys4(SYS_openat, AT_FDCWD, "/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC, 0), n;
+	long last = 40;
+
+	if (fd >= 0) {
+		n = vu_sys3(SYS_read, fd, buf, sizeof(buf) - 1);
+		vu_sys1(SYS_close, fd);
+		if (n > 0) {
+			last = 0;
+			for (long i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
+				last = last * 10 + (buf[i] - '0');
+		}
+	}
+	return last >= 63 ? ~0ULL : (1ULL << (last + 1)) - 1;
+}
+
+static void caps_init(void)
+{
+	if (caps.known)
+		return;
+	caps.perm = caps.eff = ids.uid[E] == 0 ? all_caps() : 0;
+	caps.inh = 0;
+	caps.known = 1;
+}
+
+/* capget/capset (per process; Linux keeps them per thread) */
+static long caps_call(struct vu_call *c)
+{
+	uint32_t *hdr = (uint32_t *)c->args[0];
+	uint32_t *data = (uint32_t *)c->args[1];
+	int words;
+
+	if (!hdr)
+		return -EFAULT;
+	if (hdr[0] != CAP_V1 && hdr[0] != CAP_V2 && hdr[0] != CAP_V3) {
+		hdr[0] = CAP_V3;
+		return data ? -EINVAL : 0;
+	}
+	/* another process: as fakeroot, the capabilities of root (capget);
+	 * capset of another is EPERM, as from the kernel */
+	if (hdr[1] && (long)hdr[1] != vu_sys0(SYS_getpid) && c->nr == VU_NR_capset)
+		return -EPERM;
+	words = hdr[0] == CAP_V1 ? 1 : 2;
+	caps_init();
+	if (c->nr == VU_NR_capget) {
+		if (!data)
+			return 0;
+		for (int w = 0; w < words; w++) {
+			data[3 * w] = (uint32_t)(caps.eff >> (32 * w));
+			data[3 * w + 1] = (uint32_t)(caps.perm >> (32 * w));
+			data[3 * w + 2] = (uint32_t)(caps.inh >> (32 * w));
+		}
+		return 0;
+	}
+	if (!data)
+		return -EFAULT;
+	uint64_t eff = 0, perm = 0, inh = 0;
+
+	for (int w = 0; w < words; w++) {
+		eff |= (uint64_t)data[3 * w] << (32 * w);
+		perm |= (uint64_t)data[3 * w + 1] << (32 * w);
+		inh |= (uint64_t)data[3 * w + 2] << (32 * w);
+	}
+	if (words == 1) {	/* (v1 leaves the upper half as it was) */
+		eff |= caps.eff & ~0xffffffffULL;
+		perm |= caps.perm & ~0xffffffffULL;
+		inh |= caps.inh & ~0xffffffffULL;
+	}
+	/* the kernel's rules: permitted only shrinks, effective within it */
+	if ((perm & ~caps.perm) || (eff & ~perm) || (inh & ~(caps.inh | caps.perm)))
+		return -EPERM;
+	caps.eff = eff;
+	caps.perm = perm;
+	caps.inh = inh;
+	return 0;
+}
+
+/* fr_ids_wants -- the table marks call nr as an id call; and capget and
+ * capset, whose answers follow the ids (root has every capability) */
 int fr_ids_wants(long nr)
 {
-	return vu_sems[nr].ids.of != VU_IDS_NONE;
+	return vu_sems[nr].ids.of != VU_IDS_NONE || nr == VU_NR_capget || nr == VU_NR_capset;
 }
 
 static int mine(const uint32_t *id, uint32_t v)
@@ -216,7 +310,7 @@ static long set_groups(long size, const uint32_t *list)
 }
 
 /* fr_ids_call -- answer an id call (fr_ids_wants) as the table describes it */
-long fr_ids_call(struct vu_call *c)
+static long ids_call(struct vu_call *c)
 {
 	const struct vu_sem_ids *s = &vu_sems[c->nr].ids;
 	uint32_t *id = s->of == VU_IDS_GID ? ids.gid : ids.uid;
@@ -237,6 +331,13 @@ long fr_ids_call(struct vu_call *c)
 	for (int i = R; i <= FS; i++)
 		v[i] = s->arg[i] >= 0 ? (uint32_t)c->args[s->arg[i]] : (uint32_t)-1;
 	return set_ids(id, s->which, v);
+}
+
+long fr_ids_call(struct vu_call *c)
+{
+	if (c->nr == VU_NR_capget || c->nr == VU_NR_capset)
+		return caps_call(c);
+	return ids_call(c);
 }
 
 /* ---- across execve ---- */

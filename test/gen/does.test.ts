@@ -127,6 +127,10 @@ test('validation: ids, time, xattr, node and exchange are checked, naming entry 
   /* xattr, node, exchange */
   t.regex(m('chmod', (d) => { d.xattr = { name: 'filename', value: 'mode' }; }).split('\n').join(' '),
     /\(chmod\)\.does\.xattr\.name: "filename" is a path argument; "name" names a str argument.*\.xattr\.size: missing: the size of "value"/);
+  t.regex(m('chmod', (d) => { d.xattr = { op: 'get', name: 'filename' }; }), /\(chmod\)\.does\.xattr: only kind "read" has "xattr" with op "get"/);
+  t.regex(m('chmod', (d) => { d.xattr = { op: 'drop', name: 'filename' }; }), /\(chmod\)\.does\.xattr\.op: "drop" is not one of "set", "get", "list", "remove"/);
+  t.regex(m('chmod', (d) => { d.xattr = { op: 'remove', name: 'filename', size: 'mode' }; }), /\.does\.xattr\.size: a remove has only a name/);
+  t.regex(m('access', (d) => { d.xattr = { op: 'list', name: 'filename' }; }), /\(access\)\.does\.xattr\.name: a list has no name/);
   t.regex(m('mkdir', (d) => { d.node = { mode: 'mode', dev: 'pathname' }; }), /\(mkdir\)\.does\.node\.dev: "pathname" is a path argument/);
   t.regex(m('rename', (d) => { d.exchange = { flags: 'newname', flag: 'RENAME_EXCHANGE' }; }), /\(rename\)\.does\.exchange\.flags: "newname" is a path argument/);
   t.regex(m('renameat2', (d) => { d.exchange = { flags: 'flags' }; }), /\(renameat2\)\.does\.exchange\.flag: missing/);
@@ -201,7 +205,7 @@ test('vu_sems: openat, linkat, renameat2, openat2, creat, utimensat, symlink', (
 test('vu_sems: ids, time, xattr, node and exchange of the real table', (t) => {
   const NO_IDS = '{ VU_IDS_NONE, 0, 0, { -1, -1, -1, -1 } },';
   const NO_TIME = '{ VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE, -1, 0, -1, VU_TIME_NONE, -1 },';
-  const NO_REST = '{ -1, -1, -1, -1 }, -1, -1, -1, 0 },';
+  const NO_REST = '{ -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, -1, 0 },';
   const BIT = (w: string) => `VU_ID_BIT(VU_ID_${w})`;
   /* { of, sets, which, { real, effective, saved, fs } } */
   t.is(facts('getuid'), `{ VU_IDS_UID, 0, ${BIT('REAL')}, { -1, -1, -1, -1 } }, ${NO_TIME} ${NO_REST}`);
@@ -218,10 +222,14 @@ test('vu_sems: ids, time, xattr, node and exchange of the real table', (t) => {
   t.is(facts('timer_settime'), `${NO_IDS} { VU_CLOCK_SRC_TIMER, 0, 0, -1, VU_TIME_NONE, 0, 2, VU_TIME_ITIMERSPEC, 1, TIMER_ABSTIME, -1, VU_TIME_NONE, -1 }, ${NO_REST}`);
   t.is(facts('utime'), `${NO_IDS} { VU_CLOCK_SRC_NONE, -1, 0, -1, VU_TIME_NONE, 0, -1, VU_TIME_NONE, -1, 0, 1, VU_TIME_UTIMBUF, -1 }, ${NO_REST}`);
   /* { name, value, size, args }, node_mode, node_dev, exchange_flags, exchange */
-  t.is(facts('fsetxattr'), `${NO_IDS} ${NO_TIME} { 1, 2, 3, -1 }, -1, -1, -1, 0 },`);
-  t.is(facts('setxattrat'), `${NO_IDS} ${NO_TIME} { 3, -1, -1, 4 }, -1, -1, -1, 0 },`);
-  t.is(facts('mknodat'), `${NO_IDS} ${NO_TIME} { -1, -1, -1, -1 }, 2, 3, -1, 0 },`);
-  t.is(facts('renameat2'), `${NO_IDS} ${NO_TIME} { -1, -1, -1, -1 }, -1, -1, 4, RENAME_EXCHANGE },`);
+  t.is(facts('fsetxattr'), `${NO_IDS} ${NO_TIME} { 1, 2, 3, -1, VU_XATTR_SET }, -1, -1, -1, 0 },`);
+  t.is(facts('setxattrat'), `${NO_IDS} ${NO_TIME} { 3, -1, -1, 4, VU_XATTR_SET }, -1, -1, -1, 0 },`);
+  t.is(facts('getxattr'), `${NO_IDS} ${NO_TIME} { 1, 2, 3, -1, VU_XATTR_GET }, -1, -1, -1, 0 },`);
+  t.is(facts('getxattrat'), `${NO_IDS} ${NO_TIME} { 3, -1, -1, 4, VU_XATTR_GET }, -1, -1, -1, 0 },`);
+  t.is(facts('flistxattr'), `${NO_IDS} ${NO_TIME} { -1, 1, 2, -1, VU_XATTR_LIST }, -1, -1, -1, 0 },`);
+  t.is(facts('removexattr'), `${NO_IDS} ${NO_TIME} { 1, -1, -1, -1, VU_XATTR_REMOVE }, -1, -1, -1, 0 },`);
+  t.is(facts('mknodat'), `${NO_IDS} ${NO_TIME} { -1, -1, -1, -1, VU_XATTR_NONE }, 2, 3, -1, 0 },`);
+  t.is(facts('renameat2'), `${NO_IDS} ${NO_TIME} { -1, -1, -1, -1, VU_XATTR_NONE }, -1, -1, 4, RENAME_EXCHANGE },`);
   t.is(facts('getpid'), `${NO_IDS} ${NO_TIME} ${NO_REST}`);
   /* the headers of the new flags */
   t.regex(TABLE_C, /#include <time\.h>\n/);

@@ -266,6 +266,63 @@ test('fakeroot: the state persists across runs, in the file named by "state"', (
   t.is(ok(t, sh(s, "stat -c '%n %u:%g %a %F %t:%T' f d")), 'f 9:10 1750 regular empty file 0:0\nd 0:0 644 block special file 8:0\n');
 });
 
+// ---- extended attributes only root may set ----
+
+const XATTR_PY = `import os, sys, errno
+f = sys.argv[1]
+def tryit(what, fn):
+    try:
+        fn(); print(what, 'ok')
+    except OSError as e:
+        print(what, errno.errorcode[e.errno])
+tryit('create', lambda: os.setxattr(f, 'trusted.a', b'one', os.XATTR_CREATE))
+tryit('create again', lambda: os.setxattr(f, 'trusted.a', b'two', os.XATTR_CREATE))
+tryit('replace', lambda: os.setxattr(f, 'trusted.a', b'three', os.XATTR_REPLACE))
+tryit('replace missing', lambda: os.setxattr(f, 'trusted.b', b'x', os.XATTR_REPLACE))
+print('get', os.getxattr(f, 'trusted.a'))
+print('get fd', os.getxattr(os.open(f, os.O_RDONLY), 'trusted.a'))
+print('list', sorted(os.listxattr(f)))
+tryit('remove', lambda: os.removexattr(f, 'trusted.a'))
+tryit('remove again', lambda: os.removexattr(f, 'trusted.a'))
+tryit('get removed', lambda: os.getxattr(f, 'trusted.a'))
+print('list', sorted(os.listxattr(f)))
+`;
+
+for (const intercept of ['all', 'libc']) {
+  test(`fakeroot: setcap and getcap work; the capability is kept in the state, not on the file (${intercept})`, (t) => {
+    const s = setup({}, { intercept });
+    writeFileSync(join(s.dir, 'f'), 'x');
+    t.is(ok(t, sh(s, 'setcap cap_net_raw,cap_net_admin+ep f && getcap f')), 'f cap_net_admin,cap_net_raw=ep\n');
+    // the real file has no capability; the next run still sees it
+    t.is(sh(s, 'getcap f; getfattr -m - -d f', false).stdout, '');
+    t.is(ok(t, sh(s, 'getcap f')), 'f cap_net_admin,cap_net_raw=ep\n');
+    t.true(existsSync(`${s.db}.xattr`));
+    t.is(ok(t, sh(s, 'setcap -r f && getcap f')), '');
+  });
+
+  test(`fakeroot: trusted.* set, replaced, listed and removed as root would, user.* on the real file (${intercept})`, (t) => {
+    const s = setup({}, { intercept });
+    writeFileSync(join(s.dir, 'f'), 'x');
+    const out = ok(t, run('python3', ['-c', XATTR_PY, 'f'], { config: s.config, cwd: s.dir }));
+    t.is(out, ['create ok', 'create again EEXIST', 'replace ok', 'replace missing ENODATA', "get b'three'",
+      "get fd b'three'", "list ['trusted.a']", 'remove ok', 'remove again ENODATA', 'get removed ENODATA', 'list []', ''].join('\n'));
+    // user.* is the kernel's, and merged into the list with the kept ones
+    t.is(ok(t, sh(s, 'setfattr -n user.u -v 1 f && setfattr -n trusted.t -v 2 f && getfattr -m - -d f')),
+      '# file: f\ntrusted.t="2"\nuser.u="1"\n\n');
+    t.is(sh(s, 'getfattr -m - -d f', false).stdout, '# file: f\nuser.u="1"\n\n');
+  });
+}
+
+test('fakeroot: a non-root user sets a capability (EPERM natively) and sees it; 64 files in parallel lose no record', (t) => {
+  const s = nobodyDir();
+  t.is(shAs(s, 'echo x > f; setcap cap_chown+ep f', false).status !== 0, true, 'natively EPERM');
+  t.is(ok(t, shAs(s, 'setcap cap_chown+ep f && getcap f')), 'f cap_chown=ep\n');
+  // root's capabilities, for the shell and for getpcaps asking about it
+  t.regex(ok(t, shAs(s, 'getpcaps $$')), /^\d+: =ep\n$/);
+  const many = ok(t, sh(s, 'for i in $(seq 64); do echo x > g$i; done; seq 64 | xargs -P8 -I{} setfattr -n trusted.n -v v{} g{}; for i in $(seq 64); do getfattr --only-values -n trusted.n g$i; echo; done'));
+  t.deepEqual(many.trim().split('\n'), Array.from({ length: 64 }, (_, i) => `v${i + 1}`));
+});
+
 test('fakeroot: vu fakeroot show lists what the state records, by path under a folder and by inode without', (t) => {
   const s = setup({ state: 'sub/my.db' });
   ok(t, sh(s, 'mkdir -p tree/in && touch tree/f tree/in/g tree/untouched && chown 9:10 tree/f && chmod 4755 tree/in/g && mknod tree/dev c 1 3'));
