@@ -68,6 +68,11 @@ int fr_xa_put(struct fr_xa *x, unsigned char *buf, uint64_t dev, uint64_t ino, u
 	      const char *name, int op, const void *value, size_t vallen);
 void fr_xa_each(const struct fr_xa *x, unsigned char *buf, uint64_t dev, uint64_t ino, uint64_t gen,
 		void (*fn)(void *ctx, const char *name, int state), void *ctx);
+void fr_xa_open_ro(struct fr_xa *x, const char *state);
+void fr_xa_last(const struct fr_xa *x, unsigned char *buf,
+		void (*fn)(void *ctx, uint64_t dev, uint64_t ino, uint64_t gen, const char *name,
+			   const unsigned char *value, size_t len),
+		void *ctx);
 
 /* fr_arg_of_kind -- the first argument of call nr of kind (enum vu_arg_kind), or -1 */
 int fr_arg_of_kind(long nr, int kind);

@@ -192,3 +192,45 @@ void fr_xa_each(const struct fr_xa *x, unsigned char *buf, uint64_t dev, uint64_
 		fn(ctx, name, h->op == FR_XA_SET ? FR_XA_SET : FR_XA_REMOVED);
 	}
 }
+
+/* fr_xa_open_ro -- STATE.xattr to read (vu fakeroot show): nothing made,
+ * fd -1 when there is none */
+void fr_xa_open_ro(struct fr_xa *x, const char *state)
+{
+	char path[4096];
+
+	x->fd = -1;
+	if (vu_strlen(state) + 7 >= sizeof(path))
+		return;
+	vu_stpcpy(vu_stpcpy(path, state), ".xattr");
+	x->fd = (int)vu_sys4(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+	if (x->fd < 0)
+		x->fd = -1;
+}
+
+/* fr_xa_last -- fn once for every attribute whose last record sets it:
+ * (dev, ino, birth time, name, value, length) */
+void fr_xa_last(const struct fr_xa *x, unsigned char *buf,
+		void (*fn)(void *ctx, uint64_t dev, uint64_t ino, uint64_t gen, const char *name,
+			   const unsigned char *value, size_t len),
+		void *ctx)
+{
+	const struct xa_hdr *h = (const struct xa_hdr *)buf;
+	long off = 0;
+	int r;
+
+	if (x->fd < 0)
+		return;
+	while ((r = next(x, &off, buf)) != 0) {
+		char name[256];
+
+		if (r < 0 || h->op != FR_XA_SET)
+			continue;
+		vu_memcpy(name, buf + XA_HDR, h->namelen);
+		name[h->namelen] = 0;
+		if (state_from(x, buf + XA_MAX, off, h->dev, h->ino, h->gen, name) != FR_XA_NONE)
+			continue;
+		fn(ctx, h->dev, h->ino, h->gen, name, buf + XA_HDR + h->namelen, h->vallen);
+	}
+}
+

@@ -323,24 +323,27 @@ test('fakeroot: a non-root user sets a capability (EPERM natively) and sees it; 
   t.deepEqual(many.trim().split('\n'), Array.from({ length: 64 }, (_, i) => `v${i + 1}`));
 });
 
-test('fakeroot: vu fakeroot show lists what the state records, by path under a folder and by inode without', (t) => {
+test('fakeroot: vu fakeroot show lists what the state records (attributes too), by path under a folder and by inode without', (t) => {
   const s = setup({ state: 'sub/my.db' });
-  ok(t, sh(s, 'mkdir -p tree/in && touch tree/f tree/in/g tree/untouched && chown 9:10 tree/f && chmod 4755 tree/in/g && mknod tree/dev c 1 3'));
+  ok(t, sh(s, 'mkdir -p tree/in && touch tree/f tree/in/g tree/untouched && chown 9:10 tree/f && chmod 4755 tree/in/g && mknod tree/dev c 1 3 && touch tree/cap && setcap cap_chown+ep tree/cap && setfattr -n trusted.t -v hello tree/f && setfattr -n trusted.gone -v x tree/f && setfattr -x trusted.gone tree/f'));
   const db = join(s.dir, 'sub', 'my.db');
   const show = (args: string[]) => run('node', [VU, 'fakeroot', 'show', ...args], { vu: false, cwd: s.dir });
   const byPath = show([db, join(s.dir, 'tree')]);
   t.is(byPath.status, 0, byPath.stderr);
   const lines = byPath.stdout.trim().split('\n').sort();
   t.deepEqual(lines, [
-    '# 3 records',
+    '# 5 records',
+    `${s.dir}/tree/cap\txattr security.capability=0x0100000201000000000000000000000000000000`,
     `${s.dir}/tree/dev\tmode=c0644 rdev=1,3`,
     `${s.dir}/tree/f\tuid=9 gid=10`,
+    `${s.dir}/tree/f\txattr trusted.t="hello"`,
     `${s.dir}/tree/in/g\tmode=-4755`,
   ]);
   const byInode = show([db]);
   t.is(byInode.status, 0, byInode.stderr);
   t.regex(byInode.stdout, /^\d+,\d+:\d+\tuid=9 gid=10$/m);
-  t.regex(byInode.stdout, /# 3 records\n$/);
+  t.regex(byInode.stdout, /^\d+,\d+:\d+\txattr trusted\.t="hello"$/m);
+  t.regex(byInode.stdout, /# 5 records\n$/);
   const missing = show([join(s.dir, 'nope.db')]);
   t.is(missing.status, 1);
   t.regex(missing.stderr, /nope\.db: No such file or directory/);
