@@ -265,14 +265,25 @@ void vu_fatal_line(const char *s)
 }
 
 extern char **environ;
+/* (weak: the config fuzzer links this file without sym.c) */
+extern void *vu_libc_sym(const char *name) __attribute__((weak));
 
 const char *vu_getenv(const char *name)
 {
 	size_t n = vu_strlen(name);
 
-	for (char **e = environ; e && *e; e++)
-		if (!vu_strncmp(*e, name, n) && (*e)[n] == '=')
-			return *e + n + 1;
+	if (!n)
+		return NULL;
+	for (char **e = environ; e && *e; e++) {
+		const char *v = *e;
+
+		/* (the first two bytes first, as glibc's getenv: most lines
+		 * differ there) */
+		if (v[0] != name[0] || (n > 1 && v[1] != name[1]))
+			continue;
+		if (!vu_strncmp(v, name, n) && v[n] == '=')
+			return v + n + 1;
+	}
 	return NULL;
 }
 
@@ -280,7 +291,11 @@ int vu_setenv(const char *name, const char *value)
 {
 	static int (*glibc)(const char *, const char *, int);
 
-	if (!glibc)	/* (the C library's: after libvu, never the program's) */
+	/* the C library's, never the program's: from libc's own table (sym.c,
+	 * a hash lookup), else dlsym after libvu (a full search: ~0.25 µs) */
+	if (!glibc && vu_libc_sym)
+		glibc = (int (*)(const char *, const char *, int))vu_libc_sym("setenv");
+	if (!glibc)
 		glibc = (int (*)(const char *, const char *, int))dlsym(RTLD_NEXT, "setenv");
 	if (!glibc) {
 		errno = ENOSYS;

@@ -724,7 +724,7 @@ void vu_config_load(void)
 	}
 	if (!env || strcmp(env, path))
 		vu_setenv("VU_CONFIG", path);
-	if (vu_config_home())
+	if (vu_config_home() && (!vu_getenv("VU_HOME") || strcmp(vu_getenv("VU_HOME"), vu_config_home())))
 		vu_setenv("VU_HOME", vu_config_home());
 }
 
