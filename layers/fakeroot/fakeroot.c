@@ -769,10 +769,14 @@ struct log_names {
 	size_t klen;
 };
 
-static void add_set(void *ctx, const char *name, int state)
+static void add_set(void *ctx, const struct fr_xa_key *k, const char *name, int state,
+		    const unsigned char *value, size_t len)
 {
 	struct log_names *l = ctx;
 
+	(void)k;
+	(void)value;
+	(void)len;
 	if (state == FR_XA_SET && !listed(l->kernel, l->klen, name))
 		merge_add(l->m, name);
 }
@@ -868,7 +872,7 @@ static enum vu_action enter_xattr(struct fakeroot *fr, struct vu_call *c)
 				merge_add(&m, kernel + o);
 		}
 		l = (struct log_names){ &m, kernel, (size_t)kl };
-		fr_xa_each(&fr->xa, buf, f.dev, f.ino, f.gen, add_set, &l);
+		fr_xa_last(&fr->xa, buf, &(struct fr_xa_key){ f.dev, f.ino, f.gen }, add_set, &l);
 		if (m.err)
 			return done(c, m.err);
 		if (!size)

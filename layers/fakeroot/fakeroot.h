@@ -66,11 +66,12 @@ int fr_xa_get(const struct fr_xa *x, unsigned char *buf, uint64_t dev, uint64_t 
 	      const char *name, void *value, size_t cap, size_t *len);
 int fr_xa_put(struct fr_xa *x, unsigned char *buf, uint64_t dev, uint64_t ino, uint64_t gen,
 	      const char *name, int op, const void *value, size_t vallen);
-void fr_xa_each(const struct fr_xa *x, unsigned char *buf, uint64_t dev, uint64_t ino, uint64_t gen,
-		void (*fn)(void *ctx, const char *name, int state), void *ctx);
 void fr_xa_open_ro(struct fr_xa *x, const char *state);
-void fr_xa_last(const struct fr_xa *x, unsigned char *buf,
-		void (*fn)(void *ctx, uint64_t dev, uint64_t ino, uint64_t gen, const char *name,
+struct fr_xa_key {
+	uint64_t dev, ino, gen;	/* an inode, and its birth time */
+};
+void fr_xa_last(const struct fr_xa *x, unsigned char *buf, const struct fr_xa_key *key,
+		void (*fn)(void *ctx, const struct fr_xa_key *k, const char *name, int state,
 			   const unsigned char *value, size_t len),
 		void *ctx);
 

@@ -104,7 +104,7 @@ struct xa_item {
 static struct xa_item *xa_items;
 static size_t n_xa;
 
-static void keep_xa(void *ctx, uint64_t dev, uint64_t ino, uint64_t gen, const char *name,
+static void keep_xa(void *ctx, const struct fr_xa_key *k, const char *name, int state,
 		    const unsigned char *v, size_t len)
 {
 	struct text t = { 0 };
@@ -113,6 +113,8 @@ static void keep_xa(void *ctx, uint64_t dev, uint64_t ino, uint64_t gen, const c
 	int text = plain > 0;
 
 	(void)ctx;
+	if (state != FR_XA_SET)
+		return;
 	for (size_t i = 0; i < plain; i++)
 		if (v[i] < 0x20 || v[i] > 0x7e)
 			text = 0;
@@ -128,7 +130,7 @@ static void keep_xa(void *ctx, uint64_t dev, uint64_t ino, uint64_t gen, const c
 	if (!grown || !t.p)
 		return;
 	xa_items = grown;
-	xa_items[n_xa++] = (struct xa_item){ dev, ino, gen, t.p };
+	xa_items[n_xa++] = (struct xa_item){ k->dev, k->ino, k->gen, t.p };
 }
 
 /* the attribute lines of an inode (gen: its birth time; ~0: any) */
@@ -197,7 +199,7 @@ __attribute__((visibility("default"))) const char *vu_fakeroot_show(const char *
 
 		fr_xa_open_ro(&xa, state);
 		if (buf)
-			fr_xa_last(&xa, buf, keep_xa, NULL);
+			fr_xa_last(&xa, buf, NULL, keep_xa, NULL);
 		free(buf);
 		if (xa.fd >= 0)
 			close(xa.fd);

@@ -168,31 +168,6 @@ static int state_from(const struct fr_xa *x, unsigned char *buf, long off, uint6
 	return state;
 }
 
-/* fr_xa_each -- fn(ctx, name, state) once for every attribute of the
- * inode the log has a record of, with its last state; buf: 2 * XA_MAX */
-void fr_xa_each(const struct fr_xa *x, unsigned char *buf, uint64_t dev, uint64_t ino, uint64_t gen,
-		void (*fn)(void *ctx, const char *name, int state), void *ctx)
-{
-	const struct xa_hdr *h = (const struct xa_hdr *)buf;
-	long off = 0;
-	int r;
-
-	if (x->fd < 0)
-		return;
-	while ((r = next(x, &off, buf)) != 0) {
-		char name[256];
-
-		if (r < 0 || h->dev != dev || h->ino != ino || h->gen != gen)
-			continue;
-		vu_memcpy(name, buf + XA_HDR, h->namelen);
-		name[h->namelen] = 0;
-		/* a name's last record is the one with no later record of it */
-		if (state_from(x, buf + XA_MAX, off, dev, ino, gen, name) != FR_XA_NONE)
-			continue;
-		fn(ctx, name, h->op == FR_XA_SET ? FR_XA_SET : FR_XA_REMOVED);
-	}
-}
-
 /* fr_xa_open_ro -- STATE.xattr to read (vu fakeroot show): nothing made,
  * fd -1 when there is none */
 void fr_xa_open_ro(struct fr_xa *x, const char *state)
@@ -208,10 +183,11 @@ void fr_xa_open_ro(struct fr_xa *x, const char *state)
 		x->fd = -1;
 }
 
-/* fr_xa_last -- fn once for every attribute whose last record sets it:
- * (dev, ino, birth time, name, value, length) */
-void fr_xa_last(const struct fr_xa *x, unsigned char *buf,
-		void (*fn)(void *ctx, uint64_t dev, uint64_t ino, uint64_t gen, const char *name,
+/* fr_xa_last -- fn once for every attribute (of the inode key, or of
+ * every inode when key is NULL) with its last record: its state (FR_XA_SET
+ * with the value, or FR_XA_REMOVED); buf: 2 * FR_XA_MAX */
+void fr_xa_last(const struct fr_xa *x, unsigned char *buf, const struct fr_xa_key *key,
+		void (*fn)(void *ctx, const struct fr_xa_key *k, const char *name, int state,
 			   const unsigned char *value, size_t len),
 		void *ctx)
 {
@@ -222,15 +198,17 @@ void fr_xa_last(const struct fr_xa *x, unsigned char *buf,
 	if (x->fd < 0)
 		return;
 	while ((r = next(x, &off, buf)) != 0) {
+		struct fr_xa_key k = { h->dev, h->ino, h->gen };
 		char name[256];
 
-		if (r < 0 || h->op != FR_XA_SET)
+		if (r < 0 || (key && (k.dev != key->dev || k.ino != key->ino || k.gen != key->gen)))
 			continue;
 		vu_memcpy(name, buf + XA_HDR, h->namelen);
 		name[h->namelen] = 0;
-		if (state_from(x, buf + XA_MAX, off, h->dev, h->ino, h->gen, name) != FR_XA_NONE)
+		/* a name's last record is the one with no later record of it */
+		if (state_from(x, buf + XA_MAX, off, k.dev, k.ino, k.gen, name) != FR_XA_NONE)
 			continue;
-		fn(ctx, h->dev, h->ino, h->gen, name, buf + XA_HDR + h->namelen, h->vallen);
+		fn(ctx, &k, name, h->op == FR_XA_SET ? FR_XA_SET : FR_XA_REMOVED, buf + XA_HDR + h->namelen,
+		   h->vallen);
 	}
 }
-
