@@ -133,7 +133,8 @@ static int bind_wants(struct vu_layer *self, long nr)
 	if (nr == VU_NR_readlink)
 		return VU_WANTS;
 #endif
-	return vu_sc_flags[nr] & VU_SC_PATH ? VU_WANTS_ENTER : 0;
+	/* paths in: from the path's text and the cwd (map) */
+	return vu_sc_flags[nr] & VU_SC_PATH ? VU_WANTS_PURE : 0;
 }
 
 /* ---- strings ---- */

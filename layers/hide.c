@@ -165,7 +165,11 @@ static int hide_wants(struct vu_layer *self, long nr)
 	 * leave() only cuts listings */
 	if (is_listing(nr))
 		return VU_WANTS;
-	return vu_sem_npaths[nr] > 0 || vu_sem_kind[nr] == VU_OP_CHDIR ? VU_WANTS_ENTER : 0;
+	/* by name: from the path's text and the cwd; by object: from the
+	 * file system, not remembered (vu_call_nocache) unless the folder
+	 * cache above answered, whose staleness the verdict cache shares:
+	 * hide wants every call that makes, moves or removes a name */
+	return vu_sem_npaths[nr] > 0 || vu_sem_kind[nr] == VU_OP_CHDIR ? VU_WANTS_PURE : 0;
 }
 
 /* could p lead into a hidden path by its name? (see the top of the file) */
@@ -481,7 +485,7 @@ static enum vu_action hide_enter(struct vu_layer *self, struct vu_call *c)
 		if ((named && hidden_by_name(h, c, i)) ||
 		    (h->strict && (!path || (c->op->resolve & RESOLVE_IN_ROOT) || named ||
 				   !crosses_no_link(h, c, i)) &&
-		     hidden_by_object(h, c, i))) {
+		     (vu_call_nocache(c), hidden_by_object(h, c, i)))) {
 			vu_debug("hide %s: %s -> ENOENT", vu_syscalls[c->nr].name,
 				 c->args[op->path[i].arg] ? (const char *)c->args[op->path[i].arg] : "(fd)");
 			c->ret = -ENOENT;

@@ -83,7 +83,7 @@ static int ro_wants(struct vu_layer *self, long nr)
 	if (looks_after(nr))
 		return VU_WANTS;
 	return k != VU_OP_NONE && k != VU_OP_IO && k != VU_OP_READ && k != VU_OP_EXEC &&
-	       k != VU_OP_CHDIR ? VU_WANTS_ENTER : 0;
+	       k != VU_OP_CHDIR ? VU_WANTS_PURE : 0;
 }
 
 /* ---- asking the kernel ---- */
@@ -470,7 +470,13 @@ static long classify(const struct ro *r, struct vu_call *c)
 static enum vu_action ro_enter(struct vu_layer *self, struct vu_call *c)
 {
 	unsigned long mark = c->scratch_used;
-	long ret = classify(self->state, c);
+	long ret;
+
+	/* a read is let on by its flags alone; a write is judged by the
+	 * object the kernel reaches: not remembered */
+	if (c->op->writes || (c->op->resolve & RESOLVE_NO_XDEV) || c->op->npaths == 0)
+		vu_call_nocache(c);
+	ret = classify(self->state, c);
 
 	vu_call_release(c, mark);
 	if (ret == PASS)

@@ -61,7 +61,8 @@ static int remap_init(struct vu_layer *self, char *err, size_t errlen)
 static int remap_wants(struct vu_layer *self, long nr)
 {
 	(void)self;
-	return (vu_sc_flags[nr] & VU_SC_PATH) != 0;
+	/* its answer follows from the path's text and the cwd */
+	return vu_sc_flags[nr] & VU_SC_PATH ? VU_WANTS_PURE : 0;
 }
 
 /* the last component of p, ignoring trailing slashes: length in *len */

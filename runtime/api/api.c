@@ -72,3 +72,9 @@ int vu_option_long(const struct vu_layer *self, const char *key, long *out)
 	*out = (long)v->num;
 	return 1;
 }
+
+void vu_call_nocache(struct vu_call *c)
+{
+	if (c->op)
+		((struct vu_op *)c->op)->nocache = 1;
+}

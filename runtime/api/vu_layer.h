@@ -36,7 +36,7 @@
  * helpers have one public name each */
 /* 4 (2026-12-07): struct vu_roots carries a summary of its last names,
  * struct vu_op the call's worked-out paths (vu_call_path) */
-#define VU_ABI_VERSION 4
+#define VU_ABI_VERSION 5
 
 /* What a hook tells the stack to do next. */
 enum vu_action {
@@ -135,7 +135,9 @@ struct vu_layer_ops {
 	 * call, at its first use (on the hook path: the rules of enter), the
 	 * same answer every time. 0 no; VU_WANTS (or any other nonzero) yes;
 	 * VU_WANTS_ENTER: yes, but leave() has nothing to do for it (it is
-	 * not called then) */
+	 * not called then); VU_WANTS_PURE: as VU_WANTS_ENTER, and what enter
+	 * does with the call is a pure function of the call as the program
+	 * made it (below) */
 	int (*wants)(struct vu_layer *self, long nr);
 	enum vu_action (*enter)(struct vu_layer *self, struct vu_call *c);
 	void (*leave)(struct vu_layer *self, struct vu_call *c);
@@ -151,6 +153,18 @@ struct vu_layer_type {
 
 #define VU_WANTS 1
 #define VU_WANTS_ENTER 2
+/* VU_WANTS_PURE -- enter's answer for this call depends on nothing but the
+ * call's number, its number-like arguments (flags, modes, descriptors), the
+ * text of its path and the working directory, and the layer's own config:
+ * it lets the call on (VU_CONTINUE), perhaps with the path rewritten, or
+ * stops it (VU_DONE). vu then remembers what the whole stack did with a
+ * call of one path argument when every layer that wants it says so, and
+ * the next identical call (same text, same arguments, the working
+ * directory and the file system's names unchanged by this process) is
+ * handed to the bottom as remembered, without entering the layers: the
+ * verdict cache (docs/DESIGN.md). An answer that looked at anything else
+ * (the file system, the time, the thread) calls vu_call_nocache first. */
+#define VU_WANTS_PURE 6
 
 /* One instance of a layer in the stack. */
 struct vu_layer {
@@ -395,7 +409,12 @@ struct vu_op {
 	unsigned long oflags;	/* VU_OP_OPEN: the open flags */
 	unsigned long long resolve;	/* openat2: its RESOLVE_* flags */
 	void *memo;		/* vu's core: the call's paths, worked out once (vu_call_path) */
+	int nocache;		/* vu_call_nocache was called */
 };
+
+/* vu_call_nocache -- this call's answer is not to be remembered (a layer
+ * whose wants() said VU_WANTS_PURE looked at the file system for it). */
+VU_API void vu_call_nocache(struct vu_call *c);
 
 /* vu_op_dirfd -- the directory path argument i of c is looked up from
  * (AT_FDCWD for the cwd), as the argument is now (a layer above may have

@@ -47,6 +47,7 @@ void vu_direct_compute(void)
 static void interest_one(long nr)
 {
 	unsigned long long m = 0, lm = 0;
+	int pure = 1;
 
 	for (int i = 0; i < nhooks; i++) {
 		int w = hooks[i].wants ? hooks[i].wants(hooks[i].layer, nr) : 0;
@@ -54,11 +55,13 @@ static void interest_one(long nr)
 		if (!w)
 			continue;
 		m |= 1ULL << i;
-		if (hooks[i].leave && w != VU_WANTS_ENTER)
+		if (hooks[i].leave && w != VU_WANTS_ENTER && w != VU_WANTS_PURE)
 			lm |= 1ULL << i;
+		pure &= w == VU_WANTS_PURE;
 	}
 	masks[nr] = m;
 	leave_masks[nr] = lm;
+	vu_vc_compute(nr, m && pure, lm);
 	vu_interest[nr] = m || vu_core_wants(nr);
 	if (vu_init_state == VU_INIT_DONE)
 		vu_direct[nr] = direct_of(nr);
@@ -116,17 +119,46 @@ long vu_gate_call(struct vu_call *c)
 			       c->args[4], c->args[5]);
 }
 
+static long dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc, const struct vu_vc_key *key);
+
 /* vu_dispatch -- run c through the stack. bottom: the real libc function
  * (libc path) or NULL (gate); uc: the SIGSYS context, or NULL. */
 long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
+{
+	struct vu_vc_key key;
+
+	if (__builtin_expect(vu_stats_on, 0))
+		vu_stats_note(c);
+	key.ok = 0;
+	if (c->nr >= 0 && c->nr < VU_NR_COUNT && vu_vc_on[c->nr]) {
+		long r;
+
+		/* answered before: straight to the bottom (verdict.c) */
+		if (vu_vc_lookup(c, &key, bottom, uc, &r)) {
+			if (__builtin_expect(vu_stats_on, 0))
+				__atomic_fetch_add(&vu_stats_vc[0], 1, __ATOMIC_RELAXED);
+			return r;
+		}
+		if (__builtin_expect(vu_stats_on, 0) && key.ok)
+			__atomic_fetch_add(&vu_stats_vc[1], 1, __ATOMIC_RELAXED);
+	}
+	return dispatch(c, bottom, uc, &key);
+}
+
+/* dispatch -- down the layers and up again; key: c's place in the verdict
+ * cache (key->ok: to be remembered) */
+static __attribute__((noinline)) long dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc,
+					       const struct vu_vc_key *key)
 {
 	struct vu_thread *t = vu_self ? vu_self : vu_thread_self();
 	struct vu_op op;
 	unsigned long long m = 0, rest;
 	int last = -1, level = 0, done = 0;
+	long orig[6];
 
-	if (__builtin_expect(vu_stats_on, 0))
-		vu_stats_note(c);
+	op.nocache = 1;
+	if (key->ok)
+		__builtin_memcpy(orig, c->args, sizeof(orig));
 	if (__builtin_expect(vu_rewrite_fresh, 0) &&
 	    (c->nr == SYS_exit_group || c->nr == SYS_execve || c->nr == SYS_execveat))
 		vu_rewrite_save();	/* the sites learned here, for the next process */
@@ -149,6 +181,7 @@ long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
 	if (m) {
 		vu_op_decode(c, &op);	/* once: every layer reads the same */
 		op.memo = 0;
+		op.nocache = 0;
 		if (t && level < VU_SCRATCH_DEPTH) {
 			op.memo = t->memo[level];
 			t->memo[level][0].src = t->memo[level][1].src = 0;
@@ -172,8 +205,17 @@ long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
 			break;
 		}
 	}
-	if (!done)
+	if (!done && key->ok && !op.nocache)
+		vu_vc_record(c, key, orig);
+	if (c->nr >= 0 && c->nr < VU_NR_COUNT && vu_vc_forgets(c->nr)) {
+		/* it may change a path's answer: forget before and after */
+		vu_vc_after(c);
+		if (!done)
+			c->ret = vu_core_bottom(c, bottom, uc);
+		vu_vc_forget();
+	} else if (!done) {
 		c->ret = vu_core_bottom(c, bottom, uc);
+	}
 	/* and up again, through those of them that were entered and want it */
 	for (rest = last >= 0 ? leave_masks[c->nr] & (~0ULL >> (63 - last)) : 0; rest;) {
 		int i = 63 - __builtin_clzll(rest);

@@ -133,6 +133,12 @@ static void vu_init(void)
 	vu_libc_resolve();
 	vu_exec_resolve();
 	open_log();
+	{
+		/* VU_VERDICT_CACHE=0: every call goes down the layers (verdict.c) */
+		const char *vc = vu_getenv("VU_VERDICT_CACHE");
+
+		vu_vc_off = vc && vc[0] == '0' && !vc[1];
+	}
 	vu_config_load();
 	vu_exec_setup(env && !*env ? "" : NULL);
 	vu_fncalls_setup();

@@ -211,7 +211,29 @@ void vu_op_decode(const struct vu_call *c, struct vu_op *op) VU_HIDDEN;
 
 /* ---- procmodel.c: calls vu emulates in "all" mode ---- */
 int vu_core_wants(long nr) VU_HIDDEN;
+/* the calls whose bottom is more than the real call */
+extern unsigned char vu_core_special[VU_NR_COUNT] VU_HIDDEN;
 long vu_core_bottom(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc) VU_HIDDEN;
+
+/* ---- the verdict cache (verdict.c) ---- */
+struct vu_vc_key {
+	int ok;			/* the call may be remembered */
+	int pi;			/* its path argument */
+	unsigned gen, len;
+	unsigned long hash;
+	const char *path;	/* as the program wrote it */
+};
+/* per call: 1 + the path argument when the cache serves it, else 0 */
+extern unsigned char vu_vc_on[VU_NR_COUNT] VU_HIDDEN;
+extern int vu_vc_off VU_HIDDEN;
+extern unsigned long vu_stats_vc[2] VU_HIDDEN;	/* (stats.c) hits, misses */
+extern int vu_vc_spawning VU_HIDDEN;
+int vu_vc_forgets(long nr) VU_HIDDEN;
+void vu_vc_compute(long nr, int pure, unsigned long long leaves) VU_HIDDEN;
+void vu_vc_forget(void) VU_HIDDEN;
+void vu_vc_after(const struct vu_call *c) VU_HIDDEN;
+int vu_vc_lookup(struct vu_call *c, struct vu_vc_key *k, vu_bottom_fn *bottom, ucontext_t *uc, long *ret) VU_HIDDEN;
+void vu_vc_record(const struct vu_call *c, const struct vu_vc_key *k, const long *orig) VU_HIDDEN;
 void vu_signals_owner(void) VU_HIDDEN;
 long vu_sigaction_emul(int sig, const struct vu_ksigaction *act,
 		       struct vu_ksigaction *oact, size_t size) VU_HIDDEN;

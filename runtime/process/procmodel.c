@@ -19,6 +19,10 @@ long vu_exec_bottom(struct vu_call *c, vu_bottom_fn *bottom) VU_HIDDEN;
 
 int vu_core_wants(long nr)
 {
+	/* a new working directory or root: the verdict cache forgets */
+	if (vu.nlayers > 0 && (vu_sem_kind[nr] == VU_OP_CHDIR || nr == SYS_chroot ||
+			       nr == SYS_unshare || nr == SYS_setns))
+		return 1;
 	switch (nr) {
 	case SYS_execve:
 	case SYS_execveat:
@@ -132,6 +136,7 @@ static long clone_via_tramp(struct vu_call *c, ucontext_t *uc)
 	if ((c->args[0] & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK) && vu_self) {
 		vu_self->vfork_depth = vu_self->depth - 1;	/* this call's level */
 		vu_self->vfork_pending = 1;
+		vu_vc_spawning = 1;	/* (the verdict cache looks at vfork_pending from now on) */
 	}
 	if (!g)
 		return vu_rewrite_clone(c);	/* from a rewritten site: its registers */
@@ -345,12 +350,12 @@ static long all_mode(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc, in
 /* the calls whose bottom is more than the real call (1), worked out with
  * the interest (vu_core_bottom_compute): 1 for all in "all" mode and in
  * foreign mode */
-static unsigned char core_special[VU_NR_COUNT] = { [0 ... VU_NR_COUNT - 1] = 1 };
+unsigned char vu_core_special[VU_NR_COUNT] = { [0 ... VU_NR_COUNT - 1] = 1 };
 
 void vu_core_bottom_compute(void)
 {
 	for (long nr = 0; nr < VU_NR_COUNT; nr++)
-		core_special[nr] = vu.mode == VU_MODE_ALL || vu_foreign || nr == SYS_execve ||
+		vu_core_special[nr] = vu.mode == VU_MODE_ALL || vu_foreign || nr == SYS_execve ||
 				   nr == SYS_execveat || nr == SYS_seccomp || nr == SYS_prctl ||
 				   nr == SYS_io_uring_setup || nr == SYS_close || nr == SYS_dup2 ||
 				   nr == SYS_dup3 || nr == SYS_close_range;
@@ -362,7 +367,7 @@ long vu_core_bottom(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
 	int handled = 0;
 	long r;
 
-	if (c->nr >= 0 && c->nr < VU_NR_COUNT && !core_special[c->nr])
+	if (c->nr >= 0 && c->nr < VU_NR_COUNT && !vu_core_special[c->nr])
 		return bottom ? bottom(c) : vu_gate_call(c);
 	switch (c->nr) {
 	case SYS_execve:

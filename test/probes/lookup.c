@@ -7,8 +7,13 @@
  *     PATH            open(PATH, O_RDONLY)
  *     @DIR<TAB>PATH   openat(fd of DIR, PATH, O_RDONLY)
  *     ~DIR<TAB>PATH   chdir(DIR), then open(PATH, O_RDONLY)
+ *     %DIR<TAB>PATH   fchdir(fd of DIR), then open(PATH, O_RDONLY)
+ *     =OLD<TAB>NEW    rename(OLD, NEW)
+ *     >TARGET<TAB>LINK symlink(TARGET, LINK)
  *   and a query that starts with "!" opens for writing (O_WRONLY; nothing
- *   is written).
+ *   is written). Renames and symlinks print "ok" or "err:" and the errno's
+ *   name (between opens they change what a path reaches, in the process
+ *   whose verdict cache remembered it).
  *   and prints, per query, one line: "file:" and the first line of what it
  *   read, "dir" (a folder), or "err:" and the errno's name.
  */
@@ -81,7 +86,15 @@ int main(int argc, char **argv)
 			memmove(line, line + 1, strlen(line));
 		}
 		tab = strchr(line, '\t');
-		if ((line[0] == '@' || line[0] == '~') && tab) {
+		if ((line[0] == '=' || line[0] == '>') && tab) {
+			*tab = 0;
+			if ((line[0] == '=' ? rename(line + 1, tab + 1) : symlink(line + 1, tab + 1)) == 0)
+				printf("ok\n");
+			else
+				printf("err:%s\n", ename(errno));
+			continue;
+		}
+		if ((line[0] == '@' || line[0] == '~' || line[0] == '%') && tab) {
 			*tab = 0;
 			if (line[0] == '@') {
 				int d = open(line + 1, O_RDONLY | O_DIRECTORY);
@@ -92,6 +105,17 @@ int main(int argc, char **argv)
 				}
 				report(openat(d, tab + 1, flags));
 				close(d);
+			} else if (line[0] == '%') {
+				int d = open(line + 1, O_RDONLY | O_DIRECTORY);
+
+				if (d < 0 || fchdir(d)) {
+					printf("err:fchdir-%s\n", ename(errno));
+					continue;
+				}
+				close(d);
+				report(open(tab + 1, flags));
+				if (chdir(home))
+					return 1;
 			} else {
 				if (chdir(line + 1)) {
 					printf("err:chdir-%s\n", ename(errno));

@@ -16,7 +16,10 @@
  *
  * The queries name each entry in every way a path can: as written, with
  * "//", "/./", "x/../", a trailing "/", relative to the cwd and to a
- * dirfd, through a symlinked folder, and files that are no entry.
+ * dirfd, through a symlinked folder, and files that are no entry. Each
+ * list is asked twice in one process: the second time vu's verdict cache
+ * answers (runtime/core/verdict.c), and must answer the same; relative
+ * queries come from two working directories.
  */
 import test from 'ava';
 import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -68,7 +71,7 @@ function tree(): Tree {
 
 /** lexical absolute path of a query (as remap and hide's name look see it) */
 function lexical(q: string, cwd: string): string {
-  if (q.startsWith('@') || q.startsWith('~')) {
+  if (q.startsWith('@') || q.startsWith('~') || q.startsWith('%')) {
     const [d, p] = q.slice(1).split('\t');
     return posix.resolve(d, p);
   }
@@ -84,7 +87,10 @@ function forms(abs: string, root: string, r: () => number): string[] {
   const out = [abs, `${head}//${tail}`, `${head}/./${tail}`, `${head}/zz/../${tail}`, `${abs}/`];
   if (abs.startsWith(root + '/')) {
     const rel = abs.slice(root.length + 1);
-    out.push(`~${root}\t${rel}`, `@${root}/a\t../${rel}`, `~${root}/a/b\t../../${rel}`);
+    // relative to the cwd as it is (the probe's home is root), after a
+    // chdir or fchdir elsewhere (the same text names another file there),
+    // and back
+    out.push(rel, `%${root}/a/b\t${rel}`, `~${root}/a\t${rel}`, `~${root}\t${rel}`, `@${root}/a\t../${rel}`, `~${root}/a/b\t../../${rel}`);
   }
   return out;
 }
@@ -125,7 +131,8 @@ for (const n of SIZES) {
     const config = writeConfig({ layers: [{ type: 'remap', map }] });
     // queries: every form of every named entry, and of files that are none
     const plain = [...keys, ...T.files.slice(8), join(T.root, 'link/c/f0'), join(T.root, 'link/g1'), join(T.root, 'a/b/c/../g2')];
-    const qs = plain.flatMap((p) => forms(p, T.root, r));
+    const once = plain.flatMap((p) => forms(p, T.root, r));
+    const qs = [...once, ...once];	// the second time from the verdict cache (runtime/core/verdict.c)
     const qfile = join(T.root, 'queries');
     lines(qfile, qs);
     const native = probeRun(qfile, null, T.root);
@@ -154,7 +161,8 @@ for (const n of SIZES) {
     const under = (p: string) => hidden.some((h) => p === h || p.startsWith(h + '/'));
     const plain = [...T.files, ...T.dirs, ...T.targets, join(T.root, 'link/c/f0'), join(T.root, 'link/g3'), join(T.root, 'a/flink'),
       join(T.root, 'link/c'), join(T.root, 'a/b/c/../g3'), join(T.root, 'a/b/c/missing')];
-    const qs = plain.flatMap((p) => forms(p, T.root, r));
+    const once = plain.flatMap((p) => forms(p, T.root, r));
+    const qs = [...once, ...once];	// the second time from the verdict cache (runtime/core/verdict.c)
     const qfile = join(T.root, 'queries');
     lines(qfile, qs);
     const native = probeRun(qfile, null, T.root);
@@ -182,11 +190,14 @@ for (const n of SIZES) {
     const under = (p: string) => ro.some((h) => p === h || p.startsWith(h + '/'));
     const plain = [...T.files, ...T.targets, join(T.root, 'link/c/f0'), join(T.root, 'link/g1'), join(T.root, 'a/flink'),
       join(T.root, 'a/b/c/../g1')];
-    const qs = plain.flatMap((p) => forms(p, T.root, r)).filter((q) => !q.endsWith('/')).map((q) => `!${q}`);
+    // each read first (let on, and remembered), then the same path for writing
+    const once = plain.flatMap((p) => forms(p, T.root, r)).filter((q) => !q.endsWith('/')).flatMap((q) => [q, `!${q}`]);
+    const qs = [...once, ...once];
     const qfile = join(T.root, 'queries');
     lines(qfile, qs);
     const native = probeRun(qfile, null, T.root);
     const expected = qs.map((q, i) => {
+      if (!q.startsWith('!')) return native[i];
       const real = realOf(lexical(q.slice(1), T.root));
       return native[i] === 'written' && real !== null && under(real) ? 'err:EROFS' : native[i];
     });
@@ -197,5 +208,62 @@ for (const n of SIZES) {
       const wrong = qs.map((q, i) => [q, got[i], expected[i]]).filter(([, g, e]) => g !== e);
       t.deepEqual(wrong, [], `${mode}: queries whose answer differs from the model`);
     }
+  });
+}
+
+/* The verdict cache (runtime/core/verdict.c) remembers what the stack did
+ * with a call; a process that then changes what the path reaches (a folder
+ * moved away and a symlink put in its place) must get the new answer, not
+ * the remembered one. Hide judges by the object the kernel reaches; the
+ * same queries natively show what is reached. */
+function swapTree(): { root: string; queries: string[] } {
+  const root = realpathSync(tmpdir('vu-verdict-'));
+  mkdirSync(join(root, 's'));
+  writeFileSync(join(root, 's/x'), 'secret\n');
+  mkdirSync(join(root, 'd'));
+  writeFileSync(join(root, 'd/x'), 'plain\n');
+  mkdirSync(join(root, 'ro'));
+  writeFileSync(join(root, 'ro/x'), 'kept\n');
+  const q = (p: string) => [p, p, `!${p}`];
+  const queries = [
+    ...q(join(root, 'd/x')), ...q('d/x'), ...q(join(root, 'd/./x')),
+    `=${join(root, 'd')}\t${join(root, 'd2')}`, `>s\t${join(root, 'd')}`,
+    ...q(join(root, 'd/x')), ...q('d/x'), ...q(join(root, 'd/./x')),
+    `=${join(root, 'd')}\t${join(root, 'd3')}`, `>ro\t${join(root, 'd')}`,
+    ...q(join(root, 'd/x')), ...q('d/x'),
+    `=${join(root, 'd')}\t${join(root, 'd4')}`, `=${join(root, 'd2')}\t${join(root, 'd')}`,
+    ...q(join(root, 'd/x')), ...q('d/x'),
+  ];
+  return { root, queries };
+}
+
+for (const mode of MODES) {
+  test(`${mode}: a path's remembered answer is forgotten when the process moves a folder and puts a symlink in its place`, (t) => {
+    const native = swapTree();
+    const qn = join(native.root, 'queries');
+    lines(qn, native.queries);
+    const want = probeRun(qn, null, native.root);
+    const T = swapTree();
+    const qfile = join(T.root, 'queries');
+    lines(qfile, T.queries);
+    const cfg = writeConfig({ intercept: mode, layers: [
+      { type: 'readonly', paths: [join(T.root, 'ro')] }, { type: 'hide', paths: [join(T.root, 's')] }] });
+    const got = probeRun(qfile, cfg, T.root);
+    // the model: what d is at each query (a folder, a link to s, a link
+    // to ro, the folder again); natively the same queries read what it is
+    let phase = 0;
+    const expected = T.queries.map((q) => {
+      if (q.startsWith('=') || q.startsWith('>')) {
+        if (q.startsWith('>')) phase++;
+        else if (q.includes('d2\t')) phase = 3;
+        return 'ok';
+      }
+      const write = q.startsWith('!');
+      return [write ? 'written' : 'file:plain', 'err:ENOENT', write ? 'err:EROFS' : 'file:kept', write ? 'written' : 'file:plain'][phase];
+    });
+    t.deepEqual(want.filter((w) => w.startsWith('file:')).filter((w, i, a) => a.indexOf(w) === i), ['file:plain', 'file:secret', 'file:kept'],
+      'natively the queries reach d, then s, then ro, then d');
+    const show = (q: string) => q.split(T.root).join('ROOT');
+    t.deepEqual(T.queries.map((q, i) => `${show(q)} -> ${got[i]}`), T.queries.map((q, i) => `${show(q)} -> ${expected[i]}`));
   });
 }
