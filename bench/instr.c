@@ -9,6 +9,9 @@
  *     open      open(PATH, O_RDONLY) + close (PATH: /etc/passwd)
  *     openw     open(PATH, O_WRONLY) + close (nothing is written)
  *     getppid   getppid()
+ *     openvary  open(PATH/n<i % 1000>, O_RDONLY), names that do not
+ *               exist: 1,000 texts in turn, more than vu's verdict cache
+ *               keeps, so each is a miss
  *   Prints {"op":..,"n":..,"size":<st_size of the file the open reaches>}
  *   ("size" tells the harness which file was really opened); exits 1 when
  *   a call fails.
@@ -53,12 +56,26 @@ int main(int argc, char **argv)
 			die("open/fstat");
 		size = st.st_size;
 		close(fd);
+	} else if (!strcmp(op, "openvary")) {
+		char buf[4096];
+		size_t dl = strlen(path);
+
+		if (dl + 16 > sizeof(buf))
+			die("openvary: PATH");
+		memcpy(buf, path, dl);
+		for (long i = 0; i < n; i++) {
+			snprintf(buf + dl, sizeof(buf) - dl, "/n%ld", i % 1000);
+			int fd = open(buf, O_RDONLY);
+
+			if (fd >= 0)
+				close(fd);
+		}
 	} else if (!strcmp(op, "getppid")) {
 		for (long i = 0; i < n; i++)
 			if (getppid() < 0)
 				die("getppid");
 	} else {
-		fprintf(stderr, "usage: instr open|openw|getppid N [PATH]\n");
+		fprintf(stderr, "usage: instr open|openw|openvary|getppid N [PATH]\n");
 		return 2;
 	}
 	printf("{\"op\":\"%s\",\"n\":%ld,\"size\":%ld}\n", op, n, size);

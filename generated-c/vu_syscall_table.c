@@ -18,7 +18,12 @@
 #include <time.h>
 #include "vu_syscalls.h"
 
-const struct vu_syscall_info vu_syscalls[VU_NR_COUNT] = {
+/* Names and argument names are for logs, the trace and vu_syscall_info():
+ * the table lives in its own section, away from what every process reads,
+ * so that a process that never asks for a name never maps its pages (the
+ * kernel maps a file 64 KiB around each page first touched).
+ * vu_sc_shapes below is what the hook path reads. */
+__attribute__((section("vu_names"))) const struct vu_syscall_info vu_syscalls[VU_NR_COUNT] = {
 	[VU_NR_read] = { "read", 3, VU_RET_SIZE, VU_FAMILY_DESC, VU_SC_FD, {
 		{ "fd", VU_ARG_FD, -1, "" },
 		{ "buf", VU_ARG_BUF_OUT, 2, "" },
@@ -1400,6 +1405,353 @@ const struct vu_syscall_info vu_syscalls[VU_NR_COUNT] = {
 		{ "usize", VU_ARG_SIZE, -1, "" },
 		{ "at_flags", VU_ARG_AT_FLAGS, -1, "" },
 	} },
+};
+
+/* The shape of each call without its names: 16 bytes a call. */
+const struct vu_sc_shape vu_sc_shapes[VU_NR_COUNT] = {
+	[VU_NR_read] = { 3, VU_RET_SIZE, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_BUF_OUT, VU_ARG_SIZE, }, { -1, 2, -1, } },
+	[VU_NR_write] = { 3, VU_RET_SIZE, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_BUF_IN, VU_ARG_SIZE, }, { -1, 2, -1, } },
+#ifdef VU_NR_open
+	[VU_NR_open] = { 3, VU_RET_FD, VU_FAMILY_FILE, VU_SC_PATH, { VU_ARG_PATH, VU_ARG_OPEN_FLAGS, VU_ARG_MODE, }, { -1, -1, -1, } },
+#endif
+	[VU_NR_close] = { 1, VU_RET_INT, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, }, { -1, } },
+#ifdef VU_NR_stat
+	[VU_NR_stat] = { 2, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH, { VU_ARG_PATH, VU_ARG_STRUCT_OUT, }, { -1, -1, } },
+#endif
+	[VU_NR_fstat] = { 2, VU_RET_INT, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_STRUCT_OUT, }, { -1, -1, } },
+#ifdef VU_NR_lstat
+	[VU_NR_lstat] = { 2, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH, { VU_ARG_PATH, VU_ARG_STRUCT_OUT, }, { -1, -1, } },
+#endif
+#ifdef VU_NR_poll
+	[VU_NR_poll] = { 3, VU_RET_INT, VU_FAMILY_DESC, 0, { VU_ARG_STRUCT_IN, VU_ARG_UINT, VU_ARG_INT, }, { 1, -1, -1, } },
+#endif
+	[VU_NR_lseek] = { 3, VU_RET_OFF, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_OFF, VU_ARG_INT, }, { -1, -1, -1, } },
+	[VU_NR_mmap] = { 6, VU_RET_PTR, VU_FAMILY_MEMORY, VU_SC_FD, { VU_ARG_PTR, VU_ARG_SIZE, VU_ARG_INT, VU_ARG_INT, VU_ARG_FD, VU_ARG_OFF, }, { -1, -1, -1, -1, -1, -1, } },
+	[VU_NR_mprotect] = { 3, VU_RET_INT, VU_FAMILY_MEMORY, 0, { VU_ARG_PTR, VU_ARG_SIZE, VU_ARG_INT, }, { -1, -1, -1, } },
+	[VU_NR_munmap] = { 2, VU_RET_INT, VU_FAMILY_MEMORY, 0, { VU_ARG_PTR, VU_ARG_SIZE, }, { -1, -1, } },
+	[VU_NR_brk] = { 1, VU_RET_PTR, VU_FAMILY_MEMORY, 0, { VU_ARG_PTR, }, { -1, } },
+	[VU_NR_rt_sigaction] = { 4, VU_RET_INT, VU_FAMILY_SIGNAL, 0, { VU_ARG_SIGNUM, VU_ARG_STRUCT_IN, VU_ARG_STRUCT_OUT, VU_ARG_SIZE, }, { -1, -1, -1, -1, } },
+	[VU_NR_rt_sigprocmask] = { 4, VU_RET_INT, VU_FAMILY_SIGNAL, 0, { VU_ARG_INT, VU_ARG_SIGSET, VU_ARG_SIGSET, VU_ARG_SIZE, }, { -1, -1, -1, -1, } },
+	[VU_NR_rt_sigreturn] = { 0, VU_RET_NORETURN, VU_FAMILY_SIGNAL, 0, { }, { } },
+	[VU_NR_ioctl] = { 3, VU_RET_INT, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_ULONG, VU_ARG_ULONG, }, { -1, -1, -1, } },
+	[VU_NR_pread64] = { 4, VU_RET_SIZE, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_BUF_OUT, VU_ARG_SIZE, VU_ARG_OFF, }, { -1, 2, -1, -1, } },
+	[VU_NR_pwrite64] = { 4, VU_RET_SIZE, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_BUF_IN, VU_ARG_SIZE, VU_ARG_OFF, }, { -1, 2, -1, -1, } },
+	[VU_NR_readv] = { 3, VU_RET_SIZE, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_STRUCT_IN, VU_ARG_INT, }, { -1, 2, -1, } },
+	[VU_NR_writev] = { 3, VU_RET_SIZE, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_STRUCT_IN, VU_ARG_INT, }, { -1, 2, -1, } },
+#ifdef VU_NR_access
+	[VU_NR_access] = { 2, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH, { VU_ARG_PATH, VU_ARG_INT, }, { -1, -1, } },
+#endif
+#ifdef VU_NR_pipe
+	[VU_NR_pipe] = { 1, VU_RET_INT, VU_FAMILY_DESC, 0, { VU_ARG_PTR, }, { -1, } },
+#endif
+#ifdef VU_NR_select
+	[VU_NR_select] = { 5, VU_RET_INT, VU_FAMILY_DESC, 0, { VU_ARG_INT, VU_ARG_PTR, VU_ARG_PTR, VU_ARG_PTR, VU_ARG_STRUCT_IN, }, { -1, -1, -1, -1, -1, } },
+#endif
+	[VU_NR_sched_yield] = { 0, VU_RET_INT, VU_FAMILY_SCHED, 0, { }, { } },
+	[VU_NR_mremap] = { 5, VU_RET_PTR, VU_FAMILY_MEMORY, 0, { VU_ARG_PTR, VU_ARG_SIZE, VU_ARG_SIZE, VU_ARG_INT, VU_ARG_PTR, }, { -1, -1, -1, -1, -1, } },
+	[VU_NR_msync] = { 3, VU_RET_INT, VU_FAMILY_MEMORY, 0, { VU_ARG_PTR, VU_ARG_SIZE, VU_ARG_INT, }, { -1, -1, -1, } },
+	[VU_NR_mincore] = { 3, VU_RET_INT, VU_FAMILY_MEMORY, 0, { VU_ARG_PTR, VU_ARG_SIZE, VU_ARG_PTR, }, { -1, -1, -1, } },
+	[VU_NR_madvise] = { 3, VU_RET_INT, VU_FAMILY_MEMORY, 0, { VU_ARG_PTR, VU_ARG_SIZE, VU_ARG_INT, }, { -1, -1, -1, } },
+	[VU_NR_dup] = { 1, VU_RET_FD, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, }, { -1, } },
+#ifdef VU_NR_dup2
+	[VU_NR_dup2] = { 2, VU_RET_FD, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_FD, }, { -1, -1, } },
+#endif
+#ifdef VU_NR_pause
+	[VU_NR_pause] = { 0, VU_RET_INT, VU_FAMILY_SIGNAL, 0, { }, { } },
+#endif
+	[VU_NR_nanosleep] = { 2, VU_RET_INT, VU_FAMILY_TIME, 0, { VU_ARG_STRUCT_IN, VU_ARG_STRUCT_OUT, }, { -1, -1, } },
+	[VU_NR_getitimer] = { 2, VU_RET_INT, VU_FAMILY_TIME, 0, { VU_ARG_INT, VU_ARG_STRUCT_OUT, }, { -1, -1, } },
+#ifdef VU_NR_alarm
+	[VU_NR_alarm] = { 1, VU_RET_INT, VU_FAMILY_TIME, 0, { VU_ARG_UINT, }, { -1, } },
+#endif
+	[VU_NR_setitimer] = { 3, VU_RET_INT, VU_FAMILY_TIME, 0, { VU_ARG_INT, VU_ARG_STRUCT_IN, VU_ARG_STRUCT_OUT, }, { -1, -1, -1, } },
+	[VU_NR_getpid] = { 0, VU_RET_INT, VU_FAMILY_PROCESS, 0, { }, { } },
+	[VU_NR_sendfile] = { 4, VU_RET_SIZE, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_FD, VU_ARG_PTR, VU_ARG_SIZE, }, { -1, -1, -1, -1, } },
+	[VU_NR_socket] = { 3, VU_RET_FD, VU_FAMILY_NET, 0, { VU_ARG_INT, VU_ARG_INT, VU_ARG_INT, }, { -1, -1, -1, } },
+	[VU_NR_connect] = { 3, VU_RET_INT, VU_FAMILY_NET, VU_SC_FD, { VU_ARG_FD, VU_ARG_STRUCT_IN, VU_ARG_UINT, }, { -1, 2, -1, } },
+	[VU_NR_accept] = { 3, VU_RET_FD, VU_FAMILY_NET, VU_SC_FD, { VU_ARG_FD, VU_ARG_STRUCT_OUT, VU_ARG_PTR, }, { -1, -1, -1, } },
+	[VU_NR_sendto] = { 6, VU_RET_SIZE, VU_FAMILY_NET, VU_SC_FD, { VU_ARG_FD, VU_ARG_BUF_IN, VU_ARG_SIZE, VU_ARG_INT, VU_ARG_STRUCT_IN, VU_ARG_UINT, }, { -1, 2, -1, -1, 5, -1, } },
+	[VU_NR_recvfrom] = { 6, VU_RET_SIZE, VU_FAMILY_NET, VU_SC_FD, { VU_ARG_FD, VU_ARG_BUF_OUT, VU_ARG_SIZE, VU_ARG_INT, VU_ARG_STRUCT_OUT, VU_ARG_PTR, }, { -1, 2, -1, -1, -1, -1, } },
+	[VU_NR_sendmsg] = { 3, VU_RET_SIZE, VU_FAMILY_NET, VU_SC_FD, { VU_ARG_FD, VU_ARG_STRUCT_IN, VU_ARG_INT, }, { -1, -1, -1, } },
+	[VU_NR_recvmsg] = { 3, VU_RET_SIZE, VU_FAMILY_NET, VU_SC_FD, { VU_ARG_FD, VU_ARG_STRUCT_IN, VU_ARG_INT, }, { -1, -1, -1, } },
+	[VU_NR_shutdown] = { 2, VU_RET_INT, VU_FAMILY_NET, VU_SC_FD, { VU_ARG_FD, VU_ARG_INT, }, { -1, -1, } },
+	[VU_NR_bind] = { 3, VU_RET_INT, VU_FAMILY_NET, VU_SC_FD, { VU_ARG_FD, VU_ARG_STRUCT_IN, VU_ARG_UINT, }, { -1, 2, -1, } },
+	[VU_NR_listen] = { 2, VU_RET_INT, VU_FAMILY_NET, VU_SC_FD, { VU_ARG_FD, VU_ARG_INT, }, { -1, -1, } },
+	[VU_NR_getsockname] = { 3, VU_RET_INT, VU_FAMILY_NET, VU_SC_FD, { VU_ARG_FD, VU_ARG_STRUCT_OUT, VU_ARG_PTR, }, { -1, -1, -1, } },
+	[VU_NR_getpeername] = { 3, VU_RET_INT, VU_FAMILY_NET, VU_SC_FD, { VU_ARG_FD, VU_ARG_STRUCT_OUT, VU_ARG_PTR, }, { -1, -1, -1, } },
+	[VU_NR_socketpair] = { 4, VU_RET_INT, VU_FAMILY_NET, 0, { VU_ARG_INT, VU_ARG_INT, VU_ARG_INT, VU_ARG_PTR, }, { -1, -1, -1, -1, } },
+	[VU_NR_setsockopt] = { 5, VU_RET_INT, VU_FAMILY_NET, VU_SC_FD, { VU_ARG_FD, VU_ARG_INT, VU_ARG_INT, VU_ARG_BUF_IN, VU_ARG_UINT, }, { -1, -1, -1, 4, -1, } },
+	[VU_NR_getsockopt] = { 5, VU_RET_INT, VU_FAMILY_NET, VU_SC_FD, { VU_ARG_FD, VU_ARG_INT, VU_ARG_INT, VU_ARG_BUF_OUT, VU_ARG_PTR, }, { -1, -1, -1, -1, -1, } },
+	[VU_NR_clone] = { 5, VU_RET_INT, VU_FAMILY_PROCESS, 0, { VU_ARG_ULONG, VU_ARG_PTR, VU_ARG_PTR, VU_ARG_PTR, VU_ARG_ULONG, }, { -1, -1, -1, -1, -1, } },
+#ifdef VU_NR_fork
+	[VU_NR_fork] = { 0, VU_RET_INT, VU_FAMILY_PROCESS, 0, { }, { } },
+#endif
+#ifdef VU_NR_vfork
+	[VU_NR_vfork] = { 0, VU_RET_INT, VU_FAMILY_PROCESS, 0, { }, { } },
+#endif
+	[VU_NR_execve] = { 3, VU_RET_INT, VU_FAMILY_PROCESS, VU_SC_PATH, { VU_ARG_PATH, VU_ARG_ARGV, VU_ARG_ENVP, }, { -1, -1, -1, } },
+	[VU_NR_exit] = { 1, VU_RET_NORETURN, VU_FAMILY_PROCESS, 0, { VU_ARG_INT, }, { -1, } },
+	[VU_NR_wait4] = { 4, VU_RET_INT, VU_FAMILY_PROCESS, 0, { VU_ARG_PID, VU_ARG_PTR, VU_ARG_INT, VU_ARG_STRUCT_OUT, }, { -1, -1, -1, -1, } },
+	[VU_NR_kill] = { 2, VU_RET_INT, VU_FAMILY_SIGNAL, 0, { VU_ARG_PID, VU_ARG_SIGNUM, }, { -1, -1, } },
+	[VU_NR_uname] = { 1, VU_RET_INT, VU_FAMILY_SYSTEM, 0, { VU_ARG_STRUCT_OUT, }, { -1, } },
+	[VU_NR_fcntl] = { 3, VU_RET_INT, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_INT, VU_ARG_ULONG, }, { -1, -1, -1, } },
+	[VU_NR_flock] = { 2, VU_RET_INT, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_INT, }, { -1, -1, } },
+	[VU_NR_fsync] = { 1, VU_RET_INT, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, }, { -1, } },
+	[VU_NR_fdatasync] = { 1, VU_RET_INT, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, }, { -1, } },
+	[VU_NR_truncate] = { 2, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_WRITES, { VU_ARG_PATH, VU_ARG_OFF, }, { -1, -1, } },
+	[VU_NR_ftruncate] = { 2, VU_RET_INT, VU_FAMILY_DESC, VU_SC_FD | VU_SC_WRITES, { VU_ARG_FD, VU_ARG_OFF, }, { -1, -1, } },
+#ifdef VU_NR_getdents
+	[VU_NR_getdents] = { 3, VU_RET_SIZE, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_BUF_OUT, VU_ARG_UINT, }, { -1, 2, -1, } },
+#endif
+	[VU_NR_getcwd] = { 2, VU_RET_SIZE, VU_FAMILY_FS, 0, { VU_ARG_BUF_OUT, VU_ARG_SIZE, }, { 1, -1, } },
+	[VU_NR_chdir] = { 1, VU_RET_INT, VU_FAMILY_FS, VU_SC_PATH, { VU_ARG_PATH, }, { -1, } },
+	[VU_NR_fchdir] = { 1, VU_RET_INT, VU_FAMILY_FS, VU_SC_FD, { VU_ARG_FD, }, { -1, } },
+#ifdef VU_NR_rename
+	[VU_NR_rename] = { 2, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_WRITES, { VU_ARG_PATH, VU_ARG_PATH, }, { -1, -1, } },
+#endif
+#ifdef VU_NR_mkdir
+	[VU_NR_mkdir] = { 2, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_WRITES, { VU_ARG_PATH, VU_ARG_MODE, }, { -1, -1, } },
+#endif
+#ifdef VU_NR_rmdir
+	[VU_NR_rmdir] = { 1, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_WRITES, { VU_ARG_PATH, }, { -1, } },
+#endif
+#ifdef VU_NR_creat
+	[VU_NR_creat] = { 2, VU_RET_FD, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_WRITES, { VU_ARG_PATH, VU_ARG_MODE, }, { -1, -1, } },
+#endif
+#ifdef VU_NR_link
+	[VU_NR_link] = { 2, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_WRITES, { VU_ARG_PATH, VU_ARG_PATH, }, { -1, -1, } },
+#endif
+#ifdef VU_NR_unlink
+	[VU_NR_unlink] = { 1, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_WRITES, { VU_ARG_PATH, }, { -1, } },
+#endif
+#ifdef VU_NR_symlink
+	[VU_NR_symlink] = { 2, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_WRITES, { VU_ARG_STR, VU_ARG_PATH, }, { -1, -1, } },
+#endif
+#ifdef VU_NR_readlink
+	[VU_NR_readlink] = { 3, VU_RET_SIZE, VU_FAMILY_FILE, VU_SC_PATH, { VU_ARG_PATH, VU_ARG_BUF_OUT, VU_ARG_SIZE, }, { -1, 2, -1, } },
+#endif
+#ifdef VU_NR_chmod
+	[VU_NR_chmod] = { 2, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_WRITES, { VU_ARG_PATH, VU_ARG_MODE, }, { -1, -1, } },
+#endif
+	[VU_NR_fchmod] = { 2, VU_RET_INT, VU_FAMILY_FILE, VU_SC_FD | VU_SC_WRITES, { VU_ARG_FD, VU_ARG_MODE, }, { -1, -1, } },
+#ifdef VU_NR_chown
+	[VU_NR_chown] = { 3, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_WRITES, { VU_ARG_PATH, VU_ARG_UID, VU_ARG_GID, }, { -1, -1, -1, } },
+#endif
+	[VU_NR_fchown] = { 3, VU_RET_INT, VU_FAMILY_FILE, VU_SC_FD | VU_SC_WRITES, { VU_ARG_FD, VU_ARG_UID, VU_ARG_GID, }, { -1, -1, -1, } },
+#ifdef VU_NR_lchown
+	[VU_NR_lchown] = { 3, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_WRITES, { VU_ARG_PATH, VU_ARG_UID, VU_ARG_GID, }, { -1, -1, -1, } },
+#endif
+	[VU_NR_umask] = { 1, VU_RET_INT, VU_FAMILY_FS, 0, { VU_ARG_MODE, }, { -1, } },
+	[VU_NR_gettimeofday] = { 2, VU_RET_INT, VU_FAMILY_TIME, 0, { VU_ARG_STRUCT_OUT, VU_ARG_STRUCT_OUT, }, { -1, -1, } },
+	[VU_NR_getrlimit] = { 2, VU_RET_INT, VU_FAMILY_PROCESS, 0, { VU_ARG_INT, VU_ARG_STRUCT_OUT, }, { -1, -1, } },
+	[VU_NR_getrusage] = { 2, VU_RET_INT, VU_FAMILY_PROCESS, 0, { VU_ARG_INT, VU_ARG_STRUCT_OUT, }, { -1, -1, } },
+	[VU_NR_sysinfo] = { 1, VU_RET_INT, VU_FAMILY_SYSTEM, 0, { VU_ARG_STRUCT_OUT, }, { -1, } },
+	[VU_NR_times] = { 1, VU_RET_LONG, VU_FAMILY_TIME, 0, { VU_ARG_STRUCT_OUT, }, { -1, } },
+	[VU_NR_ptrace] = { 4, VU_RET_LONG, VU_FAMILY_PROCESS, 0, { VU_ARG_LONG, VU_ARG_PID, VU_ARG_ULONG, VU_ARG_ULONG, }, { -1, -1, -1, -1, } },
+	[VU_NR_getuid] = { 0, VU_RET_INT, VU_FAMILY_ID, 0, { }, { } },
+	[VU_NR_getgid] = { 0, VU_RET_INT, VU_FAMILY_ID, 0, { }, { } },
+	[VU_NR_setuid] = { 1, VU_RET_INT, VU_FAMILY_ID, 0, { VU_ARG_UID, }, { -1, } },
+	[VU_NR_setgid] = { 1, VU_RET_INT, VU_FAMILY_ID, 0, { VU_ARG_GID, }, { -1, } },
+	[VU_NR_geteuid] = { 0, VU_RET_INT, VU_FAMILY_ID, 0, { }, { } },
+	[VU_NR_getegid] = { 0, VU_RET_INT, VU_FAMILY_ID, 0, { }, { } },
+	[VU_NR_setpgid] = { 2, VU_RET_INT, VU_FAMILY_PROCESS, 0, { VU_ARG_PID, VU_ARG_PID, }, { -1, -1, } },
+	[VU_NR_getppid] = { 0, VU_RET_INT, VU_FAMILY_PROCESS, 0, { }, { } },
+#ifdef VU_NR_getpgrp
+	[VU_NR_getpgrp] = { 0, VU_RET_INT, VU_FAMILY_PROCESS, 0, { }, { } },
+#endif
+	[VU_NR_setsid] = { 0, VU_RET_INT, VU_FAMILY_PROCESS, 0, { }, { } },
+	[VU_NR_setreuid] = { 2, VU_RET_INT, VU_FAMILY_ID, 0, { VU_ARG_UID, VU_ARG_UID, }, { -1, -1, } },
+	[VU_NR_setregid] = { 2, VU_RET_INT, VU_FAMILY_ID, 0, { VU_ARG_GID, VU_ARG_GID, }, { -1, -1, } },
+	[VU_NR_getgroups] = { 2, VU_RET_INT, VU_FAMILY_ID, 0, { VU_ARG_INT, VU_ARG_PTR, }, { -1, -1, } },
+	[VU_NR_setgroups] = { 2, VU_RET_INT, VU_FAMILY_ID, 0, { VU_ARG_SIZE, VU_ARG_PTR, }, { -1, -1, } },
+	[VU_NR_setresuid] = { 3, VU_RET_INT, VU_FAMILY_ID, 0, { VU_ARG_UID, VU_ARG_UID, VU_ARG_UID, }, { -1, -1, -1, } },
+	[VU_NR_getresuid] = { 3, VU_RET_INT, VU_FAMILY_ID, 0, { VU_ARG_PTR, VU_ARG_PTR, VU_ARG_PTR, }, { -1, -1, -1, } },
+	[VU_NR_setresgid] = { 3, VU_RET_INT, VU_FAMILY_ID, 0, { VU_ARG_GID, VU_ARG_GID, VU_ARG_GID, }, { -1, -1, -1, } },
+	[VU_NR_getresgid] = { 3, VU_RET_INT, VU_FAMILY_ID, 0, { VU_ARG_PTR, VU_ARG_PTR, VU_ARG_PTR, }, { -1, -1, -1, } },
+	[VU_NR_getpgid] = { 1, VU_RET_INT, VU_FAMILY_PROCESS, 0, { VU_ARG_PID, }, { -1, } },
+	[VU_NR_setfsuid] = { 1, VU_RET_INT, VU_FAMILY_ID, 0, { VU_ARG_UID, }, { -1, } },
+	[VU_NR_setfsgid] = { 1, VU_RET_INT, VU_FAMILY_ID, 0, { VU_ARG_GID, }, { -1, } },
+	[VU_NR_getsid] = { 1, VU_RET_INT, VU_FAMILY_PROCESS, 0, { VU_ARG_PID, }, { -1, } },
+	[VU_NR_capget] = { 2, VU_RET_INT, VU_FAMILY_ID, 0, { VU_ARG_PTR, VU_ARG_PTR, }, { -1, -1, } },
+	[VU_NR_capset] = { 2, VU_RET_INT, VU_FAMILY_ID, 0, { VU_ARG_PTR, VU_ARG_PTR, }, { -1, -1, } },
+	[VU_NR_rt_sigpending] = { 2, VU_RET_INT, VU_FAMILY_SIGNAL, 0, { VU_ARG_SIGSET, VU_ARG_SIZE, }, { -1, -1, } },
+	[VU_NR_rt_sigtimedwait] = { 4, VU_RET_INT, VU_FAMILY_SIGNAL, 0, { VU_ARG_SIGSET, VU_ARG_STRUCT_OUT, VU_ARG_STRUCT_IN, VU_ARG_SIZE, }, { -1, -1, -1, -1, } },
+	[VU_NR_rt_sigqueueinfo] = { 3, VU_RET_INT, VU_FAMILY_SIGNAL, 0, { VU_ARG_PID, VU_ARG_SIGNUM, VU_ARG_STRUCT_IN, }, { -1, -1, -1, } },
+	[VU_NR_rt_sigsuspend] = { 2, VU_RET_INT, VU_FAMILY_SIGNAL, 0, { VU_ARG_SIGSET, VU_ARG_SIZE, }, { -1, -1, } },
+	[VU_NR_sigaltstack] = { 2, VU_RET_INT, VU_FAMILY_SIGNAL, 0, { VU_ARG_STRUCT_IN, VU_ARG_STRUCT_OUT, }, { -1, -1, } },
+#ifdef VU_NR_utime
+	[VU_NR_utime] = { 2, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_WRITES, { VU_ARG_PATH, VU_ARG_STRUCT_IN, }, { -1, -1, } },
+#endif
+#ifdef VU_NR_mknod
+	[VU_NR_mknod] = { 3, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_WRITES, { VU_ARG_PATH, VU_ARG_MODE, VU_ARG_ULONG, }, { -1, -1, -1, } },
+#endif
+	[VU_NR_personality] = { 1, VU_RET_INT, VU_FAMILY_PROCESS, 0, { VU_ARG_ULONG, }, { -1, } },
+	[VU_NR_statfs] = { 2, VU_RET_INT, VU_FAMILY_FS, VU_SC_PATH, { VU_ARG_PATH, VU_ARG_STRUCT_OUT, }, { -1, -1, } },
+	[VU_NR_fstatfs] = { 2, VU_RET_INT, VU_FAMILY_FS, VU_SC_FD, { VU_ARG_FD, VU_ARG_STRUCT_OUT, }, { -1, -1, } },
+	[VU_NR_getpriority] = { 2, VU_RET_INT, VU_FAMILY_SCHED, 0, { VU_ARG_INT, VU_ARG_INT, }, { -1, -1, } },
+	[VU_NR_setpriority] = { 3, VU_RET_INT, VU_FAMILY_SCHED, 0, { VU_ARG_INT, VU_ARG_INT, VU_ARG_INT, }, { -1, -1, -1, } },
+	[VU_NR_mlock] = { 2, VU_RET_INT, VU_FAMILY_MEMORY, 0, { VU_ARG_PTR, VU_ARG_SIZE, }, { -1, -1, } },
+	[VU_NR_munlock] = { 2, VU_RET_INT, VU_FAMILY_MEMORY, 0, { VU_ARG_PTR, VU_ARG_SIZE, }, { -1, -1, } },
+	[VU_NR_mlockall] = { 1, VU_RET_INT, VU_FAMILY_MEMORY, 0, { VU_ARG_INT, }, { -1, } },
+	[VU_NR_munlockall] = { 0, VU_RET_INT, VU_FAMILY_MEMORY, 0, { }, { } },
+	[VU_NR_pivot_root] = { 2, VU_RET_INT, VU_FAMILY_FS, VU_SC_PATH | VU_SC_WRITES, { VU_ARG_PATH, VU_ARG_PATH, }, { -1, -1, } },
+	[VU_NR_prctl] = { 5, VU_RET_INT, VU_FAMILY_PROCESS, 0, { VU_ARG_INT, VU_ARG_ULONG, VU_ARG_ULONG, VU_ARG_ULONG, VU_ARG_ULONG, }, { -1, -1, -1, -1, -1, } },
+#ifdef VU_NR_arch_prctl
+	[VU_NR_arch_prctl] = { 2, VU_RET_INT, VU_FAMILY_PROCESS, 0, { VU_ARG_INT, VU_ARG_ULONG, }, { -1, -1, } },
+#endif
+	[VU_NR_adjtimex] = { 1, VU_RET_INT, VU_FAMILY_TIME, 0, { VU_ARG_STRUCT_IN, }, { -1, } },
+	[VU_NR_setrlimit] = { 2, VU_RET_INT, VU_FAMILY_PROCESS, 0, { VU_ARG_INT, VU_ARG_STRUCT_IN, }, { -1, -1, } },
+	[VU_NR_chroot] = { 1, VU_RET_INT, VU_FAMILY_FS, VU_SC_PATH, { VU_ARG_PATH, }, { -1, } },
+	[VU_NR_sync] = { 0, VU_RET_INT, VU_FAMILY_FS, 0, { }, { } },
+	[VU_NR_acct] = { 1, VU_RET_INT, VU_FAMILY_SYSTEM, VU_SC_PATH, { VU_ARG_PATH, }, { -1, } },
+	[VU_NR_settimeofday] = { 2, VU_RET_INT, VU_FAMILY_TIME, 0, { VU_ARG_STRUCT_IN, VU_ARG_STRUCT_IN, }, { -1, -1, } },
+	[VU_NR_mount] = { 5, VU_RET_INT, VU_FAMILY_FS, VU_SC_PATH | VU_SC_WRITES, { VU_ARG_PATH, VU_ARG_PATH, VU_ARG_STR, VU_ARG_ULONG, VU_ARG_PTR, }, { -1, -1, -1, -1, -1, } },
+	[VU_NR_umount2] = { 2, VU_RET_INT, VU_FAMILY_FS, VU_SC_PATH | VU_SC_WRITES, { VU_ARG_PATH, VU_ARG_INT, }, { -1, -1, } },
+	[VU_NR_swapon] = { 2, VU_RET_INT, VU_FAMILY_FS, VU_SC_PATH | VU_SC_WRITES, { VU_ARG_PATH, VU_ARG_INT, }, { -1, -1, } },
+	[VU_NR_swapoff] = { 1, VU_RET_INT, VU_FAMILY_FS, VU_SC_PATH | VU_SC_WRITES, { VU_ARG_PATH, }, { -1, } },
+	[VU_NR_sethostname] = { 2, VU_RET_INT, VU_FAMILY_SYSTEM, 0, { VU_ARG_BUF_IN, VU_ARG_SIZE, }, { 1, -1, } },
+	[VU_NR_setdomainname] = { 2, VU_RET_INT, VU_FAMILY_SYSTEM, 0, { VU_ARG_BUF_IN, VU_ARG_SIZE, }, { 1, -1, } },
+	[VU_NR_quotactl] = { 4, VU_RET_INT, VU_FAMILY_FS, VU_SC_PATH, { VU_ARG_INT, VU_ARG_PATH, VU_ARG_INT, VU_ARG_PTR, }, { -1, -1, -1, -1, } },
+	[VU_NR_gettid] = { 0, VU_RET_INT, VU_FAMILY_PROCESS, 0, { }, { } },
+	[VU_NR_readahead] = { 3, VU_RET_SIZE, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_OFF, VU_ARG_SIZE, }, { -1, -1, -1, } },
+	[VU_NR_setxattr] = { 5, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_WRITES, { VU_ARG_PATH, VU_ARG_STR, VU_ARG_BUF_IN, VU_ARG_SIZE, VU_ARG_INT, }, { -1, -1, 3, -1, -1, } },
+	[VU_NR_lsetxattr] = { 5, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_WRITES, { VU_ARG_PATH, VU_ARG_STR, VU_ARG_BUF_IN, VU_ARG_SIZE, VU_ARG_INT, }, { -1, -1, 3, -1, -1, } },
+	[VU_NR_fsetxattr] = { 5, VU_RET_INT, VU_FAMILY_FILE, VU_SC_FD | VU_SC_WRITES, { VU_ARG_FD, VU_ARG_STR, VU_ARG_BUF_IN, VU_ARG_SIZE, VU_ARG_INT, }, { -1, -1, 3, -1, -1, } },
+	[VU_NR_getxattr] = { 4, VU_RET_SIZE, VU_FAMILY_FILE, VU_SC_PATH, { VU_ARG_PATH, VU_ARG_STR, VU_ARG_BUF_OUT, VU_ARG_SIZE, }, { -1, -1, 3, -1, } },
+	[VU_NR_lgetxattr] = { 4, VU_RET_SIZE, VU_FAMILY_FILE, VU_SC_PATH, { VU_ARG_PATH, VU_ARG_STR, VU_ARG_BUF_OUT, VU_ARG_SIZE, }, { -1, -1, 3, -1, } },
+	[VU_NR_fgetxattr] = { 4, VU_RET_SIZE, VU_FAMILY_FILE, VU_SC_FD, { VU_ARG_FD, VU_ARG_STR, VU_ARG_BUF_OUT, VU_ARG_SIZE, }, { -1, -1, 3, -1, } },
+	[VU_NR_listxattr] = { 3, VU_RET_SIZE, VU_FAMILY_FILE, VU_SC_PATH, { VU_ARG_PATH, VU_ARG_BUF_OUT, VU_ARG_SIZE, }, { -1, 2, -1, } },
+	[VU_NR_llistxattr] = { 3, VU_RET_SIZE, VU_FAMILY_FILE, VU_SC_PATH, { VU_ARG_PATH, VU_ARG_BUF_OUT, VU_ARG_SIZE, }, { -1, 2, -1, } },
+	[VU_NR_flistxattr] = { 3, VU_RET_SIZE, VU_FAMILY_FILE, VU_SC_FD, { VU_ARG_FD, VU_ARG_BUF_OUT, VU_ARG_SIZE, }, { -1, 2, -1, } },
+	[VU_NR_removexattr] = { 2, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_WRITES, { VU_ARG_PATH, VU_ARG_STR, }, { -1, -1, } },
+	[VU_NR_lremovexattr] = { 2, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_WRITES, { VU_ARG_PATH, VU_ARG_STR, }, { -1, -1, } },
+	[VU_NR_fremovexattr] = { 2, VU_RET_INT, VU_FAMILY_FILE, VU_SC_FD | VU_SC_WRITES, { VU_ARG_FD, VU_ARG_STR, }, { -1, -1, } },
+	[VU_NR_tkill] = { 2, VU_RET_INT, VU_FAMILY_SIGNAL, 0, { VU_ARG_PID, VU_ARG_SIGNUM, }, { -1, -1, } },
+#ifdef VU_NR_time
+	[VU_NR_time] = { 1, VU_RET_LONG, VU_FAMILY_TIME, 0, { VU_ARG_PTR, }, { -1, } },
+#endif
+	[VU_NR_futex] = { 6, VU_RET_LONG, VU_FAMILY_SCHED, 0, { VU_ARG_PTR, VU_ARG_INT, VU_ARG_UINT, VU_ARG_STRUCT_IN, VU_ARG_PTR, VU_ARG_UINT, }, { -1, -1, -1, -1, -1, -1, } },
+	[VU_NR_sched_setaffinity] = { 3, VU_RET_INT, VU_FAMILY_SCHED, 0, { VU_ARG_PID, VU_ARG_SIZE, VU_ARG_PTR, }, { -1, -1, -1, } },
+	[VU_NR_sched_getaffinity] = { 3, VU_RET_INT, VU_FAMILY_SCHED, 0, { VU_ARG_PID, VU_ARG_SIZE, VU_ARG_PTR, }, { -1, -1, -1, } },
+#ifdef VU_NR_epoll_create
+	[VU_NR_epoll_create] = { 1, VU_RET_FD, VU_FAMILY_DESC, 0, { VU_ARG_INT, }, { -1, } },
+#endif
+	[VU_NR_getdents64] = { 3, VU_RET_SIZE, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_BUF_OUT, VU_ARG_SIZE, }, { -1, 2, -1, } },
+	[VU_NR_set_tid_address] = { 1, VU_RET_INT, VU_FAMILY_PROCESS, 0, { VU_ARG_PTR, }, { -1, } },
+	[VU_NR_fadvise64] = { 4, VU_RET_INT, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_OFF, VU_ARG_OFF, VU_ARG_INT, }, { -1, -1, -1, -1, } },
+	[VU_NR_timer_create] = { 3, VU_RET_INT, VU_FAMILY_TIME, 0, { VU_ARG_CLOCKID, VU_ARG_STRUCT_IN, VU_ARG_PTR, }, { -1, -1, -1, } },
+	[VU_NR_timer_settime] = { 4, VU_RET_INT, VU_FAMILY_TIME, 0, { VU_ARG_INT, VU_ARG_INT, VU_ARG_STRUCT_IN, VU_ARG_STRUCT_OUT, }, { -1, -1, -1, -1, } },
+	[VU_NR_timer_gettime] = { 2, VU_RET_INT, VU_FAMILY_TIME, 0, { VU_ARG_INT, VU_ARG_STRUCT_OUT, }, { -1, -1, } },
+	[VU_NR_timer_getoverrun] = { 1, VU_RET_INT, VU_FAMILY_TIME, 0, { VU_ARG_INT, }, { -1, } },
+	[VU_NR_timer_delete] = { 1, VU_RET_INT, VU_FAMILY_TIME, 0, { VU_ARG_INT, }, { -1, } },
+	[VU_NR_clock_settime] = { 2, VU_RET_INT, VU_FAMILY_TIME, 0, { VU_ARG_CLOCKID, VU_ARG_STRUCT_IN, }, { -1, -1, } },
+	[VU_NR_clock_gettime] = { 2, VU_RET_INT, VU_FAMILY_TIME, 0, { VU_ARG_CLOCKID, VU_ARG_STRUCT_OUT, }, { -1, -1, } },
+	[VU_NR_clock_getres] = { 2, VU_RET_INT, VU_FAMILY_TIME, 0, { VU_ARG_CLOCKID, VU_ARG_STRUCT_OUT, }, { -1, -1, } },
+	[VU_NR_clock_nanosleep] = { 4, VU_RET_INT, VU_FAMILY_TIME, 0, { VU_ARG_CLOCKID, VU_ARG_INT, VU_ARG_STRUCT_IN, VU_ARG_STRUCT_OUT, }, { -1, -1, -1, -1, } },
+	[VU_NR_exit_group] = { 1, VU_RET_NORETURN, VU_FAMILY_PROCESS, 0, { VU_ARG_INT, }, { -1, } },
+#ifdef VU_NR_epoll_wait
+	[VU_NR_epoll_wait] = { 4, VU_RET_INT, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_STRUCT_OUT, VU_ARG_INT, VU_ARG_INT, }, { -1, 2, -1, -1, } },
+#endif
+	[VU_NR_epoll_ctl] = { 4, VU_RET_INT, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_INT, VU_ARG_FD, VU_ARG_STRUCT_IN, }, { -1, -1, -1, -1, } },
+	[VU_NR_tgkill] = { 3, VU_RET_INT, VU_FAMILY_SIGNAL, 0, { VU_ARG_PID, VU_ARG_PID, VU_ARG_SIGNUM, }, { -1, -1, -1, } },
+#ifdef VU_NR_utimes
+	[VU_NR_utimes] = { 2, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_WRITES, { VU_ARG_PATH, VU_ARG_STRUCT_IN, }, { -1, -1, } },
+#endif
+	[VU_NR_waitid] = { 5, VU_RET_INT, VU_FAMILY_PROCESS, 0, { VU_ARG_INT, VU_ARG_PID, VU_ARG_STRUCT_OUT, VU_ARG_INT, VU_ARG_STRUCT_OUT, }, { -1, -1, -1, -1, -1, } },
+#ifdef VU_NR_inotify_init
+	[VU_NR_inotify_init] = { 0, VU_RET_FD, VU_FAMILY_DESC, 0, { }, { } },
+#endif
+	[VU_NR_inotify_add_watch] = { 3, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_FD, { VU_ARG_FD, VU_ARG_PATH, VU_ARG_UINT, }, { -1, -1, -1, } },
+	[VU_NR_inotify_rm_watch] = { 2, VU_RET_INT, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_INT, }, { -1, -1, } },
+	[VU_NR_openat] = { 4, VU_RET_FD, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_FD, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_OPEN_FLAGS, VU_ARG_MODE, }, { -1, -1, -1, -1, } },
+	[VU_NR_mkdirat] = { 3, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_FD | VU_SC_WRITES, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_MODE, }, { -1, -1, -1, } },
+	[VU_NR_mknodat] = { 4, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_FD | VU_SC_WRITES, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_MODE, VU_ARG_ULONG, }, { -1, -1, -1, -1, } },
+	[VU_NR_fchownat] = { 5, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_FD | VU_SC_WRITES, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_UID, VU_ARG_GID, VU_ARG_AT_FLAGS, }, { -1, -1, -1, -1, -1, } },
+#ifdef VU_NR_futimesat
+	[VU_NR_futimesat] = { 3, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_FD | VU_SC_WRITES, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_STRUCT_IN, }, { -1, -1, -1, } },
+#endif
+	[VU_NR_newfstatat] = { 4, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_FD, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_STRUCT_OUT, VU_ARG_AT_FLAGS, }, { -1, -1, -1, -1, } },
+	[VU_NR_unlinkat] = { 3, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_FD | VU_SC_WRITES, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_AT_FLAGS, }, { -1, -1, -1, } },
+	[VU_NR_renameat] = { 4, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_FD | VU_SC_WRITES, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_DIRFD, VU_ARG_PATH, }, { -1, -1, -1, -1, } },
+	[VU_NR_linkat] = { 5, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_FD | VU_SC_WRITES, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_AT_FLAGS, }, { -1, -1, -1, -1, -1, } },
+	[VU_NR_symlinkat] = { 3, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_FD | VU_SC_WRITES, { VU_ARG_STR, VU_ARG_DIRFD, VU_ARG_PATH, }, { -1, -1, -1, } },
+	[VU_NR_readlinkat] = { 4, VU_RET_SIZE, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_FD, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_BUF_OUT, VU_ARG_SIZE, }, { -1, -1, 3, -1, } },
+	[VU_NR_fchmodat] = { 3, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_FD | VU_SC_WRITES, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_MODE, }, { -1, -1, -1, } },
+	[VU_NR_faccessat] = { 3, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_FD, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_INT, }, { -1, -1, -1, } },
+	[VU_NR_pselect6] = { 6, VU_RET_INT, VU_FAMILY_DESC, 0, { VU_ARG_INT, VU_ARG_PTR, VU_ARG_PTR, VU_ARG_PTR, VU_ARG_STRUCT_IN, VU_ARG_PTR, }, { -1, -1, -1, -1, -1, -1, } },
+	[VU_NR_ppoll] = { 5, VU_RET_INT, VU_FAMILY_DESC, 0, { VU_ARG_STRUCT_IN, VU_ARG_UINT, VU_ARG_STRUCT_IN, VU_ARG_SIGSET, VU_ARG_SIZE, }, { 1, -1, -1, -1, -1, } },
+	[VU_NR_unshare] = { 1, VU_RET_INT, VU_FAMILY_PROCESS, 0, { VU_ARG_INT, }, { -1, } },
+	[VU_NR_set_robust_list] = { 2, VU_RET_INT, VU_FAMILY_PROCESS, 0, { VU_ARG_PTR, VU_ARG_SIZE, }, { -1, -1, } },
+	[VU_NR_splice] = { 6, VU_RET_SIZE, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_PTR, VU_ARG_FD, VU_ARG_PTR, VU_ARG_SIZE, VU_ARG_UINT, }, { -1, -1, -1, -1, -1, -1, } },
+	[VU_NR_tee] = { 4, VU_RET_SIZE, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_FD, VU_ARG_SIZE, VU_ARG_UINT, }, { -1, -1, -1, -1, } },
+	[VU_NR_sync_file_range] = { 4, VU_RET_INT, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_OFF, VU_ARG_OFF, VU_ARG_UINT, }, { -1, -1, -1, -1, } },
+	[VU_NR_utimensat] = { 4, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_FD | VU_SC_WRITES, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_STRUCT_IN, VU_ARG_AT_FLAGS, }, { -1, -1, -1, -1, } },
+	[VU_NR_epoll_pwait] = { 6, VU_RET_INT, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_STRUCT_OUT, VU_ARG_INT, VU_ARG_INT, VU_ARG_SIGSET, VU_ARG_SIZE, }, { -1, 2, -1, -1, -1, -1, } },
+#ifdef VU_NR_signalfd
+	[VU_NR_signalfd] = { 3, VU_RET_FD, VU_FAMILY_SIGNAL, VU_SC_FD, { VU_ARG_FD, VU_ARG_SIGSET, VU_ARG_SIZE, }, { -1, -1, -1, } },
+#endif
+	[VU_NR_timerfd_create] = { 2, VU_RET_FD, VU_FAMILY_TIME, 0, { VU_ARG_CLOCKID, VU_ARG_INT, }, { -1, -1, } },
+#ifdef VU_NR_eventfd
+	[VU_NR_eventfd] = { 1, VU_RET_FD, VU_FAMILY_DESC, 0, { VU_ARG_UINT, }, { -1, } },
+#endif
+	[VU_NR_fallocate] = { 4, VU_RET_INT, VU_FAMILY_DESC, VU_SC_FD | VU_SC_WRITES, { VU_ARG_FD, VU_ARG_INT, VU_ARG_OFF, VU_ARG_OFF, }, { -1, -1, -1, -1, } },
+	[VU_NR_timerfd_settime] = { 4, VU_RET_INT, VU_FAMILY_TIME, VU_SC_FD, { VU_ARG_FD, VU_ARG_INT, VU_ARG_STRUCT_IN, VU_ARG_STRUCT_OUT, }, { -1, -1, -1, -1, } },
+	[VU_NR_timerfd_gettime] = { 2, VU_RET_INT, VU_FAMILY_TIME, VU_SC_FD, { VU_ARG_FD, VU_ARG_STRUCT_OUT, }, { -1, -1, } },
+	[VU_NR_accept4] = { 4, VU_RET_FD, VU_FAMILY_NET, VU_SC_FD, { VU_ARG_FD, VU_ARG_STRUCT_OUT, VU_ARG_PTR, VU_ARG_INT, }, { -1, -1, -1, -1, } },
+	[VU_NR_signalfd4] = { 4, VU_RET_FD, VU_FAMILY_SIGNAL, VU_SC_FD, { VU_ARG_FD, VU_ARG_SIGSET, VU_ARG_SIZE, VU_ARG_INT, }, { -1, -1, -1, -1, } },
+	[VU_NR_eventfd2] = { 2, VU_RET_FD, VU_FAMILY_DESC, 0, { VU_ARG_UINT, VU_ARG_INT, }, { -1, -1, } },
+	[VU_NR_epoll_create1] = { 1, VU_RET_FD, VU_FAMILY_DESC, 0, { VU_ARG_INT, }, { -1, } },
+	[VU_NR_dup3] = { 3, VU_RET_FD, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_FD, VU_ARG_OPEN_FLAGS, }, { -1, -1, -1, } },
+	[VU_NR_pipe2] = { 2, VU_RET_INT, VU_FAMILY_DESC, 0, { VU_ARG_PTR, VU_ARG_OPEN_FLAGS, }, { -1, -1, } },
+	[VU_NR_inotify_init1] = { 1, VU_RET_FD, VU_FAMILY_DESC, 0, { VU_ARG_INT, }, { -1, } },
+	[VU_NR_preadv] = { 5, VU_RET_SIZE, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_STRUCT_IN, VU_ARG_INT, VU_ARG_OFF, VU_ARG_ULONG, }, { -1, 2, -1, -1, -1, } },
+	[VU_NR_pwritev] = { 5, VU_RET_SIZE, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_STRUCT_IN, VU_ARG_INT, VU_ARG_OFF, VU_ARG_ULONG, }, { -1, 2, -1, -1, -1, } },
+	[VU_NR_rt_tgsigqueueinfo] = { 4, VU_RET_INT, VU_FAMILY_SIGNAL, 0, { VU_ARG_PID, VU_ARG_PID, VU_ARG_SIGNUM, VU_ARG_STRUCT_IN, }, { -1, -1, -1, -1, } },
+	[VU_NR_recvmmsg] = { 5, VU_RET_INT, VU_FAMILY_NET, VU_SC_FD, { VU_ARG_FD, VU_ARG_STRUCT_IN, VU_ARG_UINT, VU_ARG_INT, VU_ARG_STRUCT_IN, }, { -1, 2, -1, -1, -1, } },
+	[VU_NR_fanotify_init] = { 2, VU_RET_FD, VU_FAMILY_FS, 0, { VU_ARG_UINT, VU_ARG_UINT, }, { -1, -1, } },
+	[VU_NR_fanotify_mark] = { 5, VU_RET_INT, VU_FAMILY_FS, VU_SC_PATH | VU_SC_FD, { VU_ARG_FD, VU_ARG_UINT, VU_ARG_ULONG, VU_ARG_DIRFD, VU_ARG_PATH, }, { -1, -1, -1, -1, -1, } },
+	[VU_NR_prlimit64] = { 4, VU_RET_INT, VU_FAMILY_PROCESS, 0, { VU_ARG_PID, VU_ARG_INT, VU_ARG_STRUCT_IN, VU_ARG_STRUCT_OUT, }, { -1, -1, -1, -1, } },
+	[VU_NR_name_to_handle_at] = { 5, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_FD, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_STRUCT_OUT, VU_ARG_PTR, VU_ARG_AT_FLAGS, }, { -1, -1, -1, -1, -1, } },
+	[VU_NR_open_by_handle_at] = { 3, VU_RET_FD, VU_FAMILY_FILE, VU_SC_FD, { VU_ARG_FD, VU_ARG_STRUCT_IN, VU_ARG_OPEN_FLAGS, }, { -1, -1, -1, } },
+	[VU_NR_clock_adjtime] = { 2, VU_RET_INT, VU_FAMILY_TIME, 0, { VU_ARG_CLOCKID, VU_ARG_STRUCT_IN, }, { -1, -1, } },
+	[VU_NR_syncfs] = { 1, VU_RET_INT, VU_FAMILY_FS, VU_SC_FD, { VU_ARG_FD, }, { -1, } },
+	[VU_NR_sendmmsg] = { 4, VU_RET_INT, VU_FAMILY_NET, VU_SC_FD, { VU_ARG_FD, VU_ARG_STRUCT_IN, VU_ARG_UINT, VU_ARG_INT, }, { -1, 2, -1, -1, } },
+	[VU_NR_setns] = { 2, VU_RET_INT, VU_FAMILY_PROCESS, VU_SC_FD, { VU_ARG_FD, VU_ARG_INT, }, { -1, -1, } },
+	[VU_NR_getcpu] = { 3, VU_RET_INT, VU_FAMILY_SCHED, 0, { VU_ARG_PTR, VU_ARG_PTR, VU_ARG_PTR, }, { -1, -1, -1, } },
+	[VU_NR_renameat2] = { 5, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_FD | VU_SC_WRITES, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_UINT, }, { -1, -1, -1, -1, -1, } },
+	[VU_NR_seccomp] = { 3, VU_RET_INT, VU_FAMILY_PROCESS, 0, { VU_ARG_UINT, VU_ARG_UINT, VU_ARG_PTR, }, { -1, -1, -1, } },
+	[VU_NR_getrandom] = { 3, VU_RET_SIZE, VU_FAMILY_SYSTEM, 0, { VU_ARG_BUF_OUT, VU_ARG_SIZE, VU_ARG_UINT, }, { 1, -1, -1, } },
+	[VU_NR_memfd_create] = { 2, VU_RET_FD, VU_FAMILY_MEMORY, 0, { VU_ARG_STR, VU_ARG_UINT, }, { -1, -1, } },
+	[VU_NR_execveat] = { 5, VU_RET_INT, VU_FAMILY_PROCESS, VU_SC_PATH | VU_SC_FD, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_ARGV, VU_ARG_ENVP, VU_ARG_AT_FLAGS, }, { -1, -1, -1, -1, -1, } },
+	[VU_NR_copy_file_range] = { 6, VU_RET_SIZE, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_PTR, VU_ARG_FD, VU_ARG_PTR, VU_ARG_SIZE, VU_ARG_UINT, }, { -1, -1, -1, -1, -1, -1, } },
+	[VU_NR_preadv2] = { 6, VU_RET_SIZE, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_STRUCT_IN, VU_ARG_INT, VU_ARG_OFF, VU_ARG_ULONG, VU_ARG_INT, }, { -1, 2, -1, -1, -1, -1, } },
+	[VU_NR_pwritev2] = { 6, VU_RET_SIZE, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_STRUCT_IN, VU_ARG_INT, VU_ARG_OFF, VU_ARG_ULONG, VU_ARG_INT, }, { -1, 2, -1, -1, -1, -1, } },
+	[VU_NR_pkey_alloc] = { 2, VU_RET_INT, VU_FAMILY_MEMORY, 0, { VU_ARG_UINT, VU_ARG_UINT, }, { -1, -1, } },
+	[VU_NR_statx] = { 5, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_FD, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_AT_FLAGS, VU_ARG_UINT, VU_ARG_STRUCT_OUT, }, { -1, -1, -1, -1, -1, } },
+	[VU_NR_rseq] = { 4, VU_RET_INT, VU_FAMILY_PROCESS, 0, { VU_ARG_PTR, VU_ARG_UINT, VU_ARG_INT, VU_ARG_UINT, }, { -1, -1, -1, -1, } },
+	[VU_NR_pidfd_send_signal] = { 4, VU_RET_INT, VU_FAMILY_SIGNAL, VU_SC_FD, { VU_ARG_FD, VU_ARG_SIGNUM, VU_ARG_STRUCT_IN, VU_ARG_UINT, }, { -1, -1, -1, -1, } },
+	[VU_NR_io_uring_setup] = { 2, VU_RET_FD, VU_FAMILY_DESC, 0, { VU_ARG_UINT, VU_ARG_STRUCT_IN, }, { -1, -1, } },
+	[VU_NR_io_uring_enter] = { 6, VU_RET_INT, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_UINT, VU_ARG_UINT, VU_ARG_UINT, VU_ARG_PTR, VU_ARG_SIZE, }, { -1, -1, -1, -1, -1, -1, } },
+	[VU_NR_io_uring_register] = { 4, VU_RET_INT, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_UINT, VU_ARG_PTR, VU_ARG_UINT, }, { -1, -1, -1, -1, } },
+	[VU_NR_open_tree] = { 3, VU_RET_FD, VU_FAMILY_FS, VU_SC_PATH | VU_SC_FD | VU_SC_WRITES, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_UINT, }, { -1, -1, -1, } },
+	[VU_NR_move_mount] = { 5, VU_RET_INT, VU_FAMILY_FS, VU_SC_PATH | VU_SC_FD | VU_SC_WRITES, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_UINT, }, { -1, -1, -1, -1, -1, } },
+	[VU_NR_fspick] = { 3, VU_RET_FD, VU_FAMILY_FS, VU_SC_PATH | VU_SC_FD | VU_SC_WRITES, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_UINT, }, { -1, -1, -1, } },
+	[VU_NR_pidfd_open] = { 2, VU_RET_FD, VU_FAMILY_PROCESS, 0, { VU_ARG_PID, VU_ARG_UINT, }, { -1, -1, } },
+	[VU_NR_clone3] = { 2, VU_RET_INT, VU_FAMILY_PROCESS, 0, { VU_ARG_STRUCT_IN, VU_ARG_SIZE, }, { -1, -1, } },
+	[VU_NR_close_range] = { 3, VU_RET_INT, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_UINT, VU_ARG_INT, }, { -1, -1, -1, } },
+	[VU_NR_openat2] = { 4, VU_RET_FD, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_FD, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_STRUCT_IN, VU_ARG_SIZE, }, { -1, -1, -1, -1, } },
+	[VU_NR_pidfd_getfd] = { 3, VU_RET_FD, VU_FAMILY_PROCESS, VU_SC_FD, { VU_ARG_FD, VU_ARG_INT, VU_ARG_UINT, }, { -1, -1, -1, } },
+	[VU_NR_faccessat2] = { 4, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_FD, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_INT, VU_ARG_AT_FLAGS, }, { -1, -1, -1, -1, } },
+	[VU_NR_epoll_pwait2] = { 6, VU_RET_INT, VU_FAMILY_DESC, VU_SC_FD, { VU_ARG_FD, VU_ARG_STRUCT_OUT, VU_ARG_INT, VU_ARG_STRUCT_IN, VU_ARG_SIGSET, VU_ARG_SIZE, }, { -1, 2, -1, -1, -1, -1, } },
+	[VU_NR_mount_setattr] = { 5, VU_RET_INT, VU_FAMILY_FS, VU_SC_PATH | VU_SC_FD | VU_SC_WRITES, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_UINT, VU_ARG_STRUCT_IN, VU_ARG_SIZE, }, { -1, -1, -1, -1, -1, } },
+	[VU_NR_fchmodat2] = { 4, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_FD | VU_SC_WRITES, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_MODE, VU_ARG_AT_FLAGS, }, { -1, -1, -1, -1, } },
+	[VU_NR_setxattrat] = { 6, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_FD | VU_SC_WRITES, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_AT_FLAGS, VU_ARG_STR, VU_ARG_STRUCT_IN, VU_ARG_SIZE, }, { -1, -1, -1, -1, 5, -1, } },
+	[VU_NR_getxattrat] = { 6, VU_RET_SIZE, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_FD, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_AT_FLAGS, VU_ARG_STR, VU_ARG_STRUCT_IN, VU_ARG_SIZE, }, { -1, -1, -1, -1, 5, -1, } },
+	[VU_NR_listxattrat] = { 5, VU_RET_SIZE, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_FD, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_AT_FLAGS, VU_ARG_BUF_OUT, VU_ARG_SIZE, }, { -1, -1, -1, 4, -1, } },
+	[VU_NR_removexattrat] = { 4, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_FD | VU_SC_WRITES, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_AT_FLAGS, VU_ARG_STR, }, { -1, -1, -1, -1, } },
+	[VU_NR_open_tree_attr] = { 5, VU_RET_FD, VU_FAMILY_FS, VU_SC_PATH | VU_SC_FD | VU_SC_WRITES, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_UINT, VU_ARG_STRUCT_IN, VU_ARG_SIZE, }, { -1, -1, -1, 4, -1, } },
+	[VU_NR_file_getattr] = { 5, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_FD, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_STRUCT_OUT, VU_ARG_SIZE, VU_ARG_AT_FLAGS, }, { -1, -1, 3, -1, -1, } },
+	[VU_NR_file_setattr] = { 5, VU_RET_INT, VU_FAMILY_FILE, VU_SC_PATH | VU_SC_FD | VU_SC_WRITES, { VU_ARG_DIRFD, VU_ARG_PATH, VU_ARG_STRUCT_IN, VU_ARG_SIZE, VU_ARG_AT_FLAGS, }, { -1, -1, 3, -1, -1, } },
 };
 
 /* Small copies of what start-up asks about every call (the layers'

@@ -617,8 +617,21 @@ struct vu_syscall_info {
 	struct vu_arg_info args[6];
 };
 
-/* Indexed by VU_NR_*; holes are all zero. */
+/* Indexed by VU_NR_*; holes are all zero. Its names are read only for
+ * logs and the trace: the hook path reads vu_sc_shapes. */
 extern const struct vu_syscall_info vu_syscalls[VU_NR_COUNT];
+
+/* vu_syscalls[nr] without the names (args[i].kind is kind[i], args[i].len
+ * is len[i]): what the hook path reads, 16 bytes a call */
+struct vu_sc_shape {
+	unsigned char nargs;
+	unsigned char ret;	/* enum vu_ret_kind */
+	unsigned char family;	/* enum vu_family */
+	unsigned char flags;	/* VU_SC_* */
+	unsigned char kind[6];	/* enum vu_arg_kind */
+	signed char len[6];	/* index of the length arg or -1 */
+};
+extern const struct vu_sc_shape vu_sc_shapes[VU_NR_COUNT];
 /* vu_syscalls[nr].flags, and VU_SC_KNOWN for a call of the table (not a
  * hole): one byte per call, for loops over every call */
 #define VU_SC_KNOWN 0x80

@@ -337,13 +337,13 @@ keep:
 
 static enum vu_action map_args(const struct bind *b, struct vu_call *c)
 {
-	const struct vu_syscall_info *si = &vu_syscalls[c->nr];
+	const struct vu_sc_shape *si = &vu_sc_shapes[c->nr];
 
 	for (int i = 0; i < si->nargs; i++) {
 		const char *m;
 		long err = 0;
 
-		if (si->args[i].kind != VU_ARG_PATH)
+		if (si->kind[i] != VU_ARG_PATH)
 			continue;
 		m = map(b, c, i, &err);
 		if (err) {
@@ -351,7 +351,7 @@ static enum vu_action map_args(const struct bind *b, struct vu_call *c)
 			return VU_DONE;
 		}
 		if (m) {
-			vu_debug("bind %s: %s -> %s", si->name, (const char *)c->args[i], m);
+			vu_debug("bind %s: %s -> %s", vu_syscalls[c->nr].name, (const char *)c->args[i], m);
 			c->args[i] = (long)m;
 		}
 	}

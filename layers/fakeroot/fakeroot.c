@@ -61,10 +61,10 @@ struct fakeroot {
 /* fr_arg_of_kind -- see fakeroot.h */
 int fr_arg_of_kind(long nr, int kind)
 {
-	const struct vu_syscall_info *s = &vu_syscalls[nr];
+	const struct vu_sc_shape *s = &vu_sc_shapes[nr];
 
 	for (int i = 0; i < s->nargs; i++)
-		if (s->args[i].kind == kind)
+		if (s->kind[i] == kind)
 			return i;
 	return -1;
 }

@@ -165,12 +165,12 @@ static int proc_path(const char *p)
  * overlay? (without memory to find out: relative paths and /proc may) */
 static int maybe_ours(const struct ovl *o, const struct vu_call *c)
 {
-	const struct vu_syscall_info *si = &vu_syscalls[c->nr];
+	const struct vu_sc_shape *si = &vu_sc_shapes[c->nr];
 
 	for (int i = 0; i < si->nargs; i++) {
 		const char *p = (const char *)c->args[i];
 
-		if (si->args[i].kind != VU_ARG_PATH || !p || !*p)
+		if (si->kind[i] != VU_ARG_PATH || !p || !*p)
 			continue;
 		if (p[0] != '/' || !vu_strncmp(p, "/proc/", 6) || !vu_strncmp(p, "/dev/fd/", 8) ||
 		    !vu_strncmp(p, o->lower, o->llen) || !vu_strncmp(p, o->upper, o->ulen) ||
@@ -181,7 +181,7 @@ static int maybe_ours(const struct ovl *o, const struct vu_call *c)
 			if (d[0] == '/' && d[1] == '.' && d[2] == '.')
 				return 1;
 	}
-	return si->nargs > 0 && si->args[0].kind == VU_ARG_FD;
+	return si->nargs > 0 && si->kind[0] == VU_ARG_FD;
 }
 
 /* which call goes where, by what the table says it does */
@@ -226,10 +226,10 @@ static int special(long nr)
 /* the first argument of call nr of this kind (enum vu_arg_kind), or -1 */
 static int arg_of(long nr, int kind)
 {
-	const struct vu_syscall_info *si = &vu_syscalls[nr];
+	const struct vu_sc_shape *si = &vu_sc_shapes[nr];
 
 	for (int i = 0; i < si->nargs; i++)
-		if (si->args[i].kind == kind)
+		if (si->kind[i] == kind)
 			return i;
 	return -1;
 }
@@ -239,7 +239,7 @@ static char *out_buf(const struct vu_call *c, size_t *size)
 {
 	int b = arg_of(c->nr, VU_ARG_BUF_OUT);
 
-	*size = (size_t)c->args[vu_syscalls[c->nr].args[b].len];
+	*size = (size_t)c->args[vu_sc_shapes[c->nr].len[b]];
 	return (char *)c->args[b];
 }
 
@@ -276,13 +276,13 @@ static long acted_fd(const struct vu_call *c)
  * to now: no times given) */
 static int may_of(const struct vu_call *c)
 {
-	const struct vu_syscall_info *si = &vu_syscalls[c->nr];
+	const struct vu_sc_shape *si = &vu_sc_shapes[c->nr];
 
 	if (c->op->kind == VU_OP_WRITE)
 		return OVL_MAY_WRITE;
 	for (int i = 0; i < si->nargs; i++)
-		if (si->args[i].kind == VU_ARG_STR ||
-		    (si->args[i].kind == VU_ARG_STRUCT_IN && !c->args[i]))
+		if (si->kind[i] == VU_ARG_STR ||
+		    (si->kind[i] == VU_ARG_STRUCT_IN && !c->args[i]))
 			return OVL_MAY_WRITE;
 	return OVL_MAY_OWN;
 }
@@ -334,7 +334,7 @@ static enum vu_action fd_change(struct ovl_req *q, long fd)
 static enum vu_action overlay_enter(struct vu_layer *self, struct vu_call *c)
 {
 	struct ovl *o = self->state;
-	const struct vu_syscall_info *si = &vu_syscalls[c->nr];
+	const struct vu_sc_shape *si = &vu_sc_shapes[c->nr];
 	const struct vu_op *op = c->op;
 	int sp = special(c->nr), po, pn, k;
 	struct ovl_req q;
@@ -346,7 +346,7 @@ static enum vu_action overlay_enter(struct vu_layer *self, struct vu_call *c)
 	if (op->kind == VU_OP_IO) {
 		/* what a descriptor reads may have to follow a copy-up */
 		for (int i = 0; i < si->nargs; i++)
-			if (si->args[i].kind == VU_ARG_FD)
+			if (si->kind[i] == VU_ARG_FD)
 				ovl_fd_follow(o, c, c->args[i]);
 		return VU_CONTINUE;
 	}
@@ -467,14 +467,14 @@ static void overlay_leave(struct vu_layer *self, struct vu_call *c)
 	}
 	if (op->kind == VU_OP_IO) {
 		/* dup, dup2, dup3: the new descriptor is on the same file */
-		if (vu_syscalls[c->nr].ret == VU_RET_FD && c->ret >= 0 && o->fdgen &&
+		if (vu_sc_shapes[c->nr].ret == VU_RET_FD && c->ret >= 0 && o->fdgen &&
 		    a[op->fd_arg] >= 0 && a[op->fd_arg] < OVL_MAXFD && a[op->fd_arg] != c->ret)
 			ovl_fd_mark(o, c->ret, o->fdgen[a[op->fd_arg]]);
 		return;
 	}
 	/* a new descriptor: to be watched when it is on a lower file */
 	n = op->npaths ? ovl_note_of(c, a[op->path[0].arg]) : 0;
-	if (vu_syscalls[c->nr].ret == VU_RET_FD && c->ret >= 0)
+	if (vu_sc_shapes[c->nr].ret == VU_RET_FD && c->ret >= 0)
 		ovl_fd_mark(o, c->ret, n && (n->flags & N_MARK) ? n->gen + 1 : 0);
 	for (int i = 0; i < op->npaths; i++) {
 		n = ovl_note_of(c, a[op->path[i].arg]);
@@ -498,7 +498,7 @@ static int overlay_wants(struct vu_layer *self, long nr)
 	if (special(nr))
 		return 1;
 	if (k == VU_OP_MOUNT)
-		return vu_syscalls[nr].ret == VU_RET_FD;
+		return vu_sc_shapes[nr].ret == VU_RET_FD;
 	return k != VU_OP_NONE;
 }
 

@@ -111,11 +111,11 @@ static const struct vu_op_path *op_path(const struct vu_call *c, int i)
 int vu_call_dirfd(const struct vu_call *c, int i)
 {
 	const struct vu_op_path *p = op_path(c, i);
-	const struct vu_syscall_info *si = &vu_syscalls[c->nr];
+	const struct vu_sc_shape *si = &vu_sc_shapes[c->nr];
 
 	if (p)
 		return p->dirfd_arg >= 0 ? (int)c->args[p->dirfd_arg] : AT_FDCWD;
-	if (i > 0 && si->args[i - 1].kind == VU_ARG_DIRFD)
+	if (i > 0 && si->kind[i - 1] == VU_ARG_DIRFD)
 		return (int)c->args[i - 1];
 	return AT_FDCWD;
 }
@@ -364,11 +364,11 @@ static unsigned path_args_of(long nr)
 	unsigned m = path_args[nr];
 
 	if (!m) {
-		const struct vu_syscall_info *si = &vu_syscalls[nr];
+		const struct vu_sc_shape *si = &vu_sc_shapes[nr];
 		const struct vu_sem *s = &vu_sems[nr];
 
 		for (int i = 0; i < si->nargs && i < 6; i++)
-			if (si->args[i].kind == VU_ARG_PATH)
+			if (si->kind[i] == VU_ARG_PATH)
 				m |= 1U << i;
 		for (int k = 0; k < s->npaths && k < 2; k++)
 			if (s->path[k].role == VU_ROLE_CONTENT && s->path[k].arg >= 0)

@@ -109,6 +109,7 @@ void vu_interest_compute(void)
 		vu_direct[nr] = 1;
 	}
 	vu.layer_mask = masks;
+	vu_vc_forget();		/* (another stack, or another bottom) */
 	vu_fncalls_reset();
 	vu_core_bottom_compute();
 }
@@ -131,13 +132,11 @@ long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
 		vu_stats_note(c);
 	key.ok = 0;
 	if (c->nr >= 0 && c->nr < VU_NR_COUNT && vu_vc_on[c->nr]) {
-		long r;
-
 		/* answered before: straight to the bottom (verdict.c) */
-		if (vu_vc_lookup(c, &key, bottom, uc, &r)) {
+		if (vu_vc_lookup(c, &key, bottom, uc)) {
 			if (__builtin_expect(vu_stats_on, 0))
 				__atomic_fetch_add(&vu_stats_vc[0], 1, __ATOMIC_RELAXED);
-			return r;
+			return c->ret;
 		}
 		if (__builtin_expect(vu_stats_on, 0) && key.ok)
 			__atomic_fetch_add(&vu_stats_vc[1], 1, __ATOMIC_RELAXED);
@@ -207,7 +206,7 @@ static __attribute__((noinline)) long dispatch(struct vu_call *c, vu_bottom_fn *
 	}
 	if (!done && key->ok && !op.nocache)
 		vu_vc_record(c, key, orig);
-	if (c->nr >= 0 && c->nr < VU_NR_COUNT && vu_vc_forgets(c->nr)) {
+	if (c->nr >= 0 && c->nr < VU_NR_COUNT && vu_vc_forget_after[c->nr]) {
 		/* it may change a path's answer: forget before and after */
 		vu_vc_after(c);
 		if (!done)

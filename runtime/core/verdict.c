@@ -70,6 +70,12 @@ static long kmask[VU_NR_COUNT][6];
 /* per call: 1 + its dirfd argument, or 0 */
 static unsigned char dirfd_arg[VU_NR_COUNT];
 
+/* per call: 1 when every entry is forgotten after it (vu_vc_forgets) */
+unsigned char vu_vc_forget_after[VU_NR_COUNT];
+/* the hash of a key asked once (a miss): remembered only when asked again,
+ * so a path seen once (a tree walked) costs no copy */
+static unsigned long seen[1024];
+
 /* vu_vc_forgets -- the calls after which every entry is forgotten */
 int vu_vc_forgets(long nr)
 {
@@ -91,15 +97,15 @@ int vu_vc_forgets(long nr)
  * results only; 1 + the path argument, or 0 */
 static int shape(long nr, unsigned char *keys, unsigned char *dirfd)
 {
-	const struct vu_syscall_info *si = &vu_syscalls[nr];
+	const struct vu_sc_shape *si = &vu_sc_shapes[nr];
 	int path = -1;
 
 	*keys = 0;
 	*dirfd = 0;
-	if (!si->name[0] || vu_vc_forgets(nr) || vu_sem_kind[nr] == VU_OP_EXEC)
+	if (!(vu_sc_flags[nr] & VU_SC_KNOWN) || vu_vc_forgets(nr) || vu_sem_kind[nr] == VU_OP_EXEC)
 		return 0;
 	for (int i = 0; i < si->nargs && i < 6; i++) {
-		switch (si->args[i].kind) {
+		switch (si->kind[i]) {
 		case VU_ARG_PATH:
 			if (path >= 0)
 				return 0;
@@ -146,6 +152,7 @@ void vu_vc_compute(long nr, int pure, unsigned long long leaves)
 	for (int i = 0; i < 6; i++)
 		kmask[nr][i] = keys & (1U << i) ? -1L : 0;
 	dirfd_arg[nr] = dfd;
+	vu_vc_forget_after[nr] = (unsigned char)vu_vc_forgets(nr);
 	vu_vc_on[nr] = (unsigned char)(pure && !leaves && p && !vu_core_wants(nr) && !vu_debug_on &&
 				       !vu_vc_off ? p : 0);
 }
@@ -205,30 +212,24 @@ static inline VC_WORDWISE size_t path_len(const char *s)
 	return (size_t)((const char *)w + (__builtin_ctzl(z) >> 3) - s);
 }
 
-/* the hash of the n bytes at s, wherever they lie: 8 at a time, the last
- * 1 to 7 as one word */
+/* the hash of the n bytes at s (n > 0), wherever they lie: of n, the
+ * first 8 and the last 8 bytes (fewer for a short path) -- paths that
+ * share those share a slot, and the whole text is compared anyway */
 static inline unsigned long path_hash(const char *s, size_t n, unsigned long h)
 {
-	unsigned long w = 0;
-	size_t left = n;
+	unsigned long head = 0, tail;
 
-	for (; left >= 8; left -= 8, s += 8) {
-		__builtin_memcpy(&w, s, 8);
-		h = (h ^ w) * K1;
-		h ^= h >> 32;
+	if (n >= 8) {
+		__builtin_memcpy(&head, s, 8);
+		__builtin_memcpy(&tail, s + n - 8, 8);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			head |= (unsigned long)(unsigned char)s[i] << (8 * i);
+		tail = 0;
 	}
-	if (left) {
-		if (n >= 8) {
-			__builtin_memcpy(&w, s + left - 8, 8);
-			w >>= 8 * (8 - left);
-		} else {
-			for (size_t i = 0; i < left; i++)
-				w |= (unsigned long)(unsigned char)s[i] << (8 * i);
-		}
-		h = (h ^ w) * K1;
-		h ^= h >> 32;
-	}
-	return h;
+	h = (h ^ head) * K1;
+	h = (h ^ (h >> 29) ^ tail) * K1;
+	return h ^ (h >> 32);
 }
 
 /* are the n bytes at a and b the same? */
@@ -254,18 +255,36 @@ static inline int same(const char *a, const char *b, size_t n)
 /* vu_vc_lookup -- c's entry, when one is there: the call is made as
  * remembered (*ret: its result) and 1 returned. Else 0, and k holds what
  * vu_vc_record needs (k->ok 0: not to be remembered). */
-int vu_vc_lookup(struct vu_call *c, struct vu_vc_key *k, vu_bottom_fn *bottom, ucontext_t *uc, long *ret)
+/* the call made with the path the slot remembers (rewritten by a layer):
+ * copied out of the slot first, which another thread may reuse */
+static __attribute__((noinline)) int hit_rewritten(struct vu_call *c, const struct vc_slot *s, unsigned seq,
+						   int pi, vu_bottom_fn *bottom, ucontext_t *uc)
+{
+	long p = c->args[pi];
+	unsigned long out[VC_OUT / 8];
+	int olen = s->olen;
+
+	for (int i = 0; i < olen; i += 8)
+		__builtin_memcpy(&out[i / 8], s->out + i, 8);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) != seq)
+		return 0;	/* written meanwhile */
+	c->args[pi] = (long)out;
+	c->ret = !vu_core_special[c->nr] && bottom ? bottom(c) : vu_core_bottom(c, bottom, uc);
+	c->args[pi] = p;
+	return 1;
+}
+
+int vu_vc_lookup(struct vu_call *c, struct vu_vc_key *k, vu_bottom_fn *bottom, ucontext_t *uc)
 {
 	long nr = c->nr;
 	int pi = vu_vc_on[nr] - 1;
 	const char *p = (const char *)c->args[pi];
 	const long *km = kmask[nr];
 	const struct vc_slot *s;
-	unsigned long h;
+	unsigned long h, d;
 	unsigned seq, gen;
 	size_t n;
-	char out[VC_OUT];
-	int olen;
 
 	k->ok = 0;
 	if (!p || !p[0])
@@ -281,15 +300,16 @@ int vu_vc_lookup(struct vu_call *c, struct vu_vc_key *k, vu_bottom_fn *bottom, u
 	n = path_len(p);
 	if (n >= VC_PATH)
 		return 0;
-	h = path_hash(p, n, (unsigned long)nr * 0x9e3779b97f4a7c15UL ^ n);
 	gen = __atomic_load_n(&vc_gen, __ATOMIC_ACQUIRE);
+	h = path_hash(p, n, (unsigned long)nr * 0x9e3779b97f4a7c15UL ^ n);
 	s = &slots[h % VC_SLOTS];
 	seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
-	if ((seq & 1) || s->gen != gen || s->hash != h || s->plen != n ||
-	    ((c->args[0] & km[0]) ^ s->args[0]) | ((c->args[1] & km[1]) ^ s->args[1]) |
-	    ((c->args[2] & km[2]) ^ s->args[2]) | ((c->args[3] & km[3]) ^ s->args[3]) |
-	    ((c->args[4] & km[4]) ^ s->args[4]) | ((c->args[5] & km[5]) ^ s->args[5]) ||
-	    s->nr != nr || !same(s->path, p, n)) {
+	d = ((c->args[0] & km[0]) ^ s->args[0]) | ((c->args[1] & km[1]) ^ s->args[1]) |
+	    ((c->args[2] & km[2]) ^ s->args[2]) | ((c->args[3] & km[3]) ^ s->args[3]);
+	if (vu_sc_shapes[nr].nargs > 4)
+		d |= ((c->args[4] & km[4]) ^ s->args[4]) | ((c->args[5] & km[5]) ^ s->args[5]);
+	if ((seq & 1) || s->gen != gen || s->hash != h || s->plen != n || d || s->nr != nr ||
+	    !same(s->path, p, n)) {
 		k->ok = 1;
 		k->gen = gen;
 		k->hash = h;
@@ -298,20 +318,31 @@ int vu_vc_lookup(struct vu_call *c, struct vu_vc_key *k, vu_bottom_fn *bottom, u
 		k->pi = pi;
 		return 0;
 	}
-	olen = s->olen;
-	if (olen)
-		vu_memcpy(out, s->out, (size_t)olen);
+	if (s->olen)
+		return hit_rewritten(c, s, seq, pi, bottom, uc);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) != seq)
 		return 0;	/* written meanwhile */
-	if (olen)
-		c->args[pi] = (long)out;
-	if (!vu_core_special[nr] && bottom)
-		*ret = c->ret = bottom(c);
-	else
-		*ret = c->ret = vu_core_bottom(c, bottom, uc);
-	c->args[pi] = (long)p;
+	c->ret = !vu_core_special[nr] && bottom ? bottom(c) : vu_core_bottom(c, bottom, uc);
 	return 1;
+}
+
+/* n bytes from b to a, 8 at a time, never reading past b + n */
+static inline void copy(char *a, const char *b, size_t n)
+{
+	unsigned long w;
+
+	if (n < 8) {
+		for (size_t i = 0; i < n; i++)
+			a[i] = b[i];
+		return;
+	}
+	for (size_t k = 0; k + 8 <= n; k += 8) {
+		__builtin_memcpy(&w, b + k, 8);
+		__builtin_memcpy(a + k, &w, 8);
+	}
+	__builtin_memcpy(&w, b + n - 8, 8);
+	__builtin_memcpy(a + n - 8, &w, 8);
 }
 
 /* vu_vc_record -- c went down every layer that wants it, which let it on
@@ -334,6 +365,10 @@ void vu_vc_record(const struct vu_call *c, const struct vu_vc_key *k, const long
 		if (olen > VC_OUT || olen > 255)
 			return;
 	}
+	if (seen[k->hash % 1024] != k->hash) {
+		seen[k->hash % 1024] = k->hash;
+		return;		/* the first time: only noted */
+	}
 	seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
 	if ((seq & 1) ||
 	    !__atomic_compare_exchange_n(&s->seq, &seq, seq + 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
@@ -345,8 +380,8 @@ void vu_vc_record(const struct vu_call *c, const struct vu_vc_key *k, const long
 	s->olen = (unsigned char)olen;
 	for (int i = 0; i < 6; i++)
 		s->args[i] = orig[i] & kmask[c->nr][i];
-	vu_memcpy(s->path, k->path, k->len);
+	copy(s->path, k->path, k->len);
 	if (olen)
-		vu_memcpy(s->out, out, olen);
+		copy(s->out, out, olen);
 	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
 }

@@ -229,10 +229,11 @@ extern int vu_vc_off VU_HIDDEN;
 extern unsigned long vu_stats_vc[2] VU_HIDDEN;	/* (stats.c) hits, misses */
 extern int vu_vc_spawning VU_HIDDEN;
 int vu_vc_forgets(long nr) VU_HIDDEN;
+extern unsigned char vu_vc_forget_after[VU_NR_COUNT] VU_HIDDEN;
 void vu_vc_compute(long nr, int pure, unsigned long long leaves) VU_HIDDEN;
 void vu_vc_forget(void) VU_HIDDEN;
 void vu_vc_after(const struct vu_call *c) VU_HIDDEN;
-int vu_vc_lookup(struct vu_call *c, struct vu_vc_key *k, vu_bottom_fn *bottom, ucontext_t *uc, long *ret) VU_HIDDEN;
+int vu_vc_lookup(struct vu_call *c, struct vu_vc_key *k, vu_bottom_fn *bottom, ucontext_t *uc) VU_HIDDEN;
 void vu_vc_record(const struct vu_call *c, const struct vu_vc_key *k, const long *orig) VU_HIDDEN;
 void vu_signals_owner(void) VU_HIDDEN;
 long vu_sigaction_emul(int sig, const struct vu_ksigaction *act,
