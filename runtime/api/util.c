@@ -287,7 +287,16 @@ const char *vu_getenv(const char *name)
 	return NULL;
 }
 
-int vu_setenv(const char *name, const char *value)
+/* Before the C library's own initialization (libvu is initialized first:
+ * -z initfirst), environ is the kernel's array as libvu's constructor got
+ * it, and libc's initialization sets it again to that array: a variable
+ * set then would be lost. Such changes wait here, and are made again when
+ * the program starts (vu_env_replay, from __libc_start_main). */
+int vu_env_early;
+static struct { char name[32]; char value[PATH_MAX + 64]; } env_later[8];
+static int n_later;
+
+static int (*glibc_setenv(void))(const char *, const char *, int)
 {
 	static int (*glibc)(const char *, const char *, int);
 
@@ -297,6 +306,45 @@ int vu_setenv(const char *name, const char *value)
 		glibc = (int (*)(const char *, const char *, int))vu_libc_sym("setenv");
 	if (!glibc)
 		glibc = (int (*)(const char *, const char *, int))dlsym(RTLD_NEXT, "setenv");
+	return glibc;
+}
+
+void vu_env_replay(void)
+{
+	int (*set)(const char *, const char *, int) = glibc_setenv();
+
+	vu_env_early = 0;
+	for (int i = 0; i < n_later && set; i++)
+		set(env_later[i].name, env_later[i].value, 1);
+	n_later = 0;
+}
+
+int vu_setenv(const char *name, const char *value)
+{
+	int (*glibc)(const char *, const char *, int) = glibc_setenv();
+
+	if (vu_env_early) {
+		int i;
+
+		for (i = 0; i < n_later && vu_strcmp(env_later[i].name, name); i++)
+			;
+		if (i == 8 || vu_strlen(name) >= sizeof(env_later[0].name) ||
+		    vu_strlen(value) >= sizeof(env_later[0].value)) {
+			errno = ENOSPC;
+			return -1;
+		}
+		vu_stpcpy(env_later[i].name, name);
+		vu_stpcpy(env_later[i].value, value);
+		if (i == n_later)
+			n_later++;
+		/* and now, for vu's own reads until then (a copy of the array
+		 * libc sets again) */
+	}
+
+	/* the C library's, never the program's: from libc's own table (sym.c,
+	 * a hash lookup), else dlsym after libvu (a full search: ~0.25 µs) */
+	if (!glibc && vu_libc_sym)
+		glibc = (int (*)(const char *, const char *, int))vu_libc_sym("setenv");
 	if (!glibc) {
 		errno = ENOSYS;
 		return -1;

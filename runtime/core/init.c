@@ -190,7 +190,37 @@ int vu_wants_early(long nr)
 	return vu_wanted(nr);	/* (3: not worked out yet) */
 }
 
-__attribute__((constructor(101))) static void vu_init_ctor(void)
+/* libvu is linked with -z initfirst: ld.so runs this before the
+ * constructors of every other library (libselinux's, a program's own), and
+ * before the C library's own initialization, which sets environ: until
+ * then it is the array the constructor is given, and what vu sets waits
+ * (vu_setenv, vu_env_replay). */
+__attribute__((constructor(101))) static void vu_init_ctor(int argc, char **argv, char **envp)
 {
+	(void)argc;
+	(void)argv;
+	if (!environ && envp) {
+		environ = envp;
+		vu_env_early = 1;
+	}
 	vu_init_run();
+}
+
+/* __libc_start_main -- the program starts: every constructor has run, the
+ * C library's too; what vu set in the environment before it is set again */
+typedef int vu_start_fn(int (*)(int, char **, char **), int, char **, void (*)(void), void (*)(void),
+			void (*)(void), void *);
+
+VU_EXPORT int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv,
+				void (*init)(void), void (*fini)(void), void (*rtld_fini)(void), void *stack_end)
+{
+	static vu_start_fn *real;
+
+	if (!real)
+		real = (vu_start_fn *)dlsym(RTLD_NEXT, "__libc_start_main");
+	if (vu_env_early)
+		vu_env_replay();
+	if (!real)
+		vu_fatal(70, "internal error: the C library's __libc_start_main was not found");
+	return real(main, argc, argv, init, fini, rtld_fini, stack_end);
 }

@@ -226,6 +226,9 @@ struct vu_vc_key {
 /* per call: 1 + the path argument when the cache serves it, else 0 */
 extern unsigned char vu_vc_on[VU_NR_COUNT] VU_HIDDEN;
 extern int vu_vc_off VU_HIDDEN;
+/* util.c: libvu was initialized before the C library (environ changes wait) */
+extern int vu_env_early VU_HIDDEN;
+void vu_env_replay(void) VU_HIDDEN;
 extern unsigned long vu_stats_vc[2] VU_HIDDEN;	/* (stats.c) hits, misses */
 extern int vu_vc_spawning VU_HIDDEN;
 int vu_vc_forgets(long nr) VU_HIDDEN;
