@@ -59,6 +59,7 @@
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <grp.h>
+#include <pwd.h>
 #include <spawn.h>
 #include <mqueue.h>
 #include <sys/timex.h>
@@ -317,6 +318,42 @@ typedef __typeof__(tmpfile) vu_tmpfile_fn;
 extern vu_tmpfile_fn *vu_real_tmpfile VU_HIDDEN;
 typedef __typeof__(tmpfile64) vu_tmpfile64_fn;
 extern vu_tmpfile64_fn *vu_real_tmpfile64 VU_HIDDEN;
+typedef __typeof__(getpwnam) vu_getpwnam_fn;
+extern vu_getpwnam_fn *vu_real_getpwnam VU_HIDDEN;
+typedef __typeof__(getpwnam_r) vu_getpwnam_r_fn;
+extern vu_getpwnam_r_fn *vu_real_getpwnam_r VU_HIDDEN;
+typedef __typeof__(getpwuid) vu_getpwuid_fn;
+extern vu_getpwuid_fn *vu_real_getpwuid VU_HIDDEN;
+typedef __typeof__(getpwuid_r) vu_getpwuid_r_fn;
+extern vu_getpwuid_r_fn *vu_real_getpwuid_r VU_HIDDEN;
+typedef __typeof__(setpwent) vu_setpwent_fn;
+extern vu_setpwent_fn *vu_real_setpwent VU_HIDDEN;
+typedef __typeof__(getpwent) vu_getpwent_fn;
+extern vu_getpwent_fn *vu_real_getpwent VU_HIDDEN;
+typedef __typeof__(getpwent_r) vu_getpwent_r_fn;
+extern vu_getpwent_r_fn *vu_real_getpwent_r VU_HIDDEN;
+typedef __typeof__(endpwent) vu_endpwent_fn;
+extern vu_endpwent_fn *vu_real_endpwent VU_HIDDEN;
+typedef __typeof__(getgrnam) vu_getgrnam_fn;
+extern vu_getgrnam_fn *vu_real_getgrnam VU_HIDDEN;
+typedef __typeof__(getgrnam_r) vu_getgrnam_r_fn;
+extern vu_getgrnam_r_fn *vu_real_getgrnam_r VU_HIDDEN;
+typedef __typeof__(getgrgid) vu_getgrgid_fn;
+extern vu_getgrgid_fn *vu_real_getgrgid VU_HIDDEN;
+typedef __typeof__(getgrgid_r) vu_getgrgid_r_fn;
+extern vu_getgrgid_r_fn *vu_real_getgrgid_r VU_HIDDEN;
+typedef __typeof__(setgrent) vu_setgrent_fn;
+extern vu_setgrent_fn *vu_real_setgrent VU_HIDDEN;
+typedef __typeof__(getgrent) vu_getgrent_fn;
+extern vu_getgrent_fn *vu_real_getgrent VU_HIDDEN;
+typedef __typeof__(getgrent_r) vu_getgrent_r_fn;
+extern vu_getgrent_r_fn *vu_real_getgrent_r VU_HIDDEN;
+typedef __typeof__(endgrent) vu_endgrent_fn;
+extern vu_endgrent_fn *vu_real_endgrent VU_HIDDEN;
+typedef __typeof__(getgrouplist) vu_getgrouplist_fn;
+extern vu_getgrouplist_fn *vu_real_getgrouplist VU_HIDDEN;
+typedef __typeof__(initgroups) vu_initgroups_fn;
+extern vu_initgroups_fn *vu_real_initgroups VU_HIDDEN;
 #endif
 #ifdef VU_NR_mknodat
 typedef __typeof__(mkfifo) vu_mkfifo_fn;

@@ -570,7 +570,7 @@ export const LIBC_INCLUDES = [
   'sys/random.h', 'sys/times.h', 'sys/sysinfo.h', 'sys/timerfd.h',
   'sys/eventfd.h', 'sys/signalfd.h', 'sys/inotify.h', 'sys/fsuid.h',
   'sys/personality.h', 'sys/ptrace.h', 'sys/ipc.h', 'sys/shm.h',
-  'sys/msg.h', 'sys/sem.h', 'grp.h', 'spawn.h', 'mqueue.h', 'sys/timex.h',
+  'sys/msg.h', 'sys/sem.h', 'grp.h', 'pwd.h', 'spawn.h', 'mqueue.h', 'sys/timex.h',
   'sys/swap.h', 'sys/reboot.h', 'sys/klog.h', 'sys/acct.h', 'sys/quota.h',
   'sys/fanotify.h', 'termios.h', 'glob.h', 'ftw.h',
 ];
