@@ -6,7 +6,7 @@
       "product_prefix": "lib",
       "product_dir": "<(PRODUCT_DIR)",
       "sources": [
-        "<!@(ls -1 runtime/*/*.c runtime/*/*.S layers/*.c layers/*/*.c generated-c/*.c)"
+        "<!@(node tools/sources.mjs)"
       ],
       "include_dirs": ["runtime/api", "runtime/core", "runtime/libc", "runtime/config", "generated-c"],
       "actions": [

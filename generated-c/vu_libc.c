@@ -10064,24 +10064,6 @@ VU_HIDDEN void vu_libc_resolve(void)
 	vu_real_mkostemps64 = (vu_mkostemps64_fn *)vu_libc_sym_hashed("mkostemps64", 3703936658u);
 	vu_real_tmpfile = (vu_tmpfile_fn *)vu_libc_sym_hashed("tmpfile", 3951682934u);
 	vu_real_tmpfile64 = (vu_tmpfile64_fn *)vu_libc_sym_hashed("tmpfile64", 4120453664u);
-	vu_real_getpwnam = (vu_getpwnam_fn *)vu_libc_sym_hashed("getpwnam", 4289604616u);
-	vu_real_getpwnam_r = (vu_getpwnam_r_fn *)vu_libc_sym_hashed("getpwnam_r", 2749979321u);
-	vu_real_getpwuid = (vu_getpwuid_fn *)vu_libc_sym_hashed("getpwuid", 4289612494u);
-	vu_real_getpwuid_r = (vu_getpwuid_r_fn *)vu_libc_sym_hashed("getpwuid_r", 2758558463u);
-	vu_real_setpwent = (vu_setpwent_fn *)vu_libc_sym_hashed("setpwent", 314835455u);
-	vu_real_getpwent = (vu_getpwent_fn *)vu_libc_sym_hashed("getpwent", 4289595251u);
-	vu_real_getpwent_r = (vu_getpwent_r_fn *)vu_libc_sym_hashed("getpwent_r", 2739780836u);
-	vu_real_endpwent = (vu_endpwent_fn *)vu_libc_sym_hashed("endpwent", 3064198762u);
-	vu_real_getgrnam = (vu_getgrnam_fn *)vu_libc_sym_hashed("getgrnam", 4278751642u);
-	vu_real_getgrnam_r = (vu_getgrnam_r_fn *)vu_libc_sym_hashed("getgrnam_r", 3815992523u);
-	vu_real_getgrgid = (vu_getgrgid_fn *)vu_libc_sym_hashed("getgrgid", 4278744274u);
-	vu_real_getgrgid_r = (vu_getgrgid_r_fn *)vu_libc_sym_hashed("getgrgid_r", 3807968771u);
-	vu_real_setgrent = (vu_setgrent_fn *)vu_libc_sym_hashed("setgrent", 303982481u);
-	vu_real_getgrent = (vu_getgrent_fn *)vu_libc_sym_hashed("getgrent", 4278742277u);
-	vu_real_getgrent_r = (vu_getgrent_r_fn *)vu_libc_sym_hashed("getgrent_r", 3805794038u);
-	vu_real_endgrent = (vu_endgrent_fn *)vu_libc_sym_hashed("endgrent", 3053345788u);
-	vu_real_getgrouplist = (vu_getgrouplist_fn *)vu_libc_sym_hashed("getgrouplist", 165709902u);
-	vu_real_initgroups = (vu_initgroups_fn *)vu_libc_sym_hashed("initgroups", 2893081817u);
 	if (!lazy) {
 		vu_real_open = (vu_open_fn *)vu_libc_sym_hashed("open", 2090588023u);
 		vu_real_open64 = (vu_open64_fn *)vu_libc_sym_hashed("open64", 317692001u);

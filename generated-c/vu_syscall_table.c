@@ -21,9 +21,10 @@
 /* Names and argument names are for logs, the trace and vu_syscall_info():
  * the table lives in its own section, away from what every process reads,
  * so that a process that never asks for a name never maps its pages (the
- * kernel maps a file 64 KiB around each page first touched).
+ * kernel maps a file 64 KiB around each page first touched: it starts on
+ * such a boundary).
  * vu_sc_shapes below is what the hook path reads. */
-__attribute__((section("vu_names"))) const struct vu_syscall_info vu_syscalls[VU_NR_COUNT] = {
+__attribute__((section("vu_names"), aligned(65536))) const struct vu_syscall_info vu_syscalls[VU_NR_COUNT] = {
 	[VU_NR_read] = { "read", 3, VU_RET_SIZE, VU_FAMILY_DESC, VU_SC_FD, {
 		{ "fd", VU_ARG_FD, -1, "" },
 		{ "buf", VU_ARG_BUF_OUT, 2, "" },

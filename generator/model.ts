@@ -331,6 +331,8 @@ export interface LibcModel {
   syscall: string;
   guard: string;
   custom: boolean;
+  /** custom and looked up by its wrapper at first use */
+  lazy: boolean;
   typedef: string;
   /** "typedef int vu_open_fn(const char *, int, ...);" */
   typedefLine: string;
@@ -502,6 +504,7 @@ export function libcModel(sys: SyscallSpec, l: LibcSpec): LibcModel {
     syscall: sys.name,
     guard: nrMacro,
     custom: l.custom === true,
+    lazy: l.lazy === true,
     typedef,
     typedefLine,
     real,

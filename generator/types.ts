@@ -51,6 +51,10 @@ export interface LibcSpec {
   ret?: string;
   errors?: 'errno' | 'return';
   custom?: boolean;
+  /** custom entries: the hand-written wrapper looks the real function up
+   * itself at its first use (vu_libc_sym), not vu_libc_resolve at every
+   * start-up (functions most processes never call: the users and groups) */
+  lazy?: boolean;
   /** custom entries glibc declares only under fortify: the C declaration, e.g. "char *__realpath_chk(const char *, char *, size_t)" */
   proto?: string;
   /** vu-gen extension: C parameter types of this entry point where glibc's

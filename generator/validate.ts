@@ -83,7 +83,7 @@ class Report {
 
 const ENTRY_KEYS = ['name', 'nr', 'since', 'family', 'args', 'ret', 'libc', 'does', 'note', '$comment'];
 const ARG_KEYS = ['name', 'type', 'ctype', 'len', 'struct', 'decode', 'note'];
-const LIBC_KEYS = ['name', 'args', 'fixed', 'variadic', 'ret', 'errors', 'custom', 'ctypes', 'note', 'proto'];
+const LIBC_KEYS = ['name', 'args', 'fixed', 'variadic', 'ret', 'errors', 'custom', 'lazy', 'ctypes', 'note', 'proto'];
 
 function checkArgs(r: Report, e: Obj, at: JsonPath): string[] {
   const args = e.args;
@@ -163,6 +163,8 @@ function checkLibc(r: Report, sys: Obj, argNames: string[], at: JsonPath, seen: 
     r.ctype(l, 'ret', lp, false);
     if (l.errors !== undefined) r.oneOf(l, 'errors', lp, 'error convention', ['errno', 'return']);
     if (l.custom !== undefined && typeof l.custom !== 'boolean') r.err(lp.key('custom'), 'expected true or false');
+    if (l.lazy !== undefined && (l.lazy !== true || l.custom !== true))
+      r.err(lp.key('lazy'), 'true, on a "custom": true entry only');
     if (l.proto !== undefined && (typeof l.proto !== 'string' || l.custom !== true || !l.proto.includes(`${l.name}(`)))
       r.err(lp.key('proto'), `a C declaration of ${l.name}, on a "custom": true entry only`);
     if (l.ctypes !== undefined) {

@@ -314,8 +314,12 @@ void vu_env_replay(void)
 	int (*set)(const char *, const char *, int) = glibc_setenv();
 
 	vu_env_early = 0;
-	for (int i = 0; i < n_later && set; i++)
-		set(env_later[i].name, env_later[i].value, 1);
+	for (int i = 0; i < n_later && set; i++) {
+		const char *now = vu_getenv(env_later[i].name);
+
+		if (!now || vu_strcmp(now, env_later[i].value))	/* (it stayed: glibc 2.36) */
+			set(env_later[i].name, env_later[i].value, 1);
+	}
 	n_later = 0;
 }
 

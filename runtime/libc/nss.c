@@ -61,6 +61,12 @@ struct db {
 static struct db pw_db = { .name = "passwd", .file = "/etc/passwd" };
 static struct db gr_db = { .name = "group", .file = "/etc/group" };
 
+/* glibc's function behind a wrapper here, looked up at its first use
+ * (the entries are "lazy" in syscalls.json: most processes never call
+ * them, and start-up does not look them up) */
+#define REAL(fn) (vu_real_##fn ? vu_real_##fn : \
+		  (vu_real_##fn = (__typeof__(vu_real_##fn))vu_libc_sym(#fn)))
+
 /* vu's or glibc's? */
 static int ours(void)
 {
@@ -291,14 +297,14 @@ static int pw_lookup(const char *name, const uid_t *uid, struct passwd *pw, char
 VU_EXPORT int getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t len, struct passwd **result)
 {
 	if (!ours() || !ready(&pw_db))
-		return vu_real_getpwnam_r ? vu_real_getpwnam_r(name, pw, buf, len, result) : ENOSYS;
+		return REAL(getpwnam_r) ? vu_real_getpwnam_r(name, pw, buf, len, result) : ENOSYS;
 	return pw_lookup(name, NULL, pw, buf, len, result);
 }
 
 VU_EXPORT int getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t len, struct passwd **result)
 {
 	if (!ours() || !ready(&pw_db))
-		return vu_real_getpwuid_r ? vu_real_getpwuid_r(uid, pw, buf, len, result) : ENOSYS;
+		return REAL(getpwuid_r) ? vu_real_getpwuid_r(uid, pw, buf, len, result) : ENOSYS;
 	return pw_lookup(NULL, &uid, pw, buf, len, result);
 }
 
@@ -334,14 +340,14 @@ static struct passwd *pw_once(const char *name, const uid_t *uid)
 VU_EXPORT struct passwd *getpwnam(const char *name)
 {
 	if (!ours() || !ready(&pw_db))
-		return vu_real_getpwnam ? vu_real_getpwnam(name) : NULL;
+		return REAL(getpwnam) ? vu_real_getpwnam(name) : NULL;
 	return pw_once(name, NULL);
 }
 
 VU_EXPORT struct passwd *getpwuid(uid_t uid)
 {
 	if (!ours() || !ready(&pw_db))
-		return vu_real_getpwuid ? vu_real_getpwuid(uid) : NULL;
+		return REAL(getpwuid) ? vu_real_getpwuid(uid) : NULL;
 	return pw_once(NULL, &uid);
 }
 
@@ -437,7 +443,7 @@ static int ent_next(struct db *d, void *ent, char *buf, size_t len)
 VU_EXPORT void setpwent(void)
 {
 	if (!ours() || !ready(&pw_db)) {
-		if (vu_real_setpwent)
+		if (REAL(setpwent))
 			vu_real_setpwent();
 		return;
 	}
@@ -447,7 +453,7 @@ VU_EXPORT void setpwent(void)
 VU_EXPORT void endpwent(void)
 {
 	if (!ours() || !ready(&pw_db)) {
-		if (vu_real_endpwent)
+		if (REAL(endpwent))
 			vu_real_endpwent();
 		return;
 	}
@@ -459,7 +465,7 @@ VU_EXPORT int getpwent_r(struct passwd *pw, char *buf, size_t len, struct passwd
 	int e;
 
 	if (!ours() || !ready(&pw_db))
-		return vu_real_getpwent_r ? vu_real_getpwent_r(pw, buf, len, result) : ENOSYS;
+		return REAL(getpwent_r) ? vu_real_getpwent_r(pw, buf, len, result) : ENOSYS;
 	e = ent_next(&pw_db, pw, buf, len);
 	*result = e ? NULL : pw;
 	return e;
@@ -471,7 +477,7 @@ VU_EXPORT struct passwd *getpwent(void)
 	int e;
 
 	if (!ours() || !ready(&pw_db))
-		return vu_real_getpwent ? vu_real_getpwent() : NULL;
+		return REAL(getpwent) ? vu_real_getpwent() : NULL;
 	if (!pw_buf && !(pw_buf = malloc(pw_len = 1024)))
 		return errno = ENOMEM, NULL;
 	while ((e = getpwent_r(&pw_static, pw_buf, pw_len, &r)) == ERANGE) {
@@ -553,14 +559,14 @@ static int gr_lookup(const char *name, const gid_t *gid, struct group *gr, char 
 VU_EXPORT int getgrnam_r(const char *name, struct group *gr, char *buf, size_t len, struct group **result)
 {
 	if (!ours() || !ready(&gr_db))
-		return vu_real_getgrnam_r ? vu_real_getgrnam_r(name, gr, buf, len, result) : ENOSYS;
+		return REAL(getgrnam_r) ? vu_real_getgrnam_r(name, gr, buf, len, result) : ENOSYS;
 	return gr_lookup(name, NULL, gr, buf, len, result);
 }
 
 VU_EXPORT int getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t len, struct group **result)
 {
 	if (!ours() || !ready(&gr_db))
-		return vu_real_getgrgid_r ? vu_real_getgrgid_r(gid, gr, buf, len, result) : ENOSYS;
+		return REAL(getgrgid_r) ? vu_real_getgrgid_r(gid, gr, buf, len, result) : ENOSYS;
 	return gr_lookup(NULL, &gid, gr, buf, len, result);
 }
 
@@ -591,21 +597,21 @@ static struct group *gr_once(const char *name, const gid_t *gid)
 VU_EXPORT struct group *getgrnam(const char *name)
 {
 	if (!ours() || !ready(&gr_db))
-		return vu_real_getgrnam ? vu_real_getgrnam(name) : NULL;
+		return REAL(getgrnam) ? vu_real_getgrnam(name) : NULL;
 	return gr_once(name, NULL);
 }
 
 VU_EXPORT struct group *getgrgid(gid_t gid)
 {
 	if (!ours() || !ready(&gr_db))
-		return vu_real_getgrgid ? vu_real_getgrgid(gid) : NULL;
+		return REAL(getgrgid) ? vu_real_getgrgid(gid) : NULL;
 	return gr_once(NULL, &gid);
 }
 
 VU_EXPORT void setgrent(void)
 {
 	if (!ours() || !ready(&gr_db)) {
-		if (vu_real_setgrent)
+		if (REAL(setgrent))
 			vu_real_setgrent();
 		return;
 	}
@@ -615,7 +621,7 @@ VU_EXPORT void setgrent(void)
 VU_EXPORT void endgrent(void)
 {
 	if (!ours() || !ready(&gr_db)) {
-		if (vu_real_endgrent)
+		if (REAL(endgrent))
 			vu_real_endgrent();
 		return;
 	}
@@ -627,7 +633,7 @@ VU_EXPORT int getgrent_r(struct group *gr, char *buf, size_t len, struct group *
 	int e;
 
 	if (!ours() || !ready(&gr_db))
-		return vu_real_getgrent_r ? vu_real_getgrent_r(gr, buf, len, result) : ENOSYS;
+		return REAL(getgrent_r) ? vu_real_getgrent_r(gr, buf, len, result) : ENOSYS;
 	e = ent_next(&gr_db, gr, buf, len);
 	*result = e ? NULL : gr;
 	return e;
@@ -639,7 +645,7 @@ VU_EXPORT struct group *getgrent(void)
 	int e;
 
 	if (!ours() || !ready(&gr_db))
-		return vu_real_getgrent ? vu_real_getgrent() : NULL;
+		return REAL(getgrent) ? vu_real_getgrent() : NULL;
 	if (!gr_buf && !(gr_buf = malloc(gr_len = 1024)))
 		return errno = ENOMEM, NULL;
 	while ((e = getgrent_r(&gr_static, gr_buf, gr_len, &r)) == ERANGE) {
@@ -751,7 +757,7 @@ VU_EXPORT int getgrouplist(const char *user, gid_t group, gid_t *groups, int *ng
 	int want;
 
 	if (!ours() || !ready(&gr_db))
-		return vu_real_getgrouplist ? vu_real_getgrouplist(user, group, groups, ngroups) : -1;
+		return REAL(getgrouplist) ? vu_real_getgrouplist(user, group, groups, ngroups) : -1;
 	list = groups_of(user, group, &n);
 	if (!list) {
 		errno = ENOMEM;
@@ -776,7 +782,7 @@ VU_EXPORT int initgroups(const char *user, gid_t group)
 	int r;
 
 	if (!ours() || !ready(&gr_db))
-		return vu_real_initgroups ? vu_real_initgroups(user, group) : -1;
+		return REAL(initgroups) ? vu_real_initgroups(user, group) : -1;
 	list = groups_of(user, group, &n);
 	if (!list) {
 		errno = ENOMEM;

@@ -37,7 +37,7 @@ const ARG_KEYS = new Set(['name', 'type', 'ctype', 'len', 'struct', 'decode', 'n
 const DECODE_TABLES = new Set(
   (JSON.parse(readFileSync(join(ROOT, 'generator', 'decode.json'), 'utf8')) as { tables: { name: string }[] }).tables.map((x) => x.name),
 );
-const LIBC_KEYS = new Set(['name', 'args', 'fixed', 'variadic', 'ret', 'errors', 'custom', 'ctypes', 'note', 'proto']);
+const LIBC_KEYS = new Set(['name', 'args', 'fixed', 'variadic', 'ret', 'errors', 'custom', 'lazy', 'ctypes', 'note', 'proto']);
 
 /** Calls the brief asks for by name; fchmodat2 only when the headers know it. */
 const REQUIRED = `open creat stat lstat fstat newfstatat statx access faccessat faccessat2 readlink readlinkat
@@ -289,6 +289,7 @@ test('syscalls.json: every libc entry names arguments of its system call', (t) =
       if (l.variadic !== undefined && listed.indexOf(l.variadic) < 1) p(`variadic: ${l.variadic} is not a listed argument after the first`);
       if (l.errors !== undefined && l.errors !== 'errno' && l.errors !== 'return') p(`errors: ${l.errors}`);
       if (l.custom !== undefined && typeof l.custom !== 'boolean') p('custom is not a boolean');
+      if (l.lazy !== undefined && (l.lazy !== true || l.custom !== true)) p('lazy: true, on a custom entry only');
       if (l.ret !== undefined && !/^[A-Za-z_][A-Za-z0-9_ *]*$/.test(l.ret)) p(`ret: ${l.ret}`);
     }
   }
