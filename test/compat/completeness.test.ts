@@ -14,6 +14,8 @@
  * - calls the vDSO answers are only in the trace (strace cannot see them);
  * - futex and sched_yield counts follow thread timing: not compared;
  * - a fork-like clone has a line in the child too (its result 0);
+ * - a thread still running when the process ends makes neither its exit
+ *   nor its exit path's rt_sigprocmask: at most that many fewer;
  * - the allocator's first brk and getrandom in a process are vu's (its
  *   start-up allocates first): at most 2 brk and 1 getrandom fewer per
  *   process.
@@ -164,6 +166,11 @@ for (const w of WORKLOADS) {
       // its own exit: how many threads got there first is timing (node's
       // pool: 5 or 6 of them); never more than the threads there were
       if (k === 'exit' && vu <= Math.max(range('clone')[1], all.get('clone') ?? 0)) continue;
+      // such a thread never reaches its exit path's rt_sigprocmask either
+      // (CI once: node 29 natively, 28 traced): short by at most the
+      // exits that did not happen
+      const unexited = Math.max(0, (all.get('clone') ?? 0) - (all.get('exit') ?? 0));
+      if (k === 'rt_sigprocmask' && vu <= hi && vu >= lo - unexited) continue;
       const what = `${k}: native ${lo === hi ? lo : `${lo}-${hi}`}, traced ${vu}`;
       if (w.residual?.includes(k)) residual.push(what);
       else diffs.push(what);
