@@ -309,11 +309,15 @@ static int (*glibc_setenv(void))(const char *, const char *, int)
 	return glibc;
 }
 
+static char **env_set;	/* environ as vu's last early setenv left it */
+
 void vu_env_replay(void)
 {
 	int (*set)(const char *, const char *, int) = glibc_setenv();
 
 	vu_env_early = 0;
+	if (environ == env_set)
+		n_later = 0;	/* the C library kept it (glibc 2.36) */
 	for (int i = 0; i < n_later && set; i++) {
 		const char *now = vu_getenv(env_later[i].name);
 
@@ -343,12 +347,11 @@ int vu_setenv(const char *name, const char *value)
 			n_later++;
 		/* and now, for vu's own reads until then (a copy of the array
 		 * libc sets again) */
+		if (glibc && glibc(name, value, 1) == 0) {
+			env_set = environ;
+			return 0;
+		}
 	}
-
-	/* the C library's, never the program's: from libc's own table (sym.c,
-	 * a hash lookup), else dlsym after libvu (a full search: ~0.25 µs) */
-	if (!glibc && vu_libc_sym)
-		glibc = (int (*)(const char *, const char *, int))vu_libc_sym("setenv");
 	if (!glibc) {
 		errno = ENOSYS;
 		return -1;
