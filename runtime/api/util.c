@@ -268,11 +268,32 @@ extern char **environ;
 /* (weak: the config fuzzer links this file without sym.c) */
 extern void *vu_libc_sym(const char *name) __attribute__((weak));
 
+/* While vu starts, the fourth letters of the VU_* variables there are
+ * (a bit each): a VU_ name whose bit is clear is not there, without a
+ * scan of the environment (start-up asks for a dozen, most absent) */
+static unsigned long env_vu_bits;
+static int env_vu_indexed;
+
+void vu_env_index(int on)
+{
+	env_vu_bits = 0;
+	env_vu_indexed = 0;
+	if (!on)
+		return;
+	for (char **e = environ; e && *e; e++)
+		if ((*e)[0] == 'V' && (*e)[1] == 'U' && (*e)[2] == '_' && (*e)[3])
+			env_vu_bits |= 1UL << ((unsigned char)(*e)[3] & 63);
+	env_vu_indexed = 1;
+}
+
 const char *vu_getenv(const char *name)
 {
 	size_t n = vu_strlen(name);
 
 	if (!n)
+		return NULL;
+	if (env_vu_indexed && name[0] == 'V' && name[1] == 'U' && name[2] == '_' && name[3] &&
+	    !((env_vu_bits >> ((unsigned char)name[3] & 63)) & 1))
 		return NULL;
 	for (char **e = environ; e && *e; e++) {
 		const char *v = *e;
@@ -330,6 +351,9 @@ void vu_env_replay(void)
 int vu_setenv(const char *name, const char *value)
 {
 	int (*glibc)(const char *, const char *, int) = glibc_setenv();
+
+	if (name[0] == 'V' && name[1] == 'U' && name[2] == '_' && name[3])
+		env_vu_bits |= 1UL << ((unsigned char)name[3] & 63);
 
 	if (vu_env_early) {
 		int i;

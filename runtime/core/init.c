@@ -167,7 +167,9 @@ void vu_init_run(void)
 	if (!__atomic_compare_exchange_n(&vu_init_state, &not_yet, VU_INIT_RUNNING, 0,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return;
+	vu_env_index(1);	/* (util.c: the VU_* variables there are, while vu starts) */
 	vu_init();
+	vu_env_index(0);
 	if (vu_interest[0] == 2)	/* not preloaded (or no config): nothing wanted */
 		for (long nr = 0; nr < VU_NR_COUNT; nr++)
 			vu_interest[nr] = 0;

@@ -229,6 +229,7 @@ extern int vu_vc_off VU_HIDDEN;
 /* util.c: libvu was initialized before the C library (environ changes wait) */
 extern int vu_env_early VU_HIDDEN;
 void vu_env_replay(void) VU_HIDDEN;
+void vu_env_index(int on) VU_HIDDEN;
 extern unsigned long vu_stats_vc[2] VU_HIDDEN;	/* (stats.c) hits, misses */
 extern int vu_vc_spawning VU_HIDDEN;
 int vu_vc_forgets(long nr) VU_HIDDEN;
