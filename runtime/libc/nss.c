@@ -56,10 +56,19 @@ struct db {
 	/* enumeration: the source now, and the stream of "files" */
 	int at;
 	FILE *f;
+	/* the entry points' infix ("pw", "gr") and id name ("uid", "gid") */
+	const char *ab, *id;
+	/* the result of the non-reentrant forms, grown as glibc's is */
+	union {
+		struct passwd pw;
+		struct group gr;
+	} one;
+	char *buf;
+	size_t len;
 };
 
-static struct db pw_db = { .name = "passwd", .file = "/etc/passwd" };
-static struct db gr_db = { .name = "group", .file = "/etc/group" };
+static struct db pw_db = { .name = "passwd", .file = "/etc/passwd", .ab = "pw", .id = "uid" };
+static struct db gr_db = { .name = "group", .file = "/etc/group", .ab = "gr", .id = "gid" };
 
 /* glibc's function behind a wrapper here, looked up at its first use
  * (the entries are "lazy" in syscalls.json: most processes never call
@@ -216,17 +225,49 @@ static struct db *ready(struct db *d)
 	return d->glibc ? NULL : d;
 }
 
-/* ---- passwd ---- */
+/* ---- one entry, any database (passwd, group) ---- */
 
-typedef enum nss_status pw_by_name_fn(const char *, struct passwd *, char *, size_t, int *);
-typedef enum nss_status pw_by_uid_fn(uid_t, struct passwd *, char *, size_t, int *);
+/* a module's lookup by name, by id, its next entry: the entry is a struct
+ * passwd or a struct group, passed by pointer either way */
+typedef enum nss_status by_name_fn(const char *, void *, char *, size_t, int *);
+typedef enum nss_status by_id_fn(unsigned, void *, char *, size_t, int *);
+typedef enum nss_status next_fn(void *, char *, size_t, int *);
+typedef enum nss_status set_fn(int);
+typedef enum nss_status end_fn(void);
 
-/* the files source: the first entry for which match() holds */
-static enum nss_status pw_files(int (*match)(const struct passwd *, const void *), const void *key,
-				struct passwd *pw, char *buf, size_t len, int *err)
+/* the next entry of d's stream f (glibc's parser of the file format):
+ * 0, ENOENT at the end, ERANGE */
+static int file_next(struct db *d, FILE *f, void *ent, char *buf, size_t len)
 {
-	FILE *f = fopen("/etc/passwd", "re");
-	struct passwd *r;
+	void *r;
+
+	return d == &pw_db ? fgetpwent_r(f, ent, buf, len, (struct passwd **)&r)
+			   : fgetgrent_r(f, ent, buf, len, (struct group **)&r);
+}
+
+static const char *ent_name(struct db *d, const void *ent)
+{
+	return d == &pw_db ? ((const struct passwd *)ent)->pw_name : ((const struct group *)ent)->gr_name;
+}
+
+static unsigned ent_id(struct db *d, const void *ent)
+{
+	return d == &pw_db ? ((const struct passwd *)ent)->pw_uid : ((const struct group *)ent)->gr_gid;
+}
+
+/* compat's NIS lines (+name, -name) are not entries */
+static int is_entry(struct db *d, const void *ent)
+{
+	const char *n = ent_name(d, ent);
+
+	return n[0] != '+' && n[0] != '-';
+}
+
+/* the files source: the first entry named name (or with id *id) */
+static enum nss_status files_find(struct db *d, const char *name, const unsigned *id, void *ent, char *buf,
+				  size_t len, int *err)
+{
+	FILE *f = fopen(d->file, "re");
 	enum nss_status st = NSS_STATUS_NOTFOUND;
 	int e;
 
@@ -234,14 +275,11 @@ static enum nss_status pw_files(int (*match)(const struct passwd *, const void *
 		*err = errno;
 		return errno == ENOENT ? NSS_STATUS_UNAVAIL : NSS_STATUS_TRYAGAIN;
 	}
-	while ((e = fgetpwent_r(f, pw, buf, len, &r)) == 0) {
-		if (pw->pw_name[0] == '+' || pw->pw_name[0] == '-')
-			continue;	/* compat's NIS lines */
-		if (match(pw, key)) {
+	while ((e = file_next(d, f, ent, buf, len)) == 0)
+		if (is_entry(d, ent) && (name ? !strcmp(ent_name(d, ent), name) : ent_id(d, ent) == *id)) {
 			st = NSS_STATUS_SUCCESS;
 			break;
 		}
-	}
 	if (e == ERANGE) {
 		*err = ERANGE;
 		st = NSS_STATUS_TRYAGAIN;
@@ -250,119 +288,45 @@ static enum nss_status pw_files(int (*match)(const struct passwd *, const void *
 	return st;
 }
 
-static int pw_name_is(const struct passwd *pw, const void *key)
+/* a lookup down d's sources; glibc's return convention (0 or ERANGE,
+ * *result the entry or NULL) */
+static int lookup(struct db *d, const char *name, const unsigned *id, void *ent, char *buf, size_t len,
+		  void **result)
 {
-	return !strcmp(pw->pw_name, key);
-}
-
-static int pw_uid_is(const struct passwd *pw, const void *key)
-{
-	return pw->pw_uid == *(const uid_t *)key;
-}
-
-/* a lookup down the sources; glibc's return convention */
-static int pw_lookup(const char *name, const uid_t *uid, struct passwd *pw, char *buf, size_t len,
-		     struct passwd **result)
-{
-	struct db *d = ready(&pw_db);
 	int err = 0;
 
 	*result = NULL;
-	for (int i = 0; d && i < d->n; i++) {
+	for (int i = 0; i < d->n; i++) {
 		struct source *s = &d->src[i];
 		enum nss_status st;
+		char what[24];
 
 		if (is_files(s)) {
-			st = name ? pw_files(pw_name_is, name, pw, buf, len, &err)
-				  : pw_files(pw_uid_is, uid, pw, buf, len, &err);
-		} else if (name) {
-			pw_by_name_fn *fn = (pw_by_name_fn *)entry(s, "getpwnam_r");
-
-			st = fn ? fn(name, pw, buf, len, &err) : NSS_STATUS_UNAVAIL;
+			st = files_find(d, name, id, ent, buf, len, &err);
 		} else {
-			pw_by_uid_fn *fn = (pw_by_uid_fn *)entry(s, "getpwuid_r");
+			snprintf(what, sizeof(what), "get%s%s_r", d->ab, name ? "nam" : d->id);
+			void *fn = entry(s, what);
 
-			st = fn ? fn(*uid, pw, buf, len, &err) : NSS_STATUS_UNAVAIL;
+			st = !fn ? NSS_STATUS_UNAVAIL : name ? ((by_name_fn *)fn)(name, ent, buf, len, &err)
+							     : ((by_id_fn *)fn)(*id, ent, buf, len, &err);
 		}
 		if (st == NSS_STATUS_TRYAGAIN && err == ERANGE)
 			return ERANGE;	/* the caller gives more room */
 		if (st == NSS_STATUS_SUCCESS)
-			*result = pw;
+			*result = ent;
 		if (st >= NSS_STATUS_TRYAGAIN && st <= NSS_STATUS_RETURN && s->ret[st + 2])
 			break;
 	}
 	return 0;
 }
 
-VU_EXPORT int getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t len, struct passwd **result)
-{
-	if (!ours() || !ready(&pw_db))
-		return REAL(getpwnam_r) ? vu_real_getpwnam_r(name, pw, buf, len, result) : ENOSYS;
-	return pw_lookup(name, NULL, pw, buf, len, result);
-}
-
-VU_EXPORT int getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t len, struct passwd **result)
-{
-	if (!ours() || !ready(&pw_db))
-		return REAL(getpwuid_r) ? vu_real_getpwuid_r(uid, pw, buf, len, result) : ENOSYS;
-	return pw_lookup(NULL, &uid, pw, buf, len, result);
-}
-
-/* the static result of the non-reentrant forms, grown as glibc's is */
-static struct passwd pw_static;
-static char *pw_buf;
-static size_t pw_len;
-
-static struct passwd *pw_once(const char *name, const uid_t *uid)
-{
-	struct passwd *r = NULL;
-	int e;
-
-	if (!pw_buf) {
-		pw_len = 1024;
-		pw_buf = malloc(pw_len);
-		if (!pw_buf)
-			return errno = ENOMEM, NULL;
-	}
-	while ((e = pw_lookup(name, uid, &pw_static, pw_buf, pw_len, &r)) == ERANGE) {
-		char *b = realloc(pw_buf, pw_len * 2);
-
-		if (!b)
-			return errno = ENOMEM, NULL;
-		pw_buf = b;
-		pw_len *= 2;
-	}
-	if (e)
-		errno = e;
-	return r;
-}
-
-VU_EXPORT struct passwd *getpwnam(const char *name)
-{
-	if (!ours() || !ready(&pw_db))
-		return REAL(getpwnam) ? vu_real_getpwnam(name) : NULL;
-	return pw_once(name, NULL);
-}
-
-VU_EXPORT struct passwd *getpwuid(uid_t uid)
-{
-	if (!ours() || !ready(&pw_db))
-		return REAL(getpwuid) ? vu_real_getpwuid(uid) : NULL;
-	return pw_once(NULL, &uid);
-}
-
 /* ---- enumeration (getpwent, getgrent) ---- */
-
-typedef enum nss_status set_fn(int);
-typedef enum nss_status end_fn(void);
-typedef enum nss_status pw_next_fn(struct passwd *, char *, size_t, int *);
-typedef enum nss_status gr_next_fn(struct group *, char *, size_t, int *);
 
 static void *ent_entry(struct db *d, struct source *s, const char *verb)
 {
 	char what[24];
 
-	snprintf(what, sizeof(what), "%s%sent%s", verb, d == &pw_db ? "pw" : "gr", verb[0] == 'g' ? "_r" : "");
+	snprintf(what, sizeof(what), "%s%sent%s", verb, d->ab, verb[0] == 'g' ? "_r" : "");
 	return entry(s, what);
 }
 
@@ -385,18 +349,9 @@ static void ent_end(struct db *d)
 	d->at = 0;
 }
 
-static int not_compat(struct db *d, const void *ent)
-{
-	const char *n = d == &pw_db ? ((const struct passwd *)ent)->pw_name : ((const struct group *)ent)->gr_name;
-
-	return n[0] != '+' && n[0] != '-';
-}
-
 /* the next entry of d, from source d->at on: 0, ENOENT at the end, ERANGE */
 static int ent_next(struct db *d, void *ent, char *buf, size_t len)
 {
-	int pw = d == &pw_db;
-
 	while (d->at < d->n) {
 		struct source *s = &d->src[d->at];
 		int err = 0, e;
@@ -404,20 +359,14 @@ static int ent_next(struct db *d, void *ent, char *buf, size_t len)
 		if (is_files(s)) {
 			if (!d->f)
 				d->f = fopen(d->file, "re");
-			while (d->f) {
-				void *r;
-
-				e = pw ? fgetpwent_r(d->f, ent, buf, len, (struct passwd **)&r)
-				       : fgetgrent_r(d->f, ent, buf, len, (struct group **)&r);
-				if (e == ERANGE)
-					return ERANGE;
+			while (d->f && (e = file_next(d, d->f, ent, buf, len)) != ENOENT) {
 				if (e)
-					break;
-				if (not_compat(d, ent))
+					return e;	/* ERANGE: the caller gives more room */
+				if (is_entry(d, ent))
 					return 0;
 			}
 		} else {
-			void *fn = ent_entry(d, s, "get");
+			next_fn *fn = (next_fn *)ent_entry(d, s, "get");
 			enum nss_status st;
 
 			if (fn) {
@@ -428,7 +377,7 @@ static int ent_next(struct db *d, void *ent, char *buf, size_t len)
 					if (set)
 						set(0);
 				}
-				st = pw ? ((pw_next_fn *)fn)(ent, buf, len, &err) : ((gr_next_fn *)fn)(ent, buf, len, &err);
+				st = fn(ent, buf, len, &err);
 				if (st == NSS_STATUS_TRYAGAIN && err == ERANGE)
 					return ERANGE;
 				if (st == NSS_STATUS_SUCCESS)
@@ -440,23 +389,75 @@ static int ent_next(struct db *d, void *ent, char *buf, size_t len)
 	return ENOENT;
 }
 
+/* the non-reentrant forms: name, an id, or the next entry (both NULL) into
+ * d's own result, its buffer doubled while the entry does not fit */
+static void *once(struct db *d, const char *name, const unsigned *id, int next)
+{
+	void *r = NULL;
+	int e;
+
+	if (!d->buf && !(d->buf = malloc(d->len = 1024)))
+		return errno = ENOMEM, NULL;
+	for (;;) {
+		if (next) {
+			e = ent_next(d, &d->one, d->buf, d->len);
+			r = e ? NULL : &d->one;
+			e = e == ENOENT ? 0 : e;
+		} else {
+			e = lookup(d, name, id, &d->one, d->buf, d->len, &r);
+		}
+		if (e != ERANGE)
+			break;
+		char *b = realloc(d->buf, d->len * 2);
+
+		if (!b)
+			return errno = ENOMEM, NULL;
+		d->buf = b;
+		d->len *= 2;
+	}
+	if (e)
+		errno = e;
+	return r;
+}
+
+/* ---- the functions: vu's front, or glibc's own (glibc: its call) ---- */
+
+#define FRONT(d, glibc) do { if (!ours() || !ready(d)) return glibc; } while (0)
+#define FRONT_VOID(d, glibc) do { if (!ours() || !ready(d)) { glibc; return; } } while (0)
+
+VU_EXPORT int getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t len, struct passwd **result)
+{
+	FRONT(&pw_db, REAL(getpwnam_r) ? vu_real_getpwnam_r(name, pw, buf, len, result) : ENOSYS);
+	return lookup(&pw_db, name, NULL, pw, buf, len, (void **)result);
+}
+
+VU_EXPORT int getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t len, struct passwd **result)
+{
+	FRONT(&pw_db, REAL(getpwuid_r) ? vu_real_getpwuid_r(uid, pw, buf, len, result) : ENOSYS);
+	return lookup(&pw_db, NULL, &uid, pw, buf, len, (void **)result);
+}
+
+VU_EXPORT struct passwd *getpwnam(const char *name)
+{
+	FRONT(&pw_db, REAL(getpwnam) ? vu_real_getpwnam(name) : NULL);
+	return once(&pw_db, name, NULL, 0);
+}
+
+VU_EXPORT struct passwd *getpwuid(uid_t uid)
+{
+	FRONT(&pw_db, REAL(getpwuid) ? vu_real_getpwuid(uid) : NULL);
+	return once(&pw_db, NULL, &uid, 0);
+}
+
 VU_EXPORT void setpwent(void)
 {
-	if (!ours() || !ready(&pw_db)) {
-		if (REAL(setpwent))
-			vu_real_setpwent();
-		return;
-	}
+	FRONT_VOID(&pw_db, if (REAL(setpwent)) vu_real_setpwent());
 	ent_end(&pw_db);
 }
 
 VU_EXPORT void endpwent(void)
 {
-	if (!ours() || !ready(&pw_db)) {
-		if (REAL(endpwent))
-			vu_real_endpwent();
-		return;
-	}
+	FRONT_VOID(&pw_db, if (REAL(endpwent)) vu_real_endpwent());
 	ent_end(&pw_db);
 }
 
@@ -464,8 +465,7 @@ VU_EXPORT int getpwent_r(struct passwd *pw, char *buf, size_t len, struct passwd
 {
 	int e;
 
-	if (!ours() || !ready(&pw_db))
-		return REAL(getpwent_r) ? vu_real_getpwent_r(pw, buf, len, result) : ENOSYS;
+	FRONT(&pw_db, REAL(getpwent_r) ? vu_real_getpwent_r(pw, buf, len, result) : ENOSYS);
 	e = ent_next(&pw_db, pw, buf, len);
 	*result = e ? NULL : pw;
 	return e;
@@ -473,158 +473,43 @@ VU_EXPORT int getpwent_r(struct passwd *pw, char *buf, size_t len, struct passwd
 
 VU_EXPORT struct passwd *getpwent(void)
 {
-	struct passwd *r = NULL;
-	int e;
-
-	if (!ours() || !ready(&pw_db))
-		return REAL(getpwent) ? vu_real_getpwent() : NULL;
-	if (!pw_buf && !(pw_buf = malloc(pw_len = 1024)))
-		return errno = ENOMEM, NULL;
-	while ((e = getpwent_r(&pw_static, pw_buf, pw_len, &r)) == ERANGE) {
-		char *b = realloc(pw_buf, pw_len * 2);
-
-		if (!b)
-			return errno = ENOMEM, NULL;
-		pw_buf = b;
-		pw_len *= 2;
-	}
-	return r;
-}
-
-/* ---- group ---- */
-
-typedef enum nss_status gr_by_name_fn(const char *, struct group *, char *, size_t, int *);
-typedef enum nss_status gr_by_gid_fn(gid_t, struct group *, char *, size_t, int *);
-
-static enum nss_status gr_files(const char *name, const gid_t *gid, struct group *gr, char *buf, size_t len,
-				int *err)
-{
-	FILE *f = fopen("/etc/group", "re");
-	struct group *r;
-	enum nss_status st = NSS_STATUS_NOTFOUND;
-	int e;
-
-	if (!f) {
-		*err = errno;
-		return errno == ENOENT ? NSS_STATUS_UNAVAIL : NSS_STATUS_TRYAGAIN;
-	}
-	while ((e = fgetgrent_r(f, gr, buf, len, &r)) == 0) {
-		if (gr->gr_name[0] == '+' || gr->gr_name[0] == '-')
-			continue;
-		if (name ? !strcmp(gr->gr_name, name) : gr->gr_gid == *gid) {
-			st = NSS_STATUS_SUCCESS;
-			break;
-		}
-	}
-	if (e == ERANGE) {
-		*err = ERANGE;
-		st = NSS_STATUS_TRYAGAIN;
-	}
-	fclose(f);
-	return st;
-}
-
-static int gr_lookup(const char *name, const gid_t *gid, struct group *gr, char *buf, size_t len,
-		     struct group **result)
-{
-	struct db *d = ready(&gr_db);
-	int err = 0;
-
-	*result = NULL;
-	for (int i = 0; d && i < d->n; i++) {
-		struct source *s = &d->src[i];
-		enum nss_status st;
-
-		if (is_files(s)) {
-			st = gr_files(name, gid, gr, buf, len, &err);
-		} else if (name) {
-			gr_by_name_fn *fn = (gr_by_name_fn *)entry(s, "getgrnam_r");
-
-			st = fn ? fn(name, gr, buf, len, &err) : NSS_STATUS_UNAVAIL;
-		} else {
-			gr_by_gid_fn *fn = (gr_by_gid_fn *)entry(s, "getgrgid_r");
-
-			st = fn ? fn(*gid, gr, buf, len, &err) : NSS_STATUS_UNAVAIL;
-		}
-		if (st == NSS_STATUS_TRYAGAIN && err == ERANGE)
-			return ERANGE;
-		if (st == NSS_STATUS_SUCCESS)
-			*result = gr;
-		if (st >= NSS_STATUS_TRYAGAIN && st <= NSS_STATUS_RETURN && s->ret[st + 2])
-			break;
-	}
-	return 0;
+	FRONT(&pw_db, REAL(getpwent) ? vu_real_getpwent() : NULL);
+	return once(&pw_db, NULL, NULL, 1);
 }
 
 VU_EXPORT int getgrnam_r(const char *name, struct group *gr, char *buf, size_t len, struct group **result)
 {
-	if (!ours() || !ready(&gr_db))
-		return REAL(getgrnam_r) ? vu_real_getgrnam_r(name, gr, buf, len, result) : ENOSYS;
-	return gr_lookup(name, NULL, gr, buf, len, result);
+	FRONT(&gr_db, REAL(getgrnam_r) ? vu_real_getgrnam_r(name, gr, buf, len, result) : ENOSYS);
+	return lookup(&gr_db, name, NULL, gr, buf, len, (void **)result);
 }
 
 VU_EXPORT int getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t len, struct group **result)
 {
-	if (!ours() || !ready(&gr_db))
-		return REAL(getgrgid_r) ? vu_real_getgrgid_r(gid, gr, buf, len, result) : ENOSYS;
-	return gr_lookup(NULL, &gid, gr, buf, len, result);
-}
-
-static struct group gr_static;
-static char *gr_buf;
-static size_t gr_len;
-
-static struct group *gr_once(const char *name, const gid_t *gid)
-{
-	struct group *r = NULL;
-	int e;
-
-	if (!gr_buf && !(gr_buf = malloc(gr_len = 1024)))
-		return errno = ENOMEM, NULL;
-	while ((e = gr_lookup(name, gid, &gr_static, gr_buf, gr_len, &r)) == ERANGE) {
-		char *b = realloc(gr_buf, gr_len * 2);
-
-		if (!b)
-			return errno = ENOMEM, NULL;
-		gr_buf = b;
-		gr_len *= 2;
-	}
-	if (e)
-		errno = e;
-	return r;
+	FRONT(&gr_db, REAL(getgrgid_r) ? vu_real_getgrgid_r(gid, gr, buf, len, result) : ENOSYS);
+	return lookup(&gr_db, NULL, &gid, gr, buf, len, (void **)result);
 }
 
 VU_EXPORT struct group *getgrnam(const char *name)
 {
-	if (!ours() || !ready(&gr_db))
-		return REAL(getgrnam) ? vu_real_getgrnam(name) : NULL;
-	return gr_once(name, NULL);
+	FRONT(&gr_db, REAL(getgrnam) ? vu_real_getgrnam(name) : NULL);
+	return once(&gr_db, name, NULL, 0);
 }
 
 VU_EXPORT struct group *getgrgid(gid_t gid)
 {
-	if (!ours() || !ready(&gr_db))
-		return REAL(getgrgid) ? vu_real_getgrgid(gid) : NULL;
-	return gr_once(NULL, &gid);
+	FRONT(&gr_db, REAL(getgrgid) ? vu_real_getgrgid(gid) : NULL);
+	return once(&gr_db, NULL, &gid, 0);
 }
 
 VU_EXPORT void setgrent(void)
 {
-	if (!ours() || !ready(&gr_db)) {
-		if (REAL(setgrent))
-			vu_real_setgrent();
-		return;
-	}
+	FRONT_VOID(&gr_db, if (REAL(setgrent)) vu_real_setgrent());
 	ent_end(&gr_db);
 }
 
 VU_EXPORT void endgrent(void)
 {
-	if (!ours() || !ready(&gr_db)) {
-		if (REAL(endgrent))
-			vu_real_endgrent();
-		return;
-	}
+	FRONT_VOID(&gr_db, if (REAL(endgrent)) vu_real_endgrent());
 	ent_end(&gr_db);
 }
 
@@ -632,8 +517,7 @@ VU_EXPORT int getgrent_r(struct group *gr, char *buf, size_t len, struct group *
 {
 	int e;
 
-	if (!ours() || !ready(&gr_db))
-		return REAL(getgrent_r) ? vu_real_getgrent_r(gr, buf, len, result) : ENOSYS;
+	FRONT(&gr_db, REAL(getgrent_r) ? vu_real_getgrent_r(gr, buf, len, result) : ENOSYS);
 	e = ent_next(&gr_db, gr, buf, len);
 	*result = e ? NULL : gr;
 	return e;
@@ -641,22 +525,8 @@ VU_EXPORT int getgrent_r(struct group *gr, char *buf, size_t len, struct group *
 
 VU_EXPORT struct group *getgrent(void)
 {
-	struct group *r = NULL;
-	int e;
-
-	if (!ours() || !ready(&gr_db))
-		return REAL(getgrent) ? vu_real_getgrent() : NULL;
-	if (!gr_buf && !(gr_buf = malloc(gr_len = 1024)))
-		return errno = ENOMEM, NULL;
-	while ((e = getgrent_r(&gr_static, gr_buf, gr_len, &r)) == ERANGE) {
-		char *b = realloc(gr_buf, gr_len * 2);
-
-		if (!b)
-			return errno = ENOMEM, NULL;
-		gr_buf = b;
-		gr_len *= 2;
-	}
-	return r;
+	FRONT(&gr_db, REAL(getgrent) ? vu_real_getgrent() : NULL);
+	return once(&gr_db, NULL, NULL, 1);
 }
 
 /* ---- a user's groups ---- */
@@ -756,8 +626,7 @@ VU_EXPORT int getgrouplist(const char *user, gid_t group, gid_t *groups, int *ng
 	long n;
 	int want;
 
-	if (!ours() || !ready(&gr_db))
-		return REAL(getgrouplist) ? vu_real_getgrouplist(user, group, groups, ngroups) : -1;
+	FRONT(&gr_db, REAL(getgrouplist) ? vu_real_getgrouplist(user, group, groups, ngroups) : -1);
 	list = groups_of(user, group, &n);
 	if (!list) {
 		errno = ENOMEM;
@@ -781,8 +650,7 @@ VU_EXPORT int initgroups(const char *user, gid_t group)
 	long n;
 	int r;
 
-	if (!ours() || !ready(&gr_db))
-		return REAL(initgroups) ? vu_real_initgroups(user, group) : -1;
+	FRONT(&gr_db, REAL(initgroups) ? vu_real_initgroups(user, group) : -1);
 	list = groups_of(user, group, &n);
 	if (!list) {
 		errno = ENOMEM;

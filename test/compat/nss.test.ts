@@ -15,7 +15,10 @@ import { run, tmpdir, writeConfig } from '../helpers.js';
 
 const MODES = ['libc', 'all'] as const;
 const USER = 'vutest:x:4242:4343:vu test:/home/vutest:/bin/sh';
-const GROUPS = ['vugroup:x:4343:vutest', 'vuextra:x:4444:root,vutest'];
+// a group line longer than the first buffers (glibc's and vu's: 1 KiB):
+// ERANGE, and the lookup again with more room
+const MEMBERS = Array.from({ length: 400 }, (_, i) => `member${i}`).join(',');
+const GROUPS = ['vugroup:x:4343:vutest', 'vuextra:x:4444:root,vutest', `vubig:x:4545:${MEMBERS},vutest`];
 
 function files(): { dir: string; passwd: string; group: string } {
   const dir = tmpdir('vu-nss-');
@@ -45,12 +48,15 @@ for (const mode of MODES) {
       'id vutest', 'getent passwd vutest', 'getent passwd 4242', 'getent group vuextra', 'getent group 4343',
       `stat -c '%U %G' ${owned}`, `ls -ln ${owned} | cut -d' ' -f3,4`, `ls -l ${owned} | cut -d' ' -f3,4`,
       'python3 -c "import pwd, grp, os; print(pwd.getpwnam(\'vutest\').pw_dir, pwd.getpwuid(4242).pw_name, grp.getgrgid(4444).gr_mem, os.getgrouplist(\'vutest\', 4343))"',
+      'python3 -c "import grp; g = grp.getgrnam(\'vubig\'); print(len(g.gr_mem), g.gr_mem[-1], len(grp.getgrgid(4545).gr_mem))"',
+      'getent group vubig | wc -c',
     ].join('; '), config).split('\n');
-    t.deepEqual(out.slice(0, 10), [
-      'uid=4242(vutest) gid=4343(vugroup) groups=4343(vugroup),4444(vuextra)',
+    t.deepEqual(out.slice(0, 12), [
+      'uid=4242(vutest) gid=4343(vugroup) groups=4343(vugroup),4444(vuextra),4545(vubig)',
       USER, USER, GROUPS[1], GROUPS[0],
       'vutest vuextra', '4242 4444', 'vutest vuextra',
-      "/home/vutest vutest ['root', 'vutest'] [4343, 4444]",
+      "/home/vutest vutest ['root', 'vutest'] [4343, 4444, 4545]",
+      '401 vutest 401', String(GROUPS[2].length + 1),
       '',
     ]);
   });
