@@ -1,0 +1,103 @@
+/**
+ * The verdict cache (runtime/core/verdict.c) under real programs: one
+ * process (bash, python) asks the same path again and again -- open,
+ * stat, lstat, access, readlink -- relative to a working directory that
+ * cd, os.chdir and os.fchdir move, and through a folder it swaps for a
+ * symlink; the answers must be those of the same program natively, with
+ * the remap applied (the model), in both modes, with the cache on and off
+ * (VU_VERDICT_CACHE=0), and VU_STATS must show the cache answering.
+ */
+import test from 'ava';
+import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run, tmpdir, writeConfig } from '../helpers.js';
+
+const MODES = ['libc', 'all'] as const;
+
+/** root/a/x "A", root/b/x "B", root/t "T" (the remap target of root/a/x) */
+function tree(): string {
+  const root = realpathSync(tmpdir('vu-verdicts-'));
+  for (const d of ['a', 'b']) mkdirSync(join(root, d));
+  writeFileSync(join(root, 'a/x'), 'A\n');
+  writeFileSync(join(root, 'b/x'), 'B\n');
+  writeFileSync(join(root, 't'), 'T\n');
+  return root;
+}
+
+// every call kind of one path argument the cache serves, relative and
+// absolute, from three working directories, three times over, then with
+// a swapped for a symlink to b and back
+const PY = `
+import os, sys
+root = sys.argv[1]
+def ask(tag, p):
+    out = []
+    try:
+        with open(p) as f: out.append(f.read().strip())
+    except OSError as e: out.append(e.strerror)
+    try: out.append(str(os.stat(p).st_size))
+    except OSError as e: out.append(e.strerror)
+    try: out.append(str(os.lstat(p).st_size))
+    except OSError as e: out.append(e.strerror)
+    out.append(str(os.access(p, os.R_OK)))
+    try: out.append(os.readlink(p))
+    except OSError as e: out.append(e.strerror)
+    print(tag, p, ' '.join(out))
+for rnd in range(3):
+    for d in ('a', 'b', ''):
+        os.chdir(os.path.join(root, d))
+        ask(f'{rnd} cd {d}', 'x'); ask(f'{rnd} cd {d}', root + '/a/x')
+    fd = os.open(os.path.join(root, 'a'), os.O_RDONLY)
+    os.chdir(root); ask(f'{rnd} cd ', 'x'); os.fchdir(fd); os.close(fd)
+    ask(f'{rnd} fchdir a', 'x')
+    os.chdir(root + '/b'); ask(f'{rnd} cd b', 'x')
+os.chdir(root)
+for rnd in range(2):
+    ask(f'{rnd} before swap', 'a/x')
+os.rename('a', 'a0'); os.symlink('b', 'a')
+for rnd in range(2):
+    ask(f'{rnd} swapped', 'a/x'); ask(f'{rnd} swapped', root + '/a/x')
+os.unlink('a'); os.rename('a0', 'a')
+for rnd in range(2):
+    ask(f'{rnd} back', 'a/x')
+`;
+
+const SH = 'for i in 1 2 3; do cd "$1/a"; read l < x; echo "a $l"; cd ../b; read l < x; echo "b $l"; cd ..; read l < a/x; echo "root $l"; done';
+
+for (const mode of MODES) {
+  test(`${mode}: python and bash asking one path again and again get the remap's answers across chdir, fchdir and a folder swapped for a symlink, the cache on and off`, (t) => {
+    const native = tree();
+    const T = tree();
+    const script = join(T, 'ask.py');
+    writeFileSync(script, PY);
+    const nat = run('python3', [script, native], { vu: false });
+    t.is(nat.status, 0, nat.stderr);
+    const natSh = run('bash', ['-c', SH, 'sh', native], { vu: false });
+    t.is(natSh.status, 0, natSh.stderr);
+    // the model: natively, with root/a/x (lexically: remap follows no
+    // symlink, so not a0/x, and a/x through the symlink is a/x still)
+    // reading as t; stat sizes are 2 either way
+    const model = (out: string, root: string) => out.split(native).join(root)
+      .split('\n').map((l) => {
+        const m = /^(\d+ )(cd a|cd b|cd |fchdir a|before swap|swapped|back) (\S+) (.*)$/.exec(l);
+        if (!m) return l;
+        const [, rnd, where, p, rest] = m;
+        const abs = p.startsWith('/') ? p : join(T, where.startsWith('cd ') || where.startsWith('fchdir') ? where.replace(/^(cd|fchdir) ?/, '') : '', p);
+        return abs === join(T, 'a/x') ? `${rnd}${where} ${p} ${rest.replace(/^[AB] /, 'T ')}` : l;
+      }).join('\n');
+    const cfg = writeConfig({ intercept: mode, layers: [{ type: 'remap', map: { [join(T, 'a/x')]: join(T, 't') } }] });
+    for (const cache of ['1', '0']) {
+      const stats = join(tmpdir(), 'stats.jsonl');
+      const py = run('python3', [script, T], { config: cfg, env: { VU_VERDICT_CACHE: cache, VU_STATS: stats } });
+      t.is(py.status, 0, py.stderr);
+      t.is(py.stdout, model(nat.stdout, T), `python, VU_VERDICT_CACHE=${cache}`);
+      const cached = readFileSync(stats, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { exe: string; cached: number })
+        .filter((j) => j.exe.includes('python')).reduce((a, j) => a + j.cached, 0);
+      if (cache === '1') t.true(cached > 50, `python: the cache answered ${cached} calls`);
+      else t.is(cached, 0, 'VU_VERDICT_CACHE=0: never answered');
+      const sh = run('bash', ['-c', SH, 'sh', T], { config: cfg, env: { VU_VERDICT_CACHE: cache } });
+      t.is(sh.status, 0, sh.stderr);
+      t.is(sh.stdout, natSh.stdout.replace(/^a A$/gm, 'a T').replace(/^root A$/gm, 'root T'), `bash, VU_VERDICT_CACHE=${cache}`);
+    }
+  });
+}
