@@ -474,7 +474,7 @@ static enum vu_action ro_enter(struct vu_layer *self, struct vu_call *c)
 
 	/* a read is let on by its flags alone; a write is judged by the
 	 * object the kernel reaches: not remembered */
-	if (c->op->writes || (c->op->resolve & RESOLVE_NO_XDEV) || c->op->npaths == 0)
+	if (c->op->writes || (c->op->resolve & RESOLVE_NO_XDEV))
 		vu_call_nocache(c);
 	ret = classify(self->state, c);
 

@@ -89,8 +89,8 @@ int vu_vc_forgets(long nr)
 	case VU_OP_UNKNOWN:
 		return 1;
 	}
-	return nr == SYS_unshare || nr == SYS_setns || nr == SYS_chroot || nr == SYS_pivot_root ||
-	       nr == SYS_clone;
+	/* (chroot is a chdir kind, pivot_root a mount, setns unknown) */
+	return nr == SYS_unshare || nr == SYS_clone;
 }
 
 /* the shape of call nr: one path argument, number-like arguments and
@@ -365,8 +365,9 @@ void vu_vc_record(const struct vu_call *c, const struct vu_vc_key *k, const long
 		if (olen > VC_OUT || olen > 255)
 			return;
 	}
-	if (seen[k->hash % 1024] != k->hash) {
-		seen[k->hash % 1024] = k->hash;
+	/* (threads may race on a word of it: the worst is one copy more or less) */
+	if (__atomic_load_n(&seen[k->hash % 1024], __ATOMIC_RELAXED) != k->hash) {
+		__atomic_store_n(&seen[k->hash % 1024], k->hash, __ATOMIC_RELAXED);
 		return;		/* the first time: only noted */
 	}
 	seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);

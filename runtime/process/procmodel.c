@@ -20,8 +20,7 @@ long vu_exec_bottom(struct vu_call *c, vu_bottom_fn *bottom) VU_HIDDEN;
 int vu_core_wants(long nr)
 {
 	/* a new working directory or root: the verdict cache forgets */
-	if (vu.nlayers > 0 && (vu_sem_kind[nr] == VU_OP_CHDIR || nr == SYS_chroot ||
-			       nr == SYS_unshare || nr == SYS_setns))
+	if (vu.nlayers > 0 && (vu_sem_kind[nr] == VU_OP_CHDIR || nr == SYS_unshare || nr == SYS_setns))
 		return 1;
 	switch (nr) {
 	case SYS_execve:
