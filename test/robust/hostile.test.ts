@@ -114,7 +114,9 @@ function interrupt(args: string[], vu: boolean, sig: NodeJS.Signals, config: str
       }, 100);
     });
     p.stderr.on('data', (d) => { out += d; });
-    p.on('exit', (code, signal) => { clearTimeout(timer); resolve({ code, signal, out }); });
+    // 'close', not 'exit': Node may report the exit before the last of
+    // stdout has been read (CI once saw "ready" alone from a native run)
+    p.on('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, out }); });
   });
 }
 
