@@ -65,11 +65,10 @@ static long vu_bottom_read(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* read -- read(fd, buf, count) */
-VU_EXPORT ssize_t read(int fd, void *buf, size_t count)
+/* read past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_read(int fd, void *buf, size_t count)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_read], 1) && vu_real_read)
-		return vu_real_read(fd, buf, count);
 	int vu_w = vu_wants(VU_NR_read);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_read, 0) && !vu_real_read)
@@ -82,6 +81,14 @@ VU_EXPORT ssize_t read(int fd, void *buf, size_t count)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_read, (long)fd, (long)buf, (long)count);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_read ? vu_bottom_read : NULL));
+}
+
+/* read -- read(fd, buf, count) */
+VU_EXPORT ssize_t read(int fd, void *buf, size_t count)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_read], 1) && vu_real_read)
+		return vu_real_read(fd, buf, count);
+	return vu_slow_read(fd, buf, count);
 }
 #endif
 
@@ -134,11 +141,10 @@ static long vu_bottom_write(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* write -- write(fd, buf, count) */
-VU_EXPORT ssize_t write(int fd, const void *buf, size_t count)
+/* write past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_write(int fd, const void *buf, size_t count)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_write], 1) && vu_real_write)
-		return vu_real_write(fd, buf, count);
 	int vu_w = vu_wants(VU_NR_write);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_write, 0) && !vu_real_write)
@@ -151,6 +157,14 @@ VU_EXPORT ssize_t write(int fd, const void *buf, size_t count)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_write, (long)fd, (long)buf, (long)count);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_write ? vu_bottom_write : NULL));
+}
+
+/* write -- write(fd, buf, count) */
+VU_EXPORT ssize_t write(int fd, const void *buf, size_t count)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_write], 1) && vu_real_write)
+		return vu_real_write(fd, buf, count);
+	return vu_slow_write(fd, buf, count);
 }
 #endif
 
@@ -169,11 +183,10 @@ static long vu_bottom_close(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* close -- close(fd) */
-VU_EXPORT int close(int fd)
+/* close past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_close(int fd)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_close], 1) && vu_real_close)
-		return vu_real_close(fd);
 	int vu_w = vu_wants(VU_NR_close);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_close, 0) && !vu_real_close)
@@ -186,6 +199,14 @@ VU_EXPORT int close(int fd)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_close, (long)fd);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_close ? vu_bottom_close : NULL));
+}
+
+/* close -- close(fd) */
+VU_EXPORT int close(int fd)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_close], 1) && vu_real_close)
+		return vu_real_close(fd);
+	return vu_slow_close(fd);
 }
 #endif
 
@@ -202,11 +223,10 @@ static long vu_bottom_poll(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* poll -- poll(ufds, nfds, timeout_msecs) */
-VU_EXPORT int poll(struct pollfd *ufds, nfds_t nfds, int timeout_msecs)
+/* poll past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_poll(struct pollfd *ufds, nfds_t nfds, int timeout_msecs)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_poll], 1) && vu_real_poll)
-		return vu_real_poll(ufds, nfds, timeout_msecs);
 	int vu_w = vu_wants(VU_NR_poll);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_poll, 0) && !vu_real_poll)
@@ -219,6 +239,14 @@ VU_EXPORT int poll(struct pollfd *ufds, nfds_t nfds, int timeout_msecs)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_poll, (long)ufds, (long)nfds, (long)timeout_msecs);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_poll ? vu_bottom_poll : NULL));
+}
+
+/* poll -- poll(ufds, nfds, timeout_msecs) */
+VU_EXPORT int poll(struct pollfd *ufds, nfds_t nfds, int timeout_msecs)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_poll], 1) && vu_real_poll)
+		return vu_real_poll(ufds, nfds, timeout_msecs);
+	return vu_slow_poll(ufds, nfds, timeout_msecs);
 }
 #endif
 
@@ -257,11 +285,10 @@ static long vu_bottom_lseek(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* lseek -- lseek(fd, offset, whence) */
-VU_EXPORT off_t lseek(int fd, off_t offset, int whence)
+/* lseek past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN off_t vu_slow_lseek(int fd, off_t offset, int whence)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_lseek], 1) && vu_real_lseek)
-		return vu_real_lseek(fd, offset, whence);
 	int vu_w = vu_wants(VU_NR_lseek);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_lseek, 0) && !vu_real_lseek)
@@ -276,6 +303,14 @@ VU_EXPORT off_t lseek(int fd, off_t offset, int whence)
 	return (off_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_lseek ? vu_bottom_lseek : NULL));
 }
 
+/* lseek -- lseek(fd, offset, whence) */
+VU_EXPORT off_t lseek(int fd, off_t offset, int whence)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_lseek], 1) && vu_real_lseek)
+		return vu_real_lseek(fd, offset, whence);
+	return vu_slow_lseek(fd, offset, whence);
+}
+
 typedef off64_t vu_lseek64_fn(int, off64_t, int);
 static vu_lseek64_fn *vu_real_lseek64;
 static unsigned char vu_known_lseek64;	/* looked up (on first use) */
@@ -288,11 +323,10 @@ static long vu_bottom_lseek64(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* lseek64 -- lseek(fd, offset, whence) */
-VU_EXPORT off64_t lseek64(int fd, off64_t offset, int whence)
+/* lseek64 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN off64_t vu_slow_lseek64(int fd, off64_t offset, int whence)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_lseek], 1) && vu_real_lseek64)
-		return vu_real_lseek64(fd, offset, whence);
 	int vu_w = vu_wants(VU_NR_lseek);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_lseek64, 0) && !vu_real_lseek64)
@@ -305,6 +339,14 @@ VU_EXPORT off64_t lseek64(int fd, off64_t offset, int whence)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_lseek, (long)fd, (long)offset, (long)whence);
 	return (off64_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_lseek64 ? vu_bottom_lseek64 : NULL));
+}
+
+/* lseek64 -- lseek(fd, offset, whence) */
+VU_EXPORT off64_t lseek64(int fd, off64_t offset, int whence)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_lseek], 1) && vu_real_lseek64)
+		return vu_real_lseek64(fd, offset, whence);
+	return vu_slow_lseek64(fd, offset, whence);
 }
 #endif
 
@@ -321,11 +363,10 @@ static long vu_bottom_mmap(struct vu_call *vu_c)
 	return vu_take_errno_ptr(vu_r);
 }
 
-/* mmap -- mmap(addr, len, prot, flags, fd, off) */
-VU_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+/* mmap past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN void *vu_slow_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_mmap], 1) && vu_real_mmap)
-		return vu_real_mmap(addr, len, prot, flags, fd, off);
 	int vu_w = vu_wants(VU_NR_mmap);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_mmap, 0) && !vu_real_mmap)
@@ -340,6 +381,14 @@ VU_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t 
 	return vu_set_errno_ptr(vu_libc_call(&vu_c, vu_real_mmap ? vu_bottom_mmap : NULL));
 }
 
+/* mmap -- mmap(addr, len, prot, flags, fd, off) */
+VU_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_mmap], 1) && vu_real_mmap)
+		return vu_real_mmap(addr, len, prot, flags, fd, off);
+	return vu_slow_mmap(addr, len, prot, flags, fd, off);
+}
+
 typedef void *vu_mmap64_fn(void *, size_t, int, int, int, off64_t);
 static vu_mmap64_fn *vu_real_mmap64;
 static unsigned char vu_known_mmap64;	/* looked up (on first use) */
@@ -352,11 +401,10 @@ static long vu_bottom_mmap64(struct vu_call *vu_c)
 	return vu_take_errno_ptr(vu_r);
 }
 
-/* mmap64 -- mmap(addr, len, prot, flags, fd, off) */
-VU_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
+/* mmap64 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN void *vu_slow_mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_mmap], 1) && vu_real_mmap64)
-		return vu_real_mmap64(addr, len, prot, flags, fd, off);
 	int vu_w = vu_wants(VU_NR_mmap);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_mmap64, 0) && !vu_real_mmap64)
@@ -369,6 +417,14 @@ VU_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off6
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_mmap, (long)addr, (long)len, (long)prot, (long)flags, (long)fd, (long)off);
 	return vu_set_errno_ptr(vu_libc_call(&vu_c, vu_real_mmap64 ? vu_bottom_mmap64 : NULL));
+}
+
+/* mmap64 -- mmap(addr, len, prot, flags, fd, off) */
+VU_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_mmap], 1) && vu_real_mmap64)
+		return vu_real_mmap64(addr, len, prot, flags, fd, off);
+	return vu_slow_mmap64(addr, len, prot, flags, fd, off);
 }
 #endif
 
@@ -385,11 +441,10 @@ static long vu_bottom_mprotect(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* mprotect -- mprotect(start, len, prot) */
-VU_EXPORT int mprotect(void *start, size_t len, int prot)
+/* mprotect past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_mprotect(void *start, size_t len, int prot)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_mprotect], 1) && vu_real_mprotect)
-		return vu_real_mprotect(start, len, prot);
 	int vu_w = vu_wants(VU_NR_mprotect);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_mprotect, 0) && !vu_real_mprotect)
@@ -402,6 +457,14 @@ VU_EXPORT int mprotect(void *start, size_t len, int prot)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_mprotect, (long)start, (long)len, (long)prot);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_mprotect ? vu_bottom_mprotect : NULL));
+}
+
+/* mprotect -- mprotect(start, len, prot) */
+VU_EXPORT int mprotect(void *start, size_t len, int prot)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_mprotect], 1) && vu_real_mprotect)
+		return vu_real_mprotect(start, len, prot);
+	return vu_slow_mprotect(start, len, prot);
 }
 #endif
 
@@ -418,11 +481,10 @@ static long vu_bottom_munmap(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* munmap -- munmap(addr, len) */
-VU_EXPORT int munmap(void *addr, size_t len)
+/* munmap past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_munmap(void *addr, size_t len)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_munmap], 1) && vu_real_munmap)
-		return vu_real_munmap(addr, len);
 	int vu_w = vu_wants(VU_NR_munmap);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_munmap, 0) && !vu_real_munmap)
@@ -435,6 +497,14 @@ VU_EXPORT int munmap(void *addr, size_t len)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_munmap, (long)addr, (long)len);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_munmap ? vu_bottom_munmap : NULL));
+}
+
+/* munmap -- munmap(addr, len) */
+VU_EXPORT int munmap(void *addr, size_t len)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_munmap], 1) && vu_real_munmap)
+		return vu_real_munmap(addr, len);
+	return vu_slow_munmap(addr, len);
 }
 #endif
 
@@ -468,11 +538,10 @@ static long vu_bottom_sigprocmask(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* sigprocmask -- rt_sigprocmask(how, nset, oset, _NSIG / 8) */
-VU_EXPORT int sigprocmask(int how, const sigset_t *nset, sigset_t *oset)
+/* sigprocmask past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_sigprocmask(int how, const sigset_t *nset, sigset_t *oset)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_rt_sigprocmask], 1) && vu_real_sigprocmask)
-		return vu_real_sigprocmask(how, nset, oset);
 	int vu_w = vu_wants(VU_NR_rt_sigprocmask);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sigprocmask, 0) && !vu_real_sigprocmask)
@@ -485,6 +554,14 @@ VU_EXPORT int sigprocmask(int how, const sigset_t *nset, sigset_t *oset)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_rt_sigprocmask, (long)how, (long)nset, (long)oset, (long)(_NSIG / 8));
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_sigprocmask ? vu_bottom_sigprocmask : NULL));
+}
+
+/* sigprocmask -- rt_sigprocmask(how, nset, oset, _NSIG / 8) */
+VU_EXPORT int sigprocmask(int how, const sigset_t *nset, sigset_t *oset)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_rt_sigprocmask], 1) && vu_real_sigprocmask)
+		return vu_real_sigprocmask(how, nset, oset);
+	return vu_slow_sigprocmask(how, nset, oset);
 }
 
 typedef int vu_pthread_sigmask_fn(int, const sigset_t *, sigset_t *);
@@ -501,11 +578,10 @@ static long vu_bottom_pthread_sigmask(struct vu_call *vu_c)
 	return -(long)vu_r;
 }
 
-/* pthread_sigmask -- rt_sigprocmask(how, nset, oset, _NSIG / 8); returns the error number */
-VU_EXPORT int pthread_sigmask(int how, const sigset_t *nset, sigset_t *oset)
+/* pthread_sigmask past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_pthread_sigmask(int how, const sigset_t *nset, sigset_t *oset)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_rt_sigprocmask], 1) && vu_real_pthread_sigmask)
-		return vu_real_pthread_sigmask(how, nset, oset);
 	int vu_w = vu_wants(VU_NR_rt_sigprocmask);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pthread_sigmask, 0) && !vu_real_pthread_sigmask)
@@ -519,6 +595,14 @@ VU_EXPORT int pthread_sigmask(int how, const sigset_t *nset, sigset_t *oset)
 	struct vu_call vu_c = VU_CALL(VU_NR_rt_sigprocmask, (long)how, (long)nset, (long)oset, (long)(_NSIG / 8));
 	long vu_r = vu_libc_call(&vu_c, vu_real_pthread_sigmask ? vu_bottom_pthread_sigmask : NULL);
 	return vu_r < 0 ? (int)-vu_r : (int)vu_r;
+}
+
+/* pthread_sigmask -- rt_sigprocmask(how, nset, oset, _NSIG / 8); returns the error number */
+VU_EXPORT int pthread_sigmask(int how, const sigset_t *nset, sigset_t *oset)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_rt_sigprocmask], 1) && vu_real_pthread_sigmask)
+		return vu_real_pthread_sigmask(how, nset, oset);
+	return vu_slow_pthread_sigmask(how, nset, oset);
 }
 #endif
 
@@ -574,11 +658,10 @@ static long vu_bottom_tcgetattr(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* tcgetattr -- ioctl(fd, TCGETS, arg) */
-VU_EXPORT int tcgetattr(int fd, struct termios *arg)
+/* tcgetattr past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_tcgetattr(int fd, struct termios *arg)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_ioctl], 1) && vu_real_tcgetattr)
-		return vu_real_tcgetattr(fd, arg);
 	int vu_w = vu_wants(VU_NR_ioctl);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_tcgetattr, 0) && !vu_real_tcgetattr)
@@ -591,6 +674,14 @@ VU_EXPORT int tcgetattr(int fd, struct termios *arg)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_ioctl, (long)fd, (long)(TCGETS), (long)arg);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_tcgetattr ? vu_bottom_tcgetattr : NULL));
+}
+
+/* tcgetattr -- ioctl(fd, TCGETS, arg) */
+VU_EXPORT int tcgetattr(int fd, struct termios *arg)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_ioctl], 1) && vu_real_tcgetattr)
+		return vu_real_tcgetattr(fd, arg);
+	return vu_slow_tcgetattr(fd, arg);
 }
 #endif
 
@@ -607,11 +698,10 @@ static long vu_bottom_pread(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* pread -- pread64(fd, buf, count, pos) */
-VU_EXPORT ssize_t pread(int fd, void *buf, size_t count, off_t pos)
+/* pread past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_pread(int fd, void *buf, size_t count, off_t pos)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_pread64], 1) && vu_real_pread)
-		return vu_real_pread(fd, buf, count, pos);
 	int vu_w = vu_wants(VU_NR_pread64);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pread, 0) && !vu_real_pread)
@@ -626,6 +716,14 @@ VU_EXPORT ssize_t pread(int fd, void *buf, size_t count, off_t pos)
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_pread ? vu_bottom_pread : NULL));
 }
 
+/* pread -- pread64(fd, buf, count, pos) */
+VU_EXPORT ssize_t pread(int fd, void *buf, size_t count, off_t pos)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_pread64], 1) && vu_real_pread)
+		return vu_real_pread(fd, buf, count, pos);
+	return vu_slow_pread(fd, buf, count, pos);
+}
+
 typedef ssize_t vu_pread64_fn(int, void *, size_t, off64_t);
 static vu_pread64_fn *vu_real_pread64;
 static unsigned char vu_known_pread64;	/* looked up (on first use) */
@@ -638,11 +736,10 @@ static long vu_bottom_pread64(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* pread64 -- pread64(fd, buf, count, pos) */
-VU_EXPORT ssize_t pread64(int fd, void *buf, size_t count, off64_t pos)
+/* pread64 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_pread64(int fd, void *buf, size_t count, off64_t pos)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_pread64], 1) && vu_real_pread64)
-		return vu_real_pread64(fd, buf, count, pos);
 	int vu_w = vu_wants(VU_NR_pread64);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pread64, 0) && !vu_real_pread64)
@@ -655,6 +752,14 @@ VU_EXPORT ssize_t pread64(int fd, void *buf, size_t count, off64_t pos)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_pread64, (long)fd, (long)buf, (long)count, (long)pos);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_pread64 ? vu_bottom_pread64 : NULL));
+}
+
+/* pread64 -- pread64(fd, buf, count, pos) */
+VU_EXPORT ssize_t pread64(int fd, void *buf, size_t count, off64_t pos)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_pread64], 1) && vu_real_pread64)
+		return vu_real_pread64(fd, buf, count, pos);
+	return vu_slow_pread64(fd, buf, count, pos);
 }
 #endif
 
@@ -671,11 +776,10 @@ static long vu_bottom_pwrite(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* pwrite -- pwrite64(fd, buf, count, pos) */
-VU_EXPORT ssize_t pwrite(int fd, const void *buf, size_t count, off_t pos)
+/* pwrite past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_pwrite(int fd, const void *buf, size_t count, off_t pos)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_pwrite64], 1) && vu_real_pwrite)
-		return vu_real_pwrite(fd, buf, count, pos);
 	int vu_w = vu_wants(VU_NR_pwrite64);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pwrite, 0) && !vu_real_pwrite)
@@ -690,6 +794,14 @@ VU_EXPORT ssize_t pwrite(int fd, const void *buf, size_t count, off_t pos)
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_pwrite ? vu_bottom_pwrite : NULL));
 }
 
+/* pwrite -- pwrite64(fd, buf, count, pos) */
+VU_EXPORT ssize_t pwrite(int fd, const void *buf, size_t count, off_t pos)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_pwrite64], 1) && vu_real_pwrite)
+		return vu_real_pwrite(fd, buf, count, pos);
+	return vu_slow_pwrite(fd, buf, count, pos);
+}
+
 typedef ssize_t vu_pwrite64_fn(int, const void *, size_t, off64_t);
 static vu_pwrite64_fn *vu_real_pwrite64;
 static unsigned char vu_known_pwrite64;	/* looked up (on first use) */
@@ -702,11 +814,10 @@ static long vu_bottom_pwrite64(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* pwrite64 -- pwrite64(fd, buf, count, pos) */
-VU_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t count, off64_t pos)
+/* pwrite64 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_pwrite64(int fd, const void *buf, size_t count, off64_t pos)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_pwrite64], 1) && vu_real_pwrite64)
-		return vu_real_pwrite64(fd, buf, count, pos);
 	int vu_w = vu_wants(VU_NR_pwrite64);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pwrite64, 0) && !vu_real_pwrite64)
@@ -719,6 +830,14 @@ VU_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t count, off64_t pos)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_pwrite64, (long)fd, (long)buf, (long)count, (long)pos);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_pwrite64 ? vu_bottom_pwrite64 : NULL));
+}
+
+/* pwrite64 -- pwrite64(fd, buf, count, pos) */
+VU_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t count, off64_t pos)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_pwrite64], 1) && vu_real_pwrite64)
+		return vu_real_pwrite64(fd, buf, count, pos);
+	return vu_slow_pwrite64(fd, buf, count, pos);
 }
 #endif
 
@@ -735,11 +854,10 @@ static long vu_bottom_readv(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* readv -- readv(fd, vec, vlen) */
-VU_EXPORT ssize_t readv(int fd, const struct iovec *vec, int vlen)
+/* readv past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_readv(int fd, const struct iovec *vec, int vlen)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_readv], 1) && vu_real_readv)
-		return vu_real_readv(fd, vec, vlen);
 	int vu_w = vu_wants(VU_NR_readv);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_readv, 0) && !vu_real_readv)
@@ -752,6 +870,14 @@ VU_EXPORT ssize_t readv(int fd, const struct iovec *vec, int vlen)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_readv, (long)fd, (long)vec, (long)vlen);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_readv ? vu_bottom_readv : NULL));
+}
+
+/* readv -- readv(fd, vec, vlen) */
+VU_EXPORT ssize_t readv(int fd, const struct iovec *vec, int vlen)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_readv], 1) && vu_real_readv)
+		return vu_real_readv(fd, vec, vlen);
+	return vu_slow_readv(fd, vec, vlen);
 }
 #endif
 
@@ -768,11 +894,10 @@ static long vu_bottom_writev(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* writev -- writev(fd, vec, vlen) */
-VU_EXPORT ssize_t writev(int fd, const struct iovec *vec, int vlen)
+/* writev past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_writev(int fd, const struct iovec *vec, int vlen)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_writev], 1) && vu_real_writev)
-		return vu_real_writev(fd, vec, vlen);
 	int vu_w = vu_wants(VU_NR_writev);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_writev, 0) && !vu_real_writev)
@@ -785,6 +910,14 @@ VU_EXPORT ssize_t writev(int fd, const struct iovec *vec, int vlen)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_writev, (long)fd, (long)vec, (long)vlen);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_writev ? vu_bottom_writev : NULL));
+}
+
+/* writev -- writev(fd, vec, vlen) */
+VU_EXPORT ssize_t writev(int fd, const struct iovec *vec, int vlen)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_writev], 1) && vu_real_writev)
+		return vu_real_writev(fd, vec, vlen);
+	return vu_slow_writev(fd, vec, vlen);
 }
 #endif
 
@@ -805,11 +938,23 @@ static long vu_bottom_access(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* access -- access(filename, mode) */
-VU_EXPORT int access(const char *filename, int mode)
+/* access past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_access(const char *filename, int mode)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_access], 1) && vu_real_access)
-		return vu_real_access(filename, mode);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_access] & VU_VC_WRAPPER) && vu_real_access) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)filename, (long)mode, 0, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_access, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_access, VU_NR_access);
+			int vu_r = vu_real_access((const char *)vu_p, mode);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_access);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_access, 0) && !vu_real_access)
@@ -821,7 +966,15 @@ VU_EXPORT int access(const char *filename, int mode)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_access, (long)filename, (long)mode);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_access ? vu_bottom_access : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_access ? vu_bottom_access : NULL, &vu_k));
+}
+
+/* access -- access(filename, mode) */
+VU_EXPORT int access(const char *filename, int mode)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_access], 1) && vu_real_access)
+		return vu_real_access(filename, mode);
+	return vu_slow_access(filename, mode);
 }
 #endif
 
@@ -839,11 +992,10 @@ static long vu_bottom_sched_yield(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* sched_yield -- sched_yield() */
-VU_EXPORT int sched_yield(void)
+/* sched_yield past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_sched_yield(void)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_sched_yield], 1) && vu_real_sched_yield)
-		return vu_real_sched_yield();
 	int vu_w = vu_wants(VU_NR_sched_yield);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sched_yield, 0) && !vu_real_sched_yield)
@@ -856,6 +1008,14 @@ VU_EXPORT int sched_yield(void)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_sched_yield, 0);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_sched_yield ? vu_bottom_sched_yield : NULL));
+}
+
+/* sched_yield -- sched_yield() */
+VU_EXPORT int sched_yield(void)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_sched_yield], 1) && vu_real_sched_yield)
+		return vu_real_sched_yield();
+	return vu_slow_sched_yield();
 }
 #endif
 
@@ -909,11 +1069,10 @@ static long vu_bottom_msync(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* msync -- msync(start, len, flags) */
-VU_EXPORT int msync(void *start, size_t len, int flags)
+/* msync past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_msync(void *start, size_t len, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_msync], 1) && vu_real_msync)
-		return vu_real_msync(start, len, flags);
 	int vu_w = vu_wants(VU_NR_msync);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_msync, 0) && !vu_real_msync)
@@ -926,6 +1085,14 @@ VU_EXPORT int msync(void *start, size_t len, int flags)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_msync, (long)start, (long)len, (long)flags);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_msync ? vu_bottom_msync : NULL));
+}
+
+/* msync -- msync(start, len, flags) */
+VU_EXPORT int msync(void *start, size_t len, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_msync], 1) && vu_real_msync)
+		return vu_real_msync(start, len, flags);
+	return vu_slow_msync(start, len, flags);
 }
 #endif
 
@@ -942,11 +1109,10 @@ static long vu_bottom_mincore(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* mincore -- mincore(start, len, vec) */
-VU_EXPORT int mincore(void *start, size_t len, unsigned char *vec)
+/* mincore past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_mincore(void *start, size_t len, unsigned char *vec)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_mincore], 1) && vu_real_mincore)
-		return vu_real_mincore(start, len, vec);
 	int vu_w = vu_wants(VU_NR_mincore);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_mincore, 0) && !vu_real_mincore)
@@ -959,6 +1125,14 @@ VU_EXPORT int mincore(void *start, size_t len, unsigned char *vec)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_mincore, (long)start, (long)len, (long)vec);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_mincore ? vu_bottom_mincore : NULL));
+}
+
+/* mincore -- mincore(start, len, vec) */
+VU_EXPORT int mincore(void *start, size_t len, unsigned char *vec)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_mincore], 1) && vu_real_mincore)
+		return vu_real_mincore(start, len, vec);
+	return vu_slow_mincore(start, len, vec);
 }
 #endif
 
@@ -975,11 +1149,10 @@ static long vu_bottom_madvise(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* madvise -- madvise(start, len_in, behavior) */
-VU_EXPORT int madvise(void *start, size_t len_in, int behavior)
+/* madvise past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_madvise(void *start, size_t len_in, int behavior)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_madvise], 1) && vu_real_madvise)
-		return vu_real_madvise(start, len_in, behavior);
 	int vu_w = vu_wants(VU_NR_madvise);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_madvise, 0) && !vu_real_madvise)
@@ -992,6 +1165,14 @@ VU_EXPORT int madvise(void *start, size_t len_in, int behavior)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_madvise, (long)start, (long)len_in, (long)behavior);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_madvise ? vu_bottom_madvise : NULL));
+}
+
+/* madvise -- madvise(start, len_in, behavior) */
+VU_EXPORT int madvise(void *start, size_t len_in, int behavior)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_madvise], 1) && vu_real_madvise)
+		return vu_real_madvise(start, len_in, behavior);
+	return vu_slow_madvise(start, len_in, behavior);
 }
 #endif
 
@@ -1008,11 +1189,10 @@ static long vu_bottom_dup(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* dup -- dup(fildes) */
-VU_EXPORT int dup(int fildes)
+/* dup past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_dup(int fildes)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_dup], 1) && vu_real_dup)
-		return vu_real_dup(fildes);
 	int vu_w = vu_wants(VU_NR_dup);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_dup, 0) && !vu_real_dup)
@@ -1025,6 +1205,14 @@ VU_EXPORT int dup(int fildes)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_dup, (long)fildes);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_dup ? vu_bottom_dup : NULL));
+}
+
+/* dup -- dup(fildes) */
+VU_EXPORT int dup(int fildes)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_dup], 1) && vu_real_dup)
+		return vu_real_dup(fildes);
+	return vu_slow_dup(fildes);
 }
 #endif
 
@@ -1041,11 +1229,10 @@ static long vu_bottom_dup2(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* dup2 -- dup2(oldfd, newfd) */
-VU_EXPORT int dup2(int oldfd, int newfd)
+/* dup2 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_dup2(int oldfd, int newfd)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_dup2], 1) && vu_real_dup2)
-		return vu_real_dup2(oldfd, newfd);
 	int vu_w = vu_wants(VU_NR_dup2);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_dup2, 0) && !vu_real_dup2)
@@ -1058,6 +1245,14 @@ VU_EXPORT int dup2(int oldfd, int newfd)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_dup2, (long)oldfd, (long)newfd);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_dup2 ? vu_bottom_dup2 : NULL));
+}
+
+/* dup2 -- dup2(oldfd, newfd) */
+VU_EXPORT int dup2(int oldfd, int newfd)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_dup2], 1) && vu_real_dup2)
+		return vu_real_dup2(oldfd, newfd);
+	return vu_slow_dup2(oldfd, newfd);
 }
 #endif
 
@@ -1075,11 +1270,10 @@ static long vu_bottom_pause(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* pause -- pause() */
-VU_EXPORT int pause(void)
+/* pause past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_pause(void)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_pause], 1) && vu_real_pause)
-		return vu_real_pause();
 	int vu_w = vu_wants(VU_NR_pause);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pause, 0) && !vu_real_pause)
@@ -1092,6 +1286,14 @@ VU_EXPORT int pause(void)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_pause, 0);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_pause ? vu_bottom_pause : NULL));
+}
+
+/* pause -- pause() */
+VU_EXPORT int pause(void)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_pause], 1) && vu_real_pause)
+		return vu_real_pause();
+	return vu_slow_pause();
 }
 #endif
 
@@ -1108,11 +1310,10 @@ static long vu_bottom_getitimer(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* getitimer -- getitimer(which, value) */
-VU_EXPORT int getitimer(__itimer_which_t which, struct itimerval *value)
+/* getitimer past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_getitimer(__itimer_which_t which, struct itimerval *value)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_getitimer], 1) && vu_real_getitimer)
-		return vu_real_getitimer(which, value);
 	int vu_w = vu_wants(VU_NR_getitimer);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getitimer, 0) && !vu_real_getitimer)
@@ -1125,6 +1326,14 @@ VU_EXPORT int getitimer(__itimer_which_t which, struct itimerval *value)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_getitimer, (long)which, (long)value);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_getitimer ? vu_bottom_getitimer : NULL));
+}
+
+/* getitimer -- getitimer(which, value) */
+VU_EXPORT int getitimer(__itimer_which_t which, struct itimerval *value)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_getitimer], 1) && vu_real_getitimer)
+		return vu_real_getitimer(which, value);
+	return vu_slow_getitimer(which, value);
 }
 #endif
 
@@ -1141,11 +1350,10 @@ static long vu_bottom_alarm(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* alarm -- alarm(seconds) */
-VU_EXPORT unsigned int alarm(unsigned int seconds)
+/* alarm past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN unsigned int vu_slow_alarm(unsigned int seconds)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_alarm], 1) && vu_real_alarm)
-		return vu_real_alarm(seconds);
 	int vu_w = vu_wants(VU_NR_alarm);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_alarm, 0) && !vu_real_alarm)
@@ -1158,6 +1366,14 @@ VU_EXPORT unsigned int alarm(unsigned int seconds)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_alarm, (long)seconds);
 	return (unsigned int)vu_set_errno(vu_libc_call(&vu_c, vu_real_alarm ? vu_bottom_alarm : NULL));
+}
+
+/* alarm -- alarm(seconds) */
+VU_EXPORT unsigned int alarm(unsigned int seconds)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_alarm], 1) && vu_real_alarm)
+		return vu_real_alarm(seconds);
+	return vu_slow_alarm(seconds);
 }
 #endif
 
@@ -1174,11 +1390,10 @@ static long vu_bottom_setitimer(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* setitimer -- setitimer(which, value, ovalue) */
-VU_EXPORT int setitimer(__itimer_which_t which, const struct itimerval *value, struct itimerval *ovalue)
+/* setitimer past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_setitimer(__itimer_which_t which, const struct itimerval *value, struct itimerval *ovalue)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_setitimer], 1) && vu_real_setitimer)
-		return vu_real_setitimer(which, value, ovalue);
 	int vu_w = vu_wants(VU_NR_setitimer);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setitimer, 0) && !vu_real_setitimer)
@@ -1191,6 +1406,14 @@ VU_EXPORT int setitimer(__itimer_which_t which, const struct itimerval *value, s
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_setitimer, (long)which, (long)value, (long)ovalue);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_setitimer ? vu_bottom_setitimer : NULL));
+}
+
+/* setitimer -- setitimer(which, value, ovalue) */
+VU_EXPORT int setitimer(__itimer_which_t which, const struct itimerval *value, struct itimerval *ovalue)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_setitimer], 1) && vu_real_setitimer)
+		return vu_real_setitimer(which, value, ovalue);
+	return vu_slow_setitimer(which, value, ovalue);
 }
 #endif
 
@@ -1208,11 +1431,10 @@ static long vu_bottom_getpid(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* getpid -- getpid() */
-VU_EXPORT pid_t getpid(void)
+/* getpid past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN pid_t vu_slow_getpid(void)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_getpid], 1) && vu_real_getpid)
-		return vu_real_getpid();
 	int vu_w = vu_wants(VU_NR_getpid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getpid, 0) && !vu_real_getpid)
@@ -1225,6 +1447,14 @@ VU_EXPORT pid_t getpid(void)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_getpid, 0);
 	return (pid_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_getpid ? vu_bottom_getpid : NULL));
+}
+
+/* getpid -- getpid() */
+VU_EXPORT pid_t getpid(void)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_getpid], 1) && vu_real_getpid)
+		return vu_real_getpid();
+	return vu_slow_getpid();
 }
 #endif
 
@@ -1241,11 +1471,10 @@ static long vu_bottom_sendfile(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* sendfile -- sendfile(out_fd, in_fd, offset, count) */
-VU_EXPORT ssize_t sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
+/* sendfile past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_sendfile], 1) && vu_real_sendfile)
-		return vu_real_sendfile(out_fd, in_fd, offset, count);
 	int vu_w = vu_wants(VU_NR_sendfile);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sendfile, 0) && !vu_real_sendfile)
@@ -1260,6 +1489,14 @@ VU_EXPORT ssize_t sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_sendfile ? vu_bottom_sendfile : NULL));
 }
 
+/* sendfile -- sendfile(out_fd, in_fd, offset, count) */
+VU_EXPORT ssize_t sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_sendfile], 1) && vu_real_sendfile)
+		return vu_real_sendfile(out_fd, in_fd, offset, count);
+	return vu_slow_sendfile(out_fd, in_fd, offset, count);
+}
+
 typedef ssize_t vu_sendfile64_fn(int, int, off64_t *, size_t);
 static vu_sendfile64_fn *vu_real_sendfile64;
 static unsigned char vu_known_sendfile64;	/* looked up (on first use) */
@@ -1272,11 +1509,10 @@ static long vu_bottom_sendfile64(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* sendfile64 -- sendfile(out_fd, in_fd, offset, count) */
-VU_EXPORT ssize_t sendfile64(int out_fd, int in_fd, off64_t *offset, size_t count)
+/* sendfile64 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_sendfile64(int out_fd, int in_fd, off64_t *offset, size_t count)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_sendfile], 1) && vu_real_sendfile64)
-		return vu_real_sendfile64(out_fd, in_fd, offset, count);
 	int vu_w = vu_wants(VU_NR_sendfile);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sendfile64, 0) && !vu_real_sendfile64)
@@ -1289,6 +1525,14 @@ VU_EXPORT ssize_t sendfile64(int out_fd, int in_fd, off64_t *offset, size_t coun
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_sendfile, (long)out_fd, (long)in_fd, (long)offset, (long)count);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_sendfile64 ? vu_bottom_sendfile64 : NULL));
+}
+
+/* sendfile64 -- sendfile(out_fd, in_fd, offset, count) */
+VU_EXPORT ssize_t sendfile64(int out_fd, int in_fd, off64_t *offset, size_t count)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_sendfile], 1) && vu_real_sendfile64)
+		return vu_real_sendfile64(out_fd, in_fd, offset, count);
+	return vu_slow_sendfile64(out_fd, in_fd, offset, count);
 }
 #endif
 
@@ -1305,11 +1549,10 @@ static long vu_bottom_socket(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* socket -- socket(family, type, protocol) */
-VU_EXPORT int socket(int family, int type, int protocol)
+/* socket past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_socket(int family, int type, int protocol)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_socket], 1) && vu_real_socket)
-		return vu_real_socket(family, type, protocol);
 	int vu_w = vu_wants(VU_NR_socket);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_socket, 0) && !vu_real_socket)
@@ -1322,6 +1565,14 @@ VU_EXPORT int socket(int family, int type, int protocol)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_socket, (long)family, (long)type, (long)protocol);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_socket ? vu_bottom_socket : NULL));
+}
+
+/* socket -- socket(family, type, protocol) */
+VU_EXPORT int socket(int family, int type, int protocol)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_socket], 1) && vu_real_socket)
+		return vu_real_socket(family, type, protocol);
+	return vu_slow_socket(family, type, protocol);
 }
 #endif
 
@@ -1338,11 +1589,10 @@ static long vu_bottom_connect(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* connect -- connect(fd, uservaddr, addrlen) */
-VU_EXPORT int connect(int fd, const struct sockaddr *uservaddr, socklen_t addrlen)
+/* connect past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_connect(int fd, const struct sockaddr *uservaddr, socklen_t addrlen)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_connect], 1) && vu_real_connect)
-		return vu_real_connect(fd, uservaddr, addrlen);
 	int vu_w = vu_wants(VU_NR_connect);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_connect, 0) && !vu_real_connect)
@@ -1355,6 +1605,14 @@ VU_EXPORT int connect(int fd, const struct sockaddr *uservaddr, socklen_t addrle
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_connect, (long)fd, (long)uservaddr, (long)addrlen);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_connect ? vu_bottom_connect : NULL));
+}
+
+/* connect -- connect(fd, uservaddr, addrlen) */
+VU_EXPORT int connect(int fd, const struct sockaddr *uservaddr, socklen_t addrlen)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_connect], 1) && vu_real_connect)
+		return vu_real_connect(fd, uservaddr, addrlen);
+	return vu_slow_connect(fd, uservaddr, addrlen);
 }
 #endif
 
@@ -1371,11 +1629,10 @@ static long vu_bottom_accept(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* accept -- accept(fd, upeer_sockaddr, upeer_addrlen) */
-VU_EXPORT int accept(int fd, struct sockaddr *upeer_sockaddr, socklen_t *upeer_addrlen)
+/* accept past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_accept(int fd, struct sockaddr *upeer_sockaddr, socklen_t *upeer_addrlen)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_accept], 1) && vu_real_accept)
-		return vu_real_accept(fd, upeer_sockaddr, upeer_addrlen);
 	int vu_w = vu_wants(VU_NR_accept);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_accept, 0) && !vu_real_accept)
@@ -1388,6 +1645,14 @@ VU_EXPORT int accept(int fd, struct sockaddr *upeer_sockaddr, socklen_t *upeer_a
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_accept, (long)fd, (long)upeer_sockaddr, (long)upeer_addrlen);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_accept ? vu_bottom_accept : NULL));
+}
+
+/* accept -- accept(fd, upeer_sockaddr, upeer_addrlen) */
+VU_EXPORT int accept(int fd, struct sockaddr *upeer_sockaddr, socklen_t *upeer_addrlen)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_accept], 1) && vu_real_accept)
+		return vu_real_accept(fd, upeer_sockaddr, upeer_addrlen);
+	return vu_slow_accept(fd, upeer_sockaddr, upeer_addrlen);
 }
 #endif
 
@@ -1404,11 +1669,10 @@ static long vu_bottom_sendto(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* sendto -- sendto(fd, buff, len, flags, addr, addr_len) */
-VU_EXPORT ssize_t sendto(int fd, const void *buff, size_t len, int flags, const struct sockaddr *addr, socklen_t addr_len)
+/* sendto past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_sendto(int fd, const void *buff, size_t len, int flags, const struct sockaddr *addr, socklen_t addr_len)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_sendto], 1) && vu_real_sendto)
-		return vu_real_sendto(fd, buff, len, flags, addr, addr_len);
 	int vu_w = vu_wants(VU_NR_sendto);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sendto, 0) && !vu_real_sendto)
@@ -1421,6 +1685,14 @@ VU_EXPORT ssize_t sendto(int fd, const void *buff, size_t len, int flags, const 
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_sendto, (long)fd, (long)buff, (long)len, (long)flags, (long)addr, (long)addr_len);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_sendto ? vu_bottom_sendto : NULL));
+}
+
+/* sendto -- sendto(fd, buff, len, flags, addr, addr_len) */
+VU_EXPORT ssize_t sendto(int fd, const void *buff, size_t len, int flags, const struct sockaddr *addr, socklen_t addr_len)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_sendto], 1) && vu_real_sendto)
+		return vu_real_sendto(fd, buff, len, flags, addr, addr_len);
+	return vu_slow_sendto(fd, buff, len, flags, addr, addr_len);
 }
 
 typedef ssize_t vu_send_fn(int, const void *, size_t, int);
@@ -1438,11 +1710,10 @@ static long vu_bottom_send(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* send -- sendto(fd, buff, len, flags, 0, 0) */
-VU_EXPORT ssize_t send(int fd, const void *buff, size_t len, int flags)
+/* send past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_send(int fd, const void *buff, size_t len, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_sendto], 1) && vu_real_send)
-		return vu_real_send(fd, buff, len, flags);
 	int vu_w = vu_wants(VU_NR_sendto);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_send, 0) && !vu_real_send)
@@ -1455,6 +1726,14 @@ VU_EXPORT ssize_t send(int fd, const void *buff, size_t len, int flags)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_sendto, (long)fd, (long)buff, (long)len, (long)flags, 0, 0);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_send ? vu_bottom_send : NULL));
+}
+
+/* send -- sendto(fd, buff, len, flags, 0, 0) */
+VU_EXPORT ssize_t send(int fd, const void *buff, size_t len, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_sendto], 1) && vu_real_send)
+		return vu_real_send(fd, buff, len, flags);
+	return vu_slow_send(fd, buff, len, flags);
 }
 #endif
 
@@ -1471,11 +1750,10 @@ static long vu_bottom_recvfrom(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* recvfrom -- recvfrom(fd, ubuf, size, flags, addr, addr_len) */
-VU_EXPORT ssize_t recvfrom(int fd, void *ubuf, size_t size, int flags, struct sockaddr *addr, socklen_t *addr_len)
+/* recvfrom past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_recvfrom(int fd, void *ubuf, size_t size, int flags, struct sockaddr *addr, socklen_t *addr_len)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_recvfrom], 1) && vu_real_recvfrom)
-		return vu_real_recvfrom(fd, ubuf, size, flags, addr, addr_len);
 	int vu_w = vu_wants(VU_NR_recvfrom);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_recvfrom, 0) && !vu_real_recvfrom)
@@ -1488,6 +1766,14 @@ VU_EXPORT ssize_t recvfrom(int fd, void *ubuf, size_t size, int flags, struct so
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_recvfrom, (long)fd, (long)ubuf, (long)size, (long)flags, (long)addr, (long)addr_len);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_recvfrom ? vu_bottom_recvfrom : NULL));
+}
+
+/* recvfrom -- recvfrom(fd, ubuf, size, flags, addr, addr_len) */
+VU_EXPORT ssize_t recvfrom(int fd, void *ubuf, size_t size, int flags, struct sockaddr *addr, socklen_t *addr_len)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_recvfrom], 1) && vu_real_recvfrom)
+		return vu_real_recvfrom(fd, ubuf, size, flags, addr, addr_len);
+	return vu_slow_recvfrom(fd, ubuf, size, flags, addr, addr_len);
 }
 
 typedef ssize_t vu_recv_fn(int, void *, size_t, int);
@@ -1505,11 +1791,10 @@ static long vu_bottom_recv(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* recv -- recvfrom(fd, ubuf, size, flags, 0, 0) */
-VU_EXPORT ssize_t recv(int fd, void *ubuf, size_t size, int flags)
+/* recv past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_recv(int fd, void *ubuf, size_t size, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_recvfrom], 1) && vu_real_recv)
-		return vu_real_recv(fd, ubuf, size, flags);
 	int vu_w = vu_wants(VU_NR_recvfrom);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_recv, 0) && !vu_real_recv)
@@ -1522,6 +1807,14 @@ VU_EXPORT ssize_t recv(int fd, void *ubuf, size_t size, int flags)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_recvfrom, (long)fd, (long)ubuf, (long)size, (long)flags, 0, 0);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_recv ? vu_bottom_recv : NULL));
+}
+
+/* recv -- recvfrom(fd, ubuf, size, flags, 0, 0) */
+VU_EXPORT ssize_t recv(int fd, void *ubuf, size_t size, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_recvfrom], 1) && vu_real_recv)
+		return vu_real_recv(fd, ubuf, size, flags);
+	return vu_slow_recv(fd, ubuf, size, flags);
 }
 #endif
 
@@ -1538,11 +1831,10 @@ static long vu_bottom_sendmsg(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* sendmsg -- sendmsg(fd, msg, flags) */
-VU_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+/* sendmsg past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_sendmsg], 1) && vu_real_sendmsg)
-		return vu_real_sendmsg(fd, msg, flags);
 	int vu_w = vu_wants(VU_NR_sendmsg);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sendmsg, 0) && !vu_real_sendmsg)
@@ -1555,6 +1847,14 @@ VU_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_sendmsg, (long)fd, (long)msg, (long)flags);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_sendmsg ? vu_bottom_sendmsg : NULL));
+}
+
+/* sendmsg -- sendmsg(fd, msg, flags) */
+VU_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_sendmsg], 1) && vu_real_sendmsg)
+		return vu_real_sendmsg(fd, msg, flags);
+	return vu_slow_sendmsg(fd, msg, flags);
 }
 #endif
 
@@ -1571,11 +1871,10 @@ static long vu_bottom_recvmsg(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* recvmsg -- recvmsg(fd, msg, flags) */
-VU_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+/* recvmsg past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_recvmsg(int fd, struct msghdr *msg, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_recvmsg], 1) && vu_real_recvmsg)
-		return vu_real_recvmsg(fd, msg, flags);
 	int vu_w = vu_wants(VU_NR_recvmsg);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_recvmsg, 0) && !vu_real_recvmsg)
@@ -1588,6 +1887,14 @@ VU_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_recvmsg, (long)fd, (long)msg, (long)flags);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_recvmsg ? vu_bottom_recvmsg : NULL));
+}
+
+/* recvmsg -- recvmsg(fd, msg, flags) */
+VU_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_recvmsg], 1) && vu_real_recvmsg)
+		return vu_real_recvmsg(fd, msg, flags);
+	return vu_slow_recvmsg(fd, msg, flags);
 }
 #endif
 
@@ -1604,11 +1911,10 @@ static long vu_bottom_shutdown(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* shutdown -- shutdown(fd, how) */
-VU_EXPORT int shutdown(int fd, int how)
+/* shutdown past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_shutdown(int fd, int how)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_shutdown], 1) && vu_real_shutdown)
-		return vu_real_shutdown(fd, how);
 	int vu_w = vu_wants(VU_NR_shutdown);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_shutdown, 0) && !vu_real_shutdown)
@@ -1621,6 +1927,14 @@ VU_EXPORT int shutdown(int fd, int how)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_shutdown, (long)fd, (long)how);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_shutdown ? vu_bottom_shutdown : NULL));
+}
+
+/* shutdown -- shutdown(fd, how) */
+VU_EXPORT int shutdown(int fd, int how)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_shutdown], 1) && vu_real_shutdown)
+		return vu_real_shutdown(fd, how);
+	return vu_slow_shutdown(fd, how);
 }
 #endif
 
@@ -1637,11 +1951,10 @@ static long vu_bottom_bind(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* bind -- bind(fd, umyaddr, addrlen) */
-VU_EXPORT int bind(int fd, const struct sockaddr *umyaddr, socklen_t addrlen)
+/* bind past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_bind(int fd, const struct sockaddr *umyaddr, socklen_t addrlen)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_bind], 1) && vu_real_bind)
-		return vu_real_bind(fd, umyaddr, addrlen);
 	int vu_w = vu_wants(VU_NR_bind);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_bind, 0) && !vu_real_bind)
@@ -1654,6 +1967,14 @@ VU_EXPORT int bind(int fd, const struct sockaddr *umyaddr, socklen_t addrlen)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_bind, (long)fd, (long)umyaddr, (long)addrlen);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_bind ? vu_bottom_bind : NULL));
+}
+
+/* bind -- bind(fd, umyaddr, addrlen) */
+VU_EXPORT int bind(int fd, const struct sockaddr *umyaddr, socklen_t addrlen)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_bind], 1) && vu_real_bind)
+		return vu_real_bind(fd, umyaddr, addrlen);
+	return vu_slow_bind(fd, umyaddr, addrlen);
 }
 #endif
 
@@ -1670,11 +1991,10 @@ static long vu_bottom_listen(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* listen -- listen(fd, backlog) */
-VU_EXPORT int listen(int fd, int backlog)
+/* listen past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_listen(int fd, int backlog)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_listen], 1) && vu_real_listen)
-		return vu_real_listen(fd, backlog);
 	int vu_w = vu_wants(VU_NR_listen);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_listen, 0) && !vu_real_listen)
@@ -1687,6 +2007,14 @@ VU_EXPORT int listen(int fd, int backlog)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_listen, (long)fd, (long)backlog);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_listen ? vu_bottom_listen : NULL));
+}
+
+/* listen -- listen(fd, backlog) */
+VU_EXPORT int listen(int fd, int backlog)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_listen], 1) && vu_real_listen)
+		return vu_real_listen(fd, backlog);
+	return vu_slow_listen(fd, backlog);
 }
 #endif
 
@@ -1703,11 +2031,10 @@ static long vu_bottom_getsockname(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* getsockname -- getsockname(fd, usockaddr, usockaddr_len) */
-VU_EXPORT int getsockname(int fd, struct sockaddr *usockaddr, socklen_t *usockaddr_len)
+/* getsockname past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_getsockname(int fd, struct sockaddr *usockaddr, socklen_t *usockaddr_len)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_getsockname], 1) && vu_real_getsockname)
-		return vu_real_getsockname(fd, usockaddr, usockaddr_len);
 	int vu_w = vu_wants(VU_NR_getsockname);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getsockname, 0) && !vu_real_getsockname)
@@ -1720,6 +2047,14 @@ VU_EXPORT int getsockname(int fd, struct sockaddr *usockaddr, socklen_t *usockad
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_getsockname, (long)fd, (long)usockaddr, (long)usockaddr_len);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_getsockname ? vu_bottom_getsockname : NULL));
+}
+
+/* getsockname -- getsockname(fd, usockaddr, usockaddr_len) */
+VU_EXPORT int getsockname(int fd, struct sockaddr *usockaddr, socklen_t *usockaddr_len)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_getsockname], 1) && vu_real_getsockname)
+		return vu_real_getsockname(fd, usockaddr, usockaddr_len);
+	return vu_slow_getsockname(fd, usockaddr, usockaddr_len);
 }
 #endif
 
@@ -1736,11 +2071,10 @@ static long vu_bottom_getpeername(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* getpeername -- getpeername(fd, usockaddr, usockaddr_len) */
-VU_EXPORT int getpeername(int fd, struct sockaddr *usockaddr, socklen_t *usockaddr_len)
+/* getpeername past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_getpeername(int fd, struct sockaddr *usockaddr, socklen_t *usockaddr_len)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_getpeername], 1) && vu_real_getpeername)
-		return vu_real_getpeername(fd, usockaddr, usockaddr_len);
 	int vu_w = vu_wants(VU_NR_getpeername);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getpeername, 0) && !vu_real_getpeername)
@@ -1753,6 +2087,14 @@ VU_EXPORT int getpeername(int fd, struct sockaddr *usockaddr, socklen_t *usockad
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_getpeername, (long)fd, (long)usockaddr, (long)usockaddr_len);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_getpeername ? vu_bottom_getpeername : NULL));
+}
+
+/* getpeername -- getpeername(fd, usockaddr, usockaddr_len) */
+VU_EXPORT int getpeername(int fd, struct sockaddr *usockaddr, socklen_t *usockaddr_len)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_getpeername], 1) && vu_real_getpeername)
+		return vu_real_getpeername(fd, usockaddr, usockaddr_len);
+	return vu_slow_getpeername(fd, usockaddr, usockaddr_len);
 }
 #endif
 
@@ -1769,11 +2111,10 @@ static long vu_bottom_socketpair(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* socketpair -- socketpair(family, type, protocol, usockvec) */
-VU_EXPORT int socketpair(int family, int type, int protocol, int *usockvec)
+/* socketpair past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_socketpair(int family, int type, int protocol, int *usockvec)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_socketpair], 1) && vu_real_socketpair)
-		return vu_real_socketpair(family, type, protocol, usockvec);
 	int vu_w = vu_wants(VU_NR_socketpair);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_socketpair, 0) && !vu_real_socketpair)
@@ -1786,6 +2127,14 @@ VU_EXPORT int socketpair(int family, int type, int protocol, int *usockvec)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_socketpair, (long)family, (long)type, (long)protocol, (long)usockvec);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_socketpair ? vu_bottom_socketpair : NULL));
+}
+
+/* socketpair -- socketpair(family, type, protocol, usockvec) */
+VU_EXPORT int socketpair(int family, int type, int protocol, int *usockvec)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_socketpair], 1) && vu_real_socketpair)
+		return vu_real_socketpair(family, type, protocol, usockvec);
+	return vu_slow_socketpair(family, type, protocol, usockvec);
 }
 #endif
 
@@ -1802,11 +2151,10 @@ static long vu_bottom_setsockopt(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* setsockopt -- setsockopt(fd, level, optname, optval, optlen) */
-VU_EXPORT int setsockopt(int fd, int level, int optname, const void *optval, socklen_t optlen)
+/* setsockopt past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_setsockopt(int fd, int level, int optname, const void *optval, socklen_t optlen)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_setsockopt], 1) && vu_real_setsockopt)
-		return vu_real_setsockopt(fd, level, optname, optval, optlen);
 	int vu_w = vu_wants(VU_NR_setsockopt);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setsockopt, 0) && !vu_real_setsockopt)
@@ -1819,6 +2167,14 @@ VU_EXPORT int setsockopt(int fd, int level, int optname, const void *optval, soc
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_setsockopt, (long)fd, (long)level, (long)optname, (long)optval, (long)optlen);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_setsockopt ? vu_bottom_setsockopt : NULL));
+}
+
+/* setsockopt -- setsockopt(fd, level, optname, optval, optlen) */
+VU_EXPORT int setsockopt(int fd, int level, int optname, const void *optval, socklen_t optlen)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_setsockopt], 1) && vu_real_setsockopt)
+		return vu_real_setsockopt(fd, level, optname, optval, optlen);
+	return vu_slow_setsockopt(fd, level, optname, optval, optlen);
 }
 #endif
 
@@ -1835,11 +2191,10 @@ static long vu_bottom_getsockopt(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* getsockopt -- getsockopt(fd, level, optname, optval, optlen) */
-VU_EXPORT int getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen)
+/* getsockopt past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_getsockopt], 1) && vu_real_getsockopt)
-		return vu_real_getsockopt(fd, level, optname, optval, optlen);
 	int vu_w = vu_wants(VU_NR_getsockopt);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getsockopt, 0) && !vu_real_getsockopt)
@@ -1852,6 +2207,14 @@ VU_EXPORT int getsockopt(int fd, int level, int optname, void *optval, socklen_t
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_getsockopt, (long)fd, (long)level, (long)optname, (long)optval, (long)optlen);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_getsockopt ? vu_bottom_getsockopt : NULL));
+}
+
+/* getsockopt -- getsockopt(fd, level, optname, optval, optlen) */
+VU_EXPORT int getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_getsockopt], 1) && vu_real_getsockopt)
+		return vu_real_getsockopt(fd, level, optname, optval, optlen);
+	return vu_slow_getsockopt(fd, level, optname, optval, optlen);
 }
 #endif
 
@@ -1896,11 +2259,10 @@ static long vu_bottom_wait4(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* wait4 -- wait4(upid, stat_addr, options, ru) */
-VU_EXPORT pid_t wait4(pid_t upid, int *stat_addr, int options, struct rusage *ru)
+/* wait4 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN pid_t vu_slow_wait4(pid_t upid, int *stat_addr, int options, struct rusage *ru)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_wait4], 1) && vu_real_wait4)
-		return vu_real_wait4(upid, stat_addr, options, ru);
 	int vu_w = vu_wants(VU_NR_wait4);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_wait4, 0) && !vu_real_wait4)
@@ -1913,6 +2275,14 @@ VU_EXPORT pid_t wait4(pid_t upid, int *stat_addr, int options, struct rusage *ru
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_wait4, (long)upid, (long)stat_addr, (long)options, (long)ru);
 	return (pid_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_wait4 ? vu_bottom_wait4 : NULL));
+}
+
+/* wait4 -- wait4(upid, stat_addr, options, ru) */
+VU_EXPORT pid_t wait4(pid_t upid, int *stat_addr, int options, struct rusage *ru)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_wait4], 1) && vu_real_wait4)
+		return vu_real_wait4(upid, stat_addr, options, ru);
+	return vu_slow_wait4(upid, stat_addr, options, ru);
 }
 
 typedef pid_t vu_waitpid_fn(pid_t, int *, int);
@@ -1929,11 +2299,10 @@ static long vu_bottom_waitpid(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* waitpid -- wait4(upid, stat_addr, options, 0) */
-VU_EXPORT pid_t waitpid(pid_t upid, int *stat_addr, int options)
+/* waitpid past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN pid_t vu_slow_waitpid(pid_t upid, int *stat_addr, int options)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_wait4], 1) && vu_real_waitpid)
-		return vu_real_waitpid(upid, stat_addr, options);
 	int vu_w = vu_wants(VU_NR_wait4);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_waitpid, 0) && !vu_real_waitpid)
@@ -1946,6 +2315,14 @@ VU_EXPORT pid_t waitpid(pid_t upid, int *stat_addr, int options)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_wait4, (long)upid, (long)stat_addr, (long)options, 0);
 	return (pid_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_waitpid ? vu_bottom_waitpid : NULL));
+}
+
+/* waitpid -- wait4(upid, stat_addr, options, 0) */
+VU_EXPORT pid_t waitpid(pid_t upid, int *stat_addr, int options)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_wait4], 1) && vu_real_waitpid)
+		return vu_real_waitpid(upid, stat_addr, options);
+	return vu_slow_waitpid(upid, stat_addr, options);
 }
 
 typedef pid_t vu_wait3_fn(int *, int, struct rusage *);
@@ -1962,11 +2339,10 @@ static long vu_bottom_wait3(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* wait3 -- wait4(-1, stat_addr, options, ru) */
-VU_EXPORT pid_t wait3(int *stat_addr, int options, struct rusage *ru)
+/* wait3 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN pid_t vu_slow_wait3(int *stat_addr, int options, struct rusage *ru)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_wait4], 1) && vu_real_wait3)
-		return vu_real_wait3(stat_addr, options, ru);
 	int vu_w = vu_wants(VU_NR_wait4);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_wait3, 0) && !vu_real_wait3)
@@ -1979,6 +2355,14 @@ VU_EXPORT pid_t wait3(int *stat_addr, int options, struct rusage *ru)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_wait4, (long)(-1), (long)stat_addr, (long)options, (long)ru);
 	return (pid_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_wait3 ? vu_bottom_wait3 : NULL));
+}
+
+/* wait3 -- wait4(-1, stat_addr, options, ru) */
+VU_EXPORT pid_t wait3(int *stat_addr, int options, struct rusage *ru)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_wait4], 1) && vu_real_wait3)
+		return vu_real_wait3(stat_addr, options, ru);
+	return vu_slow_wait3(stat_addr, options, ru);
 }
 
 typedef pid_t vu_wait_fn(int *);
@@ -1997,11 +2381,10 @@ static long vu_bottom_wait(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* wait -- wait4(-1, stat_addr, 0, 0) */
-VU_EXPORT pid_t wait(int *stat_addr)
+/* wait past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN pid_t vu_slow_wait(int *stat_addr)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_wait4], 1) && vu_real_wait)
-		return vu_real_wait(stat_addr);
 	int vu_w = vu_wants(VU_NR_wait4);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_wait, 0) && !vu_real_wait)
@@ -2014,6 +2397,14 @@ VU_EXPORT pid_t wait(int *stat_addr)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_wait4, (long)(-1), (long)stat_addr, 0, 0);
 	return (pid_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_wait ? vu_bottom_wait : NULL));
+}
+
+/* wait -- wait4(-1, stat_addr, 0, 0) */
+VU_EXPORT pid_t wait(int *stat_addr)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_wait4], 1) && vu_real_wait)
+		return vu_real_wait(stat_addr);
+	return vu_slow_wait(stat_addr);
 }
 #endif
 
@@ -2030,11 +2421,10 @@ static long vu_bottom_kill(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* kill -- kill(pid, sig) */
-VU_EXPORT int kill(pid_t pid, int sig)
+/* kill past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_kill(pid_t pid, int sig)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_kill], 1) && vu_real_kill)
-		return vu_real_kill(pid, sig);
 	int vu_w = vu_wants(VU_NR_kill);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_kill, 0) && !vu_real_kill)
@@ -2047,6 +2437,14 @@ VU_EXPORT int kill(pid_t pid, int sig)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_kill, (long)pid, (long)sig);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_kill ? vu_bottom_kill : NULL));
+}
+
+/* kill -- kill(pid, sig) */
+VU_EXPORT int kill(pid_t pid, int sig)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_kill], 1) && vu_real_kill)
+		return vu_real_kill(pid, sig);
+	return vu_slow_kill(pid, sig);
 }
 #endif
 
@@ -2067,11 +2465,10 @@ static long vu_bottom_uname(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* uname -- uname(name) */
-VU_EXPORT int uname(struct utsname *name)
+/* uname past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_uname(struct utsname *name)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_uname], 1) && vu_real_uname)
-		return vu_real_uname(name);
 	int vu_w = vu_wants(VU_NR_uname);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_uname, 0) && !vu_real_uname)
@@ -2084,6 +2481,14 @@ VU_EXPORT int uname(struct utsname *name)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_uname, (long)name);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_uname ? vu_bottom_uname : NULL));
+}
+
+/* uname -- uname(name) */
+VU_EXPORT int uname(struct utsname *name)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_uname], 1) && vu_real_uname)
+		return vu_real_uname(name);
+	return vu_slow_uname(name);
 }
 #endif
 
@@ -2172,11 +2577,10 @@ static long vu_bottom_flock(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* flock -- flock(fd, cmd) */
-VU_EXPORT int flock(int fd, int cmd)
+/* flock past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_flock(int fd, int cmd)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_flock], 1) && vu_real_flock)
-		return vu_real_flock(fd, cmd);
 	int vu_w = vu_wants(VU_NR_flock);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_flock, 0) && !vu_real_flock)
@@ -2189,6 +2593,14 @@ VU_EXPORT int flock(int fd, int cmd)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_flock, (long)fd, (long)cmd);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_flock ? vu_bottom_flock : NULL));
+}
+
+/* flock -- flock(fd, cmd) */
+VU_EXPORT int flock(int fd, int cmd)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_flock], 1) && vu_real_flock)
+		return vu_real_flock(fd, cmd);
+	return vu_slow_flock(fd, cmd);
 }
 #endif
 
@@ -2205,11 +2617,10 @@ static long vu_bottom_fsync(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* fsync -- fsync(fd) */
-VU_EXPORT int fsync(int fd)
+/* fsync past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_fsync(int fd)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_fsync], 1) && vu_real_fsync)
-		return vu_real_fsync(fd);
 	int vu_w = vu_wants(VU_NR_fsync);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fsync, 0) && !vu_real_fsync)
@@ -2222,6 +2633,14 @@ VU_EXPORT int fsync(int fd)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_fsync, (long)fd);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_fsync ? vu_bottom_fsync : NULL));
+}
+
+/* fsync -- fsync(fd) */
+VU_EXPORT int fsync(int fd)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_fsync], 1) && vu_real_fsync)
+		return vu_real_fsync(fd);
+	return vu_slow_fsync(fd);
 }
 #endif
 
@@ -2238,11 +2657,10 @@ static long vu_bottom_fdatasync(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* fdatasync -- fdatasync(fd) */
-VU_EXPORT int fdatasync(int fd)
+/* fdatasync past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_fdatasync(int fd)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_fdatasync], 1) && vu_real_fdatasync)
-		return vu_real_fdatasync(fd);
 	int vu_w = vu_wants(VU_NR_fdatasync);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fdatasync, 0) && !vu_real_fdatasync)
@@ -2255,6 +2673,14 @@ VU_EXPORT int fdatasync(int fd)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_fdatasync, (long)fd);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_fdatasync ? vu_bottom_fdatasync : NULL));
+}
+
+/* fdatasync -- fdatasync(fd) */
+VU_EXPORT int fdatasync(int fd)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_fdatasync], 1) && vu_real_fdatasync)
+		return vu_real_fdatasync(fd);
+	return vu_slow_fdatasync(fd);
 }
 #endif
 
@@ -2271,11 +2697,23 @@ static long vu_bottom_truncate(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* truncate -- truncate(path, length) */
-VU_EXPORT int truncate(const char *path, off_t length)
+/* truncate past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_truncate(const char *path, off_t length)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_truncate], 1) && vu_real_truncate)
-		return vu_real_truncate(path, length);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_truncate] & VU_VC_WRAPPER) && vu_real_truncate) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)path, (long)length, 0, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_truncate, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_truncate, VU_NR_truncate);
+			int vu_r = vu_real_truncate((const char *)vu_p, length);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_truncate);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_truncate, 0) && !vu_real_truncate)
@@ -2287,7 +2725,15 @@ VU_EXPORT int truncate(const char *path, off_t length)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_truncate, (long)path, (long)length);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_truncate ? vu_bottom_truncate : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_truncate ? vu_bottom_truncate : NULL, &vu_k));
+}
+
+/* truncate -- truncate(path, length) */
+VU_EXPORT int truncate(const char *path, off_t length)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_truncate], 1) && vu_real_truncate)
+		return vu_real_truncate(path, length);
+	return vu_slow_truncate(path, length);
 }
 
 typedef int vu_truncate64_fn(const char *, off64_t);
@@ -2302,11 +2748,23 @@ static long vu_bottom_truncate64(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* truncate64 -- truncate(path, length) */
-VU_EXPORT int truncate64(const char *path, off64_t length)
+/* truncate64 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_truncate64(const char *path, off64_t length)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_truncate], 1) && vu_real_truncate64)
-		return vu_real_truncate64(path, length);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_truncate] & VU_VC_WRAPPER) && vu_real_truncate64) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)path, (long)length, 0, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_truncate, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_truncate64, VU_NR_truncate);
+			int vu_r = vu_real_truncate64((const char *)vu_p, length);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_truncate);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_truncate64, 0) && !vu_real_truncate64)
@@ -2318,7 +2776,15 @@ VU_EXPORT int truncate64(const char *path, off64_t length)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_truncate, (long)path, (long)length);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_truncate64 ? vu_bottom_truncate64 : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_truncate64 ? vu_bottom_truncate64 : NULL, &vu_k));
+}
+
+/* truncate64 -- truncate(path, length) */
+VU_EXPORT int truncate64(const char *path, off64_t length)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_truncate], 1) && vu_real_truncate64)
+		return vu_real_truncate64(path, length);
+	return vu_slow_truncate64(path, length);
 }
 #endif
 
@@ -2335,11 +2801,10 @@ static long vu_bottom_ftruncate(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* ftruncate -- ftruncate(fd, length) */
-VU_EXPORT int ftruncate(int fd, off_t length)
+/* ftruncate past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_ftruncate(int fd, off_t length)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_ftruncate], 1) && vu_real_ftruncate)
-		return vu_real_ftruncate(fd, length);
 	int vu_w = vu_wants(VU_NR_ftruncate);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_ftruncate, 0) && !vu_real_ftruncate)
@@ -2354,6 +2819,14 @@ VU_EXPORT int ftruncate(int fd, off_t length)
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_ftruncate ? vu_bottom_ftruncate : NULL));
 }
 
+/* ftruncate -- ftruncate(fd, length) */
+VU_EXPORT int ftruncate(int fd, off_t length)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_ftruncate], 1) && vu_real_ftruncate)
+		return vu_real_ftruncate(fd, length);
+	return vu_slow_ftruncate(fd, length);
+}
+
 typedef int vu_ftruncate64_fn(int, off64_t);
 static vu_ftruncate64_fn *vu_real_ftruncate64;
 static unsigned char vu_known_ftruncate64;	/* looked up (on first use) */
@@ -2366,11 +2839,10 @@ static long vu_bottom_ftruncate64(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* ftruncate64 -- ftruncate(fd, length) */
-VU_EXPORT int ftruncate64(int fd, off64_t length)
+/* ftruncate64 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_ftruncate64(int fd, off64_t length)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_ftruncate], 1) && vu_real_ftruncate64)
-		return vu_real_ftruncate64(fd, length);
 	int vu_w = vu_wants(VU_NR_ftruncate);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_ftruncate64, 0) && !vu_real_ftruncate64)
@@ -2383,6 +2855,14 @@ VU_EXPORT int ftruncate64(int fd, off64_t length)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_ftruncate, (long)fd, (long)length);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_ftruncate64 ? vu_bottom_ftruncate64 : NULL));
+}
+
+/* ftruncate64 -- ftruncate(fd, length) */
+VU_EXPORT int ftruncate64(int fd, off64_t length)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_ftruncate], 1) && vu_real_ftruncate64)
+		return vu_real_ftruncate64(fd, length);
+	return vu_slow_ftruncate64(fd, length);
 }
 #endif
 
@@ -2404,11 +2884,23 @@ static long vu_bottom_chdir(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* chdir -- chdir(filename) */
-VU_EXPORT int chdir(const char *filename)
+/* chdir past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_chdir(const char *filename)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_chdir], 1) && vu_real_chdir)
-		return vu_real_chdir(filename);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_chdir] & VU_VC_WRAPPER) && vu_real_chdir) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)filename, 0, 0, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_chdir, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_chdir, VU_NR_chdir);
+			int vu_r = vu_real_chdir((const char *)vu_p);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_chdir);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_chdir, 0) && !vu_real_chdir)
@@ -2420,7 +2912,15 @@ VU_EXPORT int chdir(const char *filename)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_chdir, (long)filename);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_chdir ? vu_bottom_chdir : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_chdir ? vu_bottom_chdir : NULL, &vu_k));
+}
+
+/* chdir -- chdir(filename) */
+VU_EXPORT int chdir(const char *filename)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_chdir], 1) && vu_real_chdir)
+		return vu_real_chdir(filename);
+	return vu_slow_chdir(filename);
 }
 #endif
 
@@ -2437,11 +2937,10 @@ static long vu_bottom_fchdir(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* fchdir -- fchdir(fd) */
-VU_EXPORT int fchdir(int fd)
+/* fchdir past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_fchdir(int fd)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_fchdir], 1) && vu_real_fchdir)
-		return vu_real_fchdir(fd);
 	int vu_w = vu_wants(VU_NR_fchdir);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fchdir, 0) && !vu_real_fchdir)
@@ -2454,6 +2953,14 @@ VU_EXPORT int fchdir(int fd)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_fchdir, (long)fd);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_fchdir ? vu_bottom_fchdir : NULL));
+}
+
+/* fchdir -- fchdir(fd) */
+VU_EXPORT int fchdir(int fd)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_fchdir], 1) && vu_real_fchdir)
+		return vu_real_fchdir(fd);
+	return vu_slow_fchdir(fd);
 }
 #endif
 
@@ -2470,11 +2977,10 @@ static long vu_bottom_rename(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* rename -- rename(oldname, newname) */
-VU_EXPORT int rename(const char *oldname, const char *newname)
+/* rename past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_rename(const char *oldname, const char *newname)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_rename], 1) && vu_real_rename)
-		return vu_real_rename(oldname, newname);
 	int vu_w = vu_wants(VU_NR_rename);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_rename, 0) && !vu_real_rename)
@@ -2487,6 +2993,14 @@ VU_EXPORT int rename(const char *oldname, const char *newname)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_rename, (long)oldname, (long)newname);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_rename ? vu_bottom_rename : NULL));
+}
+
+/* rename -- rename(oldname, newname) */
+VU_EXPORT int rename(const char *oldname, const char *newname)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_rename], 1) && vu_real_rename)
+		return vu_real_rename(oldname, newname);
+	return vu_slow_rename(oldname, newname);
 }
 #endif
 
@@ -2505,11 +3019,23 @@ static long vu_bottom_mkdir(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* mkdir -- mkdir(pathname, mode) */
-VU_EXPORT int mkdir(const char *pathname, mode_t mode)
+/* mkdir past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_mkdir(const char *pathname, mode_t mode)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_mkdir], 1) && vu_real_mkdir)
-		return vu_real_mkdir(pathname, mode);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_mkdir] & VU_VC_WRAPPER) && vu_real_mkdir) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)pathname, (long)mode, 0, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_mkdir, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_mkdir, VU_NR_mkdir);
+			int vu_r = vu_real_mkdir((const char *)vu_p, mode);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_mkdir);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_mkdir, 0) && !vu_real_mkdir)
@@ -2521,7 +3047,15 @@ VU_EXPORT int mkdir(const char *pathname, mode_t mode)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_mkdir, (long)pathname, (long)mode);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_mkdir ? vu_bottom_mkdir : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_mkdir ? vu_bottom_mkdir : NULL, &vu_k));
+}
+
+/* mkdir -- mkdir(pathname, mode) */
+VU_EXPORT int mkdir(const char *pathname, mode_t mode)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_mkdir], 1) && vu_real_mkdir)
+		return vu_real_mkdir(pathname, mode);
+	return vu_slow_mkdir(pathname, mode);
 }
 #endif
 
@@ -2538,11 +3072,23 @@ static long vu_bottom_rmdir(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* rmdir -- rmdir(pathname) */
-VU_EXPORT int rmdir(const char *pathname)
+/* rmdir past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_rmdir(const char *pathname)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_rmdir], 1) && vu_real_rmdir)
-		return vu_real_rmdir(pathname);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_rmdir] & VU_VC_WRAPPER) && vu_real_rmdir) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)pathname, 0, 0, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_rmdir, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_rmdir, VU_NR_rmdir);
+			int vu_r = vu_real_rmdir((const char *)vu_p);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_rmdir);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_rmdir, 0) && !vu_real_rmdir)
@@ -2554,7 +3100,15 @@ VU_EXPORT int rmdir(const char *pathname)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_rmdir, (long)pathname);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_rmdir ? vu_bottom_rmdir : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_rmdir ? vu_bottom_rmdir : NULL, &vu_k));
+}
+
+/* rmdir -- rmdir(pathname) */
+VU_EXPORT int rmdir(const char *pathname)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_rmdir], 1) && vu_real_rmdir)
+		return vu_real_rmdir(pathname);
+	return vu_slow_rmdir(pathname);
 }
 #endif
 
@@ -2571,11 +3125,23 @@ static long vu_bottom_creat(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* creat -- creat(pathname, mode) */
-VU_EXPORT int creat(const char *pathname, mode_t mode)
+/* creat past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_creat(const char *pathname, mode_t mode)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_creat], 1) && vu_real_creat)
-		return vu_real_creat(pathname, mode);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_creat] & VU_VC_WRAPPER) && vu_real_creat) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)pathname, (long)mode, 0, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_creat, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_creat, VU_NR_creat);
+			int vu_r = vu_real_creat((const char *)vu_p, mode);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_creat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_creat, 0) && !vu_real_creat)
@@ -2587,7 +3153,15 @@ VU_EXPORT int creat(const char *pathname, mode_t mode)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_creat, (long)pathname, (long)mode);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_creat ? vu_bottom_creat : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_creat ? vu_bottom_creat : NULL, &vu_k));
+}
+
+/* creat -- creat(pathname, mode) */
+VU_EXPORT int creat(const char *pathname, mode_t mode)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_creat], 1) && vu_real_creat)
+		return vu_real_creat(pathname, mode);
+	return vu_slow_creat(pathname, mode);
 }
 
 typedef int vu_creat64_fn(const char *, mode_t);
@@ -2602,11 +3176,23 @@ static long vu_bottom_creat64(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* creat64 -- creat(pathname, mode) */
-VU_EXPORT int creat64(const char *pathname, mode_t mode)
+/* creat64 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_creat64(const char *pathname, mode_t mode)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_creat], 1) && vu_real_creat64)
-		return vu_real_creat64(pathname, mode);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_creat] & VU_VC_WRAPPER) && vu_real_creat64) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)pathname, (long)mode, 0, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_creat, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_creat64, VU_NR_creat);
+			int vu_r = vu_real_creat64((const char *)vu_p, mode);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_creat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_creat64, 0) && !vu_real_creat64)
@@ -2618,7 +3204,15 @@ VU_EXPORT int creat64(const char *pathname, mode_t mode)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_creat, (long)pathname, (long)mode);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_creat64 ? vu_bottom_creat64 : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_creat64 ? vu_bottom_creat64 : NULL, &vu_k));
+}
+
+/* creat64 -- creat(pathname, mode) */
+VU_EXPORT int creat64(const char *pathname, mode_t mode)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_creat], 1) && vu_real_creat64)
+		return vu_real_creat64(pathname, mode);
+	return vu_slow_creat64(pathname, mode);
 }
 #endif
 
@@ -2635,11 +3229,10 @@ static long vu_bottom_link(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* link -- link(oldname, newname) */
-VU_EXPORT int link(const char *oldname, const char *newname)
+/* link past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_link(const char *oldname, const char *newname)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_link], 1) && vu_real_link)
-		return vu_real_link(oldname, newname);
 	int vu_w = vu_wants(VU_NR_link);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_link, 0) && !vu_real_link)
@@ -2652,6 +3245,14 @@ VU_EXPORT int link(const char *oldname, const char *newname)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_link, (long)oldname, (long)newname);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_link ? vu_bottom_link : NULL));
+}
+
+/* link -- link(oldname, newname) */
+VU_EXPORT int link(const char *oldname, const char *newname)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_link], 1) && vu_real_link)
+		return vu_real_link(oldname, newname);
+	return vu_slow_link(oldname, newname);
 }
 #endif
 
@@ -2670,11 +3271,23 @@ static long vu_bottom_unlink(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* unlink -- unlink(pathname) */
-VU_EXPORT int unlink(const char *pathname)
+/* unlink past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_unlink(const char *pathname)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_unlink], 1) && vu_real_unlink)
-		return vu_real_unlink(pathname);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_unlink] & VU_VC_WRAPPER) && vu_real_unlink) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)pathname, 0, 0, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_unlink, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_unlink, VU_NR_unlink);
+			int vu_r = vu_real_unlink((const char *)vu_p);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_unlink);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_unlink, 0) && !vu_real_unlink)
@@ -2686,7 +3299,15 @@ VU_EXPORT int unlink(const char *pathname)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_unlink, (long)pathname);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_unlink ? vu_bottom_unlink : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_unlink ? vu_bottom_unlink : NULL, &vu_k));
+}
+
+/* unlink -- unlink(pathname) */
+VU_EXPORT int unlink(const char *pathname)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_unlink], 1) && vu_real_unlink)
+		return vu_real_unlink(pathname);
+	return vu_slow_unlink(pathname);
 }
 #endif
 
@@ -2703,11 +3324,10 @@ static long vu_bottom_symlink(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* symlink -- symlink(oldname, newname) */
-VU_EXPORT int symlink(const char *oldname, const char *newname)
+/* symlink past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_symlink(const char *oldname, const char *newname)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_symlink], 1) && vu_real_symlink)
-		return vu_real_symlink(oldname, newname);
 	int vu_w = vu_wants(VU_NR_symlink);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_symlink, 0) && !vu_real_symlink)
@@ -2720,6 +3340,14 @@ VU_EXPORT int symlink(const char *oldname, const char *newname)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_symlink, (long)oldname, (long)newname);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_symlink ? vu_bottom_symlink : NULL));
+}
+
+/* symlink -- symlink(oldname, newname) */
+VU_EXPORT int symlink(const char *oldname, const char *newname)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_symlink], 1) && vu_real_symlink)
+		return vu_real_symlink(oldname, newname);
+	return vu_slow_symlink(oldname, newname);
 }
 #endif
 
@@ -2742,11 +3370,23 @@ static long vu_bottom_readlink(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* readlink -- readlink(path, buf, bufsiz) */
-VU_EXPORT ssize_t readlink(const char *path, char *buf, size_t bufsiz)
+/* readlink past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_readlink(const char *path, char *buf, size_t bufsiz)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_readlink], 1) && vu_real_readlink)
-		return vu_real_readlink(path, buf, bufsiz);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_readlink] & VU_VC_WRAPPER) && vu_real_readlink) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)path, (long)buf, (long)bufsiz, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_readlink, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_readlink, VU_NR_readlink);
+			ssize_t vu_r = vu_real_readlink((const char *)vu_p, buf, bufsiz);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_readlink);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_readlink, 0) && !vu_real_readlink)
@@ -2758,7 +3398,15 @@ VU_EXPORT ssize_t readlink(const char *path, char *buf, size_t bufsiz)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_readlink, (long)path, (long)buf, (long)bufsiz);
-	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_readlink ? vu_bottom_readlink : NULL));
+	return (ssize_t)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_readlink ? vu_bottom_readlink : NULL, &vu_k));
+}
+
+/* readlink -- readlink(path, buf, bufsiz) */
+VU_EXPORT ssize_t readlink(const char *path, char *buf, size_t bufsiz)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_readlink], 1) && vu_real_readlink)
+		return vu_real_readlink(path, buf, bufsiz);
+	return vu_slow_readlink(path, buf, bufsiz);
 }
 #endif
 
@@ -2775,11 +3423,23 @@ static long vu_bottom_chmod(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* chmod -- chmod(filename, mode) */
-VU_EXPORT int chmod(const char *filename, mode_t mode)
+/* chmod past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_chmod(const char *filename, mode_t mode)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_chmod], 1) && vu_real_chmod)
-		return vu_real_chmod(filename, mode);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_chmod] & VU_VC_WRAPPER) && vu_real_chmod) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)filename, (long)mode, 0, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_chmod, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_chmod, VU_NR_chmod);
+			int vu_r = vu_real_chmod((const char *)vu_p, mode);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_chmod);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_chmod, 0) && !vu_real_chmod)
@@ -2791,7 +3451,15 @@ VU_EXPORT int chmod(const char *filename, mode_t mode)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_chmod, (long)filename, (long)mode);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_chmod ? vu_bottom_chmod : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_chmod ? vu_bottom_chmod : NULL, &vu_k));
+}
+
+/* chmod -- chmod(filename, mode) */
+VU_EXPORT int chmod(const char *filename, mode_t mode)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_chmod], 1) && vu_real_chmod)
+		return vu_real_chmod(filename, mode);
+	return vu_slow_chmod(filename, mode);
 }
 #endif
 
@@ -2808,11 +3476,10 @@ static long vu_bottom_fchmod(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* fchmod -- fchmod(fd, mode) */
-VU_EXPORT int fchmod(int fd, mode_t mode)
+/* fchmod past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_fchmod(int fd, mode_t mode)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_fchmod], 1) && vu_real_fchmod)
-		return vu_real_fchmod(fd, mode);
 	int vu_w = vu_wants(VU_NR_fchmod);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fchmod, 0) && !vu_real_fchmod)
@@ -2825,6 +3492,14 @@ VU_EXPORT int fchmod(int fd, mode_t mode)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_fchmod, (long)fd, (long)mode);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_fchmod ? vu_bottom_fchmod : NULL));
+}
+
+/* fchmod -- fchmod(fd, mode) */
+VU_EXPORT int fchmod(int fd, mode_t mode)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_fchmod], 1) && vu_real_fchmod)
+		return vu_real_fchmod(fd, mode);
+	return vu_slow_fchmod(fd, mode);
 }
 #endif
 
@@ -2841,11 +3516,23 @@ static long vu_bottom_chown(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* chown -- chown(filename, user, group) */
-VU_EXPORT int chown(const char *filename, uid_t user, gid_t group)
+/* chown past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_chown(const char *filename, uid_t user, gid_t group)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_chown], 1) && vu_real_chown)
-		return vu_real_chown(filename, user, group);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_chown] & VU_VC_WRAPPER) && vu_real_chown) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)filename, (long)user, (long)group, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_chown, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_chown, VU_NR_chown);
+			int vu_r = vu_real_chown((const char *)vu_p, user, group);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_chown);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_chown, 0) && !vu_real_chown)
@@ -2857,7 +3544,15 @@ VU_EXPORT int chown(const char *filename, uid_t user, gid_t group)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_chown, (long)filename, (long)user, (long)group);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_chown ? vu_bottom_chown : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_chown ? vu_bottom_chown : NULL, &vu_k));
+}
+
+/* chown -- chown(filename, user, group) */
+VU_EXPORT int chown(const char *filename, uid_t user, gid_t group)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_chown], 1) && vu_real_chown)
+		return vu_real_chown(filename, user, group);
+	return vu_slow_chown(filename, user, group);
 }
 #endif
 
@@ -2874,11 +3569,10 @@ static long vu_bottom_fchown(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* fchown -- fchown(fd, user, group) */
-VU_EXPORT int fchown(int fd, uid_t user, gid_t group)
+/* fchown past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_fchown(int fd, uid_t user, gid_t group)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_fchown], 1) && vu_real_fchown)
-		return vu_real_fchown(fd, user, group);
 	int vu_w = vu_wants(VU_NR_fchown);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fchown, 0) && !vu_real_fchown)
@@ -2891,6 +3585,14 @@ VU_EXPORT int fchown(int fd, uid_t user, gid_t group)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_fchown, (long)fd, (long)user, (long)group);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_fchown ? vu_bottom_fchown : NULL));
+}
+
+/* fchown -- fchown(fd, user, group) */
+VU_EXPORT int fchown(int fd, uid_t user, gid_t group)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_fchown], 1) && vu_real_fchown)
+		return vu_real_fchown(fd, user, group);
+	return vu_slow_fchown(fd, user, group);
 }
 #endif
 
@@ -2907,11 +3609,23 @@ static long vu_bottom_lchown(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* lchown -- lchown(filename, user, group) */
-VU_EXPORT int lchown(const char *filename, uid_t user, gid_t group)
+/* lchown past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_lchown(const char *filename, uid_t user, gid_t group)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_lchown], 1) && vu_real_lchown)
-		return vu_real_lchown(filename, user, group);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_lchown] & VU_VC_WRAPPER) && vu_real_lchown) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)filename, (long)user, (long)group, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_lchown, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_lchown, VU_NR_lchown);
+			int vu_r = vu_real_lchown((const char *)vu_p, user, group);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_lchown);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_lchown, 0) && !vu_real_lchown)
@@ -2923,7 +3637,15 @@ VU_EXPORT int lchown(const char *filename, uid_t user, gid_t group)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_lchown, (long)filename, (long)user, (long)group);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_lchown ? vu_bottom_lchown : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_lchown ? vu_bottom_lchown : NULL, &vu_k));
+}
+
+/* lchown -- lchown(filename, user, group) */
+VU_EXPORT int lchown(const char *filename, uid_t user, gid_t group)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_lchown], 1) && vu_real_lchown)
+		return vu_real_lchown(filename, user, group);
+	return vu_slow_lchown(filename, user, group);
 }
 #endif
 
@@ -2940,11 +3662,10 @@ static long vu_bottom_umask(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* umask -- umask(mask) */
-VU_EXPORT mode_t umask(mode_t mask)
+/* umask past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN mode_t vu_slow_umask(mode_t mask)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_umask], 1) && vu_real_umask)
-		return vu_real_umask(mask);
 	int vu_w = vu_wants(VU_NR_umask);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_umask, 0) && !vu_real_umask)
@@ -2957,6 +3678,14 @@ VU_EXPORT mode_t umask(mode_t mask)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_umask, (long)mask);
 	return (mode_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_umask ? vu_bottom_umask : NULL));
+}
+
+/* umask -- umask(mask) */
+VU_EXPORT mode_t umask(mode_t mask)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_umask], 1) && vu_real_umask)
+		return vu_real_umask(mask);
+	return vu_slow_umask(mask);
 }
 #endif
 
@@ -2973,11 +3702,10 @@ static long vu_bottom_gettimeofday(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* gettimeofday -- gettimeofday(tv, tz) */
-VU_EXPORT int gettimeofday(struct timeval *tv, void *tz)
+/* gettimeofday past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_gettimeofday(struct timeval *tv, void *tz)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_gettimeofday], 1) && vu_real_gettimeofday)
-		return vu_real_gettimeofday(tv, tz);
 	int vu_w = vu_wants(VU_NR_gettimeofday);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_gettimeofday, 0) && !vu_real_gettimeofday)
@@ -2990,6 +3718,14 @@ VU_EXPORT int gettimeofday(struct timeval *tv, void *tz)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_gettimeofday, (long)tv, (long)tz);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_gettimeofday ? vu_bottom_gettimeofday : NULL));
+}
+
+/* gettimeofday -- gettimeofday(tv, tz) */
+VU_EXPORT int gettimeofday(struct timeval *tv, void *tz)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_gettimeofday], 1) && vu_real_gettimeofday)
+		return vu_real_gettimeofday(tv, tz);
+	return vu_slow_gettimeofday(tv, tz);
 }
 #endif
 
@@ -3006,11 +3742,10 @@ static long vu_bottom_getrusage(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* getrusage -- getrusage(who, ru) */
-VU_EXPORT int getrusage(__rusage_who_t who, struct rusage *ru)
+/* getrusage past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_getrusage(__rusage_who_t who, struct rusage *ru)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_getrusage], 1) && vu_real_getrusage)
-		return vu_real_getrusage(who, ru);
 	int vu_w = vu_wants(VU_NR_getrusage);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getrusage, 0) && !vu_real_getrusage)
@@ -3023,6 +3758,14 @@ VU_EXPORT int getrusage(__rusage_who_t who, struct rusage *ru)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_getrusage, (long)who, (long)ru);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_getrusage ? vu_bottom_getrusage : NULL));
+}
+
+/* getrusage -- getrusage(who, ru) */
+VU_EXPORT int getrusage(__rusage_who_t who, struct rusage *ru)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_getrusage], 1) && vu_real_getrusage)
+		return vu_real_getrusage(who, ru);
+	return vu_slow_getrusage(who, ru);
 }
 #endif
 
@@ -3039,11 +3782,10 @@ static long vu_bottom_sysinfo(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* sysinfo -- sysinfo(info) */
-VU_EXPORT int sysinfo(struct sysinfo *info)
+/* sysinfo past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_sysinfo(struct sysinfo *info)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_sysinfo], 1) && vu_real_sysinfo)
-		return vu_real_sysinfo(info);
 	int vu_w = vu_wants(VU_NR_sysinfo);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sysinfo, 0) && !vu_real_sysinfo)
@@ -3056,6 +3798,14 @@ VU_EXPORT int sysinfo(struct sysinfo *info)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_sysinfo, (long)info);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_sysinfo ? vu_bottom_sysinfo : NULL));
+}
+
+/* sysinfo -- sysinfo(info) */
+VU_EXPORT int sysinfo(struct sysinfo *info)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_sysinfo], 1) && vu_real_sysinfo)
+		return vu_real_sysinfo(info);
+	return vu_slow_sysinfo(info);
 }
 #endif
 
@@ -3072,11 +3822,10 @@ static long vu_bottom_times(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* times -- times(tbuf) */
-VU_EXPORT clock_t times(struct tms *tbuf)
+/* times past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN clock_t vu_slow_times(struct tms *tbuf)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_times], 1) && vu_real_times)
-		return vu_real_times(tbuf);
 	int vu_w = vu_wants(VU_NR_times);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_times, 0) && !vu_real_times)
@@ -3089,6 +3838,14 @@ VU_EXPORT clock_t times(struct tms *tbuf)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_times, (long)tbuf);
 	return (clock_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_times ? vu_bottom_times : NULL));
+}
+
+/* times -- times(tbuf) */
+VU_EXPORT clock_t times(struct tms *tbuf)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_times], 1) && vu_real_times)
+		return vu_real_times(tbuf);
+	return vu_slow_times(tbuf);
 }
 #endif
 
@@ -3106,11 +3863,10 @@ static long vu_bottom_getuid(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* getuid -- getuid() */
-VU_EXPORT uid_t getuid(void)
+/* getuid past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN uid_t vu_slow_getuid(void)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_getuid], 1) && vu_real_getuid)
-		return vu_real_getuid();
 	int vu_w = vu_wants(VU_NR_getuid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getuid, 0) && !vu_real_getuid)
@@ -3123,6 +3879,14 @@ VU_EXPORT uid_t getuid(void)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_getuid, 0);
 	return (uid_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_getuid ? vu_bottom_getuid : NULL));
+}
+
+/* getuid -- getuid() */
+VU_EXPORT uid_t getuid(void)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_getuid], 1) && vu_real_getuid)
+		return vu_real_getuid();
+	return vu_slow_getuid();
 }
 #endif
 
@@ -3140,11 +3904,10 @@ static long vu_bottom_getgid(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* getgid -- getgid() */
-VU_EXPORT gid_t getgid(void)
+/* getgid past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN gid_t vu_slow_getgid(void)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_getgid], 1) && vu_real_getgid)
-		return vu_real_getgid();
 	int vu_w = vu_wants(VU_NR_getgid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getgid, 0) && !vu_real_getgid)
@@ -3157,6 +3920,14 @@ VU_EXPORT gid_t getgid(void)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_getgid, 0);
 	return (gid_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_getgid ? vu_bottom_getgid : NULL));
+}
+
+/* getgid -- getgid() */
+VU_EXPORT gid_t getgid(void)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_getgid], 1) && vu_real_getgid)
+		return vu_real_getgid();
+	return vu_slow_getgid();
 }
 #endif
 
@@ -3173,11 +3944,10 @@ static long vu_bottom_setuid(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* setuid -- setuid(uid) */
-VU_EXPORT int setuid(uid_t uid)
+/* setuid past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_setuid(uid_t uid)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_setuid], 1) && vu_real_setuid)
-		return vu_real_setuid(uid);
 	int vu_w = vu_wants(VU_NR_setuid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setuid, 0) && !vu_real_setuid)
@@ -3190,6 +3960,14 @@ VU_EXPORT int setuid(uid_t uid)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_setuid, (long)uid);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_setuid ? vu_bottom_setuid : NULL));
+}
+
+/* setuid -- setuid(uid) */
+VU_EXPORT int setuid(uid_t uid)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_setuid], 1) && vu_real_setuid)
+		return vu_real_setuid(uid);
+	return vu_slow_setuid(uid);
 }
 #endif
 
@@ -3206,11 +3984,10 @@ static long vu_bottom_setgid(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* setgid -- setgid(gid) */
-VU_EXPORT int setgid(gid_t gid)
+/* setgid past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_setgid(gid_t gid)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_setgid], 1) && vu_real_setgid)
-		return vu_real_setgid(gid);
 	int vu_w = vu_wants(VU_NR_setgid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setgid, 0) && !vu_real_setgid)
@@ -3223,6 +4000,14 @@ VU_EXPORT int setgid(gid_t gid)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_setgid, (long)gid);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_setgid ? vu_bottom_setgid : NULL));
+}
+
+/* setgid -- setgid(gid) */
+VU_EXPORT int setgid(gid_t gid)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_setgid], 1) && vu_real_setgid)
+		return vu_real_setgid(gid);
+	return vu_slow_setgid(gid);
 }
 #endif
 
@@ -3240,11 +4025,10 @@ static long vu_bottom_geteuid(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* geteuid -- geteuid() */
-VU_EXPORT uid_t geteuid(void)
+/* geteuid past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN uid_t vu_slow_geteuid(void)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_geteuid], 1) && vu_real_geteuid)
-		return vu_real_geteuid();
 	int vu_w = vu_wants(VU_NR_geteuid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_geteuid, 0) && !vu_real_geteuid)
@@ -3257,6 +4041,14 @@ VU_EXPORT uid_t geteuid(void)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_geteuid, 0);
 	return (uid_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_geteuid ? vu_bottom_geteuid : NULL));
+}
+
+/* geteuid -- geteuid() */
+VU_EXPORT uid_t geteuid(void)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_geteuid], 1) && vu_real_geteuid)
+		return vu_real_geteuid();
+	return vu_slow_geteuid();
 }
 #endif
 
@@ -3274,11 +4066,10 @@ static long vu_bottom_getegid(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* getegid -- getegid() */
-VU_EXPORT gid_t getegid(void)
+/* getegid past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN gid_t vu_slow_getegid(void)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_getegid], 1) && vu_real_getegid)
-		return vu_real_getegid();
 	int vu_w = vu_wants(VU_NR_getegid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getegid, 0) && !vu_real_getegid)
@@ -3291,6 +4082,14 @@ VU_EXPORT gid_t getegid(void)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_getegid, 0);
 	return (gid_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_getegid ? vu_bottom_getegid : NULL));
+}
+
+/* getegid -- getegid() */
+VU_EXPORT gid_t getegid(void)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_getegid], 1) && vu_real_getegid)
+		return vu_real_getegid();
+	return vu_slow_getegid();
 }
 #endif
 
@@ -3307,11 +4106,10 @@ static long vu_bottom_setpgid(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* setpgid -- setpgid(pid, pgid) */
-VU_EXPORT int setpgid(pid_t pid, pid_t pgid)
+/* setpgid past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_setpgid(pid_t pid, pid_t pgid)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_setpgid], 1) && vu_real_setpgid)
-		return vu_real_setpgid(pid, pgid);
 	int vu_w = vu_wants(VU_NR_setpgid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setpgid, 0) && !vu_real_setpgid)
@@ -3324,6 +4122,14 @@ VU_EXPORT int setpgid(pid_t pid, pid_t pgid)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_setpgid, (long)pid, (long)pgid);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_setpgid ? vu_bottom_setpgid : NULL));
+}
+
+/* setpgid -- setpgid(pid, pgid) */
+VU_EXPORT int setpgid(pid_t pid, pid_t pgid)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_setpgid], 1) && vu_real_setpgid)
+		return vu_real_setpgid(pid, pgid);
+	return vu_slow_setpgid(pid, pgid);
 }
 #endif
 
@@ -3341,11 +4147,10 @@ static long vu_bottom_getppid(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* getppid -- getppid() */
-VU_EXPORT pid_t getppid(void)
+/* getppid past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN pid_t vu_slow_getppid(void)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_getppid], 1) && vu_real_getppid)
-		return vu_real_getppid();
 	int vu_w = vu_wants(VU_NR_getppid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getppid, 0) && !vu_real_getppid)
@@ -3358,6 +4163,14 @@ VU_EXPORT pid_t getppid(void)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_getppid, 0);
 	return (pid_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_getppid ? vu_bottom_getppid : NULL));
+}
+
+/* getppid -- getppid() */
+VU_EXPORT pid_t getppid(void)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_getppid], 1) && vu_real_getppid)
+		return vu_real_getppid();
+	return vu_slow_getppid();
 }
 #endif
 
@@ -3375,11 +4188,10 @@ static long vu_bottom_getpgrp(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* getpgrp -- getpgrp() */
-VU_EXPORT pid_t getpgrp(void)
+/* getpgrp past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN pid_t vu_slow_getpgrp(void)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_getpgrp], 1) && vu_real_getpgrp)
-		return vu_real_getpgrp();
 	int vu_w = vu_wants(VU_NR_getpgrp);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getpgrp, 0) && !vu_real_getpgrp)
@@ -3392,6 +4204,14 @@ VU_EXPORT pid_t getpgrp(void)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_getpgrp, 0);
 	return (pid_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_getpgrp ? vu_bottom_getpgrp : NULL));
+}
+
+/* getpgrp -- getpgrp() */
+VU_EXPORT pid_t getpgrp(void)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_getpgrp], 1) && vu_real_getpgrp)
+		return vu_real_getpgrp();
+	return vu_slow_getpgrp();
 }
 #endif
 
@@ -3409,11 +4229,10 @@ static long vu_bottom_setsid(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* setsid -- setsid() */
-VU_EXPORT pid_t setsid(void)
+/* setsid past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN pid_t vu_slow_setsid(void)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_setsid], 1) && vu_real_setsid)
-		return vu_real_setsid();
 	int vu_w = vu_wants(VU_NR_setsid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setsid, 0) && !vu_real_setsid)
@@ -3426,6 +4245,14 @@ VU_EXPORT pid_t setsid(void)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_setsid, 0);
 	return (pid_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_setsid ? vu_bottom_setsid : NULL));
+}
+
+/* setsid -- setsid() */
+VU_EXPORT pid_t setsid(void)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_setsid], 1) && vu_real_setsid)
+		return vu_real_setsid();
+	return vu_slow_setsid();
 }
 #endif
 
@@ -3442,11 +4269,10 @@ static long vu_bottom_setreuid(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* setreuid -- setreuid(ruid, euid) */
-VU_EXPORT int setreuid(uid_t ruid, uid_t euid)
+/* setreuid past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_setreuid(uid_t ruid, uid_t euid)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_setreuid], 1) && vu_real_setreuid)
-		return vu_real_setreuid(ruid, euid);
 	int vu_w = vu_wants(VU_NR_setreuid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setreuid, 0) && !vu_real_setreuid)
@@ -3459,6 +4285,14 @@ VU_EXPORT int setreuid(uid_t ruid, uid_t euid)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_setreuid, (long)ruid, (long)euid);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_setreuid ? vu_bottom_setreuid : NULL));
+}
+
+/* setreuid -- setreuid(ruid, euid) */
+VU_EXPORT int setreuid(uid_t ruid, uid_t euid)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_setreuid], 1) && vu_real_setreuid)
+		return vu_real_setreuid(ruid, euid);
+	return vu_slow_setreuid(ruid, euid);
 }
 #endif
 
@@ -3475,11 +4309,10 @@ static long vu_bottom_setregid(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* setregid -- setregid(rgid, egid) */
-VU_EXPORT int setregid(gid_t rgid, gid_t egid)
+/* setregid past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_setregid(gid_t rgid, gid_t egid)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_setregid], 1) && vu_real_setregid)
-		return vu_real_setregid(rgid, egid);
 	int vu_w = vu_wants(VU_NR_setregid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setregid, 0) && !vu_real_setregid)
@@ -3492,6 +4325,14 @@ VU_EXPORT int setregid(gid_t rgid, gid_t egid)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_setregid, (long)rgid, (long)egid);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_setregid ? vu_bottom_setregid : NULL));
+}
+
+/* setregid -- setregid(rgid, egid) */
+VU_EXPORT int setregid(gid_t rgid, gid_t egid)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_setregid], 1) && vu_real_setregid)
+		return vu_real_setregid(rgid, egid);
+	return vu_slow_setregid(rgid, egid);
 }
 #endif
 
@@ -3508,11 +4349,10 @@ static long vu_bottom_getgroups(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* getgroups -- getgroups(gidsetsize, grouplist) */
-VU_EXPORT int getgroups(int gidsetsize, gid_t *grouplist)
+/* getgroups past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_getgroups(int gidsetsize, gid_t *grouplist)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_getgroups], 1) && vu_real_getgroups)
-		return vu_real_getgroups(gidsetsize, grouplist);
 	int vu_w = vu_wants(VU_NR_getgroups);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getgroups, 0) && !vu_real_getgroups)
@@ -3525,6 +4365,14 @@ VU_EXPORT int getgroups(int gidsetsize, gid_t *grouplist)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_getgroups, (long)gidsetsize, (long)grouplist);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_getgroups ? vu_bottom_getgroups : NULL));
+}
+
+/* getgroups -- getgroups(gidsetsize, grouplist) */
+VU_EXPORT int getgroups(int gidsetsize, gid_t *grouplist)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_getgroups], 1) && vu_real_getgroups)
+		return vu_real_getgroups(gidsetsize, grouplist);
+	return vu_slow_getgroups(gidsetsize, grouplist);
 }
 #endif
 
@@ -3541,11 +4389,10 @@ static long vu_bottom_setgroups(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* setgroups -- setgroups(gidsetsize, grouplist) */
-VU_EXPORT int setgroups(size_t gidsetsize, const gid_t *grouplist)
+/* setgroups past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_setgroups(size_t gidsetsize, const gid_t *grouplist)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_setgroups], 1) && vu_real_setgroups)
-		return vu_real_setgroups(gidsetsize, grouplist);
 	int vu_w = vu_wants(VU_NR_setgroups);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setgroups, 0) && !vu_real_setgroups)
@@ -3558,6 +4405,14 @@ VU_EXPORT int setgroups(size_t gidsetsize, const gid_t *grouplist)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_setgroups, (long)gidsetsize, (long)grouplist);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_setgroups ? vu_bottom_setgroups : NULL));
+}
+
+/* setgroups -- setgroups(gidsetsize, grouplist) */
+VU_EXPORT int setgroups(size_t gidsetsize, const gid_t *grouplist)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_setgroups], 1) && vu_real_setgroups)
+		return vu_real_setgroups(gidsetsize, grouplist);
+	return vu_slow_setgroups(gidsetsize, grouplist);
 }
 #endif
 
@@ -3574,11 +4429,10 @@ static long vu_bottom_setresuid(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* setresuid -- setresuid(ruid, euid, suid) */
-VU_EXPORT int setresuid(uid_t ruid, uid_t euid, uid_t suid)
+/* setresuid past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_setresuid(uid_t ruid, uid_t euid, uid_t suid)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_setresuid], 1) && vu_real_setresuid)
-		return vu_real_setresuid(ruid, euid, suid);
 	int vu_w = vu_wants(VU_NR_setresuid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setresuid, 0) && !vu_real_setresuid)
@@ -3591,6 +4445,14 @@ VU_EXPORT int setresuid(uid_t ruid, uid_t euid, uid_t suid)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_setresuid, (long)ruid, (long)euid, (long)suid);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_setresuid ? vu_bottom_setresuid : NULL));
+}
+
+/* setresuid -- setresuid(ruid, euid, suid) */
+VU_EXPORT int setresuid(uid_t ruid, uid_t euid, uid_t suid)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_setresuid], 1) && vu_real_setresuid)
+		return vu_real_setresuid(ruid, euid, suid);
+	return vu_slow_setresuid(ruid, euid, suid);
 }
 
 typedef int vu_seteuid_fn(uid_t);
@@ -3608,11 +4470,10 @@ static long vu_bottom_seteuid(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* seteuid -- setresuid(-1, euid, -1) */
-VU_EXPORT int seteuid(uid_t euid)
+/* seteuid past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_seteuid(uid_t euid)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_setresuid], 1) && vu_real_seteuid)
-		return vu_real_seteuid(euid);
 	int vu_w = vu_wants(VU_NR_setresuid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_seteuid, 0) && !vu_real_seteuid)
@@ -3625,6 +4486,14 @@ VU_EXPORT int seteuid(uid_t euid)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_setresuid, (long)(-1), (long)euid, (long)(-1));
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_seteuid ? vu_bottom_seteuid : NULL));
+}
+
+/* seteuid -- setresuid(-1, euid, -1) */
+VU_EXPORT int seteuid(uid_t euid)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_setresuid], 1) && vu_real_seteuid)
+		return vu_real_seteuid(euid);
+	return vu_slow_seteuid(euid);
 }
 #endif
 
@@ -3641,11 +4510,10 @@ static long vu_bottom_getresuid(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* getresuid -- getresuid(ruidp, euidp, suidp) */
-VU_EXPORT int getresuid(uid_t *ruidp, uid_t *euidp, uid_t *suidp)
+/* getresuid past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_getresuid(uid_t *ruidp, uid_t *euidp, uid_t *suidp)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_getresuid], 1) && vu_real_getresuid)
-		return vu_real_getresuid(ruidp, euidp, suidp);
 	int vu_w = vu_wants(VU_NR_getresuid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getresuid, 0) && !vu_real_getresuid)
@@ -3658,6 +4526,14 @@ VU_EXPORT int getresuid(uid_t *ruidp, uid_t *euidp, uid_t *suidp)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_getresuid, (long)ruidp, (long)euidp, (long)suidp);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_getresuid ? vu_bottom_getresuid : NULL));
+}
+
+/* getresuid -- getresuid(ruidp, euidp, suidp) */
+VU_EXPORT int getresuid(uid_t *ruidp, uid_t *euidp, uid_t *suidp)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_getresuid], 1) && vu_real_getresuid)
+		return vu_real_getresuid(ruidp, euidp, suidp);
+	return vu_slow_getresuid(ruidp, euidp, suidp);
 }
 #endif
 
@@ -3674,11 +4550,10 @@ static long vu_bottom_setresgid(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* setresgid -- setresgid(rgid, egid, sgid) */
-VU_EXPORT int setresgid(gid_t rgid, gid_t egid, gid_t sgid)
+/* setresgid past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_setresgid(gid_t rgid, gid_t egid, gid_t sgid)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_setresgid], 1) && vu_real_setresgid)
-		return vu_real_setresgid(rgid, egid, sgid);
 	int vu_w = vu_wants(VU_NR_setresgid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setresgid, 0) && !vu_real_setresgid)
@@ -3691,6 +4566,14 @@ VU_EXPORT int setresgid(gid_t rgid, gid_t egid, gid_t sgid)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_setresgid, (long)rgid, (long)egid, (long)sgid);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_setresgid ? vu_bottom_setresgid : NULL));
+}
+
+/* setresgid -- setresgid(rgid, egid, sgid) */
+VU_EXPORT int setresgid(gid_t rgid, gid_t egid, gid_t sgid)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_setresgid], 1) && vu_real_setresgid)
+		return vu_real_setresgid(rgid, egid, sgid);
+	return vu_slow_setresgid(rgid, egid, sgid);
 }
 
 typedef int vu_setegid_fn(gid_t);
@@ -3708,11 +4591,10 @@ static long vu_bottom_setegid(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* setegid -- setresgid(-1, egid, -1) */
-VU_EXPORT int setegid(gid_t egid)
+/* setegid past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_setegid(gid_t egid)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_setresgid], 1) && vu_real_setegid)
-		return vu_real_setegid(egid);
 	int vu_w = vu_wants(VU_NR_setresgid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setegid, 0) && !vu_real_setegid)
@@ -3725,6 +4607,14 @@ VU_EXPORT int setegid(gid_t egid)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_setresgid, (long)(-1), (long)egid, (long)(-1));
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_setegid ? vu_bottom_setegid : NULL));
+}
+
+/* setegid -- setresgid(-1, egid, -1) */
+VU_EXPORT int setegid(gid_t egid)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_setresgid], 1) && vu_real_setegid)
+		return vu_real_setegid(egid);
+	return vu_slow_setegid(egid);
 }
 #endif
 
@@ -3741,11 +4631,10 @@ static long vu_bottom_getresgid(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* getresgid -- getresgid(rgidp, egidp, sgidp) */
-VU_EXPORT int getresgid(gid_t *rgidp, gid_t *egidp, gid_t *sgidp)
+/* getresgid past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_getresgid(gid_t *rgidp, gid_t *egidp, gid_t *sgidp)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_getresgid], 1) && vu_real_getresgid)
-		return vu_real_getresgid(rgidp, egidp, sgidp);
 	int vu_w = vu_wants(VU_NR_getresgid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getresgid, 0) && !vu_real_getresgid)
@@ -3758,6 +4647,14 @@ VU_EXPORT int getresgid(gid_t *rgidp, gid_t *egidp, gid_t *sgidp)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_getresgid, (long)rgidp, (long)egidp, (long)sgidp);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_getresgid ? vu_bottom_getresgid : NULL));
+}
+
+/* getresgid -- getresgid(rgidp, egidp, sgidp) */
+VU_EXPORT int getresgid(gid_t *rgidp, gid_t *egidp, gid_t *sgidp)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_getresgid], 1) && vu_real_getresgid)
+		return vu_real_getresgid(rgidp, egidp, sgidp);
+	return vu_slow_getresgid(rgidp, egidp, sgidp);
 }
 #endif
 
@@ -3774,11 +4671,10 @@ static long vu_bottom_getpgid(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* getpgid -- getpgid(pid) */
-VU_EXPORT pid_t getpgid(pid_t pid)
+/* getpgid past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN pid_t vu_slow_getpgid(pid_t pid)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_getpgid], 1) && vu_real_getpgid)
-		return vu_real_getpgid(pid);
 	int vu_w = vu_wants(VU_NR_getpgid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getpgid, 0) && !vu_real_getpgid)
@@ -3791,6 +4687,14 @@ VU_EXPORT pid_t getpgid(pid_t pid)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_getpgid, (long)pid);
 	return (pid_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_getpgid ? vu_bottom_getpgid : NULL));
+}
+
+/* getpgid -- getpgid(pid) */
+VU_EXPORT pid_t getpgid(pid_t pid)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_getpgid], 1) && vu_real_getpgid)
+		return vu_real_getpgid(pid);
+	return vu_slow_getpgid(pid);
 }
 #endif
 
@@ -3807,11 +4711,10 @@ static long vu_bottom_setfsuid(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* setfsuid -- setfsuid(uid) */
-VU_EXPORT int setfsuid(uid_t uid)
+/* setfsuid past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_setfsuid(uid_t uid)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_setfsuid], 1) && vu_real_setfsuid)
-		return vu_real_setfsuid(uid);
 	int vu_w = vu_wants(VU_NR_setfsuid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setfsuid, 0) && !vu_real_setfsuid)
@@ -3824,6 +4727,14 @@ VU_EXPORT int setfsuid(uid_t uid)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_setfsuid, (long)uid);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_setfsuid ? vu_bottom_setfsuid : NULL));
+}
+
+/* setfsuid -- setfsuid(uid) */
+VU_EXPORT int setfsuid(uid_t uid)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_setfsuid], 1) && vu_real_setfsuid)
+		return vu_real_setfsuid(uid);
+	return vu_slow_setfsuid(uid);
 }
 #endif
 
@@ -3840,11 +4751,10 @@ static long vu_bottom_setfsgid(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* setfsgid -- setfsgid(gid) */
-VU_EXPORT int setfsgid(gid_t gid)
+/* setfsgid past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_setfsgid(gid_t gid)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_setfsgid], 1) && vu_real_setfsgid)
-		return vu_real_setfsgid(gid);
 	int vu_w = vu_wants(VU_NR_setfsgid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setfsgid, 0) && !vu_real_setfsgid)
@@ -3857,6 +4767,14 @@ VU_EXPORT int setfsgid(gid_t gid)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_setfsgid, (long)gid);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_setfsgid ? vu_bottom_setfsgid : NULL));
+}
+
+/* setfsgid -- setfsgid(gid) */
+VU_EXPORT int setfsgid(gid_t gid)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_setfsgid], 1) && vu_real_setfsgid)
+		return vu_real_setfsgid(gid);
+	return vu_slow_setfsgid(gid);
 }
 #endif
 
@@ -3873,11 +4791,10 @@ static long vu_bottom_getsid(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* getsid -- getsid(pid) */
-VU_EXPORT pid_t getsid(pid_t pid)
+/* getsid past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN pid_t vu_slow_getsid(pid_t pid)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_getsid], 1) && vu_real_getsid)
-		return vu_real_getsid(pid);
 	int vu_w = vu_wants(VU_NR_getsid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getsid, 0) && !vu_real_getsid)
@@ -3890,6 +4807,14 @@ VU_EXPORT pid_t getsid(pid_t pid)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_getsid, (long)pid);
 	return (pid_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_getsid ? vu_bottom_getsid : NULL));
+}
+
+/* getsid -- getsid(pid) */
+VU_EXPORT pid_t getsid(pid_t pid)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_getsid], 1) && vu_real_getsid)
+		return vu_real_getsid(pid);
+	return vu_slow_getsid(pid);
 }
 #endif
 
@@ -3906,11 +4831,10 @@ static long vu_bottom_capget(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* capget -- capget(header, dataptr) */
-VU_EXPORT int capget(void *header, void *dataptr)
+/* capget past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_capget(void *header, void *dataptr)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_capget], 1) && vu_real_capget)
-		return vu_real_capget(header, dataptr);
 	int vu_w = vu_wants(VU_NR_capget);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_capget, 0) && !vu_real_capget)
@@ -3923,6 +4847,14 @@ VU_EXPORT int capget(void *header, void *dataptr)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_capget, (long)header, (long)dataptr);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_capget ? vu_bottom_capget : NULL));
+}
+
+/* capget -- capget(header, dataptr) */
+VU_EXPORT int capget(void *header, void *dataptr)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_capget], 1) && vu_real_capget)
+		return vu_real_capget(header, dataptr);
+	return vu_slow_capget(header, dataptr);
 }
 #endif
 
@@ -3939,11 +4871,10 @@ static long vu_bottom_capset(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* capset -- capset(header, data) */
-VU_EXPORT int capset(void *header, const void *data)
+/* capset past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_capset(void *header, const void *data)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_capset], 1) && vu_real_capset)
-		return vu_real_capset(header, data);
 	int vu_w = vu_wants(VU_NR_capset);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_capset, 0) && !vu_real_capset)
@@ -3956,6 +4887,14 @@ VU_EXPORT int capset(void *header, const void *data)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_capset, (long)header, (long)data);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_capset ? vu_bottom_capset : NULL));
+}
+
+/* capset -- capset(header, data) */
+VU_EXPORT int capset(void *header, const void *data)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_capset], 1) && vu_real_capset)
+		return vu_real_capset(header, data);
+	return vu_slow_capset(header, data);
 }
 #endif
 
@@ -3974,11 +4913,10 @@ static long vu_bottom_sigpending(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* sigpending -- rt_sigpending(uset, _NSIG / 8) */
-VU_EXPORT int sigpending(sigset_t *uset)
+/* sigpending past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_sigpending(sigset_t *uset)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_rt_sigpending], 1) && vu_real_sigpending)
-		return vu_real_sigpending(uset);
 	int vu_w = vu_wants(VU_NR_rt_sigpending);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sigpending, 0) && !vu_real_sigpending)
@@ -3991,6 +4929,14 @@ VU_EXPORT int sigpending(sigset_t *uset)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_rt_sigpending, (long)uset, (long)(_NSIG / 8));
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_sigpending ? vu_bottom_sigpending : NULL));
+}
+
+/* sigpending -- rt_sigpending(uset, _NSIG / 8) */
+VU_EXPORT int sigpending(sigset_t *uset)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_rt_sigpending], 1) && vu_real_sigpending)
+		return vu_real_sigpending(uset);
+	return vu_slow_sigpending(uset);
 }
 #endif
 
@@ -4009,11 +4955,10 @@ static long vu_bottom_sigtimedwait(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* sigtimedwait -- rt_sigtimedwait(uthese, uinfo, uts, _NSIG / 8) */
-VU_EXPORT int sigtimedwait(const sigset_t *uthese, siginfo_t *uinfo, const struct timespec *uts)
+/* sigtimedwait past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_sigtimedwait(const sigset_t *uthese, siginfo_t *uinfo, const struct timespec *uts)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_rt_sigtimedwait], 1) && vu_real_sigtimedwait)
-		return vu_real_sigtimedwait(uthese, uinfo, uts);
 	int vu_w = vu_wants(VU_NR_rt_sigtimedwait);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sigtimedwait, 0) && !vu_real_sigtimedwait)
@@ -4026,6 +4971,14 @@ VU_EXPORT int sigtimedwait(const sigset_t *uthese, siginfo_t *uinfo, const struc
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_rt_sigtimedwait, (long)uthese, (long)uinfo, (long)uts, (long)(_NSIG / 8));
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_sigtimedwait ? vu_bottom_sigtimedwait : NULL));
+}
+
+/* sigtimedwait -- rt_sigtimedwait(uthese, uinfo, uts, _NSIG / 8) */
+VU_EXPORT int sigtimedwait(const sigset_t *uthese, siginfo_t *uinfo, const struct timespec *uts)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_rt_sigtimedwait], 1) && vu_real_sigtimedwait)
+		return vu_real_sigtimedwait(uthese, uinfo, uts);
+	return vu_slow_sigtimedwait(uthese, uinfo, uts);
 }
 
 typedef int vu_sigwaitinfo_fn(const sigset_t *, siginfo_t *);
@@ -4043,11 +4996,10 @@ static long vu_bottom_sigwaitinfo(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* sigwaitinfo -- rt_sigtimedwait(uthese, uinfo, 0, _NSIG / 8) */
-VU_EXPORT int sigwaitinfo(const sigset_t *uthese, siginfo_t *uinfo)
+/* sigwaitinfo past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_sigwaitinfo(const sigset_t *uthese, siginfo_t *uinfo)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_rt_sigtimedwait], 1) && vu_real_sigwaitinfo)
-		return vu_real_sigwaitinfo(uthese, uinfo);
 	int vu_w = vu_wants(VU_NR_rt_sigtimedwait);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sigwaitinfo, 0) && !vu_real_sigwaitinfo)
@@ -4060,6 +5012,14 @@ VU_EXPORT int sigwaitinfo(const sigset_t *uthese, siginfo_t *uinfo)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_rt_sigtimedwait, (long)uthese, (long)uinfo, 0, (long)(_NSIG / 8));
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_sigwaitinfo ? vu_bottom_sigwaitinfo : NULL));
+}
+
+/* sigwaitinfo -- rt_sigtimedwait(uthese, uinfo, 0, _NSIG / 8) */
+VU_EXPORT int sigwaitinfo(const sigset_t *uthese, siginfo_t *uinfo)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_rt_sigtimedwait], 1) && vu_real_sigwaitinfo)
+		return vu_real_sigwaitinfo(uthese, uinfo);
+	return vu_slow_sigwaitinfo(uthese, uinfo);
 }
 #endif
 
@@ -4078,11 +5038,10 @@ static long vu_bottom_sigsuspend(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* sigsuspend -- rt_sigsuspend(unewset, _NSIG / 8) */
-VU_EXPORT int sigsuspend(const sigset_t *unewset)
+/* sigsuspend past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_sigsuspend(const sigset_t *unewset)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_rt_sigsuspend], 1) && vu_real_sigsuspend)
-		return vu_real_sigsuspend(unewset);
 	int vu_w = vu_wants(VU_NR_rt_sigsuspend);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sigsuspend, 0) && !vu_real_sigsuspend)
@@ -4095,6 +5054,14 @@ VU_EXPORT int sigsuspend(const sigset_t *unewset)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_rt_sigsuspend, (long)unewset, (long)(_NSIG / 8));
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_sigsuspend ? vu_bottom_sigsuspend : NULL));
+}
+
+/* sigsuspend -- rt_sigsuspend(unewset, _NSIG / 8) */
+VU_EXPORT int sigsuspend(const sigset_t *unewset)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_rt_sigsuspend], 1) && vu_real_sigsuspend)
+		return vu_real_sigsuspend(unewset);
+	return vu_slow_sigsuspend(unewset);
 }
 #endif
 
@@ -4111,11 +5078,10 @@ static long vu_bottom_sigaltstack(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* sigaltstack -- sigaltstack(uss, uoss) */
-VU_EXPORT int sigaltstack(const stack_t *uss, stack_t *uoss)
+/* sigaltstack past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_sigaltstack(const stack_t *uss, stack_t *uoss)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_sigaltstack], 1) && vu_real_sigaltstack)
-		return vu_real_sigaltstack(uss, uoss);
 	int vu_w = vu_wants(VU_NR_sigaltstack);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sigaltstack, 0) && !vu_real_sigaltstack)
@@ -4128,6 +5094,14 @@ VU_EXPORT int sigaltstack(const stack_t *uss, stack_t *uoss)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_sigaltstack, (long)uss, (long)uoss);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_sigaltstack ? vu_bottom_sigaltstack : NULL));
+}
+
+/* sigaltstack -- sigaltstack(uss, uoss) */
+VU_EXPORT int sigaltstack(const stack_t *uss, stack_t *uoss)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_sigaltstack], 1) && vu_real_sigaltstack)
+		return vu_real_sigaltstack(uss, uoss);
+	return vu_slow_sigaltstack(uss, uoss);
 }
 #endif
 
@@ -4144,11 +5118,10 @@ static long vu_bottom_personality(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* personality -- personality(personality) */
-VU_EXPORT int personality(unsigned long personality)
+/* personality past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_personality(unsigned long personality)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_personality], 1) && vu_real_personality)
-		return vu_real_personality(personality);
 	int vu_w = vu_wants(VU_NR_personality);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_personality, 0) && !vu_real_personality)
@@ -4161,6 +5134,14 @@ VU_EXPORT int personality(unsigned long personality)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_personality, (long)personality);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_personality ? vu_bottom_personality : NULL));
+}
+
+/* personality -- personality(personality) */
+VU_EXPORT int personality(unsigned long personality)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_personality], 1) && vu_real_personality)
+		return vu_real_personality(personality);
+	return vu_slow_personality(personality);
 }
 #endif
 
@@ -4177,11 +5158,23 @@ static long vu_bottom_statfs(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* statfs -- statfs(pathname, buf) */
-VU_EXPORT int statfs(const char *pathname, struct statfs *buf)
+/* statfs past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_statfs(const char *pathname, struct statfs *buf)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_statfs], 1) && vu_real_statfs)
-		return vu_real_statfs(pathname, buf);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_statfs] & VU_VC_WRAPPER) && vu_real_statfs) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)pathname, (long)buf, 0, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_statfs, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_statfs, VU_NR_statfs);
+			int vu_r = vu_real_statfs((const char *)vu_p, buf);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_statfs);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_statfs, 0) && !vu_real_statfs)
@@ -4193,7 +5186,15 @@ VU_EXPORT int statfs(const char *pathname, struct statfs *buf)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_statfs, (long)pathname, (long)buf);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_statfs ? vu_bottom_statfs : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_statfs ? vu_bottom_statfs : NULL, &vu_k));
+}
+
+/* statfs -- statfs(pathname, buf) */
+VU_EXPORT int statfs(const char *pathname, struct statfs *buf)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_statfs], 1) && vu_real_statfs)
+		return vu_real_statfs(pathname, buf);
+	return vu_slow_statfs(pathname, buf);
 }
 
 typedef int vu_statfs64_fn(const char *, struct statfs64 *);
@@ -4208,11 +5209,23 @@ static long vu_bottom_statfs64(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* statfs64 -- statfs(pathname, buf) */
-VU_EXPORT int statfs64(const char *pathname, struct statfs64 *buf)
+/* statfs64 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_statfs64(const char *pathname, struct statfs64 *buf)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_statfs], 1) && vu_real_statfs64)
-		return vu_real_statfs64(pathname, buf);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_statfs] & VU_VC_WRAPPER) && vu_real_statfs64) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)pathname, (long)buf, 0, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_statfs, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_statfs64, VU_NR_statfs);
+			int vu_r = vu_real_statfs64((const char *)vu_p, buf);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_statfs);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_statfs64, 0) && !vu_real_statfs64)
@@ -4224,7 +5237,15 @@ VU_EXPORT int statfs64(const char *pathname, struct statfs64 *buf)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_statfs, (long)pathname, (long)buf);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_statfs64 ? vu_bottom_statfs64 : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_statfs64 ? vu_bottom_statfs64 : NULL, &vu_k));
+}
+
+/* statfs64 -- statfs(pathname, buf) */
+VU_EXPORT int statfs64(const char *pathname, struct statfs64 *buf)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_statfs], 1) && vu_real_statfs64)
+		return vu_real_statfs64(pathname, buf);
+	return vu_slow_statfs64(pathname, buf);
 }
 #endif
 
@@ -4241,11 +5262,10 @@ static long vu_bottom_fstatfs(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* fstatfs -- fstatfs(fd, buf) */
-VU_EXPORT int fstatfs(int fd, struct statfs *buf)
+/* fstatfs past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_fstatfs(int fd, struct statfs *buf)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_fstatfs], 1) && vu_real_fstatfs)
-		return vu_real_fstatfs(fd, buf);
 	int vu_w = vu_wants(VU_NR_fstatfs);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fstatfs, 0) && !vu_real_fstatfs)
@@ -4260,6 +5280,14 @@ VU_EXPORT int fstatfs(int fd, struct statfs *buf)
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_fstatfs ? vu_bottom_fstatfs : NULL));
 }
 
+/* fstatfs -- fstatfs(fd, buf) */
+VU_EXPORT int fstatfs(int fd, struct statfs *buf)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_fstatfs], 1) && vu_real_fstatfs)
+		return vu_real_fstatfs(fd, buf);
+	return vu_slow_fstatfs(fd, buf);
+}
+
 typedef int vu_fstatfs64_fn(int, struct statfs64 *);
 static vu_fstatfs64_fn *vu_real_fstatfs64;
 static unsigned char vu_known_fstatfs64;	/* looked up (on first use) */
@@ -4272,11 +5300,10 @@ static long vu_bottom_fstatfs64(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* fstatfs64 -- fstatfs(fd, buf) */
-VU_EXPORT int fstatfs64(int fd, struct statfs64 *buf)
+/* fstatfs64 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_fstatfs64(int fd, struct statfs64 *buf)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_fstatfs], 1) && vu_real_fstatfs64)
-		return vu_real_fstatfs64(fd, buf);
 	int vu_w = vu_wants(VU_NR_fstatfs);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fstatfs64, 0) && !vu_real_fstatfs64)
@@ -4289,6 +5316,14 @@ VU_EXPORT int fstatfs64(int fd, struct statfs64 *buf)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_fstatfs, (long)fd, (long)buf);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_fstatfs64 ? vu_bottom_fstatfs64 : NULL));
+}
+
+/* fstatfs64 -- fstatfs(fd, buf) */
+VU_EXPORT int fstatfs64(int fd, struct statfs64 *buf)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_fstatfs], 1) && vu_real_fstatfs64)
+		return vu_real_fstatfs64(fd, buf);
+	return vu_slow_fstatfs64(fd, buf);
 }
 #endif
 
@@ -4305,11 +5340,10 @@ static long vu_bottom_setpriority(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* setpriority -- setpriority(which, who, niceval) */
-VU_EXPORT int setpriority(__priority_which_t which, id_t who, int niceval)
+/* setpriority past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_setpriority(__priority_which_t which, id_t who, int niceval)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_setpriority], 1) && vu_real_setpriority)
-		return vu_real_setpriority(which, who, niceval);
 	int vu_w = vu_wants(VU_NR_setpriority);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setpriority, 0) && !vu_real_setpriority)
@@ -4322,6 +5356,14 @@ VU_EXPORT int setpriority(__priority_which_t which, id_t who, int niceval)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_setpriority, (long)which, (long)who, (long)niceval);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_setpriority ? vu_bottom_setpriority : NULL));
+}
+
+/* setpriority -- setpriority(which, who, niceval) */
+VU_EXPORT int setpriority(__priority_which_t which, id_t who, int niceval)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_setpriority], 1) && vu_real_setpriority)
+		return vu_real_setpriority(which, who, niceval);
+	return vu_slow_setpriority(which, who, niceval);
 }
 #endif
 
@@ -4338,11 +5380,10 @@ static long vu_bottom_mlock(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* mlock -- mlock(start, len) */
-VU_EXPORT int mlock(const void *start, size_t len)
+/* mlock past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_mlock(const void *start, size_t len)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_mlock], 1) && vu_real_mlock)
-		return vu_real_mlock(start, len);
 	int vu_w = vu_wants(VU_NR_mlock);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_mlock, 0) && !vu_real_mlock)
@@ -4355,6 +5396,14 @@ VU_EXPORT int mlock(const void *start, size_t len)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_mlock, (long)start, (long)len);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_mlock ? vu_bottom_mlock : NULL));
+}
+
+/* mlock -- mlock(start, len) */
+VU_EXPORT int mlock(const void *start, size_t len)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_mlock], 1) && vu_real_mlock)
+		return vu_real_mlock(start, len);
+	return vu_slow_mlock(start, len);
 }
 #endif
 
@@ -4371,11 +5420,10 @@ static long vu_bottom_munlock(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* munlock -- munlock(start, len) */
-VU_EXPORT int munlock(const void *start, size_t len)
+/* munlock past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_munlock(const void *start, size_t len)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_munlock], 1) && vu_real_munlock)
-		return vu_real_munlock(start, len);
 	int vu_w = vu_wants(VU_NR_munlock);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_munlock, 0) && !vu_real_munlock)
@@ -4388,6 +5436,14 @@ VU_EXPORT int munlock(const void *start, size_t len)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_munlock, (long)start, (long)len);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_munlock ? vu_bottom_munlock : NULL));
+}
+
+/* munlock -- munlock(start, len) */
+VU_EXPORT int munlock(const void *start, size_t len)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_munlock], 1) && vu_real_munlock)
+		return vu_real_munlock(start, len);
+	return vu_slow_munlock(start, len);
 }
 #endif
 
@@ -4404,11 +5460,10 @@ static long vu_bottom_mlockall(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* mlockall -- mlockall(flags) */
-VU_EXPORT int mlockall(int flags)
+/* mlockall past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_mlockall(int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_mlockall], 1) && vu_real_mlockall)
-		return vu_real_mlockall(flags);
 	int vu_w = vu_wants(VU_NR_mlockall);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_mlockall, 0) && !vu_real_mlockall)
@@ -4421,6 +5476,14 @@ VU_EXPORT int mlockall(int flags)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_mlockall, (long)flags);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_mlockall ? vu_bottom_mlockall : NULL));
+}
+
+/* mlockall -- mlockall(flags) */
+VU_EXPORT int mlockall(int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_mlockall], 1) && vu_real_mlockall)
+		return vu_real_mlockall(flags);
+	return vu_slow_mlockall(flags);
 }
 #endif
 
@@ -4438,11 +5501,10 @@ static long vu_bottom_munlockall(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* munlockall -- munlockall() */
-VU_EXPORT int munlockall(void)
+/* munlockall past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_munlockall(void)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_munlockall], 1) && vu_real_munlockall)
-		return vu_real_munlockall();
 	int vu_w = vu_wants(VU_NR_munlockall);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_munlockall, 0) && !vu_real_munlockall)
@@ -4455,6 +5517,14 @@ VU_EXPORT int munlockall(void)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_munlockall, 0);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_munlockall ? vu_bottom_munlockall : NULL));
+}
+
+/* munlockall -- munlockall() */
+VU_EXPORT int munlockall(void)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_munlockall], 1) && vu_real_munlockall)
+		return vu_real_munlockall();
+	return vu_slow_munlockall();
 }
 #endif
 
@@ -4471,11 +5541,10 @@ static long vu_bottom_pivot_root(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* pivot_root -- pivot_root(new_root, put_old) */
-VU_EXPORT int pivot_root(const char *new_root, const char *put_old)
+/* pivot_root past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_pivot_root(const char *new_root, const char *put_old)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_pivot_root], 1) && vu_real_pivot_root)
-		return vu_real_pivot_root(new_root, put_old);
 	int vu_w = vu_wants(VU_NR_pivot_root);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pivot_root, 0) && !vu_real_pivot_root)
@@ -4488,6 +5557,14 @@ VU_EXPORT int pivot_root(const char *new_root, const char *put_old)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_pivot_root, (long)new_root, (long)put_old);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_pivot_root ? vu_bottom_pivot_root : NULL));
+}
+
+/* pivot_root -- pivot_root(new_root, put_old) */
+VU_EXPORT int pivot_root(const char *new_root, const char *put_old)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_pivot_root], 1) && vu_real_pivot_root)
+		return vu_real_pivot_root(new_root, put_old);
+	return vu_slow_pivot_root(new_root, put_old);
 }
 #endif
 
@@ -4544,11 +5621,10 @@ static long vu_bottom_arch_prctl(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* arch_prctl -- arch_prctl(option, arg2) */
-VU_EXPORT int arch_prctl(int option, unsigned long arg2)
+/* arch_prctl past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_arch_prctl(int option, unsigned long arg2)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_arch_prctl], 1) && vu_real_arch_prctl)
-		return vu_real_arch_prctl(option, arg2);
 	int vu_w = vu_wants(VU_NR_arch_prctl);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_arch_prctl, 0) && !vu_real_arch_prctl)
@@ -4561,6 +5637,14 @@ VU_EXPORT int arch_prctl(int option, unsigned long arg2)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_arch_prctl, (long)option, (long)arg2);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_arch_prctl ? vu_bottom_arch_prctl : NULL));
+}
+
+/* arch_prctl -- arch_prctl(option, arg2) */
+VU_EXPORT int arch_prctl(int option, unsigned long arg2)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_arch_prctl], 1) && vu_real_arch_prctl)
+		return vu_real_arch_prctl(option, arg2);
+	return vu_slow_arch_prctl(option, arg2);
 }
 #endif
 
@@ -4577,11 +5661,23 @@ static long vu_bottom_chroot(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* chroot -- chroot(filename) */
-VU_EXPORT int chroot(const char *filename)
+/* chroot past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_chroot(const char *filename)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_chroot], 1) && vu_real_chroot)
-		return vu_real_chroot(filename);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_chroot] & VU_VC_WRAPPER) && vu_real_chroot) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)filename, 0, 0, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_chroot, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_chroot, VU_NR_chroot);
+			int vu_r = vu_real_chroot((const char *)vu_p);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_chroot);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_chroot, 0) && !vu_real_chroot)
@@ -4593,7 +5689,15 @@ VU_EXPORT int chroot(const char *filename)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_chroot, (long)filename);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_chroot ? vu_bottom_chroot : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_chroot ? vu_bottom_chroot : NULL, &vu_k));
+}
+
+/* chroot -- chroot(filename) */
+VU_EXPORT int chroot(const char *filename)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_chroot], 1) && vu_real_chroot)
+		return vu_real_chroot(filename);
+	return vu_slow_chroot(filename);
 }
 #endif
 
@@ -4611,11 +5715,10 @@ static long vu_bottom_sync(struct vu_call *vu_c)
 	return 0;
 }
 
-/* sync -- sync() */
-VU_EXPORT void sync(void)
+/* sync past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN void vu_slow_sync(void)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_sync], 1) && vu_real_sync)
-		{ vu_real_sync(); return; }
 	int vu_w = vu_wants(VU_NR_sync);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sync, 0) && !vu_real_sync)
@@ -4628,6 +5731,14 @@ VU_EXPORT void sync(void)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_sync, 0);
 	(void)vu_libc_call(&vu_c, vu_real_sync ? vu_bottom_sync : NULL);
+}
+
+/* sync -- sync() */
+VU_EXPORT void sync(void)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_sync], 1) && vu_real_sync)
+		{ vu_real_sync(); return; }
+	vu_slow_sync();
 }
 #endif
 
@@ -4644,11 +5755,23 @@ static long vu_bottom_acct(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* acct -- acct(name) */
-VU_EXPORT int acct(const char *name)
+/* acct past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_acct(const char *name)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_acct], 1) && vu_real_acct)
-		return vu_real_acct(name);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_acct] & VU_VC_WRAPPER) && vu_real_acct) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)name, 0, 0, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_acct, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_acct, VU_NR_acct);
+			int vu_r = vu_real_acct((const char *)vu_p);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_acct);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_acct, 0) && !vu_real_acct)
@@ -4660,7 +5783,15 @@ VU_EXPORT int acct(const char *name)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_acct, (long)name);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_acct ? vu_bottom_acct : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_acct ? vu_bottom_acct : NULL, &vu_k));
+}
+
+/* acct -- acct(name) */
+VU_EXPORT int acct(const char *name)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_acct], 1) && vu_real_acct)
+		return vu_real_acct(name);
+	return vu_slow_acct(name);
 }
 #endif
 
@@ -4677,11 +5808,10 @@ static long vu_bottom_settimeofday(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* settimeofday -- settimeofday(tv, tz) */
-VU_EXPORT int settimeofday(const struct timeval *tv, const struct timezone *tz)
+/* settimeofday past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_settimeofday(const struct timeval *tv, const struct timezone *tz)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_settimeofday], 1) && vu_real_settimeofday)
-		return vu_real_settimeofday(tv, tz);
 	int vu_w = vu_wants(VU_NR_settimeofday);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_settimeofday, 0) && !vu_real_settimeofday)
@@ -4694,6 +5824,14 @@ VU_EXPORT int settimeofday(const struct timeval *tv, const struct timezone *tz)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_settimeofday, (long)tv, (long)tz);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_settimeofday ? vu_bottom_settimeofday : NULL));
+}
+
+/* settimeofday -- settimeofday(tv, tz) */
+VU_EXPORT int settimeofday(const struct timeval *tv, const struct timezone *tz)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_settimeofday], 1) && vu_real_settimeofday)
+		return vu_real_settimeofday(tv, tz);
+	return vu_slow_settimeofday(tv, tz);
 }
 #endif
 
@@ -4710,11 +5848,10 @@ static long vu_bottom_mount(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* mount -- mount(dev_name, dir_name, type, flags, data) */
-VU_EXPORT int mount(const char *dev_name, const char *dir_name, const char *type, unsigned long flags, const void *data)
+/* mount past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_mount(const char *dev_name, const char *dir_name, const char *type, unsigned long flags, const void *data)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_mount], 1) && vu_real_mount)
-		return vu_real_mount(dev_name, dir_name, type, flags, data);
 	int vu_w = vu_wants(VU_NR_mount);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_mount, 0) && !vu_real_mount)
@@ -4727,6 +5864,14 @@ VU_EXPORT int mount(const char *dev_name, const char *dir_name, const char *type
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_mount, (long)dev_name, (long)dir_name, (long)type, (long)flags, (long)data);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_mount ? vu_bottom_mount : NULL));
+}
+
+/* mount -- mount(dev_name, dir_name, type, flags, data) */
+VU_EXPORT int mount(const char *dev_name, const char *dir_name, const char *type, unsigned long flags, const void *data)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_mount], 1) && vu_real_mount)
+		return vu_real_mount(dev_name, dir_name, type, flags, data);
+	return vu_slow_mount(dev_name, dir_name, type, flags, data);
 }
 #endif
 
@@ -4743,11 +5888,23 @@ static long vu_bottom_umount2(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* umount2 -- umount2(name, flags) */
-VU_EXPORT int umount2(const char *name, int flags)
+/* umount2 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_umount2(const char *name, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_umount2], 1) && vu_real_umount2)
-		return vu_real_umount2(name, flags);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_umount2] & VU_VC_WRAPPER) && vu_real_umount2) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)name, (long)flags, 0, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_umount2, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_umount2, VU_NR_umount2);
+			int vu_r = vu_real_umount2((const char *)vu_p, flags);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_umount2);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_umount2, 0) && !vu_real_umount2)
@@ -4759,7 +5916,15 @@ VU_EXPORT int umount2(const char *name, int flags)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_umount2, (long)name, (long)flags);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_umount2 ? vu_bottom_umount2 : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_umount2 ? vu_bottom_umount2 : NULL, &vu_k));
+}
+
+/* umount2 -- umount2(name, flags) */
+VU_EXPORT int umount2(const char *name, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_umount2], 1) && vu_real_umount2)
+		return vu_real_umount2(name, flags);
+	return vu_slow_umount2(name, flags);
 }
 
 typedef int vu_umount_fn(const char *);
@@ -4776,11 +5941,23 @@ static long vu_bottom_umount(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* umount -- umount2(name, 0) */
-VU_EXPORT int umount(const char *name)
+/* umount past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_umount(const char *name)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_umount2], 1) && vu_real_umount)
-		return vu_real_umount(name);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_umount2] & VU_VC_WRAPPER) && vu_real_umount) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)name, 0, 0, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_umount2, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_umount, VU_NR_umount2);
+			int vu_r = vu_real_umount((const char *)vu_p);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_umount2);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_umount, 0) && !vu_real_umount)
@@ -4792,7 +5969,15 @@ VU_EXPORT int umount(const char *name)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_umount2, (long)name, 0);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_umount ? vu_bottom_umount : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_umount ? vu_bottom_umount : NULL, &vu_k));
+}
+
+/* umount -- umount2(name, 0) */
+VU_EXPORT int umount(const char *name)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_umount2], 1) && vu_real_umount)
+		return vu_real_umount(name);
+	return vu_slow_umount(name);
 }
 #endif
 
@@ -4809,11 +5994,23 @@ static long vu_bottom_swapon(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* swapon -- swapon(specialfile, swap_flags) */
-VU_EXPORT int swapon(const char *specialfile, int swap_flags)
+/* swapon past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_swapon(const char *specialfile, int swap_flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_swapon], 1) && vu_real_swapon)
-		return vu_real_swapon(specialfile, swap_flags);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_swapon] & VU_VC_WRAPPER) && vu_real_swapon) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)specialfile, (long)swap_flags, 0, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_swapon, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_swapon, VU_NR_swapon);
+			int vu_r = vu_real_swapon((const char *)vu_p, swap_flags);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_swapon);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_swapon, 0) && !vu_real_swapon)
@@ -4825,7 +6022,15 @@ VU_EXPORT int swapon(const char *specialfile, int swap_flags)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_swapon, (long)specialfile, (long)swap_flags);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_swapon ? vu_bottom_swapon : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_swapon ? vu_bottom_swapon : NULL, &vu_k));
+}
+
+/* swapon -- swapon(specialfile, swap_flags) */
+VU_EXPORT int swapon(const char *specialfile, int swap_flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_swapon], 1) && vu_real_swapon)
+		return vu_real_swapon(specialfile, swap_flags);
+	return vu_slow_swapon(specialfile, swap_flags);
 }
 #endif
 
@@ -4842,11 +6047,23 @@ static long vu_bottom_swapoff(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* swapoff -- swapoff(specialfile) */
-VU_EXPORT int swapoff(const char *specialfile)
+/* swapoff past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_swapoff(const char *specialfile)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_swapoff], 1) && vu_real_swapoff)
-		return vu_real_swapoff(specialfile);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_swapoff] & VU_VC_WRAPPER) && vu_real_swapoff) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)specialfile, 0, 0, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_swapoff, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_swapoff, VU_NR_swapoff);
+			int vu_r = vu_real_swapoff((const char *)vu_p);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_swapoff);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_swapoff, 0) && !vu_real_swapoff)
@@ -4858,7 +6075,15 @@ VU_EXPORT int swapoff(const char *specialfile)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_swapoff, (long)specialfile);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_swapoff ? vu_bottom_swapoff : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_swapoff ? vu_bottom_swapoff : NULL, &vu_k));
+}
+
+/* swapoff -- swapoff(specialfile) */
+VU_EXPORT int swapoff(const char *specialfile)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_swapoff], 1) && vu_real_swapoff)
+		return vu_real_swapoff(specialfile);
+	return vu_slow_swapoff(specialfile);
 }
 #endif
 
@@ -4875,11 +6100,10 @@ static long vu_bottom_sethostname(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* sethostname -- sethostname(name, len) */
-VU_EXPORT int sethostname(const char *name, size_t len)
+/* sethostname past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_sethostname(const char *name, size_t len)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_sethostname], 1) && vu_real_sethostname)
-		return vu_real_sethostname(name, len);
 	int vu_w = vu_wants(VU_NR_sethostname);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sethostname, 0) && !vu_real_sethostname)
@@ -4892,6 +6116,14 @@ VU_EXPORT int sethostname(const char *name, size_t len)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_sethostname, (long)name, (long)len);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_sethostname ? vu_bottom_sethostname : NULL));
+}
+
+/* sethostname -- sethostname(name, len) */
+VU_EXPORT int sethostname(const char *name, size_t len)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_sethostname], 1) && vu_real_sethostname)
+		return vu_real_sethostname(name, len);
+	return vu_slow_sethostname(name, len);
 }
 #endif
 
@@ -4908,11 +6140,10 @@ static long vu_bottom_setdomainname(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* setdomainname -- setdomainname(name, len) */
-VU_EXPORT int setdomainname(const char *name, size_t len)
+/* setdomainname past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_setdomainname(const char *name, size_t len)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_setdomainname], 1) && vu_real_setdomainname)
-		return vu_real_setdomainname(name, len);
 	int vu_w = vu_wants(VU_NR_setdomainname);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setdomainname, 0) && !vu_real_setdomainname)
@@ -4925,6 +6156,14 @@ VU_EXPORT int setdomainname(const char *name, size_t len)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_setdomainname, (long)name, (long)len);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_setdomainname ? vu_bottom_setdomainname : NULL));
+}
+
+/* setdomainname -- setdomainname(name, len) */
+VU_EXPORT int setdomainname(const char *name, size_t len)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_setdomainname], 1) && vu_real_setdomainname)
+		return vu_real_setdomainname(name, len);
+	return vu_slow_setdomainname(name, len);
 }
 #endif
 
@@ -4941,11 +6180,10 @@ static long vu_bottom_quotactl(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* quotactl -- quotactl(cmd, special, id, addr) */
-VU_EXPORT int quotactl(int cmd, const char *special, int id, caddr_t addr)
+/* quotactl past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_quotactl(int cmd, const char *special, int id, caddr_t addr)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_quotactl], 1) && vu_real_quotactl)
-		return vu_real_quotactl(cmd, special, id, addr);
 	int vu_w = vu_wants(VU_NR_quotactl);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_quotactl, 0) && !vu_real_quotactl)
@@ -4958,6 +6196,14 @@ VU_EXPORT int quotactl(int cmd, const char *special, int id, caddr_t addr)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_quotactl, (long)cmd, (long)special, (long)id, (long)addr);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_quotactl ? vu_bottom_quotactl : NULL));
+}
+
+/* quotactl -- quotactl(cmd, special, id, addr) */
+VU_EXPORT int quotactl(int cmd, const char *special, int id, caddr_t addr)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_quotactl], 1) && vu_real_quotactl)
+		return vu_real_quotactl(cmd, special, id, addr);
+	return vu_slow_quotactl(cmd, special, id, addr);
 }
 #endif
 
@@ -4975,11 +6221,10 @@ static long vu_bottom_gettid(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* gettid -- gettid() */
-VU_EXPORT pid_t gettid(void)
+/* gettid past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN pid_t vu_slow_gettid(void)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_gettid], 1) && vu_real_gettid)
-		return vu_real_gettid();
 	int vu_w = vu_wants(VU_NR_gettid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_gettid, 0) && !vu_real_gettid)
@@ -4992,6 +6237,14 @@ VU_EXPORT pid_t gettid(void)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_gettid, 0);
 	return (pid_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_gettid ? vu_bottom_gettid : NULL));
+}
+
+/* gettid -- gettid() */
+VU_EXPORT pid_t gettid(void)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_gettid], 1) && vu_real_gettid)
+		return vu_real_gettid();
+	return vu_slow_gettid();
 }
 #endif
 
@@ -5008,11 +6261,10 @@ static long vu_bottom_readahead(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* readahead -- readahead(fd, offset, count) */
-VU_EXPORT ssize_t readahead(int fd, __off64_t offset, size_t count)
+/* readahead past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_readahead(int fd, __off64_t offset, size_t count)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_readahead], 1) && vu_real_readahead)
-		return vu_real_readahead(fd, offset, count);
 	int vu_w = vu_wants(VU_NR_readahead);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_readahead, 0) && !vu_real_readahead)
@@ -5025,6 +6277,14 @@ VU_EXPORT ssize_t readahead(int fd, __off64_t offset, size_t count)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_readahead, (long)fd, (long)offset, (long)count);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_readahead ? vu_bottom_readahead : NULL));
+}
+
+/* readahead -- readahead(fd, offset, count) */
+VU_EXPORT ssize_t readahead(int fd, __off64_t offset, size_t count)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_readahead], 1) && vu_real_readahead)
+		return vu_real_readahead(fd, offset, count);
+	return vu_slow_readahead(fd, offset, count);
 }
 #endif
 
@@ -5041,11 +6301,10 @@ static long vu_bottom_setxattr(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* setxattr -- setxattr(pathname, name, value, size, flags) */
-VU_EXPORT int setxattr(const char *pathname, const char *name, const void *value, size_t size, int flags)
+/* setxattr past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_setxattr(const char *pathname, const char *name, const void *value, size_t size, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_setxattr], 1) && vu_real_setxattr)
-		return vu_real_setxattr(pathname, name, value, size, flags);
 	int vu_w = vu_wants(VU_NR_setxattr);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setxattr, 0) && !vu_real_setxattr)
@@ -5058,6 +6317,14 @@ VU_EXPORT int setxattr(const char *pathname, const char *name, const void *value
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_setxattr, (long)pathname, (long)name, (long)value, (long)size, (long)flags);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_setxattr ? vu_bottom_setxattr : NULL));
+}
+
+/* setxattr -- setxattr(pathname, name, value, size, flags) */
+VU_EXPORT int setxattr(const char *pathname, const char *name, const void *value, size_t size, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_setxattr], 1) && vu_real_setxattr)
+		return vu_real_setxattr(pathname, name, value, size, flags);
+	return vu_slow_setxattr(pathname, name, value, size, flags);
 }
 #endif
 
@@ -5074,11 +6341,10 @@ static long vu_bottom_lsetxattr(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* lsetxattr -- lsetxattr(pathname, name, value, size, flags) */
-VU_EXPORT int lsetxattr(const char *pathname, const char *name, const void *value, size_t size, int flags)
+/* lsetxattr past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_lsetxattr(const char *pathname, const char *name, const void *value, size_t size, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_lsetxattr], 1) && vu_real_lsetxattr)
-		return vu_real_lsetxattr(pathname, name, value, size, flags);
 	int vu_w = vu_wants(VU_NR_lsetxattr);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_lsetxattr, 0) && !vu_real_lsetxattr)
@@ -5091,6 +6357,14 @@ VU_EXPORT int lsetxattr(const char *pathname, const char *name, const void *valu
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_lsetxattr, (long)pathname, (long)name, (long)value, (long)size, (long)flags);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_lsetxattr ? vu_bottom_lsetxattr : NULL));
+}
+
+/* lsetxattr -- lsetxattr(pathname, name, value, size, flags) */
+VU_EXPORT int lsetxattr(const char *pathname, const char *name, const void *value, size_t size, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_lsetxattr], 1) && vu_real_lsetxattr)
+		return vu_real_lsetxattr(pathname, name, value, size, flags);
+	return vu_slow_lsetxattr(pathname, name, value, size, flags);
 }
 #endif
 
@@ -5107,11 +6381,10 @@ static long vu_bottom_fsetxattr(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* fsetxattr -- fsetxattr(fd, name, value, size, flags) */
-VU_EXPORT int fsetxattr(int fd, const char *name, const void *value, size_t size, int flags)
+/* fsetxattr past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_fsetxattr(int fd, const char *name, const void *value, size_t size, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_fsetxattr], 1) && vu_real_fsetxattr)
-		return vu_real_fsetxattr(fd, name, value, size, flags);
 	int vu_w = vu_wants(VU_NR_fsetxattr);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fsetxattr, 0) && !vu_real_fsetxattr)
@@ -5124,6 +6397,14 @@ VU_EXPORT int fsetxattr(int fd, const char *name, const void *value, size_t size
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_fsetxattr, (long)fd, (long)name, (long)value, (long)size, (long)flags);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_fsetxattr ? vu_bottom_fsetxattr : NULL));
+}
+
+/* fsetxattr -- fsetxattr(fd, name, value, size, flags) */
+VU_EXPORT int fsetxattr(int fd, const char *name, const void *value, size_t size, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_fsetxattr], 1) && vu_real_fsetxattr)
+		return vu_real_fsetxattr(fd, name, value, size, flags);
+	return vu_slow_fsetxattr(fd, name, value, size, flags);
 }
 #endif
 
@@ -5140,11 +6421,10 @@ static long vu_bottom_getxattr(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* getxattr -- getxattr(pathname, name, value, size) */
-VU_EXPORT ssize_t getxattr(const char *pathname, const char *name, void *value, size_t size)
+/* getxattr past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_getxattr(const char *pathname, const char *name, void *value, size_t size)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_getxattr], 1) && vu_real_getxattr)
-		return vu_real_getxattr(pathname, name, value, size);
 	int vu_w = vu_wants(VU_NR_getxattr);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getxattr, 0) && !vu_real_getxattr)
@@ -5157,6 +6437,14 @@ VU_EXPORT ssize_t getxattr(const char *pathname, const char *name, void *value, 
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_getxattr, (long)pathname, (long)name, (long)value, (long)size);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_getxattr ? vu_bottom_getxattr : NULL));
+}
+
+/* getxattr -- getxattr(pathname, name, value, size) */
+VU_EXPORT ssize_t getxattr(const char *pathname, const char *name, void *value, size_t size)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_getxattr], 1) && vu_real_getxattr)
+		return vu_real_getxattr(pathname, name, value, size);
+	return vu_slow_getxattr(pathname, name, value, size);
 }
 #endif
 
@@ -5173,11 +6461,10 @@ static long vu_bottom_lgetxattr(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* lgetxattr -- lgetxattr(pathname, name, value, size) */
-VU_EXPORT ssize_t lgetxattr(const char *pathname, const char *name, void *value, size_t size)
+/* lgetxattr past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_lgetxattr(const char *pathname, const char *name, void *value, size_t size)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_lgetxattr], 1) && vu_real_lgetxattr)
-		return vu_real_lgetxattr(pathname, name, value, size);
 	int vu_w = vu_wants(VU_NR_lgetxattr);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_lgetxattr, 0) && !vu_real_lgetxattr)
@@ -5190,6 +6477,14 @@ VU_EXPORT ssize_t lgetxattr(const char *pathname, const char *name, void *value,
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_lgetxattr, (long)pathname, (long)name, (long)value, (long)size);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_lgetxattr ? vu_bottom_lgetxattr : NULL));
+}
+
+/* lgetxattr -- lgetxattr(pathname, name, value, size) */
+VU_EXPORT ssize_t lgetxattr(const char *pathname, const char *name, void *value, size_t size)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_lgetxattr], 1) && vu_real_lgetxattr)
+		return vu_real_lgetxattr(pathname, name, value, size);
+	return vu_slow_lgetxattr(pathname, name, value, size);
 }
 #endif
 
@@ -5206,11 +6501,10 @@ static long vu_bottom_fgetxattr(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* fgetxattr -- fgetxattr(fd, name, value, size) */
-VU_EXPORT ssize_t fgetxattr(int fd, const char *name, void *value, size_t size)
+/* fgetxattr past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_fgetxattr(int fd, const char *name, void *value, size_t size)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_fgetxattr], 1) && vu_real_fgetxattr)
-		return vu_real_fgetxattr(fd, name, value, size);
 	int vu_w = vu_wants(VU_NR_fgetxattr);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fgetxattr, 0) && !vu_real_fgetxattr)
@@ -5223,6 +6517,14 @@ VU_EXPORT ssize_t fgetxattr(int fd, const char *name, void *value, size_t size)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_fgetxattr, (long)fd, (long)name, (long)value, (long)size);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_fgetxattr ? vu_bottom_fgetxattr : NULL));
+}
+
+/* fgetxattr -- fgetxattr(fd, name, value, size) */
+VU_EXPORT ssize_t fgetxattr(int fd, const char *name, void *value, size_t size)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_fgetxattr], 1) && vu_real_fgetxattr)
+		return vu_real_fgetxattr(fd, name, value, size);
+	return vu_slow_fgetxattr(fd, name, value, size);
 }
 #endif
 
@@ -5239,11 +6541,23 @@ static long vu_bottom_listxattr(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* listxattr -- listxattr(pathname, list, size) */
-VU_EXPORT ssize_t listxattr(const char *pathname, char *list, size_t size)
+/* listxattr past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_listxattr(const char *pathname, char *list, size_t size)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_listxattr], 1) && vu_real_listxattr)
-		return vu_real_listxattr(pathname, list, size);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_listxattr] & VU_VC_WRAPPER) && vu_real_listxattr) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)pathname, (long)list, (long)size, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_listxattr, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_listxattr, VU_NR_listxattr);
+			ssize_t vu_r = vu_real_listxattr((const char *)vu_p, list, size);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_listxattr);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_listxattr, 0) && !vu_real_listxattr)
@@ -5255,7 +6569,15 @@ VU_EXPORT ssize_t listxattr(const char *pathname, char *list, size_t size)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_listxattr, (long)pathname, (long)list, (long)size);
-	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_listxattr ? vu_bottom_listxattr : NULL));
+	return (ssize_t)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_listxattr ? vu_bottom_listxattr : NULL, &vu_k));
+}
+
+/* listxattr -- listxattr(pathname, list, size) */
+VU_EXPORT ssize_t listxattr(const char *pathname, char *list, size_t size)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_listxattr], 1) && vu_real_listxattr)
+		return vu_real_listxattr(pathname, list, size);
+	return vu_slow_listxattr(pathname, list, size);
 }
 #endif
 
@@ -5272,11 +6594,23 @@ static long vu_bottom_llistxattr(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* llistxattr -- llistxattr(pathname, list, size) */
-VU_EXPORT ssize_t llistxattr(const char *pathname, char *list, size_t size)
+/* llistxattr past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_llistxattr(const char *pathname, char *list, size_t size)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_llistxattr], 1) && vu_real_llistxattr)
-		return vu_real_llistxattr(pathname, list, size);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_llistxattr] & VU_VC_WRAPPER) && vu_real_llistxattr) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)pathname, (long)list, (long)size, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_llistxattr, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_llistxattr, VU_NR_llistxattr);
+			ssize_t vu_r = vu_real_llistxattr((const char *)vu_p, list, size);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_llistxattr);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_llistxattr, 0) && !vu_real_llistxattr)
@@ -5288,7 +6622,15 @@ VU_EXPORT ssize_t llistxattr(const char *pathname, char *list, size_t size)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_llistxattr, (long)pathname, (long)list, (long)size);
-	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_llistxattr ? vu_bottom_llistxattr : NULL));
+	return (ssize_t)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_llistxattr ? vu_bottom_llistxattr : NULL, &vu_k));
+}
+
+/* llistxattr -- llistxattr(pathname, list, size) */
+VU_EXPORT ssize_t llistxattr(const char *pathname, char *list, size_t size)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_llistxattr], 1) && vu_real_llistxattr)
+		return vu_real_llistxattr(pathname, list, size);
+	return vu_slow_llistxattr(pathname, list, size);
 }
 #endif
 
@@ -5305,11 +6647,10 @@ static long vu_bottom_flistxattr(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* flistxattr -- flistxattr(fd, list, size) */
-VU_EXPORT ssize_t flistxattr(int fd, char *list, size_t size)
+/* flistxattr past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_flistxattr(int fd, char *list, size_t size)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_flistxattr], 1) && vu_real_flistxattr)
-		return vu_real_flistxattr(fd, list, size);
 	int vu_w = vu_wants(VU_NR_flistxattr);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_flistxattr, 0) && !vu_real_flistxattr)
@@ -5322,6 +6663,14 @@ VU_EXPORT ssize_t flistxattr(int fd, char *list, size_t size)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_flistxattr, (long)fd, (long)list, (long)size);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_flistxattr ? vu_bottom_flistxattr : NULL));
+}
+
+/* flistxattr -- flistxattr(fd, list, size) */
+VU_EXPORT ssize_t flistxattr(int fd, char *list, size_t size)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_flistxattr], 1) && vu_real_flistxattr)
+		return vu_real_flistxattr(fd, list, size);
+	return vu_slow_flistxattr(fd, list, size);
 }
 #endif
 
@@ -5338,11 +6687,10 @@ static long vu_bottom_removexattr(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* removexattr -- removexattr(pathname, name) */
-VU_EXPORT int removexattr(const char *pathname, const char *name)
+/* removexattr past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_removexattr(const char *pathname, const char *name)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_removexattr], 1) && vu_real_removexattr)
-		return vu_real_removexattr(pathname, name);
 	int vu_w = vu_wants(VU_NR_removexattr);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_removexattr, 0) && !vu_real_removexattr)
@@ -5355,6 +6703,14 @@ VU_EXPORT int removexattr(const char *pathname, const char *name)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_removexattr, (long)pathname, (long)name);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_removexattr ? vu_bottom_removexattr : NULL));
+}
+
+/* removexattr -- removexattr(pathname, name) */
+VU_EXPORT int removexattr(const char *pathname, const char *name)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_removexattr], 1) && vu_real_removexattr)
+		return vu_real_removexattr(pathname, name);
+	return vu_slow_removexattr(pathname, name);
 }
 #endif
 
@@ -5371,11 +6727,10 @@ static long vu_bottom_lremovexattr(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* lremovexattr -- lremovexattr(pathname, name) */
-VU_EXPORT int lremovexattr(const char *pathname, const char *name)
+/* lremovexattr past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_lremovexattr(const char *pathname, const char *name)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_lremovexattr], 1) && vu_real_lremovexattr)
-		return vu_real_lremovexattr(pathname, name);
 	int vu_w = vu_wants(VU_NR_lremovexattr);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_lremovexattr, 0) && !vu_real_lremovexattr)
@@ -5388,6 +6743,14 @@ VU_EXPORT int lremovexattr(const char *pathname, const char *name)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_lremovexattr, (long)pathname, (long)name);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_lremovexattr ? vu_bottom_lremovexattr : NULL));
+}
+
+/* lremovexattr -- lremovexattr(pathname, name) */
+VU_EXPORT int lremovexattr(const char *pathname, const char *name)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_lremovexattr], 1) && vu_real_lremovexattr)
+		return vu_real_lremovexattr(pathname, name);
+	return vu_slow_lremovexattr(pathname, name);
 }
 #endif
 
@@ -5404,11 +6767,10 @@ static long vu_bottom_fremovexattr(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* fremovexattr -- fremovexattr(fd, name) */
-VU_EXPORT int fremovexattr(int fd, const char *name)
+/* fremovexattr past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_fremovexattr(int fd, const char *name)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_fremovexattr], 1) && vu_real_fremovexattr)
-		return vu_real_fremovexattr(fd, name);
 	int vu_w = vu_wants(VU_NR_fremovexattr);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fremovexattr, 0) && !vu_real_fremovexattr)
@@ -5421,6 +6783,14 @@ VU_EXPORT int fremovexattr(int fd, const char *name)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_fremovexattr, (long)fd, (long)name);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_fremovexattr ? vu_bottom_fremovexattr : NULL));
+}
+
+/* fremovexattr -- fremovexattr(fd, name) */
+VU_EXPORT int fremovexattr(int fd, const char *name)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_fremovexattr], 1) && vu_real_fremovexattr)
+		return vu_real_fremovexattr(fd, name);
+	return vu_slow_fremovexattr(fd, name);
 }
 #endif
 
@@ -5437,11 +6807,10 @@ static long vu_bottom_time(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* time -- time(tloc) */
-VU_EXPORT time_t time(time_t *tloc)
+/* time past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN time_t vu_slow_time(time_t *tloc)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_time], 1) && vu_real_time)
-		return vu_real_time(tloc);
 	int vu_w = vu_wants(VU_NR_time);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_time, 0) && !vu_real_time)
@@ -5454,6 +6823,14 @@ VU_EXPORT time_t time(time_t *tloc)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_time, (long)tloc);
 	return (time_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_time ? vu_bottom_time : NULL));
+}
+
+/* time -- time(tloc) */
+VU_EXPORT time_t time(time_t *tloc)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_time], 1) && vu_real_time)
+		return vu_real_time(tloc);
+	return vu_slow_time(tloc);
 }
 #endif
 
@@ -5470,11 +6847,10 @@ static long vu_bottom_sched_setaffinity(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* sched_setaffinity -- sched_setaffinity(pid, len, user_mask_ptr) */
-VU_EXPORT int sched_setaffinity(pid_t pid, size_t len, const cpu_set_t *user_mask_ptr)
+/* sched_setaffinity past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_sched_setaffinity(pid_t pid, size_t len, const cpu_set_t *user_mask_ptr)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_sched_setaffinity], 1) && vu_real_sched_setaffinity)
-		return vu_real_sched_setaffinity(pid, len, user_mask_ptr);
 	int vu_w = vu_wants(VU_NR_sched_setaffinity);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sched_setaffinity, 0) && !vu_real_sched_setaffinity)
@@ -5487,6 +6863,14 @@ VU_EXPORT int sched_setaffinity(pid_t pid, size_t len, const cpu_set_t *user_mas
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_sched_setaffinity, (long)pid, (long)len, (long)user_mask_ptr);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_sched_setaffinity ? vu_bottom_sched_setaffinity : NULL));
+}
+
+/* sched_setaffinity -- sched_setaffinity(pid, len, user_mask_ptr) */
+VU_EXPORT int sched_setaffinity(pid_t pid, size_t len, const cpu_set_t *user_mask_ptr)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_sched_setaffinity], 1) && vu_real_sched_setaffinity)
+		return vu_real_sched_setaffinity(pid, len, user_mask_ptr);
+	return vu_slow_sched_setaffinity(pid, len, user_mask_ptr);
 }
 #endif
 
@@ -5503,11 +6887,10 @@ static long vu_bottom_epoll_create(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* epoll_create -- epoll_create(size) */
-VU_EXPORT int epoll_create(int size)
+/* epoll_create past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_epoll_create(int size)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_epoll_create], 1) && vu_real_epoll_create)
-		return vu_real_epoll_create(size);
 	int vu_w = vu_wants(VU_NR_epoll_create);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_epoll_create, 0) && !vu_real_epoll_create)
@@ -5520,6 +6903,14 @@ VU_EXPORT int epoll_create(int size)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_epoll_create, (long)size);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_epoll_create ? vu_bottom_epoll_create : NULL));
+}
+
+/* epoll_create -- epoll_create(size) */
+VU_EXPORT int epoll_create(int size)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_epoll_create], 1) && vu_real_epoll_create)
+		return vu_real_epoll_create(size);
+	return vu_slow_epoll_create(size);
 }
 #endif
 
@@ -5572,11 +6963,10 @@ static long vu_bottom_getdents64(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* getdents64 -- getdents64(fd, dirent, count) */
-VU_EXPORT ssize_t getdents64(int fd, void *dirent, size_t count)
+/* getdents64 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_getdents64(int fd, void *dirent, size_t count)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_getdents64], 1) && vu_real_getdents64)
-		return vu_real_getdents64(fd, dirent, count);
 	int vu_w = vu_wants(VU_NR_getdents64);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getdents64, 0) && !vu_real_getdents64)
@@ -5589,6 +6979,14 @@ VU_EXPORT ssize_t getdents64(int fd, void *dirent, size_t count)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_getdents64, (long)fd, (long)dirent, (long)count);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_getdents64 ? vu_bottom_getdents64 : NULL));
+}
+
+/* getdents64 -- getdents64(fd, dirent, count) */
+VU_EXPORT ssize_t getdents64(int fd, void *dirent, size_t count)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_getdents64], 1) && vu_real_getdents64)
+		return vu_real_getdents64(fd, dirent, count);
+	return vu_slow_getdents64(fd, dirent, count);
 }
 #endif
 
@@ -5605,11 +7003,10 @@ static long vu_bottom_posix_fadvise(struct vu_call *vu_c)
 	return -(long)vu_r;
 }
 
-/* posix_fadvise -- fadvise64(fd, offset, len, advice); returns the error number */
-VU_EXPORT int posix_fadvise(int fd, off_t offset, off_t len, int advice)
+/* posix_fadvise past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_posix_fadvise(int fd, off_t offset, off_t len, int advice)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_fadvise64], 1) && vu_real_posix_fadvise)
-		return vu_real_posix_fadvise(fd, offset, len, advice);
 	int vu_w = vu_wants(VU_NR_fadvise64);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_posix_fadvise, 0) && !vu_real_posix_fadvise)
@@ -5625,6 +7022,14 @@ VU_EXPORT int posix_fadvise(int fd, off_t offset, off_t len, int advice)
 	return vu_r < 0 ? (int)-vu_r : (int)vu_r;
 }
 
+/* posix_fadvise -- fadvise64(fd, offset, len, advice); returns the error number */
+VU_EXPORT int posix_fadvise(int fd, off_t offset, off_t len, int advice)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_fadvise64], 1) && vu_real_posix_fadvise)
+		return vu_real_posix_fadvise(fd, offset, len, advice);
+	return vu_slow_posix_fadvise(fd, offset, len, advice);
+}
+
 typedef int vu_posix_fadvise64_fn(int, off64_t, off64_t, int);
 static vu_posix_fadvise64_fn *vu_real_posix_fadvise64;
 static unsigned char vu_known_posix_fadvise64;	/* looked up (on first use) */
@@ -5637,11 +7042,10 @@ static long vu_bottom_posix_fadvise64(struct vu_call *vu_c)
 	return -(long)vu_r;
 }
 
-/* posix_fadvise64 -- fadvise64(fd, offset, len, advice); returns the error number */
-VU_EXPORT int posix_fadvise64(int fd, off64_t offset, off64_t len, int advice)
+/* posix_fadvise64 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_posix_fadvise64(int fd, off64_t offset, off64_t len, int advice)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_fadvise64], 1) && vu_real_posix_fadvise64)
-		return vu_real_posix_fadvise64(fd, offset, len, advice);
 	int vu_w = vu_wants(VU_NR_fadvise64);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_posix_fadvise64, 0) && !vu_real_posix_fadvise64)
@@ -5655,6 +7059,14 @@ VU_EXPORT int posix_fadvise64(int fd, off64_t offset, off64_t len, int advice)
 	struct vu_call vu_c = VU_CALL(VU_NR_fadvise64, (long)fd, (long)offset, (long)len, (long)advice);
 	long vu_r = vu_libc_call(&vu_c, vu_real_posix_fadvise64 ? vu_bottom_posix_fadvise64 : NULL);
 	return vu_r < 0 ? (int)-vu_r : (int)vu_r;
+}
+
+/* posix_fadvise64 -- fadvise64(fd, offset, len, advice); returns the error number */
+VU_EXPORT int posix_fadvise64(int fd, off64_t offset, off64_t len, int advice)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_fadvise64], 1) && vu_real_posix_fadvise64)
+		return vu_real_posix_fadvise64(fd, offset, len, advice);
+	return vu_slow_posix_fadvise64(fd, offset, len, advice);
 }
 #endif
 
@@ -5671,11 +7083,10 @@ static long vu_bottom_clock_settime(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* clock_settime -- clock_settime(which_clock, tp) */
-VU_EXPORT int clock_settime(clockid_t which_clock, const struct timespec *tp)
+/* clock_settime past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_clock_settime(clockid_t which_clock, const struct timespec *tp)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_clock_settime], 1) && vu_real_clock_settime)
-		return vu_real_clock_settime(which_clock, tp);
 	int vu_w = vu_wants(VU_NR_clock_settime);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_clock_settime, 0) && !vu_real_clock_settime)
@@ -5688,6 +7099,14 @@ VU_EXPORT int clock_settime(clockid_t which_clock, const struct timespec *tp)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_clock_settime, (long)which_clock, (long)tp);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_clock_settime ? vu_bottom_clock_settime : NULL));
+}
+
+/* clock_settime -- clock_settime(which_clock, tp) */
+VU_EXPORT int clock_settime(clockid_t which_clock, const struct timespec *tp)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_clock_settime], 1) && vu_real_clock_settime)
+		return vu_real_clock_settime(which_clock, tp);
+	return vu_slow_clock_settime(which_clock, tp);
 }
 #endif
 
@@ -5706,11 +7125,10 @@ static long vu_bottom_clock_gettime(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* clock_gettime -- clock_gettime(which_clock, tp) */
-VU_EXPORT int clock_gettime(clockid_t which_clock, struct timespec *tp)
+/* clock_gettime past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_clock_gettime(clockid_t which_clock, struct timespec *tp)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_clock_gettime], 1) && vu_real_clock_gettime)
-		return vu_real_clock_gettime(which_clock, tp);
 	int vu_w = vu_wants(VU_NR_clock_gettime);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_clock_gettime, 0) && !vu_real_clock_gettime)
@@ -5723,6 +7141,14 @@ VU_EXPORT int clock_gettime(clockid_t which_clock, struct timespec *tp)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_clock_gettime, (long)which_clock, (long)tp);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_clock_gettime ? vu_bottom_clock_gettime : NULL));
+}
+
+/* clock_gettime -- clock_gettime(which_clock, tp) */
+VU_EXPORT int clock_gettime(clockid_t which_clock, struct timespec *tp)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_clock_gettime], 1) && vu_real_clock_gettime)
+		return vu_real_clock_gettime(which_clock, tp);
+	return vu_slow_clock_gettime(which_clock, tp);
 }
 #endif
 
@@ -5739,11 +7165,10 @@ static long vu_bottom_clock_getres(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* clock_getres -- clock_getres(which_clock, tp) */
-VU_EXPORT int clock_getres(clockid_t which_clock, struct timespec *tp)
+/* clock_getres past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_clock_getres(clockid_t which_clock, struct timespec *tp)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_clock_getres], 1) && vu_real_clock_getres)
-		return vu_real_clock_getres(which_clock, tp);
 	int vu_w = vu_wants(VU_NR_clock_getres);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_clock_getres, 0) && !vu_real_clock_getres)
@@ -5756,6 +7181,14 @@ VU_EXPORT int clock_getres(clockid_t which_clock, struct timespec *tp)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_clock_getres, (long)which_clock, (long)tp);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_clock_getres ? vu_bottom_clock_getres : NULL));
+}
+
+/* clock_getres -- clock_getres(which_clock, tp) */
+VU_EXPORT int clock_getres(clockid_t which_clock, struct timespec *tp)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_clock_getres], 1) && vu_real_clock_getres)
+		return vu_real_clock_getres(which_clock, tp);
+	return vu_slow_clock_getres(which_clock, tp);
 }
 #endif
 
@@ -5772,11 +7205,10 @@ static long vu_bottom_clock_nanosleep(struct vu_call *vu_c)
 	return -(long)vu_r;
 }
 
-/* clock_nanosleep -- clock_nanosleep(which_clock, flags, rqtp, rmtp); returns the error number */
-VU_EXPORT int clock_nanosleep(clockid_t which_clock, int flags, const struct timespec *rqtp, struct timespec *rmtp)
+/* clock_nanosleep past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_clock_nanosleep(clockid_t which_clock, int flags, const struct timespec *rqtp, struct timespec *rmtp)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_clock_nanosleep], 1) && vu_real_clock_nanosleep)
-		return vu_real_clock_nanosleep(which_clock, flags, rqtp, rmtp);
 	int vu_w = vu_wants(VU_NR_clock_nanosleep);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_clock_nanosleep, 0) && !vu_real_clock_nanosleep)
@@ -5790,6 +7222,14 @@ VU_EXPORT int clock_nanosleep(clockid_t which_clock, int flags, const struct tim
 	struct vu_call vu_c = VU_CALL(VU_NR_clock_nanosleep, (long)which_clock, (long)flags, (long)rqtp, (long)rmtp);
 	long vu_r = vu_libc_call(&vu_c, vu_real_clock_nanosleep ? vu_bottom_clock_nanosleep : NULL);
 	return vu_r < 0 ? (int)-vu_r : (int)vu_r;
+}
+
+/* clock_nanosleep -- clock_nanosleep(which_clock, flags, rqtp, rmtp); returns the error number */
+VU_EXPORT int clock_nanosleep(clockid_t which_clock, int flags, const struct timespec *rqtp, struct timespec *rmtp)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_clock_nanosleep], 1) && vu_real_clock_nanosleep)
+		return vu_real_clock_nanosleep(which_clock, flags, rqtp, rmtp);
+	return vu_slow_clock_nanosleep(which_clock, flags, rqtp, rmtp);
 }
 
 typedef int vu_nanosleep_fn(const struct timespec *, struct timespec *);
@@ -5807,11 +7247,10 @@ static long vu_bottom_nanosleep(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* nanosleep -- clock_nanosleep(CLOCK_REALTIME, 0, rqtp, rmtp) */
-VU_EXPORT int nanosleep(const struct timespec *rqtp, struct timespec *rmtp)
+/* nanosleep past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_nanosleep(const struct timespec *rqtp, struct timespec *rmtp)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_clock_nanosleep], 1) && vu_real_nanosleep)
-		return vu_real_nanosleep(rqtp, rmtp);
 	int vu_w = vu_wants(VU_NR_clock_nanosleep);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_nanosleep, 0) && !vu_real_nanosleep)
@@ -5824,6 +7263,14 @@ VU_EXPORT int nanosleep(const struct timespec *rqtp, struct timespec *rmtp)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_clock_nanosleep, (long)(CLOCK_REALTIME), 0, (long)rqtp, (long)rmtp);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_nanosleep ? vu_bottom_nanosleep : NULL));
+}
+
+/* nanosleep -- clock_nanosleep(CLOCK_REALTIME, 0, rqtp, rmtp) */
+VU_EXPORT int nanosleep(const struct timespec *rqtp, struct timespec *rmtp)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_clock_nanosleep], 1) && vu_real_nanosleep)
+		return vu_real_nanosleep(rqtp, rmtp);
+	return vu_slow_nanosleep(rqtp, rmtp);
 }
 #endif
 
@@ -5840,11 +7287,10 @@ static long vu_bottom_epoll_wait(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* epoll_wait -- epoll_wait(epfd, events, maxevents, timeout) */
-VU_EXPORT int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
+/* epoll_wait past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_epoll_wait], 1) && vu_real_epoll_wait)
-		return vu_real_epoll_wait(epfd, events, maxevents, timeout);
 	int vu_w = vu_wants(VU_NR_epoll_wait);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_epoll_wait, 0) && !vu_real_epoll_wait)
@@ -5857,6 +7303,14 @@ VU_EXPORT int epoll_wait(int epfd, struct epoll_event *events, int maxevents, in
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_epoll_wait, (long)epfd, (long)events, (long)maxevents, (long)timeout);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_epoll_wait ? vu_bottom_epoll_wait : NULL));
+}
+
+/* epoll_wait -- epoll_wait(epfd, events, maxevents, timeout) */
+VU_EXPORT int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_epoll_wait], 1) && vu_real_epoll_wait)
+		return vu_real_epoll_wait(epfd, events, maxevents, timeout);
+	return vu_slow_epoll_wait(epfd, events, maxevents, timeout);
 }
 #endif
 
@@ -5873,11 +7327,10 @@ static long vu_bottom_epoll_ctl(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* epoll_ctl -- epoll_ctl(epfd, op, fd, event) */
-VU_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
+/* epoll_ctl past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_epoll_ctl], 1) && vu_real_epoll_ctl)
-		return vu_real_epoll_ctl(epfd, op, fd, event);
 	int vu_w = vu_wants(VU_NR_epoll_ctl);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_epoll_ctl, 0) && !vu_real_epoll_ctl)
@@ -5890,6 +7343,14 @@ VU_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_epoll_ctl, (long)epfd, (long)op, (long)fd, (long)event);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_epoll_ctl ? vu_bottom_epoll_ctl : NULL));
+}
+
+/* epoll_ctl -- epoll_ctl(epfd, op, fd, event) */
+VU_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_epoll_ctl], 1) && vu_real_epoll_ctl)
+		return vu_real_epoll_ctl(epfd, op, fd, event);
+	return vu_slow_epoll_ctl(epfd, op, fd, event);
 }
 #endif
 
@@ -5906,11 +7367,10 @@ static long vu_bottom_tgkill(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* tgkill -- tgkill(tgid, pid, sig) */
-VU_EXPORT int tgkill(pid_t tgid, pid_t pid, int sig)
+/* tgkill past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_tgkill(pid_t tgid, pid_t pid, int sig)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_tgkill], 1) && vu_real_tgkill)
-		return vu_real_tgkill(tgid, pid, sig);
 	int vu_w = vu_wants(VU_NR_tgkill);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_tgkill, 0) && !vu_real_tgkill)
@@ -5923,6 +7383,14 @@ VU_EXPORT int tgkill(pid_t tgid, pid_t pid, int sig)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_tgkill, (long)tgid, (long)pid, (long)sig);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_tgkill ? vu_bottom_tgkill : NULL));
+}
+
+/* tgkill -- tgkill(tgid, pid, sig) */
+VU_EXPORT int tgkill(pid_t tgid, pid_t pid, int sig)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_tgkill], 1) && vu_real_tgkill)
+		return vu_real_tgkill(tgid, pid, sig);
+	return vu_slow_tgkill(tgid, pid, sig);
 }
 #endif
 
@@ -5941,11 +7409,10 @@ static long vu_bottom_waitid(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* waitid -- waitid(which, upid, infop, options, 0) */
-VU_EXPORT int waitid(idtype_t which, id_t upid, siginfo_t *infop, int options)
+/* waitid past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_waitid(idtype_t which, id_t upid, siginfo_t *infop, int options)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_waitid], 1) && vu_real_waitid)
-		return vu_real_waitid(which, upid, infop, options);
 	int vu_w = vu_wants(VU_NR_waitid);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_waitid, 0) && !vu_real_waitid)
@@ -5958,6 +7425,14 @@ VU_EXPORT int waitid(idtype_t which, id_t upid, siginfo_t *infop, int options)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_waitid, (long)which, (long)upid, (long)infop, (long)options, 0);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_waitid ? vu_bottom_waitid : NULL));
+}
+
+/* waitid -- waitid(which, upid, infop, options, 0) */
+VU_EXPORT int waitid(idtype_t which, id_t upid, siginfo_t *infop, int options)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_waitid], 1) && vu_real_waitid)
+		return vu_real_waitid(which, upid, infop, options);
+	return vu_slow_waitid(which, upid, infop, options);
 }
 #endif
 
@@ -5975,11 +7450,10 @@ static long vu_bottom_inotify_init(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* inotify_init -- inotify_init() */
-VU_EXPORT int inotify_init(void)
+/* inotify_init past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_inotify_init(void)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_inotify_init], 1) && vu_real_inotify_init)
-		return vu_real_inotify_init();
 	int vu_w = vu_wants(VU_NR_inotify_init);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_inotify_init, 0) && !vu_real_inotify_init)
@@ -5992,6 +7466,14 @@ VU_EXPORT int inotify_init(void)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_inotify_init, 0);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_inotify_init ? vu_bottom_inotify_init : NULL));
+}
+
+/* inotify_init -- inotify_init() */
+VU_EXPORT int inotify_init(void)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_inotify_init], 1) && vu_real_inotify_init)
+		return vu_real_inotify_init();
+	return vu_slow_inotify_init();
 }
 #endif
 
@@ -6008,11 +7490,23 @@ static long vu_bottom_inotify_add_watch(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* inotify_add_watch -- inotify_add_watch(fd, pathname, mask) */
-VU_EXPORT int inotify_add_watch(int fd, const char *pathname, uint32_t mask)
+/* inotify_add_watch past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_inotify_add_watch(int fd, const char *pathname, uint32_t mask)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_inotify_add_watch], 1) && vu_real_inotify_add_watch)
-		return vu_real_inotify_add_watch(fd, pathname, mask);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_inotify_add_watch] & VU_VC_WRAPPER) && vu_real_inotify_add_watch) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)fd, (long)pathname, (long)mask, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_inotify_add_watch, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_inotify_add_watch, VU_NR_inotify_add_watch);
+			int vu_r = vu_real_inotify_add_watch(fd, (const char *)vu_p, mask);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_inotify_add_watch);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_inotify_add_watch, 0) && !vu_real_inotify_add_watch)
@@ -6024,7 +7518,15 @@ VU_EXPORT int inotify_add_watch(int fd, const char *pathname, uint32_t mask)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_inotify_add_watch, (long)fd, (long)pathname, (long)mask);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_inotify_add_watch ? vu_bottom_inotify_add_watch : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_inotify_add_watch ? vu_bottom_inotify_add_watch : NULL, &vu_k));
+}
+
+/* inotify_add_watch -- inotify_add_watch(fd, pathname, mask) */
+VU_EXPORT int inotify_add_watch(int fd, const char *pathname, uint32_t mask)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_inotify_add_watch], 1) && vu_real_inotify_add_watch)
+		return vu_real_inotify_add_watch(fd, pathname, mask);
+	return vu_slow_inotify_add_watch(fd, pathname, mask);
 }
 #endif
 
@@ -6041,11 +7543,10 @@ static long vu_bottom_inotify_rm_watch(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* inotify_rm_watch -- inotify_rm_watch(fd, wd) */
-VU_EXPORT int inotify_rm_watch(int fd, int wd)
+/* inotify_rm_watch past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_inotify_rm_watch(int fd, int wd)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_inotify_rm_watch], 1) && vu_real_inotify_rm_watch)
-		return vu_real_inotify_rm_watch(fd, wd);
 	int vu_w = vu_wants(VU_NR_inotify_rm_watch);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_inotify_rm_watch, 0) && !vu_real_inotify_rm_watch)
@@ -6058,6 +7559,14 @@ VU_EXPORT int inotify_rm_watch(int fd, int wd)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_inotify_rm_watch, (long)fd, (long)wd);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_inotify_rm_watch ? vu_bottom_inotify_rm_watch : NULL));
+}
+
+/* inotify_rm_watch -- inotify_rm_watch(fd, wd) */
+VU_EXPORT int inotify_rm_watch(int fd, int wd)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_inotify_rm_watch], 1) && vu_real_inotify_rm_watch)
+		return vu_real_inotify_rm_watch(fd, wd);
+	return vu_slow_inotify_rm_watch(fd, wd);
 }
 #endif
 
@@ -6150,6 +7659,19 @@ VU_EXPORT int open(const char *filename, int flags, ...)
 	}
 	if (__builtin_expect(!vu_direct[VU_NR_openat], 1) && vu_real_open)
 		return vu_real_open(filename, flags, mode);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_openat] & VU_VC_WRAPPER) && vu_real_open) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)(AT_FDCWD), (long)filename, (long)flags, (long)mode, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_openat, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_open, VU_NR_openat);
+			int vu_r = vu_real_open((const char *)vu_p, flags, mode);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_openat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_open, 0) && !vu_real_open)
@@ -6161,7 +7683,7 @@ VU_EXPORT int open(const char *filename, int flags, ...)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_openat, (long)(AT_FDCWD), (long)filename, (long)flags, (long)mode);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_open ? vu_bottom_open : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_open ? vu_bottom_open : NULL, &vu_k));
 }
 
 typedef int vu_open64_fn(const char *, int, ...);
@@ -6190,6 +7712,19 @@ VU_EXPORT int open64(const char *filename, int flags, ...)
 	}
 	if (__builtin_expect(!vu_direct[VU_NR_openat], 1) && vu_real_open64)
 		return vu_real_open64(filename, flags, mode);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_openat] & VU_VC_WRAPPER) && vu_real_open64) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)(AT_FDCWD), (long)filename, (long)flags, (long)mode, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_openat, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_open64, VU_NR_openat);
+			int vu_r = vu_real_open64((const char *)vu_p, flags, mode);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_openat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_open64, 0) && !vu_real_open64)
@@ -6201,7 +7736,7 @@ VU_EXPORT int open64(const char *filename, int flags, ...)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_openat, (long)(AT_FDCWD), (long)filename, (long)flags, (long)mode);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_open64 ? vu_bottom_open64 : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_open64 ? vu_bottom_open64 : NULL, &vu_k));
 }
 
 typedef int vu___open_2_fn(const char *, int);
@@ -6219,11 +7754,23 @@ static long vu_bottom___open_2(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* __open_2 -- openat(AT_FDCWD, filename, flags, 0) */
-VU_EXPORT int __open_2(const char *filename, int flags)
+/* __open_2 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow___open_2(const char *filename, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_openat], 1) && vu_real___open_2)
-		return vu_real___open_2(filename, flags);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_openat] & VU_VC_WRAPPER) && vu_real___open_2) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)(AT_FDCWD), (long)filename, (long)flags, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_openat, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN___open_2, VU_NR_openat);
+			int vu_r = vu_real___open_2((const char *)vu_p, flags);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_openat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known___open_2, 0) && !vu_real___open_2)
@@ -6235,7 +7782,15 @@ VU_EXPORT int __open_2(const char *filename, int flags)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_openat, (long)(AT_FDCWD), (long)filename, (long)flags, 0);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real___open_2 ? vu_bottom___open_2 : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real___open_2 ? vu_bottom___open_2 : NULL, &vu_k));
+}
+
+/* __open_2 -- openat(AT_FDCWD, filename, flags, 0) */
+VU_EXPORT int __open_2(const char *filename, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_openat], 1) && vu_real___open_2)
+		return vu_real___open_2(filename, flags);
+	return vu_slow___open_2(filename, flags);
 }
 
 typedef int vu___open64_2_fn(const char *, int);
@@ -6253,11 +7808,23 @@ static long vu_bottom___open64_2(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* __open64_2 -- openat(AT_FDCWD, filename, flags, 0) */
-VU_EXPORT int __open64_2(const char *filename, int flags)
+/* __open64_2 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow___open64_2(const char *filename, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_openat], 1) && vu_real___open64_2)
-		return vu_real___open64_2(filename, flags);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_openat] & VU_VC_WRAPPER) && vu_real___open64_2) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)(AT_FDCWD), (long)filename, (long)flags, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_openat, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN___open64_2, VU_NR_openat);
+			int vu_r = vu_real___open64_2((const char *)vu_p, flags);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_openat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known___open64_2, 0) && !vu_real___open64_2)
@@ -6269,7 +7836,15 @@ VU_EXPORT int __open64_2(const char *filename, int flags)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_openat, (long)(AT_FDCWD), (long)filename, (long)flags, 0);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real___open64_2 ? vu_bottom___open64_2 : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real___open64_2 ? vu_bottom___open64_2 : NULL, &vu_k));
+}
+
+/* __open64_2 -- openat(AT_FDCWD, filename, flags, 0) */
+VU_EXPORT int __open64_2(const char *filename, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_openat], 1) && vu_real___open64_2)
+		return vu_real___open64_2(filename, flags);
+	return vu_slow___open64_2(filename, flags);
 }
 
 typedef int vu_openat_fn(int, const char *, int, ...);
@@ -6296,6 +7871,19 @@ VU_EXPORT int openat(int dfd, const char *filename, int flags, ...)
 	}
 	if (__builtin_expect(!vu_direct[VU_NR_openat], 1) && vu_real_openat)
 		return vu_real_openat(dfd, filename, flags, mode);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_openat] & VU_VC_WRAPPER) && vu_real_openat) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)dfd, (long)filename, (long)flags, (long)mode, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_openat, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_openat, VU_NR_openat);
+			int vu_r = vu_real_openat(dfd, (const char *)vu_p, flags, mode);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_openat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_openat, 0) && !vu_real_openat)
@@ -6307,7 +7895,7 @@ VU_EXPORT int openat(int dfd, const char *filename, int flags, ...)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_openat, (long)dfd, (long)filename, (long)flags, (long)mode);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_openat ? vu_bottom_openat : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_openat ? vu_bottom_openat : NULL, &vu_k));
 }
 
 typedef int vu_openat64_fn(int, const char *, int, ...);
@@ -6334,6 +7922,19 @@ VU_EXPORT int openat64(int dfd, const char *filename, int flags, ...)
 	}
 	if (__builtin_expect(!vu_direct[VU_NR_openat], 1) && vu_real_openat64)
 		return vu_real_openat64(dfd, filename, flags, mode);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_openat] & VU_VC_WRAPPER) && vu_real_openat64) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)dfd, (long)filename, (long)flags, (long)mode, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_openat, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_openat64, VU_NR_openat);
+			int vu_r = vu_real_openat64(dfd, (const char *)vu_p, flags, mode);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_openat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_openat64, 0) && !vu_real_openat64)
@@ -6345,7 +7946,7 @@ VU_EXPORT int openat64(int dfd, const char *filename, int flags, ...)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_openat, (long)dfd, (long)filename, (long)flags, (long)mode);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_openat64 ? vu_bottom_openat64 : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_openat64 ? vu_bottom_openat64 : NULL, &vu_k));
 }
 
 typedef int vu___openat_2_fn(int, const char *, int);
@@ -6362,11 +7963,23 @@ static long vu_bottom___openat_2(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* __openat_2 -- openat(dfd, filename, flags, 0) */
-VU_EXPORT int __openat_2(int dfd, const char *filename, int flags)
+/* __openat_2 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow___openat_2(int dfd, const char *filename, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_openat], 1) && vu_real___openat_2)
-		return vu_real___openat_2(dfd, filename, flags);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_openat] & VU_VC_WRAPPER) && vu_real___openat_2) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)dfd, (long)filename, (long)flags, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_openat, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN___openat_2, VU_NR_openat);
+			int vu_r = vu_real___openat_2(dfd, (const char *)vu_p, flags);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_openat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known___openat_2, 0) && !vu_real___openat_2)
@@ -6378,7 +7991,15 @@ VU_EXPORT int __openat_2(int dfd, const char *filename, int flags)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_openat, (long)dfd, (long)filename, (long)flags, 0);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real___openat_2 ? vu_bottom___openat_2 : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real___openat_2 ? vu_bottom___openat_2 : NULL, &vu_k));
+}
+
+/* __openat_2 -- openat(dfd, filename, flags, 0) */
+VU_EXPORT int __openat_2(int dfd, const char *filename, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_openat], 1) && vu_real___openat_2)
+		return vu_real___openat_2(dfd, filename, flags);
+	return vu_slow___openat_2(dfd, filename, flags);
 }
 
 typedef int vu___openat64_2_fn(int, const char *, int);
@@ -6395,11 +8016,23 @@ static long vu_bottom___openat64_2(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* __openat64_2 -- openat(dfd, filename, flags, 0) */
-VU_EXPORT int __openat64_2(int dfd, const char *filename, int flags)
+/* __openat64_2 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow___openat64_2(int dfd, const char *filename, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_openat], 1) && vu_real___openat64_2)
-		return vu_real___openat64_2(dfd, filename, flags);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_openat] & VU_VC_WRAPPER) && vu_real___openat64_2) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)dfd, (long)filename, (long)flags, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_openat, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN___openat64_2, VU_NR_openat);
+			int vu_r = vu_real___openat64_2(dfd, (const char *)vu_p, flags);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_openat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known___openat64_2, 0) && !vu_real___openat64_2)
@@ -6411,7 +8044,15 @@ VU_EXPORT int __openat64_2(int dfd, const char *filename, int flags)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_openat, (long)dfd, (long)filename, (long)flags, 0);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real___openat64_2 ? vu_bottom___openat64_2 : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real___openat64_2 ? vu_bottom___openat64_2 : NULL, &vu_k));
+}
+
+/* __openat64_2 -- openat(dfd, filename, flags, 0) */
+VU_EXPORT int __openat64_2(int dfd, const char *filename, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_openat], 1) && vu_real___openat64_2)
+		return vu_real___openat64_2(dfd, filename, flags);
+	return vu_slow___openat64_2(dfd, filename, flags);
 }
 #endif
 
@@ -6428,11 +8069,23 @@ static long vu_bottom_mkdirat(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* mkdirat -- mkdirat(dfd, pathname, mode) */
-VU_EXPORT int mkdirat(int dfd, const char *pathname, mode_t mode)
+/* mkdirat past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_mkdirat(int dfd, const char *pathname, mode_t mode)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_mkdirat], 1) && vu_real_mkdirat)
-		return vu_real_mkdirat(dfd, pathname, mode);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_mkdirat] & VU_VC_WRAPPER) && vu_real_mkdirat) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)dfd, (long)pathname, (long)mode, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_mkdirat, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_mkdirat, VU_NR_mkdirat);
+			int vu_r = vu_real_mkdirat(dfd, (const char *)vu_p, mode);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_mkdirat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_mkdirat, 0) && !vu_real_mkdirat)
@@ -6444,7 +8097,15 @@ VU_EXPORT int mkdirat(int dfd, const char *pathname, mode_t mode)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_mkdirat, (long)dfd, (long)pathname, (long)mode);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_mkdirat ? vu_bottom_mkdirat : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_mkdirat ? vu_bottom_mkdirat : NULL, &vu_k));
+}
+
+/* mkdirat -- mkdirat(dfd, pathname, mode) */
+VU_EXPORT int mkdirat(int dfd, const char *pathname, mode_t mode)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_mkdirat], 1) && vu_real_mkdirat)
+		return vu_real_mkdirat(dfd, pathname, mode);
+	return vu_slow_mkdirat(dfd, pathname, mode);
 }
 #endif
 
@@ -6465,11 +8126,23 @@ static long vu_bottom_mknodat(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* mknodat -- mknodat(dfd, filename, mode, dev) */
-VU_EXPORT int mknodat(int dfd, const char *filename, mode_t mode, dev_t dev)
+/* mknodat past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_mknodat(int dfd, const char *filename, mode_t mode, dev_t dev)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_mknodat], 1) && vu_real_mknodat)
-		return vu_real_mknodat(dfd, filename, mode, dev);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_mknodat] & VU_VC_WRAPPER) && vu_real_mknodat) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)dfd, (long)filename, (long)mode, (long)dev, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_mknodat, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_mknodat, VU_NR_mknodat);
+			int vu_r = vu_real_mknodat(dfd, (const char *)vu_p, mode, dev);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_mknodat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_mknodat, 0) && !vu_real_mknodat)
@@ -6481,7 +8154,15 @@ VU_EXPORT int mknodat(int dfd, const char *filename, mode_t mode, dev_t dev)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_mknodat, (long)dfd, (long)filename, (long)mode, (long)dev);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_mknodat ? vu_bottom_mknodat : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_mknodat ? vu_bottom_mknodat : NULL, &vu_k));
+}
+
+/* mknodat -- mknodat(dfd, filename, mode, dev) */
+VU_EXPORT int mknodat(int dfd, const char *filename, mode_t mode, dev_t dev)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_mknodat], 1) && vu_real_mknodat)
+		return vu_real_mknodat(dfd, filename, mode, dev);
+	return vu_slow_mknodat(dfd, filename, mode, dev);
 }
 
 typedef int vu_mknod_fn(const char *, mode_t, dev_t);
@@ -6498,11 +8179,23 @@ static long vu_bottom_mknod(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* mknod -- mknodat(AT_FDCWD, filename, mode, dev) */
-VU_EXPORT int mknod(const char *filename, mode_t mode, dev_t dev)
+/* mknod past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_mknod(const char *filename, mode_t mode, dev_t dev)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_mknodat], 1) && vu_real_mknod)
-		return vu_real_mknod(filename, mode, dev);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_mknodat] & VU_VC_WRAPPER) && vu_real_mknod) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)(AT_FDCWD), (long)filename, (long)mode, (long)dev, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_mknodat, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_mknod, VU_NR_mknodat);
+			int vu_r = vu_real_mknod((const char *)vu_p, mode, dev);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_mknodat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_mknod, 0) && !vu_real_mknod)
@@ -6514,7 +8207,15 @@ VU_EXPORT int mknod(const char *filename, mode_t mode, dev_t dev)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_mknodat, (long)(AT_FDCWD), (long)filename, (long)mode, (long)dev);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_mknod ? vu_bottom_mknod : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_mknod ? vu_bottom_mknod : NULL, &vu_k));
+}
+
+/* mknod -- mknodat(AT_FDCWD, filename, mode, dev) */
+VU_EXPORT int mknod(const char *filename, mode_t mode, dev_t dev)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_mknodat], 1) && vu_real_mknod)
+		return vu_real_mknod(filename, mode, dev);
+	return vu_slow_mknod(filename, mode, dev);
 }
 #endif
 
@@ -6531,11 +8232,23 @@ static long vu_bottom_fchownat(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* fchownat -- fchownat(dfd, filename, user, group, flag) */
-VU_EXPORT int fchownat(int dfd, const char *filename, uid_t user, gid_t group, int flag)
+/* fchownat past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_fchownat(int dfd, const char *filename, uid_t user, gid_t group, int flag)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_fchownat], 1) && vu_real_fchownat)
-		return vu_real_fchownat(dfd, filename, user, group, flag);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_fchownat] & VU_VC_WRAPPER) && vu_real_fchownat) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)dfd, (long)filename, (long)user, (long)group, (long)flag, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_fchownat, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fchownat, VU_NR_fchownat);
+			int vu_r = vu_real_fchownat(dfd, (const char *)vu_p, user, group, flag);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_fchownat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fchownat, 0) && !vu_real_fchownat)
@@ -6547,7 +8260,15 @@ VU_EXPORT int fchownat(int dfd, const char *filename, uid_t user, gid_t group, i
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_fchownat, (long)dfd, (long)filename, (long)user, (long)group, (long)flag);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_fchownat ? vu_bottom_fchownat : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_fchownat ? vu_bottom_fchownat : NULL, &vu_k));
+}
+
+/* fchownat -- fchownat(dfd, filename, user, group, flag) */
+VU_EXPORT int fchownat(int dfd, const char *filename, uid_t user, gid_t group, int flag)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_fchownat], 1) && vu_real_fchownat)
+		return vu_real_fchownat(dfd, filename, user, group, flag);
+	return vu_slow_fchownat(dfd, filename, user, group, flag);
 }
 #endif
 
@@ -6591,11 +8312,23 @@ static long vu_bottom_stat(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* stat -- newfstatat(AT_FDCWD, filename, statbuf, 0) */
-VU_EXPORT int stat(const char *filename, struct stat *statbuf)
+/* stat past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_stat(const char *filename, struct stat *statbuf)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_newfstatat], 1) && vu_real_stat)
-		return vu_real_stat(filename, statbuf);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_newfstatat] & VU_VC_WRAPPER) && vu_real_stat) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)(AT_FDCWD), (long)filename, (long)statbuf, (long)(0), 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_newfstatat, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_stat, VU_NR_newfstatat);
+			int vu_r = vu_real_stat((const char *)vu_p, statbuf);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_newfstatat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_stat, 0) && !vu_real_stat)
@@ -6607,7 +8340,15 @@ VU_EXPORT int stat(const char *filename, struct stat *statbuf)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_newfstatat, (long)(AT_FDCWD), (long)filename, (long)statbuf, (long)(0));
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_stat ? vu_bottom_stat : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_stat ? vu_bottom_stat : NULL, &vu_k));
+}
+
+/* stat -- newfstatat(AT_FDCWD, filename, statbuf, 0) */
+VU_EXPORT int stat(const char *filename, struct stat *statbuf)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_newfstatat], 1) && vu_real_stat)
+		return vu_real_stat(filename, statbuf);
+	return vu_slow_stat(filename, statbuf);
 }
 
 typedef int vu_stat64_fn(const char *, struct stat64 *);
@@ -6625,11 +8366,23 @@ static long vu_bottom_stat64(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* stat64 -- newfstatat(AT_FDCWD, filename, statbuf, 0) */
-VU_EXPORT int stat64(const char *filename, struct stat64 *statbuf)
+/* stat64 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_stat64(const char *filename, struct stat64 *statbuf)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_newfstatat], 1) && vu_real_stat64)
-		return vu_real_stat64(filename, statbuf);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_newfstatat] & VU_VC_WRAPPER) && vu_real_stat64) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)(AT_FDCWD), (long)filename, (long)statbuf, (long)(0), 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_newfstatat, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_stat64, VU_NR_newfstatat);
+			int vu_r = vu_real_stat64((const char *)vu_p, statbuf);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_newfstatat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_stat64, 0) && !vu_real_stat64)
@@ -6641,7 +8394,15 @@ VU_EXPORT int stat64(const char *filename, struct stat64 *statbuf)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_newfstatat, (long)(AT_FDCWD), (long)filename, (long)statbuf, (long)(0));
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_stat64 ? vu_bottom_stat64 : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_stat64 ? vu_bottom_stat64 : NULL, &vu_k));
+}
+
+/* stat64 -- newfstatat(AT_FDCWD, filename, statbuf, 0) */
+VU_EXPORT int stat64(const char *filename, struct stat64 *statbuf)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_newfstatat], 1) && vu_real_stat64)
+		return vu_real_stat64(filename, statbuf);
+	return vu_slow_stat64(filename, statbuf);
 }
 
 typedef int vu_lstat_fn(const char *, struct stat *);
@@ -6659,11 +8420,23 @@ static long vu_bottom_lstat(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* lstat -- newfstatat(AT_FDCWD, filename, statbuf, AT_SYMLINK_NOFOLLOW) */
-VU_EXPORT int lstat(const char *filename, struct stat *statbuf)
+/* lstat past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_lstat(const char *filename, struct stat *statbuf)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_newfstatat], 1) && vu_real_lstat)
-		return vu_real_lstat(filename, statbuf);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_newfstatat] & VU_VC_WRAPPER) && vu_real_lstat) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)(AT_FDCWD), (long)filename, (long)statbuf, (long)(AT_SYMLINK_NOFOLLOW), 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_newfstatat, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_lstat, VU_NR_newfstatat);
+			int vu_r = vu_real_lstat((const char *)vu_p, statbuf);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_newfstatat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_lstat, 0) && !vu_real_lstat)
@@ -6675,7 +8448,15 @@ VU_EXPORT int lstat(const char *filename, struct stat *statbuf)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_newfstatat, (long)(AT_FDCWD), (long)filename, (long)statbuf, (long)(AT_SYMLINK_NOFOLLOW));
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_lstat ? vu_bottom_lstat : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_lstat ? vu_bottom_lstat : NULL, &vu_k));
+}
+
+/* lstat -- newfstatat(AT_FDCWD, filename, statbuf, AT_SYMLINK_NOFOLLOW) */
+VU_EXPORT int lstat(const char *filename, struct stat *statbuf)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_newfstatat], 1) && vu_real_lstat)
+		return vu_real_lstat(filename, statbuf);
+	return vu_slow_lstat(filename, statbuf);
 }
 
 typedef int vu_lstat64_fn(const char *, struct stat64 *);
@@ -6693,11 +8474,23 @@ static long vu_bottom_lstat64(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* lstat64 -- newfstatat(AT_FDCWD, filename, statbuf, AT_SYMLINK_NOFOLLOW) */
-VU_EXPORT int lstat64(const char *filename, struct stat64 *statbuf)
+/* lstat64 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_lstat64(const char *filename, struct stat64 *statbuf)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_newfstatat], 1) && vu_real_lstat64)
-		return vu_real_lstat64(filename, statbuf);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_newfstatat] & VU_VC_WRAPPER) && vu_real_lstat64) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)(AT_FDCWD), (long)filename, (long)statbuf, (long)(AT_SYMLINK_NOFOLLOW), 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_newfstatat, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_lstat64, VU_NR_newfstatat);
+			int vu_r = vu_real_lstat64((const char *)vu_p, statbuf);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_newfstatat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_lstat64, 0) && !vu_real_lstat64)
@@ -6709,7 +8502,15 @@ VU_EXPORT int lstat64(const char *filename, struct stat64 *statbuf)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_newfstatat, (long)(AT_FDCWD), (long)filename, (long)statbuf, (long)(AT_SYMLINK_NOFOLLOW));
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_lstat64 ? vu_bottom_lstat64 : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_lstat64 ? vu_bottom_lstat64 : NULL, &vu_k));
+}
+
+/* lstat64 -- newfstatat(AT_FDCWD, filename, statbuf, AT_SYMLINK_NOFOLLOW) */
+VU_EXPORT int lstat64(const char *filename, struct stat64 *statbuf)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_newfstatat], 1) && vu_real_lstat64)
+		return vu_real_lstat64(filename, statbuf);
+	return vu_slow_lstat64(filename, statbuf);
 }
 
 typedef int vu_fstat_fn(int, struct stat *);
@@ -6727,11 +8528,10 @@ static long vu_bottom_fstat(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* fstat -- newfstatat(dfd, "", statbuf, AT_EMPTY_PATH) */
-VU_EXPORT int fstat(int dfd, struct stat *statbuf)
+/* fstat past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_fstat(int dfd, struct stat *statbuf)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_newfstatat], 1) && vu_real_fstat)
-		return vu_real_fstat(dfd, statbuf);
 	int vu_w = vu_wants(VU_NR_newfstatat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fstat, 0) && !vu_real_fstat)
@@ -6744,6 +8544,14 @@ VU_EXPORT int fstat(int dfd, struct stat *statbuf)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_newfstatat, (long)dfd, (long)(""), (long)statbuf, (long)(AT_EMPTY_PATH));
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_fstat ? vu_bottom_fstat : NULL));
+}
+
+/* fstat -- newfstatat(dfd, "", statbuf, AT_EMPTY_PATH) */
+VU_EXPORT int fstat(int dfd, struct stat *statbuf)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_newfstatat], 1) && vu_real_fstat)
+		return vu_real_fstat(dfd, statbuf);
+	return vu_slow_fstat(dfd, statbuf);
 }
 
 typedef int vu_fstat64_fn(int, struct stat64 *);
@@ -6761,11 +8569,10 @@ static long vu_bottom_fstat64(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* fstat64 -- newfstatat(dfd, "", statbuf, AT_EMPTY_PATH) */
-VU_EXPORT int fstat64(int dfd, struct stat64 *statbuf)
+/* fstat64 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_fstat64(int dfd, struct stat64 *statbuf)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_newfstatat], 1) && vu_real_fstat64)
-		return vu_real_fstat64(dfd, statbuf);
 	int vu_w = vu_wants(VU_NR_newfstatat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fstat64, 0) && !vu_real_fstat64)
@@ -6780,6 +8587,14 @@ VU_EXPORT int fstat64(int dfd, struct stat64 *statbuf)
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_fstat64 ? vu_bottom_fstat64 : NULL));
 }
 
+/* fstat64 -- newfstatat(dfd, "", statbuf, AT_EMPTY_PATH) */
+VU_EXPORT int fstat64(int dfd, struct stat64 *statbuf)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_newfstatat], 1) && vu_real_fstat64)
+		return vu_real_fstat64(dfd, statbuf);
+	return vu_slow_fstat64(dfd, statbuf);
+}
+
 typedef int vu_fstatat_fn(int, const char *, struct stat *, int);
 static vu_fstatat_fn *vu_real_fstatat;
 static unsigned char vu_known_fstatat;	/* looked up (on first use) */
@@ -6792,11 +8607,23 @@ static long vu_bottom_fstatat(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* fstatat -- newfstatat(dfd, filename, statbuf, flag) */
-VU_EXPORT int fstatat(int dfd, const char *filename, struct stat *statbuf, int flag)
+/* fstatat past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_fstatat(int dfd, const char *filename, struct stat *statbuf, int flag)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_newfstatat], 1) && vu_real_fstatat)
-		return vu_real_fstatat(dfd, filename, statbuf, flag);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_newfstatat] & VU_VC_WRAPPER) && vu_real_fstatat) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)dfd, (long)filename, (long)statbuf, (long)flag, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_newfstatat, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fstatat, VU_NR_newfstatat);
+			int vu_r = vu_real_fstatat(dfd, (const char *)vu_p, statbuf, flag);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_newfstatat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fstatat, 0) && !vu_real_fstatat)
@@ -6808,7 +8635,15 @@ VU_EXPORT int fstatat(int dfd, const char *filename, struct stat *statbuf, int f
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_newfstatat, (long)dfd, (long)filename, (long)statbuf, (long)flag);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_fstatat ? vu_bottom_fstatat : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_fstatat ? vu_bottom_fstatat : NULL, &vu_k));
+}
+
+/* fstatat -- newfstatat(dfd, filename, statbuf, flag) */
+VU_EXPORT int fstatat(int dfd, const char *filename, struct stat *statbuf, int flag)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_newfstatat], 1) && vu_real_fstatat)
+		return vu_real_fstatat(dfd, filename, statbuf, flag);
+	return vu_slow_fstatat(dfd, filename, statbuf, flag);
 }
 
 typedef int vu_fstatat64_fn(int, const char *, struct stat64 *, int);
@@ -6823,11 +8658,23 @@ static long vu_bottom_fstatat64(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* fstatat64 -- newfstatat(dfd, filename, statbuf, flag) */
-VU_EXPORT int fstatat64(int dfd, const char *filename, struct stat64 *statbuf, int flag)
+/* fstatat64 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_fstatat64(int dfd, const char *filename, struct stat64 *statbuf, int flag)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_newfstatat], 1) && vu_real_fstatat64)
-		return vu_real_fstatat64(dfd, filename, statbuf, flag);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_newfstatat] & VU_VC_WRAPPER) && vu_real_fstatat64) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)dfd, (long)filename, (long)statbuf, (long)flag, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_newfstatat, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fstatat64, VU_NR_newfstatat);
+			int vu_r = vu_real_fstatat64(dfd, (const char *)vu_p, statbuf, flag);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_newfstatat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fstatat64, 0) && !vu_real_fstatat64)
@@ -6839,7 +8686,15 @@ VU_EXPORT int fstatat64(int dfd, const char *filename, struct stat64 *statbuf, i
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_newfstatat, (long)dfd, (long)filename, (long)statbuf, (long)flag);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_fstatat64 ? vu_bottom_fstatat64 : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_fstatat64 ? vu_bottom_fstatat64 : NULL, &vu_k));
+}
+
+/* fstatat64 -- newfstatat(dfd, filename, statbuf, flag) */
+VU_EXPORT int fstatat64(int dfd, const char *filename, struct stat64 *statbuf, int flag)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_newfstatat], 1) && vu_real_fstatat64)
+		return vu_real_fstatat64(dfd, filename, statbuf, flag);
+	return vu_slow_fstatat64(dfd, filename, statbuf, flag);
 }
 #endif
 
@@ -6856,11 +8711,23 @@ static long vu_bottom_unlinkat(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* unlinkat -- unlinkat(dfd, pathname, flag) */
-VU_EXPORT int unlinkat(int dfd, const char *pathname, int flag)
+/* unlinkat past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_unlinkat(int dfd, const char *pathname, int flag)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_unlinkat], 1) && vu_real_unlinkat)
-		return vu_real_unlinkat(dfd, pathname, flag);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_unlinkat] & VU_VC_WRAPPER) && vu_real_unlinkat) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)dfd, (long)pathname, (long)flag, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_unlinkat, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_unlinkat, VU_NR_unlinkat);
+			int vu_r = vu_real_unlinkat(dfd, (const char *)vu_p, flag);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_unlinkat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_unlinkat, 0) && !vu_real_unlinkat)
@@ -6872,7 +8739,15 @@ VU_EXPORT int unlinkat(int dfd, const char *pathname, int flag)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_unlinkat, (long)dfd, (long)pathname, (long)flag);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_unlinkat ? vu_bottom_unlinkat : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_unlinkat ? vu_bottom_unlinkat : NULL, &vu_k));
+}
+
+/* unlinkat -- unlinkat(dfd, pathname, flag) */
+VU_EXPORT int unlinkat(int dfd, const char *pathname, int flag)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_unlinkat], 1) && vu_real_unlinkat)
+		return vu_real_unlinkat(dfd, pathname, flag);
+	return vu_slow_unlinkat(dfd, pathname, flag);
 }
 #endif
 
@@ -6889,11 +8764,10 @@ static long vu_bottom_renameat(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* renameat -- renameat(olddfd, oldname, newdfd, newname) */
-VU_EXPORT int renameat(int olddfd, const char *oldname, int newdfd, const char *newname)
+/* renameat past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_renameat(int olddfd, const char *oldname, int newdfd, const char *newname)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_renameat], 1) && vu_real_renameat)
-		return vu_real_renameat(olddfd, oldname, newdfd, newname);
 	int vu_w = vu_wants(VU_NR_renameat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_renameat, 0) && !vu_real_renameat)
@@ -6906,6 +8780,14 @@ VU_EXPORT int renameat(int olddfd, const char *oldname, int newdfd, const char *
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_renameat, (long)olddfd, (long)oldname, (long)newdfd, (long)newname);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_renameat ? vu_bottom_renameat : NULL));
+}
+
+/* renameat -- renameat(olddfd, oldname, newdfd, newname) */
+VU_EXPORT int renameat(int olddfd, const char *oldname, int newdfd, const char *newname)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_renameat], 1) && vu_real_renameat)
+		return vu_real_renameat(olddfd, oldname, newdfd, newname);
+	return vu_slow_renameat(olddfd, oldname, newdfd, newname);
 }
 #endif
 
@@ -6922,11 +8804,10 @@ static long vu_bottom_linkat(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* linkat -- linkat(olddfd, oldname, newdfd, newname, flags) */
-VU_EXPORT int linkat(int olddfd, const char *oldname, int newdfd, const char *newname, int flags)
+/* linkat past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_linkat(int olddfd, const char *oldname, int newdfd, const char *newname, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_linkat], 1) && vu_real_linkat)
-		return vu_real_linkat(olddfd, oldname, newdfd, newname, flags);
 	int vu_w = vu_wants(VU_NR_linkat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_linkat, 0) && !vu_real_linkat)
@@ -6939,6 +8820,14 @@ VU_EXPORT int linkat(int olddfd, const char *oldname, int newdfd, const char *ne
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_linkat, (long)olddfd, (long)oldname, (long)newdfd, (long)newname, (long)flags);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_linkat ? vu_bottom_linkat : NULL));
+}
+
+/* linkat -- linkat(olddfd, oldname, newdfd, newname, flags) */
+VU_EXPORT int linkat(int olddfd, const char *oldname, int newdfd, const char *newname, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_linkat], 1) && vu_real_linkat)
+		return vu_real_linkat(olddfd, oldname, newdfd, newname, flags);
+	return vu_slow_linkat(olddfd, oldname, newdfd, newname, flags);
 }
 #endif
 
@@ -6955,11 +8844,10 @@ static long vu_bottom_symlinkat(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* symlinkat -- symlinkat(oldname, newdfd, newname) */
-VU_EXPORT int symlinkat(const char *oldname, int newdfd, const char *newname)
+/* symlinkat past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_symlinkat(const char *oldname, int newdfd, const char *newname)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_symlinkat], 1) && vu_real_symlinkat)
-		return vu_real_symlinkat(oldname, newdfd, newname);
 	int vu_w = vu_wants(VU_NR_symlinkat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_symlinkat, 0) && !vu_real_symlinkat)
@@ -6972,6 +8860,14 @@ VU_EXPORT int symlinkat(const char *oldname, int newdfd, const char *newname)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_symlinkat, (long)oldname, (long)newdfd, (long)newname);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_symlinkat ? vu_bottom_symlinkat : NULL));
+}
+
+/* symlinkat -- symlinkat(oldname, newdfd, newname) */
+VU_EXPORT int symlinkat(const char *oldname, int newdfd, const char *newname)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_symlinkat], 1) && vu_real_symlinkat)
+		return vu_real_symlinkat(oldname, newdfd, newname);
+	return vu_slow_symlinkat(oldname, newdfd, newname);
 }
 #endif
 
@@ -6988,11 +8884,23 @@ static long vu_bottom_readlinkat(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* readlinkat -- readlinkat(dfd, pathname, buf, bufsiz) */
-VU_EXPORT ssize_t readlinkat(int dfd, const char *pathname, char *buf, size_t bufsiz)
+/* readlinkat past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_readlinkat(int dfd, const char *pathname, char *buf, size_t bufsiz)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_readlinkat], 1) && vu_real_readlinkat)
-		return vu_real_readlinkat(dfd, pathname, buf, bufsiz);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_readlinkat] & VU_VC_WRAPPER) && vu_real_readlinkat) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)dfd, (long)pathname, (long)buf, (long)bufsiz, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_readlinkat, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_readlinkat, VU_NR_readlinkat);
+			ssize_t vu_r = vu_real_readlinkat(dfd, (const char *)vu_p, buf, bufsiz);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_readlinkat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_readlinkat, 0) && !vu_real_readlinkat)
@@ -7004,7 +8912,15 @@ VU_EXPORT ssize_t readlinkat(int dfd, const char *pathname, char *buf, size_t bu
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_readlinkat, (long)dfd, (long)pathname, (long)buf, (long)bufsiz);
-	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_readlinkat ? vu_bottom_readlinkat : NULL));
+	return (ssize_t)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_readlinkat ? vu_bottom_readlinkat : NULL, &vu_k));
+}
+
+/* readlinkat -- readlinkat(dfd, pathname, buf, bufsiz) */
+VU_EXPORT ssize_t readlinkat(int dfd, const char *pathname, char *buf, size_t bufsiz)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_readlinkat], 1) && vu_real_readlinkat)
+		return vu_real_readlinkat(dfd, pathname, buf, bufsiz);
+	return vu_slow_readlinkat(dfd, pathname, buf, bufsiz);
 }
 #endif
 
@@ -7030,11 +8946,10 @@ static long vu_bottom_ppoll(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* ppoll -- ppoll(ufds, nfds, tsp, sigmask, _NSIG / 8) */
-VU_EXPORT int ppoll(struct pollfd *ufds, nfds_t nfds, const struct timespec *tsp, const sigset_t *sigmask)
+/* ppoll past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_ppoll(struct pollfd *ufds, nfds_t nfds, const struct timespec *tsp, const sigset_t *sigmask)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_ppoll], 1) && vu_real_ppoll)
-		return vu_real_ppoll(ufds, nfds, tsp, sigmask);
 	int vu_w = vu_wants(VU_NR_ppoll);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_ppoll, 0) && !vu_real_ppoll)
@@ -7047,6 +8962,14 @@ VU_EXPORT int ppoll(struct pollfd *ufds, nfds_t nfds, const struct timespec *tsp
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_ppoll, (long)ufds, (long)nfds, (long)tsp, (long)sigmask, (long)(_NSIG / 8));
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_ppoll ? vu_bottom_ppoll : NULL));
+}
+
+/* ppoll -- ppoll(ufds, nfds, tsp, sigmask, _NSIG / 8) */
+VU_EXPORT int ppoll(struct pollfd *ufds, nfds_t nfds, const struct timespec *tsp, const sigset_t *sigmask)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_ppoll], 1) && vu_real_ppoll)
+		return vu_real_ppoll(ufds, nfds, tsp, sigmask);
+	return vu_slow_ppoll(ufds, nfds, tsp, sigmask);
 }
 #endif
 
@@ -7063,11 +8986,10 @@ static long vu_bottom_unshare(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* unshare -- unshare(unshare_flags) */
-VU_EXPORT int unshare(int unshare_flags)
+/* unshare past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_unshare(int unshare_flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_unshare], 1) && vu_real_unshare)
-		return vu_real_unshare(unshare_flags);
 	int vu_w = vu_wants(VU_NR_unshare);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_unshare, 0) && !vu_real_unshare)
@@ -7080,6 +9002,14 @@ VU_EXPORT int unshare(int unshare_flags)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_unshare, (long)unshare_flags);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_unshare ? vu_bottom_unshare : NULL));
+}
+
+/* unshare -- unshare(unshare_flags) */
+VU_EXPORT int unshare(int unshare_flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_unshare], 1) && vu_real_unshare)
+		return vu_real_unshare(unshare_flags);
+	return vu_slow_unshare(unshare_flags);
 }
 #endif
 
@@ -7096,11 +9026,10 @@ static long vu_bottom_splice(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* splice -- splice(fd_in, off_in, fd_out, off_out, len, flags) */
-VU_EXPORT ssize_t splice(int fd_in, __off64_t *off_in, int fd_out, __off64_t *off_out, size_t len, unsigned int flags)
+/* splice past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_splice(int fd_in, __off64_t *off_in, int fd_out, __off64_t *off_out, size_t len, unsigned int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_splice], 1) && vu_real_splice)
-		return vu_real_splice(fd_in, off_in, fd_out, off_out, len, flags);
 	int vu_w = vu_wants(VU_NR_splice);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_splice, 0) && !vu_real_splice)
@@ -7113,6 +9042,14 @@ VU_EXPORT ssize_t splice(int fd_in, __off64_t *off_in, int fd_out, __off64_t *of
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_splice, (long)fd_in, (long)off_in, (long)fd_out, (long)off_out, (long)len, (long)flags);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_splice ? vu_bottom_splice : NULL));
+}
+
+/* splice -- splice(fd_in, off_in, fd_out, off_out, len, flags) */
+VU_EXPORT ssize_t splice(int fd_in, __off64_t *off_in, int fd_out, __off64_t *off_out, size_t len, unsigned int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_splice], 1) && vu_real_splice)
+		return vu_real_splice(fd_in, off_in, fd_out, off_out, len, flags);
+	return vu_slow_splice(fd_in, off_in, fd_out, off_out, len, flags);
 }
 #endif
 
@@ -7129,11 +9066,10 @@ static long vu_bottom_tee(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* tee -- tee(fdin, fdout, len, flags) */
-VU_EXPORT ssize_t tee(int fdin, int fdout, size_t len, unsigned int flags)
+/* tee past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_tee(int fdin, int fdout, size_t len, unsigned int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_tee], 1) && vu_real_tee)
-		return vu_real_tee(fdin, fdout, len, flags);
 	int vu_w = vu_wants(VU_NR_tee);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_tee, 0) && !vu_real_tee)
@@ -7146,6 +9082,14 @@ VU_EXPORT ssize_t tee(int fdin, int fdout, size_t len, unsigned int flags)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_tee, (long)fdin, (long)fdout, (long)len, (long)flags);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_tee ? vu_bottom_tee : NULL));
+}
+
+/* tee -- tee(fdin, fdout, len, flags) */
+VU_EXPORT ssize_t tee(int fdin, int fdout, size_t len, unsigned int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_tee], 1) && vu_real_tee)
+		return vu_real_tee(fdin, fdout, len, flags);
+	return vu_slow_tee(fdin, fdout, len, flags);
 }
 #endif
 
@@ -7162,11 +9106,10 @@ static long vu_bottom_sync_file_range(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* sync_file_range -- sync_file_range(fd, offset, nbytes, flags) */
-VU_EXPORT int sync_file_range(int fd, __off64_t offset, __off64_t nbytes, unsigned int flags)
+/* sync_file_range past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_sync_file_range(int fd, __off64_t offset, __off64_t nbytes, unsigned int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_sync_file_range], 1) && vu_real_sync_file_range)
-		return vu_real_sync_file_range(fd, offset, nbytes, flags);
 	int vu_w = vu_wants(VU_NR_sync_file_range);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sync_file_range, 0) && !vu_real_sync_file_range)
@@ -7179,6 +9122,14 @@ VU_EXPORT int sync_file_range(int fd, __off64_t offset, __off64_t nbytes, unsign
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_sync_file_range, (long)fd, (long)offset, (long)nbytes, (long)flags);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_sync_file_range ? vu_bottom_sync_file_range : NULL));
+}
+
+/* sync_file_range -- sync_file_range(fd, offset, nbytes, flags) */
+VU_EXPORT int sync_file_range(int fd, __off64_t offset, __off64_t nbytes, unsigned int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_sync_file_range], 1) && vu_real_sync_file_range)
+		return vu_real_sync_file_range(fd, offset, nbytes, flags);
+	return vu_slow_sync_file_range(fd, offset, nbytes, flags);
 }
 #endif
 
@@ -7205,11 +9156,10 @@ static long vu_bottom_utimensat(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* utimensat -- utimensat(dfd, filename, utimes, flags) */
-VU_EXPORT int utimensat(int dfd, const char *filename, const struct timespec *utimes, int flags)
+/* utimensat past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_utimensat(int dfd, const char *filename, const struct timespec *utimes, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_utimensat], 1) && vu_real_utimensat)
-		return vu_real_utimensat(dfd, filename, utimes, flags);
 	int vu_w = vu_wants(VU_NR_utimensat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_utimensat, 0) && !vu_real_utimensat)
@@ -7222,6 +9172,14 @@ VU_EXPORT int utimensat(int dfd, const char *filename, const struct timespec *ut
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_utimensat, (long)dfd, (long)filename, (long)utimes, (long)flags);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_utimensat ? vu_bottom_utimensat : NULL));
+}
+
+/* utimensat -- utimensat(dfd, filename, utimes, flags) */
+VU_EXPORT int utimensat(int dfd, const char *filename, const struct timespec *utimes, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_utimensat], 1) && vu_real_utimensat)
+		return vu_real_utimensat(dfd, filename, utimes, flags);
+	return vu_slow_utimensat(dfd, filename, utimes, flags);
 }
 
 typedef int vu_futimens_fn(int, const struct timespec *);
@@ -7239,11 +9197,10 @@ static long vu_bottom_futimens(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* futimens -- utimensat(dfd, NULL, utimes, 0) */
-VU_EXPORT int futimens(int dfd, const struct timespec *utimes)
+/* futimens past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_futimens(int dfd, const struct timespec *utimes)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_utimensat], 1) && vu_real_futimens)
-		return vu_real_futimens(dfd, utimes);
 	int vu_w = vu_wants(VU_NR_utimensat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_futimens, 0) && !vu_real_futimens)
@@ -7256,6 +9213,14 @@ VU_EXPORT int futimens(int dfd, const struct timespec *utimes)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_utimensat, (long)dfd, (long)(NULL), (long)utimes, (long)(0));
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_futimens ? vu_bottom_futimens : NULL));
+}
+
+/* futimens -- utimensat(dfd, NULL, utimes, 0) */
+VU_EXPORT int futimens(int dfd, const struct timespec *utimes)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_utimensat], 1) && vu_real_futimens)
+		return vu_real_futimens(dfd, utimes);
+	return vu_slow_futimens(dfd, utimes);
 }
 #endif
 
@@ -7274,11 +9239,10 @@ static long vu_bottom_epoll_pwait(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* epoll_pwait -- epoll_pwait(epfd, events, maxevents, timeout, sigmask, _NSIG / 8) */
-VU_EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout, const sigset_t *sigmask)
+/* epoll_pwait past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout, const sigset_t *sigmask)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_epoll_pwait], 1) && vu_real_epoll_pwait)
-		return vu_real_epoll_pwait(epfd, events, maxevents, timeout, sigmask);
 	int vu_w = vu_wants(VU_NR_epoll_pwait);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_epoll_pwait, 0) && !vu_real_epoll_pwait)
@@ -7291,6 +9255,14 @@ VU_EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, i
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_epoll_pwait, (long)epfd, (long)events, (long)maxevents, (long)timeout, (long)sigmask, (long)(_NSIG / 8));
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_epoll_pwait ? vu_bottom_epoll_pwait : NULL));
+}
+
+/* epoll_pwait -- epoll_pwait(epfd, events, maxevents, timeout, sigmask, _NSIG / 8) */
+VU_EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout, const sigset_t *sigmask)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_epoll_pwait], 1) && vu_real_epoll_pwait)
+		return vu_real_epoll_pwait(epfd, events, maxevents, timeout, sigmask);
+	return vu_slow_epoll_pwait(epfd, events, maxevents, timeout, sigmask);
 }
 #endif
 
@@ -7307,11 +9279,10 @@ static long vu_bottom_timerfd_create(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* timerfd_create -- timerfd_create(clockid, flags) */
-VU_EXPORT int timerfd_create(clockid_t clockid, int flags)
+/* timerfd_create past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_timerfd_create(clockid_t clockid, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_timerfd_create], 1) && vu_real_timerfd_create)
-		return vu_real_timerfd_create(clockid, flags);
 	int vu_w = vu_wants(VU_NR_timerfd_create);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_timerfd_create, 0) && !vu_real_timerfd_create)
@@ -7324,6 +9295,14 @@ VU_EXPORT int timerfd_create(clockid_t clockid, int flags)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_timerfd_create, (long)clockid, (long)flags);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_timerfd_create ? vu_bottom_timerfd_create : NULL));
+}
+
+/* timerfd_create -- timerfd_create(clockid, flags) */
+VU_EXPORT int timerfd_create(clockid_t clockid, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_timerfd_create], 1) && vu_real_timerfd_create)
+		return vu_real_timerfd_create(clockid, flags);
+	return vu_slow_timerfd_create(clockid, flags);
 }
 #endif
 
@@ -7340,11 +9319,10 @@ static long vu_bottom_fallocate(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* fallocate -- fallocate(fd, mode, offset, len) */
-VU_EXPORT int fallocate(int fd, int mode, off_t offset, off_t len)
+/* fallocate past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_fallocate(int fd, int mode, off_t offset, off_t len)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_fallocate], 1) && vu_real_fallocate)
-		return vu_real_fallocate(fd, mode, offset, len);
 	int vu_w = vu_wants(VU_NR_fallocate);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fallocate, 0) && !vu_real_fallocate)
@@ -7359,6 +9337,14 @@ VU_EXPORT int fallocate(int fd, int mode, off_t offset, off_t len)
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_fallocate ? vu_bottom_fallocate : NULL));
 }
 
+/* fallocate -- fallocate(fd, mode, offset, len) */
+VU_EXPORT int fallocate(int fd, int mode, off_t offset, off_t len)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_fallocate], 1) && vu_real_fallocate)
+		return vu_real_fallocate(fd, mode, offset, len);
+	return vu_slow_fallocate(fd, mode, offset, len);
+}
+
 typedef int vu_fallocate64_fn(int, int, off64_t, off64_t);
 static vu_fallocate64_fn *vu_real_fallocate64;
 static unsigned char vu_known_fallocate64;	/* looked up (on first use) */
@@ -7371,11 +9357,10 @@ static long vu_bottom_fallocate64(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* fallocate64 -- fallocate(fd, mode, offset, len) */
-VU_EXPORT int fallocate64(int fd, int mode, off64_t offset, off64_t len)
+/* fallocate64 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_fallocate64(int fd, int mode, off64_t offset, off64_t len)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_fallocate], 1) && vu_real_fallocate64)
-		return vu_real_fallocate64(fd, mode, offset, len);
 	int vu_w = vu_wants(VU_NR_fallocate);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fallocate64, 0) && !vu_real_fallocate64)
@@ -7388,6 +9373,14 @@ VU_EXPORT int fallocate64(int fd, int mode, off64_t offset, off64_t len)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_fallocate, (long)fd, (long)mode, (long)offset, (long)len);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_fallocate64 ? vu_bottom_fallocate64 : NULL));
+}
+
+/* fallocate64 -- fallocate(fd, mode, offset, len) */
+VU_EXPORT int fallocate64(int fd, int mode, off64_t offset, off64_t len)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_fallocate], 1) && vu_real_fallocate64)
+		return vu_real_fallocate64(fd, mode, offset, len);
+	return vu_slow_fallocate64(fd, mode, offset, len);
 }
 #endif
 
@@ -7404,11 +9397,10 @@ static long vu_bottom_timerfd_settime(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* timerfd_settime -- timerfd_settime(ufd, flags, utmr, otmr) */
-VU_EXPORT int timerfd_settime(int ufd, int flags, const struct itimerspec *utmr, struct itimerspec *otmr)
+/* timerfd_settime past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_timerfd_settime(int ufd, int flags, const struct itimerspec *utmr, struct itimerspec *otmr)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_timerfd_settime], 1) && vu_real_timerfd_settime)
-		return vu_real_timerfd_settime(ufd, flags, utmr, otmr);
 	int vu_w = vu_wants(VU_NR_timerfd_settime);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_timerfd_settime, 0) && !vu_real_timerfd_settime)
@@ -7421,6 +9413,14 @@ VU_EXPORT int timerfd_settime(int ufd, int flags, const struct itimerspec *utmr,
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_timerfd_settime, (long)ufd, (long)flags, (long)utmr, (long)otmr);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_timerfd_settime ? vu_bottom_timerfd_settime : NULL));
+}
+
+/* timerfd_settime -- timerfd_settime(ufd, flags, utmr, otmr) */
+VU_EXPORT int timerfd_settime(int ufd, int flags, const struct itimerspec *utmr, struct itimerspec *otmr)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_timerfd_settime], 1) && vu_real_timerfd_settime)
+		return vu_real_timerfd_settime(ufd, flags, utmr, otmr);
+	return vu_slow_timerfd_settime(ufd, flags, utmr, otmr);
 }
 #endif
 
@@ -7437,11 +9437,10 @@ static long vu_bottom_timerfd_gettime(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* timerfd_gettime -- timerfd_gettime(ufd, otmr) */
-VU_EXPORT int timerfd_gettime(int ufd, struct itimerspec *otmr)
+/* timerfd_gettime past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_timerfd_gettime(int ufd, struct itimerspec *otmr)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_timerfd_gettime], 1) && vu_real_timerfd_gettime)
-		return vu_real_timerfd_gettime(ufd, otmr);
 	int vu_w = vu_wants(VU_NR_timerfd_gettime);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_timerfd_gettime, 0) && !vu_real_timerfd_gettime)
@@ -7454,6 +9453,14 @@ VU_EXPORT int timerfd_gettime(int ufd, struct itimerspec *otmr)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_timerfd_gettime, (long)ufd, (long)otmr);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_timerfd_gettime ? vu_bottom_timerfd_gettime : NULL));
+}
+
+/* timerfd_gettime -- timerfd_gettime(ufd, otmr) */
+VU_EXPORT int timerfd_gettime(int ufd, struct itimerspec *otmr)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_timerfd_gettime], 1) && vu_real_timerfd_gettime)
+		return vu_real_timerfd_gettime(ufd, otmr);
+	return vu_slow_timerfd_gettime(ufd, otmr);
 }
 #endif
 
@@ -7470,11 +9477,10 @@ static long vu_bottom_accept4(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* accept4 -- accept4(fd, upeer_sockaddr, upeer_addrlen, flags) */
-VU_EXPORT int accept4(int fd, struct sockaddr *upeer_sockaddr, socklen_t *upeer_addrlen, int flags)
+/* accept4 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_accept4(int fd, struct sockaddr *upeer_sockaddr, socklen_t *upeer_addrlen, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_accept4], 1) && vu_real_accept4)
-		return vu_real_accept4(fd, upeer_sockaddr, upeer_addrlen, flags);
 	int vu_w = vu_wants(VU_NR_accept4);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_accept4, 0) && !vu_real_accept4)
@@ -7487,6 +9493,14 @@ VU_EXPORT int accept4(int fd, struct sockaddr *upeer_sockaddr, socklen_t *upeer_
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_accept4, (long)fd, (long)upeer_sockaddr, (long)upeer_addrlen, (long)flags);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_accept4 ? vu_bottom_accept4 : NULL));
+}
+
+/* accept4 -- accept4(fd, upeer_sockaddr, upeer_addrlen, flags) */
+VU_EXPORT int accept4(int fd, struct sockaddr *upeer_sockaddr, socklen_t *upeer_addrlen, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_accept4], 1) && vu_real_accept4)
+		return vu_real_accept4(fd, upeer_sockaddr, upeer_addrlen, flags);
+	return vu_slow_accept4(fd, upeer_sockaddr, upeer_addrlen, flags);
 }
 #endif
 
@@ -7505,11 +9519,10 @@ static long vu_bottom_signalfd(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* signalfd -- signalfd4(ufd, user_mask, _NSIG / 8, flags) */
-VU_EXPORT int signalfd(int ufd, const sigset_t *user_mask, int flags)
+/* signalfd past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_signalfd(int ufd, const sigset_t *user_mask, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_signalfd4], 1) && vu_real_signalfd)
-		return vu_real_signalfd(ufd, user_mask, flags);
 	int vu_w = vu_wants(VU_NR_signalfd4);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_signalfd, 0) && !vu_real_signalfd)
@@ -7522,6 +9535,14 @@ VU_EXPORT int signalfd(int ufd, const sigset_t *user_mask, int flags)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_signalfd4, (long)ufd, (long)user_mask, (long)(_NSIG / 8), (long)flags);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_signalfd ? vu_bottom_signalfd : NULL));
+}
+
+/* signalfd -- signalfd4(ufd, user_mask, _NSIG / 8, flags) */
+VU_EXPORT int signalfd(int ufd, const sigset_t *user_mask, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_signalfd4], 1) && vu_real_signalfd)
+		return vu_real_signalfd(ufd, user_mask, flags);
+	return vu_slow_signalfd(ufd, user_mask, flags);
 }
 #endif
 
@@ -7538,11 +9559,10 @@ static long vu_bottom_eventfd(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* eventfd -- eventfd2(count, flags) */
-VU_EXPORT int eventfd(unsigned int count, int flags)
+/* eventfd past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_eventfd(unsigned int count, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_eventfd2], 1) && vu_real_eventfd)
-		return vu_real_eventfd(count, flags);
 	int vu_w = vu_wants(VU_NR_eventfd2);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_eventfd, 0) && !vu_real_eventfd)
@@ -7555,6 +9575,14 @@ VU_EXPORT int eventfd(unsigned int count, int flags)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_eventfd2, (long)count, (long)flags);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_eventfd ? vu_bottom_eventfd : NULL));
+}
+
+/* eventfd -- eventfd2(count, flags) */
+VU_EXPORT int eventfd(unsigned int count, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_eventfd2], 1) && vu_real_eventfd)
+		return vu_real_eventfd(count, flags);
+	return vu_slow_eventfd(count, flags);
 }
 #endif
 
@@ -7571,11 +9599,10 @@ static long vu_bottom_epoll_create1(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* epoll_create1 -- epoll_create1(flags) */
-VU_EXPORT int epoll_create1(int flags)
+/* epoll_create1 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_epoll_create1(int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_epoll_create1], 1) && vu_real_epoll_create1)
-		return vu_real_epoll_create1(flags);
 	int vu_w = vu_wants(VU_NR_epoll_create1);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_epoll_create1, 0) && !vu_real_epoll_create1)
@@ -7588,6 +9615,14 @@ VU_EXPORT int epoll_create1(int flags)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_epoll_create1, (long)flags);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_epoll_create1 ? vu_bottom_epoll_create1 : NULL));
+}
+
+/* epoll_create1 -- epoll_create1(flags) */
+VU_EXPORT int epoll_create1(int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_epoll_create1], 1) && vu_real_epoll_create1)
+		return vu_real_epoll_create1(flags);
+	return vu_slow_epoll_create1(flags);
 }
 #endif
 
@@ -7604,11 +9639,10 @@ static long vu_bottom_dup3(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* dup3 -- dup3(oldfd, newfd, flags) */
-VU_EXPORT int dup3(int oldfd, int newfd, int flags)
+/* dup3 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_dup3(int oldfd, int newfd, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_dup3], 1) && vu_real_dup3)
-		return vu_real_dup3(oldfd, newfd, flags);
 	int vu_w = vu_wants(VU_NR_dup3);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_dup3, 0) && !vu_real_dup3)
@@ -7621,6 +9655,14 @@ VU_EXPORT int dup3(int oldfd, int newfd, int flags)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_dup3, (long)oldfd, (long)newfd, (long)flags);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_dup3 ? vu_bottom_dup3 : NULL));
+}
+
+/* dup3 -- dup3(oldfd, newfd, flags) */
+VU_EXPORT int dup3(int oldfd, int newfd, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_dup3], 1) && vu_real_dup3)
+		return vu_real_dup3(oldfd, newfd, flags);
+	return vu_slow_dup3(oldfd, newfd, flags);
 }
 #endif
 
@@ -7637,11 +9679,10 @@ static long vu_bottom_pipe2(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* pipe2 -- pipe2(fildes, flags) */
-VU_EXPORT int pipe2(int *fildes, int flags)
+/* pipe2 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_pipe2(int *fildes, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_pipe2], 1) && vu_real_pipe2)
-		return vu_real_pipe2(fildes, flags);
 	int vu_w = vu_wants(VU_NR_pipe2);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pipe2, 0) && !vu_real_pipe2)
@@ -7654,6 +9695,14 @@ VU_EXPORT int pipe2(int *fildes, int flags)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_pipe2, (long)fildes, (long)flags);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_pipe2 ? vu_bottom_pipe2 : NULL));
+}
+
+/* pipe2 -- pipe2(fildes, flags) */
+VU_EXPORT int pipe2(int *fildes, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_pipe2], 1) && vu_real_pipe2)
+		return vu_real_pipe2(fildes, flags);
+	return vu_slow_pipe2(fildes, flags);
 }
 
 typedef int vu_pipe_fn(int *);
@@ -7670,11 +9719,10 @@ static long vu_bottom_pipe(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* pipe -- pipe2(fildes, 0) */
-VU_EXPORT int pipe(int *fildes)
+/* pipe past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_pipe(int *fildes)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_pipe2], 1) && vu_real_pipe)
-		return vu_real_pipe(fildes);
 	int vu_w = vu_wants(VU_NR_pipe2);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pipe, 0) && !vu_real_pipe)
@@ -7687,6 +9735,14 @@ VU_EXPORT int pipe(int *fildes)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_pipe2, (long)fildes, 0);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_pipe ? vu_bottom_pipe : NULL));
+}
+
+/* pipe -- pipe2(fildes, 0) */
+VU_EXPORT int pipe(int *fildes)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_pipe2], 1) && vu_real_pipe)
+		return vu_real_pipe(fildes);
+	return vu_slow_pipe(fildes);
 }
 #endif
 
@@ -7703,11 +9759,10 @@ static long vu_bottom_inotify_init1(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* inotify_init1 -- inotify_init1(flags) */
-VU_EXPORT int inotify_init1(int flags)
+/* inotify_init1 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_inotify_init1(int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_inotify_init1], 1) && vu_real_inotify_init1)
-		return vu_real_inotify_init1(flags);
 	int vu_w = vu_wants(VU_NR_inotify_init1);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_inotify_init1, 0) && !vu_real_inotify_init1)
@@ -7720,6 +9775,14 @@ VU_EXPORT int inotify_init1(int flags)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_inotify_init1, (long)flags);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_inotify_init1 ? vu_bottom_inotify_init1 : NULL));
+}
+
+/* inotify_init1 -- inotify_init1(flags) */
+VU_EXPORT int inotify_init1(int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_inotify_init1], 1) && vu_real_inotify_init1)
+		return vu_real_inotify_init1(flags);
+	return vu_slow_inotify_init1(flags);
 }
 #endif
 
@@ -7738,11 +9801,10 @@ static long vu_bottom_preadv(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* preadv -- preadv(fd, vec, vlen, pos_l, 0) */
-VU_EXPORT ssize_t preadv(int fd, const struct iovec *vec, int vlen, off_t pos_l)
+/* preadv past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_preadv(int fd, const struct iovec *vec, int vlen, off_t pos_l)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_preadv], 1) && vu_real_preadv)
-		return vu_real_preadv(fd, vec, vlen, pos_l);
 	int vu_w = vu_wants(VU_NR_preadv);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_preadv, 0) && !vu_real_preadv)
@@ -7755,6 +9817,14 @@ VU_EXPORT ssize_t preadv(int fd, const struct iovec *vec, int vlen, off_t pos_l)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_preadv, (long)fd, (long)vec, (long)vlen, (long)pos_l, 0);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_preadv ? vu_bottom_preadv : NULL));
+}
+
+/* preadv -- preadv(fd, vec, vlen, pos_l, 0) */
+VU_EXPORT ssize_t preadv(int fd, const struct iovec *vec, int vlen, off_t pos_l)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_preadv], 1) && vu_real_preadv)
+		return vu_real_preadv(fd, vec, vlen, pos_l);
+	return vu_slow_preadv(fd, vec, vlen, pos_l);
 }
 
 typedef ssize_t vu_preadv64_fn(int, const struct iovec *, int, off64_t);
@@ -7771,11 +9841,10 @@ static long vu_bottom_preadv64(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* preadv64 -- preadv(fd, vec, vlen, pos_l, 0) */
-VU_EXPORT ssize_t preadv64(int fd, const struct iovec *vec, int vlen, off64_t pos_l)
+/* preadv64 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_preadv64(int fd, const struct iovec *vec, int vlen, off64_t pos_l)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_preadv], 1) && vu_real_preadv64)
-		return vu_real_preadv64(fd, vec, vlen, pos_l);
 	int vu_w = vu_wants(VU_NR_preadv);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_preadv64, 0) && !vu_real_preadv64)
@@ -7788,6 +9857,14 @@ VU_EXPORT ssize_t preadv64(int fd, const struct iovec *vec, int vlen, off64_t po
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_preadv, (long)fd, (long)vec, (long)vlen, (long)pos_l, 0);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_preadv64 ? vu_bottom_preadv64 : NULL));
+}
+
+/* preadv64 -- preadv(fd, vec, vlen, pos_l, 0) */
+VU_EXPORT ssize_t preadv64(int fd, const struct iovec *vec, int vlen, off64_t pos_l)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_preadv], 1) && vu_real_preadv64)
+		return vu_real_preadv64(fd, vec, vlen, pos_l);
+	return vu_slow_preadv64(fd, vec, vlen, pos_l);
 }
 #endif
 
@@ -7806,11 +9883,10 @@ static long vu_bottom_pwritev(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* pwritev -- pwritev(fd, vec, vlen, pos_l, 0) */
-VU_EXPORT ssize_t pwritev(int fd, const struct iovec *vec, int vlen, off_t pos_l)
+/* pwritev past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_pwritev(int fd, const struct iovec *vec, int vlen, off_t pos_l)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_pwritev], 1) && vu_real_pwritev)
-		return vu_real_pwritev(fd, vec, vlen, pos_l);
 	int vu_w = vu_wants(VU_NR_pwritev);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pwritev, 0) && !vu_real_pwritev)
@@ -7823,6 +9899,14 @@ VU_EXPORT ssize_t pwritev(int fd, const struct iovec *vec, int vlen, off_t pos_l
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_pwritev, (long)fd, (long)vec, (long)vlen, (long)pos_l, 0);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_pwritev ? vu_bottom_pwritev : NULL));
+}
+
+/* pwritev -- pwritev(fd, vec, vlen, pos_l, 0) */
+VU_EXPORT ssize_t pwritev(int fd, const struct iovec *vec, int vlen, off_t pos_l)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_pwritev], 1) && vu_real_pwritev)
+		return vu_real_pwritev(fd, vec, vlen, pos_l);
+	return vu_slow_pwritev(fd, vec, vlen, pos_l);
 }
 
 typedef ssize_t vu_pwritev64_fn(int, const struct iovec *, int, off64_t);
@@ -7839,11 +9923,10 @@ static long vu_bottom_pwritev64(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* pwritev64 -- pwritev(fd, vec, vlen, pos_l, 0) */
-VU_EXPORT ssize_t pwritev64(int fd, const struct iovec *vec, int vlen, off64_t pos_l)
+/* pwritev64 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_pwritev64(int fd, const struct iovec *vec, int vlen, off64_t pos_l)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_pwritev], 1) && vu_real_pwritev64)
-		return vu_real_pwritev64(fd, vec, vlen, pos_l);
 	int vu_w = vu_wants(VU_NR_pwritev);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pwritev64, 0) && !vu_real_pwritev64)
@@ -7856,6 +9939,14 @@ VU_EXPORT ssize_t pwritev64(int fd, const struct iovec *vec, int vlen, off64_t p
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_pwritev, (long)fd, (long)vec, (long)vlen, (long)pos_l, 0);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_pwritev64 ? vu_bottom_pwritev64 : NULL));
+}
+
+/* pwritev64 -- pwritev(fd, vec, vlen, pos_l, 0) */
+VU_EXPORT ssize_t pwritev64(int fd, const struct iovec *vec, int vlen, off64_t pos_l)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_pwritev], 1) && vu_real_pwritev64)
+		return vu_real_pwritev64(fd, vec, vlen, pos_l);
+	return vu_slow_pwritev64(fd, vec, vlen, pos_l);
 }
 #endif
 
@@ -7872,11 +9963,10 @@ static long vu_bottom_recvmmsg(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* recvmmsg -- recvmmsg(fd, mmsg, vlen, flags, timeout) */
-VU_EXPORT int recvmmsg(int fd, struct mmsghdr *mmsg, unsigned int vlen, int flags, struct timespec *timeout)
+/* recvmmsg past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_recvmmsg(int fd, struct mmsghdr *mmsg, unsigned int vlen, int flags, struct timespec *timeout)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_recvmmsg], 1) && vu_real_recvmmsg)
-		return vu_real_recvmmsg(fd, mmsg, vlen, flags, timeout);
 	int vu_w = vu_wants(VU_NR_recvmmsg);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_recvmmsg, 0) && !vu_real_recvmmsg)
@@ -7889,6 +9979,14 @@ VU_EXPORT int recvmmsg(int fd, struct mmsghdr *mmsg, unsigned int vlen, int flag
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_recvmmsg, (long)fd, (long)mmsg, (long)vlen, (long)flags, (long)timeout);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_recvmmsg ? vu_bottom_recvmmsg : NULL));
+}
+
+/* recvmmsg -- recvmmsg(fd, mmsg, vlen, flags, timeout) */
+VU_EXPORT int recvmmsg(int fd, struct mmsghdr *mmsg, unsigned int vlen, int flags, struct timespec *timeout)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_recvmmsg], 1) && vu_real_recvmmsg)
+		return vu_real_recvmmsg(fd, mmsg, vlen, flags, timeout);
+	return vu_slow_recvmmsg(fd, mmsg, vlen, flags, timeout);
 }
 #endif
 
@@ -7905,11 +10003,10 @@ static long vu_bottom_fanotify_init(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* fanotify_init -- fanotify_init(flags, event_f_flags) */
-VU_EXPORT int fanotify_init(unsigned int flags, unsigned int event_f_flags)
+/* fanotify_init past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_fanotify_init(unsigned int flags, unsigned int event_f_flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_fanotify_init], 1) && vu_real_fanotify_init)
-		return vu_real_fanotify_init(flags, event_f_flags);
 	int vu_w = vu_wants(VU_NR_fanotify_init);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fanotify_init, 0) && !vu_real_fanotify_init)
@@ -7922,6 +10019,14 @@ VU_EXPORT int fanotify_init(unsigned int flags, unsigned int event_f_flags)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_fanotify_init, (long)flags, (long)event_f_flags);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_fanotify_init ? vu_bottom_fanotify_init : NULL));
+}
+
+/* fanotify_init -- fanotify_init(flags, event_f_flags) */
+VU_EXPORT int fanotify_init(unsigned int flags, unsigned int event_f_flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_fanotify_init], 1) && vu_real_fanotify_init)
+		return vu_real_fanotify_init(flags, event_f_flags);
+	return vu_slow_fanotify_init(flags, event_f_flags);
 }
 #endif
 
@@ -7938,11 +10043,23 @@ static long vu_bottom_fanotify_mark(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* fanotify_mark -- fanotify_mark(fanotify_fd, flags, mask, dfd, pathname) */
-VU_EXPORT int fanotify_mark(int fanotify_fd, unsigned int flags, uint64_t mask, int dfd, const char *pathname)
+/* fanotify_mark past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_fanotify_mark(int fanotify_fd, unsigned int flags, uint64_t mask, int dfd, const char *pathname)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_fanotify_mark], 1) && vu_real_fanotify_mark)
-		return vu_real_fanotify_mark(fanotify_fd, flags, mask, dfd, pathname);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_fanotify_mark] & VU_VC_WRAPPER) && vu_real_fanotify_mark) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)fanotify_fd, (long)flags, (long)mask, (long)dfd, (long)pathname, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_fanotify_mark, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fanotify_mark, VU_NR_fanotify_mark);
+			int vu_r = vu_real_fanotify_mark(fanotify_fd, flags, mask, dfd, (const char *)vu_p);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_fanotify_mark);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fanotify_mark, 0) && !vu_real_fanotify_mark)
@@ -7954,7 +10071,15 @@ VU_EXPORT int fanotify_mark(int fanotify_fd, unsigned int flags, uint64_t mask, 
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_fanotify_mark, (long)fanotify_fd, (long)flags, (long)mask, (long)dfd, (long)pathname);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_fanotify_mark ? vu_bottom_fanotify_mark : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_fanotify_mark ? vu_bottom_fanotify_mark : NULL, &vu_k));
+}
+
+/* fanotify_mark -- fanotify_mark(fanotify_fd, flags, mask, dfd, pathname) */
+VU_EXPORT int fanotify_mark(int fanotify_fd, unsigned int flags, uint64_t mask, int dfd, const char *pathname)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_fanotify_mark], 1) && vu_real_fanotify_mark)
+		return vu_real_fanotify_mark(fanotify_fd, flags, mask, dfd, pathname);
+	return vu_slow_fanotify_mark(fanotify_fd, flags, mask, dfd, pathname);
 }
 #endif
 
@@ -7971,11 +10096,10 @@ static long vu_bottom_prlimit(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* prlimit -- prlimit64(pid, resource, new_rlim, old_rlim) */
-VU_EXPORT int prlimit(pid_t pid, __rlimit_resource_t resource, const struct rlimit *new_rlim, struct rlimit *old_rlim)
+/* prlimit past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_prlimit(pid_t pid, __rlimit_resource_t resource, const struct rlimit *new_rlim, struct rlimit *old_rlim)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_prlimit64], 1) && vu_real_prlimit)
-		return vu_real_prlimit(pid, resource, new_rlim, old_rlim);
 	int vu_w = vu_wants(VU_NR_prlimit64);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_prlimit, 0) && !vu_real_prlimit)
@@ -7990,6 +10114,14 @@ VU_EXPORT int prlimit(pid_t pid, __rlimit_resource_t resource, const struct rlim
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_prlimit ? vu_bottom_prlimit : NULL));
 }
 
+/* prlimit -- prlimit64(pid, resource, new_rlim, old_rlim) */
+VU_EXPORT int prlimit(pid_t pid, __rlimit_resource_t resource, const struct rlimit *new_rlim, struct rlimit *old_rlim)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_prlimit64], 1) && vu_real_prlimit)
+		return vu_real_prlimit(pid, resource, new_rlim, old_rlim);
+	return vu_slow_prlimit(pid, resource, new_rlim, old_rlim);
+}
+
 typedef int vu_prlimit64_fn(pid_t, __rlimit_resource_t, const struct rlimit64 *, struct rlimit64 *);
 static vu_prlimit64_fn *vu_real_prlimit64;
 static unsigned char vu_known_prlimit64;	/* looked up (on first use) */
@@ -8002,11 +10134,10 @@ static long vu_bottom_prlimit64(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* prlimit64 -- prlimit64(pid, resource, new_rlim, old_rlim) */
-VU_EXPORT int prlimit64(pid_t pid, __rlimit_resource_t resource, const struct rlimit64 *new_rlim, struct rlimit64 *old_rlim)
+/* prlimit64 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_prlimit64(pid_t pid, __rlimit_resource_t resource, const struct rlimit64 *new_rlim, struct rlimit64 *old_rlim)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_prlimit64], 1) && vu_real_prlimit64)
-		return vu_real_prlimit64(pid, resource, new_rlim, old_rlim);
 	int vu_w = vu_wants(VU_NR_prlimit64);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_prlimit64, 0) && !vu_real_prlimit64)
@@ -8019,6 +10150,14 @@ VU_EXPORT int prlimit64(pid_t pid, __rlimit_resource_t resource, const struct rl
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_prlimit64, (long)pid, (long)resource, (long)new_rlim, (long)old_rlim);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_prlimit64 ? vu_bottom_prlimit64 : NULL));
+}
+
+/* prlimit64 -- prlimit64(pid, resource, new_rlim, old_rlim) */
+VU_EXPORT int prlimit64(pid_t pid, __rlimit_resource_t resource, const struct rlimit64 *new_rlim, struct rlimit64 *old_rlim)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_prlimit64], 1) && vu_real_prlimit64)
+		return vu_real_prlimit64(pid, resource, new_rlim, old_rlim);
+	return vu_slow_prlimit64(pid, resource, new_rlim, old_rlim);
 }
 
 typedef int vu_getrlimit_fn(__rlimit_resource_t, struct rlimit *);
@@ -8036,11 +10175,10 @@ static long vu_bottom_getrlimit(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* getrlimit -- prlimit64(0, resource, 0, old_rlim) */
-VU_EXPORT int getrlimit(__rlimit_resource_t resource, struct rlimit *old_rlim)
+/* getrlimit past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_getrlimit(__rlimit_resource_t resource, struct rlimit *old_rlim)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_prlimit64], 1) && vu_real_getrlimit)
-		return vu_real_getrlimit(resource, old_rlim);
 	int vu_w = vu_wants(VU_NR_prlimit64);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getrlimit, 0) && !vu_real_getrlimit)
@@ -8053,6 +10191,14 @@ VU_EXPORT int getrlimit(__rlimit_resource_t resource, struct rlimit *old_rlim)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_prlimit64, 0, (long)resource, 0, (long)old_rlim);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_getrlimit ? vu_bottom_getrlimit : NULL));
+}
+
+/* getrlimit -- prlimit64(0, resource, 0, old_rlim) */
+VU_EXPORT int getrlimit(__rlimit_resource_t resource, struct rlimit *old_rlim)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_prlimit64], 1) && vu_real_getrlimit)
+		return vu_real_getrlimit(resource, old_rlim);
+	return vu_slow_getrlimit(resource, old_rlim);
 }
 
 typedef int vu_getrlimit64_fn(__rlimit_resource_t, struct rlimit64 *);
@@ -8070,11 +10216,10 @@ static long vu_bottom_getrlimit64(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* getrlimit64 -- prlimit64(0, resource, 0, old_rlim) */
-VU_EXPORT int getrlimit64(__rlimit_resource_t resource, struct rlimit64 *old_rlim)
+/* getrlimit64 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_getrlimit64(__rlimit_resource_t resource, struct rlimit64 *old_rlim)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_prlimit64], 1) && vu_real_getrlimit64)
-		return vu_real_getrlimit64(resource, old_rlim);
 	int vu_w = vu_wants(VU_NR_prlimit64);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getrlimit64, 0) && !vu_real_getrlimit64)
@@ -8087,6 +10232,14 @@ VU_EXPORT int getrlimit64(__rlimit_resource_t resource, struct rlimit64 *old_rli
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_prlimit64, 0, (long)resource, 0, (long)old_rlim);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_getrlimit64 ? vu_bottom_getrlimit64 : NULL));
+}
+
+/* getrlimit64 -- prlimit64(0, resource, 0, old_rlim) */
+VU_EXPORT int getrlimit64(__rlimit_resource_t resource, struct rlimit64 *old_rlim)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_prlimit64], 1) && vu_real_getrlimit64)
+		return vu_real_getrlimit64(resource, old_rlim);
+	return vu_slow_getrlimit64(resource, old_rlim);
 }
 
 typedef int vu_setrlimit_fn(__rlimit_resource_t, const struct rlimit *);
@@ -8104,11 +10257,10 @@ static long vu_bottom_setrlimit(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* setrlimit -- prlimit64(0, resource, new_rlim, 0) */
-VU_EXPORT int setrlimit(__rlimit_resource_t resource, const struct rlimit *new_rlim)
+/* setrlimit past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_setrlimit(__rlimit_resource_t resource, const struct rlimit *new_rlim)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_prlimit64], 1) && vu_real_setrlimit)
-		return vu_real_setrlimit(resource, new_rlim);
 	int vu_w = vu_wants(VU_NR_prlimit64);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setrlimit, 0) && !vu_real_setrlimit)
@@ -8121,6 +10273,14 @@ VU_EXPORT int setrlimit(__rlimit_resource_t resource, const struct rlimit *new_r
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_prlimit64, 0, (long)resource, (long)new_rlim, 0);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_setrlimit ? vu_bottom_setrlimit : NULL));
+}
+
+/* setrlimit -- prlimit64(0, resource, new_rlim, 0) */
+VU_EXPORT int setrlimit(__rlimit_resource_t resource, const struct rlimit *new_rlim)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_prlimit64], 1) && vu_real_setrlimit)
+		return vu_real_setrlimit(resource, new_rlim);
+	return vu_slow_setrlimit(resource, new_rlim);
 }
 
 typedef int vu_setrlimit64_fn(__rlimit_resource_t, const struct rlimit64 *);
@@ -8138,11 +10298,10 @@ static long vu_bottom_setrlimit64(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* setrlimit64 -- prlimit64(0, resource, new_rlim, 0) */
-VU_EXPORT int setrlimit64(__rlimit_resource_t resource, const struct rlimit64 *new_rlim)
+/* setrlimit64 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_setrlimit64(__rlimit_resource_t resource, const struct rlimit64 *new_rlim)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_prlimit64], 1) && vu_real_setrlimit64)
-		return vu_real_setrlimit64(resource, new_rlim);
 	int vu_w = vu_wants(VU_NR_prlimit64);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setrlimit64, 0) && !vu_real_setrlimit64)
@@ -8155,6 +10314,14 @@ VU_EXPORT int setrlimit64(__rlimit_resource_t resource, const struct rlimit64 *n
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_prlimit64, 0, (long)resource, (long)new_rlim, 0);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_setrlimit64 ? vu_bottom_setrlimit64 : NULL));
+}
+
+/* setrlimit64 -- prlimit64(0, resource, new_rlim, 0) */
+VU_EXPORT int setrlimit64(__rlimit_resource_t resource, const struct rlimit64 *new_rlim)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_prlimit64], 1) && vu_real_setrlimit64)
+		return vu_real_setrlimit64(resource, new_rlim);
+	return vu_slow_setrlimit64(resource, new_rlim);
 }
 #endif
 
@@ -8171,11 +10338,10 @@ static long vu_bottom_name_to_handle_at(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* name_to_handle_at -- name_to_handle_at(dfd, name, handle, mnt_id, flag) */
-VU_EXPORT int name_to_handle_at(int dfd, const char *name, struct file_handle *handle, int *mnt_id, int flag)
+/* name_to_handle_at past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_name_to_handle_at(int dfd, const char *name, struct file_handle *handle, int *mnt_id, int flag)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_name_to_handle_at], 1) && vu_real_name_to_handle_at)
-		return vu_real_name_to_handle_at(dfd, name, handle, mnt_id, flag);
 	int vu_w = vu_wants(VU_NR_name_to_handle_at);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_name_to_handle_at, 0) && !vu_real_name_to_handle_at)
@@ -8188,6 +10354,14 @@ VU_EXPORT int name_to_handle_at(int dfd, const char *name, struct file_handle *h
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_name_to_handle_at, (long)dfd, (long)name, (long)handle, (long)mnt_id, (long)flag);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_name_to_handle_at ? vu_bottom_name_to_handle_at : NULL));
+}
+
+/* name_to_handle_at -- name_to_handle_at(dfd, name, handle, mnt_id, flag) */
+VU_EXPORT int name_to_handle_at(int dfd, const char *name, struct file_handle *handle, int *mnt_id, int flag)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_name_to_handle_at], 1) && vu_real_name_to_handle_at)
+		return vu_real_name_to_handle_at(dfd, name, handle, mnt_id, flag);
+	return vu_slow_name_to_handle_at(dfd, name, handle, mnt_id, flag);
 }
 #endif
 
@@ -8204,11 +10378,10 @@ static long vu_bottom_open_by_handle_at(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* open_by_handle_at -- open_by_handle_at(mountdirfd, handle, flags) */
-VU_EXPORT int open_by_handle_at(int mountdirfd, struct file_handle *handle, int flags)
+/* open_by_handle_at past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_open_by_handle_at(int mountdirfd, struct file_handle *handle, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_open_by_handle_at], 1) && vu_real_open_by_handle_at)
-		return vu_real_open_by_handle_at(mountdirfd, handle, flags);
 	int vu_w = vu_wants(VU_NR_open_by_handle_at);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_open_by_handle_at, 0) && !vu_real_open_by_handle_at)
@@ -8221,6 +10394,14 @@ VU_EXPORT int open_by_handle_at(int mountdirfd, struct file_handle *handle, int 
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_open_by_handle_at, (long)mountdirfd, (long)handle, (long)flags);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_open_by_handle_at ? vu_bottom_open_by_handle_at : NULL));
+}
+
+/* open_by_handle_at -- open_by_handle_at(mountdirfd, handle, flags) */
+VU_EXPORT int open_by_handle_at(int mountdirfd, struct file_handle *handle, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_open_by_handle_at], 1) && vu_real_open_by_handle_at)
+		return vu_real_open_by_handle_at(mountdirfd, handle, flags);
+	return vu_slow_open_by_handle_at(mountdirfd, handle, flags);
 }
 #endif
 
@@ -8237,11 +10418,10 @@ static long vu_bottom_clock_adjtime(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* clock_adjtime -- clock_adjtime(which_clock, utx) */
-VU_EXPORT int clock_adjtime(clockid_t which_clock, struct timex *utx)
+/* clock_adjtime past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_clock_adjtime(clockid_t which_clock, struct timex *utx)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_clock_adjtime], 1) && vu_real_clock_adjtime)
-		return vu_real_clock_adjtime(which_clock, utx);
 	int vu_w = vu_wants(VU_NR_clock_adjtime);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_clock_adjtime, 0) && !vu_real_clock_adjtime)
@@ -8254,6 +10434,14 @@ VU_EXPORT int clock_adjtime(clockid_t which_clock, struct timex *utx)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_clock_adjtime, (long)which_clock, (long)utx);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_clock_adjtime ? vu_bottom_clock_adjtime : NULL));
+}
+
+/* clock_adjtime -- clock_adjtime(which_clock, utx) */
+VU_EXPORT int clock_adjtime(clockid_t which_clock, struct timex *utx)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_clock_adjtime], 1) && vu_real_clock_adjtime)
+		return vu_real_clock_adjtime(which_clock, utx);
+	return vu_slow_clock_adjtime(which_clock, utx);
 }
 
 typedef int vu_adjtimex_fn(struct timex *);
@@ -8270,11 +10458,10 @@ static long vu_bottom_adjtimex(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* adjtimex -- clock_adjtime(CLOCK_REALTIME, utx) */
-VU_EXPORT int adjtimex(struct timex *utx)
+/* adjtimex past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_adjtimex(struct timex *utx)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_clock_adjtime], 1) && vu_real_adjtimex)
-		return vu_real_adjtimex(utx);
 	int vu_w = vu_wants(VU_NR_clock_adjtime);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_adjtimex, 0) && !vu_real_adjtimex)
@@ -8287,6 +10474,14 @@ VU_EXPORT int adjtimex(struct timex *utx)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_clock_adjtime, (long)(CLOCK_REALTIME), (long)utx);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_adjtimex ? vu_bottom_adjtimex : NULL));
+}
+
+/* adjtimex -- clock_adjtime(CLOCK_REALTIME, utx) */
+VU_EXPORT int adjtimex(struct timex *utx)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_clock_adjtime], 1) && vu_real_adjtimex)
+		return vu_real_adjtimex(utx);
+	return vu_slow_adjtimex(utx);
 }
 
 typedef int vu_ntp_adjtime_fn(struct timex *);
@@ -8303,11 +10498,10 @@ static long vu_bottom_ntp_adjtime(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* ntp_adjtime -- clock_adjtime(CLOCK_REALTIME, utx) */
-VU_EXPORT int ntp_adjtime(struct timex *utx)
+/* ntp_adjtime past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_ntp_adjtime(struct timex *utx)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_clock_adjtime], 1) && vu_real_ntp_adjtime)
-		return vu_real_ntp_adjtime(utx);
 	int vu_w = vu_wants(VU_NR_clock_adjtime);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_ntp_adjtime, 0) && !vu_real_ntp_adjtime)
@@ -8320,6 +10514,14 @@ VU_EXPORT int ntp_adjtime(struct timex *utx)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_clock_adjtime, (long)(CLOCK_REALTIME), (long)utx);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_ntp_adjtime ? vu_bottom_ntp_adjtime : NULL));
+}
+
+/* ntp_adjtime -- clock_adjtime(CLOCK_REALTIME, utx) */
+VU_EXPORT int ntp_adjtime(struct timex *utx)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_clock_adjtime], 1) && vu_real_ntp_adjtime)
+		return vu_real_ntp_adjtime(utx);
+	return vu_slow_ntp_adjtime(utx);
 }
 #endif
 
@@ -8336,11 +10538,10 @@ static long vu_bottom_syncfs(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* syncfs -- syncfs(fd) */
-VU_EXPORT int syncfs(int fd)
+/* syncfs past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_syncfs(int fd)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_syncfs], 1) && vu_real_syncfs)
-		return vu_real_syncfs(fd);
 	int vu_w = vu_wants(VU_NR_syncfs);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_syncfs, 0) && !vu_real_syncfs)
@@ -8353,6 +10554,14 @@ VU_EXPORT int syncfs(int fd)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_syncfs, (long)fd);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_syncfs ? vu_bottom_syncfs : NULL));
+}
+
+/* syncfs -- syncfs(fd) */
+VU_EXPORT int syncfs(int fd)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_syncfs], 1) && vu_real_syncfs)
+		return vu_real_syncfs(fd);
+	return vu_slow_syncfs(fd);
 }
 #endif
 
@@ -8369,11 +10578,10 @@ static long vu_bottom_sendmmsg(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* sendmmsg -- sendmmsg(fd, mmsg, vlen, flags) */
-VU_EXPORT int sendmmsg(int fd, struct mmsghdr *mmsg, unsigned int vlen, int flags)
+/* sendmmsg past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_sendmmsg(int fd, struct mmsghdr *mmsg, unsigned int vlen, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_sendmmsg], 1) && vu_real_sendmmsg)
-		return vu_real_sendmmsg(fd, mmsg, vlen, flags);
 	int vu_w = vu_wants(VU_NR_sendmmsg);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_sendmmsg, 0) && !vu_real_sendmmsg)
@@ -8386,6 +10594,14 @@ VU_EXPORT int sendmmsg(int fd, struct mmsghdr *mmsg, unsigned int vlen, int flag
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_sendmmsg, (long)fd, (long)mmsg, (long)vlen, (long)flags);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_sendmmsg ? vu_bottom_sendmmsg : NULL));
+}
+
+/* sendmmsg -- sendmmsg(fd, mmsg, vlen, flags) */
+VU_EXPORT int sendmmsg(int fd, struct mmsghdr *mmsg, unsigned int vlen, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_sendmmsg], 1) && vu_real_sendmmsg)
+		return vu_real_sendmmsg(fd, mmsg, vlen, flags);
+	return vu_slow_sendmmsg(fd, mmsg, vlen, flags);
 }
 #endif
 
@@ -8402,11 +10618,10 @@ static long vu_bottom_setns(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* setns -- setns(fd, flags) */
-VU_EXPORT int setns(int fd, int flags)
+/* setns past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_setns(int fd, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_setns], 1) && vu_real_setns)
-		return vu_real_setns(fd, flags);
 	int vu_w = vu_wants(VU_NR_setns);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_setns, 0) && !vu_real_setns)
@@ -8419,6 +10634,14 @@ VU_EXPORT int setns(int fd, int flags)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_setns, (long)fd, (long)flags);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_setns ? vu_bottom_setns : NULL));
+}
+
+/* setns -- setns(fd, flags) */
+VU_EXPORT int setns(int fd, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_setns], 1) && vu_real_setns)
+		return vu_real_setns(fd, flags);
+	return vu_slow_setns(fd, flags);
 }
 #endif
 
@@ -8437,11 +10660,10 @@ static long vu_bottom_getcpu(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* getcpu -- getcpu(cpup, nodep, 0) */
-VU_EXPORT int getcpu(unsigned int *cpup, unsigned int *nodep)
+/* getcpu past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_getcpu(unsigned int *cpup, unsigned int *nodep)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_getcpu], 1) && vu_real_getcpu)
-		return vu_real_getcpu(cpup, nodep);
 	int vu_w = vu_wants(VU_NR_getcpu);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getcpu, 0) && !vu_real_getcpu)
@@ -8454,6 +10676,14 @@ VU_EXPORT int getcpu(unsigned int *cpup, unsigned int *nodep)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_getcpu, (long)cpup, (long)nodep, 0);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_getcpu ? vu_bottom_getcpu : NULL));
+}
+
+/* getcpu -- getcpu(cpup, nodep, 0) */
+VU_EXPORT int getcpu(unsigned int *cpup, unsigned int *nodep)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_getcpu], 1) && vu_real_getcpu)
+		return vu_real_getcpu(cpup, nodep);
+	return vu_slow_getcpu(cpup, nodep);
 }
 #endif
 
@@ -8470,11 +10700,10 @@ static long vu_bottom_renameat2(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* renameat2 -- renameat2(olddfd, oldname, newdfd, newname, flags) */
-VU_EXPORT int renameat2(int olddfd, const char *oldname, int newdfd, const char *newname, unsigned int flags)
+/* renameat2 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_renameat2(int olddfd, const char *oldname, int newdfd, const char *newname, unsigned int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_renameat2], 1) && vu_real_renameat2)
-		return vu_real_renameat2(olddfd, oldname, newdfd, newname, flags);
 	int vu_w = vu_wants(VU_NR_renameat2);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_renameat2, 0) && !vu_real_renameat2)
@@ -8487,6 +10716,14 @@ VU_EXPORT int renameat2(int olddfd, const char *oldname, int newdfd, const char 
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_renameat2, (long)olddfd, (long)oldname, (long)newdfd, (long)newname, (long)flags);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_renameat2 ? vu_bottom_renameat2 : NULL));
+}
+
+/* renameat2 -- renameat2(olddfd, oldname, newdfd, newname, flags) */
+VU_EXPORT int renameat2(int olddfd, const char *oldname, int newdfd, const char *newname, unsigned int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_renameat2], 1) && vu_real_renameat2)
+		return vu_real_renameat2(olddfd, oldname, newdfd, newname, flags);
+	return vu_slow_renameat2(olddfd, oldname, newdfd, newname, flags);
 }
 #endif
 
@@ -8503,11 +10740,10 @@ static long vu_bottom_getrandom(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* getrandom -- getrandom(ubuf, len, flags) */
-VU_EXPORT ssize_t getrandom(void *ubuf, size_t len, unsigned int flags)
+/* getrandom past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_getrandom(void *ubuf, size_t len, unsigned int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_getrandom], 1) && vu_real_getrandom)
-		return vu_real_getrandom(ubuf, len, flags);
 	int vu_w = vu_wants(VU_NR_getrandom);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_getrandom, 0) && !vu_real_getrandom)
@@ -8520,6 +10756,14 @@ VU_EXPORT ssize_t getrandom(void *ubuf, size_t len, unsigned int flags)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_getrandom, (long)ubuf, (long)len, (long)flags);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_getrandom ? vu_bottom_getrandom : NULL));
+}
+
+/* getrandom -- getrandom(ubuf, len, flags) */
+VU_EXPORT ssize_t getrandom(void *ubuf, size_t len, unsigned int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_getrandom], 1) && vu_real_getrandom)
+		return vu_real_getrandom(ubuf, len, flags);
+	return vu_slow_getrandom(ubuf, len, flags);
 }
 #endif
 
@@ -8536,11 +10780,10 @@ static long vu_bottom_memfd_create(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* memfd_create -- memfd_create(uname, flags) */
-VU_EXPORT int memfd_create(const char *uname, unsigned int flags)
+/* memfd_create past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_memfd_create(const char *uname, unsigned int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_memfd_create], 1) && vu_real_memfd_create)
-		return vu_real_memfd_create(uname, flags);
 	int vu_w = vu_wants(VU_NR_memfd_create);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_memfd_create, 0) && !vu_real_memfd_create)
@@ -8553,6 +10796,14 @@ VU_EXPORT int memfd_create(const char *uname, unsigned int flags)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_memfd_create, (long)uname, (long)flags);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_memfd_create ? vu_bottom_memfd_create : NULL));
+}
+
+/* memfd_create -- memfd_create(uname, flags) */
+VU_EXPORT int memfd_create(const char *uname, unsigned int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_memfd_create], 1) && vu_real_memfd_create)
+		return vu_real_memfd_create(uname, flags);
+	return vu_slow_memfd_create(uname, flags);
 }
 #endif
 
@@ -8576,11 +10827,10 @@ static long vu_bottom_copy_file_range(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* copy_file_range -- copy_file_range(fd_in, off_in, fd_out, off_out, len, flags) */
-VU_EXPORT ssize_t copy_file_range(int fd_in, __off64_t *off_in, int fd_out, __off64_t *off_out, size_t len, unsigned int flags)
+/* copy_file_range past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_copy_file_range(int fd_in, __off64_t *off_in, int fd_out, __off64_t *off_out, size_t len, unsigned int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_copy_file_range], 1) && vu_real_copy_file_range)
-		return vu_real_copy_file_range(fd_in, off_in, fd_out, off_out, len, flags);
 	int vu_w = vu_wants(VU_NR_copy_file_range);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_copy_file_range, 0) && !vu_real_copy_file_range)
@@ -8593,6 +10843,14 @@ VU_EXPORT ssize_t copy_file_range(int fd_in, __off64_t *off_in, int fd_out, __of
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_copy_file_range, (long)fd_in, (long)off_in, (long)fd_out, (long)off_out, (long)len, (long)flags);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_copy_file_range ? vu_bottom_copy_file_range : NULL));
+}
+
+/* copy_file_range -- copy_file_range(fd_in, off_in, fd_out, off_out, len, flags) */
+VU_EXPORT ssize_t copy_file_range(int fd_in, __off64_t *off_in, int fd_out, __off64_t *off_out, size_t len, unsigned int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_copy_file_range], 1) && vu_real_copy_file_range)
+		return vu_real_copy_file_range(fd_in, off_in, fd_out, off_out, len, flags);
+	return vu_slow_copy_file_range(fd_in, off_in, fd_out, off_out, len, flags);
 }
 #endif
 
@@ -8611,11 +10869,10 @@ static long vu_bottom_preadv2(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* preadv2 -- preadv2(fd, vec, vlen, pos_l, 0, flags) */
-VU_EXPORT ssize_t preadv2(int fd, const struct iovec *vec, int vlen, off_t pos_l, int flags)
+/* preadv2 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_preadv2(int fd, const struct iovec *vec, int vlen, off_t pos_l, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_preadv2], 1) && vu_real_preadv2)
-		return vu_real_preadv2(fd, vec, vlen, pos_l, flags);
 	int vu_w = vu_wants(VU_NR_preadv2);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_preadv2, 0) && !vu_real_preadv2)
@@ -8628,6 +10885,14 @@ VU_EXPORT ssize_t preadv2(int fd, const struct iovec *vec, int vlen, off_t pos_l
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_preadv2, (long)fd, (long)vec, (long)vlen, (long)pos_l, 0, (long)flags);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_preadv2 ? vu_bottom_preadv2 : NULL));
+}
+
+/* preadv2 -- preadv2(fd, vec, vlen, pos_l, 0, flags) */
+VU_EXPORT ssize_t preadv2(int fd, const struct iovec *vec, int vlen, off_t pos_l, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_preadv2], 1) && vu_real_preadv2)
+		return vu_real_preadv2(fd, vec, vlen, pos_l, flags);
+	return vu_slow_preadv2(fd, vec, vlen, pos_l, flags);
 }
 
 typedef ssize_t vu_preadv64v2_fn(int, const struct iovec *, int, off_t, int);
@@ -8644,11 +10909,10 @@ static long vu_bottom_preadv64v2(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* preadv64v2 -- preadv2(fd, vec, vlen, pos_l, 0, flags) */
-VU_EXPORT ssize_t preadv64v2(int fd, const struct iovec *vec, int vlen, off_t pos_l, int flags)
+/* preadv64v2 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_preadv64v2(int fd, const struct iovec *vec, int vlen, off_t pos_l, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_preadv2], 1) && vu_real_preadv64v2)
-		return vu_real_preadv64v2(fd, vec, vlen, pos_l, flags);
 	int vu_w = vu_wants(VU_NR_preadv2);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_preadv64v2, 0) && !vu_real_preadv64v2)
@@ -8661,6 +10925,14 @@ VU_EXPORT ssize_t preadv64v2(int fd, const struct iovec *vec, int vlen, off_t po
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_preadv2, (long)fd, (long)vec, (long)vlen, (long)pos_l, 0, (long)flags);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_preadv64v2 ? vu_bottom_preadv64v2 : NULL));
+}
+
+/* preadv64v2 -- preadv2(fd, vec, vlen, pos_l, 0, flags) */
+VU_EXPORT ssize_t preadv64v2(int fd, const struct iovec *vec, int vlen, off_t pos_l, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_preadv2], 1) && vu_real_preadv64v2)
+		return vu_real_preadv64v2(fd, vec, vlen, pos_l, flags);
+	return vu_slow_preadv64v2(fd, vec, vlen, pos_l, flags);
 }
 #endif
 
@@ -8679,11 +10951,10 @@ static long vu_bottom_pwritev2(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* pwritev2 -- pwritev2(fd, vec, vlen, pos_l, 0, flags) */
-VU_EXPORT ssize_t pwritev2(int fd, const struct iovec *vec, int vlen, off_t pos_l, int flags)
+/* pwritev2 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_pwritev2(int fd, const struct iovec *vec, int vlen, off_t pos_l, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_pwritev2], 1) && vu_real_pwritev2)
-		return vu_real_pwritev2(fd, vec, vlen, pos_l, flags);
 	int vu_w = vu_wants(VU_NR_pwritev2);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pwritev2, 0) && !vu_real_pwritev2)
@@ -8696,6 +10967,14 @@ VU_EXPORT ssize_t pwritev2(int fd, const struct iovec *vec, int vlen, off_t pos_
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_pwritev2, (long)fd, (long)vec, (long)vlen, (long)pos_l, 0, (long)flags);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_pwritev2 ? vu_bottom_pwritev2 : NULL));
+}
+
+/* pwritev2 -- pwritev2(fd, vec, vlen, pos_l, 0, flags) */
+VU_EXPORT ssize_t pwritev2(int fd, const struct iovec *vec, int vlen, off_t pos_l, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_pwritev2], 1) && vu_real_pwritev2)
+		return vu_real_pwritev2(fd, vec, vlen, pos_l, flags);
+	return vu_slow_pwritev2(fd, vec, vlen, pos_l, flags);
 }
 
 typedef ssize_t vu_pwritev64v2_fn(int, const struct iovec *, int, off_t, int);
@@ -8712,11 +10991,10 @@ static long vu_bottom_pwritev64v2(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* pwritev64v2 -- pwritev2(fd, vec, vlen, pos_l, 0, flags) */
-VU_EXPORT ssize_t pwritev64v2(int fd, const struct iovec *vec, int vlen, off_t pos_l, int flags)
+/* pwritev64v2 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN ssize_t vu_slow_pwritev64v2(int fd, const struct iovec *vec, int vlen, off_t pos_l, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_pwritev2], 1) && vu_real_pwritev64v2)
-		return vu_real_pwritev64v2(fd, vec, vlen, pos_l, flags);
 	int vu_w = vu_wants(VU_NR_pwritev2);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pwritev64v2, 0) && !vu_real_pwritev64v2)
@@ -8729,6 +11007,14 @@ VU_EXPORT ssize_t pwritev64v2(int fd, const struct iovec *vec, int vlen, off_t p
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_pwritev2, (long)fd, (long)vec, (long)vlen, (long)pos_l, 0, (long)flags);
 	return (ssize_t)vu_set_errno(vu_libc_call(&vu_c, vu_real_pwritev64v2 ? vu_bottom_pwritev64v2 : NULL));
+}
+
+/* pwritev64v2 -- pwritev2(fd, vec, vlen, pos_l, 0, flags) */
+VU_EXPORT ssize_t pwritev64v2(int fd, const struct iovec *vec, int vlen, off_t pos_l, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_pwritev2], 1) && vu_real_pwritev64v2)
+		return vu_real_pwritev64v2(fd, vec, vlen, pos_l, flags);
+	return vu_slow_pwritev64v2(fd, vec, vlen, pos_l, flags);
 }
 #endif
 
@@ -8745,11 +11031,10 @@ static long vu_bottom_pkey_alloc(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* pkey_alloc -- pkey_alloc(flags, init_val) */
-VU_EXPORT int pkey_alloc(unsigned int flags, unsigned int init_val)
+/* pkey_alloc past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_pkey_alloc(unsigned int flags, unsigned int init_val)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_pkey_alloc], 1) && vu_real_pkey_alloc)
-		return vu_real_pkey_alloc(flags, init_val);
 	int vu_w = vu_wants(VU_NR_pkey_alloc);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pkey_alloc, 0) && !vu_real_pkey_alloc)
@@ -8762,6 +11047,14 @@ VU_EXPORT int pkey_alloc(unsigned int flags, unsigned int init_val)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_pkey_alloc, (long)flags, (long)init_val);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_pkey_alloc ? vu_bottom_pkey_alloc : NULL));
+}
+
+/* pkey_alloc -- pkey_alloc(flags, init_val) */
+VU_EXPORT int pkey_alloc(unsigned int flags, unsigned int init_val)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_pkey_alloc], 1) && vu_real_pkey_alloc)
+		return vu_real_pkey_alloc(flags, init_val);
+	return vu_slow_pkey_alloc(flags, init_val);
 }
 #endif
 
@@ -8778,11 +11071,23 @@ static long vu_bottom_statx(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* statx -- statx(dfd, filename, flags, mask, buffer) */
-VU_EXPORT int statx(int dfd, const char *filename, int flags, unsigned int mask, struct statx *buffer)
+/* statx past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_statx(int dfd, const char *filename, int flags, unsigned int mask, struct statx *buffer)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_statx], 1) && vu_real_statx)
-		return vu_real_statx(dfd, filename, flags, mask, buffer);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_statx] & VU_VC_WRAPPER) && vu_real_statx) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)dfd, (long)filename, (long)flags, (long)mask, (long)buffer, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_statx, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_statx, VU_NR_statx);
+			int vu_r = vu_real_statx(dfd, (const char *)vu_p, flags, mask, buffer);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_statx);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_statx, 0) && !vu_real_statx)
@@ -8794,7 +11099,15 @@ VU_EXPORT int statx(int dfd, const char *filename, int flags, unsigned int mask,
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_statx, (long)dfd, (long)filename, (long)flags, (long)mask, (long)buffer);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_statx ? vu_bottom_statx : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_statx ? vu_bottom_statx : NULL, &vu_k));
+}
+
+/* statx -- statx(dfd, filename, flags, mask, buffer) */
+VU_EXPORT int statx(int dfd, const char *filename, int flags, unsigned int mask, struct statx *buffer)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_statx], 1) && vu_real_statx)
+		return vu_real_statx(dfd, filename, flags, mask, buffer);
+	return vu_slow_statx(dfd, filename, flags, mask, buffer);
 }
 #endif
 
@@ -8811,11 +11124,10 @@ static long vu_bottom_pidfd_send_signal(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* pidfd_send_signal -- pidfd_send_signal(pidfd, sig, info, flags) */
-VU_EXPORT int pidfd_send_signal(int pidfd, int sig, siginfo_t *info, unsigned int flags)
+/* pidfd_send_signal past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_pidfd_send_signal(int pidfd, int sig, siginfo_t *info, unsigned int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_pidfd_send_signal], 1) && vu_real_pidfd_send_signal)
-		return vu_real_pidfd_send_signal(pidfd, sig, info, flags);
 	int vu_w = vu_wants(VU_NR_pidfd_send_signal);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pidfd_send_signal, 0) && !vu_real_pidfd_send_signal)
@@ -8828,6 +11140,14 @@ VU_EXPORT int pidfd_send_signal(int pidfd, int sig, siginfo_t *info, unsigned in
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_pidfd_send_signal, (long)pidfd, (long)sig, (long)info, (long)flags);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_pidfd_send_signal ? vu_bottom_pidfd_send_signal : NULL));
+}
+
+/* pidfd_send_signal -- pidfd_send_signal(pidfd, sig, info, flags) */
+VU_EXPORT int pidfd_send_signal(int pidfd, int sig, siginfo_t *info, unsigned int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_pidfd_send_signal], 1) && vu_real_pidfd_send_signal)
+		return vu_real_pidfd_send_signal(pidfd, sig, info, flags);
+	return vu_slow_pidfd_send_signal(pidfd, sig, info, flags);
 }
 #endif
 
@@ -8844,11 +11164,23 @@ static long vu_bottom_open_tree(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* open_tree -- open_tree(dfd, filename, flags) */
-VU_EXPORT int open_tree(int dfd, const char *filename, unsigned int flags)
+/* open_tree past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_open_tree(int dfd, const char *filename, unsigned int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_open_tree], 1) && vu_real_open_tree)
-		return vu_real_open_tree(dfd, filename, flags);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_open_tree] & VU_VC_WRAPPER) && vu_real_open_tree) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)dfd, (long)filename, (long)flags, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_open_tree, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_open_tree, VU_NR_open_tree);
+			int vu_r = vu_real_open_tree(dfd, (const char *)vu_p, flags);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_open_tree);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_open_tree, 0) && !vu_real_open_tree)
@@ -8860,7 +11192,15 @@ VU_EXPORT int open_tree(int dfd, const char *filename, unsigned int flags)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_open_tree, (long)dfd, (long)filename, (long)flags);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_open_tree ? vu_bottom_open_tree : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_open_tree ? vu_bottom_open_tree : NULL, &vu_k));
+}
+
+/* open_tree -- open_tree(dfd, filename, flags) */
+VU_EXPORT int open_tree(int dfd, const char *filename, unsigned int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_open_tree], 1) && vu_real_open_tree)
+		return vu_real_open_tree(dfd, filename, flags);
+	return vu_slow_open_tree(dfd, filename, flags);
 }
 #endif
 
@@ -8877,11 +11217,10 @@ static long vu_bottom_move_mount(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* move_mount -- move_mount(from_dfd, from_pathname, to_dfd, to_pathname, flags) */
-VU_EXPORT int move_mount(int from_dfd, const char *from_pathname, int to_dfd, const char *to_pathname, unsigned int flags)
+/* move_mount past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_move_mount(int from_dfd, const char *from_pathname, int to_dfd, const char *to_pathname, unsigned int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_move_mount], 1) && vu_real_move_mount)
-		return vu_real_move_mount(from_dfd, from_pathname, to_dfd, to_pathname, flags);
 	int vu_w = vu_wants(VU_NR_move_mount);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_move_mount, 0) && !vu_real_move_mount)
@@ -8894,6 +11233,14 @@ VU_EXPORT int move_mount(int from_dfd, const char *from_pathname, int to_dfd, co
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_move_mount, (long)from_dfd, (long)from_pathname, (long)to_dfd, (long)to_pathname, (long)flags);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_move_mount ? vu_bottom_move_mount : NULL));
+}
+
+/* move_mount -- move_mount(from_dfd, from_pathname, to_dfd, to_pathname, flags) */
+VU_EXPORT int move_mount(int from_dfd, const char *from_pathname, int to_dfd, const char *to_pathname, unsigned int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_move_mount], 1) && vu_real_move_mount)
+		return vu_real_move_mount(from_dfd, from_pathname, to_dfd, to_pathname, flags);
+	return vu_slow_move_mount(from_dfd, from_pathname, to_dfd, to_pathname, flags);
 }
 #endif
 
@@ -8910,11 +11257,23 @@ static long vu_bottom_fspick(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* fspick -- fspick(dfd, path, flags) */
-VU_EXPORT int fspick(int dfd, const char *path, unsigned int flags)
+/* fspick past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_fspick(int dfd, const char *path, unsigned int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_fspick], 1) && vu_real_fspick)
-		return vu_real_fspick(dfd, path, flags);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_fspick] & VU_VC_WRAPPER) && vu_real_fspick) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)dfd, (long)path, (long)flags, 0, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_fspick, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fspick, VU_NR_fspick);
+			int vu_r = vu_real_fspick(dfd, (const char *)vu_p, flags);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_fspick);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fspick, 0) && !vu_real_fspick)
@@ -8926,7 +11285,15 @@ VU_EXPORT int fspick(int dfd, const char *path, unsigned int flags)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_fspick, (long)dfd, (long)path, (long)flags);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_fspick ? vu_bottom_fspick : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_fspick ? vu_bottom_fspick : NULL, &vu_k));
+}
+
+/* fspick -- fspick(dfd, path, flags) */
+VU_EXPORT int fspick(int dfd, const char *path, unsigned int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_fspick], 1) && vu_real_fspick)
+		return vu_real_fspick(dfd, path, flags);
+	return vu_slow_fspick(dfd, path, flags);
 }
 #endif
 
@@ -8943,11 +11310,10 @@ static long vu_bottom_pidfd_open(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* pidfd_open -- pidfd_open(pid, flags) */
-VU_EXPORT int pidfd_open(pid_t pid, unsigned int flags)
+/* pidfd_open past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_pidfd_open(pid_t pid, unsigned int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_pidfd_open], 1) && vu_real_pidfd_open)
-		return vu_real_pidfd_open(pid, flags);
 	int vu_w = vu_wants(VU_NR_pidfd_open);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pidfd_open, 0) && !vu_real_pidfd_open)
@@ -8960,6 +11326,14 @@ VU_EXPORT int pidfd_open(pid_t pid, unsigned int flags)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_pidfd_open, (long)pid, (long)flags);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_pidfd_open ? vu_bottom_pidfd_open : NULL));
+}
+
+/* pidfd_open -- pidfd_open(pid, flags) */
+VU_EXPORT int pidfd_open(pid_t pid, unsigned int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_pidfd_open], 1) && vu_real_pidfd_open)
+		return vu_real_pidfd_open(pid, flags);
+	return vu_slow_pidfd_open(pid, flags);
 }
 #endif
 
@@ -8976,11 +11350,10 @@ static long vu_bottom_close_range(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* close_range -- close_range(fd, max_fd, flags) */
-VU_EXPORT int close_range(unsigned int fd, unsigned int max_fd, int flags)
+/* close_range past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_close_range(unsigned int fd, unsigned int max_fd, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_close_range], 1) && vu_real_close_range)
-		return vu_real_close_range(fd, max_fd, flags);
 	int vu_w = vu_wants(VU_NR_close_range);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_close_range, 0) && !vu_real_close_range)
@@ -8993,6 +11366,14 @@ VU_EXPORT int close_range(unsigned int fd, unsigned int max_fd, int flags)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_close_range, (long)fd, (long)max_fd, (long)flags);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_close_range ? vu_bottom_close_range : NULL));
+}
+
+/* close_range -- close_range(fd, max_fd, flags) */
+VU_EXPORT int close_range(unsigned int fd, unsigned int max_fd, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_close_range], 1) && vu_real_close_range)
+		return vu_real_close_range(fd, max_fd, flags);
+	return vu_slow_close_range(fd, max_fd, flags);
 }
 
 typedef void vu_closefrom_fn(int);
@@ -9010,11 +11391,10 @@ static long vu_bottom_closefrom(struct vu_call *vu_c)
 	return 0;
 }
 
-/* closefrom -- close_range(fd, ~0U, 0) */
-VU_EXPORT void closefrom(int fd)
+/* closefrom past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN void vu_slow_closefrom(int fd)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_close_range], 1) && vu_real_closefrom)
-		{ vu_real_closefrom(fd); return; }
 	int vu_w = vu_wants(VU_NR_close_range);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_closefrom, 0) && !vu_real_closefrom)
@@ -9027,6 +11407,14 @@ VU_EXPORT void closefrom(int fd)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_close_range, (long)fd, (long)(~0U), (long)(0));
 	(void)vu_libc_call(&vu_c, vu_real_closefrom ? vu_bottom_closefrom : NULL);
+}
+
+/* closefrom -- close_range(fd, ~0U, 0) */
+VU_EXPORT void closefrom(int fd)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_close_range], 1) && vu_real_closefrom)
+		{ vu_real_closefrom(fd); return; }
+	vu_slow_closefrom(fd);
 }
 #endif
 
@@ -9043,11 +11431,10 @@ static long vu_bottom_pidfd_getfd(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* pidfd_getfd -- pidfd_getfd(pidfd, fd, flags) */
-VU_EXPORT int pidfd_getfd(int pidfd, int fd, unsigned int flags)
+/* pidfd_getfd past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_pidfd_getfd(int pidfd, int fd, unsigned int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_pidfd_getfd], 1) && vu_real_pidfd_getfd)
-		return vu_real_pidfd_getfd(pidfd, fd, flags);
 	int vu_w = vu_wants(VU_NR_pidfd_getfd);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_pidfd_getfd, 0) && !vu_real_pidfd_getfd)
@@ -9060,6 +11447,14 @@ VU_EXPORT int pidfd_getfd(int pidfd, int fd, unsigned int flags)
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_pidfd_getfd, (long)pidfd, (long)fd, (long)flags);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_pidfd_getfd ? vu_bottom_pidfd_getfd : NULL));
+}
+
+/* pidfd_getfd -- pidfd_getfd(pidfd, fd, flags) */
+VU_EXPORT int pidfd_getfd(int pidfd, int fd, unsigned int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_pidfd_getfd], 1) && vu_real_pidfd_getfd)
+		return vu_real_pidfd_getfd(pidfd, fd, flags);
+	return vu_slow_pidfd_getfd(pidfd, fd, flags);
 }
 #endif
 
@@ -9076,11 +11471,23 @@ static long vu_bottom_faccessat(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* faccessat -- faccessat2(dfd, filename, mode, flags) */
-VU_EXPORT int faccessat(int dfd, const char *filename, int mode, int flags)
+/* faccessat past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_faccessat(int dfd, const char *filename, int mode, int flags)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_faccessat2], 1) && vu_real_faccessat)
-		return vu_real_faccessat(dfd, filename, mode, flags);
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_faccessat2] & VU_VC_WRAPPER) && vu_real_faccessat) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)dfd, (long)filename, (long)mode, (long)flags, 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_faccessat2, vu_a, vu_pb, &vu_k);
+		if (vu_p) {	/* remembered: run as the bottom would run it */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_faccessat, VU_NR_faccessat2);
+			int vu_r = vu_real_faccessat(dfd, (const char *)vu_p, mode, flags);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_faccessat2);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_faccessat, 0) && !vu_real_faccessat)
@@ -9092,7 +11499,15 @@ VU_EXPORT int faccessat(int dfd, const char *filename, int mode, int flags)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_faccessat2, (long)dfd, (long)filename, (long)mode, (long)flags);
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_faccessat ? vu_bottom_faccessat : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_faccessat ? vu_bottom_faccessat : NULL, &vu_k));
+}
+
+/* faccessat -- faccessat2(dfd, filename, mode, flags) */
+VU_EXPORT int faccessat(int dfd, const char *filename, int mode, int flags)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_faccessat2], 1) && vu_real_faccessat)
+		return vu_real_faccessat(dfd, filename, mode, flags);
+	return vu_slow_faccessat(dfd, filename, mode, flags);
 }
 #endif
 
@@ -9111,11 +11526,10 @@ static long vu_bottom_epoll_pwait2(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* epoll_pwait2 -- epoll_pwait2(epfd, events, maxevents, timeout, sigmask, _NSIG / 8) */
-VU_EXPORT int epoll_pwait2(int epfd, struct epoll_event *events, int maxevents, const struct timespec *timeout, const sigset_t *sigmask)
+/* epoll_pwait2 past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_epoll_pwait2(int epfd, struct epoll_event *events, int maxevents, const struct timespec *timeout, const sigset_t *sigmask)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_epoll_pwait2], 1) && vu_real_epoll_pwait2)
-		return vu_real_epoll_pwait2(epfd, events, maxevents, timeout, sigmask);
 	int vu_w = vu_wants(VU_NR_epoll_pwait2);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_epoll_pwait2, 0) && !vu_real_epoll_pwait2)
@@ -9128,6 +11542,14 @@ VU_EXPORT int epoll_pwait2(int epfd, struct epoll_event *events, int maxevents, 
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_epoll_pwait2, (long)epfd, (long)events, (long)maxevents, (long)timeout, (long)sigmask, (long)(_NSIG / 8));
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_epoll_pwait2 ? vu_bottom_epoll_pwait2 : NULL));
+}
+
+/* epoll_pwait2 -- epoll_pwait2(epfd, events, maxevents, timeout, sigmask, _NSIG / 8) */
+VU_EXPORT int epoll_pwait2(int epfd, struct epoll_event *events, int maxevents, const struct timespec *timeout, const sigset_t *sigmask)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_epoll_pwait2], 1) && vu_real_epoll_pwait2)
+		return vu_real_epoll_pwait2(epfd, events, maxevents, timeout, sigmask);
+	return vu_slow_epoll_pwait2(epfd, events, maxevents, timeout, sigmask);
 }
 #endif
 
@@ -9144,11 +11566,10 @@ static long vu_bottom_mount_setattr(struct vu_call *vu_c)
 	return vu_take_errno((long)vu_r);
 }
 
-/* mount_setattr -- mount_setattr(dfd, path, flags, uattr, usize) */
-VU_EXPORT int mount_setattr(int dfd, const char *path, unsigned int flags, struct mount_attr *uattr, size_t usize)
+/* mount_setattr past its first test: a function of its own, so that the test and
+ * the tail call of glibc's function need no frame */
+static __attribute__((noinline)) VU_NO_ASAN int vu_slow_mount_setattr(int dfd, const char *path, unsigned int flags, struct mount_attr *uattr, size_t usize)
 {
-	if (__builtin_expect(!vu_direct[VU_NR_mount_setattr], 1) && vu_real_mount_setattr)
-		return vu_real_mount_setattr(dfd, path, flags, uattr, usize);
 	int vu_w = vu_wants(VU_NR_mount_setattr);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_mount_setattr, 0) && !vu_real_mount_setattr)
@@ -9161,6 +11582,14 @@ VU_EXPORT int mount_setattr(int dfd, const char *path, unsigned int flags, struc
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_mount_setattr, (long)dfd, (long)path, (long)flags, (long)uattr, (long)usize);
 	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_mount_setattr ? vu_bottom_mount_setattr : NULL));
+}
+
+/* mount_setattr -- mount_setattr(dfd, path, flags, uattr, usize) */
+VU_EXPORT int mount_setattr(int dfd, const char *path, unsigned int flags, struct mount_attr *uattr, size_t usize)
+{
+	if (__builtin_expect(!vu_direct[VU_NR_mount_setattr], 1) && vu_real_mount_setattr)
+		return vu_real_mount_setattr(dfd, path, flags, uattr, usize);
+	return vu_slow_mount_setattr(dfd, path, flags, uattr, usize);
 }
 #endif
 

@@ -345,6 +345,12 @@ export interface LibcModel {
   about: string;
   /** statements reading the variadic arguments (may be empty) */
   prologue: string[];
+  /** the verdict cache asked before the call is built (verdict.c), or [] */
+  cached: string[];
+  /** the wrapper past its vu_direct test: a function of its own */
+  split: boolean;
+  slowSignature: string;
+  slowCall: string;
   /** the fast path: the real function with the selector at ALLOW */
   fast: string[];
   /** "vu_known_NAME": the real function was looked up */
@@ -444,6 +450,10 @@ function callStatements(ret: string, noreturn: boolean, call: string, allow = 'v
   return [`unsigned char vu_s = ${allow};`, assign, 'vu_restore(vu_s);'];
 }
 
+/** The argument types verdict.c's shape() takes as a key or a result. */
+const CACHE_KEY_TYPES = new Set(['dirfd', 'int', 'uint', 'long', 'ulong', 'size', 'off', 'fd', 'open_flags', 'at_flags',
+  'mode', 'uid', 'gid', 'buf_out', 'struct_out']);
+
 export function libcModel(sys: SyscallSpec, l: LibcSpec): LibcModel {
   const byName = new Map(sys.args.map((a, i) => [a.name, { a, i }]));
   const listed = (l.args ?? sys.args.map((a) => a.name)).map((n) => byName.get(n)!);
@@ -499,6 +509,30 @@ export function libcModel(sys: SyscallSpec, l: LibcSpec): LibcModel {
   const bottomArgs = listed.map(({ i }, k) => `(${params[k].ctype})vu_c->args[${i}]`);
   const r = returns(ret, l, noreturn);
   const dispatch = `vu_libc_call(&vu_c, ${real} ? ${bottom} : NULL)`;
+  /* A call the verdict cache may answer (one path argument, the others
+   * number-like or results: verdict.c's shape) asks it before building a
+   * struct vu_call; on a hit glibc's function runs with the path the
+   * stack handed on last time, as the bottom would run it. */
+  const paths = sys.args.filter((a) => a.type === 'path');
+  const pathParam = paths.length === 1 ? params.find((p) => p.name === paths[0].name) : undefined;
+  const cacheable = !noreturn && pathParam !== undefined &&
+    sys.args.every((a) => a.type === 'path' || CACHE_KEY_TYPES.has(a.type));
+  const hitArgs = params.map((p) => (p === pathParam ? `(${p.ctype})vu_p` : p.name));
+  const cached = cacheable
+    ? [
+        'struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */',
+        'vu_k.looked = 0;',
+        `if ((vu_vc_on[${nrMacro}] & VU_VC_WRAPPER) && ${real}) {`,
+        '	char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));',
+        `	const long vu_a[6] = { ${[...slots, ...Array(6 - slots.length).fill('0')].join(', ')} };`,
+        `	const char *vu_p = vu_vc_hit(${nrMacro}, vu_a, vu_pb, &vu_k);`,
+        '	if (vu_p) {	/* remembered: run as the bottom would run it */',
+        ...callStatements(ret, noreturn, `${real}(${hitArgs.join(', ')})`, `vu_allow_bottom(VU_FN_${l.name}, ${nrMacro})`, true).map((x) => `		${x}`),
+        ...r.fast.map((x) => `		${x}`),
+        '	}',
+        '}',
+      ]
+    : [];
   return {
     name: l.name,
     syscall: sys.name,
@@ -515,6 +549,13 @@ export function libcModel(sys: SyscallSpec, l: LibcSpec): LibcModel {
     signature,
     about,
     prologue: variadicPrologue(sys, l, named, rest),
+    cached,
+    /* (not a variadic one: reading its arguments needs the frame anyway) */
+    split: !noreturn && !variadic,
+    slowSignature: `${declOf(ret, `vu_slow_${l.name}(${params.length === 0 ? 'void' : params.map((p) => p.decl).join(', ')})`)}`,
+    slowCall: ret === 'void'
+      ? `vu_slow_${l.name}(${params.map((p) => p.name).join(', ')});`
+      : `return vu_slow_${l.name}(${params.map((p) => p.name).join(', ')});`,
     fast: [...callStatements(ret, noreturn, `${real}(${params.map((p) => p.name).join(', ')})`, `vu_allow_for(VU_FN_${l.name}, ${nrMacro})`), ...r.fast],
     direct: noreturn ? null : ret === 'void'
       ? [`{ ${real}(${params.map((p) => p.name).join(', ')}); return; }`]
@@ -522,7 +563,7 @@ export function libcModel(sys: SyscallSpec, l: LibcSpec): LibcModel {
     gateIf: gate.length === 0 ? null : gate.join(' ||\n\t    '),
     bottomBody: [...(sys.args.length === 0 ? ['(void)vu_c;'] : []), ...callStatements(ret, noreturn, `${real}(${bottomArgs.join(', ')})`, `vu_allow_bottom(VU_FN_${l.name}, ${nrMacro})`, true), ...r.bottom],
     callInit: `struct vu_call vu_c = VU_CALL(${[nrMacro, ...(slots.length === 0 ? ['0'] : slots)].join(', ')});`,
-    slow: r.slow(dispatch),
+    slow: r.slow(cacheable ? `vu_libc_call_vc(&vu_c, ${real} ? ${bottom} : NULL, &vu_k)` : dispatch),
   };
 }
 

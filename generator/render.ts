@@ -2,7 +2,7 @@
  * render.ts -- load and compile the handlebars templates (strict, no HTML
  * escaping, only the helpers of helpers.ts).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import { helperNames, helpers } from './helpers.js';
@@ -13,6 +13,11 @@ export class Templates {
 
   constructor(private readonly dir: string) {
     for (const [name, fn] of Object.entries(helpers)) this.hb.registerHelper(name, fn);
+    /* _NAME.hbs: a partial, {{> NAME}} */
+    for (const f of readdirSync(dir)) {
+      const m = /^_(\w+)\.hbs$/.exec(f);
+      if (m) this.hb.registerPartial(m[1], readFileSync(path.join(dir, f), 'utf8'));
+    }
   }
 
   /** render -- fill templates/<name>.hbs with model. */

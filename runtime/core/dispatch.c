@@ -135,34 +135,11 @@ long vu_gate_call(struct vu_call *c)
 			       c->args[4], c->args[5]);
 }
 
-static long dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc, const struct vu_vc_key *key);
-
-/* vu_dispatch -- run c through the stack. bottom: the real libc function
- * (libc path) or NULL (gate); uc: the SIGSYS context, or NULL. */
-long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
-{
-	struct vu_vc_key key;
-
-	if (__builtin_expect(vu_stats_on, 0))
-		vu_stats_note(c);
-	key.ok = 0;
-	if (c->nr >= 0 && c->nr < VU_NR_COUNT && vu_vc_on[c->nr]) {
-		/* answered before: straight to the bottom (verdict.c) */
-		if (vu_vc_lookup(c, &key, bottom, uc)) {
-			if (__builtin_expect(vu_stats_on, 0))
-				__atomic_fetch_add(&vu_stats_vc[0], 1, __ATOMIC_RELAXED);
-			return c->ret;
-		}
-		if (__builtin_expect(vu_stats_on, 0) && key.ok)
-			__atomic_fetch_add(&vu_stats_vc[1], 1, __ATOMIC_RELAXED);
-	}
-	return dispatch(c, bottom, uc, &key);
-}
-
-/* dispatch -- down the layers and up again; key: c's place in the verdict
- * cache (key->ok: to be remembered) */
-static __attribute__((noinline)) long dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc,
-					       const struct vu_vc_key *key)
+/* vu_dispatch_layers -- down the layers and up again; key: c's place in
+ * the verdict cache (key->ok: to be remembered). vu_dispatch (verdict.c)
+ * comes here when the cache had no answer. */
+__attribute__((noinline)) long vu_dispatch_layers(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc,
+						  const struct vu_vc_key *key)
 {
 	struct vu_thread *t = vu_self ? vu_self : vu_thread_self();
 	struct vu_op op;
@@ -274,23 +251,4 @@ void vu_unwind_to(unsigned long sp)
 	}
 	if (to != 2)
 		t->on_app_stack = 0;
-}
-
-/* vu_libc_call -- entry of the generated libc wrappers. A wrapper entered
- * before libvu's constructor (another library's constructor calling a
- * wrapped function: ld.so runs those first) starts vu now and then goes
- * through the stack; the calls vu_init itself makes go straight on. */
-long vu_libc_call(struct vu_call *c, vu_bottom_fn *bottom)
-{
-	if (__builtin_expect(vu_init_state != VU_INIT_DONE, 0)) {
-#if !defined(__SANITIZE_ADDRESS__)	/* (ASan: vu_wants_early) */
-		if (vu_init_state == VU_INIT_NOT_YET)
-			vu_init_run();
-#endif
-		if (vu_init_state != VU_INIT_DONE)
-			return bottom ? bottom(c) : vu_gate_call(c);
-	}
-	if (!vu.lib_path)
-		return vu_gate_call(c);
-	return vu_dispatch(c, bottom, NULL);
 }

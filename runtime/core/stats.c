@@ -284,6 +284,7 @@ __attribute__((constructor(102))) static void vu_stats_init(void)
 	pthread_atfork(NULL, NULL, stats_child);
 	vu_stats_on = 1;
 	vu_direct_compute();	/* every wrapper entry is counted from now on */
+	vu_vc_wrappers_off();
 }
 
 /* vu_stats_exit -- a static program's exit_group (static.c): vu-static

@@ -139,8 +139,11 @@ static int install_altstack(struct vu_thread *t)
 }
 
 /* vu_sud_arm -- turn dispatch on for the calling thread. */
+int vu_sud_used;
+
 int vu_sud_arm(void)
 {
+	vu_sud_used = 1;
 	vu_selector = VU_SEL_BLOCK;
 	return (int)vu_sys5(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON,
 			    (unsigned long)vu_gate_start,

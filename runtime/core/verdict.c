@@ -42,20 +42,23 @@
 
 #define VC_SLOTS 256
 #define VC_PATH 104	/* the path as written, at most (with its NUL) */
-#define VC_OUT 208	/* the path handed to the bottom, at most */
+#define VC_OUT VU_VC_OUT	/* the path handed to the bottom, at most (vu_wrap.h) */
 
 struct vc_slot {
 	unsigned seq;		/* odd while written */
-	unsigned gen;
-	short nr;
-	unsigned char plen;	/* the path's length */
 	unsigned char olen;	/* 0: handed on as written, else out's length + 1 */
-	unsigned pad;
-	unsigned long hash;
+	unsigned long tag;	/* TAG(generation, call, path length) */
 	long args[6];		/* the number-like arguments (others 0) */
 	char path[VC_PATH];
-	char out[VC_OUT];
+	char out[VC_OUT] __attribute__((aligned(8)));
 };
+
+/* a hash's slot: its high bits, which depend on every bit hashed */
+#define SLOT(h) ((h) >> 56)
+_Static_assert(VC_SLOTS == 256, "SLOT() takes 8 bits");
+
+/* what a slot is for, in one word: generation, call number, path length */
+#define TAG(gen, nr, n) ((unsigned long)(gen) << 32 | (unsigned long)(nr) << 8 | (unsigned long)(n))
 
 static struct vc_slot slots[VC_SLOTS];
 static unsigned vc_gen = 1;
@@ -67,6 +70,8 @@ int vu_vc_spawning;		/* a CLONE_VFORK child was started (vfork_pending may be se
 unsigned char vu_vc_on[VU_NR_COUNT];
 /* per call: the number-like arguments (all ones), the others (0) */
 static long kmask[VU_NR_COUNT][6];
+/* per call: a number-like fifth or sixth argument */
+static unsigned char wide[VU_NR_COUNT];
 /* per call: 1 + its dirfd argument, or 0 */
 static unsigned char dirfd_arg[VU_NR_COUNT];
 
@@ -74,7 +79,7 @@ static unsigned char dirfd_arg[VU_NR_COUNT];
 unsigned char vu_vc_forget_after[VU_NR_COUNT];
 /* the hash of a key asked once (a miss): remembered only when asked again,
  * so a path seen once (a tree walked) costs no copy */
-static unsigned long seen[1024];
+static unsigned long seen[1024];	/* (by the hash's high 10 bits) */
 
 /* vu_vc_forgets -- the calls after which every entry is forgotten */
 int vu_vc_forgets(long nr)
@@ -151,10 +156,21 @@ void vu_vc_compute(long nr, int pure, unsigned long long leaves)
 
 	for (int i = 0; i < 6; i++)
 		kmask[nr][i] = keys & (1U << i) ? -1L : 0;
+	wide[nr] = (keys & 0x30) != 0;
 	dirfd_arg[nr] = dfd;
 	vu_vc_forget_after[nr] = (unsigned char)vu_vc_forgets(nr);
-	vu_vc_on[nr] = (unsigned char)(pure && !leaves && p && !vu_core_wants(nr) && !vu_debug_on &&
-				       !vu_vc_off ? p : 0);
+	p = pure && !leaves && p && !vu_core_wants(nr) && !vu_debug_on && !vu_vc_off ? p : 0;
+	/* the wrappers ask too, unless VU_STATS counts at the dispatcher or a
+	 * static program's calls have another bottom */
+	vu_vc_on[nr] = (unsigned char)(p && !vu_stats_on && !vu_foreign ? p | VU_VC_WRAPPER : p);
+}
+
+/* vu_vc_wrappers_off -- VU_STATS turned on: every call the cache answers
+ * goes through the dispatcher, which counts it */
+void vu_vc_wrappers_off(void)
+{
+	for (int nr = 0; nr < VU_NR_COUNT; nr++)
+		vu_vc_on[nr] &= (unsigned char)~VU_VC_WRAPPER;
 }
 
 /* vu_vc_forget -- every entry is stale */
@@ -195,41 +211,33 @@ typedef unsigned long __attribute__((may_alias)) vc_word;
 #endif
 #define K1 0xff51afd7ed558ccdUL
 
-/* the length of s, one aligned word at a time; VC_PATH when it is at
- * least that long */
-static inline VC_WORDWISE size_t path_len(const char *s)
+/* the length of s (VC_PATH when it is at least that long) and, in *hp,
+ * the hash of its text mixed into *hp: one pass of aligned 8-byte loads
+ * (bytes before s and after its NUL masked out, so the hash is of the
+ * text alone) */
+static inline VC_WORDWISE size_t len_hash(const char *s, unsigned long *hp)
 {
 	const vc_word *w = (const vc_word *)((unsigned long)s & ~7UL);
 	unsigned long shift = ((unsigned long)s & 7) * 8;
-	unsigned long t = *w | (shift ? ~0UL >> (64 - shift) : 0), z;	/* bytes before s: not NUL */
+	unsigned long pre = shift ? ~0UL >> (64 - shift) : 0;	/* bytes before s */
+	unsigned long raw = *w, z = HAS_ZERO(raw | pre), h = *hp;
 	const vc_word *end = w + VC_PATH / 8 + 1;
+	size_t n;
 
-	while (!(z = HAS_ZERO(t))) {
+	raw &= ~pre;
+	while (!z) {
+		h = (h ^ raw) * K1;
 		if (++w == end)
 			return VC_PATH;
-		t = *w;
+		raw = *w;
+		z = HAS_ZERO(raw);
 	}
-	return (size_t)((const char *)w + (__builtin_ctzl(z) >> 3) - s);
-}
-
-/* the hash of the n bytes at s (n > 0), wherever they lie: of n, the
- * first 8 and the last 8 bytes (fewer for a short path) -- paths that
- * share those share a slot, and the whole text is compared anyway */
-static inline unsigned long path_hash(const char *s, size_t n, unsigned long h)
-{
-	unsigned long head = 0, tail;
-
-	if (n >= 8) {
-		__builtin_memcpy(&head, s, 8);
-		__builtin_memcpy(&tail, s + n - 8, 8);
-	} else {
-		for (size_t i = 0; i < n; i++)
-			head |= (unsigned long)(unsigned char)s[i] << (8 * i);
-		tail = 0;
-	}
-	h = (h ^ head) * K1;
-	h = (h ^ (h >> 29) ^ tail) * K1;
-	return h ^ (h >> 32);
+	/* the bytes before the first NUL (z's lowest bit is exact), and the
+	 * length: the high bits of the last product depend on all of them */
+	raw &= ((z & -z) >> 7) - 1;
+	n = (size_t)((const char *)w + (__builtin_ctzl(z) >> 3) - s);
+	*hp = (h ^ raw ^ n) * K1;
+	return n;
 }
 
 /* are the n bytes at a and b the same? */
@@ -252,37 +260,17 @@ static inline int same(const char *a, const char *b, size_t n)
 	return !(d | (u ^ v));
 }
 
-/* vu_vc_lookup -- c's entry, when one is there: the call is made as
- * remembered (*ret: its result) and 1 returned. Else 0, and k holds what
- * vu_vc_record needs (k->ok 0: not to be remembered). */
-/* the call made with the path the slot remembers (rewritten by a layer):
- * copied out of the slot first, which another thread may reuse */
-static __attribute__((noinline)) int hit_rewritten(struct vu_call *c, const struct vc_slot *s, unsigned seq,
-						   int pi, vu_bottom_fn *bottom, ucontext_t *uc)
+/* find -- the slot that remembers call nr with arguments a, or NULL;
+ * *seqp: the slot's sequence number as read (vu_vc_record's key in k
+ * when the call may be remembered: k->ok) */
+static inline __attribute__((always_inline)) const struct vc_slot *find(long nr, const long *a,
+									  struct vu_vc_key *k, unsigned *seqp)
 {
-	long p = c->args[pi];
-	unsigned long out[VC_OUT / 8];
-	int olen = s->olen;
-
-	for (int i = 0; i < olen; i += 8)
-		__builtin_memcpy(&out[i / 8], s->out + i, 8);
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) != seq)
-		return 0;	/* written meanwhile */
-	c->args[pi] = (long)out;
-	c->ret = !vu_core_special[c->nr] && bottom ? bottom(c) : vu_core_bottom(c, bottom, uc);
-	c->args[pi] = p;
-	return 1;
-}
-
-int vu_vc_lookup(struct vu_call *c, struct vu_vc_key *k, vu_bottom_fn *bottom, ucontext_t *uc)
-{
-	long nr = c->nr;
-	int pi = vu_vc_on[nr] - 1;
-	const char *p = (const char *)c->args[pi];
+	int pi = (vu_vc_on[nr] & 7) - 1;
+	const char *p = (const char *)a[pi];
 	const long *km = kmask[nr];
 	const struct vc_slot *s;
-	unsigned long h, d;
+	unsigned long h, d, tag;
 	unsigned seq, gen;
 	size_t n;
 
@@ -292,39 +280,150 @@ int vu_vc_lookup(struct vu_call *c, struct vu_vc_key *k, vu_bottom_fn *bottom, u
 	if (p[0] != '/') {
 		if (vc_rel_off)
 			return 0;
-		if (dirfd_arg[nr] && (int)c->args[dirfd_arg[nr] - 1] != AT_FDCWD)
+		if (dirfd_arg[nr] && (int)a[dirfd_arg[nr] - 1] != AT_FDCWD)
 			return 0;	/* relative to a descriptor */
 	}
 	if (__builtin_expect(vu_vc_spawning, 0) && vu_self && vu_self->vfork_pending)
 		return 0;	/* a posix_spawn child, or its parent before its next call */
-	n = path_len(p);
+	h = (unsigned long)nr * 0x9e3779b97f4a7c15UL;
+	n = len_hash(p, &h);
 	if (n >= VC_PATH)
 		return 0;
 	gen = __atomic_load_n(&vc_gen, __ATOMIC_ACQUIRE);
-	h = path_hash(p, n, (unsigned long)nr * 0x9e3779b97f4a7c15UL ^ n);
-	s = &slots[h % VC_SLOTS];
+	tag = TAG(gen, nr, n);
+	s = &slots[SLOT(h)];
 	seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
-	d = ((c->args[0] & km[0]) ^ s->args[0]) | ((c->args[1] & km[1]) ^ s->args[1]) |
-	    ((c->args[2] & km[2]) ^ s->args[2]) | ((c->args[3] & km[3]) ^ s->args[3]);
-	if (vu_sc_shapes[nr].nargs > 4)
-		d |= ((c->args[4] & km[4]) ^ s->args[4]) | ((c->args[5] & km[5]) ^ s->args[5]);
-	if ((seq & 1) || s->gen != gen || s->hash != h || s->plen != n || d || s->nr != nr ||
-	    !same(s->path, p, n)) {
+	d = ((a[0] & km[0]) ^ s->args[0]) | ((a[1] & km[1]) ^ s->args[1]) |
+	    ((a[2] & km[2]) ^ s->args[2]) | ((a[3] & km[3]) ^ s->args[3]) |
+	    (s->tag ^ tag) | (seq & 1);	/* (the text is compared: no hash kept) */
+	if (__builtin_expect(wide[nr], 0))
+		d |= ((a[4] & km[4]) ^ s->args[4]) | ((a[5] & km[5]) ^ s->args[5]);
+	if (d || !same(s->path, p, n)) {
 		k->ok = 1;
-		k->gen = gen;
+		k->tag = tag;
 		k->hash = h;
 		k->len = (unsigned)n;
 		k->path = p;
 		k->pi = pi;
 		return 0;
 	}
-	if (s->olen)
-		return hit_rewritten(c, s, seq, pi, bottom, uc);
+	*seqp = seq;
+	return s;
+}
+
+/* the path a slot says to hand on, copied into out (VC_OUT bytes: another
+ * thread may reuse the slot while the kernel reads it); NULL when the slot
+ * was written meanwhile */
+static inline __attribute__((always_inline)) const char *handed(const struct vc_slot *s, unsigned seq,
+								 const char *p, char *out)
+{
+	int olen = s->olen;
+
+	if (olen) {
+		vc_word *o = (vc_word *)out;
+		const vc_word *from = (const vc_word *)s->out;
+
+		for (int i = 0; i < (olen + 7) / 8 && i < VC_OUT / 8; i++)
+			o[i] = from[i];
+		p = out;
+	}
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) != seq)
-		return 0;	/* written meanwhile */
-	c->ret = !vu_core_special[nr] && bottom ? bottom(c) : vu_core_bottom(c, bottom, uc);
+	return __atomic_load_n(&s->seq, __ATOMIC_RELAXED) == seq ? p : 0;
+}
+
+/* lookup -- c's entry, when one is there: the call is made as remembered
+ * (c->ret: its result) and 1 returned. Else 0, and k holds what
+ * vu_vc_record needs (k->ok 0: not to be remembered). */
+static inline __attribute__((always_inline)) int lookup(struct vu_call *c, struct vu_vc_key *k,
+							 vu_bottom_fn *bottom, ucontext_t *uc)
+{
+	int pi = (vu_vc_on[c->nr] & 7) - 1;
+	long p = c->args[pi];
+	char out[VC_OUT] __attribute__((aligned(8)));
+	unsigned seq;
+	const struct vc_slot *s = find(c->nr, c->args, k, &seq);
+	const char *q;
+
+	if (!s || !(q = handed(s, seq, (const char *)p, out)))
+		return 0;
+	c->args[pi] = (long)q;
+	c->ret = !vu_core_special[c->nr] && bottom ? bottom(c) : vu_core_bottom(c, bottom, uc);
+	c->args[pi] = p;
 	return 1;
+}
+
+/* vu_vc_hit -- a generated wrapper's question before it builds a call:
+ * does the cache know call nr with arguments a (as the wrapper would
+ * hand them to the stack)? The path to give glibc's function (a's own, or
+ * the one the stack handed on, copied into out: VU_VC_OUT bytes), or NULL:
+ * the wrapper goes the whole way. Not with VU_STATS (its counts are the
+ * dispatcher's) nor for a call whose bottom is the core's. */
+const char *vu_vc_hit(long nr, const long *a, char *out, struct vu_vc_key *k)
+{
+	struct vu_vc_key lk;
+	unsigned seq;
+	const struct vc_slot *s;
+
+	/* (VU_VC_WRAPPER: no VU_STATS, no static program; a call the cache
+	 * serves has a plain bottom: shape()) */
+	s = find(nr, a, &lk, &seq);	/* (a local key: no stores on a hit) */
+	if (s)
+		return handed(s, seq, (const char *)a[(vu_vc_on[nr] & 7) - 1], out);
+	lk.looked = 1;	/* (the wrapper set k->looked 0) */
+	*k = lk;
+	return 0;
+}
+
+/* vu_dispatch -- run c through the stack. bottom: the real libc function
+ * (libc path) or NULL (gate); uc: the SIGSYS context, or NULL. A call the
+ * verdict cache answers goes straight to the bottom. */
+long vu_dispatch(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc)
+{
+	struct vu_vc_key key;
+
+	key.ok = 0;
+	if (__builtin_expect(vu_stats_on, 0)) {
+		vu_stats_note(c);
+		if (c->nr >= 0 && c->nr < VU_NR_COUNT && vu_vc_on[c->nr]) {
+			if (lookup(c, &key, bottom, uc)) {
+				__atomic_fetch_add(&vu_stats_vc[0], 1, __ATOMIC_RELAXED);
+				return c->ret;
+			}
+			if (key.ok)
+				__atomic_fetch_add(&vu_stats_vc[1], 1, __ATOMIC_RELAXED);
+		}
+	} else if ((unsigned long)c->nr < VU_NR_COUNT && vu_vc_on[c->nr] && lookup(c, &key, bottom, uc)) {
+		return c->ret;
+	}
+	return vu_dispatch_layers(c, bottom, uc, &key);
+}
+
+/* vu_libc_call -- entry of the generated libc wrappers. A wrapper entered
+ * before libvu's constructor (another library's constructor calling a
+ * wrapped function: ld.so runs those first) starts vu now and then goes
+ * through the stack; the calls vu_init itself makes go straight on. */
+long vu_libc_call(struct vu_call *c, vu_bottom_fn *bottom)
+{
+	if (__builtin_expect(vu_init_state != VU_INIT_DONE, 0)) {
+#if !defined(__SANITIZE_ADDRESS__)	/* (ASan: vu_wants_early) */
+		if (vu_init_state == VU_INIT_NOT_YET)
+			vu_init_run();
+#endif
+		if (vu_init_state != VU_INIT_DONE)
+			return bottom ? bottom(c) : vu_gate_call(c);
+	}
+	if (__builtin_expect(!vu.lib_path, 0))
+		return vu_gate_call(c);
+	return vu_dispatch(c, bottom, NULL);
+}
+
+/* vu_libc_call_vc -- the same, for a wrapper whose vu_vc_hit missed: what
+ * it worked out is not worked out again (a miss was two lookups) */
+long vu_libc_call_vc(struct vu_call *c, vu_bottom_fn *bottom, const struct vu_vc_key *k)
+{
+	if (!k->looked || vu_init_state != VU_INIT_DONE || !vu.lib_path || vu_stats_on)
+		return vu_libc_call(c, bottom);
+	return vu_dispatch_layers(c, bottom, NULL, k);
 }
 
 /* n bytes from b to a, 8 at a time, never reading past b + n */
@@ -350,7 +449,7 @@ static inline void copy(char *a, const char *b, size_t n)
  * program made the call): remember it */
 void vu_vc_record(const struct vu_call *c, const struct vu_vc_key *k, const long *orig)
 {
-	struct vc_slot *s = &slots[k->hash % VC_SLOTS];
+	struct vc_slot *s = &slots[SLOT(k->hash)];
 	const char *out = (const char *)c->args[k->pi];
 	size_t olen = 0;
 	unsigned seq;
@@ -366,18 +465,15 @@ void vu_vc_record(const struct vu_call *c, const struct vu_vc_key *k, const long
 			return;
 	}
 	/* (threads may race on a word of it: the worst is one copy more or less) */
-	if (__atomic_load_n(&seen[k->hash % 1024], __ATOMIC_RELAXED) != k->hash) {
-		__atomic_store_n(&seen[k->hash % 1024], k->hash, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&seen[k->hash >> 54], __ATOMIC_RELAXED) != k->hash) {
+		__atomic_store_n(&seen[k->hash >> 54], k->hash, __ATOMIC_RELAXED);
 		return;		/* the first time: only noted */
 	}
 	seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
 	if ((seq & 1) ||
 	    !__atomic_compare_exchange_n(&s->seq, &seq, seq + 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return;		/* another thread writes it: leave it */
-	s->gen = k->gen;
-	s->hash = k->hash;
-	s->nr = (short)c->nr;
-	s->plen = (unsigned char)k->len;
+	s->tag = k->tag;
 	s->olen = (unsigned char)olen;
 	for (int i = 0; i < 6; i++)
 		s->args[i] = orig[i] & kmask[c->nr][i];

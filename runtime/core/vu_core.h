@@ -216,15 +216,7 @@ extern unsigned char vu_core_special[VU_NR_COUNT] VU_HIDDEN;
 long vu_core_bottom(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc) VU_HIDDEN;
 
 /* ---- the verdict cache (verdict.c) ---- */
-struct vu_vc_key {
-	int ok;			/* the call may be remembered */
-	int pi;			/* its path argument */
-	unsigned gen, len;
-	unsigned long hash;
-	const char *path;	/* as the program wrote it */
-};
 /* per call: 1 + the path argument when the cache serves it, else 0 */
-extern unsigned char vu_vc_on[VU_NR_COUNT] VU_HIDDEN;
 extern int vu_vc_off VU_HIDDEN;
 /* util.c: libvu was initialized before the C library (environ changes wait) */
 extern int vu_env_early VU_HIDDEN;
@@ -236,8 +228,10 @@ int vu_vc_forgets(long nr) VU_HIDDEN;
 extern unsigned char vu_vc_forget_after[VU_NR_COUNT] VU_HIDDEN;
 void vu_vc_compute(long nr, int pure, unsigned long long leaves) VU_HIDDEN;
 void vu_vc_forget(void) VU_HIDDEN;
+void vu_vc_wrappers_off(void) VU_HIDDEN;
 void vu_vc_after(const struct vu_call *c) VU_HIDDEN;
-int vu_vc_lookup(struct vu_call *c, struct vu_vc_key *k, vu_bottom_fn *bottom, ucontext_t *uc) VU_HIDDEN;
+long vu_dispatch_layers(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc,
+			const struct vu_vc_key *key) VU_HIDDEN;
 void vu_vc_record(const struct vu_call *c, const struct vu_vc_key *k, const long *orig) VU_HIDDEN;
 void vu_signals_owner(void) VU_HIDDEN;
 long vu_sigaction_emul(int sig, const struct vu_ksigaction *act,

@@ -49,9 +49,36 @@ extern __thread long vu_pass_nr1
 
 typedef long vu_bottom_fn(struct vu_call *c);
 
+/* 1 once SUD was armed in this process (sud.c; a fork keeps it): before,
+ * and in "libc" mode, the wrappers leave the selector alone */
+extern int vu_sud_used VU_HIDDEN;
+/* what vu_allow_for and vu_allow_bottom return when they did not touch it */
+#define VU_SEL_UNTOUCHED 0xff
+
 /* vu_libc_call -- run c through the stack; bottom makes the real call
  * (NULL: issue it through the gate). Returns the result or -errno. */
 long vu_libc_call(struct vu_call *c, vu_bottom_fn *bottom) VU_HIDDEN VU_NO_ASAN;
+
+/* The verdict cache (core/verdict.c), asked by a wrapper before it builds
+ * a call: vu_vc_on[nr] is 1 + the path argument of a call the cache may
+ * answer (with VU_VC_WRAPPER when a wrapper may ask), else 0; vu_vc_hit the path to hand glibc's function (out:
+ * VU_VC_OUT bytes), or NULL (go the whole way). */
+#define VU_VC_OUT 208
+#define VU_VC_WRAPPER 0x80	/* in vu_vc_on: the wrapper may ask */
+extern unsigned char vu_vc_on[VU_NR_COUNT] VU_HIDDEN;
+/* a call's place in the cache, worked out once (verdict.c) */
+struct vu_vc_key {
+	int ok;			/* the call may be remembered */
+	int pi;			/* its path argument */
+	unsigned len;
+	int looked;		/* vu_vc_hit looked (and missed): no second look */
+	unsigned long tag;	/* generation, call and length */
+	unsigned long hash;
+	const char *path;	/* as the program wrote it */
+};
+const char *vu_vc_hit(long nr, const long *a, char *out, struct vu_vc_key *k) VU_HIDDEN VU_NO_ASAN;
+/* vu_libc_call after vu_vc_hit missed: k is what it worked out */
+long vu_libc_call_vc(struct vu_call *c, vu_bottom_fn *bottom, const struct vu_vc_key *k) VU_HIDDEN VU_NO_ASAN;
 
 /* vu_libc_sym -- glibc's own definition of name (start-up only). */
 void *vu_libc_sym(const char *name) VU_HIDDEN;
@@ -101,8 +128,11 @@ static inline VU_NO_ASAN unsigned char vu_allow(void)
  * mode those calls trap and go through the stack */
 static inline VU_NO_ASAN unsigned char vu_allow_for(unsigned fn, long own)
 {
-	unsigned char s = vu_selector;
+	unsigned char s;
 
+	if (!vu_sud_used)
+		return VU_SEL_UNTOUCHED;	/* no SUD in this process: no selector to open */
+	s = vu_selector;
 	if (!vu_fn_loud(fn, own, 0))
 		vu_selector = 0;
 	__asm__ __volatile__("" ::: "memory");
@@ -112,7 +142,8 @@ static inline VU_NO_ASAN unsigned char vu_allow_for(unsigned fn, long own)
 static inline VU_NO_ASAN void vu_restore(unsigned char s)
 {
 	__asm__ __volatile__("" ::: "memory");
-	vu_selector = s;
+	if (s != VU_SEL_UNTOUCHED)
+		vu_selector = s;
 }
 
 /* vu_allow_bottom -- a wrapper's bottom runs glibc's function fn, whose
@@ -127,8 +158,12 @@ struct vu_bottom_state {
 
 static inline VU_NO_ASAN struct vu_bottom_state vu_allow_bottom(unsigned fn, long nr)
 {
-	struct vu_bottom_state s = { vu_selector, vu_pass_nr1 };
+	struct vu_bottom_state s = { VU_SEL_UNTOUCHED, 0 };
 
+	if (!vu_sud_used)
+		return s;	/* no SUD in this process: no selector to open */
+	s.selector = vu_selector;
+	s.pass = vu_pass_nr1;
 	if (s.selector == 1 && vu_fn_loud(fn, nr, 0))
 		vu_pass_nr1 = nr + 1;
 	else
@@ -140,8 +175,10 @@ static inline VU_NO_ASAN struct vu_bottom_state vu_allow_bottom(unsigned fn, lon
 static inline VU_NO_ASAN void vu_restore_bottom(struct vu_bottom_state s)
 {
 	__asm__ __volatile__("" ::: "memory");
-	vu_selector = s.selector;
-	vu_pass_nr1 = s.pass;
+	if (s.selector != VU_SEL_UNTOUCHED) {
+		vu_selector = s.selector;
+		vu_pass_nr1 = s.pass;
+	}
 }
 
 /* libc result (-1 and errno) -> -errno or the value */
