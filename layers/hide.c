@@ -101,7 +101,7 @@ static int hide_init(struct vu_layer *self, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	for (int i = 0; i < paths->count; i++) {
-		if (paths->items[i] && !vu_strcmp(paths->items[i], "/")) {
+		if (paths->items[i] && paths->items[i][0] == '/' && !paths->items[i][1]) {
 			vu_format(err, errlen, "hide.paths: \"/\" would hide everything");
 			return -EINVAL;
 		}
@@ -110,7 +110,7 @@ static int hide_init(struct vu_layer *self, char *err, size_t errlen)
 	if (e)
 		return e;
 	for (int i = 0; i < h->roots.n; i++) {
-		if (!vu_strcmp(h->roots.path[i], "/")) {
+		if (h->roots.len[i] == 1) {	/* "/" (roots are absolute) */
 			vu_format(err, errlen, "hide.paths: a path is \"/\" once its symlinks are resolved");
 			return -EINVAL;
 		}

@@ -21,9 +21,13 @@
  * preload it and goes on): the client's LD_PRELOAD holds what a real run
  * holds. The tool is started directly (it is a static program), not
  * through valgrind's launcher, which the loader would preload libvu into.
- * Every vu run has VU_REWRITE=0 and VU_CACHE_DIR= (no learned-sites file).
+ * Every vu run has VU_REWRITE=0 (no learned-sites file) and its own
+ * VU_CACHE_DIR for compiled configs (runtime/config/compiled.c): a config is
+ * run once before it is measured, so start-up is that of every process of a
+ * tree but its first; the first one's (the config parsed, then compiled) is
+ * its own row (start-up-*-first, VU_CACHE_DIR="").
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Configs, ScaleConfigs, SEED_FROM, SEED_TO, configErrors } from './setup.js';
 import { CACHE, LIB, baseEnv, bin, lastJson, log, median, run, which } from './util.js';
@@ -113,9 +117,21 @@ function env0(): Record<string, string> {
   return env;
 }
 
-/** What a vu run adds to env0 (libvu itself comes from the library folder). */
-function vuEnv(config: string): Record<string, string> {
-  return { VU_CONFIG: config, VU_REWRITE: '0', VU_CACHE_DIR: '' };
+/** What a vu run adds to env0 (libvu itself comes from the library folder);
+ * parsed: the config is parsed (no compiled form) */
+function vuEnv(config: string, parsed = false): Record<string, string> {
+  return { VU_CONFIG: config, VU_REWRITE: '0', VU_CACHE_DIR: parsed ? '' : join(CACHE, 'instr', 'compiled') };
+}
+
+const warmed = new Set<string>();
+/** config compiled (as the first process of a tree leaves it): it is run
+ * once, when it is at least 2.2 s old (compiled.c compiles none younger) */
+function warm(config: string): void {
+  if (warmed.has(config)) return;
+  warmed.add(config);
+  const age = Date.now() - statSync(config).mtimeMs;
+  if (age < 2200) run('sleep', [String((2200 - age) / 1000)]);
+  run('/bin/true', [], { env: { ...env0(), LD_PRELOAD: LIB, ...vuEnv(config) } });
 }
 
 interface Count {
@@ -132,14 +148,15 @@ class Counter {
   constructor(private vg: Valgrind) {}
 
   /** Instructions of one whole run of cmd natively (config null) or under vu. */
-  total(config: string | null, cmd: string[]): Count {
-    const key = `${config ?? 'native'}\0${cmd.join('\0')}`;
+  total(config: string | null, cmd: string[], parsed = false): Count {
+    const key = `${config ?? 'native'}\0${parsed}\0${cmd.join('\0')}`;
     const seen = this.memo.get(key);
     if (seen) return seen;
+    if (config !== null && !parsed) warm(config);
     const file = join(CACHE, 'instr', 'callgrind.out');
     rmSync(file, { force: true });
     const env = {
-      ...env0(), ...(config === null ? {} : vuEnv(config)),
+      ...env0(), ...(config === null ? {} : vuEnv(config, parsed)),
       VALGRIND_LIB: config === null ? this.vg.libNative : this.vg.libVu, VALGRIND_LAUNCHER: this.vg.launcher,
     };
     const r = run(this.vg.tool, ['--tool=callgrind', '-q', '--trace-children=no', `--callgrind-out-file=${file}`, ...cmd], { env });
@@ -175,6 +192,7 @@ function row(r: Omit<InstrRow, 'pass' | 'vu_one' | 'added_one'> & Partial<Pick<I
 
 /** maxrss (KiB) of /bin/true through timeit, env changes for the child only. */
 function maxrss(prog: string, config: string | null): { kb: number | null; error: string | null } {
+  if (config !== null) warm(config);
   const e = config === null ? [] : Object.entries({ LD_PRELOAD: LIB, ...vuEnv(config) }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
   const r = run(bin('timeit'), [...e, '--', prog], { env: env0() });
   const j = lastJson<{ status: number; maxrss_kb: number }>(r.stdout);
@@ -261,9 +279,16 @@ export function runInstructions(cfg: Configs, sc: ScaleConfigs, iterations: numb
       const v1 = c.total(one, [truePath]);
       const vn = c.total(many, [truePath]);
       const per = (vn.ir - v1.ir) / (n - 1);
-      rows.push(row({ id: `startup-${layer}`, kind: 'per-path', text: `start-up: ${truePath}, per configured path (${nn} paths vs 1)`, layers: layer,
+      rows.push(row({ id: `startup-${layer}`, kind: 'per-path', text: `start-up: ${truePath}, per configured path (${nn} paths vs 1), config compiled`, layers: layer,
         native: nat.ir, vu: vn.ir, vu_one: v1.ir, added: per, judged: per, limit, goal: limit === null ? '—' : `≤ ${limit} per path`,
         errors: [nat.error, v1.error, vn.error].filter((e): e is string => e !== null) }));
+      // the first process of a tree: the config parsed (and compiled)
+      const p1 = c.total(one, [truePath], true);
+      const pn = c.total(many, [truePath], true);
+      const pper = (pn.ir - p1.ir) / (n - 1);
+      rows.push(row({ id: `startup-${layer}-first`, kind: 'per-path', text: `start-up: ${truePath}, per configured path (${nn} paths vs 1), config parsed (a tree's first process)`, layers: layer,
+        native: nat.ir, vu: pn.ir, vu_one: p1.ir, added: pper, judged: pper, limit: null, goal: '—',
+        errors: [nat.error, p1.error, pn.error].filter((e): e is string => e !== null) }));
     }
     log(`instructions: ${c.runs} callgrind runs in ${Math.round((Date.now() - t0) / 1000)} s`);
   }

@@ -74,7 +74,10 @@ export interface Configs {
 }
 
 function writeJson(file: string, obj: unknown): string {
-  writeFileSync(file, JSON.stringify(obj, null, 2) + '\n');
+  // (rewritten only when it changes: a config keeps its age, and vu its
+  // compiled form -- runtime/config/compiled.c compiles none younger than 2 s)
+  const text = JSON.stringify(obj, null, 2) + '\n';
+  if (!existsSync(file) || readFileSync(file, 'utf8') !== text) writeFileSync(file, text);
   return file;
 }
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include "vu_layer.h"
+#include "../config/compiled.h"
 
 /* p with its symlinks resolved: vu_host_realpath() of the longest prefix that
  * exists, the rest appended as written. NULL when out of memory. */
@@ -58,74 +59,116 @@ static char *resolved_slow(const char *p)
 /* the folder of the path resolved last: paths of a list share theirs */
 struct last_dir {
 	char dir[PATH_MAX];	/* as written */
+	size_t dl;
 	char *real;		/* resolved_slow(dir), or NULL */
+	size_t rl;
+	int same;		/* real is dir as written */
+	char *chunk;		/* room for resolved paths (kept as long as the roots) */
+	size_t left;
 };
 
-/* resolved -- resolved_slow(p), with one system call for a p whose folder
- * was the last one's: its last component is no symlink (lstat), so p is
- * the folder's resolved path and that name. *st: p's lstat, when *have. */
-static char *resolved(const char *p, struct last_dir *ld, struct stat *st, int *have)
+/* n bytes that live as long as the roots: from chunks, not a malloc each */
+static char *keep(struct last_dir *ld, size_t n)
 {
-	const char *slash = strrchr(p, '/');
-	size_t dl = slash ? (size_t)(slash - p) : 0, rl, nl;
+	char *r;
+
+	if (n > 4096)
+		return malloc(n);
+	if (ld->left < n) {
+		ld->chunk = malloc(65536);
+		ld->left = ld->chunk ? 65536 : 0;
+		if (!ld->chunk)
+			return NULL;
+	}
+	r = ld->chunk;
+	ld->chunk += n;
+	ld->left -= n;
+	return r;
+}
+
+/* resolved -- resolved_slow(p) (p: n bytes), with one system call for a p
+ * whose folder was the last one's: its last component is no symlink
+ * (lstat), so p is the folder's resolved path and that name -- p itself
+ * when the folder resolves to itself. *st: p's lstat, when *have. */
+static char *resolved(const char *p, size_t n, struct last_dir *ld, struct stat *st, int *have,
+		      const struct vu_list_pre *pre)
+{
+	/* (a compiled list says where the last name starts, and whether the
+	 * folder is the previous path's) */
+	const char *slash = pre ? (pre->base ? p + pre->base - 1 : NULL) : memrchr(p, '/', n);
+	size_t dl = slash ? (size_t)(slash - p) : 0, nl;
+	long e;
 	char *out;
 
 	*have = 0;
 	if (!slash || dl == 0 || dl >= PATH_MAX || !slash[1])
 		return resolved_slow(p);
-	if (!ld->real || strncmp(ld->dir, p, dl) || ld->dir[dl]) {
+	if (!ld->real || ld->dl != dl || !(pre && pre->samedir ? 1 : vu_memeq(ld->dir, p, dl))) {
 		free(ld->real);
 		memcpy(ld->dir, p, dl);
 		ld->dir[dl] = 0;
+		ld->dl = dl;
 		ld->real = resolved_slow(ld->dir);
 		if (!ld->real)
 			return NULL;
+		ld->rl = strlen(ld->real);
+		ld->same = ld->rl == dl && !memcmp(ld->real, p, dl);
 	}
-	if (lstat(p, st) == 0) {
+	/* (the kernel's lstat: no wrapper, no C library in between) */
+	e = vu_sys4(SYS_newfstatat, AT_FDCWD, p, st, AT_SYMLINK_NOFOLLOW);
+	if (e == 0) {
 		*have = 1;
 		if (S_ISLNK(st->st_mode))
 			return resolved_slow(p);
-	} else if (errno != ENOENT) {
+	} else if (e != -ENOENT) {
 		return resolved_slow(p);
 	}
-	rl = strlen(ld->real);
-	nl = strlen(slash + 1);
-	if (rl + 1 + nl >= PATH_MAX)
+	if (ld->same)
+		return (char *)p;
+	nl = n - dl - 1;
+	if (ld->rl + 1 + nl >= PATH_MAX)
 		return strdup(p);
-	out = malloc(rl + nl + 2);
+	out = keep(ld, ld->rl + nl + 2);
 	if (!out)
 		return NULL;
-	memcpy(out, ld->real, rl);
-	out[rl == 1 ? 0 : rl] = '/';
-	memcpy(out + (rl == 1 ? 1 : rl + 1), slash + 1, nl + 1);
+	memcpy(out, ld->real, ld->rl);
+	out[ld->rl == 1 ? 0 : ld->rl] = '/';
+	memcpy(out + (ld->rl == 1 ? 1 : ld->rl + 1), slash + 1, nl + 1);
 	return out;
 }
 
-static const char *last_of(const char *p)
+/* root p (n bytes), unless it is one already; pre: what a compiled list
+ * worked out for it, or NULL; named: its last name is in by_base already
+ * (an earlier item of that name was added as written) */
+static int add(struct vu_roots *r, const char *p, size_t n, const struct vu_list_pre *pre, int named)
 {
-	const char *s = strrchr(p, '/');
+	const char *s = pre ? NULL : memrchr(p, '/', n), *b = pre ? p + pre->base : s ? s + 1 : p;
+	size_t bl = p + n - b;
 
-	return s ? s + 1 : p;
-}
-
-static int add(struct vu_roots *r, const char *p)
-{
-	size_t n = strlen(p);
-	const char *b = last_of(p);
-
-	if (vu_strmap_put(&r->by_path, p, n, r->n) != 1)
+	if (vu_strmap_put_hashed(&r->by_path, p, n, pre ? pre->hash : vu_strmap_hash(p, n), r->n) != 1)
 		return 0;	/* already there */
 	r->path[r->n] = p;
 	r->len[r->n] = n;
 	r->base[r->n] = b;
-	vu_strmap_put(&r->by_base, b, strlen(b), r->n);
+	r->dev[r->n] = r->ino[r->n] = 0;	/* (unknown until looked at) */
+	r->n++;
+	if (named)
+		return 1;	/* (by_base keeps a name's first root, and its bit is set) */
+	vu_strmap_put_hashed(&r->by_base, b, bl, pre ? pre->base_hash : vu_strmap_hash(b, bl), r->n - 1);
 	{
-		unsigned h = vu_name_hash(b, strlen(b)) & r->bloom_mask;
+		unsigned h = (pre ? pre->name_hash : vu_name_hash(b, bl)) & r->bloom_mask;
 
 		r->base_bloom[h / 64] |= 1UL << (h % 64);
 	}
-	r->n++;
-	return 0;
+	return 1;
+}
+
+/* the hash by_id keys a (device, inode) by: two multiplies, not a string's */
+static inline unsigned long id_hash(unsigned long dev, unsigned long ino)
+{
+	unsigned long h = (ino ^ (dev << 32 | dev >> 32)) * 0xff51afd7ed558ccdUL;
+
+	return h ^ (h >> 29);
 }
 
 /* can the path of a descriptor be read back? (needs /proc; asked once) */
@@ -160,46 +203,63 @@ int vu_roots_init(struct vu_roots *r, const char *const *items, int n, int want_
 	r->base_bloom = calloc((r->bloom_mask + 1) / 64, sizeof(unsigned long));
 	if (!r->base_bloom)
 		return -ENOMEM;
-	r->path = calloc(2 * n + 1, sizeof(char *));
-	r->len = calloc(2 * n + 1, sizeof(size_t));
-	r->base = calloc(2 * n + 1, sizeof(char *));
-	r->dev = calloc(2 * n + 1, sizeof(unsigned long));
-	r->ino = calloc(2 * n + 1, sizeof(unsigned long));
-	r->id = calloc(4 * n + 2, sizeof(unsigned long));
+	/* (written as roots are added, dev and ino below: no zeroing, which
+	 * for 10,000 paths was more work than the rest) */
+	r->path = malloc((2 * n + 1) * sizeof(char *));
+	r->len = malloc((2 * n + 1) * sizeof(size_t));
+	r->base = malloc((2 * n + 1) * sizeof(char *));
+	r->dev = malloc((2 * n + 1) * sizeof(unsigned long));
+	r->ino = malloc((2 * n + 1) * sizeof(unsigned long));
+	r->id = malloc((4 * n + 2) * sizeof(unsigned long));
 	if (!r->path || !r->len || !r->base || !r->dev || !r->ino || !r->id ||
-	    vu_strmap_init(&r->by_path, n + 1) || vu_strmap_init(&r->by_base, 8) ||
-	    vu_strmap_init(&r->by_id, n + 1))	/* (last names repeat: that map grows) */
+	    vu_strmap_init(&r->by_path, n + 1) || vu_strmap_init(&r->by_base, 8))	/* (last names repeat: that map grows) */
 		return -ENOMEM;
-	struct last_dir *ld = calloc(1, sizeof(*ld));
+	struct last_dir *ld = malloc(sizeof(*ld));	/* (its 4 KiB need no zeroing) */
+	const struct vu_list_pre *pre = vu_compiled_pre(items, n);	/* (a compiled list) */
 	unsigned char *known = calloc(2 * n + 1, 1);	/* dev and ino of root i are known */
+	unsigned char *added = pre ? calloc(n + 1, 1) : NULL;	/* item i was added as written */
 
-	if (!ld || !known) {
+	if (ld) {
+		ld->real = ld->chunk = NULL;
+		ld->left = 0;
+	}
+	if (!ld || !known || (pre && !added)) {
 		free(ld);
 		free(known);
+		free(added);
 		return -ENOMEM;
 	}
 	for (int i = 0; i < n; i++) {
 		struct stat st;
 		char *real;
-		int have, k;
+		size_t len;
+		int have, k, named, as = 0;
+		const struct vu_list_pre *pi;
 
 		if (!items[i] || items[i][0] != '/') {
 			snprintf(err, errlen, "path %d is not absolute", i + 1);
 			free(ld->real);
 			free(ld);
 			free(known);
+			free(added);
 			return -EINVAL;
 		}
-		real = resolved(items[i], ld, &st, &have);
+		pi = pre ? &pre[i] : NULL;
+		len = pi ? pi->len : vu_strlen(items[i]);
+		real = resolved(items[i], len, ld, &st, &have, pi);
 		if (!real)
 			return -ENOMEM;
 		k = r->n;
+		named = pi && pi->first >= 0 && added[pi->first];	/* (added: with pi) */
 		if (want_both)
-			add(r, items[i]);
-		if (!want_both || strcmp(real, items[i]))
-			add(r, real);
-		else
-			free(real);	/* the same path: added once */
+			as = add(r, items[i], len, pi, named);
+		if (real != items[i] && (!want_both || strcmp(real, items[i])))
+			add(r, real, vu_strlen(real), NULL, 0);
+		else if (!want_both)
+			as = add(r, items[i], len, pi, named);
+		if (added)
+			added[i] = (unsigned char)as;
+		/* (a resolved copy the same as the path: its room stays unused) */
 		/* an lstat of a name that is no symlink is its stat: the roots
 		 * just added (as written and resolved) are that object */
 		for (; have && !S_ISLNK(st.st_mode) && k < r->n; k++) {
@@ -210,6 +270,13 @@ int vu_roots_init(struct vu_roots *r, const char *const *items, int n, int want_
 	}
 	free(ld->real);
 	free(ld);
+	/* room for every root at once: by_id never grows (its keys are placed
+	 * by id_hash, which a growing map would not use) */
+	if (vu_strmap_init(&r->by_id, r->n + 1)) {
+		free(known);
+		free(added);
+		return -ENOMEM;
+	}
 	for (int i = 0; i < r->n; i++) {
 		struct stat st;
 
@@ -221,10 +288,12 @@ int vu_roots_init(struct vu_roots *r, const char *const *items, int n, int want_
 		if (known[i]) {
 			r->id[2 * i] = r->dev[i];
 			r->id[2 * i + 1] = r->ino[i];
-			vu_strmap_put(&r->by_id, (const char *)&r->id[2 * i], 2 * sizeof(unsigned long), i);
+			vu_strmap_put_hashed(&r->by_id, (const char *)&r->id[2 * i], 2 * sizeof(unsigned long),
+					     id_hash(r->dev[i], r->ino[i]), i);
 		}
 	}
 	free(known);
+	free(added);
 	return 0;
 }
 
@@ -282,7 +351,7 @@ int vu_roots_id(const struct vu_roots *r, unsigned long dev, unsigned long ino)
 {
 	unsigned long key[2] = { dev, ino };
 
-	return ino ? (int)vu_strmap_get(&r->by_id, (const char *)key, sizeof(key)) : -1;
+	return ino ? (int)vu_strmap_get_hashed(&r->by_id, (const char *)key, sizeof(key), id_hash(dev, ino)) : -1;
 }
 
 /* vu_roots_holds -- index of the root that real (a path the kernel gave

@@ -86,13 +86,50 @@ static int grow(struct vu_strmap *m)
  * key keeps its first value. 1 added, 0 already there, -ENOMEM. */
 int vu_strmap_put(struct vu_strmap *m, const char *key, size_t n, long value)
 {
-	struct vu_strmap_slot *s;
+	return vu_strmap_put_hashed(m, key, n, vu_strmap_hash(key, n), value);
+}
 
-	if (2 * (m->count + 1) > m->cap && grow(m))
+/* vu_strmap_put_hashed -- the same, h being vu_strmap_hash(key, n)
+ * (worked out before: a compiled config keeps its paths' hashes) */
+/* put_from -- the rest of vu_strmap_put_hashed: slot i was taken */
+static __attribute__((noinline)) int put_from(struct vu_strmap *m, const char *key, size_t n, size_t i,
+					      long value)
+{
+	size_t mask = m->cap - 1;
+
+	for (;; i = (i + 1) & mask) {
+		struct vu_strmap_slot *s = &m->slot[i];
+
+		if (!s->key) {
+			s->key = key;
+			s->len = (unsigned)n;
+			s->value = (int)value;
+			m->count++;
+			return 1;
+		}
+		if (s->len == n && vu_memeq(s->key, key, n))
+			return 0;
+	}
+}
+
+static __attribute__((noinline)) int grow_cold(struct vu_strmap *m)
+{
+	return grow(m);
+}
+
+int vu_strmap_put_hashed(struct vu_strmap *m, const char *key, size_t n, unsigned long h, long value)
+{
+	struct vu_strmap_slot *s;
+	size_t i;
+
+	if (__builtin_expect(2 * (m->count + 1) > m->cap, 0) && grow_cold(m))
 		return -ENOMEM;
-	s = find(m, key, n, vu_strmap_hash(key, n));
-	if (s->key)
-		return 0;
+	/* (a key put where it lands -- most, in a map at most half full --
+	 * needs no frame) */
+	i = h & (m->cap - 1);
+	s = &m->slot[i];
+	if (__builtin_expect(s->key != 0, 0))
+		return put_from(m, key, n, i, value);
 	s->key = key;
 	s->len = (unsigned)n;
 	s->value = (int)value;

@@ -56,10 +56,26 @@ int vu_memeq(const void *a, const void *b, size_t n)
 		__builtin_memcpy(&v, y + n - 8, 8);
 		return u == v;
 	}
-	for (; n; n--)
-		if (*x++ != *y++)
-			return 0;
-	return 1;
+	/* 1 to 7 bytes: two overlapping loads of 4, or of 2, or one byte */
+	if (n >= 4) {
+		unsigned a4, b4, c4, d4;
+
+		__builtin_memcpy(&a4, x, 4);
+		__builtin_memcpy(&b4, y, 4);
+		__builtin_memcpy(&c4, x + n - 4, 4);
+		__builtin_memcpy(&d4, y + n - 4, 4);
+		return ((a4 ^ b4) | (c4 ^ d4)) == 0;
+	}
+	if (n >= 2) {
+		unsigned short a2, b2, c2, d2;
+
+		__builtin_memcpy(&a2, x, 2);
+		__builtin_memcpy(&b2, y, 2);
+		__builtin_memcpy(&c2, x + n - 2, 2);
+		__builtin_memcpy(&d2, y + n - 2, 2);
+		return ((a2 ^ b2) | (c2 ^ d2)) == 0;
+	}
+	return !n || *x == *y;
 }
 
 int vu_strcmp(const char *a, const char *b)

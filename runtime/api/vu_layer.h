@@ -480,6 +480,9 @@ VU_API long vu_strmap_get(const struct vu_strmap *m, const char *key, size_t n);
 VU_API unsigned long vu_strmap_hash(const char *key, size_t n);
 VU_API long vu_strmap_get_hashed(const struct vu_strmap *m, const char *key, size_t n,
 				 unsigned long h);
+/* vu_strmap_put_hashed -- vu_strmap_put, h being vu_strmap_hash(key, n) */
+VU_API int vu_strmap_put_hashed(struct vu_strmap *m, const char *key, size_t n, unsigned long h,
+				long value);
 
 struct vu_roots {
 	int n;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <time.h>
 #include <linux/magic.h>
@@ -22,6 +23,7 @@
 #include "vu_core.h"
 #include "json.h"
 #include "suggest.h"
+#include "compiled.h"
 
 #define VU_CONFIG_MAX (1 << 20)
 #define VU_MAX_ERRORS 50
@@ -247,6 +249,11 @@ static const struct vu_layer_type *find_type(const char *name)
 	return NULL;
 }
 
+const struct vu_layer_type *vu_layer_type_named(const char *name)
+{
+	return find_type(name);
+}
+
 static void type_list(char *buf, size_t len)
 {
 	buf[0] = 0;
@@ -318,6 +325,18 @@ static const struct vu_json *where_init_failed(const struct vu_json *lj,
 	return v;
 }
 
+/* init_layer -- the layer's type and options are set: the rest of it, and
+ * its init hook; 0 or -errno (and msg) */
+static int init_layer(struct vu_layer *layer, const char *dir, int index, int check_only,
+		      char *msg, size_t msglen)
+{
+	layer->config_dir = dir;
+	layer->index = index;
+	layer->check_only = check_only;
+	layer->err_opt = layer->err_item = -1;
+	return layer->type->ops->init ? layer->type->ops->init(layer, msg, msglen) : 0;
+}
+
 static void build_layer(struct vu_errors *e, const struct vu_json *lj, const char *dir,
 			struct vu_layer *layer, int index, int check_only)
 {
@@ -379,13 +398,9 @@ static void build_layer(struct vu_errors *e, const struct vu_json *lj, const cha
 	}
 	layer->type = t;
 	layer->opt = vals;
-	layer->config_dir = dir;
-	layer->index = index;
-	layer->check_only = check_only;
-	layer->err_opt = layer->err_item = -1;
-	if (e->count == before && t->ops->init) {
+	if (e->count == before) {
 		char msg[512] = "";
-		int r = t->ops->init(layer, msg, sizeof(msg));
+		int r = init_layer(layer, dir, index, check_only, msg, sizeof(msg));
 
 		if (r < 0)
 			err_add(e, where_init_failed(lj, layer), "layer %s: %s", t->name,
@@ -559,6 +574,49 @@ static void err_file(struct vu_errors *e, const char *msg)
 
 /* vu_config_build -- read and check the config at path (absolute) into st.
  * Returns the number of errors, described in e. */
+/* the folder of the config at path (for its relative paths) */
+static char *dir_of(const char *path)
+{
+	char *dir = strdup(path), *slash;
+
+	if (!dir)
+		vu_fatal(125, "out of memory");
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = 0;
+	else if (slash)
+		*slash = 0;
+	return dir;
+}
+
+/* from_compiled -- st from the compiled form of the config (compiled.c),
+ * its layers initialized: 1; 0 when there is none, or when a layer's init
+ * fails (then the config is parsed, and the error said with its place) */
+static int from_compiled(const char *path, const struct stat *cst, struct vu_state *st)
+{
+	char *dir;
+
+	if (!vu_compiled_load(path, cst, st))
+		return 0;
+	dir = dir_of(path);
+	st->config_path = path;
+	st->config_dir = dir;
+	for (int i = 0; i < st->nlayers; i++) {
+		char msg[512] = "";
+
+		st->layers[i].intercept_all = st->mode == VU_MODE_ALL;
+		if (init_layer(&st->layers[i], dir, i, 0, msg, sizeof(msg)) < 0) {
+			vu_debug("config: compiled %s: layer %d: %s; parsing it", path, i, msg);
+			st->nlayers = 0;
+			st->layers = NULL;
+			st->mode = VU_MODE_ALL;
+			st->unvirtualized = 0;
+			return 0;
+		}
+	}
+	return 1;
+}
+
 static int vu_config_build(const char *path, struct vu_state *st, struct vu_errors *e,
 			   int check_only)
 {
@@ -566,11 +624,17 @@ static int vu_config_build(const char *path, struct vu_state *st, struct vu_erro
 	struct vu_json *root, *layers, *mode, *unvirt;
 	char why[PATH_MAX + 128];
 	size_t len;
-	char *text, *dir, *slash;
-	int whole;
+	char *text, *dir;
+	int whole, have_cst = 0;
+	struct stat cst;
 	static const struct vu_json file_pos = { .line = 1, .col = 1 };
 
 	e->file = path;
+	if (!check_only && vu_sys4(SYS_newfstatat, AT_FDCWD, path, &cst, 0) == 0 && S_ISREG(cst.st_mode)) {
+		have_cst = 1;
+		if (from_compiled(path, &cst, st))
+			return 0;
+	}
 	text = read_file(path, &len, why, sizeof(why), &whole);
 	if (!text) {
 		if (whole)
@@ -588,12 +652,7 @@ static int vu_config_build(const char *path, struct vu_state *st, struct vu_erro
 	}
 	if (expect_type(e, root, VU_J_OBJ, "the config"))
 		return e->count;
-	dir = strdup(path);
-	slash = strrchr(dir, '/');
-	if (slash == dir)
-		slash[1] = 0;
-	else if (slash)
-		*slash = 0;
+	dir = dir_of(path);
 	st->config_path = path;
 	st->config_dir = dir;
 	st->mode = VU_MODE_ALL;
@@ -652,6 +711,8 @@ static int vu_config_build(const char *path, struct vu_state *st, struct vu_erro
 			build_layer(e, layers->items[i], dir, &st->layers[i], i, check_only);
 		}
 	}
+	if (!e->count && have_cst && st->layers)
+		vu_compiled_save(path, &cst, st);	/* for the next process */
 	return e->count;
 }
 

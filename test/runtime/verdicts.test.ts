@@ -10,7 +10,7 @@
 import test from 'ava';
 import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run, tmpdir, writeConfig } from '../helpers.js';
+import { probe, run, tmpdir, writeConfig } from '../helpers.js';
 
 const MODES = ['libc', 'all'] as const;
 
@@ -98,6 +98,27 @@ for (const mode of MODES) {
       const sh = run('bash', ['-c', SH, 'sh', T], { config: cfg, env: { VU_VERDICT_CACHE: cache } });
       t.is(sh.status, 0, sh.stderr);
       t.is(sh.stdout, natSh.stdout.replace(/^a A$/gm, 'a T').replace(/^root A$/gm, 'root T'), `bash, VU_VERDICT_CACHE=${cache}`);
+    }
+  });
+}
+
+// 8 threads asking 600 paths in turn (more than the cache's 256 slots: slots
+// rewritten while others read them), half of them remapped, while a thread
+// makes and removes a file (every entry forgotten, again and again): each
+// answer is the model's, in both modes, from the wrapper's hit path
+for (const mode of MODES) {
+  test(`${mode}: 8 threads asking 600 paths at once, the cache rewritten and forgotten under them, get every answer right`, (t) => {
+    const root = realpathSync(tmpdir('vu-vcstorm-'));
+    const map: Record<string, string> = {};
+    for (let i = 0; i <= 600; i++) {
+      writeFileSync(join(root, `f${i}`), `${i}\n`);
+      if (i & 1) map[join(root, `a${i}`)] = join(root, `f${i + 1}`);
+    }
+    const config = writeConfig({ intercept: mode, layers: [{ type: 'remap', map }] });
+    for (const cache of ['1', '0']) {
+      const r = run(probe('vcstorm'), [root, '8', '600', '20'], { config, env: { VU_VERDICT_CACHE: cache }, timeout: 120_000 });
+      t.is(r.stdout, `right ${8 * 600 * 20} wrong 0 failed 0\n`, `${mode}, VU_VERDICT_CACHE=${cache}: ${r.stderr}`);
+      t.is(r.status, 0);
     }
   });
 }
