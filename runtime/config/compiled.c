@@ -8,7 +8,8 @@
  * layer looked at one).
  *
  * One file per config path: CACHE/config-HASH.1 (CACHE: VU_CACHE_DIR, by
- * default cache/ beside libvu.so; VU_CACHE_DIR="" turns it off). It holds
+ * default cache/ beside libvu.so; VU_CACHE_DIR="" turns it off; only a file
+ * the user owns is read). It holds
  *   a head: what the values were made from -- the config file (device,
  *     inode, size, modification and change times), its path, the home
  *     folder "~" stood for, this libvu (its file's device, inode, size and
@@ -93,9 +94,9 @@ static int cache_file(const char *path, char *out, size_t len)
 	unsigned long long h = 14695981039346656037ULL;
 	char base[PATH_MAX];
 
-	if (dir && !dir[0])
-		return 0;	/* VU_CACHE_DIR="": no cache */
-	if (!dir || dir[0] != '/') {
+	if (dir && dir[0] != '/')
+		return 0;	/* VU_CACHE_DIR="" (or not absolute): no cache, as for rewriting */
+	if (!dir) {
 		const char *slash;
 
 		if (!vu.lib_path || !(slash = strrchr(vu.lib_path, '/')) ||
@@ -179,7 +180,9 @@ static unsigned char *slurp(const char *file, size_t *len)
 
 	if (fd < 0)
 		return NULL;
-	if (vu_sys2(SYS_fstat, fd, &s) || !S_ISREG(s.st_mode) || s.st_size < (off_t)sizeof(struct cc_head) ||
+	/* (only a file of this user's: another's could say anything) */
+	if (vu_sys2(SYS_fstat, fd, &s) || !S_ISREG(s.st_mode) || s.st_uid != (uid_t)vu_sys0(SYS_geteuid) ||
+	    s.st_size < (off_t)sizeof(struct cc_head) ||
 	    s.st_size > (1L << 30) || (s.st_size & 7) || !(buf = malloc(s.st_size)))
 		goto out;
 	while (got < (size_t)s.st_size) {

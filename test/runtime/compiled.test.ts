@@ -10,7 +10,7 @@
  * is never misread: it is made again.
  */
 import test from 'ava';
-import { mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, tmpdir } from '../helpers.js';
 
@@ -163,6 +163,15 @@ test('compiled: another format, another libvu, a file cut short, damaged or garb
     writeFileSync(file, f(good));
     t.is(view(s, 'all').out, WANT, what);
     t.true(start(s, 'all').compiledIn, `${what}: and read back after`);
+  }
+  // a file another user owns (it could say anything): not read, made again
+  if (process.getuid?.() === 0) {
+    writeFileSync(file, good);
+    chownSync(file, 65534, 65534);
+    const r = start(s, 'all');
+    t.false(r.compiledIn, 'another user\'s: not read');
+    t.true(r.compiledInto);
+    t.is(statSync(file).uid, 0);
   }
   // a truncate to a size that is not a whole number of words
   truncateSync(file, 13);
