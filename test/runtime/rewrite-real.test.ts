@@ -62,10 +62,11 @@ for (const [name, cmd] of programs) {
   });
 }
 
-test('VU_REWRITE=0 writes nothing in the cache; rewriting on writes the images of libc and ld.so', (t) => {
+test('VU_REWRITE=0 writes no site and no image in the cache; rewriting on writes the images of libc and ld.so', (t) => {
   const cache = tmpdir();
   under(['cat', '/etc/hostname'], { VU_REWRITE: '0', VU_CACHE_DIR: cache });
-  t.deepEqual(readdirSync(cache), []);
+  // (a compiled config, runtime/config/compiled.c, may be there: not rewriting's)
+  t.deepEqual(readdirSync(cache).filter((f) => !/^config-[0-9a-f]{16}\.1$/.test(f)), []);
   under(['cat', '/etc/hostname'], { VU_CACHE_DIR: cache });
   t.is(readdirSync(cache).filter((f) => f.includes('+vu-')).length, 2);
 });
