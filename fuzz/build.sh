@@ -18,7 +18,7 @@ flags=(-std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
 # the reader never frees (start-up code): its malloc family is renamed to
 # the harness's fz_*, which frees everything after each input
 objs=()
-for src in runtime/config/json.c runtime/config/config.c layers/remap.c runtime/api/strmap.c; do
+for src in runtime/config/json.c runtime/config/config.c runtime/config/compiled.c layers/remap.c runtime/api/strmap.c; do
   o="$out/$(basename "$src" .c).o"
   "$CC" "${flags[@]}" -fsanitize=fuzzer-no-link -c "$src" -o "$o"
   for f in malloc calloc realloc free strdup strndup; do
