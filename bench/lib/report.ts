@@ -360,7 +360,7 @@ export function markdown(res: Results): string {
   if (ins.valgrind)
     out.push(
       `User-space instructions counted by callgrind (${ins.valgrind}, \`--tool=callgrind --trace-children=no\`): the program's, the loader's, libc's and libvu's, ` +
-        'the same in every run, so one run gives the figure. vu runs in "libc" mode (valgrind cannot run Syscall User Dispatch) with `VU_REWRITE=0` and `VU_CACHE_DIR=` (no learned-sites file). ' +
+        'the same in every run, so one run gives the figure. vu runs in "libc" mode (valgrind cannot run Syscall User Dispatch) with `VU_REWRITE=0` (no learned-sites file) and a `VU_CACHE_DIR` of its own for compiled configs: each config is run once before it is measured, so the figures are those of every process of a tree but its first (whose start-up, the config parsed and then compiled, has rows of its own). ' +
         `Per call: \`bench/instr.c OP N PATH\` makes N = ${num(ins.iterations)} and then ${num(2 * ins.iterations)} iterations; (total of ${num(2 * ins.iterations)} − total of ${num(ins.iterations)}) / ${num(ins.iterations)} is one iteration, start-up and exit cancelled, and "added" is vu's iteration minus native's. ` +
         `Scaling rows: one layer with ${num(ins.entries)} paths and with one (configs in bench/.cache/configs/, paths made in bench/.cache/paths-${ins.entries}/); the goal is on the ratio of what vu adds. ` +
         `Start-up: the whole of /bin/true; per configured path: (${num(ins.entries)} paths − 1 path) / ${num(ins.entries - 1)}. ` +
@@ -376,7 +376,7 @@ export function markdown(res: Results): string {
   }
   out.push(
     `Resident memory: maxrss of /bin/true (\`bench/tools/timeit\`, wait4's ru_maxrss), the median of ${ins.memory_runs} runs, ` +
-      'libvu preloaded with LD_PRELOAD as in real use, VU_REWRITE=0 and VU_CACHE_DIR= as above.',
+      'libvu preloaded with LD_PRELOAD as in real use, VU_REWRITE=0 and the compiled configs as above.',
   );
   out.push('');
   out.push(memoryTable(ins));
