@@ -17,11 +17,15 @@
  * exists, the rest appended as written. NULL when out of memory. */
 static char *resolved_slow(const char *p)
 {
-	char head[PATH_MAX], tail[PATH_MAX], *r, *out;
+	/* (two PATH_MAX buffers from the heap, not the stack: at start-up every
+	 * stack page written is a page fault, and layer init runs deep) */
+	char *buf = malloc(2 * PATH_MAX), *head = buf, *tail = buf + PATH_MAX, *r, *out;
 	size_t hl = strlen(p), tl = 0, rl;
 
-	if (hl >= PATH_MAX)
+	if (!buf || hl >= PATH_MAX) {
+		free(buf);
 		return strdup(p);
+	}
 	memcpy(head, p, hl + 1);
 	tail[0] = 0;
 	for (;;) {
@@ -31,8 +35,10 @@ static char *resolved_slow(const char *p)
 		if (r)
 			break;
 		slash = strrchr(head, '/');
-		if (!slash || slash == head)
+		if (!slash || slash == head) {
+			free(buf);
 			return strdup(p);	/* nothing of it exists but "/" */
+		}
 		/* the missing component goes to the front of tail */
 		hl = slash - head;
 		memmove(tail + (strlen(slash)), tail, tl + 1);
@@ -43,6 +49,7 @@ static char *resolved_slow(const char *p)
 	rl = strcmp(r, "/") ? strlen(r) : 0;
 	if (rl + tl >= PATH_MAX) {
 		free(r);
+		free(buf);
 		return strdup(p);
 	}
 	out = malloc(rl + tl + 2);
@@ -53,6 +60,7 @@ static char *resolved_slow(const char *p)
 			strcpy(out, "/");
 	}
 	free(r);
+	free(buf);
 	return out;
 }
 

@@ -330,7 +330,7 @@ const char *vu_getenv(const char *name)
  * set then would be lost. Such changes wait here, and are made again when
  * the program starts (vu_env_replay, from __libc_start_main). */
 int vu_env_early;
-static struct { char name[32]; char value[PATH_MAX + 64]; } env_later[8];
+static struct { char name[32]; char value[PATH_MAX + 64]; } env_later[8] VU_PAGE_BSS;
 static int n_later;
 
 static int (*glibc_setenv(void))(const char *, const char *, int)

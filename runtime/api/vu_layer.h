@@ -25,6 +25,15 @@
  * (VU_BUILDING_LIBVU, set by binding.gyp) it is protected: exported, and
  * libvu's own calls bind to it directly (no PLT). A plugin sees it with
  * default visibility; no -lvu: the libvu.so that loads the plugin has it. */
+/* VU_BIG_BSS -- a large zeroed array of libvu's that most processes touch
+ * little or not at all: placed apart (.lbss, after .bss), so that the small
+ * variables every process writes share as few pages as they can (each page
+ * is a page fault at every exec: ~20 us on a VM, issue 12) */
+#define VU_BIG_BSS __attribute__((section(".lbss.vu")))
+/* the same for a buffer of about a page of which a process writes the
+ * start: on a page of its own, it is one page written, not two */
+#define VU_PAGE_BSS __attribute__((section(".lbss.vu"), aligned(4096)))
+
 #ifdef VU_BUILDING_LIBVU
 #define VU_API __attribute__((visibility("protected")))
 #else

@@ -64,7 +64,7 @@ static void err_add(struct vu_errors *e, const struct vu_json *at, const char *f
  * else $HOME; NULL when neither is an absolute path. */
 const char *vu_config_home(void)
 {
-	static char home[PATH_MAX];
+	static char home[PATH_MAX] VU_PAGE_BSS;
 	const char *h;
 
 	if (!home[0]) {
@@ -589,6 +589,25 @@ static char *dir_of(const char *path)
 	return dir;
 }
 
+/* read_or_say -- the config's text, or NULL and the reason in e (a
+ * function of its own: its PATH_MAX buffer is not on the stack while the
+ * layers start, where every page written is a page fault) */
+static __attribute__((noinline)) char *read_or_say(struct vu_errors *e, const char *path, size_t *len)
+{
+	static const struct vu_json file_pos = { .line = 1, .col = 1 };
+	char why[PATH_MAX + 128];
+	int whole;
+	char *text = read_file(path, len, why, sizeof(why), &whole);
+
+	if (!text) {
+		if (whole)
+			err_file(e, why);
+		else
+			err_add(e, &file_pos, "cannot read config: %s", why);
+	}
+	return text;
+}
+
 /* from_compiled -- st from the compiled form of the config (compiled.c),
  * its layers initialized: 1; 0 when there is none, or when a layer's init
  * fails (then the config is parsed, and the error said with its place) */
@@ -622,12 +641,10 @@ static int vu_config_build(const char *path, struct vu_state *st, struct vu_erro
 {
 	struct vu_json_error je;
 	struct vu_json *root, *layers, *mode, *unvirt;
-	char why[PATH_MAX + 128];
 	size_t len;
 	char *text, *dir;
-	int whole, have_cst = 0;
+	int have_cst = 0;
 	struct stat cst;
-	static const struct vu_json file_pos = { .line = 1, .col = 1 };
 
 	e->file = path;
 	if (!check_only && vu_sys4(SYS_newfstatat, AT_FDCWD, path, &cst, 0) == 0 && S_ISREG(cst.st_mode)) {
@@ -635,14 +652,9 @@ static int vu_config_build(const char *path, struct vu_state *st, struct vu_erro
 		if (from_compiled(path, &cst, st))
 			return 0;
 	}
-	text = read_file(path, &len, why, sizeof(why), &whole);
-	if (!text) {
-		if (whole)
-			err_file(e, why);
-		else
-			err_add(e, &file_pos, "cannot read config: %s", why);
+	text = read_or_say(e, path, &len);
+	if (!text)
 		return e->count;
-	}
 	root = vu_json_parse(text, len, &je);
 	if (!root) {
 		struct vu_json at = { .line = je.line, .col = je.col };
@@ -742,7 +754,23 @@ static char *find_upward(void)
 	}
 }
 
+static char *make_abs_slow(const char *p);
+
 static char *make_abs(const char *p)
+{
+	long n = vu_path_plain(p);
+	char *out;
+
+	if (n < 0 || n >= PATH_MAX)
+		return make_abs_slow(p);
+	/* (already absolute and normal: no PATH_MAX buffers on the stack) */
+	out = strdup(p);
+	if (!out)
+		vu_fatal(125, "out of memory");
+	return out;
+}
+
+static __attribute__((noinline)) char *make_abs_slow(const char *p)
 {
 	char cwd[PATH_MAX], buf[PATH_MAX * 2], *out = malloc(PATH_MAX);
 

@@ -118,7 +118,7 @@ static int own_file(Dl_info *info)
 static void vu_init(void)
 {
 	Dl_info info;
-	static char self[PATH_MAX];
+	static char self[PATH_MAX] VU_PAGE_BSS;
 	const char *env = vu_getenv("VU_CONFIG");
 	long r;
 

@@ -26,7 +26,7 @@ static int open_writes(unsigned long fl)
 /* what a call does before its arguments are looked at (the table's part,
  * worked out the first time the call is seen), and whether its paths
  * depend on its flags */
-static struct vu_op tmpl[VU_NR_COUNT];
+static struct vu_op tmpl[VU_NR_COUNT] VU_BIG_BSS;
 static unsigned char tmpl_state[VU_NR_COUNT];	/* 0 not yet; 1 static paths; 2 flag-dependent */
 
 static void make_tmpl(long nr)

@@ -89,7 +89,7 @@ struct rw_site {
 	int fresh;		/* rewritten here, not yet in the cache file */
 	unsigned long traps;	/* before it was decided */
 };
-static struct rw_site rw_sites[RW_SITES];
+static struct rw_site rw_sites[RW_SITES] VU_BIG_BSS;
 
 /* images (below): the C library's and the loader's code with every
  * provable site patched, in a file every process maps */
@@ -112,7 +112,7 @@ static unsigned long img_site_at(unsigned long idx, unsigned long ret)
 static int rw_lock;
 /* analyze() of a site in an image that it can prove: the image patched it */
 static const char image_why[] = "in its library's shared image, not patched when the image was built";
-static char cache_path[4096];	/* the learned-sites file, or "" */
+static char cache_path[4096] VU_PAGE_BSS;	/* the learned-sites file, or "" */
 static char exe_id[41];		/* the program's build ID: the file's key */
 /* a site is patched at its rw_after-th trap: patching costs a copy of its
  * page (about 30 us here, as much as 12 traps), worth it for a site that
@@ -490,9 +490,9 @@ static int keeps_trap(long nr, unsigned long a0, unsigned long a1, int allow)
 }
 
 #define FN_MAX 65536
-static unsigned char fn_start[FN_MAX / 8], fn_target[FN_MAX / 8], fn_dead[FN_MAX / 8];
-static unsigned char fn_taken[FN_MAX / 8];	/* bytes an image's planned patch takes */
-static unsigned fn_insn[FN_MAX];
+static unsigned char fn_start[FN_MAX / 8] VU_BIG_BSS, fn_target[FN_MAX / 8] VU_BIG_BSS, fn_dead[FN_MAX / 8] VU_BIG_BSS;
+static unsigned char fn_taken[FN_MAX / 8] VU_BIG_BSS;	/* bytes an image's planned patch takes */
+static unsigned fn_insn[FN_MAX] VU_BIG_BSS;
 #define BIT(m, i) ((m)[(i) >> 3] & (1 << ((i) & 7)))
 #define SETBIT(m, i) ((m)[(i) >> 3] |= (unsigned char)(1 << ((i) & 7)))
 
@@ -685,7 +685,7 @@ struct rw_mod {
 	unsigned long base;	/* l_addr */
 	char id[41];		/* build ID, hex */
 };
-static struct rw_mod mods[MODS];
+static struct rw_mod mods[MODS] VU_BIG_BSS;
 static int nmods;
 
 /* the hex build ID of the object whose ELF header is at eh, or "" */
@@ -1328,7 +1328,7 @@ static int eager_object(struct dl_phdr_info *info, size_t size, void *arg)
 	const ElfW(Ehdr) *eh = NULL;
 	unsigned long lo = 0, hi = 0;
 	int prot = 0, m, nw = 0;
-	static struct window ws[256];
+	static struct window ws[256] VU_BIG_BSS;
 	char id[41];
 
 	(void)size;
@@ -1429,8 +1429,8 @@ static int eager_object(struct dl_phdr_info *info, size_t size, void *arg)
  * file renamed over it; a line appended meanwhile is learned again) */
 static void compact(const char *buf, long len)
 {
-	static unsigned long seen[8192];
-	static char out[262144];
+	static unsigned long seen[8192] VU_BIG_BSS;
+	static char out[262144] VU_BIG_BSS;
 	char tmp[sizeof(cache_path) + 32];
 	long n = 0, lines = 0, kept = 0, fd;
 
@@ -1489,7 +1489,7 @@ static int exe_of(struct dl_phdr_info *info, size_t size, void *arg)
 /* at start-up: patch the cached sites of every loaded object */
 static void eager_patch(void)
 {
-	static char buf[262144];
+	static char buf[262144] VU_BIG_BSS;
 	struct eager e = { buf, 0, 0, -1 };
 	long fd = vu_sys4(SYS_openat, AT_FDCWD, cache_path, O_RDONLY | O_CLOEXEC, 0), r;
 

@@ -27,8 +27,8 @@ int vu_stats_on;
 unsigned long vu_stats_libc;
 unsigned long vu_stats_vc[2];	/* the verdict cache: answered, asked in vain */
 static unsigned long stats_sud, stats_rw;
-static unsigned long stats_nr[VU_NR_COUNT];
-static char stats_path[PATH_MAX];
+static unsigned long stats_nr[VU_NR_COUNT] VU_BIG_BSS;
+static char stats_path[PATH_MAX] VU_PAGE_BSS;
 
 /* trapping sites: open addressing on the instruction's address */
 #define SITES 1024
@@ -38,7 +38,7 @@ struct site {
 	long nr;
 	unsigned long n;
 };
-static struct site sites[SITES];
+static struct site sites[SITES] VU_BIG_BSS;
 
 /* vu_stats_site -- from the SIGSYS handler: one trap at address at */
 void vu_stats_site(unsigned long at, long nr)
@@ -139,7 +139,7 @@ static const char *site_why(const char *mod, const char *exe)
 /* append the busiest sites to line (len bytes used of size), and forget them */
 static int sites_format(char *line, size_t size, int len, const char *exe)
 {
-	static char maps[65536];
+	static char maps[65536] VU_BIG_BSS;
 	long fd = vu_sys4(SYS_openat, AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC, 0);
 	long got = 0, r;
 
@@ -201,7 +201,7 @@ static int sites_format(char *line, size_t size, int len, const char *exe)
  * from zero (signal-safe: gate calls only). */
 static void vu_stats_flush(void)
 {
-	static char line[PATH_MAX + 24576];
+	static char line[PATH_MAX + 24576] VU_BIG_BSS;
 	char exe[PATH_MAX];
 	unsigned long libc = __atomic_exchange_n(&vu_stats_libc, 0, __ATOMIC_RELAXED);
 	unsigned long sud = __atomic_exchange_n(&stats_sud, 0, __ATOMIC_RELAXED);

@@ -60,7 +60,7 @@ _Static_assert(VC_SLOTS == 256, "SLOT() takes 8 bits");
 /* what a slot is for, in one word: generation, call number, path length */
 #define TAG(gen, nr, n) ((unsigned long)(gen) << 32 | (unsigned long)(nr) << 8 | (unsigned long)(n))
 
-static struct vc_slot slots[VC_SLOTS];
+static struct vc_slot slots[VC_SLOTS] VU_BIG_BSS;
 static unsigned vc_gen = 1;
 static int vc_rel_off;		/* relative paths are not cached */
 int vu_vc_off;			/* VU_VERDICT_CACHE=0 (init.c) */
@@ -69,7 +69,7 @@ int vu_vc_spawning;		/* a CLONE_VFORK child was started (vfork_pending may be se
 /* per call: 1 + the path argument when the cache serves it, else 0 */
 unsigned char vu_vc_on[VU_NR_COUNT];
 /* per call: the number-like arguments (all ones), the others (0) */
-static long kmask[VU_NR_COUNT][6];
+static long kmask[VU_NR_COUNT][6] VU_BIG_BSS;
 /* per call: a number-like fifth or sixth argument */
 static unsigned char wide[VU_NR_COUNT];
 /* per call: 1 + its dirfd argument, or 0 */
@@ -79,7 +79,7 @@ static unsigned char dirfd_arg[VU_NR_COUNT];
 unsigned char vu_vc_forget_after[VU_NR_COUNT];
 /* the hash of a key asked once (a miss): remembered only when asked again,
  * so a path seen once (a tree walked) costs no copy */
-static unsigned long seen[1024];	/* (by the hash's high 10 bits) */
+static unsigned long seen[1024] VU_BIG_BSS;	/* (by the hash's high 10 bits) */
 
 /* vu_vc_forgets -- the calls after which every entry is forgotten */
 int vu_vc_forgets(long nr)

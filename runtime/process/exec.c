@@ -20,10 +20,10 @@
 
 extern char **environ;
 
-static char env_preload[4200];	/* "LD_PRELOAD=/abs/libvu.so" */
-static char env_config[4200];	/* "VU_CONFIG=/abs/vu.json", or "" */
+static char env_preload[4200] VU_PAGE_BSS;	/* "LD_PRELOAD=/abs/libvu.so" */
+static char env_config[4200] VU_PAGE_BSS;	/* "VU_CONFIG=/abs/vu.json", or "" */
 #define VU_EXEC_ENV_MAX 8
-static char env_extra[VU_EXEC_ENV_MAX][512];	/* layers' "NAME=value" lines */
+static char env_extra[VU_EXEC_ENV_MAX][512] VU_PAGE_BSS;	/* layers' "NAME=value" lines */
 static int n_extra;
 
 /* vu_exec_env_add -- at start-up: a "NAME=value" line that every child gets

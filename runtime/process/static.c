@@ -59,7 +59,7 @@ static unsigned long brk_start, brk_cur;
 static unsigned long main_tp;		/* vu's thread pointer of the main thread */
 static void *(*allocate_tls)(void *);	/* ld.so's _dl_allocate_tls */
 static int app_fd = -1;			/* the program, kept open (vu's fd) */
-static char app_path[PATH_MAX];		/* its absolute path: /proc/self/exe */
+static char app_path[PATH_MAX] VU_PAGE_BSS;		/* its absolute path: /proc/self/exe */
 
 static int is_err(long r)
 {
