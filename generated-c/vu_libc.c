@@ -2888,19 +2888,6 @@ static long vu_bottom_chdir(struct vu_call *vu_c)
  * the tail call of glibc's function need no frame */
 static __attribute__((noinline)) VU_NO_ASAN int vu_slow_chdir(const char *filename)
 {
-	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
-	vu_k.looked = 0;
-	if ((vu_vc_on[VU_NR_chdir] & VU_VC_WRAPPER) && vu_real_chdir) {
-		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
-		const long vu_a[6] = { (long)filename, 0, 0, 0, 0, 0 };
-		const char *vu_p = vu_vc_hit(VU_NR_chdir, vu_a, vu_pb, &vu_k);
-		if (vu_p) {	/* remembered: run as the bottom would run it */
-			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_chdir, VU_NR_chdir);
-			int vu_r = vu_real_chdir((const char *)vu_p);
-			vu_restore_bottom(vu_s);
-			return vu_r;
-		}
-	}
 	int vu_w = vu_wants(VU_NR_chdir);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_chdir, 0) && !vu_real_chdir)
@@ -2912,7 +2899,7 @@ static __attribute__((noinline)) VU_NO_ASAN int vu_slow_chdir(const char *filena
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_chdir, (long)filename);
-	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_chdir ? vu_bottom_chdir : NULL, &vu_k));
+	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_chdir ? vu_bottom_chdir : NULL));
 }
 
 /* chdir -- chdir(filename) */
@@ -3023,19 +3010,6 @@ static long vu_bottom_mkdir(struct vu_call *vu_c)
  * the tail call of glibc's function need no frame */
 static __attribute__((noinline)) VU_NO_ASAN int vu_slow_mkdir(const char *pathname, mode_t mode)
 {
-	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
-	vu_k.looked = 0;
-	if ((vu_vc_on[VU_NR_mkdir] & VU_VC_WRAPPER) && vu_real_mkdir) {
-		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
-		const long vu_a[6] = { (long)pathname, (long)mode, 0, 0, 0, 0 };
-		const char *vu_p = vu_vc_hit(VU_NR_mkdir, vu_a, vu_pb, &vu_k);
-		if (vu_p) {	/* remembered: run as the bottom would run it */
-			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_mkdir, VU_NR_mkdir);
-			int vu_r = vu_real_mkdir((const char *)vu_p, mode);
-			vu_restore_bottom(vu_s);
-			return vu_r;
-		}
-	}
 	int vu_w = vu_wants(VU_NR_mkdir);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_mkdir, 0) && !vu_real_mkdir)
@@ -3047,7 +3021,7 @@ static __attribute__((noinline)) VU_NO_ASAN int vu_slow_mkdir(const char *pathna
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_mkdir, (long)pathname, (long)mode);
-	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_mkdir ? vu_bottom_mkdir : NULL, &vu_k));
+	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_mkdir ? vu_bottom_mkdir : NULL));
 }
 
 /* mkdir -- mkdir(pathname, mode) */
@@ -3076,19 +3050,6 @@ static long vu_bottom_rmdir(struct vu_call *vu_c)
  * the tail call of glibc's function need no frame */
 static __attribute__((noinline)) VU_NO_ASAN int vu_slow_rmdir(const char *pathname)
 {
-	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
-	vu_k.looked = 0;
-	if ((vu_vc_on[VU_NR_rmdir] & VU_VC_WRAPPER) && vu_real_rmdir) {
-		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
-		const long vu_a[6] = { (long)pathname, 0, 0, 0, 0, 0 };
-		const char *vu_p = vu_vc_hit(VU_NR_rmdir, vu_a, vu_pb, &vu_k);
-		if (vu_p) {	/* remembered: run as the bottom would run it */
-			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_rmdir, VU_NR_rmdir);
-			int vu_r = vu_real_rmdir((const char *)vu_p);
-			vu_restore_bottom(vu_s);
-			return vu_r;
-		}
-	}
 	int vu_w = vu_wants(VU_NR_rmdir);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_rmdir, 0) && !vu_real_rmdir)
@@ -3100,7 +3061,7 @@ static __attribute__((noinline)) VU_NO_ASAN int vu_slow_rmdir(const char *pathna
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_rmdir, (long)pathname);
-	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_rmdir ? vu_bottom_rmdir : NULL, &vu_k));
+	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_rmdir ? vu_bottom_rmdir : NULL));
 }
 
 /* rmdir -- rmdir(pathname) */
@@ -3275,19 +3236,6 @@ static long vu_bottom_unlink(struct vu_call *vu_c)
  * the tail call of glibc's function need no frame */
 static __attribute__((noinline)) VU_NO_ASAN int vu_slow_unlink(const char *pathname)
 {
-	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
-	vu_k.looked = 0;
-	if ((vu_vc_on[VU_NR_unlink] & VU_VC_WRAPPER) && vu_real_unlink) {
-		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
-		const long vu_a[6] = { (long)pathname, 0, 0, 0, 0, 0 };
-		const char *vu_p = vu_vc_hit(VU_NR_unlink, vu_a, vu_pb, &vu_k);
-		if (vu_p) {	/* remembered: run as the bottom would run it */
-			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_unlink, VU_NR_unlink);
-			int vu_r = vu_real_unlink((const char *)vu_p);
-			vu_restore_bottom(vu_s);
-			return vu_r;
-		}
-	}
 	int vu_w = vu_wants(VU_NR_unlink);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_unlink, 0) && !vu_real_unlink)
@@ -3299,7 +3247,7 @@ static __attribute__((noinline)) VU_NO_ASAN int vu_slow_unlink(const char *pathn
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_unlink, (long)pathname);
-	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_unlink ? vu_bottom_unlink : NULL, &vu_k));
+	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_unlink ? vu_bottom_unlink : NULL));
 }
 
 /* unlink -- unlink(pathname) */
@@ -5665,19 +5613,6 @@ static long vu_bottom_chroot(struct vu_call *vu_c)
  * the tail call of glibc's function need no frame */
 static __attribute__((noinline)) VU_NO_ASAN int vu_slow_chroot(const char *filename)
 {
-	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
-	vu_k.looked = 0;
-	if ((vu_vc_on[VU_NR_chroot] & VU_VC_WRAPPER) && vu_real_chroot) {
-		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
-		const long vu_a[6] = { (long)filename, 0, 0, 0, 0, 0 };
-		const char *vu_p = vu_vc_hit(VU_NR_chroot, vu_a, vu_pb, &vu_k);
-		if (vu_p) {	/* remembered: run as the bottom would run it */
-			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_chroot, VU_NR_chroot);
-			int vu_r = vu_real_chroot((const char *)vu_p);
-			vu_restore_bottom(vu_s);
-			return vu_r;
-		}
-	}
 	int vu_w = vu_wants(VU_NR_chroot);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_chroot, 0) && !vu_real_chroot)
@@ -5689,7 +5624,7 @@ static __attribute__((noinline)) VU_NO_ASAN int vu_slow_chroot(const char *filen
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_chroot, (long)filename);
-	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_chroot ? vu_bottom_chroot : NULL, &vu_k));
+	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_chroot ? vu_bottom_chroot : NULL));
 }
 
 /* chroot -- chroot(filename) */
@@ -5759,19 +5694,6 @@ static long vu_bottom_acct(struct vu_call *vu_c)
  * the tail call of glibc's function need no frame */
 static __attribute__((noinline)) VU_NO_ASAN int vu_slow_acct(const char *name)
 {
-	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
-	vu_k.looked = 0;
-	if ((vu_vc_on[VU_NR_acct] & VU_VC_WRAPPER) && vu_real_acct) {
-		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
-		const long vu_a[6] = { (long)name, 0, 0, 0, 0, 0 };
-		const char *vu_p = vu_vc_hit(VU_NR_acct, vu_a, vu_pb, &vu_k);
-		if (vu_p) {	/* remembered: run as the bottom would run it */
-			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_acct, VU_NR_acct);
-			int vu_r = vu_real_acct((const char *)vu_p);
-			vu_restore_bottom(vu_s);
-			return vu_r;
-		}
-	}
 	int vu_w = vu_wants(VU_NR_acct);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_acct, 0) && !vu_real_acct)
@@ -5783,7 +5705,7 @@ static __attribute__((noinline)) VU_NO_ASAN int vu_slow_acct(const char *name)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_acct, (long)name);
-	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_acct ? vu_bottom_acct : NULL, &vu_k));
+	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_acct ? vu_bottom_acct : NULL));
 }
 
 /* acct -- acct(name) */
@@ -5892,19 +5814,6 @@ static long vu_bottom_umount2(struct vu_call *vu_c)
  * the tail call of glibc's function need no frame */
 static __attribute__((noinline)) VU_NO_ASAN int vu_slow_umount2(const char *name, int flags)
 {
-	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
-	vu_k.looked = 0;
-	if ((vu_vc_on[VU_NR_umount2] & VU_VC_WRAPPER) && vu_real_umount2) {
-		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
-		const long vu_a[6] = { (long)name, (long)flags, 0, 0, 0, 0 };
-		const char *vu_p = vu_vc_hit(VU_NR_umount2, vu_a, vu_pb, &vu_k);
-		if (vu_p) {	/* remembered: run as the bottom would run it */
-			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_umount2, VU_NR_umount2);
-			int vu_r = vu_real_umount2((const char *)vu_p, flags);
-			vu_restore_bottom(vu_s);
-			return vu_r;
-		}
-	}
 	int vu_w = vu_wants(VU_NR_umount2);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_umount2, 0) && !vu_real_umount2)
@@ -5916,7 +5825,7 @@ static __attribute__((noinline)) VU_NO_ASAN int vu_slow_umount2(const char *name
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_umount2, (long)name, (long)flags);
-	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_umount2 ? vu_bottom_umount2 : NULL, &vu_k));
+	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_umount2 ? vu_bottom_umount2 : NULL));
 }
 
 /* umount2 -- umount2(name, flags) */
@@ -5945,19 +5854,6 @@ static long vu_bottom_umount(struct vu_call *vu_c)
  * the tail call of glibc's function need no frame */
 static __attribute__((noinline)) VU_NO_ASAN int vu_slow_umount(const char *name)
 {
-	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
-	vu_k.looked = 0;
-	if ((vu_vc_on[VU_NR_umount2] & VU_VC_WRAPPER) && vu_real_umount) {
-		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
-		const long vu_a[6] = { (long)name, 0, 0, 0, 0, 0 };
-		const char *vu_p = vu_vc_hit(VU_NR_umount2, vu_a, vu_pb, &vu_k);
-		if (vu_p) {	/* remembered: run as the bottom would run it */
-			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_umount, VU_NR_umount2);
-			int vu_r = vu_real_umount((const char *)vu_p);
-			vu_restore_bottom(vu_s);
-			return vu_r;
-		}
-	}
 	int vu_w = vu_wants(VU_NR_umount2);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_umount, 0) && !vu_real_umount)
@@ -5969,7 +5865,7 @@ static __attribute__((noinline)) VU_NO_ASAN int vu_slow_umount(const char *name)
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_umount2, (long)name, 0);
-	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_umount ? vu_bottom_umount : NULL, &vu_k));
+	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_umount ? vu_bottom_umount : NULL));
 }
 
 /* umount -- umount2(name, 0) */
@@ -5998,19 +5894,6 @@ static long vu_bottom_swapon(struct vu_call *vu_c)
  * the tail call of glibc's function need no frame */
 static __attribute__((noinline)) VU_NO_ASAN int vu_slow_swapon(const char *specialfile, int swap_flags)
 {
-	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
-	vu_k.looked = 0;
-	if ((vu_vc_on[VU_NR_swapon] & VU_VC_WRAPPER) && vu_real_swapon) {
-		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
-		const long vu_a[6] = { (long)specialfile, (long)swap_flags, 0, 0, 0, 0 };
-		const char *vu_p = vu_vc_hit(VU_NR_swapon, vu_a, vu_pb, &vu_k);
-		if (vu_p) {	/* remembered: run as the bottom would run it */
-			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_swapon, VU_NR_swapon);
-			int vu_r = vu_real_swapon((const char *)vu_p, swap_flags);
-			vu_restore_bottom(vu_s);
-			return vu_r;
-		}
-	}
 	int vu_w = vu_wants(VU_NR_swapon);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_swapon, 0) && !vu_real_swapon)
@@ -6022,7 +5905,7 @@ static __attribute__((noinline)) VU_NO_ASAN int vu_slow_swapon(const char *speci
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_swapon, (long)specialfile, (long)swap_flags);
-	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_swapon ? vu_bottom_swapon : NULL, &vu_k));
+	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_swapon ? vu_bottom_swapon : NULL));
 }
 
 /* swapon -- swapon(specialfile, swap_flags) */
@@ -6051,19 +5934,6 @@ static long vu_bottom_swapoff(struct vu_call *vu_c)
  * the tail call of glibc's function need no frame */
 static __attribute__((noinline)) VU_NO_ASAN int vu_slow_swapoff(const char *specialfile)
 {
-	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
-	vu_k.looked = 0;
-	if ((vu_vc_on[VU_NR_swapoff] & VU_VC_WRAPPER) && vu_real_swapoff) {
-		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
-		const long vu_a[6] = { (long)specialfile, 0, 0, 0, 0, 0 };
-		const char *vu_p = vu_vc_hit(VU_NR_swapoff, vu_a, vu_pb, &vu_k);
-		if (vu_p) {	/* remembered: run as the bottom would run it */
-			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_swapoff, VU_NR_swapoff);
-			int vu_r = vu_real_swapoff((const char *)vu_p);
-			vu_restore_bottom(vu_s);
-			return vu_r;
-		}
-	}
 	int vu_w = vu_wants(VU_NR_swapoff);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_swapoff, 0) && !vu_real_swapoff)
@@ -6075,7 +5945,7 @@ static __attribute__((noinline)) VU_NO_ASAN int vu_slow_swapoff(const char *spec
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_swapoff, (long)specialfile);
-	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_swapoff ? vu_bottom_swapoff : NULL, &vu_k));
+	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_swapoff ? vu_bottom_swapoff : NULL));
 }
 
 /* swapoff -- swapoff(specialfile) */
@@ -8073,19 +7943,6 @@ static long vu_bottom_mkdirat(struct vu_call *vu_c)
  * the tail call of glibc's function need no frame */
 static __attribute__((noinline)) VU_NO_ASAN int vu_slow_mkdirat(int dfd, const char *pathname, mode_t mode)
 {
-	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
-	vu_k.looked = 0;
-	if ((vu_vc_on[VU_NR_mkdirat] & VU_VC_WRAPPER) && vu_real_mkdirat) {
-		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
-		const long vu_a[6] = { (long)dfd, (long)pathname, (long)mode, 0, 0, 0 };
-		const char *vu_p = vu_vc_hit(VU_NR_mkdirat, vu_a, vu_pb, &vu_k);
-		if (vu_p) {	/* remembered: run as the bottom would run it */
-			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_mkdirat, VU_NR_mkdirat);
-			int vu_r = vu_real_mkdirat(dfd, (const char *)vu_p, mode);
-			vu_restore_bottom(vu_s);
-			return vu_r;
-		}
-	}
 	int vu_w = vu_wants(VU_NR_mkdirat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_mkdirat, 0) && !vu_real_mkdirat)
@@ -8097,7 +7954,7 @@ static __attribute__((noinline)) VU_NO_ASAN int vu_slow_mkdirat(int dfd, const c
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_mkdirat, (long)dfd, (long)pathname, (long)mode);
-	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_mkdirat ? vu_bottom_mkdirat : NULL, &vu_k));
+	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_mkdirat ? vu_bottom_mkdirat : NULL));
 }
 
 /* mkdirat -- mkdirat(dfd, pathname, mode) */
@@ -8130,19 +7987,6 @@ static long vu_bottom_mknodat(struct vu_call *vu_c)
  * the tail call of glibc's function need no frame */
 static __attribute__((noinline)) VU_NO_ASAN int vu_slow_mknodat(int dfd, const char *filename, mode_t mode, dev_t dev)
 {
-	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
-	vu_k.looked = 0;
-	if ((vu_vc_on[VU_NR_mknodat] & VU_VC_WRAPPER) && vu_real_mknodat) {
-		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
-		const long vu_a[6] = { (long)dfd, (long)filename, (long)mode, (long)dev, 0, 0 };
-		const char *vu_p = vu_vc_hit(VU_NR_mknodat, vu_a, vu_pb, &vu_k);
-		if (vu_p) {	/* remembered: run as the bottom would run it */
-			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_mknodat, VU_NR_mknodat);
-			int vu_r = vu_real_mknodat(dfd, (const char *)vu_p, mode, dev);
-			vu_restore_bottom(vu_s);
-			return vu_r;
-		}
-	}
 	int vu_w = vu_wants(VU_NR_mknodat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_mknodat, 0) && !vu_real_mknodat)
@@ -8154,7 +7998,7 @@ static __attribute__((noinline)) VU_NO_ASAN int vu_slow_mknodat(int dfd, const c
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_mknodat, (long)dfd, (long)filename, (long)mode, (long)dev);
-	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_mknodat ? vu_bottom_mknodat : NULL, &vu_k));
+	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_mknodat ? vu_bottom_mknodat : NULL));
 }
 
 /* mknodat -- mknodat(dfd, filename, mode, dev) */
@@ -8183,19 +8027,6 @@ static long vu_bottom_mknod(struct vu_call *vu_c)
  * the tail call of glibc's function need no frame */
 static __attribute__((noinline)) VU_NO_ASAN int vu_slow_mknod(const char *filename, mode_t mode, dev_t dev)
 {
-	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
-	vu_k.looked = 0;
-	if ((vu_vc_on[VU_NR_mknodat] & VU_VC_WRAPPER) && vu_real_mknod) {
-		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
-		const long vu_a[6] = { (long)(AT_FDCWD), (long)filename, (long)mode, (long)dev, 0, 0 };
-		const char *vu_p = vu_vc_hit(VU_NR_mknodat, vu_a, vu_pb, &vu_k);
-		if (vu_p) {	/* remembered: run as the bottom would run it */
-			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_mknod, VU_NR_mknodat);
-			int vu_r = vu_real_mknod((const char *)vu_p, mode, dev);
-			vu_restore_bottom(vu_s);
-			return vu_r;
-		}
-	}
 	int vu_w = vu_wants(VU_NR_mknodat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_mknod, 0) && !vu_real_mknod)
@@ -8207,7 +8038,7 @@ static __attribute__((noinline)) VU_NO_ASAN int vu_slow_mknod(const char *filena
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_mknodat, (long)(AT_FDCWD), (long)filename, (long)mode, (long)dev);
-	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_mknod ? vu_bottom_mknod : NULL, &vu_k));
+	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_mknod ? vu_bottom_mknod : NULL));
 }
 
 /* mknod -- mknodat(AT_FDCWD, filename, mode, dev) */
@@ -8715,19 +8546,6 @@ static long vu_bottom_unlinkat(struct vu_call *vu_c)
  * the tail call of glibc's function need no frame */
 static __attribute__((noinline)) VU_NO_ASAN int vu_slow_unlinkat(int dfd, const char *pathname, int flag)
 {
-	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
-	vu_k.looked = 0;
-	if ((vu_vc_on[VU_NR_unlinkat] & VU_VC_WRAPPER) && vu_real_unlinkat) {
-		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
-		const long vu_a[6] = { (long)dfd, (long)pathname, (long)flag, 0, 0, 0 };
-		const char *vu_p = vu_vc_hit(VU_NR_unlinkat, vu_a, vu_pb, &vu_k);
-		if (vu_p) {	/* remembered: run as the bottom would run it */
-			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_unlinkat, VU_NR_unlinkat);
-			int vu_r = vu_real_unlinkat(dfd, (const char *)vu_p, flag);
-			vu_restore_bottom(vu_s);
-			return vu_r;
-		}
-	}
 	int vu_w = vu_wants(VU_NR_unlinkat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_unlinkat, 0) && !vu_real_unlinkat)
@@ -8739,7 +8557,7 @@ static __attribute__((noinline)) VU_NO_ASAN int vu_slow_unlinkat(int dfd, const 
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_unlinkat, (long)dfd, (long)pathname, (long)flag);
-	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_unlinkat ? vu_bottom_unlinkat : NULL, &vu_k));
+	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_unlinkat ? vu_bottom_unlinkat : NULL));
 }
 
 /* unlinkat -- unlinkat(dfd, pathname, flag) */
@@ -10047,19 +9865,6 @@ static long vu_bottom_fanotify_mark(struct vu_call *vu_c)
  * the tail call of glibc's function need no frame */
 static __attribute__((noinline)) VU_NO_ASAN int vu_slow_fanotify_mark(int fanotify_fd, unsigned int flags, uint64_t mask, int dfd, const char *pathname)
 {
-	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
-	vu_k.looked = 0;
-	if ((vu_vc_on[VU_NR_fanotify_mark] & VU_VC_WRAPPER) && vu_real_fanotify_mark) {
-		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
-		const long vu_a[6] = { (long)fanotify_fd, (long)flags, (long)mask, (long)dfd, (long)pathname, 0 };
-		const char *vu_p = vu_vc_hit(VU_NR_fanotify_mark, vu_a, vu_pb, &vu_k);
-		if (vu_p) {	/* remembered: run as the bottom would run it */
-			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fanotify_mark, VU_NR_fanotify_mark);
-			int vu_r = vu_real_fanotify_mark(fanotify_fd, flags, mask, dfd, (const char *)vu_p);
-			vu_restore_bottom(vu_s);
-			return vu_r;
-		}
-	}
 	int vu_w = vu_wants(VU_NR_fanotify_mark);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fanotify_mark, 0) && !vu_real_fanotify_mark)
@@ -10071,7 +9876,7 @@ static __attribute__((noinline)) VU_NO_ASAN int vu_slow_fanotify_mark(int fanoti
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_fanotify_mark, (long)fanotify_fd, (long)flags, (long)mask, (long)dfd, (long)pathname);
-	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_fanotify_mark ? vu_bottom_fanotify_mark : NULL, &vu_k));
+	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_fanotify_mark ? vu_bottom_fanotify_mark : NULL));
 }
 
 /* fanotify_mark -- fanotify_mark(fanotify_fd, flags, mask, dfd, pathname) */
@@ -11168,19 +10973,6 @@ static long vu_bottom_open_tree(struct vu_call *vu_c)
  * the tail call of glibc's function need no frame */
 static __attribute__((noinline)) VU_NO_ASAN int vu_slow_open_tree(int dfd, const char *filename, unsigned int flags)
 {
-	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
-	vu_k.looked = 0;
-	if ((vu_vc_on[VU_NR_open_tree] & VU_VC_WRAPPER) && vu_real_open_tree) {
-		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
-		const long vu_a[6] = { (long)dfd, (long)filename, (long)flags, 0, 0, 0 };
-		const char *vu_p = vu_vc_hit(VU_NR_open_tree, vu_a, vu_pb, &vu_k);
-		if (vu_p) {	/* remembered: run as the bottom would run it */
-			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_open_tree, VU_NR_open_tree);
-			int vu_r = vu_real_open_tree(dfd, (const char *)vu_p, flags);
-			vu_restore_bottom(vu_s);
-			return vu_r;
-		}
-	}
 	int vu_w = vu_wants(VU_NR_open_tree);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_open_tree, 0) && !vu_real_open_tree)
@@ -11192,7 +10984,7 @@ static __attribute__((noinline)) VU_NO_ASAN int vu_slow_open_tree(int dfd, const
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_open_tree, (long)dfd, (long)filename, (long)flags);
-	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_open_tree ? vu_bottom_open_tree : NULL, &vu_k));
+	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_open_tree ? vu_bottom_open_tree : NULL));
 }
 
 /* open_tree -- open_tree(dfd, filename, flags) */
@@ -11261,19 +11053,6 @@ static long vu_bottom_fspick(struct vu_call *vu_c)
  * the tail call of glibc's function need no frame */
 static __attribute__((noinline)) VU_NO_ASAN int vu_slow_fspick(int dfd, const char *path, unsigned int flags)
 {
-	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
-	vu_k.looked = 0;
-	if ((vu_vc_on[VU_NR_fspick] & VU_VC_WRAPPER) && vu_real_fspick) {
-		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
-		const long vu_a[6] = { (long)dfd, (long)path, (long)flags, 0, 0, 0 };
-		const char *vu_p = vu_vc_hit(VU_NR_fspick, vu_a, vu_pb, &vu_k);
-		if (vu_p) {	/* remembered: run as the bottom would run it */
-			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fspick, VU_NR_fspick);
-			int vu_r = vu_real_fspick(dfd, (const char *)vu_p, flags);
-			vu_restore_bottom(vu_s);
-			return vu_r;
-		}
-	}
 	int vu_w = vu_wants(VU_NR_fspick);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fspick, 0) && !vu_real_fspick)
@@ -11285,7 +11064,7 @@ static __attribute__((noinline)) VU_NO_ASAN int vu_slow_fspick(int dfd, const ch
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_fspick, (long)dfd, (long)path, (long)flags);
-	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_fspick ? vu_bottom_fspick : NULL, &vu_k));
+	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_fspick ? vu_bottom_fspick : NULL));
 }
 
 /* fspick -- fspick(dfd, path, flags) */

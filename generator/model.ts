@@ -450,6 +450,10 @@ function callStatements(ret: string, noreturn: boolean, call: string, allow = 'v
   return [`unsigned char vu_s = ${allow};`, assign, 'vu_restore(vu_s);'];
 }
 
+/** The kinds verdict.c never serves (vu_vc_forgets, and exec): their
+ * wrappers get no hit path, which could never be taken. */
+const CACHE_FORGET_KINDS = new Set(['create', 'delete', 'rename', 'link', 'chdir', 'mount', 'unknown', 'exec']);
+
 /** The argument types verdict.c's shape() takes as a key or a result. */
 const CACHE_KEY_TYPES = new Set(['dirfd', 'int', 'uint', 'long', 'ulong', 'size', 'off', 'fd', 'open_flags', 'at_flags',
   'mode', 'uid', 'gid', 'buf_out', 'struct_out']);
@@ -515,7 +519,7 @@ export function libcModel(sys: SyscallSpec, l: LibcSpec): LibcModel {
    * stack handed on last time, as the bottom would run it. */
   const paths = sys.args.filter((a) => a.type === 'path');
   const pathParam = paths.length === 1 ? params.find((p) => p.name === paths[0].name) : undefined;
-  const cacheable = !noreturn && pathParam !== undefined &&
+  const cacheable = !noreturn && pathParam !== undefined && !CACHE_FORGET_KINDS.has(sys.does?.kind ?? 'none') &&
     sys.args.every((a) => a.type === 'path' || CACHE_KEY_TYPES.has(a.type));
   const hitArgs = params.map((p) => (p === pathParam ? `(${p.ctype})vu_p` : p.name));
   const cached = cacheable
