@@ -64,8 +64,9 @@ static struct vu_strmap_slot *find(const struct vu_strmap *m, const char *key, s
 	}
 }
 
-/* twice the room: every key again at its place in the new table */
-static int grow(struct vu_strmap *m)
+/* twice the room: every key again at its place in the new table (out of
+ * line: the put that lands in an empty slot needs no frame) */
+static __attribute__((noinline, cold)) int grow(struct vu_strmap *m)
 {
 	size_t cap = m->cap ? 2 * m->cap : 16;
 	struct vu_strmap_slot *slot = calloc(cap, sizeof(*slot)), *old = m->slot;
@@ -89,8 +90,6 @@ int vu_strmap_put(struct vu_strmap *m, const char *key, size_t n, long value)
 	return vu_strmap_put_hashed(m, key, n, vu_strmap_hash(key, n), value);
 }
 
-/* vu_strmap_put_hashed -- the same, h being vu_strmap_hash(key, n)
- * (worked out before: a compiled config keeps its paths' hashes) */
 /* put_from -- the rest of vu_strmap_put_hashed: slot i was taken */
 static __attribute__((noinline)) int put_from(struct vu_strmap *m, const char *key, size_t n, size_t i,
 					      long value)
@@ -112,17 +111,14 @@ static __attribute__((noinline)) int put_from(struct vu_strmap *m, const char *k
 	}
 }
 
-static __attribute__((noinline)) int grow_cold(struct vu_strmap *m)
-{
-	return grow(m);
-}
-
+/* vu_strmap_put_hashed -- the same, h being vu_strmap_hash(key, n)
+ * (worked out before: a compiled config keeps its paths' hashes) */
 int vu_strmap_put_hashed(struct vu_strmap *m, const char *key, size_t n, unsigned long h, long value)
 {
 	struct vu_strmap_slot *s;
 	size_t i;
 
-	if (__builtin_expect(2 * (m->count + 1) > m->cap, 0) && grow_cold(m))
+	if (__builtin_expect(2 * (m->count + 1) > m->cap, 0) && grow(m))
 		return -ENOMEM;
 	/* (a key put where it lands -- most, in a map at most half full --
 	 * needs no frame) */

@@ -87,33 +87,47 @@ static void ident(const struct stat *s, unsigned long long *out, int n)
 		out[4] = (unsigned long long)s->st_ctim.tv_sec * 1000000000ULL + s->st_ctim.tv_nsec;
 }
 
+/* vu_cache_file -- the path of vu's cache file name into out: in
+ * VU_CACHE_DIR, by default in cache/ beside libvu.so (never in a folder
+ * the program lists, as ~/.cache would be); 0 when there is no cache
+ * (VU_CACHE_DIR="" or not absolute) or the path does not fit */
+int vu_cache_file(const char *name, char *out, size_t len)
+{
+	const char *dir = vu_getenv("VU_CACHE_DIR");
+	const char *slash;
+	size_t dl;
+
+	if (dir && dir[0] != '/')
+		return 0;
+	if (!dir) {
+		if (!vu.lib_path || !(slash = strrchr(vu.lib_path, '/')))
+			return 0;
+		dir = vu.lib_path;
+		dl = slash - vu.lib_path;
+	} else {
+		dl = vu_strlen(dir);
+	}
+	/* (room for a ".PID" temporary as well) */
+	if (dl + vu_strlen(name) + 8 + 24 > len)
+		return 0;
+	__builtin_memcpy(out, dir, dl);
+	vu_stpcpy(vu_stpcpy(out + dl, dir == vu.lib_path ? "/cache/" : "/"), name);
+	return 1;
+}
+
 /* the cache file of the config at path, into out; 0 when there is none */
 static int cache_file(const char *path, char *out, size_t len)
 {
-	const char *dir = vu_getenv("VU_CACHE_DIR");
 	unsigned long long h = 14695981039346656037ULL;
-	char base[PATH_MAX];
-
-	if (dir && dir[0] != '/')
-		return 0;	/* VU_CACHE_DIR="" (or not absolute): no cache, as for rewriting */
-	if (!dir) {
-		const char *slash;
-
-		if (!vu.lib_path || !(slash = strrchr(vu.lib_path, '/')) ||
-		    (size_t)(slash - vu.lib_path) + 8 >= sizeof(base))
-			return 0;
-		memcpy(base, vu.lib_path, slash - vu.lib_path);
-		vu_stpcpy(base + (slash - vu.lib_path), "/cache");
-		dir = base;
-	}
-	char hex[17];
+	char name[32];
 
 	for (const char *p = path; *p; p++)
 		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	vu_stpcpy(name, "config-");
 	for (int i = 15; i >= 0; i--, h >>= 4)
-		hex[i] = "0123456789abcdef"[h & 15];
-	hex[16] = 0;
-	return vu_format(out, len, "%s/config-%s.1", dir, hex) < (int)len;
+		name[7 + i] = "0123456789abcdef"[h & 15];
+	vu_stpcpy(name + 23, ".1");
+	return vu_cache_file(name, out, len);
 }
 
 /* (four words a step, each into a sum of its own: a damaged or cut file
@@ -571,9 +585,6 @@ void vu_compiled_save(const char *path, const struct stat *cst, const struct vu_
 			}
 		}
 		if (strs.failed)
-			goto out;
-		/* the offset table is indexed from its start */
-		if (fat != sizeof(h) + st->nlayers * sizeof(struct cc_layer) + nopt * sizeof(struct cc_opt))
 			goto out;
 	}
 	put(&o, strs.b + 8, strs.n - 8);

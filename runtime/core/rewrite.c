@@ -1834,7 +1834,6 @@ static int rw_configured;
 static void rw_config(void)
 {
 	const char *e = vu_getenv("VU_REWRITE");
-	const char *dir = vu_getenv("VU_CACHE_DIR");
 	unsigned a, b, c, d;
 
 	if (rw_configured)
@@ -1858,18 +1857,8 @@ static void rw_config(void)
 			vu_rw_xsave_size = (b + 63) & ~63u;
 		}
 	}
-	if (dir && dir[0] == '/') {
-		vu_format(cache_path, sizeof(cache_path), "%s/sites.1", dir);
-	} else if (!dir) {	/* beside libvu.so, never in the program's view */
-		char *slash;
-
-		vu_format(cache_path, sizeof(cache_path), "%s", vu.lib_path);
-		slash = strrchr(cache_path, '/');
-		if (slash && (size_t)(slash - cache_path) + 32 < sizeof(cache_path))
-			vu_stpcpy(slash, "/cache/sites.1");
-		else
-			cache_path[0] = 0;
-	}
+	if (!vu_cache_file("sites.1", cache_path, sizeof(cache_path)))
+		cache_path[0] = 0;
 	if (vu_strlen(cache_path) + 16 >= sizeof(cache_path))
 		cache_path[0] = 0;
 	pthread_atfork(NULL, NULL, vu_rewrite_forked);	/* glibc's fork; vu's calls it itself */

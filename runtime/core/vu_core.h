@@ -229,6 +229,9 @@ extern unsigned char vu_vc_forget_after[VU_NR_COUNT] VU_HIDDEN;
 void vu_vc_compute(long nr, int pure, unsigned long long leaves) VU_HIDDEN;
 void vu_vc_forget(void) VU_HIDDEN;
 void vu_vc_wrappers_off(void) VU_HIDDEN;
+/* compiled.c: the path of vu's cache file name (VU_CACHE_DIR, or cache/ beside
+ * libvu.so), or 0: no cache */
+int vu_cache_file(const char *name, char *out, size_t len) VU_HIDDEN;
 void vu_vc_after(const struct vu_call *c) VU_HIDDEN;
 long vu_dispatch_layers(struct vu_call *c, vu_bottom_fn *bottom, ucontext_t *uc,
 			const struct vu_vc_key *key) VU_HIDDEN;
