@@ -10,7 +10,7 @@
  * is never misread: it is made again.
  */
 import test from 'ava';
-import { chownSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, symlinkSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, tmpdir } from '../helpers.js';
 
@@ -177,4 +177,25 @@ test('compiled: another format, another libvu, a file cut short, damaged or garb
   truncateSync(file, 13);
   t.false(start(s, 'all').compiledIn);
   t.is(view(s, 'all').out, WANT);
+});
+
+test('compiled: a config reached through a symlink that is pointed elsewhere, and a relative VU_CACHE_DIR (no cache), are never read from a compiled form', async (t) => {
+  const s = await setup();
+  // vu.json -> vu-libc.json, compiled; then vu.json -> vu-all.json (as old)
+  const link = join(s.root, 'vu.json');
+  symlinkSync(s.config('libc'), link);
+  const viaLink = (env: Record<string, string> = {}) => {
+    const r = run('true', [], { config: link, cwd: s.root, env: { VU_CACHE_DIR: s.cache, VU_DEBUG: '1', ...env } });
+    return { into: /config: .* compiled into /.test(r.stderr), in: /config: .* compiled in /.test(r.stderr), mode: /mode (libc|all)/.exec(r.stderr)?.[1] };
+  };
+  t.true(viaLink().into);
+  t.deepEqual(viaLink(), { into: false, in: true, mode: 'libc' });
+  rmSync(link);
+  symlinkSync(s.config('all'), link);
+  const after = viaLink();
+  t.false(after.in, 'another file behind the same name: parsed');
+  t.is(after.mode, 'all');
+  // VU_CACHE_DIR not absolute: no cache at all, as for rewriting
+  const rel = run('true', [], { config: s.config('libc'), cwd: s.root, env: { VU_CACHE_DIR: 'cache', VU_DEBUG: '1' } });
+  t.notRegex(rel.stderr, /config: .* compiled (in|into) /);
 });
