@@ -90,6 +90,20 @@ struct rw_site {
 	unsigned long traps;	/* before it was decided */
 };
 static struct rw_site rw_sites[RW_SITES] VU_BIG_BSS;
+/* the entries taken, in the order taken: a fork child resets their counts
+ * without touching the rest (writing all of rw_sites was 40 pages, ~80 us,
+ * in every fork child) */
+static unsigned short rw_taken[RW_SITES] VU_BIG_BSS;
+static unsigned rw_ntaken;
+
+/* how many of rw_taken are written (an entry is taken before its index
+ * is stored: a thread racing with this one may miss the newest) */
+static unsigned taken(void)
+{
+	unsigned n = __atomic_load_n(&rw_ntaken, __ATOMIC_ACQUIRE);
+
+	return n < RW_SITES ? n : RW_SITES;
+}
 
 /* images (below): the C library's and the loader's code with every
  * provable site patched, in a file every process maps */
@@ -144,7 +158,12 @@ static struct rw_site *site_get(unsigned long at, int add)
 			if (!add)
 				return NULL;
 			if (__atomic_compare_exchange_n(&s->at, &cur, at, 0, __ATOMIC_ACQ_REL,
-							__ATOMIC_ACQUIRE) || cur == at)
+							__ATOMIC_ACQUIRE)) {
+				rw_taken[__atomic_fetch_add(&rw_ntaken, 1, __ATOMIC_RELAXED)] =
+					(unsigned short)(s - rw_sites);
+				return s;
+			}
+			if (cur == at)
 				return s;
 		}
 	}
@@ -166,8 +185,12 @@ long vu_rw_call(struct vu_rw_regs *r)
 	}
 	r->rcx = s ? s->at : img_site_at(r->site, r->ret);	/* what the syscall instruction leaves */
 	r->r11 = r->flags;
-	if (vu_selector != 1 ||	/* ALLOW: glibc's function behind a wrapper */
-	    __builtin_expect(r->rax == SYS_fcntl && vu_quiet_fd1 && r->rdi == (unsigned long)(long)(vu_quiet_fd1 - 1), 0))
+	if (vu_selector != 1) {	/* ALLOW (a signal came between the trampoline's test and here) */
+		if (__builtin_expect(vu_stats_on, 0))
+			__atomic_fetch_add(&vu_stats_rw_allow, 1, __ATOMIC_RELAXED);
+		return vu_app_syscall6((long)r->rax, r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9);
+	}
+	if (__builtin_expect(r->rax == SYS_fcntl && vu_quiet_fd1 && r->rdi == (unsigned long)(long)(vu_quiet_fd1 - 1), 0))
 		return vu_app_syscall6((long)r->rax, r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9);
 	if (__builtin_expect(vu_pass_nr1, 0) && (long)r->rax + 1 == vu_pass_nr1) {
 		vu_pass_nr1 = 0;	/* seen by the stack in the wrapper: once */
@@ -822,10 +845,11 @@ static const char *analyze(unsigned long sys, struct window *w)
 	}
 	/* the sites of this function rewritten already: their trampolines
 	 * come back after the syscall (a target no instruction shows) */
-	for (int i = 0; i < RW_SITES; i++) {
-		unsigned long a = __atomic_load_n(&rw_sites[i].at, __ATOMIC_ACQUIRE);
+	for (unsigned k = 0, n = taken(); k < n; k++) {
+		const struct rw_site *x = &rw_sites[rw_taken[k]];
+		unsigned long a = __atomic_load_n(&x->at, __ATOMIC_ACQUIRE);
 
-		if (a > lo && a - lo < size && !rw_sites[i].why && rw_sites[i].nr)
+		if (a > lo && a - lo < size && !x->why && x->nr)
 			SETBIT(fn_target, a - lo);
 	}
 	for (int i = 0; i < nplans; i++) {	/* an image's, as if made */
@@ -898,6 +922,17 @@ static int near(unsigned long a, unsigned long b)
 	return d > -0x7ff00000L && d < 0x7ff00000L;
 }
 
+/* a trampoline's slot page: vu_rw_entry's address, then (at SEL_TPOFF)
+ * where this thread's selector is from the thread pointer (tramp_emit) */
+#define SEL_TPOFF 8	/* in a slot's page, after vu_rw_entry's address */
+static unsigned long sel_tpoff(void)
+{
+	unsigned long tp;
+
+	__asm__("mov %%fs:0, %0" : "=r"(tp));
+	return (unsigned long)&vu_selector - tp;
+}
+
 static unsigned char *tramp_alloc(unsigned long site, size_t len, unsigned long *slot)
 {
 	struct region *r = NULL;
@@ -933,6 +968,7 @@ static unsigned char *tramp_alloc(unsigned long site, size_t len, unsigned long 
 		 * (which may find rw_lock taken and resets it) never sees a
 		 * region whose slot is not written */
 		*(unsigned long *)got = (unsigned long)vu_rw_entry;
+		*(unsigned long *)(got + SEL_TPOFF) = sel_tpoff();
 		r = &regions[nregions];
 		r->base = (unsigned long)got;
 		r->used = 16;
@@ -1013,20 +1049,30 @@ static int store16(unsigned long chunk, unsigned long old[2], unsigned long nw[2
 
 /* a site's trampoline:
  *	[the window's displaced instructions]
+ *	mov slot+8(%rip),%rcx; movzbl %fs:(%rcx),%ecx; jrcxz A
  *	lea -128(%rsp),%rsp; push $idx; call *slot(%rip)
  * R1:	lea 136(%rsp),%rsp; jmp sys+2
  * R2:	lea 136(%rsp),%rsp; syscall; jmp sys+2
+ * A:	syscall; jmp sys+2
  * vu_rw_call returns to R2 (R1 + VU_RW_R2) for a call that keeps the trap
  * path: the syscall instruction there traps as the site did (or, with the
  * selector at ALLOW, goes to the kernel), with every register as the
- * program set it. */
+ * program set it.
+ * The first three instructions read this thread's selector (slot + 8 holds
+ * its offset from the thread pointer, SEL_TPOFF): at ALLOW -- glibc's
+ * function run by a wrapper, or by vu itself -- the call goes to the
+ * kernel from A, as the untouched site would, instead of through
+ * vu_rw_entry (which saves the whole register file with xsave: +200 ns a
+ * call here, measured on getppid behind its wrapper). They change rcx
+ * only, which the syscall clobbers anyway, and no flags (jrcxz), so the
+ * program sees what the bare instruction leaves. */
 /* tramp_emit -- write w's trampoline at dst, for the address at (where it
  * will run; slot holds vu_rw_entry's address); its length, or 0 */
 static size_t tramp_emit(const struct window *w, long idx, unsigned char *dst, unsigned long at,
 			 unsigned long slot, unsigned long *r2)
 {
 	size_t wl = w->head ? w->sys - w->head : 0;
-	unsigned char *p = dst;
+	unsigned char *p = dst, *allow;
 	long delta = (long)at - (long)(unsigned long)dst;	/* final - written */
 #define FINAL(q) ((long)(unsigned long)(q) + delta)
 
@@ -1049,6 +1095,14 @@ static size_t tramp_emit(const struct window *w, long idx, unsigned char *dst, u
 		off += (size_t)len;
 	}
 	p += wl;
+	memcpy(p, "\x48\x8b\x0d", 3);			/* mov slot+8(%rip),%rcx */
+	p += 3;
+	put32(p, (long)(slot + SEL_TPOFF) - FINAL(p + 4));
+	p += 4;
+	memcpy(p, "\x64\x0f\xb6\x09", 4);			/* movzbl %fs:(%rcx),%ecx */
+	p += 4;
+	*p++ = 0xe3;					/* jrcxz A (set below) */
+	allow = p++;
 	memcpy(p, "\x48\x8d\x64\x24\x80", 5);		/* lea -128(%rsp),%rsp */
 	p += 5;
 	*p++ = 0x68;					/* push $idx */
@@ -1071,15 +1125,22 @@ static size_t tramp_emit(const struct window *w, long idx, unsigned char *dst, u
 		put32(p, (long)(w->sys + 2) - FINAL(p + 4));
 		p += 4;
 	}
+	*allow = (unsigned char)(p - (allow + 1));		/* A: */
+	*p++ = 0x0f;						/* syscall */
+	*p++ = 0x05;
+	*p++ = 0xe9;						/* jmp after the syscall */
+	put32(p, (long)(w->sys + 2) - FINAL(p + 4));
+	p += 4;
 #undef FINAL
 	return (size_t)(p - dst);
 }
 
+#define TRAMP_LEN 64	/* tramp_emit's bytes past the window's */
 static unsigned char *tramp_make(struct window *w, long idx, unsigned long *r2)
 {
 	size_t wl = w->head ? w->sys - w->head : 0;
 	unsigned long slot = 0;
-	unsigned char *t = tramp_alloc(w->sys, wl + 48, &slot);
+	unsigned char *t = tramp_alloc(w->sys, wl + TRAMP_LEN, &slot);
 
 	if (!t || !tramp_emit(w, idx, t, (unsigned long)t, slot, r2))
 		return NULL;
@@ -1249,8 +1310,8 @@ void vu_rewrite_save(void)
 			return;
 		}
 	}
-	for (int i = 0; i < RW_SITES; i++) {
-		struct rw_site *x = &rw_sites[i];
+	for (unsigned k = 0, nk = taken(); k < nk; k++) {
+		struct rw_site *x = &rw_sites[rw_taken[k]];
 		int n;
 
 		if (!x->fresh || (x->why && x->why != straddle_why) || x->mod < 0 || x->mod >= nmods)
@@ -1433,8 +1494,19 @@ static void compact(const char *buf, long len)
 	static char out[262144] VU_BIG_BSS;
 	char tmp[sizeof(cache_path) + 32];
 	long n = 0, lines = 0, kept = 0, fd;
+	unsigned long size = 128;	/* of seen used: twice the lines, a power of two */
 
-	memset(seen, 0, sizeof(seen));
+	/* the file is rewritten only when it has at least 64 lines: a smaller
+	 * one costs nothing here (zeroing all of seen was 16 pages written, ~30 us,
+	 * in every process) */
+	for (const char *p = buf; p < buf + len && (p = memchr(p, '\n', (size_t)(buf + len - p))); p++)
+		lines++;
+	if (lines < 64)
+		return;
+	while (size < 8192 && size < 2 * (unsigned long)lines)
+		size *= 2;
+	lines = 0;
+	memset(seen, 0, size * sizeof(seen[0]));
 	for (const char *p = buf, *eol; p < buf + len && (eol = memchr(p, '\n', (size_t)(buf + len - p))); p = eol + 1) {
 		unsigned long h = 1469598103934665603UL, i;
 		int dup = 0;
@@ -1443,7 +1515,7 @@ static void compact(const char *buf, long len)
 			h = (h ^ (unsigned char)*q) * 1099511628211UL;
 		h |= 1;
 		lines++;
-		for (i = h % 8192; seen[i]; i = (i + 1) % 8192)
+		for (i = h % size; seen[i]; i = (i + 1) % size)
 			if (seen[i] == h) {
 				dup = 1;
 				break;
@@ -1501,7 +1573,8 @@ static void eager_patch(void)
 	if (e.len <= 0)
 		return;
 	dl_iterate_phdr(eager_object, &e);
-	sync_cores();
+	if (e.patched)
+		sync_cores();
 	compact(buf, e.len);
 	vu_debug("rewrite: %d cached sites patched at start-up", e.patched);
 }
@@ -1521,7 +1594,7 @@ static void eager_patch(void)
  * the trampolines after it. Its name starts with the object's (stats.c
  * names sites by it). Anything that does not match -- version, build ID,
  * sizes, the address range taken -- and the object is left as it is. */
-#define IMG_VERSION 2
+#define IMG_VERSION 3
 #define IMG_DIST (1UL << 30)
 #define IMG_TRAMP_MAX (256UL * 1024)
 struct img_hdr {
@@ -1582,7 +1655,7 @@ static int img_build(const char *path, struct dl_phdr_info *info, const char *id
 
 		if (((unsigned char *)a)[0] != 0x0f || ((unsigned char *)a)[1] != 0x05 || analyze(a, &win))
 			continue;
-		if (used + 128 > IMG_TRAMP_MAX)
+		if (used + 128 + TRAMP_LEN > IMG_TRAMP_MAX)
 			break;
 		len = tramp_emit(&win, IMG_SITE | (long)(a - lo), t, tramp + used, slot, NULL);
 		if (!len)
@@ -1675,6 +1748,7 @@ static int img_map(const char *path, struct dl_phdr_info *info, const char *id)
 		return -1;
 	}
 	*(unsigned long *)slot = (unsigned long)vu_rw_entry;
+	*(unsigned long *)(slot + SEL_TPOFF) = sel_tpoff();
 	if (h.tramp_len) {
 		r = vu_sys6(SYS_mmap, tramp, h.tramp_len, PROT_READ | PROT_EXEC,
 			    MAP_PRIVATE | MAP_FIXED_NOREPLACE, fd, off + h.text_len);
@@ -1686,7 +1760,7 @@ static int img_map(const char *path, struct dl_phdr_info *info, const char *id)
 			return -1;
 		}
 	}
-	r = vu_sys6(SYS_mmap, lo, h.text_len, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd, off);
+	r = vu_sys6(SYS_mmap, lo, h.text_len, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED, fd, off);
 	vu_sys1(SYS_close, fd);
 	if ((unsigned long)r != lo)
 		vu_fatal(125, "cannot map vu's image %s over its library's code", path);
@@ -1746,10 +1820,12 @@ void vu_rewrite_forked(void)
 {
 	vu_rewrite_fresh = 0;
 	rw_lock = 0;	/* a thread of the parent's may have held it */
-	for (int i = 0; i < RW_SITES; i++) {
-		rw_sites[i].calls = 0;
-		rw_sites[i].r2_traps = 0;
-		rw_sites[i].fresh = 0;
+	for (unsigned k = 0, n = taken(); k < n; k++) {
+		struct rw_site *s = &rw_sites[rw_taken[k]];
+
+		s->calls = 0;
+		s->r2_traps = 0;
+		s->fresh = 0;
 	}
 }
 

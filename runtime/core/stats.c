@@ -25,6 +25,7 @@
 
 int vu_stats_on;
 unsigned long vu_stats_libc;
+unsigned long vu_stats_rw_allow;
 unsigned long vu_stats_vc[2];	/* the verdict cache: answered, asked in vain */
 static unsigned long stats_sud, stats_rw;
 static unsigned long stats_nr[VU_NR_COUNT] VU_BIG_BSS;
@@ -206,6 +207,7 @@ static void vu_stats_flush(void)
 	unsigned long libc = __atomic_exchange_n(&vu_stats_libc, 0, __ATOMIC_RELAXED);
 	unsigned long sud = __atomic_exchange_n(&stats_sud, 0, __ATOMIC_RELAXED);
 	unsigned long rw = __atomic_exchange_n(&stats_rw, 0, __ATOMIC_RELAXED);
+	unsigned long rwa = __atomic_exchange_n(&vu_stats_rw_allow, 0, __ATOMIC_RELAXED);
 	unsigned long vch = __atomic_exchange_n(&vu_stats_vc[0], 0, __ATOMIC_RELAXED);
 	unsigned long vcm = __atomic_exchange_n(&vu_stats_vc[1], 0, __ATOMIC_RELAXED);
 	long n = vu_sys4(SYS_readlinkat, AT_FDCWD, "/proc/self/exe", exe, sizeof(exe) - 1);
@@ -216,8 +218,8 @@ static void vu_stats_flush(void)
 	for (char *p = exe; *p; p++)
 		if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
 			*p = '?';
-	len = vu_format(line, sizeof(line), "{\"pid\":%ld,\"libc\":%lu,\"sud\":%lu,\"rw\":%lu,\"cached\":%lu,\"uncached\":%lu,"
-			"\"exe\":\"%s\",\"traps\":{", vu_sys0(SYS_getpid), libc, sud, rw, vch, vcm, exe);
+	len = vu_format(line, sizeof(line), "{\"pid\":%ld,\"libc\":%lu,\"sud\":%lu,\"rw\":%lu,\"rw_allow\":%lu,\"cached\":%lu,"
+			"\"uncached\":%lu,\"exe\":\"%s\",\"traps\":{", vu_sys0(SYS_getpid), libc, sud, rw, rwa, vch, vcm, exe);
 	for (long nr = 0, sep = 0; nr < VU_NR_COUNT; nr++) {
 		unsigned long k = __atomic_exchange_n(&stats_nr[nr], 0, __ATOMIC_RELAXED);
 
@@ -256,6 +258,7 @@ static void stats_child(void)
 	__atomic_store_n(&vu_stats_libc, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&stats_sud, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&stats_rw, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&vu_stats_rw_allow, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&vu_stats_vc[0], 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&vu_stats_vc[1], 0, __ATOMIC_RELAXED);
 	for (long nr = 0; nr < VU_NR_COUNT; nr++)

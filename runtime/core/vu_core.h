@@ -223,6 +223,9 @@ extern int vu_env_early VU_HIDDEN;
 void vu_env_replay(void) VU_HIDDEN;
 void vu_env_index(int on) VU_HIDDEN;
 extern unsigned long vu_stats_vc[2] VU_HIDDEN;	/* (stats.c) hits, misses */
+/* (stats.c) calls that came through a rewritten site's trampoline into
+ * vu with the selector open (the trampoline sends those to the kernel) */
+extern unsigned long vu_stats_rw_allow VU_HIDDEN;
 extern int vu_vc_spawning VU_HIDDEN;
 int vu_vc_forgets(long nr) VU_HIDDEN;
 extern unsigned char vu_vc_forget_after[VU_NR_COUNT] VU_HIDDEN;

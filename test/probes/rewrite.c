@@ -3,6 +3,9 @@
  * knows which are patchable.
  *   getppid N         call rw_getppid N times; print "ok" if each answer is getppid()
  *   jt N              the same through rw_jt (a branch into its mov: stays on SUD)
+ *   libc N            getppid() through glibc N times (vu's wrapper opens the
+ *                     selector, glibc's own site, patched in its image, runs);
+ *                     "ok" if each answer is the kernel's
  *   threads T N       T threads call rw_getppid N times each, all at once
  *   read restart|intr a blocking raw read of a pipe, interrupted by SIGALRM
  *   fork N            rewrite, then fork: the child calls N times
@@ -126,6 +129,12 @@ int main(int argc, char **argv)
 	if (!strcmp(m, "getppid") || !strcmp(m, "jt")) {
 		long bad = loops(strcmp(m, "jt") ? rw_getppid : jt, n);
 
+		printf(bad ? "bad %ld\n" : "ok\n", bad);
+	} else if (!strcmp(m, "libc")) {
+		long want = syscall(SYS_getppid), bad = 0;
+
+		for (long i = 0; i < n; i++)
+			bad += getppid() != want;
 		printf(bad ? "bad %ld\n" : "ok\n", bad);
 	} else if (!strcmp(m, "threads")) {
 		long t = n;
