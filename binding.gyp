@@ -22,12 +22,12 @@
       "cflags!": ["-fno-exceptions"],
       "cflags": [
         "-std=gnu11", "-D_GNU_SOURCE", "-DVU_BUILDING_LIBVU", "-O2", "-g", "-fPIC", "-fvisibility=hidden",
-        "-fno-stack-protector", "-fno-builtin",
+        "-fno-stack-protector", "-fno-builtin", "-ffunction-sections",
         "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter", "-Wno-array-parameter", "-Wno-deprecated-declarations"
       ],
       "ldflags": [
         "-Wl,--version-script=<(module_root_dir)/generated-c/vu.map",
-        "-Wl,-z,now", "-Wl,-z,initfirst", "-Wl,-Bsymbolic-functions", "-Wl,-z,noexecstack", "-Wl,--no-undefined", "-static-libgcc"
+        "-Wl,-T,<(module_root_dir)/runtime/text-order.ld", "-Wl,-z,now", "-Wl,-z,initfirst", "-Wl,-Bsymbolic-functions", "-Wl,-z,noexecstack", "-Wl,--no-undefined", "-static-libgcc"
       ],
       "libraries": ["-ldl"]
     },

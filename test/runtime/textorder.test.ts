@@ -1,0 +1,21 @@
+/**
+ * Where start-up's code lies (runtime/text-order.ld, written by
+ * tools/text-order.mjs): every function libvu runs while /bin/true starts
+ * under the four-layer stack, in both modes, is in .text.vu_hot, the
+ * section the linker puts first in the code. The kernel maps a file 64 KiB
+ * around each page first touched: start-up spread over the whole code made
+ * ~450 KiB of libvu resident in every process, gathered it is ~180 KiB
+ * (the bench's resident-memory row). The check runs the real start-up
+ * under gdb, a breakpoint on every function: a start-up function added
+ * without running the tool again fails it, by name.
+ */
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { LIB, ROOT } from '../helpers.js';
+
+test('start-up runs only code of .text.vu_hot, in both modes', (t) => {
+  const r = spawnSync('node', [join(ROOT, 'tools/text-order.mjs'), '--check', LIB], { encoding: 'utf8', timeout: 300_000 });
+  t.is(r.stdout, 'start-up runs in .text.vu_hot only\n', r.stderr);
+  t.is(r.status, 0);
+});

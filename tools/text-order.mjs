@@ -1,0 +1,153 @@
+#!/usr/bin/env node
+/**
+ * tools/text-order.mjs -- writes runtime/text-order.ld: the functions of
+ * libvu.so a process runs at start-up and on its common calls, gathered
+ * into one output section (.text.vu_hot) at the start of the code.
+ *
+ * Why: the kernel maps a file's pages 64 KiB around each page a process
+ * first touches (fault-around). Start-up ran ~120 functions spread over
+ * the whole 580 KiB of code, so 7 of its 64 KiB windows -- ~450 KiB --
+ * became resident in every process under vu; gathered, they fill two.
+ * The order changes where code lies, never what it does: a stale list
+ * costs memory, not correctness (functions it names that no longer exist
+ * match nothing).
+ *
+ * How: each program below runs under gdb with libvu preloaded and a
+ * breakpoint at every function of libvu's (from nm, placed when the
+ * loader has mapped it); a breakpoint hit is noted and removed. Both
+ * modes ("all" runs SUD, which gdb does not disturb), the four-layer
+ * stack. First the functions start-up runs (in the order first run), then
+ * those the programs' calls add.
+ *
+ * usage: node tools/text-order.mjs [--check] [build/Release/libvu.so]  (needs gdb, nm, readelf)
+ * --check: write nothing; list the functions start-up runs that lie outside
+ * .text.vu_hot, and exit 1 if there are any (test/runtime/textorder.test.ts)
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(new URL('..', import.meta.url).pathname);
+const check = process.argv.includes('--check');
+const lib = resolve(process.argv.slice(2).find((a) => a !== '--check') ?? join(root, 'build/Release/libvu.so'));
+const dir = mkdtempSync(join(tmpdir(), 'vu-order-'));
+const hide = join(dir, 'secret');
+writeFileSync(hide, 'x\n');
+const layers = [
+  { type: 'bind', source: '/usr/share', target: join(dir, 'bound') },
+  { type: 'readonly', paths: ['/usr/share', join(dir, 'ro')] },
+  { type: 'hide', paths: [hide] },
+  { type: 'remap', map: { '/etc/passwd': '/etc/hostname' } },
+];
+const configs = ['libc', 'all'].map((mode) => {
+  const f = join(dir, `${mode}.json`);
+  writeFileSync(f, JSON.stringify({ intercept: mode, layers }));
+  return f;
+});
+
+// every function of libvu's with its offset (nm -S: value size type name)
+const fns = new Map();
+for (const line of execFileSync('nm', ['-S', '--defined-only', lib], { encoding: 'utf8' }).split('\n')) {
+  const [value, size, type, name] = line.split(/\s+/);
+  if (!name || !/^[tT]$/.test(type) || !parseInt(size, 16)) continue;
+  fns.set(parseInt(value, 16), name);
+}
+const offsets = join(dir, 'offsets');
+writeFileSync(offsets, [...fns.keys()].join('\n') + '\n');
+
+const script = join(dir, 'order.py');
+writeFileSync(script, `
+import gdb
+offsets = [int(l) for l in open(${JSON.stringify(offsets)})]
+base = None
+hits = []
+gdb.execute('set pagination off')
+gdb.execute('set breakpoint always-inserted on')
+gdb.execute('set stop-on-solib-events 1')
+gdb.execute('run', to_string=True)
+while True:
+    try:
+        pc = int(gdb.parse_and_eval('$pc'))
+    except gdb.error:
+        break
+    if base is None:
+        maps = gdb.execute('info proc mappings', to_string=True).splitlines()
+        at = [l.split() for l in maps if l.strip().endswith(${JSON.stringify(lib)})]
+        at = [int(f[0], 16) for f in at if int(f[3], 16) == 0]
+        if at:
+            base = at[0]
+            gdb.execute('set stop-on-solib-events 0')
+            for off in offsets:
+                gdb.execute('tbreak *%d' % (base + off), to_string=True)
+    else:
+        hits.append(pc - base)
+    try:
+        gdb.execute('continue', to_string=True)
+    except gdb.error:
+        break
+print('HITS ' + ' '.join(str(h) for h in hits))
+`);
+
+/** the functions, in the order first run, of cmd under config */
+function order(config, cmd) {
+  const r = spawnSync('gdb', ['-q', '-batch', '-nx', '-x', script, '--args', ...cmd], {
+    encoding: 'utf8',
+    env: { ...process.env, LD_PRELOAD: lib, VU_CONFIG: config, VU_CACHE_DIR: '' },
+    timeout: 600_000,
+    maxBuffer: 64 << 20,
+  });
+  const m = /^HITS (.*)$/m.exec(r.stdout);
+  if (!m) throw new Error(`gdb ${cmd.join(' ')}: no result\n${r.stdout.slice(-2000)}${r.stderr.slice(-2000)}`);
+  return m[1].split(' ').filter(Boolean).map((o) => fns.get(Number(o))).filter(Boolean);
+}
+
+const startup = [], calls = [];
+if (check) {
+  // .text.vu_hot's range (readelf -SW: [Nr] Name Type Address Off Size ...)
+  const sec = execFileSync('readelf', ['-SW', lib], { encoding: 'utf8' }).split('\n').find((l) => /\s\.text\.vu_hot\s/.test(l));
+  if (!sec) {
+    process.stdout.write(`${lib} has no .text.vu_hot section\n`);
+    process.exit(1);
+  }
+  const f = sec.replace(/^.*\.text\.vu_hot\s+/, '').split(/\s+/);
+  const lo = parseInt(f[1], 16), hi = lo + parseInt(f[3], 16);
+  const byName = new Map([...fns].map(([o, n]) => [n, o]));
+  const out = new Set();
+  for (const config of configs)
+    for (const n of order(config, ['/bin/true'])) if (!(byName.get(n) >= lo && byName.get(n) < hi)) out.add(n);
+  process.stdout.write(out.size ? `outside .text.vu_hot: ${[...out].join(' ')}\n` : 'start-up runs in .text.vu_hot only\n');
+  process.exit(out.size ? 1 : 0);
+}
+for (const config of configs) {
+  startup.push(...order(config, ['/bin/true']));
+  for (const cmd of [['ls', '-la', '/usr/share/doc/bash', '/etc'], ['cat', '/etc/passwd', '/etc/hostname'],
+    ['stat', '/usr', '/tmp'], ['sh', '-c', 'cd /usr/share && test -d doc && echo $PWD']])
+    calls.push(...order(config, cmd));
+}
+// a section name is .text.NAME, or .text.NAME.SUFFIX for a function GCC
+// made of another (NAME.constprop.0, NAME.isra.0, NAME.part.0)
+const names = [...new Set([...startup, ...calls].map((n) => n.replace(/\..*$/, '')))];
+const out = [
+  '/* runtime/text-order.ld -- written by tools/text-order.mjs (run it again when',
+  ' * start-up changes much): the functions a process runs at start-up and on',
+  ' * its common calls, first in the code, so that the kernel\'s 64 KiB',
+  ' * fault-around maps few pages of libvu. A place, never a behaviour. */',
+  'SECTIONS',
+  '{',
+  '  .text.vu_hot :',
+  '  {',
+  '    *(.text.vu_gate)', // gate.S: the gate every call of vu's own leaves by
+  // libc_nonshared.a's pthread_atfork, linked in (its archive's plain .text)
+  '    *libc_nonshared.a:*(.text .text.*)',
+  // GCC's sections: .text.NAME (.NAME.constprop.0 and such for the copies it
+  // makes), .text.startup.NAME for constructors, .text.exit.NAME for
+  // destructors
+  ...names.map((n) => `    *(.text.${n} .text.${n}.* .text.startup.${n} .text.exit.${n})`),
+  '  }',
+  '}',
+  'INSERT BEFORE .text;',
+  '',
+];
+writeFileSync(join(root, 'runtime/text-order.ld'), out.join('\n'));
+process.stdout.write(`runtime/text-order.ld: ${names.length} functions (${new Set(startup).size} at start-up)\n`);
