@@ -74,6 +74,14 @@ export function realRunners(cfg: Configs, pr: Proot, quick: boolean): RealRunner
     { id: 'vu-stack', label: `vu (${cfg.stackLayers.join('+')}, "all")`, prefix: [], env: vu(cfg.stackAll) },
   ];
   if (withLibc) rs.push({ id: 'vu-stack-libc', label: `vu (${cfg.stackLayers.join('+')}, "libc")`, prefix: [], env: vu(cfg.stackLibc) });
+  if (!quick) {
+    // the floors: what any preloaded library costs (the loader maps it in
+    // every exec), and what arming SUD costs every system call with nothing
+    // trapping (sud-preload.so in its floor mode, preloaded the same way)
+    rs.push({ id: 'empty-preload', label: 'LD_PRELOAD of an empty library', prefix: [], env: { LD_PRELOAD: bin('empty-preload.so') } });
+    rs.push({ id: 'sudfloor', label: 'SUD armed, nothing trapping', prefix: [],
+      env: { LD_PRELOAD: bin('sud-preload.so'), BASELINE_SUD: 'floor' } });
+  }
   if (cfg.trace) {
     const out = cfg.traceOut;
     rs.push({ id: 'vu-trace', label: 'vu + trace ("all")', prefix: [], env: vu(cfg.trace), after: () => rmSync(out, { force: true }) });

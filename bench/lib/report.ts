@@ -425,11 +425,12 @@ const NOTE: Record<string, string> = {
   'vu-stack': 'vu with bind + readonly + hide + remap, "all" mode',
   'vu-stack-libc': 'the same stack, "libc" mode',
   'vu-trace': 'the stack and a trace layer writing JSON lines',
+  'empty-preload': 'an empty library preloaded: the floor of any LD_PRELOAD tool',
 };
 
 const COLOR: Record<string, string> = {
   'vu-libc': '#1f77b4', 'vu-stack-libc': '#1f77b4', 'vu-all': '#ff7f0e', 'vu-stack': '#ff7f0e', 'vu-trace': '#bcbd22',
-  ptrace: '#2ca02c', 'seccomp-ptrace': '#d62728', 'seccomp-unotify': '#9467bd', sud: '#8c564b', sudfloor: '#e377c2', proot: '#7f7f7f',
+  ptrace: '#2ca02c', 'seccomp-ptrace': '#d62728', 'seccomp-unotify': '#9467bd', sud: '#8c564b', sudfloor: '#e377c2', proot: '#7f7f7f', 'empty-preload': '#17becf',
 };
 
 export function svg(res: Results): string {

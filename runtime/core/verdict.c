@@ -154,12 +154,15 @@ void vu_vc_compute(long nr, int pure, unsigned long long leaves)
 	unsigned char keys, dfd;
 	int p = shape(nr, &keys, &dfd);
 
-	for (int i = 0; i < 6; i++)
-		kmask[nr][i] = keys & (1U << i) ? -1L : 0;
 	wide[nr] = (keys & 0x30) != 0;
 	dirfd_arg[nr] = dfd;
 	vu_vc_forget_after[nr] = (unsigned char)vu_vc_forgets(nr);
 	p = pure && !leaves && p && !vu_core_wants(nr) && !vu_debug_on && !vu_vc_off ? p : 0;
+	/* read only for a call the cache serves: written only for those (all
+	 * the calls a process makes were 5 pages written at start-up) */
+	if (p)
+		for (int i = 0; i < 6; i++)
+			kmask[nr][i] = keys & (1U << i) ? -1L : 0;
 	/* the wrappers ask too, unless VU_STATS counts at the dispatcher or a
 	 * static program's calls have another bottom */
 	vu_vc_on[nr] = (unsigned char)(p && !vu_stats_on && !vu_foreign ? p | VU_VC_WRAPPER : p);
