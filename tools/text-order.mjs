@@ -1,16 +1,24 @@
 #!/usr/bin/env node
 /**
  * tools/text-order.mjs -- writes runtime/text-order.ld: the functions of
- * libvu.so a process runs at start-up and on its common calls, gathered
- * into one output section (.text.vu_hot) at the start of the code.
+ * libvu.so a process runs at start-up and on its common calls, first in
+ * its code (between __vu_hot_start and __vu_hot_end).
  *
  * Why: the kernel maps a file's pages 64 KiB around each page a process
  * first touches (fault-around). Start-up ran ~120 functions spread over
  * the whole 580 KiB of code, so 7 of its 64 KiB windows -- ~450 KiB --
- * became resident in every process under vu; gathered, they fill two.
+ * became resident in every process under vu; gathered, they fill three.
  * The order changes where code lies, never what it does: a stale list
  * costs memory, not correctness (functions it names that no longer exist
  * match nothing).
+ *
+ * The script is an INSERT script (ld's default script stays) whose .text
+ * statement comes before the default one and takes every code section:
+ * the listed functions first, then what the default .text takes, in its
+ * order (binutils 2.40). The default .text is left empty and dropped, so
+ * the library keeps one .text (valgrind reads symbols and lines only in
+ * the section named .text: a separate section for the hot code left
+ * callgrind's profiles without files for it).
  *
  * How: each program below runs under gdb with libvu preloaded and a
  * breakpoint at every function of libvu's (from nm, placed when the
@@ -19,9 +27,10 @@
  * stack. First the functions start-up runs (in the order first run), then
  * those the programs' calls add.
  *
- * usage: node tools/text-order.mjs [--check] [build/Release/libvu.so]  (needs gdb, nm, readelf)
+ * usage: node tools/text-order.mjs [--check] [build/Release/libvu.so]  (needs gdb, nm)
  * --check: write nothing; list the functions start-up runs that lie outside
- * .text.vu_hot, and exit 1 if there are any (test/runtime/textorder.test.ts)
+ * [__vu_hot_start, __vu_hot_end), and exit 1 if there are any
+ * (test/runtime/textorder.test.ts)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -104,19 +113,22 @@ function order(config, cmd) {
 
 const startup = [], calls = [];
 if (check) {
-  // .text.vu_hot's range (readelf -SW: [Nr] Name Type Address Off Size ...)
-  const sec = execFileSync('readelf', ['-SW', lib], { encoding: 'utf8' }).split('\n').find((l) => /\s\.text\.vu_hot\s/.test(l));
-  if (!sec) {
-    process.stdout.write(`${lib} has no .text.vu_hot section\n`);
+  // the hot part's bounds, from the symbols the script defines
+  const sym = new Map();
+  for (const line of execFileSync('nm', ['--defined-only', lib], { encoding: 'utf8' }).split('\n')) {
+    const [value, , name] = line.split(/\s+/);
+    if (name === '__vu_hot_start' || name === '__vu_hot_end') sym.set(name, parseInt(value, 16));
+  }
+  if (sym.size !== 2) {
+    process.stdout.write(`${lib} has no __vu_hot_start and __vu_hot_end (not linked with runtime/text-order.ld)\n`);
     process.exit(1);
   }
-  const f = sec.replace(/^.*\.text\.vu_hot\s+/, '').split(/\s+/);
-  const lo = parseInt(f[1], 16), hi = lo + parseInt(f[3], 16);
+  const lo = sym.get('__vu_hot_start'), hi = sym.get('__vu_hot_end');
   const byName = new Map([...fns].map(([o, n]) => [n, o]));
   const out = new Set();
   for (const config of configs)
     for (const n of order(config, ['/bin/true'])) if (!(byName.get(n) >= lo && byName.get(n) < hi)) out.add(n);
-  process.stdout.write(out.size ? `outside .text.vu_hot: ${[...out].join(' ')}\n` : 'start-up runs in .text.vu_hot only\n');
+  process.stdout.write(out.size ? `outside the hot part: ${[...out].join(' ')}\n` : 'start-up runs in the hot part only\n');
   process.exit(out.size ? 1 : 0);
 }
 for (const config of configs) {
@@ -130,13 +142,17 @@ for (const config of configs) {
 const names = [...new Set([...startup, ...calls].map((n) => n.replace(/\..*$/, '')))];
 const out = [
   '/* runtime/text-order.ld -- written by tools/text-order.mjs (run it again when',
-  ' * start-up changes much): the functions a process runs at start-up and on',
-  ' * its common calls, first in the code, so that the kernel\'s 64 KiB',
-  ' * fault-around maps few pages of libvu. A place, never a behaviour. */',
+  ' * start-up changes much; then node-gyp rebuild): the functions a process',
+  ' * runs at start-up and on its common calls, first in the code, so that the',
+  ' * kernel\'s 64 KiB fault-around maps few pages of libvu. A place, never a',
+  ' * behaviour. This .text comes before ld\'s default one and takes every code',
+  ' * section (the rest in the default\'s order, binutils 2.40), so the default',
+  ' * one is left empty and dropped: one .text, as valgrind wants. */',
   'SECTIONS',
   '{',
-  '  .text.vu_hot :',
+  '  .text :',
   '  {',
+  '    HIDDEN(__vu_hot_start = .);',
   '    *(.text.vu_gate)', // gate.S: the gate every call of vu's own leaves by
   // libc_nonshared.a's pthread_atfork, linked in (its archive's plain .text)
   '    *libc_nonshared.a:*(.text .text.*)',
@@ -144,6 +160,14 @@ const out = [
   // makes), .text.startup.NAME for constructors, .text.exit.NAME for
   // destructors
   ...names.map((n) => `    *(.text.${n} .text.${n}.* .text.startup.${n} .text.exit.${n})`),
+  '    HIDDEN(__vu_hot_end = .);',
+  '    *(.text.unlikely .text.*_unlikely .text.unlikely.*)',
+  '    *(.text.exit .text.exit.*)',
+  '    *(.text.startup .text.startup.*)',
+  '    *(.text.hot .text.hot.*)',
+  '    *(SORT(.text.sorted.*))',
+  '    *(.text .stub .text.* .gnu.linkonce.t.*)',
+  '    *(.gnu.warning)',
   '  }',
   '}',
   'INSERT BEFORE .text;',

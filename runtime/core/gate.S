@@ -38,7 +38,7 @@ vu_call_on_stack:
 	.cfi_endproc
 	.size vu_call_on_stack, .-vu_call_on_stack
 
-	.section .text.vu_gate,"ax",@progbits	/* (first in .text.vu_hot: runtime/text-order.ld) */
+	.section .text.vu_gate,"ax",@progbits	/* (first in the code: runtime/text-order.ld) */
 	.p2align 4
 	.globl vu_gate_start
 	.hidden vu_gate_start
