@@ -394,7 +394,7 @@ static int crosses_no_link(const struct hide *h, struct vu_call *c, int i)
 			n = (size_t)len;
 		} else {
 			n = vu_strlen(path);
-			nh = vu_strmap_hash(path, n);
+			nh = cacheable ? vu_strmap_hash(path, n) : 0;	/* (the cache's key only) */
 		}
 	}
 	/* the whole path was seen to cross no symlink, and is none */
@@ -405,9 +405,16 @@ static int crosses_no_link(const struct hide *h, struct vu_call *c, int i)
 		 * says: the whole path is the folder part */
 		s = n;
 	} else {
+		/* one relative name (a tree walk's fstatat(dirfd, name)): no
+		 * folder part, known from the call's names without a scan */
+		const struct vu_names *nm = path[0] != '/' ? vu_call_names(c, p->arg) : 0;
+
 		s = n;
-		while (s > 0 && path[s - 1] != '/')
-			s--;
+		if (nm && nm->n == 1)
+			s = 0;
+		else
+			while (s > 0 && path[s - 1] != '/')
+				s--;
 	}
 	last = path + s;
 	if (s > 0 && !(path[0] == '/' && s == 1)) {

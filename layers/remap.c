@@ -4,9 +4,10 @@
  * Every path argument of every path-taking call (syscalls.json type
  * "path") is made absolute against its dirfd or the cwd and normalized
  * lexically; when it equals a "from" key it is replaced by the absolute "to".
- * A cheap test of the last component comes first (a hash lookup), so calls
- * for other files cost the same with one entry or 10,000; the whole path
- * is then looked up in a hash map too.
+ * A cheap test of the last component comes first (a bit per last name of
+ * the keys, by the hash the call's names already carry; then a hash
+ * lookup), so calls for other files cost the same with one entry or
+ * 10,000; the whole path is then looked up in a hash map too.
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -18,6 +19,12 @@ struct remap {
 	int n;
 	const char **from, **to;
 	struct vu_strmap by_from, by_base;	/* from -> index; last names */
+	/* the last names' vu_name_hash, a bit each: a relative path whose
+	 * last name (from the call's shared names, vu_call_names) has no bit
+	 * here is no key, known without measuring or hashing it again */
+	unsigned long *bloom;
+	unsigned bloom_mask;	/* bits - 1 */
+	unsigned dot;		/* vu_name_hash of "." */
 };
 
 static const char *last_component(const char *p)
@@ -45,14 +52,23 @@ static int remap_init(struct vu_layer *self, char *err, size_t errlen)
 	/* (last names repeat: that map starts small and grows) */
 	if (vu_strmap_init(&r->by_from, r->n) || vu_strmap_init(&r->by_base, 8))
 		return -ENOMEM;
+	for (r->bloom_mask = 255; r->bloom_mask + 1 < 32U * (unsigned)r->n; r->bloom_mask = 2 * r->bloom_mask + 1)
+		;
+	r->bloom = calloc((r->bloom_mask + 1) / 64, sizeof(unsigned long));
+	if (!r->bloom)
+		return -ENOMEM;
+	r->dot = vu_name_hash(".", 1);
 	for (int i = 0; i < r->n; i++) {
 		const char *b = last_component(r->from[i]);
 		size_t bl = vu_strlen(b);
 
 		while (bl > 1 && b[bl - 1] == '/')
 			bl--;
+		unsigned h = vu_name_hash(b, bl) & r->bloom_mask;
+
 		vu_strmap_put(&r->by_from, r->from[i], vu_strlen(r->from[i]), i);
 		vu_strmap_put(&r->by_base, b, bl, i);
+		r->bloom[h / 64] |= 1UL << (h % 64);
 	}
 	self->state = r;
 	return 0;
@@ -80,13 +96,22 @@ static const char *tail(const char *p, size_t *len)
 	return p + s;
 }
 
-static int maybe(const void *ctx, const char *p, int dirfd)
+static int maybe(const struct remap *r, const struct vu_call *c, int i, const char *p)
 {
-	const struct remap *r = ctx;
+	const struct vu_names *nm;
 	size_t len;
 	const char *t;
 
-	(void)dirfd;
+	/* the last name's hash, shared with the other layers: ".." anywhere
+	 * or "." last may name anything (the match is lexical: a path ends in
+	 * its key's last name, or is no key); a name without a bit is no key */
+	nm = vu_call_names(c, i);
+	if (nm && nm->n >= 1 && nm->n <= VU_NAMES_MAX && !(nm->flags & VU_NAMES_DOTDOT)) {
+		unsigned h = nm->hash[nm->n - 1];
+
+		if (h != r->dot && !((r->bloom[(h & r->bloom_mask) / 64] >> ((h & r->bloom_mask) % 64)) & 1))
+			return 0;
+	}
 	if (p[0] == '/')
 		return 1;	/* absolute: the whole path is looked up, its hash known */
 	t = tail(p, &len);
@@ -107,7 +132,7 @@ static enum vu_action remap_enter(struct vu_layer *self, struct vu_call *c)
 		unsigned long h;
 		long n, k;
 
-		if (!p || !*p || !maybe(r, p, 0))
+		if (!p || !*p || !maybe(r, c, i, p))
 			continue;
 		abs = vu_call_path(c, i, &n, &h);
 		if (!abs) {

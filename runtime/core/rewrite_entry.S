@@ -47,10 +47,14 @@ vu_rw_entry:
 	subq	%rbp, %rdi
 	cmpq	$1048576, %rdi
 	jbe	1f				/* already on vu's stack */
-	movq	RW_TOP(%rax), %rsp		/* t->rw_top: below live vu frames */
-	testq	%rsp, %rsp
-	jnz	1f
-	leaq	4096+524288(%rax), %rsp		/* else the middle of vu's signal stack */
+	/* never a stack pointer that is not one, even for an instruction: a
+	 * signal delivered there (a 10 kHz timer did) has no stack to be
+	 * delivered on, and the kernel kills the process with SIGSEGV */
+	movq	RW_TOP(%rax), %rdi		/* t->rw_top: below live vu frames */
+	testq	%rdi, %rdi
+	jnz	7f
+	leaq	4096+524288(%rax), %rdi		/* else the middle of vu's signal stack */
+7:	movq	%rdi, %rsp
 1:	andq	$-64, %rsp
 	subq	vu_rw_xsave_size(%rip), %rsp
 	andq	$-64, %rsp
