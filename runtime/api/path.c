@@ -168,6 +168,19 @@ long vu_path_plain(const char *p)
 	return (f & VU_NAMES_PLAIN) ? n : -1;
 }
 
+/* next_sep -- the first '/' or NUL at or after q, 8 bytes at a time (the
+ * bytes of q's word before q read as 0xff: neither) */
+static VU_WORDWISE const unsigned char *next_sep(const unsigned char *q)
+{
+	const vu_word *w = (const vu_word *)((unsigned long)q & ~7UL);
+	unsigned long shift = ((unsigned long)q & 7) * 8;
+	unsigned long v = *w | (shift ? ~0UL >> (64 - shift) : 0), z;
+
+	while (!(z = VU_HAS_ZERO(v) | VU_HAS_ZERO(v ^ 0x2f2f2f2f2f2f2f2fUL)))
+		v = *++w;
+	return (const unsigned char *)w + (__builtin_ctzl(z) >> 3);
+}
+
 /* scan -- the names of the path p as written: the hash of each and
  * VU_NAMES_* in *nm; its length */
 static long scan(const char *p, struct vu_names *nm)
@@ -183,8 +196,8 @@ static long scan(const char *p, struct vu_names *nm)
 		const unsigned char *s = q;
 		size_t n;
 
-		while ((c = *q) > '/' || (c != '/' && c))
-			q++;
+		q = next_sep(q);
+		c = *q;
 		n = q - s;
 		if (n == 0) {
 			/* "//", or a trailing "/" (not "/" itself) */

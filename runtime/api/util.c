@@ -8,25 +8,6 @@
 #include <sys/syscall.h>
 #include "vu_core.h"
 
-/* word-at-a-time: aligned 8-byte loads never cross into an unmapped page */
-#define ONES 0x0101010101010101UL
-#define HIGHS 0x8080808080808080UL
-#define HAS_ZERO(w) (((w) - ONES) & ~(w) & HIGHS)
-
-typedef unsigned long __attribute__((may_alias)) vu_word;
-/* reads past the end, within the word: not for ASan's eyes (gcc says
- * __SANITIZE_ADDRESS__, clang __has_feature) */
-#if defined(__SANITIZE_ADDRESS__)
-#define VU_WORDWISE __attribute__((no_sanitize_address))
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define VU_WORDWISE __attribute__((no_sanitize_address))
-#endif
-#endif
-#ifndef VU_WORDWISE
-#define VU_WORDWISE
-#endif
-
 VU_WORDWISE size_t vu_strlen(const char *s)
 {
 	const vu_word *w = (const vu_word *)((unsigned long)s & ~7UL);
@@ -34,7 +15,7 @@ VU_WORDWISE size_t vu_strlen(const char *s)
 	unsigned long v = *w | (shift ? ~0UL >> (64 - shift) : 0);	/* bytes before s: not zero */
 	unsigned long z;
 
-	while (!(z = HAS_ZERO(v)))
+	while (!(z = VU_HAS_ZERO(v)))
 		v = *++w;
 	return (const char *)w + (__builtin_ctzl(z) >> 3) - s;
 }

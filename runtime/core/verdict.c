@@ -196,35 +196,20 @@ void vu_vc_after(const struct vu_call *c)
 	vu_vc_forget();
 }
 
-/* word-at-a-time: aligned 8-byte loads never cross into an unmapped page
- * (util.c; not for ASan's eyes) */
-#define ONES 0x0101010101010101UL
-#define HIGHS 0x8080808080808080UL
-#define HAS_ZERO(w) (((w) - ONES) & ~(w) & HIGHS)
-typedef unsigned long __attribute__((may_alias)) vc_word;
-#if defined(__SANITIZE_ADDRESS__)
-#define VC_WORDWISE __attribute__((no_sanitize_address))
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define VC_WORDWISE __attribute__((no_sanitize_address))
-#endif
-#endif
-#ifndef VC_WORDWISE
-#define VC_WORDWISE
-#endif
+/* word-at-a-time (vu_core.h: VU_HAS_ZERO, vu_word, VU_WORDWISE) */
 #define K1 0xff51afd7ed558ccdUL
 
 /* the length of s (VC_PATH when it is at least that long) and, in *hp,
  * the hash of its text mixed into *hp: one pass of aligned 8-byte loads
  * (bytes before s and after its NUL masked out, so the hash is of the
  * text alone) */
-static inline VC_WORDWISE size_t len_hash(const char *s, unsigned long *hp)
+static inline VU_WORDWISE size_t len_hash(const char *s, unsigned long *hp)
 {
-	const vc_word *w = (const vc_word *)((unsigned long)s & ~7UL);
+	const vu_word *w = (const vu_word *)((unsigned long)s & ~7UL);
 	unsigned long shift = ((unsigned long)s & 7) * 8;
 	unsigned long pre = shift ? ~0UL >> (64 - shift) : 0;	/* bytes before s */
-	unsigned long raw = *w, z = HAS_ZERO(raw | pre), h = *hp;
-	const vc_word *end = w + VC_PATH / 8 + 1;
+	unsigned long raw = *w, z = VU_HAS_ZERO(raw | pre), h = *hp;
+	const vu_word *end = w + VC_PATH / 8 + 1;
 	size_t n;
 
 	raw &= ~pre;
@@ -233,7 +218,7 @@ static inline VC_WORDWISE size_t len_hash(const char *s, unsigned long *hp)
 		if (++w == end)
 			return VC_PATH;
 		raw = *w;
-		z = HAS_ZERO(raw);
+		z = VU_HAS_ZERO(raw);
 	}
 	/* the bytes before the first NUL (z's lowest bit is exact), and the
 	 * length: the high bits of the last product depend on all of them */
@@ -323,8 +308,8 @@ static inline __attribute__((always_inline)) const char *handed(const struct vc_
 	int olen = s->olen;
 
 	if (olen) {
-		vc_word *o = (vc_word *)out;
-		const vc_word *from = (const vc_word *)s->out;
+		vu_word *o = (vu_word *)out;
+		const vu_word *from = (const vu_word *)s->out;
 
 		for (int i = 0; i < (olen + 7) / 8 && i < VC_OUT / 8; i++)
 			o[i] = from[i];

@@ -16,6 +16,26 @@
 #include <ucontext.h>
 #include "vu_wrap.h"
 
+/* word-at-a-time string scans (util.c, path.c): aligned 8-byte loads never
+ * cross into an unmapped page; HAS_ZERO's lowest flagged byte is the first
+ * zero byte (bytes above it may be flagged falsely: take the lowest) */
+#define VU_ONES 0x0101010101010101UL
+#define VU_HIGHS 0x8080808080808080UL
+#define VU_HAS_ZERO(w) (((w) - VU_ONES) & ~(w) & VU_HIGHS)
+typedef unsigned long __attribute__((may_alias)) vu_word;
+/* reads past the end, within the word: not for ASan's eyes (gcc says
+ * __SANITIZE_ADDRESS__, clang __has_feature) */
+#if defined(__SANITIZE_ADDRESS__)
+#define VU_WORDWISE __attribute__((no_sanitize_address))
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VU_WORDWISE __attribute__((no_sanitize_address))
+#endif
+#endif
+#ifndef VU_WORDWISE
+#define VU_WORDWISE
+#endif
+
 /* ---- gate.S ---- */
 extern char vu_gate_start[] VU_HIDDEN, vu_gate_end[] VU_HIDDEN;
 void vu_restorer(void) VU_HIDDEN;
