@@ -11,7 +11,7 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LIB, probe, run, tmpdir, writeConfig } from '../helpers.js';
+import { LIB, missing, probe, run, tmpdir, writeConfig } from '../helpers.js';
 
 const P = probe('rewrite');
 
@@ -208,7 +208,8 @@ test('layers still see rewritten calls (remap)', (t) => {
   t.is(site?.sud, 'rewritten');
 });
 
-test('every instruction of vu_rw_entry runs on a stack a signal can be delivered on', (t) => {
+const noGdb = missing(['gdb'], 'apt-get install gdb');
+(noGdb ? test.skip : test)(`every instruction of vu_rw_entry runs on a stack a signal can be delivered on${noGdb}`, (t) => {
   // a signal that lands on an instruction where rsp is not a stack cannot
   // be delivered: the kernel kills the process with SIGSEGV. vu_rw_entry
   // once loaded the thread's rw_top into rsp and only then tested it for

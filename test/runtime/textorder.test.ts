@@ -12,9 +12,10 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { LIB, ROOT } from '../helpers.js';
+import { LIB, ROOT, missing } from '../helpers.js';
 
-test('start-up runs only code of the hot part, in both modes', (t) => {
+const noGdb = missing(['gdb'], 'apt-get install gdb');
+(noGdb ? test.skip : test)(`start-up runs only code of the hot part, in both modes${noGdb}`, (t) => {
   const r = spawnSync('node', [join(ROOT, 'tools/text-order.mjs'), '--check', LIB], { encoding: 'utf8', timeout: 300_000 });
   t.is(r.stdout, 'start-up runs in the hot part only\n', r.stderr);
   t.is(r.status, 0);
