@@ -131,7 +131,9 @@ set -C; echo y > f 2>&1 | sed 's/.*: //'; set +C; : > f; wc -c < f`,
 sleep 30 & sleep 30 &
 jobs
 kill %1
-wait %1; echo "wait 1: $?"
+# (bash may reap and report job 1 before wait looks: "no such job", 127,
+# natively too, 1 run in 10; both mean the job died)
+wait %1 2>/dev/null; s=$?; case $s in 127|143) echo "wait 1: killed";; *) echo "wait 1: $s";; esac
 jobs
 kill -TERM %2; wait; echo "all waited"
 (exit 7) & wait $!; echo "status $?"
