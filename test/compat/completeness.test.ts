@@ -41,21 +41,36 @@ const add = (m: Counts, k: string, n = 1) => m.set(k, (m.get(k) ?? 0) + n);
 
 /** per-call counts of the program's own calls under strace -f -k, and the
  * number of processes */
-function native(cmd: string[], cwd: string): { calls: Counts; procs: number } {
+/** per call, "command pid: count" of each process (for a failure's log) */
+type ByProc = Map<string, Map<string, number>>;
+const addProc = (m: ByProc, k: string, who: string) => {
+  const p = m.get(k) ?? new Map<string, number>();
+  p.set(who, (p.get(who) ?? 0) + 1);
+  m.set(k, p);
+};
+const showProc = (m: ByProc, k: string) =>
+  [...(m.get(k) ?? new Map<string, number>())].map(([who, n]) => `${who}: ${n}`).join(', ') || 'none';
+
+function native(cmd: string[], cwd: string): { calls: Counts; procs: number; byProc: ByProc } {
   const out = join(tmpdir(), 'strace.txt');
   // (strace -k unwinds every call's stack: node's takes 30-40 s here, and
   // over 120 s once on a busy CI machine)
   const r = spawnSync('strace', ['-f', '-k', '-qq', '-o', out, ...cmd], { cwd, encoding: 'utf8', timeout: 300_000 });
   if (r.error) throw r.error;
   const calls: Counts = new Map();
+  const byProc: ByProc = new Map();
   const pids = new Set<string>();
-  let cur: string | null = null;
+  const names = new Map<string, string>();
+  let cur: string | null = null, curPid = '';
   let frames: string[] = [];
   let first = true;
   const flush = () => {
     if (cur !== null) {
       const loader = (frames.length > 0 && frames.every((f) => f.includes('ld-linux'))) || frames.some((f) => f.includes('__libc_early_init'));
-      if (!loader) add(calls, cur);
+      if (!loader) {
+        add(calls, cur);
+        addProc(byProc, cur, `${names.get(curPid) ?? cmd[0]} ${curPid}`);
+      }
     }
     cur = null;
     frames = [];
@@ -69,18 +84,21 @@ function native(cmd: string[], cwd: string): { calls: Counts; procs: number } {
     const m = /^(\d+)\s+(<\.\.\. )?([a-z0-9_]+)(\(| resumed>)/.exec(line);
     if (!m) continue;
     pids.add(m[1]);
+    const ex = /execve\("([^"]*)"/.exec(line);
+    if (ex) names.set(m[1], ex[1].split('/').pop()!);
     if (!m[2] && line.trimEnd().endsWith('<unfinished ...>')) continue;	// counted when it resumes
     if (first && m[3] === 'execve') {	// strace's own start of the workload
       first = false;
       continue;
     }
     cur = m[3] === 'clone3' ? 'clone' : m[3];	// (vu refuses clone3: glibc then makes a clone)
+    curPid = m[1];
   }
   flush();
-  return { calls, procs: pids.size };
+  return { calls, procs: pids.size, byProc };
 }
 
-function traced(cmd: string[], cwd: string, intercept: string): Counts {
+function traced(cmd: string[], cwd: string, intercept: string, byProc: ByProc = new Map()): Counts {
   const dir = tmpdir();
   const out = join(dir, 'trace.jsonl');
   const config = join(dir, 'vu.json');
@@ -88,13 +106,17 @@ function traced(cmd: string[], cwd: string, intercept: string): Counts {
   const r = spawnSync(cmd[0], cmd.slice(1), { cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, LD_PRELOAD: LIB, VU_CONFIG: config } });
   if (r.error) throw r.error;
   const calls: Counts = new Map();
+  const names = new Map<number, string>();
   for (const l of readFileSync(out, 'utf8').split('\n').filter(Boolean)) {
-    const j = JSON.parse(l) as { name: string; ret?: number; resumed?: boolean; errno?: string };
+    const j = JSON.parse(l) as { name: string; pid: number; ret?: number; resumed?: boolean; errno?: string; args?: { filename?: string } };
+    if (j.name === 'execve' && typeof j.args?.filename === 'string') names.set(j.pid, j.args.filename.split('/').pop()!);
     if (j.resumed) continue;	// an exec's second line
     if (j.name === 'clone3' && j.errno === 'ENOSYS') continue;	// vu's refusal: glibc then makes a clone
     if (FORKS.has(j.name) && j.ret === 0) continue;	// the child's line of a fork
     if (VDSO.has(j.name)) continue;
-    add(calls, j.name === 'clone3' ? 'clone' : j.name);
+    const k = j.name === 'clone3' ? 'clone' : j.name;
+    add(calls, k);
+    addProc(byProc, k, `${names.get(j.pid) ?? cmd[0]} ${j.pid}`);
   }
   return calls;
 }
@@ -144,7 +166,8 @@ for (const w of WORKLOADS) {
     clean();
     const n2 = native(w.cmd, dir);
     clean();
-    const all = traced(w.cmd, dir, 'all');
+    const allByProc: ByProc = new Map();
+    const all = traced(w.cmd, dir, 'all', allByProc);
     clean();
     const libc = traced(w.cmd, dir, 'libc');
     // a call's native count is the range of the two native runs (threads
@@ -174,6 +197,12 @@ for (const w of WORKLOADS) {
       const what = `${k}: native ${lo === hi ? lo : `${lo}-${hi}`}, traced ${vu}`;
       if (w.residual?.includes(k)) residual.push(what);
       else diffs.push(what);
+    }
+    // which process made the calls that differ (a one-off in CI said only
+    // "exit_group: native 6, traced 5"); pids differ between runs, commands not
+    for (const d of diffs) {
+      const k = d.split(':')[0];
+      t.log(`${k} by process -- native: ${showProc(n1.byProc, k)}; native again: ${showProc(n2.byProc, k)}; traced: ${showProc(allByProc, k)}`);
     }
     t.deepEqual(diffs, []);
     if (residual.length) t.log(`known residual differences (KNOWN.md 11): ${residual.join('; ')}`);
