@@ -12,11 +12,15 @@
  *     openvary  open(PATH/n<i % 1000>, O_RDONLY), names that do not
  *               exist: 1,000 texts in turn, more than vu's verdict cache
  *               keeps, so each is a miss
+ *     statwalk  fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW) of the entries of
+ *               the folder PATH in turn, as tar and find walk a tree (a
+ *               path relative to a descriptor: never in the verdict cache)
  *   Prints {"op":..,"n":..,"size":<st_size of the file the open reaches>}
  *   ("size" tells the harness which file was really opened); exits 1 when
  *   a call fails.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,12 +74,29 @@ int main(int argc, char **argv)
 			if (fd >= 0)
 				close(fd);
 		}
+	} else if (!strcmp(op, "statwalk")) {
+		static char names[1024][256];
+		int d = open(path, O_RDONLY | O_DIRECTORY), k = 0;
+		DIR *dir = d < 0 ? NULL : fdopendir(dup(d));
+		struct dirent *e;
+
+		if (!dir)
+			die("statwalk: PATH");
+		while ((e = readdir(dir)) && k < 1024)
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+				snprintf(names[k++], sizeof(names[0]), "%s", e->d_name);
+		closedir(dir);
+		if (!k)
+			die("statwalk: an empty folder");
+		for (long i = 0; i < n; i++)
+			if (fstatat(d, names[i % k], &st, AT_SYMLINK_NOFOLLOW))
+				die("fstatat");
 	} else if (!strcmp(op, "getppid")) {
 		for (long i = 0; i < n; i++)
 			if (getppid() < 0)
 				die("getppid");
 	} else {
-		fprintf(stderr, "usage: instr open|openw|openvary|getppid N [PATH]\n");
+		fprintf(stderr, "usage: instr open|openw|openvary|statwalk|getppid N [PATH]\n");
 		return 2;
 	}
 	printf("{\"op\":\"%s\",\"n\":%ld,\"size\":%ld}\n", op, n, size);

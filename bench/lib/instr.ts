@@ -225,6 +225,8 @@ export function runInstructions(cfg: Configs, sc: ScaleConfigs, iterations: numb
       ['getppid-stack', 'getppid, which no layer wants, per call', stack, cfg.stackLibc, 'getppid', SEED_TO, 10],
       // 1,000 names in turn: the verdict cache (256 slots) misses each
       ['open-stack-miss', 'open of 1,000 missing names in turn (/etc/nK), verdict cache misses, per call', stack, cfg.stackLibc, 'openvary', '/etc', NaN],
+      // a tree walk's call (tar, find): relative to a descriptor, never cached
+      ['stat-walk', 'fstatat(dirfd, name) of /usr/share/doc\'s entries in turn (a tree walk), per call', stack, cfg.stackLibc, 'statwalk', '/usr/share/doc', NaN],
     ];
     for (const [id, text, layers, config, op, path, limit] of calls) {
       const nat = c.perCall(null, iterations, op, path);
