@@ -3,9 +3,11 @@
  * knows which are patchable.
  *   getppid N         call rw_getppid N times; print "ok" if each answer is getppid()
  *   jt N              the same through rw_jt (a branch into its mov: stays on SUD)
- *   libc N            getppid() through glibc N times (vu's wrapper opens the
- *                     selector, glibc's own site, patched in its image, runs);
- *                     "ok" if each answer is the kernel's
+ *   libc N            N rounds of calls through glibc (vu's wrapper opens the
+ *                     selector, glibc's own site, patched in its image, runs):
+ *                     getppid, pipe write/read, open/fstat/close, and every
+ *                     100th round a signal, fork and posix_spawn; "ok" if
+ *                     every answer is right
  *   threads T N       T threads call rw_getppid N times each, all at once
  *   read restart|intr a blocking raw read of a pipe, interrupted by SIGALRM
  *   fork N            rewrite, then fork: the child calls N times
@@ -26,6 +28,8 @@
  */
 #include "probe.h"
 #include <fcntl.h>
+#include <spawn.h>
+#include <sys/stat.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/time.h>
@@ -106,7 +110,7 @@ static void *thr(void *a __attribute__((unused)))
 	return (void *)loops(rw_getppid, nper);
 }
 
-static int alarms;
+static volatile int alarms;
 static void on_alarm(int s)
 {
 	(void)s;
@@ -131,10 +135,44 @@ int main(int argc, char **argv)
 
 		printf(bad ? "bad %ld\n" : "ok\n", bad);
 	} else if (!strcmp(m, "libc")) {
+		/* calls of every kind through glibc, each answer checked: a
+		 * plain call, a pipe's write and read, open + fstat + close, a
+		 * signal and its handler's return, fork + wait, posix_spawn (a
+		 * vfork inside glibc) + wait */
 		long want = syscall(SYS_getppid), bad = 0;
+		struct sigaction sa = { 0 };
+		extern char **environ;
 
-		for (long i = 0; i < n; i++)
+		sa.sa_handler = on_alarm;
+		sigaction(SIGUSR1, &sa, NULL);
+		for (long i = 0; i < n; i++) {
+			int p[2], fd;
+			char c = 0;
+			struct stat st;
+
 			bad += getppid() != want;
+			if (pipe(p) || write(p[1], "x", 1) != 1 || read(p[0], &c, 1) != 1 || c != 'x')
+				bad++;
+			close(p[0]);
+			close(p[1]);
+			fd = open("/etc/hostname", O_RDONLY);
+			bad += fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode);
+			close(fd);
+			if (i % 100 == 0) {
+				int before = alarms, status = -1;
+				pid_t pid;
+				char *args[] = { "true", NULL };
+
+				kill(getpid(), SIGUSR1);
+				bad += alarms != before + 1;
+				pid = fork();
+				if (pid == 0)
+					_exit(getppid() == (pid_t)syscall(SYS_getppid) ? 7 : 1);
+				bad += pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 7;
+				bad += posix_spawnp(&pid, "true", NULL, NULL, args, environ) != 0 ||
+				       waitpid(pid, &status, 0) != pid || status != 0;
+			}
+		}
 		printf(bad ? "bad %ld\n" : "ok\n", bad);
 	} else if (!strcmp(m, "threads")) {
 		long t = n;
