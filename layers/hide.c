@@ -405,13 +405,13 @@ static int crosses_no_link(const struct hide *h, struct vu_call *c, int i)
 		 * says: the whole path is the folder part */
 		s = n;
 	} else {
-		/* one relative name (a tree walk's fstatat(dirfd, name)): no
-		 * folder part, known from the call's names without a scan */
-		const struct vu_names *nm = path[0] != '/' ? vu_call_names(c, p->arg) : 0;
+		/* the folder part ends where the last name starts: the call's
+		 * names know it (a tree walk's fstatat(dirfd, name): 0) */
+		const struct vu_names *nm = vu_call_names(c, p->arg);
 
 		s = n;
-		if (nm && nm->n == 1)
-			s = 0;
+		if (nm)
+			s = nm->last;
 		else
 			while (s > 0 && path[s - 1] != '/')
 				s--;

@@ -19,11 +19,10 @@ struct remap {
 	int n;
 	const char **from, **to;
 	struct vu_strmap by_from, by_base;	/* from -> index; last names */
-	/* the last names' vu_name_hash, a bit each: a relative path whose
-	 * last name (from the call's shared names, vu_call_names) has no bit
-	 * here is no key, known without measuring or hashing it again */
-	unsigned long *bloom;
-	unsigned bloom_mask;	/* bits - 1 */
+	/* the keys' last names: a path whose last name (from the call's
+	 * shared names, vu_call_names) has no bit here is no key, known
+	 * without measuring or hashing it again */
+	struct vu_name_bits last;
 	unsigned dot;		/* vu_name_hash of "." */
 };
 
@@ -52,10 +51,7 @@ static int remap_init(struct vu_layer *self, char *err, size_t errlen)
 	/* (last names repeat: that map starts small and grows) */
 	if (vu_strmap_init(&r->by_from, r->n) || vu_strmap_init(&r->by_base, 8))
 		return -ENOMEM;
-	for (r->bloom_mask = 255; r->bloom_mask + 1 < 32U * (unsigned)r->n; r->bloom_mask = 2 * r->bloom_mask + 1)
-		;
-	r->bloom = calloc((r->bloom_mask + 1) / 64, sizeof(unsigned long));
-	if (!r->bloom)
+	if (vu_name_bits_init(&r->last, 2 * r->n))
 		return -ENOMEM;
 	r->dot = vu_name_hash(".", 1);
 	for (int i = 0; i < r->n; i++) {
@@ -64,11 +60,9 @@ static int remap_init(struct vu_layer *self, char *err, size_t errlen)
 
 		while (bl > 1 && b[bl - 1] == '/')
 			bl--;
-		unsigned h = vu_name_hash(b, bl) & r->bloom_mask;
-
 		vu_strmap_put(&r->by_from, r->from[i], vu_strlen(r->from[i]), i);
 		vu_strmap_put(&r->by_base, b, bl, i);
-		r->bloom[h / 64] |= 1UL << (h % 64);
+		vu_name_bits_add(&r->last, vu_name_hash(b, bl));
 	}
 	self->state = r;
 	return 0;
@@ -109,7 +103,7 @@ static int maybe(const struct remap *r, const struct vu_call *c, int i, const ch
 	if (nm && nm->n >= 1 && nm->n <= VU_NAMES_MAX && !(nm->flags & VU_NAMES_DOTDOT)) {
 		unsigned h = nm->hash[nm->n - 1];
 
-		if (h != r->dot && !((r->bloom[(h & r->bloom_mask) / 64] >> ((h & r->bloom_mask) % 64)) & 1))
+		if (h != r->dot && !vu_name_bits_may(&r->last, h))
 			return 0;
 	}
 	if (p[0] == '/')

@@ -186,7 +186,7 @@ static VU_WORDWISE const unsigned char *next_sep(const unsigned char *q)
 static long scan(const char *p, struct vu_names *nm)
 {
 	const unsigned char *q = (const unsigned char *)p;
-	unsigned f = 0, c, k = 0;
+	unsigned f = 0, c, k = 0, last = 0;
 
 	if (*q == '/') {
 		f = VU_NAMES_ABS | VU_NAMES_PLAIN;
@@ -207,6 +207,7 @@ static long scan(const char *p, struct vu_names *nm)
 			if (k < VU_NAMES_MAX)
 				nm->hash[k] = vu_name_hash((const char *)s, n);
 			k++;
+			last = (unsigned)(s - (const unsigned char *)p);
 			if (s[0] == '.' && (n == 1 || (n == 2 && s[1] == '.'))) {
 				f &= ~VU_NAMES_PLAIN;
 				if (n == 2)
@@ -219,6 +220,7 @@ static long scan(const char *p, struct vu_names *nm)
 	}
 	nm->flags = f;
 	nm->n = k;
+	nm->last = last;
 	return q - (const unsigned char *)p;
 }
 

@@ -163,11 +163,7 @@ static int add(struct vu_roots *r, const char *p, size_t n, const struct vu_list
 	if (named)
 		return 1;	/* (by_base keeps a name's first root, and its bit is set) */
 	vu_strmap_put_hashed(&r->by_base, b, bl, pre ? pre->base_hash : vu_strmap_hash(b, bl), r->n - 1);
-	{
-		unsigned h = (pre ? pre->name_hash : vu_name_hash(b, bl)) & r->bloom_mask;
-
-		r->base_bloom[h / 64] |= 1UL << (h % 64);
-	}
+	vu_name_bits_add(&r->base_bits, pre ? pre->name_hash : vu_name_hash(b, bl));
 	return 1;
 }
 
@@ -205,11 +201,7 @@ int vu_roots_init(struct vu_roots *r, const char *const *items, int n, int want_
 		return -ENOSYS;
 	}
 	r->n = 0;
-	/* 16 bits per name (each item twice: as written and resolved) */
-	for (r->bloom_mask = 255; r->bloom_mask + 1 < 32U * (unsigned)n; r->bloom_mask = 2 * r->bloom_mask + 1)
-		;
-	r->base_bloom = calloc((r->bloom_mask + 1) / 64, sizeof(unsigned long));
-	if (!r->base_bloom)
+	if (vu_name_bits_init(&r->base_bits, 2 * n))	/* each item twice: as written and resolved */
 		return -ENOMEM;
 	/* (written as roots are added, dev and ino below: no zeroing, which
 	 * for 10,000 paths was more work than the rest) */

@@ -148,3 +148,12 @@ long vu_strmap_get_hashed(const struct vu_strmap *m, const char *key, size_t n, 
 
 	return s && s->key ? s->value : -1;
 }
+
+/* vu_name_bits_init -- (vu_layer.h) 16 bits or more per name */
+int vu_name_bits_init(struct vu_name_bits *f, int n)
+{
+	for (f->mask = 255; f->mask + 1 < 16U * (unsigned)n; f->mask = 2 * f->mask + 1)
+		;
+	f->bits = calloc((f->mask + 1) / 64, sizeof(unsigned long));
+	return f->bits ? 0 : -ENOMEM;
+}

@@ -346,6 +346,9 @@ struct vu_names {
 	unsigned flags;		/* VU_NAMES_* */
 	unsigned n;		/* components ("." and ".." included) */
 	unsigned hash[VU_NAMES_MAX];
+	unsigned last;		/* where the last component starts in the path as
+				 * written (0: it is the first); the bytes before it
+				 * are its folder part */
 };
 VU_API const struct vu_names *vu_call_names(const struct vu_call *c, int i);
 
@@ -493,6 +496,30 @@ VU_API long vu_strmap_get_hashed(const struct vu_strmap *m, const char *key, siz
 VU_API int vu_strmap_put_hashed(struct vu_strmap *m, const char *key, size_t n, unsigned long h,
 				long value);
 
+/* vu_name_bits -- a bit per name hash (vu_name_hash), 16 bits or more per
+ * name: a name whose bit is clear is none of those added (the last names
+ * of vu_roots, remap's keys'). Made at start-up, read on the hook path. */
+struct vu_name_bits {
+	unsigned long *bits;
+	unsigned mask;		/* bits - 1 */
+};
+/* room for n names, all clear: 0 or -ENOMEM (start-up: calloc) */
+VU_API int vu_name_bits_init(struct vu_name_bits *f, int n);
+
+static inline void vu_name_bits_add(struct vu_name_bits *f, unsigned h)
+{
+	h &= f->mask;
+	f->bits[h / 64] |= 1UL << (h % 64);
+}
+
+/* could a name whose vu_name_hash is h have been added? 0: certainly not */
+static inline int vu_name_bits_may(const struct vu_name_bits *f, unsigned h)
+{
+	unsigned b = h & f->mask;
+
+	return f->bits && (f->bits[b / 64] >> (b % 64)) & 1;
+}
+
 struct vu_roots {
 	int n;
 	const char **path;	/* absolute, normalized, no trailing '/' */
@@ -501,19 +528,14 @@ struct vu_roots {
 	unsigned long *dev, *ino;	/* identity of each root (0, 0: did not exist at start-up) */
 	struct vu_strmap by_path, by_base, by_id;	/* path, last name, (dev, ino) -> index */
 	unsigned long *id;		/* (dev, ino) pairs, the keys of by_id */
-	/* a bitmap of the vu_name_hash of the last names, 8 bits or more
-	 * per name: a name whose bit is clear is no root's last name */
-	unsigned long *base_bloom;
-	unsigned bloom_mask;		/* bits - 1 */
+	struct vu_name_bits base_bits;	/* the last names (each item twice: as written, resolved) */
 };
 
 /* vu_roots_may_have_base -- could a name whose vu_name_hash is h be the
  * last name of a root? 0: certainly not */
 static inline int vu_roots_may_have_base(const struct vu_roots *r, unsigned h)
 {
-	unsigned b = h & r->bloom_mask;
-
-	return r->base_bloom && (r->base_bloom[b / 64] >> (b % 64)) & 1;
+	return vu_name_bits_may(&r->base_bits, h);
 }
 
 /* vu_roots_init -- at start-up (libc allowed): the trees named by items
