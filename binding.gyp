@@ -27,7 +27,7 @@
       ],
       "ldflags": [
         "-Wl,--version-script=<(module_root_dir)/generated-c/vu.map",
-        "-Wl,-T,<(module_root_dir)/runtime/text-order.ld", "-Wl,-z,now", "-Wl,-z,initfirst", "-Wl,-Bsymbolic-functions", "-Wl,-z,noexecstack", "-Wl,--no-undefined", "-static-libgcc"
+        "-Wl,-T,<(module_root_dir)/runtime/text-order.ld", "-Wl,-z,now", "-Wl,-z,initfirst", "-Wl,-fini=vu_fini", "-Wl,-Bsymbolic-functions", "-Wl,-z,noexecstack", "-Wl,--no-undefined", "-static-libgcc"
       ],
       "libraries": ["-ldl"]
     },

@@ -83,9 +83,6 @@
 /* vu_libc_resolve -- find every real libc function (start-up). */
 void vu_libc_resolve(void) VU_HIDDEN;
 
-/* The names of all interposed libc symbols, NULL-terminated. */
-extern const char *const vu_libc_names[] VU_HIDDEN;
-
 /* The real functions behind the hand-written ("custom") wrappers. */
 #ifdef VU_NR_read
 typedef __typeof__(fread) vu_fread_fn;

@@ -636,8 +636,13 @@ extern const struct vu_sc_shape vu_sc_shapes[VU_NR_COUNT];
  * hole): one byte per call, for loops over every call */
 #define VU_SC_KNOWN 0x80
 extern const unsigned char vu_sc_flags[VU_NR_COUNT];
-/* names of the calls not in vu_syscalls[] (generator/catalog.json), or NULL */
-extern const char *const vu_other_names[VU_NR_COUNT];
+/* names of the calls not in vu_syscalls[] (generator/catalog.json), by
+ * number, ending with nr -1 */
+struct vu_other_name {
+	short nr;
+	char name[30];
+};
+extern const struct vu_other_name vu_other_names[];
 
 /* What a call does to the file system: the "does" of syscalls.json
  * (docs/TABLE.md). Layers decide by kind, not by call number. */

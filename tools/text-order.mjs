@@ -108,11 +108,25 @@ while True:
 print('HITS ' + ' '.join(str(h) for h in hits))
 `);
 
+// vu's cache as users have it (the compiled config, "all" mode's rewritten
+// images and learned sites), made before the runs that are counted: their
+// start-up is the common one, which reads it
+const cache = join(dir, 'cache');
+const vuEnv = (config, cold = false) => ({ ...process.env, LD_PRELOAD: lib, VU_CONFIG: config, VU_CACHE_DIR: cold ? '' : cache });
+let settled = false;
+function warm(config) {
+  // a config is compiled only once it is 2 s old (compiled.c)
+  if (!settled) spawnSync('sleep', ['2.2']);
+  settled = true;
+  for (let i = 0; i < 2; i++) spawnSync('/bin/true', [], { env: vuEnv(config) });
+}
+
 /** the functions, in the order first run, of cmd under config */
-function order(config, cmd) {
+function order(config, cmd, cold = false) {
+  if (!cold) warm(config);
   const r = spawnSync('gdb', ['-q', '-batch', '-nx', '-x', script, '--args', ...cmd], {
     encoding: 'utf8',
-    env: { ...process.env, LD_PRELOAD: lib, VU_CONFIG: config, VU_CACHE_DIR: '' },
+    env: vuEnv(config, cold),
     timeout: 600_000,
     maxBuffer: 64 << 20,
   });
@@ -137,7 +151,8 @@ if (check) {
   const byName = new Map([...fns].map(([o, n]) => [n, o]));
   const out = new Set();
   for (const config of configs)
-    for (const n of order(config, ['/bin/true'])) if (!(byName.get(n) >= lo && byName.get(n) < hi)) out.add(n);
+    for (const cold of [false, true])
+      for (const n of order(config, ['/bin/true'], cold)) if (!(byName.get(n) >= lo && byName.get(n) < hi)) out.add(n);
   // a few small functions outside (a path the list's runs did not take:
   // a hash collision in this run's temporary paths) cost a fault at most;
   // more than 512 bytes of them is start-up code the list misses
@@ -147,9 +162,13 @@ if (check) {
   else process.stdout.write(`outside the hot part, ${bytes} bytes: ${[...out].join(' ')}\n`);
   process.exit(bytes > 512 ? 1 : 0);
 }
+// start-up with the cache made (every process but a tree's first) first,
+// then what a process without it (a tree's first: the config parsed and
+// compiled, the images built) adds
 startup.push(...order(many, ['/bin/true']));
+for (const config of configs) startup.push(...order(config, ['/bin/true']));
+for (const config of [many, ...configs]) startup.push(...order(config, ['/bin/true'], true));
 for (const config of configs) {
-  startup.push(...order(config, ['/bin/true']));
   for (const cmd of [['ls', '-la', '/usr/share/doc/bash', '/etc'], ['cat', '/etc/passwd', '/etc/hostname'],
     ['stat', '/usr', '/tmp'], ['sh', '-c', 'cd /usr/share && test -d doc && echo $PWD']])
     calls.push(...order(config, cmd));
@@ -160,8 +179,9 @@ const names = [...new Set([...startup, ...calls].map((n) => n.replace(/\..*$/, '
 const out = [
   '/* runtime/text-order.ld -- written by tools/text-order.mjs (run it again when',
   ' * start-up changes much; then node-gyp rebuild): the functions a process',
-  ' * runs at start-up and on its common calls, first in the code, so that the',
-  ' * kernel\'s 64 KiB fault-around maps few pages of libvu. A place, never a',
+  ' * runs at start-up and on its common calls, first in the code, so that',
+  ' * start-up maps them in one call (init.c: MADV_POPULATE_READ), not a page',
+  ' * fault per 64 KiB window, and few pages of libvu. A place, never a',
   ' * behaviour. This .text comes before ld\'s default one and takes every code',
   ' * section (the rest in the default\'s order, binutils 2.40), so the default',
   ' * one is left empty and dropped: one .text, as valgrind wants. */',
@@ -173,6 +193,9 @@ const out = [
   '    *(.text.vu_gate)', // gate.S: the gate every call of vu's own leaves by
   // libc_nonshared.a's pthread_atfork, linked in (its archive's plain .text)
   '    *libc_nonshared.a:*(.text .text.*)',
+  // crtbeginS.o's frame_dummy (an .init_array entry) and its .fini_array
+  // twin: run in every process
+  '    *crtbeginS.o(.text .text.*)',
   // GCC's sections: .text.NAME (.NAME.constprop.0 and such for the copies it
   // makes), .text.startup.NAME for constructors, .text.exit.NAME for
   // destructors
@@ -188,6 +211,11 @@ const out = [
   '  }',
   '}',
   'INSERT BEFORE .text;',
+  // where .rodata, .data and .bss lie, for start-up's MADV_POPULATE calls
+  // (init.c; a marker may lie before its section's alignment: rounded up)
+  ...[['__vu_rodata_start', 'BEFORE .rodata'], ['__vu_rodata_end', 'AFTER .rodata'],
+    ['__vu_data_start', 'BEFORE .data'], ['__vu_bss_end', 'AFTER .bss']]
+    .flatMap(([sym, where]) => ['SECTIONS', '{', `  HIDDEN(${sym} = .);`, '}', `INSERT ${where};`]),
   '',
 ];
 writeFileSync(join(root, 'runtime/text-order.ld'), out.join('\n'));

@@ -715,11 +715,17 @@ static void name(struct fmt *f, const struct vu_syscall_info *si)
 
 	if (si->name[0]) {
 		puts_(f->o, si->name);
-	} else if (nr >= 0 && nr < VU_NR_COUNT && vu_other_names[nr]) {
-		puts_(f->o, vu_other_names[nr]);	/* not in the table: its name only */
 	} else {
-		puts_(f->o, "syscall_");
-		putu(f->o, (unsigned long)nr);
+		const struct vu_other_name *o = vu_other_names;
+
+		while (o->nr >= 0 && o->nr != nr)
+			o++;
+		if (o->nr >= 0) {
+			puts_(f->o, o->name);	/* not in the table: its name only */
+		} else {
+			puts_(f->o, "syscall_");
+			putu(f->o, (unsigned long)nr);
+		}
 	}
 }
 

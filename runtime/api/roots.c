@@ -17,17 +17,15 @@
  * exists, the rest appended as written. NULL when out of memory. */
 static char *resolved_slow(const char *p)
 {
-	/* (two PATH_MAX buffers from the heap, not the stack: at start-up every
-	 * stack page written is a page fault, and layer init runs deep) */
-	char *buf = malloc(2 * PATH_MAX), *head = buf, *tail = buf + PATH_MAX, *r, *out;
-	size_t hl = strlen(p), tl = 0, rl;
+	/* (the prefix tried, a copy of p cut back: no PATH_MAX buffers, on the
+	 * stack or the heap -- at start-up every page written is a page fault,
+	 * and layer init runs deep; what is missing is p's own tail) */
+	size_t n = strlen(p), hl = n, tl, rl;
+	char *head = n < PATH_MAX ? strdup(p) : NULL, *r, *out;
+	const char *tail;
 
-	if (!buf || hl >= PATH_MAX) {
-		free(buf);
+	if (!head)
 		return strdup(p);
-	}
-	memcpy(head, p, hl + 1);
-	tail[0] = 0;
 	for (;;) {
 		char *slash;
 
@@ -36,20 +34,18 @@ static char *resolved_slow(const char *p)
 			break;
 		slash = strrchr(head, '/');
 		if (!slash || slash == head) {
-			free(buf);
+			free(head);
 			return strdup(p);	/* nothing of it exists but "/" */
 		}
-		/* the missing component goes to the front of tail */
-		hl = slash - head;
-		memmove(tail + (strlen(slash)), tail, tl + 1);
-		memcpy(tail, slash, strlen(slash));
-		tl += strlen(slash);
+		hl = slash - head;	/* the missing component joins the tail */
 		*slash = 0;
 	}
+	free(head);
+	tail = p + hl;
+	tl = n - hl;
 	rl = strcmp(r, "/") ? strlen(r) : 0;
 	if (rl + tl >= PATH_MAX) {
 		free(r);
-		free(buf);
 		return strdup(p);
 	}
 	out = malloc(rl + tl + 2);
@@ -60,7 +56,6 @@ static char *resolved_slow(const char *p)
 			strcpy(out, "/");
 	}
 	free(r);
-	free(buf);
 	return out;
 }
 

@@ -89,6 +89,46 @@ void *vu_memcpy(void *d, const void *s, size_t n)
 	return d;
 }
 
+/* vu_keep -- a copy of s for the life of the process, from one area: the
+ * strings start-up keeps (libvu's own path, the home, the lines every
+ * child gets, the learned-sites file) take a few hundred bytes, one page
+ * start-up writes instead of a page-aligned PATH_MAX buffer each (a page
+ * fault each, 2-10 µs). Never freed; NULL when the area is full (it holds
+ * every such string at its longest). Async-signal-safe. */
+static char keep_area[12 * 4096] VU_PAGE_BSS;
+static size_t keep_used;
+
+char *vu_keep_room(size_t n)
+{
+	size_t at = __atomic_fetch_add(&keep_used, (n + 7) & ~(size_t)7, __ATOMIC_RELAXED);
+
+	if (at > sizeof(keep_area) || n > sizeof(keep_area) - at)
+		return NULL;
+	return keep_area + at;
+}
+
+/* vu_keep_trim -- p (from vu_keep_room) needs only its first n bytes: the
+ * rest goes back when nothing was kept after it (start-up formats into
+ * the area, not into a PATH_MAX buffer on its stack: a deeper stack is a
+ * page fault too) */
+void vu_keep_trim(char *p, size_t room, size_t n)
+{
+	size_t end = (size_t)(p - keep_area) + ((room + 7) & ~(size_t)7);
+
+	__atomic_compare_exchange_n(&keep_used, &end, (size_t)(p - keep_area) + ((n + 7) & ~(size_t)7), 0,
+				    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+char *vu_keep(const char *s)
+{
+	size_t n = vu_strlen(s) + 1;
+	char *p = vu_keep_room(n);
+
+	if (p)
+		vu_memcpy(p, s, n);
+	return p;
+}
+
 char *vu_stpcpy(char *d, const char *s)
 {
 	while ((*d = *s))

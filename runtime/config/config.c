@@ -64,17 +64,18 @@ static void err_add(struct vu_errors *e, const struct vu_json *at, const char *f
  * else $HOME; NULL when neither is an absolute path. */
 const char *vu_config_home(void)
 {
-	static char home[PATH_MAX] VU_PAGE_BSS;
-	const char *h;
+	static const char *home;	/* (vu_keep: one page for start-up's strings) */
+	const char *h = __atomic_load_n(&home, __ATOMIC_ACQUIRE);
 
-	if (!home[0]) {
+	if (!h) {
 		h = vu_getenv("VU_HOME");
 		if (!h || h[0] != '/')
 			h = vu_getenv("HOME");
-		if (h && h[0] == '/')
-			snprintf(home, sizeof(home), "%s", h);
+		if (!h || h[0] != '/' || vu_strlen(h) >= PATH_MAX || !(h = vu_keep(h)))
+			return NULL;
+		__atomic_store_n(&home, h, __ATOMIC_RELEASE);
 	}
-	return home[0] ? home : NULL;
+	return h;
 }
 
 /* Make a config path absolute: relative to the config's folder, ~ is the

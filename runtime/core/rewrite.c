@@ -126,7 +126,9 @@ static unsigned long img_site_at(unsigned long idx, unsigned long ret)
 static int rw_lock;
 /* analyze() of a site in an image that it can prove: the image patched it */
 static const char image_why[] = "in its library's shared image, not patched when the image was built";
-static char cache_path[4096] VU_PAGE_BSS;	/* the learned-sites file, or "" */
+#define CACHE_PATH_MAX 4096
+static char cache_none[1];
+static char *cache_path = cache_none;	/* the learned-sites file, or "" (in vu_keep's area) */
 static char exe_id[41];		/* the program's build ID: the file's key */
 /* a site is patched at its rw_after-th trap: patching costs a copy of its
  * page (about 30 us here, as much as 12 traps), worth it for a site that
@@ -1277,7 +1279,7 @@ void vu_rewrite_trap(unsigned long at, long nr)
 /* the cache's folder (and its parent) */
 static void cache_mkdir(void)
 {
-	char dir[sizeof(cache_path)];
+	char dir[CACHE_PATH_MAX];
 	char *slash;
 
 	vu_stpcpy(dir, cache_path);
@@ -1492,7 +1494,7 @@ static void compact(const char *buf, long len)
 {
 	static unsigned long seen[8192] VU_BIG_BSS;
 	static char out[262144] VU_BIG_BSS;
-	char tmp[sizeof(cache_path) + 32];
+	char tmp[CACHE_PATH_MAX + 32];
 	long n = 0, lines = 0, kept = 0, fd;
 	unsigned long size = 128;	/* of seen used: twice the lines, a power of two */
 
@@ -1933,10 +1935,16 @@ static void rw_config(void)
 			vu_rw_xsave_size = (b + 63) & ~63u;
 		}
 	}
-	if (!vu_cache_file("sites.1", cache_path, sizeof(cache_path)))
-		cache_path[0] = 0;
-	if (vu_strlen(cache_path) + 16 >= sizeof(cache_path))
-		cache_path[0] = 0;
+	{
+		char *file = vu_keep_room(CACHE_PATH_MAX);	/* (in place: vu_keep_trim) */
+
+		if (file && vu_cache_file("sites.1", file, CACHE_PATH_MAX) && vu_strlen(file) + 16 < CACHE_PATH_MAX) {
+			vu_keep_trim(file, CACHE_PATH_MAX, vu_strlen(file) + 1);
+			cache_path = file;
+		} else if (file) {
+			vu_keep_trim(file, CACHE_PATH_MAX, 0);
+		}
+	}
 	pthread_atfork(NULL, NULL, vu_rewrite_forked);	/* glibc's fork; vu's calls it itself */
 }
 

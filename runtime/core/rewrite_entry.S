@@ -16,7 +16,7 @@
 #define RW_TOP 1183976	/* offsetof(struct vu_thread, rw_top): rewrite.c checks */
 #define TLS_SHARED 1183984	/* offsetof(struct vu_thread, tls_shared) */
 	.section .note.GNU-stack,"",@progbits
-	.text
+	.section .text.vu_rw_entry,"ax",@progbits	/* (its own section: runtime/text-order.ld places it) */
 	.p2align 4
 	.globl vu_rw_entry
 	.hidden vu_rw_entry

@@ -39,6 +39,9 @@ typedef unsigned long __attribute__((may_alias)) vu_word;
 /* ---- gate.S ---- */
 extern char vu_gate_start[] VU_HIDDEN, vu_gate_end[] VU_HIDDEN;
 void vu_restorer(void) VU_HIDDEN;
+char *vu_keep(const char *s) VU_HIDDEN;
+char *vu_keep_room(size_t n) VU_HIDDEN;
+void vu_keep_trim(char *p, size_t room, size_t n) VU_HIDDEN;
 void vu_clone_tramp(void) VU_HIDDEN;
 void vu_exit_unmap(void *addr, size_t len, int status)
 	VU_HIDDEN __attribute__((noreturn));

@@ -20,10 +20,12 @@
 
 extern char **environ;
 
-static char env_preload[4200] VU_PAGE_BSS;	/* "LD_PRELOAD=/abs/libvu.so" */
-static char env_config[4200] VU_PAGE_BSS;	/* "VU_CONFIG=/abs/vu.json", or "" */
+/* (all three in vu_keep's area: start-up writes one page for its strings) */
+static const char *env_preload = "";	/* "LD_PRELOAD=/abs/libvu.so" */
+static const char *env_config = "";	/* "VU_CONFIG=/abs/vu.json", or "" */
 #define VU_EXEC_ENV_MAX 8
-static char env_extra[VU_EXEC_ENV_MAX][512] VU_PAGE_BSS;	/* layers' "NAME=value" lines */
+#define VU_EXEC_LINE_MAX 512
+static char *env_extra[VU_EXEC_ENV_MAX];	/* layers' "NAME=value" lines */
 static int n_extra;
 
 /* vu_exec_env_add -- at start-up: a "NAME=value" line that every child gets
@@ -36,17 +38,22 @@ int vu_exec_env_add(const char *line)
 
 	while (*eq && *eq != '=')
 		eq++;
-	if (!*eq || eq == line || len >= sizeof(env_extra[0]))
+	if (!*eq || eq == line || len >= VU_EXEC_LINE_MAX)
 		return -EINVAL;
 	for (int i = 0; i < n_extra; i++) {
 		if (!vu_strncmp(env_extra[i], line, eq - line + 1)) {
-			vu_stpcpy(env_extra[i], line);
+			char *kept = len <= vu_strlen(env_extra[i]) ? env_extra[i] : vu_keep(line);
+
+			if (!kept)
+				return -ENOSPC;
+			vu_stpcpy(kept, line);
+			env_extra[i] = kept;
 			return 0;
 		}
 	}
-	if (n_extra == VU_EXEC_ENV_MAX)
+	if (n_extra == VU_EXEC_ENV_MAX || !(env_extra[n_extra] = vu_keep(line)))
 		return -ENOSPC;
-	vu_stpcpy(env_extra[n_extra++], line);
+	n_extra++;
 	return 0;
 }
 
@@ -68,7 +75,14 @@ static int replaced(const char *e)
 void vu_exec_setup(const char *explicit_none) VU_HIDDEN;
 void vu_exec_setup(const char *explicit_none)
 {
-	vu_format(env_preload, sizeof(env_preload), "LD_PRELOAD=%s", vu.lib_path);
+	enum { room = 4200 };
+	char *line = vu_keep_room(room);	/* (formatted in place: vu_keep_trim) */
+
+	if (line) {
+		vu_format(line, room, "LD_PRELOAD=%s", vu.lib_path);
+		vu_keep_trim(line, room, vu_strlen(line) + 1);
+		env_preload = line;
+	}
 	if (vu.config_path && vu_config_home()) {
 		char home[520];
 
@@ -76,10 +90,16 @@ void vu_exec_setup(const char *explicit_none)
 		vu_format(home, sizeof(home), "VU_HOME=%s", vu_config_home());
 		vu_exec_env_add(home);
 	}
-	if (vu.config_path)
-		vu_format(env_config, sizeof(env_config), "VU_CONFIG=%s", vu.config_path);
-	else if (explicit_none)
-		vu_format(env_config, sizeof(env_config), "VU_CONFIG=");
+	if (vu.config_path) {
+		line = vu_keep_room(room);
+		if (line) {
+			vu_format(line, room, "VU_CONFIG=%s", vu.config_path);
+			vu_keep_trim(line, room, vu_strlen(line) + 1);
+			env_config = line;
+		}
+	} else if (explicit_none) {
+		env_config = "VU_CONFIG=";
+	}
 }
 
 /* does the colon/space separated list hold our library? */

@@ -13,7 +13,7 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { LIB, ROOT, missing } from '../helpers.js';
+import { LIB, ROOT, missing, tmpdir, writeConfig } from '../helpers.js';
 
 const noGdb = missing(['gdb'], 'apt-get install gdb');
 (noGdb ? test.skip : test)(`start-up runs only code of the hot part, in both modes${noGdb}`, (t) => {
@@ -21,3 +21,31 @@ const noGdb = missing(['gdb'], 'apt-get install gdb');
   t.regex(r.stdout, /^start-up runs in the hot part( only$| but for \d+ bytes)/m, r.stdout + r.stderr);
   t.is(r.status, 0);
 });
+
+// Start-up maps the pages it uses of libvu -- the hot code, .rodata, and
+// .data + .bss, which it writes -- in three calls (init.c: populate_startup)
+// instead of a page fault each (2-10 µs apiece, 12-19 fewer per process).
+// The ranges come from the markers text-order.ld defines; a marker lost or
+// a call failing (a range outside libvu's mappings) fails this.
+const noStrace = missing(['strace'], 'apt-get install strace');
+for (const intercept of ['libc', 'all']) {
+  (noStrace ? test.skip : test)(`start-up populates libvu's code, read-only data and data in three calls (${intercept})${noStrace}`, (t) => {
+    const dir = tmpdir();
+    const config = writeConfig({ intercept, layers: [{ type: 'remap', map: { '/etc/passwd': '/etc/hostname' } }] }, dir);
+    const r = spawnSync('strace', ['-e', 'trace=madvise', '-e', 'signal=none', '/bin/true'], {
+      encoding: 'utf8', env: { ...process.env, LD_PRELOAD: LIB, VU_CONFIG: config, VU_CACHE_DIR: '' },
+    });
+    t.is(r.status, 0, r.stderr);
+    const calls = r.stderr.split('\n').filter((l) => l.startsWith('madvise('));
+    const read = calls.filter((l) => /MADV_POPULATE_READ\) = 0$/.test(l));
+    const write = calls.filter((l) => /MADV_POPULATE_WRITE\) = 0$/.test(l));
+    t.is(read.length, 2, r.stderr);
+    t.is(write.length, 1, r.stderr);
+    // the code's range covers the hot part (nm: __vu_hot_start .. __vu_hot_end)
+    const sym = new Map(spawnSync('nm', [LIB], { encoding: 'utf8' }).stdout.split('\n')
+      .map((l) => l.split(' ')).filter((f) => f.length === 3).map((f) => [f[2], parseInt(f[0], 16)]));
+    const hot = sym.get('__vu_hot_end')! - (sym.get('__vu_hot_start')! & ~4095);
+    t.true(hot > 0);
+    t.true(Number(/, (\d+), MADV_POPULATE_READ/.exec(read[0])![1]) >= hot, read[0]);
+  });
+}
