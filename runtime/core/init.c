@@ -38,6 +38,8 @@ static int preloaded(const char *self, const struct stat *me)
 			const char *base = strrchr(self, '/');
 
 			found = base && !strcmp(base + 1, tok);
+		} else if (!strcmp(tok, self)) {
+			found = 1;	/* (as ld.so named it: no stat) */
 		} else if (!stat(tok, &st)) {
 			found = st.st_dev == me->st_dev && st.st_ino == me->st_ino;
 		}
@@ -131,6 +133,7 @@ static void vu_init(void)
 		return;
 	}
 	vu_keep_trim(self, PATH_MAX, vu_strlen(self) + 1);
+	vu_self_st = me;	/* (compiled.c: this libvu's identity, without a stat) */
 	if (!preloaded(self, &me))
 		return;
 	vu.lib_path = self;
@@ -201,12 +204,16 @@ static void populate_startup(void)
  * entered before it (then the constructor finds it done) */
 void vu_init_run(void)
 {
+	/* (in .data, a page the loader has written: the first write to .bss,
+	 * vu_init_state's, comes after the pages are populated) */
+	static int populate_pending = 1;
 	int not_yet = VU_INIT_NOT_YET;
 
+	if (__atomic_exchange_n(&populate_pending, 0, __ATOMIC_RELAXED))
+		populate_startup();
 	if (!__atomic_compare_exchange_n(&vu_init_state, &not_yet, VU_INIT_RUNNING, 0,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return;
-	populate_startup();
 	vu_env_index(1);	/* (util.c: the VU_* variables there are, while vu starts) */
 	vu_init();
 	vu_env_index(0);

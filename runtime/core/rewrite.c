@@ -1723,8 +1723,69 @@ static int img_build(const char *path, struct dl_phdr_info *info, const char *id
 	return w ? 0 : -1;
 }
 
+/* The image replaces the library's code mapping: every page of it the
+ * process has used so far (the loader's and libc's start-up, vu's own)
+ * would be faulted in again, one 64 KiB window at a time (~10 faults for
+ * libc: 2-10 µs each). Which pages were mapped is read from
+ * /proc/self/pagemap before (its present bit: no privilege needed); after,
+ * they are mapped again from the image with MADV_POPULATE_READ, runs closer
+ * than 64 KiB merged: a few calls. Without pagemap or on a kernel without
+ * MADV_POPULATE_READ (5.14), the pages fault in as before. */
+#define IMG_PM_MAX 1024	/* pages of code looked at: 4 MiB (libc's: 1.4 MiB) */
+struct img_resident {
+	unsigned long lo;
+	unsigned n;
+	unsigned long bits[IMG_PM_MAX / 64];
+};
+
+static void img_resident_read(unsigned long lo, unsigned long hi, struct img_resident *r)
+{
+	unsigned long pm[128];	/* (1 KiB of the stack at a time) */
+	long fd;
+
+	r->lo = lo;
+	r->n = 0;
+	if (hi <= lo || (hi - lo) / 4096 > IMG_PM_MAX)
+		return;
+	fd = vu_sys4(SYS_openat, AT_FDCWD, "/proc/self/pagemap", O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	for (unsigned long i = 0, n = (hi - lo) / 4096; i < n;) {
+		unsigned long want = n - i < 128 ? n - i : 128;
+		long got = vu_sys4(SYS_pread64, fd, pm, want * 8, (long)((lo / 4096 + i) * 8));
+
+		if (got <= 0)
+			break;
+		for (long k = 0; k < got / 8; k++, i++)
+			if (pm[k] >> 63)	/* present */
+				r->bits[i / 64] |= 1UL << (i % 64);
+		r->n = i;
+	}
+	vu_sys1(SYS_close, fd);
+}
+
+static void img_resident_populate(const struct img_resident *r)
+{
+	unsigned long i = 0, start, end;
+
+	for (;;) {
+		while (i < r->n && !(r->bits[i / 64] >> (i % 64) & 1))
+			i++;
+		if (i >= r->n)
+			return;
+		start = end = i;
+		/* the run, and any next one less than 16 pages after it */
+		for (; i < r->n && i <= end + 16; i++)
+			if (r->bits[i / 64] >> (i % 64) & 1)
+				end = i;
+		vu_sys3(SYS_madvise, r->lo + start * 4096, (end - start + 1) * 4096, 22 /* MADV_POPULATE_READ */);
+		i = end + 1;
+	}
+}
+
 static int img_map(const char *path, struct dl_phdr_info *info, const char *id)
 {
+	struct img_resident res = { 0 };
 	struct img_hdr h;
 	struct stat st;
 	unsigned long lo, hi, off, tramp, slot;
@@ -1762,10 +1823,12 @@ static int img_map(const char *path, struct dl_phdr_info *info, const char *id)
 			return -1;
 		}
 	}
+	img_resident_read(lo, lo + h.text_len, &res);
 	r = vu_sys6(SYS_mmap, lo, h.text_len, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED, fd, off);
 	vu_sys1(SYS_close, fd);
 	if ((unsigned long)r != lo)
 		vu_fatal(125, "cannot map vu's image %s over its library's code", path);
+	img_resident_populate(&res);
 	images[nimages++] = (struct image){ lo, hi, tramp, tramp + h.tramp_len };
 	vu_debug("rewrite: image %s: %u sites", path, h.nsites);
 	return 0;

@@ -263,17 +263,27 @@ static inline __attribute__((always_inline)) const struct vc_slot *find(long nr,
 	size_t n;
 
 	k->ok = 0;
-	if (!p || !p[0])
+	if (!p)
 		return 0;
+	h = (unsigned long)nr * 0x9e3779b97f4a7c15UL;
 	if (p[0] != '/') {
-		if (vc_rel_off)
+		if (!p[0]) {
+			/* "": the descriptor itself (glibc's fstat is newfstatat(fd,
+			 * "", AT_EMPTY_PATH)). A layer's pure answer depends on the
+			 * descriptor's number, which is in the key; it is hashed too,
+			 * so that the descriptors a program has open get slots of
+			 * their own */
+			if (!dirfd_arg[nr])
+				return 0;
+			h = ((unsigned long)a[dirfd_arg[nr] - 1] ^ h) * K1;
+		} else if (vc_rel_off) {
 			return 0;
-		if (dirfd_arg[nr] && (int)a[dirfd_arg[nr] - 1] != AT_FDCWD)
+		} else if (dirfd_arg[nr] && (int)a[dirfd_arg[nr] - 1] != AT_FDCWD) {
 			return 0;	/* relative to a descriptor */
+		}
 	}
 	if (__builtin_expect(vu_vc_spawning, 0) && vu_self && vu_self->vfork_pending)
 		return 0;	/* a posix_spawn child, or its parent before its next call */
-	h = (unsigned long)nr * 0x9e3779b97f4a7c15UL;
 	n = len_hash(p, &h);
 	if (n >= VC_PATH)
 		return 0;

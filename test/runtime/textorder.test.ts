@@ -49,3 +49,29 @@ for (const intercept of ['libc', 'all']) {
     t.true(Number(/, (\d+), MADV_POPULATE_READ/.exec(read[0])![1]) >= hot, read[0]);
   });
 }
+
+// "all" mode maps its patched image over libc's and the loader's code
+// (rewrite.c): the pages of that code the process had mapped are mapped
+// again from the image in a few calls (read from /proc/self/pagemap), not
+// faulted in again a 64 KiB window at a time.
+(noStrace ? test.skip : test)(`"all" mode maps again, from its images, the library code pages the process had mapped${noStrace}`, (t) => {
+  const dir = tmpdir();
+  const config = writeConfig({ intercept: 'all', layers: [{ type: 'remap', map: { '/etc/passwd': '/etc/hostname' } }] }, dir);
+  const env = { ...process.env, LD_PRELOAD: LIB, VU_CONFIG: config, VU_CACHE_DIR: join(dir, 'cache') };
+  spawnSync('/bin/true', [], { env });	// the images are built by the first process
+  const r = spawnSync('strace', ['-e', 'trace=mmap,madvise,openat', '-e', 'signal=none', '/bin/true'], { encoding: 'utf8', env });
+  t.is(r.status, 0, r.stderr);
+  const lines = r.stderr.split('\n');
+  // the image over the code: mmap(ADDR, LEN, PROT_READ|PROT_EXEC, MAP_PRIVATE|MAP_FIXED, FD, OFF) = ADDR
+  const images = lines.map((l) => /^mmap\((0x[0-9a-f]+), (\d+), PROT_READ\|PROT_EXEC, MAP_PRIVATE\|MAP_FIXED, \d+, 0x[0-9a-f]+\) = 0x/.exec(l))
+    .filter((m): m is RegExpExecArray => !!m).map((m) => [parseInt(m[1], 16), parseInt(m[1], 16) + Number(m[2])]);
+  t.true(images.length >= 1, r.stderr);	// libc's, and the loader's
+  const populated = lines.map((l) => /^madvise\((0x[0-9a-f]+), (\d+), MADV_POPULATE_READ\) = 0$/.exec(l))
+    .filter((m): m is RegExpExecArray => !!m).map((m) => [parseInt(m[1], 16), parseInt(m[1], 16) + Number(m[2])]);
+  for (const [lo, hi] of images) {
+    const inside = populated.filter(([a, b]) => a >= lo && b <= hi);
+    t.true(inside.length >= 1, `no populate inside the image at ${lo.toString(16)}\n${r.stderr}`);
+    t.true(inside.length <= 16, `${inside.length} calls for one image`);
+  }
+  t.true(lines.some((l) => l.includes('"/proc/self/pagemap"')), r.stderr);
+});

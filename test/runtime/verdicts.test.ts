@@ -122,3 +122,54 @@ for (const mode of MODES) {
     }
   });
 }
+
+// fstat(fd) is newfstatat(fd, "", AT_EMPTY_PATH): the descriptor is the
+// question, its number in the key. Descriptors reused for other files
+// (closed and opened again: the same number), dup'ed, opened on a remapped
+// path: every answer is the kernel's for the file open now, the cache on
+// and off, under four layers that all answer purely; and the cache answers.
+const FSTAT_PY = `
+import os, sys
+root = sys.argv[1]
+names = ['s1', 's22', 's333', 'a/x', 'r/big']
+for rnd in range(40):
+    for n in names:
+        fd = os.open(os.path.join(root, n), os.O_RDONLY)
+        d = os.dup(fd)
+        print(rnd, n, fd - 3, os.fstat(fd).st_size, os.stat(d).st_size, os.fstat(d).st_ino == os.fstat(fd).st_ino)
+        os.close(d); os.close(fd)
+`;
+for (const mode of MODES) {
+  test(`${mode}: fstat of descriptors reused for other files gets each file's answer, the cache on and off`, (t) => {
+    const setup = () => {
+      const root = tree();
+      writeFileSync(join(root, 's1'), '1');
+      writeFileSync(join(root, 's22'), '22');
+      writeFileSync(join(root, 's333'), '333');
+      mkdirSync(join(root, 'r'));
+      writeFileSync(join(root, 'r/big'), 'x'.repeat(5000));
+      writeFileSync(join(root, 'hidden'), 'h');
+      return root;
+    };
+    const native = setup();
+    const nat = run('python3', ['-c', FSTAT_PY, native], { vu: false });
+    t.is(nat.status, 0, nat.stderr);
+    const T = setup();
+    const cfg = writeConfig({ intercept: mode, layers: [
+      { type: 'readonly', paths: [join(T, 'r')] },
+      { type: 'hide', paths: [join(T, 'hidden')] },
+      { type: 'remap', map: { [join(T, 'a/x')]: join(T, 't') } },
+    ] });
+    // natively a/x is "A\\n" and t "T\\n": the same size, another inode
+    for (const cache of ['1', '0']) {
+      const stats = join(tmpdir(), 'stats.jsonl');
+      const r = run('python3', ['-c', FSTAT_PY, T], { config: cfg, env: { VU_VERDICT_CACHE: cache, VU_STATS: stats } });
+      t.is(r.status, 0, r.stderr);
+      t.is(r.stdout, nat.stdout, `VU_VERDICT_CACHE=${cache}`);
+      const cached = readFileSync(stats, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { exe: string; cached: number })
+        .filter((j) => j.exe.includes('python')).reduce((a, j) => a + j.cached, 0);
+      if (cache === '1') t.true(cached > 800, `the cache answered ${cached} calls (the paths alone: ~300)`);
+      else t.is(cached, 0);
+    }
+  });
+}
