@@ -15,6 +15,8 @@
  *     statwalk  fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW) of the entries of
  *               the folder PATH in turn, as tar and find walk a tree (a
  *               path relative to a descriptor: never in the verdict cache)
+ *     fstat     fstat() of two descriptors open on PATH, in turn (glibc's
+ *               fstat is newfstatat(fd, "", AT_EMPTY_PATH))
  *   Prints {"op":..,"n":..,"size":<st_size of the file the open reaches>}
  *   ("size" tells the harness which file was really opened); exits 1 when
  *   a call fails.
@@ -91,12 +93,21 @@ int main(int argc, char **argv)
 		for (long i = 0; i < n; i++)
 			if (fstatat(d, names[i % k], &st, AT_SYMLINK_NOFOLLOW))
 				die("fstatat");
+	} else if (!strcmp(op, "fstat")) {
+		int fds[2] = { open(path, O_RDONLY), open(path, O_RDONLY) };
+
+		if (fds[0] < 0 || fds[1] < 0)
+			die("fstat: PATH");
+		for (long i = 0; i < n; i++)
+			if (fstat(fds[i & 1], &st))
+				die("fstat");
+		size = st.st_size;
 	} else if (!strcmp(op, "getppid")) {
 		for (long i = 0; i < n; i++)
 			if (getppid() < 0)
 				die("getppid");
 	} else {
-		fprintf(stderr, "usage: instr open|openw|openvary|statwalk|getppid N [PATH]\n");
+		fprintf(stderr, "usage: instr open|openw|openvary|statwalk|fstat|getppid N [PATH]\n");
 		return 2;
 	}
 	printf("{\"op\":\"%s\",\"n\":%ld,\"size\":%ld}\n", op, n, size);

@@ -8363,6 +8363,19 @@ static long vu_bottom_fstat(struct vu_call *vu_c)
  * the tail call of glibc's function need no frame */
 static __attribute__((noinline)) VU_NO_ASAN int vu_slow_fstat(int dfd, struct stat *statbuf)
 {
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_newfstatat] & VU_VC_WRAPPER) && vu_real_fstat) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)dfd, (long)(""), (long)statbuf, (long)(AT_EMPTY_PATH), 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_newfstatat, vu_a, vu_pb, &vu_k);
+		if (vu_p && vu_p == (const char *)vu_a[1]) {	/* remembered, its fixed path unchanged: run as the bottom would */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fstat, VU_NR_newfstatat);
+			int vu_r = vu_real_fstat(dfd, statbuf);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_newfstatat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fstat, 0) && !vu_real_fstat)
@@ -8374,7 +8387,7 @@ static __attribute__((noinline)) VU_NO_ASAN int vu_slow_fstat(int dfd, struct st
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_newfstatat, (long)dfd, (long)(""), (long)statbuf, (long)(AT_EMPTY_PATH));
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_fstat ? vu_bottom_fstat : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_fstat ? vu_bottom_fstat : NULL, &vu_k));
 }
 
 /* fstat -- newfstatat(dfd, "", statbuf, AT_EMPTY_PATH) */
@@ -8404,6 +8417,19 @@ static long vu_bottom_fstat64(struct vu_call *vu_c)
  * the tail call of glibc's function need no frame */
 static __attribute__((noinline)) VU_NO_ASAN int vu_slow_fstat64(int dfd, struct stat64 *statbuf)
 {
+	struct vu_vc_key vu_k;	/* (what a miss worked out: not worked out again) */
+	vu_k.looked = 0;
+	if ((vu_vc_on[VU_NR_newfstatat] & VU_VC_WRAPPER) && vu_real_fstat64) {
+		char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));
+		const long vu_a[6] = { (long)dfd, (long)(""), (long)statbuf, (long)(AT_EMPTY_PATH), 0, 0 };
+		const char *vu_p = vu_vc_hit(VU_NR_newfstatat, vu_a, vu_pb, &vu_k);
+		if (vu_p && vu_p == (const char *)vu_a[1]) {	/* remembered, its fixed path unchanged: run as the bottom would */
+			struct vu_bottom_state vu_s = vu_allow_bottom(VU_FN_fstat64, VU_NR_newfstatat);
+			int vu_r = vu_real_fstat64(dfd, statbuf);
+			vu_restore_bottom(vu_s);
+			return vu_r;
+		}
+	}
 	int vu_w = vu_wants(VU_NR_newfstatat);	/* (the first wrapper entered starts vu) */
 
 	if (__builtin_expect(!vu_known_fstat64, 0) && !vu_real_fstat64)
@@ -8415,7 +8441,7 @@ static __attribute__((noinline)) VU_NO_ASAN int vu_slow_fstat64(int dfd, struct 
 		return vu_r;
 	}
 	struct vu_call vu_c = VU_CALL(VU_NR_newfstatat, (long)dfd, (long)(""), (long)statbuf, (long)(AT_EMPTY_PATH));
-	return (int)vu_set_errno(vu_libc_call(&vu_c, vu_real_fstat64 ? vu_bottom_fstat64 : NULL));
+	return (int)vu_set_errno(vu_libc_call_vc(&vu_c, vu_real_fstat64 ? vu_bottom_fstat64 : NULL, &vu_k));
 }
 
 /* fstat64 -- newfstatat(dfd, "", statbuf, AT_EMPTY_PATH) */

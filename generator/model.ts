@@ -519,7 +519,12 @@ export function libcModel(sys: SyscallSpec, l: LibcSpec): LibcModel {
    * stack handed on last time, as the bottom would run it. */
   const paths = sys.args.filter((a) => a.type === 'path');
   const pathParam = paths.length === 1 ? params.find((p) => p.name === paths[0].name) : undefined;
-  const cacheable = !noreturn && pathParam !== undefined && !CACHE_FORGET_KINDS.has(sys.does?.kind ?? 'none') &&
+  /* or a path the function fixes (fstat: newfstatat(fd, "", AT_EMPTY_PATH)):
+   * a hit runs glibc's function only when the stack handed that same path
+   * on; a path it changed goes the whole way (the bottom's gate call) */
+  const fixedPath = paths.length === 1 && pathParam === undefined && l.fixed?.[paths[0].name] !== undefined
+    ? sys.args.findIndex((a) => a.type === 'path') : -1;
+  const cacheable = !noreturn && (pathParam !== undefined || fixedPath >= 0) && !CACHE_FORGET_KINDS.has(sys.does?.kind ?? 'none') &&
     sys.args.every((a) => a.type === 'path' || CACHE_KEY_TYPES.has(a.type));
   const hitArgs = params.map((p) => (p === pathParam ? `(${p.ctype})vu_p` : p.name));
   const cached = cacheable
@@ -530,7 +535,9 @@ export function libcModel(sys: SyscallSpec, l: LibcSpec): LibcModel {
         '	char vu_pb[VU_VC_OUT] __attribute__((aligned(8)));',
         `	const long vu_a[6] = { ${[...slots, ...Array(6 - slots.length).fill('0')].join(', ')} };`,
         `	const char *vu_p = vu_vc_hit(${nrMacro}, vu_a, vu_pb, &vu_k);`,
-        '	if (vu_p) {	/* remembered: run as the bottom would run it */',
+        fixedPath >= 0
+          ? `	if (vu_p && vu_p == (const char *)vu_a[${fixedPath}]) {	/* remembered, its fixed path unchanged: run as the bottom would */`
+          : '	if (vu_p) {	/* remembered: run as the bottom would run it */',
         ...callStatements(ret, noreturn, `${real}(${hitArgs.join(', ')})`, `vu_allow_bottom(VU_FN_${l.name}, ${nrMacro})`, true).map((x) => `		${x}`),
         ...r.fast.map((x) => `		${x}`),
         '	}',

@@ -227,6 +227,8 @@ export function runInstructions(cfg: Configs, sc: ScaleConfigs, iterations: numb
       ['open-stack-miss', 'open of 1,000 missing names in turn (/etc/nK), verdict cache misses, per call', stack, cfg.stackLibc, 'openvary', '/etc', NaN],
       // a tree walk's call (tar, find): relative to a descriptor, never cached
       ['stat-walk', 'fstatat(dirfd, name) of /usr/share/doc\'s entries in turn (a tree walk), per call', stack, cfg.stackLibc, 'statwalk', '/usr/share/doc', NaN],
+      // a descriptor's fstat: newfstatat(fd, "", AT_EMPTY_PATH), the descriptor in the key
+      ['fstat-stack', 'fstat of two open descriptors in turn, per call', stack, cfg.stackLibc, 'fstat', SEED_TO, NaN],
     ];
     for (const [id, text, layers, config, op, path, limit] of calls) {
       const nat = c.perCall(null, iterations, op, path);

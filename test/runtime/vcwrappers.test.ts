@@ -47,6 +47,10 @@ const CALLS: Record<string, string> = {
   fstatat: 'sb(lambda b: c.fstatat(-100, p, b, 0), 8)',
   fstatat64: 'sb(lambda b: c.fstatat64(-100, p, b, 0), 8)',
   statx: 'sb(lambda b: c.statx(-100, p, 0, 0x7ff, b), 32)',
+  // the path fixed by the function (newfstatat(fd, "", AT_EMPTY_PATH)): a
+  // descriptor opened on p, the same one for the three calls
+  fstat: 'sb(lambda b: c.fstat(fdof(p), b), 8)',
+  fstat64: 'sb(lambda b: c.fstat64(fdof(p), b), 8)',
 };
 
 /** the wrappers with a hit path, from the generated file */
@@ -77,6 +81,10 @@ def rd(fd):
     s = os.read(fd, 64).decode(); os.close(fd); return s.strip()
 def rl(f):
     b = ctypes.create_string_buffer(64); n = f(b); return err(n) if n < 0 else b.raw[:n].decode()
+fds = {}
+def fdof(p):
+    if p not in fds: fds[p] = os.open(p, 0)
+    return fds[p]
 def sb(f, off):
     b = ctypes.create_string_buffer(512); r = f(b)
     return err(r) if r < 0 else int.from_bytes(b.raw[off:off + 8], 'little')
