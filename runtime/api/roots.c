@@ -61,14 +61,27 @@ static char *resolved_slow(const char *p)
 
 /* the folder of the path resolved last: paths of a list share theirs */
 struct last_dir {
-	char dir[PATH_MAX];	/* as written */
 	size_t dl;
 	char *real;		/* resolved_slow(dir), or NULL */
 	size_t rl;
 	int same;		/* real is dir as written */
 	char *chunk;		/* room for resolved paths (kept as long as the roots) */
 	size_t left;
+	size_t grow;		/* the next chunk's size */
+	char *dir;		/* as written (from the heap, as long as it needs: a
+				 * PATH_MAX array moved malloc's top a page, a page
+				 * fault at start-up for each list) */
+	size_t dcap;
 };
+
+static void last_dir_free(struct last_dir *ld)
+{
+	if (ld) {
+		free(ld->real);
+		free(ld->dir);
+		free(ld);
+	}
+}
 
 /* n bytes that live as long as the roots: from chunks, not a malloc each */
 static char *keep(struct last_dir *ld, size_t n)
@@ -78,8 +91,14 @@ static char *keep(struct last_dir *ld, size_t n)
 	if (n > 4096)
 		return malloc(n);
 	if (ld->left < n) {
-		ld->chunk = malloc(65536);
-		ld->left = ld->chunk ? 65536 : 0;
+		/* 4 KiB first, doubling to 64 KiB: a list of a few paths writes
+		 * one page of the heap, not the ends of 64 KiB (malloc writes the
+		 * header of what is left after a chunk: a page fault each) */
+		size_t sz = ld->grow ? ld->grow : 4096;
+
+		ld->grow = sz < 65536 ? 2 * sz : sz;
+		ld->chunk = malloc(sz);
+		ld->left = ld->chunk ? sz : 0;
 		if (!ld->chunk)
 			return NULL;
 	}
@@ -108,6 +127,15 @@ static char *resolved(const char *p, size_t n, struct last_dir *ld, struct stat 
 		return resolved_slow(p);
 	if (!ld->real || ld->dl != dl || !(pre && pre->samedir ? 1 : vu_memeq(ld->dir, p, dl))) {
 		free(ld->real);
+		ld->real = NULL;
+		if (ld->dcap < dl + 1) {
+			char *d = realloc(ld->dir, dl + 1);
+
+			if (!d)
+				return NULL;
+			ld->dir = d;
+			ld->dcap = dl + 1;
+		}
 		memcpy(ld->dir, p, dl);
 		ld->dir[dl] = 0;
 		ld->dl = dl;
@@ -213,17 +241,17 @@ int vu_roots_init(struct vu_roots *r, const char *const *items, int n, int want_
 	if (!r->path || !r->len || !r->base || !r->dev || !r->ino || !r->id ||
 	    vu_strmap_init(&r->by_path, n + 1) || vu_strmap_init(&r->by_base, 8))	/* (last names repeat: that map grows) */
 		return -ENOMEM;
-	struct last_dir *ld = malloc(sizeof(*ld));	/* (its 4 KiB need no zeroing) */
+	struct last_dir *ld = malloc(sizeof(*ld));
 	const struct vu_list_pre *pre = vu_compiled_pre(items, n);	/* (a compiled list) */
 	unsigned char *known = calloc(2 * n + 1, 1);	/* dev and ino of root i are known */
 	unsigned char *added = pre ? calloc(n + 1, 1) : NULL;	/* item i was added as written */
 
 	if (ld) {
-		ld->real = ld->chunk = NULL;
-		ld->left = 0;
+		ld->real = ld->chunk = ld->dir = NULL;
+		ld->left = ld->grow = ld->dcap = 0;
 	}
 	if (!ld || !known || (pre && !added)) {
-		free(ld);
+		last_dir_free(ld);
 		free(known);
 		free(added);
 		return -ENOMEM;
@@ -237,8 +265,7 @@ int vu_roots_init(struct vu_roots *r, const char *const *items, int n, int want_
 
 		if (!items[i] || items[i][0] != '/') {
 			snprintf(err, errlen, "path %d is not absolute", i + 1);
-			free(ld->real);
-			free(ld);
+			last_dir_free(ld);
 			free(known);
 			free(added);
 			return -EINVAL;
@@ -267,8 +294,7 @@ int vu_roots_init(struct vu_roots *r, const char *const *items, int n, int want_
 			r->ino[k] = st.st_ino;
 		}
 	}
-	free(ld->real);
-	free(ld);
+	last_dir_free(ld);
 	/* room for every root at once: by_id never grows (its keys are placed
 	 * by id_hash, which a growing map would not use) */
 	if (vu_strmap_init(&r->by_id, r->n + 1)) {

@@ -22,30 +22,52 @@ void vu_exec_resolve(void) VU_HIDDEN;
 
 /* Is this library in LD_PRELOAD (and not merely dlopen'ed, e.g. by `vu
  * check` through ffi)? Entries are compared as files (device and inode),
- * which costs a stat each instead of a realpath walk. */
+ * which costs a stat each instead of a realpath walk. The list is read in
+ * place (no copy, no strtok: neither the heap nor the C library's string
+ * functions, pages a process under vu need not touch to start). */
 static int preloaded(const char *self, const struct stat *me)
 {
-	const char *pl = vu_getenv("LD_PRELOAD");
-	char *list, *tok, *save;
-	struct stat st;
-	int found = 0;
+	const char *pl = vu_getenv("LD_PRELOAD"), *base = self;
+	size_t sl = vu_strlen(self), bl;
 
 	if (!pl)
 		return 0;
-	list = strdup(pl);
-	for (tok = strtok_r(list, ": ", &save); tok && !found; tok = strtok_r(NULL, ": ", &save)) {
-		if (!strchr(tok, '/')) {
-			const char *base = strrchr(self, '/');
+	for (const char *q = self; *q; q++)
+		if (*q == '/')
+			base = q + 1;
+	bl = vu_strlen(base);
+	for (const char *p = pl;;) {
+		size_t n = 0;
+		int slash = 0;
 
-			found = base && !strcmp(base + 1, tok);
-		} else if (!strcmp(tok, self)) {
-			found = 1;	/* (as ld.so named it: no stat) */
-		} else if (!stat(tok, &st)) {
-			found = st.st_dev == me->st_dev && st.st_ino == me->st_ino;
+		while (*p == ':' || *p == ' ')
+			p++;
+		while (p[n] && p[n] != ':' && p[n] != ' ')
+			slash |= p[n++] == '/';
+		if (!n)
+			return 0;
+		if (!slash) {
+			if (n == bl && !vu_strncmp(p, base, n))
+				return 1;	/* a bare name: ld.so searched for it */
+		} else if (n == sl && !vu_strncmp(p, self, n)) {
+			return 1;	/* (as ld.so named it: no stat) */
+		} else if (n < PATH_MAX) {
+			char *tok = vu_keep_room(n + 1);	/* (given back below) */
+			struct stat st;
+			int same;
+
+			if (!tok)
+				return 0;
+			vu_memcpy(tok, p, n);
+			tok[n] = 0;
+			same = !vu_sys4(SYS_newfstatat, AT_FDCWD, tok, &st, 0) && st.st_dev == me->st_dev &&
+			       st.st_ino == me->st_ino;
+			vu_keep_trim(tok, n + 1, 0);
+			if (same)
+				return 1;
 		}
+		p += n;
 	}
-	free(list);
-	return found;
 }
 
 /* this library's absolute path (what children get in LD_PRELOAD): ld.so
