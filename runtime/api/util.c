@@ -129,6 +129,21 @@ char *vu_keep(const char *s)
 	return p;
 }
 
+/* vu_preload_next -- the next entry of an LD_PRELOAD-style list (entries
+ * separated by ':' or ' ', as ld.so splits it) at or after p: its start,
+ * and its length in *n; NULL after the last */
+const char *vu_preload_next(const char *p, size_t *n)
+{
+	size_t k = 0;
+
+	while (*p == ':' || *p == ' ')
+		p++;
+	while (p[k] && p[k] != ':' && p[k] != ' ')
+		k++;
+	*n = k;
+	return k ? p : NULL;
+}
+
 char *vu_stpcpy(char *d, const char *s)
 {
 	while ((*d = *s))

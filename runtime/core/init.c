@@ -28,7 +28,7 @@ void vu_exec_resolve(void) VU_HIDDEN;
 static int preloaded(const char *self, const struct stat *me)
 {
 	const char *pl = vu_getenv("LD_PRELOAD"), *base = self;
-	size_t sl = vu_strlen(self), bl;
+	size_t sl = vu_strlen(self), bl, n;
 
 	if (!pl)
 		return 0;
@@ -36,16 +36,11 @@ static int preloaded(const char *self, const struct stat *me)
 		if (*q == '/')
 			base = q + 1;
 	bl = vu_strlen(base);
-	for (const char *p = pl;;) {
-		size_t n = 0;
+	for (const char *p = pl; (p = vu_preload_next(p, &n)); p += n) {
 		int slash = 0;
 
-		while (*p == ':' || *p == ' ')
-			p++;
-		while (p[n] && p[n] != ':' && p[n] != ' ')
-			slash |= p[n++] == '/';
-		if (!n)
-			return 0;
+		for (size_t k = 0; k < n; k++)
+			slash |= p[k] == '/';
 		if (!slash) {
 			if (n == bl && !vu_strncmp(p, base, n))
 				return 1;	/* a bare name: ld.so searched for it */
@@ -66,8 +61,8 @@ static int preloaded(const char *self, const struct stat *me)
 			if (same)
 				return 1;
 		}
-		p += n;
 	}
+	return 0;
 }
 
 /* this library's absolute path (what children get in LD_PRELOAD): ld.so
@@ -197,10 +192,6 @@ static void vu_init(void)
  * and .bss (zeroed or copied on write, as their first write would). On an
  * older kernel the calls fail (EINVAL) and the pages fault in as before:
  * a place, never a behaviour. */
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
-#define MADV_POPULATE_WRITE 23
-#endif
 extern const char __vu_hot_start[] VU_HIDDEN, __vu_hot_end[] VU_HIDDEN;
 extern const char __vu_rodata_start[] VU_HIDDEN, __vu_rodata_end[] VU_HIDDEN;
 extern char __vu_data_start[] VU_HIDDEN, __vu_bss_end[] VU_HIDDEN;

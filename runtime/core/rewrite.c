@@ -1778,7 +1778,7 @@ static void img_resident_populate(const struct img_resident *r)
 		for (; i < r->n && i <= end + 16; i++)
 			if (r->bits[i / 64] >> (i % 64) & 1)
 				end = i;
-		vu_sys3(SYS_madvise, r->lo + start * 4096, (end - start + 1) * 4096, 22 /* MADV_POPULATE_READ */);
+		vu_sys3(SYS_madvise, r->lo + start * 4096, (end - start + 1) * 4096, MADV_POPULATE_READ);
 		i = end + 1;
 	}
 }

@@ -40,6 +40,12 @@ typedef unsigned long __attribute__((may_alias)) vu_word;
 extern char vu_gate_start[] VU_HIDDEN, vu_gate_end[] VU_HIDDEN;
 void vu_restorer(void) VU_HIDDEN;
 char *vu_keep(const char *s) VU_HIDDEN;
+const char *vu_preload_next(const char *p, size_t *n) VU_HIDDEN;
+/* (Linux 5.14; older headers lack them: init.c, rewrite.c) */
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#define MADV_POPULATE_WRITE 23
+#endif
 extern struct stat vu_self_st VU_HIDDEN;
 char *vu_keep_room(size_t n) VU_HIDDEN;
 void vu_keep_trim(char *p, size_t room, size_t n) VU_HIDDEN;

@@ -106,19 +106,11 @@ void vu_exec_setup(const char *explicit_none)
 static int has_lib(const char *list)
 {
 	const char *lib = vu.lib_path;
-	size_t l = vu_strlen(lib);
+	size_t l = vu_strlen(lib), n;
 
-	for (const char *p = list; *p;) {
-		size_t n = 0;
-
-		while (p[n] && p[n] != ':' && p[n] != ' ')
-			n++;
+	for (const char *p = list; (p = vu_preload_next(p, &n)); p += n)
 		if (n == l && !vu_strncmp(p, lib, l))
 			return 1;
-		p += n;
-		while (*p == ':' || *p == ' ')
-			p++;
-	}
 	return 0;
 }
 
