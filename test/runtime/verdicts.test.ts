@@ -8,7 +8,7 @@
  * (VU_VERDICT_CACHE=0), and VU_STATS must show the cache answering.
  */
 import test from 'ava';
-import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { probe, run, tmpdir, writeConfig } from '../helpers.js';
 
@@ -170,6 +170,74 @@ for (const mode of MODES) {
         .filter((j) => j.exe.includes('python')).reduce((a, j) => a + j.cached, 0);
       if (cache === '1') t.true(cached > 800, `the cache answered ${cached} calls (the paths alone: ~300)`);
       else t.is(cached, 0);
+    }
+  });
+}
+
+// The class around fstat: every call of one path argument that names a
+// descriptor by an empty path, through glibc's own functions (ctypes), on
+// descriptors closed and reopened on other files: fstatat(fd, "",
+// AT_EMPTY_PATH), statx(fd, "", AT_EMPTY_PATH), readlinkat(fd of a symlink,
+// ""), fchownat(fd, "", AT_EMPTY_PATH) -- a write, which readonly judges by
+// the object (EROFS inside its tree, every time, never remembered) -- and
+// fstatat(fd, "", 0), ENOENT. Answers as natively (EROFS where the model
+// says), the cache on and off, both modes.
+const EMPTY_PY = `
+import ctypes, os, sys
+c = ctypes.CDLL(None, use_errno=True)
+c.readlinkat.restype = ctypes.c_ssize_t
+root = sys.argv[1]
+AT_EMPTY_PATH = 0x1000
+def err(r):
+    return str(r) if r >= 0 else os.strerror(ctypes.get_errno())
+def sb(f, off):
+    b = ctypes.create_string_buffer(512); r = f(b)
+    return err(r) if r < 0 else str(int.from_bytes(b.raw[off:off + 8], 'little'))
+def rl(fd):
+    b = ctypes.create_string_buffer(64); n = c.readlinkat(fd, b'', b, 64)
+    return err(n) if n < 0 else b.raw[:n].decode()
+for rnd in range(12):
+    for n in ('s1', 's22', 'r/big', 'a/x'):
+        fd = os.open(os.path.join(root, n), os.O_RDONLY)
+        print(rnd, n, sb(lambda b: c.fstatat(fd, b'', b, AT_EMPTY_PATH), 48),
+              sb(lambda b: c.statx(fd, b'', AT_EMPTY_PATH, 0x7ff, b), 40),
+              sb(lambda b: c.fstatat(fd, b'', b, 0), 48),
+              'chown', err(c.fchownat(fd, b'', os.getuid(), -1, AT_EMPTY_PATH)))
+        os.close(fd)
+    lfd = os.open(os.path.join(root, 'link'), os.O_PATH | os.O_NOFOLLOW)
+    print(rnd, 'link', rl(lfd), sb(lambda b: c.fstatat(lfd, b'', b, AT_EMPTY_PATH), 48))
+    os.close(lfd)
+`;
+for (const mode of MODES) {
+  test(`${mode}: calls naming a descriptor by an empty path (fstatat, statx, readlinkat, fchownat) on reused descriptors answer as natively, readonly's EROFS every time, the cache on and off`, (t) => {
+    const setup = () => {
+      const root = tree();
+      writeFileSync(join(root, 's1'), '1');
+      writeFileSync(join(root, 's22'), '22');
+      mkdirSync(join(root, 'r'));
+      writeFileSync(join(root, 'r/big'), 'x'.repeat(5000));
+      writeFileSync(join(root, 'hidden'), 'h');
+      symlinkSync('s1', join(root, 'link'));
+      return root;
+    };
+    const native = setup();
+    const nat = run('python3', ['-c', EMPTY_PY, native], { vu: false });
+    t.is(nat.status, 0, nat.stderr);
+    t.regex(nat.stdout, /^0 s1 1 1 No such file or directory chown 0$/m);
+    t.regex(nat.stdout, /^0 link s1 \d+$/m);
+    // the model: readonly refuses the write on r/big (EROFS), nothing else
+    // changes (a/x and its remap target t have the same size)
+    const model = nat.stdout.replace(/^(\d+ r\/big .* chown) 0$/gm, '$1 Read-only file system');
+    const T = setup();
+    const cfg = writeConfig({ intercept: mode, layers: [
+      { type: 'readonly', paths: [join(T, 'r')] },
+      { type: 'hide', paths: [join(T, 'hidden')] },
+      { type: 'remap', map: { [join(T, 'a/x')]: join(T, 't') } },
+    ] });
+    for (const cache of ['1', '0']) {
+      const r = run('python3', ['-c', EMPTY_PY, T], { config: cfg, env: { VU_VERDICT_CACHE: cache } });
+      t.is(r.status, 0, r.stderr);
+      t.is(r.stdout, model, `VU_VERDICT_CACHE=${cache}`);
     }
   });
 }
