@@ -40,6 +40,7 @@ struct bind {
 	const char *base;	/* last component of target */
 	size_t blen;
 	unsigned bhash;		/* vu_name_hash of base */
+	struct vu_name_bits bits;	/* base's bit (vu_layer_names_only) */
 	/* listing target in its parent (target missing on the host) */
 	int inject;
 	unsigned long pdev, pino;	/* the parent directory on the host */
@@ -119,6 +120,12 @@ static int bind_init(struct vu_layer *self, char *err, size_t errlen)
 	}
 	free(parent);
 	self->state = b;
+	/* one name of a folder reaches the target only when it is the target's
+	 * last name (without "..": nothing else goes up) */
+	if (vu_name_bits_init(&b->bits, 1) == 0) {
+		vu_name_bits_add(&b->bits, b->bhash);
+		vu_layer_names_only(self, &b->bits, 0);
+	}
 	return 0;
 }
 

@@ -146,6 +146,10 @@ static int hide_init(struct vu_layer *self, char *err, size_t errlen)
 	}
 	h->cwd_hidden = getcwd(cwd, sizeof(cwd)) && hidden_path(h, cwd);
 	self->state = h;
+	/* one name of a descriptor's folder, not followed: hidden only when it
+	 * bears a hidden last name (a descriptor is never inside a hidden tree,
+	 * and a name that is not followed crosses no symlink) */
+	vu_layer_names_only(self, &h->roots.base_bits, 0);
 	return 0;
 }
 
@@ -377,29 +381,23 @@ static int crosses_no_link(const struct hide *h, struct vu_call *c, int i)
 	const char *path = (const char *)c->args[p->arg];
 	int dirfd = vu_op_dirfd(c, i);
 	size_t n, s;
-	unsigned long nh;
-	const char *last;
-	int cacheable;
+	unsigned long nh = 0;
+	const char *last, *abs;
+	long len;
+	int cacheable, tail;
 
 	if (!path || !*path || (c->op->resolve & RESOLVE_IN_ROOT))
 		return 0;
 	cacheable = path[0] == '/' || dirfd == AT_FDCWD;
-	{
-		/* an absolute path as the call's memo has it (normalized, its
-		 * hash known), else the path as written */
-		long len;
-		const char *abs = path[0] == '/' ? vu_call_path(c, p->arg, &len, &nh) : 0;
-
-		if (abs == path) {
-			n = (size_t)len;
-		} else {
-			n = vu_strlen(path);
-			nh = cacheable ? vu_strmap_hash(path, n) : 0;	/* (the cache's key only) */
-		}
+	/* an absolute path as the call's memo has it (normalized, its hash
+	 * known), else the path as written (hashed below, when needed) */
+	abs = path[0] == '/' ? vu_call_path(c, p->arg, &len, &nh) : 0;
+	if (abs == path) {
+		n = (size_t)len;
+	} else {
+		n = vu_strlen(path);
+		nh = 0;
 	}
-	/* the whole path was seen to cross no symlink, and is none */
-	if (cacheable && safe_dir_known(h, path, n, nh))
-		return 1;
 	if (path[n - 1] == '/') {
 		/* "name/": the last component is followed whatever the call
 		 * says: the whole path is the folder part */
@@ -417,6 +415,16 @@ static int crosses_no_link(const struct hide *h, struct vu_call *c, int i)
 				s--;
 	}
 	last = path + s;
+	/* the last name is followed to where it leads (not "." or "..") */
+	tail = p->follow && p->role == VU_ROLE_OBJECT && n > s && !(n - s == 1 && last[0] == '.') &&
+	       !(n - s == 2 && last[0] == '.' && last[1] == '.');
+	if (cacheable && !nh && (tail || s == n))
+		nh = vu_strmap_hash(path, n);	/* (the cache's key only) */
+	/* the whole path was seen to cross no symlink, and is none: asked
+	 * only when that is the question (a call that stops at its last
+	 * name -- lstat, a tree walk's fstatat -- asks about the folder) */
+	if ((tail || s == n) && cacheable && safe_dir_known(h, path, n, nh))
+		return 1;
 	if (s > 0 && !(path[0] == '/' && s == 1)) {
 		/* the folder part: every component of it is followed */
 		unsigned long sh = s == n ? nh : vu_strmap_hash(path, s);
@@ -458,8 +466,7 @@ static int crosses_no_link(const struct hide *h, struct vu_call *c, int i)
 				safe_dir_add(h, path, s, sh);
 		}
 	}
-	if (p->follow && p->role == VU_ROLE_OBJECT && !(n - s == 1 && last[0] == '.') &&
-	    !(n - s == 2 && last[0] == '.' && last[1] == '.') && n > s) {
+	if (tail) {
 		struct stat st;
 		long e = vu_sys4(SYS_newfstatat, dirfd, path, &st, AT_SYMLINK_NOFOLLOW);
 

@@ -56,6 +56,10 @@ static int ro_init(struct vu_layer *self, char *err, size_t errlen)
 	for (int i = 0; i < r->roots.n; i++)
 		vu_debug("readonly: %s", r->roots.path[i]);
 	self->state = r;
+	/* a call that does not write is let on by its flags alone, whatever it
+	 * names (classify: only openat2's RESOLVE_NO_XDEV, which the verdict
+	 * cache never serves, is judged otherwise) */
+	vu_layer_names_only(self, NULL, VU_NAMES_ONLY_WRITES);
 	return 0;
 }
 

@@ -520,6 +520,21 @@ static inline int vu_name_bits_may(const struct vu_name_bits *f, unsigned h)
 	return f->bits && (f->bits[b / 64] >> (b % 64)) & 1;
 }
 
+/* vu_layer_names_only -- at init: this layer acts on a call that names
+ * one entry of a folder open as a descriptor (fstatat(dirfd, "name",
+ * AT_SYMLINK_NOFOLLOW) as tar, find and rm -r make it: a single name, no
+ * "/", not "." or "..", relative to a descriptor, not followed when it is a
+ * symlink) only when vu_name_bits_may(f, vu_name_hash(name)) (f NULL: for
+ * no name), and, with VU_NAMES_ONLY_WRITES in flags, when the call writes
+ * (vu_op.writes: an open by its flags). When every layer that wants such a
+ * call said so and none acts on it, the call goes straight to the kernel,
+ * as a verdict-cache hit does, without entering the layers (only calls
+ * the verdict cache may serve: VU_WANTS_PURE). f stays the layer's,
+ * unchanged, as long as it lives. A layer that never calls this is always
+ * entered. */
+#define VU_NAMES_ONLY_WRITES 1
+VU_API void vu_layer_names_only(const struct vu_layer *self, const struct vu_name_bits *f, unsigned flags);
+
 struct vu_roots {
 	int n;
 	const char **path;	/* absolute, normalized, no trailing '/' */

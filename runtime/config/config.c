@@ -335,6 +335,7 @@ static int init_layer(struct vu_layer *layer, const char *dir, int index, int ch
 	layer->index = index;
 	layer->check_only = check_only;
 	layer->err_opt = layer->err_item = -1;
+	vu_layer_forget_names(index);	/* (until its init says otherwise) */
 	return layer->type->ops->init ? layer->type->ops->init(layer, msg, msglen) : 0;
 }
 

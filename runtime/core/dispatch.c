@@ -57,6 +57,57 @@ void vu_direct_compute(void)
 		vu_direct[nr] = direct_of(nr);
 }
 
+/* per layer: what it said with vu_layer_names_only */
+static struct names_only {
+	const struct vu_name_bits *f;	/* the names it acts on, or NULL: none */
+	unsigned char on;		/* it said */
+	unsigned char writes;		/* it acts on every call that writes */
+} names_only[64];
+
+void vu_layer_names_only(const struct vu_layer *self, const struct vu_name_bits *f, unsigned flags)
+{
+	if (self && self->index >= 0 && self->index < 64) {
+		names_only[self->index].f = f && f->bits ? f : 0;
+		names_only[self->index].writes = (flags & VU_NAMES_ONLY_WRITES) != 0;
+		names_only[self->index].on = 1;
+	}
+}
+
+/* vu_layer_forget_names -- the layer at index is made anew: it has said
+ * nothing yet */
+void vu_layer_forget_names(int index)
+{
+	if (index >= 0 && index < 64)
+		names_only[index].on = 0;
+}
+
+/* vu_names_filters -- what the layers of mask said of a call that names
+ * one entry of a descriptor's folder (vu_layer_names_only): their name
+ * filters into f (at most max), and in *writes whether one acts on every
+ * call that writes. The number of filters, or -1: a layer said nothing, or
+ * there are more than max. */
+int vu_names_filters(unsigned long long mask, const struct vu_name_bits **f, int max, int *writes)
+{
+	int n = 0;
+
+	*writes = 0;
+	if (!mask)
+		return -1;
+	for (; mask; mask &= mask - 1) {
+		const struct names_only *o = &names_only[__builtin_ctzll(mask)];
+
+		if (!o->on)
+			return -1;
+		*writes |= o->writes;
+		if (o->f) {
+			if (n == max)
+				return -1;
+			f[n++] = o->f;
+		}
+	}
+	return n;
+}
+
 /* interest_one -- who wants call nr: each layer's wants(), asked at the
  * call's first use rather than for all ~470 calls at every start-up (a
  * program makes a few dozen). Two threads at once write the same. */
@@ -77,7 +128,7 @@ static void interest_one(long nr)
 	}
 	masks[nr] = m;
 	leave_masks[nr] = lm;
-	vu_vc_compute(nr, m && pure, lm);
+	vu_vc_compute(nr, m && pure, lm, m);
 	vu_interest[nr] = m || vu_core_wants(nr);
 	if (vu_init_state == VU_INIT_DONE)
 		vu_direct[nr] = direct_of(nr);

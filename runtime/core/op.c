@@ -15,14 +15,6 @@
 #include <sys/syscall.h>
 #include "vu_core.h"
 
-/* does an open with these flags change (or create) anything? */
-static int open_writes(unsigned long fl)
-{
-	if (fl & O_PATH)
-		return 0;
-	return (fl & O_ACCMODE) != O_RDONLY || (fl & (O_TRUNC | O_CREAT | __O_TMPFILE));
-}
-
 /* what a call does before its arguments are looked at (the table's part,
  * worked out the first time the call is seen), and whether its paths
  * depend on its flags */
@@ -42,15 +34,11 @@ static void make_tmpl(long nr)
 	op->oflags = s->kind == VU_OP_OPEN && s->how < 0 && s->oflags < 0 ? s->oflags_fixed : 0;
 	op->resolve = 0;
 	op->memo = 0;
-	switch (s->kind) {
-	case VU_OP_OPEN:
-		op->writes = open_writes(op->oflags);
+	if (s->kind == VU_OP_OPEN) {
+		op->writes = vu_open_writes(op->oflags);
 		dyn = 1;
-		break;
-	case VU_OP_WRITE: case VU_OP_CREATE: case VU_OP_DELETE: case VU_OP_RENAME:
-	case VU_OP_LINK: case VU_OP_META: case VU_OP_MOUNT: case VU_OP_UNKNOWN:
-		op->writes = 1;
-		break;
+	} else {
+		op->writes = vu_kind_writes(s->kind);
 	}
 	for (int i = 0; i < s->npaths && i < 2; i++) {
 		const struct vu_sem_path *sp = &s->path[i];
@@ -106,7 +94,7 @@ void vu_op_decode(const struct vu_call *c, struct vu_op *op)
 		} else if (s->oflags >= 0) {
 			op->oflags = (unsigned int)c->args[s->oflags];
 		}
-		op->writes = open_writes(op->oflags);
+		op->writes = vu_open_writes(op->oflags);
 	}
 	for (int i = 0; i < s->npaths && i < 2; i++) {
 		const struct vu_sem_path *sp = &s->path[i];

@@ -74,6 +74,23 @@ static long kmask[VU_NR_COUNT][6] VU_BIG_BSS;
 static unsigned char wide[VU_NR_COUNT];
 /* per call: 1 + its dirfd argument, or 0 */
 static unsigned char dirfd_arg[VU_NR_COUNT];
+/* per call the cache serves with a dirfd: may one name of a descriptor's
+ * folder skip the layers (vu_layer_names_only: the layers that want the
+ * call said when they act on one), and when is it followed */
+#define SINGLE_FILTERS 4
+static struct single {
+	unsigned char on;	/* 1: the layers said */
+	unsigned char follow;	/* followed when no flag says otherwise */
+	unsigned char open;	/* open flags: O_CREAT | O_EXCL never follows, the
+				 * flags say whether it writes */
+	unsigned char writes;	/* it writes (not an open), or 0 when no layer
+				 * acts on writes as such */
+	unsigned char wlayer;	/* a layer acts on every call that writes */
+	unsigned char nf;	/* filters in f */
+	signed char flags;	/* the argument with the flags, or -1 */
+	unsigned nofollow, follow_flag;	/* the bits that stop or start following */
+	const struct vu_name_bits *f[SINGLE_FILTERS];	/* the names the layers act on */
+} single[VU_NR_COUNT] VU_BIG_BSS;
 
 /* per call: 1 when every entry is forgotten after it (vu_vc_forgets) */
 unsigned char vu_vc_forget_after[VU_NR_COUNT];
@@ -149,7 +166,7 @@ static int shape(long nr, unsigned char *keys, unsigned char *dirfd)
 /* vu_vc_compute -- at call nr's first use: may the cache serve it? pure:
  * every layer that wants it answered VU_WANTS_PURE; leaves: the layers
  * whose leave hook wants it */
-void vu_vc_compute(long nr, int pure, unsigned long long leaves)
+void vu_vc_compute(long nr, int pure, unsigned long long leaves, unsigned long long mask)
 {
 	unsigned char keys, dfd;
 	int p = shape(nr, &keys, &dfd);
@@ -163,6 +180,27 @@ void vu_vc_compute(long nr, int pure, unsigned long long leaves)
 	if (p)
 		for (int i = 0; i < 6; i++)
 			kmask[nr][i] = keys & (1U << i) ? -1L : 0;
+	single[nr].on = 0;
+	if (p && dfd) {
+		const struct vu_sem *se = &vu_sems[nr];
+		const struct vu_sem_path *sp = &se->path[0];
+		struct single *o = &single[nr];
+		int wl, nf = vu_names_filters(mask, o->f, SINGLE_FILTERS, &wl);
+
+		o->follow = sp->follow;
+		o->open = se->kind == VU_OP_OPEN;
+		o->wlayer = (unsigned char)wl;
+		o->writes = !o->open && vu_kind_writes(se->kind);
+		o->flags = o->open ? se->oflags : sp->flags;
+		o->nofollow = sp->nofollow;
+		o->follow_flag = sp->follow_flag;
+		o->nf = (unsigned char)(nf > 0 ? nf : 0);
+		/* (a call that always writes, under a layer acting on every
+		 * write, never skips) */
+		o->on = nf >= 0 && !(o->writes && wl) && se->npaths == 1 && sp->arg == p - 1 &&
+			sp->dirfd == dfd - 1 && sp->role == VU_ROLE_OBJECT && !sp->null_is_fd &&
+			(se->kind != VU_OP_OPEN || (se->how < 0 && se->oflags >= 0));
+	}
 	/* the wrappers ask too, unless VU_STATS counts at the dispatcher or a
 	 * static program's calls have another bottom */
 	vu_vc_on[nr] = (unsigned char)(p && !vu_stats_on && !vu_foreign ? p | VU_VC_WRAPPER : p);
@@ -248,6 +286,82 @@ static inline int same(const char *a, const char *b, size_t n)
 	return !(d | (u ^ v));
 }
 
+/* the length of s when it is one name (no "/", not "." or ".."), else 0:
+ * aligned 8-byte loads, the bytes before s masked out */
+static inline VU_WORDWISE size_t one_name(const char *s)
+{
+	const unsigned long slashes = 0x2f2f2f2f2f2f2f2fUL;
+	const vu_word *w = (const vu_word *)((unsigned long)s & ~7UL);
+	unsigned long shift = ((unsigned long)s & 7) * 8;
+	unsigned long pre = shift ? ~0UL >> (64 - shift) : 0;
+	unsigned long v = *w | pre, z = VU_HAS_ZERO(v), sl = VU_HAS_ZERO(v ^ slashes);
+	size_t n;
+
+	while (!z) {
+		if (sl)
+			return 0;	/* (a word without a NUL: any bit is a real "/") */
+		v = *++w;
+		z = VU_HAS_ZERO(v);
+		sl = VU_HAS_ZERO(v ^ slashes);
+	}
+	/* the lowest bit of each is exact: a "/" before the NUL? */
+	if (sl & ((z & -z) - 1))
+		return 0;
+	n = (size_t)((const char *)w + (__builtin_ctzl(z) >> 3) - s);
+	if (s[0] == '.' && (n == 1 || (n == 2 && s[1] == '.')))
+		return 0;
+	return n;
+}
+
+/* may call nr (arguments a), whose path p names one entry of a
+ * descriptor's folder, skip the layers? Not when the kernel would follow
+ * it (a symlink may lead anywhere), not when it writes under a layer that
+ * acts on every write, not when a layer's names may hold it. (find() said
+ * the layers said: SINGLE) */
+static int names_pass(long nr, const long *a, const char *p)
+{
+	const struct single *o = &single[nr];
+	unsigned long fl = o->flags >= 0 ? (unsigned long)a[(int)o->flags] : 0;
+	int follow = o->follow;
+	unsigned h;
+	size_t n;
+
+	if (o->nofollow && (fl & o->nofollow))
+		follow = 0;
+	if (o->follow_flag && (fl & o->follow_flag))
+		follow = 1;
+	if (o->open) {
+		if ((fl & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+			follow = 0;	/* the kernel never follows then */
+		if (o->wlayer && vu_open_writes(fl))
+			return 0;
+	}
+	if (follow || !(n = one_name(p)))
+		return 0;
+	h = vu_name_hash(p, n);
+	for (int i = 0; i < o->nf; i++)
+		if (vu_name_bits_may(o->f[i], h))
+			return 0;
+	return 1;
+}
+
+/* vu_vc_hit's answer for such a call, out of line (vu_vc_hit stays a leaf:
+ * no frame on its hit path): the path as written, or NULL */
+static __attribute__((noinline)) const char *hit_single(long nr, const long *a, struct vu_vc_key *k)
+{
+	const char *p = (const char *)a[(vu_vc_on[nr] & 7) - 1];
+
+	if (names_pass(nr, a, p))
+		return p;
+	k->ok = 0;
+	k->looked = 1;
+	return 0;
+}
+
+/* what find() returns for one name of a descriptor's folder that
+ * names_pass may let on (not a slot: never read) */
+#define SINGLE ((const struct vc_slot *)1)
+
 /* find -- the slot that remembers call nr with arguments a, or NULL;
  * *seqp: the slot's sequence number as read (vu_vc_record's key in k
  * when the call may be remembered: k->ok) */
@@ -279,7 +393,11 @@ static inline __attribute__((always_inline)) const struct vc_slot *find(long nr,
 		} else if (vc_rel_off) {
 			return 0;
 		} else if (dirfd_arg[nr] && (int)a[dirfd_arg[nr] - 1] != AT_FDCWD) {
-			return 0;	/* relative to a descriptor */
+			/* relative to a descriptor: not remembered (the number
+			 * may name another folder next time). One name of
+			 * that folder, not followed, that no layer's names
+			 * hold (a tree walk's fstatat) goes on as written */
+			return single[nr].on ? SINGLE : 0;
 		}
 	}
 	if (__builtin_expect(vu_vc_spawning, 0) && vu_self && vu_self->vfork_pending)
@@ -342,8 +460,13 @@ static inline __attribute__((always_inline)) int lookup(struct vu_call *c, struc
 	const struct vc_slot *s = find(c->nr, c->args, k, &seq);
 	const char *q;
 
-	if (!s || !(q = handed(s, seq, (const char *)p, out)))
+	if (s == SINGLE) {
+		if (!names_pass(c->nr, c->args, (const char *)p))
+			return 0;
+		q = (const char *)p;	/* one name of a folder no layer holds: as written */
+	} else if (!s || !(q = handed(s, seq, (const char *)p, out))) {
 		return 0;
+	}
 	c->args[pi] = (long)q;
 	c->ret = !vu_core_special[c->nr] && bottom ? bottom(c) : vu_core_bottom(c, bottom, uc);
 	c->args[pi] = p;
@@ -365,6 +488,8 @@ const char *vu_vc_hit(long nr, const long *a, char *out, struct vu_vc_key *k)
 	/* (VU_VC_WRAPPER: no VU_STATS, no static program; a call the cache
 	 * serves has a plain bottom: shape()) */
 	s = find(nr, a, &lk, &seq);	/* (a local key: no stores on a hit) */
+	if (s == SINGLE)
+		return hit_single(nr, a, k);	/* (a tail call) */
 	if (s)
 		return handed(s, seq, (const char *)a[(vu_vc_on[nr] & 7) - 1], out);
 	lk.looked = 1;	/* (the wrapper set k->looked 0) */

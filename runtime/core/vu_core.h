@@ -8,6 +8,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -259,7 +260,27 @@ extern unsigned long vu_stats_rw_allow VU_HIDDEN;
 extern int vu_vc_spawning VU_HIDDEN;
 int vu_vc_forgets(long nr) VU_HIDDEN;
 extern unsigned char vu_vc_forget_after[VU_NR_COUNT] VU_HIDDEN;
-void vu_vc_compute(long nr, int pure, unsigned long long leaves) VU_HIDDEN;
+void vu_vc_compute(long nr, int pure, unsigned long long leaves, unsigned long long mask) VU_HIDDEN;
+/* does an open with these flags change (or create) anything? does a call
+ * of this kind (not an open)? (vu_op.writes) */
+static inline int vu_open_writes(unsigned long fl)
+{
+	if (fl & O_PATH)
+		return 0;
+	return (fl & O_ACCMODE) != O_RDONLY || (fl & (O_TRUNC | O_CREAT | __O_TMPFILE)) != 0;
+}
+
+static inline int vu_kind_writes(int kind)
+{
+	switch (kind) {
+	case VU_OP_WRITE: case VU_OP_CREATE: case VU_OP_DELETE: case VU_OP_RENAME:
+	case VU_OP_LINK: case VU_OP_META: case VU_OP_MOUNT: case VU_OP_UNKNOWN:
+		return 1;
+	}
+	return 0;
+}
+int vu_names_filters(unsigned long long mask, const struct vu_name_bits **f, int max, int *writes) VU_HIDDEN;
+void vu_layer_forget_names(int index) VU_HIDDEN;
 void vu_vc_forget(void) VU_HIDDEN;
 void vu_vc_wrappers_off(void) VU_HIDDEN;
 /* compiled.c: the path of vu's cache file name (VU_CACHE_DIR, or cache/ beside
