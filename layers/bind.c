@@ -121,10 +121,11 @@ static int bind_init(struct vu_layer *self, char *err, size_t errlen)
 	free(parent);
 	self->state = b;
 	/* one name of a folder reaches the target only when it is the target's
-	 * last name (without "..": nothing else goes up) */
+	 * last name (without "..": nothing else goes up); a path of several
+	 * only when one of its names is */
 	if (vu_name_bits_init(&b->bits, 1) == 0) {
 		vu_name_bits_add(&b->bits, b->bhash);
-		vu_layer_names_only(self, &b->bits, 0);
+		vu_layer_names_only(self, &b->bits, VU_NAMES_ONLY_FOLDER);
 	}
 	return 0;
 }

@@ -148,8 +148,13 @@ static int hide_init(struct vu_layer *self, char *err, size_t errlen)
 	self->state = h;
 	/* one name of a descriptor's folder, not followed: hidden only when it
 	 * bears a hidden last name (a descriptor is never inside a hidden tree,
-	 * and a name that is not followed crosses no symlink) */
-	vu_layer_names_only(self, &h->roots.base_bits, 0);
+	 * and a name that is not followed crosses no symlink). A path of
+	 * several, not followed: a folder whose names are no hidden one and
+	 * that crosses no symlink, or leads to a real folder outside every
+	 * hidden tree, holds only visible names but hidden ones -- unless
+	 * hidden trees have visible parts (except): then a folder inside one
+	 * holds both */
+	vu_layer_names_only(self, &h->roots.base_bits, h->nex ? 0 : VU_NAMES_ONLY_FOLDER);
 	return 0;
 }
 
@@ -232,7 +237,7 @@ static int hidden_by_name(const struct hide *h, struct vu_call *c, int i)
 	return hit;
 }
 
-static int prefix_leads_in(const struct hide *h, struct vu_call *c, int dirfd, const char *path);
+static int prefix_leads_in(const struct hide *h, struct vu_call *c, int dirfd, const char *path, int folder);
 
 /* path argument i, by the object the kernel reaches: 1 when hidden */
 static int hidden_by_object(const struct hide *h, struct vu_call *c, int i)
@@ -259,7 +264,7 @@ static int hidden_by_object(const struct hide *h, struct vu_call *c, int i)
 		const char *path = (const char *)c->args[p->arg];
 
 		if (path && *path)
-			hit = prefix_leads_in(h, c, vu_op_dirfd(c, i), path) == 1;
+			hit = prefix_leads_in(h, c, vu_op_dirfd(c, i), path, 0) == 1;
 	}
 	vu_call_release(c, mark);
 	return hit;
@@ -326,7 +331,7 @@ static void safe_dirs_forget(const struct hide *h, const struct vu_op *op)
  * file exists. So each shorter prefix is asked (O_PATH + readlink of
  * /proc/self/fd/N + close) until one is reached. 1 yes, 0 no, -1 vu
  * cannot tell */
-static int prefix_leads_in(const struct hide *h, struct vu_call *c, int dirfd, const char *path)
+static int prefix_leads_in(const struct hide *h, struct vu_call *c, int dirfd, const char *path, int folder)
 {
 	unsigned long mark = c->scratch_used;
 	size_t n = vu_strlen(path);
@@ -341,7 +346,8 @@ static int prefix_leads_in(const struct hide *h, struct vu_call *c, int dirfd, c
 		long e = vu_reach_at(c, dirfd, n ? buf : ".", VU_REACH_FOLLOW, c->op->resolve, &r);
 
 		if (e == 0)
-			hit = vu_roots_holds(&h->roots, c, r.real) >= 0 && !excepted(h, r.real);
+			hit = vu_roots_holds(&h->roots, c, r.real) >= 0 &&
+			      !(folder ? h->nex && vu_roots_match(&h->ex, r.real) >= 0 : excepted(h, r.real));
 		vu_reach_close(&r);
 		if (e == 0 || (e != -ENOENT && e != -ENOTDIR && e != -ELOOP && e != -EACCES))
 			break;
@@ -370,7 +376,9 @@ static int prefix_leads_in(const struct hide *h, struct vu_call *c, int dirfd, c
  * hidden tree? 1 yes, 0 no, -1 vu cannot tell */
 static int dir_leads_in(const struct hide *h, struct vu_call *c, int dirfd, const char *dir)
 {
-	return prefix_leads_in(h, c, dirfd, dir);
+	/* (a hidden folder on the way to an excepted path is visible, but
+	 * holds hidden names: it leads in) */
+	return prefix_leads_in(h, c, dirfd, dir, 1);
 }
 
 /* can path argument i reach a hidden object without bearing a hidden

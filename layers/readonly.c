@@ -59,7 +59,7 @@ static int ro_init(struct vu_layer *self, char *err, size_t errlen)
 	/* a call that does not write is let on by its flags alone, whatever it
 	 * names (classify: only openat2's RESOLVE_NO_XDEV, which the verdict
 	 * cache never serves, is judged otherwise) */
-	vu_layer_names_only(self, NULL, VU_NAMES_ONLY_WRITES);
+	vu_layer_names_only(self, NULL, VU_NAMES_ONLY_WRITES | VU_NAMES_ONLY_FOLDER);
 	return 0;
 }
 

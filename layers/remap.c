@@ -65,8 +65,9 @@ static int remap_init(struct vu_layer *self, char *err, size_t errlen)
 		vu_name_bits_add(&r->last, vu_name_hash(b, bl));
 	}
 	self->state = r;
-	/* a path ends in its key's last name, or is no key */
-	vu_layer_names_only(self, &r->last, 0);
+	/* a path ends in its key's last name, or is no key (whatever its
+	 * folder) */
+	vu_layer_names_only(self, &r->last, VU_NAMES_ONLY_FOLDER);
 	return 0;
 }
 

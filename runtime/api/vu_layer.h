@@ -533,6 +533,10 @@ static inline int vu_name_bits_may(const struct vu_name_bits *f, unsigned h)
  * unchanged, as long as it lives. A layer that never calls this is always
  * entered. */
 #define VU_NAMES_ONLY_WRITES 1
+/* and its answer for a path of several names, not followed, is its answer
+ * for the folder part: the same for every last name not in f (vu then
+ * remembers a folder whose name it let by, as the verdict cache does) */
+#define VU_NAMES_ONLY_FOLDER 2
 VU_API void vu_layer_names_only(const struct vu_layer *self, const struct vu_name_bits *f, unsigned flags);
 
 struct vu_roots {

@@ -62,6 +62,7 @@ static struct names_only {
 	const struct vu_name_bits *f;	/* the names it acts on, or NULL: none */
 	unsigned char on;		/* it said */
 	unsigned char writes;		/* it acts on every call that writes */
+	unsigned char folder;		/* its answer is the folder's, for a name not in f */
 } names_only[64];
 
 void vu_layer_names_only(const struct vu_layer *self, const struct vu_name_bits *f, unsigned flags)
@@ -69,6 +70,7 @@ void vu_layer_names_only(const struct vu_layer *self, const struct vu_name_bits 
 	if (self && self->index >= 0 && self->index < 64) {
 		names_only[self->index].f = f && f->bits ? f : 0;
 		names_only[self->index].writes = (flags & VU_NAMES_ONLY_WRITES) != 0;
+		names_only[self->index].folder = (flags & VU_NAMES_ONLY_FOLDER) != 0;
 		names_only[self->index].on = 1;
 	}
 }
@@ -83,14 +85,16 @@ void vu_layer_forget_names(int index)
 
 /* vu_names_filters -- what the layers of mask said of a call that names
  * one entry of a descriptor's folder (vu_layer_names_only): their name
- * filters into f (at most max), and in *writes whether one acts on every
- * call that writes. The number of filters, or -1: a layer said nothing, or
- * there are more than max. */
-int vu_names_filters(unsigned long long mask, const struct vu_name_bits **f, int max, int *writes)
+ * filters into f (at most max), in *writes whether one acts on every call
+ * that writes, in *folder whether all said VU_NAMES_ONLY_FOLDER. The
+ * number of filters, or -1: a layer said nothing, or there are more than
+ * max. */
+int vu_names_filters(unsigned long long mask, const struct vu_name_bits **f, int max, int *writes, int *folder)
 {
 	int n = 0;
 
 	*writes = 0;
+	*folder = 1;
 	if (!mask)
 		return -1;
 	for (; mask; mask &= mask - 1) {
@@ -99,6 +103,7 @@ int vu_names_filters(unsigned long long mask, const struct vu_name_bits **f, int
 		if (!o->on)
 			return -1;
 		*writes |= o->writes;
+		*folder &= o->folder;
 		if (o->f) {
 			if (n == max)
 				return -1;

@@ -86,6 +86,8 @@ static struct single {
 	unsigned char writes;	/* it writes (not an open), or 0 when no layer
 				 * acts on writes as such */
 	unsigned char wlayer;	/* a layer acts on every call that writes */
+	unsigned char folder;	/* 1: the layers' answer is the same for every name
+				 * of a folder they let one name of by (struct fslot) */
 	unsigned char nf;	/* filters in f */
 	signed char flags;	/* the argument with the flags, or -1 */
 	unsigned nofollow, follow_flag;	/* the bits that stop or start following */
@@ -180,12 +182,13 @@ void vu_vc_compute(long nr, int pure, unsigned long long leaves, unsigned long l
 	if (p)
 		for (int i = 0; i < 6; i++)
 			kmask[nr][i] = keys & (1U << i) ? -1L : 0;
-	single[nr].on = 0;
-	if (p && dfd) {
+	single[nr].on = single[nr].folder = 0;
+	if (p) {
 		const struct vu_sem *se = &vu_sems[nr];
 		const struct vu_sem_path *sp = &se->path[0];
 		struct single *o = &single[nr];
-		int wl, nf = vu_names_filters(mask, o->f, SINGLE_FILTERS, &wl);
+		int wl, folder, nf = vu_names_filters(mask, o->f, SINGLE_FILTERS, &wl, &folder);
+		int shape_ok;
 
 		o->follow = sp->follow;
 		o->open = se->kind == VU_OP_OPEN;
@@ -197,9 +200,11 @@ void vu_vc_compute(long nr, int pure, unsigned long long leaves, unsigned long l
 		o->nf = (unsigned char)(nf > 0 ? nf : 0);
 		/* (a call that always writes, under a layer acting on every
 		 * write, never skips) */
-		o->on = nf >= 0 && !(o->writes && wl) && se->npaths == 1 && sp->arg == p - 1 &&
-			sp->dirfd == dfd - 1 && sp->role == VU_ROLE_OBJECT && !sp->null_is_fd &&
-			(se->kind != VU_OP_OPEN || (se->how < 0 && se->oflags >= 0));
+		shape_ok = nf >= 0 && !(o->writes && wl) && se->npaths == 1 && sp->arg == p - 1 &&
+			   sp->dirfd == dfd - 1 && sp->role == VU_ROLE_OBJECT && !sp->null_is_fd &&
+			   (se->kind != VU_OP_OPEN || (se->how < 0 && se->oflags >= 0));
+		o->on = shape_ok && dfd;
+		o->folder = shape_ok && folder;
 	}
 	/* the wrappers ask too, unless VU_STATS counts at the dispatcher or a
 	 * static program's calls have another bottom */
@@ -313,18 +318,14 @@ static inline VU_WORDWISE size_t one_name(const char *s)
 	return n;
 }
 
-/* may call nr (arguments a), whose path p names one entry of a
- * descriptor's folder, skip the layers? Not when the kernel would follow
- * it (a symlink may lead anywhere), not when it writes under a layer that
- * acts on every write, not when a layer's names may hold it. (find() said
- * the layers said: SINGLE) */
-static int names_pass(long nr, const long *a, const char *p)
+/* may call nr (arguments a) skip layers that said when they act
+ * (vu_layer_names_only)? Not when the kernel would follow its last name (a
+ * symlink may lead anywhere), not when it writes under a layer that acts
+ * on every write */
+static inline int passable(const struct single *o, const long *a)
 {
-	const struct single *o = &single[nr];
 	unsigned long fl = o->flags >= 0 ? (unsigned long)a[(int)o->flags] : 0;
 	int follow = o->follow;
-	unsigned h;
-	size_t n;
 
 	if (o->nofollow && (fl & o->nofollow))
 		follow = 0;
@@ -336,13 +337,29 @@ static int names_pass(long nr, const long *a, const char *p)
 		if (o->wlayer && vu_open_writes(fl))
 			return 0;
 	}
-	if (follow || !(n = one_name(p)))
-		return 0;
-	h = vu_name_hash(p, n);
+	return !follow;
+}
+
+/* is the name (n bytes) in none of the layers' names? */
+static inline int name_free(const struct single *o, const char *name, size_t n)
+{
+	unsigned h = vu_name_hash(name, n);
+
 	for (int i = 0; i < o->nf; i++)
 		if (vu_name_bits_may(o->f[i], h))
 			return 0;
 	return 1;
+}
+
+/* may call nr (arguments a), whose path p names one entry of a
+ * descriptor's folder, skip the layers? (find() said the layers said:
+ * SINGLE) */
+static int names_pass(long nr, const long *a, const char *p)
+{
+	const struct single *o = &single[nr];
+	size_t n;
+
+	return passable(o, a) && (n = one_name(p)) && name_free(o, p, n);
 }
 
 /* vu_vc_hit's answer for such a call, out of line (vu_vc_hit stays a leaf:
@@ -358,9 +375,126 @@ static __attribute__((noinline)) const char *hit_single(long nr, const long *a, 
 	return 0;
 }
 
+/* ---- folders ----
+ *
+ * When every layer that wants a call said that its answer for a path of
+ * one or more names, not followed, is its answer for the folder part
+ * whatever the last name, as long as that name is none of its names
+ * (VU_NAMES_ONLY_FOLDER), a call the layers let on unchanged with such a
+ * last name makes vu remember its folder (as written: absolute, or
+ * relative to the working directory, "" for a name of the working
+ * directory itself), with the call and its number-like arguments; the next
+ * such call with another name of that folder goes on as written (git
+ * status lstat()s each file of a tree once; each folder goes down the
+ * layers once). Same key, same generations, same seqlock as the slots. */
+#define FOLDERS 256
+struct fslot {
+	unsigned seq;
+	unsigned long tag;	/* TAG(generation, call, folder length) */
+	long args[6];
+	char path[VC_PATH];
+};
+static struct fslot folders[FOLDERS] VU_BIG_BSS;
+
+/* p's length when it is one or more plain names (no empty one, no "."
+ * or "..", no trailing "/"), absolute or relative, and in *fl the length
+ * of its folder part (up to its last "/", with it; 0: a name of the cwd);
+ * else 0 */
+static size_t split_folder(const char *p, size_t *fl)
+{
+	const char *q = p, *last = p;
+
+	if (*q == '/')
+		last = ++q;
+	for (;;) {
+		/* at the start of a name */
+		if (*q == '/' || !*q || (q[0] == '.' && (q[1] == '/' || !q[1] || (q[1] == '.' && (q[2] == '/' || !q[2])))))
+			return 0;
+		while (*q && *q != '/')
+			q++;
+		if (!*q)
+			break;
+		last = ++q;
+	}
+	*fl = (size_t)(last - p);
+	return (size_t)(q - p);
+}
+
+/* the slot of folder p (fl bytes) of call nr with arguments a, and its
+ * tag; the same words as find()'s */
+static inline struct fslot *fslot_of(long nr, const char *p, size_t fl, unsigned long *tag)
+{
+	unsigned long h = vu_strmap_hash(p, fl) ^ ((unsigned long)nr * 0x9e3779b97f4a7c15UL);
+
+	*tag = TAG(__atomic_load_n(&vc_gen, __ATOMIC_ACQUIRE), nr, fl);
+	return &folders[(h * K1) >> 56];
+}
+
+/* may call nr (arguments a), whose path p the cache did not know, go on
+ * as written because the layers let a name of its folder by? (find() said
+ * the layers said: FOLDER) */
+static int folder_pass(long nr, const long *a, const char *p)
+{
+	const struct single *o = &single[nr];
+	const long *km = kmask[nr];
+	const struct fslot *s;
+	unsigned long tag, d;
+	unsigned seq;
+	size_t n, fl;
+	int hit;
+
+	if (!(n = split_folder(p, &fl)) || fl >= VC_PATH || !name_free(o, p + fl, n - fl))
+		return 0;	/* (find() asked passable()) */
+	s = fslot_of(nr, p, fl, &tag);
+	seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+	d = ((a[0] & km[0]) ^ s->args[0]) | ((a[1] & km[1]) ^ s->args[1]) | ((a[2] & km[2]) ^ s->args[2]) |
+	    ((a[3] & km[3]) ^ s->args[3]) | ((a[4] & km[4]) ^ s->args[4]) | ((a[5] & km[5]) ^ s->args[5]) |
+	    (s->tag ^ tag) | (seq & 1);
+	hit = !d && same(s->path, p, fl);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return hit && __atomic_load_n(&s->seq, __ATOMIC_RELAXED) == seq;
+}
+
+/* vu_vc_hit's answer for such a call: the path as written, or NULL (k:
+ * the miss, as find() worked it out) */
+static __attribute__((noinline)) const char *hit_folder(long nr, const long *a)
+{
+	const char *p = (const char *)a[(vu_vc_on[nr] & 7) - 1];
+
+	return folder_pass(nr, a, p) ? p : 0;
+}
+
+static inline void copy(char *a, const char *b, size_t n);
+
+/* c (the program's arguments: orig) went down every layer and on, its
+ * path p unchanged: remember its folder, when the layers said so */
+static void folder_record(const struct vu_call *c, const long *orig, const char *p)
+{
+	const struct single *o = &single[c->nr];
+	struct fslot *s;
+	unsigned long tag;
+	unsigned seq;
+	size_t n, fl;
+
+	if (!(n = split_folder(p, &fl)) || fl >= VC_PATH || !name_free(o, p + fl, n - fl))
+		return;	/* (find() asked passable(): k->ok 2) */
+	s = fslot_of(c->nr, p, fl, &tag);
+	seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
+	if ((seq & 1) ||
+	    !__atomic_compare_exchange_n(&s->seq, &seq, seq + 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;		/* another thread writes it: leave it */
+	s->tag = tag;
+	for (int i = 0; i < 6; i++)
+		s->args[i] = orig[i] & kmask[c->nr][i];
+	copy(s->path, p, fl);
+	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
+}
+
 /* what find() returns for one name of a descriptor's folder that
  * names_pass may let on (not a slot: never read) */
 #define SINGLE ((const struct vc_slot *)1)
+/* and for a path it does not know whose folder folder_pass may know */
+#define FOLDER ((const struct vc_slot *)2)
 
 /* find -- the slot that remembers call nr with arguments a, or NULL;
  * *seqp: the slot's sequence number as read (vu_vc_record's key in k
@@ -421,6 +555,10 @@ static inline __attribute__((always_inline)) const struct vc_slot *find(long nr,
 		k->len = (unsigned)n;
 		k->path = p;
 		k->pi = pi;
+		if (single[nr].folder && passable(&single[nr], a)) {
+			k->ok = 2;	/* (and its folder may be remembered) */
+			return FOLDER;
+		}
 		return 0;
 	}
 	*seqp = seq;
@@ -460,10 +598,11 @@ static inline __attribute__((always_inline)) int lookup(struct vu_call *c, struc
 	const struct vc_slot *s = find(c->nr, c->args, k, &seq);
 	const char *q;
 
-	if (s == SINGLE) {
-		if (!names_pass(c->nr, c->args, (const char *)p))
+	if (s == SINGLE || s == FOLDER) {
+		if (!(s == SINGLE ? names_pass(c->nr, c->args, (const char *)p)
+				  : folder_pass(c->nr, c->args, (const char *)p)))
 			return 0;
-		q = (const char *)p;	/* one name of a folder no layer holds: as written */
+		q = (const char *)p;	/* a name no layer holds: as written */
 	} else if (!s || !(q = handed(s, seq, (const char *)p, out))) {
 		return 0;
 	}
@@ -490,6 +629,11 @@ const char *vu_vc_hit(long nr, const long *a, char *out, struct vu_vc_key *k)
 	s = find(nr, a, &lk, &seq);	/* (a local key: no stores on a hit) */
 	if (s == SINGLE)
 		return hit_single(nr, a, k);	/* (a tail call) */
+	if (s == FOLDER) {
+		lk.looked = 1;
+		*k = lk;
+		return hit_folder(nr, a);	/* (a tail call) */
+	}
 	if (s)
 		return handed(s, seq, (const char *)a[(vu_vc_on[nr] & 7) - 1], out);
 	lk.looked = 1;	/* (the wrapper set k->looked 0) */
@@ -586,6 +730,8 @@ void vu_vc_record(const struct vu_call *c, const struct vu_vc_key *k, const long
 		olen = vu_strlen(out) + 1;
 		if (olen > VC_OUT || olen > 255)
 			return;
+	} else if (k->ok == 2) {
+		folder_record(c, orig, out);	/* (the first time too) */
 	}
 	/* (threads may race on a word of it: the worst is one copy more or less) */
 	if (__atomic_load_n(&seen[k->hash >> 54], __ATOMIC_RELAXED) != k->hash) {

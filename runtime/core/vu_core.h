@@ -262,12 +262,14 @@ int vu_vc_forgets(long nr) VU_HIDDEN;
 extern unsigned char vu_vc_forget_after[VU_NR_COUNT] VU_HIDDEN;
 void vu_vc_compute(long nr, int pure, unsigned long long leaves, unsigned long long mask) VU_HIDDEN;
 /* does an open with these flags change (or create) anything? does a call
- * of this kind (not an open)? (vu_op.writes) */
+ * of this kind (not an open)? (vu_op.writes) O_TMPFILE is __O_TMPFILE |
+ * O_DIRECTORY: a plain O_DIRECTORY open (opendir's) writes nothing */
 static inline int vu_open_writes(unsigned long fl)
 {
 	if (fl & O_PATH)
 		return 0;
-	return (fl & O_ACCMODE) != O_RDONLY || (fl & (O_TRUNC | O_CREAT | __O_TMPFILE)) != 0;
+	return (fl & O_ACCMODE) != O_RDONLY || (fl & (O_TRUNC | O_CREAT)) != 0 ||
+	       (fl & __O_TMPFILE) == __O_TMPFILE;
 }
 
 static inline int vu_kind_writes(int kind)
@@ -279,7 +281,8 @@ static inline int vu_kind_writes(int kind)
 	}
 	return 0;
 }
-int vu_names_filters(unsigned long long mask, const struct vu_name_bits **f, int max, int *writes) VU_HIDDEN;
+int vu_names_filters(unsigned long long mask, const struct vu_name_bits **f, int max, int *writes,
+		     int *folder) VU_HIDDEN;
 void vu_layer_forget_names(int index) VU_HIDDEN;
 void vu_vc_forget(void) VU_HIDDEN;
 void vu_vc_wrappers_off(void) VU_HIDDEN;

@@ -68,7 +68,7 @@ long vu_libc_call(struct vu_call *c, vu_bottom_fn *bottom) VU_HIDDEN VU_NO_ASAN;
 extern unsigned char vu_vc_on[VU_NR_COUNT] VU_HIDDEN;
 /* a call's place in the cache, worked out once (verdict.c) */
 struct vu_vc_key {
-	int ok;			/* the call may be remembered */
+	int ok;			/* the call may be remembered (2: its folder too, verdict.c) */
 	int pi;			/* its path argument */
 	unsigned len;
 	int looked;		/* vu_vc_hit looked (and missed): no second look */

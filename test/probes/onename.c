@@ -92,6 +92,8 @@ int main(int argc, char **argv)
 			open_line("openat", nm, libc_r(openat(d, nm, O_RDONLY | O_CLOEXEC)));
 			open_line("openat-path-nofollow", nm, libc_r(openat(d, nm, O_PATH | O_NOFOLLOW | O_CLOEXEC)));
 			open_line("openat-write-nofollow", nm, libc_r(openat(d, nm, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)));
+			open_line("openat-dir-nofollow", nm,
+				  libc_r(openat(d, nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)));
 			r = libc_r((int)readlinkat(d, nm, link, sizeof(link) - 1));
 			link[r > 0 ? r : 0] = 0;
 			printf("readlinkat %s: %s\n", nm, r < 0 ? err(-r) : link);
