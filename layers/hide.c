@@ -539,9 +539,32 @@ static unsigned short reclen_at(const char *rec, const struct layout *l)
 	return n;
 }
 
-static int name_is_base(const struct hide *h, const char *name)
+/* the length of the name of record rec (rl bytes), without a scan: the
+ * kernel writes a linux_dirent64's name and its NUL at the record's end,
+ * padded to 8 bytes (reclen = ALIGN(19 + len + 1, 8)), so the NUL is the
+ * first zero byte of the record's last 8 (those before the name masked
+ * out; the padding after the NUL is not written). A record that is not
+ * so (the old layout, or no NUL there): a scan */
+static size_t rec_name_len(const char *rec, unsigned short rl, const struct layout *l)
 {
-	return vu_roots_has_base(&h->roots, name, vu_strlen(name));
+	unsigned long w, z;
+	long at = (long)rl - 8, skip;
+
+	if (l->name_pos != 19 || at < 8)
+		return vu_strlen(rec + l->name_pos);
+	__builtin_memcpy(&w, rec + at, 8);
+	skip = 19 - at;		/* header bytes in that word */
+	if (skip > 0)
+		w |= ~0UL >> (64 - 8 * skip);
+	z = (w - 0x0101010101010101UL) & ~w & 0x8080808080808080UL;	/* its zero bytes (the lowest exact) */
+	if (!z)
+		return vu_strlen(rec + l->name_pos);
+	return (size_t)(at + (long)(__builtin_ctzl(z) >> 3) - 19);
+}
+
+static int rec_is_base(const struct hide *h, const char *rec, unsigned short rl, const struct layout *l)
+{
+	return vu_roots_has_base(&h->roots, rec + l->name_pos, rec_name_len(rec, rl, l));
 }
 
 /* is name, in the folder open as fd (real path dir, dlen bytes, or dlen
@@ -592,7 +615,7 @@ static long filter(const struct hide *h, struct vu_call *c, int fd, char *buf, l
 		rl = reclen_at(buf + o, l);
 		if (rl == 0)
 			return len;	/* not a kernel's buffer: leave it */
-		if (name_is_base(h, buf + o + l->name_pos))
+		if (rec_is_base(h, buf + o, (unsigned short)rl, l))
 			any = 1;
 	}
 	if (!any && !h->nex)
@@ -611,7 +634,7 @@ static long filter(const struct hide *h, struct vu_call *c, int fd, char *buf, l
 		unsigned short rl = reclen_at(buf + in, l);
 		const char *name = buf + in + l->name_pos;
 		int gone = way ? !entry_on_way(h, dir, dlen, name)
-			       : name_is_base(h, name) && entry_hidden(h, fd, dir, dlen, name);
+			       : rec_is_base(h, buf + in, rl, l) && entry_hidden(h, fd, dir, dlen, name);
 
 		dir[dlen > 0 ? dlen : 0] = 0;	/* (entry_* wrote the name after it) */
 		if (gone) {

@@ -198,6 +198,29 @@ test('hide: with everything hidden, ls -a and readdir show only . and .. (K1)', 
   t.is(v.stdout, '.\n..\n.\n..\ncalls>0: 1\nend\n[]\n');
 });
 
+// names of every length from 1 to 60 (the record's last 8 bytes hold the
+// name's NUL: layers/hide.c rec_name_len), every third hidden, beside
+// look-alikes one byte shorter or longer: every listing shows exactly the
+// others, through readdir, getdents64 with a roomy and a tiny (96-byte) buffer, the
+// old getdents, and python
+test('hide: names of every length from 1 to 60, every third hidden, leave exactly the others in every listing (K1)', (t) => {
+  const base = tmpdir('vu-hide-len-');
+  const home = join(base, 'home');
+  mkdirSync(join(home, 'big'), { recursive: true });
+  const names: string[] = [];
+  for (let n = 1; n <= 60; n++) names.push(Array.from({ length: n }, (_, i) => String.fromCharCode(97 + ((n + i) % 26))).join(''));
+  for (const name of names) writeFileSync(join(home, 'big', name), name);
+  const hidden = names.filter((_, i) => i % 3 === 0).map((name) => join(home, 'big', name));
+  const h: Home = { base, home, config: writeConfig({ layers: [{ type: 'hide', paths: hidden }] }, base), hidden };
+  const dir = join(home, 'big');
+  const py = `import os; print(sorted(os.listdir('${dir}')))`;
+  const [v, n] = both(h, 'bash', ['-c', `ls -a ${dir}; ${probe('rawls')} 32768 ${dir}; ${probe('rawls')} 96 ${dir}; ${probe('rawls')} old 100 ${dir}; python3 -c "${py}"`]);
+  same(t, [v, n]);
+  const visible = names.filter((_, i) => i % 3 !== 0);
+  t.is(v.stdout.split('\n').filter((l) => visible.includes(l)).length, 4 * visible.length, 'each visible name in each raw and ls listing');
+  for (const p of hidden) t.false(v.stdout.split('\n').includes(p.slice(dir.length + 1)), p);
+});
+
 test('hide: a buffer too small for one entry is still EINVAL (K1)', (t) => {
   const h = makeHome();
   const [v, n] = both(h, probe('rawls'), ['8', h.home]);
