@@ -75,6 +75,18 @@ void vu_layer_names_only(const struct vu_layer *self, const struct vu_name_bits 
 	}
 }
 
+/* vu_layers_names_only -- did every layer of the stack say when it acts
+ * (vu_layer_names_only)? Such layers keep no per-process state beyond
+ * caches of what the file system says: a vfork child sharing their memory
+ * changes nothing its parent relies on (compat.c) */
+int vu_layers_names_only(void)
+{
+	for (int i = 0; i < vu.nlayers; i++)
+		if (i >= 64 || !names_only[i].on)
+			return 0;
+	return 1;
+}
+
 /* vu_layer_forget_names -- the layer at index is made anew: it has said
  * nothing yet */
 void vu_layer_forget_names(int index)
@@ -210,13 +222,7 @@ __attribute__((noinline)) long vu_dispatch_layers(struct vu_call *c, vu_bottom_f
 	    (c->nr == SYS_exit_group || c->nr == SYS_execve || c->nr == SYS_execveat))
 		vu_rewrite_save();	/* the sites learned here, for the next process */
 	if (t) {
-		/* back from a vfork child that left the shared block deeper
-		 * (its exec or exit never came back); the child itself has
-		 * another tid */
-		if (__builtin_expect(t->vfork_pending, 0) && vu_sys0(SYS_gettid) == t->tid) {
-			t->depth = t->vfork_depth;
-			t->vfork_pending = 0;
-		}
+		vu_vfork_settle(t);
 		level = t->depth;
 		if (level < VU_SCRATCH_DEPTH)
 			c->scratch = t->scratch[level];

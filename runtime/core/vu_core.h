@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #endif
 #include <fcntl.h>
+#include <sys/syscall.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -143,6 +144,16 @@ extern __thread unsigned long vu_clone_ret
 	__attribute__((tls_model("initial-exec"))) VU_HIDDEN;
 extern __thread int vu_quiet_fd1
 	__attribute__((tls_model("initial-exec"))) VU_HIDDEN;
+/* vu_vfork_settle -- back from a vfork child that left this thread's
+ * shared block deeper (its exec or exit never came back): the level is put
+ * back, once this thread runs again (the child has another tid) */
+static inline void vu_vfork_settle(struct vu_thread *t)
+{
+	if (__builtin_expect(t->vfork_pending, 0) && vu_sys0(SYS_gettid) == t->tid) {
+		t->depth = t->vfork_depth;
+		t->vfork_pending = 0;
+	}
+}
 struct vu_thread *vu_thread_self(void) VU_HIDDEN;
 int vu_altstack_has(const struct vu_thread *t, unsigned long sp) VU_HIDDEN;
 int vu_app_altstack_has(const struct vu_thread *t, unsigned long sp) VU_HIDDEN;
@@ -284,6 +295,7 @@ static inline int vu_kind_writes(int kind)
 int vu_names_filters(unsigned long long mask, const struct vu_name_bits **f, int max, int *writes,
 		     int *folder) VU_HIDDEN;
 void vu_layer_forget_names(int index) VU_HIDDEN;
+int vu_layers_names_only(void) VU_HIDDEN;
 void vu_vc_forget(void) VU_HIDDEN;
 void vu_vc_wrappers_off(void) VU_HIDDEN;
 /* compiled.c: the path of vu's cache file name (VU_CACHE_DIR, or cache/ beside

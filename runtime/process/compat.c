@@ -16,12 +16,20 @@
  *     they make the same calls through the stack after glibc's version
  *     check (0 and 1 accepted, else EINVAL).
  *
- *   - vfork: a fork (a trapped vfork is one in "all" mode too). A child
- *     sharing the parent's memory shares the thread's vu state as well: each
- *     wrapped call it made before its exec took a dispatch level that the
- *     parent never got back (after three `subprocess.run` in python,
- *     "libc" mode had no scratch left: ENOMEM), and each exec's environment
- *     mapping stayed in the parent (4 KiB per spawn).
+ *   - vfork: a real vfork in "libc" mode when every layer of the stack
+ *     is a path layer that said when it acts (vu_layer_names_only: bind,
+ *     readonly, hide, remap keep no per-process state a child sharing
+ *     their memory could change), else a fork (a trapped vfork is one in
+ *     "all" mode too). A child sharing the parent's memory shares the
+ *     thread's vu state: each wrapped call it makes before its exec takes
+ *     a dispatch level that the parent gets back at its next call
+ *     (vfork_pending, as after spawn.c's children; without it, after three
+ *     `subprocess.run` in python, "libc" mode had no scratch left:
+ *     ENOMEM); its exec's environment is built in the call's scratch
+ *     (exec.c); the verdict cache is neither asked nor written from it. A
+ *     fork instead costs the parent's page tables and a copy-on-write
+ *     fault for each page it writes afterwards: ~5 ms a gcc -c here (its
+ *     driver vforks cc1 and as).
  *
  * Results and errors are glibc's; the tests run each against glibc itself.
  */
@@ -36,6 +44,9 @@
 #include "vu_libc.h"
 
 typedef void (*vu_handler)(int);
+
+#define VU_STR_(x) #x
+#define VU_STR(x) VU_STR_(x)
 
 #ifndef SA_INTERRUPT
 #define SA_INTERRUPT 0x20000000
@@ -193,10 +204,11 @@ VU_EXPORT int __fxstatat64(int vers, int dirfd, const char *path, struct stat *b
 
 /* ---- vfork ---- */
 
-/* vfork -- a child that only execs or exits cannot tell a fork from a vfork
- * (POSIX allows either); pthread_atfork handlers do not run, as with
- * glibc's vfork. */
-VU_EXPORT pid_t vfork(void)
+/* vu_vfork_fork -- vfork as a fork: a child that only execs or exits
+ * cannot tell one from the other (POSIX allows either); pthread_atfork
+ * handlers do not run, as with glibc's vfork. */
+pid_t vu_vfork_fork(void) VU_HIDDEN;
+pid_t vu_vfork_fork(void)
 {
 	struct vu_call c = VU_CALL(SYS_vfork);
 	long r;
@@ -209,7 +221,68 @@ VU_EXPORT pid_t vfork(void)
 	return (pid_t)vu_set_errno(r);
 }
 
-VU_EXPORT pid_t __vfork(void)
+/* vu_vfork_begin -- may vfork be a real one? Then the parent's next call
+ * puts its dispatch depth back (dispatch.c), as after spawn.c's children */
+int vu_vfork_begin(void) VU_HIDDEN;
+int vu_vfork_begin(void)
 {
-	return vfork();
+	struct vu_thread *t = vu_self ? vu_self : vu_thread_self();	/* (made at a thread's first dispatch) */
+
+	/* (VU_DEBUG and VU_STATS: the child would log and count in the
+	 * parent's memory; a fork keeps each process's own) */
+	if (vu_init_state != VU_INIT_DONE || vu.mode == VU_MODE_ALL || !t || vu_debug_on || vu_stats_on ||
+	    !vu_layers_names_only())
+		return 0;
+	vu_vfork_settle(t);	/* (the last child's level, when no call put it back yet) */
+	if (t->vfork_pending)
+		return 0;	/* that child vforking: a fork then */
+	t->vfork_depth = t->depth;
+	t->vfork_pending = 1;
+	vu_vc_spawning = 1;	/* (the verdict cache looks at vfork_pending from now on) */
+	return 1;
 }
+
+/* vu_vfork_failed -- the kernel refused the vfork (r: -errno) */
+pid_t vu_vfork_failed(long r) VU_HIDDEN;
+pid_t vu_vfork_failed(long r)
+{
+	if (vu_self)
+		vu_self->vfork_pending = 0;
+	return (pid_t)vu_set_errno(r);
+}
+
+/* vfork, __vfork -- glibc's way (the return address held in a register
+ * across the call: the child runs on this stack and returns first), after
+ * vu_vfork_begin, or vu_vfork_fork. (The call's frame keeps the stack
+ * aligned for the C functions.) */
+__asm__(".text\n"
+	".globl vfork\n"
+	".type vfork, @function\n"
+	".globl __vfork\n"
+	".type __vfork, @function\n"
+	"vfork:\n"
+	"__vfork:\n"
+	".cfi_startproc\n"
+	"	subq $8, %rsp\n"
+	".cfi_adjust_cfa_offset 8\n"
+	"	call vu_vfork_begin\n"
+	"	addq $8, %rsp\n"
+	".cfi_adjust_cfa_offset -8\n"
+	"	testl %eax, %eax\n"
+	"	jz vu_vfork_fork\n"
+	"	popq %rdi\n"
+	".cfi_adjust_cfa_offset -8\n"
+	".cfi_register rip, rdi\n"
+	"	movl $" VU_STR(SYS_vfork) ", %eax\n"
+	"	syscall\n"
+	"	pushq %rdi\n"
+	".cfi_adjust_cfa_offset 8\n"
+	".cfi_rel_offset rip, 0\n"
+	"	cmpq $-4095, %rax\n"
+	"	jae 1f\n"
+	"	ret\n"
+	"1:	movq %rax, %rdi\n"
+	"	jmp vu_vfork_failed\n"
+	".cfi_endproc\n"
+	".size vfork, .-vfork\n"
+	".size __vfork, .-__vfork\n");

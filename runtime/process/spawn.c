@@ -300,6 +300,8 @@ int vu_spawn(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
 	 * and open its selector (shared memory), and its exec never gives them
 	 * back: both are put back here */
 	sel = vu_selector;
+	if (vu_self)
+		vu_vfork_settle(vu_self);	/* (a vfork child's level, not ours to keep) */
 	depth = vu_self ? vu_self->depth : 0;
 	r = clone(child_main, (char *)stack + size, CLONE_VM | CLONE_VFORK | SIGCHLD, &ch);
 	if (vu_self) {

@@ -1,0 +1,63 @@
+/**
+ * vfork (runtime/process/compat.c): a real vfork in "libc" mode when every
+ * layer is a path layer that said when it acts (vu_layer_names_only), a
+ * fork otherwise (and in "all" mode). Children that do what gcc's driver
+ * and python's _posixsubprocess do between vfork and exec (dup2, close,
+ * open, a failing exec then execvp, _exit) see the layers, 300 rounds of
+ * them leave the parent's dispatch levels and answers as they were, and
+ * strace shows which it was.
+ */
+import test from 'ava';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { have, missing, probe, run, tmpdir, writeConfig } from '../helpers.js';
+
+const host = readFileSync('/etc/hostname', 'utf8');
+
+function configs(mode: string): Array<[string, string, boolean]> {
+  const remap = { type: 'remap', map: { '/etc/passwd': '/etc/hostname' } };
+  const hide = { type: 'hide', paths: [join(tmpdir(), 'nothing-here')] };
+  return [
+    // [what, config, a real vfork expected]
+    ['remap + hide', writeConfig({ intercept: mode, layers: [hide, remap] }), mode === 'libc'],
+    ['remap + trace', writeConfig({ intercept: mode, layers: [{ type: 'trace', output: join(tmpdir(), 'trace.txt') }, remap] }), false],
+  ];
+}
+
+for (const mode of ['libc', 'all'] as const) {
+  test(`${mode}: vfork children that dup2, close, open, exec by PATH (a failing one first) or _exit see the layers, 300 rounds, and the parent's calls stay right`, (t) => {
+    for (const [what, config] of configs(mode)) {
+      const r = run(probe('vforker'), ['300', '/etc/passwd'], { config, timeout: 120_000 });
+      t.is(r.status, 0, `${what}: ${r.stderr}`);
+      t.is(r.stdout, [
+        `child 0: status 0: ${host}`,
+        'child 1: status 7: ',
+        `child 2: status 0: ${host}`,
+        `child 3: status 0: ${host}`,
+        'rounds like the first: 300 of 300',
+        `parent: ${host}(size ${host.length})`,
+        `parent: ${host}(size ${host.length})`,
+        '',
+      ].join('\n'), what);
+    }
+  });
+}
+
+test(`libc: a stack of path layers that said when they act vforks for real; with another layer (trace) it forks${missing(['strace'], 'apt-get install strace')}`, (t) => {
+  if (!have('strace')) return t.pass();
+  for (const [what, config, real] of configs('libc')) {
+    const out = join(tmpdir(), 'strace.txt');
+    const r = run('strace', ['-f', '-o', out, '-e', 'trace=vfork,clone,clone3', probe('vforker'), '3', '/etc/passwd'], { config });
+    t.is(r.status, 0, r.stderr);
+    const s = readFileSync(out, 'utf8');
+    const vforks = (s.match(/ vfork\(/g) ?? []).length;
+    const forks = (s.match(/clone\(child_stack=NULL, flags=SIGCHLD\)/g) ?? []).length;
+    if (real) {
+      t.is(vforks, 12, `${what}: vfork 12 times`);
+      t.is(forks, 0, `${what}: no fork`);
+    } else {
+      t.is(vforks, 0, `${what}: no vfork`);
+      t.true(forks >= 12, `${what}: forks ${forks}`);
+    }
+  }
+});
