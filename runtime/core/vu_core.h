@@ -196,6 +196,13 @@ void vu_fatal(int status, const char *fmt, ...)
 
 /* ---- fds.c: vu's own descriptors ---- */
 int vu_fd_is_ours(int fd) VU_HIDDEN;
+#define VU_FDS_SAVED 16
+struct vu_fds_saved {
+	int n, log;
+	int fds[VU_FDS_SAVED];
+};
+void vu_fds_save(struct vu_fds_saved *s) VU_HIDDEN;
+void vu_fds_restore(const struct vu_fds_saved *s) VU_HIDDEN;
 int vu_fd_count(void) VU_HIDDEN;
 extern int vu_log_fd VU_HIDDEN;
 long vu_fd_bottom(struct vu_call *c, int *handled) VU_HIDDEN;

@@ -228,10 +228,11 @@ int vu_vfork_begin(void)
 {
 	struct vu_thread *t = vu_self ? vu_self : vu_thread_self();	/* (made at a thread's first dispatch) */
 
-	/* (VU_DEBUG and VU_STATS: the child would log and count in the
-	 * parent's memory; a fork keeps each process's own) */
+	/* (VU_DEBUG, VU_STATS, vu's own descriptors: the child would log,
+	 * count and move them in the parent's memory; a fork keeps each
+	 * process's own) */
 	if (vu_init_state != VU_INIT_DONE || vu.mode == VU_MODE_ALL || !t || vu_debug_on || vu_stats_on ||
-	    !vu_layers_names_only())
+	    vu_fd_count() || !vu_layers_names_only())
 		return 0;
 	vu_vfork_settle(t);	/* (the last child's level, when no call put it back yet) */
 	if (t->vfork_pending)

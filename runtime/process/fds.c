@@ -50,6 +50,33 @@ static long dup_high(int fd)
 	return nfd;
 }
 
+_Static_assert(VU_MAX_FDS <= VU_FDS_SAVED, "struct vu_fds_saved holds them all");
+
+/* vu_fds_save, vu_fds_restore -- a child sharing this memory (spawn.c's)
+ * that dup2()s over one of vu's descriptors moves vu's copy in its own
+ * table, and the record of it here, which is its parent's as well: the
+ * parent puts its own numbers back once the child has exec'd or exited
+ * (the child's copies were close-on-exec) */
+void vu_fds_save(struct vu_fds_saved *s)
+{
+	s->n = nfds;
+	for (int i = 0; i < nfds; i++)
+		s->fds[i] = fds[i];
+	s->log = vu_log_fd;
+}
+
+void vu_fds_restore(const struct vu_fds_saved *s)
+{
+	for (int i = 0; i < s->n && i < nfds; i++) {
+		if (fds[i] == s->fds[i])
+			continue;
+		fds[i] = s->fds[i];
+		if (refs[i])
+			__atomic_store_n(refs[i], s->fds[i], __ATOMIC_RELEASE);
+	}
+	vu_log_fd = s->log;
+}
+
 /* vu_fd_keep -- take fd as vu's own. Returns the fd to use, or -errno. */
 int vu_fd_keep(int fd)
 {

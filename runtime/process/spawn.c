@@ -258,6 +258,7 @@ int vu_spawn(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
 	unsigned char sel;
 	long r;
 	int ec, depth;
+	struct vu_fds_saved fsv;
 
 	if (!__atomic_load_n(&layout, __ATOMIC_ACQUIRE))
 		__atomic_store_n(&layout, check_layout(), __ATOMIC_RELEASE);
@@ -303,7 +304,9 @@ int vu_spawn(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
 	if (vu_self)
 		vu_vfork_settle(vu_self);	/* (a vfork child's level, not ours to keep) */
 	depth = vu_self ? vu_self->depth : 0;
+	vu_fds_save(&fsv);
 	r = clone(child_main, (char *)stack + size, CLONE_VM | CLONE_VFORK | SIGCHLD, &ch);
+	vu_fds_restore(&fsv);	/* (a dup2 over one of vu's descriptors moved it in the child only) */
 	if (vu_self) {
 		vu_self->depth = depth;
 		vu_self->vfork_pending = 0;

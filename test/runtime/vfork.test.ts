@@ -8,7 +8,7 @@
  * strace shows which it was.
  */
 import test from 'ava';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { missing, probe, run, tmpdir, writeConfig } from '../helpers.js';
 
@@ -61,3 +61,30 @@ const noStrace = missing(['strace'], 'apt-get install strace');
     }
   }
 });
+
+// a posix_spawn child (spawn.c: it shares the parent's memory) whose file
+// action dup2()s over vu's own descriptor (the trace file's) moves vu's
+// copy in its own table; the parent keeps tracing to its file after it
+const SPAWN_PY = `
+import os, sys
+trace = sys.argv[1]
+fd = [int(f) for f in os.listdir('/proc/self/fd') if os.path.realpath('/proc/self/fd/' + f) == trace][0]
+pid = os.posix_spawn('/bin/true', ['true'], os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, 1, fd)])
+os.waitpid(pid, 0)
+open(os.path.join(sys.argv[2], 'after-the-' + 'sp' + 'awn')).close()   # (a name the trace shows only from this open)
+print(os.path.realpath('/proc/self/fd/%d' % fd) == trace)
+`;
+
+for (const mode of ['libc', 'all'] as const) {
+  test(`${mode}: a spawned child's dup2 over vu's own descriptor leaves the parent's as it was (the trace goes on)`, (t) => {
+    const dir = tmpdir();
+    const trace = join(dir, 'trace.txt');
+    const marker = join(dir, 'after-the-spawn');
+    writeFileSync(marker, 'm\n');
+    const config = writeConfig({ intercept: mode, layers: [{ type: 'trace', output: trace }] });
+    const r = run('python3', ['-c', SPAWN_PY, trace, dir], { config });
+    t.is(r.status, 0, r.stderr);
+    t.is(r.stdout, 'True\n');
+    t.true(readFileSync(trace, 'utf8').includes('after-the-spawn'), 'the parent\'s open after the spawn is in the trace');
+  });
+}
