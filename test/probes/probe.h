@@ -39,6 +39,69 @@ static inline long raw_slurp(const char *path, char *buf, size_t len)
 	return n < 0 ? n : got;
 }
 
+/* ---- answers, as onename and pathnames print them (a probe that
+ * defines PROBE_ANSWERS before including this header: strerrorname_np
+ * needs _GNU_SOURCE before every libc header) ---- */
+#ifdef PROBE_ANSWERS
+#include <sys/stat.h>
+
+/* an errno's name ("ENOENT") */
+static inline const char *answer_err(long e)
+{
+	static char buf[32];
+	const char *s = strerrorname_np((int)e);
+
+	if (s)
+		return s;
+	snprintf(buf, sizeof(buf), "errno %ld", e);
+	return buf;
+}
+
+static inline const char *answer_type(mode_t m)
+{
+	return S_ISREG(m) ? "file" : S_ISDIR(m) ? "dir" : S_ISLNK(m) ? "link" : "other";
+}
+
+/* a libc call's result as a system call's: r, or -errno */
+static inline long libc_r(int r)
+{
+	return r < 0 ? -errno : r;
+}
+
+/* "FORM NAME: ok TYPE SIZE", or the error (r: 0 or -errno) */
+static inline void answer_stat(const char *form, const char *name, long r, const struct stat *st)
+{
+	if (r)
+		printf("%s %s: %s\n", form, name, answer_err(-r));
+	else
+		printf("%s %s: ok %s %lld\n", form, name, answer_type(st->st_mode),
+		       S_ISDIR(st->st_mode) ? 0LL : (long long)st->st_size);
+}
+
+/* "FORM NAME: read \"LINE\"" (a file's first line), "open TYPE", or the
+ * error (fd: a descriptor, closed here, or -errno) */
+static inline void answer_open(const char *form, const char *name, long fd)
+{
+	char buf[64];
+	struct stat st;
+	long n;
+
+	if (fd < 0) {
+		printf("%s %s: %s\n", form, name, answer_err(-fd));
+		return;
+	}
+	if (fstat((int)fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		printf("%s %s: open %s\n", form, name, answer_type(st.st_mode));
+	} else {
+		n = read((int)fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = 0;
+		buf[strcspn(buf, "\n")] = 0;
+		printf("%s %s: read \"%s\"\n", form, name, buf);
+	}
+	close((int)fd);
+}
+#endif
+
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: check failed: %s\n", \
 	__FILE__, __LINE__, #c); exit(2); } } while (0)
 #endif
